@@ -1,0 +1,90 @@
+"""Thin click commands: argv → parse → check → render → exit. Heavy modules are imported inside commands."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+
+EXIT_HELP = "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 trouble (bad input, unreadable file, timeout)."
+
+
+def _consoles():
+    """stdout for data, stderr for errors; a wide stdout when it is not a terminal, so tables are never cropped."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    return Console(width=width, highlight=False), Console(stderr=True, highlight=False)
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit code 2."""
+    click.echo(f"diffcheck: error: {message}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """Turns any error into one line and exit code 2: no traceback reaches a user (DIFFCHECK_DEBUG=1 shows it)."""
+
+    def invoke(self, ctx):
+        from .errors import DiffcheckError
+
+        try:
+            return super().invoke(ctx)
+        except DiffcheckError as error:
+            fail(str(error))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except RecursionError:
+            fail("input too deeply nested for this run (recursion limit); simplify it or split it into statements")
+        except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+            if os.environ.get("DIFFCHECK_DEBUG"):
+                raise
+            fail(f"internal error: {type(error).__name__}: {error} (set DIFFCHECK_DEBUG=1 for a traceback)")
+
+
+@click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="diffcheck")
+def main():
+    """Check derivatives twice: symbolically with SymPy and with diffcheck's own PyTorch-like reverse-mode engine."""
+
+
+def _names(values: tuple[str, ...]) -> frozenset[str]:
+    """`--no-grad y --no-grad z` or `--no-grad y,z`."""
+    return frozenset(n.strip() for v in values for n in v.split(",") if n.strip())
+
+
+@main.command(epilog=EXIT_HELP)
+@click.argument("expression")
+@click.argument("values", nargs=-1, metavar="NAME=VALUE...")
+@click.option("--no-grad", "no_grad", multiple=True, metavar="NAME", help="Input that does not require grad.")
+@click.option("--retain-grad", "retain", multiple=True, metavar="NAME", help="Computed tensor to retain_grad() on.")
+@click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-8).")
+@click.option("--atol", type=float, default=None, help="Absolute tolerance (default 1e-12).")
+@click.option("--strict", is_flag=True, help="Fail on kink and singular differences too.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def check(expression, values, no_grad, retain, rtol, atol, strict, fmt):
+    """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
+
+    \b
+    Examples:
+      diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y
+      diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
+    """
+    from .check import ATOL, RTOL, Case, Report, check as run_check
+    from .parse import parse_assignment, parse_program
+    from .render import check_json, check_table
+
+    program = parse_program(expression, where="expression")
+    point = dict(parse_assignment(text) for text in values)
+    case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
+                ATOL if atol is None else atol, strict)
+    report = Report([run_check(case)])
+    out, _ = _consoles()
+    if fmt == "json":
+        click.echo(check_json(report))
+    else:
+        out.print(check_table(report.results[0]))
+    sys.exit(report.return_code)

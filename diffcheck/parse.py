@@ -1,0 +1,521 @@
+"""Read programs and input values from text without ever evaluating it.
+
+Python's own parser (`ast.parse`) reads the text; a dispatch table keyed by AST node type then converts the tree and
+is itself the whitelist: a node type without a handler is refused, so nothing the table does not name gets through.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import math
+import operator
+import re
+import sys
+import threading
+import tokenize
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple, Optional
+
+from . import ops
+from .errors import DiffcheckError, LimitError, ParseError
+from .program import Apply, Assign, Const, Pos, Program, Var
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits on one program; each is the CLI flag `--max-<name>` (underscores as dashes)."""
+
+    max_length: int = 10_000  # characters of program text
+    max_depth: int = 200  # nesting depth of one statement's expression tree (a leaf is depth 1)
+    max_nodes: int = 5_000  # Const/Var/Apply nodes in the whole program
+    max_statements: int = 500
+    max_int_digits: int = 100  # digits of one integer literal, counted on the source text
+    max_power: int = 10_000  # largest |exponent| of a power whose base and exponent are both constant
+
+
+DEFAULT_LIMITS = Limits()
+PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")  # `torch.pow(x, 2)` is `pow(x, 2)`
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+_COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
+_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+            ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
+            ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+_LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension", ast.SetComp: "comprehension",
+           ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension", ast.JoinedStr: "f-string",
+           ast.NamedExpr: "walrus operator ':='", ast.IfExp: "conditional expression", ast.List: "list",
+           ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set", ast.Starred: "starred expression", ast.Slice: "slice",
+           ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.AugAssign: "augmented assignment",
+           ast.AnnAssign: "annotated assignment", ast.Import: "import", ast.ImportFrom: "import"}
+# Constant folding, only to *estimate* results in floating point: SymPy would compute 9**9**9 exactly, forever.
+_FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                                        "div": operator.truediv, "pow": pow, "neg": operator.neg,
+                                        "square": lambda a: a * a}
+_GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
+_STACK = 256 * 1024 * 1024  # parser thread stack: a 3000-term `x+x+...` recurses deep inside ast.parse
+_RECURSION = 100_000
+
+
+def _limit(what: str, flag: str, limit: int, pos: Optional[Pos] = None) -> LimitError:
+    return LimitError(f"{what} (limit {limit}; raise it with --max-{flag})", pos)
+
+
+def _op_names() -> set[str]:
+    return set(ops.SIGNATURES) | {sig.name for sig in ops.SIGNATURES.values()}
+
+
+def _check_name(name: str, pos: Optional[Pos], op_names: Optional[set[str]] = None) -> str:
+    """A variable name: ASCII identifier, not dunder, not a function's name."""
+    if not name.isascii():
+        raise ParseError(f"non-ASCII identifier '{name}'", pos)
+    if not _IDENT.match(name):
+        raise ParseError(f"'{name}' is not a valid name", pos)
+    if name.startswith("__"):
+        raise ParseError(f"name '{name}' is not allowed (names may not start with '__')", pos)
+    if name in (op_names if op_names is not None else _op_names()):
+        raise ParseError(f"'{name}' is a function name; it cannot be used as a variable", pos)
+    return name
+
+
+def _clean(text: str) -> str:
+    """Strip one BOM, refuse null bytes with their place, and use Python's own line breaks."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in text:
+        index = text.index("\0")
+        line = text.count("\n", 0, index) + 1
+        raise ParseError("null byte in input", Pos(line, index - (text.rfind("\n", 0, index) + 1) + 1))
+    return text
+
+
+def _ast_parse(text: str, mode: str) -> ast.AST:
+    """`ast.parse` on a big stack with a raised recursion limit, so deep but legal input parses; failures become
+    one-line DiffcheckErrors (Python raises SyntaxError, RecursionError or MemoryError for deep nesting)."""
+    box: dict[str, Any] = {}
+
+    def work(recursion: Optional[int]) -> None:
+        old = sys.getrecursionlimit()
+        try:
+            if recursion:
+                sys.setrecursionlimit(max(old, recursion))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings would print or, under -W error, raise
+                box["tree"] = ast.parse(text, mode=mode)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            box["error"] = exc
+        finally:
+            sys.setrecursionlimit(old)
+
+    try:
+        old_size = threading.stack_size(_STACK)
+        try:
+            thread = threading.Thread(target=work, args=(_RECURSION,), name="diffcheck-parse", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(old_size)
+        thread.join()
+    except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack, normal limit
+        work(None)
+    exc = box.get("error")
+    if exc is None:
+        return box["tree"]
+    if isinstance(exc, (RecursionError, MemoryError)):
+        raise LimitError("expression nests too deeply for Python's parser")
+    message = getattr(exc, "msg", None) or str(exc)
+    lineno, offset = getattr(exc, "lineno", None), getattr(exc, "offset", None)
+    pos = Pos(lineno, max(offset or 1, 1)) if lineno else None
+    if "too many nested parentheses" in message:
+        raise LimitError("brackets nest more than 200 levels deep (the limit of Python's parser)", pos)
+    if "integer string conversion" in message:  # Python's own cap on int literals (sys.get_int_max_str_digits)
+        digits = re.search(r"value has (\d+) digits", message)
+        raise LimitError(f"integer literal has {digits[1] if digits else 'too many'} digits (Python's own limit "
+                         f"is {sys.get_int_max_str_digits()})", pos)
+    raise ParseError(f"syntax error: {message}", pos)
+
+
+def _scan_tokens(text: str, limits: Limits) -> None:
+    """What `ast.parse` would hide: it NFKC-normalises identifiers (full-width `ｅｖａｌ` becomes `eval`) and
+    converts int literals, however long, before we see them."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            pos = Pos(tok.start[0], tok.start[1] + 1)
+            if tok.type == tokenize.NAME and not tok.string.isascii():
+                raise ParseError(f"non-ASCII identifier '{tok.string}'", pos)
+            if tok.type == tokenize.NUMBER:
+                digits = tok.string.replace("_", "").lower()
+                count = len(digits) - 2 if digits[:2] in ("0x", "0o", "0b") else len(digits) * digits.isdigit()
+                if count > limits.max_int_digits:
+                    raise _limit(f"integer literal has {count} digits", "int-digits", limits.max_int_digits, pos)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # ast.parse reports the syntax error properly
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
+class _Node(NamedTuple):
+    """A converted expression with what the checks need: depth, whether it is constant, its estimated value."""
+
+    expr: Any
+    depth: int
+    const: bool
+    value: Optional[float]
+    src: ast.AST
+
+
+class _Converter:
+    def __init__(self, text: str, limits: Limits):
+        self.limits = limits
+        self.lines = text.split("\n")
+        self.nodes = 0
+        self.assigned: dict[str, int] = {}  # name -> line of its statement
+        self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
+        self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
+        self.op_names = _op_names()
+
+    # ---- positions (ast columns are UTF-8 byte offsets; Pos counts characters) -----------------------------------
+    def _col(self, line: int, offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return offset + 1 if text.isascii() else len(text.encode()[:offset].decode("utf-8", "replace")) + 1
+
+    def pos(self, node: ast.AST) -> Pos:
+        return Pos(node.lineno, self._col(node.lineno, node.col_offset))
+
+    def _between(self, left: ast.AST, right: ast.AST, symbol: str, fallback: ast.AST) -> Pos:
+        """Where an operator stands between two operands (the AST does not record it)."""
+        if left.end_lineno == right.lineno:
+            start, end = self._col(left.end_lineno, left.end_col_offset), self._col(right.lineno, right.col_offset)
+            found = self.lines[right.lineno - 1].find(symbol, start - 1, end - 1)
+            if found >= 0:
+                return Pos(right.lineno, found + 1)
+        return self.pos(fallback)
+
+    def _source(self, node: ast.AST) -> str:
+        """The node's source text (its first line), for messages."""
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        end = node.end_col_offset if node.end_lineno == node.lineno else None
+        return line.encode()[node.col_offset:end].decode("utf-8", "replace")
+
+    def _ascii(self, node: ast.AST, name: str) -> None:
+        """Refuse a name Python normalised from non-ASCII source text (`ｅｖａｌ` reads as `eval`)."""
+        if not self.lines[node.lineno - 1].isascii() and not self._source(node).startswith(name):
+            raise ParseError(f"non-ASCII identifier '{self._source(node).split('=')[0].strip()}'", self.pos(node))
+
+    def _identifier(self, node: ast.AST, name: str) -> str:
+        self._ascii(node, name)
+        return _check_name(name, self.pos(node), self.op_names)
+
+    def refuse(self, node: ast.AST) -> ParseError:
+        if isinstance(node, ast.Attribute):
+            line, end = node.end_lineno, self._col(node.end_lineno, node.end_col_offset) - 1
+            text, dot = self.lines[line - 1], end - len(node.attr) - 1
+            while dot >= 0 and text[dot] in " \t\f":
+                dot -= 1
+            where = Pos(line, dot + 1) if dot >= 0 and text[dot] == "." else self.pos(node)
+            return ParseError(f"unsupported syntax: attribute access '.{node.attr}'", where)
+        if isinstance(node, ast.BoolOp):
+            return ParseError(f"unsupported syntax: boolean operator '{type(node.op).__name__.lower()}'",
+                              self.pos(node))
+        kind = "statement" if isinstance(node, ast.stmt) else "expression"
+        label = _LABELS.get(type(node), f"{type(node).__name__} {kind}")
+        return ParseError(f"unsupported syntax: {label}", self.pos(node))
+
+    # ---- expressions: handler(node) gives a finished _Node, or (child ast nodes, build from converted children) ---
+    def expr(self, root: ast.AST) -> _Node:
+        """Convert iteratively (post-order with an explicit stack): depth is bounded by limits, not by our stack."""
+        done: list[_Node] = []
+        todo: list[Any] = [root]
+        while todo:
+            item = todo.pop()
+            if isinstance(item, tuple):  # (build, number of children): all children are converted
+                build, count = item
+                kids = done[len(done) - count:]
+                del done[len(done) - count:]
+                done.append(build(kids))
+                continue
+            handler = self.HANDLERS.get(type(item))
+            if handler is None:
+                raise self.refuse(item)
+            result = handler(self, item)
+            if isinstance(result, _Node):
+                done.append(result)
+            else:
+                children, build = result
+                todo.append((build, len(children)))
+                todo.extend(reversed(children))
+        return done[0]
+
+    def _constant(self, node: ast.Constant) -> _Node:
+        value = node.value
+        if type(value) in (int, float):  # exact types: True is an int subclass
+            try:
+                estimate: Optional[float] = float(value)
+            except OverflowError:
+                estimate = math.inf
+            self.nodes += 1
+            return _Node(Const(value, self.pos(node)), 1, True, estimate, node)
+        if isinstance(value, bool) or value is None:
+            raise ParseError(f"{value} is not a number", self.pos(node))
+        if isinstance(value, complex):
+            raise ParseError("complex literals are not supported", self.pos(node))
+        if isinstance(value, (str, bytes)):
+            raise ParseError(f"{type(value).__name__.replace('str', 'string')} literals are not supported",
+                             self.pos(node))
+        raise ParseError("unsupported syntax: '...'", self.pos(node))
+
+    def _name(self, node: ast.Name) -> _Node:
+        name = self._identifier(node, node.id)
+        if name not in self.assigned:
+            self.inputs.setdefault(name, self.pos(node))
+        self.nodes += 1
+        return _Node(Var(name, self.pos(node)), 1, name in self.consts, self.consts.get(name), node)
+
+    def _binop(self, node: ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            symbol = _SYMBOLS[type(node.op)]
+            hint = " (use ** for powers)" if symbol == "^" else ""
+            raise ParseError(f"unsupported operator '{symbol}'{hint}", self._between(node.left, node.right, symbol,
+                                                                                      node))
+        return [node.left, node.right], lambda kids: self._apply(op, kids, (), node)
+
+    def _unaryop(self, node: ast.UnaryOp):
+        if isinstance(node.op, ast.UAdd):
+            return [node.operand], lambda kids: kids[0]
+        if isinstance(node.op, ast.USub):
+            return [node.operand], lambda kids: self._apply("neg", kids, (), node)
+        raise ParseError(f"unsupported operator '{_SYMBOLS[type(node.op)]}'", self.pos(node))
+
+    def _compare(self, node: ast.Compare):
+        if len(node.ops) > 1:
+            raise ParseError("unsupported syntax: chained comparison (use one comparison)", self.pos(node))
+        op = _COMPARISONS.get(type(node.ops[0]))
+        if op is None:
+            symbol = _SYMBOLS[type(node.ops[0])]
+            raise ParseError(f"unsupported operator '{symbol}'",
+                             self._between(node.left, node.comparators[0], symbol.split()[0], node))
+        return [node.left, node.comparators[0]], lambda kids: self._apply(op, kids, (), node)
+
+    def _call(self, node: ast.Call):
+        func, parts = node.func, []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            raise ParseError("unsupported syntax: call of something other than a function name", self.pos(node))
+        shown = ".".join([func.id, *reversed(parts)])
+        prefix, _, key = shown.rpartition(".")
+        prefix += "." if prefix else ""
+        if prefix and prefix not in PREFIXES:
+            raise self.refuse(node.func)
+        self._ascii(node.func, shown)
+        signature = ops.SIGNATURES.get(key)
+        if signature is None:
+            close = difflib.get_close_matches(key, list(ops.SIGNATURES), n=1)
+            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+            raise ParseError(f"unknown function '{shown}'{hint}", self.pos(node))
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ParseError("unsupported syntax: starred argument", self.pos(arg))
+        low, high, given = signature.arity, signature.arity + len(signature.params), len(node.args)
+        if not low <= given <= high:
+            takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
+            raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
+        params = dict(zip(signature.params, node.args[low:]))
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
+            if keyword.arg not in signature.params:
+                raise ParseError(f"unexpected keyword argument '{keyword.arg}' for '{shown}'", self.pos(keyword))
+            if keyword.arg in params:
+                raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
+            self._ascii(keyword, keyword.arg)
+            params[keyword.arg] = keyword.value
+        names = [name for name in signature.params if name in params]  # canonical order: clamp(x, 0, 1) == keywords
+        children = list(node.args[:low]) + [params[name] for name in names]
+        return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node)
+
+    HANDLERS: dict[type, Callable[..., Any]] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop,
+                                                ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.Call: _call}
+
+    def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST) -> _Node:
+        kids = [*args, *(kid for _, kid in params)]
+        expr = Apply(op, tuple(kid.expr for kid in args), tuple((name, kid.expr) for name, kid in params),
+                     self.pos(node))
+        const = all(kid.const for kid in kids)
+        value = self._fold(op, args, node) if const and not params else None
+        self.nodes += 1
+        return _Node(expr, 1 + max(kid.depth for kid in kids), const, value, node)
+
+    def _fold(self, op: str, args: list[_Node], node: ast.AST) -> Optional[float]:
+        """Estimate a constant result in floats; refuse constants that SymPy, computing exactly, would choke on."""
+        shown = [_num(kid.value) if kid.value is not None else self._source(kid.src)[:40] for kid in args]
+        if op == "pow" and args[1].value is not None and abs(args[1].value) > self.limits.max_power:
+            raise LimitError(f"constant power {shown[0]}**{shown[1]} is too large (limit: exponent "
+                             f"{self.limits.max_power}; raise it with --max-power)", self.pos(node))
+        values = [kid.value for kid in args]
+        if op not in _FOLD or None in values:
+            return None
+        try:
+            value = _FOLD[op](*values)
+        except ZeroDivisionError:
+            return None
+        except OverflowError:
+            value = math.inf
+        if isinstance(value, complex) or op not in _GROWS:
+            return None if isinstance(value, complex) else value
+        tiny = value == 0 and all(v != 0 and math.isfinite(v) for v in values)
+        if math.isinf(value) or tiny:
+            text = f"square({shown[0]})" if op == "square" else {"mul": "*", "div": "/", "pow": "**"}[op].join(shown)
+            logs = [math.log10(abs(v)) if v and math.isfinite(v) else 0.0 for v in values]
+            size = {"mul": sum(logs), "div": logs[0] - logs[-1], "pow": logs[0] * values[-1], "square": 2 * logs[0]}
+            about = f"about 10**{round(size[op])}, " if math.isfinite(size[op]) and (size[op] > 300 or tiny) else ""
+            raise LimitError(f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} "
+                             f"({about}beyond floating point)", self.pos(node))
+        return value
+
+    # ---- statements -----------------------------------------------------------------------------------------------
+    def program(self, module: ast.Module, source: str) -> Program:
+        body, limits = module.body, self.limits
+        if not body:
+            raise ParseError("empty program")
+        if len(body) > limits.max_statements:
+            raise _limit(f"program has {len(body)} statements", "statements", limits.max_statements,
+                         self.pos(body[limits.max_statements]))
+        statements = []
+        for index, statement in enumerate(body):
+            if isinstance(statement, ast.Assign):
+                if len(statement.targets) > 1:
+                    raise ParseError("unsupported syntax: chained assignment", self.pos(statement.targets[1]))
+                target = statement.targets[0]
+                if not isinstance(target, ast.Name):
+                    label = {ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(type(target))
+                    raise ParseError(f"can only assign to a plain name, not {label or 'a ' + _LABELS[type(target)]}",
+                                     self.pos(target))
+                name = self._identifier(target, target.id)
+            elif isinstance(statement, ast.Expr):
+                if index < len(body) - 1:
+                    raise ParseError("a bare expression is only allowed as the last statement (write 'name = ...')",
+                                     self.pos(statement))
+                name = "out"
+            else:
+                raise self.refuse(statement)
+            item = self.expr(statement.value)
+            if item.depth > limits.max_depth:
+                raise _limit(f"expression nests {item.depth} levels deep", "depth", limits.max_depth,
+                             self.pos(statement.value))
+            if name in self.assigned:
+                raise ParseError(f"'{name}' is assigned twice (first on line {self.assigned[name]})",
+                                 self.pos(statement))
+            if name in self.inputs:
+                raise ParseError(f"'{name}' is used before it is assigned on line {statement.lineno}",
+                                 self.inputs[name])
+            self.assigned[name] = statement.lineno
+            if item.const:
+                self.consts[name] = item.value
+            statements.append(Assign(name, item.expr, self.pos(statement)))
+        if self.nodes > limits.max_nodes:
+            raise _limit(f"program has {self.nodes} nodes", "nodes", limits.max_nodes)
+        return Program(tuple(statements), source)
+
+
+def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Parse `name = expr` statements (`;` or newline separated); the last is the output, a bare last expression
+    is named `out`. Raises ParseError / LimitError located at `where`, never anything else for any text."""
+    try:
+        text = text[1:] if text.startswith("\ufeff") else text
+        if len(text) > limits.max_length:
+            raise _limit(f"program is {len(text)} characters long", "length", limits.max_length)
+        clean = _clean(text)
+        _scan_tokens(clean, limits)
+        module = _ast_parse(clean, "exec")
+        return _Converter(clean, limits).program(module, text)
+    except DiffcheckError as err:
+        raise err.located(where)
+
+
+def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
+    """One number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit."""
+    pos = Pos(node.lineno, node.col_offset + 1)  # value text is ASCII (checked), so bytes are characters
+    if isinstance(node, ast.List):
+        if depth == 3:
+            raise ParseError("nested list is more than 3 levels deep", pos)
+        if not node.elts:
+            raise ParseError("empty list", pos)
+        items = [_value(element, depth + 1, text) for element in node.elts]
+        shape = items[0][1]
+        for element, (_, other) in zip(node.elts, items):
+            if other != shape:
+                kinds = ["a number" if not s else f"a list of {s[0]}" if len(s) == 1 else
+                         f"a {'x'.join(map(str, s))} list" for s in (other, shape)]
+                raise ParseError(f"ragged nested list ({kinds[0]} next to {kinds[1]})",
+                                 Pos(element.lineno, element.col_offset + 1))
+        return [value for value, _ in items], (len(items), *shape)
+    sign, number = 1.0, node
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, number = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
+    if isinstance(number, ast.Constant) and type(number.value) in (int, float):
+        try:
+            return sign * float(number.value), ()  # ints become floats; -0 and -0.0 give -0.0
+        except OverflowError:
+            raise ParseError("number is too large for a float", pos) from None
+    if isinstance(number, ast.Name) and number.id.lower() in ("inf", "infinity", "nan"):
+        return sign * float(number.id), ()
+    if isinstance(number, ast.Constant) and (isinstance(number.value, bool) or number.value is None):
+        raise ParseError(f"{number.value} is not a number", pos)
+    if isinstance(number, ast.Constant) and isinstance(number.value, (str, bytes)):
+        raise ParseError("string literals are not supported", pos)
+    source = ast.get_source_segment(text, node) or ""
+    raise ParseError(f"expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '{source[:40]}'", pos)
+
+
+def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
+    """A command-line value: a number (`3`, `-0.0`, `1e-3`, `inf`, `-inf`, `nan`) as a float, or a rectangular
+    nested list of floats, up to 3 levels (`[1, 2]`, `[[1, 2], [3, 4]]`). Raises ParseError / LimitError."""
+    try:
+        clean = _clean(text)
+        if not clean.isascii():
+            index = next(i for i, char in enumerate(clean) if not char.isascii())
+            line = clean.count("\n", 0, index) + 1
+            raise ParseError(f"non-ASCII character '{clean[index]}'",
+                             Pos(line, index - (clean.rfind("\n", 0, index) + 1) + 1))
+        if not clean.strip():
+            raise ParseError("empty value")
+        indent = len(clean) - len(clean.lstrip(" \t"))  # `ast.parse(" 3")` is an indentation error
+        try:
+            tree = _ast_parse(clean[indent:], "eval")
+        except DiffcheckError as err:
+            if err.pos and err.pos.line == 1:
+                err.pos = Pos(1, err.pos.col + indent)
+            raise
+        value, shape = _value(tree.body, 0, clean[indent:])
+        count = math.prod(shape)
+        if count > max_elements:
+            raise LimitError(f"value has {count} elements (limit {max_elements}; raise it with --max-elements)")
+        return value
+    except DiffcheckError as err:
+        raise err.located(where)
+
+
+def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
+    """`name=value` from the command line (`x=3`, `W=[[1,2],[3,4]]`); errors name the whole argument."""
+    where = f"argument '{text}'"
+    name, equals, value = text.partition("=")
+    try:
+        if not equals:
+            raise ParseError("expected NAME=VALUE, e.g. x=3 or W=[[1,2],[3,4]]")
+        column = len(name) - len(name.lstrip()) + 1
+        if not name.strip():
+            raise ParseError("missing name before '='", Pos(1, column))
+        _check_name(name.strip(), Pos(1, column))
+        try:
+            return name.strip(), parse_value(value, where, max_elements)
+        except DiffcheckError as err:
+            if err.pos and err.pos.line == 1:  # positions count from the start of the whole argument
+                err.pos = Pos(1, err.pos.col + len(name) + 1)
+            raise
+    except DiffcheckError as err:
+        raise err.located(where)

@@ -1,0 +1,92 @@
+"""The parsed program: small frozen dataclasses, the one shape every later room reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """1-based line and column of a piece of source text (column counts characters)."""
+
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A number literal (int or float; never bool or complex)."""
+
+    value: Union[int, float]
+    pos: Pos = field(default=Pos(1, 1), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A reference to an input or to an earlier statement's name."""
+
+    name: str
+    pos: Pos = field(default=Pos(1, 1), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Apply:
+    """One op of the table applied to arguments; `params` are the op's optional parameters by name."""
+
+    op: str
+    args: tuple["Expr", ...]
+    params: tuple[tuple[str, "Expr"], ...] = ()
+    pos: Pos = field(default=Pos(1, 1), compare=False)
+
+
+Expr = Union[Const, Var, Apply]
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """`name = expr`; the last statement is the program's output."""
+
+    name: str
+    value: Expr
+    pos: Pos = field(default=Pos(1, 1), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    statements: tuple[Assign, ...]
+    source: str = field(default="", compare=False)
+
+    @property
+    def output(self) -> str:
+        return self.statements[-1].name
+
+    @property
+    def intermediates(self) -> tuple[str, ...]:
+        """Names assigned before the output, in order."""
+        return tuple(s.name for s in self.statements[:-1])
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Names read before any statement assigns them, in order of first use."""
+        assigned: set[str] = set()
+        seen: dict[str, None] = {}
+        for statement in self.statements:
+            for node in walk(statement.value):
+                if isinstance(node, Var) and node.name not in assigned:
+                    seen.setdefault(node.name, None)
+            assigned.add(statement.name)
+        return tuple(seen)
+
+
+def walk(expr: Expr):
+    """Every node of an expression, parents before children; iterative so depth is not limited by the stack."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Apply):
+            stack.extend(reversed([value for _, value in node.params]))
+            stack.extend(reversed(node.args))

@@ -1,0 +1,154 @@
+"""Program → SymPy: the op table's `sym` forms, differentiated by SymPy itself, evaluated exactly or at 30 digits.
+
+Symbols are built directly (`Symbol(name, real=True)`), never parsed from text, so `E`, `I` or `beta` are ordinary
+variables. Arithmetic is built unevaluated, so SymPy differentiates the expression the user wrote (`x**2/x` stays a
+quotient and is nan at 0, as the engine's is), not an auto-simplified one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from . import ops
+from .lower import number_params, run
+from .program import Program
+
+DIGITS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """A SymPy value at a point, by kind: finite, inf, -inf, zoo (complex infinity), nan or complex."""
+
+    kind: str
+    value: float = math.nan
+
+    @property
+    def is_finite(self) -> bool:
+        return self.kind == "finite"
+
+    def __str__(self) -> str:
+        return repr(self.value) if self.kind == "finite" else self.kind
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _ndim(value) -> Optional[int]:
+    return None if _is_number(value) else np.ndim(value) if isinstance(value, np.ndarray) else 0
+
+
+def _to_sym(value):
+    if isinstance(value, bool):
+        return sp.true if value else sp.false
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Rational(repr(value)) if math.isfinite(value) else sp.Float(value)
+    return value
+
+
+def _call(node, args: list, params: dict):
+    params = number_params(node, params, _is_number)
+    try:
+        op, args, params = ops.resolve(node.op, tuple(args), params, _ndim)
+    except ValueError as error:
+        from .errors import DiffcheckError
+        raise DiffcheckError(str(error), node.pos) from None
+    symbolic = [_to_sym(a) for a in args]
+    if op.elementwise:
+        return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
+    return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
+
+
+def symbols(name: str, shape: tuple):
+    """A real Symbol for a scalar; an object array of `name[i,j]` Symbols for a tensor."""
+    if shape == ():
+        return sp.Symbol(name, real=True)
+    array = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        array[index] = sp.Symbol(f"{name}[{','.join(map(str, index))}]", real=True)
+    return array
+
+
+def lower(program: Program, inputs: Mapping[str, Any], hold: Mapping[str, Any] = {}) -> dict[str, Any]:
+    """Every statement's SymPy value (scalar expression or object array), with `hold` names kept as symbols."""
+    return run(program, inputs, _call, hold)
+
+
+def scalar_output(value) -> sp.Expr:
+    """The scalar that backward differentiates: the output itself, or sum(output) (backward with ones) for a tensor."""
+    if isinstance(value, np.ndarray):
+        return sp.Add(*value.reshape(-1).tolist())
+    return sp.sympify(value) if not isinstance(value, sp.Basic) else value
+
+
+def flat(value) -> list:
+    return np.asarray(value, dtype=object).reshape(-1).tolist()
+
+
+def canonical(expr):
+    """`expr` rebuilt with SymPy's automatic evaluation, bottom-up.
+
+    SymPy's cse mishandles unevaluated nodes (cse([Mul(x, x, evaluate=False), 2*x]) gives [x*x, x**2]), so only
+    canonical expressions — derivatives, whose values need not follow the user's writing — go through cse.
+    """
+    return expr.replace(lambda e: isinstance(e, (sp.Add, sp.Mul, sp.Pow)), lambda e: e.func(*e.args))
+
+
+def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:
+    """Values of `exprs` at `point` at 30 digits, exact SymPy where mpmath fails.
+
+    Derivatives are made canonical and evaluated in one lambdified pass with common subexpressions shared;
+    `as_written` values (the forward output) keep the user's structure, so `x**2/x` is nan at 0 as on the engine.
+    """
+    syms = list(point)
+    values = [mpmath.mpf(float(point[s])) for s in syms]
+    exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
+    try:
+        with mpmath.workdps(DIGITS):
+            function = sp.lambdify(syms, exprs, modules="mpmath", cse=not as_written)
+            return [_classify_mp(v) for v in function(*values)]
+    except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
+        exact = {s: sp.Rational(float(point[s])) if math.isfinite(point[s]) else sp.Float(point[s]) for s in syms}
+        return [_classify_exact(sp.sympify(e).xreplace(exact)) for e in exprs]
+
+
+def _classify_mp(value) -> Exact:
+    if isinstance(value, (bool, np.bool_)):
+        return Exact("finite", float(value))
+    if isinstance(value, mpmath.mpc) or isinstance(value, complex):
+        return Exact("complex") if value.imag != 0 else _classify_mp(mpmath.mpf(value.real))
+    if isinstance(value, sp.Basic):
+        return _classify_exact(value)
+    value = mpmath.mpf(value)
+    if mpmath.isnan(value):
+        return Exact("nan")
+    if mpmath.isinf(value):
+        return Exact("inf" if value > 0 else "-inf", float(value))
+    return Exact("finite", float(value))
+
+
+def _classify_exact(value) -> Exact:
+    value = sp.sympify(value)
+    if value is sp.zoo:
+        return Exact("zoo")
+    if value is sp.nan:
+        return Exact("nan")
+    if value in (sp.oo, -sp.oo):
+        return Exact("inf" if value is sp.oo else "-inf", float(value))
+    number = sp.N(value, DIGITS)
+    if number.has(sp.zoo):
+        return Exact("zoo")
+    if number.has(sp.nan) or not number.is_number:
+        return Exact("nan")
+    real, imag = number.as_real_imag()
+    if imag != 0:
+        return Exact("complex")
+    return _classify_mp(mpmath.mpf(str(real))) if real.is_finite else Exact("inf" if real > 0 else "-inf", float(real))

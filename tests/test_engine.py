@@ -1,0 +1,336 @@
+"""The engine's PyTorch autograd surface, against the behaviour measured in torch-semantics.md."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import diffcheck as torch
+from diffcheck import engine
+from diffcheck.engine import NONLEAF_GRAD_WARNING, SECOND_BACKWARD
+
+D = torch.float64
+
+
+def test_seed_program_one_pow_backward():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = torch.pow(x, 2)
+    assert (x.requires_grad, y.requires_grad) == (True, True)
+    assert repr(x) == "tensor(3., requires_grad=True)"
+    assert repr(y) == "tensor(9., grad_fn=<PowBackward0>)"
+    y.backward()
+    assert repr(x.grad) == "tensor(6.)"
+
+
+def test_seed_program_two_nonleaf_grad_warns_with_pytorch_text():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = torch.tensor(4.0, requires_grad=False)
+    z = torch.pow(x, 2) + torch.pow(y, 2)
+    assert (x.requires_grad, y.requires_grad, z.requires_grad) == (True, False, True)
+    assert (x.is_leaf, y.is_leaf, z.is_leaf) == (True, True, False)
+    z.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert repr(x.grad) == "tensor(6.)"
+        assert y.grad is None
+        assert z.grad is None
+    assert [str(w.message) for w in caught] == [NONLEAF_GRAD_WARNING]
+    assert caught[0].category is UserWarning and caught[0].filename == __file__
+    assert repr(z) == "tensor(25., grad_fn=<AddBackward0>)"
+
+
+def test_seed_program_three_retain_grad():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = torch.tensor(4.0, requires_grad=False)
+    z = torch.pow(x, 2) + torch.pow(y, 2)
+    z.retain_grad()
+    assert (z.retains_grad, x.retains_grad) == (True, False)
+    z.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (repr(x.grad), y.grad, repr(z.grad)) == ("tensor(6.)", None, "tensor(1.)")
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: torch.tensor(3.0), "tensor(3.)"), (lambda: torch.tensor(3), "tensor(3)"),
+    (lambda: torch.tensor(1 / 3), "tensor(0.3333)"), (lambda: torch.tensor(2.5), "tensor(2.5000)"),
+    (lambda: torch.tensor(-0.0), "tensor(-0.)"), (lambda: torch.tensor(math.nan), "tensor(nan)"),
+    (lambda: torch.tensor(math.inf), "tensor(inf)"), (lambda: torch.tensor(-math.inf), "tensor(-inf)"),
+    (lambda: torch.tensor(1e10), "tensor(1.0000e+10)"), (lambda: torch.tensor(1e-5), "tensor(1.0000e-05)"),
+    (lambda: torch.tensor(123456.0), "tensor(123456.)"),
+    (lambda: torch.tensor([1.0, 2.0, 3.0], requires_grad=True), "tensor([1., 2., 3.], requires_grad=True)"),
+    (lambda: torch.tensor([1.0, 2.5, 3.0]), "tensor([1.0000, 2.5000, 3.0000])"),
+    (lambda: torch.tensor([1.0, math.nan, math.inf]), "tensor([1., nan, inf])"),
+    (lambda: torch.tensor([1.0, 2.0], dtype=D) * torch.tensor(2.0, dtype=D, requires_grad=True),
+     "tensor([2., 4.], dtype=torch.float64, grad_fn=<MulBackward0>)"),
+    (lambda: torch.tensor(1 / 3, dtype=D), "tensor(0.3333, dtype=torch.float64)"),
+    (lambda: torch.tensor([[1.0, 2.0], [3.0, 4.0]]), "tensor([[1., 2.],\n        [3., 4.]])"),
+    (lambda: torch.tensor([-1 / 6, 5 / 6, 11 / 6], dtype=D), "tensor([-0.1667,  0.8333,  1.8333], dtype=torch.float64)"),
+])
+def test_repr_matches_pytorch(make, expected):
+    assert repr(make()) == expected == str(make())
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda x, y: x + y, "AddBackward0"), (lambda x, y: x + 2, "AddBackward0"), (lambda x, y: 2 + x, "AddBackward0"),
+    (lambda x, y: x - y, "SubBackward0"), (lambda x, y: x - 2, "SubBackward0"), (lambda x, y: 2 - x, "RsubBackward1"),
+    (lambda x, y: x * y, "MulBackward0"), (lambda x, y: 2 * x, "MulBackward0"), (lambda x, y: x / y, "DivBackward0"),
+    (lambda x, y: x / 2, "DivBackward0"), (lambda x, y: 2 / x, "MulBackward0"), (lambda x, y: 1 / x, "MulBackward0"),
+    (lambda x, y: -x, "NegBackward0"), (lambda x, y: x ** 2, "PowBackward0"), (lambda x, y: x ** 2.5, "PowBackward0"),
+    (lambda x, y: x ** y, "PowBackward1"), (lambda x, y: torch.tensor(2.0, dtype=D) ** x, "PowBackward1"),
+    (lambda x, y: 2 ** x, "PowBackward2"), (lambda x, y: torch.pow(2, x), "PowBackward2"),
+    (lambda x, y: torch.square(x), "PowBackward0"), (lambda x, y: x * x, "MulBackward0"),
+    (lambda x, y: torch.exp(x), "ExpBackward0"), (lambda x, y: torch.log(x), "LogBackward0"),
+    (lambda x, y: torch.sin(x), "SinBackward0"), (lambda x, y: torch.cos(x), "CosBackward0"),
+    (lambda x, y: torch.tan(x), "TanBackward0"), (lambda x, y: torch.tanh(x), "TanhBackward0"),
+    (lambda x, y: torch.sigmoid(x), "SigmoidBackward0"), (lambda x, y: torch.relu(x), "ReluBackward0"),
+    (lambda x, y: torch.abs(x), "AbsBackward0"), (lambda x, y: abs(x), "AbsBackward0"),
+    (lambda x, y: torch.sqrt(x), "SqrtBackward0"), (lambda x, y: torch.reciprocal(x), "ReciprocalBackward0"),
+    (lambda x, y: torch.clamp(x, 0, 1), "ClampBackward1"), (lambda x, y: x.clamp(max=1), "ClampBackward1"),
+    (lambda x, y: torch.maximum(x, y), "MaximumBackward0"), (lambda x, y: torch.minimum(x, y), "MinimumBackward0"),
+    (lambda x, y: torch.where(x > 0, x, y), "WhereBackward0"),
+])
+def test_grad_fn_names_follow_pytorch(make, name):
+    x = torch.tensor(1.5, dtype=D, requires_grad=True)
+    y = torch.tensor(0.5, dtype=D, requires_grad=True)
+    result = make(x, y)
+    assert result.grad_fn.name() == name == type(result.grad_fn).__name__
+    assert repr(result.grad_fn).startswith(f"<{name} object at 0x")
+
+
+def test_reductions_and_matmul_names_and_gradients():
+    v = torch.tensor([1.0, -2.0, 3.0], dtype=D, requires_grad=True)
+    w = torch.tensor([0.5, 0.5, 2.0], dtype=D, requires_grad=True)
+    M = torch.tensor(np.ones((2, 3)).tolist(), dtype=D, requires_grad=True)
+    assert [t.grad_fn.name() for t in (v.sum(), torch.sum(v, 0), v.mean(), v.mean(0), v @ w, M @ v, M @ M.T)] == [
+        "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1", "DotBackward0", "MvBackward0",
+        "MmBackward0"]
+    (M @ v).sum().backward()
+    assert M.grad.tolist() == [[1.0, -2.0, 3.0], [1.0, -2.0, 3.0]] and v.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_broadcast_gradient_is_summed_back_to_shape():
+    x = torch.tensor(2.0, dtype=D, requires_grad=True)
+    v = torch.tensor([1.0, 2.0, 3.0], dtype=D, requires_grad=True)
+    (x * v).sum().backward()
+    assert repr(x.grad) == "tensor(6., dtype=torch.float64)" and x.grad.shape == ()
+    assert v.grad.tolist() == [2.0, 2.0, 2.0]
+    x.grad = None
+    v.grad = None
+    m = (x * v).mean()
+    m.backward()
+    assert repr(m) == "tensor(4., dtype=torch.float64, grad_fn=<MeanBackward0>)"
+    assert repr(v.grad) == "tensor([0.6667, 0.6667, 0.6667], dtype=torch.float64)"
+
+
+def test_reuse_accumulates_never_overwrites():
+    for make, value, grad in [(lambda x: x * x, 9.0, 6.0), (lambda x: x + x, 6.0, 2.0),
+                              (lambda x: x * x * x, 27.0, 27.0), (lambda x: x / x, 1.0, 0.0)]:
+        x = torch.tensor(3.0, dtype=D, requires_grad=True)
+        z = make(x)
+        z.backward()
+        assert (z.item(), x.grad.item()) == (value, grad)
+
+
+def test_diamond_graph():
+    x = torch.tensor(2.0, dtype=D, requires_grad=True)
+    a = x * 3
+    b = torch.sin(a) + a * a
+    (b * a).backward()
+    expected = (math.cos(6) * 3) * 6 + (math.sin(6) + 36) * 3 + 2 * 6 * 3 * 6
+    assert math.isclose(x.grad.item(), expected, rel_tol=1e-14)
+
+
+def test_accumulation_zero_and_none():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x ** 2
+    y.backward(retain_graph=True)
+    assert repr(x.grad) == "tensor(6.)"
+    y.backward(retain_graph=True)
+    assert repr(x.grad) == "tensor(12.)"
+    g = x.grad
+    x.grad.zero_()
+    assert repr(x.grad) == "tensor(0.)" and g is x.grad
+    y.backward(retain_graph=True)
+    assert repr(x.grad) == "tensor(6.)"
+    x.grad = None
+    y.backward()
+    assert repr(x.grad) == "tensor(6.)"
+
+
+def test_separate_graphs_accumulate_into_one_leaf():
+    x = torch.tensor(3.0, requires_grad=True)
+    (x * 2).backward()
+    (x * 3).backward()
+    assert repr(x.grad) == "tensor(5.)"
+
+
+def test_retain_grad_across_two_backward_calls():
+    x = torch.tensor(3.0, requires_grad=True)
+    z = x ** 2
+    z.retain_grad()
+    w = z * 2
+    w.backward(retain_graph=True)
+    assert (repr(z.grad), repr(x.grad)) == ("tensor(2.)", "tensor(12.)")
+    w.backward()
+    assert (repr(z.grad), repr(x.grad)) == ("tensor(4.)", "tensor(24.)")
+
+
+@pytest.mark.parametrize("make, survives", [
+    (lambda x: x + 1, True), (lambda x: x - 2, True), (lambda x: -x, True), (lambda x: x * 2, False),
+    (lambda x: x / 2, False), (lambda x: x ** 2, False), (torch.exp, False), (torch.relu, False), (torch.sum, True)])
+def test_second_backward_fails_only_through_nodes_that_saved_tensors(make, survives):
+    x = torch.tensor(3.0, requires_grad=True)
+    y = make(x)
+    y.backward()
+    if survives:
+        y.backward()
+        assert abs(x.grad.item()) == 2.0
+    else:
+        with pytest.raises(RuntimeError) as error:
+            y.backward()
+        assert str(error.value) == SECOND_BACKWARD
+
+
+@pytest.mark.parametrize("action, message", [
+    (lambda: (torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2).backward(),
+     "grad can be implicitly created only for scalar outputs"),
+    (lambda: (torch.tensor(3.0) ** 2).backward(), "element 0 of tensors does not require grad and does not have a grad_fn"),
+    (lambda: torch.tensor(3.0).retain_grad(), "can't retain_grad on Tensor that has requires_grad=False"),
+    (lambda: torch.tensor(3, requires_grad=True), "Only Tensors of floating point and complex dtype can require gradients"),
+    (lambda: torch.tensor(3).requires_grad_(), "only Tensors of floating point dtype can require gradients"),
+    (lambda: (torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2).backward(torch.ones(2)),
+     "Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and output[0] has a shape of torch.Size([3])."),
+    (lambda: (torch.tensor(3.0, requires_grad=True) * 2).requires_grad_(False),
+     "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph "
+     "that doesn't require differentiation use var_no_grad = var.detach()."),
+    (lambda: (torch.tensor(3.0, requires_grad=True) * 2).numpy(),
+     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."),
+])
+def test_runtime_errors_carry_pytorch_text(action, message):
+    with pytest.raises(RuntimeError) as error:
+        action()
+    assert str(error.value) == message
+
+
+def test_integer_attribute_requires_grad_error():
+    t = torch.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="^only Tensors of floating point and complex dtype can require gradients$"):
+        t.requires_grad = True
+
+
+def test_backward_with_gradient_for_non_scalar_output():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.backward(torch.tensor([1.0, 1.0, 1.0]), retain_graph=True)
+    assert repr(x.grad) == "tensor([2., 2., 2.])"
+
+
+def test_leaf_semantics_and_unreached_leaf_keeps_none():
+    a = torch.tensor(3.0)
+    x = torch.tensor(3.0, requires_grad=True)
+    assert (a * 2).is_leaf and not (a * 2).requires_grad and (a * 2).grad_fn is None
+    assert not (x * 2).is_leaf and (a * x).requires_grad
+    d = x.detach()
+    assert (d.requires_grad, d.is_leaf, d.grad_fn) == (False, True, None)
+    u = torch.tensor(1.0, requires_grad=True)
+    (x ** 2).backward()
+    assert u.grad is None and repr(x.grad) == "tensor(6.)"
+    t = torch.tensor(-1.0, requires_grad=True)
+    torch.relu(t).backward()
+    assert repr(t.grad) == "tensor(0.)"
+    x.retain_grad()  # a no-op on a leaf
+    assert not x.retains_grad
+
+
+def test_detach_is_a_constant_in_the_graph():
+    x = torch.tensor(3.0, requires_grad=True)
+    z = x * x.detach()
+    z.backward()
+    assert repr(x.grad) == "tensor(3.)"
+
+
+def test_no_grad_results_are_leaves_without_grad():
+    x = torch.tensor(3.0, requires_grad=True)
+    with torch.no_grad():
+        y = x * 2
+        assert not torch.is_grad_enabled()
+        with torch.enable_grad():
+            q = x * 2
+        n = torch.tensor(1.0, requires_grad=True)
+    assert torch.is_grad_enabled()
+    assert (repr(y), y.requires_grad, y.grad_fn, y.is_leaf) == ("tensor(6.)", False, None, True)
+    assert repr(q) == "tensor(6., grad_fn=<MulBackward0>)" and n.requires_grad and n.is_leaf
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        y.backward()
+
+
+def test_autograd_grad_higher_order_and_untouched_dot_grad():
+    x = torch.tensor(2.0, requires_grad=True)
+    (g,) = torch.autograd.grad(x ** 3, x, create_graph=True)
+    assert repr(g) == "tensor(12., grad_fn=<MulBackward0>)"
+    (h,) = torch.autograd.grad(g, x)
+    assert repr(h) == "tensor(12.)" and x.grad is None
+    x64 = torch.tensor(2.0, dtype=D, requires_grad=True)
+    g3 = torch.autograd.grad(torch.autograd.grad(torch.autograd.grad(
+        x64 ** 3, x64, create_graph=True)[0], x64, create_graph=True)[0], x64)[0]
+    assert repr(g3) == "tensor(6., dtype=torch.float64)"
+
+
+def test_autograd_grad_unused_and_non_requiring_inputs():
+    x = torch.tensor(3.0, requires_grad=True)
+    u = torch.tensor(1.0, requires_grad=True)
+    y = x ** 2
+    assert [repr(t) for t in torch.autograd.grad(y, [x, u], retain_graph=True, allow_unused=True)] == [
+        "tensor(6.)", "None"]
+    assert [repr(t) for t in torch.autograd.grad(y, [x, u], retain_graph=True, materialize_grads=True)] == [
+        "tensor(6.)", "tensor(0.)"]
+    with pytest.raises(RuntimeError, match="^The differentiated Tensor at index 1 appears to not have been used"):
+        torch.autograd.grad(y, [x, u])
+    with pytest.raises(RuntimeError, match="^One of the differentiated Tensors does not require grad$"):
+        torch.autograd.grad(x * torch.tensor(3.0), [x, torch.tensor(3.0)])
+
+
+def test_backward_create_graph_warns_and_grad_is_differentiable():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x ** 3
+    with pytest.warns(UserWarning, match="^Using backward\\(\\) with create_graph=True will create a reference cycle"):
+        y.backward(create_graph=True)
+    g = x.grad
+    x.grad = None
+    g.backward()
+    assert repr(x.grad) == "tensor(12.)"
+
+
+def test_chain_of_200000_ops_has_no_recursion_limit():
+    x = torch.tensor(0.5, dtype=D, requires_grad=True)
+    y = x
+    for _ in range(200_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_float32_default_and_float64_precision():
+    for dtype, expected in ((torch.float32, 1.2099826335906982), (torch.float64, 1.2099826555596132)):
+        x = torch.tensor(0.1, dtype=dtype, requires_grad=True)
+        (torch.sin(x) * torch.exp(x)).backward()
+        assert x.grad.item() == pytest.approx(expected, rel=1e-7 if dtype is torch.float32 else 1e-15)
+    assert torch.tensor(3.0).dtype is torch.float32
+
+
+def test_grad_assignment_shape_is_checked():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^attempting to assign a gradient of size '\[3\]' to a tensor of size "
+                                           r"'\[2\]'. Please ensure that the gradient and the tensor are the same size$"):
+        x.grad = torch.tensor([1.0, 2.0, 3.0])
+
+
+def test_next_functions_show_accumulate_grad_and_none():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = torch.tensor(4.0)
+    z = torch.pow(x, 2) + torch.pow(y, 2)
+    (first, _), (second, _) = z.grad_fn.next_functions
+    assert first.name() == "PowBackward0" and second is None
+    assert first.next_functions[0][0].name() == "AccumulateGrad"
+    assert engine.Tensor is torch.Tensor
