@@ -34,6 +34,10 @@ class Case:
     atol: float = ATOL
     strict: bool = False  # kink / singular differences fail too
     name: str = "expression"
+    order: int = 1  # 2: also every second derivative (Hessian entries of the requiring inputs)
+    points: int = 0  # > 0: check at this many random points from each op's smooth domain instead of `values`
+    seed: int = 0
+    numeric: bool = False  # add a central-difference opinion
 
 
 @dataclass
@@ -71,6 +75,7 @@ class CheckResult:
     tensors: list[TensorResult]
     strict: bool = False
     seconds: float = 0.0
+    broken_expectations: list[str] = field(default_factory=list)  # pinned values this result no longer produces
 
     @property
     def statuses(self) -> list[str]:
@@ -79,7 +84,7 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         failing = {MISMATCH, KINK, SINGULAR} if self.strict else {MISMATCH}
-        return any(s in failing for s in self.statuses)
+        return bool(self.broken_expectations) or any(s in failing for s in self.statuses)
 
     @property
     def worst_error(self) -> Optional[float]:

@@ -25,8 +25,25 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+# Commands living in their own modules, imported only when used: "name": "module:attribute".
+COMMANDS: dict[str, str] = {
+}
+
+
 class _Group(click.Group):
-    """Turns any error into one line and exit code 2: no traceback reaches a user (DIFFCHECK_DEBUG=1 shows it)."""
+    """Loads commands lazily, and turns any error into one line and exit code 2: no traceback reaches a user
+    (DIFFCHECK_DEBUG=1 shows it)."""
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS:
+            import importlib
+
+            module, attribute = COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         from .errors import DiffcheckError
