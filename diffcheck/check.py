@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -18,8 +18,10 @@ RTOL = 1e-8
 ATOL = 1e-12
 
 # Statuses, from best to worst within a tensor; `FAILING` ones make the exit code 1.
-MATCH, NONE, NOT_RETAINED, KINK, SINGULAR, MISMATCH = "match", "none", "not-retained", "kink", "singular", "mismatch"
-_SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, MISMATCH: 3}
+MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch"
+KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"  # explained differences
+EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW)
+_SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, ZERO_TIMES_INF: 2, OVERFLOW: 2, MISMATCH: 3}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class TensorResult:
     rel_err: Optional[float]
     status: str
     note: str = ""
+    numeric: Any = None  # central differences (--numeric), nested like `engine`
 
 
 @dataclass
@@ -83,7 +86,7 @@ class CheckResult:
 
     @property
     def failed(self) -> bool:
-        failing = {MISMATCH, KINK, SINGULAR} if self.strict else {MISMATCH}
+        failing = {MISMATCH, *EXPLAINED} if self.strict else {MISMATCH}
         return bool(self.broken_expectations) or any(s in failing for s in self.statuses)
 
     @property
@@ -118,7 +121,7 @@ def _validate(case: Case) -> None:
     program = case.program
     inputs, assigned = program.inputs, {s.name for s in program.statements}
     missing = [n for n in inputs if n not in case.values]
-    if missing:
+    if missing and not case.points:
         raise DiffcheckError(f"no value for input '{missing[0]}' (give it as {missing[0]}=...)")
     for name in case.values:
         if name not in inputs:
@@ -131,18 +134,39 @@ def _validate(case: Case) -> None:
         if name not in assigned:
             raise DiffcheckError(f"--retain-grad '{name}': not a computed name of the program "
                                  f"(computed: {', '.join(s.name for s in program.statements)})")
+    if case.order not in (1, 2):
+        raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
 
 
-def run_engine(case: Case) -> dict:
-    """The program on our engine in float64, backward from the output; every statement's tensor by name."""
-    from . import engine
+def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -> dict:
+    """The program on our engine in float64, backward from the output; every statement's tensor by name.
+
+    `hits` collects the special points (kinks, singular points, overflows) the program's ops sit on.
+    """
+    from . import engine, ops
     from .lower import number_params, run
+    from .special import Hit, dependencies, names_in, special_points
+
+    closure = dependencies(case.program)
 
     def call(node, args, params):
+        params = number_params(node, params, _is_number)
         try:
-            return engine.FUNCTIONS[node.op](*args, **number_params(node, params, _is_number))
-        except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
-            raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
+            result = engine.FUNCTIONS[node.op](*args, **params)
+        except (ValueError, IndexError):  # shapes that do not fit
+            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, engine.Tensor))
+            raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}", node.pos) from None
+        if hits is not None:
+            op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim)
+            datas = [a.data if isinstance(a, engine.Tensor) else a for a in resolved]
+            depends = names_in(node, closure)
+            found = special_points(op, datas, row_params, str(node.pos), depends)
+            if not found and not np.all(np.isfinite(result.data)) and all(
+                    np.all(np.isfinite(d)) for d in datas if not isinstance(d, (bool, np.bool_))):
+                found = [Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range",
+                             depends)]
+            hits.extend(found)
+        return result
 
     leaves = {name: engine.tensor(case.values[name], dtype=engine.float64, requires_grad=name not in case.no_grad)
               for name in case.program.inputs}
@@ -152,7 +176,7 @@ def run_engine(case: Case) -> dict:
             raise DiffcheckError(f"--retain-grad '{name}': can't retain_grad on Tensor that has requires_grad=False")
         env[name].retain_grad()
     out = env[case.program.output]
-    if out.requires_grad:
+    if backward and out.requires_grad:
         out.backward(None if out.dim() == 0 else engine.tensor(np.ones(out.shape), dtype=engine.float64))
     return env
 
@@ -162,99 +186,278 @@ def _is_number(value) -> bool:
 
 
 def check(case: Case) -> CheckResult:
-    """Differentiate `case` on both sides at its point and compare every tensor."""
-    import sympy as sp
-
-    from . import symbolic
-    from .tensor_repr import tensor_repr
-
+    """Differentiate `case` on both sides and compare every tensor, at its point or at `points` random points."""
     started = time.perf_counter()
     _validate(case)
-    env = run_engine(case)
-    program, out_name = case.program, case.program.output
-    shapes = {name: np.shape(np.asarray(case.values[name], dtype=float)) for name in program.inputs}
-    syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
-    point = {s: v for name in program.inputs
-             for s, v in zip(symbolic.flat(syms[name]), np.asarray(case.values[name], dtype=float).reshape(-1))}
-    full = symbolic.lower(program, syms)
-    target = symbolic.scalar_output(full[out_name])
+    from .points import random_points
 
-    rows: list[tuple[str, str, Any]] = [(n, "input", None) for n in program.inputs]
-    rows += [(s.name, "intermediate" if s.name != out_name else "output", None) for s in program.statements]
-    wanted = []  # (row index, derivative expressions)
-    for index, (name, role, _) in enumerate(rows):
-        t = env[name]
-        if not t.requires_grad or (not t.is_leaf and not t.retains_grad):
-            continue
-        if role == "input":
-            wanted.append((index, [sp.diff(target, s) for s in symbolic.flat(syms[name])]))
-        else:  # hold the retained tensor as fresh symbols and differentiate the output with respect to them
-            held = symbolic.symbols(f"{name}", np.shape(t.data))
-            partial = symbolic.scalar_output(symbolic.lower(program, syms, hold={name: held})[out_name])
-            replace = dict(zip(symbolic.flat(held), symbolic.flat(full[name])))
-            wanted.append((index, [sp.diff(partial, s).xreplace(replace) for s in symbolic.flat(held)]))
+    shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
+    prepared = _Prepared(case, shapes)
+    if not case.points:
+        result = prepared.at(case)
+    else:
+        result = _worst([prepared.at(replace(case, values=values))
+                         for values in random_points(case.program, shapes, case.points, case.seed)], case.points)
+    result.seconds = time.perf_counter() - started
+    return result
 
-    out_exact = symbolic.evaluate(symbolic.flat(full[out_name]), point, as_written=True)
-    values = symbolic.evaluate([e for _, es in wanted for e in es], point)
 
-    out = env[out_name]
-    out_status, _, _ = compare(np.asarray(out.data, dtype=float), out_exact, case)
-    output = OutputInfo(out_name, _plain(out.data), _nest([_exact_plain(v) for v in out_exact], out.shape),
-                        out.grad_fn.name() if out.grad_fn else None, tensor_repr(out, default_dtype=out.dtype), out_status)
+class _Prepared:
+    """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
 
-    derivatives = {index: exprs for index, exprs in wanted}
-    results, cursor = [], 0
-    for index, (name, role, _) in enumerate(rows):
-        t = env[name]
-        base = dict(name=name, role=role, requires_grad=t.requires_grad, is_leaf=t.is_leaf, shape=tuple(t.shape))
-        if index in derivatives:
-            exact = values[cursor:cursor + len(derivatives[index])]
-            cursor += len(derivatives[index])
-            grad = t._grad
-            engine_grad = None if grad is None else np.asarray(grad.data, dtype=float)
-            status, abs_err, rel_err = compare(engine_grad, exact, case) if grad is not None else (NONE, None, None)
-            results.append(TensorResult(
-                **base, engine=None if grad is None else _plain(grad.data),
-                sympy=_nest([_exact_plain(v) for v in exact], t.shape), derivative=_derivative_text(derivatives[index]),
-                abs_err=abs_err, rel_err=rel_err, status=status,
-                note="" if grad is not None else "not reached by backward: PyTorch leaves .grad None"))
-        elif not t.requires_grad:
-            results.append(TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
-                                        status=NONE, note="requires_grad=False: .grad is None on both sides"))
-        else:
-            results.append(TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
-                                        status=NOT_RETAINED, note=f"non-leaf: .grad is None unless retained "
-                                                                  f"(--retain-grad {name})"))
-    return CheckResult(case.name, program.source, {n: case.values[n] for n in program.inputs}, output, results,
-                       case.strict, time.perf_counter() - started)
+    def __init__(self, case: Case, shapes: dict):
+        import sympy as sp
+
+        from . import symbolic
+
+        self.case, program = case, case.program
+        out_name = program.output
+        # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would.
+        probe = run_engine(replace(case, values={n: np.zeros(shapes[n]).tolist() for n in program.inputs}),
+                           backward=False)
+        self.syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
+        self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
+        full = symbolic.lower(program, self.syms)
+        target = symbolic.scalar_output(full[out_name])
+        self.output = symbolic.Evaluator(symbolic.flat(full[out_name]), self.flat_syms, as_written=True)
+        self.target_fn = symbolic.compile_as_written(target, self.flat_syms)
+        # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
+        self.rows = [(n, "input") for n in program.inputs]
+        self.rows += [(s.name, "output" if s.name == out_name else "intermediate") for s in program.statements]
+        self.derivatives: dict[str, tuple] = {}  # name -> (exprs, as-written function, its symbols, held symbols)
+        for name, role in self.rows:
+            t = probe[name]
+            if not t.requires_grad or (role != "input" and name not in case.retain):
+                continue
+            if role == "input":
+                self.derivatives[name] = ([sp.diff(target, s) for s in symbolic.flat(self.syms[name])],
+                                          self.target_fn, self.flat_syms, [])
+            else:  # hold the retained tensor as fresh symbols and differentiate the output with respect to them
+                held = symbolic.flat(symbolic.symbols(name, np.shape(t.data)))
+                held_array = symbolic.symbols(name, np.shape(t.data))
+                partial = symbolic.scalar_output(symbolic.lower(program, self.syms, hold={name: held_array})[out_name])
+                replace_held = dict(zip(held, symbolic.flat(full[name])))
+                self.derivatives[name] = ([sp.diff(partial, s).xreplace(replace_held) for s in held],
+                                          symbolic.compile_as_written(partial, self.flat_syms + held),
+                                          self.flat_syms + held, held)
+        self.first = symbolic.Evaluator([e for exprs, *_ in self.derivatives.values() for e in exprs], self.flat_syms)
+        self.second = []  # (label, name_a, name_b, exprs) for order 2: the Hessian blocks of the requiring inputs
+        if case.order == 2:
+            requiring = [n for n in program.inputs if probe[n].requires_grad]
+            for i, a in enumerate(requiring):
+                for b in requiring[i:]:
+                    firsts = self.derivatives[a][0]
+                    exprs = [sp.diff(d, s) for d in firsts for s in symbolic.flat(self.syms[b])]
+                    self.second.append((f"d2/d{a}d{b}", a, b, exprs))
+        self.second_eval = symbolic.Evaluator([e for *_, exprs in self.second for e in exprs], self.flat_syms)
+
+    def at(self, case: Case) -> CheckResult:
+        from .tensor_repr import tensor_repr
+
+        hits: list = []
+        env = run_engine(case, hits)
+        program, out_name = case.program, case.program.output
+        point = [float(v) for n in program.inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
+        context = _Context(case, hits, point)
+
+        out = env[out_name]
+        out_exact = self.output(point)
+        out_status, _, _, _ = compare(np.asarray(out.data, dtype=float), out_exact, context)
+        output = OutputInfo(out_name, _plain(out.data), _nest([_exact_plain(v) for v in out_exact], out.shape),
+                            out.grad_fn.name() if out.grad_fn else None, tensor_repr(out, default_dtype=out.dtype),
+                            out_status)
+        firsts = iter(self.first(point))
+        results = []
+        for name, role in self.rows:
+            t = env[name]
+            base = dict(name=name, role=role, requires_grad=t.requires_grad, is_leaf=t.is_leaf, shape=tuple(t.shape))
+            if name in self.derivatives:
+                exprs, function, syms, held = self.derivatives[name]
+                exact = [next(firsts) for _ in exprs]
+                grad = t._grad
+                sided = _Sided(function, point + [float(v) for v in np.asarray(t.data, dtype=float).reshape(-1)]
+                               if held else point, len(point) if held else self._offset(name))
+                numeric = _nest([sided.central(k) for k in range(len(exprs))], t.shape) if case.numeric else None
+                if grad is None:
+                    results.append(TensorResult(**base, engine=None, sympy=_nest([_exact_plain(v) for v in exact],
+                                                t.shape), derivative=_derivative_text(exprs), abs_err=None,
+                                                rel_err=None, status=NONE, numeric=numeric,
+                                                note="not reached by backward: PyTorch leaves .grad None"))
+                    continue
+                status, abs_err, rel_err, note = compare(np.asarray(grad.data, dtype=float), exact,
+                                                         context.about(name), sided)
+                results.append(TensorResult(**base, engine=_plain(grad.data),
+                                            sympy=_nest([_exact_plain(v) for v in exact], t.shape),
+                                            derivative=_derivative_text(exprs), abs_err=abs_err, rel_err=rel_err,
+                                            status=status, note=note, numeric=numeric))
+            elif not t.requires_grad:
+                results.append(TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None,
+                                            rel_err=None, status=NONE,
+                                            note="requires_grad=False: .grad is None on both sides"))
+            else:
+                results.append(TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None,
+                                            rel_err=None, status=NOT_RETAINED,
+                                            note=f"non-leaf: .grad is None unless retained (--retain-grad {name})"))
+        if self.second:
+            results.extend(self._second_order(case, context, point))
+        return CheckResult(case.name, program.source, {n: case.values[n] for n in program.inputs}, output, results,
+                           case.strict)
+
+    def _offset(self, name: str) -> int:
+        """Index of the first symbol of input `name` in the flat symbol list."""
+        from . import symbolic
+
+        offset = 0
+        for other in self.case.program.inputs:
+            if other == name:
+                return offset
+            offset += len(symbolic.flat(self.syms[other]))
+        raise KeyError(name)
+
+    def _second_order(self, case: Case, context: "_Context", point: list) -> list[TensorResult]:
+        """Hessian blocks on the engine (autograd.grad with create_graph=True, one row per element) against SymPy's."""
+        from . import engine
+
+        env = run_engine(case, backward=False)
+        out = env[case.program.output]
+        scalar = out if out.dim() == 0 else engine.FUNCTIONS["sum"](out)
+        names = list(dict.fromkeys(n for _, a, b, _ in self.second for n in (a, b)))
+        leaves = [env[n] for n in names]
+        firsts = engine.grad(scalar, leaves, create_graph=True, allow_unused=True, materialize_grads=True)
+        exact = iter(self.second_eval(point))
+        rows = []
+        for label, a, b, exprs in self.second:
+            g = firsts[names.index(a)]
+            a_shape, b_shape = np.shape(env[a].data), np.shape(env[b].data)
+            block = np.zeros(a_shape + b_shape)
+            for k in np.ndindex(*a_shape):
+                if g.requires_grad:
+                    onehot = np.zeros(a_shape)
+                    onehot[k] = 1.0
+                    (h,) = engine.grad(g, [env[b]], grad_outputs=engine.tensor(onehot, dtype=engine.float64),
+                                       retain_graph=True, allow_unused=True, materialize_grads=True)
+                    block[k] = np.asarray(h.data, dtype=float)
+            values = [next(exact) for _ in exprs]
+            status, abs_err, rel_err, note = compare(block, values, context.about(a) if a == b else context)
+            rows.append(TensorResult(label, "second", True, True, a_shape + b_shape, _plain(block),
+                                     _nest([_exact_plain(v) for v in values], a_shape + b_shape),
+                                     _derivative_text(exprs), abs_err, rel_err, status, note))
+        return rows
+
+
+def _worst(results: list[CheckResult], count: int) -> CheckResult:
+    """One result holding, for each tensor, its worst row over the points (most severe status, then largest error)."""
+    def badness(row):
+        return (_SEVERITY[row.status], row.abs_err or 0.0)
+
+    merged = results[0]
+    for index in range(len(merged.tensors)):
+        rows = [(r.tensors[index], r) for r in results]
+        row, origin = max(rows, key=lambda pair: badness(pair[0]))
+        if row.status not in (NONE, NOT_RETAINED):
+            where = ", ".join(f"{k}={_point_text(v)}" for k, v in origin.point.items())
+            row.note = (row.note + "; " if row.note else "") + f"worst of {count} points at {where}"
+        merged.tensors[index] = row
+    worst = max(results, key=lambda r: max(badness(t) for t in r.tensors) if r.tensors else (0, 0.0))
+    merged.output = max((r.output for r in results), key=lambda o: _SEVERITY[o.status])
+    merged.point = worst.point
+    return merged
+
+
+def _point_text(value) -> str:
+    return repr(value) if not isinstance(value, list) else "[" + ", ".join(_point_text(v) for v in value) + "]"
 
 
 # ---- comparison -----------------------------------------------------------------------------------------------------
-def compare(engine_values: np.ndarray, exact: list, case: Case) -> tuple[str, Optional[float], Optional[float]]:
-    """Worst element status, and the largest absolute / relative error over elements finite on both sides."""
-    status, abs_err, rel_err = MATCH, None, None
-    for e, s in zip(np.asarray(engine_values, dtype=float).reshape(-1).tolist(), exact):
-        element = _element_status(e, s, case)
+@dataclass
+class _Context:
+    case: Case
+    hits: list  # special.Hit
+    point: list
+    tensor: Optional[str] = None  # only hits on the path from this tensor to the output count
+
+    def of_kind(self, kind: str) -> list:
+        return [h for h in self.hits if h.kind == kind and (self.tensor is None or self.tensor in h.depends)]
+
+    def about(self, tensor: str) -> "_Context":
+        return replace(self, tensor=tensor)
+
+
+class _Sided:
+    """One-sided and central differences of the as-written output, along one element's symbol."""
+
+    def __init__(self, function, values: list, offset: int):
+        self.function, self.values, self.offset = function, values, offset
+
+    def one_sided(self, k: int):
+        from .special import one_sided
+        return one_sided(self.function, self.values, self.offset + k)
+
+    def central(self, k: int):
+        from .special import central
+        return central(self.function, self.values, self.offset + k)
+
+
+def compare(engine_values: np.ndarray, exact: list, context: _Context, sided: Optional[_Sided] = None
+            ) -> tuple[str, Optional[float], Optional[float], str]:
+    """Worst element status with its explanation, and the largest absolute / relative error over finite pairs."""
+    status, abs_err, rel_err, note = MATCH, None, None, ""
+    for k, (e, s) in enumerate(zip(np.asarray(engine_values, dtype=float).reshape(-1).tolist(), exact)):
+        element, why = _classify(e, s, context, sided, k)
         if _SEVERITY[element] > _SEVERITY[status]:
-            status = element
+            status, note = element, why
         if s.is_finite and math.isfinite(e):
             err = abs(e - s.value)
             abs_err = err if abs_err is None else max(abs_err, err)
             rel = err / abs(s.value) if s.value else (0.0 if err == 0 else math.inf)
             rel_err = rel if rel_err is None else max(rel_err, rel)
-    return status, abs_err, rel_err
+    return status, abs_err, rel_err, note
 
 
-def _element_status(e: float, s, case: Case) -> str:
+def _close(a: float, b: float, case: Case) -> bool:
+    return abs(a - b) <= case.atol + case.rtol * abs(b)
+
+
+def _classify(e: float, s, context: _Context, sided: Optional[_Sided], k: int) -> tuple[str, str]:
+    """One element: match, or a difference explained by a kink / singular point / overflow, or a mismatch."""
+    case = context.case
     if s.is_finite:
-        if math.isfinite(e) and abs(e - s.value) <= case.atol + case.rtol * abs(s.value):
-            return MATCH
-        return MISMATCH
-    if (s.kind == "nan" and math.isnan(e)) or (s.kind in ("inf", "-inf") and e == s.value):
-        return MATCH  # non-finite values agree by kind
+        base = MATCH if math.isfinite(e) and _close(e, s.value, case) else MISMATCH
+    elif (s.kind == "nan" and math.isnan(e)) or (s.kind in ("inf", "-inf") and e == s.value):
+        base = MATCH  # non-finite values agree by kind
+    else:
+        base = MISMATCH
+    kinks = context.of_kind("kink")
+    if kinks and sided is not None:
+        one = sided.one_sided(k)
+        if one is not None and not _close(one[0], one[1], case):
+            low, high = sorted(one)
+            at = _where(kinks)
+            sides = f"one-sided derivatives {low!r} and {high!r}"
+            if math.isfinite(e) and low - case.atol <= e + case.rtol * abs(e) and e - case.rtol * abs(e) <= high + case.atol:
+                return KINK, f"{at} not differentiable here: {sides}; the engine's {e!r} lies between (PyTorch: " \
+                             f"{kinks[0].convention})"
+            return MISMATCH, f"{at} not differentiable here: {sides}, but the engine gives {e!r}, outside them"
+    if base == MATCH:
+        return MATCH, ""
+    if kinks and sided is None:  # second derivatives at a kink: SymPy's DiracDelta against PyTorch's 0
+        return KINK, f"{_where(kinks)} not differentiable here, so neither is its derivative"
+    for kind, status in (("singular", SINGULAR), ("overflow", OVERFLOW)):
+        found = context.of_kind(kind)
+        if not found:
+            continue
+        if s.is_finite and not math.isfinite(e) and kind == "singular":
+            return ZERO_TIMES_INF, (f"{_where(found)} has an infinite local derivative; the engine's chain rule "
+                                    f"multiplies it by 0 (0*inf = nan, as PyTorch) although the composite is smooth "
+                                    f"here (SymPy: {s.value!r}). Rewrite it (e.g. x**1.5 for x*sqrt(x)) or mask it")
+        return status, f"{_where(found)}: {found[0].convention}; SymPy gives {s}, the engine {e!r}"
     if s.kind in ("zoo", "complex", "nan") and not math.isfinite(e):
-        return SINGULAR  # a pole or outside the real domain: PyTorch's ±inf/nan against SymPy's zoo/complex
-    return MISMATCH
+        return SINGULAR, f"SymPy gives {s} (a pole or off the real line), the engine {e!r}"
+    return MISMATCH, f"SymPy gives {s}, the engine {e!r}"
+
+
+def _where(hits: list) -> str:
+    return ", ".join(dict.fromkeys(f"{h.op} at {h.where}" for h in hits))
 
 
 def _plain(data) -> Any:

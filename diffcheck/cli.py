@@ -80,9 +80,15 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--retain-grad", "retain", multiple=True, metavar="NAME", help="Computed tensor to retain_grad() on.")
 @click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-8).")
 @click.option("--atol", type=float, default=None, help="Absolute tolerance (default 1e-12).")
-@click.option("--strict", is_flag=True, help="Fail on kink and singular differences too.")
+@click.option("--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf and overflow differences too.")
+@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: also check every second derivative (Hessian entries) against SymPy.")
+@click.option("--numeric", is_flag=True, help="Add a third opinion: a high-precision central difference.")
+@click.option("--points", type=click.IntRange(0, 10_000), default=0,
+              help="Check at N random points from each op's smooth domain; report the worst per tensor.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --points.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def check(expression, values, no_grad, retain, rtol, atol, strict, fmt):
+def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, fmt):
     """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
 
     \b
@@ -91,14 +97,18 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, fmt):
       diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
     """
     from .check import ATOL, RTOL, Case, Report, check as run_check
+    from .errors import DiffcheckError
     from .parse import parse_assignment, parse_program
     from .render import check_json, check_table
 
     program = parse_program(expression, where="expression")
     point = dict(parse_assignment(text) for text in values)
     case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
-                ATOL if atol is None else atol, strict)
-    report = Report([run_check(case)])
+                ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric)
+    try:
+        report = Report([run_check(case)])
+    except DiffcheckError as error:
+        raise error.located("expression") from None
     out, _ = _consoles()
     if fmt == "json":
         click.echo(check_json(report))

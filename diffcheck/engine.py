@@ -277,6 +277,8 @@ class Tensor:
     def __and__(self, other):
         return Tensor(np.logical_and(self.data, _data(other)))
 
+    __rand__ = __and__
+
 
 def _data(value):
     return value.data if isinstance(value, Tensor) else value

@@ -235,7 +235,8 @@ row(name="sum_dim", grad_fn="SumBackward1", params=("dim", "keepdim"), saves=Fal
     vjp=lambda F, g, out, x, dim, keepdim=False: (F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)),),
     sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim), derivative="d/dx_i sum(x, dim) = 1")
 row(name="mean", grad_fn="MeanBackward0", saves=False, elementwise=False, forward=np.mean,
-    vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / np.size(x),), sym=lambda sp, x: np.sum(x) / np.size(x),
+    vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / math.prod(np.shape(x)),),
+    sym=lambda sp, x: np.sum(x) / math.prod(np.shape(x)),
     derivative="d/dx_i mean(x) = 1/n")
 row(name="mean_dim", grad_fn="MeanBackward1", params=("dim", "keepdim"), saves=False, elementwise=False,
     forward=lambda x, dim, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),

@@ -5,10 +5,12 @@ import json
 import math
 from typing import Any
 
-from .check import KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, SINGULAR, CheckResult, Report, TensorResult
+from .check import (EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, SINGULAR, ZERO_TIMES_INF,
+                    CheckResult, Report, TensorResult)
 
 STATUS_STYLE = {MATCH: ("✓ match", "green"), MISMATCH: ("✗ mismatch", "bold red"), NONE: ("none", "dim"),
-                NOT_RETAINED: ("not-retained", "yellow"), KINK: ("~ kink", "yellow"), SINGULAR: ("~ singular", "yellow")}
+                NOT_RETAINED: ("not-retained", "yellow"), KINK: ("~ kink", "yellow"), SINGULAR: ("~ singular", "yellow"),
+                ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"), OVERFLOW: ("~ overflow", "yellow")}
 
 
 def number_text(value: Any) -> str:
@@ -32,9 +34,11 @@ def tensor_table(result: CheckResult):
     from rich.table import Table
     from rich.text import Text
 
+    numeric = any(t.numeric is not None for t in result.tensors)
     table = Table(title=f"[bold]{result.source or result.name}[/]", title_justify="left", show_lines=False)
     for column, options in (("tensor", {"style": "bold"}), ("role", {}), ("requires_grad", {}), ("is_leaf", {}),
                             ("engine .grad", {"overflow": "fold"}), ("SymPy", {"overflow": "fold"}),
+                            *([("numeric", {"overflow": "fold"})] if numeric else []),
                             ("derivative", {"overflow": "fold"}), ("abs err", {"justify": "right"}), ("status", {})):
         table.add_column(column, **options)
     for t in result.tensors:
@@ -43,23 +47,24 @@ def tensor_table(result: CheckResult):
         if t.note and t.status != MATCH:
             status.append(f"\n{t.note}", style="dim")
         table.add_row(t.name, t.role, str(t.requires_grad), str(t.is_leaf), number_text(t.engine),
-                      number_text(t.sympy), t.derivative or "", _error_text(t), status)
+                      number_text(t.sympy), *([number_text(t.numeric) if t.numeric is not None else ""] if numeric
+                                              else []), t.derivative or "", _error_text(t), status)
     return table
 
 
 def verdict(result: CheckResult) -> str:
     checked = [t for t in result.tensors if t.status not in (NONE, NOT_RETAINED) or t.engine is not None]
     bad = [t.name for t in result.tensors if t.status == MISMATCH]
-    explained = [t.name for t in result.tensors if t.status in (KINK, SINGULAR)]
+    explained = [t.name for t in result.tensors if t.status in EXPLAINED]
     if result.output.status == MISMATCH:
         bad.insert(0, f"{result.output.name} (value)")
     if bad:
         return f"[bold red]✗ {len(bad)} disagreement{'s' if len(bad) > 1 else ''}: {', '.join(bad)}[/]"
     if explained and result.strict:
-        return f"[bold red]✗ --strict: {', '.join(explained)} differ at a kink or singular point[/]"
+        return f"[bold red]✗ --strict: {', '.join(explained)} differ at a kink, singular point or overflow[/]"
     text = f"[green]✓ all gradients agree[/] ({len(checked)} checked"
     if explained:
-        text += f"; {', '.join(explained)} differ only by PyTorch's convention at a kink or singular point"
+        text += f"; {', '.join(explained)} at a kink, singular point or overflow, explained by PyTorch's convention"
     return text + ")"
 
 
@@ -99,7 +104,8 @@ def result_data(result: CheckResult) -> dict:
                    "repr": out.repr, "status": out.status},
         "tensors": [{"name": t.name, "role": t.role, "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
                      "shape": list(t.shape), "engine": t.engine, "sympy": t.sympy, "derivative": t.derivative,
-                     "abs_err": t.abs_err, "rel_err": t.rel_err, "status": t.status, "note": t.note}
+                     "abs_err": t.abs_err, "rel_err": t.rel_err, "status": t.status, "note": t.note,
+                     "numeric": t.numeric}
                     for t in result.tensors],
         "seconds": round(result.seconds, 6),
     })

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import ops
+from .errors import DiffcheckError
 from .lower import number_params, run
 from .program import Program
 
@@ -59,12 +60,14 @@ def _call(node, args: list, params: dict):
     try:
         op, args, params = ops.resolve(node.op, tuple(args), params, _ndim)
     except ValueError as error:
-        from .errors import DiffcheckError
         raise DiffcheckError(str(error), node.pos) from None
     symbolic = [_to_sym(a) for a in args]
-    if op.elementwise:
-        return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
-    return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
+    try:
+        if op.elementwise:
+            return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
+        return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
+    except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
+        raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
 
 
 def symbols(name: str, shape: tuple):
@@ -102,22 +105,40 @@ def canonical(expr):
     return expr.replace(lambda e: isinstance(e, (sp.Add, sp.Mul, sp.Pow)), lambda e: e.func(*e.args))
 
 
-def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:
-    """Values of `exprs` at `point` at 30 digits, exact SymPy where mpmath fails.
+class Evaluator:
+    """`exprs` compiled once for a list of symbols, evaluated at 30 digits, exactly where mpmath fails.
 
-    Derivatives are made canonical and evaluated in one lambdified pass with common subexpressions shared;
-    `as_written` values (the forward output) keep the user's structure, so `x**2/x` is nan at 0 as on the engine.
+    Derivatives are made canonical and share common subexpressions (cse); `as_written` values (the forward output)
+    keep the user's structure, so `x**2/x` is nan at 0 as on the engine.
     """
-    syms = list(point)
-    values = [mpmath.mpf(float(point[s])) for s in syms]
-    exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
-    try:
-        with mpmath.workdps(DIGITS):
-            function = sp.lambdify(syms, exprs, modules="mpmath", cse=not as_written)
-            return [_classify_mp(v) for v in function(*values)]
-    except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
-        exact = {s: sp.Rational(float(point[s])) if math.isfinite(point[s]) else sp.Float(point[s]) for s in syms}
-        return [_classify_exact(sp.sympify(e).xreplace(exact)) for e in exprs]
+
+    def __init__(self, exprs: list, syms: list, as_written: bool = False):
+        self.syms = list(syms)
+        self.exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
+        try:
+            self.function = sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not as_written)
+        except (TypeError, NameError, KeyError, AttributeError):  # a form the mpmath printer cannot write
+            self.function = None
+
+    def __call__(self, values: list) -> list[Exact]:
+        if self.function is not None:
+            try:
+                with mpmath.workdps(DIGITS):
+                    return [_classify_mp(v) for v in self.function(*[mpmath.mpf(float(v)) for v in values])]
+            except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
+                pass
+        exact = {s: sp.Rational(float(v)) if math.isfinite(v) else sp.Float(float(v)) for s, v in zip(self.syms, values)}
+        return [_classify_exact(e.xreplace(exact)) for e in self.exprs]
+
+
+def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:
+    """Values of `exprs` at `point` (a one-off Evaluator)."""
+    return Evaluator(exprs, list(point), as_written)(list(point.values()))
+
+
+def compile_as_written(expr, syms: list):
+    """An mpmath function of `syms` computing `expr` as written (for one-sided and central differences)."""
+    return sp.lambdify(list(syms), expr, modules="mpmath")
 
 
 def _classify_mp(value) -> Exact:
