@@ -27,6 +27,8 @@ def fail(message: str) -> None:
 
 # Commands living in their own modules, imported only when used: "name": "module:attribute".
 COMMANDS: dict[str, str] = {
+    "ops": "diffcheck.cli_ops:ops",
+    "verify": "diffcheck.cli_verify:verify",
 }
 
 
@@ -87,8 +89,13 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--points", type=click.IntRange(0, 10_000), default=0,
               help="Check at N random points from each op's smooth domain; report the worst per tensor.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --points.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Wall-clock budget in seconds for the case.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, fmt):
+@click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
+@click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
+def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
+          dot):
     """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
 
     \b
@@ -96,17 +103,22 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
       diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y
       diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
     """
+    from .budget import run_deep
     from .check import ATOL, RTOL, Case, Report, check as run_check
     from .errors import DiffcheckError
     from .parse import parse_assignment, parse_program
     from .render import check_json, check_table
 
+    if graph and fmt == "json":
+        fail("--graph draws for people and cannot mix with --format json; write the graph with --dot FILE")
+    if (graph or dot) and points:
+        fail("--graph and --dot draw the graph at one point: give NAME=VALUE for every input instead of --points")
     program = parse_program(expression, where="expression")
     point = dict(parse_assignment(text) for text in values)
     case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
                 ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric)
     try:
-        report = Report([run_check(case)])
+        report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
         raise error.located("expression") from None
     out, _ = _consoles()
@@ -114,4 +126,21 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
         click.echo(check_json(report))
     else:
         out.print(check_table(report.results[0]))
+    if graph or dot:
+        _draw(case, graph, dot, out)
     sys.exit(report.return_code)
+
+
+def _draw(case, tree: bool, dot_path: str | None, out) -> None:
+    """`check --graph` / `--dot FILE`: the engine's graph at the case's point."""
+    from .graph import build_graph, graph_dot, graph_tree
+
+    picture = build_graph(case)
+    if tree:
+        out.print(graph_tree(picture))
+    if dot_path:
+        try:
+            with open(dot_path, "w", encoding="utf-8") as file:
+                file.write(graph_dot(picture))
+        except OSError as error:
+            fail(f"--dot: cannot write '{dot_path}': {error.strerror}")

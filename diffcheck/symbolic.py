@@ -117,7 +117,9 @@ class Evaluator:
         self.exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
         try:
             self.function = sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not as_written)
-        except (TypeError, NameError, KeyError, AttributeError):  # a form the mpmath printer cannot write
+        except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
+            # A form the mpmath printer cannot write, or code Python will not compile (> 200 nested parentheses):
+            # evaluate exactly instead.
             self.function = None
 
     def __call__(self, values: list) -> list[Exact]:
@@ -137,8 +139,28 @@ def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = F
 
 
 def compile_as_written(expr, syms: list):
-    """An mpmath function of `syms` computing `expr` as written (for one-sided and central differences)."""
-    return sp.lambdify(list(syms), expr, modules="mpmath")
+    """An mpmath function of `syms` computing `expr` as written (for one-sided and central differences).
+
+    Compiled on first use (most checks never need it); where lambdify cannot write the expression, SymPy evaluates it
+    at the working precision instead.
+    """
+    syms = list(syms)
+    compiled = []
+
+    def function(*values):
+        if not compiled:
+            try:
+                compiled.append(sp.lambdify(syms, expr, modules="mpmath"))
+            except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
+                compiled.append(None)
+        if compiled[0] is not None:
+            return compiled[0](*values)
+        value = sp.N(expr.xreplace({s: sp.Float(v, mpmath.mp.dps) for s, v in zip(syms, values)}), mpmath.mp.dps)
+        if not value.is_real:
+            raise ValueError("not a real number")
+        return mpmath.mpf(str(value))
+
+    return function
 
 
 def _classify_mp(value) -> Exact:

@@ -1,0 +1,44 @@
+"""The symbolic side's budgets: deep expressions beyond the default recursion limit, and the wall-clock limit."""
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from diffcheck.budget import run_deep
+from diffcheck.cli import main
+from diffcheck.errors import LimitError
+
+
+def test_run_deep_allows_recursion_far_beyond_the_default_limit():
+    def depth(n):
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert run_deep(lambda: depth(20_000), timeout=60) == 20_000 > sys.getrecursionlimit() // 10
+
+
+def test_run_deep_hands_back_exceptions():
+    with pytest.raises(ZeroDivisionError):
+        run_deep(lambda: 1 / 0, timeout=60)
+
+
+def test_run_deep_reports_the_wall_clock_budget():
+    import threading
+
+    never = threading.Event()
+    with pytest.raises(LimitError, match=r"^the case exceeded its wall-clock budget of 0.05 s \(raise it with --timeout\)$"):
+        run_deep(never.wait, timeout=0.05)
+    never.set()
+
+
+def test_check_over_its_timeout_is_one_line_exit_2():
+    program = "; ".join(["a0 = sin(x)"] + [f"a{i} = sin(a{i - 1}) * cos(a{i - 1})" for i in range(1, 40)])
+    result = CliRunner().invoke(main, ["check", program, "x=0.5", "--timeout", "0.05"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == ("diffcheck: error: expression: the case exceeded its wall-clock budget of 0.05 s "
+                             "(raise it with --timeout)\n")
+
+
+def test_a_60_deep_chain_of_statements_checks():
+    program = "; ".join(["a0 = tanh(x)"] + [f"a{i} = tanh(a{i - 1})" for i in range(1, 60)])
+    result = CliRunner().invoke(main, ["check", program, "x=0.5", "--format", "json"])
+    assert result.exit_code == 0, result.output
