@@ -43,23 +43,27 @@ _COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
 _SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
             ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
             ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-_LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension", ast.SetComp: "comprehension",
-           ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension", ast.JoinedStr: "f-string",
+_LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension",
+           ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension",
+           ast.JoinedStr: "f-string",
            ast.NamedExpr: "walrus operator ':='", ast.IfExp: "conditional expression", ast.List: "list",
            ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set", ast.Starred: "starred expression", ast.Slice: "slice",
            ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.AugAssign: "augmented assignment",
            ast.AnnAssign: "annotated assignment", ast.Import: "import", ast.ImportFrom: "import"}
-# Constant folding, only to *estimate* results in floating point: SymPy would compute 9**9**9 exactly, forever.
-_FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-                                        "div": operator.truediv, "pow": pow, "neg": operator.neg,
-                                        "square": lambda a: a * a}
+# Folding only *estimates* constants in floats, to refuse what SymPy would compute exactly forever (9**9**9).
+_FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pow": pow,
+                                        "div": operator.truediv, "neg": operator.neg, "square": lambda a: a * a}
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
-_STACK = 256 * 1024 * 1024  # parser thread stack: a 3000-term `x+x+...` recurses deep inside ast.parse
-_RECURSION = 100_000
+_STACK, _RECURSION = 256 * 1024 * 1024, 100_000  # for ast.parse: a 3000-term `x+x+...` recurses deep inside it
 
 
 def _limit(what: str, flag: str, limit: int, pos: Optional[Pos] = None) -> LimitError:
     return LimitError(f"{what} (limit {limit}; raise it with --max-{flag})", pos)
+
+
+def _printable(text: str) -> str:
+    """User text quoted in a one-line message: control characters escaped."""
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def _op_names() -> set[str]:
@@ -69,39 +73,50 @@ def _op_names() -> set[str]:
 def _check_name(name: str, pos: Optional[Pos], op_names: Optional[set[str]] = None) -> str:
     """A variable name: ASCII identifier, not dunder, not a function's name."""
     if not name.isascii():
-        raise ParseError(f"non-ASCII identifier '{name}'", pos)
+        raise ParseError(f"non-ASCII identifier '{_printable(name)}'", pos)
     if not _IDENT.match(name):
-        raise ParseError(f"'{name}' is not a valid name", pos)
+        raise ParseError(f"'{_printable(name)}' is not a valid name", pos)
     if name.startswith("__"):
         raise ParseError(f"name '{name}' is not allowed (names may not start with '__')", pos)
-    if name in (op_names if op_names is not None else _op_names()):
+    if name in (_op_names() if op_names is None else op_names):
         raise ParseError(f"'{name}' is a function name; it cannot be used as a variable", pos)
     return name
 
 
+def _literal_problem(value: Any) -> Optional[str]:
+    """Why a Python literal is not a number we take (None when it is one)."""
+    if type(value) in (int, float):  # exact types: True is an int subclass
+        return None
+    if isinstance(value, bool) or value is None:
+        return f"{value} is not a number"
+    if isinstance(value, (complex, str, bytes)):
+        return f"{ {complex: 'complex', str: 'string', bytes: 'bytes'}[type(value)]} literals are not supported"
+    return "unsupported syntax: '...'"
+
+
+def _pos_at(text: str, index: int) -> Pos:
+    return Pos(text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index))
+
+
 def _clean(text: str) -> str:
     """Strip one BOM, refuse null bytes with their place, and use Python's own line breaks."""
-    text = text[1:] if text.startswith("\ufeff") else text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = (text[1:] if text.startswith("\ufeff") else text).replace("\r\n", "\n").replace("\r", "\n")
     if "\0" in text:
-        index = text.index("\0")
-        line = text.count("\n", 0, index) + 1
-        raise ParseError("null byte in input", Pos(line, index - (text.rfind("\n", 0, index) + 1) + 1))
+        raise ParseError("null byte in input", _pos_at(text, text.index("\0")))
     return text
 
 
 def _ast_parse(text: str, mode: str) -> ast.AST:
-    """`ast.parse` on a big stack with a raised recursion limit, so deep but legal input parses; failures become
-    one-line DiffcheckErrors (Python raises SyntaxError, RecursionError or MemoryError for deep nesting)."""
+    """`ast.parse` in a thread with a big stack and a raised recursion limit, so deep but legal input parses;
+    Python's SyntaxError, RecursionError and MemoryError (deep nesting) become one-line DiffcheckErrors."""
     box: dict[str, Any] = {}
 
-    def work(recursion: Optional[int]) -> None:
+    def work(recursion: int) -> None:
         old = sys.getrecursionlimit()
         try:
-            if recursion:
-                sys.setrecursionlimit(max(old, recursion))
+            sys.setrecursionlimit(max(old, recursion))
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarnings would print or, under -W error, raise
+                warnings.simplefilter("ignore")  # SyntaxWarnings would print, or under -W error raise
                 box["tree"] = ast.parse(text, mode=mode)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             box["error"] = exc
@@ -116,19 +131,18 @@ def _ast_parse(text: str, mode: str) -> ast.AST:
         finally:
             threading.stack_size(old_size)
         thread.join()
-    except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack, normal limit
-        work(None)
+    except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack
+        work(0)
     exc = box.get("error")
     if exc is None:
         return box["tree"]
     if isinstance(exc, (RecursionError, MemoryError)):
         raise LimitError("expression nests too deeply for Python's parser")
-    message = getattr(exc, "msg", None) or str(exc)
-    lineno, offset = getattr(exc, "lineno", None), getattr(exc, "offset", None)
-    pos = Pos(lineno, max(offset or 1, 1)) if lineno else None
+    message, lineno = getattr(exc, "msg", None) or str(exc), getattr(exc, "lineno", None)
+    pos = Pos(lineno, max(getattr(exc, "offset", None) or 1, 1)) if lineno else None
     if "too many nested parentheses" in message:
         raise LimitError("brackets nest more than 200 levels deep (the limit of Python's parser)", pos)
-    if "integer string conversion" in message:  # Python's own cap on int literals (sys.get_int_max_str_digits)
+    if "integer string conversion" in message:  # Python's own cap on int literals, sys.get_int_max_str_digits()
         digits = re.search(r"value has (\d+) digits", message)
         raise LimitError(f"integer literal has {digits[1] if digits else 'too many'} digits (Python's own limit "
                          f"is {sys.get_int_max_str_digits()})", pos)
@@ -152,13 +166,7 @@ def _scan_tokens(text: str, limits: Limits) -> None:
         pass  # ast.parse reports the syntax error properly
 
 
-def _num(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-
-
-class _Node(NamedTuple):
-    """A converted expression with what the checks need: depth, whether it is constant, its estimated value."""
-
+class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
     expr: Any
     depth: int
     const: bool
@@ -168,15 +176,12 @@ class _Node(NamedTuple):
 
 class _Converter:
     def __init__(self, text: str, limits: Limits):
-        self.limits = limits
-        self.lines = text.split("\n")
-        self.nodes = 0
+        self.limits, self.lines, self.op_names, self.nodes = limits, text.split("\n"), _op_names(), 0
         self.assigned: dict[str, int] = {}  # name -> line of its statement
         self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
-        self.op_names = _op_names()
 
-    # ---- positions (ast columns are UTF-8 byte offsets; Pos counts characters) -----------------------------------
+    # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return offset + 1 if text.isascii() else len(text.encode()[:offset].decode("utf-8", "replace")) + 1
@@ -184,14 +189,14 @@ class _Converter:
     def pos(self, node: ast.AST) -> Pos:
         return Pos(node.lineno, self._col(node.lineno, node.col_offset))
 
-    def _between(self, left: ast.AST, right: ast.AST, symbol: str, fallback: ast.AST) -> Pos:
-        """Where an operator stands between two operands (the AST does not record it)."""
+    def _between(self, left: ast.AST, right: ast.AST, symbol: str, node: ast.AST) -> Pos:
+        """Where an operator stands between its operands (the ast does not record it)."""
         if left.end_lineno == right.lineno:
             start, end = self._col(left.end_lineno, left.end_col_offset), self._col(right.lineno, right.col_offset)
             found = self.lines[right.lineno - 1].find(symbol, start - 1, end - 1)
             if found >= 0:
                 return Pos(right.lineno, found + 1)
-        return self.pos(fallback)
+        return self.pos(node)
 
     def _source(self, node: ast.AST) -> str:
         """The node's source text (its first line), for messages."""
@@ -199,42 +204,38 @@ class _Converter:
         end = node.end_col_offset if node.end_lineno == node.lineno else None
         return line.encode()[node.col_offset:end].decode("utf-8", "replace")
 
-    def _ascii(self, node: ast.AST, name: str) -> None:
-        """Refuse a name Python normalised from non-ASCII source text (`ｅｖａｌ` reads as `eval`)."""
-        if not self.lines[node.lineno - 1].isascii() and not self._source(node).startswith(name):
-            raise ParseError(f"non-ASCII identifier '{self._source(node).split('=')[0].strip()}'", self.pos(node))
+    def _ascii(self, node: ast.AST) -> None:
+        """Refuse a name Python normalised from non-ASCII text; backs up the token scan for names its regex misses."""
+        if not self.lines[node.lineno - 1].isascii() and not (head := self._source(node).split("=")[0]).isascii():
+            raise ParseError(f"non-ASCII identifier '{_printable(head.strip())}'", self.pos(node))
 
     def _identifier(self, node: ast.AST, name: str) -> str:
-        self._ascii(node, name)
+        self._ascii(node)
         return _check_name(name, self.pos(node), self.op_names)
 
     def refuse(self, node: ast.AST) -> ParseError:
-        if isinstance(node, ast.Attribute):
-            line, end = node.end_lineno, self._col(node.end_lineno, node.end_col_offset) - 1
-            text, dot = self.lines[line - 1], end - len(node.attr) - 1
-            while dot >= 0 and text[dot] in " \t\f":
-                dot -= 1
-            where = Pos(line, dot + 1) if dot >= 0 and text[dot] == "." else self.pos(node)
-            return ParseError(f"unsupported syntax: attribute access '.{node.attr}'", where)
+        if isinstance(node, ast.Attribute):  # point at the dot when it sits right before the name
+            line, dot = node.end_lineno, self._col(node.end_lineno, node.end_col_offset) - len(node.attr) - 2
+            at = Pos(line, dot + 1) if self.lines[line - 1][dot:dot + 1] == "." else self.pos(node)
+            return ParseError(f"unsupported syntax: attribute access '.{node.attr}'", at)
         if isinstance(node, ast.BoolOp):
             return ParseError(f"unsupported syntax: boolean operator '{type(node.op).__name__.lower()}'",
                               self.pos(node))
         kind = "statement" if isinstance(node, ast.stmt) else "expression"
-        label = _LABELS.get(type(node), f"{type(node).__name__} {kind}")
-        return ParseError(f"unsupported syntax: {label}", self.pos(node))
+        return ParseError(f"unsupported syntax: {_LABELS.get(type(node), f'{type(node).__name__} {kind}')}",
+                          self.pos(node))
 
-    # ---- expressions: handler(node) gives a finished _Node, or (child ast nodes, build from converted children) ---
+    # ---- expressions: a handler gives a finished _Node, or (child ast nodes, build from the converted children) ---
     def expr(self, root: ast.AST) -> _Node:
-        """Convert iteratively (post-order with an explicit stack): depth is bounded by limits, not by our stack."""
+        """Post-order with an explicit stack: nesting is bounded by the limits, never by Python's stack."""
         done: list[_Node] = []
         todo: list[Any] = [root]
         while todo:
             item = todo.pop()
-            if isinstance(item, tuple):  # (build, number of children): all children are converted
-                build, count = item
-                kids = done[len(done) - count:]
-                del done[len(done) - count:]
-                done.append(build(kids))
+            if isinstance(item, tuple):  # (build, number of children), the children all converted
+                kids = done[len(done) - item[1]:]
+                del done[len(done) - item[1]:]
+                done.append(item[0](kids))
                 continue
             handler = self.HANDLERS.get(type(item))
             if handler is None:
@@ -243,28 +244,19 @@ class _Converter:
             if isinstance(result, _Node):
                 done.append(result)
             else:
-                children, build = result
-                todo.append((build, len(children)))
-                todo.extend(reversed(children))
+                todo.append((result[1], len(result[0])))
+                todo.extend(reversed(result[0]))
         return done[0]
 
     def _constant(self, node: ast.Constant) -> _Node:
-        value = node.value
-        if type(value) in (int, float):  # exact types: True is an int subclass
-            try:
-                estimate: Optional[float] = float(value)
-            except OverflowError:
-                estimate = math.inf
-            self.nodes += 1
-            return _Node(Const(value, self.pos(node)), 1, True, estimate, node)
-        if isinstance(value, bool) or value is None:
-            raise ParseError(f"{value} is not a number", self.pos(node))
-        if isinstance(value, complex):
-            raise ParseError("complex literals are not supported", self.pos(node))
-        if isinstance(value, (str, bytes)):
-            raise ParseError(f"{type(value).__name__.replace('str', 'string')} literals are not supported",
-                             self.pos(node))
-        raise ParseError("unsupported syntax: '...'", self.pos(node))
+        if problem := _literal_problem(node.value):
+            raise ParseError(problem, self.pos(node))
+        try:
+            estimate = float(node.value)
+        except OverflowError:
+            estimate = math.inf
+        self.nodes += 1
+        return _Node(Const(node.value, self.pos(node)), 1, True, estimate, node)
 
     def _name(self, node: ast.Name) -> _Node:
         name = self._identifier(node, node.id)
@@ -277,9 +269,8 @@ class _Converter:
         op = _BINOPS.get(type(node.op))
         if op is None:
             symbol = _SYMBOLS[type(node.op)]
-            hint = " (use ** for powers)" if symbol == "^" else ""
-            raise ParseError(f"unsupported operator '{symbol}'{hint}", self._between(node.left, node.right, symbol,
-                                                                                      node))
+            raise ParseError(f"unsupported operator '{symbol}'{' (use ** for powers)' * (symbol == '^')}",
+                             self._between(node.left, node.right, symbol, node))
         return [node.left, node.right], lambda kids: self._apply(op, kids, (), node)
 
     def _unaryop(self, node: ast.UnaryOp):
@@ -292,12 +283,11 @@ class _Converter:
     def _compare(self, node: ast.Compare):
         if len(node.ops) > 1:
             raise ParseError("unsupported syntax: chained comparison (use one comparison)", self.pos(node))
-        op = _COMPARISONS.get(type(node.ops[0]))
+        op, right = _COMPARISONS.get(type(node.ops[0])), node.comparators[0]
         if op is None:
             symbol = _SYMBOLS[type(node.ops[0])]
-            raise ParseError(f"unsupported operator '{symbol}'",
-                             self._between(node.left, node.comparators[0], symbol.split()[0], node))
-        return [node.left, node.comparators[0]], lambda kids: self._apply(op, kids, (), node)
+            raise ParseError(f"unsupported operator '{symbol}'", self._between(node.left, right, symbol[:2], node))
+        return [node.left, right], lambda kids: self._apply(op, kids, (), node)
 
     def _call(self, node: ast.Call):
         func, parts = node.func, []
@@ -307,11 +297,10 @@ class _Converter:
         if not isinstance(func, ast.Name):
             raise ParseError("unsupported syntax: call of something other than a function name", self.pos(node))
         shown = ".".join([func.id, *reversed(parts)])
-        prefix, _, key = shown.rpartition(".")
-        prefix += "." if prefix else ""
+        prefix, key = shown[:len(shown) - len(parts[0])] if parts else "", parts[0] if parts else func.id
         if prefix and prefix not in PREFIXES:
             raise self.refuse(node.func)
-        self._ascii(node.func, shown)
+        self._ascii(node.func)
         signature = ops.SIGNATURES.get(key)
         if signature is None:
             close = difflib.get_close_matches(key, list(ops.SIGNATURES), n=1)
@@ -328,14 +317,14 @@ class _Converter:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
+            self._ascii(keyword)
             if keyword.arg not in signature.params:
                 raise ParseError(f"unexpected keyword argument '{keyword.arg}' for '{shown}'", self.pos(keyword))
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
-            self._ascii(keyword, keyword.arg)
             params[keyword.arg] = keyword.value
-        names = [name for name in signature.params if name in params]  # canonical order: clamp(x, 0, 1) == keywords
-        children = list(node.args[:low]) + [params[name] for name in names]
+        names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
+        children = [*node.args[:low], *(params[name] for name in names)]
         return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node)
 
     HANDLERS: dict[type, Callable[..., Any]] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop,
@@ -343,20 +332,26 @@ class _Converter:
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST) -> _Node:
         kids = [*args, *(kid for _, kid in params)]
-        expr = Apply(op, tuple(kid.expr for kid in args), tuple((name, kid.expr) for name, kid in params),
-                     self.pos(node))
+        expr = Apply(op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node))
         const = all(kid.const for kid in kids)
-        value = self._fold(op, args, node) if const and not params else None
         self.nodes += 1
-        return _Node(expr, 1 + max(kid.depth for kid in kids), const, value, node)
+        return _Node(expr, 1 + max(kid.depth for kid in kids), const,
+                     self._fold(op, args, node) if const and not params else None, node)
+
+    def _shown(self, kid: _Node) -> str:
+        """A constant operand for a message: its estimated value (9**9 shows as 387420489), else its source."""
+        if kid.value is None:
+            return self._source(kid.src)[:40]
+        text = str(int(kid.value)) if kid.value.is_integer() and abs(kid.value) < 1e16 else repr(kid.value)
+        return f"({text})" if kid.value < 0 else text
 
     def _fold(self, op: str, args: list[_Node], node: ast.AST) -> Optional[float]:
-        """Estimate a constant result in floats; refuse constants that SymPy, computing exactly, would choke on."""
-        shown = [_num(kid.value) if kid.value is not None else self._source(kid.src)[:40] for kid in args]
-        if op == "pow" and args[1].value is not None and abs(args[1].value) > self.limits.max_power:
-            raise LimitError(f"constant power {shown[0]}**{shown[1]} is too large (limit: exponent "
-                             f"{self.limits.max_power}; raise it with --max-power)", self.pos(node))
+        """Estimate a constant in floats; refuse one that SymPy, computing exactly, would choke on."""
         values = [kid.value for kid in args]
+        shown = lambda: [self._shown(kid) for kid in args]  # noqa: E731  (only when refusing)
+        if op == "pow" and values[1] is not None and abs(values[1]) > self.limits.max_power:
+            raise LimitError(f"constant power {'**'.join(shown())} is too large (limit: exponent "
+                             f"{self.limits.max_power}; raise it with --max-power)", self.pos(node))
         if op not in _FOLD or None in values:
             return None
         try:
@@ -365,27 +360,27 @@ class _Converter:
             return None
         except OverflowError:
             value = math.inf
-        if isinstance(value, complex) or op not in _GROWS:
-            return None if isinstance(value, complex) else value
+        if isinstance(value, complex):  # a negative base to a fractional power: no real estimate
+            return None
         tiny = value == 0 and all(v != 0 and math.isfinite(v) for v in values)
-        if math.isinf(value) or tiny:
-            text = f"square({shown[0]})" if op == "square" else {"mul": "*", "div": "/", "pow": "**"}[op].join(shown)
+        if op in _GROWS and (math.isinf(value) or tiny):
             logs = [math.log10(abs(v)) if v and math.isfinite(v) else 0.0 for v in values]
             size = {"mul": sum(logs), "div": logs[0] - logs[-1], "pow": logs[0] * values[-1], "square": 2 * logs[0]}
             about = f"about 10**{round(size[op])}, " if math.isfinite(size[op]) and (size[op] > 300 or tiny) else ""
+            symbol = {"mul": "*", "div": "/", "pow": "**"}.get(op)
+            text = symbol.join(shown()) if symbol else f"square({shown()[0]})"
             raise LimitError(f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} "
                              f"({about}beyond floating point)", self.pos(node))
         return value
 
     # ---- statements -----------------------------------------------------------------------------------------------
     def program(self, module: ast.Module, source: str) -> Program:
-        body, limits = module.body, self.limits
+        body, limits, statements = module.body, self.limits, []
         if not body:
             raise ParseError("empty program")
         if len(body) > limits.max_statements:
             raise _limit(f"program has {len(body)} statements", "statements", limits.max_statements,
                          self.pos(body[limits.max_statements]))
-        statements = []
         for index, statement in enumerate(body):
             if isinstance(statement, ast.Assign):
                 if len(statement.targets) > 1:
@@ -424,21 +419,20 @@ class _Converter:
 
 def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT_LIMITS) -> Program:
     """Parse `name = expr` statements (`;` or newline separated); the last is the output, a bare last expression
-    is named `out`. Raises ParseError / LimitError located at `where`, never anything else for any text."""
+    is named `out`. Raises ParseError / LimitError located at `where`, and nothing else, for any text."""
     try:
         text = text[1:] if text.startswith("\ufeff") else text
         if len(text) > limits.max_length:
             raise _limit(f"program is {len(text)} characters long", "length", limits.max_length)
         clean = _clean(text)
         _scan_tokens(clean, limits)
-        module = _ast_parse(clean, "exec")
-        return _Converter(clean, limits).program(module, text)
+        return _Converter(clean, limits).program(_ast_parse(clean, "exec"), text)
     except DiffcheckError as err:
         raise err.located(where)
 
 
 def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
-    """One number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit."""
+    """A number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit."""
     pos = Pos(node.lineno, node.col_offset + 1)  # value text is ASCII (checked), so bytes are characters
     if isinstance(node, ast.List):
         if depth == 3:
@@ -446,42 +440,37 @@ def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
         if not node.elts:
             raise ParseError("empty list", pos)
         items = [_value(element, depth + 1, text) for element in node.elts]
-        shape = items[0][1]
-        for element, (_, other) in zip(node.elts, items):
-            if other != shape:
+        for element, (_, shape) in zip(node.elts, items):
+            if shape != items[0][1]:
                 kinds = ["a number" if not s else f"a list of {s[0]}" if len(s) == 1 else
-                         f"a {'x'.join(map(str, s))} list" for s in (other, shape)]
+                         f"a {'x'.join(map(str, s))} list" for s in (shape, items[0][1])]
                 raise ParseError(f"ragged nested list ({kinds[0]} next to {kinds[1]})",
                                  Pos(element.lineno, element.col_offset + 1))
-        return [value for value, _ in items], (len(items), *shape)
+        return [value for value, _ in items], (len(items), *items[0][1])
     sign, number = 1.0, node
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign, number = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
-    if isinstance(number, ast.Constant) and type(number.value) in (int, float):
+    if isinstance(number, ast.Constant):
+        if problem := _literal_problem(number.value):
+            raise ParseError(problem, pos)
         try:
             return sign * float(number.value), ()  # ints become floats; -0 and -0.0 give -0.0
         except OverflowError:
             raise ParseError("number is too large for a float", pos) from None
     if isinstance(number, ast.Name) and number.id.lower() in ("inf", "infinity", "nan"):
         return sign * float(number.id), ()
-    if isinstance(number, ast.Constant) and (isinstance(number.value, bool) or number.value is None):
-        raise ParseError(f"{number.value} is not a number", pos)
-    if isinstance(number, ast.Constant) and isinstance(number.value, (str, bytes)):
-        raise ParseError("string literals are not supported", pos)
-    source = ast.get_source_segment(text, node) or ""
+    source = (ast.get_source_segment(text, node) or "").split("\n")[0]
     raise ParseError(f"expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '{source[:40]}'", pos)
 
 
 def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
     """A command-line value: a number (`3`, `-0.0`, `1e-3`, `inf`, `-inf`, `nan`) as a float, or a rectangular
-    nested list of floats, up to 3 levels (`[1, 2]`, `[[1, 2], [3, 4]]`). Raises ParseError / LimitError."""
+    nested list of floats up to 3 levels (`[1, 2]`, `[[1, 2], [3, 4]]`). Raises ParseError / LimitError."""
     try:
         clean = _clean(text)
         if not clean.isascii():
             index = next(i for i, char in enumerate(clean) if not char.isascii())
-            line = clean.count("\n", 0, index) + 1
-            raise ParseError(f"non-ASCII character '{clean[index]}'",
-                             Pos(line, index - (clean.rfind("\n", 0, index) + 1) + 1))
+            raise ParseError(f"non-ASCII character {clean[index]!r}", _pos_at(clean, index))
         if not clean.strip():
             raise ParseError("empty value")
         indent = len(clean) - len(clean.lstrip(" \t"))  # `ast.parse(" 3")` is an indentation error
@@ -492,9 +481,9 @@ def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
                 err.pos = Pos(1, err.pos.col + indent)
             raise
         value, shape = _value(tree.body, 0, clean[indent:])
-        count = math.prod(shape)
-        if count > max_elements:
-            raise LimitError(f"value has {count} elements (limit {max_elements}; raise it with --max-elements)")
+        if math.prod(shape) > max_elements:
+            raise LimitError(f"value has {math.prod(shape)} elements (limit {max_elements}; "
+                             "raise it with --max-elements)")
         return value
     except DiffcheckError as err:
         raise err.located(where)
@@ -502,7 +491,7 @@ def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
 
 def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
     """`name=value` from the command line (`x=3`, `W=[[1,2],[3,4]]`); errors name the whole argument."""
-    where = f"argument '{text}'"
+    where = f"argument '{_printable(text)}'"
     name, equals, value = text.partition("=")
     try:
         if not equals:
@@ -514,7 +503,7 @@ def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
         try:
             return name.strip(), parse_value(value, where, max_elements)
         except DiffcheckError as err:
-            if err.pos and err.pos.line == 1:  # positions count from the start of the whole argument
+            if err.pos and err.pos.line == 1:  # columns count from the start of the whole argument
                 err.pos = Pos(1, err.pos.col + len(name) + 1)
             raise
     except DiffcheckError as err:
