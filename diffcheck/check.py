@@ -1,28 +1,19 @@
 """Both sides at a point → plain-data results with statuses; the exit-code contract lives on `Report`."""
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import numpy as np
 
+from .compare import (ATOL, EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL, SEVERITY, SINGULAR,
+                      ZERO_TIMES_INF, Context, Sided, compare)
 from .errors import DiffcheckError
 from .program import Program
 
-# Default tolerances. float64 rounding in a dozen-op graph stays near 1e-15 relative; SymPy is exact. rtol 1e-8 leaves
-# room for cancellation and PyTorch conventions (softplus is the identity above 20: 2e-9 off), while a backward rule
-# that is wrong by one part in a million is still reported. atol catches true zeros met by rounding noise.
-RTOL = 1e-8
-ATOL = 1e-12
-
-# Statuses, from best to worst within a tensor; `FAILING` ones make the exit code 1.
-MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch"
-KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"  # explained differences
-EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW)
-_SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, ZERO_TIMES_INF: 2, OVERFLOW: 2, MISMATCH: 3}
-
+__all__ = ["ATOL", "RTOL", "EXPLAINED", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED", "OVERFLOW", "SINGULAR",
+           "ZERO_TIMES_INF", "Case", "CheckResult", "OutputInfo", "Report", "TensorResult", "check", "run_engine"]
 
 @dataclass(frozen=True)
 class Case:
@@ -258,7 +249,7 @@ class _Prepared:
         env = run_engine(case, hits)
         program, out_name = case.program, case.program.output
         point = [float(v) for n in program.inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
-        context = _Context(case, hits, point)
+        context = Context(case, hits, point)
 
         out = env[out_name]
         out_exact = self.output(point)
@@ -275,7 +266,7 @@ class _Prepared:
                 exprs, function, syms, held = self.derivatives[name]
                 exact = [next(firsts) for _ in exprs]
                 grad = t._grad
-                sided = _Sided(function, point + [float(v) for v in np.asarray(t.data, dtype=float).reshape(-1)]
+                sided = Sided(function, point + [float(v) for v in np.asarray(t.data, dtype=float).reshape(-1)]
                                if held else point, len(point) if held else self._offset(name))
                 numeric = _nest([sided.central(k) for k in range(len(exprs))], t.shape) if case.numeric else None
                 if grad is None:
@@ -314,7 +305,7 @@ class _Prepared:
             offset += len(symbolic.flat(self.syms[other]))
         raise KeyError(name)
 
-    def _second_order(self, case: Case, context: "_Context", point: list) -> list[TensorResult]:
+    def _second_order(self, case: Case, context: "Context", point: list) -> list[TensorResult]:
         """Hessian blocks on the engine (autograd.grad with create_graph=True, one row per element) against SymPy's."""
         from . import engine
 
@@ -348,7 +339,7 @@ class _Prepared:
 def _worst(results: list[CheckResult], count: int) -> CheckResult:
     """One result holding, for each tensor, its worst row over the points (most severe status, then largest error)."""
     def badness(row):
-        return (_SEVERITY[row.status], row.abs_err or 0.0)
+        return (SEVERITY[row.status], row.abs_err or 0.0)
 
     merged = results[0]
     for index in range(len(merged.tensors)):
@@ -359,105 +350,13 @@ def _worst(results: list[CheckResult], count: int) -> CheckResult:
             row.note = (row.note + "; " if row.note else "") + f"worst of {count} points at {where}"
         merged.tensors[index] = row
     worst = max(results, key=lambda r: max(badness(t) for t in r.tensors) if r.tensors else (0, 0.0))
-    merged.output = max((r.output for r in results), key=lambda o: _SEVERITY[o.status])
+    merged.output = max((r.output for r in results), key=lambda o: SEVERITY[o.status])
     merged.point = worst.point
     return merged
 
 
 def _point_text(value) -> str:
     return repr(value) if not isinstance(value, list) else "[" + ", ".join(_point_text(v) for v in value) + "]"
-
-
-# ---- comparison -----------------------------------------------------------------------------------------------------
-@dataclass
-class _Context:
-    case: Case
-    hits: list  # special.Hit
-    point: list
-    tensor: Optional[str] = None  # only hits on the path from this tensor to the output count
-
-    def of_kind(self, kind: str) -> list:
-        return [h for h in self.hits if h.kind == kind and (self.tensor is None or self.tensor in h.depends)]
-
-    def about(self, tensor: str) -> "_Context":
-        return replace(self, tensor=tensor)
-
-
-class _Sided:
-    """One-sided and central differences of the as-written output, along one element's symbol."""
-
-    def __init__(self, function, values: list, offset: int):
-        self.function, self.values, self.offset = function, values, offset
-
-    def one_sided(self, k: int):
-        from .special import one_sided
-        return one_sided(self.function, self.values, self.offset + k)
-
-    def central(self, k: int):
-        from .special import central
-        return central(self.function, self.values, self.offset + k)
-
-
-def compare(engine_values: np.ndarray, exact: list, context: _Context, sided: Optional[_Sided] = None
-            ) -> tuple[str, Optional[float], Optional[float], str]:
-    """Worst element status with its explanation, and the largest absolute / relative error over finite pairs."""
-    status, abs_err, rel_err, note = MATCH, None, None, ""
-    for k, (e, s) in enumerate(zip(np.asarray(engine_values, dtype=float).reshape(-1).tolist(), exact)):
-        element, why = _classify(e, s, context, sided, k)
-        if _SEVERITY[element] > _SEVERITY[status]:
-            status, note = element, why
-        if s.is_finite and math.isfinite(e):
-            err = abs(e - s.value)
-            abs_err = err if abs_err is None else max(abs_err, err)
-            rel = err / abs(s.value) if s.value else (0.0 if err == 0 else math.inf)
-            rel_err = rel if rel_err is None else max(rel_err, rel)
-    return status, abs_err, rel_err, note
-
-
-def _close(a: float, b: float, case: Case) -> bool:
-    return abs(a - b) <= case.atol + case.rtol * abs(b)
-
-
-def _classify(e: float, s, context: _Context, sided: Optional[_Sided], k: int) -> tuple[str, str]:
-    """One element: match, or a difference explained by a kink / singular point / overflow, or a mismatch."""
-    case = context.case
-    if s.is_finite:
-        base = MATCH if math.isfinite(e) and _close(e, s.value, case) else MISMATCH
-    elif (s.kind == "nan" and math.isnan(e)) or (s.kind in ("inf", "-inf") and e == s.value):
-        base = MATCH  # non-finite values agree by kind
-    else:
-        base = MISMATCH
-    kinks = context.of_kind("kink")
-    if kinks and sided is not None:
-        one = sided.one_sided(k)
-        if one is not None and not _close(one[0], one[1], case):
-            low, high = sorted(one)
-            at = _where(kinks)
-            sides = f"one-sided derivatives {low!r} and {high!r}"
-            if math.isfinite(e) and low - case.atol <= e + case.rtol * abs(e) and e - case.rtol * abs(e) <= high + case.atol:
-                return KINK, f"{at} not differentiable here: {sides}; the engine's {e!r} lies between (PyTorch: " \
-                             f"{kinks[0].convention})"
-            return MISMATCH, f"{at} not differentiable here: {sides}, but the engine gives {e!r}, outside them"
-    if base == MATCH:
-        return MATCH, ""
-    if kinks and sided is None:  # second derivatives at a kink: SymPy's DiracDelta against PyTorch's 0
-        return KINK, f"{_where(kinks)} not differentiable here, so neither is its derivative"
-    for kind, status in (("singular", SINGULAR), ("overflow", OVERFLOW)):
-        found = context.of_kind(kind)
-        if not found:
-            continue
-        if s.is_finite and not math.isfinite(e) and kind == "singular":
-            return ZERO_TIMES_INF, (f"{_where(found)} has an infinite local derivative; the engine's chain rule "
-                                    f"multiplies it by 0 (0*inf = nan, as PyTorch) although the composite is smooth "
-                                    f"here (SymPy: {s.value!r}). Rewrite it (e.g. x**1.5 for x*sqrt(x)) or mask it")
-        return status, f"{_where(found)}: {found[0].convention}; SymPy gives {s}, the engine {e!r}"
-    if s.kind in ("zoo", "complex", "nan") and not math.isfinite(e):
-        return SINGULAR, f"SymPy gives {s} (a pole or off the real line), the engine {e!r}"
-    return MISMATCH, f"SymPy gives {s}, the engine {e!r}"
-
-
-def _where(hits: list) -> str:
-    return ", ".join(dict.fromkeys(f"{h.op} at {h.where}" for h in hits))
 
 
 def _plain(data) -> Any:
