@@ -210,7 +210,9 @@ class _Prepared:
         self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
         full = symbolic.lower(program, self.syms)
         target = symbolic.scalar_output(full[out_name])
-        self.output = symbolic.Evaluator(symbolic.flat(full[out_name]), self.flat_syms, as_written=True)
+        many = case.points > 1  # compiling the SymPy side pays off only when it is evaluated at several points
+        self.output = symbolic.Evaluator(symbolic.flat(full[out_name]), self.flat_syms, as_written=True,
+                                         compile=many or len(symbolic.flat(full[out_name])) > 4)
         self.target_fn = symbolic.compile_as_written(target, self.flat_syms)
         # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
         self.rows = [(n, "input") for n in program.inputs]
@@ -231,7 +233,8 @@ class _Prepared:
                 self.derivatives[name] = ([sp.diff(partial, s).xreplace(replace_held) for s in held],
                                           symbolic.compile_as_written(partial, self.flat_syms + held),
                                           self.flat_syms + held, held)
-        self.first = symbolic.Evaluator([e for exprs, *_ in self.derivatives.values() for e in exprs], self.flat_syms)
+        firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
+        self.first = symbolic.Evaluator(firsts, self.flat_syms, compile=many or len(firsts) > 4)
         self.second = []  # (label, name_a, name_b, exprs) for order 2: the Hessian blocks of the requiring inputs
         if case.order == 2:
             requiring = [n for n in program.inputs if probe[n].requires_grad]
@@ -240,7 +243,8 @@ class _Prepared:
                     firsts = self.derivatives[a][0]
                     exprs = [sp.diff(d, s) for d in firsts for s in symbolic.flat(self.syms[b])]
                     self.second.append((f"d2/d{a}d{b}", a, b, exprs))
-        self.second_eval = symbolic.Evaluator([e for *_, exprs in self.second for e in exprs], self.flat_syms)
+        seconds = [e for *_, exprs in self.second for e in exprs]
+        self.second_eval = symbolic.Evaluator(seconds, self.flat_syms, compile=many or len(seconds) > 4)
 
     def at(self, case: Case) -> CheckResult:
         from .tensor_repr import tensor_repr
@@ -377,5 +381,7 @@ def _nest(items: list, shape: tuple) -> Any:
 
 
 def _derivative_text(exprs: list) -> str:
-    texts = [str(e) for e in exprs]
+    import sympy as sp
+
+    texts = [sp.sstr(e, order="none") for e in exprs]  # unsorted terms: sorting costs more than the whole check
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"

@@ -58,6 +58,18 @@ class Assign:
 class Program:
     statements: tuple[Assign, ...]
     source: str = field(default="", compare=False)
+    inputs: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    """Names read before any statement assigns them, in order of first use (computed once: checks ask often)."""
+
+    def __post_init__(self):
+        assigned: set[str] = set()
+        seen: dict[str, None] = {}
+        for statement in self.statements:
+            for node in walk(statement.value):
+                if isinstance(node, Var) and node.name not in assigned:
+                    seen.setdefault(node.name, None)
+            assigned.add(statement.name)
+        object.__setattr__(self, "inputs", tuple(seen))
 
     @property
     def output(self) -> str:
@@ -67,18 +79,6 @@ class Program:
     def intermediates(self) -> tuple[str, ...]:
         """Names assigned before the output, in order."""
         return tuple(s.name for s in self.statements[:-1])
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        """Names read before any statement assigns them, in order of first use."""
-        assigned: set[str] = set()
-        seen: dict[str, None] = {}
-        for statement in self.statements:
-            for node in walk(statement.value):
-                if isinstance(node, Var) and node.name not in assigned:
-                    seen.setdefault(node.name, None)
-            assigned.add(statement.name)
-        return tuple(seen)
 
 
 def walk(expr: Expr):

@@ -106,21 +106,22 @@ def canonical(expr):
 
 
 class Evaluator:
-    """`exprs` compiled once for a list of symbols, evaluated at 30 digits, exactly where mpmath fails.
+    """`exprs` as functions of `syms`, evaluated at 30 digits (exactly where mpmath fails).
 
     Derivatives are made canonical and share common subexpressions (cse); `as_written` values (the forward output)
-    keep the user's structure, so `x**2/x` is nan at 0 as on the engine.
+    keep the user's structure, so `x**2/x` is nan at 0 as on the engine. Compiling with lambdify costs ~10 ms and pays
+    off only over many values or points (`compile`); otherwise exact substitution is faster.
     """
 
-    def __init__(self, exprs: list, syms: list, as_written: bool = False):
+    def __init__(self, exprs: list, syms: list, as_written: bool = False, compile: bool = True):
         self.syms = list(syms)
         self.exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
-        try:
-            self.function = sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not as_written)
-        except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
-            # A form the mpmath printer cannot write, or code Python will not compile (> 200 nested parentheses):
-            # evaluate exactly instead.
-            self.function = None
+        self.function = None
+        if compile and self.exprs:
+            try:
+                self.function = sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not as_written)
+            except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
+                pass  # a form the mpmath printer cannot write, or code Python will not compile (> 200 parentheses)
 
     def __call__(self, values: list) -> list[Exact]:
         if self.function is not None:
