@@ -147,6 +147,8 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
         except (ValueError, IndexError):  # shapes that do not fit
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, engine.Tensor))
             raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}", node.pos) from None
+        if not any(isinstance(a, engine.Tensor) for a in args):
+            return result.item()  # Python arithmetic on Python numbers stays a number: `x ** -1` is PowBackward0
         if hits is not None:
             op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim)
             datas = [a.data if isinstance(a, engine.Tensor) else a for a in resolved]
@@ -162,6 +164,11 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
     leaves = {name: engine.tensor(case.values[name], dtype=engine.float64, requires_grad=name not in case.no_grad)
               for name in case.program.inputs}
     env = run(case.program, leaves, call)
+    for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
+        if not isinstance(env[statement.name], engine.Tensor):
+            env[statement.name] = engine.tensor(env[statement.name], dtype=engine.float64)
+    if env[case.program.output].dtype is engine.bool_:
+        raise DiffcheckError("the output is a comparison (a boolean mask): it has no derivative; use it in where()")
     for name in case.retain:
         if not env[name].requires_grad:
             raise DiffcheckError(f"--retain-grad '{name}': can't retain_grad on Tensor that has requires_grad=False")

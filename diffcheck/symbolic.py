@@ -61,13 +61,27 @@ def _call(node, args: list, params: dict):
         op, args, params = ops.resolve(node.op, tuple(args), params, _ndim)
     except ValueError as error:
         raise DiffcheckError(str(error), node.pos) from None
+    if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
+        with np.errstate(all="ignore"):
+            return np.asarray(op.forward(*args, **params)).item()
     symbolic = [_to_sym(a) for a in args]
+    if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
+        symbolic = [_mask_as_number(a) for a in symbolic]
     try:
         if op.elementwise:
             return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
         return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
     except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
+
+
+def _mask_as_number(value):
+    if isinstance(value, np.ndarray):
+        return np.frompyfunc(_mask_as_number, 1, 1)(value)
+    if isinstance(value, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom,
+                          sp.logic.boolalg.BooleanFunction)):  # not Boolean: every Symbol is one
+        return sp.Piecewise((1, value), (0, True))
+    return value
 
 
 def symbols(name: str, shape: tuple):

@@ -237,3 +237,25 @@ def test_random_smooth_expressions_agree(text, x, y):
     program = parse_program(f"out = {text} + 0 * x * y")
     result = check(Case(program, {"x": x, "y": y}))
     assert not result.failed, [(t.name, t.engine, t.sympy, t.status, t.note) for t in result.tensors]
+
+
+@pytest.mark.parametrize("expr, point, grad_fn, grads", [
+    ("x ** -1", ["x=2"], "PowBackward0", {"x": -0.25}),  # a Python number exponent, as in PyTorch
+    ("x ** (2 * 3)", ["x=1"], "PowBackward0", {"x": 6.0}),
+    ("clamp(x, min=-1)", ["x=0.5"], "ClampBackward1", {"x": 1.0}),
+    ("z = 2; w = x * z", ["x=1"], "MulBackward0", {"x": 2.0}),
+    ("x * (2 > 1) + x * (x > 0)", ["x=1"], "AddBackward0", {"x": 2.0}),
+    ("m = x > 0; out = where(m, x, y)", ["x=1", "y=2"], "WhereBackward0", {"x": 1.0, "y": 0.0}),
+])
+def test_python_numbers_constants_and_masks(expr, point, grad_fn, grads):
+    code, data = run(expr, *point)
+    assert code == 0 and data["output"]["grad_fn"] == grad_fn
+    for name, value in grads.items():
+        assert rows(data)[name]["engine"] == value == rows(data)[name]["sympy"]
+
+
+def test_a_boolean_output_is_refused():
+    result = CliRunner().invoke(main, ["check", "x > y", "x=1", "y=2"])
+    assert result.exit_code == 2 and result.stderr == (
+        "diffcheck: error: expression: the output is a comparison (a boolean mask): it has no derivative; "
+        "use it in where()\n")
