@@ -225,11 +225,19 @@ class _Prepared:
         self.rows = [(n, "input") for n in program.inputs]
         self.rows += [(s.name, "output" if s.name == out_name else "intermediate") for s in program.statements]
         self.derivatives: dict[str, tuple] = {}  # name -> (exprs, as-written function, its symbols, held symbols)
+        # `b = a` names the very same tensor: aliases share the first name's derivative (and its retain_grad).
+        first_name = {}
+        for name, _ in self.rows:
+            first_name.setdefault(id(probe[name]), name)
+        self.origin = origin = {name: first_name[id(probe[name])] for name, _ in self.rows}
+        retained = {origin[name] for name in case.retain}
         for name, role in self.rows:
             t = probe[name]
-            if not t.requires_grad or (role != "input" and name not in case.retain):
+            if not t.requires_grad or (role != "input" and origin[name] not in retained):
                 continue
-            if role == "input":
+            if origin[name] != name:
+                self.derivatives[name] = self.derivatives[origin[name]]
+            elif role == "input":
                 self.derivatives[name] = ([sp.diff(target, s) for s in symbolic.flat(self.syms[name])],
                                           self.target_fn, self.flat_syms, [])
             else:  # hold the retained tensor as fresh symbols and differentiate the output with respect to them
@@ -278,7 +286,7 @@ class _Prepared:
                 exact = [next(firsts) for _ in exprs]
                 grad = t._grad
                 sided = Sided(function, point + [float(v) for v in np.asarray(t.data, dtype=float).reshape(-1)]
-                               if held else point, len(point) if held else self._offset(name))
+                               if held else point, len(point) if held else self._offset(self.origin[name]))
                 numeric = _nest([sided.central(k) for k in range(len(exprs))], t.shape) if case.numeric else None
                 if grad is None:
                     results.append(TensorResult(**base, engine=None, sympy=_nest([_exact_plain(v) for v in exact],

@@ -44,7 +44,7 @@ def tensor_table(result: CheckResult):
     for t in result.tensors:
         label, style = STATUS_STYLE[t.status]
         status = Text(label, style=style)
-        if t.note and t.status != MATCH:
+        if t.note:
             status.append(f"\n{t.note}", style="dim")
         table.add_row(t.name, t.role, str(t.requires_grad), str(t.is_leaf), number_text(t.engine),
                       number_text(t.sympy), *([number_text(t.numeric) if t.numeric is not None else ""] if numeric

@@ -145,7 +145,14 @@ class Evaluator:
             except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
                 pass
         exact = {s: sp.Rational(float(v)) if math.isfinite(v) else sp.Float(float(v)) for s, v in zip(self.syms, values)}
-        return [_classify_exact(e.xreplace(exact)) for e in self.exprs]
+        return [_exactly(e, exact) for e in self.exprs]
+
+
+def _exactly(expr, exact: dict) -> Exact:
+    try:
+        return _classify_exact(expr.xreplace(exact))
+    except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
+        return Exact("nan")
 
 
 def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:

@@ -259,3 +259,17 @@ def test_a_boolean_output_is_refused():
     assert result.exit_code == 2 and result.stderr == (
         "diffcheck: error: expression: the output is a comparison (a boolean mask): it has no derivative; "
         "use it in where()\n")
+
+
+@pytest.mark.parametrize("expr, point, name, status, engine, fragment", [
+    # found by `diffcheck fuzz`, shrunk: each was a false mismatch or a crash
+    ("out = square(relu(x))", ["x=0"], "x", "match", 0.0, "both one-sided derivatives are 0.0"),
+    ("t1 = x; out = x", ["x=0", "--retain-grad", "t1"], "t1", "match", 1.0, ""),
+    ("out = maximum(sqrt(x), x)", ["x=[-1,-1]"], "x", "match", ["nan", "nan"], ""),
+    ("out = clamp(log(x), min=0.5)", ["x=0"], "x", "match", "nan", ""),
+    ("out = y / tanh(log1p(x))", ["x=-1", "y=0"], "y", "singular", -1.0, "log1p at 1:16"),
+])
+def test_fuzz_findings(expr, point, name, status, engine, fragment):
+    code, data = run(expr, *point)
+    row = rows(data)[name]
+    assert code == 0 and (row["status"], row["engine"]) == (status, engine) and fragment in row["note"]
