@@ -29,15 +29,17 @@ def run_deep(work: Callable[[], T], timeout: float) -> T:
             outcome["error"] = error
 
     previous_stack = threading.stack_size(STACK_BYTES)
-    if sys.getrecursionlimit() < RECURSION_LIMIT:
-        sys.setrecursionlimit(RECURSION_LIMIT)
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))  # one limit per interpreter: restored when done
     try:
         worker = threading.Thread(target=target, name="diffcheck-symbolic", daemon=True)
         worker.start()
     finally:
         threading.stack_size(previous_stack)
     worker.join(timeout)
-    if worker.is_alive():
+    if not worker.is_alive():
+        sys.setrecursionlimit(previous_limit)
+    else:
         raise LimitError(f"the case exceeded its wall-clock budget of {timeout:g} s (raise it with --timeout)")
     if "error" in outcome:
         raise outcome["error"]

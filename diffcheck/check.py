@@ -142,6 +142,10 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
 
     def call(node, args, params):
         params = number_params(node, params, _is_number)
+        # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
+        args = [engine.tensor(a.data, dtype=engine.float64)
+                if isinstance(a, engine.Tensor) and a.dtype is engine.bool_ and (node.op != "where" or i) else a
+                for i, a in enumerate(args)]
         try:
             result = engine.FUNCTIONS[node.op](*args, **params)
         except (ValueError, IndexError):  # shapes that do not fit

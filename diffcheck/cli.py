@@ -29,6 +29,7 @@ def fail(message: str) -> None:
 COMMANDS: dict[str, str] = {
     "ops": "diffcheck.cli_ops:ops",
     "verify": "diffcheck.cli_verify:verify",
+    "fuzz": "diffcheck.cli_fuzz:fuzz",
 }
 
 
@@ -54,7 +55,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except DiffcheckError as error:
             fail(str(error))
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except (KeyboardInterrupt, click.Abort):  # click's Abort would exit 1, which means "disagreement"
+            fail("interrupted")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except RecursionError:
             fail("input too deeply nested for this run (recursion limit); simplify it or split it into statements")
@@ -94,8 +97,20 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
+@click.option("--max-length", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Characters of EXPRESSION.")
+@click.option("--max-depth", type=click.IntRange(1), default=200, show_default=True,
+              help="Nesting depth of one statement.")
+@click.option("--max-nodes", type=click.IntRange(1), default=5_000, show_default=True, help="Nodes of the program.")
+@click.option("--max-statements", type=click.IntRange(1), default=500, show_default=True, help="Statements.")
+@click.option("--max-int-digits", type=click.IntRange(1), default=100, show_default=True,
+              help="Digits of one integer literal.")
+@click.option("--max-power", type=click.IntRange(1), default=10_000, show_default=True,
+              help="|exponent| of a power of two constants.")
+@click.option("--max-elements", type=click.IntRange(1), default=100_000, show_default=True,
+              help="Elements of one NAME=VALUE tensor.")
 def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
-          dot):
+          dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements):
     """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
 
     \b
@@ -106,15 +121,16 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
     from .budget import run_deep
     from .check import ATOL, RTOL, Case, Report, check as run_check
     from .errors import DiffcheckError
-    from .parse import parse_assignment, parse_program
+    from .parse import Limits, parse_assignment, parse_program
     from .render import check_json, check_table
 
     if graph and fmt == "json":
         fail("--graph draws for people and cannot mix with --format json; write the graph with --dot FILE")
     if (graph or dot) and points:
         fail("--graph and --dot draw the graph at one point: give NAME=VALUE for every input instead of --points")
-    program = parse_program(expression, where="expression")
-    point = dict(parse_assignment(text) for text in values)
+    limits = Limits(max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power)
+    program = parse_program(expression, where="expression", limits=limits)
+    point = dict(parse_assignment(text, max_elements) for text in values)
     case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
                 ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric)
     try:

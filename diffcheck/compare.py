@@ -75,6 +75,10 @@ def close(a: float, b: float, case) -> bool:
 def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> tuple[str, str]:
     """One element: match, or a difference explained by a kink / singular point / overflow, or a mismatch."""
     case = context.case
+    if s.is_finite and not math.isfinite(s.value):  # exact, but beyond float64's range
+        if e == s.value:
+            return OVERFLOW, "the exact value is beyond float64's range; the engine overflows to it, as PyTorch"
+        return MISMATCH, f"the exact value is beyond float64's range ({s.value}), the engine gives {e!r}"
     if s.is_finite:
         base = MATCH if math.isfinite(e) and close(e, s.value, case) else MISMATCH
     elif (s.kind == "nan" and math.isnan(e)) or (s.kind in ("inf", "-inf") and e == s.value):

@@ -14,7 +14,9 @@ def fold(expr: Expr, env: Mapping[str, Any], call: Callable[[Apply, list, dict],
     while stack:
         node, children_done = stack.pop()
         if isinstance(node, Const):
-            results.append(node.value)
+            # An integer beyond 64 bits cannot enter NumPy; it is the float PyTorch would make of it.
+            results.append(float(node.value) if isinstance(node.value, int) and abs(node.value) >= 2 ** 63
+                           else node.value)
         elif isinstance(node, Var):
             results.append(env[node.name])
         elif children_done:

@@ -273,3 +273,24 @@ def test_fuzz_findings(expr, point, name, status, engine, fragment):
     code, data = run(expr, *point)
     row = rows(data)[name]
     assert code == 0 and (row["status"], row["engine"]) == (status, engine) and fragment in row["note"]
+
+
+def test_ctrl_c_is_trouble_not_disagreement(monkeypatch):
+    import diffcheck.check
+
+    def interrupted(case):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diffcheck.check, "check", interrupted)
+    result = CliRunner().invoke(main, ["check", "x", "x=1"])
+    assert result.exit_code == 2 and result.stderr == "diffcheck: error: interrupted\n"
+
+
+@pytest.mark.parametrize("expr, point, name, status", [
+    ("sin(x > y) + x", ["x=1", "y=2"], "y", "none"),  # a mask as a number: no gradient flows through a comparison
+    ("11111111111111111111 * 0 + x", ["x=1"], "x", "match"),  # beyond int64: the float PyTorch would make
+    ("log(x) + 1/y + exp(z)", ["x=0", "y=0", "z=1000"], "z", "overflow"),  # exact value beyond float64
+])
+def test_numbers_beyond_what_numpy_holds(expr, point, name, status):
+    code, data = run(expr, *point)
+    assert code == 0 and rows(data)[name]["status"] == status

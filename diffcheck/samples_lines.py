@@ -1,0 +1,91 @@
+"""Where things are in a sample file's raw text: the lines of `[[case]]` headers and keys, which `tomllib` does not keep.
+
+A line scanner, not a TOML parser: `tomllib` has already accepted the text, so only headers, keys, strings and brackets
+need recognising.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+_KEY = re.compile(r'\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'
+                  r'\'[^\']*\'))*)\s*=')
+_HEADER = re.compile(r'\s*(\[\[?)\s*([^\]]+?)\s*\]\]?')
+_PART = re.compile(r'[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p[1:-1] if p[0] in "\"'" else p for p in _PART.findall(dotted))
+
+
+class Locator:
+    """Line numbers of `[[case]]` headers and of keys (as paths below their case), from a scan of the raw text.
+
+    Lines inside multi-line strings and multi-line arrays or inline tables are skipped, so a program text or a matrix
+    spanning lines is never mistaken for a header or a key.
+    """
+
+    def __init__(self, text: str):
+        self.cases: list[int] = []
+        self.keys: list[dict[tuple, int]] = []
+        self.top: dict[str, int] = {}
+        self.value_starts: dict[tuple[int, tuple], int] = {}  # (case, path) -> line where a string's text begins
+        table, quote, depth = (), None, 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            if quote is None and depth == 0:
+                header, key = _HEADER.match(line), _KEY.match(line)
+                if header and not key:
+                    path = _parts(header.group(2))
+                    if header.group(1) == "[[" and path == ("case",):
+                        self.cases.append(number)
+                        self.keys.append({})
+                        table = ()
+                    elif path[:1] == ("case",) and self.cases:
+                        table = path[1:]
+                        self.keys[-1].setdefault(table, number)
+                    else:
+                        table = None
+                        self.top.setdefault(path[0] if path else "", number)
+                elif key:
+                    path = _parts(key.group(1))
+                    if table is None or not self.cases:
+                        self.top.setdefault(path[0], number)
+                    else:
+                        self.keys[-1].setdefault(table + path, number)
+                        rest = line[key.end():].lstrip()
+                        starts_own_line = rest[:3] in ('"""', "'''") and not rest[3:].strip()
+                        self.value_starts[(len(self.cases) - 1, table + path)] = number + starts_own_line
+            quote, depth = _scan(line, quote, depth)
+
+    def line(self, case: int, path: tuple = ()) -> int:
+        """The line of the longest prefix of `path` written in case `case`, else the case's header."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.keys[case]:
+                return self.keys[case][path[:end]]
+        return self.cases[case]
+
+
+def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int]:
+    """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth)."""
+    i = 0
+    while i < len(line):
+        if quote:
+            if line.startswith(quote, i):
+                i, quote = i + len(quote), None
+                continue
+            i += 2 if quote in ('"', '"""') and line[i] == "\\" else 1
+            continue
+        char = line[i]
+        if char == "#":
+            break
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            quote, i = line[i:i + 3], i + 3
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return (quote if quote in ('"""', "'''") else None), depth

@@ -1,0 +1,74 @@
+"""Every CLI command has --help text and a README mention (as sqlite-utils' test_docs), and shell completion works."""
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from diffcheck.cli import main
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+NAMES = main.list_commands(click.Context(main))  # names only: lazy commands are imported by the tests themselves
+
+
+def walk(group: click.Group, path: str):
+    """(full name, command) for every command under `group`, subcommands of subgroups included."""
+    ctx = click.Context(group, info_name=path)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        yield f"{path} {name}", command
+        if isinstance(command, click.Group):
+            yield from walk(command, f"{path} {name}")
+
+
+def commands_named(name: str):
+    """`diffcheck NAME` and, if it is a group, every command under it."""
+    command = main.get_command(click.Context(main, info_name="diffcheck"), name)
+    yield f"diffcheck {name}", command
+    if isinstance(command, click.Group):
+        yield from walk(command, f"diffcheck {name}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_command_has_help(name):
+    for full, command in commands_named(name):
+        assert (command.help or "").strip(), f"`{full}` has no help text (its docstring)"
+        result = CliRunner().invoke(main, [*full.split()[1:], "--help"], prog_name="diffcheck")
+        assert result.exit_code == 0 and result.stdout.startswith(f"Usage: {full} "), result.output
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_command_is_in_the_readme(name):
+    for full, _ in commands_named(name):
+        assert full in README, f"README.md never mentions `{full}`"
+
+
+def test_the_walk_sees_the_commands():
+    assert {"check", "ops"} <= set(NAMES)
+
+
+# ---- shell completion through click's mechanism -------------------------------------------------------------------
+def complete(env: dict) -> str:
+    result = CliRunner().invoke(main, [], env=env, prog_name="diffcheck")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("shell, marker", [
+    ("bash", "complete -o nosort -F _diffcheck_completion diffcheck"),
+    ("zsh", "#compdef diffcheck"),
+    ("fish", "complete --no-files --command diffcheck"),
+])
+def test_completion_script_is_produced_and_documented(shell, marker):
+    assert marker in complete({"_DIFFCHECK_COMPLETE": f"{shell}_source"})
+    assert f"_DIFFCHECK_COMPLETE={shell}_source diffcheck" in README
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("diffcheck o", "plain,ops"),
+    ("diffcheck check --gr", "plain,--graph"),
+    ("diffcheck ops PowB", "plain,PowBackward0\nplain,PowBackward1\nplain,PowBackward2"),
+])
+def test_completion_answers(words, expected):
+    env = {"_DIFFCHECK_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    assert expected in complete(env)

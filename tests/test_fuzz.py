@@ -1,0 +1,108 @@
+"""`diffcheck fuzz`: generator determinism and coverage, a planted backward bug found and shrunk, samples replayed."""
+import dataclasses
+import importlib.util
+
+import pytest
+from click.testing import CliRunner
+
+from diffcheck import ops, samples
+from diffcheck.cli import main
+from diffcheck.cli_fuzz import sample_text
+from diffcheck.fuzz import UNARY, Candidate, evaluate, generate, rows_of, shrink, signature
+from diffcheck.parse import parse_program
+from diffcheck.program import Apply, walk
+from diffcheck.verify import check_case
+
+
+def test_same_seed_same_cases_and_every_case_parses_back():
+    for index in range(40):
+        a, b = generate(3, index, 5), generate(3, index, 5)
+        assert (a.program.source, a.values, a.no_grad, a.retain) == (b.program.source, b.values, b.no_grad, b.retain)
+        assert parse_program(a.program.source) == a.program  # printed text round-trips through the parser
+    assert generate(3, 0, 5).program.source != generate(4, 0, 5).program.source
+
+
+def test_generator_covers_every_front_op():
+    seen = {row for index in range(400) for row in rows_of(generate(1, index, 6).program)}
+    front = {op.name for op in ops.OPS.values() if not op.internal} - {"dot", "mv", "mm"}  # matmul's rows
+    assert front - seen - {"sum_dim", "mean_dim"} == set()
+    assert "matmul" in seen and set(UNARY) - {"square"} <= seen
+
+
+def test_generated_cases_are_valid_programs():
+    kinds = [evaluate(generate(11, index, 3))[0] for index in range(25)]
+    assert "invalid" not in kinds
+
+
+def test_shrink_cuts_a_program_down_to_the_failing_op():
+    program = parse_program("t1 = exp(x) * y\nout = sin(t1) + cos(y)")
+    start = Candidate(program, {"x": 0.3, "y": 1.7})
+
+    def still_fails(c):  # a stand-in oracle: "fails" while sin is in the program
+        return "sin" in rows_of(c.program)
+
+    small = shrink(start, still_fails)
+    assert rows_of(small.program) == ["sin"]
+    assert all(v in (0.0, 1.0, -1.0, 0.5) for v in small.values.values())
+
+
+@pytest.fixture
+def wrong_sin(monkeypatch):
+    monkeypatch.setitem(ops.OPS, "sin", dataclasses.replace(ops.OPS["sin"], vjp=lambda F, g, out, x: (g * -F.cos(x),)))
+
+
+def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, tmp_path):
+    # -j 1: worker processes would not see the monkeypatched table
+    result = CliRunner().invoke(main, ["fuzz", "--cases", "60", "--seed", "0", "--depth", "3", "-j", "1",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    files = [p for p in tmp_path.glob("*.toml") if "-sin-" in p.name and "mismatch" in p.name]
+    assert files, result.output
+    loaded, _ = samples.load(files[0].read_text(), str(files[0]))
+    (sample,) = loaded
+    assert sum(isinstance(n, Apply) for s in sample.case.program.statements for n in walk(s.value)) <= 3
+    # verify's own loader and check, in-process: its worker processes would not see the planted rule
+    assert check_case(sample.case).failed
+
+
+def test_written_sample_is_a_valid_verify_file(tmp_path):
+    candidate = Candidate(parse_program("t1 = exp(x)\nout = sin(t1) * y"), {"x": 0.5, "y": [1.0, 2.0]},
+                          frozenset({"y"}), frozenset({"t1"}))
+    path = tmp_path / "finding.toml"
+    path.write_text(sample_text("mismatch", signature("mismatch", candidate), candidate, "x: engine 1, SymPy 2", 7, 3))
+    replay = CliRunner().invoke(main, ["verify", str(path), "-j", "1"])
+    assert replay.exit_code == 0, replay.output  # the real engine agrees here: the file loads and runs
+
+
+def test_same_findings_whatever_the_job_count():
+    one = CliRunner().invoke(main, ["fuzz", "--cases", "16", "--seed", "5", "--depth", "3", "-j", "1"])
+    two = CliRunner().invoke(main, ["fuzz", "--cases", "16", "--seed", "5", "--depth", "3", "-j", "2"])
+    assert one.exit_code == two.exit_code
+
+    def body(output):  # everything but the rate
+        return [line for line in output.splitlines() if "cases/s" not in line]
+
+    assert body(one.output) == body(two.output)
+
+
+def test_dry_run_prints_programs_and_checks_nothing():
+    result = CliRunner().invoke(main, ["fuzz", "--dry-run", "--cases", "3", "--seed", "7"])
+    assert result.exit_code == 0
+    assert result.output.count("# case ") == 3 and "out = " in result.output
+
+
+@pytest.mark.parametrize("args", [["--cases", "0"], ["--depth", "0"], ["--against", "jax"], ["--seed", "-1"]])
+def test_bad_usage_exits_2(args):
+    assert CliRunner().invoke(main, ["fuzz", *args]).exit_code == 2
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="PyTorch is installed")
+def test_against_torch_without_torch_is_one_line_and_exit_2():
+    result = CliRunner().invoke(main, ["fuzz", "--against", "torch", "--cases", "1"])
+    assert result.exit_code == 2 and "PyTorch" in result.output
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
+def test_against_torch_agrees_on_simple_cases():
+    program = parse_program("out = sum(relu(x) * 2 - x)")
+    assert evaluate(Candidate(program, {"x": [0.0, 1.5]}), against="torch")[0] == "ok"
