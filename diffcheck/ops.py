@@ -113,7 +113,7 @@ row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power,  # tensor ** 
     vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * x ** (e - 1)), None),
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
     derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)", domain=(0.5, 2.0),
-    singular=lambda x, e: (np.asarray(x) < 0) & (e != int(e)) | (np.asarray(x) == 0) & (e < 1) & (e != 0),
+    singular=lambda x, e: (np.asarray(x) < 0) & (not float(e).is_integer()) | (np.asarray(x) == 0) & (e < 1) & (e != 0),
     convention="x = 0, e < 1: inf (or nan); x < 0 with non-integer e: nan; e = 0: grad 0 everywhere")
 row(name="pow_tensor", grad_fn="PowBackward1", arity=2,  # tensor ** tensor
     forward=np.power,

@@ -144,13 +144,15 @@ class Evaluator:
                     return [_classify_mp(v) for v in self.function(*[mpmath.mpf(float(v)) for v in values])]
             except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
                 pass
-        exact = {s: sp.Rational(float(v)) if math.isfinite(v) else sp.Float(float(v)) for s, v in zip(self.syms, values)}
-        return [_exactly(e, exact) for e in self.exprs]
+        # 30-digit Floats, not exact Rationals: Rational(0.5) ** Rational(1e300) would compute a number with 1e300
+        # digits, while SymPy still gives zoo, nan and I for Floats at poles and off the real line.
+        at = {s: sp.Float(float(v), DIGITS) for s, v in zip(self.syms, values)}
+        return [_exactly(e, at) for e in self.exprs]
 
 
-def _exactly(expr, exact: dict) -> Exact:
+def _exactly(expr, at: dict) -> Exact:
     try:
-        return _classify_exact(expr.xreplace(exact))
+        return _classify_exact(expr.xreplace(at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
 
