@@ -29,6 +29,7 @@ def fail(message: str) -> None:
 COMMANDS: dict[str, str] = {
     "ops": "diffcheck.cli_ops:ops",
     "verify": "diffcheck.cli_verify:verify",
+    "run": "diffcheck.cli_run:run",
     "fuzz": "diffcheck.cli_fuzz:fuzz",
 }
 

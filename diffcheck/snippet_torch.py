@@ -1,0 +1,288 @@
+"""`diffcheck run`, the torch surface: creating tensors, ops by function, method and operator, tensor attributes
+and methods, and the builtins that look inside tensors — each with PyTorch's behaviour and error texts.
+
+`TorchSurface` is mixed into the interpreter (`snippet.py`), which supplies `fail`, `warn`, `source`, `position`
+and the tracer; every tensor made here is traced so that backward() calls can be verified.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from . import engine, ops
+from .errors import DiffcheckError
+from .snippet_trace import Backward
+
+MAX_ELEMENTS = 1_000_000  # elements of one tensor
+FLOAT_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
+    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
+    "python_variable_methods.cpp:822.)")
+
+
+class Raised(Exception):
+    """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
+
+    def __init__(self, kind: str, message: str, line: int):
+        super().__init__(message)
+        self.kind, self.message, self.line = kind, message, line
+
+
+class Size(tuple):
+    """torch.Size: a tuple printed as `torch.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+
+def type_name(value) -> str:
+    return "Tensor" if isinstance(value, engine.Tensor) else type(value).__name__
+
+
+
+class TorchSurface:
+    """Tensor behaviour of the interpreter (a mixin: see the module docstring)."""
+
+    def _builtin_abs(self, args, kwargs, node):
+        if isinstance(args[0], engine.Tensor):
+            return self.op("abs", args, {}, node, operator=True)
+        return self._python(abs, node, args[0])
+
+    def _scalar(self, value, node):
+        if value.numel() != 1:
+            raise Raised("ValueError", "only one element tensors can be converted to Python scalars", node.lineno)
+        return value.item()
+
+    def _builtin_float(self, args, kwargs, node):
+        value = args[0]
+        if isinstance(value, engine.Tensor):
+            if value.requires_grad and not self.float_warned:  # torch warns once per process
+                self.float_warned = True
+                self.warn(FLOAT_WARNING, node)
+            value = self._scalar(value, node)
+        return self._python(float, node, value)
+
+    def _builtin_int(self, args, kwargs, node):
+        value = self._scalar(args[0], node) if isinstance(args[0], engine.Tensor) else args[0]
+        return self._python(int, node, value)
+
+    def _builtin_round(self, args, kwargs, node):
+        if isinstance(args[0], engine.Tensor):
+            raise self.fail("round() of a tensor is not supported", node)
+        return self._python(round, node, *args)
+
+    def _builtin_len(self, args, kwargs, node):
+        if isinstance(args[0], engine.Tensor):
+            if args[0].dim() == 0:
+                raise Raised("TypeError", "len() of a 0-d tensor", node.lineno)
+            return args[0].shape[0]
+        return self._python(len, node, args[0])
+
+    def _engine(self, function, node: ast.AST, *args, **kwargs):
+        """An engine call: its RuntimeErrors are PyTorch's and stop the snippet; anything else (NumPy refusing
+        shapes or values) is something diffcheck cannot run."""
+        try:
+            with np.errstate(all="ignore"):  # NumPy's warnings are not PyTorch's (nan cast to int64 is silent there)
+                return function(*args, **kwargs)
+        except RuntimeError as error:
+            raise Raised("RuntimeError", str(error), node.lineno) from None
+        except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
+            raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
+
+    def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
+        dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
+        if dtype is not None and not isinstance(dtype, engine.dtype):
+            raise Raised("TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}",
+                         node.lineno)
+        if not isinstance(requires_grad, bool):
+            raise Raised("TypeError", f"{name}(): argument 'requires_grad' must be bool, not {type_name(requires_grad)}",
+                         node.lineno)
+        if name == "tensor":
+            data = _data(args[0], node, self)
+            result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
+        else:
+            if not all(type(n) is int and n >= 0 for n in args):
+                raise self.fail(f"torch.{name}() takes sizes as non-negative integers", node)
+            if int(np.prod(args)) > MAX_ELEMENTS:
+                raise self.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
+            result = self._engine(getattr(engine, name), node, *args, dtype=dtype, requires_grad=requires_grad)
+        self.tracer.leaf(result, self.source(node), self.position(node))
+        return result
+
+    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: bool = False):
+        """One op of the table, by function, method or operator; the result is traced."""
+        signature = ops.SIGNATURES[spelling]
+        positional = args[:signature.arity]
+        params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
+        if not operator and not isinstance(positional[0], engine.Tensor) and spelling != "pow":
+            raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
+                                      f"{type_name(positional[0])}", node.lineno)
+        for value in positional:
+            if not isinstance(value, (engine.Tensor, int, float)):
+                raise Raised("TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}",
+                             node.lineno)
+        for key, value in params.items():
+            if value is not None and type(value) not in (int, float, bool):
+                raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
+        params = {k: v for k, v in params.items() if v is not None}
+        self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
+        result = self._engine(engine.FUNCTIONS[spelling], node, *positional, **params)
+        self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
+        return result
+
+    def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
+        """PyTorch's broadcasting error text, and no result too large to hold."""
+        if len(tensors) < 2 or op == "matmul":
+            return
+        shapes = [t.shape for t in tensors]
+        ndim = max(len(s) for s in shapes)
+        for i in range(ndim - 1, -1, -1):  # torch reports the last mismatching dimension
+            a, b = (s[i - ndim + len(s)] if i - ndim + len(s) >= 0 else 1 for s in shapes[:2])
+            if a != b and a != 1 and b != 1:
+                raise Raised("RuntimeError", f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                                             f"non-singleton dimension {i}", node.lineno)
+        try:
+            size = int(np.prod(np.broadcast_shapes(*shapes)))
+        except ValueError as error:
+            raise self.fail(f"'{op}': {error}", node) from None
+        if size > MAX_ELEMENTS:
+            raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
+
+    def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if not isinstance(value, engine.Tensor):
+            raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
+        if name == "grad":
+            # a non-leaf's .grad is None unless retained; not reading it spares the engine's warning (from its own
+            # frame): the snippet's comes from its own line, once per line as Python's default filter has it
+            if not value.is_leaf and not value.retains_grad:
+                self.warn(engine.NONLEAF_GRAD_WARNING, node)
+                return None
+            grad = value.grad
+            if grad is not None:
+                self.tracer.entry(grad, self.source(node), self.position(node))
+            return grad
+        if name == "data":  # a new leaf sharing the values, as detach()
+            return self._detached(value, node)
+        if name == "shape":
+            return Size(value.shape)
+        return getattr(value, name)
+
+    def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
+        if not isinstance(value, engine.Tensor):
+            raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
+        if name == "grad":
+            if new is not None and not isinstance(new, engine.Tensor):
+                raise Raised("TypeError", f"assigned grad expected to be a Tensor or None but got grad of type "
+                                          f"{type_name(new)}", node.lineno)
+            self._engine(setattr, node, value, "grad", new)
+            return
+        if not isinstance(new, bool):
+            raise Raised("TypeError", f"requires_grad must be a bool, not {type_name(new)}", node.lineno)
+        self._engine(setattr, node, value, "requires_grad", new)
+        self._relabel(value, node)
+
+    def _relabel(self, tensor, node: ast.AST) -> None:
+        """After requires_grad changed on a leaf: a new version of it (earlier results keep the old one)."""
+        if tensor.grad_fn is None:
+            self.tracer.entry(tensor, self.source(node), self.position(node))
+
+    def _detached(self, value, node: ast.AST):
+        result = value.detach()
+        self.tracer.leaf(result, self.source(node), self.position(node))
+        return result
+
+    def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
+        if name == "name" and isinstance(value, engine.Node):
+            return value.name()
+        if not isinstance(value, engine.Tensor):
+            raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
+        if name in ops.SIGNATURES:
+            return self.op(name, [value, *args], kwargs, node)
+        handler = getattr(self, f"_tensor_{name}", None)
+        if handler is None:
+            raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
+        return handler(value, args, kwargs, node)
+
+    def _tensor_backward(self, tensor, args, kwargs, node):
+        options = {**dict(zip(("gradient", "retain_graph"), args)), **kwargs}
+        gradient, retain_graph = options.get("gradient"), options.get("retain_graph")
+        if isinstance(gradient, (int, float)):
+            raise Raised("TypeError", f"'{type_name(gradient)}' object is not iterable", node.lineno)
+        if gradient is not None and not isinstance(gradient, engine.Tensor):
+            raise self.fail(f"backward(gradient=...) must be a tensor, not {type_name(gradient)}", node)
+        if retain_graph is not None and not isinstance(retain_graph, bool):
+            raise self.fail("backward(retain_graph=...) must be True, False or None", node)
+        self._engine(tensor.backward, node, gradient, retain_graph)
+        call = Backward(node.lineno, self.source(node))
+        try:
+            call.case = self.tracer.case(tensor, gradient, self.env, call.text, self.position(node))
+        except DiffcheckError as error:
+            call.problem = error.message
+        self.outcome.backwards.append(call)
+
+    def _tensor_retain_grad(self, tensor, args, kwargs, node):
+        self._engine(tensor.retain_grad, node)
+
+    def _tensor_requires_grad_(self, tensor, args, kwargs, node):
+        flag = args[0] if args else kwargs.get("requires_grad", True)
+        if not isinstance(flag, bool):
+            raise Raised("TypeError", f"requires_grad_(): argument 'requires_grad' must be bool, not {type_name(flag)}",
+                         node.lineno)
+        self._engine(tensor.requires_grad_, node, flag)
+        self._relabel(tensor, node)
+        return tensor
+
+    def _tensor_detach(self, tensor, args, kwargs, node):
+        return self._detached(tensor, node)
+
+    def _tensor_item(self, tensor, args, kwargs, node):
+        return self._engine(tensor.item, node)
+
+    def _tensor_tolist(self, tensor, args, kwargs, node):
+        return tensor.tolist()
+
+    def _tensor_zero_(self, tensor, args, kwargs, node):
+        if tensor.requires_grad:
+            if tensor.is_leaf and engine.is_grad_enabled():
+                raise Raised("RuntimeError", "a leaf Variable that requires grad is being used in an in-place "
+                                             "operation.", node.lineno)
+            raise self.fail("zero_() on a tensor that requires grad is not supported", node)
+        return tensor.zero_()
+
+    def _tensor_dim(self, tensor, args, kwargs, node):
+        return tensor.dim()
+
+    def _tensor_numel(self, tensor, args, kwargs, node):
+        return tensor.numel()
+
+    def _tensor_size(self, tensor, args, kwargs, node):
+        return Size(tensor.shape)
+
+
+def _data(value, node: ast.AST, interpreter: TorchSurface):
+    """torch.tensor's data: a number or a rectangular nested list of numbers, with torch's errors otherwise."""
+    def shape(item, dim):
+        if isinstance(item, list):
+            shapes = [shape(element, dim + 1) for element in item]
+            for element in shapes[1:]:
+                if element != shapes[0]:
+                    length = shapes[0][0] if shapes[0] else None
+                    got = element[0] if element else None
+                    if length is None or got is None:
+                        raise Raised("TypeError", "must be real number, not list", node.lineno)
+                    raise Raised("ValueError", f"expected sequence of length {length} at dim {dim + 1} (got {got})",
+                                 node.lineno)
+            return (len(item), *(shapes[0] if shapes else ()))
+        if isinstance(item, engine.Tensor):
+            raise interpreter.fail("torch.tensor() of tensors is not supported (use .detach() or .item())", node)
+        if type(item) not in (int, float, bool):
+            raise Raised("TypeError", f"new(): invalid data type '{type_name(item)}'", node.lineno)
+        return ()
+
+    dims = shape(value, 0)
+    if int(np.prod(dims)) > MAX_ELEMENTS:
+        raise interpreter.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
+    return value

@@ -1,0 +1,12 @@
+import torch
+x=torch.tensor(3.0,requires_grad=True)
+y=torch.tensor(4.0,requires_grad=False)
+z=torch.pow(x,2)+torch.pow(y,2)
+print("x.requires_grad:",x.requires_grad)
+print("y.requires_grad:",y.requires_grad)
+print("z.requires_grad:",z.requires_grad)
+z.backward()
+print("x.grad:",x.grad)
+print("y.grad:",y.grad)
+print("z.grad:",z.grad)
+print(z)

@@ -1,0 +1,7 @@
+import torch
+x = torch.tensor(3.0, requires_grad=True)
+y = x ** 2
+y.backward()
+print(x.grad)
+y.backward()
+print("never printed")

@@ -1,0 +1,12 @@
+import torch
+x = torch.tensor(3.0, requires_grad=True)
+y = torch.tensor(4.0)  # requires_grad=False (default)
+z = torch.pow(x, 2) + torch.pow(y, 2)
+print(x.requires_grad, y.requires_grad, z.requires_grad)
+print(x.is_leaf, y.is_leaf, z.is_leaf)
+z.backward()
+print(x.grad)
+print(y.grad)
+print(z.grad)
+print(z)
+print(x.grad, y.grad, z.grad)

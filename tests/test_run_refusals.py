@@ -1,0 +1,173 @@
+"""`diffcheck run` refuses, before anything runs, every construct it does not support — each with its exact message
+and place — and stops with one line when a snippet does something the engine cannot model or passes a limit."""
+from __future__ import annotations
+
+import pytest
+
+from diffcheck.errors import DiffcheckError
+from diffcheck.snippet import run_snippet, verify
+from diffcheck.snippet_parse import parse_snippet
+
+T = "import torch\nx = torch.tensor(1.0, requires_grad=True)\n"  # two lines: messages below point at line 3
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(DiffcheckError) as caught:
+        parse_snippet(text, "s.py")
+    return str(caught.value)
+
+
+LOOP = "use 'for _ in range(N)' with a literal N <= 1000, or 'for v in [...]'"
+REFUSED = [
+    # imports
+    ("import numpy", "s.py:1:8: import of 'numpy' is not supported (only torch)"),
+    ("import torch, os.path", "s.py:1:15: import of 'os.path' is not supported (only torch)"),
+    ("from os import path", "s.py:1:1: import of 'os' is not supported (only torch)"),
+    ("from . import x", "s.py:1:1: import of '.' is not supported (only torch)"),
+    ("from torch import *", "s.py:1:19: 'import *' is not supported"),
+    ("from torch import randn", "s.py:1:19: 'torch.randn' is not supported"),
+    ("from torch.nn import Linear", "s.py:1:22: 'torch.nn.Linear' is not supported"),
+    ("import torch.nn as nn", "s.py:1:8: 'torch.nn' is not supported (import torch, or torch.nn.functional as F)"),
+    (T + "for _ in range(2):\n    import torch", "s.py:4:5: imports are only supported at the top level"),
+    # builtins and names
+    ("open('f')", "s.py:1:1: builtin 'open' is not supported"),
+    ("eval('1')", "s.py:1:1: builtin 'eval' is not supported"),
+    (T + "print(type(x))", "s.py:3:7: builtin 'type' is not supported"),
+    (T + "getattr(x, 'grad')", "s.py:3:1: builtin 'getattr' is not supported"),
+    (T + "max(x, x)", "s.py:3:1: builtin 'max' is not supported"),
+    ("__import__('os')", "s.py:1:1: name '__import__' is not supported (names may not start with '__')"),
+    ("print(f'{__name__}')", "s.py:1:10: name '__name__' is not supported (names may not start with '__')"),
+    ("range(3)", "s.py:1:1: range() is only supported in 'for _ in range(N)'"),
+    # attribute walks
+    (T + "x.__class__", "s.py:3:3: attribute '__class__' is not supported"),
+    (T + "print(x.grad.__class__.__mro__)", "s.py:3:24: attribute '__mro__' is not supported"),
+    (T + "x._grad", "s.py:3:3: attribute '_grad' is not supported"),
+    (T + "x.numpy()", "s.py:3:3: attribute 'numpy' is not supported"),
+    (T + "print(x.grad_fn.next_functions)", "s.py:3:17: attribute 'next_functions' is not supported"),
+    (T + "print(x.T)", "s.py:3:9: attribute 'T' is not supported"),
+    ("import torch\ntorch.cuda.is_available()", "s.py:2:7: 'torch.cuda' is not supported"),
+    ("import torch\ntorch.nn.Linear(2, 2)", "s.py:2:10: 'torch.nn.Linear' is not supported"),
+    ("import torch\ntorch.sin.x", "s.py:2:11: 'torch.sin' has no attribute 'x' here"),
+    # definitions and control flow
+    ("def f(): pass", "s.py:1:1: function definitions are not supported"),
+    ("async def f(): pass", "s.py:1:1: function definitions are not supported"),
+    ("class A: pass", "s.py:1:1: class definitions are not supported"),
+    ("f = lambda: 1", "s.py:1:5: lambda is not supported"),
+    ("y = [i for i in [1]]", "s.py:1:5: comprehensions are not supported"),
+    ("while True: pass", f"s.py:1:1: while loops are not supported ({LOOP})"),
+    ("for _ in range(1001): pass", "s.py:1:10: a loop of 1001 iterations is not supported (limit 1000)"),
+    ("n = 3\nfor _ in range(n): pass", f"s.py:2:10: range() bounds must be integer literals ({LOOP})"),
+    ("for _ in range(1, 5, 0): pass", "s.py:1:10: range() step must not be zero"),
+    (T + "for v in x: pass", f"s.py:3:10: for loops are only supported over range() or a list literal ({LOOP})"),
+    ("for a, b in [1]: pass", f"s.py:1:5: the loop variable must be a name ({LOOP})"),
+    ("for _ in range(3):\n    pass\nelse:\n    pass", "s.py:4:5: for ... else is not supported"),
+    ("if True: pass", "s.py:1:1: if statements are not supported"),
+    ("try:\n    pass\nexcept Exception:\n    pass", "s.py:1:1: try statements are not supported"),
+    ("raise", "s.py:1:1: raise is not supported"),
+    ("assert True", "s.py:1:1: assert is not supported"),
+    ("x = 1\ndel x", "s.py:2:1: del is not supported"),
+    ("global x", "s.py:1:1: global is not supported"),
+    ("match 1:\n    case 1: pass", "s.py:1:1: match statements are not supported"),
+    # assignments
+    ("x = 1\nx += 1", "s.py:2:1: augmented assignment is not supported (write 'x = x + ...')"),
+    ("x: int = 1", "s.py:1:1: annotated assignment is not supported"),
+    ("a, b = 1, 2", "s.py:1:1: only assignments to a name, '.grad' or '.requires_grad' are supported"),
+    (T + "x.data = x", "s.py:3:3: assigning to '.data' is not supported (only .grad and .requires_grad)"),
+    ("print = 3", "s.py:1:1: assigning to the builtin 'print' is not supported"),
+    ("import torch\ntorch = 3", "s.py:2:1: 'torch' names what was imported; assigning to it is not supported"),
+    # expressions
+    (T + "x[0]", "s.py:3:1: subscripts are not supported"),
+    ("t = (1, 2)", "s.py:1:5: tuples are not supported"),
+    ("d = {}", "s.py:1:5: dicts are not supported"),
+    ("s = {1}", "s.py:1:5: sets are not supported"),
+    ("y = 1 if True else 2", "s.py:1:5: conditional expressions are not supported"),
+    ("y = True and False", "s.py:1:5: 'and' / 'or' are not supported"),
+    ("y = not True", "s.py:1:5: operator 'not' is not supported"),
+    ("y = 7 // 2", "s.py:1:5: operator '//' is not supported"),
+    ("y = 7 % 2", "s.py:1:5: operator '%' is not supported"),
+    ("y = 1 < 2 < 3", "s.py:1:5: chained comparisons are not supported"),
+    ("y = 1 in [1]", "s.py:1:5: operator 'in' is not supported"),
+    ("print((y := 2))", "s.py:1:8: the walrus operator ':=' is not supported"),
+    ("y = 1j", "s.py:1:5: complex numbers are not supported"),
+    ("y = b'x'", "s.py:1:5: bytes literals are not supported"),
+    ("y = ...", "s.py:1:5: '...' is not supported"),
+    ("y = " + "-" * 101 + "1", "s.py:1:106: expression nests more than 100 levels deep"),
+    # calls
+    ("import torch\nf = torch.sin", "s.py:2:5: 'torch.sin' can only be called"),
+    ("import torch\nprint(torch)", "s.py:2:7: module 'torch' can only be used as 'torch.<name>'"),
+    (T + "x.backward", "s.py:3:1: method 'backward' must be called: 'x.backward()'"),
+    ("import torch\ntorch.no_grad()", "s.py:2:1: 'torch.no_grad()' is only supported as 'with torch.no_grad():'"),
+    ("import torch\ntorch.float32()", "s.py:2:1: 'torch.float32' cannot be called"),
+    (T + "x.backward(create_graph=True)",
+     "s.py:3:12: unexpected keyword argument 'create_graph' for 'x.backward' (supported: gradient, retain_graph)"),
+    ("import torch\ntorch.tensor(1.0, device='cpu')",
+     "s.py:2:19: unexpected keyword argument 'device' for 'torch.tensor' (supported: dtype, requires_grad)"),
+    (T + "torch.pow(x)", "s.py:3:1: 'torch.pow' takes 2 positional arguments (1 given)"),
+    (T + "x.sum(0, True, 1)", "s.py:3:1: 'x.sum' takes 0 to 2 positional arguments (3 given)"),
+    ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
+    ("print(**{})", "s.py:1:9: '**' arguments are not supported"),
+    ("x = 1\nx()", "s.py:2:1: calling 'x' is not supported (only torch functions, tensor methods and the builtins "
+                   "print, abs, float, int, str, repr, round, len)"),
+    # with
+    ("with open('f'): pass", "s.py:1:6: builtin 'open' is not supported"),
+    (T + "with x: pass", "s.py:3:6: only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported"),
+    ("import torch\nwith torch.no_grad() as g: pass", "s.py:2:25: 'with ... as' is not supported"),
+    ("import torch\nwith torch.no_grad(), torch.no_grad(): pass",
+     "s.py:2:23: only one context manager per 'with' is supported"),
+    ("import torch\nwith torch.enable_grad(1): pass", "s.py:2:6: 'torch.enable_grad()' takes no arguments"),
+    # text
+    ("ｘ = 1", "s.py:1:1: non-ASCII identifier 'ｘ'"),
+    ("x = 1\0", "s.py:1:6: null byte in input"),
+    ("x = (", "s.py:1:5: syntax error: '(' was never closed"),
+]
+
+
+@pytest.mark.parametrize("text, message", REFUSED, ids=[text.split("\n")[-1][:40] for text, _ in REFUSED])
+def test_refused_with_its_place(text, message):
+    assert refusal(text) == message
+
+
+def test_columns_count_characters():
+    assert refusal("# 注释\ny = '梯度'; z = (1, 2)") == "s.py:2:15: tuples are not supported"
+
+
+def test_an_undefined_name_is_pythons_name_error_when_it_runs():
+    printed: list[str] = []
+    outcome = run_snippet(parse_snippet("print(1)\ntorch.sin(x)\n", "s.py"), printed.append)
+    assert printed == ["1\n"] and outcome.raised == "s.py:2: NameError: name 'torch' is not defined"
+
+
+def stops(text: str) -> str:
+    """How the run of `text` stopped: diffcheck's line for what it cannot run."""
+    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
+    assert outcome.raised is None
+    return str(outcome.error)
+
+
+@pytest.mark.parametrize("text, message", [
+    (T + "torch.tensor([x, x])", "s.py:3:1: torch.tensor() of tensors is not supported (use .detach() or .item())"),
+    (T + "round(x)", "s.py:3:1: round() of a tensor is not supported"),
+    (T + "y = x * 2\nwith torch.no_grad():\n    y.zero_()",
+     "s.py:5:5: zero_() on a tensor that requires grad is not supported"),
+    (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
+    (T + "y = [1] + [2]", "s.py:3:5: '+' on lists is not supported"),
+    ("y = 3 ** 100000", "s.py:1:5: integer power too large (more than 100000 bits)"),
+    ("y = 'ab' * 1000000", "s.py:1:5: string longer than 1000000 characters"),
+    ("import torch\ntorch.ones(1001, 1000)", "s.py:2:1: tensor of more than 1000000 elements"),
+    ("import torch\ntorch.ones(1000, 1) + torch.ones(1, 1001)", "s.py:2:1: result of more than 1000000 elements"),
+    ("a = [1]\nfor _ in range(30):\n    a = [a, a]", "s.py:3:9: list of more than 1000000 items"),
+    ("for _ in range(1000):\n    for _ in range(1000):\n        pass",
+     "s.py:3:9: the snippet runs more than 100000 statements"),
+    (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
+])
+def test_run_stops_where_the_engine_cannot_follow(text, message):
+    assert stops(text) == message
+
+
+def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
+    text = T + "y = x\nfor _ in range(201):\n    y = y * x\ny.backward()\n"
+    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
+    report, _ = verify(outcome)
+    assert report.results == [] and report.return_code == 2
+    assert report.errors == ["s.py:6: cannot verify this backward(): graph too large to verify: 201 named tensors "
+                             "(limit 200)"]
