@@ -73,6 +73,9 @@ def _call(node, args: list, params: dict):
         return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
     except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
+    except TypeError as error:  # SymPy compared nan or zoo while building: the program is undefined everywhere
+        raise DiffcheckError(f"SymPy cannot build '{node.op}' here ({error}): the expression is undefined "
+                             "for every input (0/0 or the like)", node.pos) from None
 
 
 def _mask_as_number(value):
@@ -128,33 +131,51 @@ class Evaluator:
     """
 
     def __init__(self, exprs: list, syms: list, as_written: bool = False, compile: bool = True):
-        self.syms = list(syms)
-        self.exprs = [sp.sympify(e) if as_written else canonical(sp.sympify(e)) for e in exprs]
-        self.function = None
-        if compile and self.exprs:
+        self.syms, self.as_written = list(syms), as_written
+        self.exprs = [sp.sympify(e) for e in exprs]
+        if not as_written:
             try:
-                self.function = sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not as_written)
-            except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
-                pass  # a form the mpmath printer cannot write, or code Python will not compile (> 200 parentheses)
+                self.exprs = [canonical(e) for e in self.exprs]
+            except (TypeError, ValueError):  # SymPy compares nan/zoo while rebuilding (0/0 built in): keep, no cse
+                self.as_written = True
+        self.function = self._compile() if compile else None
+
+    def _compile(self):
+        if not self.exprs:
+            return None
+        try:
+            return sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not self.as_written)
+        except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
+            return None  # a form the mpmath printer cannot write, or code Python will not compile (> 200 parentheses)
 
     def __call__(self, values: list) -> list[Exact]:
+        if self.function is None:
+            # 30-digit Floats, not exact Rationals: Rational(0.5) ** Rational(1e300) would compute a number with 1e300
+            # digits, while SymPy still gives zoo, nan and I for Floats at poles and off the real line.
+            at = {s: sp.Float(float(v), DIGITS) for s, v in zip(self.syms, values)}
+            try:
+                return [_exactly(e, at) for e in self.exprs]
+            except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16): mpmath's won't
+                self.function = self._compile()
         if self.function is not None:
             try:
                 with mpmath.workdps(DIGITS):
                     return [_classify_mp(v) for v in self.function(*[mpmath.mpf(float(v)) for v in values])]
             except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
                 pass
-        # 30-digit Floats, not exact Rationals: Rational(0.5) ** Rational(1e300) would compute a number with 1e300
-        # digits, while SymPy still gives zoo, nan and I for Floats at poles and off the real line.
         at = {s: sp.Float(float(v), DIGITS) for s, v in zip(self.syms, values)}
-        return [_exactly(e, at) for e in self.exprs]
+        return [_exactly(e, at, blow_up=Exact("nan")) for e in self.exprs]
 
 
-def _exactly(expr, at: dict) -> Exact:
+def _exactly(expr, at: dict, blow_up=None) -> Exact:
     try:
         return _classify_exact(expr.xreplace(at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
+    except (MemoryError, OverflowError, RecursionError):
+        if blow_up is None:
+            raise
+        return blow_up
 
 
 def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:

@@ -294,3 +294,9 @@ def test_ctrl_c_is_trouble_not_disagreement(monkeypatch):
 def test_numbers_beyond_what_numpy_holds(expr, point, name, status):
     code, data = run(expr, *point)
     assert code == 0 and rows(data)[name]["status"] == status
+
+
+def test_an_expression_undefined_everywhere_is_a_clean_refusal():  # found by `diffcheck fuzz`
+    result = CliRunner().invoke(main, ["check", "t1 = (x - x); out = softplus(cosh(acos((t1 / t1))))", "x=0"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "the expression is undefined for every input (0/0 or the like)" in result.stderr
