@@ -31,6 +31,7 @@ class Case:
     points: int = 0  # > 0: check at this many random points from each op's smooth domain instead of `values`
     seed: int = 0
     numeric: bool = False  # add a central-difference opinion
+    max_sympy_nodes: int = 200_000  # distinct SymPy subexpressions a case may grow to (expression swell)
 
 
 @dataclass
@@ -253,6 +254,7 @@ class _Prepared:
                                           symbolic.compile_as_written(partial, self.flat_syms + held),
                                           self.flat_syms + held, held)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
+        symbolic.within_budget(symbolic.flat(full[out_name]) + firsts, case.max_sympy_nodes)
         self.first = symbolic.Evaluator(firsts, self.flat_syms, compile=many or len(firsts) > 4)
         self.second = []  # (label, name_a, name_b, exprs) for order 2: the Hessian blocks of the requiring inputs
         if case.order == 2:
@@ -263,6 +265,7 @@ class _Prepared:
                     exprs = [sp.diff(d, s) for d in firsts for s in symbolic.flat(self.syms[b])]
                     self.second.append((f"d2/d{a}d{b}", a, b, exprs))
         seconds = [e for *_, exprs in self.second for e in exprs]
+        symbolic.within_budget(firsts + seconds, case.max_sympy_nodes)
         self.second_eval = symbolic.Evaluator(seconds, self.flat_syms, compile=many or len(seconds) > 4)
 
     def at(self, case: Case) -> CheckResult:

@@ -110,8 +110,11 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
               help="|exponent| of a power of two constants.")
 @click.option("--max-elements", type=click.IntRange(1), default=100_000, show_default=True,
               help="Elements of one NAME=VALUE tensor.")
+@click.option("--max-sympy-nodes", type=click.IntRange(1), default=200_000, show_default=True,
+              help="Distinct SymPy subexpressions a case may grow to.")
 def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
-          dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements):
+          dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements,
+          max_sympy_nodes):
     """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
 
     \b
@@ -133,7 +136,8 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
     program = parse_program(expression, where="expression", limits=limits)
     point = dict(parse_assignment(text, max_elements) for text in values)
     case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
-                ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric)
+                ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric,
+                max_sympy_nodes=max_sympy_nodes)
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import ops
-from .errors import DiffcheckError
+from .errors import DiffcheckError, LimitError
 from .lower import number_params, run
 from .program import Program
 
@@ -107,6 +107,20 @@ def scalar_output(value) -> sp.Expr:
     if isinstance(value, np.ndarray):
         return sp.Add(*value.reshape(-1).tolist())
     return sp.sympify(value) if not isinstance(value, sp.Basic) else value
+
+
+def within_budget(exprs: list, limit: int) -> None:
+    """Refuse expression swell: more than `limit` distinct subexpressions (shared ones count once)."""
+    seen: set = set()
+    stack = [e for e in exprs if isinstance(e, sp.Basic)]
+    while stack:
+        expr = stack.pop()
+        if expr not in seen:
+            seen.add(expr)
+            if len(seen) > limit:
+                raise LimitError(f"the SymPy expressions grew past {limit} nodes "
+                                 "(raise it with --max-sympy-nodes)")
+            stack.extend(expr.args)
 
 
 def flat(value) -> list:

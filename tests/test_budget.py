@@ -42,3 +42,11 @@ def test_a_60_deep_chain_of_statements_checks():
     program = "; ".join(["a0 = tanh(x)"] + [f"a{i} = tanh(a{i - 1})" for i in range(1, 60)])
     result = CliRunner().invoke(main, ["check", program, "x=0.5", "--format", "json"])
     assert result.exit_code == 0, result.output
+
+
+def test_expression_swell_hits_the_node_budget_with_its_flag_named():
+    args = ["check", "sum(exp(sin(W @ x)))", "x=[1,2,3,4]", "W=[[1,2,3,4],[5,6,7,8]]"]
+    refused = CliRunner().invoke(main, [*args, "--max-sympy-nodes", "10"])
+    assert refused.exit_code == 2 and refused.stderr == (
+        "diffcheck: error: expression: the SymPy expressions grew past 10 nodes (raise it with --max-sympy-nodes)\n")
+    assert CliRunner().invoke(main, [*args, "--max-sympy-nodes", "5000"]).exit_code == 0
