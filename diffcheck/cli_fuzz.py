@@ -235,20 +235,16 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
 
 def _with_progress(console, cases, seconds, seed, depth, jobs, numeric, against) -> Run:
     """The run, with a live bar (cases, disagreements, cases/s) when stdout is a terminal."""
-    if not sys.stdout.isatty():
-        return run_cases(cases, seconds, seed, depth, jobs, numeric, against)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .fuzz import FINDINGS
+    from .progress import progress
 
-    with Progress(TextColumn("fuzz"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("fuzz", total=cases, status="")
-        started = time.perf_counter()
+    with progress(console if sys.stdout.isatty() else None, "fuzz", cases, "disagreeing") as advance:
+        seen = 0
 
-        def progress(run: Run) -> None:
-            found = sum(o.kind in FINDINGS for o in run.outcomes)
-            rate = len(run.outcomes) / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, completed=len(run.outcomes), status=f"{found} disagreeing  {rate:.1f} cases/s")
+        def tally(run: Run) -> None:  # called per finished chunk, with every outcome so far
+            nonlocal seen
+            for outcome in run.outcomes[seen:]:
+                advance(outcome.kind in FINDINGS)
+            seen = len(run.outcomes)
 
-        return run_cases(cases, seconds, seed, depth, jobs, numeric, against, progress)
+        return run_cases(cases, seconds, seed, depth, jobs, numeric, against, tally)

@@ -44,10 +44,15 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
       diffcheck verify samples/ -j 4 --format junit --output report.xml
       diffcheck verify samples/ --shard 2/3 --format github
     """
+    from functools import partial
+
     from .batch_render import markdown_text, render, summary, table, write_atomic
+    from .progress import progress
     from .verify import update as pin, verify as run
 
-    batch, items = run(list(paths), jobs, timeout, shard_of)
+    shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
+    bar = partial(progress, _consoles()[0] if shown else None, "verify")
+    batch, items = run(list(paths), jobs, timeout, shard_of, bar)
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
         written, refused = pin(batch, items)

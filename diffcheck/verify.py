@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ContextManager, Optional
 
 from .check import CheckResult, Report
 from .compare import MATCH, NONE, NOT_RETAINED
@@ -110,8 +111,12 @@ def shard(items: list, k: int, n: int) -> list:
 
 # ---- running ----------------------------------------------------------------------------------------------------------
 def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
-           shard_of: Optional[tuple[int, int]] = None) -> tuple[Batch, list]:
-    """Discover, load, slice and run; returns the batch and its items (which `update` needs)."""
+           shard_of: Optional[tuple[int, int]] = None,
+           progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None) -> tuple[Batch, list]:
+    """Discover, load, slice and run; returns the batch and its items (which `update` needs).
+
+    `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
+    """
     started = time.perf_counter()
     files, errors = discover(paths)
     items, warnings = load_all(files)
@@ -119,7 +124,11 @@ def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
         items = shard(items, *shard_of)
     jobs = jobs or default_jobs()
     samples = [item for item in items if isinstance(item, Sample)]
-    done = iter(run_pool(check_case, [s.case for s in samples], jobs, timeout) if samples else [])
+    with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
+        for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
+            advance(True)
+        done = iter(run_pool(check_case, [s.case for s in samples], jobs, timeout,
+                             lambda i, d: advance(_outcome(samples[i], d, timeout).status != PASS)) if samples else [])
     outcomes = [_outcome(item, next(done), timeout) if isinstance(item, Sample) else
                 Outcome(item.file, item.line, item.name, ERROR, error=item.message) for item in items]
     if not items and not errors:
@@ -215,8 +224,10 @@ class _Slot:
         self.conn.close()
 
 
-def run_pool(task: Callable, items: list, jobs: int, timeout: float) -> list[Done]:
-    """`task(item)` for every item in `jobs` worker processes, each call killed after `timeout` s (0: never)."""
+def run_pool(task: Callable, items: list, jobs: int, timeout: float,
+             finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+    """`task(item)` for every item in `jobs` worker processes, each call killed after `timeout` s (0: never);
+    `finished(index, done)` is called as each item's outcome arrives, in completion order."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -246,7 +257,7 @@ def run_pool(task: Callable, items: list, jobs: int, timeout: float) -> list[Don
                 if slot.conn in ready or slot.process.sentinel in ready:
                     try:
                         while slot.conn.poll():
-                            _receive(slot, slot.conn.recv(), results)
+                            _receive(slot, slot.conn.recv(), results, finished)
                     except (EOFError, OSError):
                         pass
                     if not slot.process.is_alive():
@@ -259,7 +270,10 @@ def run_pool(task: Callable, items: list, jobs: int, timeout: float) -> list[Don
                     if slot.current is None and slot.chunk:  # died before its first case: charge that one, so a
                         lost.value = lost.value.replace("while running", "before running")  # broken worker ends
                     if slot.chunk:
-                        results[slot.chunk.popleft()[0]] = lost
+                        index = slot.chunk.popleft()[0]
+                        results[index] = lost
+                        if finished:
+                            finished(index, lost)
                     pending.extendleft(reversed(slot.chunk))  # the rest of its chunk goes back, in order
                     slot.stop(kill=True)
                     slots.remove(slot)
@@ -271,12 +285,14 @@ def run_pool(task: Callable, items: list, jobs: int, timeout: float) -> list[Don
     return results  # type: ignore[return-value]
 
 
-def _receive(slot: _Slot, message: tuple, results: list) -> None:
+def _receive(slot: _Slot, message: tuple, results: list, finished: Optional[Callable[[int, Done], None]]) -> None:
     if message[0] == "start":
         slot.current, slot.started = message[1], time.monotonic()
         return
     kind, index, value, seconds = message
     results[index] = Done(kind, value, seconds)
+    if finished:
+        finished(index, results[index])
     slot.chunk.popleft()
     slot.current = None
 

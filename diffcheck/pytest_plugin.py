@@ -1,0 +1,89 @@
+"""pytest plugin: `pytest --diffcheck samples/` runs every [[case]] of the sample files as a test item.
+
+Registered through the `pytest11` entry point and inert without `--diffcheck`, so installing diffcheck never changes
+what an unrelated test suite collects. Cases load and run through the same code as `diffcheck verify` (in-process:
+there is no worker pool, so no `--timeout`).
+"""
+from __future__ import annotations
+
+import pytest
+
+from .samples import Refusal, Sample
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("diffcheck").addoption(
+        "--diffcheck", action="store_true", help="collect the [[case]] tables of *.toml sample files as test items")
+
+
+def pytest_collect_file(file_path, parent: pytest.Collector):
+    if file_path.suffix == ".toml" and parent.config.getoption("diffcheck"):
+        return SampleFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFailed(Exception):
+    """A case that did not pass; the message is the whole readable report."""
+
+
+class SampleFile(pytest.File):
+    """One sample file: an item per case, refused cases and unreadable files included (they fail with the loader's
+    one-line message, rather than stopping the collection of the rest)."""
+
+    def collect(self):
+        from .verify import display, load_all
+
+        items, _ = load_all([self.path])  # warnings (a file without cases) are not failures, as in `verify`
+        names = set()
+        for item in items:
+            name = item.name if item.name is not None else "(file)"  # a file-level error has no case name
+            if name in names:  # a refused duplicate: a nodeid must stay unique
+                name = f"{name} (line {item.line})"
+            names.add(name)
+            yield SampleItem.from_parent(self, name=name, item=item, file=display(self.path))
+
+
+class SampleItem(pytest.Item):
+    def __init__(self, *, item: Sample | Refusal, file: str, **kwargs):
+        super().__init__(**kwargs)
+        self.item, self.file = item, file
+
+    def runtest(self) -> None:
+        from .errors import DiffcheckError
+        from .verify import ERROR, PASS, Done, Outcome, _outcome, check_case
+
+        item = self.item
+        if isinstance(item, Refusal):
+            outcome = Outcome(item.file, item.line, item.name, ERROR, error=item.message)
+        else:
+            try:
+                done = Done("ok", check_case(item.case), 0.0)
+            except DiffcheckError as error:  # an internal error stays an exception, with its traceback
+                done = Done("error", str(error), 0.0)
+            outcome = _outcome(item, done, timeout=0.0)
+        if outcome.status != PASS:
+            raise CaseFailed(outcome.error or _report(outcome))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, self.item.line - 1, f"{self.file}:{self.item.line}: {self.name}"
+
+
+def _report(outcome) -> str:
+    """The problems of a failed case, one line each, then its `check` table as plain text."""
+    import io
+
+    from rich.console import Console
+
+    from .batch_render import problems
+    from .render import check_table
+
+    console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False, record=True)
+    console.print(check_table(outcome.result))
+    head = f"{outcome.file}:{outcome.line}: case '{outcome.name}': {outcome.status}"
+    table = [line.rstrip() for line in console.export_text().splitlines()]  # rich pads lines to the width
+    return "\n".join([head, *problems(outcome), "", *table])

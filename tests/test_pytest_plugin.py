@@ -1,0 +1,98 @@
+"""The pytest plugin: `pytest --diffcheck PATH` runs sample cases as items; without the flag it collects nothing."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from diffcheck.samples import load
+from diffcheck.verify import check_case
+
+pytest_plugins = ["pytester"]
+
+GOOD = """\
+[[case]]
+name = "square"
+program = "y = x * x"
+inputs = { x = 3 }
+expect.grad = { x = 6 }
+
+[[case]]
+name = "layer"
+program = "sum(tanh(W @ v))"
+inputs = { W = [[1, 2], [3, 4]], v = [0.5, -0.25] }
+"""
+BAD = """\
+[[case]]
+name = "stale pin"
+program = "y = x * x"
+inputs = { x = 3 }
+expect.grad = { x = 7 }
+
+[[case]]
+name = "no input"
+program = "y = x * z"
+inputs = { x = 3 }
+"""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _warm():
+    """Check the cases once here first: pytester's in-process runs drop the modules they imported (SymPy's lazily
+    imported printers among them), and a half re-imported SymPy fails in the next run."""
+    for sample in load(GOOD, "warm.toml")[0]:
+        check_case(sample.case)
+
+
+def _files(pytester) -> None:
+    cases = pytester.mkdir("cases")
+    (cases / "good.toml").write_text(GOOD)
+    (cases / "bad.toml").write_text(BAD)
+    (cases / "broken.toml").write_text("[[case]\nname = 1\n")
+
+
+def test_cases_become_items_with_readable_failures(pytester):
+    _files(pytester)
+    result = pytester.runpytest("--diffcheck", "cases", "-p", "no:cacheprovider", "-rf")
+    result.assert_outcomes(passed=2, failed=3)
+    result.stdout.fnmatch_lines([
+        "*cases/bad.toml:1: case 'stale pin': fail",
+        "broken expectation: x.grad: expected 7.0, got 6.0",
+        "*┃ tensor ┃ role *┃ status*",  # the check table, as plain text
+        "*│ x *│ input *│*6.0*│*6.0*│*2*x*✓ match*",
+        "*cases/bad.toml:10: case 'no input': no value for input 'z'*",
+        "*cases/broken.toml:1:7: invalid TOML: *",
+        "FAILED cases/bad.toml::stale pin - *",
+        "FAILED cases/bad.toml::no input - *",
+        "FAILED cases/broken.toml::(file) - *",
+    ])
+    assert "\x1b[" not in result.stdout.str()  # no colour codes in a report meant to be read in CI logs
+
+
+def test_nodeids_are_file_and_case_name(pytester):
+    _files(pytester)
+    result = pytester.runpytest("--diffcheck", "cases/good.toml", "--collect-only", "-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["cases/good.toml::square", "cases/good.toml::layer"])
+    assert pytester.runpytest("--diffcheck", "cases/good.toml::layer", "-p", "no:cacheprovider") \
+        .parseoutcomes() == {"passed": 1}
+
+
+def test_inert_without_the_flag(pytester):
+    _files(pytester)
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest("cases", "-p", "no:cacheprovider")
+    assert result.ret == 5  # pytest's "no tests collected"
+    assert "toml" not in result.stdout.str()
+
+
+def test_junit_includes_the_cases(pytester):
+    _files(pytester)
+    pytester.runpytest("--diffcheck", "cases", "--junitxml=report.xml", "-p", "no:cacheprovider")
+    root = ElementTree.parse(pytester.path / "report.xml").getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {"square", "layer", "stale pin", "no input", "(file)"}
+    stale = cases["stale pin"].find("failure")
+    assert stale is not None and "broken expectation: x.grad: expected 7.0, got 6.0" in stale.text
+    assert cases["square"].find("failure") is None
