@@ -150,7 +150,7 @@ row(name="sigmoid", grad_fn="SigmoidBackward0", forward=lambda x: 1 / (1 + np.ex
     vjp=lambda F, g, out, x: (g * (1 - out) * out,),
     sym=lambda sp, x: sp.Pow(sp.Add(1, sp.exp(-x), evaluate=False), -1, evaluate=False),
     derivative="d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))")
-row(name="relu", grad_fn="ReluBackward0", forward=lambda x: np.maximum(x, 0 * x),
+row(name="relu", grad_fn="ReluBackward0", forward=lambda x: np.where(x < 0, 0, x)[()],  # keeps -0.0 and nan; -inf → 0
     vjp=lambda F, g, out, x: (F.where(out <= 0, 0.0, g),),  # threshold_backward: selects
     sym=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), derivative="d/dx relu(x) = 1 if x > 0 else 0",
     kink=_is_zero, convention="x = 0: grad 0 (SymPy's Heaviside(0) would say 1/2); masks nan/inf upstream")

@@ -75,6 +75,9 @@ ROWS = [
     ("torch.sqrt(x) * 0", lambda x: torch.sqrt(x) * 0, dict(x=0.0), 0.0, dict(x=nan), "MulBackward0"),
     ("x - x", lambda x: x - x, dict(x=inf), nan, dict(x=0.0), "SubBackward0"),
     ("x * 0", lambda x: x * 0, dict(x=inf), nan, dict(x=0.0), "MulBackward0"),
+    # measured on PyTorch 2.13 after `diffcheck fuzz --against torch` found relu(-inf) giving nan here
+    ("torch.relu(torch.log(x))", lambda x: torch.relu(torch.log(x)), dict(x=0.0), 0.0, dict(x=nan), "ReluBackward0"),
+    ("torch.relu(x)", lambda x: torch.relu(x), dict(x=nan), nan, dict(x=1.0), "ReluBackward0"),
 ]
 
 
