@@ -16,21 +16,10 @@ from rich.console import Console
 from diffcheck.cli import main
 from diffcheck.progress import progress
 from diffcheck.verify import verify
+from sample_texts import SQUARE, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = """\
-[[case]]
-name = "square"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 6 }
-
-[[case]]
-name = "stale pin"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 7 }
-
+CASES = SQUARE + "\n" + STALE + """
 [[case]]
 name = "refused"
 program = "y = x * x"

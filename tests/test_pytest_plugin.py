@@ -10,25 +10,9 @@ from diffcheck.verify import check_case
 
 pytest_plugins = ["pytester"]
 
-GOOD = """\
-[[case]]
-name = "square"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 6 }
+from sample_texts import GOOD, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 
-[[case]]
-name = "layer"
-program = "sum(tanh(W @ v))"
-inputs = { W = [[1, 2], [3, 4]], v = [0.5, -0.25] }
-"""
-BAD = """\
-[[case]]
-name = "stale pin"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 7 }
-
+BAD = STALE + """
 [[case]]
 name = "no input"
 program = "y = x * z"

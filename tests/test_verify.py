@@ -16,26 +16,7 @@ from diffcheck.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
-GOOD = """\
-# two cases that agree
-[[case]]
-name = "square"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 6 }
-
-[[case]]
-name = "layer"
-program = "sum(tanh(W @ v))"
-inputs = { W = [[1, 2], [3, 4]], v = [0.5, -0.25] }
-"""
-STALE = """\
-[[case]]
-name = "stale pin"
-program = "y = x * x"
-inputs = { x = 3 }
-expect.grad = { x = 7 }
-"""
+from sample_texts import GOOD, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 STRICT = """\
 [[case]]
 name = "strict kink"
