@@ -157,7 +157,7 @@ def _file_stem(key: str) -> str:
 def _summary(run: Run, console, against: Optional[str]) -> None:
     from rich.table import Table
 
-    from .fuzz import summarize
+    from .fuzz import FINDINGS, summarize
 
     kinds, explained = summarize(run.outcomes)
     count = len(run.outcomes)
@@ -167,10 +167,10 @@ def _summary(run: Run, console, against: Optional[str]) -> None:
     rows = [("cases", count), ("cases/s", f"{count / run.seconds:.1f}" if run.seconds else "-"),
             ("agree", kinds["ok"])]
     rows += [(f"explained: {status}", n) for status, n in sorted(explained.items())]
-    rows += [("disagreements (raw)", sum(kinds[k] for k in ("mismatch", "non-finite", "torch", "crash"))),
+    rows += [("disagreements (raw)", sum(kinds[k] for k in FINDINGS)),
              ("  mismatch", kinds["mismatch"]), ("  non-finite", kinds["non-finite"]), ("  crash", kinds["crash"])]
     if against:
-        rows.append((f"  {against} differs", kinds["torch"]))
+        rows.append((f"  {against} differs", kinds[against]))
     rows += [("findings (shrunk, distinct)", len(run.findings)), ("covered by a finding", run.covered),
              ("timeouts", kinds["timeout"]), ("invalid (generator)", kinds["invalid"])]
     for name, value in rows:
@@ -193,8 +193,8 @@ def _summary(run: Run, console, against: Optional[str]) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the findings, one sample file each (diffcheck verify FOLDER reproduces them).")
 @click.option("--numeric", is_flag=True, help="Add central differences to every check (slower).")
-@click.option("--against", type=click.Choice(["torch"]), default=None,
-              help="Also run every program on an installed PyTorch and report where it differs.")
+@click.option("--against", type=click.Choice(["torch", "jax"]), default=None,
+              help="Also run every program on an installed PyTorch or JAX and report where it differs.")
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
 def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal
@@ -208,7 +208,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     \b
     Exit codes: 0 nothing unexplained found, 1 some disagreement found (written under --out), 2 bad usage.
     """
-    from .fuzz import generate, torch_available
+    from .fuzz import ENGINES, adapter, generate
 
     if cases is None and seconds is None:
         cases = 500
@@ -218,8 +218,8 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
             flags = f"  no_grad={sorted(c.no_grad)}" * bool(c.no_grad) + f"  retain={sorted(c.retain)}" * bool(c.retain)
             click.echo(f"# case {index}: {c.values}{flags}\n{c.program.source}\n")
         sys.exit(0)
-    if against == "torch" and not torch_available():
-        fail("--against torch needs PyTorch: pip install 'diffcheck[torch]'")
+    if against and not adapter(against).available():
+        fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck[{against}]'")
     out_console, _ = _consoles()
     run = _with_progress(out_console, cases, seconds, seed, depth, jobs, numeric, against)
     shrink_findings(run, numeric, against)

@@ -1,10 +1,15 @@
 """The reverse-mode engine: a NumPy-backed Tensor with PyTorch's autograd semantics, driven by the op table."""
 from __future__ import annotations
 
-import math
+import dis
+import gc
+import itertools
+import operator
+import sys
 import types
 import warnings
-from typing import Any, Iterable, Optional, Sequence
+import weakref
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -79,21 +84,54 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
+_NO_PARAMS: dict = {}  # the params of a node whose row has none; nothing mutates a node's params
+
+
 class Node:
-    """A grad_fn: the op row, the arguments it saved, and whether backward freed them. One subclass per grad_fn name."""
+    """A grad_fn, one subclass per grad_fn name. Like PyTorch's, it holds what its rule needs and edges, never tensors
+    made by ops: a graph has no reference cycles, frees by reference counting, and an intermediate tensor dies when
+    its user drops it.
 
-    __slots__ = ("op", "args", "params", "freed")
+    Input i (i < op.arity ≤ 3) is `d<i>`, its data, and `e<i>`, its edge: the grad_fn of a non-leaf that requires
+    grad, the input Tensor itself if it is a leaf (gradient or not), None for a Python number. They are slots of the
+    subclass, as many as its arity, rather than tuples: an op leaves two objects behind (this node and its tensor)
+    for the cyclic collector to count and traverse, not four, and each has few references to visit. `out` is the
+    forward answer; an array its rule never reads is kept as a shape only (`_keep`). Backward without retain_graph
+    drops the answer and the data where the row saves tensors (`op.saves`), which frees their memory and makes a
+    second backward fail there. `params` is a slot only where the row has
+    parameters. `seq` orders nodes by creation, which is the order backward runs them in, as PyTorch does.
+    `_retained` is a weak reference to the output tensor once it calls retain_grad(); `_mark` and `_acc` are one
+    backward walk's bookkeeping.
+    """
 
-    def __init__(self, op: Op, args: tuple, params: dict):
-        self.op, self.args, self.params, self.freed = op, args, params, False
+    __slots__ = ("op", "out", "seq", "_retained", "_mark", "_acc", "d0", "e0")
+    params = _NO_PARAMS
 
     def name(self) -> str:
         return self.op.grad_fn
 
+    def _inputs(self) -> tuple[tuple, tuple]:
+        """(edges, data), one entry per input."""
+        arity = self.op.arity
+        if arity == 1:
+            return (self.e0,), (self.d0,)
+        if arity == 2:
+            return (self.e0, self.e1), (self.d0, self.d1)
+        return (self.e0, self.e1, self.e2), (self.d0, self.d1, self.d2)
+
     @property
     def next_functions(self) -> tuple:
-        return tuple(((a.grad_fn or _AccumulateGrad(a)) if a._requires_grad else None, 0)
-                     for a in self.args if isinstance(a, Tensor))
+        return tuple(((e if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
+                     for e in self._inputs()[0] if e is not None)
+
+    @property
+    def args(self) -> tuple:
+        """The inputs, for tools that draw the graph: a leaf tensor as itself, a non-leaf as its tensor if that called
+        retain_grad() and is alive (else rebuilt from the data the node keeps), a Python number as itself; None for
+        what the node keeps as a shape only or a backward without retain_graph has freed."""
+        return tuple(e if type(e) is Tensor else d if e is None else
+                     (e._retained and e._retained()) or (None if d is None or _is_hollow(d) else Tensor(d, True, e))
+                     for e, d in zip(*self._inputs()))
 
     def __repr__(self) -> str:
         return f"<{self.op.grad_fn} object at {hex(id(self))}>"
@@ -114,15 +152,19 @@ class _AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-_NODE_CLASSES = {}
+_EXTRA_SLOTS = {1: (), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}
+_BY_GRAD_FN: dict[str, type] = {}
 for _op in OPS.values():
-    _NODE_CLASSES[_op.name] = _NODE_CLASSES.get(_op.grad_fn) or type(_op.grad_fn or "Node", (Node,), {"__slots__": ()})
+    _slots = _EXTRA_SLOTS[_op.arity] + (("params",) if _op.params else ())
+    _cls = _BY_GRAD_FN.setdefault(_op.grad_fn, type(_op.grad_fn or "Node", (Node,), {"__slots__": _slots}))
+    assert _cls.__slots__ == _slots, f"rows named {_op.grad_fn} differ in arity or parameters"
+_NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn] for op in OPS.values()}
 
 
 class Tensor:
     """A value and its place in the autograd graph; mirrors torch.Tensor's autograd surface."""
 
-    __slots__ = ("data", "_requires_grad", "grad_fn", "_grad", "_retains_grad")
+    __slots__ = ("data", "_requires_grad", "grad_fn", "_grad", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
@@ -166,6 +208,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self._retains_grad = True
+            self.grad_fn._retained = weakref.ref(self)  # weak: the node must not keep its output alive
 
     @property
     def grad(self) -> Optional["Tensor"]:
@@ -248,19 +291,14 @@ class Tensor:
         return id(self)
 
     # ---- operators: one-line delegations to the table's front ops ------------------------------------------------
-    def __add__(self, other): return add(self, other)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return sub(self, other)
+    # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__: made from the rows below the class (`_operator`)
     def __rsub__(self, other): return sub(other, self)  # 2 - x → RsubBackward1
-    def __mul__(self, other): return mul(self, other)
-    def __rmul__(self, other): return mul(other, self)
-    def __truediv__(self, other): return div(self, other)
     def __rtruediv__(self, other): return div(other, self)  # 1 / x → reciprocal(x) * 1: MulBackward0
     def __pow__(self, other): return pow(self, other)
     def __rpow__(self, other): return pow(other, self)  # 2 ** x → PowBackward2
     def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
-    def __neg__(self): return neg(self)
+    def __neg__(self): return apply(OPS["neg"], (self,), _NO_PARAMS)
     def __pos__(self): return self
     def __abs__(self): return abs(self)
     def __gt__(self, other): return gt(self, other)
@@ -285,29 +323,142 @@ def _data(value):
 
 
 def _ndim(value) -> Optional[int]:
-    if isinstance(value, Tensor):
-        return np.ndim(value.data)
+    if type(value) is Tensor:
+        try:
+            return value.data.ndim  # NumPy arrays and scalars
+        except AttributeError:
+            return np.ndim(value.data)
+    if type(value) is float or type(value) is int:
+        return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)):
         return np.ndim(value)
     return None
 
 
+# NumPy reports 1/0, overflow and nan by warning; PyTorch never does, so every op runs with NumPy's errors ignored.
+# np.errstate costs ~1.7 µs per use, more than a scalar op; setting the context variable it sets costs a tenth of that
+# and is as local: the user's error state is back as soon as the op returns.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERRORS
+
+    with np.errstate(all="ignore"):
+        _IGNORE = _ERRORS.get()
+    _quiet, _restore = _ERRORS.set, _ERRORS.reset
+except ImportError:  # NumPy < 2 keeps the state elsewhere: the same, through np.errstate itself
+    _IGNORE = {"all": "ignore"}
+
+    def _quiet(state: dict) -> np.errstate:
+        quiet = np.errstate(**state)
+        quiet.__enter__()
+        return quiet
+
+    def _restore(quiet: np.errstate) -> None:
+        quiet.__exit__(None, None, None)
+
+_new = object.__new__
+_ndarray = np.ndarray
+_refcount = sys.getrefcount
+_next_seq = itertools.count().__next__
+_float64 = np.float64
+_PLAIN = frozenset({_float64, float, int})
+
+
+def _kept(op: Op) -> tuple[bool, ...]:
+    """What a node of this row keeps as data, for (out, input 0, input 1, ...); the rest it keeps as shapes only.
+
+    A row that saves no tensors has a rule that reads shapes only; one that does keeps what its rule reads (a
+    parameter the rule never loads is not kept), as PyTorch saves per formula: exp keeps its answer, not its input.
+    """
+    if not op.saves:
+        return (False,) * (1 + op.arity)
+    code = op.vjp.__code__
+    loaded = set(code.co_cellvars) | {i.argval for i in dis.get_instructions(code)
+                                      if i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")}
+    return tuple(name in loaded for name in code.co_varnames[2:3 + op.arity])
+
+
+_KEPT = {op.name: _kept(op) for op in OPS.values()}
+_HOLLOW = {}  # dtype -> the one zero element every hollow array of that dtype broadcasts
+
+
+def _hollow(data):
+    """An array's shape and dtype without its memory: a read-only broadcast of one element."""
+    if type(data) is not _ndarray:
+        return data
+    one = _HOLLOW.get(data.dtype)
+    if one is None:
+        one = _HOLLOW[data.dtype] = np.zeros((), data.dtype)
+    return np.broadcast_to(one, data.shape)
+
+
+def _is_hollow(data) -> bool:
+    return type(data) is _ndarray and data.base is not None and data.base is _HOLLOW.get(data.dtype)
+
+
+def _keep(node: Node, op: Op, out, datas) -> None:
+    """Store an array op's answer and inputs on its node, hollow where the rule does not read them: a graph holds
+    the memory PyTorch's would, not every intermediate array."""
+    kept = _KEPT[op.name]
+    node.out = out if kept[0] else _hollow(out)
+    node.d0 = datas[0] if kept[1] else _hollow(datas[0])
+    if op.arity > 1:
+        node.d1 = datas[1] if kept[2] else _hollow(datas[1])
+        if op.arity > 2:
+            node.d2 = datas[2] if kept[3] else _hollow(datas[2])
+
+
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run one table row forward and, if grad mode is on and an input requires grad, record its node."""
-    with np.errstate(all="ignore"):
-        out = op.forward(*[a.data if type(a) is Tensor else a for a in args], **params)
-    if _grad_enabled and op.grad_fn and any(type(a) is Tensor and a._requires_grad for a in args):
-        return Tensor(out, True, _NODE_CLASSES[op.name](op, args, params))
+    datas = [a.data if type(a) is Tensor else a for a in args]
+    token = _quiet(_IGNORE)
+    try:
+        out = op.forward(*datas, **params)
+    finally:
+        _restore(token)
+    if _grad_enabled and op.grad_fn:
+        for a in args:
+            if type(a) is Tensor and a._requires_grad:
+                break
+        else:
+            return Tensor(out)
+        # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
+        node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
+        node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
+        if op.params:
+            node.params = params
+        a = args[0]
+        node.e0 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+        if op.arity > 1:
+            a = args[1]
+            node.e1 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+            if op.arity > 2:
+                a = args[2]
+                node.e2 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+        if type(out) is _ndarray or type(datas[0]) is _ndarray:
+            _keep(node, op, out, datas)
+        else:  # scalars: keeping them all costs less than choosing
+            node.out, node.d0 = out, datas[0]
+            if op.arity > 1:
+                node.d1 = datas[1]
+                if op.arity > 2:
+                    node.d2 = datas[2]
+        t = _new(Tensor)
+        t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+        return t
     return Tensor(out)
 
 
 def _front(sig: _ops.Signature):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs."""
+    name, arity, names = sig.name, sig.arity, sig.params
 
     def function(*args, **params):
-        params.update(zip(sig.params, args[sig.arity:]))
-        params = {k: v for k, v in params.items() if v is not None}
-        op, resolved, params = _ops.resolve(sig.name, args[:sig.arity], params, _ndim)
+        if len(args) > arity:
+            params.update(zip(names, args[arity:]))
+            args = args[:arity]
+        if params:
+            params = {k: v for k, v in params.items() if v is not None}
+        op, resolved, params = _ops.resolve(name, args, params, _ndim)
         return apply(op, resolved, params)
 
     function.__name__ = function.__qualname__ = sig.name
@@ -319,10 +470,71 @@ FUNCTIONS = {spelling: _front(sig) for spelling, sig in _ops.SIGNATURES.items()}
 for _name in ("expand", "sum_to", "reshape", "transpose"):
     FUNCTIONS[_name] = (lambda op: lambda x, *a: apply(op, (x,), dict(zip(op.params, a))))(OPS[_name])
 globals().update({name: FUNCTIONS[name] for name in _ops.SIGNATURES})  # diffcheck.sin, diffcheck.pow, ... as torch
+_OPERANDS = frozenset({Tensor, int, float})
 
-for _name in ("pow", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "sum", "mean",
-              "clamp", "clip", "reciprocal", "log1p", "expm1", "sinh", "cosh", "asin", "acos", "atan", "maximum",
-              "minimum", "matmul", "neg", "add", "sub", "mul", "div"):
+
+def _operator(name: str, compute, plain, reflected: bool):
+    """Tensor's method for `+ - * /`, `apply` specialised: with a Tensor or Python number on the other side, the row
+    runs directly (these rows have no overloads there); anything else goes through the front op.
+
+    Python's operator on NumPy data gives the row's ufunc answer bit for bit, types and errors included, without the
+    ufunc call's overhead, which is most of a scalar op's cost. A float64 scalar with a float64 or Python number goes
+    through Python's own float arithmetic (`plain`, the same IEEE operation) and needs no error state at all: only
+    division by zero and out-of-range integers raise there, and those take NumPy's path.
+    tests/test_engine_scale.py checks both shortcuts against the ufuncs, bit for bit.
+    """
+    op, front, cls = OPS[name], FUNCTIONS[name], _NODE_CLASSES[name]
+
+    def method(self, other):
+        if type(other) not in _OPERANDS:
+            return front(other, self) if reflected else front(self, other)
+        a = other if reflected else self
+        b = self if reflected else other
+        da = a.data if type(a) is Tensor else a
+        db = b.data if type(b) is Tensor else b
+        out = None
+        if (type(da) is _float64 and type(db) in _PLAIN) or (type(db) is _float64 and type(da) in _PLAIN):
+            try:
+                out = _float64(plain(float(da) if type(da) is int else da, db))  # float's methods want a float first
+            except (ZeroDivisionError, OverflowError):
+                pass
+        if out is None:
+            token = _quiet(_IGNORE)
+            try:
+                out = compute(da, db)
+            finally:
+                _restore(token)
+        if _grad_enabled:
+            ra = type(a) is Tensor and a._requires_grad
+            rb = type(b) is Tensor and b._requires_grad
+            if ra or rb:
+                node = cls()
+                node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
+                node.e0 = (a.grad_fn or a) if ra else a if type(a) is Tensor else None
+                node.e1 = (b.grad_fn or b) if rb else b if type(b) is Tensor else None
+                if type(out) is _ndarray:
+                    _keep(node, op, out, (da, db))
+                else:
+                    node.out, node.d0, node.d1 = out, da, db
+                t = _new(Tensor)
+                t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+                return t
+        return Tensor(out)
+
+    method.__name__ = method.__qualname__ = f"__{'r' if reflected else ''}{name.replace('div', 'truediv')}__"
+    return method
+
+
+for _dunder, _name, _compute, _plain, _reflected in (
+        ("__add__", "add", operator.add, float.__add__, False), ("__radd__", "add", operator.add, float.__add__, True),
+        ("__sub__", "sub", operator.sub, float.__sub__, False), ("__mul__", "mul", operator.mul, float.__mul__, False),
+        ("__rmul__", "mul", operator.mul, float.__mul__, True),
+        ("__truediv__", "div", operator.truediv, float.__truediv__, False)):
+    setattr(Tensor, _dunder, _operator(_name, _compute, _plain, _reflected))
+
+for _name in ("pow", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "sum",
+              "mean", "clamp", "clip", "reciprocal", "log1p", "expm1", "sinh", "cosh", "asin", "acos", "atan",
+              "maximum", "minimum", "matmul", "neg", "add", "sub", "mul", "div"):
     setattr(Tensor, _name, FUNCTIONS[_name])
 
 
@@ -336,7 +548,11 @@ def tensor(data, dtype: Optional[dtype] = None, requires_grad: bool = False) -> 
         dtype = bool_ if kind == "b" else int64 if kind in "iu" else _default_dtype
     if requires_grad and not dtype.is_floating_point:
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-    return Tensor(array.astype(dtype.np)[()], bool(requires_grad))
+    token = _quiet(_IGNORE)  # 1e308 as float32 is inf, as in PyTorch, without NumPy's warning
+    try:
+        return Tensor(array.astype(dtype.np)[()], bool(requires_grad))
+    finally:
+        _restore(token)
 
 
 def ones(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
@@ -348,11 +564,26 @@ def zeros(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) ->
 
 
 # ---- backward --------------------------------------------------------------------------------------------------------
+_BOOLS = frozenset({np.bool_, bool})
+_FLOATS = frozenset({_float64, float})
+
+
+def _where(condition, a, b):
+    """np.where, with its 0-d answers as scalars: a 0-d gradient would send every later rule and sum through the
+    ufunc machinery. A scalar condition between float64 or Python float scalars selects directly: the same value
+    and dtype, without np.where's ~2 µs on scalars (relu's rule on every scalar graph)."""
+    if type(condition) in _BOOLS and type(a) in _FLOATS and type(b) in _FLOATS:
+        return _float64(a if condition else b)
+    out = np.where(condition, a, b)
+    return out[()] if out.ndim == 0 else out
+
+
 _NUMPY_F = types.SimpleNamespace(
     cos=np.cos, sin=np.sin, log=np.log, sqrt=np.sqrt, sign=np.sign, cosh=np.cosh, sinh=np.sinh,
-    reciprocal=np.reciprocal, square=np.square, where=np.where, zeros_like=np.zeros_like, matmul=np.matmul,
+    reciprocal=np.reciprocal, square=np.square, where=_where, zeros_like=np.zeros_like, matmul=np.matmul,
     transpose=np.transpose, reshape=np.reshape, sigmoid=OPS["sigmoid"].forward,
-    expand=_ops._expand, sum_to=_ops._sum_to, unsqueeze=lambda g, dim, keepdim, shape: _ops._unsqueeze_dim(g, shape, dim, keepdim))
+    expand=np.broadcast_to,  # a read-only view: sum's gradient costs no pass over memory; no rule writes into g
+    sum_to=_ops._sum_to, unsqueeze=lambda g, dim, keepdim, shape: _ops._unsqueeze_dim(g, shape, dim, keepdim))
 
 _TENSOR_F = types.SimpleNamespace(
     **{name: FUNCTIONS[name] for name in ("cos", "sin", "log", "sqrt", "cosh", "sinh", "reciprocal", "square",
@@ -367,16 +598,21 @@ def _size(shape) -> str:
     return f"torch.Size({list(shape)})"
 
 
+_by_seq = operator.attrgetter("seq")
+
+
 def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], create_graph: bool,
                   inputs: Optional[Iterable[Tensor]], capture: Optional[list]) -> Optional[list]:
     """Reverse-accumulate from `roots`: into `.grad` of leaves (and retained non-leaves), or into `capture`'s slots.
 
-    Iterative (Kahn's algorithm over the tensors reachable through grad_fn), so depth is unlimited; tensors are keyed by
-    identity, never by value; a tensor's gradient is complete before its node's rule runs.
+    As PyTorch's engine: the nodes reachable from the roots run newest first (by `seq`), so each one's gradient is
+    complete when it runs and a gradient's contributions are summed in PyTorch's order, bit for bit; a leaf's
+    gradient is accumulated as soon as its last consumer has run. Iterative, so depth is unlimited; vertices are
+    keyed by identity, never by value.
     """
     if retain_graph is None:
         retain_graph = create_graph
-    grads: dict[int, Any] = {}
+    starts = []  # (vertex, gradient): a root's grad_fn, or the root itself if it is a leaf
     for index, (root, g) in enumerate(zip(roots, grad_roots)):
         if not root._requires_grad:
             raise RuntimeError(NO_GRAD_ROOT.format(index))
@@ -390,66 +626,148 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
                 raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {_size(g.shape)} and "
                                    f"output[{index}] has a shape of {_size(root.shape)}.")
             g = g.data
-        g = Tensor(g) if create_graph else g
-        grads[id(root)] = grads[id(root)] + g if id(root) in grads else g
+        starts.append((root.grad_fn or root, Tensor(g) if create_graph else g))
 
-    pending: dict[int, int] = {}  # consumers not yet processed, per tensor
-    stack, seen = list(roots), {id(r) for r in roots}
+    # Pass 1: the reachable nodes (stamped with this walk's `mark`, so a walk never reads another's state) and, per
+    # leaf, [consumers still to run, gradient so far, the leaf].
+    mark = object()
+    leaves: dict[int, list] = {}
+    nodes = []
+    for vertex, g in starts:
+        if type(vertex) is Tensor:
+            state = leaves.setdefault(id(vertex), [0, None, vertex])
+            state[1] = g if state[1] is None else state[1] + g
+        elif vertex._mark is not mark:
+            vertex._mark, vertex._acc = mark, g
+            nodes.append(vertex)
+        else:
+            vertex._acc = vertex._acc + g
+    stack = list(nodes)
     while stack:
-        node = stack.pop().grad_fn
-        if node is None:
-            continue
-        for arg in node.args:
-            if type(arg) is Tensor and arg._requires_grad:
-                key = id(arg)
-                pending[key] = pending.get(key, 0) + 1
-                if key not in seen:
-                    seen.add(key)
-                    stack.append(arg)
+        node = stack.pop()
+        arity = node.op.arity
+        for e in (node.e0,) if arity == 1 else (node.e0, node.e1) if arity == 2 else (node.e0, node.e1, node.e2):
+            if e is None:
+                continue
+            if type(e) is Tensor:
+                if e._requires_grad:
+                    state = leaves.get(id(e))
+                    if state is None:
+                        leaves[id(e)] = [1, None, e]
+                    else:
+                        state[0] += 1
+            elif e._mark is not mark:
+                e._mark, e._acc = mark, None
+                nodes.append(e)
+                stack.append(e)
+    nodes.sort(key=_by_seq, reverse=True)
 
     targets = None if inputs is None else {id(t) for t in inputs}
-    wanted = None if capture is None else {id(t): i for i, t in enumerate(capture)}
+    wanted = None if capture is None else {id(t.grad_fn or t): i for i, t in enumerate(capture)}
     results = [None] * len(capture) if capture is not None else None
     F = _TENSOR_F if create_graph else _NUMPY_F
-    ready = [r for r in {id(r): r for r in roots}.values() if pending.get(id(r), 0) == 0]
-    with np.errstate(all="ignore"), _GradMode(create_graph):
-        while ready:
-            t = ready.pop()
-            key = id(t)
-            g = grads.pop(key, None)
-            node = t.grad_fn
-            if g is not None:
-                if wanted is not None:
-                    if key in wanted:
-                        results[wanted[key]] = g if create_graph else Tensor(g.astype(t.data.dtype))
-                elif (node is None or t._retains_grad) and (targets is None or key in targets):
-                    _accumulate(t, g, create_graph)
-            if node is None:
-                continue
-            if node.freed:
-                raise RuntimeError(SECOND_BACKWARD)
-            args = node.args
-            if g is not None:
-                if create_graph:
-                    in_grads = node.op.vjp(F, g, t, *args, **node.params)
+    free = not retain_graph
+    ndarray, shape = np.ndarray, np.shape
+
+    def leaf_done(leaf: Tensor, g) -> None:
+        if g is None:
+            return
+        if wanted is not None:
+            if id(leaf) in wanted:
+                results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
+        elif targets is None or id(leaf) in targets:
+            _accumulate(leaf, g, create_graph)
+
+    # Pass 2. Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    token = _quiet(_IGNORE)
+    try:
+        with _GradMode(create_graph):
+            for key in [key for key, state in leaves.items() if not state[0]]:  # roots that are leaves
+                _, g, leaf = leaves.pop(key)
+                leaf_done(leaf, g)
+            for node in nodes:
+                g, node._acc = node._acc, None
+                if g is not None:
+                    if wanted is not None:
+                        if id(node) in wanted:
+                            i = wanted[id(node)]
+                            results[i] = g if create_graph else Tensor(g.astype(capture[i].data.dtype))
+                    elif node._retained is not None:
+                        t = node._retained()
+                        if t is not None and (targets is None or id(t) in targets):
+                            _accumulate(t, g, create_graph)
+                op, out = node.op, node.out
+                if out is None:
+                    raise RuntimeError(SECOND_BACKWARD)
+                arity = op.arity
+                if arity == 1:
+                    edges, saved = (node.e0,), (node.d0,)
+                elif arity == 2:
+                    edges, saved = (node.e0, node.e1), (node.d0, node.d1)
                 else:
-                    in_grads = node.op.vjp(F, g, t.data, *[a.data if type(a) is Tensor else a for a in args],
-                                           **node.params)
-            for arg, ga in zip(args, in_grads if g is not None else [None] * len(args)):
-                if type(arg) is not Tensor or not arg._requires_grad:
-                    continue
-                k = id(arg)
-                if ga is not None:
-                    shape = np.shape(arg.data)
-                    if (np.shape(ga.data) if create_graph else np.shape(ga)) != shape:
-                        ga = F.sum_to(ga, shape)
-                    grads[k] = grads[k] + ga if k in grads else ga
-                pending[k] -= 1
-                if pending[k] == 0:
-                    ready.append(arg)
-            if not retain_graph and node.op.saves:
-                node.freed = True
+                    edges, saved = (node.e0, node.e1, node.e2), (node.d0, node.d1, node.d2)
+                if g is None:
+                    in_grads = (None,) * arity
+                elif create_graph:  # the rule runs on tensors rebuilt from what the node saved, so it is recorded
+                    rebuilt = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e)
+                               for e, d in zip(edges, saved)]
+                    in_grads = op.vjp(F, g, Tensor(out, True, node), *rebuilt, **node.params)
+                elif op.params:
+                    in_grads = op.vjp(F, g, out, *saved, **node.params)
+                else:
+                    in_grads = op.vjp(F, g, out, *saved)
+                for e, ga, d in zip(edges, in_grads, saved):
+                    if e is None:
+                        continue
+                    leaf = type(e) is Tensor
+                    if leaf and not e._requires_grad:
+                        continue
+                    if ga is not None and (type(ga) is ndarray or type(d) is ndarray or create_graph):
+                        if shape(ga.data if create_graph else ga) != shape(d):
+                            ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
+                    if not leaf:
+                        if ga is not None:
+                            acc = e._acc
+                            e._acc = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
+                    else:
+                        state = leaves[id(e)]
+                        if ga is not None:
+                            acc = state[1]
+                            state[1] = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
+                        state[0] -= 1
+                        if not state[0]:
+                            del leaves[id(e)]
+                            leaf_done(e, state[1])
+                if free and op.saves:  # PyTorch frees saved tensors: their memory goes, a second backward fails here
+                    node.out = node.d0 = None
+                    if arity > 1:
+                        node.d1 = None
+                        if arity > 2:
+                            node.d2 = None
+    finally:
+        _restore(token)
+        if collecting:
+            gc.enable()
     return results
+
+
+def _private(a, references: int) -> bool:
+    """Whether array `a` may be written or kept as it is: it owns its memory and at most `references` references,
+    the caller's own, can see it, so it is a temporary a rule made for this gradient alone. PyTorch steals and adds
+    into such gradients the same way; a shared one (add's rule returns `(g, g)`, a user's `gradient=`) is never
+    touched."""
+    return a.base is None and a.flags.writeable and _refcount(a) <= references
+
+
+def _add(acc, ga):
+    """acc + ga, into `acc` itself when nothing else can see it (references: the holder the caller read it from,
+    the caller's variable, this argument and getrefcount's)."""
+    if (type(ga) is np.ndarray and type(acc) is np.ndarray and acc.dtype == ga.dtype and acc.shape == ga.shape
+            and _private(acc, 4)):
+        return np.add(acc, ga, out=acc)
+    return acc + ga
 
 
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
@@ -457,7 +775,11 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     if create_graph:
         t._grad = g if t._grad is None else t._grad + g
         return
-    g = g.astype(t.data.dtype)
+    dtype = t.data.dtype
+    # kept as it is when private (references: the walk's holder and variable, leaf_done's argument, this one,
+    # getrefcount's); a gradient straight from a rule's tuple or shared with anything else is copied
+    if not (type(g) is np.ndarray and g.dtype == dtype and _private(g, 5)):
+        g = g.astype(dtype)
     if t._grad is None:
         t._grad = Tensor(g)
     else:

@@ -265,7 +265,7 @@ def generate(seed: int, index: int, depth: int) -> Candidate:
 # ---- running one case -----------------------------------------------------------------------------------------------
 @dataclass
 class Outcome:
-    """One case, as plain data: its kind (ok / mismatch / non-finite / crash / invalid / timeout / torch)."""
+    """One case, as plain data: its kind (ok / mismatch / non-finite / crash / invalid / timeout / torch / jax)."""
 
     index: int
     kind: str
@@ -288,15 +288,15 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
     from .errors import DiffcheckError
 
     case = Case(candidate.program, candidate.values, candidate.no_grad, candidate.retain, numeric=numeric)
-    if against == "torch":
-        import torch  # noqa: F401 - a slow first import must not run into the case's alarm
+    if against:
+        adapter(against).load()  # a slow first import must not run into the case's alarm
     armed = signal.getsignal(signal.SIGALRM) is not None and hasattr(signal, "setitimer")
     try:
         if armed:
             previous = signal.signal(signal.SIGALRM, _alarm)
             signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
         result = check(case)
-        torch_note = _torch_differs(candidate, result) if against == "torch" else None
+        other, conventions = _differs(candidate, result, against) if against else (None, ())
     except DiffcheckError as error:
         return "invalid", (), str(error)
     except _Timeout:
@@ -307,7 +307,7 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    explained = tuple(s for s in result.statuses if s in EXPLAINED)
+    explained = tuple(s for s in result.statuses if s in EXPLAINED) + conventions
     bad = [t for t in result.tensors if t.status == MISMATCH]
     if bad or result.output.status == MISMATCH:
         rows = [(t.name, t.engine, t.sympy, t.note) for t in bad] or [
@@ -317,8 +317,8 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
             _has_str(s) for _, _, s, _ in rows)
         text = "; ".join(f"{n}: engine {e!r}, SymPy {s!r}" for n, e, s, _ in rows)
         return ("mismatch" if finite else "non-finite"), explained, text
-    if torch_note:
-        return "torch", explained, torch_note
+    if other:
+        return against, explained, other
     return "ok", explained, ""
 
 
@@ -336,7 +336,7 @@ def run_chunk(indices: list[int], seed: int, depth: int, numeric: bool, against:
     return outcomes
 
 
-FINDINGS = ("mismatch", "non-finite", "torch", "crash")  # in rank order: real mismatches first
+FINDINGS = ("mismatch", "non-finite", "torch", "jax", "crash")  # in rank order: real mismatches first
 
 
 # ---- shrinking ------------------------------------------------------------------------------------------------------
@@ -489,56 +489,43 @@ def summarize(outcomes: list[Outcome]) -> tuple[Counter, Counter]:
     return Counter(o.kind for o in outcomes), Counter(s for o in outcomes for s in set(o.explained))
 
 
-# ---- a third engine: PyTorch, imported only for --against torch ------------------------------------------------------
-def _torch_call(torch, node: Apply, args: list, params: dict):
-    """One node on PyTorch, spelled as a user would write it (operators for arithmetic, so `2 - x` is RsubBackward1)."""
-    import operator
-
-    if node.op in INFIX:
-        return {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-                "pow": operator.pow, "matmul": operator.matmul, "gt": operator.gt, "ge": operator.ge,
-                "lt": operator.lt, "le": operator.le}[node.op](*args)
-    if node.op == "neg":
-        return -args[0]
-    tensors = [a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=torch.float64) for a in args]
-    if node.op in ("sum", "mean") and "dim" in params:
-        return getattr(torch, node.op)(tensors[0], dim=int(params["dim"]))
-    if node.op == "softplus":
-        return torch.nn.functional.softplus(tensors[0])
-    return getattr(torch, node.op)(*tensors, **params)
+# ---- further engines (--against): PyTorch or JAX, each imported only when asked for ---------------------------------
+ENGINES = {"torch": "PyTorch", "jax": "JAX"}  # --against choices, as the report names them
 
 
-def torch_available() -> bool:
-    import importlib.util
+def adapter(against: str):
+    """The module running programs on another framework (`diffcheck.fuzz_torch`, `diffcheck.fuzz_jax`): `available()`,
+    `load()`, `run(candidate) -> (output value, {name: grad or None})`, `ERRORS` it may raise, and `CONVENTIONS`
+    (True when its kink conventions are its own rather than PyTorch's, which the engine follows)."""
+    import importlib
 
-    return importlib.util.find_spec("torch") is not None
+    return importlib.import_module(f".fuzz_{against}", __package__)
 
 
-def _torch_differs(c: Candidate, result) -> Optional[str]:
-    """Where PyTorch's value or gradients differ from our engine's (None when they agree), with SymPy's beside."""
-    import torch
+def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
+    """Where the framework's value or gradients differ from our engine's, with SymPy's beside: (the differences or
+    None, convention labels). With `CONVENTIONS`, a difference where SymPy itself has no finite derivative (an
+    explained status) is the framework's convention at that point, labelled by status and op, not a finding."""
+    from .check import EXPLAINED
 
-    from .lower import run
-
-    leaves = {n: torch.tensor(c.values[n], dtype=torch.float64, requires_grad=n not in c.no_grad)
-              for n in c.program.inputs}
+    module, label = adapter(against), ENGINES[against]
     try:
-        env = run(c.program, leaves, lambda node, args, params: _torch_call(torch, node, args, params))
-        for name in c.retain:
-            env[name].retain_grad()
-        out = env[c.program.output]
-        if out.requires_grad:
-            out.backward(torch.ones_like(out))
-    except RuntimeError as error:
-        return f"PyTorch raised {type(error).__name__}: {str(error).splitlines()[0]}"
-    rows = [(result.output.name + " (value)", result.output.value, out.detach().numpy(), result.output.sympy_value)]
-    rows += [(t.name + ".grad", t.engine, None if env[t.name].grad is None else env[t.name].grad.numpy(), t.sympy)
+        value, grads = module.run(c)
+    except module.ERRORS as error:
+        return f"{label} raised {type(error).__name__}: {(str(error).splitlines() or [''])[0]}", ()
+    out = result.output
+    rows = [(out.name + " (value)", out.value, value, out.sympy_value, out.status, "")]
+    rows += [(t.name + ".grad", t.engine, grads.get(t.name), t.sympy, t.status, t.note)
              for t in result.tensors if t.role == "input" or t.name in c.retain]
-    differ = []
-    for name, ours, theirs, exact in rows:
-        same = (ours is None) == (theirs is None) and (ours is None or np.allclose(
-            np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True))
-        if not same:
-            shown = None if theirs is None else np.asarray(theirs).tolist()
-            differ.append(f"{name}: engine {ours!r}, PyTorch {shown!r}, SymPy {exact!r}")
-    return "; ".join(differ) or None
+    differ, conventions = [], []
+    for name, ours, theirs, exact, status, note in rows:
+        if (ours is None) == (theirs is None) and (ours is None or np.allclose(
+                np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True)):
+            continue
+        if module.CONVENTIONS and status in EXPLAINED:
+            op = note.split(" at ", 1)[0]
+            conventions.append(f"{against} convention: {status}" + f" of {op}" * (" " not in op and bool(op)))
+            continue
+        shown = None if theirs is None else np.asarray(theirs).tolist()
+        differ.append(f"{name}: engine {ours!r}, {label} {shown!r}, SymPy {exact!r}")
+    return "; ".join(differ) or None, tuple(dict.fromkeys(conventions))

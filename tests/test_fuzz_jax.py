@@ -1,0 +1,73 @@
+"""`diffcheck fuzz --against jax`: a clear refusal without JAX; with it, agreement, convention labels and findings."""
+import importlib.util
+
+import pytest
+from click.testing import CliRunner
+
+from diffcheck import ops
+from diffcheck.cli import main
+from diffcheck.fuzz import INFIX, Candidate, evaluate
+from diffcheck.parse import parse_program
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is not None, reason="JAX is installed")
+def test_against_jax_without_jax_is_one_line_and_exit_2():
+    result = CliRunner().invoke(main, ["fuzz", "--against", "jax", "--cases", "1"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "JAX" in result.stderr and "diffcheck[jax]" in result.stderr
+
+
+def _evaluate(source, values, no_grad=(), retain=()):
+    pytest.importorskip("jax")
+    return evaluate(Candidate(parse_program(source), values, frozenset(no_grad), frozenset(retain)), against="jax")
+
+
+def test_every_front_op_has_a_jax_spelling():
+    pytest.importorskip("jax")
+    from diffcheck.fuzz_jax import functions
+
+    assert ops.FRONT_OPS - set(INFIX) - set(functions()) == set()
+
+
+@pytest.mark.parametrize("source, values", [
+    ("out = sum(relu(x) * 2 - x)", {"x": [0.5, 1.5]}),
+    ("t1 = exp(x) * y\nout = sum(sin(t1) + where(x > y, x, y))", {"x": [0.3, 0.1], "y": [1.0, 2.0]}),
+    ("out = sum(mean(x, dim=1) @ y) + 2 ** z - 1 / z", {"x": [[1.0, 2.0], [3.0, 4.0]], "y": [1.0, 2.0], "z": 0.7}),
+    ("out = sum(clamp(softplus(x), min=0, max=1.5) ** 1.5 + sigmoid(x) * asin(y) + acos(y) - atan(x))",
+     {"x": [-0.4, 0.8], "y": 0.2}),
+])
+def test_agrees_on_smooth_points_with_no_grad_and_retained_intermediates(source, values):
+    names = [n for n in values]
+    assert _evaluate(source, values, no_grad={names[-1]}, retain={"t1"} & set(source.split())) == ("ok", (), "")
+
+
+@pytest.mark.parametrize("source, values, label", [
+    ("out = abs(x)", {"x": 0.0}, "jax convention: kink of abs"),  # JAX: abs'(0) = 1, PyTorch 0
+    ("out = sum(clamp(x, min=0.5))", {"x": [0.5, 1.0]}, "jax convention: kink of clamp"),  # 1/2 at the bound
+])
+def test_kink_conventions_are_labelled_not_found(source, values, label):
+    kind, explained, _ = _evaluate(source, values)
+    assert kind == "ok" and label in explained
+
+
+def test_relu_and_maximum_ties_follow_pytorch():
+    for source, values in [("out = relu(x)", {"x": 0.0}), ("out = sum(maximum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]}),
+                           ("out = sum(minimum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]})]:
+        kind, explained, _ = _evaluate(source, values)
+        assert kind == "ok" and set(explained) == {"kink"}
+
+
+def test_a_retained_alias_is_its_input():
+    assert _evaluate("t1 = x\nout = x", {"x": [0.0, 1.0]}, retain={"t1"})[0] == "ok"
+
+
+def test_a_jax_difference_away_from_kinks_is_a_finding(monkeypatch):
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from diffcheck import fuzz_jax
+
+    table = fuzz_jax.functions()
+    monkeypatch.setattr(fuzz_jax, "functions", lambda: {**table, "sin": jnp.cos})
+    kind, _, detail = _evaluate("out = sin(x)", {"x": 0.3})
+    assert kind == "jax" and "JAX" in detail and "SymPy" in detail
