@@ -17,5 +17,7 @@ def __getattr__(name: str):
 
     engine = importlib.import_module(".engine", __name__)
     if name in _ENGINE_NAMES or name in engine.FUNCTIONS:
-        return getattr(engine, name) if hasattr(engine, name) else engine.FUNCTIONS[name]
+        value = getattr(engine, name) if hasattr(engine, name) else engine.FUNCTIONS[name]
+        globals()[name] = value  # later lookups skip this function (~2 µs each)
+        return value
     raise AttributeError(f"module 'diffcheck' has no attribute '{name}'")

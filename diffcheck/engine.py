@@ -407,6 +407,9 @@ def _keep(node: Node, op: Op, out, datas) -> None:
             node.d2 = datas[2] if kept[3] else _hollow(datas[2])
 
 
+_F16 = np.dtype(np.float16)
+
+
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run one table row forward and, if grad mode is on and an input requires grad, record its node."""
     datas = [a.data if type(a) is Tensor else a for a in args]
@@ -415,6 +418,13 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.forward(*datas, **params)
     finally:
         _restore(token)
+    if out.dtype is _F16:  # NumPy computed a bool mask's float in half precision; PyTorch uses the default dtype
+        datas = [d.astype(_default_dtype.np) if getattr(d, "dtype", None) == np.bool_ else d for d in datas]
+        token = _quiet(_IGNORE)
+        try:
+            out = op.forward(*datas, **params)
+        finally:
+            _restore(token)
     if _grad_enabled and op.grad_fn:
         for a in args:
             if type(a) is Tensor and a._requires_grad:

@@ -334,3 +334,8 @@ def test_next_functions_show_accumulate_grad_and_none():
     assert first.name() == "PowBackward0" and second is None
     assert first.next_functions[0][0].name() == "AccumulateGrad"
     assert engine.Tensor is torch.Tensor
+
+
+def test_a_mask_in_a_float_function_is_promoted_to_the_default_dtype():
+    x = torch.tensor(1.5, requires_grad=True)
+    assert repr(torch.sin(x > 0)) == "tensor(0.8415)"  # measured on PyTorch 2.13
