@@ -572,4 +572,4 @@ def zeros(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) ->
 
 
 # The backward pass lives in its own room; these names stay importable from here, as in torch.autograd.
-from .backward import _NUMPY_F, _TENSOR_F, _run_backward, autograd, grad  # noqa: E402
+from .backward import _NUMPY_F, _TENSOR_F, _run_backward, autograd, grad  # noqa: E402,F401

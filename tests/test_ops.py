@@ -1,5 +1,4 @@
 """Every op of the table, on both sides: engine vs SymPy vs a central difference, and no row left incomplete."""
-import math
 
 import numpy as np
 import pytest
