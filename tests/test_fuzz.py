@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from diffcheck import ops, samples
 from diffcheck.cli import main
-from diffcheck.cli_fuzz import sample_text
+from diffcheck.fuzz_run import sample_text
 from diffcheck.fuzz import UNARY, Candidate, evaluate, generate, rows_of, shrink, signature
 from diffcheck.parse import parse_program
 from diffcheck.program import Apply, walk
