@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import gc
-import operator
 import types
+from heapq import heappop, heappush
 from typing import Iterable, Optional
 
 import numpy as np
@@ -47,17 +47,14 @@ def _size(shape) -> str:
     return f"torch.Size({list(shape)})"
 
 
-_by_seq = operator.attrgetter("seq")
-
-
 def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], create_graph: bool,
                   inputs: Optional[Iterable[Tensor]], capture: Optional[list]) -> Optional[list]:
     """Reverse-accumulate from `roots`: into `.grad` of leaves (and retained non-leaves), or into `capture`'s slots.
 
     As PyTorch's engine: the nodes reachable from the roots run newest first (by `seq`), so each one's gradient is
-    complete when it runs and a gradient's contributions are summed in PyTorch's order, bit for bit; a leaf's
-    gradient is accumulated as soon as its last consumer has run. Iterative, so depth is unlimited; vertices are
-    keyed by identity, never by value.
+    complete when it runs and a gradient's contributions are summed in PyTorch's order, bit for bit; leaves'
+    gradients are accumulated into `.grad` at the end. Iterative, so depth is unlimited; vertices are keyed by
+    identity, never by value.
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -77,39 +74,22 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
             g = g.data
         starts.append((root.grad_fn or root, Tensor(g) if create_graph else g))
 
-    # Pass 1: the reachable nodes (stamped with this walk's `mark`, so a walk never reads another's state) and, per
-    # leaf, [consumers still to run, gradient so far, the leaf].
+    # One walk, newest node first: a max-heap on `seq` of the nodes seen so far. A node's consumers are all newer
+    # than it and were all seen before it is popped, so its gradient is complete when it runs. A vertex (node or
+    # leaf) is stamped with this walk's `mark` when first seen, so a walk never reads another's state, and gathers
+    # its gradient in `_acc`; leaves wait in `leaves` until the end.
     mark = object()
-    leaves: dict[int, list] = {}
-    nodes = []
+    leaves: list = []
+    heap: list = []
     for vertex, g in starts:
-        if type(vertex) is Tensor:
-            state = leaves.setdefault(id(vertex), [0, None, vertex])
-            state[1] = g if state[1] is None else state[1] + g
-        elif vertex._mark is not mark:
+        if vertex._mark is not mark:
             vertex._mark, vertex._acc = mark, g
-            nodes.append(vertex)
+            if type(vertex) is Tensor:
+                leaves.append(vertex)
+            else:
+                heappush(heap, (-vertex.seq, vertex))
         else:
             vertex._acc = vertex._acc + g
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        arity = node.op.arity
-        for e in (node.e0,) if arity == 1 else (node.e0, node.e1) if arity == 2 else (node.e0, node.e1, node.e2):
-            if e is None:
-                continue
-            if type(e) is Tensor:
-                if e._requires_grad:
-                    state = leaves.get(id(e))
-                    if state is None:
-                        leaves[id(e)] = [1, None, e]
-                    else:
-                        state[0] += 1
-            elif e._mark is not mark:
-                e._mark, e._acc = mark, None
-                nodes.append(e)
-                stack.append(e)
-    nodes.sort(key=_by_seq, reverse=True)
 
     targets = None if inputs is None else {id(t) for t in inputs}
     wanted = None if capture is None else {id(t.grad_fn or t): i for i, t in enumerate(capture)}
@@ -118,25 +98,14 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
     free = not retain_graph
     ndarray, shape = np.ndarray, np.shape
 
-    def leaf_done(leaf: Tensor, g) -> None:
-        if g is None:
-            return
-        if wanted is not None:
-            if id(leaf) in wanted:
-                results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
-        elif targets is None or id(leaf) in targets:
-            _accumulate(leaf, g, create_graph)
-
-    # Pass 2. Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
+    # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
     collecting = gc.isenabled()
     gc.disable()
     token = _quiet(_IGNORE)
     try:
         with _GradMode(create_graph):
-            for key in [key for key, state in leaves.items() if not state[0]]:  # roots that are leaves
-                _, g, leaf = leaves.pop(key)
-                leaf_done(leaf, g)
-            for node in nodes:
+            while heap:
+                node = heappop(heap)[1]
                 g, node._acc = node._acc, None
                 if g is not None:
                     if wanted is not None:
@@ -167,34 +136,43 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
                     in_grads = op.vjp(F, g, out, *saved, **node.params)
                 else:
                     in_grads = op.vjp(F, g, out, *saved)
-                for e, ga, d in zip(edges, in_grads, saved):
+                i = 0
+                for e in edges:
                     if e is None:
+                        i += 1
                         continue
-                    leaf = type(e) is Tensor
-                    if leaf and not e._requires_grad:
-                        continue
-                    if ga is not None and (type(ga) is ndarray or type(d) is ndarray or create_graph):
+                    ga = in_grads[i]
+                    if ga is not None and (type(ga) is ndarray or create_graph or type(saved[i]) is ndarray):
+                        d = saved[i]
                         if shape(ga.data if create_graph else ga) != shape(d):
                             ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
-                    if not leaf:
-                        if ga is not None:
-                            acc = e._acc
-                            e._acc = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
-                    else:
-                        state = leaves[id(e)]
-                        if ga is not None:
-                            acc = state[1]
-                            state[1] = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
-                        state[0] -= 1
-                        if not state[0]:
-                            del leaves[id(e)]
-                            leaf_done(e, state[1])
+                    i += 1
+                    if e._mark is not mark:  # first seen: a node runs later even with no gradient, as in PyTorch
+                        if type(e) is Tensor:
+                            if not e._requires_grad:
+                                continue
+                            leaves.append(e)
+                        else:
+                            heappush(heap, (-e.seq, e))
+                        e._mark, e._acc = mark, ga
+                    elif ga is not None:
+                        acc = e._acc
+                        e._acc = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
                 if free and op.saves:  # PyTorch frees saved tensors: their memory goes, a second backward fails here
                     node.out = node.d0 = None
                     if arity > 1:
                         node.d1 = None
                         if arity > 2:
                             node.d2 = None
+            for leaf in leaves:
+                g, leaf._acc = leaf._acc, None
+                if g is None:
+                    continue
+                if wanted is not None:
+                    if id(leaf) in wanted:
+                        results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
+                elif targets is None or id(leaf) in targets:
+                    _accumulate(leaf, g, create_graph)
     finally:
         _restore(token)
         if collecting:
@@ -225,9 +203,9 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
         t._grad = g if t._grad is None else t._grad + g
         return
     dtype = t.data.dtype
-    # kept as it is when private (references: the walk's holder and variable, leaf_done's argument, this one,
+    # kept as it is when private (references: the walk's variable, this argument, _private's,
     # getrefcount's); a gradient straight from a rule's tuple or shared with anything else is copied
-    if not (type(g) is np.ndarray and g.dtype == dtype and _private(g, 5)):
+    if not (type(g) is np.ndarray and g.dtype == dtype and _private(g, 4)):
         g = g.astype(dtype)
     if t._grad is None:
         t._grad = Tensor(g)

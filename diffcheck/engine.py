@@ -162,13 +162,16 @@ _NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn] for op in OPS.values()}
 class Tensor:
     """A value and its place in the autograd graph; mirrors torch.Tensor's autograd surface."""
 
-    __slots__ = ("data", "_requires_grad", "grad_fn", "_grad", "_retains_grad", "__weakref__")
+    # `_mark` and `_acc`: a leaf's bookkeeping in one backward walk, as a Node's. Only __init__ makes leaves; the
+    # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
+    __slots__ = ("data", "_requires_grad", "grad_fn", "_grad", "_retains_grad", "_mark", "_acc", "__weakref__")
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
         self.data, self._requires_grad, self.grad_fn = data, requires_grad, grad_fn
         self._grad: Optional[Tensor] = None
         self._retains_grad = False
+        self._mark = None
 
     # ---- autograd attributes -----------------------------------------------------------------------------------
     @property
@@ -413,47 +416,44 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     datas = [a.data if type(a) is Tensor else a for a in args]
     token = _quiet(_IGNORE)
     try:
-        out = op.forward(*datas, **params)
+        out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
+        if out.dtype is _F16:  # NumPy computed a bool mask's float in half precision; PyTorch uses the default dtype
+            datas = [d.astype(_default_dtype.np) if getattr(d, "dtype", None) == np.bool_ else d for d in datas]
+            out = op.forward(*datas, **params)
     finally:
         _restore(token)
-    if out.dtype is _F16:  # NumPy computed a bool mask's float in half precision; PyTorch uses the default dtype
-        datas = [d.astype(_default_dtype.np) if getattr(d, "dtype", None) == np.bool_ else d for d in datas]
-        token = _quiet(_IGNORE)
-        try:
-            out = op.forward(*datas, **params)
-        finally:
-            _restore(token)
-    if _grad_enabled and op.grad_fn:
-        for a in args:
-            if type(a) is Tensor and a._requires_grad:
-                break
-        else:
-            return Tensor(out)
-        # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
-        node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
-        node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
-        if op.params:
-            node.params = params
-        a = args[0]
-        node.e0 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
-        if op.arity > 1:
-            a = args[1]
-            node.e1 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
-            if op.arity > 2:
-                a = args[2]
-                node.e2 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
-        if type(out) is _ndarray or type(datas[0]) is _ndarray:
-            _keep(node, op, out, datas)
-        else:  # scalars: keeping them all costs less than choosing
-            node.out, node.d0 = out, datas[0]
-            if op.arity > 1:
-                node.d1 = datas[1]
-                if op.arity > 2:
-                    node.d2 = datas[2]
-        t = _new(Tensor)
-        t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
-        return t
-    return Tensor(out)
+    if not (_grad_enabled and op.grad_fn):
+        return Tensor(out)
+    for a in args:  # a loop, not any(): a generator costs more than a scalar op
+        if type(a) is Tensor and a._requires_grad:
+            break
+    else:
+        return Tensor(out)
+    # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
+    node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
+    node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
+    if op.params:
+        node.params = params
+    arity = op.arity
+    a = args[0]
+    node.e0 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+    if arity > 1:
+        a = args[1]
+        node.e1 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+        if arity > 2:
+            a = args[2]
+            node.e2 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+    if type(out) is _ndarray or type(datas[0]) is _ndarray:
+        _keep(node, op, out, datas)
+    else:  # scalars: keeping them all costs less than choosing
+        node.out, node.d0 = out, datas[0]
+        if arity > 1:
+            node.d1 = datas[1]
+            if arity > 2:
+                node.d2 = datas[2]
+    t = _new(Tensor)
+    t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+    return t
 
 
 def _front(sig: _ops.Signature):
