@@ -74,20 +74,23 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
             g = g.data
         starts.append((root.grad_fn or root, Tensor(g) if create_graph else g))
 
-    # One walk, newest node first: a max-heap on `seq` of the nodes seen so far. A node's consumers are all newer
-    # than it and were all seen before it is popped, so its gradient is complete when it runs. A vertex (node or
-    # leaf) is stamped with this walk's `mark` when first seen, so a walk never reads another's state, and gathers
-    # its gradient in `_acc`; leaves wait in `leaves` until the end.
+    # One walk, newest node first: a min-heap of the `seq` of the nodes seen so far (ints: tuples would compare
+    # slower), with `pending` mapping each to its node. A node's consumers are all newer than it and were all seen
+    # before it is popped, so its gradient is complete when it runs. A vertex (node or leaf) is stamped with this
+    # walk's `mark` when first seen, so a walk never reads another's state, and gathers its gradient in `_acc`;
+    # leaves wait in `leaves` until the end.
     mark = object()
     leaves: list = []
     heap: list = []
+    pending: dict = {}
     for vertex, g in starts:
         if vertex._mark is not mark:
             vertex._mark, vertex._acc = mark, g
             if type(vertex) is Tensor:
                 leaves.append(vertex)
             else:
-                heappush(heap, (-vertex.seq, vertex))
+                heappush(heap, vertex.seq)
+                pending[vertex.seq] = vertex
         else:
             vertex._acc = vertex._acc + g
 
@@ -105,7 +108,7 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
     try:
         with _GradMode(create_graph):
             while heap:
-                node = heappop(heap)[1]
+                node = pending.pop(heappop(heap))
                 g, node._acc = node._acc, None
                 if g is not None:
                     if wanted is not None:
@@ -136,24 +139,24 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
                     in_grads = op.vjp(F, g, out, *saved, **node.params)
                 else:
                     in_grads = op.vjp(F, g, out, *saved)
-                i = 0
-                for e in edges:
+                i = -1
+                for e in edges:  # by index: a zip of three costs more than this loop's other work for scalars
+                    i += 1
                     if e is None:
-                        i += 1
                         continue
                     ga = in_grads[i]
                     if ga is not None and (type(ga) is ndarray or create_graph or type(saved[i]) is ndarray):
                         d = saved[i]
                         if shape(ga.data if create_graph else ga) != shape(d):
                             ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
-                    i += 1
                     if e._mark is not mark:  # first seen: a node runs later even with no gradient, as in PyTorch
                         if type(e) is Tensor:
                             if not e._requires_grad:
                                 continue
                             leaves.append(e)
                         else:
-                            heappush(heap, (-e.seq, e))
+                            heappush(heap, e.seq)
+                            pending[e.seq] = e
                         e._mark, e._acc = mark, ga
                     elif ga is not None:
                         acc = e._acc

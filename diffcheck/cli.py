@@ -12,11 +12,12 @@ EXIT_HELP = "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 troub
 
 
 def _consoles():
-    """stdout for data, stderr for errors; a wide stdout when it is not a terminal, so tables are never cropped."""
+    """stdout for data, stderr for errors; a wide stdout when it is not a terminal, so tables are never cropped.
+    No emoji codes: user text such as `:x:` is printed as written (and rich's emoji table is never loaded)."""
     from rich.console import Console
 
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    return Console(width=width, highlight=False), Console(stderr=True, highlight=False)
+    return Console(width=width, highlight=False, emoji=False), Console(stderr=True, highlight=False, emoji=False)
 
 
 def fail(message: str) -> None:

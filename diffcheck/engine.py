@@ -96,8 +96,8 @@ class Node:
     for the cyclic collector to count and traverse, not four, and each has few references to visit. `out` is the
     forward answer; an array its rule never reads is kept as a shape only (`_keep`). Backward without retain_graph
     drops the answer and the data where the row saves tensors (`op.saves`), which frees their memory and makes a
-    second backward fail there. `params` is a slot only where the row has
-    parameters. `seq` orders nodes by creation, which is the order backward runs them in, as PyTorch does.
+    second backward fail there. `params` is a slot only where the row has parameters. `seq` orders nodes by
+    creation, counting down: backward runs the smallest (newest) first, as PyTorch runs its highest first.
     `_retained` is a weak reference to the output tensor once it calls retain_grad(); `_mark` and `_acc` are one
     backward walk's bookkeeping.
     """
@@ -359,9 +359,8 @@ except ImportError:  # NumPy < 2 keeps the state elsewhere: the same, through np
 _new = object.__new__
 _ndarray = np.ndarray
 _refcount = sys.getrefcount
-_next_seq = itertools.count().__next__
+_next_seq = itertools.count(0, -1).__next__  # counts down: the newest node has the smallest seq
 _float64 = np.float64
-_PLAIN = frozenset({_float64, float, int})
 
 
 def _kept(op: Op) -> tuple[bool, ...]:
@@ -478,10 +477,10 @@ FUNCTIONS = {spelling: _front(sig) for spelling, sig in _ops.SIGNATURES.items()}
 for _name in ("expand", "sum_to", "reshape", "transpose"):
     FUNCTIONS[_name] = (lambda op: lambda x, *a: apply(op, (x,), dict(zip(op.params, a))))(OPS[_name])
 globals().update({name: FUNCTIONS[name] for name in _ops.SIGNATURES})  # diffcheck.sin, diffcheck.pow, ... as torch
-_OPERANDS = frozenset({Tensor, int, float})
+_NUMBERS = frozenset({int, float})
 
 
-def _operator(name: str, compute, plain, reflected: bool):
+def _operator(name: str, compute, plain):
     """Tensor's method for `+ - * /`, `apply` specialised: with a Tensor or Python number on the other side, the row
     runs directly (these rows have no overloads there); anything else goes through the front op.
 
@@ -494,16 +493,17 @@ def _operator(name: str, compute, plain, reflected: bool):
     op, front, cls = OPS[name], FUNCTIONS[name], _NODE_CLASSES[name]
 
     def method(self, other):
-        if type(other) not in _OPERANDS:
-            return front(other, self) if reflected else front(self, other)
-        a = other if reflected else self
-        b = self if reflected else other
-        da = a.data if type(a) is Tensor else a
-        db = b.data if type(b) is Tensor else b
-        out = None
-        if (type(da) is _float64 and type(db) in _PLAIN) or (type(db) is _float64 and type(da) in _PLAIN):
+        kind = type(other)
+        if kind is Tensor:
+            db, rb = other.data, other._requires_grad
+        elif kind in _NUMBERS:
+            db, rb = other, False
+        else:
+            return front(self, other)
+        da, out = self.data, None
+        if type(da) is _float64 and (kind is not Tensor or type(db) is _float64):
             try:
-                out = _float64(plain(float(da) if type(da) is int else da, db))  # float's methods want a float first
+                out = _float64(plain(da, db))
             except (ZeroDivisionError, OverflowError):
                 pass
         if out is None:
@@ -512,33 +512,30 @@ def _operator(name: str, compute, plain, reflected: bool):
                 out = compute(da, db)
             finally:
                 _restore(token)
-        if _grad_enabled:
-            ra = type(a) is Tensor and a._requires_grad
-            rb = type(b) is Tensor and b._requires_grad
-            if ra or rb:
-                node = cls()
-                node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
-                node.e0 = (a.grad_fn or a) if ra else a if type(a) is Tensor else None
-                node.e1 = (b.grad_fn or b) if rb else b if type(b) is Tensor else None
-                if type(out) is _ndarray:
-                    _keep(node, op, out, (da, db))
-                else:
-                    node.out, node.d0, node.d1 = out, da, db
-                t = _new(Tensor)
-                t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
-                return t
+        ra = self._requires_grad
+        if (ra or rb) and _grad_enabled:
+            node = cls()
+            node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
+            node.e0 = (self.grad_fn or self) if ra else self
+            node.e1 = ((other.grad_fn or other) if rb else other) if kind is Tensor else None
+            if type(out) is _ndarray:
+                _keep(node, op, out, (da, db))
+            else:
+                node.out, node.d0, node.d1 = out, da, db
+            t = _new(Tensor)
+            t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+            return t
         return Tensor(out)
 
-    method.__name__ = method.__qualname__ = f"__{'r' if reflected else ''}{name.replace('div', 'truediv')}__"
+    method.__name__ = method.__qualname__ = f"__{name.replace('div', 'truediv')}__"
     return method
 
 
-for _dunder, _name, _compute, _plain, _reflected in (
-        ("__add__", "add", operator.add, float.__add__, False), ("__radd__", "add", operator.add, float.__add__, True),
-        ("__sub__", "sub", operator.sub, float.__sub__, False), ("__mul__", "mul", operator.mul, float.__mul__, False),
-        ("__rmul__", "mul", operator.mul, float.__mul__, True),
-        ("__truediv__", "div", operator.truediv, float.__truediv__, False)):
-    setattr(Tensor, _dunder, _operator(_name, _compute, _plain, _reflected))
+for _name, _compute, _plain in (("add", operator.add, float.__add__), ("sub", operator.sub, float.__sub__),
+                                ("mul", operator.mul, float.__mul__), ("div", operator.truediv, float.__truediv__)):
+    setattr(Tensor, f"__{_name.replace('div', 'truediv')}__", _operator(_name, _compute, _plain))
+# `2 + x` and `2 * x` are x.__radd__(2) and x.__rmul__(2): torch.add(x, 2) and torch.mul(x, 2), x first as in PyTorch
+Tensor.__radd__, Tensor.__rmul__ = Tensor.__add__, Tensor.__mul__
 
 for _name in ("pow", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "sum",
               "mean", "clamp", "clip", "reciprocal", "log1p", "expm1", "sinh", "cosh", "asin", "acos", "atan",

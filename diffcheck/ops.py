@@ -93,7 +93,7 @@ row(name="mul", grad_fn="MulBackward0", arity=2, forward=np.multiply,
     vjp=lambda F, g, out, a, b: (g * b, g * a), sym=lambda sp, a, b: sp.Mul(a, b, evaluate=False),
     derivative="d/da (a * b) = b, d/db (a * b) = a", convention="multiplies: 0 * inf upstream is nan")
 row(name="div", grad_fn="DivBackward0", arity=2, forward=np.divide,
-    vjp=lambda F, g, out, a, b: (g / b, -g * ((a / b) / b)),
+    vjp=lambda F, g, out, a, b: (g / b, -(g * (out / b))),  # PyTorch's -g * ((a / b) / b) bit for bit, in fewer arrays
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2", singular=lambda a, b: np.asarray(b) == 0,
     convention="b = 0: value ±inf (nan for 0/0), d/da = 1/b = ±inf, d/db = -(a/b)/b")
@@ -110,7 +110,7 @@ row(name="reciprocal", grad_fn="ReciprocalBackward0", forward=np.reciprocal,
     convention="x = ±0: value ±inf, grad -inf")
 row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power,  # tensor ** Python number
     # torch: exponent == 0 gives zeros (selected, so x**0 at x = 0 has gradient 0 rather than 0 * inf)
-    vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * x ** (e - 1)), None),
+    vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * (x if e == 2 else x ** (e - 1))), None),
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
     derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)", domain=(0.5, 2.0),
     singular=lambda x, e: (np.asarray(x) < 0) & (not float(e).is_integer()) | (np.asarray(x) == 0) & (e < 1) & (e != 0),

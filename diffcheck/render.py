@@ -1,7 +1,6 @@
 """Results → reports: rich tables for people, JSON for machines. Pure functions that return, never print."""
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -115,4 +114,6 @@ def check_json(report: Report) -> str:
     """One result's data at the top level (with `exit_code`), as `diffcheck check --format json` prints it."""
     data = result_data(report.results[0])
     data["exit_code"] = report.return_code
+    import json  # here: a table needs none of it
+
     return json.dumps(data, indent=2)
