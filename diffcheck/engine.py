@@ -407,7 +407,68 @@ def _keep(node: Node, op: Op, out, datas) -> None:
             node.d2 = datas[2] if kept[3] else _hollow(datas[2])
 
 
-_F16 = np.dtype(np.float16)
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
+
+
+def _promote(a: Optional[np.dtype], b: Optional[np.dtype]) -> Optional[np.dtype]:
+    """PyTorch's promote_types on our dtypes: the higher category (bool < integer < float), then the wider."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return a if a.itemsize >= b.itemsize else b
+
+
+def _combine(higher: Optional[np.dtype], lower: Optional[np.dtype]) -> Optional[np.dtype]:
+    """PyTorch's combine_categories: a lower-ranked operand counts only when it brings a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote(higher, lower)
+    return higher
+
+
+def _result_dtype(values) -> Optional[np.dtype]:
+    """PyTorch's result_type: dimensioned tensors outrank zero-dim ones, which outrank Python numbers (a float one
+    standing for the default dtype), unless the lower rank brings a higher category."""
+    dim = zero = number = None
+    for v in values:
+        if type(v) is Tensor:
+            if np.ndim(v.data):
+                dim = _promote(dim, v.data.dtype)
+            else:
+                zero = _promote(zero, v.data.dtype)
+        elif isinstance(v, (bool, np.bool_)):
+            number = _promote(number, _BOOL)
+        elif isinstance(v, int):
+            number = _promote(number, _INT64)
+        elif isinstance(v, float):
+            number = _promote(number, _default_dtype.np)
+    return _combine(dim, _combine(zero, number))
+
+
+def _torch_typed(compute, args, datas: list, params: dict, out):
+    """`out` in the dtype PyTorch gives, where NumPy promotes otherwise: int64 with 1.5 or a float32 tensor is
+    float64 in NumPy and float32 in PyTorch; sin of an int is float64, of a bool float16, and the default float in
+    PyTorch. The tensors are cast to PyTorch's dtype and the op runs again, so the answer is computed in that dtype
+    as PyTorch computes it; a bool condition stays as it is where other tensors carry the values (`where`)."""
+    want = _result_dtype([*args, *params.values()])
+    if out.dtype.kind == "f" and want.kind != "f":  # the op makes floats of integers: the default float dtype
+        want = _default_dtype.np
+    if want == out.dtype or out.dtype.kind == "b":
+        return out
+    tensors = [type(a) is Tensor and a.data.dtype != want for a in args]
+    if any(flag and a.data.dtype.kind != "b" for flag, a in zip(tensors, args)):
+        tensors = [flag and a.data.dtype.kind != "b" for flag, a in zip(tensors, args)]
+    datas[:] = [d.astype(want) if flag else d for flag, d in zip(tensors, datas)]
+    out = compute(*datas, **params)
+    return out if out.dtype == want else out.astype(want)  # a selection between Python numbers: exact
 
 
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
@@ -416,9 +477,11 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     token = _quiet(_IGNORE)
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
-        if out.dtype is _F16:  # NumPy computed a bool mask's float in half precision; PyTorch uses the default dtype
-            datas = [d.astype(_default_dtype.np) if getattr(d, "dtype", None) == np.bool_ else d for d in datas]
-            out = op.forward(*datas, **params)
+        dtype = out.dtype
+        for a in args:
+            if type(a) is Tensor and a.data.dtype != dtype:
+                out = _torch_typed(op.forward, args, datas, params, out)
+                break
     finally:
         _restore(token)
     if not (_grad_enabled and op.grad_fn):
@@ -488,7 +551,7 @@ def _operator(name: str, compute, plain):
     ufunc call's overhead, which is most of a scalar op's cost. A float64 scalar with a float64 or Python number goes
     through Python's own float arithmetic (`plain`, the same IEEE operation) and needs no error state at all: only
     division by zero and out-of-range integers raise there, and those take NumPy's path.
-    tests/test_engine_scale.py checks both shortcuts against the ufuncs, bit for bit.
+    tests/test_engine_scale.py checks both shortcuts against `apply` running the row, bit for bit.
     """
     op, front, cls = OPS[name], FUNCTIONS[name], _NODE_CLASSES[name]
 
@@ -510,6 +573,10 @@ def _operator(name: str, compute, plain):
             token = _quiet(_IGNORE)
             try:
                 out = compute(da, db)
+                if da.dtype != out.dtype or kind is Tensor and db.dtype != out.dtype:
+                    datas = [da, db]
+                    out = _torch_typed(compute, (self, other), datas, _NO_PARAMS, out)
+                    da, db = datas
             finally:
                 _restore(token)
         ra = self._requires_grad
