@@ -87,7 +87,9 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         base = MISMATCH
     kinks = context.of_kind("kink")
     one = None
-    if kinks and sided is not None:
+    # Beside a point with an infinite local derivative (sqrt at 0 in abs(sqrt(x))) difference quotients are no
+    # derivative at all: there a non-finite engine value is judged as at any singular point, not by the kink test.
+    if kinks and sided is not None and (math.isfinite(e) or not context.of_kind("singular")):
         one = sided.one_sided(k)
         if one is not None and not close(one[0], one[1], case):
             low, high = sorted(one)

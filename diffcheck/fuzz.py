@@ -316,7 +316,8 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
         finite = all(np.all(np.isfinite(np.asarray(v, dtype=float))) for _, e, s, _ in rows for v in (e, s)
                      if v is not None and not isinstance(v, str) and not _has_str(v)) and not any(
             _has_str(s) for _, _, s, _ in rows)
-        text = "; ".join(f"{n}: engine {e!r}, SymPy {s!r}" for n, e, s, _ in rows)
+        # check's note says why (both sides nan is a finding only where check's classification calls it a mismatch)
+        text = "; ".join(f"{n}: engine {e!r}, SymPy {s!r}" + f" ({note})" * bool(note) for n, e, s, note in rows)
         return ("mismatch" if finite else "non-finite"), explained, text
     if other:
         return against, explained, other

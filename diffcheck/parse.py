@@ -1,43 +1,27 @@
-"""Read programs and input values from text without ever evaluating it.
+"""Read programs from text without ever evaluating it.
 
 Python's own parser (`ast.parse`) reads the text; a dispatch table keyed by AST node type then converts the tree and
 is itself the whitelist: a node type without a handler is refused, so nothing the table does not name gets through.
+Cleaning, limits and the token scan are in `parse_text.py`, command-line values in `parse_values.py`.
 """
 from __future__ import annotations
 
 import ast
 import difflib
-import io
 import math
 import operator
-import re
-import sys
-import threading
-import tokenize
-import warnings
-from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Optional
 
 from . import ops
 from .errors import DiffcheckError, LimitError, ParseError
+from .parse_text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem, _op_names,
+                         _printable, _scan_tokens)
+from .parse_values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits on one program; each is the CLI flag `--max-<name>` (underscores as dashes)."""
-
-    max_length: int = 10_000  # characters of program text
-    max_depth: int = 200  # nesting depth of one statement's expression tree (a leaf is depth 1)
-    max_nodes: int = 5_000  # Const/Var/Apply nodes in the whole program
-    max_statements: int = 500
-    max_int_digits: int = 100  # digits of one integer literal, counted on the source text
-    max_power: int = 10_000  # largest |exponent| of a power whose base and exponent are both constant
-
-
-DEFAULT_LIMITS = Limits()
 PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")  # `torch.pow(x, 2)` is `pow(x, 2)`
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Parameters PyTorch types as bool: True/False are taken there, as the 1/0 the engine and SymPy compute with.
+BOOL_PARAMS = frozenset({"keepdim"})
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 _COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
 _SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
@@ -54,116 +38,6 @@ _LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comp
 _FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pow": pow,
                                         "div": operator.truediv, "neg": operator.neg, "square": lambda a: a * a}
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
-_STACK, _RECURSION = 256 * 1024 * 1024, 100_000  # for ast.parse: a 3000-term `x+x+...` recurses deep inside it
-
-
-def _limit(what: str, flag: str, limit: int, pos: Optional[Pos] = None) -> LimitError:
-    return LimitError(f"{what} (limit {limit}; raise it with --max-{flag})", pos)
-
-
-def _printable(text: str) -> str:
-    """User text quoted in a one-line message: control characters escaped."""
-    return text if text.isprintable() else repr(text)[1:-1]
-
-
-def _op_names() -> set[str]:
-    return set(ops.SIGNATURES) | {sig.name for sig in ops.SIGNATURES.values()}
-
-
-def _check_name(name: str, pos: Optional[Pos], op_names: Optional[set[str]] = None) -> str:
-    """A variable name: ASCII identifier, not dunder, not a function's name."""
-    if not name.isascii():
-        raise ParseError(f"non-ASCII identifier '{_printable(name)}'", pos)
-    if not _IDENT.match(name):
-        raise ParseError(f"'{_printable(name)}' is not a valid name", pos)
-    if name.startswith("__"):
-        raise ParseError(f"name '{name}' is not allowed (names may not start with '__')", pos)
-    if name in (_op_names() if op_names is None else op_names):
-        raise ParseError(f"'{name}' is a function name; it cannot be used as a variable", pos)
-    return name
-
-
-def _literal_problem(value: Any) -> Optional[str]:
-    """Why a Python literal is not a number we take (None when it is one)."""
-    if type(value) in (int, float):  # exact types: True is an int subclass
-        return None
-    if isinstance(value, bool) or value is None:
-        return f"{value} is not a number"
-    if isinstance(value, (complex, str, bytes)):
-        return f"{ {complex: 'complex', str: 'string', bytes: 'bytes'}[type(value)]} literals are not supported"
-    return "unsupported syntax: '...'"
-
-
-def _pos_at(text: str, index: int) -> Pos:
-    return Pos(text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index))
-
-
-def _clean(text: str) -> str:
-    """Strip one BOM, refuse null bytes with their place, and use Python's own line breaks."""
-    text = (text[1:] if text.startswith("\ufeff") else text).replace("\r\n", "\n").replace("\r", "\n")
-    if "\0" in text:
-        raise ParseError("null byte in input", _pos_at(text, text.index("\0")))
-    return text
-
-
-def _ast_parse(text: str, mode: str) -> ast.AST:
-    """`ast.parse` in a thread with a big stack and a raised recursion limit, so deep but legal input parses;
-    Python's SyntaxError, RecursionError and MemoryError (deep nesting) become one-line DiffcheckErrors."""
-    box: dict[str, Any] = {}
-
-    def work(recursion: int) -> None:
-        old = sys.getrecursionlimit()
-        try:
-            sys.setrecursionlimit(max(old, recursion))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarnings would print, or under -W error raise
-                box["tree"] = ast.parse(text, mode=mode)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            box["error"] = exc
-        finally:
-            sys.setrecursionlimit(old)
-
-    try:
-        old_size = threading.stack_size(_STACK)
-        try:
-            thread = threading.Thread(target=work, args=(_RECURSION,), name="diffcheck-parse", daemon=True)
-            thread.start()
-        finally:
-            threading.stack_size(old_size)
-        thread.join()
-    except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack
-        work(0)
-    exc = box.get("error")
-    if exc is None:
-        return box["tree"]
-    if isinstance(exc, (RecursionError, MemoryError)):
-        raise LimitError("expression nests too deeply for Python's parser")
-    message, lineno = getattr(exc, "msg", None) or str(exc), getattr(exc, "lineno", None)
-    pos = Pos(lineno, max(getattr(exc, "offset", None) or 1, 1)) if lineno else None
-    if "too many nested parentheses" in message:
-        raise LimitError("brackets nest more than 200 levels deep (the limit of Python's parser)", pos)
-    if "integer string conversion" in message:  # Python's own cap on int literals, sys.get_int_max_str_digits()
-        digits = re.search(r"value has (\d+) digits", message)
-        raise LimitError(f"integer literal has {digits[1] if digits else 'too many'} digits (Python's own limit "
-                         f"is {sys.get_int_max_str_digits()})", pos)
-    raise ParseError(f"syntax error: {message}", pos)
-
-
-def _scan_tokens(text: str, limits: Limits) -> None:
-    """What `ast.parse` would hide: it NFKC-normalises identifiers (full-width `ｅｖａｌ` becomes `eval`) and
-    converts int literals, however long, before we see them."""
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            pos = Pos(tok.start[0], tok.start[1] + 1)
-            if tok.type == tokenize.NAME and not tok.string.isascii():
-                raise ParseError(f"non-ASCII identifier '{tok.string}'", pos)
-            if tok.type == tokenize.NUMBER:
-                digits = tok.string.replace("_", "").lower()
-                count = len(digits) - 2 if digits[:2] in ("0x", "0o", "0b") else len(digits) * digits.isdigit()
-                if count > limits.max_int_digits:
-                    raise _limit(f"integer literal has {count} digits", "int-digits", limits.max_int_digits, pos)
-    except (tokenize.TokenError, SyntaxError):
-        pass  # ast.parse reports the syntax error properly
 
 
 class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
@@ -250,6 +124,8 @@ class _Converter:
 
     def _constant(self, node: ast.Constant) -> _Node:
         if problem := _literal_problem(node.value):
+            if isinstance(node.value, bool):
+                problem += f" (True and False are only accepted for {', '.join(sorted(BOOL_PARAMS))})"
             raise ParseError(problem, self.pos(node))
         try:
             estimate = float(node.value)
@@ -323,6 +199,10 @@ class _Converter:
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
+        for name in BOOL_PARAMS.intersection(params):
+            value = params[name]
+            if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+                params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         children = [*node.args[:low], *(params[name] for name in names)]
         return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node)
@@ -427,84 +307,5 @@ def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT
         clean = _clean(text)
         _scan_tokens(clean, limits)
         return _Converter(clean, limits).program(_ast_parse(clean, "exec"), text)
-    except DiffcheckError as err:
-        raise err.located(where)
-
-
-def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
-    """A number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit."""
-    pos = Pos(node.lineno, node.col_offset + 1)  # value text is ASCII (checked), so bytes are characters
-    if isinstance(node, ast.List):
-        if depth == 3:
-            raise ParseError("nested list is more than 3 levels deep", pos)
-        if not node.elts:
-            raise ParseError("empty list", pos)
-        items = [_value(element, depth + 1, text) for element in node.elts]
-        for element, (_, shape) in zip(node.elts, items):
-            if shape != items[0][1]:
-                kinds = ["a number" if not s else f"a list of {s[0]}" if len(s) == 1 else
-                         f"a {'x'.join(map(str, s))} list" for s in (shape, items[0][1])]
-                raise ParseError(f"ragged nested list ({kinds[0]} next to {kinds[1]})",
-                                 Pos(element.lineno, element.col_offset + 1))
-        return [value for value, _ in items], (len(items), *items[0][1])
-    sign, number = 1.0, node
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        sign, number = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
-    if isinstance(number, ast.Constant):
-        if problem := _literal_problem(number.value):
-            raise ParseError(problem, pos)
-        try:
-            return sign * float(number.value), ()  # ints become floats; -0 and -0.0 give -0.0
-        except OverflowError:
-            raise ParseError("number is too large for a float", pos) from None
-    if isinstance(number, ast.Name) and number.id.lower() in ("inf", "infinity", "nan"):
-        return sign * float(number.id), ()
-    source = (ast.get_source_segment(text, node) or "").split("\n")[0]
-    raise ParseError(f"expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '{source[:40]}'", pos)
-
-
-def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
-    """A command-line value: a number (`3`, `-0.0`, `1e-3`, `inf`, `-inf`, `nan`) as a float, or a rectangular
-    nested list of floats up to 3 levels (`[1, 2]`, `[[1, 2], [3, 4]]`). Raises ParseError / LimitError."""
-    try:
-        clean = _clean(text)
-        if not clean.isascii():
-            index = next(i for i, char in enumerate(clean) if not char.isascii())
-            raise ParseError(f"non-ASCII character {clean[index]!r}", _pos_at(clean, index))
-        if not clean.strip():
-            raise ParseError("empty value")
-        indent = len(clean) - len(clean.lstrip(" \t"))  # `ast.parse(" 3")` is an indentation error
-        try:
-            tree = _ast_parse(clean[indent:], "eval")
-        except DiffcheckError as err:
-            if err.pos and err.pos.line == 1:
-                err.pos = Pos(1, err.pos.col + indent)
-            raise
-        value, shape = _value(tree.body, 0, clean[indent:])
-        if math.prod(shape) > max_elements:
-            raise LimitError(f"value has {math.prod(shape)} elements (limit {max_elements}; "
-                             "raise it with --max-elements)")
-        return value
-    except DiffcheckError as err:
-        raise err.located(where)
-
-
-def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
-    """`name=value` from the command line (`x=3`, `W=[[1,2],[3,4]]`); errors name the whole argument."""
-    where = f"argument '{_printable(text)}'"
-    name, equals, value = text.partition("=")
-    try:
-        if not equals:
-            raise ParseError("expected NAME=VALUE, e.g. x=3 or W=[[1,2],[3,4]]")
-        column = len(name) - len(name.lstrip()) + 1
-        if not name.strip():
-            raise ParseError("missing name before '='", Pos(1, column))
-        _check_name(name.strip(), Pos(1, column))
-        try:
-            return name.strip(), parse_value(value, where, max_elements)
-        except DiffcheckError as err:
-            if err.pos and err.pos.line == 1:  # columns count from the start of the whole argument
-                err.pos = Pos(1, err.pos.col + len(name) + 1)
-            raise
     except DiffcheckError as err:
         raise err.located(where)

@@ -1,10 +1,15 @@
 """pytest plugin: `pytest --diffcheck samples/` runs every [[case]] of the sample files as a test item.
 
 Registered through the `pytest11` entry point and inert without `--diffcheck`, so installing diffcheck never changes
-what an unrelated test suite collects. Cases load and run through the same code as `diffcheck verify` (in-process:
-there is no worker pool, so no `--timeout`).
+what an unrelated test suite collects. In a folder only sample files are collected (`pytest --diffcheck .` skips
+pyproject.toml and other TOML); a file named on the command line always is. Cases load and run through the same code
+as `diffcheck verify` (in-process: there is no worker pool, so no `--timeout`).
 """
 from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +22,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collect_file(file_path, parent: pytest.Collector):
-    if file_path.suffix == ".toml" and parent.config.getoption("diffcheck"):
+    if (file_path.suffix == ".toml" and parent.config.getoption("diffcheck")
+            and (parent.session.isinitpath(file_path) or is_sample_file(file_path))):
         return SampleFile.from_parent(parent, path=file_path)
     return None
+
+
+_CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)
+
+
+def is_sample_file(path: Path) -> bool:
+    """A TOML file found in a folder is a sample file when its top level has a `case` array (`[[case]]` tables); one
+    that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
+    on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return False  # not a file we can tell anything about: only collected when named explicitly
+    try:
+        return isinstance(tomllib.loads(text).get("case"), list)
+    except tomllib.TOMLDecodeError:
+        return _CASE_HEADER.search(text) is not None
 
 
 class CaseFailed(Exception):

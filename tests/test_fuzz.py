@@ -6,9 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from diffcheck import ops, samples
+from diffcheck.check import EXPLAINED, MISMATCH, Case, check
 from diffcheck.cli import main
 from diffcheck.fuzz_run import sample_text
-from diffcheck.fuzz import UNARY, Candidate, evaluate, generate, rows_of, shrink, signature
+from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, generate, rows_of, shrink, signature
 from diffcheck.parse import parse_program
 from diffcheck.program import Apply, walk
 from diffcheck.verify import check_case
@@ -63,6 +64,26 @@ def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, 
     assert sum(isinstance(n, Apply) for s in sample.case.program.statements for n in walk(s.value)) <= 3
     # verify's own loader and check, in-process: its worker processes would not see the planted rule
     assert check_case(sample.case).failed
+
+
+@pytest.mark.parametrize("program", ["abs(x**0.5)", "sqrt(abs(x))", "x**0.5", "relu(x**0.5)", "abs(x)", "x**2/x",
+                                     "log(x) * x"])
+def test_a_finding_is_what_check_fails_with_checks_reason(program):
+    """At x = 0 each meets a kink or a singular point: fuzz reports a finding exactly where `check` (and so `verify`
+    on the written sample) fails, explains what check explains, and says why in check's words."""
+    candidate = Candidate(parse_program(program), {"x": 0.0})
+    result = check(Case(candidate.program, candidate.values))
+    kind, explained, detail = evaluate(candidate)
+    assert (kind in FINDINGS) == result.failed
+    assert set(explained) == {status for status in result.statuses if status in EXPLAINED}
+    assert all(t.note in detail for t in result.tensors if t.status == MISMATCH)
+
+
+@pytest.mark.parametrize("program", ["abs(x**0.5)", "sqrt(abs(x))", "abs(x)**0.5"])
+def test_nan_on_both_sides_at_a_singular_point_is_no_finding(program):
+    """PyTorch 2.13 (float64) gives x.grad = nan for all three at x = 0, and SymPy's derivative is nan there too:
+    non-finite values that agree by kind are a match, as x**2/x is at 0."""
+    assert evaluate(Candidate(parse_program(program), {"x": 0.0}))[0] == "ok"
 
 
 def test_written_sample_is_a_valid_verify_file(tmp_path):

@@ -80,3 +80,59 @@ def test_junit_includes_the_cases(pytester):
     stale = cases["stale pin"].find("failure")
     assert stale is not None and "broken expectation: x.grad: expected 7.0, got 6.0" in stale.text
     assert cases["square"].find("failure") is None
+
+
+PYPROJECT = '[project]\nname = "demo"\nversion = "0.1"\n\n[tool.black]\nline-length = 100\n'
+
+
+def _project(pytester) -> None:
+    """A project root: its own TOML files beside a folder of sample files, one of them broken."""
+    _files(pytester)
+    (pytester.path / "pyproject.toml").write_text(PYPROJECT)
+    (pytester.path / "ruff.toml").write_text("not toml = = at all\n")  # broken, but no [[case]]: not a sample file
+    (pytester.path / "cases" / "settings.toml").write_text('case = "upper"\n')  # a `case` key, but no tables
+
+
+def test_a_folder_yields_only_sample_files(pytester):
+    _project(pytester)
+    result = pytester.runpytest("--diffcheck", ".", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert [line for line in result.stdout.lines if "::" in line] == [
+        "cases/bad.toml::stale pin", "cases/bad.toml::no input", "cases/broken.toml::(file)",
+        "cases/good.toml::square", "cases/good.toml::layer"]
+    result = pytester.runpytest("--diffcheck", "-p", "no:cacheprovider")  # no path: the root, likewise
+    result.assert_outcomes(passed=2, failed=3)
+    result.stdout.fnmatch_lines(["collected 5 items"])
+
+
+@pytest.mark.parametrize("name, message", [
+    ("pyproject.toml", "pyproject.toml:1: unknown top-level key 'project' (a sample file holds [[case]] tables)"),
+    ("ruff.toml", "ruff.toml:1:5: invalid TOML: "),  # then tomllib's own words
+    ("cases/settings.toml", "cases/settings.toml:1: 'case' must be an array of tables: write each case under its "
+                            "own [[case]] header"),
+])
+def test_a_file_named_explicitly_is_always_read(pytester, name, message):
+    _project(pytester)
+    result = pytester.runpytest("--diffcheck", name, "-p", "no:cacheprovider", "-rf")
+    result.assert_outcomes(failed=1)
+    assert any(line.startswith(message) for line in result.stdout.lines)  # the loader's line, as `verify` has it
+    assert any(line.startswith(f"FAILED {name}::(file) - ") for line in result.stdout.lines)
+
+
+def test_sniffing_a_file(tmp_path):
+    cases = {
+        "sample.toml": '[[case]]\nname = "a"\nprogram = "x"\n',
+        "inline.toml": 'case = [{ name = "a", program = "x" }]\n',  # an array too: the loader explains the rest
+        "broken_sample.toml": '[[ "case" ]\nname = 1\n',
+        "pyproject.toml": PYPROJECT,
+        "nested.toml": '[tool]\n[[tool.case]]\nname = "a"\n',  # `case` below the top level
+        "broken.toml": "a = \n[[cases]]\n",
+        "string.toml": 'case = "upper"\n',
+        "latin1.toml": '[[case]]\nname = "caf\xe9"\n',  # not UTF-8: a sample file, which the loader refuses
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_bytes(text.encode("latin-1"))
+    from diffcheck.pytest_plugin import is_sample_file
+
+    found = {name for name in cases if is_sample_file(tmp_path / name)}
+    assert found == {"sample.toml", "inline.toml", "broken_sample.toml", "latin1.toml"}
+    assert not is_sample_file(tmp_path / "missing.toml")
