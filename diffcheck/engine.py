@@ -324,16 +324,15 @@ def _data(value):
 
 
 def _ndim(value) -> Optional[int]:
+    """None for a Python number (bool included: `x ** True` is PowBackward0 in PyTorch), else the array's rank."""
     if type(value) is Tensor:
         try:
             return value.data.ndim  # NumPy arrays and scalars
         except AttributeError:
             return np.ndim(value.data)
-    if type(value) is float or type(value) is int:
+    if isinstance(value, (int, float)) and not isinstance(value, np.generic):
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)):
-        return np.ndim(value)
-    return None
+    return np.ndim(value)
 
 
 # NumPy reports 1/0, overflow and nan by warning; PyTorch never does, so every op runs with NumPy's errors ignored.

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import engine, ops
 from .errors import DiffcheckError
+from .parse import BOOL_PARAMS
 from .snippet_trace import Backward
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -112,11 +113,17 @@ class TorchSurface:
         self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 
-    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: bool = False):
+    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: bool = False,
+           method: bool = False):
         """One op of the table, by function, method or operator; the result is traced."""
         signature = ops.SIGNATURES[spelling]
         positional = args[:signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
+        for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1
+            if key in BOOL_PARAMS and params.get(key) is not None and type(params[key]) is not bool:
+                where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
+                raise Raised("TypeError", f"{spelling}(): argument '{key}'{where} must be bool, not "
+                                          f"{type_name(params[key])}", node.lineno)
         if not operator and not isinstance(positional[0], engine.Tensor) and spelling != "pow":
             raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
                                       f"{type_name(positional[0])}", node.lineno)
@@ -200,7 +207,7 @@ class TorchSurface:
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name in ops.SIGNATURES:
-            return self.op(name, [value, *args], kwargs, node)
+            return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)

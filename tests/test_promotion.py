@@ -80,3 +80,22 @@ def test_a_tensor_from_an_integer_op_keeps_its_gradient_dtype():
     y.backward()
     assert repr(y.dtype) == "torch.float32" and repr(w.grad.dtype) == "torch.float32"
     assert w.grad.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("compute, grad_fn, value, grad", [
+    (lambda x: x ** True, "PowBackward0", 1.5, 1.0),
+    (lambda x: x * True, "MulBackward0", 1.5, 1.0),
+    (lambda x: x + False, "AddBackward0", 1.5, 1.0),
+    (lambda x: True / x, "MulBackward0", 2 / 3, -1 / 2.25),
+])
+def test_a_python_bool_is_a_number_as_in_pytorch(compute, grad_fn, value, grad):
+    """Recorded from PyTorch 2.13 (float32): a bool operand is a Python number, not a tensor (PowBackward1)."""
+    x = torch.tensor(1.5, requires_grad=True)
+    y = compute(x)
+    y.backward()
+    assert y.grad_fn.name() == grad_fn and repr(y.dtype) == "torch.float32"
+    assert math.isclose(y.item(), value, rel_tol=1e-6) and math.isclose(x.grad.item(), grad, rel_tol=1e-6)
+
+
+def test_a_python_bool_base_is_powbackward2():
+    assert (True ** torch.tensor(1.5, requires_grad=True)).grad_fn.name() == "PowBackward2"
