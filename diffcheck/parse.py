@@ -7,7 +7,6 @@ Cleaning, limits and the token scan are in `parse_text.py`, command-line values 
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from typing import Any, Callable, NamedTuple, Optional
@@ -179,6 +178,8 @@ class _Converter:
         self._ascii(node.func)
         signature = ops.SIGNATURES.get(key)
         if signature is None:
+            import difflib  # only for this message
+
             close = difflib.get_close_matches(key, list(ops.SIGNATURES), n=1)
             hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
             raise ParseError(f"unknown function '{shown}'{hint}", self.pos(node))

@@ -77,7 +77,7 @@ def check_table(result: CheckResult):
     if out.status != MATCH:
         line.append(f"   (SymPy value: {number_text(out.sympy_value)}: {out.status})",
                     style="red" if out.status == MISMATCH else "yellow")
-    return Group(tensor_table(result), line, Text.from_markup(verdict(result)))
+    return Group(tensor_table(result), line, Text.from_markup(verdict(result), emoji=False))
 
 
 # ---- machine formats ------------------------------------------------------------------------------------------------
