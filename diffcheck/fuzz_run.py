@@ -88,7 +88,8 @@ def shrink_findings(run: Run, numeric: bool, against: Optional[str], budget: int
     include every op of a finding already kept is counted as covered rather than shrunk again."""
     from collections import Counter
 
-    from .fuzz import FINDINGS, ShrinkInterrupted, evaluate, rows_of, shrink, signature
+    from .fuzz import FINDINGS, evaluate, rows_of, signature
+    from .fuzz_shrink import ShrinkInterrupted, shrink
 
     raw = sorted((o for o in run.outcomes if o.kind in FINDINGS),
                  key=lambda o: (FINDINGS.index(o.kind), o.candidate.ops, o.index))

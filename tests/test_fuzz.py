@@ -9,7 +9,8 @@ from diffcheck import ops, samples
 from diffcheck.check import EXPLAINED, MISMATCH, Case, check
 from diffcheck.cli import main
 from diffcheck.fuzz_run import sample_text
-from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, generate, rows_of, shrink, signature
+from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, generate, rows_of, signature
+from diffcheck.fuzz_shrink import shrink
 from diffcheck.parse import parse_program
 from diffcheck.program import Apply, walk
 from diffcheck.verify import check_case
