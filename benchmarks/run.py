@@ -87,6 +87,8 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
         if torch and depth <= 100_000:
             jobs.append(("chain", f"PyTorch {depth:,}", torch, ("chain", "torch", *sizes)))
     deepest = ("--size", str(depths[-1]))
+    jobs.append(("chain", f"diffcheck {depths[-1]:,}, collector paused", me,
+                 ("chain", "diffcheck-paused", *deepest, "--reps", str(max(1, 30_000 // depths[-1])))))
     jobs.append(("chain-memory", f"diffcheck {depths[-1]:,}", me, ("chain-memory", "diffcheck", *deepest)))
     if torch:
         jobs.append(("chain-memory", "PyTorch 100,000", torch, ("chain-memory", "torch", "--size", "100000")))
@@ -157,7 +159,7 @@ def summarize(measured: dict, quick: bool) -> dict:
     ratios = {}
     if "PyTorch" in by["scalar"]:
         ratios["scalar"] = by["scalar"]["diffcheck"]["per_op_us"] / by["scalar"]["PyTorch"]["per_op_us"]
-    chain = [row for row in rows["chain"] if row["library"].startswith("diffcheck")]
+    chain = [row for row in rows["chain"] if row["library"].startswith("diffcheck") and "paused" not in row["library"]]
     ratios["chain-scaling"] = chain[-1]["per_op_us"] / chain[0]["per_op_us"]
     ratios["chain-memory"] = rows["chain-memory"][0]["forward_bytes_per_op"]
     ratios["arrays"] = by["arrays"]["diffcheck"]["ms"] / by["arrays"]["hand-written NumPy (out= buffers)"]["ms"]

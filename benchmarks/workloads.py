@@ -136,7 +136,7 @@ def _per_op(totals, forwards, backwards, n, check) -> dict:
 
 # ---- a deep chain: y = y * 0.9999, y = y + 0.0001, ... -----------------------------------------------------------
 def _chain_library(library: str):
-    if library == "diffcheck":
+    if library in ("diffcheck", "diffcheck-paused"):
         import sympy  # noqa: F401  - as the CLI's process has it
 
         import diffcheck as torch
@@ -157,14 +157,18 @@ def _build_chain(x, depth: int):
 
 def chain(library: str, depth: int, reps: int) -> dict:
     leaf = _chain_library(library)
+    paused = library == "diffcheck-paused"
     totals, forwards, backwards = [], [], []
     for _ in range(reps):
         x = leaf(0.5)
+        if paused:  # a million live nodes: every full pass of the cyclic collector walks them all
+            gc.disable()
         started = time.perf_counter()
         y = _build_chain(x, depth)
         built = time.perf_counter()
         y.backward()
         done = time.perf_counter()
+        gc.enable()
         forwards.append(built - started)
         backwards.append(done - built)
         totals.append(done - started)

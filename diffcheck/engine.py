@@ -452,12 +452,13 @@ def _result_dtype(values) -> Optional[np.dtype]:
     return _combine(dim, _combine(zero, number))
 
 
-def _torch_typed(compute, args, datas: list, params: dict, out):
+def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
     """`out` in the dtype PyTorch gives, where NumPy promotes otherwise: int64 with 1.5 or a float32 tensor is
     float64 in NumPy and float32 in PyTorch; sin of an int is float64, of a bool float16, and the default float in
     PyTorch. The tensors are cast to PyTorch's dtype and the op runs again, so the answer is computed in that dtype
-    as PyTorch computes it; a bool condition stays as it is where other tensors carry the values (`where`)."""
-    want = _result_dtype([*args, *params.values()])
+    as PyTorch computes it; a bool condition stays as it is where other tensors carry the values (`where`).
+    `scalars`: parameters that are operands too (clamp's bounds), unlike a dim or a shape."""
+    want = _result_dtype([*args, *scalars])
     if out.dtype.kind == "f" and want.kind != "f":  # the op makes floats of integers: the default float dtype
         want = _default_dtype.np
     if want == out.dtype or out.dtype.kind == "b":
@@ -479,7 +480,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         dtype = out.dtype
         for a in args:
             if type(a) is Tensor and a.data.dtype != dtype:
-                out = _torch_typed(op.forward, args, datas, params, out)
+                out = _torch_typed(op.forward, args, datas, params, out, params.values() if op.elementwise else ())
                 break
     finally:
         _restore(token)
