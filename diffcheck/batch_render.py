@@ -145,14 +145,14 @@ def json_text(batch: Batch) -> str:
                     "seconds": round(batch.seconds, 3), "jobs": batch.jobs,
                     "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None},
         "cases": [{"file": o.file, "line": o.line, "name": o.name, "status": o.status, "seconds": round(o.seconds, 6),
-                   "worst_error": o.result.worst_error if o.result else None,
+                   "worst_error": plain(o.result.worst_error) if o.result else None,
                    "broken_expectations": o.result.broken_expectations if o.result else [],
-                   "error": o.error, "result": result_data(o.result) if o.result else None}
+                   "error": o.error, "result": result_data(o.result) if o.result else None}  # already plain
                   for o in batch.outcomes],
         "errors": batch.errors,
         "warnings": batch.warnings,
     }
-    return json.dumps(plain(data), indent=2)
+    return json.dumps(data, indent=2)
 
 
 # ---- JUnit XML ------------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Callable, TypeVar
+from typing import Callable, Optional, TypeVar
 
 from .errors import LimitError
 
@@ -16,10 +16,16 @@ T = TypeVar("T")
 
 STACK_BYTES = 512 * 1024 * 1024  # virtual: only the pages deep recursion touches are used
 RECURSION_LIMIT = 100_000
+THREAD_NAME = "diffcheck-symbolic"
 
 
-def run_deep(work: Callable[[], T], timeout: float) -> T:
-    """`work()` on a big-stack thread; its result, its exception, or a LimitError after `timeout` seconds."""
+def run_deep(work: Callable[[], T], timeout: Optional[float]) -> T:
+    """`work()` on a big-stack thread; its result, its exception, or a LimitError after `timeout` seconds.
+
+    With no `timeout` it waits as long as the work takes, and on such a thread already it simply runs the work.
+    """
+    if timeout is None and threading.current_thread().name == THREAD_NAME:
+        return work()
     outcome: dict = {}
 
     def target():
@@ -32,7 +38,7 @@ def run_deep(work: Callable[[], T], timeout: float) -> T:
     previous_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))  # one limit per interpreter: restored when done
     try:
-        worker = threading.Thread(target=target, name="diffcheck-symbolic", daemon=True)
+        worker = threading.Thread(target=target, name=THREAD_NAME, daemon=True)
         worker.start()
     finally:
         threading.stack_size(previous_stack)

@@ -10,7 +10,7 @@ import numpy as np
 from .compare import (ATOL, EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL, SEVERITY, SINGULAR,
                       ZERO_TIMES_INF, Context, Sided, compare)
 from .errors import DiffcheckError
-from .program import Program
+from .program import Apply, Program, Var
 
 __all__ = ["ATOL", "RTOL", "EXPLAINED", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED", "OVERFLOW", "SINGULAR",
            "ZERO_TIMES_INF", "Case", "CheckResult", "OutputInfo", "Report", "TensorResult", "check", "run_engine"]
@@ -189,16 +189,49 @@ def _is_number(value) -> bool:
 
 
 def check(case: Case) -> CheckResult:
-    """Differentiate `case` on both sides and compare every tensor, at its point or at `points` random points."""
+    """Differentiate `case` on both sides and compare every tensor, at its point or at `points` random points.
+
+    SymPy recurses about seven frames per level of nesting, so a program nested deeper than `DEEP` (`sin` applied 300
+    times) is checked on a thread whose stack and recursion limit fit it.
+    """
+    if nesting(case.program) > DEEP:
+        from .budget import run_deep
+
+        return run_deep(lambda: _check(case), None)
+    return _check(case)
+
+
+DEEP = 40  # well inside the default recursion limit of 1000 frames, with room for the caller's own
+
+
+def nesting(program: Program) -> int:
+    """How deep the program nests once every name is replaced by its statement: the depth SymPy recurses to."""
+    depths: dict[str, int] = {}
+    for statement in program.statements:
+        deepest, stack = 0, [(statement.value, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, Var) and node.name in depths:  # an earlier statement's tree stands here
+                depth += depths[node.name] - 1
+            deepest = max(deepest, depth)
+            if isinstance(node, Apply):
+                stack.extend((child, depth + 1) for child in (*node.args, *(value for _, value in node.params)))
+        depths[statement.name] = deepest
+    return max(depths.values())
+
+
+def _check(case: Case) -> CheckResult:
     started = time.perf_counter()
     _validate(case)
     from .points import random_points
 
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
-    prepared = _Prepared(case, shapes)
-    if not case.points:
-        result = prepared.at(case)
+    if not case.points:  # one point: the engine runs once, and the SymPy side reads its tensors
+        hits: list = []
+        env = run_engine(case, hits)
+        result = _Prepared(case, shapes, env).at(case, env, hits)
     else:
+        prepared = _Prepared(case, shapes)
         result = _worst([prepared.at(replace(case, values=values))
                          for values in random_points(case.program, shapes, case.points, case.seed)], case.points)
     result.seconds = time.perf_counter() - started
@@ -208,7 +241,7 @@ def check(case: Case) -> CheckResult:
 class _Prepared:
     """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
 
-    def __init__(self, case: Case, shapes: dict):
+    def __init__(self, case: Case, shapes: dict, probe: Optional[dict] = None):
         import sympy as sp
 
         from . import symbolic
@@ -216,15 +249,14 @@ class _Prepared:
         self.case, program = case, case.program
         out_name = program.output
         # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would.
-        probe = run_engine(replace(case, values={n: np.zeros(shapes[n]).tolist() for n in program.inputs}),
-                           backward=False)
+        if probe is None:
+            probe = run_engine(replace(case, values={n: np.zeros(shapes[n]).tolist() for n in program.inputs}),
+                               backward=False)
         self.syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
         self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
         full = symbolic.lower(program, self.syms)
         target = symbolic.scalar_output(full[out_name])
-        many = case.points > 1  # compiling the SymPy side pays off only when it is evaluated at several points
-        self.output = symbolic.Evaluator(symbolic.flat(full[out_name]), self.flat_syms, as_written=True,
-                                         compile=many or len(symbolic.flat(full[out_name])) > 4)
+        self.output = symbolic.Evaluator(symbolic.flat(full[out_name]), self.flat_syms, as_written=True)
         self.target_fn = symbolic.compile_as_written(target, self.flat_syms)
         # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
         self.rows = [(n, "input") for n in program.inputs]
@@ -255,7 +287,7 @@ class _Prepared:
                                           self.flat_syms + held, held)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
         symbolic.within_budget(symbolic.flat(full[out_name]) + firsts, case.max_sympy_nodes)
-        self.first = symbolic.Evaluator(firsts, self.flat_syms, compile=many or len(firsts) > 4)
+        self.first = symbolic.Evaluator(firsts, self.flat_syms)
         self.second = []  # (label, name_a, name_b, exprs) for order 2: the Hessian blocks of the requiring inputs
         if case.order == 2:
             requiring = [n for n in program.inputs if probe[n].requires_grad]
@@ -266,13 +298,15 @@ class _Prepared:
                     self.second.append((f"d2/d{a}d{b}", a, b, exprs))
         seconds = [e for *_, exprs in self.second for e in exprs]
         symbolic.within_budget(firsts + seconds, case.max_sympy_nodes)
-        self.second_eval = symbolic.Evaluator(seconds, self.flat_syms, compile=many or len(seconds) > 4)
+        self.second_eval = symbolic.Evaluator(seconds, self.flat_syms)
 
-    def at(self, case: Case) -> CheckResult:
+    def at(self, case: Case, env: Optional[dict] = None, hits: Optional[list] = None) -> CheckResult:
+        """The result at `case.values`; `env` and `hits`, when given, are the engine's run at that point."""
         from .tensor_repr import tensor_repr
 
-        hits: list = []
-        env = run_engine(case, hits)
+        if env is None:
+            hits = []
+            env = run_engine(case, hits)
         program, out_name = case.program, case.program.output
         point = [float(v) for n in program.inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
         context = Context(case, hits, point)

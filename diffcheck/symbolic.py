@@ -7,12 +7,14 @@ quotient and is nan at 0, as the engine's is), not an auto-simplified one.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
@@ -123,103 +125,204 @@ def within_budget(exprs: list, limit: int) -> None:
             stack.extend(expr.args)
 
 
+def _postorder(exprs: list) -> list:
+    """Every distinct subexpression of `exprs`, each after its arguments; iterative, so depth costs no stack."""
+    order, seen = [], set()
+    stack = [(e, False) for e in reversed(exprs) if isinstance(e, sp.Basic)]
+    while stack:
+        expr, ready = stack.pop()
+        if ready:
+            order.append(expr)
+        elif expr not in seen:
+            seen.add(expr)
+            stack.append((expr, True))
+            stack.extend((a, False) for a in reversed(expr.args) if a not in seen)
+    return order
+
+
 def flat(value) -> list:
     return np.asarray(value, dtype=object).reshape(-1).tolist()
 
 
-def canonical(expr):
-    """`expr` rebuilt with SymPy's automatic evaluation, bottom-up.
+def canonical(exprs: list) -> list:
+    """`exprs` rebuilt with SymPy's automatic evaluation, bottom-up: derivatives, whose values need not follow the
+    user's writing, are evaluated in SymPy's canonical form.
 
-    SymPy's cse mishandles unevaluated nodes (cse([Mul(x, x, evaluate=False), 2*x]) gives [x*x, x**2]), so only
-    canonical expressions — derivatives, whose values need not follow the user's writing — go through cse.
+    What `expr.replace(is Add/Mul/Pow, rebuild)` gives, but each distinct subexpression is rebuilt once: `replace`
+    walks the tree, and a derivative of a nested program shares its subtrees so often that the walk does not end.
     """
-    return expr.replace(lambda e: isinstance(e, (sp.Add, sp.Mul, sp.Pow)), lambda e: e.func(*e.args))
+    done: dict = {}
+    for expr in _postorder(exprs):
+        args = tuple(done[a] for a in expr.args)
+        rebuilt = expr.func(*args) if args != expr.args else expr
+        if isinstance(rebuilt, (sp.Add, sp.Mul, sp.Pow)):
+            rebuilt = rebuilt.func(*rebuilt.args)
+        done[expr] = rebuilt
+    return [done[e] if isinstance(e, sp.Basic) else e for e in exprs]
 
 
 class Evaluator:
-    """`exprs` as functions of `syms`, evaluated at 30 digits (exactly where mpmath fails).
+    """`exprs` as functions of `syms`, evaluated at 30 digits: by mpmath where it can (`mp_function`), exactly by
+    SymPy at poles, off the real line, at non-finite points, or for a node mpmath does not know.
 
-    Derivatives are made canonical and share common subexpressions (cse); `as_written` values (the forward output)
-    keep the user's structure, so `x**2/x` is nan at 0 as on the engine. Compiling with lambdify costs ~10 ms and pays
-    off only over many values or points (`compile`); otherwise exact substitution is faster.
+    `as_written` values (the forward output) keep the user's structure, so `x**2/x` is nan at 0 as on the engine.
+    Derivatives are valued in SymPy's canonical form; where the form `diff` returned is finite that is the same value,
+    so the canonical form is only built (it costs as much again as evaluating) where it is not: a 0/0 to cancel.
     """
 
-    def __init__(self, exprs: list, syms: list, as_written: bool = False, compile: bool = True):
+    def __init__(self, exprs: list, syms: list, as_written: bool = False):
         self.syms, self.as_written = list(syms), as_written
         self.exprs = [sp.sympify(e) for e in exprs]
-        if not as_written:
-            try:
-                self.exprs = [canonical(e) for e in self.exprs]
-            except (TypeError, ValueError):  # SymPy compares nan/zoo while rebuilding (0/0 built in): keep, no cse
-                self.as_written = True
-        self.function = self._compile() if compile else None
-
-    def _compile(self):
-        if not self.exprs:
-            return None
-        try:
-            return sp.lambdify(self.syms, self.exprs, modules="mpmath", cse=not self.as_written)
-        except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
-            return None  # a form the mpmath printer cannot write, or code Python will not compile (> 200 parentheses)
+        self.function = mp_function(self.exprs, self.syms)
+        self.canonical: Optional[Evaluator] = None
 
     def __call__(self, values: list) -> list[Exact]:
-        if self.function is None:
-            # 30-digit Floats, not exact Rationals: Rational(0.5) ** Rational(1e300) would compute a number with 1e300
-            # digits, while SymPy still gives zoo, nan and I for Floats at poles and off the real line.
+        quick = self._mpmath(values)
+        if self.as_written:
+            if quick is not None:
+                return quick
+            # 30-digit Floats, not exact Rationals: Rational(0.5) ** Rational(1e300) would compute a number with
+            # 1e300 digits, while SymPy still gives zoo, nan and I for Floats at poles and off the real line.
             at = {s: sp.Float(float(v), DIGITS) for s, v in zip(self.syms, values)}
+            return [_exactly(e, at) for e in self.exprs]
+        if quick is not None and all(v.is_finite for v in quick):
+            return quick
+        if self.canonical is None:
             try:
-                return [_exactly(e, at) for e in self.exprs]
-            except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16): mpmath's won't
-                self.function = self._compile()
-        if self.function is not None:
-            try:
-                with mpmath.workdps(DIGITS):
-                    return [_classify_mp(v) for v in self.function(*[mpmath.mpf(float(v)) for v in values])]
-            except (ZeroDivisionError, ValueError, TypeError, OverflowError, NameError, AttributeError):
-                pass
-        at = {s: sp.Float(float(v), DIGITS) for s, v in zip(self.syms, values)}
-        return [_exactly(e, at, blow_up=Exact("nan")) for e in self.exprs]
+                self.canonical = Evaluator(canonical(self.exprs), self.syms, as_written=True)
+            except (TypeError, ValueError):  # SymPy compares nan/zoo while rebuilding (0/0 built in): keep as it is
+                self.canonical = Evaluator(self.exprs, self.syms, as_written=True)
+        return self.canonical(values)
+
+    def _mpmath(self, values: list) -> Optional[list[Exact]]:
+        if self.function is None or not all(math.isfinite(v) for v in values):
+            return None
+        try:
+            with mpmath.workdps(DIGITS):
+                return [_classify_mp(v) for v in self.function(*[mpmath.mpf(float(v)) for v in values])]
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            return None  # a pole or a comparison off the real line: SymPy says which (zoo, nan, complex)
 
 
-def _exactly(expr, at: dict, blow_up=None) -> Exact:
+def mp_function(exprs: list, syms: list) -> Optional[Callable[..., list]]:
+    """A function of mpmath values for `syms` returning the values of `exprs`, or None if a node is not known here.
+
+    Each distinct subexpression is one step, computed once, in an order where its arguments come first: nothing is
+    rebuilt (SymPy's cse and lambdify's printing rebuild unevaluated nodes with evaluation: cse([Mul(x, x,
+    evaluate=False), 2*x]) gives [x*x, x**2]), depth costs no stack, and there is no code to compile. It raises
+    where SymPy has a pole (1/0, log(0)): the caller then asks SymPy. Piecewise branches are all computed, so a pole
+    in a branch not taken sends the point to SymPy too.
+    """
+    slots = {s: i for i, s in enumerate(syms)}
+    steps: list[tuple[Callable, list[int]]] = []
+    for expr in _postorder(exprs):
+        if expr in slots or isinstance(expr, ExprCondPair):  # an input; a Piecewise branch, read by its Piecewise
+            continue
+        step = _step(expr)
+        if step is None:
+            return None
+        args = [slots[a] for a in (expr.args if not isinstance(expr, sp.Piecewise) else
+                                   [part for pair in expr.args for part in pair.args])]
+        slots[expr] = len(syms) + len(steps)
+        steps.append((step, args))
+    outputs = [slots[e] for e in exprs]
+
+    def function(*values) -> list:
+        computed = list(values)
+        for step, args in steps:
+            computed.append(step(*[computed[a] for a in args]))
+        return [computed[i] for i in outputs]
+
+    return function
+
+
+def _step(expr) -> Optional[Callable]:
+    """How mpmath computes one node from its arguments' values (numbers at the working precision), or None."""
+    if isinstance(expr, sp.Rational):
+        p, q = int(expr.p), int(expr.q)
+        return lambda: mpmath.mpf(p) / q
+    if isinstance(expr, sp.Float):
+        return lambda: mpmath.mpf(expr._mpf_)
+    constant = _MP_CONSTANTS.get(expr)
+    if constant is not None:
+        return lambda: +constant()
+    function = _MP_FUNCTIONS.get(type(expr))
+    return function if function is not None and expr.args else None
+
+
+def _sum(*terms):
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _product(*factors):
+    total = factors[0]
+    for factor in factors[1:]:
+        total = total * factor
+    return total
+
+
+def _log(x):
+    if x == 0:
+        raise ZeroDivisionError("log(0)")  # SymPy's zoo, where mpmath says -inf
+    return mpmath.log(x)
+
+
+def _piecewise(*parts):
+    for value, condition in zip(parts[::2], parts[1::2]):
+        if condition:
+            return value
+    raise ValueError("no branch of the Piecewise holds")
+
+
+def _heaviside(x, at_zero):
+    return at_zero if x == 0 else mpmath.mpf(x > 0)
+
+
+_MP_CONSTANTS = {sp.pi: lambda: mpmath.pi, sp.E: lambda: mpmath.e, sp.oo: lambda: mpmath.inf,
+                 -sp.oo: lambda: -mpmath.inf, sp.nan: lambda: mpmath.nan, sp.true: lambda: True,
+                 sp.false: lambda: False}
+_MP_FUNCTIONS = {
+    sp.Add: _sum, sp.Mul: _product, sp.Pow: lambda base, exponent: base ** exponent, sp.log: _log,
+    sp.exp: mpmath.exp, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan, sp.sinh: mpmath.sinh,
+    sp.cosh: mpmath.cosh, sp.tanh: mpmath.tanh, sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan,
+    sp.Abs: mpmath.fabs, sp.sign: mpmath.sign, sp.Heaviside: _heaviside, sp.Piecewise: _piecewise,
+    sp.StrictGreaterThan: operator.gt, sp.GreaterThan: operator.ge, sp.StrictLessThan: operator.lt,
+    sp.LessThan: operator.le, sp.Equality: operator.eq, sp.Unequality: operator.ne,
+    sp.And: lambda *a: all(a), sp.Or: lambda *a: any(a), sp.Not: operator.not_}
+
+
+def _exactly(expr, at: dict) -> Exact:
     try:
         return _classify_exact(expr.xreplace(at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
-    except (MemoryError, OverflowError, RecursionError):
-        if blow_up is None:
-            raise
-        return blow_up
-
-
-def evaluate(exprs: list, point: Mapping[sp.Symbol, float], as_written: bool = False) -> list[Exact]:
-    """Values of `exprs` at `point` (a one-off Evaluator)."""
-    return Evaluator(exprs, list(point), as_written)(list(point.values()))
+    except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
+        return Exact("nan")
 
 
 def compile_as_written(expr, syms: list):
     """An mpmath function of `syms` computing `expr` as written (for one-sided and central differences).
 
-    Compiled on first use (most checks never need it); where lambdify cannot write the expression, SymPy evaluates it
-    at the working precision instead.
+    Planned on first use (most checks never need it); where mpmath cannot compute it, SymPy evaluates it at the
+    working precision instead.
     """
     syms = list(syms)
-    compiled = []
+    planned = []
 
-    def function(*values):
-        if not compiled:
-            try:
-                compiled.append(sp.lambdify(syms, expr, modules="mpmath"))
-            except (SyntaxError, RecursionError, MemoryError, TypeError, NameError, KeyError, AttributeError):
-                compiled.append(None)
-        if compiled[0] is not None:
-            return compiled[0](*values)
-        value = sp.N(expr.xreplace({s: sp.Float(v, mpmath.mp.dps) for s, v in zip(syms, values)}), mpmath.mp.dps)
-        if not value.is_real:
+    def value(*values):
+        if not planned:
+            planned.append(mp_function([expr], syms))
+        if planned[0] is not None:
+            return planned[0](*values)[0]
+        number = sp.N(expr.xreplace({s: sp.Float(v, mpmath.mp.dps) for s, v in zip(syms, values)}), mpmath.mp.dps)
+        if not number.is_real:
             raise ValueError("not a real number")
-        return mpmath.mpf(str(value))
+        return mpmath.mpf(str(number))
 
-    return function
+    return value
 
 
 def _classify_mp(value) -> Exact:

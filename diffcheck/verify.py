@@ -119,17 +119,24 @@ def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
     """
     started = time.perf_counter()
     files, errors = discover(paths)
-    items, warnings = load_all(files)
-    if shard_of:
-        items = shard(items, *shard_of)
     jobs = jobs or default_jobs()
-    samples = [item for item in items if isinstance(item, Sample)]
-    with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
-        for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
-            advance(True)
-        done = iter(run_pool(check_case, [s.case for s in samples], jobs, timeout,
-                             lambda i, d: advance(_outcome(samples[i], d, timeout).status != PASS)) if samples else [])
-    outcomes = [_outcome(item, next(done), timeout) if isinstance(item, Sample) else
+    with Pool(check_case, jobs, timeout) as pool:  # the workers import SymPy while the files load
+        items, warnings = load_all(files)
+        if shard_of:
+            items = shard(items, *shard_of)
+        samples = [item for item in items if isinstance(item, Sample)]
+        ran: dict[int, Outcome] = {}
+        with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
+            for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
+                advance(True)
+
+            def finished(index: int, done: Done) -> None:
+                ran[index] = _outcome(samples[index], done, timeout)
+                advance(ran[index].status != PASS)
+
+            pool.run([s.case for s in samples], finished)
+    outcomes = iter(ran[index] for index in range(len(samples)))
+    outcomes = [next(outcomes) if isinstance(item, Sample) else
                 Outcome(item.file, item.line, item.name, ERROR, error=item.message) for item in items]
     if not items and not errors:
         where = ", ".join(str(p) for p in paths)
@@ -224,23 +231,46 @@ class _Slot:
         self.conn.close()
 
 
-def run_pool(task: Callable, items: list, jobs: int, timeout: float,
-             finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
-    """`task(item)` for every item in `jobs` worker processes, each call killed after `timeout` s (0: never);
-    `finished(index, done)` is called as each item's outcome arrives, in completion order."""
-    import multiprocessing
-    from multiprocessing.connection import wait
+class Pool:
+    """`jobs` worker processes, started once and reused for every item: diffcheck and SymPy are imported once, in the
+    fork server the workers are forked from, which starts (in the background) as the pool is made; items go out in
+    small chunks; a worker killed for a timeout or lost to a crash is replaced. Leaving the `with` block stops the
+    workers (kills them if a run did not finish)."""
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(_PRELOAD)
-    results: list[Optional[Done]] = [None] * len(items)
-    pending = deque(enumerate(items))
-    size = max(1, min(4, len(items) // (jobs * 4)))  # small chunks: fewer round trips, yet balanced at the end
-    slots = [_Slot(context, task) for _ in range(min(jobs, len(items)))]
-    try:
-        while any(r is None for r in results):
+    def __init__(self, task: Callable, jobs: int, timeout: float):
+        import multiprocessing
+
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self.context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            from multiprocessing import forkserver
+
+            self.context.set_forkserver_preload(_PRELOAD)
+            forkserver.ensure_running()  # returns at once; forking a worker waits for the imports
+        self.task, self.jobs, self.timeout = task, jobs, timeout
+        self.slots: list[_Slot] = []
+        self.unfinished = False
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for slot in self.slots:
+            slot.stop(kill=self.unfinished or exc[0] is not None)
+        self.slots = []
+
+    def run(self, items: list, finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+        """`task(item)` for every item, each call killed after `timeout` s (0: never); `finished(index, done)` is
+        called as each item's outcome arrives, in completion order. Results are in the items' order."""
+        from multiprocessing.connection import wait
+
+        timeout, slots = self.timeout, self.slots
+        results: list[Optional[Done]] = [None] * len(items)
+        pending = deque(enumerate(items))
+        size = max(1, min(4, len(items) // (self.jobs * 4)))  # small chunks: fewer round trips, yet balanced at the end
+        slots.extend(_Slot(self.context, self.task) for _ in range(min(self.jobs, len(items)) - len(slots)))
+        self.unfinished = bool(items)
+        while pending or any(slot.chunk for slot in slots):  # every item is pending, in a chunk, or done
             for slot in slots:
                 if not slot.chunk and pending:
                     slot.chunk = deque(pending.popleft() for _ in range(min(size, len(pending))))
@@ -278,11 +308,16 @@ def run_pool(task: Callable, items: list, jobs: int, timeout: float,
                     slot.stop(kill=True)
                     slots.remove(slot)
                     if pending:
-                        slots.append(_Slot(context, task))
-    finally:
-        for slot in slots:
-            slot.stop(kill=any(r is None for r in results))
-    return results  # type: ignore[return-value]
+                        slots.append(_Slot(self.context, self.task))
+        self.unfinished = False
+        return results  # type: ignore[return-value]
+
+
+def run_pool(task: Callable, items: list, jobs: int, timeout: float,
+             finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+    """`Pool.run` on a pool of `jobs` workers made for these items."""
+    with Pool(task, jobs, timeout) as pool:
+        return pool.run(items, finished)
 
 
 def _receive(slot: _Slot, message: tuple, results: list, finished: Optional[Callable[[int, Done], None]]) -> None:

@@ -1,0 +1,106 @@
+"""The symbolic side on big and deep programs (issue 6, target 5): what must keep working, never how fast.
+
+`sin` nested 300 deep takes SymPy's own `diff` about 20 s, so that case is opt-in:
+
+    DIFFCHECK_SLOW=1 python -m pytest tests/test_symbolic_speed.py -m slow
+"""
+import os
+
+import mpmath
+import pytest
+import sympy as sp
+
+from diffcheck import symbolic
+from diffcheck.check import DEEP, Case, check, nesting
+from diffcheck.parse import parse_program
+
+SLOW = pytest.mark.skipif(not os.environ.get("DIFFCHECK_SLOW"), reason="SymPy's diff takes ~20 s: set DIFFCHECK_SLOW=1")
+
+
+def sin_chain(levels: int) -> str:
+    return "\n".join(["t1 = sin(x)"] + [f"t{i} = sin(t{i - 1})" for i in range(2, levels + 1)])
+
+
+def chain_derivative(levels: int, x: float) -> float:
+    """d/dx of sin applied `levels` times, by the chain rule in mpmath: the value both sides must give."""
+    with mpmath.workdps(40):
+        value, slope = mpmath.mpf(x), mpmath.mpf(1)
+        for _ in range(levels):
+            value, slope = mpmath.sin(value), slope * mpmath.cos(value)
+        return float(slope)
+
+
+def test_nesting_counts_through_the_statements():
+    assert nesting(parse_program(sin_chain(300))) == 301
+    assert nesting(parse_program("z = x * y; w = sin(z) + x")) == 4 and nesting(parse_program("x")) == 1
+
+
+def test_past_the_default_recursion_limit_the_api_checks_on_a_deep_stack():
+    levels = 160  # SymPy's diff needs ~7 frames a level: past ~150 it overflows the default limit of 1000
+    assert levels > DEEP
+    result = check(Case(parse_program(sin_chain(levels)), {"x": 0.5}))
+    x = result.tensors[0]
+    assert not result.failed and x.status == "match"
+    assert x.sympy == pytest.approx(chain_derivative(levels, 0.5), rel=1e-12)
+
+
+@SLOW
+@pytest.mark.slow
+def test_sin_applied_300_times_checks():
+    result = check(Case(parse_program(sin_chain(300)), {"x": 0.5}))
+    assert not result.failed and result.tensors[0].sympy == pytest.approx(chain_derivative(300, 0.5), rel=1e-12)
+
+
+def test_a_wide_deep_expression_checks_against_its_own_chain_rule():
+    # 60 levels, each multiplying by a side tree: SymPy's printer would write 180 nested brackets for it
+    source = "x"
+    for level in range(60):
+        source = f"sin({source} * cos(y) + 0.5 * x)" if level % 2 else f"({source}) * (1.0 + 0.25 * sin(y))"
+    result = check(Case(parse_program(source), {"x": 0.3, "y": -0.7}))
+    assert not result.failed and [t.status for t in result.tensors if t.role == "input"] == ["match", "match"]
+
+
+def test_mp_function_keeps_the_users_structure_and_shares_subtrees():
+    x, y = sp.symbols("x y", real=True)
+    as_written = sp.Mul(sp.Pow(x, 2, evaluate=False), sp.Pow(x, -1, evaluate=False), evaluate=False)
+    shared = sp.sin(x * y)
+    function = symbolic.mp_function([as_written, shared + shared ** 2, sp.Piecewise((x, x > 0), (-x, True))], [x, y])
+    with mpmath.workdps(30):
+        values = function(mpmath.mpf(0.5), mpmath.mpf(2))
+        assert [float(v) for v in values] == pytest.approx([0.5, float(mpmath.sin(1) + mpmath.sin(1) ** 2), 0.5])
+        with pytest.raises(ZeroDivisionError):  # x**2/x at 0 as written: a pole for SymPy to classify
+            function(mpmath.mpf(0), mpmath.mpf(2))
+
+
+def test_mp_function_declines_what_it_does_not_know():
+    x = sp.Symbol("x", real=True)
+    assert symbolic.mp_function([sp.gamma(x)], [x]) is None
+    assert symbolic.mp_function([x + sp.Symbol("stray")], [x]) is None
+
+
+@pytest.mark.parametrize("expr, at, kind", [
+    (lambda x: sp.Mul(x, sp.Pow(x, -1, evaluate=False), evaluate=False), 0.0, "nan"),  # 0/0 as written
+    (lambda x: sp.log(x, evaluate=False), 0.0, "zoo"),  # SymPy's zoo, where mpmath alone would say -inf
+    (lambda x: sp.sqrt(x), -1.0, "complex"),
+    (lambda x: sp.exp(x), 1e16, "finite"),  # mpmath's exponent range: SymPy's Floats would blow up
+    (lambda x: sp.tanh(x, evaluate=False), float("inf"), "finite"),  # a non-finite point goes to SymPy
+])
+def test_evaluator_kinds_as_written(expr, at, kind):
+    x = sp.Symbol("x", real=True)
+    assert symbolic.Evaluator([expr(x)], [x], as_written=True)([at])[0].kind == kind
+
+
+def test_derivatives_take_the_canonical_form_only_where_the_raw_one_is_not_finite():
+    x = sp.Symbol("x", real=True)
+    raw = sp.Mul(x, sp.Pow(x, -1, evaluate=False), evaluate=False)  # 1 in canonical form, 0/0 as written at 0
+    evaluator = symbolic.Evaluator([raw], [x])
+    assert evaluator([2.0])[0].value == 1.0 and evaluator.canonical is None
+    assert evaluator([0.0])[0] == symbolic.Exact("finite", 1.0) and evaluator.canonical is not None
+
+
+def test_canonical_rebuilds_each_shared_subtree_once():
+    x = sp.Symbol("x", real=True)
+    tower = x
+    for _ in range(60):  # 2**60 paths through the tree, 61 distinct subtrees
+        tower = sp.Add(tower, tower, evaluate=False)
+    assert symbolic.canonical([tower]) == [2 ** 60 * x]

@@ -1,0 +1,51 @@
+"""The batch pool (issue 6, target 6): workers start once and are reused, chunks keep per-item timeouts and order."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from diffcheck.verify import Pool, run_pool
+
+
+def task(item):
+    """Runs in the workers (importable from this module): the worker's pid, and whether SymPy was there already."""
+    kind, value = item
+    if kind == "sleep":
+        time.sleep(value)
+    elif kind == "die":
+        os._exit(value)
+    return os.getpid(), "sympy" in sys.modules, value
+
+
+def test_workers_start_once_and_are_reused_across_runs():
+    items = [("ok", n) for n in range(40)]
+    with Pool(task, 2, timeout=30) as pool:
+        first = pool.run(items)
+        second = pool.run(items)
+    pids = {d.value[0] for d in first}
+    assert len(pids) <= 2 and {d.value[0] for d in second} == pids  # no process per item, none per run
+    assert [d.value[2] for d in first] == list(range(40))
+
+
+def test_workers_come_with_sympy_imported_once_in_the_fork_server():
+    done = run_pool(task, [("ok", 1)], 1, timeout=30)
+    assert done[0].kind == "ok" and done[0].value[1] is True
+
+
+def test_a_hang_inside_a_chunk_times_out_alone_and_the_order_holds():
+    # 40 items on one worker go out four at a time: item 5 is the second of its chunk
+    items = [("sleep", 600) if n == 5 else ("ok", n) for n in range(40)]
+    started = time.monotonic()
+    done = run_pool(task, items, 1, timeout=1.0)
+    assert time.monotonic() - started < 60
+    assert [d.kind for d in done] == ["timeout" if n == 5 else "ok" for n in range(40)]
+    assert [d.value[2] for d in done if d.kind == "ok"] == [n for n in range(40) if n != 5]
+    assert len({d.value[0] for d in done[:5]} | {d.value[0] for d in done[6:]}) == 2  # replaced once, not per item
+
+
+def test_a_death_inside_a_chunk_is_charged_to_its_item_only():
+    items = [("die", 3) if n == 6 else ("ok", n) for n in range(40)]
+    done = run_pool(task, items, 2, timeout=30)
+    assert [d.kind for d in done] == ["crash" if n == 6 else "ok" for n in range(40)]
+    assert done[6].value == "worker process died (exit code 3) while running this case"
