@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "workloads.py"
+SYMBOLIC = Path(__file__).resolve().parent / "symbolic_batch.py"  # targets 5 and 6
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
 CHECK_EXPRESSION = ("sin(x) * exp(x) + x ** 2", "x=1")
 
@@ -35,6 +36,9 @@ TARGETS = {
     "help": ("`diffcheck --help` / `import click`", 1.5),
     "version": ("`diffcheck --version` / `import click`", 1.5),
     "check": ("`diffcheck check` / `import numpy, sympy, rich, click`", 1.25),
+    "symbolic": ("500-node expression: `check` / SymPy's own diff", 3.0),
+    "batch": ("`verify` of generated cases, -j 1 / bare SymPy diff + evaluation", 1.3),
+    "batch-jobs": ("`verify` -j 2 / -j 1 (at least 1.7× faster)", 1 / 1.7),
 }
 
 
@@ -49,7 +53,9 @@ def find_python(option: str | None, variable: str, module: str, notes: list) -> 
 
 
 def worker(python: str, *args: str, timeout: float = 1800) -> dict:
-    done = subprocess.run([python, str(WORKER), *args], capture_output=True, text=True, env=ENV, timeout=timeout)
+    """One workload in a fresh process: workloads.py, or symbolic_batch.py for the arguments after "symbolic-batch"."""
+    script, args = (SYMBOLIC, args[1:]) if args[0] == "symbolic-batch" else (WORKER, args)
+    done = subprocess.run([python, str(script), *args], capture_output=True, text=True, env=ENV, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,6 +104,13 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
                                    ("PyTorch", torch, "torch"), ("HIPS autograd", autograd, "autograd")):
         if python:
             jobs.append(("arrays", label, python, ("arrays", library, "--size", size, "--reps", reps)))
+    sin = ("--sin-depth", "150" if quick else "300")
+    jobs += [("symbolic", "diffcheck", me, ("symbolic-batch", "symbolic", "diffcheck", *sin)),
+             ("symbolic", "SymPy", me, ("symbolic-batch", "symbolic", "sympy", *sin))]
+    cases = ("--cases", "300" if quick else "1000")
+    jobs += [("batch", label, me, ("symbolic-batch", "batch", library, *cases))
+             for label, library in (("bare SymPy", "sympy"), ("diffcheck -j 1", "diffcheck-j1"),
+                                    ("diffcheck -j 2", "diffcheck-j2"))]
     return jobs
 
 
@@ -150,6 +163,17 @@ def summarize(measured: dict, quick: bool) -> dict:
             for key in ("forward_bytes_per_op", "after_backward_bytes_per_op", "after_drop_bytes_per_op"):
                 row[key] = median_of(runs, key)
             row["exact"] = runs[0]["exact"]
+        elif group == "symbolic":
+            for label in ("nested", "sin"):
+                for key in ("seconds", "diff_seconds"):
+                    if key in runs[0][label]:
+                        row[f"{label}_{key}"] = statistics.median(r[label][key] for r in runs)
+            row["ok"] = all(r[label].get("ok", True) for r in runs for label in ("nested", "sin"))
+            row["nested_nodes"], row["nested_depth"], row["sin_depth"] = (
+                runs[0]["nested_nodes"], runs[0]["nested_depth"], runs[0]["sin_depth"])
+        elif group == "batch":
+            row["seconds"] = median_of(runs, "seconds")
+            row["cases"] = runs[0]["cases"]
         else:
             row["ms"] = median_of(runs, "ms")
         row["check"] = runs[0].get("check")
@@ -167,10 +191,15 @@ def summarize(measured: dict, quick: bool) -> dict:
     ratios["help"] = seconds["diffcheck --help"] / seconds["import click"]
     ratios["version"] = seconds["diffcheck --version"] / seconds["import click"]
     ratios["check"] = seconds[check] / seconds["import numpy, sympy, rich, click"]
+    ratios["symbolic"] = by["symbolic"]["diffcheck"]["nested_seconds"] / by["symbolic"]["SymPy"]["nested_diff_seconds"]
+    ratios["batch"] = by["batch"]["diffcheck -j 1"]["seconds"] / by["batch"]["bare SymPy"]["seconds"]
+    ratios["batch-jobs"] = by["batch"]["diffcheck -j 2"]["seconds"] / by["batch"]["diffcheck -j 1"]["seconds"]
     targets = [{"target": key, "what": TARGETS[key][0], "value": value, "limit": TARGETS[key][1],
                 "ok": value <= TARGETS[key][1]} for key, value in ratios.items()]
     notes = list(measured["notes"])
     notes += _disagreements(rows)
+    if not by["symbolic"]["diffcheck"]["ok"]:
+        notes.append("symbolic: a deep expression's gradients did not agree")
     if "PyTorch" not in by["scalar"]:
         notes.append("scalar-graph target not evaluated: it is a ratio against PyTorch")
     return {"quick": quick, "runs": len(next(iter(raw.values()))), "python": platform.python_version(),
@@ -214,6 +243,15 @@ def table(summary: dict) -> str:
     lines += ["", "| sum(sin(x)*exp(-y) + x**2/(1+y**2)), 1e6 float64, forward + backward | ms |", "|---|---:|"]
     for row in g["arrays"]:
         lines.append(f"| {row['library']} | {row['ms']:.1f} |")
+    sym = {row["library"]: row for row in g["symbolic"]}
+    dc, sp = sym["diffcheck"], sym["SymPy"]
+    lines += ["", "| deep expressions | SymPy's diff, s | SymPy diff + subs, s | `check`, s |", "|---|---:|---:|---:|",
+              f"| {dc['nested_nodes']} nodes, {dc['nested_depth']} deep | {sp['nested_diff_seconds']:.2f} | "
+              f"{sp['nested_seconds']:.2f} | {dc['nested_seconds']:.2f} |",
+              f"| `sin` applied {dc['sin_depth']} times | {sp['sin_diff_seconds']:.2f} | {sp['sin_seconds']:.2f} | "
+              f"{dc['sin_seconds']:.2f}{'' if dc['ok'] else ' (disagrees)'} |"]
+    lines += ["", f"| batch of {g['batch'][0]['cases']:,} generated cases | s |", "|---|---:|"]
+    lines += [f"| {row['library']} | {row['seconds']:.2f} |" for row in g["batch"]]
     lines += ["", "| start-up | ms |", "|---|---:|"]
     for name, seconds in summary["latency_seconds"].items():
         lines.append(f"| `{name}` | {seconds * 1e3:.0f} |")
@@ -229,7 +267,7 @@ def table(summary: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (about two minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (about five minutes)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--runs", type=int, default=3, help="fresh-process runs per measurement (default 3)")
     parser.add_argument("--torch-python", help="an interpreter that can import torch")

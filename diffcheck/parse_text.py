@@ -86,9 +86,16 @@ def _clean(text: str) -> str:
     return text
 
 
+def _could_be_deep(text: str) -> bool:
+    """Whether `ast.parse` might nest deeper than a plain thread's stack and recursion limit allow: every level of
+    nesting costs an operator, a bracket, a comma or a keyword's characters, so short text with few of them cannot."""
+    return len(text) > 2000 or sum(map(text.count, "+-*/@([,")) > 200
+
+
 def _ast_parse(text: str, mode: str) -> ast.AST:
-    """`ast.parse` in a thread with a big stack and a raised recursion limit, so deep but legal input parses;
-    Python's SyntaxError, RecursionError and MemoryError (deep nesting) become one-line DiffcheckErrors."""
+    """`ast.parse` (in a thread with a big stack and a raised recursion limit when the text could nest deep, so deep
+    but legal input parses; starting that thread costs more than parsing a small program); Python's SyntaxError,
+    RecursionError and MemoryError (deep nesting) become one-line DiffcheckErrors."""
     box: dict[str, Any] = {}
 
     def work(recursion: int) -> None:
@@ -103,16 +110,19 @@ def _ast_parse(text: str, mode: str) -> ast.AST:
         finally:
             sys.setrecursionlimit(old)
 
-    try:
-        old_size = threading.stack_size(_STACK)
-        try:
-            thread = threading.Thread(target=work, args=(_RECURSION,), name="diffcheck-parse", daemon=True)
-            thread.start()
-        finally:
-            threading.stack_size(old_size)
-        thread.join()
-    except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack
+    if not _could_be_deep(text):
         work(0)
+    else:
+        try:
+            old_size = threading.stack_size(_STACK)
+            try:
+                thread = threading.Thread(target=work, args=(_RECURSION,), name="diffcheck-parse", daemon=True)
+                thread.start()
+            finally:
+                threading.stack_size(old_size)
+            thread.join()
+        except (ValueError, RuntimeError, MemoryError):  # no big-stack thread here: parse on our own stack
+            work(0)
     exc = box.get("error")
     if exc is None:
         return box["tree"]
