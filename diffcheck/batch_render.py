@@ -137,7 +137,10 @@ def table_text(batch: Batch, verbose: bool = False) -> str:
 # ---- JSON -----------------------------------------------------------------------------------------------------------------
 def json_text(batch: Batch) -> str:
     """Stable keys: `exit_code`, `summary`, `cases` (each with its full `result` as `check --format json` gives it),
-    `errors`, `warnings`. Shards' `cases` lists concatenate into the whole run's."""
+    `errors`, `warnings`. Shards' `cases` lists concatenate into the whole run's.
+
+    One key, and one case, per line: each is encoded compactly by the json module's C encoder, where `indent=`
+    would take its pure-Python one (0.4 s per 1,000 cases, in the process that waits for every worker)."""
     data = {
         "exit_code": batch.report.return_code,
         "summary": {"cases": sum(o.name is not None for o in batch.outcomes), "passed": batch.count(PASS),
@@ -152,7 +155,10 @@ def json_text(batch: Batch) -> str:
         "errors": batch.errors,
         "warnings": batch.warnings,
     }
-    return json.dumps(data, indent=2)
+    lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in data.items() if key != "cases"]
+    cases = ",\n".join(f"    {json.dumps(case)}" for case in data["cases"])
+    lines.insert(2, f'  "cases": [\n{cases}\n  ]' if cases else '  "cases": []')
+    return "{\n" + ",\n".join(lines) + "\n}"
 
 
 # ---- JUnit XML ------------------------------------------------------------------------------------------------------------
