@@ -267,7 +267,7 @@ def table(summary: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (about five minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer cases (about three minutes)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--runs", type=int, default=3, help="fresh-process runs per measurement (default 3)")
     parser.add_argument("--torch-python", help="an interpreter that can import torch")
