@@ -269,21 +269,13 @@ def arrays(library: str, size: int, reps: int) -> dict:
     if library in ("numpy", "numpy-naive"):
         leaves = _as_they_are
         function = _numpy_reference if library == "numpy" else _numpy_naive
-    elif library == "diffcheck":
-        import sympy  # noqa: F401  - as the CLI's process has it
+    elif library in ("diffcheck", "torch"):  # the same code on both: diffcheck is written as PyTorch is
+        if library == "diffcheck":
+            import sympy  # noqa: F401  - as the CLI's process has it
 
-        import diffcheck as torch
-
-        def leaves(x, y):
-            return (torch.tensor(x, dtype=torch.float64, requires_grad=True),
-                    torch.tensor(y, dtype=torch.float64, requires_grad=True))
-
-        def function(tx, ty):
-            z = (torch.sin(tx) * torch.exp(-ty) + tx ** 2 / (1 + ty ** 2)).sum()
-            z.backward()
-            return z.item(), tx.grad.data, ty.grad.data
-    elif library == "torch":
-        import torch
+            import diffcheck as torch
+        else:
+            import torch
 
         def leaves(x, y):
             return (torch.tensor(x, dtype=torch.float64, requires_grad=True),

@@ -10,7 +10,7 @@ import numpy as np
 from .compare import (ATOL, EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL, SEVERITY, SINGULAR,
                       ZERO_TIMES_INF, Context, Sided, compare)
 from .errors import DiffcheckError
-from .program import Apply, Program, Var
+from .program import Program, nesting
 
 __all__ = ["ATOL", "RTOL", "EXPLAINED", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED", "OVERFLOW", "SINGULAR",
            "ZERO_TIMES_INF", "Case", "CheckResult", "OutputInfo", "Report", "TensorResult", "check", "run_engine"]
@@ -202,22 +202,6 @@ def check(case: Case) -> CheckResult:
 
 
 DEEP = 40  # well inside the default recursion limit of 1000 frames, with room for the caller's own
-
-
-def nesting(program: Program) -> int:
-    """How deep the program nests once every name is replaced by its statement: the depth SymPy recurses to."""
-    depths: dict[str, int] = {}
-    for statement in program.statements:
-        deepest, stack = 0, [(statement.value, 1)]
-        while stack:
-            node, depth = stack.pop()
-            if isinstance(node, Var) and node.name in depths:  # an earlier statement's tree stands here
-                depth += depths[node.name] - 1
-            deepest = max(deepest, depth)
-            if isinstance(node, Apply):
-                stack.extend((child, depth + 1) for child in (*node.args, *(value for _, value in node.params)))
-        depths[statement.name] = deepest
-    return max(depths.values())
 
 
 def _check(case: Case) -> CheckResult:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ops as _ops
 from .ops import OPS, Op
+from .promotion import result_type
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -406,50 +407,10 @@ def _keep(node: Node, op: Op, out, datas) -> None:
             node.d2 = datas[2] if kept[3] else _hollow(datas[2])
 
 
-_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
-_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
-
-
-def _promote(a: Optional[np.dtype], b: Optional[np.dtype]) -> Optional[np.dtype]:
-    """PyTorch's promote_types on our dtypes: the higher category (bool < integer < float), then the wider."""
-    if a is None or a == b:
-        return b
-    if b is None:
-        return a
-    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
-    if ca != cb:
-        return a if ca > cb else b
-    return a if a.itemsize >= b.itemsize else b
-
-
-def _combine(higher: Optional[np.dtype], lower: Optional[np.dtype]) -> Optional[np.dtype]:
-    """PyTorch's combine_categories: a lower-ranked operand counts only when it brings a higher category."""
-    if higher is None:
-        return lower
-    if lower is None or higher.kind == "f":
-        return higher
-    if higher.kind == "b" or lower.kind == "f":
-        return _promote(higher, lower)
-    return higher
-
-
 def _result_dtype(values) -> Optional[np.dtype]:
-    """PyTorch's result_type: dimensioned tensors outrank zero-dim ones, which outrank Python numbers (a float one
-    standing for the default dtype), unless the lower rank brings a higher category."""
-    dim = zero = number = None
-    for v in values:
-        if type(v) is Tensor:
-            if np.ndim(v.data):
-                dim = _promote(dim, v.data.dtype)
-            else:
-                zero = _promote(zero, v.data.dtype)
-        elif isinstance(v, (bool, np.bool_)):
-            number = _promote(number, _BOOL)
-        elif isinstance(v, int):
-            number = _promote(number, _INT64)
-        elif isinstance(v, float):
-            number = _promote(number, _default_dtype.np)
-    return _combine(dim, _combine(zero, number))
+    """PyTorch's result dtype for these operands: tensors by their dtype and rank, Python numbers as they are."""
+    return result_type([(v.data.dtype, np.ndim(v.data)) if type(v) is Tensor else v for v in values],
+                       _default_dtype.np)
 
 
 def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):

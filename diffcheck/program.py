@@ -90,3 +90,19 @@ def walk(expr: Expr):
         if isinstance(node, Apply):
             stack.extend(reversed([value for _, value in node.params]))
             stack.extend(reversed(node.args))
+
+
+def nesting(program: Program) -> int:
+    """How deep the program nests once every name is replaced by its statement: the depth SymPy recurses to."""
+    depths: dict[str, int] = {}
+    for statement in program.statements:
+        deepest, stack = 0, [(statement.value, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, Var) and node.name in depths:  # an earlier statement's tree stands here
+                depth += depths[node.name] - 1
+            deepest = max(deepest, depth)
+            if isinstance(node, Apply):
+                stack.extend((child, depth + 1) for child in (*node.args, *(value for _, value in node.params)))
+        depths[statement.name] = deepest
+    return max(depths.values())
