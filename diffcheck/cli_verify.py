@@ -46,6 +46,9 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
     """
     from functools import partial
 
+    from .pool import start_server
+
+    start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
     from .batch_render import markdown_text, render, summary, table, write_atomic
     from .progress import progress
     from .verify import update as pin, verify as run

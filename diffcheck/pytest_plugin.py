@@ -73,14 +73,15 @@ class SampleItem(pytest.Item):
 
     def runtest(self) -> None:
         from .errors import DiffcheckError
-        from .verify import ERROR, PASS, Done, Outcome, _outcome, check_case
+        from .pool import Done
+        from .verify import ERROR, PASS, Outcome, _outcome, check_sample
 
         item = self.item
         if isinstance(item, Refusal):
             outcome = Outcome(item.file, item.line, item.name, ERROR, error=item.message)
         else:
             try:
-                done = Done("ok", check_case(item.case), 0.0)
+                done = Done("ok", check_sample(item), 0.0)
             except DiffcheckError as error:  # an internal error stays an exception, with its traceback
                 done = Done("error", str(error), 0.0)
             outcome = _outcome(item, done, timeout=0.0)

@@ -6,6 +6,7 @@ positions: `samples_lines.Locator` finds them in the raw text).
 from __future__ import annotations
 
 import difflib
+import enum
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,7 +24,15 @@ KEYS = {"name": "string", "program": "string", "inputs": "table", "no_grad": "ar
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 _NON_FINITE = ("nan", "inf", "-inf")
-_MISSING = object()
+
+
+class _Missing(enum.Enum):
+    """No pinned output (None is a value): an enum member, so it is still itself once pickled to a worker."""
+
+    MISSING = "missing"
+
+
+_MISSING = _Missing.MISSING
 
 
 class SampleError(DiffcheckError):

@@ -2,10 +2,21 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import time
 
-from diffcheck.verify import Pool, run_pool
+from diffcheck.pool import Pool, run_pool
+from diffcheck.program import walk
+from diffcheck.samples import load
+
+PINNED = """\
+[[case]]
+name = "pinned"
+program = "y = clamp(x * 2, min=0.5)\\nz = sin(y) + y"
+inputs = { x = 3 }
+expect.grad = { x = 6 }
+"""
 
 
 def task(item):
@@ -49,3 +60,13 @@ def test_a_death_inside_a_chunk_is_charged_to_its_item_only():
     done = run_pool(task, items, 2, timeout=30)
     assert [d.kind for d in done] == ["crash" if n == 6 else "ok" for n in range(40)]
     assert done[6].value == "worker process died (exit code 3) while running this case"
+
+
+def test_a_sample_reaches_a_worker_unchanged_positions_and_missing_pins_included():
+    (sample,), _ = load(PINNED, "pinned.toml")
+    clone = pickle.loads(pickle.dumps(sample))
+    assert clone == sample and clone.expect.output is sample.expect.output  # no output pinned: still "missing"
+    nodes = [node for statement in sample.case.program.statements for node in walk(statement.value)]
+    copied = [node for statement in clone.case.program.statements for node in walk(statement.value)]
+    assert [(type(n), n.pos.line, n.pos.col) for n in copied] == [(type(n), n.pos.line, n.pos.col) for n in nodes]
+    assert clone.case.program.inputs == ("x",) and len(nodes) == 9

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffcheck.errors import DiffcheckError
-from diffcheck.verify import run_pool, shard
+from diffcheck.pool import run_pool
+from diffcheck.verify import shard
 
 
 def task(item):
@@ -46,6 +47,19 @@ def test_a_dying_worker_is_charged_to_its_item_only():
     done = run_pool(task, [("ok", 1), ("die", 3), ("ok", 2)], 2, timeout=30)
     assert [d.kind for d in done] == ["ok", "crash", "ok"]
     assert done[1].value == "worker process died (exit code 3) while running this case"
+
+
+class DiesOnArrival:
+    """A task the worker cannot even receive: unpickling it ends the worker's process before it says it is ready."""
+
+    def __reduce__(self):
+        return os._exit, (4,)
+
+
+def test_a_worker_that_never_starts_is_charged_to_one_item_each_time_and_the_run_ends():
+    done = run_pool(DiesOnArrival(), [("ok", 1), ("ok", 2)], 1, timeout=30)
+    assert [(d.kind, d.value) for d in done] == [
+        ("crash", "worker process died (exit code 4) before running this case")] * 2
 
 
 def test_errors_inside_a_task_are_one_line_outcomes():
