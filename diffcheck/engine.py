@@ -92,15 +92,20 @@ class Node:
     its user drops it.
 
     Input i (i < op.arity ≤ 3) is `d<i>`, its data, and `e<i>`, its edge: the grad_fn of a non-leaf that requires
-    grad, the input Tensor itself if it is a leaf (gradient or not), None for a Python number. They are slots of the
-    subclass, as many as its arity, rather than tuples: an op leaves two objects behind (this node and its tensor)
-    for the cyclic collector to count and traverse, not four, and each has few references to visit. `out` is the
-    forward answer; an array its rule never reads is kept as a shape only (`_keep`). Backward without retain_graph
-    drops the answer and the data where the row saves tensors (`op.saves`), which frees their memory and makes a
-    second backward fail there. `params` is a slot only where the row has parameters. `seq` orders nodes by
-    creation, counting down: backward runs the smallest (newest) first, as PyTorch runs its highest first.
-    `_retained` is a weak reference to the output tensor once it calls retain_grad(); `_mark` and `_acc` are one
-    backward walk's bookkeeping.
+    grad, the input Tensor itself if it is a leaf (gradient or not), None for a Python number. They are slots (two
+    inputs' worth for one input, three only where there are three) rather than tuples: an op leaves two objects
+    behind (this node and its tensor) for the cyclic collector to count and traverse, not four, and each has few
+    references to visit. `out` is the forward answer; an array its rule never reads is kept as a shape only
+    (`_keep`). Backward without retain_graph drops the answer and the data where the row saves tensors
+    (`op.saves`), which frees their memory and makes a second backward fail there. `params` is a slot only where the
+    row has parameters. `seq` orders nodes by creation, counting down: backward runs the smallest (newest) first, as
+    PyTorch runs its highest first. `_retained` is a weak reference to the output tensor once it calls
+    retain_grad(); `_mark` and `_acc` are one backward walk's bookkeeping.
+
+    Ops make a node as a plain instance of its layout's class (one class for every row of up to two inputs without
+    parameters) and it takes its grad_fn's class, a subclass of that, when a user first sees it (`_named`): Python
+    specialises an attribute load or store on one class, so the operators' and the walk's attribute sites missed
+    every other time while they alternated between MulBackward0 and AddBackward0 (~15% of a scalar graph's time).
     """
 
     __slots__ = ("op", "out", "seq", "_retained", "_mark", "_acc", "d0", "e0")
@@ -120,7 +125,7 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple(((e if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
+        return tuple(((_named(e) if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
                      for e in self._inputs()[0] if e is not None)
 
     @property
@@ -151,13 +156,24 @@ class _AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-_EXTRA_SLOTS = {1: (), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}
-_BY_GRAD_FN: dict[str, type] = {}
+_EXTRA_SLOTS = {1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
+_LAYOUTS: dict[tuple, type] = {}  # slots -> the plain class ops make nodes of
+_BY_GRAD_FN: dict[str, type] = {}  # grad_fn name -> the class users see, a subclass of its layout's
 for _op in OPS.values():
-    _slots = _EXTRA_SLOTS[_op.arity] + (("params",) if _op.params else ())
-    _cls = _BY_GRAD_FN.setdefault(_op.grad_fn, type(_op.grad_fn or "Node", (Node,), {"__slots__": _slots}))
-    assert _cls.__slots__ == _slots, f"rows named {_op.grad_fn} differ in arity or parameters"
-_NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn] for op in OPS.values()}
+    _layout = _EXTRA_SLOTS[_op.arity] + (("params",) if _op.params else ())
+    _plain = _LAYOUTS.setdefault(_layout, type("Node", (Node,), {"__slots__": _layout}))
+    _cls = _BY_GRAD_FN.setdefault(_op.grad_fn, type(_op.grad_fn or "Node", (_plain,), {"__slots__": ()}))
+    assert _cls.__base__ is _plain, f"rows named {_op.grad_fn} differ in layout"
+_NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn].__base__ for op in OPS.values()}
+_PLAIN = frozenset(_LAYOUTS.values())
+
+
+def _named(node: Optional[Node]) -> Optional[Node]:
+    """The node as users see it, of its grad_fn's class (PyTorch's, MulBackward0 ...); the same layout, so the
+    object changes class in place."""
+    if type(node) in _PLAIN:
+        node.__class__ = _BY_GRAD_FN[node.op.grad_fn]
+    return node
 
 
 class Tensor:
@@ -165,11 +181,12 @@ class Tensor:
 
     # `_mark` and `_acc`: a leaf's bookkeeping in one backward walk, as a Node's. Only __init__ makes leaves; the
     # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
-    __slots__ = ("data", "_requires_grad", "grad_fn", "_grad", "_retains_grad", "_mark", "_acc", "__weakref__")
+    # `_node`: the grad_fn, plain as ops make it (`Node`); `grad_fn` gives it its class.
+    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "__weakref__")
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
-        self.data, self._requires_grad, self.grad_fn = data, requires_grad, grad_fn
+        self.data, self._requires_grad, self._node = data, requires_grad, grad_fn
         self._grad: Optional[Tensor] = None
         self._retains_grad = False
         self._mark = None
@@ -188,18 +205,22 @@ class Tensor:
         return self
 
     def _set_requires_grad(self, value: bool, int_message: str) -> None:
-        if self.grad_fn is not None and not value:
+        if self._node is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
                 "a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(int_message)
-        if self.grad_fn is None:
+        if self._node is None:
             self._requires_grad = bool(value)
 
     @property
+    def grad_fn(self) -> Optional[Node]:
+        return _named(self._node)
+
+    @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._node is None
 
     @property
     def retains_grad(self) -> bool:
@@ -208,13 +229,13 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
+        if self._node is not None:
             self._retains_grad = True
-            self.grad_fn._retained = weakref.ref(self)  # weak: the node must not keep its output alive
+            self._node._retained = weakref.ref(self)  # weak: the node must not keep its output alive
 
     @property
     def grad(self) -> Optional["Tensor"]:
-        if self.grad_fn is not None and not self._retains_grad:
+        if self._node is not None and not self._retains_grad:
             warnings.warn(NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -434,6 +455,45 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
 
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run one table row forward and, if grad mode is on and an input requires grad, record its node."""
+    if len(args) == 1 and not params and not op.params and type(args[0]) is Tensor:
+        return _apply_tensor(op, args)
+    return _apply(op, args, params)
+
+
+def _apply_tensor(op: Op, args: tuple) -> Tensor:
+    """`_apply` specialised to one Tensor and a row without parameters (relu, exp, sum ..., Tensor's methods too):
+    without its loops, list and star calls, relu on a scalar takes ~0.9 µs instead of ~2 µs.
+    tests/test_engine_scale.py checks it against `_apply` bit for bit."""
+    x = args[0]
+    d = x.data
+    forward = op.forward
+    token = _quiet(_IGNORE)
+    try:
+        out = forward(d)
+        # a scalar's type is its dtype, and cheaper to compare; with the same dtype _torch_typed returns `out`
+        if type(out) is not type(d) or type(out) is _ndarray and out.dtype != d.dtype:
+            datas = [d]
+            out = _torch_typed(forward, args, datas, _NO_PARAMS, out)
+            d = datas[0]
+    finally:
+        _restore(token)
+    if not (x._requires_grad and _grad_enabled and op.grad_fn):
+        return Tensor(out)
+    node = _NODE_CLASSES[op.name]()
+    node.op, node.seq = op, _next_seq()
+    node._retained = node._mark = None
+    node.e0 = x._node or x
+    if type(out) is _ndarray or type(d) is _ndarray:
+        _keep(node, op, out, (d,))
+    else:
+        node.out, node.d0 = out, d
+    t = _new(Tensor)
+    t.data, t._requires_grad, t._node = out, True, node
+    t._grad, t._retains_grad = None, False
+    return t
+
+
+def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     datas = [a.data if type(a) is Tensor else a for a in args]
     token = _quiet(_IGNORE)
     try:
@@ -454,18 +514,19 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         return Tensor(out)
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
-    node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
+    node.op, node.seq = op, _next_seq()  # at most three targets a line: four or more build and unpack a tuple
+    node._retained = node._mark = None
     if op.params:
         node.params = params
     arity = op.arity
     a = args[0]
-    node.e0 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+    node.e0 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
     if arity > 1:
         a = args[1]
-        node.e1 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+        node.e1 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
         if arity > 2:
             a = args[2]
-            node.e2 = ((a.grad_fn or a) if a._requires_grad else a) if type(a) is Tensor else None
+            node.e2 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
     if type(out) is _ndarray or type(datas[0]) is _ndarray:
         _keep(node, op, out, datas)
     else:  # scalars: keeping them all costs less than choosing
@@ -475,7 +536,8 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             if arity > 2:
                 node.d2 = datas[2]
     t = _new(Tensor)
-    t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+    t.data, t._requires_grad, t._node = out, True, node
+    t._grad, t._retains_grad = None, False
     return t
 
 
@@ -483,7 +545,7 @@ def _front(sig: _ops.Signature):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs."""
     name, arity, names = sig.name, sig.arity, sig.params
 
-    def function(*args, **params):
+    def general(*args, **params):
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
@@ -492,6 +554,12 @@ def _front(sig: _ops.Signature):
         op, resolved, params = _ops.resolve(name, args, params, _ndim)
         return apply(op, resolved, params)
 
+    def single(*args, **params):  # a row without overloads: the row resolve would give, without the call
+        if params or len(args) != arity:
+            return general(*args, **params)
+        return apply(OPS[name], args, _NO_PARAMS)
+
+    function = single if name in _ops._SINGLE_ROW else general
     function.__name__ = function.__qualname__ = sig.name
     function.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
     return function
@@ -504,13 +572,14 @@ globals().update({name: FUNCTIONS[name] for name in _ops.SIGNATURES})  # diffche
 _NUMBERS = frozenset({int, float})
 
 
-def _operator(name: str, compute, plain):
+def _operator(name: str, compute):
     """Tensor's method for `+ - * /`, `apply` specialised: with a Tensor or Python number on the other side, the row
     runs directly (these rows have no overloads there); anything else goes through the front op.
 
     Python's operator on NumPy data gives the row's ufunc answer bit for bit, types and errors included, without the
     ufunc call's overhead, which is most of a scalar op's cost. A float64 scalar with a float64 or Python number goes
-    through Python's own float arithmetic (`plain`, the same IEEE operation) and needs no error state at all: only
+    through Python's own float arithmetic (the same IEEE operation, on the operands as exact Python floats: a float64
+    would dispatch to NumPy's scalar maths, which reads the error state) and needs no error state at all: only
     division by zero and out-of-range integers raise there, and those take NumPy's path.
     tests/test_engine_scale.py checks both shortcuts against `apply` running the row, bit for bit.
     """
@@ -527,7 +596,7 @@ def _operator(name: str, compute, plain):
         da, out = self.data, None
         if type(da) is _float64 and (kind is not Tensor or type(db) is _float64):
             try:
-                out = _float64(plain(da, db))
+                out = _float64(compute(float(da), float(db)))
             except (ZeroDivisionError, OverflowError):
                 pass
         if out is None:
@@ -543,15 +612,17 @@ def _operator(name: str, compute, plain):
         ra = self._requires_grad
         if (ra or rb) and _grad_enabled:
             node = cls()
-            node.op, node.seq, node._retained, node._mark = op, _next_seq(), None, None
-            node.e0 = (self.grad_fn or self) if ra else self
-            node.e1 = ((other.grad_fn or other) if rb else other) if kind is Tensor else None
+            node.op, node.seq = op, _next_seq()
+            node._retained = node._mark = None
+            node.e0 = (self._node or self) if ra else self
+            node.e1 = ((other._node or other) if rb else other) if kind is Tensor else None
             if type(out) is _ndarray:
                 _keep(node, op, out, (da, db))
             else:
                 node.out, node.d0, node.d1 = out, da, db
             t = _new(Tensor)
-            t.data, t._requires_grad, t.grad_fn, t._grad, t._retains_grad = out, True, node, None, False
+            t.data, t._requires_grad, t._node = out, True, node
+            t._grad, t._retains_grad = None, False
             return t
         return Tensor(out)
 
@@ -559,9 +630,8 @@ def _operator(name: str, compute, plain):
     return method
 
 
-for _name, _compute, _plain in (("add", operator.add, float.__add__), ("sub", operator.sub, float.__sub__),
-                                ("mul", operator.mul, float.__mul__), ("div", operator.truediv, float.__truediv__)):
-    setattr(Tensor, f"__{_name.replace('div', 'truediv')}__", _operator(_name, _compute, _plain))
+for _name, _compute in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("div", operator.truediv)):
+    setattr(Tensor, f"__{_name.replace('div', 'truediv')}__", _operator(_name, _compute))
 # `2 + x` and `2 * x` are x.__radd__(2) and x.__rmul__(2): torch.add(x, 2) and torch.mul(x, 2), x first as in PyTorch
 Tensor.__radd__, Tensor.__rmul__ = Tensor.__add__, Tensor.__mul__
 

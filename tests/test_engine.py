@@ -336,6 +336,22 @@ def test_next_functions_show_accumulate_grad_and_none():
     assert engine.Tensor is torch.Tensor
 
 
+def test_grad_fn_is_one_object_of_its_pytorch_class_however_it_is_reached():
+    """Ops make plain nodes; a user sees each as its grad_fn's class, the same object by any route, before and
+    after backward runs through it."""
+    x = torch.tensor(1.5, dtype=D, requires_grad=True)
+    product = x * x
+    y = torch.relu(product) + product
+    (relu, _), (mul, _) = y.grad_fn.next_functions
+    assert mul is product.grad_fn and relu.next_functions[0][0] is mul
+    assert [type(f).__name__ for f in (y.grad_fn, relu, mul)] == ["AddBackward0", "ReluBackward0", "MulBackward0"]
+    assert all(isinstance(f, engine.Node) for f in (y.grad_fn, relu, mul))
+    y.backward()
+    assert x.grad.item() == 6.0 and type(product.grad_fn).__name__ == "MulBackward0"
+    with pytest.raises(AttributeError):
+        y.grad_fn = None  # read-only, as in PyTorch
+
+
 def test_a_mask_in_a_float_function_is_promoted_to_the_default_dtype():
     x = torch.tensor(1.5, requires_grad=True)
     assert repr(torch.sin(x > 0)) == "tensor(0.8415)"  # measured on PyTorch 2.13

@@ -2,6 +2,7 @@
 shortcuts bit for bit against the table's ufuncs, gradients summed in PyTorch's order. No timing here: speed is
 benchmarks/run.py's business."""
 import gc
+import heapq
 import itertools
 import math
 import operator
@@ -170,6 +171,44 @@ def test_operators_record_the_same_nodes_as_the_front_ops():
         assert same(gx_operator.data, gx_front.data)
 
 
+ONE_TENSOR = sorted(op.name for op in engine.OPS.values() if op.arity == 1 and not op.params)
+
+
+def test_functions_of_one_tensor_take_the_shortcut(monkeypatch):
+    assert {"relu", "exp", "sin", "tanh", "sigmoid", "neg", "sum", "mean"} <= set(ONE_TENSOR)
+    seen = []
+    monkeypatch.setattr(engine, "_apply_tensor", lambda op, args: seen.append(op.name))
+    x = torch.tensor([0.5, -1.0], dtype=D, requires_grad=True)
+    torch.relu(x), x.exp(), -x, torch.sum(x), torch.clamp(x, 0), torch.maximum(x, x), x.sum(dim=0)
+    assert seen == ["relu", "exp", "neg", "sum"]
+
+
+@pytest.mark.parametrize("name", ONE_TENSOR)
+def test_the_one_tensor_shortcut_gives_the_rows_answers_and_nodes_bit_for_bit(name):
+    """`_apply_tensor` against `_apply` running the row: values, dtypes, errors, nodes and gradients."""
+    row = engine.OPS[name]
+    tensors = [torch.tensor(v, dtype=d) for v in VALUES for d in DTYPES]
+    tensors += [torch.tensor([v, 1.0, -0.0], dtype=d) for v in VALUES for d in DTYPES]
+    tensors += [torch.tensor(3), torch.tensor([2, -5]), torch.tensor(True), torch.tensor([True, False])]
+    tensors += [torch.tensor([[1.5, -2.0, 0.0], [3.0, math.nan, -0.0]], dtype=D)]
+    for t in tensors:
+        leaf = t.dtype.is_floating_point
+        for requires_grad, grad_mode in [(False, True), (leaf, True), (leaf, False)]:
+            x = torch.tensor(t.data, dtype=t.dtype, requires_grad=requires_grad)
+            with engine._GradMode(grad_mode):
+                got = outcome(engine._apply_tensor, row, (x,))
+                want = outcome(engine._apply, row, (x,), {})
+            if isinstance(want, type) or isinstance(got, type):
+                assert got == want, (name, x)
+                continue
+            assert same(got.data, want.data) and type(got.data) is type(want.data), (name, x, got, want)
+            assert got.requires_grad == want.requires_grad and type(got.grad_fn) is type(want.grad_fn)
+            if got.requires_grad:
+                with np.errstate(all="ignore"):
+                    (g_got,), (g_want,) = torch.autograd.grad(got.sum(), x), torch.autograd.grad(want.sum(), x)
+                assert same(g_got.data, g_want.data), (name, x)
+
+
 def test_scalar_where_matches_numpy_where():
     for condition, a, b in itertools.product([np.True_, np.False_, True], [0.0, np.float64(-0.0), np.float64(math.nan)],
                                              [np.float64(2.5), 1.0, np.float32(3.0), np.asarray(1.0)]):
@@ -187,6 +226,46 @@ def test_contributions_are_summed_newest_node_first():
     y = y + parts[3]
     y.backward()
     assert x.grad.item() == 2.0  # oldest first would give (1 + 1 + 1e16) - 1e16 = 0.0
+
+
+def newest_first(root, leaves) -> list:
+    """The gradients the plain way: every node the root reaches runs in seq order (newest first), its inputs'
+    contributions added as they come; what backward's stack and heap must reproduce bit for bit."""
+    nodes, todo = {}, [root._node]
+    while todo:
+        node = todo.pop()
+        if id(node) not in nodes:
+            nodes[id(node)] = node
+            todo += [e for e in node._inputs()[0] if e is not None and type(e) is not torch.Tensor]
+    acc = {id(root._node): np.float64(1.0)}
+    for node in sorted(nodes.values(), key=lambda n: n.seq):
+        edges, datas = node._inputs()
+        for e, ga in zip(edges, node.op.vjp(backward._NUMPY_F, acc[id(node)], node.out, *datas)):
+            if e is not None and ga is not None:
+                acc[id(e)] = acc[id(e)] + ga if id(e) in acc else ga
+    return [acc.get(id(leaf)) for leaf in leaves]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_walk_sums_in_pytorchs_order_on_random_graphs(seed, monkeypatch):
+    """Ops on a random pool of earlier results, of magnitudes far apart so that any other order of summing shows
+    in the bits; the walk's stack and its heap both take part."""
+    rng = np.random.default_rng(seed)
+    leaves = [torch.tensor(v, dtype=D, requires_grad=True) for v in rng.choice([1e16, 1.0, -1e16, 3e-8, 0.1], 6)]
+    pool = list(leaves)
+    for _ in range(400):
+        a, b = (pool[i] for i in rng.integers(max(0, len(pool) - 30), len(pool), 2))
+        kind = rng.integers(5)
+        pool.append(a + b if kind == 0 else a - b if kind == 1 else a * 0.5 if kind == 2 else torch.relu(a)
+                    if kind == 3 else a * b * 1e-16)
+    root = pool[-1] + pool[-7] + pool[-50]
+    want = newest_first(root, leaves)
+    pushes = []
+    monkeypatch.setattr(backward, "heappush", lambda heap, seq: (pushes.append(seq), heapq.heappush(heap, seq)))
+    root.backward()
+    assert pushes and len(pushes) < 400
+    for leaf, w in zip(leaves, want):
+        assert (leaf.grad is None and w is None) or same(leaf.grad.data, w), seed
 
 
 def test_gradients_shared_by_two_inputs_are_never_written_in_place():
