@@ -5,6 +5,7 @@ import dis
 import itertools
 import operator
 import sys
+import types
 import warnings
 import weakref
 from typing import Optional, Sequence
@@ -125,8 +126,11 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
+        """(grad_fn, 0) per listed input: AccumulateGrad for a leaf requiring grad, None for a tensor without grad
+        or a Python number (an edge of None)."""
+        edges, listed = self._inputs()[0], self.op.listed
         return tuple(((_named(e) if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
-                     for e in self._inputs()[0] if e is not None)
+                     for e in (edges if listed is None else [edges[i] for i in listed]))
 
     @property
     def args(self) -> tuple:
@@ -159,12 +163,13 @@ class _AccumulateGrad:
 _EXTRA_SLOTS = {1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
 _LAYOUTS: dict[tuple, type] = {}  # slots -> the plain class ops make nodes of
 _BY_GRAD_FN: dict[str, type] = {}  # grad_fn name -> the class users see, a subclass of its layout's
-for _op in OPS.values():
+_NODE_ROWS = [op for op in OPS.values() if op.via is None]  # a `via` row makes the nodes of the rows it composes
+for _op in _NODE_ROWS:
     _layout = _EXTRA_SLOTS[_op.arity] + (("params",) if _op.params else ())
     _plain = _LAYOUTS.setdefault(_layout, type("Node", (Node,), {"__slots__": _layout}))
     _cls = _BY_GRAD_FN.setdefault(_op.grad_fn, type(_op.grad_fn or "Node", (_plain,), {"__slots__": ()}))
     assert _cls.__base__ is _plain, f"rows named {_op.grad_fn} differ in layout"
-_NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn].__base__ for op in OPS.values()}
+_NODE_CLASSES = {op.name: _BY_GRAD_FN[op.grad_fn].__base__ for op in _NODE_ROWS}
 _PLAIN = frozenset(_LAYOUTS.values())
 
 
@@ -254,7 +259,7 @@ class Tensor:
                  inputs: Optional[Sequence["Tensor"]] = None) -> None:
         if create_graph:
             warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
-        _run_backward([self], [gradient], retain_graph, create_graph, inputs, capture=None)
+        _backward._run_backward([self], [gradient], retain_graph, create_graph, inputs, capture=None)
 
     # ---- values ------------------------------------------------------------------------------------------------
     @property
@@ -316,7 +321,7 @@ class Tensor:
     # ---- operators: one-line delegations to the table's front ops ------------------------------------------------
     # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__: made from the rows below the class (`_operator`)
     def __rsub__(self, other): return sub(other, self)  # 2 - x → RsubBackward1
-    def __rtruediv__(self, other): return div(other, self)  # 1 / x → reciprocal(x) * 1: MulBackward0
+    def __rtruediv__(self, other): return div(other, self)  # 1 / x → reciprocal(x) * 1: two nodes, as PyTorch
     def __pow__(self, other): return pow(self, other)
     def __rpow__(self, other): return pow(other, self)  # 2 ** x → PowBackward2
     def __matmul__(self, other): return matmul(self, other)
@@ -398,7 +403,7 @@ def _kept(op: Op) -> tuple[bool, ...]:
     return tuple(name in loaded for name in code.co_varnames[2:3 + op.arity])
 
 
-_KEPT = {op.name: _kept(op) for op in OPS.values()}
+_KEPT = {op.name: _kept(op) for op in _NODE_ROWS}
 _HOLLOW = {}  # dtype -> the one zero element every hollow array of that dtype broadcasts
 
 
@@ -552,6 +557,8 @@ def _front(sig: _ops.Signature):
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         op, resolved, params = _ops.resolve(name, args, params, _ndim)
+        if op.via is not None:
+            return op.via(_F, *resolved)
         return apply(op, resolved, params)
 
     def single(*args, **params):  # a row without overloads: the row resolve would give, without the call
@@ -569,6 +576,7 @@ FUNCTIONS = {spelling: _front(sig) for spelling, sig in _ops.SIGNATURES.items()}
 for _name in ("expand", "sum_to", "reshape", "transpose"):
     FUNCTIONS[_name] = (lambda op: lambda x, *a: apply(op, (x,), dict(zip(op.params, a))))(OPS[_name])
 globals().update({name: FUNCTIONS[name] for name in _ops.SIGNATURES})  # diffcheck.sin, diffcheck.pow, ... as torch
+_F = types.SimpleNamespace(**FUNCTIONS)  # what a `via` row composes
 _NUMBERS = frozenset({int, float})
 
 
@@ -580,7 +588,8 @@ def _operator(name: str, compute):
     ufunc call's overhead, which is most of a scalar op's cost. A float64 scalar with a float64 or Python number goes
     through Python's own float arithmetic (the same IEEE operation, on the operands as exact Python floats: a float64
     would dispatch to NumPy's scalar maths, which reads the error state) and needs no error state at all: only
-    division by zero and out-of-range integers raise there, and those take NumPy's path.
+    division by zero and out-of-range integers raise there, and those take NumPy's path. Operands of different
+    dtypes, or that NumPy refuses, go through the front op: PyTorch's promotion and refusals are the row's.
     tests/test_engine_scale.py checks both shortcuts against `apply` running the row, bit for bit.
     """
     op, front, cls = OPS[name], FUNCTIONS[name], _NODE_CLASSES[name]
@@ -603,12 +612,12 @@ def _operator(name: str, compute):
             token = _quiet(_IGNORE)
             try:
                 out = compute(da, db)
-                if da.dtype != out.dtype or kind is Tensor and db.dtype != out.dtype:
-                    datas = [da, db]
-                    out = _torch_typed(compute, (self, other), datas, _NO_PARAMS, out)
-                    da, db = datas
+            except (TypeError, ValueError, OverflowError):  # the row raises PyTorch's error first (bool - bool ...)
+                out = None
             finally:
                 _restore(token)
+            if out is None or da.dtype != out.dtype or kind is Tensor and db.dtype != out.dtype:
+                return front(self, other)
         ra = self._requires_grad
         if (ra or rb) and _grad_enabled:
             node = cls()
@@ -666,5 +675,12 @@ def zeros(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) ->
     return tensor(np.zeros(shape), dtype=dtype or _default_dtype, requires_grad=requires_grad)
 
 
-# The backward pass lives in its own room; these names stay importable from here, as in torch.autograd.
-from .backward import _NUMPY_F, _TENSOR_F, _run_backward, autograd, grad  # noqa: E402,F401
+# The backward pass lives in its own room, which imports this module: it is read on use, not at import, so either
+# module may be imported first. Its names stay importable from here, as in torch.autograd.
+from . import backward as _backward  # noqa: E402
+
+
+def __getattr__(name: str):
+    if name in ("_NUMPY_F", "_TENSOR_F", "autograd", "grad"):
+        return getattr(_backward, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

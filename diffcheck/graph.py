@@ -2,7 +2,7 @@
 
 Pure functions that return, never print. The graph is the one the engine built and walked: grad_fn names from
 `t.grad_fn.name()`, every node's inputs checked against its `next_functions`, AccumulateGrad at the leaves, and a
-pruned (dimmed, dashed) input where next_functions has None because the input does not require grad.
+pruned (dimmed, dashed) input where next_functions has None: the input does not require grad, or is a Python number.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .program import Apply, Assign, Const, Program, Var
 from .tensor_repr import format_values
 
 PRUNED = "requires_grad=False: PyTorch prunes this branch (next_functions has None here)"
+NUMBER = "a Python number: next_functions has None here"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class GraphNode:
     value: str  # as PyTorch prints it (4 decimals)
     grad: Optional[str]  # what backward sends into this node, d output / d tensor; None where pruned
     retained: bool  # the user asked for retain_grad() on it
-    inputs: tuple[int, ...] = ()  # keys of the tensors its grad_fn reads, in next_functions order
+    inputs: tuple[int, ...] = ()  # keys of the tensors and numbers its grad_fn reads, in next_functions order
+    number: bool = False  # a Python number operand: no tensor at all
 
     @property
     def pruned(self) -> bool:
@@ -47,15 +49,22 @@ class Graph:
         return self.nodes[0]
 
 
-def _flatten(program: Program) -> tuple[Program, dict[str, str]]:
-    """Every call nested in a statement becomes its own statement with a temporary name, and a short text for it.
+def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
+    """Every call nested in a statement becomes its own statement with a temporary name, and a short text for it;
+    also the names that are Python numbers.
 
     The engine builds exactly the same nodes (one per call), but now each has a name that retain_grad() can reach,
     so the gradient flowing through unnamed nodes like `sin(x)` in `z = sin(x) * y` can be shown. Temporaries are
-    named `z#1` ...: `#` is never part of a user's name. Parameters (`dim`, `min` ...) stay as written.
+    named `z#1` ...: `#` is never part of a user's name. Parameters (`dim`, `min` ...) stay as written. `c / x` with
+    a Python number c is spelled as the engine builds it, as PyTorch does: `mul(reciprocal(x), c)`, two nodes.
     """
     statements: list[Assign] = []
     texts: dict[str, str] = {}
+    numbers: set[str] = set()  # names of Python numbers: arithmetic on numbers alone stays a number
+
+    def is_number(expr) -> bool:
+        return isinstance(expr, Const) or isinstance(expr, Var) and expr.name in numbers
+
     for statement in program.statements:
         count = 0
         done: dict[int, Var] = {}  # id(Apply) -> the Var naming its temporary
@@ -69,6 +78,12 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str]]:
                 stack.extend((arg, False) for arg in reversed(node.args))
                 continue
             flat = replace(node, args=tuple(done.get(id(arg), arg) for arg in node.args))
+            if flat.op == "div" and is_number(flat.args[0]) and not is_number(flat.args[1]):
+                count += 1
+                name = f"{statement.name}#{count}"
+                statements.append(Assign(name, Apply("reciprocal", flat.args[1:], pos=node.pos), node.pos))
+                texts[name] = f"reciprocal({_brief(node.args[1])})"
+                flat = Apply("mul", (Var(name, node.pos), flat.args[0]), pos=node.pos)
             if node is statement.value:
                 statements.append(replace(statement, value=flat))
             else:
@@ -77,17 +92,22 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str]]:
                 statements.append(Assign(name, flat, node.pos))
                 done[id(node)] = Var(name, node.pos)
                 texts[name] = _call_text(node)
+            if all(map(is_number, flat.args)):
+                numbers.add(statements[-1].name)
         if not isinstance(statement.value, Apply):
             statements.append(statement)
-    return Program(tuple(statements), program.source), texts
+            if is_number(statement.value):
+                numbers.add(statement.name)
+    return Program(tuple(statements), program.source), texts, numbers
+
+
+def _brief(expr) -> str:
+    return expr.name if isinstance(expr, Var) else repr(expr.value) if isinstance(expr, Const) else "…"
 
 
 def _call_text(node: Apply) -> str:
     """`sin(x)`, `mul(…, y)`, `sum(x, dim=0)`: one level deep, so labels stay short however deep the nesting."""
-    def brief(expr) -> str:
-        return expr.name if isinstance(expr, Var) else repr(expr.value) if isinstance(expr, Const) else "…"
-
-    return f"{node.op}({', '.join([*map(brief, node.args), *(f'{k}={brief(v)}' for k, v in node.params)])})"
+    return f"{node.op}({', '.join([*map(_brief, node.args), *(f'{k}={_brief(v)}' for k, v in node.params)])})"
 
 
 def build_graph(case: Case) -> Graph:
@@ -95,11 +115,13 @@ def build_graph(case: Case) -> Graph:
 
     Two engine runs: the first finds which tensors require grad (only those can be retained); the second retains
     them all, so after backward each node's `.grad` holds what flowed into it. Engine nodes hold no tensors (as in
-    PyTorch), so each node's tensor inputs come from its statement, and are checked against its next_functions.
+    PyTorch), so each node's inputs come from its statement, taken as the table's row lists them (`x ** 2` lists x
+    alone, where() not its condition), and are checked against its next_functions.
     """
-    from .engine import Tensor
+    from . import ops
+    from .engine import Tensor, _ndim
 
-    program, texts = _flatten(case.program)
+    program, texts, numbers = _flatten(case.program)
     plain = Case(program, case.values, case.no_grad)
     first = run_engine(plain)
     requiring = frozenset(s.name for s in program.statements
@@ -109,21 +131,36 @@ def build_graph(case: Case) -> Graph:
     names = {id(env[temp]): text for temp, text in texts.items()}
     for name in [*case.program.inputs, *(s.name for s in case.program.statements)]:
         names.setdefault(id(env[name]), name)  # `z = x` names one tensor twice: the first name wins
-    inputs_of = {id(env[s.name]): [env[a.name] for a in s.value.args if isinstance(a, Var)]
-                 for s in program.statements if isinstance(s.value, Apply)}
 
+    def value(expr):  # a named number is a tensor in `env`, made for the report: here it is the number again
+        if isinstance(expr, Const):
+            return expr.value
+        return env[expr.name].item() if expr.name in numbers else env[expr.name]
+
+    def listed(call: Apply) -> list:
+        """The inputs next_functions lists, in its order, as (label, value) pairs: the row resolved on positions
+        (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
+        args = [(_brief(a), value(a)) for a in call.args]
+        row, positions, _ = ops.resolve(call.op, tuple(range(len(args))), {k: value(v) for k, v in call.params},
+                                        lambda i: _ndim(args[i][1]))
+        return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
+
+    inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
     out = env[program.output]
-    order, keys = [out], {id(out): 0}
+    order, keys = [(None, out)], {id(out): 0}
     nodes = []
-    for t in order:  # breadth-first; `order` grows while it is walked
+    for name, t in order:  # breadth-first; `order` grows while it is walked
+        if not isinstance(t, Tensor):
+            nodes.append(GraphNode(len(nodes), name, None, (), repr(t), None, False, number=True))
+            continue
         inputs = []
         if t.grad_fn is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
-            tensors = [a for a in inputs_of[id(t)] if isinstance(a, Tensor)]  # Python numbers are no edges
-            _check_edges(t.grad_fn, tensors)
-            for arg in tensors:
-                if id(arg) not in keys:
+            args = inputs_of[id(t)]
+            _check_edges(t.grad_fn, [a for _, a in args])
+            for text, arg in args:
+                if not isinstance(arg, Tensor) or id(arg) not in keys:  # a number is drawn where it is used
                     keys[id(arg)] = len(order)
-                    order.append(arg)
+                    order.append((text, arg))
                 inputs.append(keys[id(arg)])
         grad = t.grad if t.requires_grad else None
         name = names[id(t)]
@@ -133,13 +170,16 @@ def build_graph(case: Case) -> Graph:
 
 
 def _grad_fn_name(t) -> Optional[str]:
-    """What next_functions shows for `t`: its grad_fn, AccumulateGrad for a leaf requiring grad, else None."""
+    """What next_functions shows for `t`: its grad_fn, AccumulateGrad for a leaf requiring grad, else None (a
+    Python number too)."""
+    if not hasattr(t, "grad_fn"):
+        return None
     return t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad" if t.requires_grad else None
 
 
-def _check_edges(node, tensors: list) -> None:
+def _check_edges(node, inputs: list) -> None:
     """The drawn inputs must be the node's next_functions, entry by entry: the picture is the engine's graph."""
-    drawn = [_grad_fn_name(t) for t in tensors]
+    drawn = [_grad_fn_name(t) for t in inputs]
     engine = [None if fn is None else fn.name() for fn, _ in node.next_functions]
     if drawn != engine:
         raise RuntimeError(f"graph: {node.name()}.next_functions is {engine}, the program gives {drawn}")
@@ -152,7 +192,7 @@ def _values(t) -> str:
 
 # ---- rich tree ------------------------------------------------------------------------------------------------------
 def _named(node: GraphNode) -> str:
-    return f"{node.name} = {node.value}"
+    return node.value if node.name == node.value else f"{node.name} = {node.value}"
 
 
 def _grad(node: GraphNode) -> str:
@@ -166,7 +206,8 @@ def _label(node: GraphNode):
     from rich.text import Text
 
     if node.pruned:
-        why = PRUNED if node.key else "requires_grad=False: nothing requires grad, so no graph was recorded"
+        why = NUMBER if node.number else PRUNED if node.key else ("requires_grad=False: nothing requires grad, so "
+                                                                  "no graph was recorded")
         return Text(f"None  {_named(node)}  {why}", style="dim")
     text = Text.assemble((node.grad_fn, "bold cyan" if node.is_leaf else "bold"), "  ", _named(node))
     if node.is_leaf:
@@ -225,7 +266,8 @@ def graph_dot(graph: Graph) -> str:
     for node in graph.nodes:
         if node.pruned:
             if node.key:  # a pruned output is the `out` box alone
-                lines.append(f"\tn{node.key} [label={_quote(*_box(node), PRUNED)} color=gray50 fillcolor=white "
+                why = NUMBER if node.number else PRUNED
+                lines.append(f"\tn{node.key} [label={_quote(*_box(node), why)} color=gray50 fillcolor=white "
                              "fontcolor=gray50 style=dashed]")
         elif node.is_leaf:
             lines += [f"\tv{node.key} [label={_quote(*_box(node), _grad(node))} fillcolor=lightblue]",

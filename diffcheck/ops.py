@@ -24,9 +24,13 @@ class Op:
     name: str
     grad_fn: str  # PyTorch's backward node class name for this overload
     forward: Callable[..., Any]  # NumPy: (*arg arrays, **params) -> array
-    vjp: Callable[..., tuple]  # (F, g, out, *args, **params) -> grads
     sym: Callable[..., Any]  # (sp, *args, **params) -> SymPy expression (elementwise) or object array
     derivative: str  # the backward rule in maths, for `diffcheck ops`
+    vjp: Optional[Callable[..., tuple]] = None  # (F, g, out, *args, **params) -> grads; None for a `via` row
+    # PyTorch builds this op from others, so the engine does: (F, *args) with F its functions (`c / x` is
+    # reciprocal(x) * c: two nodes). The row stays the op's one spelling for SymPy, special points and `diffcheck ops`.
+    via: Optional[Callable[..., Any]] = None
+    listed: Optional[tuple[int, ...]] = None  # the inputs next_functions lists, where not all (see below)
     arity: int = 1
     params: tuple[str, ...] = ()
     saves: bool = True  # the node saves tensors: a second backward without retain_graph fails
@@ -65,6 +69,48 @@ def _softplus(x):
     return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
 
 
+_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+             "use the `~` or `logical_not()` operator instead.")
+_SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+              "operator instead.")
+_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+             "the `~` or `logical_not()` operator instead.")
+
+
+def _is_bool(value) -> bool:
+    return type(value) is bool or getattr(value, "dtype", None) == np.bool_
+
+
+def _subtract(a, b):
+    """np.subtract, refusing a bool operand (a Python bool too) as PyTorch does; NumPy refuses two, with its own
+    words, and computes with one."""
+    bools = _is_bool(a) + _is_bool(b)
+    if bools:
+        raise RuntimeError(_SUB_BOOLS if bools == 2 else _SUB_BOOL)
+    return np.subtract(a, b)
+
+
+def _negative(x):
+    if _is_bool(x):
+        raise RuntimeError(_NEG_BOOL)
+    return np.negative(x)
+
+
+def _abs(x):
+    if _is_bool(x):
+        raise NotImplementedError(""""abs_cpu" not implemented for 'Bool'""")
+    return np.abs(x)
+
+
+def _mean(x, axis=None, keepdims=False):
+    """np.mean, refusing integer and bool tensors as PyTorch does (NumPy gives float64)."""
+    kind = getattr(x, "dtype", np.dtype(float)).kind
+    if kind in "biu":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {'Bool' if kind == 'b' else 'Long'}")
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
 def _is_zero(*arrays, **_):
     return np.asarray(arrays[0]) == 0
 
@@ -79,14 +125,17 @@ def row(**fields) -> Op:
 
 
 # ---- arithmetic -------------------------------------------------------------------------------------------------
+# next_functions has an entry per tensor argument of PyTorch's overload, a Python number included (PyTorch wraps it:
+# `x + 2` lists (None, 0) for the 2), and none for a Scalar argument (`x ** 2`, `2 - x`) or a parameter (clamp's min):
+# `listed` names the inputs that have one where that is not all of them.
 row(name="add", grad_fn="AddBackward0", arity=2, saves=False, forward=np.add,
     vjp=lambda F, g, out, a, b: (g, g), sym=lambda sp, a, b: sp.Add(a, b, evaluate=False),
     derivative="d/da (a + b) = 1, d/db (a + b) = 1")
-row(name="sub", grad_fn="SubBackward0", arity=2, saves=False, forward=np.subtract,
+row(name="sub", grad_fn="SubBackward0", arity=2, saves=False, forward=_subtract,
     vjp=lambda F, g, out, a, b: (g, -g), sym=lambda sp, a, b: sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False),
     derivative="d/da (a - b) = 1, d/db (a - b) = -1")
-row(name="rsub", grad_fn="RsubBackward1", arity=2, saves=False,  # c - x with a Python number c: torch.rsub(x, c)
-    forward=lambda x, c: np.subtract(c, x), vjp=lambda F, g, out, x, c: (-g, None),
+row(name="rsub", grad_fn="RsubBackward1", arity=2, saves=False, listed=(0,),  # c - x, a Python number c: rsub(x, c)
+    forward=lambda x, c: _subtract(c, x), vjp=lambda F, g, out, x, c: (-g, None),
     sym=lambda sp, x, c: sp.Add(c, sp.Mul(-1, x, evaluate=False), evaluate=False),
     derivative="d/dx (c - x) = -1")
 row(name="mul", grad_fn="MulBackward0", arity=2, forward=np.multiply,
@@ -98,17 +147,18 @@ row(name="div", grad_fn="DivBackward0", arity=2, forward=np.divide,
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2", singular=lambda a, b: np.asarray(b) == 0,
     convention="b = 0: value ±inf (nan for 0/0), d/da = 1/b = ±inf, d/db = -(a/b)/b")
 row(name="rdiv", grad_fn="MulBackward0", arity=2,  # c / x with a Python number c: PyTorch computes reciprocal(x) * c
-    forward=lambda x, c: np.reciprocal(x) * c, vjp=lambda F, g, out, x, c: (-(g * c) * F.square(F.reciprocal(x)), None),
+    forward=lambda x, c: 1 / x * c, via=lambda F, x, c: F.mul(F.reciprocal(x), c),
     sym=lambda sp, x, c: sp.Mul(c, sp.Pow(x, -1, evaluate=False), evaluate=False),
-    derivative="d/dx (c / x) = -c / x**2", singular=lambda x, c: np.asarray(x) == 0, domain=(0.5, 3.0),
+    derivative="d/dx (c / x) = -c / x**2  (built as reciprocal(x) * c: two nodes)",
+    singular=lambda x, c: np.asarray(x) == 0, domain=(0.5, 3.0),
     convention="x = ±0: value ±inf, grad -inf (for c = 1)")
-row(name="neg", grad_fn="NegBackward0", saves=False, forward=np.negative,
+row(name="neg", grad_fn="NegBackward0", saves=False, forward=_negative,
     vjp=lambda F, g, out, x: (-g,), sym=lambda sp, x: sp.Mul(-1, x, evaluate=False), derivative="d/dx (-x) = -1")
-row(name="reciprocal", grad_fn="ReciprocalBackward0", forward=np.reciprocal,
+row(name="reciprocal", grad_fn="ReciprocalBackward0", forward=lambda x: 1 / x,  # np.reciprocal(2) is 0
     vjp=lambda F, g, out, x: (-g * (out * out),), sym=lambda sp, x: sp.Pow(x, -1, evaluate=False),
     derivative="d/dx (1/x) = -1/x**2 = -out**2", singular=_is_zero, domain=(0.5, 3.0),
     convention="x = ±0: value ±inf, grad -inf")
-row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power,  # tensor ** Python number
+row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power, listed=(0,),  # tensor ** Python number
     # torch: exponent == 0 gives zeros (selected, so x**0 at x = 0 has gradient 0 rather than 0 * inf)
     vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * (x if e == 2 else x ** (e - 1))), None),
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
@@ -124,7 +174,7 @@ row(name="pow_tensor", grad_fn="PowBackward1", arity=2,  # tensor ** tensor
     derivative="d/da a**b = b * a**(b-1), d/db a**b = a**b * log(a)",
     singular=lambda a, b: (np.asarray(a) <= 0),
     convention="b = 0: d/da = 0; a = 0, b >= 0: d/db = 0 (masked); a < 0: d/db = nan")
-row(name="rpow", grad_fn="PowBackward2", arity=2,  # Python number ** tensor, stored as (x, c)
+row(name="rpow", grad_fn="PowBackward2", arity=2, listed=(0,),  # Python number ** tensor, stored as (x, c)
     forward=lambda x, c: np.power(c, x),
     vjp=lambda F, g, out, x, c: (g * F.where((c == 0) & (x >= 0), 0.0, out * _log_of(c)), None),
     sym=lambda sp, x, c: sp.Pow(c, x, evaluate=False), derivative="d/dx c**x = c**x * log(c)",
@@ -146,7 +196,7 @@ row(name="tan", grad_fn="TanBackward0", forward=np.tan, vjp=lambda F, g, out, x:
     convention="poles at pi/2 + k*pi are never hit exactly in floating point: huge finite values")
 row(name="tanh", grad_fn="TanhBackward0", forward=np.tanh, vjp=lambda F, g, out, x: (g * (1 - out * out),),
     sym=lambda sp, x: sp.tanh(x, evaluate=False), derivative="d/dx tanh(x) = 1 - tanh(x)**2")
-row(name="sigmoid", grad_fn="SigmoidBackward0", forward=lambda x: 1 / (1 + np.exp(-x)),
+row(name="sigmoid", grad_fn="SigmoidBackward0", forward=lambda x: 1 / (1 + np.exp(0 - x)),  # NumPy has no -bool
     vjp=lambda F, g, out, x: (g * (1 - out) * out,),
     sym=lambda sp, x: sp.Pow(sp.Add(1, sp.exp(-x), evaluate=False), -1, evaluate=False),
     derivative="d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))")
@@ -154,6 +204,8 @@ def _relu(x):
     """max(x, 0) that keeps -0.0 and nan (-inf → 0), as torch.relu; a float64 scalar without np.where's ~1 µs."""
     if type(x) is np.float64:
         return _ZERO64 if x < 0 else x
+    if _is_bool(x):
+        raise RuntimeError("Boolean inputs not supported for relu")
     return np.where(x < 0, 0, x)[()]
 
 
@@ -162,7 +214,7 @@ row(name="relu", grad_fn="ReluBackward0", forward=_relu,
     vjp=lambda F, g, out, x: (F.where(out <= 0, 0.0, g),),  # threshold_backward: selects
     sym=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), derivative="d/dx relu(x) = 1 if x > 0 else 0",
     kink=_is_zero, convention="x = 0: grad 0 (SymPy's Heaviside(0) would say 1/2); masks nan/inf upstream")
-row(name="abs", grad_fn="AbsBackward0", forward=np.abs, vjp=lambda F, g, out, x: (g * F.sign(x),),
+row(name="abs", grad_fn="AbsBackward0", forward=_abs, vjp=lambda F, g, out, x: (g * F.sign(x),),
     sym=lambda sp, x: sp.Abs(x, evaluate=False), derivative="d/dx |x| = sign(x)",
     kink=_is_zero, convention="x = 0: grad 0 = sign(0) (multiplies: nan upstream stays nan)")
 row(name="sqrt", grad_fn="SqrtBackward0", forward=np.sqrt, vjp=lambda F, g, out, x: (g / (2 * out),),
@@ -212,7 +264,7 @@ row(name="clamp", grad_fn="ClampBackward1", params=("min", "max"),
     derivative="d/dx clamp(x, lo, hi) = 1 if lo <= x <= hi else 0",
     kink=lambda x, min=None, max=None: (np.asarray(x) == min) | (np.asarray(x) == max),
     convention="at a bound: grad 1 (inclusive); masks nan/inf upstream outside")
-row(name="where", grad_fn="WhereBackward0", arity=3,
+row(name="where", grad_fn="WhereBackward0", arity=3, listed=(1, 2),  # the condition has no entry
     forward=lambda c, a, b: np.where(c, a, b),
     vjp=lambda F, g, out, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
     sym=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
@@ -242,12 +294,12 @@ row(name="sum_dim", grad_fn="SumBackward1", params=("dim", "keepdim"), saves=Fal
     forward=lambda x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)),),
     sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim), derivative="d/dx_i sum(x, dim) = 1")
-row(name="mean", grad_fn="MeanBackward0", saves=False, elementwise=False, forward=np.mean,
+row(name="mean", grad_fn="MeanBackward0", saves=False, elementwise=False, forward=_mean,
     vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / math.prod(np.shape(x)),),
     sym=lambda sp, x: np.sum(x) / math.prod(np.shape(x)),
     derivative="d/dx_i mean(x) = 1/n")
 row(name="mean_dim", grad_fn="MeanBackward1", params=("dim", "keepdim"), saves=False, elementwise=False,
-    forward=lambda x, dim, keepdim=False: np.mean(x, axis=dim, keepdims=keepdim),
+    forward=lambda x, dim, keepdim=False: _mean(x, axis=dim, keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (
         F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / np.shape(x)[dim],),
     sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim) / np.shape(x)[dim],

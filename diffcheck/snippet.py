@@ -224,7 +224,8 @@ class _Interpreter(TorchSurface):
         left, right = self.eval(node.left), self.eval(node.right)
         name, python, symbol = _BINARY[type(node.op)]
         if isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor):
-            if all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right)):
+            if all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right)) and (
+                    name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)):
                 return self.op(name, [left, right], {}, node, operator=True)
             raise Raised("TypeError", f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and "
                                       f"'{type_name(right)}'", node.lineno)

@@ -43,6 +43,25 @@ def type_name(value) -> str:
     return "Tensor" if isinstance(value, engine.Tensor) else type(value).__name__
 
 
+TENSORS_ONLY = {"maximum", "minimum", "matmul"}  # PyTorch takes no Python number for their second argument
+_DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
+_OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists when none fits the call
+    ("sum", False): ("Tensor input, *, torch.dtype dtype = None", f"Tensor input, {_DIM}, Tensor out = None"),
+    ("mean", False): ("Tensor input, *, torch.dtype dtype = None, Tensor out = None",
+                      f"Tensor input, {_DIM}, Tensor out = None"),
+    ("sum", True): ("*, torch.dtype dtype = None", _DIM),
+    ("mean", True): ("*, torch.dtype dtype = None", _DIM),
+}
+
+
+def _no_overload(spelling: str, op: str, args: list, kwargs: dict, method: bool) -> str:
+    """PyTorch's TypeError when no overload fits: the call's argument types (keywords last, in reverse order, as
+    measured), then the overloads."""
+    got = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
+    got_text = ", ".join(got) if args else "".join(f"{g}, " for g in got)
+    return (f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
+            + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method]))
+
 
 class TorchSurface:
     """Tensor behaviour of the interpreter (a mixin: see the module docstring)."""
@@ -88,8 +107,8 @@ class TorchSurface:
         try:
             with np.errstate(all="ignore"):  # NumPy's warnings are not PyTorch's (nan cast to int64 is silent there)
                 return function(*args, **kwargs)
-        except RuntimeError as error:
-            raise Raised("RuntimeError", str(error), node.lineno) from None
+        except RuntimeError as error:  # NotImplementedError too, as PyTorch raises for abs of a bool tensor
+            raise Raised(type(error).__name__, str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
@@ -119,14 +138,23 @@ class TorchSurface:
         signature = ops.SIGNATURES[spelling]
         positional = args[:signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
-        for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1
-            if key in BOOL_PARAMS and params.get(key) is not None and type(params[key]) is not bool:
+        if "keepdim" in params and ("dim" not in params or signature.name == "mean" and not method
+                                    and type(params["keepdim"]) is not bool):
+            raise Raised("TypeError", _no_overload(spelling, signature.name, args[method:], kwargs, method),
+                         node.lineno)
+        for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
+            if key in BOOL_PARAMS and key in params and type(params[key]) is not bool:
                 where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
                 raise Raised("TypeError", f"{spelling}(): argument '{key}'{where} must be bool, not "
                                           f"{type_name(params[key])}", node.lineno)
         if not operator and not isinstance(positional[0], engine.Tensor) and spelling != "pow":
             raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
                                       f"{type_name(positional[0])}", node.lineno)
+        if signature.name in TENSORS_ONLY and not isinstance(positional[1], engine.Tensor):
+            if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
+                raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
+            raise Raised("TypeError", f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
+                                      f"{type_name(positional[1])}", node.lineno)
         for value in positional:
             if not isinstance(value, (engine.Tensor, int, float)):
                 raise Raised("TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}",
@@ -135,6 +163,8 @@ class TorchSurface:
             if value is not None and type(value) not in (int, float, bool):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None}
+        if signature.name == "clamp" and not params:  # the engine's clamp(x) is x, as check's `clamp(x)` is
+            raise Raised("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None", node.lineno)
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(engine.FUNCTIONS[spelling], node, *positional, **params)
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))

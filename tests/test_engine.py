@@ -355,3 +355,128 @@ def test_grad_fn_is_one_object_of_its_pytorch_class_however_it_is_reached():
 def test_a_mask_in_a_float_function_is_promoted_to_the_default_dtype():
     x = torch.tensor(1.5, requires_grad=True)
     assert repr(torch.sin(x > 0)) == "tensor(0.8415)"  # measured on PyTorch 2.13
+
+
+# next_functions as PyTorch 2.13 lists it (type names of the entries; None where it has None). A Python number that
+# PyTorch wraps into a tensor has an entry (None, 0); a Scalar argument (`x ** 2`, `2 - x`), a parameter (clamp's
+# min, sum's dim) and where's condition have none.
+ACC = "AccumulateGrad"
+
+
+@pytest.mark.parametrize("make, entries", [
+    (lambda x, y: x + 2, [ACC, None]), (lambda x, y: 2 + x, [ACC, None]), (lambda x, y: x - 2, [ACC, None]),
+    (lambda x, y: 2 - x, [ACC]), (lambda x, y: x * 2, [ACC, None]), (lambda x, y: 2 * x, [ACC, None]),
+    (lambda x, y: x / 2, [ACC, None]), (lambda x, y: x + True, [ACC, None]), (lambda x, y: x ** 2, [ACC]),
+    (lambda x, y: 2 ** x, [ACC]), (lambda x, y: x ** 0, [ACC]), (lambda x, y: torch.square(x), [ACC]),
+    (lambda x, y: torch.pow(2, x), [ACC]), (lambda x, y: x.add(2), [ACC, None]), (lambda x, y: x.sub(2), [ACC, None]),
+    (lambda x, y: torch.mul(x, 2), [ACC, None]), (lambda x, y: torch.true_divide(x, 2), [ACC, None]),
+    (lambda x, y: torch.subtract(x, 2), [ACC, None]), (lambda x, y: x * y.detach(), [ACC, None]),
+    (lambda x, y: x ** y, [ACC, ACC]), (lambda x, y: x ** y.detach(), [ACC, None]), (lambda x, y: x / y, [ACC, ACC]),
+    (lambda x, y: torch.clamp(x, min=0), [ACC]), (lambda x, y: torch.clamp(x, 0, 1), [ACC]),
+    (lambda x, y: torch.sum(x), [ACC]), (lambda x, y: torch.ones(2, requires_grad=True).sum(0), [ACC]),
+    (lambda x, y: torch.ones(2, requires_grad=True).mean(0), [ACC]), (lambda x, y: -x, [ACC]),
+    (lambda x, y: torch.where(x > 1, x, y), [ACC, ACC]), (lambda x, y: torch.where(x > 1, x, 2.0), [ACC, None]),
+    (lambda x, y: torch.where(x > 1, 2.0, x), [None, ACC]),
+    (lambda x, y: torch.where(x > 1, x, y.detach()), [ACC, None]),
+    (lambda x, y: 2 / x, ["ReciprocalBackward0", None]), (lambda x, y: 1 / x, ["ReciprocalBackward0", None]),
+])
+def test_next_functions_list_what_pytorch_lists(make, entries):
+    x = torch.tensor(1.5, requires_grad=True)
+    y = torch.tensor(0.5, requires_grad=True)
+    listed = make(x, y).grad_fn.next_functions
+    assert [None if fn is None else fn.name() for fn, _ in listed] == entries
+    assert all(index == 0 for _, index in listed)
+
+
+def test_a_number_over_a_tensor_is_reciprocal_then_mul_bit_for_bit():
+    """`c / x` is reciprocal(x) * c in PyTorch: two nodes, and its values and gradients (hex, recorded from 2.13)."""
+    recorded = {
+        torch.float32: (['0x1.ddddde0000000p-2', '0x1.2aaaaa0000000p+1', '-0x1.93d4bc0000000p-4', 'inf', '-inf',
+                         '0x1.a83e100000000p+7'],
+                        ['-0x1.7e4b1a0000000p-4', '-0x1.11c71c0000000p+3', '-0x1.c705560000000p-6', '-inf', '-inf',
+                         '0x1.c3f67c0000000p+15']),
+        torch.float64: (['0x1.dddddddddddddp-2', '0x1.2aaaaaaaaaaabp+1', '-0x1.93d4bb7e327a9p-4', 'inf', '-inf',
+                         '0x1.a83e0f83e0f84p+7'],
+                        ['-0x1.7e4b17e4b17e4p-4', '-0x1.11c71c71c71c8p+3', '-0x1.c705550fff300p-6', '-inf', '-inf',
+                         '0x1.c3f67ab5f34e6p+15']),
+    }
+    for dtype, (values, grads) in recorded.items():
+        x = torch.tensor([1.5, 0.3, -7.1, 0.0, -0.0, 3.3e-3], dtype=dtype, requires_grad=True)
+        y = 0.7 / x
+        assert y.dtype is dtype and y.grad_fn.name() == "MulBackward0"
+        (reciprocal, _), (number, _) = y.grad_fn.next_functions
+        assert reciprocal.name() == "ReciprocalBackward0" and number is None
+        y.backward(torch.tensor([0.3, 1.1, 2.0, 1.0, 1.0, -0.9], dtype=dtype))
+        assert [v.hex() for v in y.detach().tolist()] == values
+        assert [v.hex() for v in x.grad.tolist()] == grads
+    assert (torch.tensor(2.0, requires_grad=True) / torch.tensor(4.0, requires_grad=True)).grad_fn.name() == \
+        "DivBackward0"
+
+
+def test_reciprocal_of_integers_and_bools_is_the_default_float():
+    i = torch.tensor([2, 0, -3])
+    b = torch.tensor([True, False])
+    assert torch.reciprocal(i).tolist() == (1 / i).tolist() == [0.5, math.inf, -0.3333333432674408]
+    assert (1 / i).dtype is torch.float32 and (2.5 / i).tolist() == [1.25, math.inf, -0.8333333730697632]
+    assert repr(1 / b) == "tensor([1., inf])" and repr(torch.reciprocal(b)) == "tensor([1., inf])"
+
+
+def test_sigmoid_of_a_mask_is_float32():
+    b = torch.tensor([True, False])
+    assert repr(torch.sigmoid(b)) == repr(b.sigmoid()) == "tensor([0.7311, 0.5000])"
+    assert torch.sigmoid(b).dtype is torch.float32
+
+
+SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead.")
+SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+             "operator instead.")
+NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead.")
+
+
+@pytest.mark.parametrize("action, message", [
+    (lambda x, b, i: True - x, SUB_BOOL), (lambda x, b, i: x - True, SUB_BOOL), (lambda x, b, i: x - False, SUB_BOOL),
+    (lambda x, b, i: b - x, SUB_BOOL), (lambda x, b, i: x - b, SUB_BOOL), (lambda x, b, i: b - 1, SUB_BOOL),
+    (lambda x, b, i: 1 - b, SUB_BOOL), (lambda x, b, i: b - 1.5, SUB_BOOL), (lambda x, b, i: i - b, SUB_BOOL),
+    (lambda x, b, i: i - True, SUB_BOOL), (lambda x, b, i: torch.sub(x, True), SUB_BOOL),
+    (lambda x, b, i: x.sub(True), SUB_BOOL), (lambda x, b, i: torch.sub(x, b), SUB_BOOL),
+    (lambda x, b, i: b - b, SUB_BOOLS), (lambda x, b, i: True - b, SUB_BOOLS), (lambda x, b, i: b - True, SUB_BOOLS),
+    (lambda x, b, i: torch.subtract(b, b), SUB_BOOLS),
+    (lambda x, b, i: -b, NEG_BOOL), (lambda x, b, i: torch.neg(b), NEG_BOOL), (lambda x, b, i: b.neg(), NEG_BOOL),
+    (lambda x, b, i: torch.negative(b), NEG_BOOL),
+])
+def test_bool_subtraction_and_negation_are_refused_as_pytorch_refuses_them(action, message):
+    x = torch.tensor([1.5, 0.0], requires_grad=True)
+    b = torch.tensor([True, False])
+    i = torch.tensor([2, 0])
+    with pytest.raises(RuntimeError) as error:
+        action(x, b, i)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("first", ["diffcheck.backward", "diffcheck.engine", "diffcheck"])
+def test_any_module_may_be_imported_first(first):
+    import subprocess
+    import sys
+
+    code = f"import {first}; import diffcheck as t; x = t.tensor(2.0, requires_grad=True); (x * x).backward(); " \
+           "print(x.grad, t.grad is __import__('diffcheck.backward').backward.grad)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.stdout, done.stderr) == ("tensor(4.) True\n", "")
+
+
+MEAN_OF = "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: "
+
+
+@pytest.mark.parametrize("action, error, message", [
+    (lambda b, i: torch.relu(b), RuntimeError, "Boolean inputs not supported for relu"),
+    (lambda b, i: torch.relu(torch.tensor(True)), RuntimeError, "Boolean inputs not supported for relu"),
+    (lambda b, i: abs(b), NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    (lambda b, i: torch.mean(b), RuntimeError, MEAN_OF + "Bool"), (lambda b, i: i.mean(), RuntimeError, MEAN_OF + "Long"),
+    (lambda b, i: torch.mean(i, 0), RuntimeError, MEAN_OF + "Long"),
+])
+def test_functions_refuse_the_dtypes_pytorch_refuses(action, error, message):
+    with pytest.raises(error) as raised:
+        action(torch.tensor([True, False]), torch.tensor([2, 0]))
+    assert type(raised.value) is error and str(raised.value) == message

@@ -148,9 +148,10 @@ def test_operators_give_the_rows_answers_bit_for_bit(symbol, name):
     row = engine.OPS[name]
     tensors = [torch.tensor(v, dtype=d) for v in VALUES for d in DTYPES]
     tensors += [torch.tensor([v, 1.0, -0.0], dtype=d) for v in VALUES for d in DTYPES]
-    tensors += [torch.tensor(3), torch.tensor([2, -5])]
-    pairs = [(a, b) for a, b in itertools.product(tensors, tensors + NUMBERS)]
-    pairs += [(n, t) for n in NUMBERS for t in tensors if symbol in "+*"]  # 2 + x, 2 * x
+    tensors += [torch.tensor(3), torch.tensor([2, -5]), torch.tensor(True), torch.tensor([True, False])]
+    numbers = NUMBERS + [True, False]  # bools and mixed dtypes leave the shortcut: PyTorch's refusals and promotion
+    pairs = [(a, b) for a, b in itertools.product(tensors, tensors + numbers)]
+    pairs += [(n, t) for n in numbers for t in tensors if symbol in "+*"]  # 2 + x, 2 * x
     for a, b in pairs:
         got = outcome(lambda: apply(a, b).data)
         want = outcome(lambda: engine.apply(row, (a, b) if isinstance(a, torch.Tensor) else (b, a), {}).data)

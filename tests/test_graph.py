@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from diffcheck import engine
 from diffcheck.check import Case, run_engine
 from diffcheck.cli import main
-from diffcheck.graph import PRUNED, build_graph, graph_dot, graph_tree
+from diffcheck.graph import NUMBER, PRUNED, build_graph, graph_dot, graph_tree
 from diffcheck.parse import parse_program
 
 PROGRAM = "z = sin(x) * y; w = z + exp(x)"
@@ -112,6 +112,29 @@ def test_pruned_branch_is_dimmed_and_dashed():
     assert "n2 -> n0 [color=gray50 style=dashed]" in graph_dot(graph)
 
 
+def test_a_python_number_is_an_entry_of_none_drawn_where_it_is_used():
+    """PyTorch lists `x * 3`'s 3 in next_functions as (None, 0) (x ** 2's 2 and where's condition not at all)."""
+    graph = graph_of("w = where(x > 0, x * 3, c) + x ** 2", {"x": 1.0, "c": 2.0})
+    assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
+        ("w", "AddBackward0", (1, 2)), ("where(…, …, c)", "WhereBackward0", (3, 4)),
+        ("pow(x, 2)", "PowBackward0", (5,)),
+        ("mul(x, 3)", "MulBackward0", (5, 6)), ("c", "AccumulateGrad", ()), ("x", "AccumulateGrad", ()),
+        ("3", None, ())]
+    assert graph.nodes[6].number and not graph.nodes[4].number
+    assert f"\x1b[2mNone  3  {NUMBER}" in render(graph, styles=True)
+    assert f'n6 [label="3\\n ()\\n= 3\\n{NUMBER}" color=gray50 fillcolor=white fontcolor=gray50 style=dashed]' \
+        in graph_dot(graph)
+
+
+def test_a_number_over_a_tensor_is_drawn_as_pytorch_builds_it():
+    """`c / x` is reciprocal(x) * c in PyTorch; a named number stays a number (`k = 2 * 3` is no tensor)."""
+    graph = graph_of("k = 2 * 3; w = k / sin(x)", {"x": 1.0})
+    assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
+        ("w", "MulBackward0", (1, 2)), ("reciprocal(…)", "ReciprocalBackward0", (3,)), ("k", None, ()),
+        ("sin(x)", "SinBackward0", (4,)), ("x", "AccumulateGrad", ())]
+    assert graph.nodes[2].number and render(graph).count(f"k = 6.0  {NUMBER}") == 1
+
+
 def test_nothing_requires_grad():
     graph = graph_of("w = x * y", {"x": 1.0, "y": 3.0}, no_grad=["x", "y"])
     assert [n.grad_fn for n in graph.nodes] == [None]
@@ -170,7 +193,7 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
     from diffcheck.graph import _flatten, _values
     from diffcheck.lower import number_params, run
 
-    program, texts = _flatten(parse_program(source))
+    program, texts, _ = _flatten(parse_program(source))
     leaves = {n: engine.tensor(values[n], dtype=engine.float64, requires_grad=n not in no_grad) for n in values}
     env = run(program, leaves, lambda node, args, params: engine.FUNCTIONS[node.op](
         *args, **number_params(node, params, lambda v: isinstance(v, (int, float)))))
@@ -180,8 +203,9 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
     grads = engine.grad(out, requiring, engine.tensor(np.ones(out.shape), dtype=engine.float64), allow_unused=True)
     expected = dict(zip(map(id, requiring), grads))
     graph = build_graph(Case(parse_program(source), values, frozenset(no_grad)))
-    assert len({n.name for n in graph.nodes}) == len(graph.nodes)  # names identify tensors in these programs
-    for node in graph.nodes:
+    tensors = [node for node in graph.nodes if not node.number]
+    assert len({n.name for n in tensors}) == len(tensors)  # names identify tensors in these programs
+    for node in tensors:
         t = by_name[node.name]
         assert node.value == _values(t)
         assert node.grad == (_values(expected[id(t)]) if t.requires_grad else None), node

@@ -171,3 +171,61 @@ def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
     assert report.results == [] and report.return_code == 2
     assert report.errors == ["s.py:6: cannot verify this backward(): graph too large to verify: 201 named tensors "
                              "(limit 200)"]
+
+
+B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point at line 4
+SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead.")
+SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+             "operator instead.")
+NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+            "the `~` or `logical_not()` operator instead.")
+SUM_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = "
+                 "False, *, torch.dtype dtype = None, Tensor out = None)\n")
+MEAN_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n * (Tensor input, tuple of ints "
+                  "dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n")
+METHOD_OVERLOADS = (" * (*, torch.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, torch.dtype "
+                    "dtype = None)\n")
+
+
+@pytest.mark.parametrize("line, raised", [  # PyTorch 2.13's exceptions for these lines
+    ("y = True - x", f"RuntimeError: {SUB_BOOL}"), ("y = x - True", f"RuntimeError: {SUB_BOOL}"),
+    ("y = b - x", f"RuntimeError: {SUB_BOOL}"), ("y = torch.sub(x, b)", f"RuntimeError: {SUB_BOOL}"),
+    ("y = b - b", f"RuntimeError: {SUB_BOOLS}"), ("y = True - b", f"RuntimeError: {SUB_BOOLS}"),
+    ("y = -b", f"RuntimeError: {NEG_BOOL}"), ("y = torch.neg(b)", f"RuntimeError: {NEG_BOOL}"),
+    ("y = torch.sum(x, 0, keepdim=None)", "TypeError: sum(): argument 'keepdim' must be bool, not NoneType"),
+    ("y = torch.sum(x, 0, None)", "TypeError: sum(): argument 'keepdim' (position 3) must be bool, not NoneType"),
+    ("y = x.sum(0, None)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not NoneType"),
+    ("y = x.mean(0, keepdim=None)", "TypeError: mean(): argument 'keepdim' must be bool, not NoneType"),
+    ("y = torch.mean(x, 0, keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
+     f"(Tensor, int, keepdim=NoneType), but expected one of:\n{MEAN_OVERLOADS}"),
+    ("y = torch.mean(x, dim=0, keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
+     f"(Tensor, keepdim=NoneType, dim=int), but expected one of:\n{MEAN_OVERLOADS}"),
+    ("y = torch.mean(x, 0, 1)", "TypeError: mean() received an invalid combination of arguments - got "
+     f"(Tensor, int, int), but expected one of:\n{MEAN_OVERLOADS}"),
+    ("y = torch.sum(x, keepdim=True)", "TypeError: sum() received an invalid combination of arguments - got "
+     f"(Tensor, keepdim=bool), but expected one of:\n{SUM_OVERLOADS}"),
+    ("y = x.mean(keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
+     f"(keepdim=NoneType, ), but expected one of:\n{METHOD_OVERLOADS}"),
+    ("y = torch.maximum(x, 2)", "TypeError: maximum(): argument 'other' (position 2) must be Tensor, not int"),
+    ("y = x.minimum(2)", "TypeError: minimum(): argument 'other' (position 1) must be Tensor, not int"),
+    ("y = torch.matmul(x, 2.5)", "TypeError: matmul(): argument 'other' (position 2) must be Tensor, not float"),
+    ("y = x @ 2", "TypeError: unsupported operand type(s) for @: 'Tensor' and 'int'"),
+    ("y = 2 @ x", "TypeError: unsupported operand type(s) for @: 'int' and 'Tensor'"),
+    ("y = torch.relu(b)", "RuntimeError: Boolean inputs not supported for relu"),
+    ("y = torch.abs(b)", "NotImplementedError: \"abs_cpu\" not implemented for 'Bool'"),
+    ("y = b.mean()", "RuntimeError: mean(): could not infer output dtype. Input dtype must be either a floating point "
+                     "or complex dtype. Got: Bool"),
+    ("y = torch.tensor([1, 2]).mean(0)", "RuntimeError: mean(): could not infer output dtype. Input dtype must be "
+                                         "either a floating point or complex dtype. Got: Long"),
+    ("y = torch.clamp(x)", "RuntimeError: torch.clamp: At least one of 'min' or 'max' must not be None"),
+    ("y = x.clamp(min=None)", "RuntimeError: torch.clamp: At least one of 'min' or 'max' must not be None"),
+])
+def test_pytorchs_exceptions_are_raised_at_their_line(line, raised):
+    outcome = run_snippet(parse_snippet(B + line, "s.py"), lambda _: None)
+    assert outcome.raised == f"s.py:4: {raised}"
+
+
+def test_torch_max_with_a_number_is_a_reduction_diffcheck_does_not_run():
+    assert stops(T + "torch.max(x, 0)") == \
+        "s.py:3:1: torch.max() with a number (a reduction along a dim) is not supported"
