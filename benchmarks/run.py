@@ -109,8 +109,8 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
              ("symbolic", "SymPy", me, ("symbolic-batch", "symbolic", "sympy", *sin))]
     cases = ("--cases", "300" if quick else "1000")
     jobs += [("batch", label, me, ("symbolic-batch", "batch", library, *cases))
-             for label, library in (("bare SymPy", "sympy"), ("diffcheck -j 1", "diffcheck-j1"),
-                                    ("diffcheck -j 2", "diffcheck-j2"))]
+             for label, library in (("bare SymPy", "sympy"), ("bare SymPy, 2 processes, half the cases each", "sympy-2"),
+                                    ("diffcheck -j 1", "diffcheck-j1"), ("diffcheck -j 2", "diffcheck-j2"))]
     return jobs
 
 
@@ -197,6 +197,10 @@ def summarize(measured: dict, quick: bool) -> dict:
     targets = [{"target": key, "what": TARGETS[key][0], "value": value, "limit": TARGETS[key][1],
                 "ok": value <= TARGETS[key][1]} for key, value in ratios.items()]
     notes = list(measured["notes"])
+    batch = by["batch"]
+    ceiling = batch["bare SymPy"]["seconds"] / batch["bare SymPy, 2 processes, half the cases each"]["seconds"]
+    notes.append(f"two cores make SymPy itself {ceiling:.2f}× faster (half the cases in each of two processes), "
+                 f"the ceiling of `-j 2`'s speed-up here; `-j 2` is {1 / ratios['batch-jobs']:.2f}× faster")
     notes += _disagreements(rows)
     if not by["symbolic"]["diffcheck"]["ok"]:
         notes.append("symbolic: a deep expression's gradients did not agree")

@@ -2,7 +2,7 @@
 them with the other workloads.
 
     python benchmarks/symbolic_batch.py symbolic diffcheck|sympy [--sin-depth 300]
-    python benchmarks/symbolic_batch.py batch diffcheck-j1|diffcheck-j2|sympy [--cases 1000]
+    python benchmarks/symbolic_batch.py batch diffcheck-j1|diffcheck-j2|sympy|sympy-2 [--cases 1000]
 
 Each prints one JSON line. `symbolic` times two deep expressions: `nested`, a 500-node expression nested 85 deep, and
 `sin`, `sin` applied 300 times (written as 300 statements). `diffcheck` checks each through `diffcheck.check.check`
@@ -10,7 +10,9 @@ Each prints one JSON line. `symbolic` times two deep expressions: `nested`, a 50
 (`diff_seconds`, the target's denominator) and evaluates the derivatives at the point with `subs` → float. `batch`
 runs 1,000 small generated cases: `diffcheck-jN` writes them as sample files into a temporary folder and times the
 whole `python -m diffcheck verify DIR -j N` command; `sympy` builds, differentiates and evaluates the same cases in
-this one process (its time includes importing SymPy, as the command's does).
+this one process (its time includes importing SymPy, as the command's does); `sympy-2` runs the `sympy` workload in two
+processes at once, each on every other case, and times both from start to end: what two cores give SymPy itself, the
+ceiling of `-j 2`'s speed-up on this machine.
 """
 from __future__ import annotations
 
@@ -197,8 +199,15 @@ def _sin_chain(sp, x, levels: int):
     return expr
 
 
-def batch(library: str, count: int) -> dict:
-    made = cases(count)
+def batch(library: str, count: int, part: tuple[int, int] = (0, 1)) -> dict:
+    made = cases(count)[part[0]::part[1]]
+    if library == "sympy-2":
+        started = time.perf_counter()
+        halves = [subprocess.Popen([sys.executable, __file__, "batch", "sympy", "--cases", str(count), "--part",
+                                    f"{k}/2"], stdout=subprocess.PIPE, text=True, env=ENV) for k in range(2)]
+        checksums = [json.loads(half.communicate()[0])["checksum"] for half in halves]
+        return {"library": library, "cases": count, "seconds": time.perf_counter() - started,
+                "checksum": sum(checksums)}
     if library == "sympy":
         started = time.perf_counter()
         import sympy as sp
@@ -241,15 +250,17 @@ def main() -> None:
     parser.add_argument("library", nargs="?", default="")
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--sin-depth", type=int, default=SIN_DEPTH, help="how many times sin is applied")
+    parser.add_argument("--part", default="0/1", help="K/N: batch only cases K, K + N, ... (0-based)")
     args = parser.parse_args()
     if args.workload == "symbolic":
         if args.library not in ("diffcheck", "sympy"):
             parser.error("symbolic: library is diffcheck or sympy")
         result = symbolic(args.library, args.sin_depth)
     elif args.workload == "batch":
-        if args.library not in ("sympy", "diffcheck-j1", "diffcheck-j2"):
-            parser.error("batch: library is sympy, diffcheck-j1 or diffcheck-j2")
-        result = batch(args.library, args.cases)
+        if args.library not in ("sympy", "sympy-2", "diffcheck-j1", "diffcheck-j2"):
+            parser.error("batch: library is sympy, sympy-2, diffcheck-j1 or diffcheck-j2")
+        k, n = map(int, args.part.split("/"))
+        result = batch(args.library, args.cases, (k, n))
     print(json.dumps(result))
 
 
