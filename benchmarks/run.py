@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "workloads.py"
 SYMBOLIC = Path(__file__).resolve().parent / "symbolic_batch.py"  # targets 5 and 6
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+HALVES = "bare SymPy, 2 processes, half the cases each"
 CHECK_EXPRESSION = ("sin(x) * exp(x) + x ** 2", "x=1")
 
 # target: (what, limit) — every ratio is "at most"
@@ -109,8 +110,8 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
              ("symbolic", "SymPy", me, ("symbolic-batch", "symbolic", "sympy", *sin))]
     cases = ("--cases", "300" if quick else "1000")
     jobs += [("batch", label, me, ("symbolic-batch", "batch", library, *cases))
-             for label, library in (("bare SymPy", "sympy"), ("bare SymPy, 2 processes, half the cases each", "sympy-2"),
-                                    ("diffcheck -j 1", "diffcheck-j1"), ("diffcheck -j 2", "diffcheck-j2"))]
+             for label, library in (("bare SymPy", "sympy"), (HALVES, "sympy-2"), ("diffcheck -j 1", "diffcheck-j1"),
+                                    ("diffcheck -j 2", "diffcheck-j2"))]
     return jobs
 
 
@@ -198,7 +199,7 @@ def summarize(measured: dict, quick: bool) -> dict:
                 "ok": value <= TARGETS[key][1]} for key, value in ratios.items()]
     notes = list(measured["notes"])
     batch = by["batch"]
-    ceiling = batch["bare SymPy"]["seconds"] / batch["bare SymPy, 2 processes, half the cases each"]["seconds"]
+    ceiling = batch["bare SymPy"]["seconds"] / batch[HALVES]["seconds"]
     notes.append(f"two cores make SymPy itself {ceiling:.2f}× faster (half the cases in each of two processes), "
                  f"the ceiling of `-j 2`'s speed-up here; `-j 2` is {1 / ratios['batch-jobs']:.2f}× faster")
     notes += _disagreements(rows)
