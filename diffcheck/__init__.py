@@ -7,17 +7,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_ENGINE_NAMES = ("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "float32", "float64", "autograd",
-                 "grad", "ones", "zeros")
+_ENGINE_NAMES = ("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "autograd", "grad", "ones", "zeros")
 
 
 def __getattr__(name: str):
-    """Engine names and table ops (diffcheck.sin, diffcheck.pow ...) load NumPy on first use only."""
+    """Engine names, dtypes and table ops (diffcheck.sin, diffcheck.int64 ...) load NumPy on first use only."""
     import importlib
 
     engine = importlib.import_module(".engine", __name__)
-    if name in _ENGINE_NAMES or name in engine.FUNCTIONS:
+    if name in engine.TORCH_DTYPES:  # diffcheck.bool, as torch.bool: the engine's own name, bool_, is not torch's
+        value = engine.TORCH_DTYPES[name]
+    elif name in _ENGINE_NAMES or name in engine.FUNCTIONS:
         value = getattr(engine, name) if hasattr(engine, name) else engine.FUNCTIONS[name]
-        globals()[name] = value  # later lookups skip this function (~2 µs each)
-        return value
-    raise AttributeError(f"module 'diffcheck' has no attribute '{name}'")
+    else:
+        raise AttributeError(f"module 'diffcheck' has no attribute '{name}'")
+    globals()[name] = value  # later lookups skip this function (~2 µs each)
+    return value

@@ -53,6 +53,9 @@ float64 = dtype("float64", np.float64, True)
 int64 = dtype("int64", np.int64, False)
 bool_ = dtype("bool", np.bool_, False)
 _DTYPES = {d.np: d for d in (float32, float64, int64, bool_)}
+# torch's names for them, aliases included (torch.long is torch.int64): `bool` itself would shadow the builtin here
+TORCH_DTYPES = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
+                "long": int64, "bool": bool_}
 _default_dtype = float32
 
 _grad_enabled = True
@@ -448,6 +451,8 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
     want = _result_dtype([*args, *scalars])
     if out.dtype.kind == "f" and want.kind != "f":  # the op makes floats of integers: the default float dtype
         want = _default_dtype.np
+    elif out.dtype.kind == "i" and want.kind == "b":  # the op counts bools (sum): int64, as PyTorch's sum
+        want = int64.np
     if want == out.dtype or out.dtype.kind == "b":
         return out
     tensors = [type(a) is Tensor and a.data.dtype != want for a in args]
@@ -554,8 +559,8 @@ def _front(sig: _ops.Signature):
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
-        if params:
-            params = {k: v for k, v in params.items() if v is not None}
+        if params:  # min=None is no bound; dim=None stays, as it picks sum's and mean's dim overload in PyTorch
+            params = {k: v for k, v in params.items() if v is not None or k == "dim"}
         op, resolved, params = _ops.resolve(name, args, params, _ndim)
         if op.via is not None:
             return op.via(_F, *resolved)

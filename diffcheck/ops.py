@@ -56,8 +56,13 @@ def _expand(g, shape):
 
 
 def _unsqueeze_dim(g, shape, dim, keepdim):
-    """The gradient of a reduction over `dim`, shaped to broadcast against the input."""
-    return g if keepdim else np.expand_dims(g, dim % len(shape))
+    """The gradient of a reduction over `dim`, shaped to broadcast against the input (dim None: over all, 0-D)."""
+    return g if keepdim or dim is None else np.expand_dims(g, dim % len(shape))
+
+
+def _reduced(shape, dim) -> int:
+    """How many elements a reduction over `dim` takes each answer from (dim None: all, as PyTorch's dim=None)."""
+    return math.prod(shape) if dim is None else shape[dim]
 
 
 def _log_of(number):
@@ -66,6 +71,9 @@ def _log_of(number):
 
 
 def _softplus(x):
+    kind = getattr(x, "dtype", np.dtype(float)).kind
+    if kind in "biu":  # PyTorch has no integer or bool kernel (NumPy would give floats)
+        raise NotImplementedError(f""""softplus_cpu" not implemented for '{'Bool' if kind == 'b' else 'Long'}'""")
     return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
 
 
@@ -109,6 +117,22 @@ def _mean(x, axis=None, keepdims=False):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {'Bool' if kind == 'b' else 'Long'}")
     return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+_TYPE_NAMES = {np.dtype(np.bool_): ("Bool", "bool"), np.dtype(np.int64): ("Long", "long int"),  # PyTorch's, C++'s
+               np.dtype(np.float32): ("Float", "float"), np.dtype(np.float64): ("Double", "double")}
+
+
+def _product(kernel: str, mismatch: Callable[[tuple, tuple], str], compute):
+    """dot, mv, mm: PyTorch neither promotes their operands' dtypes (NumPy would) nor multiplies bools."""
+    def forward(a, b):
+        ta, tb = np.result_type(a), np.result_type(b)
+        if ta != tb:
+            raise RuntimeError(mismatch(_TYPE_NAMES[ta], _TYPE_NAMES[tb]))
+        if ta.kind == "b":
+            raise NotImplementedError(f""""{kernel}" not implemented for 'Bool'""")
+        return compute(a, b)
+    return forward
 
 
 def _is_zero(*arrays, **_):
@@ -301,15 +325,20 @@ row(name="mean", grad_fn="MeanBackward0", saves=False, elementwise=False, forwar
 row(name="mean_dim", grad_fn="MeanBackward1", params=("dim", "keepdim"), saves=False, elementwise=False,
     forward=lambda x, dim, keepdim=False: _mean(x, axis=dim, keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (
-        F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / np.shape(x)[dim],),
-    sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim) / np.shape(x)[dim],
+        F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / _reduced(np.shape(x), dim),),
+    sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim) / _reduced(np.shape(x), dim),
     derivative="d/dx_i mean(x, dim) = 1/n along dim")
-row(name="dot", grad_fn="DotBackward0", arity=2, elementwise=False, forward=np.dot,
+row(name="dot", grad_fn="DotBackward0", arity=2, elementwise=False, forward=_product(
+        "dot", lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}", np.dot),
     vjp=lambda F, g, out, a, b: (g * b, g * a), sym=lambda sp, a, b: np.dot(a, b), derivative="d/da a·b = b")
-row(name="mv", grad_fn="MvBackward0", arity=2, elementwise=False, forward=np.matmul,
+row(name="mv", grad_fn="MvBackward0", arity=2, elementwise=False, forward=_product(
+        "addmv_impl_cpu",
+        lambda m, v: f"addmv input tensors must have the same dtype, but got {v[0]}, {m[0]}, and {v[0]}", np.matmul),
     vjp=lambda F, g, out, m, v: (F.reshape(g, (-1, 1)) * F.reshape(v, (1, -1)), F.matmul(F.transpose(m), g)),
     sym=lambda sp, m, v: np.matmul(m, v), derivative="d/dM (M v) = g v^T, d/dv = M^T g")
-row(name="mm", grad_fn="MmBackward0", arity=2, elementwise=False, forward=np.matmul,
+row(name="mm", grad_fn="MmBackward0", arity=2, elementwise=False, forward=_product(
+        "addmm_impl_cpu_", lambda a, b: f"expected m1 and m2 to have the same dtype, but got: {a[1]} != {b[1]}",
+        np.matmul),
     vjp=lambda F, g, out, a, b: (F.matmul(g, F.transpose(b)), F.matmul(F.transpose(a), g)),
     sym=lambda sp, a, b: np.matmul(a, b), derivative="d/dA (A B) = g B^T, d/dB = A^T g")
 
@@ -375,7 +404,7 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
     if name in _SINGLE_ROW:
         return OPS[name], args, params
     if name in ("sum", "mean"):
-        if params.get("dim") is None:
+        if "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim honoured)
             return OPS[name], args, {}
         return OPS[name + "_dim"], args, params
     kinds = tuple(ndim_of(a) for a in args)

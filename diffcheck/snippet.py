@@ -139,7 +139,7 @@ class _Interpreter(TorchSurface):
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
-            self.env[alias.asname or alias.name] = self._member(_Module(node.module), alias.name)
+            self.env[alias.asname or alias.name] = self._member(_Module(node.module), alias.name, node.lineno)
 
     def _assign(self, node: ast.Assign) -> None:
         value = self.eval(node.value)
@@ -190,22 +190,24 @@ class _Interpreter(TorchSurface):
     def _attribute(self, node: ast.Attribute):
         base = self.eval(node.value)
         if isinstance(base, _Module):
-            return self._member(base, node.attr)
+            return self._member(base, node.attr, node.lineno)
         return self._get_attribute(base, node.attr, node)
 
     @staticmethod
-    def _member(module: _Module, name: str):
+    def _member(module: _Module, name: str, line: int):
         kind = MODULES[module.path][name]
+        if kind == "missing":
+            raise Raised("AttributeError", f"module '{module.path}' has no attribute '{name}'", line)
         if kind == "module":
             return _Module(f"{module.path}.{name}")
-        return getattr(engine, DTYPES[name]) if kind == "dtype" else _Function(name)
+        return DTYPES[name] if kind == "dtype" else _Function(name)
 
     def _call(self, node: ast.Call):
         func, receiver, target = node.func, None, None
         if isinstance(func, ast.Attribute):
             receiver = self.eval(func.value)
             if isinstance(receiver, _Module):
-                target = self._member(receiver, func.attr)
+                target = self._member(receiver, func.attr, node.lineno)
         else:
             target = self.eval(func)
         args = [self.eval(arg) for arg in node.args]

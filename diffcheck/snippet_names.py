@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import ops
+from .engine import TORCH_DTYPES
 
 MAX_LOOP = 1000  # iterations of one `for _ in range(N)`
 
@@ -34,16 +35,19 @@ def _op_methods() -> dict[str, Spec]:
             for name, sig in ops.SIGNATURES.items() if hasattr(Tensor, name)}
 
 
-DTYPES = {"float32": "float32", "float": "float32", "float64": "float64", "double": "float64", "int64": "int64",
-          "long": "int64", "bool": "bool_"}
+DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
 CONTEXTS = {"no_grad", "enable_grad"}
 CREATORS = {"tensor": _spec(1, 1, "dtype", "requires_grad"), "ones": _spec(1, None, "dtype", "requires_grad"),
             "zeros": _spec(1, None, "dtype", "requires_grad")}
 OP_FUNCTIONS = {name: _spec(sig.arity, sig.arity + len(sig.params), *sig.params) for name, sig in ops.SIGNATURES.items()}
-TORCH = {**dict.fromkeys(OP_FUNCTIONS, "function"), **dict.fromkeys(CREATORS, "function"),
-         **dict.fromkeys(DTYPES, "dtype"), **dict.fromkeys(CONTEXTS, "context"), "nn": "module"}
+# The op table's spellings a module lacks are "missing": using one raises PyTorch's AttributeError when it runs
+# (torch.softplus is only torch.nn.functional.softplus, which has only the activations of the table).
+FUNCTIONAL = {"relu", "sigmoid", "softplus", "tanh"}
+TORCH = {**{name: "missing" if name == "softplus" else "function" for name in OP_FUNCTIONS},
+         **dict.fromkeys(CREATORS, "function"), **dict.fromkeys(DTYPES, "dtype"), **dict.fromkeys(CONTEXTS, "context"),
+         "nn": "module"}
 MODULES = {"torch": TORCH, "torch.nn": {"functional": "module"},
-           "torch.nn.functional": dict.fromkeys(OP_FUNCTIONS, "function")}
+           "torch.nn.functional": {name: "function" if name in FUNCTIONAL else "missing" for name in OP_FUNCTIONS}}
 
 TENSOR_ATTRIBUTES = {"grad", "requires_grad", "is_leaf", "grad_fn", "retains_grad", "dtype", "shape", "data"}
 SETTABLE = {"grad", "requires_grad"}

@@ -126,7 +126,7 @@ class _Validator:
             if alias.name == "*":
                 raise self.refuse("'import *' is not supported", alias)
             kind = MODULES[module].get(alias.name)
-            if kind is None:
+            if kind is None or kind == "missing":  # Python's ImportError for a missing name shows torch's path
                 raise self.refuse(f"'{module}.{alias.name}' is not supported", alias)
             if kind == "module":
                 self._bind(alias, alias.asname or alias.name, f"{module}.{alias.name}")
@@ -236,6 +236,8 @@ class _Validator:
             kind = MODULES[path].get(node.attr)
             if kind is None:
                 raise self.refuse_attribute(f"'{path}.{node.attr}' is not supported", node)
+            if kind == "missing":  # PyTorch's AttributeError when it runs, as an unbound name's NameError
+                return "undefined"
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)

@@ -162,7 +162,7 @@ class TorchSurface:
         for key, value in params.items():
             if value is not None and type(value) not in (int, float, bool):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
-        params = {k: v for k, v in params.items() if v is not None}
+        params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         if signature.name == "clamp" and not params:  # the engine's clamp(x) is x, as check's `clamp(x)` is
             raise Raised("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None", node.lineno)
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)

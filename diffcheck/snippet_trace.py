@@ -116,8 +116,14 @@ class Tracer:
             budget[0] -= 1
             if budget[0] < 0:
                 raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
-            return Apply(entry.op, tuple(expr(a) for a in entry.args),
-                         tuple((k, expr(v)) for k, v in entry.params.items()), entry.pos)
+            args, params = tuple(expr(a) for a in entry.args), entry.params
+            if "dim" in params and params["dim"] is None:
+                # sum(x, dim=None) reduces all dims; `check` has no None: sum(x), or with keepdim each dim in turn
+                dims = range(entry.tensor.dim()) if params.get("keepdim") else ()
+                for dim in dims:
+                    args = (Apply(entry.op, args, (("dim", Const(dim)), ("keepdim", Const(1))), entry.pos),)
+                return args[0] if dims else Apply(entry.op, args, (), entry.pos)
+            return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
 
         def expr(arg):
             if not isinstance(arg, Entry):

@@ -475,8 +475,68 @@ MEAN_OF = "mean(): could not infer output dtype. Input dtype must be either a fl
     (lambda b, i: abs(b), NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
     (lambda b, i: torch.mean(b), RuntimeError, MEAN_OF + "Bool"), (lambda b, i: i.mean(), RuntimeError, MEAN_OF + "Long"),
     (lambda b, i: torch.mean(i, 0), RuntimeError, MEAN_OF + "Long"),
+    (lambda b, i: torch.mean(b, None, True), RuntimeError, MEAN_OF + "Bool"),
+    (lambda b, i: torch.softplus(b), NotImplementedError, "\"softplus_cpu\" not implemented for 'Bool'"),
+    (lambda b, i: torch.softplus(i), NotImplementedError, "\"softplus_cpu\" not implemented for 'Long'"),
+    # dot, mv, mm: no bool kernel, and no promotion between dtypes
+    (lambda b, i: b @ b, NotImplementedError, "\"dot\" not implemented for 'Bool'"),
+    (lambda b, i: i @ torch.tensor([1., 2.]), RuntimeError,
+     "dot : expected both vectors to have same dtype, but found Long and Float"),
+    (lambda b, i: torch.tensor([[True, False]]) @ b, NotImplementedError,
+     "\"addmv_impl_cpu\" not implemented for 'Bool'"),
+    (lambda b, i: torch.tensor([[1., 2.]]) @ i, RuntimeError,
+     "addmv input tensors must have the same dtype, but got Long, Float, and Long"),
+    (lambda b, i: torch.tensor([[1, 2]]) @ torch.tensor([[1.], [2.]], dtype=torch.float64), RuntimeError,
+     "expected m1 and m2 to have the same dtype, but got: long int != double"),
+    (lambda b, i: torch.matmul(torch.tensor([[True]]), torch.tensor([[False]])), NotImplementedError,
+     "\"addmm_impl_cpu_\" not implemented for 'Bool'"),
 ])
 def test_functions_refuse_the_dtypes_pytorch_refuses(action, error, message):
     with pytest.raises(error) as raised:
         action(torch.tensor([True, False]), torch.tensor([2, 0]))
     assert type(raised.value) is error and str(raised.value) == message
+
+
+SIXTH = 0.1666666716337204  # 1/6 in float32
+
+
+@pytest.mark.parametrize("compute, text, grad_fn, shape, grad", [
+    (lambda x: torch.sum(x, dim=None), "tensor(21., grad_fn=<SumBackward1>)", "SumBackward1", (), 1.0),
+    (lambda x: torch.sum(x, None, True), "tensor([[21.]], grad_fn=<SumBackward1>)", "SumBackward1", (1, 1), 1.0),
+    (lambda x: x.sum(dim=None, keepdim=True), "tensor([[21.]], grad_fn=<SumBackward1>)", "SumBackward1", (1, 1), 1.0),
+    (lambda x: x.sum(None, False), "tensor(21., grad_fn=<SumBackward1>)", "SumBackward1", (), 1.0),
+    (lambda x: x.sum(), "tensor(21., grad_fn=<SumBackward0>)", "SumBackward0", (), 1.0),
+    (lambda x: torch.mean(x, dim=None), "tensor(3.5000, grad_fn=<MeanBackward1>)", "MeanBackward1", (), SIXTH),
+    (lambda x: torch.mean(x, None, True), "tensor([[3.5000]], grad_fn=<MeanBackward1>)", "MeanBackward1", (1, 1),
+     SIXTH),
+    (lambda x: x.mean(dim=None, keepdim=True), "tensor([[3.5000]], grad_fn=<MeanBackward1>)", "MeanBackward1", (1, 1),
+     SIXTH),
+])
+def test_an_explicit_dim_none_is_the_dim_overload_and_keeps_dims(compute, text, grad_fn, shape, grad):
+    x = torch.tensor([[1., 2., 3.], [4., 5., 6.]], requires_grad=True)
+    result = compute(x)
+    assert (repr(result), result.grad_fn.name(), result.shape) == (text, grad_fn, shape)
+    result.sum().backward()
+    assert x.grad.tolist() == [[grad] * 3] * 2
+
+
+def test_dim_none_of_a_zero_dim_tensor_and_its_second_derivative():
+    y = torch.tensor(2.0, requires_grad=True)
+    assert (repr(y.sum(None, True)), repr(y.mean(None, True))) == (
+        "tensor(2., grad_fn=<SumBackward1>)", "tensor(2., grad_fn=<MeanBackward1>)")
+    d = torch.tensor([[1., 2.], [3., 4.]], dtype=torch.float64, requires_grad=True)
+    g, = torch.autograd.grad((d.mean(None, True) * d * d).sum(), d, create_graph=True)
+    assert (g.tolist(), g.grad_fn.name()) == ([[12.5, 17.5], [22.5, 27.5]], "AddBackward0")
+    assert torch.autograd.grad(g.sum(), d)[0].tolist() == [[12.0, 14.0], [16.0, 18.0]]
+
+
+def test_a_sum_of_bools_keeps_its_dims_in_int64():
+    b = torch.tensor([[True, True], [False, True]])
+    assert (repr(b.sum(1, True)), repr(torch.sum(b, None, True))) == ("tensor([[2],\n        [1]])", "tensor([[3]])")
+
+
+def test_the_engines_dtypes_are_exported_by_torchs_names():
+    assert [repr(getattr(torch, name)) for name in ("bool", "int64", "long", "float32", "float", "float64", "double")] \
+        == ["torch.bool", "torch.int64", "torch.int64", "torch.float32", "torch.float32", "torch.float64",
+            "torch.float64"]
+    assert torch.long is torch.int64 is torch.tensor([1]).dtype and torch.bool is torch.tensor(True).dtype

@@ -17,6 +17,7 @@ f0 = torch.tensor(0.5)
 d1 = torch.tensor([1.5, 2.5], dtype=torch.float64)
 d0 = torch.tensor(2.5, dtype=torch.float64)
 b1 = torch.tensor([True, False])
+b2 = torch.tensor([[True, True], [False, True]])
 
 # (expression, the same in diffcheck, PyTorch's dtype, PyTorch's values)
 RECORDED = [
@@ -45,6 +46,14 @@ RECORDED = [
     ('d0 * i0', lambda: d0 * i0, 'float64', 7.5),
     ('torch.relu(i1)', lambda: torch.relu(i1), 'int64', [1, 2]),
     ('i1.sum()', lambda: i1.sum(), 'int64', 3),
+    # a sum of bools counts in int64 (NumPy's answer, which PyTorch's promotion alone would make bool again)
+    ('b1.sum()', lambda: b1.sum(), 'int64', 1),
+    ('torch.sum(b2, 0)', lambda: torch.sum(b2, 0), 'int64', [1, 2]),
+    ('b2.sum(1)', lambda: b2.sum(1), 'int64', [2, 1]),
+    ('b2.sum(dim=None)', lambda: b2.sum(dim=None), 'int64', 3),
+    ('torch.tensor(True).sum()', lambda: torch.tensor(True).sum(), 'int64', 1),
+    ('i1.sum(None, True)', lambda: i1.sum(None, True), 'int64', [3]),
+    ('torch.sum(i1, 0, True)', lambda: torch.sum(i1, 0, True), 'int64', [3]),
     ('torch.clamp(i1, 0.5, 1)', lambda: torch.clamp(i1, 0.5, 1), 'float32', [1.0, 1.0]),
     ('torch.clamp(i1, 0, 1)', lambda: torch.clamp(i1, 0, 1), 'int64', [1, 1]),
     ('torch.where(b1, 1.0, i1)', lambda: torch.where(b1, 1.0, i1), 'float32', [1.0, 2.0]),

@@ -26,6 +26,8 @@ REFUSED = [
     ("from . import x", "s.py:1:1: import of '.' is not supported (only torch)"),
     ("from torch import *", "s.py:1:19: 'import *' is not supported"),
     ("from torch import randn", "s.py:1:19: 'torch.randn' is not supported"),
+    ("from torch import softplus", "s.py:1:19: 'torch.softplus' is not supported"),  # torch.nn.functional's only
+    ("from torch.nn.functional import sin", "s.py:1:33: 'torch.nn.functional.sin' is not supported"),
     ("from torch.nn import Linear", "s.py:1:22: 'torch.nn.Linear' is not supported"),
     ("import torch.nn as nn", "s.py:1:8: 'torch.nn' is not supported (import torch, or torch.nn.functional as F)"),
     (T + "for _ in range(2):\n    import torch", "s.py:4:5: imports are only supported at the top level"),
