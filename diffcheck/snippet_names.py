@@ -49,7 +49,8 @@ TORCH = {**{name: "missing" if name == "softplus" else "function" for name in OP
 MODULES = {"torch": TORCH, "torch.nn": {"functional": "module"},
            "torch.nn.functional": {name: "function" if name in FUNCTIONAL else "missing" for name in OP_FUNCTIONS}}
 
-TENSOR_ATTRIBUTES = {"grad", "requires_grad", "is_leaf", "grad_fn", "retains_grad", "dtype", "shape", "data"}
+TENSOR_ATTRIBUTES = {"grad", "requires_grad", "is_leaf", "grad_fn", "retains_grad", "dtype", "shape", "data",
+                     "next_functions"}  # `next_functions` is grad_fn.next_functions
 SETTABLE = {"grad", "requires_grad"}
 TENSOR_METHODS = {"backward": _spec(0, 2, "gradient", "retain_graph"), "retain_grad": _spec(0, 0),
                   "requires_grad_": _spec(0, 1, "requires_grad"), "detach": _spec(0, 0), "item": _spec(0, 0),

@@ -189,7 +189,9 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
-        if not isinstance(value, engine.Tensor):
+        if name == "next_functions" and isinstance(value, engine.Node):
+            return value.next_functions
+        if not isinstance(value, engine.Tensor) or name == "next_functions":
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
             # a non-leaf's .grad is None unless retained; not reading it spares the engine's warning (from its own

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -229,3 +230,25 @@ def test_run_is_documented():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "## `diffcheck run`" in readme
     assert CliRunner().invoke(main, ["run", "--help"]).exit_code == 0
+
+
+def test_next_functions_prints_as_pytorch_prints_it(run, tmp_path):
+    # recorded from torch 2.13: the objects' addresses differ run to run, the rest is PyTorch's output
+    (tmp_path / "nf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\ny = x * 3 + torch.sin(x)\n"
+                                    "print(y.grad_fn.next_functions)\nprint((x * 2).grad_fn.next_functions)\n"
+                                    "y.backward()\nprint(x.next_functions)\n")
+    result = run("--quiet", str(tmp_path / "nf.py"))
+    address = r"object at 0x[0-9a-f]+>"
+    assert re.fullmatch(rf"\(\(<MulBackward0 {address}, 0\), \(<SinBackward0 {address}, 0\)\)\n"
+                        rf"\(\(<AccumulateGrad {address}, 0\), \(None, 0\)\)\n", result.stdout), result.stdout
+    assert result.stderr == f"{tmp_path / 'nf.py'}:7: AttributeError: 'Tensor' object has no attribute 'next_functions'\n"
+    assert result.exit_code == 2
+
+
+def test_next_functions_of_a_leaf_is_pytorchs_attribute_error(run, tmp_path):
+    (tmp_path / "leaf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\n"
+                                      "print(x.grad_fn.next_functions)\n")
+    result = run("--quiet", str(tmp_path / "leaf.py"))
+    assert result.stderr == (f"{tmp_path / 'leaf.py'}:3: AttributeError: 'NoneType' object has no attribute "
+                             "'next_functions'\n")
+    assert result.exit_code == 2
