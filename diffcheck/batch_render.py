@@ -109,7 +109,7 @@ def table(batch: Batch, verbose: bool = False):
         text, style = _STYLE[o.status]
         grid.add_row(f"{o.file}:{o.line}", label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s",
                      "\n".join(problems(o)))
-    parts = [grid]
+    parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
     for message in batch.errors:
         parts.append(Text(f"error: {message}", style="bold red"))
     if verbose:

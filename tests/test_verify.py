@@ -108,7 +108,7 @@ def test_zero_cases_is_exit_2_with_a_clear_message(tmp_path, make, message):
     result = verify(make(tmp_path))
     assert result.exit_code == 2
     assert result.stderr == f"diffcheck: error: {message.format(p=tmp_path)}\n"
-    assert "0 cases" in result.stdout
+    assert "0 cases" in result.stdout and "diffcheck verify" not in result.stdout  # no empty table
 
 
 def test_an_empty_sample_file_warns_and_counts_as_nothing(tmp_path):
