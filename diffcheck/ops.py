@@ -70,8 +70,13 @@ def _log_of(number):
         return np.log(np.float64(number))
 
 
+def _kind(x) -> str:
+    """The NumPy kind of a tensor's data ("f" for a Python number)."""
+    return getattr(x, "dtype", np.dtype(float)).kind
+
+
 def _softplus(x):
-    kind = getattr(x, "dtype", np.dtype(float)).kind
+    kind = _kind(x)
     if kind in "biu":  # PyTorch has no integer or bool kernel (NumPy would give floats)
         raise NotImplementedError(f""""softplus_cpu" not implemented for '{'Bool' if kind == 'b' else 'Long'}'""")
     return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
@@ -86,7 +91,7 @@ _NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If 
 
 
 def _is_bool(value) -> bool:
-    return type(value) is bool or getattr(value, "dtype", None) == np.bool_
+    return type(value) is bool or _kind(value) == "b"
 
 
 def _subtract(a, b):
@@ -112,7 +117,7 @@ def _abs(x):
 
 def _mean(x, axis=None, keepdims=False):
     """np.mean, refusing integer and bool tensors as PyTorch does (NumPy gives float64)."""
-    kind = getattr(x, "dtype", np.dtype(float)).kind
+    kind = _kind(x)
     if kind in "biu":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {'Bool' if kind == 'b' else 'Long'}")

@@ -20,7 +20,8 @@ from typing import Any, Callable
 from . import engine
 from .errors import DiffcheckError
 from .program import Pos
-from .snippet_parse import BUILTINS, DTYPES, MODULES, Snippet, node_pos
+from .snippet_names import DTYPES
+from .snippet_parse import BUILTINS, MODULES, Snippet, node_pos
 from .snippet_torch import Raised, TorchSurface, type_name
 from .snippet_trace import Outcome, Tracer, verify
 

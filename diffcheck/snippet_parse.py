@@ -17,7 +17,6 @@ from .parse_text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from .program import Pos
 from .snippet_names import (_COMPARISONS, _LOOP_HINT, _OPERATORS, _REFUSED, _REFUSED_OPERATORS, BUILTINS, CREATORS,
                             MAX_LOOP, MODULES, OP_FUNCTIONS, SETTABLE, TENSOR_ATTRIBUTES, TENSOR_METHODS, _spec)
-from .snippet_names import DTYPES  # noqa: F401 - importable from here, as before the split (snippet.py reads it)
 
 MAX_LENGTH = 100_000  # characters of snippet text
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit

@@ -9,6 +9,8 @@ import diffcheck as torch
 from diffcheck import engine
 from diffcheck.engine import NONLEAF_GRAD_WARNING, SECOND_BACKWARD
 
+from torch_texts import NEG_BOOL, SUB_BOOL, SUB_BOOLS  # noqa: E402 - tests/ is on sys.path under pytest
+
 D = torch.float64
 
 
@@ -427,12 +429,6 @@ def test_sigmoid_of_a_mask_is_float32():
     assert torch.sigmoid(b).dtype is torch.float32
 
 
-SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-            "use the `~` or `logical_not()` operator instead.")
-SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
-             "operator instead.")
-NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
-            "the `~` or `logical_not()` operator instead.")
 
 
 @pytest.mark.parametrize("action, message", [

@@ -8,6 +8,8 @@ from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet_parse import parse_snippet
 
+from torch_texts import NEG_BOOL, SUB_BOOL, SUB_BOOLS  # noqa: E402 - tests/ is on sys.path under pytest
+
 T = "import torch\nx = torch.tensor(1.0, requires_grad=True)\n"  # two lines: messages below point at line 3
 
 
@@ -176,12 +178,6 @@ def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
 
 
 B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point at line 4
-SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-            "use the `~` or `logical_not()` operator instead.")
-SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
-             "operator instead.")
-NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
-            "the `~` or `logical_not()` operator instead.")
 SUM_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = "
                  "False, *, torch.dtype dtype = None, Tensor out = None)\n")
 MEAN_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n * (Tensor input, tuple of ints "
