@@ -7,13 +7,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .compare import (ATOL, EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL, SEVERITY, SINGULAR,
-                      ZERO_TIMES_INF, Context, Sided, compare)
+from .compare import (ATOL, EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL,
+                      SEVERITY, SINGULAR, ZERO_TIMES_INF, Context, Sided, compare)
 from .errors import DiffcheckError
 from .program import Program, nesting
 
-__all__ = ["ATOL", "RTOL", "EXPLAINED", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED", "OVERFLOW", "SINGULAR",
-           "ZERO_TIMES_INF", "Case", "CheckResult", "OutputInfo", "Report", "TensorResult", "check", "run_engine"]
+__all__ = ["ATOL", "RTOL", "EXPLAINED", "INDETERMINATE", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED",
+           "OVERFLOW", "SINGULAR", "ZERO_TIMES_INF", "Case", "CheckResult", "OutputInfo", "Report", "TensorResult",
+           "check", "run_engine"]
 
 @dataclass(frozen=True)
 class Case:
@@ -25,7 +26,7 @@ class Case:
     retain: frozenset[str] = frozenset()
     rtol: float = RTOL
     atol: float = ATOL
-    strict: bool = False  # kink / singular differences fail too
+    strict: bool = False  # explained differences (kink, singular ...) fail too
     name: str = "expression"
     order: int = 1  # 2: also every second derivative (Hessian entries of the requiring inputs)
     points: int = 0  # > 0: check at this many random points from each op's smooth domain instead of `values`
@@ -133,7 +134,8 @@ def _validate(case: Case) -> None:
 def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -> dict:
     """The program on our engine in float64, backward from the output; every statement's tensor by name.
 
-    `hits` collects the special points (kinks, singular points, overflows) the program's ops sit on.
+    `hits` collects the special points (kinks, singular points, indeterminate forms, overflows) the program's ops
+    sit on.
     """
     from . import engine, ops
     from .lower import number_params, run

@@ -1,6 +1,7 @@
 """Thin click commands: argv → parse → check → render → exit. Heavy modules are imported inside commands."""
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -18,6 +19,20 @@ def _consoles():
 
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
     return Console(width=width, highlight=False, emoji=False), Console(stderr=True, highlight=False, emoji=False)
+
+
+def _tolerance(ctx, param, value):
+    """A tolerance is a finite number >= 0, as in sample files."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter(f"{value!r} is not a finite number >= 0")
+    return value
+
+
+# The comparison's options, shared by `check` and `run`.
+RTOL = click.option("--rtol", type=float, default=None, callback=_tolerance, help="Relative tolerance (default 1e-8).")
+ATOL = click.option("--atol", type=float, default=None, callback=_tolerance, help="Absolute tolerance (default 1e-12).")
+STRICT = click.option("--strict", is_flag=True,
+                      help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too.")
 
 
 def fail(message: str) -> None:
@@ -85,15 +100,15 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.argument("values", nargs=-1, metavar="NAME=VALUE...")
 @click.option("--no-grad", "no_grad", multiple=True, metavar="NAME", help="Input that does not require grad.")
 @click.option("--retain-grad", "retain", multiple=True, metavar="NAME", help="Computed tensor to retain_grad() on.")
-@click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-8).")
-@click.option("--atol", type=float, default=None, help="Absolute tolerance (default 1e-12).")
-@click.option("--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf and overflow differences too.")
+@RTOL
+@ATOL
+@STRICT
 @click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
               help="2: also check every second derivative (Hessian entries) against SymPy.")
 @click.option("--numeric", is_flag=True, help="Add a third opinion: a high-precision central difference.")
 @click.option("--points", type=click.IntRange(0, 10_000), default=0,
               help="Check at N random points from each op's smooth domain; report the worst per tensor.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --points.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --points.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="Wall-clock budget in seconds for the case.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

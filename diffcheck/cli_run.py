@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .cli import EXIT_HELP, _consoles
+from .cli import ATOL, EXIT_HELP, RTOL, STRICT, _consoles
 
 
 @click.command(epilog=EXIT_HELP)
@@ -14,9 +14,9 @@ from .cli import EXIT_HELP, _consoles
 @click.option("--quiet", "-q", is_flag=True, help="Print only the program's output (the exit code still verifies).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json: one document with the program's output and every verification.")
-@click.option("--rtol", type=float, default=None, help="Relative tolerance (default 1e-8).")
-@click.option("--atol", type=float, default=None, help="Absolute tolerance (default 1e-12).")
-@click.option("--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf and overflow differences too.")
+@RTOL
+@ATOL
+@STRICT
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="Wall-clock budget in seconds for verifying one backward() call.")
 def run(path, quiet, fmt, rtol, atol, strict, timeout):

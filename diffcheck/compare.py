@@ -15,9 +15,12 @@ ATOL = 1e-12
 
 # Statuses, by severity within a tensor: a mismatch always fails the exit code, explained ones only with --strict.
 MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch"
-KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"  # explained differences
-EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW)
-SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, ZERO_TIMES_INF: 2, OVERFLOW: 2, MISMATCH: 3}
+# Explained differences, each a convention PyTorch follows where SymPy has no finite or defined value.
+KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"
+INDETERMINATE = "indeterminate"  # IEEE 754's pow(1, inf) = 1 against SymPy's nan for 1**oo
+EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE)
+SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, ZERO_TIMES_INF: 2, OVERFLOW: 2, INDETERMINATE: 2,
+            MISMATCH: 3}
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Context:
 
     def of_kind(self, kind: str) -> list:
         """Hits of `kind`; kinks only where they lie between this tensor and the output (a non-finite value
-        anywhere, from a singular point or an overflow, can reach every gradient)."""
+        anywhere, from a singular point, an overflow or an indeterminate form, can reach every gradient)."""
         return [h for h in self.hits if h.kind == kind and (kind != "kink" or self.tensor is None
                                                             or self.tensor in h.depends)]
 
@@ -73,7 +76,8 @@ def close(a: float, b: float, case) -> bool:
 
 
 def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> tuple[str, str]:
-    """One element: match, or a difference explained by a kink / singular point / overflow, or a mismatch."""
+    """One element: match, or a difference explained by a kink / singular point / overflow / indeterminate form, or a
+    mismatch."""
     case = context.case
     if s.is_finite and not math.isfinite(s.value):  # exact, but beyond float64's range
         if e == s.value:
@@ -103,9 +107,10 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         return MATCH, ""
     if kinks and sided is None:  # second derivatives at a kink: SymPy's DiracDelta against PyTorch's 0
         return KINK, f"{_where(kinks)} not differentiable here, so neither is its derivative"
-    for kind, status in (("singular", SINGULAR), ("overflow", OVERFLOW)):
+    for kind, status in (("indeterminate", INDETERMINATE), ("singular", SINGULAR), ("overflow", OVERFLOW)):
         found = context.of_kind(kind)
-        if not found:
+        # An indeterminate form explains only SymPy's nan: where SymPy is defined, another hit must explain it.
+        if not found or (kind == "indeterminate" and s.kind != "nan"):
             continue
         if s.is_finite and not math.isfinite(e) and kind == "singular":
             return ZERO_TIMES_INF, (f"{_where(found)} has an infinite local derivative; the engine's chain rule "

@@ -34,6 +34,31 @@ SECOND_BACKWARD = (
     "tensors after calling backward.")
 NO_GRAD_ROOT = "element {} of tensors does not require grad and does not have a grad_fn"
 NON_SCALAR_ROOT = "grad can be implicitly created only for scalar outputs"
+_DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
+_OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists when none fits the call
+    ("sum", False): ("Tensor input, *, torch.dtype dtype = None", f"Tensor input, {_DIM}, Tensor out = None"),
+    ("mean", False): ("Tensor input, *, torch.dtype dtype = None, Tensor out = None",
+                      f"Tensor input, {_DIM}, Tensor out = None"),
+    ("sum", True): ("*, torch.dtype dtype = None", _DIM),
+    ("mean", True): ("*, torch.dtype dtype = None", _DIM),
+    ("pow", False): ("Tensor input, Tensor exponent, *, Tensor out = None",
+                     "Number self, Tensor exponent, *, Tensor out = None",
+                     "Tensor input, Number exponent, *, Tensor out = None"),
+}
+
+
+def type_name(value) -> str:
+    """A value's type as PyTorch's messages name it."""
+    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+
+
+def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str:
+    """PyTorch's TypeError when no overload fits: the call's argument types (keywords last, in reverse order, as
+    measured; a method's without the tensor it is called on), then the overloads."""
+    got = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
+    got_text = ", ".join(got) if args else "".join(f"{g}, " for g in got)
+    return (f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
+            + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method]))
 
 
 class dtype:
@@ -323,8 +348,9 @@ class Tensor:
 
     # ---- operators: one-line delegations to the table's front ops ------------------------------------------------
     # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__: made from the rows below the class (`_operator`)
-    def __rsub__(self, other): return sub(other, self)  # 2 - x → RsubBackward1
-    def __rtruediv__(self, other): return div(other, self)  # 1 / x → reciprocal(x) * 1: two nodes, as PyTorch
+    # the operator's meaning, not torch.sub's (torch.sub(2, x) is SubBackward0): `2 - x` → RsubBackward1
+    def __rsub__(self, other): return FUNCTIONS["sub"](other, self)
+    def __rtruediv__(self, other): return FUNCTIONS["div"](other, self)  # 1 / x → reciprocal(x) * 1: two nodes
     def __pow__(self, other): return pow(self, other)
     def __rpow__(self, other): return pow(other, self)  # 2 ** x → PowBackward2
     def __matmul__(self, other): return matmul(self, other)
@@ -407,6 +433,8 @@ def _kept(op: Op) -> tuple[bool, ...]:
 
 
 _KEPT = {op.name: _kept(op) for op in _NODE_ROWS}
+
+
 _HOLLOW = {}  # dtype -> the one zero element every hollow array of that dtype broadcasts
 
 
@@ -551,19 +579,30 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     return t
 
 
-def _front(sig: _ops.Signature):
-    """The library function for a user-facing op: positional extras become parameters, then the overload row runs."""
+def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):
+    """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
+
+    `function`: torch's function (or `method`), as the library exports it and `run` calls it. A Python number first
+    stays first where PyTorch takes one (`torch.sub(2, x)`: SubBackward0), numbers alone make a tensor of PyTorch's
+    dtype (`torch.add(2, 3)`: int64) and keepdim without a dim is PyTorch's TypeError. Otherwise the op as Python's
+    operators and the check language mean it: the number moves last (`2 - x`: rsub(x, 2)) and numbers alone compute
+    as Python numbers, which the check language folds.
+    """
     name, arity, names = sig.name, sig.arity, sig.params
 
     def general(*args, **params):
+        if function and "keepdim" in params and "dim" not in params and len(args) <= arity:  # sum, mean
+            raise TypeError(no_overload(spelling, name, args[method:], params, method))
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
         if params:  # min=None is no bound; dim=None stays, as it picks sum's and mean's dim overload in PyTorch
             params = {k: v for k, v in params.items() if v is not None or k == "dim"}
-        op, resolved, params = _ops.resolve(name, args, params, _ndim)
+        op, resolved, params = _ops.resolve(name, args, params, _ndim, function)
         if op.via is not None:
             return op.via(_F, *resolved)
+        if function and name in _ops.NUMBER_INPUT and Tensor not in (type(resolved[0]), type(resolved[1])):
+            return _numbers(op, resolved, params)
         return apply(op, resolved, params)
 
     def single(*args, **params):  # a row without overloads: the row resolve would give, without the call
@@ -571,16 +610,35 @@ def _front(sig: _ops.Signature):
             return general(*args, **params)
         return apply(OPS[name], args, _NO_PARAMS)
 
-    function = single if name in _ops._SINGLE_ROW else general
-    function.__name__ = function.__qualname__ = sig.name
-    function.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
-    return function
+    # torch.add(2, 3) is a tensor of PyTorch's dtype: `general` sees to numbers alone
+    plain = name in _ops._SINGLE_ROW and not (function and name in _ops.NUMBER_INPUT)
+    front = single if plain else general
+    front.__name__ = front.__qualname__ = sig.name
+    front.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
+    return front
 
 
-FUNCTIONS = {spelling: _front(sig) for spelling, sig in _ops.SIGNATURES.items()}
+def _numbers(op: Op, args: tuple, params: dict) -> Tensor:
+    """A torch function of Python numbers alone (`torch.add(2, 3)`): PyTorch wraps each in a tensor, so the answer
+    is a tensor of their result dtype (int64 for ints, the default float with a float, div's a float), computed in
+    that dtype as PyTorch computes it."""
+    want = _result_dtype(args)
+    token = _quiet(_IGNORE)
+    try:
+        if op.forward(*args, **params).dtype.kind == "f":  # an op that makes floats of integers (div)
+            want = want if want.kind == "f" else _default_dtype.np
+        return Tensor(op.forward(*(want.type(a) for a in args), **params))
+    finally:
+        _restore(token)
+
+
+# The table's front ops as Python's operators and the check language mean them (its programs run on these), and as
+# torch's functions: the library's `diffcheck.sub`, ... and `run`'s `torch.sub`. They differ only on Python numbers.
+FUNCTIONS = {spelling: _front(spelling, sig, False) for spelling, sig in _ops.SIGNATURES.items()}
+TORCH_FUNCTIONS = {spelling: _front(spelling, sig, True) for spelling, sig in _ops.SIGNATURES.items()}
 for _name in ("expand", "sum_to", "reshape", "transpose"):
     FUNCTIONS[_name] = (lambda op: lambda x, *a: apply(op, (x,), dict(zip(op.params, a))))(OPS[_name])
-globals().update({name: FUNCTIONS[name] for name in _ops.SIGNATURES})  # diffcheck.sin, diffcheck.pow, ... as torch
+globals().update(TORCH_FUNCTIONS)  # diffcheck.sin, diffcheck.pow, ... as torch
 _F = types.SimpleNamespace(**FUNCTIONS)  # what a `via` row composes
 _NUMBERS = frozenset({int, float})
 
@@ -652,7 +710,7 @@ Tensor.__radd__, Tensor.__rmul__ = Tensor.__add__, Tensor.__mul__
 for _name in ("pow", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "sum",
               "mean", "clamp", "clip", "reciprocal", "log1p", "expm1", "sinh", "cosh", "asin", "acos", "atan",
               "maximum", "minimum", "matmul", "neg", "add", "sub", "mul", "div"):
-    setattr(Tensor, _name, FUNCTIONS[_name])
+    setattr(Tensor, _name, _front(_name, _ops.SIGNATURES[_name], True, method=True))
 
 
 def tensor(data, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:

@@ -39,6 +39,7 @@ class Op:
     kink: Optional[Callable[..., Any]] = None  # (*arg arrays, **params) -> bool mask where not differentiable
     singular: Optional[Callable[..., Any]] = None  # (*arg arrays, **params) -> bool mask of poles / off-domain
     convention: str = ""  # what PyTorch does at the kink or singular points
+    power: Optional[tuple[int, int]] = None  # a power's (base, exponent) arguments: its 1**inf ... are labelled
     internal: bool = False  # used by backward rules only; not a spelling users write
 
 
@@ -55,14 +56,30 @@ def _expand(g, shape):
     return np.array(np.broadcast_to(g, shape))
 
 
+def _axes(shape, dim) -> Optional[tuple[int, ...]]:
+    """A reduction's `dim` as NumPy's axes: one dim or a tuple of them, made non-negative; none of a 0-d tensor (which
+    PyTorch lets take dim 0 or -1); None (every axis) for None."""
+    if dim is None:
+        return None
+    return tuple(d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,))) if shape else ()
+
+
 def _unsqueeze_dim(g, shape, dim, keepdim):
     """The gradient of a reduction over `dim`, shaped to broadcast against the input (dim None: over all, 0-D)."""
-    return g if keepdim or dim is None else np.expand_dims(g, dim % len(shape))
+    return g if keepdim or dim is None else np.expand_dims(g, _axes(shape, dim))
 
 
 def _reduced(shape, dim) -> int:
     """How many elements a reduction over `dim` takes each answer from (dim None: all, as PyTorch's dim=None)."""
-    return math.prod(shape) if dim is None else shape[dim]
+    return math.prod(shape) if dim is None else math.prod(shape[axis] for axis in _axes(shape, dim))
+
+
+def indeterminate_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """Where a power is an indeterminate form IEEE 754 (and PyTorch) values as 1 and SymPy leaves undefined (nan):
+    1**y for y = ±inf or nan, (-1)**±inf, x**0 for x = ±inf or nan (0**0 is 1 on both sides)."""
+    with np.errstate(invalid="ignore"):
+        return (((base == 1) & ~np.isfinite(exponent)) | ((base == -1) & np.isinf(exponent))
+                | ((exponent == 0) & ~np.isfinite(base)))
 
 
 def _log_of(number):
@@ -193,7 +210,7 @@ row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power, listed=(0,), 
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
     derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)", domain=(0.5, 2.0),
     singular=lambda x, e: (np.asarray(x) < 0) & (not float(e).is_integer()) | (np.asarray(x) == 0) & (e < 1) & (e != 0),
-    convention="x = 0, e < 1: inf (or nan); x < 0 with non-integer e: nan; e = 0: grad 0 everywhere")
+    convention="x = 0, e < 1: inf (or nan); x < 0 with non-integer e: nan; e = 0: grad 0 everywhere", power=(0, 1))
 row(name="pow_tensor", grad_fn="PowBackward1", arity=2,  # tensor ** tensor
     forward=np.power,
     vjp=lambda F, g, out, a, b: (
@@ -202,13 +219,13 @@ row(name="pow_tensor", grad_fn="PowBackward1", arity=2,  # tensor ** tensor
     sym=lambda sp, a, b: sp.Pow(a, b, evaluate=False), domain=(0.5, 2.0),
     derivative="d/da a**b = b * a**(b-1), d/db a**b = a**b * log(a)",
     singular=lambda a, b: (np.asarray(a) <= 0),
-    convention="b = 0: d/da = 0; a = 0, b >= 0: d/db = 0 (masked); a < 0: d/db = nan")
+    convention="b = 0: d/da = 0; a = 0, b >= 0: d/db = 0 (masked); a < 0: d/db = nan", power=(0, 1))
 row(name="rpow", grad_fn="PowBackward2", arity=2, listed=(0,),  # Python number ** tensor, stored as (x, c)
     forward=lambda x, c: np.power(c, x),
     vjp=lambda F, g, out, x, c: (g * F.where((c == 0) & (x >= 0), 0.0, out * _log_of(c)), None),
     sym=lambda sp, x, c: sp.Pow(c, x, evaluate=False), derivative="d/dx c**x = c**x * log(c)",
     singular=lambda x, c: np.full(np.shape(x), c <= 0),
-    convention="c = 0, x >= 0: grad 0 (masked); c < 0: nan")
+    convention="c = 0, x >= 0: grad 0 (masked); c < 0: nan", power=(1, 0))
 
 # ---- elementwise functions ---------------------------------------------------------------------------------------
 row(name="exp", grad_fn="ExpBackward0", forward=np.exp, vjp=lambda F, g, out, x: (g * out,),
@@ -285,8 +302,16 @@ row(name="minimum", grad_fn="MinimumBackward0", arity=2, forward=np.minimum,
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
     derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0", kink=lambda a, b: np.asarray(a) == b,
     convention="tie a == b: 1/2 to each side")
-row(name="clamp", grad_fn="ClampBackward1", params=("min", "max"),
-    forward=lambda x, min=None, max=None: np.clip(x, min, max),
+CLAMP_NO_BOUND = "torch.clamp: At least one of 'min' or 'max' must not be None"
+
+
+def _clamp(x, min=None, max=None):
+    if min is None and max is None:  # NumPy's clip would give x back
+        raise RuntimeError(CLAMP_NO_BOUND)
+    return np.clip(x, min, max)
+
+
+row(name="clamp", grad_fn="ClampBackward1", params=("min", "max"), forward=_clamp,
     vjp=lambda F, g, out, x, min=None, max=None: (F.where(_inside(x, min, max), g, 0.0),),
     sym=lambda sp, x, min=None, max=None: sp.Piecewise(
         *([(min, x < min)] if min is not None else []), *([(max, x > max)] if max is not None else []), (x, True)),
@@ -320,18 +345,20 @@ row(name="sum", grad_fn="SumBackward0", saves=False, elementwise=False, forward=
     vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)),), sym=lambda sp, x: np.sum(x),
     derivative="d/dx_i sum(x) = 1")
 row(name="sum_dim", grad_fn="SumBackward1", params=("dim", "keepdim"), saves=False, elementwise=False,
-    forward=lambda x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim),
+    forward=lambda x, dim, keepdim=False: np.sum(x, axis=_axes(np.shape(x), dim), keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)),),
-    sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim), derivative="d/dx_i sum(x, dim) = 1")
+    sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=_axes(np.shape(x), dim), keepdims=keepdim),
+    derivative="d/dx_i sum(x, dim) = 1")
 row(name="mean", grad_fn="MeanBackward0", saves=False, elementwise=False, forward=_mean,
     vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / math.prod(np.shape(x)),),
     sym=lambda sp, x: np.sum(x) / math.prod(np.shape(x)),
     derivative="d/dx_i mean(x) = 1/n")
 row(name="mean_dim", grad_fn="MeanBackward1", params=("dim", "keepdim"), saves=False, elementwise=False,
-    forward=lambda x, dim, keepdim=False: _mean(x, axis=dim, keepdims=keepdim),
+    forward=lambda x, dim, keepdim=False: _mean(x, axis=_axes(np.shape(x), dim), keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (
         F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / _reduced(np.shape(x), dim),),
-    sym=lambda sp, x, dim, keepdim=False: np.sum(x, axis=dim, keepdims=keepdim) / _reduced(np.shape(x), dim),
+    sym=lambda sp, x, dim, keepdim=False: (np.sum(x, axis=_axes(np.shape(x), dim), keepdims=keepdim)
+                                           / _reduced(np.shape(x), dim)),
     derivative="d/dx_i mean(x, dim) = 1/n along dim")
 row(name="dot", grad_fn="DotBackward0", arity=2, elementwise=False, forward=_product(
         "dot", lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}", np.dot),
@@ -371,9 +398,12 @@ class Signature:
     name: str
     arity: int
     params: tuple[str, ...] = ()
+    needs_param: bool = False  # a call gives one of `params` at least (clamp a bound: its row refuses none, as PyTorch)
 
 
 _OVERLOADS = {"rsub", "rdiv", "pow_tensor", "rpow", "sum_dim", "mean_dim", "dot", "mv", "mm"}
+
+_CLAMP = Signature("clamp", 1, ("min", "max"), needs_param=True)
 
 # Spellings users write. `pow`, `sum`, `mean` and `matmul` pick their overload row (PowBackward0/1/2, SumBackward0/1,
 # Dot/Mv/Mm) from the kinds and shapes of their arguments; `square` is `pow(x, 2)` as in PyTorch.
@@ -388,7 +418,8 @@ SIGNATURES: dict[str, Signature] = {
     "max": Signature("maximum", 2),
     "minimum": Signature("minimum", 2),
     "min": Signature("minimum", 2),
-    "clip": Signature("clamp", 1, ("min", "max")),
+    "clamp": _CLAMP,
+    "clip": _CLAMP,
     "true_divide": Signature("div", 2),
     "negative": Signature("neg", 1),
     "multiply": Signature("mul", 2),
@@ -396,26 +427,50 @@ SIGNATURES: dict[str, Signature] = {
 }
 
 FRONT_OPS = frozenset(sig.name for sig in SIGNATURES.values())
+# torch's functions that take a Python number for `input`: PyTorch's argument parser wraps it in a tensor, so
+# torch.sub(2, x) is SubBackward0 with the 2 listed as (None, 0), and torch.add(2, 3) is tensor(5).
+NUMBER_INPUT = frozenset({"add", "sub", "mul", "div"})
 _SINGLE_ROW = FRONT_OPS - {"sum", "mean", "square", "sub", "div", "pow", "matmul"}  # resolve's shortcut: no overloads
 
 
-def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optional[int]]) -> tuple[Op, tuple, dict]:
+class TorchIndexError(IndexError):
+    """An IndexError PyTorch raises too, with its text: `run` shows it as PyTorch's (NumPy's own are not)."""
+
+
+def _check_dims(dim, ndim: int) -> None:
+    """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
+    span, seen = max(ndim, 1), set()
+    for d in dim if isinstance(dim, tuple) else (dim,):
+        if not -span <= d < span:
+            raise TorchIndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})")
+        if d % span in seen:
+            raise RuntimeError(f"dim {d % span} appears multiple times in the list of dims")
+        seen.add(d % span)
+
+
+def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optional[int]],
+            function: bool = False) -> tuple[Op, tuple, dict]:
     """The overload row for a front op and its arguments, as PyTorch dispatches it.
 
     `ndim_of(arg)` is None for a Python number, else the array's number of dimensions. Returns the row and the
-    arguments in the row's order (a Python-number operand moves last: `2 - x` is rsub(x, 2), `2 ** x` rpow(x, 2)),
-    and the parameters the row takes.
+    arguments in the row's order, and the parameters the row takes. A Python number before a tensor moves last, as
+    Python's operators and the check language have it (`2 - x` is x.__rsub__(2): rsub(x, 2); `2 ** x` rpow(x, 2)),
+    except in torch's `function` of an op in NUMBER_INPUT, which keeps it first (torch.sub(2, x): the sub row).
     """
     if name in _SINGLE_ROW:
         return OPS[name], args, params
     if name in ("sum", "mean"):
         if "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim honoured)
             return OPS[name], args, {}
+        if type(params["dim"]) in (tuple, list):  # PyTorch takes several dims; () is every dim, as dim=None
+            params = {**params, "dim": tuple(params["dim"]) or None}
+        if params["dim"] is not None:
+            _check_dims(params["dim"], ndim_of(args[0]) or 0)
         return OPS[name + "_dim"], args, params
     kinds = tuple(ndim_of(a) for a in args)
     if name == "square":  # torch.square is pow(x, 2)
         return OPS["pow"], (args[0], 2), params
-    if len(args) == 2 and kinds[0] is None and kinds[1] is not None:
+    if len(args) == 2 and kinds[0] is None and kinds[1] is not None and not (function and name in NUMBER_INPUT):
         swapped = {"sub": "rsub", "div": "rdiv", "pow": "rpow"}.get(name)
         if swapped:
             return OPS[swapped], (args[1], args[0]), params

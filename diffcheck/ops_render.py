@@ -10,6 +10,7 @@ import inspect
 import itertools
 import json
 from dataclasses import asdict, dataclass, replace
+from typing import Optional
 
 import numpy as np
 
@@ -72,17 +73,21 @@ class _Group:
     internal: bool = False
 
 
-def _dispatch(sig: ops.Signature) -> dict[str, str]:
-    """Each row `resolve` picks for `sig`, with the first call (in `_KINDS` order) that picks it."""
+def _dispatch(sig: ops.Signature, symbol: Optional[str]) -> dict[str, str]:
+    """Each row `resolve` picks for `sig`, with the first call (in `_KINDS` order) that picks it: torch's function
+    (`clamp(tensor, min)`: a call clamp refuses without a bound is no example), then its binary operator `symbol`
+    where that reaches a row no call does (`number - tensor` is rsub, as torch.sub(number, tensor) is not)."""
     found: dict[str, str] = {}
-    for params in [{}] + ([{sig.params[0]: 0}] if sig.params else []):  # `sum(x)` vs `sum(x, dim=…)`
+    tried = ([] if sig.needs_param else [{}]) + ([{sig.params[0]: 0}] if sig.params else [])  # sum(x), sum(x, dim)
+    for function, params in [(True, params) for params in tried] + ([(False, {})] if symbol else []):
         for kinds in itertools.product(_KINDS, repeat=sig.arity):
             try:
-                op, _, _ = ops.resolve(sig.name, kinds, dict(params), lambda kind: kind)
+                op, _, _ = ops.resolve(sig.name, kinds, dict(params), lambda kind: kind, function)
             except ValueError:  # a combination the op refuses (matmul of 0-D tensors)
                 continue
-            call = [_KIND_TEXT[kind] for kind in kinds] + list(params)
-            found.setdefault(op.name, f"{sig.name}({', '.join(call)})")
+            texts = [_KIND_TEXT[kind] for kind in kinds]
+            call = f"{sig.name}({', '.join(texts + list(params))})" if function else f" {symbol} ".join(texts)
+            found.setdefault(op.name, call)
     return found
 
 
@@ -110,7 +115,8 @@ def _groups() -> list[_Group]:
         canonical.setdefault(sig.name, []).append(spelling)
     groups = []
     for name, spellings in canonical.items():
-        picked = _dispatch(ops.SIGNATURES[spellings[0]])
+        binary = next((symbol for symbol, form in operators.get(name, ()) if form == f"a {symbol} b"), None)
+        picked = _dispatch(ops.SIGNATURES[spellings[0]], binary)
         rows = tuple(sorted(((ops.OPS[row], call) for row, call in picked.items()), key=lambda r: position[r[0].name]))
         groups.append(_Group(name, tuple(spellings), tuple(operators.get(name, ())), rows))
     groups.sort(key=lambda g: position[g.rows[0][0].name])

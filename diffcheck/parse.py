@@ -13,8 +13,8 @@ from typing import Any, Callable, NamedTuple, Optional
 
 from . import ops
 from .errors import DiffcheckError, LimitError, ParseError
-from .parse_text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem, _op_names,
-                         _printable, _scan_tokens)
+from .parse_text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem,
+                         _number_problem, _op_names, _printable, _scan_tokens)
 from .parse_values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
@@ -126,12 +126,10 @@ class _Converter:
             if isinstance(node.value, bool):
                 problem += f" (True and False are only accepted for {', '.join(sorted(BOOL_PARAMS))})"
             raise ParseError(problem, self.pos(node))
-        try:
-            estimate = float(node.value)
-        except OverflowError:
-            estimate = math.inf
+        if problem := _number_problem(node.value, self._source(node)):
+            raise ParseError(problem, self.pos(node))
         self.nodes += 1
-        return _Node(Const(node.value, self.pos(node)), 1, True, estimate, node)
+        return _Node(Const(node.value, self.pos(node)), 1, True, float(node.value), node)
 
     def _name(self, node: ast.Name) -> _Node:
         name = self._identifier(node, node.id)
@@ -205,6 +203,8 @@ class _Converter:
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
+        if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
+            raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
         children = [*node.args[:low], *(params[name] for name in names)]
         return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node)
 

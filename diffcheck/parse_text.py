@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import re
 import sys
 import threading
@@ -72,6 +73,29 @@ def _literal_problem(value: Any) -> Optional[str]:
     if isinstance(value, (complex, str, bytes)):
         return f"{ {complex: 'complex', str: 'string', bytes: 'bytes'}[type(value)]} literals are not supported"
     return "unsupported syntax: '...'"
+
+
+def _number_problem(value: Any, text: str) -> Optional[str]:
+    """Why a number float64 cannot hold is refused (None when it can hold it): `value` is what Python or TOML read,
+    `text` the literal as written. Python reads 1e400 as inf and 1e-400 as 0.0 without a word (torch.tensor(1e400) is
+    inf too), and a huge integer as itself, which no float holds; diffcheck checks the program as written, so it
+    refuses such a number rather than check another one. Spelled-out `inf`/`nan` (no digits) are what they say."""
+    if type(value) is int:
+        try:
+            float(value)
+            return None
+        except OverflowError:
+            return f"number {_shown_number(text)} overflows float64 (largest is {sys.float_info.max!r})"
+    if math.isinf(value) and any(char.isdigit() for char in text):
+        return f"number {_shown_number(text)} overflows float64 (largest is {sys.float_info.max!r})"
+    if value == 0 and re.search("[1-9]", text.lower().partition("e")[0]):
+        return f"number {_shown_number(text)} underflows float64 to 0 (smallest positive is {math.ulp(0.0)!r})"
+    return None
+
+
+def _shown_number(text: str) -> str:
+    """A literal in a message: a 400-digit integer shows its head and its length."""
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _pos_at(text: str, index: int) -> Pos:

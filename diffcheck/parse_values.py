@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from .errors import DiffcheckError, LimitError, ParseError
-from .parse_text import _ast_parse, _check_name, _clean, _literal_problem, _pos_at, _printable
+from .parse_text import _ast_parse, _check_name, _clean, _literal_problem, _number_problem, _pos_at, _printable
 from .program import Pos
 
 
@@ -30,16 +30,13 @@ def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
     sign, number = 1.0, node
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign, number = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
+    source = (ast.get_source_segment(text, node) or "").split("\n")[0]
     if isinstance(number, ast.Constant):
-        if problem := _literal_problem(number.value):
+        if problem := _literal_problem(number.value) or _number_problem(number.value, source):
             raise ParseError(problem, pos)
-        try:
-            return sign * float(number.value), ()  # ints become floats; -0 and -0.0 give -0.0
-        except OverflowError:
-            raise ParseError("number is too large for a float", pos) from None
+        return sign * float(number.value), ()  # ints become floats; -0 and -0.0 give -0.0
     if isinstance(number, ast.Name) and number.id.lower() in ("inf", "infinity", "nan"):
         return sign * float(number.id), ()
-    source = (ast.get_source_segment(text, node) or "").split("\n")[0]
     raise ParseError(f"expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '{source[:40]}'", pos)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .check import (EXPLAINED, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, SINGULAR, ZERO_TIMES_INF,
-                    CheckResult, Report, TensorResult)
+from .check import (EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, SINGULAR,
+                    ZERO_TIMES_INF, CheckResult, Report, TensorResult)
 
 STATUS_STYLE = {MATCH: ("✓ match", "green"), MISMATCH: ("✗ mismatch", "bold red"), NONE: ("none", "dim"),
                 NOT_RETAINED: ("not-retained", "yellow"), KINK: ("~ kink", "yellow"), SINGULAR: ("~ singular", "yellow"),
-                ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"), OVERFLOW: ("~ overflow", "yellow")}
+                ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"), OVERFLOW: ("~ overflow", "yellow"),
+                INDETERMINATE: ("~ indeterminate", "yellow")}
 
 
 def number_text(value: Any) -> str:
@@ -57,13 +58,16 @@ def verdict(result: CheckResult) -> str:
     explained = [t.name for t in result.tensors if t.status in EXPLAINED]
     if result.output.status == MISMATCH:
         bad.insert(0, f"{result.output.name} (value)")
+    elif result.output.status in EXPLAINED:  # the value alone can differ by a convention (1**inf: 1 against nan)
+        explained.insert(0, f"{result.output.name} (value)")
     if bad:
         return f"[bold red]✗ {len(bad)} disagreement{'s' if len(bad) > 1 else ''}: {', '.join(bad)}[/]"
+    special = "a kink, singular point, overflow or indeterminate form"
     if explained and result.strict:
-        return f"[bold red]✗ --strict: {', '.join(explained)} differ at a kink, singular point or overflow[/]"
+        return f"[bold red]✗ --strict: {', '.join(explained)} differ at {special}[/]"
     text = f"[green]✓ all gradients agree[/] ({len(checked)} checked"
     if explained:
-        text += f"; {', '.join(explained)} at a kink, singular point or overflow, explained by PyTorch's convention"
+        text += f"; {', '.join(explained)} at {special}, explained by PyTorch's convention"
     return text + ")"
 
 

@@ -15,6 +15,7 @@ from typing import Any, Optional
 from .check import Case, CheckResult
 from .compare import ATOL, EXPLAINED, MATCH, NONE, NOT_RETAINED, RTOL
 from .errors import DiffcheckError
+from .parse_text import _number_problem
 from .samples_lines import Locator
 
 # key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
@@ -75,9 +76,14 @@ class Refusal:
     message: str  # one line, starting with file:line
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 def _toml_type(value) -> str:
+    """What a TOML value is, with its article: "an integer", "a table" ..."""
     names = {bool: "boolean", str: "string", int: "integer", float: "float", list: "array", dict: "table"}
-    return names.get(type(value), "date-time")
+    return _a(names.get(type(value), "date-time"))
 
 
 def _suggest(key: str, known, prefix: str = "") -> str:
@@ -88,6 +94,29 @@ def _suggest(key: str, known, prefix: str = "") -> str:
 # ---- values -----------------------------------------------------------------------------------------------------------
 class _Invalid(Exception):
     """A bad value; the message says what, the loader adds the place."""
+
+
+class _Unheld(float):
+    """A TOML float float64 cannot hold (`1e400` read as inf, `1e-400` as 0.0), with why: `tomllib` keeps no places,
+    so it is refused where it is used, under its key."""
+
+    problem: str
+
+
+def _toml_float(text: str) -> float:
+    """`tomllib`'s float reader, which still sees the literal as written (and `inf`/`nan` as words)."""
+    value = float(text)
+    problem = _number_problem(value, text)
+    if problem is None:
+        return value
+    unheld = _Unheld(value)
+    unheld.problem = problem
+    return unheld
+
+
+def _unheld(value: int | float) -> Optional[str]:
+    """Why a TOML number cannot be a float64 (a float judged as read, or an integer beyond float64), or None."""
+    return value.problem if isinstance(value, _Unheld) else _number_problem(value, str(value))
 
 
 def tensor_value(value, allow_none: bool = False, max_elements: int = 100_000) -> Any:
@@ -103,6 +132,8 @@ def tensor_value(value, allow_none: bool = False, max_elements: int = 100_000) -
 
 def _convert(value, depth: int) -> tuple[Any, tuple]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if problem := _unheld(value):
+            raise _Invalid(problem)
         return float(value), ()
     if isinstance(value, str) and value.strip().lower() in (*_NON_FINITE, "+inf"):
         return float(value), ()
@@ -115,7 +146,7 @@ def _convert(value, depth: int) -> tuple[Any, tuple]:
         if any(shape != items[0][1] for _, shape in items):
             raise _Invalid("ragged nested list (rows of different shapes)")
         return [v for v, _ in items], (len(items), *items[0][1])
-    shown = f"'{value}'" if isinstance(value, str) else f"a {_toml_type(value)}"
+    shown = f"'{value}'" if isinstance(value, str) else f"{_toml_type(value)}"
     raise _Invalid(f"expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", not {shown}")
 
 
@@ -138,7 +169,7 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
     import tomllib
 
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
@@ -190,7 +221,7 @@ def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
         value = raw.get(key, default)
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # TOML true is no number
-            raise refuse(f"'{key}' must be a {KEYS[key]}, not a {_toml_type(value)}", key)
+            raise refuse(f"'{key}' must be {_a(KEYS[key])}, not {_toml_type(value)}", key)
         return value
 
     for key in raw:
@@ -228,7 +259,7 @@ def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
         listed = typed(key, list, [])
         for name in listed:
             if not isinstance(name, str):
-                raise refuse(f"'{key}' must be an array of names, not one holding a {_toml_type(name)}", key)
+                raise refuse(f"'{key}' must be an array of names, not one holding {_toml_type(name)}", key)
             if name not in allowed:
                 what = "an input" if key == "no_grad" else "a computed name"
                 raise refuse(f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
@@ -238,7 +269,10 @@ def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
     no_grad, retain = names("no_grad", inputs), names("retain_grad", computed)
     tolerances = {}
     for key, default in (("rtol", RTOL), ("atol", ATOL)):
-        tolerances[key] = float(typed(key, (int, float), default))
+        value = typed(key, (int, float), default)
+        if problem := _unheld(value):
+            raise refuse(f"'{key}': {problem}", key)
+        tolerances[key] = float(value)
         if not math.isfinite(tolerances[key]) or tolerances[key] < 0:
             raise refuse(f"'{key}' must be a finite number >= 0", key)
     order, points, seed = typed("order", int, 1), typed("points", int, 0), typed("seed", int, 0)
@@ -246,6 +280,8 @@ def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
         raise refuse(f"'order' must be 1 or 2, not {order}", "order")
     if points < 0:
         raise refuse("'points' must be >= 0 (0: check at the inputs given)", "points")
+    if seed < 0:
+        raise refuse(f"'seed' must be >= 0, not {seed}", "seed")
     case = Case(program, values, no_grad=no_grad, retain=retain, rtol=tolerances["rtol"], atol=tolerances["atol"],
                 strict=typed("strict", bool, False), name=raw["name"], order=order, points=points, seed=seed,
                 numeric=typed("numeric", bool, False))
@@ -272,13 +308,13 @@ def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
             raise refuse(f"'expect.output': {error}", "expect", "output") from None
     if "grad_fn" in raw:
         if not isinstance(raw["grad_fn"], str):
-            raise refuse(f"'expect.grad_fn' must be a string such as \"AddBackward0\", not a "
+            raise refuse(f"'expect.grad_fn' must be a string such as \"AddBackward0\", not "
                          f"{_toml_type(raw['grad_fn'])}", "expect", "grad_fn")
         expect.grad_fn = raw["grad_fn"]
     for key in ("grad", "status"):
         table = raw.get(key, {})
         if not isinstance(table, dict):
-            raise refuse(f"'expect.{key}' must be a table of tensor names, not a {_toml_type(table)}", "expect", key)
+            raise refuse(f"'expect.{key}' must be a table of tensor names, not {_toml_type(table)}", "expect", key)
         for name, value in table.items():
             if name not in tensors:
                 raise refuse(f"'expect.{key}' names '{name}', not a tensor of the program{_suggest(name, tensors)} "

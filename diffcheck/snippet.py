@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import engine
+from .engine import type_name
 from .errors import DiffcheckError
 from .program import Pos
 from .snippet_names import DTYPES
 from .snippet_parse import BUILTINS, MODULES, Snippet, node_pos
-from .snippet_torch import Raised, TorchSurface, type_name
+from .snippet_torch import Raised, TorchSurface
 from .snippet_trace import Outcome, Tracer, verify
 
 __all__ = ["run_snippet", "verify", "Outcome"]
@@ -229,7 +230,7 @@ class _Interpreter(TorchSurface):
         if isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor):
             if all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right)) and (
                     name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)):
-                return self.op(name, [left, right], {}, node, operator=True)
+                return self.op(name, [left, right], {}, node, operator=python)
             raise Raised("TypeError", f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and "
                                       f"'{type_name(right)}'", node.lineno)
         if isinstance(left, list) or isinstance(right, list):
@@ -240,7 +241,9 @@ class _Interpreter(TorchSurface):
     def _unaryop(self, node: ast.UnaryOp):
         value = self.eval(node.operand)
         if isinstance(value, engine.Tensor):
-            return self.op("neg", [value], {}, node, operator=True) if isinstance(node.op, ast.USub) else value
+            if isinstance(node.op, ast.USub):
+                return self.op("neg", [value], {}, node, operator=operator.neg)
+            return value
         return self._python(operator.neg if isinstance(node.op, ast.USub) else operator.pos, node, value)
 
     def _compare(self, node: ast.Compare):
@@ -248,7 +251,7 @@ class _Interpreter(TorchSurface):
         name, python = _ORDER[type(node.ops[0])]
         tensors = isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor)
         if tensors and name is not None:
-            return self.op(name, [left, right], {}, node, operator=True)
+            return self.op(name, [left, right], {}, node, operator=python)
         if tensors and python in (operator.eq, operator.ne) and not all(
                 isinstance(v, (engine.Tensor, int, float)) for v in (left, right)):
             python = operator.is_ if python is operator.eq else operator.is_not  # torch: `x == None` is False

@@ -7,11 +7,14 @@ and the tracer; every tensor made here is traced so that backward() calls can be
 from __future__ import annotations
 
 import ast
+from typing import Callable, Optional
 
 import numpy as np
 
 from . import engine, ops
+from .engine import no_overload, type_name
 from .errors import DiffcheckError
+from .ops import TorchIndexError
 from .parse import BOOL_PARAMS
 from .snippet_trace import Backward
 
@@ -39,28 +42,7 @@ class Size(tuple):
     __str__ = __repr__
 
 
-def type_name(value) -> str:
-    return "Tensor" if isinstance(value, engine.Tensor) else type(value).__name__
-
-
 TENSORS_ONLY = {"maximum", "minimum", "matmul"}  # PyTorch takes no Python number for their second argument
-_DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
-_OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists when none fits the call
-    ("sum", False): ("Tensor input, *, torch.dtype dtype = None", f"Tensor input, {_DIM}, Tensor out = None"),
-    ("mean", False): ("Tensor input, *, torch.dtype dtype = None, Tensor out = None",
-                      f"Tensor input, {_DIM}, Tensor out = None"),
-    ("sum", True): ("*, torch.dtype dtype = None", _DIM),
-    ("mean", True): ("*, torch.dtype dtype = None", _DIM),
-}
-
-
-def _no_overload(spelling: str, op: str, args: list, kwargs: dict, method: bool) -> str:
-    """PyTorch's TypeError when no overload fits: the call's argument types (keywords last, in reverse order, as
-    measured), then the overloads."""
-    got = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
-    got_text = ", ".join(got) if args else "".join(f"{g}, " for g in got)
-    return (f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
-            + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method]))
 
 
 class TorchSurface:
@@ -68,7 +50,7 @@ class TorchSurface:
 
     def _builtin_abs(self, args, kwargs, node):
         if isinstance(args[0], engine.Tensor):
-            return self.op("abs", args, {}, node, operator=True)
+            return self.op("abs", args, {}, node, operator=abs)
         return self._python(abs, node, args[0])
 
     def _scalar(self, value, node):
@@ -109,6 +91,8 @@ class TorchSurface:
                 return function(*args, **kwargs)
         except RuntimeError as error:  # NotImplementedError too, as PyTorch raises for abs of a bool tensor
             raise Raised(type(error).__name__, str(error), node.lineno) from None
+        except TorchIndexError as error:
+            raise Raised("IndexError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
@@ -132,24 +116,29 @@ class TorchSurface:
         self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 
-    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: bool = False,
+    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: Optional[Callable] = None,
            method: bool = False):
-        """One op of the table, by function, method or operator; the result is traced."""
+        """One op of the table, by function, method or `operator` (Python's, on the engine's tensors: `2 + x` is
+        x.__radd__(2), add(x, 2), where torch.add(2, x) keeps the 2 first); the result is traced."""
         signature = ops.SIGNATURES[spelling]
         positional = args[:signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
         if "keepdim" in params and ("dim" not in params or signature.name == "mean" and not method
                                     and type(params["keepdim"]) is not bool):
-            raise Raised("TypeError", _no_overload(spelling, signature.name, args[method:], kwargs, method),
+            raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method),
                          node.lineno)
         for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
             if key in BOOL_PARAMS and key in params and type(params[key]) is not bool:
                 where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
                 raise Raised("TypeError", f"{spelling}(): argument '{key}'{where} must be bool, not "
                                           f"{type_name(params[key])}", node.lineno)
-        if not operator and not isinstance(positional[0], engine.Tensor) and spelling != "pow":
-            raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
-                                      f"{type_name(positional[0])}", node.lineno)
+        if not operator and not isinstance(positional[0], engine.Tensor):
+            if spelling == "pow":  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
+                if all(isinstance(a, (int, float)) for a in positional):
+                    raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
+            elif signature.name not in ops.NUMBER_INPUT or not isinstance(positional[0], (int, float)):
+                raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
+                                          f"{type_name(positional[0])}", node.lineno)
         if signature.name in TENSORS_ONLY and not isinstance(positional[1], engine.Tensor):
             if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
                 raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
@@ -163,10 +152,8 @@ class TorchSurface:
             if value is not None and type(value) not in (int, float, bool):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
-        if signature.name == "clamp" and not params:  # the engine's clamp(x) is x, as check's `clamp(x)` is
-            raise Raised("RuntimeError", "torch.clamp: At least one of 'min' or 'max' must not be None", node.lineno)
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
-        result = self._engine(engine.FUNCTIONS[spelling], node, *positional, **params)
+        result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
 

@@ -4,6 +4,9 @@ At a kink (abs/relu at 0, a maximum tie, a clamp bound) the derivative does not 
 (relu'(0) = 0) and SymPy another (Heaviside(0) = 1/2), and both are valid subgradients if they lie between the
 one-sided derivatives. At a pole or off the real domain PyTorch gives ±inf/nan where SymPy gives zoo or a complex
 number. These are labelled differences, not failures — unless the engine's value is outside what the maths allows.
+
+Where a power meets an indeterminate form with a non-finite operand (1**inf, 1**nan, (-1)**inf, inf**0, nan**0) IEEE 754
+defines the value as 1 and PyTorch follows it, while SymPy leaves the form undefined (nan): also a labelled difference.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ class Hit:
     """One op of the program evaluated at one of its special points."""
 
     op: str  # the row's name, e.g. "relu"
-    kind: str  # "kink" | "singular"
+    kind: str  # "kink" | "singular" | "indeterminate" | "overflow"
     where: str  # the node's position in the source, e.g. "1:1"
     convention: str
     depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
@@ -39,6 +42,13 @@ def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: f
             with np.errstate(all="ignore"):
                 if np.any(test(*datas, **params)):
                     hits.append(Hit(op.name, kind, where, op.convention, depends))
+    if op.power is not None:
+        base, exponent = np.broadcast_arrays(*(np.asarray(datas[i], dtype=float) for i in op.power))
+        found = np.flatnonzero(ops.indeterminate_power(base, exponent))
+        if found.size:
+            b, e = base.flat[found[0]], exponent.flat[found[0]]
+            hits.append(Hit(op.name, "indeterminate", where, f"IEEE 754 defines pow({b:g}, {e:g}) = 1, as PyTorch; "
+                            "SymPy leaves this indeterminate form undefined (nan)", depends))
     return hits
 
 

@@ -97,6 +97,9 @@ def test_rule_off_by_one_part_in_a_million_is_reported(monkeypatch):
     ("x ** y", ["x=0", "y=0"], "y", "singular", "a = 0, b >= 0: d/db = 0 (masked)"),
     ("x * sqrt(x)", ["x=0"], "x", "zero-times-inf", "multiplies it by 0 (0*inf = nan, as PyTorch)"),
     ("log(exp(x))", ["x=1000"], "x", "overflow", "exp at 1:5: float64 overflow"),
+    ("x ** y", ["x=1", "y=inf"], "y", "indeterminate",
+     "pow_tensor at 1:1: IEEE 754 defines pow(1, inf) = 1, as PyTorch; SymPy leaves this indeterminate form undefined "
+     "(nan); SymPy gives nan, the engine 0.0"),
 ])
 def test_explained_differences_pass_unless_strict(expr, point, name, status, fragment):
     code, data = run(expr, *point)
@@ -300,3 +303,31 @@ def test_an_expression_undefined_everywhere_is_a_clean_refusal():  # found by `d
     result = CliRunner().invoke(main, ["check", "t1 = (x - x); out = softplus(cosh(acos((t1 / t1))))", "x=0"])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert "the expression is undefined for every input (0/0 or the like)" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+@pytest.mark.parametrize("option, value, message", [
+    ("--rtol", "nan", "Invalid value for '--rtol': nan is not a finite number >= 0"),
+    ("--rtol", "inf", "Invalid value for '--rtol': inf is not a finite number >= 0"),
+    ("--atol", "-1e-9", "Invalid value for '--atol': -1e-09 is not a finite number >= 0"),
+])
+def test_tolerances_are_finite_and_not_negative_as_in_sample_files(command, option, value, message, tmp_path):
+    target = ["x * 2", "x=1"] if command == "check" else [str(tmp_path / "s.py")]
+    (tmp_path / "s.py").write_text("import torch\nx = torch.tensor(1.0, requires_grad=True)\n")
+    result = CliRunner().invoke(main, [command, *target, option, value])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+
+
+def test_seed_is_not_negative():
+    result = CliRunner().invoke(main, ["check", "sin(x)", "x=1", "--points", "3", "--seed", "-1"])
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        2, "Error: Invalid value for '--seed': -1 is not in the range x>=0.")
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_strict_help_names_every_explained_status(command):
+    from diffcheck.compare import EXPLAINED
+
+    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    assert all(status in text for status in EXPLAINED)

@@ -1,4 +1,5 @@
 """The engine's PyTorch autograd surface, against the behaviour measured in torch-semantics.md."""
+import ast
 import math
 import warnings
 
@@ -9,7 +10,8 @@ import diffcheck as torch
 from diffcheck import engine
 from diffcheck.engine import NONLEAF_GRAD_WARNING, SECOND_BACKWARD
 
-from torch_texts import NEG_BOOL, SUB_BOOL, SUB_BOOLS  # noqa: E402 - tests/ is on sys.path under pytest
+from torch_texts import (  # noqa: E402 - tests/ is on sys.path under pytest
+    CLAMP_NO_BOUND, MEAN_OVERLOADS, METHOD_OVERLOADS, NEG_BOOL, SUB_BOOL, SUB_BOOLS, SUM_OVERLOADS)
 
 D = torch.float64
 
@@ -91,6 +93,9 @@ def test_repr_matches_pytorch(make, expected):
     (lambda x, y: torch.clamp(x, 0, 1), "ClampBackward1"), (lambda x, y: x.clamp(max=1), "ClampBackward1"),
     (lambda x, y: torch.maximum(x, y), "MaximumBackward0"), (lambda x, y: torch.minimum(x, y), "MinimumBackward0"),
     (lambda x, y: torch.where(x > 0, x, y), "WhereBackward0"),
+    (lambda x, y: torch.add(2, x), "AddBackward0"), (lambda x, y: torch.sub(2, x), "SubBackward0"),
+    (lambda x, y: torch.mul(2, x), "MulBackward0"), (lambda x, y: torch.div(2, x), "DivBackward0"),
+    (lambda x, y: torch.subtract(2, x), "SubBackward0"), (lambda x, y: torch.true_divide(2, x), "DivBackward0"),
 ])
 def test_grad_fn_names_follow_pytorch(make, name):
     x = torch.tensor(1.5, dtype=D, requires_grad=True)
@@ -381,6 +386,11 @@ ACC = "AccumulateGrad"
     (lambda x, y: torch.where(x > 1, 2.0, x), [None, ACC]),
     (lambda x, y: torch.where(x > 1, x, y.detach()), [ACC, None]),
     (lambda x, y: 2 / x, ["ReciprocalBackward0", None]), (lambda x, y: 1 / x, ["ReciprocalBackward0", None]),
+    # torch's functions keep a Python number first, where Python's operators call the tensor's reflected method
+    (lambda x, y: torch.add(2, x), [None, ACC]), (lambda x, y: torch.sub(2, x), [None, ACC]),
+    (lambda x, y: torch.mul(2.5, x), [None, ACC]), (lambda x, y: torch.div(2, x), [None, ACC]),
+    (lambda x, y: torch.subtract(2, x * y), [None, "MulBackward0"]), (lambda x, y: torch.multiply(2, x), [None, ACC]),
+    (lambda x, y: torch.true_divide(2, x), [None, ACC]),
 ])
 def test_next_functions_list_what_pytorch_lists(make, entries):
     x = torch.tensor(1.5, requires_grad=True)
@@ -413,6 +423,114 @@ def test_a_number_over_a_tensor_is_reciprocal_then_mul_bit_for_bit():
         assert [v.hex() for v in x.grad.tolist()] == grads
     assert (torch.tensor(2.0, requires_grad=True) / torch.tensor(4.0, requires_grad=True)).grad_fn.name() == \
         "DivBackward0"
+
+
+def test_torch_functions_of_a_number_and_a_tensor_bit_for_bit():
+    """torch.sub(0.7, x) is the sub row with the number wrapped, not `0.7 - x`; torch.div(0.7, x) is DivBackward0, not
+    reciprocal-then-mul (its last values differ from those of `0.7 / x` above). Hex recorded from PyTorch 2.13."""
+    recorded = {
+        (torch.float32, "add"): (
+            ['0x1.19999a0000000p+1', '0x1.0000000000000p+0', '-0x1.99999a0000000p+2', '0x1.6666660000000p-1',
+             '0x1.6666660000000p-1', '0x1.6816f00000000p-1'],
+            ['0x1.3333340000000p-2', '0x1.19999a0000000p+0', '0x1.0000000000000p+1', '0x1.0000000000000p+0',
+             '0x1.0000000000000p+0', '-0x1.cccccc0000000p-1']),
+        (torch.float32, "sub"): (
+            ['-0x1.99999a0000000p-1', '0x1.9999980000000p-2', '0x1.f333320000000p+2', '0x1.6666660000000p-1',
+             '0x1.6666660000000p-1', '0x1.64b5dc0000000p-1'],
+            ['-0x1.3333340000000p-2', '-0x1.19999a0000000p+0', '-0x1.0000000000000p+1', '-0x1.0000000000000p+0',
+             '-0x1.0000000000000p+0', '0x1.cccccc0000000p-1']),
+        (torch.float32, "mul"): (
+            ['0x1.0ccccc0000000p+0', '0x1.ae147c0000000p-3', '-0x1.3e147a0000000p+2', '0x0.0p+0', '-0x0.0p+0',
+             '0x1.2ec6bc0000000p-9'],
+            ['0x1.ae147c0000000p-3', '0x1.8a3d700000000p-1', '0x1.6666660000000p+0', '0x1.6666660000000p-1',
+             '0x1.6666660000000p-1', '-0x1.428f5c0000000p-1']),
+        (torch.float32, "div"): (
+            ['0x1.ddddde0000000p-2', '0x1.2aaaaa0000000p+1', '-0x1.93d4bc0000000p-4', 'inf', '-inf',
+             '0x1.a83e100000000p+7'],
+            ['-0x1.7e4b1a0000000p-4', '-0x1.11c71c0000000p+3', '-0x1.c705560000000p-6', '-inf', '-inf',
+             '0x1.c3f67a0000000p+15']),
+        (torch.float64, "sub"): (
+            ['-0x1.999999999999ap-1', '0x1.9999999999999p-2', '0x1.f333333333333p+2', '0x1.6666666666666p-1',
+             '0x1.6666666666666p-1', '0x1.64b5dcc63f141p-1'],
+            ['-0x1.3333333333333p-2', '-0x1.199999999999ap+0', '-0x1.0000000000000p+1', '-0x1.0000000000000p+0',
+             '-0x1.0000000000000p+0', '0x1.ccccccccccccdp-1']),
+        (torch.float64, "div"): (
+            ['0x1.dddddddddddddp-2', '0x1.2aaaaaaaaaaabp+1', '-0x1.93d4bb7e327a9p-4', 'inf', '-inf',
+             '0x1.a83e0f83e0f83p+7'],
+            ['-0x1.7e4b17e4b17e3p-4', '-0x1.11c71c71c71c8p+3', '-0x1.c705550fff300p-6', '-inf', '-inf',
+             '0x1.c3f67ab5f34e4p+15']),
+    }
+    for (dtype, name), (values, grads) in recorded.items():
+        x = torch.tensor([1.5, 0.3, -7.1, 0.0, -0.0, 3.3e-3], dtype=dtype, requires_grad=True)
+        y = getattr(torch, name)(0.7, x)
+        assert (y.dtype, y.grad_fn.name()) == (dtype, f"{name.capitalize()}Backward0")
+        y.backward(torch.tensor([0.3, 1.1, 2.0, 1.0, 1.0, -0.9], dtype=dtype))
+        assert [v.hex() for v in y.detach().tolist()] == values
+        assert [v.hex() for v in x.grad.tolist()] == grads
+
+
+@pytest.mark.parametrize("text, expected", [  # recorded from PyTorch 2.13, x = 3.0 (xd float64, xi int64, xb True)
+    ("torch.sub(2.5, x)", "tensor(-0.5000, grad_fn=<SubBackward0>)"),
+    ("torch.mul(True, x)", "tensor(3., grad_fn=<MulBackward0>)"),
+    ("torch.sub(2, xd)", "tensor(-1., dtype=torch.float64, grad_fn=<SubBackward0>)"),
+    ("torch.sub(2, xi)", "tensor(-1)"), ("torch.sub(2.5, xi)", "tensor(-0.5000)"), ("torch.add(2, xb)", "tensor(3)"),
+    ("torch.add(True, xb)", "tensor(True)"), ("torch.mul(2, xb)", "tensor(2)"), ("torch.div(2, xi)", "tensor(0.6667)"),
+    ("torch.div(2, xb)", "tensor(2.)"), ("torch.multiply(2, xi)", "tensor(6)"),
+    ("torch.sub(2, v)", "tensor([ 1.,  0., -2.], grad_fn=<SubBackward0>)"),
+    ("torch.true_divide(2, v)", "tensor([2.0000, 1.0000, 0.5000], grad_fn=<DivBackward0>)"),
+    # Python numbers alone: a tensor of PyTorch's dtype (int64, the default float, bool), not a Python number
+    ("torch.add(2, 3)", "tensor(5)"), ("torch.sub(2.0, 3)", "tensor(-1.)"), ("torch.mul(True, False)", "tensor(False)"),
+    ("torch.div(-7, 2)", "tensor(-3.5000)"), ("torch.add(True, 2)", "tensor(3)"),
+    ("torch.div(True, False)", "tensor(inf)"),
+    ("torch.add(True, False)", "tensor(True)"), ("torch.mul(2, 2.5)", "tensor(5.)"), ("torch.sub(-7, 2)", "tensor(-9)"),
+])
+def test_torch_functions_take_a_number_first_as_pytorch_does(text, expected):
+    values = {"x": torch.tensor(3.0, requires_grad=True), "xd": torch.tensor(3.0, dtype=D, requires_grad=True),
+              "xi": torch.tensor(3), "xb": torch.tensor(True), "v": torch.tensor([1.0, 2.0, 4.0], requires_grad=True)}
+    name, args = text[len("torch."):-1].split("(")
+    result = getattr(torch, name)(*(values[a] if a in values else ast.literal_eval(a) for a in args.split(", ")))
+    assert repr(result) == expected
+
+
+def test_python_numbers_alone_compute_in_pytorchs_dtype():
+    """Each number is cast to the result dtype first, as PyTorch casts its wrapped numbers (float32 here)."""
+    assert [torch.add(0.1, 0.2).item(), torch.div(2, 3).item(), torch.sub(0.3, 0.1).item()] == \
+        [0.30000001192092896, 0.6666666865348816, 0.20000001788139343]
+    five = torch.add(2, 3)
+    assert (five.dtype, five.requires_grad, five.is_leaf, five.grad_fn) == (torch.int64, False, True, None)
+
+
+def test_torch_sub_of_a_number_first_refuses_bools_as_pytorch():
+    x = torch.tensor(3.0, requires_grad=True)
+    for call, message in ((lambda: torch.sub(2, torch.tensor(True)), SUB_BOOL), (lambda: torch.sub(True, x), SUB_BOOL),
+                          (lambda: torch.sub(True, False), SUB_BOOLS)):
+        with pytest.raises(RuntimeError) as raised:
+            call()
+        assert str(raised.value) == message
+
+
+def test_the_operators_keep_their_meaning_beside_torchs_functions():
+    """`2 - x` is x.__rsub__(2), rsub(x, 2); `2 / x` reciprocal then mul; the check language's `2 - x` too."""
+    x = torch.tensor(3.0, requires_grad=True)
+    assert [(2 - x).grad_fn.name(), (2 / x).grad_fn.name(), torch.sub(2, x).grad_fn.name()] == \
+        ["RsubBackward1", "MulBackward0", "SubBackward0"]
+    assert engine.FUNCTIONS["sub"](2, x).grad_fn.name() == "RsubBackward1"  # what `check` runs for `2 - x`
+    assert engine.FUNCTIONS["div"](2.0, 3).item() == 2 / 3  # `check` folds numbers in Python's float64
+
+
+def test_a_second_backward_through_torch_sub_of_a_number_first():
+    """add and sub save no tensors, so their nodes survive a second backward; mul and div do not (PyTorch 2.13)."""
+    for name, grad in (("add", 2.0), ("sub", -2.0)):
+        x = torch.tensor(3.0, requires_grad=True)
+        y = getattr(torch, name)(2, x)
+        y.backward()
+        y.backward()
+        assert x.grad.item() == grad
+    for name in ("mul", "div"):
+        y = getattr(torch, name)(2, torch.tensor(3.0, requires_grad=True))
+        y.backward()
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+            y.backward()
 
 
 def test_reciprocal_of_integers_and_bools_is_the_default_float():
@@ -507,6 +625,13 @@ SIXTH = 0.1666666716337204  # 1/6 in float32
      SIXTH),
     (lambda x: x.mean(dim=None, keepdim=True), "tensor([[3.5000]], grad_fn=<MeanBackward1>)", "MeanBackward1", (1, 1),
      SIXTH),
+    # an empty dim list is every dim in PyTorch 2.13, as dim=None, without a warning
+    (lambda x: torch.sum(x, dim=()), "tensor(21., grad_fn=<SumBackward1>)", "SumBackward1", (), 1.0),
+    (lambda x: x.sum((), True), "tensor([[21.]], grad_fn=<SumBackward1>)", "SumBackward1", (1, 1), 1.0),
+    (lambda x: torch.sum(x, dim=[]), "tensor(21., grad_fn=<SumBackward1>)", "SumBackward1", (), 1.0),
+    (lambda x: torch.mean(x, ()), "tensor(3.5000, grad_fn=<MeanBackward1>)", "MeanBackward1", (), SIXTH),
+    (lambda x: x.mean(dim=[], keepdim=True), "tensor([[3.5000]], grad_fn=<MeanBackward1>)", "MeanBackward1", (1, 1),
+     SIXTH),
 ])
 def test_an_explicit_dim_none_is_the_dim_overload_and_keeps_dims(compute, text, grad_fn, shape, grad):
     x = torch.tensor([[1., 2., 3.], [4., 5., 6.]], requires_grad=True)
@@ -524,6 +649,58 @@ def test_dim_none_of_a_zero_dim_tensor_and_its_second_derivative():
     g, = torch.autograd.grad((d.mean(None, True) * d * d).sum(), d, create_graph=True)
     assert (g.tolist(), g.grad_fn.name()) == ([[12.5, 17.5], [22.5, 27.5]], "AddBackward0")
     assert torch.autograd.grad(g.sum(), d)[0].tolist() == [[12.0, 14.0], [16.0, 18.0]]
+
+
+def test_an_empty_dim_list_of_a_zero_dim_and_an_integer_tensor():
+    y = torch.tensor(2.0, dtype=D, requires_grad=True)
+    assert (repr(y.sum(())), repr(torch.mean(y, (), True))) == (
+        "tensor(2., dtype=torch.float64, grad_fn=<SumBackward1>)",
+        "tensor(2., dtype=torch.float64, grad_fn=<MeanBackward1>)")
+    y.mean(dim=()).backward()
+    assert y.grad.item() == 1.0
+    assert repr(torch.sum(torch.tensor([1, 2]), dim=())) == "tensor(3)"
+    with pytest.raises(RuntimeError) as raised:
+        torch.mean(torch.tensor([1, 2]), dim=())
+    assert str(raised.value) == ("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                                 "complex dtype. Got: Long")
+
+
+@pytest.mark.parametrize("call, message", [  # PyTorch 2.13's TypeError: no overload takes keepdim without a dim
+    (lambda x: torch.sum(x, keepdim=True), f"sum() received an invalid combination of arguments - got "
+                                            f"(Tensor, keepdim=bool), but expected one of:\n{SUM_OVERLOADS}"),
+    (lambda x: torch.sum(x, keepdim=False), f"sum() received an invalid combination of arguments - got "
+                                             f"(Tensor, keepdim=bool), but expected one of:\n{SUM_OVERLOADS}"),
+    (lambda x: torch.sum(x, keepdim=None), f"sum() received an invalid combination of arguments - got "
+                                            f"(Tensor, keepdim=NoneType), but expected one of:\n{SUM_OVERLOADS}"),
+    (lambda x: torch.mean(x, keepdim=True), f"mean() received an invalid combination of arguments - got "
+                                             f"(Tensor, keepdim=bool), but expected one of:\n{MEAN_OVERLOADS}"),
+    (lambda x: x.sum(keepdim=True), f"sum() received an invalid combination of arguments - got (keepdim=bool, ), "
+                                     f"but expected one of:\n{METHOD_OVERLOADS}"),
+    (lambda x: x.sum(keepdim=None), f"sum() received an invalid combination of arguments - got (keepdim=NoneType, ), "
+                                     f"but expected one of:\n{METHOD_OVERLOADS}"),
+    (lambda x: x.mean(keepdim=True), f"mean() received an invalid combination of arguments - got (keepdim=bool, ), "
+                                      f"but expected one of:\n{METHOD_OVERLOADS}"),
+])
+def test_keepdim_without_a_dim_is_pytorchs_type_error(call, message):
+    for x in (torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), torch.tensor(3.0)):
+        with pytest.raises(TypeError) as raised:
+            call(x)
+        assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: torch.clamp(x), lambda x: x.clamp(), lambda x: torch.clip(x), lambda x: x.clip(),
+    lambda x: torch.clamp(x, None, None), lambda x: torch.clamp(x, min=None), lambda x: x.clip(max=None),
+    lambda x: torch.clamp(x.detach()), lambda x: torch.clamp(torch.tensor([1, 5])),
+    lambda x: torch.clamp(torch.tensor([True, False])),
+])
+def test_clamp_without_a_bound_is_pytorchs_runtime_error(call):
+    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    for grad_mode in (torch.enable_grad, torch.no_grad):
+        with grad_mode(), pytest.raises(RuntimeError) as raised:
+            call(x)
+        assert str(raised.value) == CLAMP_NO_BOUND
+    assert repr(torch.clamp(x, min=None, max=0)) == "tensor([ 0., -2.], grad_fn=<ClampBackward1>)"  # one bound is
 
 
 def test_a_sum_of_bools_keeps_its_dims_in_int64():

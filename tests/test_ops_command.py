@@ -1,5 +1,6 @@
 """`diffcheck ops`: every op of the table shown complete, one op by any of its names, JSON, and what the engine does."""
 import json
+import operator
 import re
 
 import pytest
@@ -55,15 +56,36 @@ def test_overload_rows(name, grad_fns):
 @pytest.mark.parametrize("entry, row", [(e, r) for e, r in ROWS if r.picked_by],
                          ids=[f"{e.name}-{r.row}" for e, r in ROWS if r.picked_by])
 def test_picked_by_is_what_the_engine_builds(entry, row):
-    """Make the call `picked_by` names on the engine: its result has exactly this row's grad_fn."""
-    name, kinds = re.fullmatch(r"(\w+)\((.*)\)", row.picked_by).groups()
+    """Make the call `picked_by` names on the engine, torch's function or Python's operator: its result has exactly
+    this row's grad_fn."""
     example = {"tensor": lambda: engine.tensor([0.5, 1.5], requires_grad=True), "number": lambda: 2.0,
                "1-D": lambda: engine.tensor([0.5, 1.5], requires_grad=True),
                "2-D": lambda: engine.tensor([[0.5, 1.5], [1.0, 2.0]], requires_grad=True)}
-    args = [example[kind]() for kind in kinds.split(", ") if kind in example]
-    params = {kind: 0 for kind in kinds.split(", ") if kind not in example}
-    result = engine.FUNCTIONS[name](*args, **params)
+    call = re.fullmatch(r"(\w+)\((.*)\)", row.picked_by)
+    if call is None:  # `number - tensor`
+        left, symbol, right = row.picked_by.split(" ")
+        result = OPERATORS[symbol](example[left](), example[right]())
+    else:
+        name, kinds = call.groups()
+        args = [example[kind]() for kind in kinds.split(", ") if kind in example]
+        params = {kind: 0 for kind in kinds.split(", ") if kind not in example}
+        result = engine.TORCH_FUNCTIONS[name](*args, **params)
     assert (result.grad_fn.name() if result.grad_fn else "") == row.grad_fn
+
+
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+             "@": operator.matmul, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+@pytest.mark.parametrize("name, picked_by", [
+    ("rsub", "number - tensor"), ("rdiv", "number / tensor"), ("rpow", "pow(number, tensor)"),
+    ("sub", "sub(tensor, tensor)"), ("clamp", "clamp(tensor, min)"), ("sum", "sum(tensor)"),
+    ("sum_dim", "sum(tensor, dim)"),
+])
+def test_picked_by_is_a_call_pytorch_runs(name, picked_by):
+    """torch.sub(2, x) is SubBackward0 and torch.clamp(x) raises (PyTorch 2.13): `2 - x` picks rsub, and clamp's
+    example gives a bound."""
+    assert {row.row: row.picked_by for _, row in ROWS}[name] == picked_by
 
 
 def test_sympy_forms_use_the_rules_own_names():

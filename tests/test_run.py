@@ -245,6 +245,21 @@ def test_next_functions_prints_as_pytorch_prints_it(run, tmp_path):
     assert result.exit_code == 2
 
 
+def test_a_number_first_is_listed_as_pytorch_lists_it(run, tmp_path):
+    # recorded from torch 2.13: torch's add/sub/mul/div keep a Python number first, as (None, 0); an operator calls the
+    # tensor's reflected method, so `2 + x` is add(x, 2) and `2 - x` rsub(x, 2), which lists no number
+    (tmp_path / "nf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\n" + "".join(
+        f"print(({call}).grad_fn.next_functions)\n" for call in (
+            "torch.sub(2, x)", "torch.div(2.5, x)", "torch.add(True, x)", "2 + x", "2 * x", "2 - x", "2 / x"))
+        + "torch.sub(2, x).backward()\n")
+    result = run("--quiet", str(tmp_path / "nf.py"))
+    acc, none = r"\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\)", r"\(None, 0\)"
+    reciprocal = r"\(<ReciprocalBackward0 object at 0x[0-9a-f]+>, 0\)"
+    assert re.fullmatch(rf"(\({none}, {acc}\)\n){{3}}(\({acc}, {none}\)\n){{2}}\({acc},\)\n\({reciprocal}, {none}\)\n",
+                        result.stdout), result.stdout
+    assert result.exit_code == 0
+
+
 def test_next_functions_of_a_leaf_is_pytorchs_attribute_error(run, tmp_path):
     (tmp_path / "leaf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\n"
                                       "print(x.grad_fn.next_functions)\n")

@@ -8,7 +8,8 @@ from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet_parse import parse_snippet
 
-from torch_texts import NEG_BOOL, SUB_BOOL, SUB_BOOLS  # noqa: E402 - tests/ is on sys.path under pytest
+from torch_texts import (  # noqa: E402 - tests/ is on sys.path under pytest
+    CLAMP_NO_BOUND, MEAN_OVERLOADS, METHOD_OVERLOADS, NEG_BOOL, POW_OVERLOADS, SUB_BOOL, SUB_BOOLS, SUM_OVERLOADS)
 
 T = "import torch\nx = torch.tensor(1.0, requires_grad=True)\n"  # two lines: messages below point at line 3
 
@@ -178,12 +179,6 @@ def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
 
 
 B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point at line 4
-SUM_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = "
-                 "False, *, torch.dtype dtype = None, Tensor out = None)\n")
-MEAN_OVERLOADS = (" * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n * (Tensor input, tuple of ints "
-                  "dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n")
-METHOD_OVERLOADS = (" * (*, torch.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, torch.dtype "
-                    "dtype = None)\n")
 
 
 @pytest.mark.parametrize("line, raised", [  # PyTorch 2.13's exceptions for these lines
@@ -216,8 +211,21 @@ METHOD_OVERLOADS = (" * (*, torch.dtype dtype = None)\n * (tuple of ints dim, bo
                      "or complex dtype. Got: Bool"),
     ("y = torch.tensor([1, 2]).mean(0)", "RuntimeError: mean(): could not infer output dtype. Input dtype must be "
                                          "either a floating point or complex dtype. Got: Long"),
-    ("y = torch.clamp(x)", "RuntimeError: torch.clamp: At least one of 'min' or 'max' must not be None"),
-    ("y = x.clamp(min=None)", "RuntimeError: torch.clamp: At least one of 'min' or 'max' must not be None"),
+    ("y = torch.clamp(x)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+    ("y = x.clamp(min=None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+    ("y = torch.clip(x, None, None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+    ("y = b.clip()", f"RuntimeError: {CLAMP_NO_BOUND}"),
+    ("y = torch.pow(2, 3)", f"TypeError: pow() received an invalid combination of arguments - got (int, int), but "
+     f"expected one of:\n{POW_OVERLOADS}"),
+    ("y = torch.pow(True, 2.5)", "TypeError: pow() received an invalid combination of arguments - got (bool, float), "
+     f"but expected one of:\n{POW_OVERLOADS}"),
+    ("y = torch.sub(True, x)", f"RuntimeError: {SUB_BOOL}"),
+    ("y = torch.sub(True, False)", f"RuntimeError: {SUB_BOOLS}"),
+    ("y = torch.add(None, x)", "TypeError: add(): argument 'input' (position 1) must be Tensor, not NoneType"),
+    ("y = torch.div('a', x)", "TypeError: div(): argument 'input' (position 1) must be Tensor, not str"),
+    ("y = torch.maximum(2, x)", "TypeError: maximum(): argument 'input' (position 1) must be Tensor, not int"),
+    ("y = x.mean(keepdim=True)", "TypeError: mean() received an invalid combination of arguments - got "
+     f"(keepdim=bool, ), but expected one of:\n{METHOD_OVERLOADS}"),
 ])
 def test_pytorchs_exceptions_are_raised_at_their_line(line, raised):
     outcome = run_snippet(parse_snippet(B + line, "s.py"), lambda _: None)

@@ -107,7 +107,7 @@ ERRORS = [
     ('[[case]]\nname = "c"\nprogram = """\na = x\nb = cos(a) + sinn(a)\n"""\ninputs = { x = 1 }\n',
      "f.toml:5: case 'c': program at 2:14: unknown function 'sinn' (did you mean 'sin'?)"),
     # inputs
-    ('[[case]]\nname = "c"\nprogram = "x"\ninputs = 3\n', "f.toml:4: case 'c': 'inputs' must be a table, not a integer"),
+    ('[[case]]\nname = "c"\nprogram = "x"\ninputs = 3\n', "f.toml:4: case 'c': 'inputs' must be a table, not an integer"),
     (CASE.replace("x = 1", "x = 1, q = 2"),
      "f.toml:4: case 'c': input 'q' is not used by the program; inputs are: x"),
     ('[[case]]\nname = "c"\nprogram = "a = x; b = a"\ninputs = { x = 1, a = 2 }\n',
@@ -126,8 +126,8 @@ ERRORS = [
     (CASE.replace("x = 1", "x = { a = 1 }"), "f.toml:4: case 'c': input 'x': expected a number, a list of numbers or "
                                              "\"nan\"/\"inf\"/\"-inf\", not a table"),
     # names
-    (CASE + 'no_grad = "x"\n', "f.toml:5: case 'c': 'no_grad' must be a array of names, not a string"),
-    (CASE + "no_grad = [1]\n", "f.toml:5: case 'c': 'no_grad' must be an array of names, not one holding a integer"),
+    (CASE + 'no_grad = "x"\n', "f.toml:5: case 'c': 'no_grad' must be an array of names, not a string"),
+    (CASE + "no_grad = [1]\n", "f.toml:5: case 'c': 'no_grad' must be an array of names, not one holding an integer"),
     (CASE + 'no_grad = ["xx"]\n',
      "f.toml:5: case 'c': 'no_grad' names 'xx', not an input of the program (did you mean 'x'?) (inputs: x)"),
     ('[[case]]\nname = "c"\nprogram = "total = x"\ninputs = { x = 1 }\nretain_grad = ["totl"]\n',
@@ -140,13 +140,14 @@ ERRORS = [
     (CASE + "rtol = true\n", "f.toml:5: case 'c': 'rtol' must be a number, not a boolean"),
     (CASE + 'strict = "yes"\n', "f.toml:5: case 'c': 'strict' must be a boolean, not a string"),
     (CASE + "order = 3\n", "f.toml:5: case 'c': 'order' must be 1 or 2, not 3"),
-    (CASE + "order = 2.0\n", "f.toml:5: case 'c': 'order' must be a integer, not a float"),
+    (CASE + "order = 2.0\n", "f.toml:5: case 'c': 'order' must be an integer, not a float"),
     (CASE + "points = -1\n", "f.toml:5: case 'c': 'points' must be >= 0 (0: check at the inputs given)"),
-    (CASE + "points = true\n", "f.toml:5: case 'c': 'points' must be a integer, not a boolean"),
-    (CASE + "seed = 1.5\n", "f.toml:5: case 'c': 'seed' must be a integer, not a float"),
-    (CASE + "numeric = 1\n", "f.toml:5: case 'c': 'numeric' must be a boolean, not a integer"),
+    (CASE + "points = true\n", "f.toml:5: case 'c': 'points' must be an integer, not a boolean"),
+    (CASE + "seed = 1.5\n", "f.toml:5: case 'c': 'seed' must be an integer, not a float"),
+    (CASE + "seed = -1\n", "f.toml:5: case 'c': 'seed' must be >= 0, not -1"),
+    (CASE + "numeric = 1\n", "f.toml:5: case 'c': 'numeric' must be a boolean, not an integer"),
     # expectations
-    (CASE + "expect = 3\n", "f.toml:5: case 'c': 'expect' must be a table, not a integer"),
+    (CASE + "expect = 3\n", "f.toml:5: case 'c': 'expect' must be a table, not an integer"),
     (CASE + "[case.expect]\ngrads = { x = 1 }\n",
      "f.toml:6: case 'c': unknown key 'expect.grads' (did you mean 'expect.grad'?)"),
     (CASE + "points = 3\n[case.expect]\noutput = 1\n",
@@ -155,8 +156,8 @@ ERRORS = [
     (CASE + '[case.expect]\noutput = "big"\n', "f.toml:6: case 'c': 'expect.output': expected a number, a list of "
                                                "numbers or \"nan\"/\"inf\"/\"-inf\", not 'big'"),
     (CASE + "[case.expect]\ngrad_fn = 1\n",
-     "f.toml:6: case 'c': 'expect.grad_fn' must be a string such as \"AddBackward0\", not a integer"),
-    (CASE + "[case.expect]\ngrad = 1\n", "f.toml:6: case 'c': 'expect.grad' must be a table of tensor names, not a integer"),
+     "f.toml:6: case 'c': 'expect.grad_fn' must be a string such as \"AddBackward0\", not an integer"),
+    (CASE + "[case.expect]\ngrad = 1\n", "f.toml:6: case 'c': 'expect.grad' must be a table of tensor names, not an integer"),
     (CASE + "[case.expect]\ngrad = { out = 1, y = 1 }\n",
      "f.toml:6: case 'c': 'expect.grad' names 'y', not a tensor of the program (tensors: x, out)"),
     (CASE + "[case.expect.grad]\nx = 1\noutt = 2\n",
@@ -167,10 +168,10 @@ ERRORS = [
      "not 'None' (or \"none\" for a None .grad)"),
     (CASE + "[case.expect]\nstatus = { x = \"kinked\" }\n",
      "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-     "overflow, not 'kinked'"),
+     "overflow, indeterminate, not 'kinked'"),
     (CASE + "[case.expect]\nstatus = { x = \"mismatch\" }\n",
      "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-     "overflow, not 'mismatch' (a mismatch is a bug, not an expectation)"),
+     "overflow, indeterminate, not 'mismatch' (a mismatch is a bug, not an expectation)"),
 ]
 
 
