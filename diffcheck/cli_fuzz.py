@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from .cli import _consoles, fail
+from .cli import _consoles, fail, settle
 
 def _summary(run, console, against: Optional[str]) -> None:
     from rich.table import Table
@@ -65,6 +65,8 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     """
     from .fuzz import ENGINES, adapter, generate
     from .fuzz_run import file_stem, sample_text, shrink_findings
+
+    settle()  # with -j 1 the cases run in this process, for as long as --time says
 
     if cases is None and seconds is None:
         cases = 500

@@ -1,7 +1,7 @@
 """The reverse-mode engine: a NumPy-backed Tensor with PyTorch's autograd semantics, driven by the op table."""
 from __future__ import annotations
 
-import dis
+import functools
 import itertools
 import operator
 import sys
@@ -418,21 +418,22 @@ _next_seq = itertools.count(0, -1).__next__  # counts down: the newest node has 
 _float64 = np.float64
 
 
-def _kept(op: Op) -> tuple[bool, ...]:
+@functools.cache  # a scan of the rule's bytecode (3 ms for every row at import): only rows whose ops meet arrays
+def _kept(name: str) -> tuple[bool, ...]:
     """What a node of this row keeps as data, for (out, input 0, input 1, ...); the rest it keeps as shapes only.
 
     A row that saves no tensors has a rule that reads shapes only; one that does keeps what its rule reads (a
     parameter the rule never loads is not kept), as PyTorch saves per formula: exp keeps its answer, not its input.
     """
+    import dis
+
+    op = OPS[name]
     if not op.saves:
         return (False,) * (1 + op.arity)
     code = op.vjp.__code__
     loaded = set(code.co_cellvars) | {i.argval for i in dis.get_instructions(code)
                                       if i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")}
     return tuple(name in loaded for name in code.co_varnames[2:3 + op.arity])
-
-
-_KEPT = {op.name: _kept(op) for op in _NODE_ROWS}
 
 
 _HOLLOW = {}  # dtype -> the one zero element every hollow array of that dtype broadcasts
@@ -455,7 +456,7 @@ def _is_hollow(data) -> bool:
 def _keep(node: Node, op: Op, out, datas) -> None:
     """Store an array op's answer and inputs on its node, hollow where the rule does not read them: a graph holds
     the memory PyTorch's would, not every intermediate array."""
-    kept = _KEPT[op.name]
+    kept = _kept(op.name)
     node.out = out if kept[0] else _hollow(out)
     node.d0 = datas[0] if kept[1] else _hollow(datas[0])
     if op.arity > 1:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 # Imported once, in the fork server, so no worker pays them on its first case (48 ms, against 9 ms for the next):
-# the modules `check` imports when it runs, and the SymPy module its first evaluated Add imports.
-_PRELOAD = ["diffcheck.check", "diffcheck.symbolic", "diffcheck.verify", "diffcheck.engine", "diffcheck.parse",
-            "diffcheck.lower", "diffcheck.special", "diffcheck.points", "diffcheck.compare", "diffcheck.tensor_repr",
-            "sympy.tensor.tensor"]
+# the modules `check` imports when it runs, and the SymPy module its first evaluated Add imports. First, the module
+# that pauses the server's collector while it imports the rest.
+_PRELOAD = ["diffcheck._forkserver", "diffcheck.check", "diffcheck.symbolic", "diffcheck.verify", "diffcheck.engine",
+            "diffcheck.parse", "diffcheck.lower", "diffcheck.special", "diffcheck.points", "diffcheck.compare",
+            "diffcheck.tensor_repr", "sympy.tensor.tensor"]
 _READY = None  # a worker's first message: it is running and waits for work
 
 
@@ -51,14 +52,16 @@ def start_server():
     return context
 
 
-
 def _worker(conn, task: Callable) -> None:
     """Say ready, then run chunks of (index, item) until told to stop, sending each item's outcome in turn."""
+    import gc
     import signal
     import warnings
 
     from .errors import DiffcheckError
 
+    gc.freeze()  # what the fork server imported lives as long as this worker: no collection need walk it
+    gc.enable()  # the fork server paused it (diffcheck._forkserver)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills the workers
     warnings.simplefilter("ignore")  # stderr belongs to the parent's one-line messages
     conn.send(_READY)

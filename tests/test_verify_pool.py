@@ -1,6 +1,7 @@
 """The worker pool: order whatever the worker count, a hanging item killed, a dying worker charged to its item."""
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -23,6 +24,8 @@ def task(item):
         raise DiffcheckError(value)
     elif kind == "bug":
         raise ZeroDivisionError("division by zero")
+    elif kind == "collector":  # is the worker's collector running, with what it inherited frozen?
+        return gc.isenabled(), gc.get_freeze_count() > 0
     return value * 2
 
 
@@ -60,6 +63,13 @@ def test_a_worker_that_never_starts_is_charged_to_one_item_each_time_and_the_run
     done = run_pool(DiesOnArrival(), [("ok", 1), ("ok", 2)], 1, timeout=30)
     assert [(d.kind, d.value) for d in done] == [
         ("crash", "worker process died (exit code 4) before running this case")] * 2
+
+
+def test_workers_collect_with_what_the_fork_server_imported_frozen():
+    """The fork server imports with its collector paused (diffcheck._forkserver); each worker freezes what it
+    inherits and collects as usual."""
+    done = run_pool(task, [("collector", None)], 1, timeout=60)
+    assert (done[0].kind, done[0].value) == ("ok", (True, True))
 
 
 def test_errors_inside_a_task_are_one_line_outcomes():
