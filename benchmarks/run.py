@@ -26,6 +26,8 @@ WORKER = Path(__file__).resolve().parent / "workloads.py"
 SYMBOLIC = Path(__file__).resolve().parent / "symbolic_batch.py"  # targets 5 and 6
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
 HALVES = "bare SymPy, 2 processes, half the cases each"
+# The same imports with the collector paused as diffcheck's program pauses it (cli.run): what `check` adds of its own.
+PAUSED_IMPORTS = "import numpy, sympy, rich, click (collector paused, frozen at exit)"
 CHECK_EXPRESSION = ("sin(x) * exp(x) + x ** 2", "x=1")
 
 # target: (what, limit) — every ratio is "at most"
@@ -120,6 +122,7 @@ def latency_commands() -> dict[str, list[str]]:
     return {"python -c pass": [me, "-c", "pass"],
             "import click": [me, "-c", "import click"],
             "import numpy, sympy, rich, click": [me, "-c", "import numpy, sympy, rich, click"],
+            PAUSED_IMPORTS: [me, "-c", "import gc; gc.disable(); import numpy, sympy, rich, click; gc.freeze()"],
             "diffcheck --help": [me, "-m", "diffcheck", "--help"],
             "diffcheck --version": [me, "-m", "diffcheck", "--version"],
             f"diffcheck check \"{CHECK_EXPRESSION[0]}\" {CHECK_EXPRESSION[1]}": [me, "-m", "diffcheck", "check",
@@ -213,6 +216,8 @@ def summarize(measured: dict, quick: bool) -> dict:
     ceiling = batch["bare SymPy"]["seconds"] / batch[HALVES]["seconds"]
     notes.append(f"two cores make SymPy itself {ceiling:.2f}× faster (half the cases in each of two processes), "
                  f"the ceiling of `-j 2`'s speed-up here; `-j 2` is {1 / ratios['batch-jobs']:.2f}× faster")
+    notes.append(f"`diffcheck check` is {seconds[check] / seconds[PAUSED_IMPORTS]:.2f}× the same imports with the "
+                 "collector paused as the program pauses it: its own imports and work, without the collector's part")
     notes += _disagreements(rows)
     if not by["symbolic"]["diffcheck"]["ok"]:
         notes.append("symbolic: a deep expression's gradients did not agree")
