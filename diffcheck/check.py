@@ -138,7 +138,7 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
     sit on.
     """
     from . import engine, ops
-    from .lower import number_params, run
+    from .lower import number_params, numbers_alone, run
     from .special import Hit, dependencies, names_in, special_points
 
     closure = dependencies(case.program)
@@ -149,13 +149,13 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
         args = [engine.tensor(a.data, dtype=engine.float64)
                 if isinstance(a, engine.Tensor) and a.dtype is engine.bool_ and (node.op != "where" or i) else a
                 for i, a in enumerate(args)]
+        if not any(isinstance(a, engine.Tensor) for a in args):
+            return numbers_alone(ops.resolve(node.op, tuple(args), params, engine._ndim))
         try:
             result = engine.FUNCTIONS[node.op](*args, **params)
         except (ValueError, IndexError):  # shapes that do not fit
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, engine.Tensor))
             raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}", node.pos) from None
-        if not any(isinstance(a, engine.Tensor) for a in args):
-            return result.item()  # Python arithmetic on Python numbers stays a number: `x ** -1` is PowBackward0
         if hits is not None:
             op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim)
             datas = [a.data if isinstance(a, engine.Tensor) else a for a in resolved]

@@ -40,6 +40,17 @@ def run(program: Program, inputs: Mapping[str, Any], call: Callable[[Apply, list
     return env
 
 
+def numbers_alone(resolved: tuple) -> Any:
+    """An op of Python numbers alone, as both lowerings compute it, from its (row, arguments, parameters) as
+    ops.resolve gives them: in float64, with IEEE's answers (2 ** -1 is 0.5 and reciprocal(0) inf, not Python's
+    errors), and a number again, so the ops it feeds take it as one (`x ** (2 - 3)` is PowBackward0)."""
+    import numpy as np
+
+    op, args, params = resolved
+    with np.errstate(all="ignore"):
+        return np.asarray(op.forward(*(np.float64(a) for a in args), **params)).item()
+
+
 def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -> dict:
     """Op parameters (dim, min, max ...) must be plain numbers; `dim` and `keepdim` integers."""
     for name, value in params.items():

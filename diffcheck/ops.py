@@ -430,7 +430,8 @@ FRONT_OPS = frozenset(sig.name for sig in SIGNATURES.values())
 # torch's functions that take a Python number for `input`: PyTorch's argument parser wraps it in a tensor, so
 # torch.sub(2, x) is SubBackward0 with the 2 listed as (None, 0), and torch.add(2, 3) is tensor(5).
 NUMBER_INPUT = frozenset({"add", "sub", "mul", "div"})
-_SINGLE_ROW = FRONT_OPS - {"sum", "mean", "square", "sub", "div", "pow", "matmul"}  # resolve's shortcut: no overloads
+# resolve's shortcut: no overloads, and no number to move last (`2 + x` is x.__radd__(2): add(x, 2), x listed first)
+_SINGLE_ROW = FRONT_OPS - {"sum", "mean", "square", "add", "sub", "mul", "div", "pow", "matmul"}
 
 
 class TorchIndexError(IndexError):
@@ -454,7 +455,8 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
 
     `ndim_of(arg)` is None for a Python number, else the array's number of dimensions. Returns the row and the
     arguments in the row's order, and the parameters the row takes. A Python number before a tensor moves last, as
-    Python's operators and the check language have it (`2 - x` is x.__rsub__(2): rsub(x, 2); `2 ** x` rpow(x, 2)),
+    Python's operators and the check language have it (`2 - x` is x.__rsub__(2): rsub(x, 2); `2 ** x` rpow(x, 2);
+    `2 + x` add(x, 2)),
     except in torch's `function` of an op in NUMBER_INPUT, which keeps it first (torch.sub(2, x): the sub row).
     """
     if name in _SINGLE_ROW:
@@ -471,7 +473,7 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
     if name == "square":  # torch.square is pow(x, 2)
         return OPS["pow"], (args[0], 2), params
     if len(args) == 2 and kinds[0] is None and kinds[1] is not None and not (function and name in NUMBER_INPUT):
-        swapped = {"sub": "rsub", "div": "rdiv", "pow": "rpow"}.get(name)
+        swapped = {"add": "add", "sub": "rsub", "mul": "mul", "div": "rdiv", "pow": "rpow"}.get(name)
         if swapped:
             return OPS[swapped], (args[1], args[0]), params
     if name == "pow" and kinds[1] is not None:

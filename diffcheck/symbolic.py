@@ -18,7 +18,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .lower import number_params, run
+from .lower import number_params, numbers_alone, run
 from .program import Program
 
 DIGITS = 30
@@ -60,12 +60,12 @@ def _to_sym(value):
 def _call(node, args: list, params: dict):
     params = number_params(node, params, _is_number)
     try:
-        op, args, params = ops.resolve(node.op, tuple(args), params, _ndim)
+        resolved = ops.resolve(node.op, tuple(args), params, _ndim)
     except ValueError as error:
         raise DiffcheckError(str(error), node.pos) from None
     if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
-        with np.errstate(all="ignore"):
-            return np.asarray(op.forward(*args, **params)).item()
+        return numbers_alone(resolved)
+    op, args, params = resolved
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
         symbolic = [_mask_as_number(a) for a in symbolic]

@@ -331,3 +331,18 @@ def test_strict_help_names_every_explained_status(command):
 
     text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
     assert all(status in text for status in EXPLAINED)
+
+
+@pytest.mark.parametrize("expr, values, value, grad", [
+    ("x * (2 ** -1)", ["x=1"], 0.5, 0.5),  # Python's int ** negative int, which NumPy's integer power refuses
+    ("x * pow(2, -1)", ["x=1"], 0.5, 0.5),
+    ("x * reciprocal(2)", ["x=1"], 0.5, 0.5),
+    ("x * reciprocal(0)", ["x=1"], "inf", "inf"),  # IEEE's 1/0, where Python raises ZeroDivisionError
+    ("x ** (2 - 3)", ["x=2"], 0.5, -0.25),  # a number again: PowBackward0 with exponent -1
+])
+def test_an_op_of_numbers_alone_is_computed_in_float64_on_both_sides(expr, values, value, grad):
+    code, data = run(expr, *values)
+    assert code == 0
+    assert (data["output"]["value"], data["output"]["sympy"], rows(data)["x"]["engine"], rows(data)["x"]["sympy"]) == (
+        value, value, grad, grad)
+    assert data["output"]["grad_fn"] == ("PowBackward0" if "**" in expr and "x **" in expr else "MulBackward0")

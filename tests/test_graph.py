@@ -135,6 +135,15 @@ def test_a_number_over_a_tensor_is_drawn_as_pytorch_builds_it():
     assert graph.nodes[2].number and render(graph).count(f"k = 6.0  {NUMBER}") == 1
 
 
+def test_a_number_left_of_plus_or_times_is_listed_second_as_pytorch_lists_it():
+    """`2 + t` is t.__radd__(2): PyTorch 2.13 lists (<MulBackward0>, None) for `2 + x * 3` and (AccumulateGrad, None)
+    for `2 * x`, the number second, as for `x * 3`."""
+    graph = graph_of("w = 2 + x * 3; v = 2 * w", {"x": 1.0})
+    assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
+        ("v", "MulBackward0", (1, 2)), ("w", "AddBackward0", (3, 4)), ("2", None, ()),
+        ("mul(x, 3)", "MulBackward0", (5, 6)), ("2", None, ()), ("x", "AccumulateGrad", ()), ("3", None, ())]
+
+
 def test_nothing_requires_grad():
     graph = graph_of("w = x * y", {"x": 1.0, "y": 3.0}, no_grad=["x", "y"])
     assert [n.grad_fn for n in graph.nodes] == [None]
