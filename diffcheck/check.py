@@ -149,13 +149,17 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
         args = [engine.tensor(a.data, dtype=engine.float64)
                 if isinstance(a, engine.Tensor) and a.dtype is engine.bool_ and (node.op != "where" or i) else a
                 for i, a in enumerate(args)]
-        if not any(isinstance(a, engine.Tensor) for a in args):
-            return numbers_alone(ops.resolve(node.op, tuple(args), params, engine._ndim))
+        tensors = [a for a in args if isinstance(a, engine.Tensor)]
         try:
+            if not tensors:
+                return numbers_alone(ops.resolve(node.op, tuple(args), params, engine._ndim))
             result = engine.FUNCTIONS[node.op](*args, **params)
-        except (ValueError, IndexError):  # shapes that do not fit
-            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, engine.Tensor))
-            raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}", node.pos) from None
+        except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
+            raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
+        except (ValueError, IndexError) as error:  # shapes that do not fit (numbers alone: matmul's)
+            shapes = " and ".join(str(tuple(a.shape)) for a in tensors)
+            raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}" if tensors else str(error),
+                                 node.pos) from None
         if hits is not None:
             op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim)
             datas = [a.data if isinstance(a, engine.Tensor) else a for a in resolved]

@@ -9,6 +9,7 @@ import click
 
 from .cli import _consoles, fail, settle
 
+
 def _summary(run, console, against: Optional[str]) -> None:
     from rich.table import Table
 

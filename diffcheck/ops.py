@@ -481,7 +481,8 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
     if name == "matmul":
         by_rank = {(1, 1): "dot", (2, 1): "mv", (2, 2): "mm"}.get(kinds)
         if by_rank is None:
-            raise ValueError(f"matmul of a {kinds[0]}-D and a {kinds[1]}-D tensor is not supported "
+            shown = ["a number" if kind is None else f"a {kind}-D tensor" for kind in kinds]
+            raise ValueError(f"matmul of {shown[0]} and {shown[1]} is not supported "
                              "(1-D @ 1-D, 2-D @ 1-D and 2-D @ 2-D are)")
         return OPS[by_rank], args, params
     return OPS[name], args, params

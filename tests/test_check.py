@@ -199,6 +199,11 @@ def test_second_order_catches_a_rule_that_is_right_only_to_first_order(monkeypat
     (["z = x * 2", "x=1", "--no-grad", "x", "--retain-grad", "z"],
      "--retain-grad 'z': can't retain_grad on Tensor that has requires_grad=False"),
     (["W @ v", "W=[[1,2],[3,4]]", "v=[1,2,3]"], "expression:1:1: 'matmul' cannot combine shapes (2, 2) and (3,)"),
+    (["x * (2 @ 3)", "x=1"], "expression:1:6: matmul of a number and a number is not supported"),
+    (["sum(W, 2)", "W=[[1,2],[3,4]]"],
+     "expression:1:1: 'sum': Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    (["x * sum(2, 1)", "x=1"],
+     "expression:1:5: 'sum': Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = CliRunner().invoke(main, ["check", *args])
