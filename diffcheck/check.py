@@ -153,7 +153,7 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
         try:
             if not tensors:
                 return numbers_alone(ops.resolve(node.op, tuple(args), params, engine._ndim))
-            result = engine.FUNCTIONS[node.op](*args, **params)
+            result = (engine.TORCH_FUNCTIONS if node.function else engine.FUNCTIONS)[node.op](*args, **params)
         except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
             raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
         except (ValueError, IndexError) as error:  # shapes that do not fit (numbers alone: matmul's)
@@ -161,7 +161,7 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -
             raise DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}" if tensors else str(error),
                                  node.pos) from None
         if hits is not None:
-            op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim)
+            op, resolved, row_params = ops.resolve(node.op, tuple(args), params, engine._ndim, node.function)
             datas = [a.data if isinstance(a, engine.Tensor) else a for a in resolved]
             depends = names_in(node, closure)
             found = special_points(op, datas, row_params, str(node.pos), depends)

@@ -78,7 +78,7 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
                 stack.extend((arg, False) for arg in reversed(node.args))
                 continue
             flat = replace(node, args=tuple(done.get(id(arg), arg) for arg in node.args))
-            if flat.op == "div" and is_number(flat.args[0]) and not is_number(flat.args[1]):
+            if flat.op == "div" and not flat.function and is_number(flat.args[0]) and not is_number(flat.args[1]):
                 count += 1
                 name = f"{statement.name}#{count}"
                 statements.append(Assign(name, Apply("reciprocal", flat.args[1:], pos=node.pos), node.pos))
@@ -142,7 +142,7 @@ def build_graph(case: Case) -> Graph:
         (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
         args = [(_brief(a), value(a)) for a in call.args]
         row, positions, _ = ops.resolve(call.op, tuple(range(len(args))), {k: value(v) for k, v in call.params},
-                                        lambda i: _ndim(args[i][1]))
+                                        lambda i: _ndim(args[i][1]), call.function)
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}

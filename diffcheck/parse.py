@@ -206,14 +206,17 @@ class _Converter:
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
         children = [*node.args[:low], *(params[name] for name in names)]
-        return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node)
+        function = signature.name in ops.NUMBER_INPUT  # torch.sub(2, x) keeps its 2 first
+        return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node,
+                                                  function)
 
     HANDLERS: dict[type, Callable[..., Any]] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop,
                                                 ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.Call: _call}
 
-    def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST) -> _Node:
+    def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:
         kids = [*args, *(kid for _, kid in params)]
-        expr = Apply(op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node))
+        expr = Apply(op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node),
+                     function)
         const = all(kid.const for kid in kids)
         self.nodes += 1
         return _Node(expr, 1 + max(kid.depth for kid in kids), const,

@@ -47,12 +47,15 @@ class Var:
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Apply:
-    """One op of the table applied to arguments; `params` are the op's optional parameters by name."""
+    """One op of the table applied to arguments; `params` are the op's optional parameters by name. `function`: a
+    call of torch's add/sub/mul/div function, which keeps a Python number first (`torch.sub(2, x)`: SubBackward0),
+    where the operator moves it last (`2 - x`: RsubBackward1); the value is the same either way."""
 
     op: str
     args: tuple["Expr", ...]
     params: tuple[tuple[str, "Expr"], ...] = ()
     pos: Pos = field(default=Pos(1, 1), compare=False)
+    function: bool = field(default=False, compare=False)
 
 
 Expr = Union[Const, Var, Apply]

@@ -60,7 +60,7 @@ def _to_sym(value):
 def _call(node, args: list, params: dict):
     params = number_params(node, params, _is_number)
     try:
-        resolved = ops.resolve(node.op, tuple(args), params, _ndim)
+        resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
     except ValueError as error:
         raise DiffcheckError(str(error), node.pos) from None
     if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side

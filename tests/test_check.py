@@ -351,3 +351,13 @@ def test_an_op_of_numbers_alone_is_computed_in_float64_on_both_sides(expr, value
     assert (data["output"]["value"], data["output"]["sympy"], rows(data)["x"]["engine"], rows(data)["x"]["sympy"]) == (
         value, value, grad, grad)
     assert data["output"]["grad_fn"] == ("PowBackward0" if "**" in expr and "x **" in expr else "MulBackward0")
+
+
+@pytest.mark.parametrize("expr, grad_fn", [
+    ("torch.sub(2, x)", "SubBackward0"), ("2 - x", "RsubBackward1"), ("torch.div(2, x)", "DivBackward0"),
+    ("2 / x", "MulBackward0"), ("torch.add(2, x)", "AddBackward0"), ("sub(2, x)", "SubBackward0"),
+])
+def test_functions_and_operators_make_pytorchs_nodes(expr, grad_fn):
+    code, data = run(expr, "x=1.5")
+    assert (code, data["output"]["grad_fn"]) == (0, grad_fn)
+    assert rows(data)["x"]["status"] == "match"

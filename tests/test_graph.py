@@ -144,6 +144,20 @@ def test_a_number_left_of_plus_or_times_is_listed_second_as_pytorch_lists_it():
         ("mul(x, 3)", "MulBackward0", (5, 6)), ("2", None, ()), ("x", "AccumulateGrad", ()), ("3", None, ())]
 
 
+@pytest.mark.parametrize("source, nodes", [
+    # torch's functions keep a number first (PyTorch 2.13: SubBackward0 lists (None, AccumulateGrad))
+    ("w = torch.sub(2, x)", [("w", "SubBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+    ("w = torch.div(2, x)", [("w", "DivBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+    ("w = torch.mul(2, x)", [("w", "MulBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+    # the operators move it last, or do not list it
+    ("w = 2 - x", [("w", "RsubBackward1", (1,)), ("x", "AccumulateGrad", ())]),
+    ("w = 2 * x", [("w", "MulBackward0", (1, 2)), ("x", "AccumulateGrad", ()), ("2", None, ())]),
+])
+def test_a_function_keeps_a_number_first_where_the_operator_moves_it(source, nodes):
+    graph = graph_of(source, {"x": 1.5})
+    assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == nodes
+
+
 def test_nothing_requires_grad():
     graph = graph_of("w = x * y", {"x": 1.0, "y": 3.0}, no_grad=["x", "y"])
     assert [n.grad_fn for n in graph.nodes] == [None]
