@@ -34,3 +34,12 @@ def test_main_leaves_the_callers_collector_alone():
     result = CliRunner().invoke(main, ["check", "sin(x)", "x=1"])
     assert result.exit_code == 0
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_the_console_script_is_the_program():
+    from importlib.metadata import entry_points
+
+    from diffcheck.cli import run
+
+    (script,) = entry_points(group="console_scripts", name="diffcheck")
+    assert script.load() is run
