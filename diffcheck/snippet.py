@@ -157,7 +157,8 @@ class _Interpreter(TorchSurface):
         self.eval(node.value)
 
     def _for(self, node: ast.For) -> None:
-        items = self.eval(node.iter) if isinstance(node.iter, ast.List) else range(*map(self.eval, node.iter.args))
+        items = (self.eval(node.iter) if isinstance(node.iter, (ast.List, ast.Tuple))
+                 else range(*map(self.eval, node.iter.args)))
         for item in items:
             self.env[node.target.id] = item
             if isinstance(item, engine.Tensor):
@@ -233,8 +234,10 @@ class _Interpreter(TorchSurface):
                 return self.op(name, [left, right], {}, node, operator=python)
             raise Raised("TypeError", f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and "
                                       f"'{type_name(right)}'", node.lineno)
-        if isinstance(left, list) or isinstance(right, list):
-            raise self.fail(f"'{symbol}' on lists is not supported", node)
+        for value in (left, right):  # a torch.Size + a tuple is a torch.Size in PyTorch, a tuple here: refused
+            if isinstance(value, (list, tuple)):
+                raise self.fail(f"'{symbol}' on {'lists' if isinstance(value, list) else 'tuples'} is not supported",
+                                node)
         self._guard_python(name, left, right, node)
         return self._python(python, node, left, right)
 
@@ -260,11 +263,11 @@ class _Interpreter(TorchSurface):
             self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 
-    def _list(self, node: ast.List):
+    def _list(self, node: ast.List | ast.Tuple):
         items = [self.eval(element) for element in node.elts]
         if _items(items) > MAX_TEXT:  # lists share sublists: [a, a] of [a, a] ... doubles at each step
-            raise self.fail(f"list of more than {MAX_TEXT} items", node)
-        return items
+            raise self.fail(f"{'list' if isinstance(node, ast.List) else 'tuple'} of more than {MAX_TEXT} items", node)
+        return items if isinstance(node, ast.List) else tuple(items)
 
     def _fstring(self, node: ast.JoinedStr):
         text = "".join(self.eval(part) for part in node.values)
@@ -287,7 +290,7 @@ class _Interpreter(TorchSurface):
         return self._python(format, node, value, spec)
 
     EXPRESSIONS = {ast.Constant: _constant, ast.Name: _name, ast.Attribute: _attribute, ast.Call: _call,
-                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list,
+                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list, ast.Tuple: _list,
                    ast.JoinedStr: _fstring, ast.FormattedValue: _formatted}
 
     # ---- Python values -------------------------------------------------------------------------------------------
@@ -325,14 +328,14 @@ class _Interpreter(TorchSurface):
 
 
 def _items(items: list) -> int:
-    """Items of a nested list, each shared sublist counted as often as it appears (as printing would)."""
+    """Items of nested lists and tuples, each shared one counted as often as it appears (as printing would)."""
     counts: dict[int, int] = {}
     stack = [(items, False)]
     while stack:
         current, done = stack.pop()
         if id(current) in counts:
             continue
-        subs = [v for v in current if isinstance(v, list)]
+        subs = [v for v in current if isinstance(v, (list, tuple))]
         if done or not subs:
             counts[id(current)] = len(current) + sum(counts[id(v)] for v in subs)
         else:

@@ -79,7 +79,7 @@ _REFUSED = {  # node type -> the message
     ast.AsyncFor: "async for is not supported", ast.AsyncWith: "async with is not supported",
     ast.ListComp: "comprehensions are not supported", ast.SetComp: "comprehensions are not supported",
     ast.DictComp: "comprehensions are not supported", ast.GeneratorExp: "comprehensions are not supported",
-    ast.Dict: "dicts are not supported", ast.Set: "sets are not supported", ast.Tuple: "tuples are not supported",
+    ast.Dict: "dicts are not supported", ast.Set: "sets are not supported",
     ast.Subscript: "subscripts are not supported", ast.Slice: "slices are not supported",
     ast.Starred: "starred expressions are not supported", ast.IfExp: "conditional expressions are not supported",
     ast.NamedExpr: "the walrus operator ':=' is not supported", ast.BoolOp: "'and' / 'or' are not supported",

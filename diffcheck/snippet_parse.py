@@ -171,13 +171,14 @@ class _Validator:
         if node.orelse:
             raise self.refuse("for ... else is not supported", node.orelse[0])
         call = node.iter
-        if isinstance(call, ast.List):  # a literal list is bounded by its text
+        if isinstance(call, (ast.List, ast.Tuple)):  # a literal list or tuple is bounded by its text
             self.value(call, 0)
             self.block(node.body)
             return
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
                 and "range" not in self.assigned and 1 <= len(call.args) <= 3 and not call.keywords):
-            raise self.refuse(f"for loops are only supported over range() or a list literal ({_LOOP_HINT})", call)
+            raise self.refuse(f"for loops are only supported over range() or a list or tuple literal ({_LOOP_HINT})",
+                              call)
         bounds = [_int_literal(arg) for arg in call.args]
         if None in bounds:
             raise self.refuse(f"range() bounds must be integer literals ({_LOOP_HINT})", call)
@@ -332,10 +333,14 @@ class _Validator:
             raise self.refuse("chained comparisons are not supported", node)
         if type(node.ops[0]) not in _COMPARISONS:
             raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.ops[0])]}' is not supported", node)
+        if isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
+                isinstance(side, ast.Tuple) for side in (node.left, node.comparators[0])):
+            # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
+            raise self.refuse("'is' with a tuple literal is not supported (use '==')", node)
         self.value(node.left, depth + 1)
         self.value(node.comparators[0], depth + 1)
 
-    def _list(self, node: ast.List, depth: int) -> None:
+    def _list(self, node: ast.List | ast.Tuple, depth: int) -> None:
         for element in node.elts:
             self.value(element, depth + 1)
 
@@ -349,7 +354,7 @@ class _Validator:
             self.value(node.format_spec, depth + 1)
 
     EXPRESSIONS = {ast.Constant: _constant, ast.Name: _reference, ast.Attribute: _reference, ast.Call: _call,
-                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list,
+                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list, ast.Tuple: _list,
                    ast.JoinedStr: _fstring, ast.FormattedValue: _formatted}
 
     def _source(self, node: ast.AST) -> str:

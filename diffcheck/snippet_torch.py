@@ -105,9 +105,11 @@ class TorchSurface:
             raise Raised("TypeError", f"{name}(): argument 'requires_grad' must be bool, not {type_name(requires_grad)}",
                          node.lineno)
         if name == "tensor":
-            data = _data(args[0], node, self)
+            data = _data(args[0], dtype, node, self)
             result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
         else:
+            if len(args) == 1 and isinstance(args[0], (tuple, list)):  # torch.ones((2, 3)), torch.zeros(x.shape)
+                args = list(args[0])
             if not all(type(n) is int and n >= 0 for n in args):
                 raise self.fail(f"torch.{name}() takes sizes as non-negative integers", node)
             if int(np.prod(args)) > MAX_ELEMENTS:
@@ -148,14 +150,35 @@ class TorchSurface:
             if not isinstance(value, (engine.Tensor, int, float)):
                 raise Raised("TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}",
                              node.lineno)
+        if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
+            params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         for key, value in params.items():
-            if value is not None and type(value) not in (int, float, bool):
+            if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
+
+    def _dims(self, spelling: str, op: str, args: list, kwargs: dict, params: dict, method: bool,
+              node: ast.AST) -> tuple:
+        """Several dims (a tuple, a list, a torch.Size) as PyTorch's argument parser takes them, as a plain tuple of
+        ints (the engine's test for several dims is `type(dim) in (tuple, list)`). The parser picks the overload by the
+        first element, an int and not a bool, and unpacks the others, bools included, once it has picked one."""
+        dims = params["dim"]
+        for index, dim in enumerate(dims):
+            if isinstance(dim, engine.Tensor):
+                raise self.fail(f"a tensor among the dims of '{spelling}' is not supported", node)
+            if index == 0 and type(dim) is not int:
+                if "keepdim" in params:  # torch's text then depends on the form and the op (three measured): refused
+                    raise self.fail(f"the dims of '{spelling}' must be integers", node)
+                raise Raised("TypeError", no_overload(spelling, op, args[method:], kwargs, method), node.lineno)
+            if not isinstance(dim, int):
+                raise Raised("TypeError", f"{spelling}(): argument 'dim' failed to unpack the object at pos "
+                                          f"{index + 1} with error \"type must be tuple of ints,but got "
+                                          f"{type_name(dim)}\"", node.lineno)
+        return tuple(int(dim) for dim in dims)  # torch unpacks a bool as 0 or 1: its errors say 1, never True
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
         """PyTorch's broadcasting error text, and no result too large to hold."""
@@ -288,27 +311,46 @@ class TorchSurface:
         return Size(tensor.shape)
 
 
-def _data(value, node: ast.AST, interpreter: TorchSurface):
-    """torch.tensor's data: a number or a rectangular nested list of numbers, with torch's errors otherwise."""
-    def shape(item, dim):
-        if isinstance(item, list):
-            shapes = [shape(element, dim + 1) for element in item]
-            for element in shapes[1:]:
-                if element != shapes[0]:
-                    length = shapes[0][0] if shapes[0] else None
-                    got = element[0] if element else None
-                    if length is None or got is None:
-                        raise Raised("TypeError", "must be real number, not list", node.lineno)
-                    raise Raised("ValueError", f"expected sequence of length {length} at dim {dim + 1} (got {got})",
-                                 node.lineno)
-            return (len(item), *(shapes[0] if shapes else ()))
-        if isinstance(item, engine.Tensor):
-            raise interpreter.fail("torch.tensor() of tensors is not supported (use .detach() or .item())", node)
-        if type(item) not in (int, float, bool):
-            raise Raised("TypeError", f"new(): invalid data type '{type_name(item)}'", node.lineno)
-        return ()
+def _data(value, dtype, node: ast.AST, interpreter: TorchSurface):
+    """torch.tensor's data: a number or nested lists and tuples of numbers, checked as PyTorch checks it — every
+    element's type first, then each sequence against the shape the first elements give (none when it has a zero),
+    with torch's errors."""
+    floats = []
 
-    dims = shape(value, 0)
-    if int(np.prod(dims)) > MAX_ELEMENTS:
+    def scan(item) -> None:
+        if isinstance(item, (list, tuple)):
+            for element in item:
+                scan(element)
+        elif isinstance(item, engine.Tensor):
+            raise interpreter.fail("torch.tensor() of tensors is not supported (use .detach() or .item())", node)
+        elif type(item) not in (int, float, bool):
+            raise Raised("TypeError", f"new(): invalid data type '{type_name(item)}'", node.lineno)
+        elif type(item) is float:
+            floats.append(item)
+
+    def store(item, dim: int) -> None:
+        if dim == len(sizes):
+            if isinstance(item, (list, tuple)):  # a sequence where the first elements had a number
+                floating = dtype.is_floating_point if dtype is not None else bool(floats)
+                raise Raised("TypeError", f"must be real number, not {type_name(item)}" if floating else
+                             f"'{type_name(item)}' object cannot be interpreted as an integer", node.lineno)
+        elif not isinstance(item, (list, tuple)):
+            raise Raised("TypeError", "not a sequence", node.lineno)
+        elif len(item) != sizes[dim]:
+            raise Raised("ValueError", f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})",
+                         node.lineno)
+        else:
+            for element in item:
+                store(element, dim + 1)
+
+    scan(value)
+    sizes, first = [], value
+    while isinstance(first, (list, tuple)):
+        sizes.append(len(first))
+        first = first[0] if first else None
+    count = int(np.prod(sizes))
+    if count > MAX_ELEMENTS:
         raise interpreter.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
+    if count:  # PyTorch stores nothing, so checks nothing, when the shape has a zero; the engine says what it takes
+        store(value, 0)
     return value

@@ -117,12 +117,8 @@ class Tracer:
             if budget[0] < 0:
                 raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
             args, params = tuple(expr(a) for a in entry.args), entry.params
-            if "dim" in params and params["dim"] is None:
-                # sum(x, dim=None) reduces all dims; `check` has no None: sum(x), or with keepdim each dim in turn
-                dims = range(entry.tensor.dim()) if params.get("keepdim") else ()
-                for dim in dims:
-                    args = (Apply(entry.op, args, (("dim", Const(dim)), ("keepdim", Const(1))), entry.pos),)
-                return args[0] if dims else Apply(entry.op, args, (), entry.pos)
+            if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
+                return _reduction(entry, args)
             return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
 
         def expr(arg):
@@ -164,6 +160,21 @@ class Tracer:
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
+
+
+def _reduction(entry: Entry, args: tuple) -> Apply:
+    """sum/mean over dim=None or several dims (`x.sum(dim=(0, 1))`, `dim=()` every dim) as `check` says it, whose dim
+    is one integer: sum(x) when every dim goes, else one dim at a time, the highest first so that the lower ones keep
+    their place. A mean of means is the mean (each is over equally many elements); the values, and so the gradients,
+    are those of the one reduction."""
+    dims, keep = entry.params["dim"], entry.params.get("keepdim", False)
+    ndim = entry.args[0].tensor.dim()
+    axes = sorted({d % max(ndim, 1) for d in dims or range(ndim)}, reverse=True) if dims or keep else ()
+    if not axes:
+        return Apply(entry.op, args, (), entry.pos)
+    for axis in axes:
+        args = (Apply(entry.op, args, (("dim", Const(axis)),) + ((("keepdim", Const(1)),) if keep else ()), entry.pos),)
+    return args[0]
 
 
 def _unique(name: str, taken: set[str]) -> str:

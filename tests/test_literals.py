@@ -25,12 +25,17 @@ WIDE = Limits(max_int_digits=1000)  # past the digit limit, an integer literal m
 BIG = "1" + "0" * 400
 
 
+def shown(text: str) -> str:
+    """A literal as messages show it: whole up to 40 characters, else its first 20 and its length."""
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
 def overflow(text: str) -> str:
-    return f"number {text} overflows float64 {LARGEST}"
+    return f"number {shown(text)} overflows float64 {LARGEST}"
 
 
 def underflow(text: str) -> str:
-    return f"number {text} underflows float64 to 0 {SMALLEST}"
+    return f"number {shown(text)} underflows float64 to 0 {SMALLEST}"
 
 
 # ---- programs ---------------------------------------------------------------------------------------------------------

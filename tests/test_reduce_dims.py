@@ -56,7 +56,7 @@ def test_a_0d_tensor_takes_dims_minus_one_and_zero():
 def test_run_shows_pytorchs_index_error_at_its_line(tmp_path):
     snippet = tmp_path / "dims.py"
     snippet.write_text("import torch\nx = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n"
-                       "y = x.sum(dim=2)\n")  # run has no tuples: one dim
+                       "y = x.sum(dim=(0, 2))\n")
     result = CliRunner().invoke(main, ["run", str(snippet)])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (

@@ -267,3 +267,31 @@ def test_next_functions_of_a_leaf_is_pytorchs_attribute_error(run, tmp_path):
     assert result.stderr == (f"{tmp_path / 'leaf.py'}:3: AttributeError: 'NoneType' object has no attribute "
                              "'next_functions'\n")
     assert result.exit_code == 2
+
+
+def test_several_dims_are_verified_one_dim_at_a_time():
+    # `check` takes one integer dim: a tuple of dims reaches it as one reduction per dim, the highest first. Weights
+    # make each term's gradient distinct, so a dim dropped, kept wrongly or reduced in the wrong place would show.
+    text = ("import torch\nT = torch.tensor([[[1., 2.], [3., 4.], [5., 6.]], [[7., 8.], [9., 10.], [11., 12.]]], "
+            "requires_grad=True)\n"
+            "s = (T.sum((0, 2)) * torch.tensor([1., 2., 3.])).sum() + (T.mean([-1, 0], True) ** 2).sum()\n"
+            "s = s + (torch.sum(T, (2, 1), keepdim=True) * torch.tensor([[[1.]], [[-1.]]])).sum() + T.mean(())\n"
+            "s = s + torch.sum(T ** 2, dim=(), keepdim=True).sum() + T.sum((0, 1)).mean((0,)) * 3\n"
+            "s.backward()\nprint(T.grad)\n")
+    printed, outcome, report = outcome_of(text)
+    (call,) = outcome.backwards
+    dims = [v.value for a in call.case.program.statements for node in _applies(a.value) for k, v in node.params
+            if k == "dim"]
+    assert dims and all(type(d) is int for d in dims)
+    assert report.return_code == 0
+    (t,) = [t for t in report.results[0].tensors if t.name == "T"]
+    assert t.status == MATCH and printed.startswith("tensor([[[ 7.8333,  9.8333],\n")  # recorded from torch 2.13
+
+
+def _applies(expr):
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "args"):
+            yield node
+            stack.extend(node.args)

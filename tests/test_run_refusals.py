@@ -63,7 +63,8 @@ REFUSED = [
     ("for _ in range(1001): pass", "s.py:1:10: a loop of 1001 iterations is not supported (limit 1000)"),
     ("n = 3\nfor _ in range(n): pass", f"s.py:2:10: range() bounds must be integer literals ({LOOP})"),
     ("for _ in range(1, 5, 0): pass", "s.py:1:10: range() step must not be zero"),
-    (T + "for v in x: pass", f"s.py:3:10: for loops are only supported over range() or a list literal ({LOOP})"),
+    (T + "for v in x: pass",
+     f"s.py:3:10: for loops are only supported over range() or a list or tuple literal ({LOOP})"),
     ("for a, b in [1]: pass", f"s.py:1:5: the loop variable must be a name ({LOOP})"),
     ("for _ in range(3):\n    pass\nelse:\n    pass", "s.py:4:5: for ... else is not supported"),
     ("if True: pass", "s.py:1:1: if statements are not supported"),
@@ -82,7 +83,9 @@ REFUSED = [
     ("import torch\ntorch = 3", "s.py:2:1: 'torch' names what was imported; assigning to it is not supported"),
     # expressions
     (T + "x[0]", "s.py:3:1: subscripts are not supported"),
-    ("t = (1, 2)", "s.py:1:5: tuples are not supported"),
+    ("t = (1,) is (1,)", "s.py:1:5: 'is' with a tuple literal is not supported (use '==')"),
+    ("t = 1\nprint(t is not ())", "s.py:2:7: 'is' with a tuple literal is not supported (use '==')"),
+    ("t = (*[1],)", "s.py:1:6: starred expressions are not supported"),
     ("d = {}", "s.py:1:5: dicts are not supported"),
     ("s = {1}", "s.py:1:5: sets are not supported"),
     ("y = 1 if True else 2", "s.py:1:5: conditional expressions are not supported"),
@@ -133,7 +136,7 @@ def test_refused_with_its_place(text, message):
 
 
 def test_columns_count_characters():
-    assert refusal("# 注释\ny = '梯度'; z = (1, 2)") == "s.py:2:15: tuples are not supported"
+    assert refusal("# 注释\ny = '梯度'; z = {1, 2}") == "s.py:2:15: sets are not supported"
 
 
 def test_an_undefined_name_is_pythons_name_error_when_it_runs():
@@ -156,6 +159,12 @@ def stops(text: str) -> str:
      "s.py:5:5: zero_() on a tensor that requires grad is not supported"),
     (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
     (T + "y = [1] + [2]", "s.py:3:5: '+' on lists is not supported"),
+    (T + "y = (1,) + (2,)", "s.py:3:5: '+' on tuples is not supported"),
+    (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),  # torch: a torch.Size, not a tuple
+    ("a = (1,)\nfor _ in range(30):\n    a = (a, a)", "s.py:3:9: tuple of more than 1000000 items"),
+    (T + "x.sum((1.5,), keepdim=True)", "s.py:3:1: the dims of 'sum' must be integers"),
+    (T + "torch.mean(x, (torch.tensor(0),))", "s.py:3:1: a tensor among the dims of 'mean' is not supported"),
+    ("import torch\ntorch.ones((2, 2.5))", "s.py:2:1: torch.ones() takes sizes as non-negative integers"),
     ("y = 3 ** 100000", "s.py:1:5: integer power too large (more than 100000 bits)"),
     ("y = 'ab' * 1000000", "s.py:1:5: string longer than 1000000 characters"),
     ("import torch\ntorch.ones(1001, 1000)", "s.py:2:1: tensor of more than 1000000 elements"),
@@ -226,6 +235,33 @@ B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point
     ("y = torch.maximum(2, x)", "TypeError: maximum(): argument 'input' (position 1) must be Tensor, not int"),
     ("y = x.mean(keepdim=True)", "TypeError: mean() received an invalid combination of arguments - got "
      f"(keepdim=bool, ), but expected one of:\n{METHOD_OVERLOADS}"),
+    # several dims: PyTorch's argument parser picks the overload by the first, then unpacks the others
+    ("y = x.sum((0, 1.5))", "TypeError: sum(): argument 'dim' failed to unpack the object at pos 2 with error "
+                            "\"type must be tuple of ints,but got float\""),
+    ("y = x.mean(dim=[0, 'a'], keepdim=True)", "TypeError: mean(): argument 'dim' failed to unpack the object at pos 2 "
+                                               "with error \"type must be tuple of ints,but got str\""),
+    ("y = x.sum((1.5,))", f"TypeError: sum() received an invalid combination of arguments - got (tuple), but expected "
+                          f"one of:\n{METHOD_OVERLOADS}"),
+    ("y = x.sum(dim=(True,))", "TypeError: sum() received an invalid combination of arguments - got (dim=tuple, ), but "
+                               f"expected one of:\n{METHOD_OVERLOADS}"),
+    ("y = torch.sum(x, dim=(1.5,))", "TypeError: sum() received an invalid combination of arguments - got (Tensor, "
+                                     f"dim=tuple), but expected one of:\n{SUM_OVERLOADS}"),
+    ("y = torch.mean(x, (None,))", "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
+                                   f"tuple), but expected one of:\n{MEAN_OVERLOADS}"),
+    ("y = torch.mean(x, (0, 1), 1)", "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
+                                     f"tuple, int), but expected one of:\n{MEAN_OVERLOADS}"),
+    ("y = x.sum((0,), 1)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not int"),
+    ("y = x.sum((0, 1))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("y = x.sum((0, True))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("y = torch.mean(x, [-1, 0])", "RuntimeError: dim 0 appears multiple times in the list of dims"),
+    # torch.tensor's data, tuples as lists: the types first, then the shape the first elements give
+    ("y = torch.tensor(((1., 2.), (3.,)))", "ValueError: expected sequence of length 2 at dim 1 (got 1)"),
+    ("y = torch.tensor([(1., 2.), 3.])", "TypeError: not a sequence"),
+    ("y = torch.tensor((1., (2.,)))", "TypeError: must be real number, not tuple"),
+    ("y = torch.tensor((1, (2,)))", "TypeError: 'tuple' object cannot be interpreted as an integer"),
+    ("y = torch.tensor((1, [2]), dtype=torch.float64)", "TypeError: must be real number, not list"),
+    ("y = torch.tensor(((1., 2.), ('a', 3.)))", "TypeError: new(): invalid data type 'str'"),
+    ("y = x + (1, 2)", "TypeError: unsupported operand type(s) for +: 'Tensor' and 'tuple'"),
 ])
 def test_pytorchs_exceptions_are_raised_at_their_line(line, raised):
     outcome = run_snippet(parse_snippet(B + line, "s.py"), lambda _: None)
