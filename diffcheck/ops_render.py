@@ -51,6 +51,7 @@ class Row:
     kink: bool  # has points where it is not differentiable
     singular: bool  # has poles or points off its real domain
     convention: str  # what PyTorch does there
+    indeterminate: bool = False  # a power: 1**inf and the like are 1 in IEEE 754 and PyTorch, nan in SymPy
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def _sympy_form(op: ops.Op) -> str:
 
 def _entry(group: _Group) -> Entry:
     rows = tuple(Row(op.name, op.grad_fn, picked_by, op.arity, op.params, op.derivative, _sympy_form(op), op.domain,
-                     op.kink is not None, op.singular is not None, op.convention) for op, picked_by in group.rows)
+                     op.kink is not None, op.singular is not None, op.convention, op.power is not None)
+                 for op, picked_by in group.rows)
     return Entry(group.name, group.spellings, tuple(form for _, form in group.operators), rows, group.internal)
 
 
@@ -191,9 +193,13 @@ def _grad_fn_text(row: Row) -> str:
 
 def _special_text(row: Row) -> str:
     points = ", ".join(kind for kind, has in (("kink", row.kink), ("singular", row.singular)) if has)
-    if points and row.convention:
-        return f"{points}: {row.convention}"
-    return points or row.convention or "none"
+    text = f"{points}: {row.convention}" if points and row.convention else points or row.convention
+    if row.indeterminate:
+        text += f"{'; ' if text else ''}indeterminate: {INDETERMINATE_POWERS}"
+    return text or "none"
+
+
+INDETERMINATE_POWERS = "1**±inf, 1**nan, (-1)**±inf, ±inf**0, nan**0 are 1 (IEEE 754, PyTorch), nan in SymPy"
 
 
 def _arity_text(row: Row) -> str:

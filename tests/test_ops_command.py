@@ -156,7 +156,17 @@ def test_json_has_every_row_and_field():
     assert {row["row"] for entry in data for row in entry["rows"]} == set(ops.OPS)
     assert set(data[0]) == {"name", "spellings", "operators", "rows", "internal"}
     assert set(data[0]["rows"][0]) == {"row", "grad_fn", "picked_by", "arity", "params", "derivative", "sympy",
-                                       "domain", "kink", "singular", "convention"}
+                                       "domain", "kink", "singular", "convention", "indeterminate"}
+    powers = {row["row"]: row["indeterminate"] for entry in data for row in entry["rows"]}
+    assert {name for name, flagged in powers.items() if flagged} == {"pow", "pow_tensor", "rpow"}
+
+
+def test_a_power_shows_its_indeterminate_forms():
+    result = invoke("rpow")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "c < 0: nan; indeterminate: 1**±inf, 1**nan, (-1)**±inf, ±inf**0, nan**0 are 1 (IEEE 754, PyTorch), nan " \
+           "in SymPy" in text
 
 
 def test_completion_names_need_no_sympy():
