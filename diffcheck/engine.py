@@ -41,6 +41,8 @@ _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists wh
                       f"Tensor input, {_DIM}, Tensor out = None"),
     ("sum", True): ("*, torch.dtype dtype = None", _DIM),
     ("mean", True): ("*, torch.dtype dtype = None", _DIM),
+    ("clamp", False): ("Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+                       "Tensor input, Number min = None, Number max = None, *, Tensor out = None"),
     ("pow", False): ("Tensor input, Tensor exponent, *, Tensor out = None",
                      "Number self, Tensor exponent, *, Tensor out = None",
                      "Tensor input, Number exponent, *, Tensor out = None"),
@@ -591,9 +593,19 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     """
     name, arity, names = sig.name, sig.arity, sig.params
 
+    # torch's functions take a Tensor first: add/sub/mul/div wrap a number, pow has a Number-self overload, and
+    # where's condition is left as the library has always taken it
+    tensor_first = function and not method and name not in _ops.NUMBER_INPUT and name != "where"
+
     def general(*args, **params):
         if function and "keepdim" in params and "dim" not in params and len(args) <= arity:  # sum, mean
             raise TypeError(no_overload(spelling, name, args[method:], params, method))
+        if tensor_first and args and type(args[0]) is not Tensor:
+            if name in ("pow", "clamp"):  # overloaded on the first argument: PyTorch lists those none of which fit
+                if name != "pow" or type(args[1]) is not Tensor:  # pow(2, x) is pow's Number-self overload
+                    raise TypeError(no_overload(spelling, name, args, params, False))
+            else:
+                raise TypeError(f"{spelling}(): argument 'input' (position 1) must be Tensor, not {type_name(args[0])}")
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
@@ -607,7 +619,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         return apply(op, resolved, params)
 
     def single(*args, **params):  # a row without overloads: the row resolve would give, without the call
-        if params or len(args) != arity:
+        if params or len(args) != arity or tensor_first and type(args[0]) is not Tensor:
             return general(*args, **params)
         return apply(OPS[name], args, _NO_PARAMS)
 

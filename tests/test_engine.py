@@ -713,3 +713,33 @@ def test_the_engines_dtypes_are_exported_by_torchs_names():
         == ["torch.bool", "torch.int64", "torch.int64", "torch.float32", "torch.float32", "torch.float64",
             "torch.float64"]
     assert torch.long is torch.int64 is torch.tensor([1]).dtype and torch.bool is torch.tensor(True).dtype
+
+
+@pytest.mark.parametrize("call, text", [  # texts recorded from PyTorch 2.13
+    (lambda: torch.sin(2), "sin(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.reciprocal(2), "reciprocal(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.relu(-1.0), "relu(): argument 'input' (position 1) must be Tensor, not float"),
+    (lambda: torch.sigmoid(True), "sigmoid(): argument 'input' (position 1) must be Tensor, not bool"),
+    (lambda: torch.sum(3), "sum(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.mean(2.0), "mean(): argument 'input' (position 1) must be Tensor, not float"),
+    (lambda: torch.square(2), "square(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.maximum(1, 2), "maximum(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.matmul(2, torch.tensor([1.0])), "matmul(): argument 'input' (position 1) must be Tensor, not int"),
+    (lambda: torch.clamp(2, 0, 1), "clamp() received an invalid combination of arguments - got (int, int, int), but "
+     "expected one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n * (Tensor "
+     "input, Number min = None, Number max = None, *, Tensor out = None)\n"),
+    (lambda: torch.clip(2, min=0), "clip() received an invalid combination of arguments - got (int, min=int), but "
+     "expected one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n * (Tensor "
+     "input, Number min = None, Number max = None, *, Tensor out = None)\n"),
+])
+def test_torch_functions_refuse_a_number_where_pytorch_takes_a_tensor(call, text):
+    with pytest.raises(TypeError) as raised:
+        call()
+    assert str(raised.value) == text
+
+
+def test_torch_functions_still_take_the_numbers_pytorch_takes():
+    x = torch.tensor(1.5, requires_grad=True)
+    assert repr(torch.pow(2, x)) == "tensor(2.8284, grad_fn=<PowBackward2>)"  # pow's Number-self overload
+    assert repr(torch.add(2, 3)) == "tensor(5)" and repr(torch.sub(2, x)) == "tensor(0.5000, grad_fn=<SubBackward0>)"
+    assert repr(x.sin()) == "tensor(0.9975, grad_fn=<SinBackward0>)"
