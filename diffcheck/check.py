@@ -110,6 +110,9 @@ class Report:
 
 
 # ---- running both sides ---------------------------------------------------------------------------------------------
+MAX_POINTS = 10_000  # random points per case: `--points` and a sample's `points` (a case runs them all in turn)
+
+
 def _validate(case: Case) -> None:
     program = case.program
     inputs, assigned = program.inputs, {s.name for s in program.statements}
@@ -129,6 +132,8 @@ def _validate(case: Case) -> None:
                                  f"(computed: {', '.join(s.name for s in program.statements)})")
     if case.order not in (1, 2):
         raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
+    if not 0 <= case.points <= MAX_POINTS:
+        raise DiffcheckError(f"points must be 0 to {MAX_POINTS}, not {case.points}")
 
 
 def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True) -> dict:

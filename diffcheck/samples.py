@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .check import Case, CheckResult
+from .check import MAX_POINTS, Case, CheckResult
 from .compare import ATOL, EXPLAINED, MATCH, NONE, NOT_RETAINED, RTOL
 from .errors import DiffcheckError
 from .parse_text import _number_problem
@@ -278,8 +278,8 @@ def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
     order, points, seed = typed("order", int, 1), typed("points", int, 0), typed("seed", int, 0)
     if order not in (1, 2):
         raise refuse(f"'order' must be 1 or 2, not {order}", "order")
-    if points < 0:
-        raise refuse("'points' must be >= 0 (0: check at the inputs given)", "points")
+    if not 0 <= points <= MAX_POINTS:
+        raise refuse(f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}", "points")
     if seed < 0:
         raise refuse(f"'seed' must be >= 0, not {seed}", "seed")
     case = Case(program, values, no_grad=no_grad, retain=retain, rtol=tolerances["rtol"], atol=tolerances["atol"],

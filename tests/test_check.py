@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from diffcheck import ops
 from diffcheck.check import Case, check
 from diffcheck.cli import main
+from diffcheck.errors import DiffcheckError
 from diffcheck.parse import parse_program
 
 SEED = "z = pow(x, 2) + pow(y, 2)"
@@ -361,3 +362,12 @@ def test_functions_and_operators_make_pytorchs_nodes(expr, grad_fn):
     code, data = run(expr, "x=1.5")
     assert (code, data["output"]["grad_fn"]) == (0, grad_fn)
     assert rows(data)["x"]["status"] == "match"
+
+
+def test_the_points_limit_is_one_number_for_the_cli_and_every_case():
+    from diffcheck.check import MAX_POINTS
+
+    (points,) = [p for p in main.commands["check"].params if p.name == "points"]
+    assert points.type.max == MAX_POINTS == 10_000
+    with pytest.raises(DiffcheckError, match="points must be 0 to 10000, not 10001"):
+        check(Case(parse_program("sin(x)"), {}, points=10_001))
