@@ -54,6 +54,11 @@ def type_name(value) -> str:
     return "Tensor" if isinstance(value, Tensor) else type(value).__name__
 
 
+def not_a_tensor(spelling: str, value) -> str:
+    """PyTorch's TypeError for a function given something else than a tensor as its first argument."""
+    return f"{spelling}(): argument 'input' (position 1) must be Tensor, not {type_name(value)}"
+
+
 def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str:
     """PyTorch's TypeError when no overload fits: the call's argument types (keywords last, in reverse order, as
     measured; a method's without the tensor it is called on), then the overloads."""
@@ -586,10 +591,10 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
 
     `function`: torch's function (or `method`), as the library exports it and `run` calls it. A Python number first
-    stays first where PyTorch takes one (`torch.sub(2, x)`: SubBackward0), numbers alone make a tensor of PyTorch's
-    dtype (`torch.add(2, 3)`: int64) and keepdim without a dim is PyTorch's TypeError. Otherwise the op as Python's
-    operators and the check language mean it: the number moves last (`2 - x`: rsub(x, 2)) and numbers alone compute
-    as Python numbers, which the check language folds.
+    stays first where PyTorch takes one (`torch.sub(2, x)`: SubBackward0) and is PyTorch's TypeError where it takes a
+    tensor, numbers alone make a tensor of PyTorch's dtype (`torch.add(2, 3)`: int64) and keepdim without a dim is
+    PyTorch's TypeError. Otherwise the op as Python's operators and the check language mean it: the number moves last
+    (`2 - x`: rsub(x, 2); `2 + x`: add(x, 2)).
     """
     name, arity, names = sig.name, sig.arity, sig.params
 
@@ -605,7 +610,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 if name != "pow" or type(args[1]) is not Tensor:  # pow(2, x) is pow's Number-self overload
                     raise TypeError(no_overload(spelling, name, args, params, False))
             else:
-                raise TypeError(f"{spelling}(): argument 'input' (position 1) must be Tensor, not {type_name(args[0])}")
+                raise TypeError(not_a_tensor(spelling, args[0]))
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
@@ -623,9 +628,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
             return general(*args, **params)
         return apply(OPS[name], args, _NO_PARAMS)
 
-    # torch.add(2, 3) is a tensor of PyTorch's dtype: `general` sees to numbers alone
-    plain = name in _ops._SINGLE_ROW and not (function and name in _ops.NUMBER_INPUT)
-    front = single if plain else general
+    front = single if name in _ops._SINGLE_ROW else general
     front.__name__ = front.__qualname__ = sig.name
     front.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
     return front

@@ -82,11 +82,13 @@ def _number_problem(value: Any, text: str) -> Optional[str]:
     refuses such a number rather than check another one. Spelled-out `inf`/`nan` (no digits) are what they say."""
     if type(value) is int:
         try:
-            float(value)
-            return None
+            float(value)  # raises exactly when the integer rounds to inf
+            overflows = False
         except OverflowError:
-            return f"number {_shown_number(text)} overflows float64 (largest is {sys.float_info.max!r})"
-    if math.isinf(value) and any(char.isdigit() for char in text):
+            overflows = True
+    else:
+        overflows = math.isinf(value) and any(char.isdigit() for char in text)
+    if overflows:
         return f"number {_shown_number(text)} overflows float64 (largest is {sys.float_info.max!r})"
     if value == 0 and re.search("[1-9]", text.lower().partition("e")[0]):
         return f"number {_shown_number(text)} underflows float64 to 0 (smallest positive is {math.ulp(0.0)!r})"

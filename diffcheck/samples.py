@@ -146,7 +146,7 @@ def _convert(value, depth: int) -> tuple[Any, tuple]:
         if any(shape != items[0][1] for _, shape in items):
             raise _Invalid("ragged nested list (rows of different shapes)")
         return [v for v, _ in items], (len(items), *items[0][1])
-    shown = f"'{value}'" if isinstance(value, str) else f"{_toml_type(value)}"
+    shown = f"'{value}'" if isinstance(value, str) else _toml_type(value)
     raise _Invalid(f"expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", not {shown}")
 
 

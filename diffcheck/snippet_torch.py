@@ -12,7 +12,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import engine, ops
-from .engine import no_overload, type_name
+from .engine import no_overload, not_a_tensor, type_name
 from .errors import DiffcheckError
 from .ops import TorchIndexError
 from .parse import BOOL_PARAMS
@@ -139,8 +139,7 @@ class TorchSurface:
                 if all(isinstance(a, (int, float)) for a in positional):
                     raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
             elif signature.name not in ops.NUMBER_INPUT or not isinstance(positional[0], (int, float)):
-                raise Raised("TypeError", f"{spelling}(): argument 'input' (position 1) must be Tensor, not "
-                                          f"{type_name(positional[0])}", node.lineno)
+                raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
         if signature.name in TENSORS_ONLY and not isinstance(positional[1], engine.Tensor):
             if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
                 raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
