@@ -162,7 +162,7 @@ def symbolic(library: str, sin_depth: int = SIN_DEPTH) -> dict:
     started = time.perf_counter()
     if library == "diffcheck":
         from diffcheck.check import Case, check
-        from diffcheck.parse import parse_program
+        from diffcheck.lang.parse import parse_program
     else:
         import sympy as sp
     imported = time.perf_counter() - started

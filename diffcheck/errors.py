@@ -1,7 +1,7 @@
 """diffcheck's own error type: every refusal is one line naming the place."""
 from __future__ import annotations
 
-from .program import Pos
+from .lang.program import Pos
 
 
 class DiffcheckError(Exception):

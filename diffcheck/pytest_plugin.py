@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .samples import Refusal, Sample
+from .batch.samples import Refusal, Sample
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,7 +54,7 @@ class SampleFile(pytest.File):
     one-line message, rather than stopping the collection of the rest)."""
 
     def collect(self):
-        from .verify import display, load_all
+        from .batch.verify import display, load_all
 
         items, _ = load_all([self.path])  # warnings (a file without cases) are not failures, as in `verify`
         names = set()
@@ -73,8 +73,8 @@ class SampleItem(pytest.Item):
 
     def runtest(self) -> None:
         from .errors import DiffcheckError
-        from .pool import Done
-        from .verify import ERROR, PASS, Outcome, _outcome, check_sample
+        from .batch.pool import Done
+        from .batch.verify import ERROR, PASS, Outcome, _outcome, check_sample
 
         item = self.item
         if isinstance(item, Refusal):
@@ -103,8 +103,8 @@ def _report(outcome) -> str:
 
     from rich.console import Console
 
-    from .batch_render import problems
-    from .render import check_table
+    from .render.batch import problems
+    from .render.check import check_table
 
     console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False, record=True)
     console.print(check_table(outcome.result))

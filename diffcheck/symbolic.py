@@ -18,8 +18,8 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .lower import number_params, numbers_alone, run
-from .program import Program
+from .lang.lower import number_params, numbers_alone, run
+from .lang.program import Program
 
 DIGITS = 30
 

@@ -4,7 +4,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from diffcheck.budget import run_deep
+from diffcheck.check.budget import run_deep
 from diffcheck.cli import main
 from diffcheck.errors import LimitError
 

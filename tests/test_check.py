@@ -11,7 +11,7 @@ from diffcheck import ops
 from diffcheck.check import Case, check
 from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError
-from diffcheck.parse import parse_program
+from diffcheck.lang.parse import parse_program
 
 SEED = "z = pow(x, 2) + pow(y, 2)"
 
@@ -141,7 +141,7 @@ def test_points_are_deterministic_and_report_the_worst():
 
 
 def test_points_stay_in_each_ops_smooth_domain():
-    from diffcheck.points import random_points
+    from diffcheck.check.points import random_points
 
     program = parse_program("log(x) + asin(y) + sin(z)")
     points = random_points(program, {"x": (), "y": (), "z": ()}, 50, 0)
@@ -333,7 +333,7 @@ def test_seed_is_not_negative():
 
 @pytest.mark.parametrize("command", ["check", "run"])
 def test_strict_help_names_every_explained_status(command):
-    from diffcheck.compare import EXPLAINED
+    from diffcheck.check.compare import EXPLAINED
 
     text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
     assert all(status in text for status in EXPLAINED)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import diffcheck as torch
-from diffcheck import backward, engine
+from diffcheck.engine import backward
+from diffcheck import engine
 from diffcheck.engine import SECOND_BACKWARD
 
 D = torch.float64

@@ -5,15 +5,16 @@ import importlib.util
 import pytest
 from click.testing import CliRunner
 
-from diffcheck import ops, samples
+from diffcheck import ops
+from diffcheck.batch import samples
 from diffcheck.check import EXPLAINED, MISMATCH, Case, check
 from diffcheck.cli import main
-from diffcheck.fuzz_run import sample_text
+from diffcheck.fuzz.run import sample_text
 from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, generate, rows_of, signature
-from diffcheck.fuzz_shrink import shrink
-from diffcheck.parse import parse_program
-from diffcheck.program import Apply, walk
-from diffcheck.verify import check_case
+from diffcheck.fuzz.shrink import shrink
+from diffcheck.lang.parse import parse_program
+from diffcheck.lang.program import Apply, walk
+from diffcheck.batch.verify import check_case
 
 
 def test_same_seed_same_cases_and_every_case_parses_back():

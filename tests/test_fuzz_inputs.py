@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError
-from diffcheck.parse import parse_assignment, parse_program, parse_value
-from diffcheck.samples import load
+from diffcheck.lang.parse import parse_assignment, parse_program, parse_value
+from diffcheck.batch.samples import load
 
 try:
-    from diffcheck.snippet_parse import parse_snippet
+    from diffcheck.snippet.parse import parse_snippet
 except ImportError:  # the snippet front door is still being written
     parse_snippet = None
 

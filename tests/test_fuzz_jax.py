@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from diffcheck import ops
 from diffcheck.cli import main
 from diffcheck.fuzz import INFIX, Candidate, evaluate
-from diffcheck.parse import parse_program
+from diffcheck.lang.parse import parse_program
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is not None, reason="JAX is installed")
@@ -24,7 +24,7 @@ def _evaluate(source, values, no_grad=(), retain=()):
 
 def test_every_front_op_has_a_jax_spelling():
     pytest.importorskip("jax")
-    from diffcheck.fuzz_jax import functions
+    from diffcheck.fuzz.jax_engine import functions
 
     assert ops.FRONT_OPS - set(INFIX) - set(functions()) == set()
 
@@ -65,7 +65,7 @@ def test_a_jax_difference_away_from_kinks_is_a_finding(monkeypatch):
     pytest.importorskip("jax")
     import jax.numpy as jnp
 
-    from diffcheck import fuzz_jax
+    from diffcheck.fuzz import jax_engine as fuzz_jax
 
     table = fuzz_jax.functions()
     monkeypatch.setattr(fuzz_jax, "functions", lambda: {**table, "sin": jnp.cos})

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from diffcheck import engine
 from diffcheck.check import Case, run_engine
 from diffcheck.cli import main
-from diffcheck.graph import NUMBER, PRUNED, build_graph, graph_dot, graph_tree
-from diffcheck.parse import parse_program
+from diffcheck.render.graph import NUMBER, PRUNED, build_graph, graph_dot, graph_tree
+from diffcheck.lang.parse import parse_program
 
 PROGRAM = "z = sin(x) * y; w = z + exp(x)"
 
@@ -213,8 +213,8 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
     """Each node's value and grad against autograd.grad of the output with respect to that very tensor."""
     import numpy as np
 
-    from diffcheck.graph import _flatten, _values
-    from diffcheck.lower import number_params, run
+    from diffcheck.render.graph import _flatten, _values
+    from diffcheck.lang.lower import number_params, run
 
     program, texts, _ = _flatten(parse_program(source))
     leaves = {n: engine.tensor(values[n], dtype=engine.float64, requires_grad=n not in no_grad) for n in values}

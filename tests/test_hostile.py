@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from diffcheck.check import EXPLAINED, MATCH
 from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError, LimitError
-from diffcheck.parse import Limits, parse_program
+from diffcheck.lang.parse import Limits, parse_program
 
 HOSTILE = Path(__file__).parent / "hostile"
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError
-from diffcheck.samples import Refusal, load
+from diffcheck.batch.samples import Refusal, load
 from test_hostile import EXPRESSIONS, corpus
 
 SAMPLE_FILES = corpus("sample_files.txt")
@@ -139,7 +139,7 @@ def test_snippet_path_that_is_no_file(make, tmp_path):
 @needs_run
 def test_snippet_refusals_import_nothing():
     from diffcheck.snippet import run_snippet
-    from diffcheck.snippet_parse import parse_snippet
+    from diffcheck.snippet.parse import parse_snippet
 
     run_snippet(parse_snippet((Path(__file__).parent / "snippets" / "article_1.py").read_text(), "warm"), str)
     before = set(sys.modules)

@@ -1,5 +1,5 @@
 """Powers at indeterminate forms with an inf or nan operand: IEEE 754 (and PyTorch) give 1, SymPy nan. A labelled
-difference, `indeterminate`, in check, verify, fuzz and run alike (they share compare.py), never a bare mismatch.
+difference, `indeterminate`, in check, verify, fuzz and run alike (they share check/compare.py), never a bare mismatch.
 
 Engine values below are PyTorch 2.13's, measured in float64 (`torch.tensor(a, dtype=torch.float64,
 requires_grad=True) ** torch.tensor(b, ...)`, `.backward()`).
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from diffcheck.check import EXPLAINED, INDETERMINATE, Case, check
 from diffcheck.cli import main
 from diffcheck.fuzz import Candidate, evaluate
-from diffcheck.parse import parse_program
+from diffcheck.lang.parse import parse_program
 
 inf, nan = math.inf, math.nan
 I = INDETERMINATE

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from diffcheck.cli import main
 from diffcheck.errors import ParseError
-from diffcheck.parse import parse_assignment, parse_program
-from diffcheck.program import Apply, Assign, Const, Pos, Program, Var
+from diffcheck.lang.parse import parse_assignment, parse_program
+from diffcheck.lang.program import Apply, Assign, Const, Pos, Program, Var
 
 W = "W=[[1,2,3],[4,5,6]]"
 BOOL_ONLY = "(True and False are only accepted for keepdim)"

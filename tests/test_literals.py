@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError, ParseError
-from diffcheck.parse import Limits, parse_assignment, parse_program, parse_value
-from diffcheck.program import Pos
-from diffcheck.samples import Refusal, Sample, load
+from diffcheck.lang.parse import Limits, parse_assignment, parse_program, parse_value
+from diffcheck.lang.program import Pos
+from diffcheck.batch.samples import Refusal, Sample, load
 
 LARGEST = "(largest is 1.7976931348623157e+308)"
 SMALLEST = "(smallest positive is 5e-324)"

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from diffcheck import engine, ops
+from diffcheck import engine
+from diffcheck import ops
 from diffcheck.check import MATCH, Case, check
-from diffcheck.program import Apply, Assign, Const, Program, Var
+from diffcheck.lang.program import Apply, Assign, Const, Program, Var
 
 DIFFERENTIABLE = [op for op in ops.OPS.values() if op.grad_fn]
 

@@ -9,10 +9,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from diffcheck import ops, parse, parse_text, parse_values, snippet_names, snippet_parse
+from diffcheck import ops
+from diffcheck.lang import parse
+from diffcheck.lang import text as parse_text
+from diffcheck.lang import values as parse_values
+from diffcheck.snippet import names as snippet_names
+from diffcheck.snippet import parse as snippet_parse
 from diffcheck.errors import DiffcheckError, LimitError, ParseError
-from diffcheck.parse import DEFAULT_LIMITS, Limits, parse_assignment, parse_program, parse_value
-from diffcheck.program import Apply, Assign, Const, Pos, Program, Var, walk
+from diffcheck.lang.parse import DEFAULT_LIMITS, Limits, parse_assignment, parse_program, parse_value
+from diffcheck.lang.program import Apply, Assign, Const, Pos, Program, Var, walk
 
 x, y, z = Var("x"), Var("y"), Var("z")
 

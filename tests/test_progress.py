@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from diffcheck.cli import main
-from diffcheck.progress import progress
-from diffcheck.verify import verify
+from diffcheck.render.progress import progress
+from diffcheck.batch.verify import verify
 from sample_texts import SQUARE, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 
 ROOT = Path(__file__).resolve().parent.parent

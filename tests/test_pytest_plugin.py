@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from diffcheck.samples import load
-from diffcheck.verify import check_case
+from diffcheck.batch.samples import load
+from diffcheck.batch.verify import check_case
 
 pytest_plugins = ["pytester"]
 

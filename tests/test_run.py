@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from diffcheck.check import KINK, MATCH, NONE, NOT_RETAINED
 from diffcheck.cli import main
 from diffcheck.snippet import run_snippet, verify
-from diffcheck.snippet_parse import parse_snippet
+from diffcheck.snippet.parse import parse_snippet
 
 SNIPPETS = Path(__file__).resolve().parent / "snippets"
 NAMES = sorted(path.stem for path in SNIPPETS.glob("*.py"))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
-from diffcheck.snippet_parse import parse_snippet
+from diffcheck.snippet.parse import parse_snippet
 
 PRELUDE = """import torch
 x = torch.tensor(1.5, requires_grad=True)
@@ -87,7 +87,7 @@ def statement():
 def finishes(text: str) -> None:
     """The whole pipeline on `text`: a refusal is a DiffcheckError, anything else runs and is verified."""
     try:
-        snippet = parse_snippet(text, "fuzz.py")
+        snippet = parse_snippet(text, "fuzz/")
     except DiffcheckError:
         return
     outcome = run_snippet(snippet, lambda _: None)

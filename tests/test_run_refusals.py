@@ -6,7 +6,7 @@ import pytest
 
 from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
-from diffcheck.snippet_parse import parse_snippet
+from diffcheck.snippet.parse import parse_snippet
 
 from torch_texts import (  # noqa: E402 - tests/ is on sys.path under pytest
     CLAMP_NO_BOUND, MEAN_OVERLOADS, METHOD_OVERLOADS, NEG_BOOL, POW_OVERLOADS, SUB_BOOL, SUB_BOOLS, SUM_OVERLOADS)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffcheck.compare import ATOL, RTOL
-from diffcheck.samples import Refusal, Sample, load, same_value, tensor_value, update_text
+from diffcheck.check.compare import ATOL, RTOL
+from diffcheck.batch.samples import Refusal, Sample, load, same_value, tensor_value, update_text
 
 
 def one(text: str):
@@ -313,7 +313,7 @@ def test_update_text_keeps_comments_and_round_trips():
 def test_readme_documents_every_key_and_the_hook_exists():
     from pathlib import Path
 
-    from diffcheck.samples import EXPECT_KEYS, KEYS
+    from diffcheck.batch.samples import EXPECT_KEYS, KEYS
 
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from diffcheck import ops
-from diffcheck.lower import number_params, run
-from diffcheck.samples import Sample
-from diffcheck.verify import discover, load_all
+from diffcheck.lang.lower import number_params, run
+from diffcheck.batch.samples import Sample
+from diffcheck.batch.verify import discover, load_all
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

@@ -12,7 +12,7 @@ import sympy as sp
 
 from diffcheck import symbolic
 from diffcheck.check import DEEP, Case, check, nesting
-from diffcheck.parse import parse_program
+from diffcheck.lang.parse import parse_program
 
 SLOW = pytest.mark.skipif(not os.environ.get("DIFFCHECK_SLOW"), reason="SymPy's diff takes ~20 s: set DIFFCHECK_SLOW=1")
 

@@ -6,9 +6,9 @@ import pickle
 import sys
 import time
 
-from diffcheck.pool import Pool, run_pool
-from diffcheck.program import walk
-from diffcheck.samples import load
+from diffcheck.batch.pool import Pool, run_pool
+from diffcheck.lang.program import walk
+from diffcheck.batch.samples import load
 
 PINNED = """\
 [[case]]

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffcheck import batch_render
-from diffcheck.batch_render import escape_data, escape_property, write_atomic
+from diffcheck.render import batch as batch_render
+from diffcheck.render.batch import escape_data, escape_property, write_atomic
 from diffcheck.cli import main
-from diffcheck.verify import verify
+from diffcheck.batch.verify import verify
 
 WEIRD = "we,ird:50%.toml"  # a file name that needs every property escape
 FILES = {

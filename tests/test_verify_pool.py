@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffcheck.errors import DiffcheckError
-from diffcheck.pool import run_pool
-from diffcheck.verify import shard
+from diffcheck.batch.pool import run_pool
+from diffcheck.batch.verify import shard
 
 
 def task(item):
@@ -66,7 +66,7 @@ def test_a_worker_that_never_starts_is_charged_to_one_item_each_time_and_the_run
 
 
 def test_workers_collect_with_what_the_fork_server_imported_frozen():
-    """The fork server imports with its collector paused (diffcheck._forkserver); each worker freezes what it
+    """The fork server imports with its collector paused (diffcheck.batch._forkserver); each worker freezes what it
     inherits and collects as usual."""
     done = run_pool(task, [("collector", None)], 1, timeout=60)
     assert (done[0].kind, done[0].value) == ("ok", (True, True))

@@ -1,0 +1,1 @@
+"""batch: sample files, `verify`, and the worker pool that checks them."""

@@ -1,0 +1,235 @@
+"""Worker processes for a batch: started once from a fork server, fed chunks, killed for a timeout or replaced if lost.
+
+A worker runs its chunk in order and sends one message per item, its outcome; so the parent always knows which item
+is running (the first unfinished one of the chunk) and since when (the previous outcome, or the chunk's sending), with
+no message per start. A case that outlives the timeout is killed with its worker (which is replaced), and a worker
+that dies is charged to the item it was running. Only the standard library is imported here: `verify` starts the
+fork server (which imports SymPy) before it imports anything heavy itself.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+# Imported once, in the fork server, so no worker pays them on its first case (48 ms, against 9 ms for the next):
+# the modules `check` imports when it runs, and the SymPy module its first evaluated Add imports. First, the module
+# that pauses the server's collector while it imports the rest.
+_PRELOAD = ["diffcheck.batch._forkserver", "diffcheck.check", "diffcheck.symbolic", "diffcheck.batch.verify",
+            "diffcheck.engine", "diffcheck.lang.parse", "diffcheck.lang.lower", "diffcheck.check.special",
+            "diffcheck.check.points", "diffcheck.check.compare", "diffcheck.engine.printing", "sympy.tensor.tensor"]
+_READY = None  # a worker's first message: it is running and waits for work
+
+
+@dataclass
+class Done:
+    kind: str  # ok | error | timeout | crash
+    value: Any  # the task's return value, or a one-line message
+    seconds: float
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use (a container's limit), not the host's
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def start_server():
+    """The fork server's context, the server started with the preloads. It returns at once, the server importing in
+    the background: called early, its imports overlap whatever the caller does next."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    forkserver.ensure_running()  # idempotent; forking a worker waits for the imports
+    return context
+
+
+def _worker(conn, task: Callable) -> None:
+    """Say ready, then run chunks of (index, item) until told to stop, sending each item's outcome in turn."""
+    import gc
+    import signal
+    import warnings
+
+    from ..errors import DiffcheckError
+
+    gc.freeze()  # what the fork server imported lives as long as this worker: no collection need walk it
+    gc.enable()  # the fork server paused it (diffcheck.batch._forkserver)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills the workers
+    warnings.simplefilter("ignore")  # stderr belongs to the parent's one-line messages
+    conn.send(_READY)
+    while (chunk := conn.recv()) is not None:
+        for index, item in chunk:
+            started = time.perf_counter()
+            try:
+                kind, value = "ok", task(item)
+            except DiffcheckError as error:
+                kind, value = "error", str(error)
+            except RecursionError:
+                kind, value = "error", "input too deeply nested for this run (recursion limit)"
+            except Exception as error:  # noqa: BLE001 - one case's bug must not end the batch
+                kind, value = "error", f"internal error: {type(error).__name__}: {error}"
+            conn.send((kind, index, value, time.perf_counter() - started))
+
+
+class _Slot:
+    """One worker process, its pipe, the chunk it holds (first: the item it runs) and since when that item runs."""
+
+    def __init__(self, context, task: Callable):
+        parent, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, task), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn, self.chunk, self.ready, self.started = parent, deque(), False, 0.0
+
+    def running(self) -> bool:
+        """Whether the worker is running an item (and the clock of its timeout runs)."""
+        return self.ready and bool(self.chunk)
+
+    def stop(self, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(None if kill else 5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class Pool:
+    """`jobs` worker processes, started once and reused for every item: diffcheck and SymPy are imported once, in the
+    fork server the workers are forked from, which starts (in the background) as the pool is made; items go out in
+    chunks that shrink as the work runs out; a worker killed for a timeout or lost to a crash is replaced. Leaving
+    the `with` block stops the workers (kills them if a run did not finish)."""
+
+    def __init__(self, task: Callable, jobs: int, timeout: float):
+        import selectors
+
+        self.context = start_server()
+        self.task, self.jobs, self.timeout = task, jobs, timeout
+        self.slots: list[_Slot] = []
+        self.selector = selectors.DefaultSelector()  # registered once per worker: no poll object per wake-up
+        self.unfinished = False
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for slot in list(self.slots):
+            self._drop(slot, kill=self.unfinished or exc[0] is not None)
+        self.selector.close()
+
+    def _add(self) -> None:
+        import selectors
+
+        slot = _Slot(self.context, self.task)
+        self.selector.register(slot.conn, selectors.EVENT_READ, slot)
+        self.selector.register(slot.process.sentinel, selectors.EVENT_READ, slot)
+        self.slots.append(slot)
+
+    def _drop(self, slot: _Slot, kill: bool) -> None:
+        self.selector.unregister(slot.conn)
+        self.selector.unregister(slot.process.sentinel)
+        slot.stop(kill)
+        self.slots.remove(slot)
+
+    def run(self, items: list, finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+        """`task(item)` for every item, each call killed after `timeout` s (0: never); `finished(index, done)` is
+        called as each item's outcome arrives, in completion order. Results are in the items' order."""
+        timeout, slots = self.timeout, self.slots
+        results: list[Optional[Done]] = [None] * len(items)
+        pending = deque(enumerate(items))
+        for _ in range(min(self.jobs, len(items)) - len(slots)):
+            self._add()
+        self.unfinished = bool(items)
+        while pending or any(slot.chunk for slot in slots):  # every item is pending, in a chunk, or done
+            for slot in slots:
+                if not slot.chunk and pending:
+                    # guided: a quarter of each worker's share, at most 16, so few messages early and a balanced end
+                    size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
+                    slot.chunk = deque(pending.popleft() for _ in range(size))
+                    slot.started = time.monotonic()
+                    try:
+                        slot.conn.send(list(slot.chunk))
+                    except OSError:  # it died: its sentinel is ready, and the chunk is handled as lost below
+                        pass
+            now = time.monotonic()
+            deadlines = [s.started + timeout - now for s in slots if timeout and s.running()]
+            readable, ended = set(), set()
+            for key, _ in self.selector.select(max(0.0, min(deadlines)) if deadlines else None):
+                (readable if key.fileobj is key.data.conn else ended).add(key.data)
+            for slot in list(slots):
+                lost = None
+                if slot in ended:  # its process is gone: first what it sent before, then its death
+                    try:
+                        while slot.conn.poll():
+                            _receive(slot, slot.conn.recv(), results, finished)
+                    except (EOFError, OSError):
+                        pass
+                    slot.process.join()
+                    ran = time.monotonic() - slot.started if slot.running() else 0.0
+                    lost = Done("crash", _death(slot.process.exitcode, slot.ready), ran)
+                elif slot in readable:  # one message per wake-up: the selector wakes again while more wait
+                    try:
+                        _receive(slot, slot.conn.recv(), results, finished)
+                    except (EOFError, OSError):  # it is ending: its process sentinel says so next
+                        pass
+                if lost is None and timeout and slot.running() and time.monotonic() - slot.started > timeout:
+                    lost = Done("timeout", None, timeout)
+                if lost is not None:
+                    if slot.chunk:  # charged to the item it ran (or would have run first: a broken worker ends)
+                        index = slot.chunk.popleft()[0]
+                        results[index] = lost
+                        if finished:
+                            finished(index, lost)
+                    pending.extendleft(reversed(slot.chunk))  # the rest of its chunk goes back, in order
+                    self._drop(slot, kill=True)
+                    if pending:
+                        self._add()
+        self.unfinished = False
+        return results  # type: ignore[return-value]
+
+
+def run_pool(task: Callable, items: list, jobs: int, timeout: float,
+             finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+    """`Pool.run` on a pool of `jobs` workers made for these items."""
+    with Pool(task, jobs, timeout) as pool:
+        return pool.run(items, finished)
+
+
+def _receive(slot: _Slot, message: Optional[tuple], results: list,
+             finished: Optional[Callable[[int, Done], None]]) -> None:
+    now = time.monotonic()
+    if message is _READY:  # the clock of the item it holds starts now, not when the chunk was sent
+        slot.ready, slot.started = True, now
+        return
+    kind, index, value, seconds = message
+    results[index] = Done(kind, value, seconds)
+    if finished:
+        finished(index, results[index])
+    slot.chunk.popleft()
+    slot.started = now  # the worker went straight on to the next item of its chunk, if any
+
+
+def _death(code: Optional[int], started: bool) -> str:
+    import signal
+
+    when = "while running" if started else "before running"
+    if code is not None and code < 0:
+        try:
+            return f"worker process died (killed by {signal.Signals(-code).name}) {when} this case"
+        except ValueError:
+            pass
+    return f"worker process died (exit code {code}) {when} this case"

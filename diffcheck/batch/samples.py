@@ -1,0 +1,431 @@
+"""Sample files: TOML `[[case]]` tables → validated cases with pinned expectations, and the `--update` writer.
+
+Read with the standard `tomllib`; every refusal is one line naming the file, the line and the case (`tomllib` keeps no
+positions: `samples_lines.Locator` finds them in the raw text).
+"""
+from __future__ import annotations
+
+import difflib
+import enum
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..check import MAX_POINTS, Case, CheckResult
+from ..check.compare import ATOL, EXPLAINED, MATCH, NONE, NOT_RETAINED, RTOL
+from ..errors import DiffcheckError
+from ..lang.text import _number_problem
+from .lines import Locator
+
+# key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
+KEYS = {"name": "string", "program": "string", "inputs": "table", "no_grad": "array of names",
+        "retain_grad": "array of names", "rtol": "number", "atol": "number", "strict": "boolean", "order": "integer",
+        "points": "integer", "seed": "integer", "numeric": "boolean", "expect": "table"}
+EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
+PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
+_NON_FINITE = ("nan", "inf", "-inf")
+
+
+class _Missing(enum.Enum):
+    """No pinned output (None is a value): an enum member, so it is still itself once pickled to a worker."""
+
+    MISSING = "missing"
+
+
+_MISSING = _Missing.MISSING
+
+
+class SampleError(DiffcheckError):
+    """A sample case that cannot be used; `str()` is `file:line: case 'name': message`."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Expect:
+    """Pinned expectations: values as the engine gives them (None: `.grad` is None); absent keys are not checked."""
+
+    output: Any = _MISSING
+    grad_fn: Optional[str] = None
+    grad: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Sample:
+    """One runnable case of a sample file."""
+
+    file: str
+    line: int
+    index: int  # position among the file's [[case]] tables
+    name: str
+    case: Case
+    expect: Expect
+
+
+@dataclass
+class Refusal:
+    """A file or case that could not be loaded: reported as an error, never silently skipped."""
+
+    file: str
+    line: int
+    name: Optional[str]
+    message: str  # one line, starting with file:line
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _toml_type(value) -> str:
+    """What a TOML value is, with its article: "an integer", "a table" ..."""
+    names = {bool: "boolean", str: "string", int: "integer", float: "float", list: "array", dict: "table"}
+    return _a(names.get(type(value), "date-time"))
+
+
+def _suggest(key: str, known, prefix: str = "") -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+
+
+# ---- values -----------------------------------------------------------------------------------------------------------
+class _Invalid(Exception):
+    """A bad value; the message says what, the loader adds the place."""
+
+
+class _Unheld(float):
+    """A TOML float float64 cannot hold (`1e400` read as inf, `1e-400` as 0.0), with why: `tomllib` keeps no places,
+    so it is refused where it is used, under its key."""
+
+    problem: str
+
+
+def _toml_float(text: str) -> float:
+    """`tomllib`'s float reader, which still sees the literal as written (and `inf`/`nan` as words)."""
+    value = float(text)
+    problem = _number_problem(value, text)
+    if problem is None:
+        return value
+    unheld = _Unheld(value)
+    unheld.problem = problem
+    return unheld
+
+
+def _unheld(value: int | float) -> Optional[str]:
+    """Why a TOML number cannot be a float64 (a float judged as read, or an integer beyond float64), or None."""
+    return value.problem if isinstance(value, _Unheld) else _number_problem(value, str(value))
+
+
+def tensor_value(value, allow_none: bool = False, max_elements: int = 100_000) -> Any:
+    """A number or a rectangular nested list of numbers (up to 3 levels) as floats; "nan", "inf", "-inf" as strings
+    too, and "none" (a None `.grad`) where `allow_none`."""
+    if allow_none and value == "none":
+        return None
+    converted, shape = _convert(value, 0)
+    if math.prod(shape) > max_elements:
+        raise _Invalid(f"{math.prod(shape)} elements (limit {max_elements})")
+    return converted
+
+
+def _convert(value, depth: int) -> tuple[Any, tuple]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if problem := _unheld(value):
+            raise _Invalid(problem)
+        return float(value), ()
+    if isinstance(value, str) and value.strip().lower() in (*_NON_FINITE, "+inf"):
+        return float(value), ()
+    if isinstance(value, list):
+        if depth == 3:
+            raise _Invalid("nested list is more than 3 levels deep")
+        if not value:
+            raise _Invalid("empty list")
+        items = [_convert(v, depth + 1) for v in value]
+        if any(shape != items[0][1] for _, shape in items):
+            raise _Invalid("ragged nested list (rows of different shapes)")
+        return [v for v, _ in items], (len(items), *items[0][1])
+    shown = f"'{value}'" if isinstance(value, str) else _toml_type(value)
+    raise _Invalid(f"expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", not {shown}")
+
+
+def same_value(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
+    """Pinned against produced: same shape, non-finite values by kind, finite ones within the case's tolerances."""
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, list) or isinstance(actual, list):
+        return (isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual)
+                and all(same_value(e, a, rtol, atol) for e, a in zip(expected, actual)))
+    expected, actual = float(expected), float(actual)
+    if not (math.isfinite(expected) and math.isfinite(actual)):
+        return expected == actual or (math.isnan(expected) and math.isnan(actual))
+    return abs(actual - expected) <= atol + rtol * abs(expected)
+
+
+# ---- loading ------------------------------------------------------------------------------------------------------------
+def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
+    """The cases of one sample file, in file order (refused ones included), and warnings."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text, parse_float=_toml_float)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
+        line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
+        where = f"{file}:{found.group(1)}:{found.group(2)}" if found else f"{file}:{line}"
+        return [Refusal(file, line, None, f"{where}: invalid TOML: {message}")], []
+    locator = Locator(text)
+    for key in data:
+        if key != "case":
+            line = locator.top.get(key, 1)
+            return [Refusal(file, line, None, f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
+                                              " (a sample file holds [[case]] tables)")], []
+    cases = data.get("case", [])
+    if not isinstance(cases, list) or len(cases) != len(locator.cases):
+        line = locator.top.get("case", 1)
+        return [Refusal(file, line, None, f"{file}:{line}: 'case' must be an array of tables: write each case "
+                                          "under its own [[case]] header")], []
+    if not cases:
+        return [], [f"{file}:1: no [[case]] tables in this file"]
+    loaded: list[Sample | Refusal] = []
+    names: dict[str, int] = {}
+    for index, raw in enumerate(cases):
+        try:
+            sample = _case(raw, index, file, locator)
+        except SampleError as error:
+            name = raw.get("name") if isinstance(raw.get("name"), str) else None
+            loaded.append(Refusal(file, error.line, name, str(error)))
+            continue
+        if sample.name in names:
+            loaded.append(Refusal(file, sample.line, sample.name, f"{file}:{sample.line}: case '{sample.name}': "
+                                  f"duplicate name (also the case on line {names[sample.name]})"))
+            continue
+        names[sample.name] = sample.line
+        loaded.append(sample)
+    return loaded, []
+
+
+def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
+    from ..lang.parse import parse_program
+
+    label = f"case '{raw['name']}'" if isinstance(raw.get("name"), str) and raw["name"].strip() else \
+        f"case #{index + 1}"
+
+    def refuse(message: str, *path: str, line: Optional[int] = None) -> SampleError:
+        line = line or locator.line(index, path)
+        return SampleError(f"{file}:{line}: {label}: {message}", line)
+
+    def typed(key: str, kinds, default):
+        value = raw.get(key, default)
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # TOML true is no number
+            raise refuse(f"'{key}' must be {_a(KEYS[key])}, not {_toml_type(value)}", key)
+        return value
+
+    for key in raw:
+        if key not in KEYS:
+            raise refuse(f"unknown key '{key}'{_suggest(key, KEYS)}", key)
+    for key in ("name", "program"):
+        if key not in raw:
+            raise refuse(f"missing required key '{key}'")
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise refuse(f"'{key}' must be a non-empty string", key)
+    try:
+        program = parse_program(raw["program"], where="program")
+    except DiffcheckError as error:
+        start = locator.value_starts.get((index, ("program",)), locator.line(index, ("program",)))
+        line = start + (error.pos.line - 1 if error.pos else 0)
+        at = f" at {error.pos}" if error.pos else ""
+        raise refuse(f"program{at}: {error.message}", line=line) from None
+
+    inputs, computed = program.inputs, tuple(s.name for s in program.statements)
+    values = {}
+    for name, value in typed("inputs", dict, {}).items():
+        if name not in inputs:
+            kind = "is computed by the program" if name in computed else "is not used by the program"
+            raise refuse(f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: {', '.join(inputs) or '(none)'}",
+                         "inputs", name)
+        try:
+            values[name] = tensor_value(value)
+        except _Invalid as error:
+            raise refuse(f"input '{name}': {error}", "inputs", name) from None
+    missing = [n for n in inputs if n not in values]
+    if missing and not raw.get("points"):  # random points need no values (an input left out is a scalar)
+        raise refuse(f"no value for input '{missing[0]}' (add it to inputs: {{ {missing[0]} = ... }})", "inputs")
+
+    def names(key: str, allowed: tuple) -> frozenset:
+        listed = typed(key, list, [])
+        for name in listed:
+            if not isinstance(name, str):
+                raise refuse(f"'{key}' must be an array of names, not one holding {_toml_type(name)}", key)
+            if name not in allowed:
+                what = "an input" if key == "no_grad" else "a computed name"
+                raise refuse(f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
+                             f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})", key)
+        return frozenset(listed)
+
+    no_grad, retain = names("no_grad", inputs), names("retain_grad", computed)
+    tolerances = {}
+    for key, default in (("rtol", RTOL), ("atol", ATOL)):
+        value = typed(key, (int, float), default)
+        if problem := _unheld(value):
+            raise refuse(f"'{key}': {problem}", key)
+        tolerances[key] = float(value)
+        if not math.isfinite(tolerances[key]) or tolerances[key] < 0:
+            raise refuse(f"'{key}' must be a finite number >= 0", key)
+    order, points, seed = typed("order", int, 1), typed("points", int, 0), typed("seed", int, 0)
+    if order not in (1, 2):
+        raise refuse(f"'order' must be 1 or 2, not {order}", "order")
+    if not 0 <= points <= MAX_POINTS:
+        raise refuse(f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}", "points")
+    if seed < 0:
+        raise refuse(f"'seed' must be >= 0, not {seed}", "seed")
+    case = Case(program, values, no_grad=no_grad, retain=retain, rtol=tolerances["rtol"], atol=tolerances["atol"],
+                strict=typed("strict", bool, False), name=raw["name"], order=order, points=points, seed=seed,
+                numeric=typed("numeric", bool, False))
+    requiring = [n for n in inputs if n not in no_grad]
+    tensors = [*inputs, *computed]
+    if order == 2:  # Hessian blocks, as check names them
+        tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
+    expect = _expect(typed("expect", dict, {}), tensors, points, refuse)
+    return Sample(file, locator.cases[index], index, raw["name"], case, expect)
+
+
+def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
+    expect = Expect()
+    for key, value in raw.items():
+        if key not in EXPECT_KEYS:
+            raise refuse(f"unknown key 'expect.{key}'{_suggest(key, EXPECT_KEYS, 'expect.')}", "expect", key)
+        if key in ("output", "grad") and points:
+            raise refuse(f"'expect.{key}' pins values at one point, but 'points' checks random points "
+                         "(pin 'status' instead, or drop 'points')", "expect", key)
+    if "output" in raw:
+        try:
+            expect.output = tensor_value(raw["output"])
+        except _Invalid as error:
+            raise refuse(f"'expect.output': {error}", "expect", "output") from None
+    if "grad_fn" in raw:
+        if not isinstance(raw["grad_fn"], str):
+            raise refuse(f"'expect.grad_fn' must be a string such as \"AddBackward0\", not "
+                         f"{_toml_type(raw['grad_fn'])}", "expect", "grad_fn")
+        expect.grad_fn = raw["grad_fn"]
+    for key in ("grad", "status"):
+        table = raw.get(key, {})
+        if not isinstance(table, dict):
+            raise refuse(f"'expect.{key}' must be a table of tensor names, not {_toml_type(table)}", "expect", key)
+        for name, value in table.items():
+            if name not in tensors:
+                raise refuse(f"'expect.{key}' names '{name}', not a tensor of the program{_suggest(name, tensors)} "
+                             f"(tensors: {', '.join(tensors)})", "expect", key, name)
+            if key == "status":
+                if value not in PINNABLE:
+                    raise refuse(f"'expect.status.{name}' must be one of {', '.join(PINNABLE)}, not {value!r}"
+                                 + (" (a mismatch is a bug, not an expectation)" if value == "mismatch" else ""),
+                                 "expect", key, name)
+                expect.status[name] = value
+                continue
+            try:
+                expect.grad[name] = tensor_value(value, allow_none=True)
+            except _Invalid as error:
+                raise refuse(f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key,
+                             name) from None
+    return expect
+
+
+# ---- expectations against a result ------------------------------------------------------------------------------------
+def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:
+    """What `result` no longer produces of the pinned expectations, one line each."""
+    from ..render.check import number_text as shown
+
+    lines = []
+    out = result.output
+    if expect.output is not _MISSING and not same_value(expect.output, out.value, case.rtol, case.atol):
+        lines.append(f"output {out.name}: expected {shown(expect.output)}, got {shown(out.value)}")
+    if expect.grad_fn is not None and expect.grad_fn != out.grad_fn:
+        lines.append(f"grad_fn: expected {expect.grad_fn}, got {out.grad_fn}")
+    tensors = {t.name: t for t in result.tensors}
+    for name, value in expect.grad.items():
+        if name not in tensors:
+            lines.append(f"{name}.grad: expected {shown(value)}, but the result has no tensor '{name}'")
+        elif not same_value(value, tensors[name].engine, case.rtol, case.atol):
+            lines.append(f"{name}.grad: expected {shown(value)}, got {shown(tensors[name].engine)}")
+    for name, status in expect.status.items():
+        got = tensors[name].status if name in tensors else "(no such tensor)"
+        if got != status:
+            lines.append(f"{name}: expected status {status}, got {got}")
+    return lines
+
+
+def pins(result: CheckResult, old: Expect, case: Case) -> dict:
+    """The expectations `result` would pin: output, grad_fn, every input's and every non-None `.grad`, statuses
+    other than plain agreement; tensors pinned before stay pinned. Values are left out for random `points`."""
+    table: dict[str, Any] = {}
+    if not case.points:
+        table["output"] = result.output.value
+        table["grad_fn"] = result.output.grad_fn
+        table["grad"] = {t.name: "none" if t.engine is None else t.engine for t in result.tensors
+                         if t.role == "input" or t.engine is not None or t.name in old.grad}
+    status = {t.name: t.status for t in result.tensors if t.status in EXPLAINED or t.name in old.status}
+    if status:
+        table["status"] = status
+    return {key: value for key, value in table.items() if value is not None}
+
+
+def update_text(text: str, new: dict[int, dict]) -> tuple[str, list[int]]:
+    """`text` with case `index`'s `[case.expect]` set to `new[index]`, keeping comments and layout (tomlkit); and the
+    indices of the cases whose pins changed."""
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    cases = document["case"]
+    changed = []
+    for index, expect in new.items():
+        case = cases[index]
+        before = repr(case["expect"].unwrap()) if "expect" in case else None
+        if "expect" not in case:
+            if not expect:
+                continue
+            case["expect"] = _new_table(expect, last=index == len(cases) - 1)
+        else:
+            target = case["expect"]
+            for key, value in expect.items():
+                if isinstance(value, dict):
+                    if not isinstance(target.get(key), dict):
+                        target[key] = _inline(value)
+                    for name in [n for n in target[key] if n not in value]:
+                        del target[key][name]
+                    for name, item in value.items():
+                        target[key][name] = item  # nan and inf become TOML's own literals
+                else:
+                    target[key] = value  # tomlkit keeps the line's trailing comment
+        if repr(case["expect"].unwrap()) != before:
+            changed.append(index)
+    return tomlkit.dumps(document), changed
+
+
+def _inline(values: dict):
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    table.update(values)
+    return table
+
+
+def _new_table(expect: dict, last: bool):
+    """A fresh `[case.expect]`: name tables inline while short, as their own `[case.expect.grad]` when long; a blank
+    line before the next `[[case]]`."""
+    import tomlkit
+
+    table, tail = tomlkit.table(), None
+    for key, value in expect.items():
+        if isinstance(value, dict) and len(tomlkit.dumps({key: value})) > 100:
+            tail = tomlkit.table()
+            tail.update(value)
+            table[key] = tail
+        else:
+            table[key] = _inline(value) if isinstance(value, dict) else value
+    if not last:
+        (tail if tail is not None else table).add(tomlkit.nl())
+    return table

@@ -1,0 +1,211 @@
+"""Batch verification: find sample files, load their cases, run them in worker processes (batch/pool.py), collect a Report.
+
+Results are stored by position, so the report's order never depends on `-j` or on which worker was faster.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, ContextManager, Optional
+
+from ..check import CheckResult, Report
+from ..check.compare import MATCH, NONE, NOT_RETAINED
+from ..errors import DiffcheckError
+from .pool import Done, Pool, default_jobs
+from .samples import Refusal, Sample
+
+PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
+
+
+@dataclass
+class Outcome:
+    """One case of the batch: a result, or the one-line error that stopped it (file-level errors have no name)."""
+
+    file: str
+    line: int
+    name: Optional[str]
+    status: str  # pass | fail | error | timeout
+    result: Optional[CheckResult] = None
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Batch:
+    outcomes: list[Outcome]
+    errors: list[str] = field(default_factory=list)  # about the whole run: a missing path, no cases at all
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    jobs: int = 1
+    shard: Optional[tuple[int, int]] = None
+
+    @property
+    def report(self) -> Report:
+        """The run as a Report, whose `return_code` is the exit code."""
+        return Report([o.result for o in self.outcomes if o.result is not None],
+                      self.errors + [o.error for o in self.outcomes if o.error])
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+
+# ---- discovery and loading ------------------------------------------------------------------------------------------
+def display(path: Path) -> str:
+    """A path as reports show it: relative to the working directory when inside it (GitHub annotations need that)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Sample files in argument order; a folder gives its `*.toml` files recursively, sorted, hidden folders skipped."""
+    files: dict[Path, Path] = {}  # resolved -> as found: a file named twice runs once
+    errors = []
+    for path in paths:
+        if path.is_dir():
+            found = [p for p in path.rglob("*.toml")
+                     if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])]
+            for file in sorted(found, key=lambda p: p.relative_to(path).parts):
+                if file.is_file():
+                    files.setdefault(file.resolve(), file)
+                else:  # a broken link or a symlink loop: a sample that silently vanished would weaken the gate
+                    errors.append(f"{file}: not a readable file (a broken link or a symlink loop)")
+        elif path.is_file():
+            files.setdefault(path.resolve(), path)
+        else:
+            errors.append(f"{path}: no such file or directory")
+    return list(files.values()), errors
+
+
+def load_all(files: list[Path]) -> tuple[list[Sample | Refusal], list[str]]:
+    """Every case of every file in order (unreadable files and refused cases included), and warnings."""
+    from .samples import load
+
+    items: list[Sample | Refusal] = []
+    warnings: list[str] = []
+    for path in files:
+        name = display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            items.append(Refusal(name, 1, None, f"{name}:1: cannot read: {reason}"))
+            continue
+        loaded, warned = load(text, name)
+        items.extend(loaded)
+        warnings.extend(warned)
+    return items, warnings
+
+
+def shard(items: list, k: int, n: int) -> list:
+    """Items k, k + n, k + 2n ... (1-based): the N shards partition the items, and interleaving spreads a slow file."""
+    return items[k - 1::n]
+
+
+# ---- running ----------------------------------------------------------------------------------------------------------
+def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
+           shard_of: Optional[tuple[int, int]] = None,
+           progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None) -> tuple[Batch, list]:
+    """Discover, load, slice and run; returns the batch and its items (which `update` needs).
+
+    `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
+    """
+    started = time.perf_counter()
+    files, errors = discover(paths)
+    jobs = jobs or default_jobs()
+    with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
+        items, warnings = load_all(files)
+        if shard_of:
+            items = shard(items, *shard_of)
+        samples = [item for item in items if isinstance(item, Sample)]
+        ran: dict[int, Outcome] = {}
+        with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
+            for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
+                advance(True)
+
+            def finished(index: int, done: Done) -> None:
+                ran[index] = _outcome(samples[index], done, timeout)
+                advance(ran[index].status != PASS)
+
+            pool.run(samples, finished)
+    outcomes = iter(ran[index] for index in range(len(samples)))
+    outcomes = [next(outcomes) if isinstance(item, Sample) else
+                Outcome(item.file, item.line, item.name, ERROR, error=item.message) for item in items]
+    if not items and not errors:
+        where = ", ".join(str(p) for p in paths)
+        slice_ = f" in shard {shard_of[0]}/{shard_of[1]}" if shard_of else ""
+        errors.append(f"no cases found{slice_} in {where} (looked for [[case]] tables in *.toml files)")
+    return Batch(outcomes, errors, warnings, time.perf_counter() - started, jobs, shard_of), items
+
+
+def check_case(case) -> CheckResult:
+    """The worker's task: one case through the same `check` as the `check` command."""
+    from ..check import check
+
+    try:
+        return check(case)
+    except DiffcheckError as error:
+        if error.pos is not None and error.where is None:  # a position inside the program text, not the file
+            error.where = "program"
+        raise
+
+
+def check_sample(sample: Sample) -> CheckResult:
+    """The worker's task: `check_case`, with what the result no longer produces of the sample's pinned expectations
+    (worked out in the worker, off the parent process's path)."""
+    from .samples import broken
+
+    result = check_case(sample.case)
+    return replace(result, broken_expectations=broken(sample.expect, result, sample.case))
+
+
+def _outcome(sample: Sample, done: Done, timeout: float) -> Outcome:
+    """One sample's Outcome from what its task (`check_sample`) gave."""
+    base = dict(file=sample.file, line=sample.line, name=sample.name, seconds=done.seconds)
+    where = f"{sample.file}:{sample.line}: case '{sample.name}'"
+    if done.kind == "timeout":
+        return Outcome(**base, status=TIMEOUT, error=f"{where}: timeout: still running after {timeout:g} s (killed)")
+    if done.kind != "ok":
+        return Outcome(**base, status=ERROR, error=f"{where}: {done.value}")
+    return Outcome(**base, status=FAIL if done.value.failed else PASS, result=done.value)
+
+
+# ---- --update -----------------------------------------------------------------------------------------------------------
+def update(batch: Batch, items: list) -> tuple[list[str], list[str]]:
+    """Pin the current results of the cases that agree; returns (what was written, what was refused), one line each.
+
+    A case whose gradients disagree, or that errored, is never pinned. Updated cases no longer count as failing.
+    """
+    from ..render.batch import write_atomic
+    from .samples import pins, update_text
+
+    by_file: dict[str, dict[int, dict]] = {}
+    written, refused = [], []
+    for position, (item, outcome) in enumerate(zip(items, batch.outcomes)):
+        if not isinstance(item, Sample):
+            continue
+        where = f"{item.file}:{item.line}: case '{item.name}'"
+        if outcome.result is None:
+            refused.append(f"{where}: not pinned: it did not run ({outcome.status})")
+            continue
+        clean = replace(outcome.result, broken_expectations=[])
+        if clean.failed:
+            failing = [f"{t.name}: {t.status}" for t in clean.tensors if t.status not in (MATCH, NONE, NOT_RETAINED)]
+            failing = failing or [f"{clean.output.name} (value): {clean.output.status}"]
+            refused.append(f"{where}: not pinned: it fails ({', '.join(failing)}) — fix the case or the engine first")
+            continue
+        by_file.setdefault(item.file, {})[item.index] = pins(clean, item.expect, item.case)
+        if outcome.result.broken_expectations:
+            written.append(f"{where}: re-pinned ({'; '.join(outcome.result.broken_expectations)})")
+            batch.outcomes[position] = replace(outcome, status=PASS, result=clean)
+    for file, new in by_file.items():
+        path = Path(file)
+        text = path.read_text(encoding="utf-8")
+        updated, changed = update_text(text, new)
+        if updated != text:
+            write_atomic(path, updated)
+            written.append(f"{file}: pinned the expectations of {len(changed)} case{'s' * (len(changed) != 1)}")
+    return written, refused

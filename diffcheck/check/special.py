@@ -1,0 +1,107 @@
+"""Kinks and singular points: where the program meets them, one-sided derivatives, and a numeric third opinion.
+
+At a kink (abs/relu at 0, a maximum tie, a clamp bound) the derivative does not exist; PyTorch picks a convention
+(relu'(0) = 0) and SymPy another (Heaviside(0) = 1/2), and both are valid subgradients if they lie between the
+one-sided derivatives. At a pole or off the real domain PyTorch gives ±inf/nan where SymPy gives zoo or a complex
+number. These are labelled differences, not failures — unless the engine's value is outside what the maths allows.
+
+Where a power meets an indeterminate form with a non-finite operand (1**inf, 1**nan, (-1)**inf, inf**0, nan**0) IEEE 754
+defines the value as 1 and PyTorch follows it, while SymPy leaves the form undefined (nan): also a labelled difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import mpmath
+import numpy as np
+
+from .. import ops
+from ..lang.program import Program, Var, walk
+
+ONE_SIDED_DIGITS = 60
+STEP = mpmath.mpf("1e-25")  # far below float64 resolution, far above 60-digit noise
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One op of the program evaluated at one of its special points."""
+
+    op: str  # the row's name, e.g. "relu"
+    kind: str  # "kink" | "singular" | "indeterminate" | "overflow"
+    where: str  # the node's position in the source, e.g. "1:1"
+    convention: str
+    depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
+
+
+def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: frozenset) -> list[Hit]:
+    """The kinds of special point `op` sits on for these argument values (elementwise, any element counts)."""
+    hits = []
+    for kind, test in (("kink", op.kink), ("singular", op.singular)):
+        if test is not None:
+            with np.errstate(all="ignore"):
+                if np.any(test(*datas, **params)):
+                    hits.append(Hit(op.name, kind, where, op.convention, depends))
+    if op.power is not None:
+        base, exponent = np.broadcast_arrays(*(np.asarray(datas[i], dtype=float) for i in op.power))
+        found = np.flatnonzero(ops.indeterminate_power(base, exponent))
+        if found.size:
+            b, e = base.flat[found[0]], exponent.flat[found[0]]
+            hits.append(Hit(op.name, "indeterminate", where, f"IEEE 754 defines pow({b:g}, {e:g}) = 1, as PyTorch; "
+                            "SymPy leaves this indeterminate form undefined (nan)", depends))
+    return hits
+
+
+def dependencies(program: Program) -> dict[str, frozenset]:
+    """For each statement, every name its value depends on, through earlier statements."""
+    closure: dict[str, frozenset] = {}
+    for statement in program.statements:
+        closure[statement.name] = names_in(statement.value, closure)
+    return closure
+
+
+def names_in(expr, closure: dict) -> frozenset:
+    names = {node.name for node in walk(expr) if isinstance(node, Var)}
+    return frozenset(names.union(*(closure.get(n, frozenset()) for n in names)))
+
+
+def one_sided(function: Callable, values: list, index: int) -> Optional[tuple[float, float]]:
+    """Left and right difference quotients of `function` in argument `index`, at 60 digits; None if not finite."""
+    with mpmath.workdps(ONE_SIDED_DIGITS):
+        args = [mpmath.mpf(v) for v in values]
+        try:
+            centre = _real(function(*args))
+            args[index] += STEP
+            right = (_real(function(*args)) - centre) / STEP
+            args[index] -= 2 * STEP
+            left = (centre - _real(function(*args))) / STEP
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            return None
+        if not all(mpmath.isfinite(v) for v in (left, right)):
+            return None
+        return float(left), float(right)
+
+
+def central(function: Callable, values: list, index: int) -> Optional[float]:
+    """A high-precision central difference (mpmath.diff): the numeric opinion shown with --numeric."""
+    with mpmath.workdps(30):
+        args = [mpmath.mpf(v) for v in values]
+
+        def along(t):
+            moved = list(args)
+            moved[index] = t
+            return _real(function(*moved))
+
+        try:
+            value = mpmath.diff(along, args[index])
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            return None
+        return float(value) if mpmath.isfinite(value) else None
+
+
+def _real(value):
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0:
+            raise ValueError("complex")
+        return value.real
+    return mpmath.mpf(value)

@@ -1,0 +1,213 @@
+"""Thin click commands: argv → parse → check → render → exit. Heavy modules are imported inside commands."""
+from __future__ import annotations
+
+import gc
+import math
+import os
+import sys
+
+import click
+
+from .. import __version__
+
+EXIT_HELP = "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 trouble (bad input, unreadable file, timeout)."
+
+
+def _consoles():
+    """stdout for data, stderr for errors; a wide stdout when it is not a terminal, so tables are never cropped.
+    No emoji codes: user text such as `:x:` is printed as written (and rich's emoji table is never loaded)."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    return Console(width=width, highlight=False, emoji=False), Console(stderr=True, highlight=False, emoji=False)
+
+
+def _tolerance(ctx, param, value):
+    """A tolerance is a finite number >= 0, as in sample files."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter(f"{value!r} is not a finite number >= 0")
+    return value
+
+
+# The comparison's options, shared by `check` and `run`.
+RTOL = click.option("--rtol", type=float, default=None, callback=_tolerance, help="Relative tolerance (default 1e-8).")
+ATOL = click.option("--atol", type=float, default=None, callback=_tolerance, help="Absolute tolerance (default 1e-12).")
+STRICT = click.option("--strict", is_flag=True,
+                      help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too.")
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit code 2."""
+    click.echo(f"diffcheck: error: {message}", err=True)
+    sys.exit(2)
+
+
+# Commands living in their own modules, imported only when used: "name": "module:attribute".
+COMMANDS: dict[str, str] = {
+    "ops": "diffcheck.cli.ops_command:ops",
+    "verify": "diffcheck.cli.verify_command:verify",
+    "run": "diffcheck.cli.run_command:run",
+    "fuzz": "diffcheck.cli.fuzz_command:fuzz",
+}
+
+
+class _Group(click.Group):
+    """Loads commands lazily, and turns any error into one line and exit code 2: no traceback reaches a user
+    (DIFFCHECK_DEBUG=1 shows it)."""
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS:
+            import importlib
+
+            module, attribute = COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx):
+        from ..errors import DiffcheckError
+
+        try:
+            return super().invoke(ctx)
+        except DiffcheckError as error:
+            fail(str(error))
+        except (KeyboardInterrupt, click.Abort):  # click's Abort would exit 1, which means "disagreement"
+            fail("interrupted")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except RecursionError:
+            fail("input too deeply nested for this run (recursion limit); simplify it or split it into statements")
+        except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+            if os.environ.get("DIFFCHECK_DEBUG"):
+                raise
+            fail(f"internal error: {type(error).__name__}: {error} (set DIFFCHECK_DEBUG=1 for a traceback)")
+
+
+@click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="diffcheck")
+def main():
+    """Check derivatives twice: symbolically with SymPy and with diffcheck's own PyTorch-like reverse-mode engine."""
+
+
+_collector_paused = False  # by `run`: only the program's own process pauses its collector, never a caller of `main`
+
+
+def run() -> None:
+    """The program (`diffcheck`, `python -m diffcheck`): `main`, with the cyclic collector paused from the start.
+
+    Starting a command makes a few hundred thousand objects that live until exit (modules, SymPy's and rich's tables),
+    and collector passes over them free nothing: they were ~13% of a `check`'s instructions, and the interpreter's
+    last collection at exit walked them all once more, ~6%. A command that runs long in this process calls `settle`
+    once started; the others are one case, or wait on worker processes, and run paused. At exit what is alive is
+    frozen, so the last collection skips it.
+    """
+    global _collector_paused
+    gc.disable()
+    _collector_paused = True
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
+def settle() -> None:
+    """A long-running command has started: its start-up's objects are frozen (no collection walks them again) and the
+    collector resumes for what the command makes."""
+    if _collector_paused:
+        gc.freeze()
+        gc.enable()
+
+
+def _names(values: tuple[str, ...]) -> frozenset[str]:
+    """`--no-grad y --no-grad z` or `--no-grad y,z`."""
+    return frozenset(n.strip() for v in values for n in v.split(",") if n.strip())
+
+
+@main.command(epilog=EXIT_HELP)
+@click.argument("expression")
+@click.argument("values", nargs=-1, metavar="NAME=VALUE...")
+@click.option("--no-grad", "no_grad", multiple=True, metavar="NAME", help="Input that does not require grad.")
+@click.option("--retain-grad", "retain", multiple=True, metavar="NAME", help="Computed tensor to retain_grad() on.")
+@RTOL
+@ATOL
+@STRICT
+@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: also check every second derivative (Hessian entries) against SymPy.")
+@click.option("--numeric", is_flag=True, help="Add a third opinion: a high-precision central difference.")
+@click.option("--points", type=click.IntRange(0, 10_000), default=0,
+              help="Check at N random points from each op's smooth domain; report the worst per tensor.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --points.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Wall-clock budget in seconds for the case.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
+@click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
+@click.option("--max-length", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Characters of EXPRESSION.")
+@click.option("--max-depth", type=click.IntRange(1), default=200, show_default=True,
+              help="Nesting depth of one statement.")
+@click.option("--max-nodes", type=click.IntRange(1), default=5_000, show_default=True, help="Nodes of the program.")
+@click.option("--max-statements", type=click.IntRange(1), default=500, show_default=True, help="Statements.")
+@click.option("--max-int-digits", type=click.IntRange(1), default=100, show_default=True,
+              help="Digits of one integer literal.")
+@click.option("--max-power", type=click.IntRange(1), default=10_000, show_default=True,
+              help="|exponent| of a power of two constants.")
+@click.option("--max-elements", type=click.IntRange(1), default=100_000, show_default=True,
+              help="Elements of one NAME=VALUE tensor.")
+@click.option("--max-sympy-nodes", type=click.IntRange(1), default=200_000, show_default=True,
+              help="Distinct SymPy subexpressions a case may grow to.")
+def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
+          dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements,
+          max_sympy_nodes):
+    """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
+
+    \b
+    Examples:
+      diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y
+      diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
+    """
+    from ..check.budget import run_deep
+    from ..check import ATOL, RTOL, Case, Report, check as run_check
+    from ..errors import DiffcheckError
+    from ..lang.parse import Limits, parse_assignment, parse_program
+    from ..render.check import check_json, check_table
+
+    if graph and fmt == "json":
+        fail("--graph draws for people and cannot mix with --format json; write the graph with --dot FILE")
+    if (graph or dot) and points:
+        fail("--graph and --dot draw the graph at one point: give NAME=VALUE for every input instead of --points")
+    limits = Limits(max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power)
+    program = parse_program(expression, where="expression", limits=limits)
+    point = dict(parse_assignment(text, max_elements) for text in values)
+    case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
+                ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric,
+                max_sympy_nodes=max_sympy_nodes)
+    try:
+        report = Report([run_deep(lambda: run_check(case), timeout)])
+    except DiffcheckError as error:
+        raise error.located("expression") from None
+    out, _ = _consoles()
+    if fmt == "json":
+        click.echo(check_json(report))
+    else:
+        out.print(check_table(report.results[0]))
+    if graph or dot:
+        _draw(case, graph, dot, out)
+    sys.exit(report.return_code)
+
+
+def _draw(case, tree: bool, dot_path: str | None, out) -> None:
+    """`check --graph` / `--dot FILE`: the engine's graph at the case's point."""
+    from ..render.graph import build_graph, graph_dot, graph_tree
+
+    picture = build_graph(case)
+    if tree:
+        out.print(graph_tree(picture))
+    if dot_path:
+        try:
+            with open(dot_path, "w", encoding="utf-8") as file:
+                file.write(graph_dot(picture))
+        except OSError as error:
+            fail(f"--dot: cannot write '{dot_path}': {error.strerror}")

@@ -1,0 +1,90 @@
+"""`diffcheck run`: a thin command over `snippet` — read, validate, interpret, verify, render, exit."""
+from __future__ import annotations
+
+import io
+import sys
+
+import click
+
+from . import ATOL, EXIT_HELP, RTOL, STRICT, _consoles
+
+
+@click.command(epilog=EXIT_HELP)
+@click.argument("path", metavar="SNIPPET.py")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the program's output (the exit code still verifies).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: one document with the program's output and every verification.")
+@RTOL
+@ATOL
+@STRICT
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Wall-clock budget in seconds for verifying one backward() call.")
+def run(path, quiet, fmt, rtol, atol, strict, timeout):
+    """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
+    prints, then verify the gradients of every backward() call with SymPy.
+
+    \b
+    SNIPPET.py is a file, or - for stdin. Supported: import torch, assignments, torch.tensor(...), the ops of
+    `diffcheck check` as torch functions, methods and operators, backward(), retain_grad(), requires_grad_(),
+    detach(), .grad, with torch.no_grad():, for _ in range(N), print(...). Anything else is refused before the
+    snippet runs.
+    """
+    from ..errors import DiffcheckError
+    from ..snippet import run_snippet, verify
+    from ..snippet.parse import parse_snippet
+
+    if quiet and fmt == "json":
+        raise click.UsageError("--quiet and --format json do not go together")
+    where = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DiffcheckError(f"cannot read: {getattr(error, 'strerror', None) or error}", where=where) from None
+    snippet = parse_snippet(text, where)
+    captured = io.StringIO()
+    stdout = _Stdout()
+    outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout)
+    if outcome.raised:
+        click.echo(outcome.raised, err=True)
+    report, lines = verify(outcome, rtol, atol, strict, timeout)
+    out, _ = _consoles()
+    if fmt == "json":
+        click.echo(_json(where, captured.getvalue(), report, lines))
+    elif not quiet and report.results:
+        from ..render.check import check_table
+
+        if stdout.last != "\n":
+            out.print()
+        out.print()
+        for result in report.results:
+            out.print(check_table(result))
+    for error in report.errors:
+        if error != outcome.raised:
+            click.echo(f"diffcheck: error: {error}", err=True)
+    sys.exit(report.return_code)
+
+
+class _Stdout:
+    """Program output straight to stdout, remembering its last character: the tables start on a line of their own."""
+
+    def __init__(self):
+        self.last = "\n"
+
+    def __call__(self, text: str) -> None:
+        if text:
+            sys.stdout.write(text)
+            self.last = text[-1]
+
+
+def _json(where: str, stdout: str, report, lines: list) -> str:
+    import json
+
+    from ..render.check import result_data
+
+    checks = [{**result_data(result), "backward_lines": call_lines} for result, call_lines in zip(report.results, lines)]
+    return json.dumps({"file": where, "stdout": stdout, "exit_code": report.return_code, "errors": report.errors,
+                       "checks": checks}, indent=2, ensure_ascii=False)

@@ -1,0 +1,61 @@
+"""Program → values: one iterative fold over the program tree, used for both the engine and SymPy lowerings."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from ..errors import DiffcheckError
+from .program import Apply, Const, Expr, Program, Var
+
+
+def fold(expr: Expr, env: Mapping[str, Any], call: Callable[[Apply, list, dict], Any]) -> Any:
+    """Evaluate `expr` bottom-up without recursion: constants stay Python numbers, names come from `env`."""
+    results: list[Any] = []
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if isinstance(node, Const):
+            # An integer beyond 64 bits cannot enter NumPy; it is the float PyTorch would make of it.
+            results.append(float(node.value) if isinstance(node.value, int) and abs(node.value) >= 2 ** 63
+                           else node.value)
+        elif isinstance(node, Var):
+            results.append(env[node.name])
+        elif children_done:
+            count = len(node.args) + len(node.params)
+            values = results[len(results) - count:]
+            del results[len(results) - count:]
+            params = {name: value for (name, _), value in zip(node.params, values[len(node.args):])}
+            results.append(call(node, values[:len(node.args)], params))
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed([*node.args, *(v for _, v in node.params)]))
+    return results[0]
+
+
+def run(program: Program, inputs: Mapping[str, Any], call: Callable[[Apply, list, dict], Any],
+        hold: Mapping[str, Any] = {}) -> dict[str, Any]:
+    """Every statement's value in order; a name in `hold` takes the held value (a fresh symbol) instead of its own."""
+    env = dict(inputs)
+    for statement in program.statements:
+        env[statement.name] = hold.get(statement.name) if statement.name in hold else fold(statement.value, env, call)
+    return env
+
+
+def numbers_alone(resolved: tuple) -> Any:
+    """An op of Python numbers alone, as both lowerings compute it, from its (row, arguments, parameters) as
+    ops.resolve gives them: in float64, with IEEE's answers (2 ** -1 is 0.5 and reciprocal(0) inf, not Python's
+    errors), and a number again, so the ops it feeds take it as one (`x ** (2 - 3)` is PowBackward0)."""
+    import numpy as np
+
+    op, args, params = resolved
+    with np.errstate(all="ignore"):
+        return np.asarray(op.forward(*(np.float64(a) for a in args), **params)).item()
+
+
+def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -> dict:
+    """Op parameters (dim, min, max ...) must be plain numbers; `dim` and `keepdim` integers."""
+    for name, value in params.items():
+        if not is_number(value):
+            raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
+        if name in ("dim", "keepdim") and value != int(value):
+            raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
+    return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}

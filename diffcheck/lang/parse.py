@@ -1,0 +1,315 @@
+"""Read programs from text without ever evaluating it.
+
+Python's own parser (`ast.parse`) reads the text; a dispatch table keyed by AST node type then converts the tree and
+is itself the whitelist: a node type without a handler is refused, so nothing the table does not name gets through.
+Cleaning, limits and the token scan are in `lang/text.py`, command-line values in `lang/values.py`.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from typing import Any, Callable, NamedTuple, Optional
+
+from .. import ops
+from ..errors import DiffcheckError, LimitError, ParseError
+from .text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem,
+                         _number_problem, _op_names, _printable, _scan_tokens)
+from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
+from .program import Apply, Assign, Const, Pos, Program, Var
+
+PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")  # `torch.pow(x, 2)` is `pow(x, 2)`
+# Parameters PyTorch types as bool: True/False are taken there, as the 1/0 the engine and SymPy compute with.
+BOOL_PARAMS = frozenset({"keepdim"})
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+_COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
+_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
+            ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
+            ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+_LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension",
+           ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension",
+           ast.JoinedStr: "f-string",
+           ast.NamedExpr: "walrus operator ':='", ast.IfExp: "conditional expression", ast.List: "list",
+           ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set", ast.Starred: "starred expression", ast.Slice: "slice",
+           ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.AugAssign: "augmented assignment",
+           ast.AnnAssign: "annotated assignment", ast.Import: "import", ast.ImportFrom: "import"}
+# Folding only *estimates* constants in floats, to refuse what SymPy would compute exactly forever (9**9**9).
+_FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pow": pow,
+                                        "div": operator.truediv, "neg": operator.neg, "square": lambda a: a * a}
+_GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
+
+
+class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
+    expr: Any
+    depth: int
+    const: bool
+    value: Optional[float]
+    src: ast.AST
+
+
+class _Converter:
+    def __init__(self, text: str, limits: Limits):
+        self.limits, self.lines, self.op_names, self.nodes = limits, text.split("\n"), _op_names(), 0
+        self.assigned: dict[str, int] = {}  # name -> line of its statement
+        self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
+        self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
+
+    # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
+    def _col(self, line: int, offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return offset + 1 if text.isascii() else len(text.encode()[:offset].decode("utf-8", "replace")) + 1
+
+    def pos(self, node: ast.AST) -> Pos:
+        return Pos(node.lineno, self._col(node.lineno, node.col_offset))
+
+    def _between(self, left: ast.AST, right: ast.AST, symbol: str, node: ast.AST) -> Pos:
+        """Where an operator stands between its operands (the ast does not record it)."""
+        if left.end_lineno == right.lineno:
+            start, end = self._col(left.end_lineno, left.end_col_offset), self._col(right.lineno, right.col_offset)
+            found = self.lines[right.lineno - 1].find(symbol, start - 1, end - 1)
+            if found >= 0:
+                return Pos(right.lineno, found + 1)
+        return self.pos(node)
+
+    def _source(self, node: ast.AST) -> str:
+        """The node's source text (its first line), for messages."""
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        end = node.end_col_offset if node.end_lineno == node.lineno else None
+        return line.encode()[node.col_offset:end].decode("utf-8", "replace")
+
+    def _ascii(self, node: ast.AST) -> None:
+        """Refuse a name Python normalised from non-ASCII text; backs up the token scan for names its regex misses."""
+        if not self.lines[node.lineno - 1].isascii() and not (head := self._source(node).split("=")[0]).isascii():
+            raise ParseError(f"non-ASCII identifier '{_printable(head.strip())}'", self.pos(node))
+
+    def _identifier(self, node: ast.AST, name: str) -> str:
+        self._ascii(node)
+        return _check_name(name, self.pos(node), self.op_names)
+
+    def refuse(self, node: ast.AST) -> ParseError:
+        if isinstance(node, ast.Attribute):  # point at the dot when it sits right before the name
+            line, dot = node.end_lineno, self._col(node.end_lineno, node.end_col_offset) - len(node.attr) - 2
+            at = Pos(line, dot + 1) if self.lines[line - 1][dot:dot + 1] == "." else self.pos(node)
+            return ParseError(f"unsupported syntax: attribute access '.{node.attr}'", at)
+        if isinstance(node, ast.BoolOp):
+            return ParseError(f"unsupported syntax: boolean operator '{type(node.op).__name__.lower()}'",
+                              self.pos(node))
+        kind = "statement" if isinstance(node, ast.stmt) else "expression"
+        return ParseError(f"unsupported syntax: {_LABELS.get(type(node), f'{type(node).__name__} {kind}')}",
+                          self.pos(node))
+
+    # ---- expressions: a handler gives a finished _Node, or (child ast nodes, build from the converted children) ---
+    def expr(self, root: ast.AST) -> _Node:
+        """Post-order with an explicit stack: nesting is bounded by the limits, never by Python's stack."""
+        done: list[_Node] = []
+        todo: list[Any] = [root]
+        while todo:
+            item = todo.pop()
+            if isinstance(item, tuple):  # (build, number of children), the children all converted
+                kids = done[len(done) - item[1]:]
+                del done[len(done) - item[1]:]
+                done.append(item[0](kids))
+                continue
+            handler = self.HANDLERS.get(type(item))
+            if handler is None:
+                raise self.refuse(item)
+            result = handler(self, item)
+            if isinstance(result, _Node):
+                done.append(result)
+            else:
+                todo.append((result[1], len(result[0])))
+                todo.extend(reversed(result[0]))
+        return done[0]
+
+    def _constant(self, node: ast.Constant) -> _Node:
+        if problem := _literal_problem(node.value):
+            if isinstance(node.value, bool):
+                problem += f" (True and False are only accepted for {', '.join(sorted(BOOL_PARAMS))})"
+            raise ParseError(problem, self.pos(node))
+        if problem := _number_problem(node.value, self._source(node)):
+            raise ParseError(problem, self.pos(node))
+        self.nodes += 1
+        return _Node(Const(node.value, self.pos(node)), 1, True, float(node.value), node)
+
+    def _name(self, node: ast.Name) -> _Node:
+        name = self._identifier(node, node.id)
+        if name not in self.assigned:
+            self.inputs.setdefault(name, self.pos(node))
+        self.nodes += 1
+        return _Node(Var(name, self.pos(node)), 1, name in self.consts, self.consts.get(name), node)
+
+    def _binop(self, node: ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            symbol = _SYMBOLS[type(node.op)]
+            raise ParseError(f"unsupported operator '{symbol}'{' (use ** for powers)' * (symbol == '^')}",
+                             self._between(node.left, node.right, symbol, node))
+        return [node.left, node.right], lambda kids: self._apply(op, kids, (), node)
+
+    def _unaryop(self, node: ast.UnaryOp):
+        if isinstance(node.op, ast.UAdd):
+            return [node.operand], lambda kids: kids[0]
+        if isinstance(node.op, ast.USub):
+            return [node.operand], lambda kids: self._apply("neg", kids, (), node)
+        raise ParseError(f"unsupported operator '{_SYMBOLS[type(node.op)]}'", self.pos(node))
+
+    def _compare(self, node: ast.Compare):
+        if len(node.ops) > 1:
+            raise ParseError("unsupported syntax: chained comparison (use one comparison)", self.pos(node))
+        op, right = _COMPARISONS.get(type(node.ops[0])), node.comparators[0]
+        if op is None:
+            symbol = _SYMBOLS[type(node.ops[0])]
+            raise ParseError(f"unsupported operator '{symbol}'", self._between(node.left, right, symbol[:2], node))
+        return [node.left, right], lambda kids: self._apply(op, kids, (), node)
+
+    def _call(self, node: ast.Call):
+        func, parts = node.func, []
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            raise ParseError("unsupported syntax: call of something other than a function name", self.pos(node))
+        shown = ".".join([func.id, *reversed(parts)])
+        prefix, key = shown[:len(shown) - len(parts[0])] if parts else "", parts[0] if parts else func.id
+        if prefix and prefix not in PREFIXES:
+            raise self.refuse(node.func)
+        self._ascii(node.func)
+        signature = ops.SIGNATURES.get(key)
+        if signature is None:
+            import difflib  # only for this message
+
+            close = difflib.get_close_matches(key, list(ops.SIGNATURES), n=1)
+            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+            raise ParseError(f"unknown function '{shown}'{hint}", self.pos(node))
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ParseError("unsupported syntax: starred argument", self.pos(arg))
+        low, high, given = signature.arity, signature.arity + len(signature.params), len(node.args)
+        if not low <= given <= high:
+            takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
+            raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
+        params = dict(zip(signature.params, node.args[low:]))
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
+            self._ascii(keyword)
+            if keyword.arg not in signature.params:
+                raise ParseError(f"unexpected keyword argument '{keyword.arg}' for '{shown}'", self.pos(keyword))
+            if keyword.arg in params:
+                raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
+            params[keyword.arg] = keyword.value
+        for name in BOOL_PARAMS.intersection(params):
+            value = params[name]
+            if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+                params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
+        names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
+        if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
+            raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
+        children = [*node.args[:low], *(params[name] for name in names)]
+        function = signature.name in ops.NUMBER_INPUT  # torch.sub(2, x) keeps its 2 first
+        return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node,
+                                                  function)
+
+    HANDLERS: dict[type, Callable[..., Any]] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop,
+                                                ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.Call: _call}
+
+    def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:
+        kids = [*args, *(kid for _, kid in params)]
+        expr = Apply(op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node),
+                     function)
+        const = all(kid.const for kid in kids)
+        self.nodes += 1
+        return _Node(expr, 1 + max(kid.depth for kid in kids), const,
+                     self._fold(op, args, node) if const and not params else None, node)
+
+    def _shown(self, kid: _Node) -> str:
+        """A constant operand for a message: its estimated value (9**9 shows as 387420489), else its source."""
+        if kid.value is None:
+            return self._source(kid.src)[:40]
+        text = str(int(kid.value)) if kid.value.is_integer() and abs(kid.value) < 1e16 else repr(kid.value)
+        return f"({text})" if kid.value < 0 else text
+
+    def _fold(self, op: str, args: list[_Node], node: ast.AST) -> Optional[float]:
+        """Estimate a constant in floats; refuse one that SymPy, computing exactly, would choke on."""
+        values = [kid.value for kid in args]
+        shown = lambda: [self._shown(kid) for kid in args]  # noqa: E731  (only when refusing)
+        if op == "pow" and values[1] is not None and abs(values[1]) > self.limits.max_power:
+            raise LimitError(f"constant power {'**'.join(shown())} is too large (limit: exponent "
+                             f"{self.limits.max_power}; raise it with --max-power)", self.pos(node))
+        if op not in _FOLD or None in values:
+            return None
+        try:
+            value = _FOLD[op](*values)
+        except ZeroDivisionError:
+            return None
+        except OverflowError:
+            value = math.inf
+        if isinstance(value, complex):  # a negative base to a fractional power: no real estimate
+            return None
+        tiny = value == 0 and all(v != 0 and math.isfinite(v) for v in values)
+        if op in _GROWS and (math.isinf(value) or tiny):
+            logs = [math.log10(abs(v)) if v and math.isfinite(v) else 0.0 for v in values]
+            size = {"mul": sum(logs), "div": logs[0] - logs[-1], "pow": logs[0] * values[-1], "square": 2 * logs[0]}
+            about = f"about 10**{round(size[op])}, " if math.isfinite(size[op]) and (size[op] > 300 or tiny) else ""
+            symbol = {"mul": "*", "div": "/", "pow": "**"}.get(op)
+            text = symbol.join(shown()) if symbol else f"square({shown()[0]})"
+            raise LimitError(f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} "
+                             f"({about}beyond floating point)", self.pos(node))
+        return value
+
+    # ---- statements -----------------------------------------------------------------------------------------------
+    def program(self, module: ast.Module, source: str) -> Program:
+        body, limits, statements = module.body, self.limits, []
+        if not body:
+            raise ParseError("empty program")
+        if len(body) > limits.max_statements:
+            raise _limit(f"program has {len(body)} statements", "statements", limits.max_statements,
+                         self.pos(body[limits.max_statements]))
+        for index, statement in enumerate(body):
+            if isinstance(statement, ast.Assign):
+                if len(statement.targets) > 1:
+                    raise ParseError("unsupported syntax: chained assignment", self.pos(statement.targets[1]))
+                target = statement.targets[0]
+                if not isinstance(target, ast.Name):
+                    label = {ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(type(target))
+                    raise ParseError(f"can only assign to a plain name, not {label or 'a ' + _LABELS[type(target)]}",
+                                     self.pos(target))
+                name = self._identifier(target, target.id)
+            elif isinstance(statement, ast.Expr):
+                if index < len(body) - 1:
+                    raise ParseError("a bare expression is only allowed as the last statement (write 'name = ...')",
+                                     self.pos(statement))
+                name = "out"
+            else:
+                raise self.refuse(statement)
+            item = self.expr(statement.value)
+            if item.depth > limits.max_depth:
+                raise _limit(f"expression nests {item.depth} levels deep", "depth", limits.max_depth,
+                             self.pos(statement.value))
+            if name in self.assigned:
+                raise ParseError(f"'{name}' is assigned twice (first on line {self.assigned[name]})",
+                                 self.pos(statement))
+            if name in self.inputs:
+                raise ParseError(f"'{name}' is used before it is assigned on line {statement.lineno}",
+                                 self.inputs[name])
+            self.assigned[name] = statement.lineno
+            if item.const:
+                self.consts[name] = item.value
+            statements.append(Assign(name, item.expr, self.pos(statement)))
+        if self.nodes > limits.max_nodes:
+            raise _limit(f"program has {self.nodes} nodes", "nodes", limits.max_nodes)
+        return Program(tuple(statements), source)
+
+
+def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Parse `name = expr` statements (`;` or newline separated); the last is the output, a bare last expression
+    is named `out`. Raises ParseError / LimitError located at `where`, and nothing else, for any text."""
+    try:
+        text = text[1:] if text.startswith("\ufeff") else text
+        if len(text) > limits.max_length:
+            raise _limit(f"program is {len(text)} characters long", "length", limits.max_length)
+        clean = _clean(text)
+        _scan_tokens(clean, limits)
+        return _Converter(clean, limits).program(_ast_parse(clean, "exec"), text)
+    except DiffcheckError as err:
+        raise err.located(where)

@@ -1,0 +1,280 @@
+"""The engine's graph as a picture: a rich Tree rooted at the output, and Graphviz DOT as torchviz draws it.
+
+Pure functions that return, never print. The graph is the one the engine built and walked: grad_fn names from
+`t.grad_fn.name()`, every node's inputs checked against its `next_functions`, AccumulateGrad at the leaves, and a
+pruned (dimmed, dashed) input where next_functions has None: the input does not require grad, or is a Python number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from ..check import Case, run_engine
+from ..lang.program import Apply, Assign, Const, Program, Var
+from ..engine.printing import format_values
+
+PRUNED = "requires_grad=False: PyTorch prunes this branch (next_functions has None here)"
+NUMBER = "a Python number: next_functions has None here"
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One tensor of the graph and the grad_fn that made it."""
+
+    key: int  # discovery order from the output (0)
+    name: str  # the program's name for the tensor, or the call that made an unnamed one: `sin(x)`
+    grad_fn: Optional[str]  # "MulBackward0"; "AccumulateGrad" for a leaf requiring grad; None where pruned
+    shape: tuple
+    value: str  # as PyTorch prints it (4 decimals)
+    grad: Optional[str]  # what backward sends into this node, d output / d tensor; None where pruned
+    retained: bool  # the user asked for retain_grad() on it
+    inputs: tuple[int, ...] = ()  # keys of the tensors and numbers its grad_fn reads, in next_functions order
+    number: bool = False  # a Python number operand: no tensor at all
+
+    @property
+    def pruned(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn == "AccumulateGrad"
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[GraphNode, ...]  # nodes[0] is the output
+
+    @property
+    def output(self) -> GraphNode:
+        return self.nodes[0]
+
+
+def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
+    """Every call nested in a statement becomes its own statement with a temporary name, and a short text for it;
+    also the names that are Python numbers.
+
+    The engine builds exactly the same nodes (one per call), but now each has a name that retain_grad() can reach,
+    so the gradient flowing through unnamed nodes like `sin(x)` in `z = sin(x) * y` can be shown. Temporaries are
+    named `z#1` ...: `#` is never part of a user's name. Parameters (`dim`, `min` ...) stay as written. `c / x` with
+    a Python number c is spelled as the engine builds it, as PyTorch does: `mul(reciprocal(x), c)`, two nodes.
+    """
+    statements: list[Assign] = []
+    texts: dict[str, str] = {}
+    numbers: set[str] = set()  # names of Python numbers: arithmetic on numbers alone stays a number
+
+    def is_number(expr) -> bool:
+        return isinstance(expr, Const) or isinstance(expr, Var) and expr.name in numbers
+
+    for statement in program.statements:
+        count = 0
+        done: dict[int, Var] = {}  # id(Apply) -> the Var naming its temporary
+        stack = [(statement.value, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if not isinstance(node, Apply):
+                continue
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((arg, False) for arg in reversed(node.args))
+                continue
+            flat = replace(node, args=tuple(done.get(id(arg), arg) for arg in node.args))
+            if flat.op == "div" and not flat.function and is_number(flat.args[0]) and not is_number(flat.args[1]):
+                count += 1
+                name = f"{statement.name}#{count}"
+                statements.append(Assign(name, Apply("reciprocal", flat.args[1:], pos=node.pos), node.pos))
+                texts[name] = f"reciprocal({_brief(node.args[1])})"
+                flat = Apply("mul", (Var(name, node.pos), flat.args[0]), pos=node.pos)
+            if node is statement.value:
+                statements.append(replace(statement, value=flat))
+            else:
+                count += 1
+                name = f"{statement.name}#{count}"
+                statements.append(Assign(name, flat, node.pos))
+                done[id(node)] = Var(name, node.pos)
+                texts[name] = _call_text(node)
+            if all(map(is_number, flat.args)):
+                numbers.add(statements[-1].name)
+        if not isinstance(statement.value, Apply):
+            statements.append(statement)
+            if is_number(statement.value):
+                numbers.add(statement.name)
+    return Program(tuple(statements), program.source), texts, numbers
+
+
+def _brief(expr) -> str:
+    return expr.name if isinstance(expr, Var) else repr(expr.value) if isinstance(expr, Const) else "…"
+
+
+def _call_text(node: Apply) -> str:
+    """`sin(x)`, `mul(…, y)`, `sum(x, dim=0)`: one level deep, so labels stay short however deep the nesting."""
+    return f"{node.op}({', '.join([*map(_brief, node.args), *(f'{k}={_brief(v)}' for k, v in node.params)])})"
+
+
+def build_graph(case: Case) -> Graph:
+    """The graph `case` (one `check` accepted) builds on the engine, with the gradient at every node.
+
+    Two engine runs: the first finds which tensors require grad (only those can be retained); the second retains
+    them all, so after backward each node's `.grad` holds what flowed into it. Engine nodes hold no tensors (as in
+    PyTorch), so each node's inputs come from its statement, taken as the table's row lists them (`x ** 2` lists x
+    alone, where() not its condition), and are checked against its next_functions.
+    """
+    from .. import ops
+    from ..engine import Tensor, _ndim
+
+    program, texts, numbers = _flatten(case.program)
+    plain = Case(program, case.values, case.no_grad)
+    first = run_engine(plain)
+    requiring = frozenset(s.name for s in program.statements
+                          if isinstance(first[s.name], Tensor) and first[s.name].requires_grad)
+    env = run_engine(replace(plain, retain=requiring))
+
+    names = {id(env[temp]): text for temp, text in texts.items()}
+    for name in [*case.program.inputs, *(s.name for s in case.program.statements)]:
+        names.setdefault(id(env[name]), name)  # `z = x` names one tensor twice: the first name wins
+
+    def value(expr):  # a named number is a tensor in `env`, made for the report: here it is the number again
+        if isinstance(expr, Const):
+            return expr.value
+        return env[expr.name].item() if expr.name in numbers else env[expr.name]
+
+    def listed(call: Apply) -> list:
+        """The inputs next_functions lists, in its order, as (label, value) pairs: the row resolved on positions
+        (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
+        args = [(_brief(a), value(a)) for a in call.args]
+        row, positions, _ = ops.resolve(call.op, tuple(range(len(args))), {k: value(v) for k, v in call.params},
+                                        lambda i: _ndim(args[i][1]), call.function)
+        return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
+
+    inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
+    out = env[program.output]
+    order, keys = [(None, out)], {id(out): 0}
+    nodes = []
+    for name, t in order:  # breadth-first; `order` grows while it is walked
+        if not isinstance(t, Tensor):
+            nodes.append(GraphNode(len(nodes), name, None, (), repr(t), None, False, number=True))
+            continue
+        inputs = []
+        if t.grad_fn is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
+            args = inputs_of[id(t)]
+            _check_edges(t.grad_fn, [a for _, a in args])
+            for text, arg in args:
+                if not isinstance(arg, Tensor) or id(arg) not in keys:  # a number is drawn where it is used
+                    keys[id(arg)] = len(order)
+                    order.append((text, arg))
+                inputs.append(keys[id(arg)])
+        grad = t.grad if t.requires_grad else None
+        name = names[id(t)]
+        nodes.append(GraphNode(len(nodes), name, _grad_fn_name(t), tuple(t.shape), _values(t),
+                               None if grad is None else _values(grad), name in case.retain, tuple(inputs)))
+    return Graph(tuple(nodes))
+
+
+def _grad_fn_name(t) -> Optional[str]:
+    """What next_functions shows for `t`: its grad_fn, AccumulateGrad for a leaf requiring grad, else None (a
+    Python number too)."""
+    if not hasattr(t, "grad_fn"):
+        return None
+    return t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad" if t.requires_grad else None
+
+
+def _check_edges(node, inputs: list) -> None:
+    """The drawn inputs must be the node's next_functions, entry by entry: the picture is the engine's graph."""
+    drawn = [_grad_fn_name(t) for t in inputs]
+    engine = [None if fn is None else fn.name() for fn, _ in node.next_functions]
+    if drawn != engine:
+        raise RuntimeError(f"graph: {node.name()}.next_functions is {engine}, the program gives {drawn}")
+
+
+def _values(t) -> str:
+    """A tensor's values on one line, as PyTorch prints them: `1.6829`, `[1., 2.]`, `[[1., 2.], [3., 4.]]`."""
+    return format_values(t.data, t.dtype.is_floating_point, indent=0).replace("\n", "")
+
+
+# ---- rich tree ------------------------------------------------------------------------------------------------------
+def _named(node: GraphNode) -> str:
+    return node.value if node.name == node.value else f"{node.name} = {node.value}"
+
+
+def _grad(node: GraphNode) -> str:
+    """Where the gradient lands: `.grad` of a leaf or a retained tensor, otherwise only in passing."""
+    if node.is_leaf or node.retained:
+        return f"{node.name}.grad = {node.grad}" + ("  (retained)" if node.retained else "")
+    return f"grad {node.grad}"
+
+
+def _label(node: GraphNode):
+    from rich.text import Text
+
+    if node.pruned:
+        why = NUMBER if node.number else PRUNED if node.key else ("requires_grad=False: nothing requires grad, so "
+                                                                  "no graph was recorded")
+        return Text(f"None  {_named(node)}  {why}", style="dim")
+    text = Text.assemble((node.grad_fn, "bold cyan" if node.is_leaf else "bold"), "  ", _named(node))
+    if node.is_leaf:
+        text.append("  requires_grad=True", style="dim")
+    text.append(f"  {_grad(node)}", style="green" if node.is_leaf or node.retained else "")
+    return text
+
+
+def graph_tree(graph: Graph):
+    """The graph as a rich Tree rooted at the output, under a one-line legend; a node shared by several consumers is
+    expanded once."""
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    root = Tree(_label(graph.output))
+    expanded: set[int] = set()
+    stack = [(root, graph.output)]
+    while stack:  # depth-first, children pushed in reverse so they render in next_functions order
+        branch, node = stack.pop()
+        if node.key in expanded:
+            branch.label.append("  (its inputs are shown above)", style="dim")
+            continue
+        expanded.add(node.key)
+        children = [(branch.add(_label(graph.nodes[k])), graph.nodes[k]) for k in node.inputs]
+        stack.extend((child, n) for child, n in reversed(children) if n.inputs)
+    out = graph.output.name
+    legend = (f"{out}.backward() walks this graph: grad is d{out}/d(the node's tensor), kept as .grad only on leaves "
+              "and retained tensors")
+    return Group(Text(""), *([] if graph.output.pruned else [Text(legend, style="dim")]), root)
+
+
+# ---- Graphviz DOT ---------------------------------------------------------------------------------------------------
+# torchviz's look: filled boxes in monospace; the output tensor dark olive green, leaf variables light blue, each
+# leaf feeding its AccumulateGrad node. Edges point forward, from an input to the node that consumes it.
+_DOT_HEAD = ('digraph {\n\tgraph [size="12,12"]\n'
+             "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]\n")
+
+
+def _quote(*lines: str) -> str:
+    """A DOT string of label lines (`\\n` breaks a label line in Graphviz)."""
+    return '"' + "\\n".join(line.replace("\\", "\\\\").replace('"', '\\"') for line in lines) + '"'
+
+
+def _box(node: GraphNode) -> tuple[str, str, str]:
+    """torchviz's variable label: name, then the size on its own line; then the value."""
+    return node.name, " (" + ", ".join(map(str, node.shape)) + ")", f"= {node.value}"
+
+
+def graph_dot(graph: Graph) -> str:
+    """The graph as Graphviz DOT (render with `dot -Tsvg FILE`); node ids are stable: n<key>, v<key>, out."""
+    out = graph.output
+    lines = [f"\tout [label={_quote(*_box(out))} fillcolor=darkolivegreen1]"]
+    if not out.pruned:
+        lines.append("\tn0 -> out")
+    for node in graph.nodes:
+        if node.pruned:
+            if node.key:  # a pruned output is the `out` box alone
+                why = NUMBER if node.number else PRUNED
+                lines.append(f"\tn{node.key} [label={_quote(*_box(node), why)} color=gray50 fillcolor=white "
+                             "fontcolor=gray50 style=dashed]")
+        elif node.is_leaf:
+            lines += [f"\tv{node.key} [label={_quote(*_box(node), _grad(node))} fillcolor=lightblue]",
+                      f"\tn{node.key} [label=AccumulateGrad]", f"\tv{node.key} -> n{node.key}"]
+        else:
+            lines.append(f"\tn{node.key} [label={_quote(node.grad_fn, _named(node), _grad(node))}]")
+        for k in node.inputs:
+            style = " [color=gray50 style=dashed]" if graph.nodes[k].pruned else ""
+            lines.append(f"\tn{k} -> n{node.key}{style}")
+    return _DOT_HEAD + "\n".join(lines) + "\n}\n"

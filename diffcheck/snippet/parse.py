@@ -1,0 +1,378 @@
+"""`diffcheck run`, reading: a PyTorch snippet checked against a whitelist before any of it runs.
+
+`ast.parse` reads the text; `_Validator` walks the whole tree with a dispatch dict keyed by node type, and that dict
+is the whitelist: a statement or expression without a handler is refused with its place, so a snippet either passes
+completely or nothing of it runs. What a snippet may say (names, calls, operators) and the refusals' messages are
+declared in `snippet/names.py`.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+from typing import Optional
+
+from ..errors import DiffcheckError, ParseError
+from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
+from ..lang.program import Pos
+from .names import (_COMPARISONS, _LOOP_HINT, _OPERATORS, _REFUSED, _REFUSED_OPERATORS, BUILTINS, CREATORS,
+                            MAX_LOOP, MODULES, OP_FUNCTIONS, SETTABLE, TENSOR_ATTRIBUTES, TENSOR_METHODS, _spec)
+
+MAX_LENGTH = 100_000  # characters of snippet text
+MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A validated snippet: its tree, its text (for messages and warnings) and where it came from."""
+
+    tree: ast.Module
+    text: str
+    where: str
+    lines: tuple[str, ...]
+
+    def source(self, node: ast.AST) -> str:
+        """The node's source text, on one line (ast offsets count UTF-8 bytes)."""
+        lines = [line.encode() for line in self.lines[node.lineno - 1:node.end_lineno]]
+        if not lines:
+            return ""
+        lines[-1] = lines[-1][:node.end_col_offset]
+        lines[0] = lines[0][node.col_offset:]
+        return " ".join(b" ".join(lines).decode("utf-8", "replace").split())
+
+
+def node_pos(lines: list[str], node: ast.AST) -> Pos:
+    """1-based line and column in characters (ast columns count UTF-8 bytes)."""
+    line = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else ""
+    return Pos(node.lineno, len(line.encode()[:node.col_offset].decode("utf-8", "replace")) + 1)
+
+
+def parse_snippet(text: str, where: str) -> Snippet:
+    """Parse and validate a whole snippet; raises ParseError (or LimitError) located at `where:line:col`."""
+    try:
+        text = text[1:] if text.startswith("\ufeff") else text
+        if len(text) > MAX_LENGTH:
+            raise ParseError(f"snippet is {len(text)} characters long (limit {MAX_LENGTH})")
+        clean = _clean(text)
+        _scan_tokens(clean, DEFAULT_LIMITS)
+        tree = _ast_parse(clean, "exec")
+        _Validator(clean, tree).module(tree)
+        return Snippet(tree, clean, where, tuple(clean.split("\n")))
+    except DiffcheckError as err:
+        raise err.located(where)
+
+
+class _Validator:
+    """Walks every statement and expression; a node type without a handler is refused with its place."""
+
+    def __init__(self, text: str, tree: ast.Module):
+        self.lines = text.split("\n")
+        self.modules: dict[str, str] = {}  # alias -> module path
+        self.imported: dict[str, str] = {}  # name -> kind of what `from torch import name` bound
+        self.assigned = {target.id for node in ast.walk(tree) for target in _targets(node)
+                         if isinstance(target, ast.Name)}
+
+    def refuse(self, message: str, node: ast.AST) -> ParseError:
+        return ParseError(message, node_pos(self.lines, node))
+
+    def unsupported(self, node: ast.AST) -> ParseError:
+        return self.refuse(_REFUSED.get(type(node), f"'{type(node).__name__}' is not supported"), node)
+
+    def refuse_attribute(self, message: str, node: ast.Attribute) -> ParseError:
+        """Refuse at the attribute's name (`x.__class__` points at `__class__`; names are ASCII, checked)."""
+        line = self.lines[node.end_lineno - 1] if 0 < node.end_lineno <= len(self.lines) else ""
+        start = line.encode()[:node.end_col_offset - len(node.attr)].decode("utf-8", "replace")
+        return ParseError(message, Pos(node.end_lineno, len(start) + 1))
+
+    # ---- statements --------------------------------------------------------------------------------------------
+    def module(self, tree: ast.Module) -> None:
+        for statement in tree.body:  # imports first: an alias means the same everywhere, as in Python
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                self.STATEMENTS[type(statement)](self, statement)
+        self.block(tree.body, top=True)
+
+    def block(self, body: list, top: bool = False) -> None:
+        for statement in body:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                if not top:
+                    raise self.refuse("imports are only supported at the top level", statement)
+                continue
+            handler = self.STATEMENTS.get(type(statement))
+            if handler is None:
+                raise self.unsupported(statement)
+            handler(self, statement)
+
+    def _import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name == "torch" or alias.name == "torch.nn.functional" and alias.asname is None:
+                self._bind(alias, alias.asname or "torch", "torch")
+            elif alias.name == "torch.nn.functional":
+                self._bind(alias, alias.asname, "torch.nn.functional")
+            elif alias.name.split(".")[0] == "torch":
+                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)",
+                                  alias)
+            else:
+                raise self.refuse(f"import of '{alias.name}' is not supported (only torch)", alias)
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level or module not in MODULES:
+            shown = "." * node.level + module
+            hint = "" if shown.split(".")[0] != "torch" else " (torch, torch.nn.functional)"
+            raise self.refuse(f"import from '{shown}' is not supported{hint}" if hint else
+                              f"import of '{shown}' is not supported (only torch)", node)
+        for alias in node.names:
+            if alias.name == "*":
+                raise self.refuse("'import *' is not supported", alias)
+            kind = MODULES[module].get(alias.name)
+            if kind is None or kind == "missing":  # Python's ImportError for a missing name shows torch's path
+                raise self.refuse(f"'{module}.{alias.name}' is not supported", alias)
+            if kind == "module":
+                self._bind(alias, alias.asname or alias.name, f"{module}.{alias.name}")
+            else:
+                name = self._name_target(alias.asname or alias.name, alias)
+                self.imported[name] = kind
+
+    def _bind(self, alias: ast.alias, name: str, path: str) -> None:
+        self.modules[self._name_target(name, alias)] = path
+
+    def _name_target(self, name: str, node: ast.AST) -> str:
+        if name.startswith("__"):
+            raise self.refuse(f"name '{name}' is not supported (names may not start with '__')", node)
+        return name
+
+    def _assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self._assign_name(target)
+            elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
+                self.value(target.value, 1)
+            elif isinstance(target, ast.Attribute):
+                raise self.refuse_attribute(f"assigning to '.{target.attr}' is not supported (only .grad and "
+                                            ".requires_grad)", target)
+            else:
+                raise self.refuse("only assignments to a name, '.grad' or '.requires_grad' are supported", target)
+        self.value(node.value, 0)
+
+    def _assign_name(self, target: ast.Name) -> None:
+        name = self._name_target(target.id, target)
+        if name in self.modules or name in self.imported:
+            raise self.refuse(f"'{name}' names what was imported; assigning to it is not supported", target)
+        if name in BUILTINS or name == "range":
+            raise self.refuse(f"assigning to the builtin '{name}' is not supported", target)
+
+    def _expression_statement(self, node: ast.Expr) -> None:
+        self.value(node.value, 0)
+
+    def _for(self, node: ast.For) -> None:
+        if not isinstance(node.target, ast.Name):
+            raise self.refuse(f"the loop variable must be a name ({_LOOP_HINT})", node.target)
+        self._assign_name(node.target)
+        if node.orelse:
+            raise self.refuse("for ... else is not supported", node.orelse[0])
+        call = node.iter
+        if isinstance(call, (ast.List, ast.Tuple)):  # a literal list or tuple is bounded by its text
+            self.value(call, 0)
+            self.block(node.body)
+            return
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
+                and "range" not in self.assigned and 1 <= len(call.args) <= 3 and not call.keywords):
+            raise self.refuse(f"for loops are only supported over range() or a list or tuple literal ({_LOOP_HINT})",
+                              call)
+        bounds = [_int_literal(arg) for arg in call.args]
+        if None in bounds:
+            raise self.refuse(f"range() bounds must be integer literals ({_LOOP_HINT})", call)
+        if bounds[-1] == 0 and len(bounds) == 3:
+            raise self.refuse("range() step must not be zero", call)
+        count = len(range(*bounds))
+        if count > MAX_LOOP:
+            raise self.refuse(f"a loop of {count} iterations is not supported (limit {MAX_LOOP})", call)
+        self.block(node.body)
+
+    def _with(self, node: ast.With) -> None:
+        item = node.items[0]
+        if len(node.items) > 1:
+            raise self.refuse("only one context manager per 'with' is supported", node.items[1].context_expr)
+        call = item.context_expr
+        if not (isinstance(call, ast.Call) and self.resolve(call.func, 1) in ("context:no_grad", "context:enable_grad")):
+            raise self.refuse("only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported", call)
+        if call.args or call.keywords:
+            raise self.refuse(f"'{self._source(call.func)}()' takes no arguments", call)
+        if item.optional_vars is not None:
+            raise self.refuse("'with ... as' is not supported", item.optional_vars)
+        self.block(node.body)
+
+    STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, ast.Assign: _assign,
+                  ast.Expr: _expression_statement, ast.For: _for, ast.With: _with, ast.Pass: lambda self, node: None}
+
+    # ---- expressions -------------------------------------------------------------------------------------------
+    def resolve(self, node: ast.AST, depth: int) -> str:
+        """What a name or attribute chain denotes, validating the chain: `module:<path>`, `function:<name>`,
+        `dtype:<name>`, `context:<name>`, `builtin:<name>`, `method:<name>`, `value` (a variable, an attribute) or
+        `undefined` (a name never bound: Python raises NameError when it runs)."""
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"expression nests more than {MAX_DEPTH} levels deep", node)
+        if isinstance(node, ast.Name):
+            name = self._name_target(node.id, node)
+            if name in self.modules:
+                return f"module:{self.modules[name]}"
+            if name in self.imported:
+                return f"{self.imported[name]}:{name}"
+            if name not in self.assigned and (name in BUILTINS or name == "range"):
+                return f"builtin:{name}"
+            if name not in self.assigned and hasattr(builtins, name):
+                raise self.refuse(f"builtin '{name}' is not supported", node)
+            return "value" if name in self.assigned else "undefined"  # a NameError when it runs, as in Python
+        if not isinstance(node, ast.Attribute):
+            self.value(node, depth)
+            return "value"
+        if node.attr.startswith("_"):
+            raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
+        base = self.resolve(node.value, depth + 1)
+        if base == "undefined":
+            return base
+        if base.startswith("module:"):
+            path = base[len("module:"):]
+            kind = MODULES[path].get(node.attr)
+            if kind is None:
+                raise self.refuse_attribute(f"'{path}.{node.attr}' is not supported", node)
+            if kind == "missing":  # PyTorch's AttributeError when it runs, as an unbound name's NameError
+                return "undefined"
+            return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
+        if base != "value":
+            raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
+        if node.attr in TENSOR_METHODS:
+            return f"method:{node.attr}"
+        if node.attr in TENSOR_ATTRIBUTES:
+            return "value"
+        raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
+
+    def value(self, node: ast.AST, depth: int) -> None:
+        """Validate an expression that produces a value (not a function or module)."""
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"expression nests more than {MAX_DEPTH} levels deep", node)
+        handler = self.EXPRESSIONS.get(type(node))
+        if handler is None:
+            raise self.unsupported(node)
+        handler(self, node, depth)
+
+    def _constant(self, node: ast.Constant, depth: int) -> None:
+        if isinstance(node.value, complex):
+            raise self.refuse("complex numbers are not supported", node)
+        if isinstance(node.value, bytes):
+            raise self.refuse("bytes literals are not supported", node)
+        if node.value is Ellipsis:
+            raise self.refuse("'...' is not supported", node)
+
+    def _reference(self, node: ast.AST, depth: int) -> None:
+        kind, _, name = self.resolve(node, depth).partition(":")
+        if kind in ("value", "dtype", "undefined"):
+            return
+        shown = self._source(node)
+        if kind == "method":
+            raise self.refuse(f"method '{name}' must be called: '{shown}()'", node)
+        if kind == "context":
+            raise self.refuse(f"'{shown}' is only supported as 'with {shown}():'", node)
+        if kind == "module":
+            raise self.refuse(f"module '{shown}' can only be used as '{shown}.<name>'", node)
+        raise self.refuse(f"'{shown}' can only be called", node)
+
+    def _call(self, node: ast.Call, depth: int) -> None:
+        kind_name, _, name = self.resolve(node.func, depth + 1).partition(":")
+        shown = self._source(node.func)
+        if kind_name == "builtin":
+            if name == "range":
+                raise self.refuse("range() is only supported in 'for _ in range(N)'", node)
+            spec = BUILTINS[name]
+        elif kind_name == "function":
+            spec = CREATORS.get(name) or OP_FUNCTIONS[name]
+        elif kind_name == "method":
+            spec = TENSOR_METHODS[name]
+        elif kind_name == "context":
+            raise self.refuse(f"'{shown}()' is only supported as 'with {shown}():'", node)
+        elif kind_name == "dtype":
+            raise self.refuse(f"'{shown}' cannot be called", node)
+        elif kind_name == "undefined":
+            spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])  # it raises NameError first
+        elif isinstance(node.func, ast.Name):
+            raise self.refuse(f"calling '{shown}' is not supported (only torch functions, tensor methods and "
+                              f"the builtins {', '.join(BUILTINS)})", node)
+        else:
+            raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.refuse("starred arguments are not supported", arg)
+            self.value(arg, depth + 1)
+        given = len(node.args)
+        if given < spec.low or spec.high is not None and given > spec.high:
+            takes = (f"{spec.low}" if spec.low == spec.high else f"at least {spec.low}" if spec.high is None
+                     else f"{spec.low} to {spec.high}")
+            raise self.refuse(f"'{shown}' takes {takes} positional argument{'s' * (takes != '1')} "
+                              f"({given} given)", node)
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise self.refuse("'**' arguments are not supported", keyword.value)
+            if keyword.arg not in spec.keywords:
+                supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
+                raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
+            self.value(keyword.value, depth + 1)
+
+    def _binop(self, node: ast.BinOp, depth: int) -> None:
+        if type(node.op) not in _OPERATORS:
+            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported", node)
+        self.value(node.left, depth + 1)
+        self.value(node.right, depth + 1)
+
+    def _unaryop(self, node: ast.UnaryOp, depth: int) -> None:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported", node)
+        self.value(node.operand, depth + 1)
+
+    def _compare(self, node: ast.Compare, depth: int) -> None:
+        if len(node.ops) > 1:
+            raise self.refuse("chained comparisons are not supported", node)
+        if type(node.ops[0]) not in _COMPARISONS:
+            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.ops[0])]}' is not supported", node)
+        if isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
+                isinstance(side, ast.Tuple) for side in (node.left, node.comparators[0])):
+            # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
+            raise self.refuse("'is' with a tuple literal is not supported (use '==')", node)
+        self.value(node.left, depth + 1)
+        self.value(node.comparators[0], depth + 1)
+
+    def _list(self, node: ast.List | ast.Tuple, depth: int) -> None:
+        for element in node.elts:
+            self.value(element, depth + 1)
+
+    def _fstring(self, node: ast.JoinedStr, depth: int) -> None:
+        for part in node.values:
+            self.value(part, depth + 1)
+
+    def _formatted(self, node: ast.FormattedValue, depth: int) -> None:
+        self.value(node.value, depth + 1)
+        if node.format_spec is not None:
+            self.value(node.format_spec, depth + 1)
+
+    EXPRESSIONS = {ast.Constant: _constant, ast.Name: _reference, ast.Attribute: _reference, ast.Call: _call,
+                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list, ast.Tuple: _list,
+                   ast.JoinedStr: _fstring, ast.FormattedValue: _formatted}
+
+    def _source(self, node: ast.AST) -> str:
+        return ast.get_source_segment("\n".join(self.lines), node) or type(node).__name__
+
+
+def _targets(node: ast.AST) -> list:
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+        return [node.target]
+    return []
+
+
+def _int_literal(node: ast.AST) -> Optional[int]:
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None

@@ -1,0 +1,264 @@
+"""`diffcheck run`, tracing and verifying: every tensor a snippet makes is kept as a program tree over its leaf
+tensors, each backward() call becomes a `check.Case`, and `verify` checks them with `check.check` — the same comparison
+`diffcheck check` runs.
+
+An entry is one *version* of a tensor: a leaf (a snapshot of its values) or an op of the table over earlier entries
+and Python numbers. A tensor whose values or requires_grad change (`.grad.zero_()`, accumulation, `requires_grad_()`)
+gets a new entry; results computed earlier keep pointing at the version they were computed from, as autograd's graph
+does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+import numpy as np
+
+from .. import engine
+from ..check import NOT_RETAINED, Case, Report
+from ..errors import DiffcheckError
+from ..lang.program import Apply, Assign, Const, Pos, Program, Var
+
+MAX_STATEMENTS = 200  # named tensors in one verified graph
+MAX_NODES = 5000  # op applications in one verified graph
+MAX_ELEMENTS = 1000  # leaf elements in one verified graph: SymPy differentiates element by element
+MAX_TRACED = 10_000_000  # elements of all tensors of a run: each is kept, so that ids stay unique
+_LABEL = 50  # an unnamed tensor is labelled by its source text up to this length
+
+
+class Entry:
+    __slots__ = ("tensor", "serial", "op", "args", "params", "value", "requires_grad", "label", "pos")
+
+    def __init__(self, tensor, serial: int, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos):
+        self.tensor, self.serial, self.op, self.args, self.params = tensor, serial, op, args, params
+        self.requires_grad, self.label, self.pos = tensor.requires_grad, label, pos
+        # what can change later needs a copy: a leaf's values, or a result's that requires no grad (zero_())
+        self.value = np.array(tensor.data, copy=True) if op is None or not self.requires_grad else None
+
+    def current(self, tensor) -> bool:
+        """Still describes `tensor`: same requires_grad, same values (nan equal to nan)."""
+        if self.value is None:
+            return tensor.requires_grad == self.requires_grad
+        data = np.asarray(tensor.data)
+        return (tensor.requires_grad == self.requires_grad and data.shape == self.value.shape
+                and data.dtype == self.value.dtype and np.array_equal(data, self.value, equal_nan=data.dtype.kind == "f"))
+
+
+class Tracer:
+    """Entries for every tensor of one run, the variable each tensor was first bound to, and Case building."""
+
+    def __init__(self):
+        self.entries: dict[int, Entry] = {}  # id(tensor) -> its latest entry
+        self.bindings: dict[int, str] = {}  # id(tensor) -> the variable it was first bound to
+        self.alive: list = []  # every traced tensor, so that ids are never reused within a run
+        self.serial = 0
+        self.elements = 0  # of every tensor kept alive
+
+    def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
+        if id(tensor) not in self.entries:
+            self.alive.append(tensor)
+            self.elements += int(np.size(tensor.data))
+            if self.elements > MAX_TRACED:
+                raise DiffcheckError(f"the snippet makes more than {MAX_TRACED} tensor elements", pos)
+        self.serial += 1
+        entry = Entry(tensor, self.serial, op, args, params, _short(label, pos.line), pos)
+        self.entries[id(tensor)] = entry
+        return entry
+
+    def leaf(self, tensor, label: str, pos: Pos) -> Entry:
+        return self._add(tensor, None, (), {}, label, pos)
+
+    def entry(self, tensor, label: str, pos: Pos) -> Entry:
+        """The entry describing `tensor` now: its latest one if still current, else a new leaf version."""
+        entry = self.entries.get(id(tensor))
+        if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
+            return entry  # a result that requires grad never changes: in-place ops on it are not supported
+        return self.leaf(tensor, label, pos)
+
+    def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
+        """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it."""
+        tensors = [a for a in args if isinstance(a, engine.Tensor)]
+        if not engine.is_grad_enabled() or not tensors:
+            self.leaf(result, label, pos)
+            return
+        refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
+        self._add(result, op, refs, params, label, pos)
+
+    def bind(self, name: str, tensor, pos: Pos) -> None:
+        self.entry(tensor, name, pos)
+        self.bindings.setdefault(id(tensor), name)
+
+    # ---- one backward() call → one Case --------------------------------------------------------------------------
+    def case(self, root, gradient, variables: dict[str, Any], title: str, pos: Pos) -> Case:
+        """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
+        takes it; raises DiffcheckError when the graph is too large to verify."""
+        root_entry = self.entry(root, title, pos)
+        reached, stack = {id(root_entry): root_entry}, [root_entry]
+        while stack:
+            for arg in stack.pop().args:
+                if isinstance(arg, Entry) and id(arg) not in reached:
+                    reached[id(arg)] = arg
+                    stack.append(arg)
+        ordered = sorted(reached.values(), key=lambda e: e.serial)
+        leaves = [e for e in ordered if e.op is None]
+        statements = [e for e in ordered if e.op is not None and (
+            e is root_entry or id(e.tensor) in self.bindings or self._retained(e))]
+        names = self._names(leaves + statements, variables)
+        elements = sum(e.value.size for e in leaves)
+        for count, what, limit in ((len(statements), "named tensors", MAX_STATEMENTS),
+                                   (elements, "leaf elements", MAX_ELEMENTS)):
+            if count > limit:
+                raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
+        named = {id(e) for e in leaves + statements}
+        budget = [MAX_NODES]
+
+        def apply(entry: Entry) -> Apply:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
+            args, params = tuple(expr(a) for a in entry.args), entry.params
+            if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
+                return _reduction(entry, args)
+            return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
+
+        def expr(arg):
+            if not isinstance(arg, Entry):
+                return Const(int(arg) if isinstance(arg, (bool, np.bool_)) else arg)
+            return Var(names[id(arg)]) if id(arg) in named else apply(arg)
+
+        assigns = [Assign(names[id(e)], apply(e)) for e in statements]
+        values = {names[id(e)]: e.value.tolist() for e in leaves}
+        no_grad = {names[id(e)] for e in leaves if not e.requires_grad}
+        taken = set(names.values())
+        if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
+            assigns.append(Assign(_unique(f"{names[id(root_entry)]} (output)", taken), Var(names[id(root_entry)])))
+        if gradient is not None:  # backward(gradient=g) is the gradient of sum(root * g), g held constant
+            label = self.bindings.get(id(gradient), "gradient")
+            g = _unique(label if label not in taken else f"{label} (gradient)", taken)
+            values[g] = np.asarray(gradient.data).tolist()
+            no_grad.add(g)
+            out = names[id(root_entry)]
+            assigns.append(Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),))))
+        retain = {names[id(e)] for e in statements if self._retained(e)}
+        return Case(Program(tuple(assigns), title), values, frozenset(no_grad), frozenset(retain), name=title)
+
+    def _retained(self, entry: Entry) -> bool:
+        return entry.tensor.retains_grad and self.entries.get(id(entry.tensor)) is entry
+
+    def _names(self, entries: list[Entry], variables: dict[str, Any]) -> dict[int, str]:
+        """Variable names for bound tensors, source text for the rest. When several versions want one name, the
+        version the variable holds now keeps it and the others say the line they come from (`y@5`)."""
+        groups: dict[str, list[Entry]] = {}
+        for e in entries:
+            groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
+        names: dict[int, str] = {}
+        taken: set[str] = set()
+        for base, group in groups.items():
+            holder = variables.get(base)
+            keep = group[0] if len(group) == 1 else next(
+                (e for e in reversed(group) if e.tensor is holder and self.entries.get(id(holder)) is e), None)
+            for e in group:
+                names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
+        return names
+
+
+def _reduction(entry: Entry, args: tuple) -> Apply:
+    """sum/mean over dim=None or several dims (`x.sum(dim=(0, 1))`, `dim=()` every dim) as `check` says it, whose dim
+    is one integer: sum(x) when every dim goes, else one dim at a time, the highest first so that the lower ones keep
+    their place. A mean of means is the mean (each is over equally many elements); the values, and so the gradients,
+    are those of the one reduction."""
+    dims, keep = entry.params["dim"], entry.params.get("keepdim", False)
+    ndim = entry.args[0].tensor.dim()
+    axes = sorted({d % max(ndim, 1) for d in dims or range(ndim)}, reverse=True) if dims or keep else ()
+    if not axes:
+        return Apply(entry.op, args, (), entry.pos)
+    for axis in axes:
+        args = (Apply(entry.op, args, (("dim", Const(axis)),) + ((("keepdim", Const(1)),) if keep else ()), entry.pos),)
+    return args[0]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, k = name, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}#{k}"
+    taken.add(candidate)
+    return candidate
+
+
+def _short(label: str, line: int) -> str:
+    return label if 0 < len(label) <= _LABEL else f"<line {line}>"
+
+
+# ---- the backward() calls of a run, verified ------------------------------------------------------------------------
+@dataclass
+class Backward:
+    """One backward() call: the Case that verifies it, or why it cannot be verified."""
+
+    line: int
+    text: str
+    case: Optional[Case] = None
+    problem: Optional[str] = None
+
+
+@dataclass
+class Outcome:
+    """What a run produced besides its output: the backward() calls, and how it stopped if it did not finish."""
+
+    where: str
+    backwards: list[Backward] = field(default_factory=list)
+    raised: Optional[str] = None  # `file:line: RuntimeError: <text>`, as the real program would fail
+    error: Optional[DiffcheckError] = None  # something diffcheck cannot run, found while running
+
+
+def verify(outcome: Outcome, rtol: Optional[float] = None, atol: Optional[float] = None, strict: bool = False,
+           timeout: float = 60.0) -> tuple[Report, list[list[int]]]:
+    """Check every distinct backward() call with `check.check` (identical calls, as in a loop, once), each within
+    `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
+    from ..check.budget import run_deep
+    from ..check import check
+
+    groups: dict[Any, tuple[Case, list[Backward]]] = {}
+    errors = [outcome.raised] if outcome.raised else []
+    if outcome.error is not None:
+        errors.append(str(outcome.error))
+    for call in outcome.backwards:
+        if call.case is None:
+            errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
+            continue
+        groups.setdefault(_key(call.case), (call.case, []))[1].append(call)
+    results, lines = [], []
+    for case, calls in groups.values():
+        title = f"{outcome.where}:{calls[0].line}: {calls[0].text}"
+        if len(calls) > 1:
+            title += f"  ({len(calls)} identical calls, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
+        options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
+        case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
+        try:
+            result = run_deep(lambda: check(case), timeout)
+        except DiffcheckError as error:
+            errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): {error}")
+            continue
+        except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
+            errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): internal error in check: "
+                          f"{type(error).__name__}: {error}")
+            continue
+        for t in result.tensors:
+            if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
+                t.note = _not_retained_note(t)
+        results.append(result)
+        lines.append([c.line for c in calls])
+    if not outcome.backwards and not errors:
+        errors.append(f"{outcome.where}: no backward() call: nothing to verify")
+    return Report(results, errors), lines
+
+
+def _not_retained_note(t) -> str:
+    if t.is_leaf:  # x.backward() on a leaf: the output row is the leaf itself
+        return "the leaf itself: its gradient is on its own row"
+    how = f"{t.name}.retain_grad()" if t.name.isidentifier() else "retain_grad()"
+    return f"non-leaf: .grad is None unless retained ({how} before backward)"
+
+
+def _key(case: Case):
+    return (case.program, tuple(sorted((k, repr(v)) for k, v in case.values.items())), case.no_grad, case.retain)
