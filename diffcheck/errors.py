@@ -1,7 +1,10 @@
 """diffcheck's own error type: every refusal is one line naming the place."""
 from __future__ import annotations
 
-from .lang.program import Pos
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named in annotations: errors sit below every room
+    from .lang.program import Pos
 
 
 class DiffcheckError(Exception):

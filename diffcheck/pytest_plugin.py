@@ -74,7 +74,7 @@ class SampleItem(pytest.Item):
     def runtest(self) -> None:
         from .errors import DiffcheckError
         from .batch.pool import Done
-        from .batch.verify import ERROR, PASS, Outcome, _outcome, check_sample
+        from .batch.verify import ERROR, PASS, Outcome, check_sample, outcome_of
 
         item = self.item
         if isinstance(item, Refusal):
@@ -84,7 +84,7 @@ class SampleItem(pytest.Item):
                 done = Done("ok", check_sample(item), 0.0)
             except DiffcheckError as error:  # an internal error stays an exception, with its traceback
                 done = Done("error", str(error), 0.0)
-            outcome = _outcome(item, done, timeout=0.0)
+            outcome = outcome_of(item, done, timeout=0.0)
         if outcome.status != PASS:
             raise CaseFailed(outcome.error or _report(outcome))
 
@@ -99,15 +99,10 @@ class SampleItem(pytest.Item):
 
 def _report(outcome) -> str:
     """The problems of a failed case, one line each, then its `check` table as plain text."""
-    import io
-
-    from rich.console import Console
-
     from .render.batch import problems
     from .render.check import check_table
+    from .render.console import plain_text
 
-    console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False, record=True)
-    console.print(check_table(outcome.result))
     head = f"{outcome.file}:{outcome.line}: case '{outcome.name}': {outcome.status}"
-    table = [line.rstrip() for line in console.export_text().splitlines()]  # rich pads lines to the width
+    table = plain_text(check_table(outcome.result), width=160)
     return "\n".join([head, *problems(outcome), "", *table])

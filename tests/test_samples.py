@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffcheck.check.compare import ATOL, RTOL
-from diffcheck.batch.samples import Refusal, Sample, load, same_value, tensor_value, update_text
+from diffcheck.defaults import ATOL, RTOL
+from diffcheck.batch.pins import update_text
+from diffcheck.batch.samples import Refusal, Sample, load, same_value, tensor_value
 
 
 def one(text: str):

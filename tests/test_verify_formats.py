@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffcheck.render import batch as batch_render
-from diffcheck.render.batch import escape_data, escape_property, write_atomic
+from diffcheck.batch.files import write_atomic
+from diffcheck.render.batch import escape_data, escape_property
 from diffcheck.cli import main
 from diffcheck.batch.verify import verify
 

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..check import MAX_POINTS, Case, CheckResult
-from ..check.compare import ATOL, EXPLAINED, MATCH, NONE, NOT_RETAINED, RTOL
+from ..check import Case
+from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
+from ..defaults import ATOL, MAX_ELEMENTS, MAX_POINTS, RTOL
 from ..errors import DiffcheckError
 from ..lang.text import _number_problem
 from .lines import Locator
@@ -119,7 +120,7 @@ def _unheld(value: int | float) -> Optional[str]:
     return value.problem if isinstance(value, _Unheld) else _number_problem(value, str(value))
 
 
-def tensor_value(value, allow_none: bool = False, max_elements: int = 100_000) -> Any:
+def tensor_value(value, allow_none: bool = False, max_elements: int = MAX_ELEMENTS) -> Any:
     """A number or a rectangular nested list of numbers (up to 3 levels) as floats; "nan", "inf", "-inf" as strings
     too, and "none" (a None `.grad`) where `allow_none`."""
     if allow_none and value == "none":
@@ -208,89 +209,112 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
 
 
 def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
-    from ..lang.parse import parse_program
+    return _CaseReader(raw, index, file, locator).sample()
 
-    label = f"case '{raw['name']}'" if isinstance(raw.get("name"), str) and raw["name"].strip() else \
-        f"case #{index + 1}"
 
-    def refuse(message: str, *path: str, line: Optional[int] = None) -> SampleError:
-        line = line or locator.line(index, path)
-        return SampleError(f"{file}:{line}: {label}: {message}", line)
+class _CaseReader:
+    """One `[[case]]` table read key by key; every refusal names the file, the line of the key and the case."""
 
-    def typed(key: str, kinds, default):
-        value = raw.get(key, default)
+    def __init__(self, raw: dict, index: int, file: str, locator: Locator):
+        self.raw, self.index, self.file, self.locator = raw, index, file, locator
+        name = raw.get("name")
+        self.label = f"case '{name}'" if isinstance(name, str) and name.strip() else f"case #{index + 1}"
+
+    def refuse(self, message: str, *path: str, line: Optional[int] = None) -> SampleError:
+        line = line or self.locator.line(self.index, path)
+        return SampleError(f"{self.file}:{line}: {self.label}: {message}", line)
+
+    def typed(self, key: str, kinds, default):
+        value = self.raw.get(key, default)
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # TOML true is no number
-            raise refuse(f"'{key}' must be {_a(KEYS[key])}, not {_toml_type(value)}", key)
+            raise self.refuse(f"'{key}' must be {_a(KEYS[key])}, not {_toml_type(value)}", key)
         return value
 
-    for key in raw:
-        if key not in KEYS:
-            raise refuse(f"unknown key '{key}'{_suggest(key, KEYS)}", key)
-    for key in ("name", "program"):
-        if key not in raw:
-            raise refuse(f"missing required key '{key}'")
-        if not isinstance(raw[key], str) or not raw[key].strip():
-            raise refuse(f"'{key}' must be a non-empty string", key)
-    try:
-        program = parse_program(raw["program"], where="program")
-    except DiffcheckError as error:
-        start = locator.value_starts.get((index, ("program",)), locator.line(index, ("program",)))
-        line = start + (error.pos.line - 1 if error.pos else 0)
-        at = f" at {error.pos}" if error.pos else ""
-        raise refuse(f"program{at}: {error.message}", line=line) from None
+    def sample(self) -> Sample:
+        raw = self.raw
+        for key in raw:
+            if key not in KEYS:
+                raise self.refuse(f"unknown key '{key}'{_suggest(key, KEYS)}", key)
+        for key in ("name", "program"):
+            if key not in raw:
+                raise self.refuse(f"missing required key '{key}'")
+            if not isinstance(raw[key], str) or not raw[key].strip():
+                raise self.refuse(f"'{key}' must be a non-empty string", key)
+        program = self.program()
+        inputs, computed = program.inputs, tuple(s.name for s in program.statements)
+        values = self.values(inputs, computed)
+        no_grad, retain = self.names("no_grad", inputs), self.names("retain_grad", computed)
+        rtol, atol = self.tolerance("rtol", RTOL), self.tolerance("atol", ATOL)
+        order, points, seed = self.counts()
+        case = Case(program, values, no_grad=no_grad, retain=retain, rtol=rtol, atol=atol,
+                    strict=self.typed("strict", bool, False), name=raw["name"], order=order, points=points, seed=seed,
+                    numeric=self.typed("numeric", bool, False))
+        requiring = [n for n in inputs if n not in no_grad]
+        tensors = [*inputs, *computed]
+        if order == 2:  # Hessian blocks, as check names them
+            tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
+        expect = _expect(self.typed("expect", dict, {}), tensors, points, self.refuse)
+        return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect)
 
-    inputs, computed = program.inputs, tuple(s.name for s in program.statements)
-    values = {}
-    for name, value in typed("inputs", dict, {}).items():
-        if name not in inputs:
-            kind = "is computed by the program" if name in computed else "is not used by the program"
-            raise refuse(f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: {', '.join(inputs) or '(none)'}",
-                         "inputs", name)
+    def program(self):
+        from ..lang.parse import parse_program
+
         try:
-            values[name] = tensor_value(value)
-        except _Invalid as error:
-            raise refuse(f"input '{name}': {error}", "inputs", name) from None
-    missing = [n for n in inputs if n not in values]
-    if missing and not raw.get("points"):  # random points need no values (an input left out is a scalar)
-        raise refuse(f"no value for input '{missing[0]}' (add it to inputs: {{ {missing[0]} = ... }})", "inputs")
+            return parse_program(self.raw["program"], where="program")
+        except DiffcheckError as error:
+            locator, index = self.locator, self.index
+            start = locator.value_starts.get((index, ("program",)), locator.line(index, ("program",)))
+            line = start + (error.pos.line - 1 if error.pos else 0)
+            at = f" at {error.pos}" if error.pos else ""
+            raise self.refuse(f"program{at}: {error.message}", line=line) from None
 
-    def names(key: str, allowed: tuple) -> frozenset:
-        listed = typed(key, list, [])
+    def values(self, inputs: tuple, computed: tuple) -> dict:
+        values = {}
+        for name, value in self.typed("inputs", dict, {}).items():
+            if name not in inputs:
+                kind = "is computed by the program" if name in computed else "is not used by the program"
+                raise self.refuse(f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: "
+                                  f"{', '.join(inputs) or '(none)'}", "inputs", name)
+            try:
+                values[name] = tensor_value(value)
+            except _Invalid as error:
+                raise self.refuse(f"input '{name}': {error}", "inputs", name) from None
+        missing = [n for n in inputs if n not in values]
+        if missing and not self.raw.get("points"):  # random points need no values (an input left out is a scalar)
+            raise self.refuse(f"no value for input '{missing[0]}' (add it to inputs: {{ {missing[0]} = ... }})",
+                              "inputs")
+        return values
+
+    def names(self, key: str, allowed: tuple) -> frozenset:
+        listed = self.typed(key, list, [])
         for name in listed:
             if not isinstance(name, str):
-                raise refuse(f"'{key}' must be an array of names, not one holding {_toml_type(name)}", key)
+                raise self.refuse(f"'{key}' must be an array of names, not one holding {_toml_type(name)}", key)
             if name not in allowed:
                 what = "an input" if key == "no_grad" else "a computed name"
-                raise refuse(f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
-                             f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})", key)
+                raise self.refuse(f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
+                                  f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})", key)
         return frozenset(listed)
 
-    no_grad, retain = names("no_grad", inputs), names("retain_grad", computed)
-    tolerances = {}
-    for key, default in (("rtol", RTOL), ("atol", ATOL)):
-        value = typed(key, (int, float), default)
+    def tolerance(self, key: str, default: float) -> float:
+        value = self.typed(key, (int, float), default)
         if problem := _unheld(value):
-            raise refuse(f"'{key}': {problem}", key)
-        tolerances[key] = float(value)
-        if not math.isfinite(tolerances[key]) or tolerances[key] < 0:
-            raise refuse(f"'{key}' must be a finite number >= 0", key)
-    order, points, seed = typed("order", int, 1), typed("points", int, 0), typed("seed", int, 0)
-    if order not in (1, 2):
-        raise refuse(f"'order' must be 1 or 2, not {order}", "order")
-    if not 0 <= points <= MAX_POINTS:
-        raise refuse(f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}", "points")
-    if seed < 0:
-        raise refuse(f"'seed' must be >= 0, not {seed}", "seed")
-    case = Case(program, values, no_grad=no_grad, retain=retain, rtol=tolerances["rtol"], atol=tolerances["atol"],
-                strict=typed("strict", bool, False), name=raw["name"], order=order, points=points, seed=seed,
-                numeric=typed("numeric", bool, False))
-    requiring = [n for n in inputs if n not in no_grad]
-    tensors = [*inputs, *computed]
-    if order == 2:  # Hessian blocks, as check names them
-        tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
-    expect = _expect(typed("expect", dict, {}), tensors, points, refuse)
-    return Sample(file, locator.cases[index], index, raw["name"], case, expect)
+            raise self.refuse(f"'{key}': {problem}", key)
+        if not math.isfinite(float(value)) or value < 0:
+            raise self.refuse(f"'{key}' must be a finite number >= 0", key)
+        return float(value)
+
+    def counts(self) -> tuple[int, int, int]:
+        order, points, seed = self.typed("order", int, 1), self.typed("points", int, 0), self.typed("seed", int, 0)
+        if order not in (1, 2):
+            raise self.refuse(f"'order' must be 1 or 2, not {order}", "order")
+        if not 0 <= points <= MAX_POINTS:
+            raise self.refuse(f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}",
+                              "points")
+        if seed < 0:
+            raise self.refuse(f"'seed' must be >= 0, not {seed}", "seed")
+        return order, points, seed
 
 
 def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
@@ -332,100 +356,3 @@ def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
                 raise refuse(f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key,
                              name) from None
     return expect
-
-
-# ---- expectations against a result ------------------------------------------------------------------------------------
-def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:
-    """What `result` no longer produces of the pinned expectations, one line each."""
-    from ..render.check import number_text as shown
-
-    lines = []
-    out = result.output
-    if expect.output is not _MISSING and not same_value(expect.output, out.value, case.rtol, case.atol):
-        lines.append(f"output {out.name}: expected {shown(expect.output)}, got {shown(out.value)}")
-    if expect.grad_fn is not None and expect.grad_fn != out.grad_fn:
-        lines.append(f"grad_fn: expected {expect.grad_fn}, got {out.grad_fn}")
-    tensors = {t.name: t for t in result.tensors}
-    for name, value in expect.grad.items():
-        if name not in tensors:
-            lines.append(f"{name}.grad: expected {shown(value)}, but the result has no tensor '{name}'")
-        elif not same_value(value, tensors[name].engine, case.rtol, case.atol):
-            lines.append(f"{name}.grad: expected {shown(value)}, got {shown(tensors[name].engine)}")
-    for name, status in expect.status.items():
-        got = tensors[name].status if name in tensors else "(no such tensor)"
-        if got != status:
-            lines.append(f"{name}: expected status {status}, got {got}")
-    return lines
-
-
-def pins(result: CheckResult, old: Expect, case: Case) -> dict:
-    """The expectations `result` would pin: output, grad_fn, every input's and every non-None `.grad`, statuses
-    other than plain agreement; tensors pinned before stay pinned. Values are left out for random `points`."""
-    table: dict[str, Any] = {}
-    if not case.points:
-        table["output"] = result.output.value
-        table["grad_fn"] = result.output.grad_fn
-        table["grad"] = {t.name: "none" if t.engine is None else t.engine for t in result.tensors
-                         if t.role == "input" or t.engine is not None or t.name in old.grad}
-    status = {t.name: t.status for t in result.tensors if t.status in EXPLAINED or t.name in old.status}
-    if status:
-        table["status"] = status
-    return {key: value for key, value in table.items() if value is not None}
-
-
-def update_text(text: str, new: dict[int, dict]) -> tuple[str, list[int]]:
-    """`text` with case `index`'s `[case.expect]` set to `new[index]`, keeping comments and layout (tomlkit); and the
-    indices of the cases whose pins changed."""
-    import tomlkit
-
-    document = tomlkit.parse(text)
-    cases = document["case"]
-    changed = []
-    for index, expect in new.items():
-        case = cases[index]
-        before = repr(case["expect"].unwrap()) if "expect" in case else None
-        if "expect" not in case:
-            if not expect:
-                continue
-            case["expect"] = _new_table(expect, last=index == len(cases) - 1)
-        else:
-            target = case["expect"]
-            for key, value in expect.items():
-                if isinstance(value, dict):
-                    if not isinstance(target.get(key), dict):
-                        target[key] = _inline(value)
-                    for name in [n for n in target[key] if n not in value]:
-                        del target[key][name]
-                    for name, item in value.items():
-                        target[key][name] = item  # nan and inf become TOML's own literals
-                else:
-                    target[key] = value  # tomlkit keeps the line's trailing comment
-        if repr(case["expect"].unwrap()) != before:
-            changed.append(index)
-    return tomlkit.dumps(document), changed
-
-
-def _inline(values: dict):
-    import tomlkit
-
-    table = tomlkit.inline_table()
-    table.update(values)
-    return table
-
-
-def _new_table(expect: dict, last: bool):
-    """A fresh `[case.expect]`: name tables inline while short, as their own `[case.expect.grad]` when long; a blank
-    line before the next `[[case]]`."""
-    import tomlkit
-
-    table, tail = tomlkit.table(), None
-    for key, value in expect.items():
-        if isinstance(value, dict) and len(tomlkit.dumps({key: value})) > 100:
-            tail = tomlkit.table()
-            tail.update(value)
-            table[key] = tail
-        else:
-            table[key] = _inline(value) if isinstance(value, dict) else value
-    if not last:
-        (tail if tail is not None else table).add(tomlkit.nl())
-    return table

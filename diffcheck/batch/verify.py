@@ -12,6 +12,7 @@ from typing import Callable, ContextManager, Optional
 
 from ..check import CheckResult, Report
 from ..check.compare import MATCH, NONE, NOT_RETAINED
+from .. import defaults
 from ..errors import DiffcheckError
 from .pool import Done, Pool, default_jobs
 from .samples import Refusal, Sample
@@ -106,7 +107,7 @@ def shard(items: list, k: int, n: int) -> list:
 
 
 # ---- running ----------------------------------------------------------------------------------------------------------
-def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
+def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = defaults.TIMEOUT,
            shard_of: Optional[tuple[int, int]] = None,
            progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
@@ -127,7 +128,7 @@ def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = 60.0,
                 advance(True)
 
             def finished(index: int, done: Done) -> None:
-                ran[index] = _outcome(samples[index], done, timeout)
+                ran[index] = outcome_of(samples[index], done, timeout)
                 advance(ran[index].status != PASS)
 
             pool.run(samples, finished)
@@ -156,13 +157,13 @@ def check_case(case) -> CheckResult:
 def check_sample(sample: Sample) -> CheckResult:
     """The worker's task: `check_case`, with what the result no longer produces of the sample's pinned expectations
     (worked out in the worker, off the parent process's path)."""
-    from .samples import broken
+    from .pins import broken
 
     result = check_case(sample.case)
     return replace(result, broken_expectations=broken(sample.expect, result, sample.case))
 
 
-def _outcome(sample: Sample, done: Done, timeout: float) -> Outcome:
+def outcome_of(sample: Sample, done: Done, timeout: float) -> Outcome:
     """One sample's Outcome from what its task (`check_sample`) gave."""
     base = dict(file=sample.file, line=sample.line, name=sample.name, seconds=done.seconds)
     where = f"{sample.file}:{sample.line}: case '{sample.name}'"
@@ -179,8 +180,8 @@ def update(batch: Batch, items: list) -> tuple[list[str], list[str]]:
 
     A case whose gradients disagree, or that errored, is never pinned. Updated cases no longer count as failing.
     """
-    from ..render.batch import write_atomic
-    from .samples import pins, update_text
+    from .files import write_atomic
+    from .pins import pins, update_text
 
     by_file: dict[str, dict[int, dict]] = {}
     written, refused = [], []

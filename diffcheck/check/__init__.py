@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .compare import (ATOL, EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, RTOL,
+from ..defaults import ATOL, MAX_POINTS, MAX_SYMPY_NODES, RTOL
+from .compare import (EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW,
                       SEVERITY, SINGULAR, ZERO_TIMES_INF, Context, Sided, compare)
 from ..errors import DiffcheckError
 from ..lang.program import Program, nesting
@@ -32,7 +33,7 @@ class Case:
     points: int = 0  # > 0: check at this many random points from each op's smooth domain instead of `values`
     seed: int = 0
     numeric: bool = False  # add a central-difference opinion
-    max_sympy_nodes: int = 200_000  # distinct SymPy subexpressions a case may grow to (expression swell)
+    max_sympy_nodes: int = MAX_SYMPY_NODES
 
 
 @dataclass
@@ -110,7 +111,6 @@ class Report:
 
 
 # ---- running both sides ---------------------------------------------------------------------------------------------
-MAX_POINTS = 10_000  # random points per case: `--points` and a sample's `points` (a case runs them all in turn)
 
 
 def _validate(case: Case) -> None:

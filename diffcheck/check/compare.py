@@ -7,12 +7,6 @@ from typing import Any, Optional
 
 import numpy as np
 
-# Default tolerances. float64 rounding in a dozen-op graph stays near 1e-15 relative; SymPy is exact. rtol 1e-8 leaves
-# room for cancellation and PyTorch conventions (softplus is the identity above 20: 2e-9 off), while a backward rule
-# that is wrong by one part in a million is still reported. atol catches true zeros met by rounding noise.
-RTOL = 1e-8
-ATOL = 1e-12
-
 # Statuses, by severity within a tensor: a mismatch always fails the exit code, explained ones only with --strict.
 MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch"
 # Explained differences, each a convention PyTorch follows where SymPy has no finite or defined value.

@@ -8,18 +8,9 @@ import sys
 
 import click
 
-from .. import __version__
+from .. import __version__, defaults
 
 EXIT_HELP = "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 trouble (bad input, unreadable file, timeout)."
-
-
-def _consoles():
-    """stdout for data, stderr for errors; a wide stdout when it is not a terminal, so tables are never cropped.
-    No emoji codes: user text such as `:x:` is printed as written (and rich's emoji table is never loaded)."""
-    from rich.console import Console
-
-    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    return Console(width=width, highlight=False, emoji=False), Console(stderr=True, highlight=False, emoji=False)
 
 
 def _tolerance(ctx, param, value):
@@ -30,8 +21,8 @@ def _tolerance(ctx, param, value):
 
 
 # The comparison's options, shared by `check` and `run`.
-RTOL = click.option("--rtol", type=float, default=None, callback=_tolerance, help="Relative tolerance (default 1e-8).")
-ATOL = click.option("--atol", type=float, default=None, callback=_tolerance, help="Absolute tolerance (default 1e-12).")
+RTOL = click.option("--rtol", type=float, default=None, callback=_tolerance, help=f"Relative tolerance (default {defaults.RTOL:g}).")
+ATOL = click.option("--atol", type=float, default=None, callback=_tolerance, help=f"Absolute tolerance (default {defaults.ATOL:g}).")
 STRICT = click.option("--strict", is_flag=True,
                       help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too.")
 
@@ -136,27 +127,27 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
               help="2: also check every second derivative (Hessian entries) against SymPy.")
 @click.option("--numeric", is_flag=True, help="Add a third opinion: a high-precision central difference.")
-@click.option("--points", type=click.IntRange(0, 10_000), default=0,
+@click.option("--points", type=click.IntRange(0, defaults.MAX_POINTS), default=0,
               help="Check at N random points from each op's smooth domain; report the worst per tensor.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --points.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=defaults.TIMEOUT, show_default=True,
               help="Wall-clock budget in seconds for the case.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
-@click.option("--max-length", type=click.IntRange(1), default=10_000, show_default=True,
+@click.option("--max-length", type=click.IntRange(1), default=defaults.MAX_LENGTH, show_default=True,
               help="Characters of EXPRESSION.")
-@click.option("--max-depth", type=click.IntRange(1), default=200, show_default=True,
+@click.option("--max-depth", type=click.IntRange(1), default=defaults.MAX_DEPTH, show_default=True,
               help="Nesting depth of one statement.")
-@click.option("--max-nodes", type=click.IntRange(1), default=5_000, show_default=True, help="Nodes of the program.")
-@click.option("--max-statements", type=click.IntRange(1), default=500, show_default=True, help="Statements.")
-@click.option("--max-int-digits", type=click.IntRange(1), default=100, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(1), default=defaults.MAX_NODES, show_default=True, help="Nodes of the program.")
+@click.option("--max-statements", type=click.IntRange(1), default=defaults.MAX_STATEMENTS, show_default=True, help="Statements.")
+@click.option("--max-int-digits", type=click.IntRange(1), default=defaults.MAX_INT_DIGITS, show_default=True,
               help="Digits of one integer literal.")
-@click.option("--max-power", type=click.IntRange(1), default=10_000, show_default=True,
+@click.option("--max-power", type=click.IntRange(1), default=defaults.MAX_POWER, show_default=True,
               help="|exponent| of a power of two constants.")
-@click.option("--max-elements", type=click.IntRange(1), default=100_000, show_default=True,
+@click.option("--max-elements", type=click.IntRange(1), default=defaults.MAX_ELEMENTS, show_default=True,
               help="Elements of one NAME=VALUE tensor.")
-@click.option("--max-sympy-nodes", type=click.IntRange(1), default=200_000, show_default=True,
+@click.option("--max-sympy-nodes", type=click.IntRange(1), default=defaults.MAX_SYMPY_NODES, show_default=True,
               help="Distinct SymPy subexpressions a case may grow to.")
 def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
           dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements,
@@ -173,6 +164,7 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
     from ..errors import DiffcheckError
     from ..lang.parse import Limits, parse_assignment, parse_program
     from ..render.check import check_json, check_table
+    from ..render.console import consoles
 
     if graph and fmt == "json":
         fail("--graph draws for people and cannot mix with --format json; write the graph with --dot FILE")
@@ -188,7 +180,7 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
         raise error.located("expression") from None
-    out, _ = _consoles()
+    out, _ = consoles()
     if fmt == "json":
         click.echo(check_json(report))
     else:

@@ -3,39 +3,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import click
 
-from . import _consoles, fail, settle
-
-
-def _summary(run, console, against: Optional[str]) -> None:
-    from rich.table import Table
-
-    from ..fuzz import FINDINGS, summarize
-
-    kinds, explained = summarize(run.outcomes)
-    count = len(run.outcomes)
-    table = Table(title="diffcheck fuzz" + (" (interrupted)" if run.interrupted else ""))
-    table.add_column("", style="bold")
-    table.add_column("count", justify="right")
-    rows = [("cases", count), ("cases/s", f"{count / run.seconds:.1f}" if run.seconds else "-"),
-            ("agree", kinds["ok"])]
-    rows += [(f"explained: {status}", n) for status, n in sorted(explained.items())]
-    rows += [("disagreements (raw)", sum(kinds[k] for k in FINDINGS)),
-             ("  mismatch", kinds["mismatch"]), ("  non-finite", kinds["non-finite"]), ("  crash", kinds["crash"])]
-    if against:
-        rows.append((f"  {against} differs", kinds[against]))
-    rows += [("findings (shrunk, distinct)", len(run.findings)), ("covered by a finding", run.covered),
-             ("timeouts", kinds["timeout"]), ("invalid (generator)", kinds["invalid"])]
-    for name, value in rows:
-        table.add_row(name, str(value))
-    console.print(table)
-    for kind, key, candidate, detail, index in run.findings:
-        console.print(f"[bold]{kind}[/] {key.partition(':')[2]} (case {index}): "
-                      f"{candidate.program.source.replace(chr(10), '; ')}  at {candidate.values}")
-        console.print(f"    {detail[:400]}", markup=False)
+from . import fail, settle
 
 
 @click.command()
@@ -66,6 +37,8 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     """
     from ..fuzz import ENGINES, adapter, generate
     from ..fuzz.run import file_stem, sample_text, shrink_findings
+    from ..render.console import consoles
+    from ..render.fuzz import fuzz_summary
 
     settle()  # with -j 1 the cases run in this process, for as long as --time says
 
@@ -79,14 +52,14 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
         sys.exit(0)
     if against and not adapter(against).available():
         fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck[{against}]'")
-    out_console, _ = _consoles()
+    out_console, _ = consoles()
     run = _with_progress(out_console, cases, seconds, seed, depth, jobs, numeric, against)
     shrink_findings(run, numeric, against)
     if out is not None and run.findings:
         out.mkdir(parents=True, exist_ok=True)
         for kind, key, candidate, detail, index in run.findings:
             (out / f"{file_stem(key)}.toml").write_text(sample_text(kind, key, candidate, detail, seed, index))
-    _summary(run, out_console, against)
+    fuzz_summary(run, out_console, against)
     if out is not None and run.findings:
         click.echo(f"{len(run.findings)} finding(s) written to {out}/", err=True)
     sys.exit(1 if run.findings else 0)

@@ -28,12 +28,12 @@ def ops(name, fmt):
       diffcheck ops sin
       diffcheck ops MulBackward0 --format json
     """
-    from . import _consoles
+    from ..render.console import consoles
     from ..render.ops import entries, find, ops_detail, ops_json, ops_table
 
     found = entries() if name is None else find(name)
     if fmt == "json":
         click.echo(ops_json(found))
         return
-    out, _ = _consoles()
+    out, _ = consoles()
     out.print(ops_table(found) if name is None else ops_detail(found))

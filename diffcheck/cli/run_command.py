@@ -6,7 +6,9 @@ import sys
 
 import click
 
-from . import ATOL, EXIT_HELP, RTOL, STRICT, _consoles
+from .. import defaults
+from ..render.console import consoles
+from . import ATOL, EXIT_HELP, RTOL, STRICT
 
 
 @click.command(epilog=EXIT_HELP)
@@ -17,7 +19,7 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT, _consoles
 @RTOL
 @ATOL
 @STRICT
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=defaults.TIMEOUT, show_default=True,
               help="Wall-clock budget in seconds for verifying one backward() call.")
 def run(path, quiet, fmt, rtol, atol, strict, timeout):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
@@ -51,7 +53,7 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout):
     if outcome.raised:
         click.echo(outcome.raised, err=True)
     report, lines = verify(outcome, rtol, atol, strict, timeout)
-    out, _ = _consoles()
+    out, _ = consoles()
     if fmt == "json":
         click.echo(_json(where, captured.getvalue(), report, lines))
     elif not quiet and report.results:

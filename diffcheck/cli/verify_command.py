@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import EXIT_HELP, _consoles, fail
+from .. import defaults
+from ..render.console import consoles
+from . import EXIT_HELP, fail
 
 
 def _shard(ctx, param, value):
@@ -24,7 +26,7 @@ def _shard(ctx, param, value):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
-@click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0), default=defaults.TIMEOUT, show_default=True,
               help="Seconds a case may run before it is killed and reported as a timeout (0: no limit).")
 @click.option("--shard", "shard_of", callback=_shard, metavar="K/N",
               help="Run only the K-th of N deterministic slices (for a CI matrix).")
@@ -49,12 +51,13 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
     from ..batch.pool import start_server
 
     start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
-    from ..render.batch import markdown_text, render, summary, table, write_atomic
+    from ..batch.files import write_atomic
+    from ..render.batch import markdown_text, render, summary, table
     from ..render.progress import progress
     from ..batch.verify import update as pin, verify as run
 
     shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
-    bar = partial(progress, _consoles()[0] if shown else None, "verify")
+    bar = partial(progress, consoles()[0] if shown else None, "verify")
     batch, items = run(list(paths), jobs, timeout, shard_of, bar)
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
@@ -71,7 +74,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
             fail(f"--output {output}: {error.strerror or error}")
         click.echo(summary(batch))
     elif fmt == "table":
-        _consoles()[0].print(table(batch, verbose))
+        consoles()[0].print(table(batch, verbose))
     else:
         click.echo(render(batch, fmt, verbose), nl=False)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

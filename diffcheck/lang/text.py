@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from .. import ops
 from ..errors import LimitError, ParseError
+from .. import defaults
 from .program import Pos
 
 
@@ -24,12 +25,12 @@ from .program import Pos
 class Limits:
     """Resource limits on one program; each is the CLI flag `--max-<name>` (underscores as dashes)."""
 
-    max_length: int = 10_000  # characters of program text
-    max_depth: int = 200  # nesting depth of one statement's expression tree (a leaf is depth 1)
-    max_nodes: int = 5_000  # Const/Var/Apply nodes in the whole program
-    max_statements: int = 500
-    max_int_digits: int = 100  # digits of one integer literal, counted on the source text
-    max_power: int = 10_000  # largest |exponent| of a power whose base and exponent are both constant
+    max_length: int = defaults.MAX_LENGTH
+    max_depth: int = defaults.MAX_DEPTH
+    max_nodes: int = defaults.MAX_NODES
+    max_statements: int = defaults.MAX_STATEMENTS
+    max_int_digits: int = defaults.MAX_INT_DIGITS
+    max_power: int = defaults.MAX_POWER
 
 
 DEFAULT_LIMITS = Limits()

@@ -6,9 +6,10 @@ import ast
 import math
 from typing import Any
 
+from ..defaults import MAX_ELEMENTS
 from ..errors import DiffcheckError, LimitError, ParseError
-from .text import _ast_parse, _check_name, _clean, _literal_problem, _number_problem, _pos_at, _printable
 from .program import Pos
+from .text import _ast_parse, _check_name, _clean, _literal_problem, _number_problem, _pos_at, _printable
 
 
 def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
@@ -40,7 +41,7 @@ def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
     raise ParseError(f"expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '{source[:40]}'", pos)
 
 
-def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
+def parse_value(text: str, where: str, max_elements: int = MAX_ELEMENTS) -> Any:
     """A command-line value: a number (`3`, `-0.0`, `1e-3`, `inf`, `-inf`, `nan`) as a float, or a rectangular
     nested list of floats up to 3 levels (`[1, 2]`, `[[1, 2], [3, 4]]`). Raises ParseError / LimitError."""
     try:
@@ -66,7 +67,7 @@ def parse_value(text: str, where: str, max_elements: int = 100_000) -> Any:
         raise err.located(where)
 
 
-def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
+def parse_assignment(text: str, max_elements: int = MAX_ELEMENTS) -> tuple[str, Any]:
     """`name=value` from the command line (`x=3`, `W=[[1,2],[3,4]]`); errors name the whole argument."""
     where = f"argument '{_printable(text)}'"
     name, equals, value = text.partition("=")
@@ -85,3 +86,14 @@ def parse_assignment(text: str, max_elements: int = 100_000) -> tuple[str, Any]:
             raise
     except DiffcheckError as err:
         raise err.located(where)
+
+
+def number_text(value: Any) -> str:
+    """A gradient as the table shows it: `None`, `6.0`, `nan`, `[1.0, 2.0]`; floats at full precision (repr)."""
+    if value is None:
+        return "None"
+    if isinstance(value, list):
+        return "[" + ", ".join(number_text(v) for v in value) + "]"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    return str(value)

@@ -6,31 +6,16 @@ truncated report behind.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
-from pathlib import Path
 
 from ..check.compare import MATCH, MISMATCH, NONE, NOT_RETAINED
-from .check import number_text, plain, result_data
+from ..lang.values import number_text
+from .check import plain, result_data
 from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, Batch, Outcome
 
 _STYLE = {PASS: ("✓ pass", "green"), FAIL: ("✗ fail", "bold red"), ERROR: ("! error", "bold red"),
           TIMEOUT: ("⏱ timeout", "bold red")}
 _QUIET = (MATCH, NONE, NOT_RETAINED)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and `os.replace`: readers see the old file or the whole new one."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 # ---- words shared by every format -------------------------------------------------------------------------------------

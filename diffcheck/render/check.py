@@ -6,22 +6,12 @@ from typing import Any
 
 from ..check import (EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, SINGULAR,
                     ZERO_TIMES_INF, CheckResult, Report, TensorResult)
+from ..lang.values import number_text
 
 STATUS_STYLE = {MATCH: ("✓ match", "green"), MISMATCH: ("✗ mismatch", "bold red"), NONE: ("none", "dim"),
                 NOT_RETAINED: ("not-retained", "yellow"), KINK: ("~ kink", "yellow"), SINGULAR: ("~ singular", "yellow"),
                 ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"), OVERFLOW: ("~ overflow", "yellow"),
                 INDETERMINATE: ("~ indeterminate", "yellow")}
-
-
-def number_text(value: Any) -> str:
-    """A gradient as the table shows it: `None`, `6.0`, `nan`, `[1.0, 2.0]`; floats at full precision (repr)."""
-    if value is None:
-        return "None"
-    if isinstance(value, list):
-        return "[" + ", ".join(number_text(v) for v in value) + "]"
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else str(value)
-    return str(value)
 
 
 def _error_text(t: TensorResult) -> str:

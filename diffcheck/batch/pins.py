@@ -1,0 +1,104 @@
+"""Pinned expectations against a result (`broken`), the pins a result would write, and the `--update` writer that
+sets them in a sample file's text, keeping its comments and layout."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..check import Case, CheckResult
+from ..check.compare import EXPLAINED
+from ..lang.values import number_text as shown
+from .samples import _MISSING, Expect, same_value
+
+
+def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:
+    """What `result` no longer produces of the pinned expectations, one line each."""
+    lines = []
+    out = result.output
+    if expect.output is not _MISSING and not same_value(expect.output, out.value, case.rtol, case.atol):
+        lines.append(f"output {out.name}: expected {shown(expect.output)}, got {shown(out.value)}")
+    if expect.grad_fn is not None and expect.grad_fn != out.grad_fn:
+        lines.append(f"grad_fn: expected {expect.grad_fn}, got {out.grad_fn}")
+    tensors = {t.name: t for t in result.tensors}
+    for name, value in expect.grad.items():
+        if name not in tensors:
+            lines.append(f"{name}.grad: expected {shown(value)}, but the result has no tensor '{name}'")
+        elif not same_value(value, tensors[name].engine, case.rtol, case.atol):
+            lines.append(f"{name}.grad: expected {shown(value)}, got {shown(tensors[name].engine)}")
+    for name, status in expect.status.items():
+        got = tensors[name].status if name in tensors else "(no such tensor)"
+        if got != status:
+            lines.append(f"{name}: expected status {status}, got {got}")
+    return lines
+
+
+def pins(result: CheckResult, old: Expect, case: Case) -> dict:
+    """The expectations `result` would pin: output, grad_fn, every input's and every non-None `.grad`, statuses
+    other than plain agreement; tensors pinned before stay pinned. Values are left out for random `points`."""
+    table: dict[str, Any] = {}
+    if not case.points:
+        table["output"] = result.output.value
+        table["grad_fn"] = result.output.grad_fn
+        table["grad"] = {t.name: "none" if t.engine is None else t.engine for t in result.tensors
+                         if t.role == "input" or t.engine is not None or t.name in old.grad}
+    status = {t.name: t.status for t in result.tensors if t.status in EXPLAINED or t.name in old.status}
+    if status:
+        table["status"] = status
+    return {key: value for key, value in table.items() if value is not None}
+
+
+def update_text(text: str, new: dict[int, dict]) -> tuple[str, list[int]]:
+    """`text` with case `index`'s `[case.expect]` set to `new[index]`, keeping comments and layout (tomlkit); and the
+    indices of the cases whose pins changed."""
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    cases = document["case"]
+    changed = []
+    for index, expect in new.items():
+        case = cases[index]
+        before = repr(case["expect"].unwrap()) if "expect" in case else None
+        if "expect" not in case:
+            if not expect:
+                continue
+            case["expect"] = _new_table(expect, last=index == len(cases) - 1)
+        else:
+            target = case["expect"]
+            for key, value in expect.items():
+                if isinstance(value, dict):
+                    if not isinstance(target.get(key), dict):
+                        target[key] = _inline(value)
+                    for name in [n for n in target[key] if n not in value]:
+                        del target[key][name]
+                    for name, item in value.items():
+                        target[key][name] = item  # nan and inf become TOML's own literals
+                else:
+                    target[key] = value  # tomlkit keeps the line's trailing comment
+        if repr(case["expect"].unwrap()) != before:
+            changed.append(index)
+    return tomlkit.dumps(document), changed
+
+
+def _inline(values: dict):
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    table.update(values)
+    return table
+
+
+def _new_table(expect: dict, last: bool):
+    """A fresh `[case.expect]`: name tables inline while short, as their own `[case.expect.grad]` when long; a blank
+    line before the next `[[case]]`."""
+    import tomlkit
+
+    table, tail = tomlkit.table(), None
+    for key, value in expect.items():
+        if isinstance(value, dict) and len(tomlkit.dumps({key: value})) > 100:
+            tail = tomlkit.table()
+            tail.update(value)
+            table[key] = tail
+        else:
+            table[key] = _inline(value) if isinstance(value, dict) else value
+    if not last:
+        (tail if tail is not None else table).add(tomlkit.nl())
+    return table

@@ -1,0 +1,20 @@
+"""Every default the library and the command line share, in one dependency-free module: the CLI's options read them
+here (importing nothing heavy at start-up), and the library's own signatures and dataclasses do too."""
+
+# Tolerances. float64 rounding in a dozen-op graph stays near 1e-15 relative; SymPy is exact. rtol 1e-8 leaves
+# room for cancellation and PyTorch conventions (softplus is the identity above 20: 2e-9 off), while a backward rule
+# that is wrong by one part in a million is still reported. atol catches true zeros met by rounding noise.
+RTOL = 1e-8
+ATOL = 1e-12
+TIMEOUT = 60.0  # wall-clock seconds one case (or one snippet) may run
+MAX_POINTS = 10_000  # random points per case: `--points` and a sample's `points` (a case runs them all in turn)
+MAX_ELEMENTS = 100_000  # elements of one NAME=VALUE tensor or sample-file input
+MAX_SYMPY_NODES = 200_000  # distinct SymPy subexpressions a case may grow to (expression swell)
+
+# Limits on one check-language program; each is the CLI flag `--max-<name>` (underscores as dashes).
+MAX_LENGTH = 10_000  # characters of program text
+MAX_DEPTH = 200  # nesting depth of one statement's expression tree (a leaf is depth 1)
+MAX_NODES = 5_000  # Const/Var/Apply nodes in the whole program
+MAX_STATEMENTS = 500
+MAX_INT_DIGITS = 100  # digits of one integer literal, counted on the source text
+MAX_POWER = 10_000  # largest |exponent| of a power whose base and exponent are both constant
