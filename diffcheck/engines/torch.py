@@ -98,11 +98,11 @@ class TorchEngine(Engine):
                                              create_graph=create_graph, allow_unused=True, materialize_grads=True))
 
     def grad_fn_name(self, t) -> Optional[str]:
-        return None if t.grad_fn is None else t.grad_fn.name()
+        return None if t.grad_fn is None else type(t.grad_fn).__name__  # name() qualifies AccumulateGrad with C++'s
 
     def next_functions(self, t) -> tuple:
         node = t.grad_fn
-        return () if node is None else tuple(None if fn is None else fn.name() for fn, _ in node.next_functions)
+        return () if node is None else tuple(None if fn is None else type(fn).__name__ for fn, _ in node.next_functions)
 
 
 _ENGINE: list[TorchEngine] = []  # built once per process, on first use
