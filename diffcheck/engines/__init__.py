@@ -11,7 +11,7 @@ from .base import Capabilities, Engine, Unsupported
 
 __all__ = ["BUILT_IN", "Capabilities", "Engine", "Unsupported", "adapter", "default"]
 
-BUILT_IN = {"diffcheck": "diffcheck", "torch": "PyTorch", "jax": "JAX"}  # name -> how reports name it
+BUILT_IN = ("diffcheck", "torch", "jax")  # the adapters in this package, by the name commands give them
 
 
 def adapter(name: str):

@@ -170,7 +170,7 @@ class Engine(ABC):
         return repr(t)
 
 
-# ---- helpers for adapters of frameworks that spell ops as PyTorch or NumPy do -------------------------------------------
+# ---- helpers for adapters of frameworks that spell ops as PyTorch or NumPy do ---------------------------------------
 def rows(engine: Engine) -> types.SimpleNamespace:
     """The table's rows as functions of `engine` (`F.mul(a, b)` applies the row "mul"): what a `via` row composes."""
     return types.SimpleNamespace(**{name: functools.partial(_apply_row, engine, name) for name in ops.OPS})

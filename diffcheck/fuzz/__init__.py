@@ -13,7 +13,6 @@ from typing import Optional
 
 import numpy as np
 
-from ..engines import BUILT_IN
 from ..ops import SIGNATURES
 from ..lang.program import Apply, Assign, Const, Expr, Program, Var, walk
 
@@ -373,7 +372,7 @@ def summarize(outcomes: list[Outcome]) -> tuple[Counter, Counter]:
 
 
 # ---- further engines (--against): PyTorch or JAX, each imported only when asked for ---------------------------------
-ENGINES = {name: label for name, label in BUILT_IN.items() if name != "diffcheck"}  # --against choices
+ENGINES = {"torch": "PyTorch", "jax": "JAX"}  # --against choices, as the report names them
 
 
 def adapter(against: str):
@@ -395,8 +394,7 @@ def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
         env = run_engine(Case(c.program, c.values, c.no_grad, c.retain), engine=engine)
     except engine.errors as error:
         return f"{label} raised {type(error).__name__}: {(str(error).splitlines() or [''])[0]}", ()
-    value = engine.value(env[c.program.output])
-    grads = {n: engine.grad(env[n]) for n in [*c.program.inputs, *c.retain]}
+    value, grads = engine.value(env[c.program.output]), {n: engine.grad(env[n]) for n in [*c.program.inputs, *c.retain]}
     out = result.output
     rows = [(out.name + " (value)", out.value, value, out.sympy_value, out.status, "")]
     rows += [(t.name + ".grad", t.engine, grads.get(t.name), t.sympy, t.status, t.note)
