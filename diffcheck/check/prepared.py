@@ -16,15 +16,18 @@ from .result import CheckResult, OutputInfo, TensorResult, derivative_text, exac
 def requiring(program: Program, no_grad: frozenset) -> set[str]:
     """The names whose tensors require grad, as PyTorch decides it: the inputs not in `no_grad`, and the result of
     a differentiable op (a comparison is not) with an argument that requires grad."""
-    names = {n: n not in no_grad for n in program.inputs}
+    names = {n: _GRAD if n not in no_grad else None for n in program.inputs}
 
-    def call(node, args, params) -> bool:
+    def call(node, args, params):
         row = ops.OPS.get(node.op)
-        return (row is None or bool(row.grad_fn)) and any(a is True for a in args)
+        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in args) else None
 
     for statement in program.statements:
-        names[statement.name] = fold(statement.value, names, call) is True
-    return {n for n, requires in names.items() if requires}
+        names[statement.name] = fold(statement.value, names, call)
+    return {n for n, marked in names.items() if marked is _GRAD}
+
+
+_GRAD = object()  # marks a value that requires grad (a literal of the program, even True, never is)
 
 
 def origins(program: Program) -> dict[str, str]:
