@@ -230,8 +230,8 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
     assert len({n.name for n in tensors}) == len(tensors)  # names identify tensors in these programs
     for node in tensors:
         t = by_name[node.name]
-        assert node.value == _values(t)
-        assert node.grad == (_values(expected[id(t)]) if t.requires_grad else None), node
+        assert node.value == _values(t.data)
+        assert node.grad == (_values(expected[id(t)].data) if t.requires_grad else None), node
 
 
 # ---- DOT: a small grammar check, and Graphviz itself when installed --------------------------------------------------

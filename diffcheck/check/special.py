@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..lang.program import Program, Var, walk
+from .run import is_number
 
 ONE_SIDED_DIGITS = 60
 STEP = mpmath.mpf("1e-25")  # far below float64 resolution, far above 60-digit noise
@@ -49,6 +50,24 @@ def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: f
             b, e = base.flat[found[0]], exponent.flat[found[0]]
             hits.append(Hit(op.name, "indeterminate", where, f"IEEE 754 defines pow({b:g}, {e:g}) = 1, as PyTorch; "
                             "SymPy leaves this indeterminate form undefined (nan)", depends))
+    return hits
+
+
+def found(applied: list, program: Program, value: Callable) -> list[Hit]:
+    """The special points the program's ops sit on, from each op's row and the forward values `value` reads of its
+    arguments and result: `applied` holds (node, row, arguments, parameters, result) per op, in the order they ran.
+    A non-finite result from finite arguments, where the row declares no special point, is a float64 overflow."""
+    closure = dependencies(program)
+    hits = []
+    for node, op, args, params, result in applied:
+        datas = [a if is_number(a) else value(a) for a in args]
+        depends = names_in(node, closure)
+        here = special_points(op, datas, params, str(node.pos), depends)
+        if not here and not np.all(np.isfinite(value(result))) and all(
+                np.all(np.isfinite(d)) for d in datas if not isinstance(d, (bool, np.bool_))):
+            here = [Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range",
+                        depends)]
+        hits.extend(here)
     return hits
 
 

@@ -376,25 +376,25 @@ ENGINES = {"torch": "PyTorch", "jax": "JAX"}  # --against choices, as the report
 
 
 def adapter(against: str):
-    """The module running programs on another framework (`diffcheck.fuzz.torch_engine`, `diffcheck.fuzz.jax_engine`): `available()`,
-    `load()`, `run(candidate) -> (output value, {name: grad or None})`, `ERRORS` it may raise, and `CONVENTIONS`
-    (True when its kink conventions are its own rather than PyTorch's, which the engine follows)."""
-    import importlib
+    """The module of the engine to run programs on as well (`diffcheck.engines.torch`, `diffcheck.engines.jax`):
+    `available()`, and `load()` giving the `Engine` (engines/base.py)."""
+    from .. import engines
 
-    return importlib.import_module(f".{against}_engine", __package__)
+    return engines.adapter(against)
 
 
 def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
     """Where the framework's value or gradients differ from our engine's, with SymPy's beside: (the differences or
-    None, convention labels). With `CONVENTIONS`, a difference where SymPy itself has no finite derivative (an
+    None, convention labels). With `own_conventions`, a difference where SymPy itself has no finite derivative (an
     explained status) is the framework's convention at that point, labelled by status and op, not a finding."""
-    from ..check import EXPLAINED
+    from ..check import EXPLAINED, Case, run_engine
 
-    module, label = adapter(against), ENGINES[against]
+    engine, label = adapter(against).load(), ENGINES[against]
     try:
-        value, grads = module.run(c)
-    except module.ERRORS as error:
+        env = run_engine(Case(c.program, c.values, c.no_grad, c.retain), engine=engine)
+    except engine.errors as error:
         return f"{label} raised {type(error).__name__}: {(str(error).splitlines() or [''])[0]}", ()
+    value, grads = engine.value(env[c.program.output]), {n: engine.grad(env[n]) for n in [*c.program.inputs, *c.retain]}
     out = result.output
     rows = [(out.name + " (value)", out.value, value, out.sympy_value, out.status, "")]
     rows += [(t.name + ".grad", t.engine, grads.get(t.name), t.sympy, t.status, t.note)
@@ -404,7 +404,7 @@ def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
         if (ours is None) == (theirs is None) and (ours is None or np.allclose(
                 np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True)):
             continue
-        if module.CONVENTIONS and status in EXPLAINED:
+        if engine.own_conventions and status in EXPLAINED:
             op = note.split(" at ", 1)[0]
             conventions.append(f"{against} convention: {status}" + f" of {op}" * (" " not in op and bool(op)))
             continue

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Optional
 
+import numpy as np
+
 from ..check import Case, run_engine
+from ..check.run import is_number
 from ..lang.program import Apply, Assign, Const, Program, Var
 from ..engine.printing import format_values
 
@@ -110,8 +113,9 @@ def _call_text(node: Apply) -> str:
     return f"{node.op}({', '.join([*map(_brief, node.args), *(f'{k}={_brief(v)}' for k, v in node.params)])})"
 
 
-def build_graph(case: Case) -> Graph:
-    """The graph `case` (one `check` accepted) builds on the engine, with the gradient at every node.
+def build_graph(case: Case, engine=None) -> Graph:
+    """The graph `case` (one `check` accepted) builds on the engine (diffcheck's own unless given; it needs grad_fn
+    names, next_functions and retain_grad), with the gradient at every node.
 
     Two engine runs: the first finds which tensors require grad (only those can be retained); the second retains
     them all, so after backward each node's `.grad` holds what flowed into it. Engine nodes hold no tensors (as in
@@ -119,14 +123,14 @@ def build_graph(case: Case) -> Graph:
     alone, where() not its condition), and are checked against its next_functions.
     """
     from .. import ops
-    from ..engine import Tensor, _ndim
+    from ..engines import default
 
+    engine = engine or default()
     program, texts, numbers = _flatten(case.program)
     plain = Case(program, case.values, case.no_grad)
-    first = run_engine(plain)
-    requiring = frozenset(s.name for s in program.statements
-                          if isinstance(first[s.name], Tensor) and first[s.name].requires_grad)
-    env = run_engine(replace(plain, retain=requiring))
+    first = run_engine(plain, engine=engine)
+    requiring = frozenset(s.name for s in program.statements if engine.requires_grad(first[s.name]))
+    env = run_engine(replace(plain, retain=requiring), engine=engine)
 
     names = {id(env[temp]): text for temp, text in texts.items()}
     for name in [*case.program.inputs, *(s.name for s in case.program.statements)]:
@@ -135,59 +139,65 @@ def build_graph(case: Case) -> Graph:
     def value(expr):  # a named number is a tensor in `env`, made for the report: here it is the number again
         if isinstance(expr, Const):
             return expr.value
-        return env[expr.name].item() if expr.name in numbers else env[expr.name]
+        return np.asarray(engine.value(env[expr.name])).item() if expr.name in numbers else env[expr.name]
 
     def listed(call: Apply) -> list:
         """The inputs next_functions lists, in its order, as (label, value) pairs: the row resolved on positions
         (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
         args = [(_brief(a), value(a)) for a in call.args]
         row, positions, _ = ops.resolve(call.op, tuple(range(len(args))), {k: value(v) for k, v in call.params},
-                                        lambda i: _ndim(args[i][1]), call.function)
+                                        lambda i: None if is_number(args[i][1]) else np.ndim(engine.value(args[i][1])),
+                                        call.function)
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
-    out = env[program.output]
+    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain)))
+
+
+def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> list[GraphNode]:
+    """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used."""
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
-    for name, t in order:  # breadth-first; `order` grows while it is walked
-        if not isinstance(t, Tensor):
+    for name, t in order:  # `order` grows while it is walked
+        if is_number(t):
             nodes.append(GraphNode(len(nodes), name, None, (), repr(t), None, False, number=True))
             continue
         inputs = []
-        if t.grad_fn is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
+        made_by = engine.grad_fn_name(t)
+        if made_by is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
             args = inputs_of[id(t)]
-            _check_edges(t.grad_fn, [a for _, a in args])
+            _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
             for text, arg in args:
-                if not isinstance(arg, Tensor) or id(arg) not in keys:  # a number is drawn where it is used
+                if is_number(arg) or id(arg) not in keys:
                     keys[id(arg)] = len(order)
                     order.append((text, arg))
                 inputs.append(keys[id(arg)])
-        grad = t.grad if t.requires_grad else None
+        grad = engine.grad(t) if engine.requires_grad(t) else None
         name = names[id(t)]
-        nodes.append(GraphNode(len(nodes), name, _grad_fn_name(t), tuple(t.shape), _values(t),
-                               None if grad is None else _values(grad), name in case.retain, tuple(inputs)))
-    return Graph(tuple(nodes))
+        data = engine.value(t)
+        nodes.append(GraphNode(len(nodes), name, _grad_fn_name(engine, t), tuple(np.shape(data)), _values(data),
+                               None if grad is None else _values(grad), name in retained, tuple(inputs)))
+    return nodes
 
 
-def _grad_fn_name(t) -> Optional[str]:
+def _grad_fn_name(engine, t) -> Optional[str]:
     """What next_functions shows for `t`: its grad_fn, AccumulateGrad for a leaf requiring grad, else None (a
     Python number too)."""
-    if not hasattr(t, "grad_fn"):
+    if is_number(t):
         return None
-    return t.grad_fn.name() if t.grad_fn is not None else "AccumulateGrad" if t.requires_grad else None
+    made_by = engine.grad_fn_name(t)
+    return made_by if made_by is not None else "AccumulateGrad" if engine.requires_grad(t) else None
 
 
-def _check_edges(node, inputs: list) -> None:
+def _check_edges(made_by: str, listed: tuple, drawn: list) -> None:
     """The drawn inputs must be the node's next_functions, entry by entry: the picture is the engine's graph."""
-    drawn = [_grad_fn_name(t) for t in inputs]
-    engine = [None if fn is None else fn.name() for fn, _ in node.next_functions]
-    if drawn != engine:
-        raise RuntimeError(f"graph: {node.name()}.next_functions is {engine}, the program gives {drawn}")
+    if drawn != list(listed):
+        raise RuntimeError(f"graph: {made_by}.next_functions is {list(listed)}, the program gives {drawn}")
 
 
-def _values(t) -> str:
+def _values(data) -> str:
     """A tensor's values on one line, as PyTorch prints them: `1.6829`, `[1., 2.]`, `[[1., 2.], [3., 4.]]`."""
-    return format_values(t.data, t.dtype.is_floating_point, indent=0).replace("\n", "")
+    return format_values(data, np.asarray(data).dtype.kind == "f", indent=0).replace("\n", "")
 
 
 # ---- rich tree ------------------------------------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""What to check: a program, its point, how its tensors are set up, and the refusals of a case that cannot run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..defaults import ATOL, MAX_POINTS, MAX_SYMPY_NODES, RTOL
+from ..errors import DiffcheckError
+from ..lang.program import Program
+
+
+@dataclass(frozen=True)
+class Case:
+    """What to check: a program, its input values, and how the tensors are set up."""
+
+    program: Program
+    values: dict[str, Any]  # name -> float or nested list of floats
+    no_grad: frozenset[str] = frozenset()
+    retain: frozenset[str] = frozenset()
+    rtol: float = RTOL
+    atol: float = ATOL
+    strict: bool = False  # explained differences (kink, singular ...) fail too
+    name: str = "expression"
+    order: int = 1  # 2: also every second derivative (Hessian entries of the requiring inputs)
+    points: int = 0  # > 0: check at this many random points from each op's smooth domain instead of `values`
+    seed: int = 0
+    numeric: bool = False  # add a central-difference opinion
+    max_sympy_nodes: int = MAX_SYMPY_NODES
+
+
+def validate(case: Case) -> None:
+    program = case.program
+    inputs, assigned = program.inputs, {s.name for s in program.statements}
+    missing = [n for n in inputs if n not in case.values]
+    if missing and not case.points:
+        raise DiffcheckError(f"no value for input '{missing[0]}' (give it as {missing[0]}=...)")
+    for name in case.values:
+        if name not in inputs:
+            kind = "a computed name" if name in assigned else "not used by the program"
+            raise DiffcheckError(f"'{name}' is {kind}; inputs are: {', '.join(inputs) or '(none)'}")
+    for name in case.no_grad:
+        if name not in inputs:
+            raise DiffcheckError(f"--no-grad '{name}': not an input of the program (inputs: {', '.join(inputs)})")
+    for name in case.retain:
+        if name not in assigned:
+            raise DiffcheckError(f"--retain-grad '{name}': not a computed name of the program "
+                                 f"(computed: {', '.join(s.name for s in program.statements)})")
+    if case.order not in (1, 2):
+        raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
+    if not 0 <= case.points <= MAX_POINTS:
+        raise DiffcheckError(f"points must be 0 to {MAX_POINTS}, not {case.points}")

@@ -1,0 +1,202 @@
+"""The SymPy side of a case, built once from the program alone, and both sides compared at a point."""
+from __future__ import annotations
+
+
+import numpy as np
+
+from .. import ops
+from ..lang.lower import fold
+from ..lang.program import Program, Var
+from .case import Case
+from .compare import NONE, NOT_RETAINED, Context, Sided, compare
+from .result import CheckResult, OutputInfo, TensorResult, derivative_text, exact_nested, nest, plain
+
+
+def requiring(program: Program, no_grad: frozenset) -> set[str]:
+    """The names whose tensors require grad, as PyTorch decides it: the inputs not in `no_grad`, and the result of
+    a differentiable op (a comparison is not) with an argument that requires grad."""
+    names = {n: _GRAD if n not in no_grad else None for n in program.inputs}
+
+    def call(node, args, params):
+        row = ops.OPS.get(node.op)
+        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in args) else None
+
+    for statement in program.statements:
+        names[statement.name] = fold(statement.value, names, call)
+    return {n for n, marked in names.items() if marked is _GRAD}
+
+
+_GRAD = object()  # marks a value that requires grad (a literal of the program, even True, never is)
+
+
+def origins(program: Program) -> dict[str, str]:
+    """Each name's first name: `b = a` names the very tensor `a` is (and retains it with it)."""
+    origin = {n: n for n in program.inputs}
+    for statement in program.statements:
+        value = statement.value
+        origin[statement.name] = origin[value.name] if isinstance(value, Var) else statement.name
+    return origin
+
+
+class Prepared:
+    """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
+
+    def __init__(self, case: Case, shapes: dict):
+        from .. import symbolic
+
+        self.case, program = case, case.program
+        self.syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
+        self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
+        full = symbolic.lower(program, self.syms)
+        self.target = symbolic.scalar_output(full[program.output])
+        self.output = symbolic.Evaluator(symbolic.flat(full[program.output]), self.flat_syms, as_written=True)
+        self.target_fn = symbolic.compile_as_written(self.target, self.flat_syms)
+        # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
+        self.rows = [(n, "input") for n in program.inputs]
+        self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
+        self.requiring = requiring(program, case.no_grad)
+        self.origin = origins(program)
+        self.derivatives = self._first(full)
+        firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
+        symbolic.within_budget(symbolic.flat(full[program.output]) + firsts, case.max_sympy_nodes)
+        self.first = symbolic.Evaluator(firsts, self.flat_syms)
+        self.second = self._second() if case.order == 2 else []
+        seconds = [e for *_, exprs in self.second for e in exprs]
+        symbolic.within_budget(firsts + seconds, case.max_sympy_nodes)
+        self.second_eval = symbolic.Evaluator(seconds, self.flat_syms)
+
+    def _first(self, full: dict) -> dict[str, tuple]:
+        """name -> (exprs, as-written function, its symbols, held symbols), for each tensor with a `.grad`.
+
+        Aliases share their first name's derivative. A retained non-leaf is held as fresh symbols, and the output
+        differentiated with respect to them."""
+        import sympy as sp
+
+        from .. import symbolic
+
+        program, out_name = self.case.program, self.case.program.output
+        retained = {self.origin[name] for name in self.case.retain}
+        derivatives: dict[str, tuple] = {}
+        for name, role in self.rows:
+            if name not in self.requiring or (role != "input" and self.origin[name] not in retained):
+                continue
+            if self.origin[name] != name:
+                derivatives[name] = derivatives[self.origin[name]]
+            elif role == "input":
+                derivatives[name] = ([sp.diff(self.target, s) for s in symbolic.flat(self.syms[name])],
+                                     self.target_fn, self.flat_syms, [])
+            else:
+                held_array = symbolic.symbols(name, np.shape(full[name]))
+                held = symbolic.flat(held_array)
+                partial = symbolic.scalar_output(symbolic.lower(program, self.syms, hold={name: held_array})[out_name])
+                replace_held = dict(zip(held, symbolic.flat(full[name])))
+                derivatives[name] = ([sp.diff(partial, s).xreplace(replace_held) for s in held],
+                                     symbolic.compile_as_written(partial, self.flat_syms + held),
+                                     self.flat_syms + held, held)
+        return derivatives
+
+    def _second(self) -> list[tuple]:
+        """(label, name_a, name_b, exprs) per Hessian block of the requiring inputs."""
+        import sympy as sp
+
+        from .. import symbolic
+
+        requiring = [n for n in self.case.program.inputs if n in self.requiring]
+        blocks = []
+        for i, a in enumerate(requiring):
+            for b in requiring[i:]:
+                exprs = [sp.diff(d, s) for d in self.derivatives[a][0] for s in symbolic.flat(self.syms[b])]
+                blocks.append((f"d2/d{a}d{b}", a, b, exprs))
+        return blocks
+
+    def at(self, case: Case, engine, env: dict, hits: list) -> CheckResult:
+        """The result at `case.values`, from the engine's run there: `env` its tensors by name, `hits` the special
+        points its ops met."""
+        program, out_name = case.program, case.program.output
+        point = [float(v) for n in program.inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
+        context = Context(case, hits, point)
+        out = env[out_name]
+        value = engine.value(out)
+        out_exact = self.output(point)
+        out_status, _, _, _ = compare(np.asarray(value, dtype=float), out_exact, context)
+        output = OutputInfo(out_name, plain(value), exact_nested(out_exact, np.shape(value)),
+                            engine.grad_fn_name(out) if engine.capabilities.grad_fn else None, engine.text(out),
+                            out_status)
+        firsts = iter(self.first(point))
+        results = [self._row(name, role, engine, env[name], firsts, context, point) for name, role in self.rows]
+        if self.second:
+            results.extend(self._second_order(case, engine, context, point))
+        return CheckResult(case.name, program.source, {n: case.values[n] for n in program.inputs}, output, results,
+                           case.strict)
+
+    def _row(self, name: str, role: str, engine, t, firsts, context: Context, point: list) -> TensorResult:
+        """One tensor's row: its `.grad` on the engine against SymPy's derivative (the next ones in `firsts`)."""
+        value = engine.value(t)
+        shape = tuple(np.shape(value))
+        base = dict(name=name, role=role, requires_grad=engine.requires_grad(t), is_leaf=engine.is_leaf(t), shape=shape)
+        if name not in self.derivatives:
+            if not base["requires_grad"]:
+                return TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
+                                    status=NONE, note="requires_grad=False: .grad is None on both sides")
+            return TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
+                                status=NOT_RETAINED,
+                                note=f"non-leaf: .grad is None unless retained (--retain-grad {name})")
+        exprs, function, syms, held = self.derivatives[name]
+        exact = [next(firsts) for _ in exprs]
+        sided = Sided(function, point + [float(v) for v in np.asarray(value, dtype=float).reshape(-1)]
+                      if held else point, len(point) if held else self._offset(self.origin[name]))
+        numeric = nest([sided.central(k) for k in range(len(exprs))], shape) if context.case.numeric else None
+        sympy, derivative = exact_nested(exact, shape), derivative_text(exprs)
+        grad = engine.grad(t)
+        if grad is None:
+            return TensorResult(**base, engine=None, sympy=sympy, derivative=derivative, abs_err=None, rel_err=None,
+                                status=NONE, numeric=numeric,
+                                note="not reached by backward: PyTorch leaves .grad None")
+        status, abs_err, rel_err, note = compare(np.asarray(grad, dtype=float), exact, context.about(name), sided)
+        return TensorResult(**base, engine=plain(grad), sympy=sympy, derivative=derivative, abs_err=abs_err,
+                            rel_err=rel_err, status=status, note=note, numeric=numeric)
+
+    def _offset(self, name: str) -> int:
+        """Index of the first symbol of input `name` in the flat symbol list."""
+        from .. import symbolic
+
+        offset = 0
+        for other in self.case.program.inputs:
+            if other == name:
+                return offset
+            offset += len(symbolic.flat(self.syms[other]))
+        raise KeyError(name)
+
+    def _second_order(self, case: Case, engine, context: Context, point: list) -> list[TensorResult]:
+        """Hessian blocks on the engine (autograd.grad with create_graph=True, one row per element) against SymPy's."""
+        from .run import run_engine
+
+        env = run_engine(case, backward=False, engine=engine)
+        out = env[case.program.output]
+        scalar = out if np.ndim(engine.value(out)) == 0 else engine.apply(ops.OPS["sum"], (out,), {})
+        names = list(dict.fromkeys(n for _, a, b, _ in self.second for n in (a, b)))
+        firsts = engine.gradients(scalar, [env[n] for n in names], None, create_graph=True)
+        exact = iter(self.second_eval(point))
+        rows = []
+        for label, a, b, exprs in self.second:
+            block = _hessian_block(engine, firsts[names.index(a)], env[a], env[b])
+            values = [next(exact) for _ in exprs]
+            status, abs_err, rel_err, note = compare(block, values, context.about(a) if a == b else context)
+            rows.append(TensorResult(label, "second", True, True, block.shape, plain(block),
+                                     exact_nested(values, block.shape), derivative_text(exprs), abs_err, rel_err,
+                                     status, note))
+        return rows
+
+
+def _hessian_block(engine, g, a, b) -> np.ndarray:
+    """d g / d b for each element of `g` (the gradient with respect to `a`): one autograd.grad per element."""
+    a_shape, b_shape = np.shape(engine.value(a)), np.shape(engine.value(b))
+    block = np.zeros(a_shape + b_shape)
+    if not engine.requires_grad(g):
+        return block
+    for k in np.ndindex(*a_shape):
+        onehot = np.zeros(a_shape)
+        onehot[k] = 1.0
+        (h,) = engine.gradients(g, [b], onehot, create_graph=False)
+        block[k] = np.asarray(engine.value(h), dtype=float)
+    return block

@@ -1,0 +1,113 @@
+"""Plain-data results of a check, and the exit-code contract on `Report`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from .compare import EXPLAINED, MISMATCH
+
+
+@dataclass
+class TensorResult:
+    name: str
+    role: str  # input | intermediate | output
+    requires_grad: bool
+    is_leaf: bool
+    shape: tuple
+    engine: Any  # float, nested list, or None (PyTorch's .grad is None)
+    sympy: Any  # float / "nan" / "inf" / "-inf" / "zoo" / "complex", nested like `engine`, or None
+    derivative: Optional[str]  # SymPy's derivative of the output with respect to this tensor
+    abs_err: Optional[float]
+    rel_err: Optional[float]
+    status: str
+    note: str = ""
+    numeric: Any = None  # central differences (--numeric), nested like `engine`
+
+
+@dataclass
+class OutputInfo:
+    name: str
+    value: Any
+    sympy_value: Any
+    grad_fn: Optional[str]
+    repr: str
+    status: str  # the forward values compared: match / singular / mismatch
+
+
+@dataclass
+class CheckResult:
+    name: str
+    source: str
+    point: dict[str, Any]
+    output: OutputInfo
+    tensors: list[TensorResult]
+    strict: bool = False
+    seconds: float = 0.0
+    broken_expectations: list[str] = field(default_factory=list)  # pinned values this result no longer produces
+
+    @property
+    def statuses(self) -> list[str]:
+        return [self.output.status] + [t.status for t in self.tensors]
+
+    @property
+    def failed(self) -> bool:
+        failing = {MISMATCH, *EXPLAINED} if self.strict else {MISMATCH}
+        return bool(self.broken_expectations) or any(s in failing for s in self.statuses)
+
+    @property
+    def worst_error(self) -> Optional[float]:
+        errors = [t.abs_err for t in self.tensors if t.abs_err is not None]
+        return max(errors) if errors else None
+
+
+@dataclass
+class Report:
+    """The outcome of one diffcheck command: results that ran, and one-line errors for what could not."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def return_code(self) -> int:
+        """The exit-code contract of every diffcheck command, like diff's:
+
+        0 — every gradient agrees (kink/singular differences explained by PyTorch's conventions count as agreeing
+            unless --strict);
+        1 — some gradient or value disagrees, or a pinned expectation was broken;
+        2 — trouble: bad input, an unreadable file, a timeout, or nothing to check. Trouble wins over disagreement.
+        """
+        if self.errors or not self.results:
+            return 2
+        return 1 if any(r.failed for r in self.results) else 0
+
+
+# ---- plain values for the results ---------------------------------------------------------------------------------
+def plain(data) -> Any:
+    value = np.asarray(data, dtype=float)
+    return value.item() if value.ndim == 0 else value.tolist()
+
+
+def exact_plain(value) -> Any:
+    return value.value if value.kind == "finite" else value.kind
+
+
+def nest(items: list, shape: tuple) -> Any:
+    if not shape:
+        return items[0]
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array.reshape(shape).tolist()
+
+
+def exact_nested(values: list, shape: tuple) -> Any:
+    """SymPy's values, nested like the tensor."""
+    return nest([exact_plain(v) for v in values], shape)
+
+
+def derivative_text(exprs: list) -> str:
+    import sympy as sp
+
+    texts = [sp.sstr(e, order="none") for e in exprs]  # unsorted terms: sorting costs more than the whole check
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"

@@ -1,0 +1,101 @@
+"""The program on the engine under test: every statement's tensor by name, and the special points its ops met.
+
+The engine is reached only through the interface (engines/base.py): check resolves each call to its table row, hands
+the row to the engine, and finds special points from the row's masks and the forward values the engine returns.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .. import ops
+from ..errors import DiffcheckError
+from ..lang.lower import number_params, numbers_alone, run
+from .case import Case
+
+_NUMBERS = (int, float, bool)
+
+
+def is_number(value) -> bool:
+    """A Python number among the program's values (everything else is an engine's tensor)."""
+    return type(value) in _NUMBERS
+
+
+def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, engine=None) -> dict:
+    """The program on `engine` (diffcheck's own unless given) in float64, backward from the output; every
+    statement's tensor by name.
+
+    `hits` collects the special points (kinks, singular points, indeterminate forms, overflows) the program's ops
+    sit on.
+    """
+    from ..engines import Unsupported, default
+    from .special import found
+
+    engine = engine or default()
+    if "float64" not in engine.capabilities.dtypes:
+        raise Unsupported(engine.name, "float64")
+    if case.retain and not engine.capabilities.retain_grad:
+        raise Unsupported(engine.name, "retain_grad()")
+    applied: Optional[list] = [] if hits is not None else None
+    leaves = {name: engine.leaf(np.asarray(case.values[name], dtype=np.float64), "float64",
+                                name not in case.no_grad) for name in case.program.inputs}
+    env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
+    for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
+        if is_number(env[statement.name]):
+            env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=np.float64), "float64", False)
+    if hits is not None:
+        hits.extend(found(applied, case.program, engine.value))
+    if np.asarray(engine.value(env[case.program.output])).dtype == np.bool_:
+        raise DiffcheckError("the output is a comparison (a boolean mask): it has no derivative; use it in where()")
+    for name in case.retain:
+        if not engine.requires_grad(env[name]):
+            raise DiffcheckError(f"--retain-grad '{name}': can't retain_grad on Tensor that has requires_grad=False")
+        engine.retain_grad(env[name])
+    out = env[case.program.output]
+    if backward and engine.requires_grad(out):
+        shape = np.shape(engine.value(out))
+        engine.backward(out, np.ones(shape) if shape else None)
+    return env
+
+
+def _call(engine, node, args: list, params: dict, applied: Optional[list]):
+    """One call of the program: its table row resolved (written once, in ops), then run on the engine."""
+    from ..engines import Unsupported
+
+    params = number_params(node, params, _is_number_param)
+    # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
+    args = [engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
+            if not is_number(a) and np.asarray(engine.value(a)).dtype == np.bool_ and (node.op != "where" or i) else a
+            for i, a in enumerate(args)]
+    tensors = [a for a in args if not is_number(a)]
+
+    def ndim(value) -> Optional[int]:
+        return None if is_number(value) else np.ndim(engine.value(value))
+
+    try:
+        if not tensors:
+            return numbers_alone(ops.resolve(node.op, tuple(args), params, ndim))
+        op, resolved, row_params = ops.resolve(node.op, tuple(args), params, ndim, node.function)
+    except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
+        raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
+    except (ValueError, IndexError) as error:  # ranks that do not fit (numbers alone: matmul's)
+        raise _shapes_error(node, tensors, error, engine) from None
+    if not engine.supports(op):
+        raise Unsupported(engine.name, f"'{op.name}'", node.pos)
+    try:
+        result = engine.apply(op, resolved, row_params)
+    except engine.program_errors as error:  # shapes that do not fit
+        raise _shapes_error(node, tensors, error, engine) from None
+    if applied is not None:
+        applied.append((node, op, resolved, row_params, result))
+    return result
+
+
+def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:
+    shapes = " and ".join(str(tuple(np.shape(engine.value(a)))) for a in tensors)
+    return DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}" if tensors else str(error), node.pos)
+
+
+def _is_number_param(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

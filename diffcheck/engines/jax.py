@@ -1,0 +1,153 @@
+"""JAX behind the interface (`fuzz --against jax`), in float64: each table row as jax.numpy computes it, and
+gradients by `jax.vjp` over the program the engine recorded (JAX has no tape of its own).
+
+jax is imported only when the engine is loaded.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+from typing import Callable
+
+import numpy as np
+
+from .. import ops
+from .base import Capabilities, Engine, rows, spelling
+
+_NUMPY_NAMES = {"sub": "subtract", "neg": "negative", "clamp": "clip"}  # where the row's forward wraps NumPy's
+_PARAMS = {"dim": "axis", "keepdim": "keepdims"}  # NumPy's names for PyTorch's parameters
+
+
+def available() -> bool:
+    return importlib.util.find_spec("jax") is not None
+
+
+@functools.cache
+def functions() -> dict[str, Callable]:
+    """Every row users reach, as JAX computes it (row name -> a function of the row's arguments and parameters): the
+    front op the row overloads (`rpow(x, c)` is pow(c, x)), by the name of the NumPy function its row computes with
+    (`asin` is np.arcsin, so jnp.arcsin), else by its own name in jax.numpy or jax.nn. A `via` row is composed."""
+    import jax.numpy as jnp
+    from jax import nn
+
+    table = {}
+    for op in ops.OPS.values():
+        if op.internal or op.via is not None:
+            continue
+        front, order = spelling(op.name)
+        forward = getattr(ops.OPS.get(front), "forward", None)
+        numpy_name = getattr(forward, "__name__", "")
+        if forward is not None and getattr(np, numpy_name, None) is forward:
+            function = getattr(jnp, numpy_name)
+        else:
+            function = getattr(jnp, front, None) or getattr(nn, front, None) or getattr(jnp, _NUMPY_NAMES[front])
+        table[op.name] = _numpy_call(function, order)
+    return table
+
+
+def _numpy_call(function: Callable, order: tuple[int, ...]) -> Callable:
+    """`function` called with the front op's argument order and NumPy's parameter names."""
+    def call(*args, **params):
+        front = [None] * len(args)
+        for arg, position in zip(args, order):
+            front[position] = arg
+        return function(*front, **{_PARAMS.get(k, k): bool(v) if k == "keepdim" else v for k, v in params.items()})
+    return call
+
+
+class _Tensor:
+    """A value and how it was made: the engine's record of the program, replayed under jax.vjp by backward."""
+
+    __slots__ = ("value", "op", "args", "params", "requires_grad", "serial", "retained", "grad")
+    _serials = itertools.count()
+
+    def __init__(self, value, op, args: tuple, params: dict, requires_grad: bool):
+        self.value, self.op, self.args, self.params, self.requires_grad = value, op, args, params, requires_grad
+        self.serial, self.retained, self.grad = next(self._serials), False, None
+
+
+class JaxEngine(Engine):
+    name, label = "jax", "JAX"
+    errors = (TypeError, ValueError, RuntimeError)  # what JAX raises for a program it refuses: a difference
+    own_conventions = True  # JAX's rules at kinks are not PyTorch's (abs'(0) = 1, clip's bound gets 1/2)
+
+    def __init__(self):
+        import jax
+
+        jax.config.update("jax_enable_x64", True)  # the engine and PyTorch's comparison run in float64
+        import jax.numpy as jnp
+
+        self.jax, self.jnp = jax, jnp
+        self.composed = rows(self)
+        self.capabilities = Capabilities(dtypes=frozenset({"float32", "float64"}), retain_grad=True, ops=frozenset(
+            functions()) | {op.name for op in ops.OPS.values() if op.via is not None})
+
+    def leaf(self, data, dtype, requires_grad):
+        return _Tensor(self.jnp.asarray(data, dtype=dtype), None, (), {}, requires_grad)
+
+    def apply(self, op, args, params):
+        if op.via is not None:
+            return op.via(self.composed, *args)
+        value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
+        requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
+        return _Tensor(value, op, tuple(args), dict(params), requires)
+
+    def value(self, t):
+        return np.asarray(t.value)
+
+    def requires_grad(self, t) -> bool:
+        return t.requires_grad
+
+    def is_leaf(self, t) -> bool:
+        return t.op is None or not t.requires_grad
+
+    def retain_grad(self, t) -> None:
+        t.retained = t.op is not None
+
+    def grad(self, t):
+        return None if t.grad is None else np.asarray(t.grad)
+
+    def backward(self, out, gradient) -> None:
+        """jax.vjp of the recorded program as a function of its leaves requiring grad (and of a zero added to each
+        retained tensor: the gradient with respect to it is that tensor's `.grad`), accumulated into `.grad`."""
+        tape = _requiring(out)
+        leaves = [t for t in tape if t.op is None]
+        probed = [t for t in tape if t.retained]
+
+        def forward(leaf_values, probes):
+            values = dict(zip(map(id, leaves), leaf_values))
+            added = dict(zip(map(id, probed), probes))
+            for t in tape:
+                if t.op is not None:
+                    args = [values.get(id(a), a.value) if isinstance(a, _Tensor) else a for a in t.args]
+                    values[id(t)] = functions()[t.op.name](*args, **t.params) + added.get(id(t), 0.0)
+            return values[id(out)]
+
+        _, pullback = self.jax.vjp(forward, [t.value for t in leaves], [self.jnp.zeros_like(t.value) for t in probed])
+        seed = self.jnp.ones_like(out.value) if gradient is None else self.jnp.asarray(gradient)
+        leaf_grads, probe_grads = pullback(seed)
+        for t, g in zip(leaves + probed, list(leaf_grads) + list(probe_grads)):
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def _requiring(out: _Tensor) -> list[_Tensor]:
+    """The tensors requiring grad that `out` depends on, `out` included, in the order they were made: the part of
+    the program backward differentiates (PyTorch leaves `.grad` None on the rest)."""
+    found, stack = {}, [out]
+    while stack:
+        t = stack.pop()
+        if id(t) in found or not t.requires_grad:
+            continue
+        found[id(t)] = t
+        stack.extend(a for a in t.args if isinstance(a, _Tensor))
+    return sorted(found.values(), key=lambda t: t.serial)
+
+
+_ENGINE: list[JaxEngine] = []  # built once per process, on first use
+
+
+def load() -> JaxEngine:
+    if not _ENGINE:
+        _ENGINE.append(JaxEngine())
+    return _ENGINE[0]

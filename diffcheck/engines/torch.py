@@ -1,0 +1,114 @@
+"""PyTorch behind the interface (`fuzz --against torch`): each table row called by PyTorch's spelling of it.
+
+torch is imported only when the engine is loaded.
+"""
+from __future__ import annotations
+
+import importlib.util
+from typing import Callable, Optional
+
+from .. import ops
+from .base import Capabilities, Engine, rows, spelling
+
+
+def available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def functions(torch) -> dict[str, Callable]:
+    """Every row users reach, as torch spells it (row name -> a function of the row's arguments and parameters):
+    torch's function of the row's own name (`torch.rsub`, `torch.mm`), else of the front op it overloads, its
+    arguments in the front op's order (`rpow(x, c)` is `torch.pow(c, x)`, `sum_dim` is `torch.sum(x, dim=...)`),
+    looked up in torch and then in torch.nn.functional (softplus). A `via` row is composed, not listed."""
+    table = {}
+    for op in ops.OPS.values():
+        if op.internal or op.via is not None:
+            continue
+        front, order = spelling(op.name)
+        found = [(name, getattr(where, name)) for name, where in (
+            (op.name, torch), (front, torch), (op.name, torch.nn.functional)) if hasattr(where, name)]
+        if found:  # a row torch cannot spell is left out: not supported by this engine
+            name, function = found[0]
+            table[op.name] = function if name == op.name else _reordered(function, order)
+    return table
+
+
+def _reordered(function: Callable, order: tuple[int, ...]) -> Callable:
+    def call(*args, **params):
+        front = [None] * len(args)
+        for arg, position in zip(args, order):
+            front[position] = arg
+        return function(*front, **params)
+    return call
+
+
+class TorchEngine(Engine):
+    name, label = "torch", "PyTorch"
+    errors = (RuntimeError,)  # what PyTorch raises for a program it refuses: reported as a difference
+
+    def __init__(self):
+        import torch
+
+        self.torch = torch
+        self.table = functions(torch)
+        self.composed = rows(self)
+        self.dtypes = {"float32": torch.float32, "float64": torch.float64}
+        self.capabilities = Capabilities(dtypes=frozenset(self.dtypes), ops=frozenset(self.table) | {
+            op.name for op in ops.OPS.values() if op.via is not None}, retain_grad=True, second_order=True,
+                                         grad_fn=True, next_functions=True)
+
+    def leaf(self, data, dtype, requires_grad):
+        return self.torch.tensor(data, dtype=self.dtypes[dtype], requires_grad=requires_grad)
+
+    def apply(self, op, args, params):
+        if op.via is not None:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
+            return op.via(self.composed, *args)
+        # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
+        # float64 tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
+        listed = range(len(args)) if op.listed is None else op.listed
+        args = [self.torch.as_tensor(a, dtype=self.torch.float64)
+                if i in listed and not isinstance(a, self.torch.Tensor) else a for i, a in enumerate(args)]
+        if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool
+            params = {**params, "keepdim": bool(params["keepdim"])}
+        return self.table[op.name](*args, **params)
+
+    def value(self, t):
+        return t.detach().numpy()
+
+    def requires_grad(self, t) -> bool:
+        return t.requires_grad
+
+    def is_leaf(self, t) -> bool:
+        return t.is_leaf
+
+    def backward(self, out, gradient) -> None:
+        out.backward(None if gradient is None else self.torch.as_tensor(gradient, dtype=out.dtype))
+
+    def grad(self, t):
+        if not (t.is_leaf or t.retains_grad):  # None, without PyTorch's warning about reading it
+            return None
+        return None if t.grad is None else t.grad.detach().numpy()
+
+    def retain_grad(self, t) -> None:
+        t.retain_grad()
+
+    def gradients(self, out, inputs, grad_output, create_graph):
+        seed = None if grad_output is None else self.torch.as_tensor(grad_output, dtype=out.dtype)
+        return list(self.torch.autograd.grad(out, list(inputs), grad_outputs=seed, retain_graph=True,
+                                             create_graph=create_graph, allow_unused=True, materialize_grads=True))
+
+    def grad_fn_name(self, t) -> Optional[str]:
+        return None if t.grad_fn is None else type(t.grad_fn).__name__  # name() qualifies AccumulateGrad with C++'s
+
+    def next_functions(self, t) -> tuple:
+        node = t.grad_fn
+        return () if node is None else tuple(None if fn is None else type(fn).__name__ for fn, _ in node.next_functions)
+
+
+_ENGINE: list[TorchEngine] = []  # built once per process, on first use
+
+
+def load() -> TorchEngine:
+    if not _ENGINE:
+        _ENGINE.append(TorchEngine())
+    return _ENGINE[0]
