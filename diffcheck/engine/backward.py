@@ -9,12 +9,24 @@ from typing import Iterable, Optional
 import numpy as np
 
 from .. import ops as _ops
-from . import (_IGNORE, FUNCTIONS, NON_SCALAR_ROOT, NO_GRAD_ROOT, SECOND_BACKWARD, Tensor, _GradMode, _data,
-                     _float64, _quiet, _refcount, _restore, tensor)
 from ..ops import OPS
+from .creation import tensor
+from .dtypes import _GradMode
+from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
+from .front import FUNCTIONS
+from .tensors import Tensor, _data
 
 _BOOLS = frozenset({np.bool_, bool})
 _FLOATS = frozenset({_float64, float})
+
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved "
+    "tensors after calling backward.")
+NO_GRAD_ROOT = "element {} of tensors does not require grad and does not have a grad_fn"
+NON_SCALAR_ROOT = "grad can be implicitly created only for scalar outputs"
 
 
 def _where(condition, a, b):
