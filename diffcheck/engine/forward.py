@@ -14,6 +14,7 @@ from .dtypes import _default_dtype, int64
 from .node import _NO_PARAMS, _NODE_CLASSES, Node
 from .promotion import result_type
 from .tensors import Tensor
+from .versions import record
 
 # np.errstate costs ~1.7 µs per use, more than a scalar op; setting the context variable it sets costs a tenth of that
 # and is as local: the user's error state is back as soon as the op returns.
@@ -117,6 +118,8 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
 
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run one table row forward and, if grad mode is on and an input requires grad, record its node."""
+    if op.variadic or op.outputs != 1 or op.view:
+        return calls.apply_call(op, args, params)
     if len(args) == 1 and not params and not op.params and type(args[0]) is Tensor:
         return _apply_tensor(op, args)
     return _apply(op, args, params)
@@ -145,13 +148,15 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
     node.op, node.seq = op, _next_seq()
     node._retained = node._mark = None
     node.e0 = x._node or x
+    if x._vc is not None:  # x counts in-place changes: note its version
+        record(node, args)
     if type(out) is _ndarray or type(d) is _ndarray:
         _keep(node, op, out, (d,))
     else:
         node.out, node.d0 = out, d
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
-    t._grad, t._retains_grad = None, False
+    t._grad, t._retains_grad, t._vc = None, False, None
     return t
 
 
@@ -189,6 +194,10 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         if arity > 2:
             a = args[2]
             node.e2 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
+    for a in args:
+        if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes: note the versions
+            record(node, args)
+            break
     if type(out) is _ndarray or type(datas[0]) is _ndarray:
         _keep(node, op, out, datas)
     else:  # scalars: keeping them all costs less than choosing
@@ -199,5 +208,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
                 node.d2 = datas[2]
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
-    t._grad, t._retains_grad = None, False
+    t._grad, t._retains_grad, t._vc = None, False, None
     return t
+
+
+from . import calls  # noqa: E402  (it runs rows through this module's helpers)

@@ -12,6 +12,7 @@ from .forward import (_IGNORE, _NO_PARAMS, _float64, _keep, _ndarray, _new, _nex
                       _result_dtype, apply)
 from .node import _NODE_CLASSES
 from .tensors import Tensor, _ndim
+from .versions import record
 
 _DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
 _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists when none fits the call
@@ -164,13 +165,15 @@ def _operator(name: str, compute):
             node._retained = node._mark = None
             node.e0 = (self._node or self) if ra else self
             node.e1 = ((other._node or other) if rb else other) if kind is Tensor else None
+            if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
+                record(node, (self, other))
             if type(out) is _ndarray:
                 _keep(node, op, out, (da, db))
             else:
                 node.out, node.d0, node.d1 = out, da, db
             t = _new(Tensor)
             t.data, t._requires_grad, t._node = out, True, node
-            t._grad, t._retains_grad = None, False
+            t._grad, t._retains_grad, t._vc = None, False, None
             return t
         return Tensor(out)
 

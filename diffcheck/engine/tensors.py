@@ -10,6 +10,7 @@ import numpy as np
 from ..ops import OPS
 from .dtypes import _DTYPES, dtype
 from .node import _NO_PARAMS, Node, _named
+from .versions import bump, version
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -30,14 +31,15 @@ class Tensor:
     # `_mark` and `_acc`: a leaf's bookkeeping in one backward walk, as a Node's. Only __init__ makes leaves; the
     # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
     # `_node`: the grad_fn, plain as ops make it (`Node`); `grad_fn` gives it its class.
-    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "__weakref__")
+    # `_vc`: the version counter, None until one is needed, or the base tensor of a view (versions.py).
+    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "_vc", "__weakref__")
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
         self.data, self._requires_grad, self._node = data, requires_grad, grad_fn
         self._grad: Optional[Tensor] = None
         self._retains_grad = False
-        self._mark = None
+        self._mark = self._vc = None
 
     # ---- autograd attributes -----------------------------------------------------------------------------------
     @property
@@ -141,7 +143,19 @@ class Tensor:
 
     def zero_(self) -> "Tensor":
         self.data = np.zeros_like(self.data)[()]
+        bump(self)
         return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or its base, or a view of it) has had."""
+        return version(self)
+
+    @property
+    def _base(self) -> Optional["Tensor"]:
+        """The tensor this one is a view of; None if it is not a view."""
+        vc = self._vc
+        return vc if type(vc) is Tensor else None
 
     def __repr__(self) -> str:
         from .printing import tensor_repr
