@@ -41,6 +41,15 @@ class Op:
     convention: str = ""  # what PyTorch does at the kink or singular points
     power: Optional[tuple[int, int]] = None  # a power's (base, exponent) arguments: its 1**inf ... are labelled
     internal: bool = False  # used by backward rules only; not a spelling users write
+    # The shape of the call, for the engine. `variadic`: the one tensor argument is a list of any length (cat, stack):
+    # forward takes the list of arrays, vjp the list of inputs and returns one gradient per tensor in it.
+    variadic: bool = False
+    # `outputs` > 1: forward returns a tuple (max(x, dim): values, indices); vjp then takes a tuple of gradients, None
+    # for an output that got none, and a tuple of answers. `output_differentiability` as derivatives.yaml's: an output
+    # marked False never requires grad (indices).
+    outputs: int = 1
+    output_differentiability: Optional[tuple[bool, ...]] = None
+    view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
 
 
 def _sum_to(g, shape):

@@ -9,12 +9,26 @@ from typing import Iterable, Optional
 import numpy as np
 
 from .. import ops as _ops
-from . import (_IGNORE, FUNCTIONS, NON_SCALAR_ROOT, NO_GRAD_ROOT, SECOND_BACKWARD, Tensor, _GradMode, _data,
-                     _float64, _quiet, _refcount, _restore, tensor)
 from ..ops import OPS
+from .creation import tensor
+from .dtypes import _GradMode
+from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
+from . import calls, versions
+from .front import FUNCTIONS
+from .node import _Output
+from .tensors import Tensor, _data
 
 _BOOLS = frozenset({np.bool_, bool})
 _FLOATS = frozenset({_float64, float})
+
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved "
+    "tensors after calling backward.")
+NO_GRAD_ROOT = "element {} of tensors does not require grad and does not have a grad_fn"
+NON_SCALAR_ROOT = "grad can be implicitly created only for scalar outputs"
 
 
 def _where(condition, a, b):
@@ -58,7 +72,24 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
     """
     if retain_graph is None:
         retain_graph = create_graph
-    starts = []  # (vertex, gradient): a root's grad_fn, or the root itself if it is a leaf
+    starts = _starts(roots, grad_roots, create_graph)
+    targets = None if inputs is None else {id(t) for t in inputs}
+    # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    token = _quiet(_IGNORE)
+    try:
+        with _GradMode(create_graph):
+            return _walk(starts, not retain_graph, create_graph, targets, capture)
+    finally:
+        _restore(token)
+        if collecting:
+            gc.enable()
+
+
+def _starts(roots: list, grad_roots: list, create_graph: bool) -> list:
+    """(vertex, gradient) per root: its grad_fn, or the root itself if it is a leaf; PyTorch's refusals."""
+    starts = []
     for index, (root, g) in enumerate(zip(roots, grad_roots)):
         if not root._requires_grad:
             raise RuntimeError(NO_GRAD_ROOT.format(index))
@@ -73,139 +104,177 @@ def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], c
                                    f"output[{index}] has a shape of {_size(root.shape)}.")
             g = g.data
         starts.append((root._node or root, Tensor(g) if create_graph else g))
+    return starts
 
-    # One walk, newest node first. The nodes seen and not yet run wait on `stack`, each newer than the one below it,
-    # or else on a min-heap of their `seq` (ints: tuples would compare slower) with `pending` mapping each to its
-    # node; the next to run is the newer of the stack's top and the heap's least. Most nodes' newest input is the
-    # next to run (an add's product, a chain's previous link), so most never touch the heap and the dict. A node's
-    # consumers are all newer than it and were all seen before it runs, so its gradient is complete when it runs.
-    # A vertex (node or leaf) is stamped with this walk's `mark` when first seen, so a walk never reads another's
-    # state, and gathers its gradient in `_acc`; leaves wait in `leaves` until the end.
-    mark = object()
-    leaves: list = []
-    stack: list = []
-    heap: list = []
-    pending: dict = {}
-    top = 1  # the seq of the stack's top; while it is empty, 1: above every seq, so any node goes on the stack
-    for vertex, g in starts:
-        if vertex._mark is not mark:
-            vertex._mark, vertex._acc = mark, g
-            if type(vertex) is Tensor:
-                leaves.append(vertex)
-            elif vertex.seq < top:
-                stack.append(vertex)
-                top = vertex.seq
+
+class _Walk:
+    """One walk's state. The nodes seen and not yet run wait on `stack`, each newer than the one below it, or else on
+    a min-heap of their `seq` (ints: tuples would compare slower) with `pending` mapping each to its node; the next
+    to run is the newer of the stack's top and the heap's least. Most nodes' newest input is the next to run (an
+    add's product, a chain's previous link), so most never touch the heap and the dict. A node's consumers are all
+    newer than it and were all seen before it runs, so its gradient is complete when it runs. A vertex (node or
+    leaf) is stamped with this walk's `mark` when first seen, so a walk never reads another's state, and gathers its
+    gradient in `_acc`; leaves wait in `leaves` until the end. `_walk` keeps these in locals, for speed."""
+
+    def __init__(self, starts: list, capture: Optional[list]):
+        self.mark, self.leaves, self.stack, self.heap, self.pending = object(), [], [], [], {}
+        self.wanted = None if capture is None else {id(t._node or t): i for i, t in enumerate(capture)}
+        self.results = None if capture is None else [None] * len(capture)
+        for vertex, g in starts:
+            if vertex._mark is not self.mark:
+                self.see(vertex, g)
             else:
-                heappush(heap, vertex.seq)
-                pending[vertex.seq] = vertex
+                vertex._acc = vertex._acc + g
+
+    def see(self, vertex, g) -> None:
+        """Stamp a vertex first seen with its gradient and queue it (as `_walk`'s edge loop does inline)."""
+        vertex._mark, vertex._acc = self.mark, g
+        if type(vertex) is Tensor:
+            self.leaves.append(vertex)
+        elif self.stack and vertex.seq > self.stack[-1].seq:
+            heappush(self.heap, vertex.seq)
+            self.pending[vertex.seq] = vertex
         else:
-            vertex._acc = vertex._acc + g
+            self.stack.append(vertex)
 
-    targets = None if inputs is None else {id(t) for t in inputs}
-    wanted = None if capture is None else {id(t._node or t): i for i, t in enumerate(capture)}
-    results = [None] * len(capture) if capture is not None else None
-    F = _TENSOR_F if create_graph else _NUMPY_F
-    free = not retain_graph
-    ndarray, shape = np.ndarray, np.shape
 
-    # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    token = _quiet(_IGNORE)
-    try:
-        with _GradMode(create_graph):
-            while True:
-                if heap and heap[0] < top:
-                    node = pending.pop(heappop(heap))
-                elif stack:
-                    node = stack.pop()
-                    top = stack[-1].seq if stack else 1
-                else:
-                    break
-                g, node._acc = node._acc, None
-                if g is not None:
-                    if wanted is not None:
-                        if id(node) in wanted:
-                            i = wanted[id(node)]
-                            results[i] = g if create_graph else Tensor(g.astype(capture[i].data.dtype))
-                    elif node._retained is not None:
-                        t = node._retained()
-                        if t is not None and (targets is None or id(t) in targets):
-                            _accumulate(t, g, create_graph)
-                op, out = node.op, node.out
-                if out is None:
-                    raise RuntimeError(SECOND_BACKWARD)
-                arity = op.arity
-                if arity == 2:
-                    edges, saved = (node.e0, node.e1), (node.d0, node.d1)
-                elif arity == 1:
-                    edges, saved = (node.e0,), (node.d0,)
-                else:
-                    edges, saved = (node.e0, node.e1, node.e2), (node.d0, node.d1, node.d2)
-                if g is None:
-                    in_grads = (None,) * arity
-                elif create_graph:  # the rule runs on tensors rebuilt from what the node saved, so it is recorded
-                    rebuilt = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e)
-                               for e, d in zip(edges, saved)]
-                    in_grads = op.vjp(F, g, Tensor(out, True, node), *rebuilt, **node.params)
-                elif op.params:
-                    in_grads = op.vjp(F, g, out, *saved, **node.params)
-                elif arity == 2:  # spelled out: a call with *saved costs ~70 ns more, a third of a scalar mul's rule
-                    in_grads = op.vjp(F, g, out, saved[0], saved[1])
-                elif arity == 1:
-                    in_grads = op.vjp(F, g, out, saved[0])
-                else:
-                    in_grads = op.vjp(F, g, out, *saved)
-                i = -1
-                for e in edges:  # by index: a zip of three costs more than this loop's other work for scalars
-                    i += 1
-                    if e is None:
-                        continue
-                    ga = in_grads[i]
-                    if ga is not None and (type(ga) is ndarray or create_graph or type(saved[i]) is ndarray):
-                        d = saved[i]
-                        if shape(ga.data if create_graph else ga) != shape(d):
-                            ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
-                    # leaves and nodes apart: an attribute access specialises on one class, and misses on others
-                    if type(e) is Tensor:
-                        if e._mark is not mark:
-                            if e._requires_grad:
-                                leaves.append(e)
-                                e._mark, e._acc = mark, ga
-                        elif ga is not None:
-                            acc = e._acc
-                            e._acc = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
-                    elif e._mark is not mark:  # first seen: a node runs later even with no gradient, as in PyTorch
-                        seq = e.seq
-                        if seq < top:
-                            stack.append(e)
-                            top = seq
-                        else:
-                            heappush(heap, seq)
-                            pending[seq] = e
+def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], capture: Optional[list]):
+    """Every node once, newest first (see _Walk): the common ones inline, the others through `_general`."""
+    walk = _Walk(starts, capture)
+    mark, leaves, stack, heap, pending = walk.mark, walk.leaves, walk.stack, walk.heap, walk.pending
+    top = stack[-1].seq if stack else 1  # the seq of the stack's top; while it is empty, 1: above every seq
+    F, wanted = _TENSOR_F if create_graph else _NUMPY_F, walk.wanted
+    ndarray, shape, checked = np.ndarray, np.shape, versions.state.bumped  # no in-place change yet: nothing to check
+    while stack or heap:
+        if heap and heap[0] < top:  # with the stack empty, top is 1: the heap's
+            node = pending.pop(heappop(heap))
+        else:
+            node = stack.pop()
+            top = stack[-1].seq if stack else 1
+        g, node._acc = node._acc, None
+        if g is not None and (wanted is not None or node._retained is not None):
+            _deliver(walk, node, g, targets, capture, create_graph)
+        op, out, arity = node.op, node.out, node.op.arity
+        if out is None or checked:
+            _check_saved(node)
+        if arity == 2 and not (g is None or create_graph or op.params):  # spelled out: a call with *saved costs
+            edges, saved = (node.e0, node.e1), (node.d0, node.d1)         # ~70 ns more, a third of a scalar mul's rule
+            in_grads = op.vjp(F, g, out, saved[0], saved[1])
+        elif arity == 1 and not (g is None or create_graph or op.params or op.variadic):
+            edges, saved = (node.e0,), (node.d0,)
+            in_grads = op.vjp(F, g, out, saved[0])
+        else:
+            edges, saved, in_grads = _general(walk, node, g, F, create_graph)
+            top = stack[-1].seq if stack else 1  # an _Output may have queued its node
+        i = -1
+        for e in edges:  # by index: a zip of three costs more than this loop's other work for scalars
+            i += 1
+            if e is None:
+                continue
+            ga = in_grads[i]
+            if ga is not None and (type(ga) is ndarray or create_graph or type(saved[i]) is ndarray):
+                d = saved[i]
+                if shape(ga.data if create_graph else ga) != shape(d):
+                    ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
+            # leaves and nodes apart: an attribute access specialises on one class, and misses on others
+            if type(e) is Tensor:
+                if e._mark is not mark:
+                    if e._requires_grad:
+                        leaves.append(e)
                         e._mark, e._acc = mark, ga
-                    elif ga is not None:
-                        acc = e._acc
-                        e._acc = ga if acc is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
-                if free and op.saves:  # PyTorch frees saved tensors: their memory goes, a second backward fails here
-                    node.out = node.d0 = None
-                    if arity > 1:
-                        node.d1 = None
-                        if arity > 2:
-                            node.d2 = None
-            for leaf in leaves:
-                g, leaf._acc = leaf._acc, None
-                if g is None:
-                    continue
-                if wanted is not None:
-                    if id(leaf) in wanted:
-                        results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
-                elif targets is None or id(leaf) in targets:
-                    _accumulate(leaf, g, create_graph)
-    finally:
-        _restore(token)
-        if collecting:
-            gc.enable()
+                elif ga is not None:
+                    e._acc = ga if (acc := e._acc) is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
+            elif e._mark is not mark:  # first seen: a node runs later even with no gradient, as in PyTorch
+                seq = e.seq
+                if seq < top:
+                    stack.append(e)
+                    top = seq
+                else:
+                    heappush(heap, seq)
+                    pending[seq] = e
+                e._mark, e._acc = mark, ga
+            elif ga is not None:
+                e._acc = ga if (acc := e._acc) is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
+        if free and op.saves:  # PyTorch frees saved tensors: their memory goes, a second backward fails here
+            _free(node, arity)
+    return _finish(walk, targets, capture, create_graph)
+
+
+def _check_saved(node) -> None:
+    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since."""
+    if node.out is None:
+        raise RuntimeError(SECOND_BACKWARD)
+    versions.check(node)
+
+
+def _free(node, arity: int) -> None:
+    node.out = node.d0 = None
+    if arity > 1:
+        node.d1 = None
+        if arity > 2:
+            node.d2 = None
+
+
+def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
+    """(edges, saved data, input gradients) of a node `_walk` does not run inline: no gradient, create_graph,
+    parameters, three inputs or a list of them; an _Output hands its gradient to its node and has no edges."""
+    op = node.op
+    if type(node) is _Output:
+        _hand_over(walk, node, g)
+        return (), (), ()
+    edges, saved = node._inputs()
+    if g is None:
+        return edges, saved, (None,) * len(edges)
+    params = node.params
+    if not create_graph:
+        return edges, saved, op.vjp(F, g, node.out, *((saved,) if op.variadic else saved), **params)
+    # the rule runs on tensors rebuilt from what the node saved, so it is recorded
+    rebuilt = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e) for e, d in zip(edges, saved)]
+    if op.outputs == 1:
+        answer = Tensor(node.out, True, node)
+    else:
+        differentiable = op.output_differentiability or (True,) * op.outputs
+        answer = tuple(Tensor(o, True, calls.output_node(node, i)) if differentiable[i] else Tensor(o)
+                       for i, o in enumerate(node.out))
+    return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
+
+
+def _hand_over(walk: _Walk, proxy, g) -> None:
+    """An output of a multi-output node passes its (complete) gradient to the node, which runs after all of its
+    outputs have: its `_acc` is the list of their gradients, None for an output that got none."""
+    node, i = proxy.e0, proxy.d0
+    if node._mark is not walk.mark:
+        walk.see(node, None)
+    if g is not None:
+        if node._acc is None:
+            node._acc = [None] * node.op.outputs
+        node._acc[i] = g
+
+
+def _deliver(walk: _Walk, node, g, targets: Optional[set], capture: Optional[list], create_graph: bool) -> None:
+    """A node's gradient is the gradient of its output tensor: autograd.grad's answer, or a retained .grad."""
+    if walk.wanted is not None:
+        if id(node) in walk.wanted:
+            i = walk.wanted[id(node)]
+            walk.results[i] = g if create_graph else Tensor(g.astype(capture[i].data.dtype))
+    else:
+        t = node._retained()
+        if t is not None and (targets is None or id(t) in targets):
+            _accumulate(t, g, create_graph)
+
+
+def _finish(walk: _Walk, targets: Optional[set], capture: Optional[list], create_graph: bool) -> Optional[list]:
+    """Leaves' gradients, complete once every node has run: into `.grad`, or autograd.grad's answers."""
+    wanted, results = walk.wanted, walk.results
+    for leaf in walk.leaves:
+        g, leaf._acc = leaf._acc, None
+        if g is None:
+            continue
+        if wanted is not None:
+            if id(leaf) in wanted:
+                results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
+        elif targets is None or id(leaf) in targets:
+            _accumulate(leaf, g, create_graph)
     return results
 
 

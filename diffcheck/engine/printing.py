@@ -105,7 +105,7 @@ def tensor_repr(t, default_dtype=None) -> str:
 
     The dtype is shown unless it is the default one, as PyTorch does (`default_dtype` as after set_default_dtype).
     """
-    from . import _default_dtype, bool_, int64
+    from .dtypes import _default_dtype, bool_, int64
 
     dtype = t.dtype
     default_dtype = default_dtype or _default_dtype

@@ -1,0 +1,34 @@
+"""Making leaf tensors: torch.tensor, torch.ones, torch.zeros."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .dtypes import _default_dtype, bool_, dtype, int64
+from .forward import _IGNORE, _quiet, _restore
+from .tensors import Tensor
+
+def tensor(data, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
+    """Build a leaf tensor from a number or nested list, as torch.tensor (default dtype float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = np.asarray(data)
+    if dtype is None:
+        kind = array.dtype.kind
+        dtype = bool_ if kind == "b" else int64 if kind in "iu" else _default_dtype
+    if requires_grad and not dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    token = _quiet(_IGNORE)  # 1e308 as float32 is inf, as in PyTorch, without NumPy's warning
+    try:
+        return Tensor(array.astype(dtype.np)[()], bool(requires_grad))
+    finally:
+        _restore(token)
+
+
+def ones(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
+    return tensor(np.ones(shape), dtype=dtype or _default_dtype, requires_grad=requires_grad)
+
+
+def zeros(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
+    return tensor(np.zeros(shape), dtype=dtype or _default_dtype, requires_grad=requires_grad)

@@ -1,0 +1,227 @@
+"""The Tensor: a value and its place in the autograd graph, with torch.Tensor's autograd surface."""
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..ops import OPS
+from .dtypes import _DTYPES, dtype
+from .node import _NO_PARAMS, Node, _named
+from .versions import bump, version
+
+NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the "
+    "leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
+
+
+class Tensor:
+    """A value and its place in the autograd graph; mirrors torch.Tensor's autograd surface."""
+
+    # `_mark` and `_acc`: a leaf's bookkeeping in one backward walk, as a Node's. Only __init__ makes leaves; the
+    # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
+    # `_node`: the grad_fn, plain as ops make it (`Node`); `grad_fn` gives it its class.
+    # `_vc`: the version counter, None until one is needed, or the base tensor of a view (versions.py).
+    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "_vc", "__weakref__")
+    __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
+
+    def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
+        self.data, self._requires_grad, self._node = data, requires_grad, grad_fn
+        self._grad: Optional[Tensor] = None
+        self._retains_grad = False
+        self._mark = self._vc = None
+
+    # ---- autograd attributes -----------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self._set_requires_grad(requires_grad, "only Tensors of floating point dtype can require gradients")
+        return self
+
+    def _set_requires_grad(self, value: bool, int_message: str) -> None:
+        if self._node is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
+                "a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(int_message)
+        if self._node is None:
+            self._requires_grad = bool(value)
+
+    @property
+    def grad_fn(self) -> Optional[Node]:
+        return _named(self._node)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None:
+            self._retains_grad = True
+            self._node._retained = weakref.ref(self)  # weak: the node must not keep its output alive
+
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        if self._node is not None and not self._retains_grad:
+            warnings.warn(NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        if value is not None and value.shape != self.shape:
+            raise RuntimeError(
+                f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
+        self._grad = value
+
+    def detach(self) -> "Tensor":
+        return Tensor(self.data)
+
+    def backward(self, gradient=None, retain_graph: Optional[bool] = None, create_graph: bool = False,
+                 inputs: Optional[Sequence["Tensor"]] = None) -> None:
+        if create_graph:
+            warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
+        _backward._run_backward([self], [gradient], retain_graph, create_graph, inputs, capture=None)
+
+    # ---- values ------------------------------------------------------------------------------------------------
+    @property
+    def dtype(self) -> dtype:
+        return _DTYPES[self.data.dtype]
+
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.data)
+
+    @property
+    def T(self) -> "Tensor":
+        return _front.FUNCTIONS["transpose"](self)
+
+    def size(self) -> tuple:
+        return self.shape
+
+    def dim(self) -> int:
+        return np.ndim(self.data)
+
+    def numel(self) -> int:
+        return int(np.size(self.data))
+
+    def item(self):
+        if np.size(self.data) != 1:
+            raise RuntimeError(f"a Tensor with {np.size(self.data)} elements cannot be converted to Scalar")
+        return np.asarray(self.data).reshape(()).item()
+
+    def tolist(self):
+        return np.asarray(self.data).tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return np.asarray(self.data)
+
+    def zero_(self) -> "Tensor":
+        self.data = np.zeros_like(self.data)[()]
+        bump(self)
+        return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or its base, or a view of it) has had."""
+        return version(self)
+
+    @property
+    def _base(self) -> Optional["Tensor"]:
+        """The tensor this one is a view of; None if it is not a view."""
+        vc = self._vc
+        return vc if type(vc) is Tensor else None
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __hash__(self) -> int:  # tensors are compared by identity in graphs, as in PyTorch
+        return id(self)
+
+    # ---- operators: one-line delegations to the table's front ops ------------------------------------------------
+    # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__: made from the rows below the class (`_operator`)
+    # the operator's meaning, not torch.sub's (torch.sub(2, x) is SubBackward0): `2 - x` → RsubBackward1
+    def __rsub__(self, other): return _front.FUNCTIONS["sub"](other, self)
+    def __rtruediv__(self, other): return _front.FUNCTIONS["div"](other, self)  # 1 / x → reciprocal(x) * 1: two nodes
+    def __pow__(self, other): return _front.pow(self, other)
+    def __rpow__(self, other): return _front.pow(other, self)  # 2 ** x → PowBackward2
+    def __matmul__(self, other): return _front.matmul(self, other)
+    def __rmatmul__(self, other): return _front.matmul(other, self)
+    def __neg__(self): return _front.apply(OPS["neg"], (self,), _NO_PARAMS)
+    def __pos__(self): return self
+    def __abs__(self): return _front.abs(self)
+    def __gt__(self, other): return _front.gt(self, other)
+    def __ge__(self, other): return _front.ge(self, other)
+    def __lt__(self, other): return _front.lt(self, other)
+    def __le__(self, other): return _front.le(self, other)
+
+    def __eq__(self, other):  # elementwise, as torch; not differentiable
+        return Tensor(np.equal(self.data, _data(other)))
+
+    def __ne__(self, other):
+        return Tensor(np.not_equal(self.data, _data(other)))
+
+    def __and__(self, other):
+        return Tensor(np.logical_and(self.data, _data(other)))
+
+    __rand__ = __and__
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _ndim(value) -> Optional[int]:
+    """None for a Python number (bool included: `x ** True` is PowBackward0 in PyTorch), else the array's rank."""
+    if type(value) is Tensor:
+        try:
+            return value.data.ndim  # NumPy arrays and scalars
+        except AttributeError:
+            return np.ndim(value.data)
+    if isinstance(value, (int, float)) and not isinstance(value, np.generic):
+        return None
+    return np.ndim(value)
+
+
+# NumPy reports 1/0, overflow and nan by warning; PyTorch never does, so every op runs with NumPy's errors ignored.
+
+
+# The table's functions and the backward pass, which import this module: read on use, not at import.
+from . import front as _front, backward as _backward  # noqa: E402

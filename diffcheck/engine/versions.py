@@ -1,0 +1,118 @@
+"""Version counters, as PyTorch keeps them: in-place changes are counted per tensor (a view shares its base's count),
+nodes note the versions of what they save, and backward refuses a saved tensor changed since, with PyTorch's words.
+
+A counter is made on first need (an in-place change, a view), never for the tensors most ops make, so the scalar fast
+paths pay one slot store and one test per tensor. Where a counter lives: `Tensor._vc` is None (version 0, no counter
+yet), a `Version`, or for a view the base tensor, whose counter it shares. A node's `_vc` is its output's counter once
+it has one (the nodes that saved the output reach it through their edge); a multi-output node's `_vc` is the tuple of
+its outputs' counters, made with them. A node's `_versions` pairs the counters that existed when it saved its inputs
+with their versions then; a counter it does not list was at 0.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import _TYPE_NAMES
+from .node import Node, _Output, _named
+
+MODIFIED = ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            "[torch.{type} {shape}]{which} is at version {version}; expected version {expected} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+class Version:
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class _State:
+    bumped = False  # some tensor was changed in place: from then on, backward checks what nodes saved
+
+
+state = _State()
+
+
+def counter(t) -> Version:
+    """t's counter, made on first need and given to its grad_fn too, where the nodes that saved t find it."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = Version()
+        if t._node is not None:
+            t._node._vc = vc
+        return vc
+    return vc if type(vc) is Version else vc._vc
+
+
+def version(t) -> int:
+    vc = t._vc
+    return 0 if vc is None else counter(t).value
+
+
+def bump(t) -> None:
+    """Count an in-place change of t (and so of its base and every view of it): what in-place ops call."""
+    counter(t).value += 1
+    state.bumped = True
+
+
+def view_of(t, base) -> None:
+    """Make t a view of `base` (of base's own base, for a view of a view, as PyTorch): one counter, one `_base`."""
+    root = base if base._base is None else base._base
+    vc = counter(root)
+    t._vc = root
+    if t._node is not None:
+        t._node._vc = vc
+
+
+def record(node, inputs) -> None:
+    """Note on `node` the versions of its inputs that already have a counter (the others are at 0), if it saves
+    tensors."""
+    if node.op.saves:
+        node._versions = tuple((vc, vc.value) for vc in map(_edge_counter, inputs) if vc is not None)
+
+
+def _edge_counter(e):
+    """The counter behind an input or edge: a tensor's own (its base's for a view), a node's output's; None for a
+    Python number, or where none was made (nodes leave the slot unset until then)."""
+    vc = getattr(e, "_vc", None)
+    return vc if vc is None or type(vc) is Version else vc._vc
+
+
+def check(node) -> None:
+    """Raise PyTorch's RuntimeError if a tensor `node` saved was changed in place since: compares each saved
+    tensor's counter with the version noted when it was saved."""
+    from .forward import _kept
+
+    op = node.op
+    if not op.saves or type(node) is _Output:
+        return
+    kept = _kept(op.name)
+    saved = []  # (data, counter, (node, output number) or None for a tensor no op made)
+    if kept[0]:
+        counters = getattr(node, "_vc", None)
+        outs, counters = (node.out, counters) if op.outputs > 1 else ((node.out,), (counters,))
+        differentiable = op.output_differentiability or (True,) * op.outputs  # the others have no grad_fn
+        saved += [(d, vc, (node, i) if differentiable[i] else None) for i, (d, vc) in enumerate(zip(outs, counters))]
+    edges, datas = node._inputs()
+    for i, (e, d) in enumerate(zip(edges, datas)):
+        if e is not None and kept[1 if op.variadic else 1 + i]:
+            saved.append((d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else
+                          (e, 0) if isinstance(e, Node) else None))
+    noted = getattr(node, "_versions", ())
+    for data, vc, made_by in saved:
+        expected = next((value for c, value in noted if c is vc), 0)
+        if vc is not None and vc.value != expected:
+            raise RuntimeError(_message(data, made_by, vc.value, expected))
+
+
+def _message(data, made_by, version: int, expected: int) -> str:
+    """PyTorch's text: the tensor's type and shape, then the forward op that made it (its grad_fn's name without
+    `Backward0`), unless no op did."""
+    which = ""
+    if made_by is not None:
+        name = _named(made_by[0]).name()
+        which = f", which is output {made_by[1]} of {name[:name.rindex('Backward')]},"
+    return MODIFIED.format(type=_TYPE_NAMES[np.result_type(data)][0] + "Tensor", shape=list(np.shape(data)),
+                           which=which, version=version, expected=expected)
