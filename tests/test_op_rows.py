@@ -13,7 +13,7 @@ import diffcheck
 from diffcheck import ops
 from diffcheck.cli import main
 from diffcheck.fuzz import generate, rows_of
-from diffcheck.ops.arrays import axes, unsqueeze_dim
+from diffcheck.ops.arrays import axes
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 

@@ -6,7 +6,6 @@ prints it to text, and picks the point, so results do not depend on how cases ar
 """
 from __future__ import annotations
 
-import functools
 import signal
 from collections import Counter
 from dataclasses import dataclass
@@ -16,51 +15,14 @@ import numpy as np
 
 from .. import ops
 from ..lang.program import Apply, Assign, Const, Expr, Program, Var, walk
-
-
-@dataclass(frozen=True)
-class _Tables:
-    """What the generator draws, read from the op table (so a new row is fuzzed without touching this module)."""
-
-    unary: tuple[str, ...]  # one argument, no parameters: `_unary`
-    binary: tuple[str, ...]  # two arguments, smooth, elementwise: `_binary` (add, sub, mul, div)
-    minmax: tuple[str, ...]  # two arguments with a kink: `_minmax` (maximum, minimum)
-    compare: tuple[str, ...]  # not differentiable: where's conditions
-    reduce: tuple[str, ...]  # one argument and a `dim`: `_reduce` (sum, mean)
-    infix: dict  # op -> its binary operator: "add" -> "+"
-
-
-@functools.cache
-def _tables() -> _Tables:
-    fronts = list(ops.FRONTS.values())
-    row = {sig.name: ops.OPS.get(sig.row) for sig in fronts}
-
-    def binary(sig) -> bool:
-        return (sig.arity == 2 and not sig.params and not sig.tensor_pair and not sig.by_rank
-                and bool(row[sig.name].grad_fn) and row[sig.name].elementwise)
-
-    return _Tables(
-        unary=tuple(sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params)),
-        binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
-        minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
-        compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
-        reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and "dim" in sig.params),
-        infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()})
-
-
-ops.subscribe(_tables.cache_clear)
+from .tables import edges_of, tables
 
 
 def __getattr__(name: str):
     """UNARY and INFIX: the table's one-argument ops and binary operators as it has them now."""
     if name in ("UNARY", "INFIX"):
-        return getattr(_tables(), name.lower())
+        return getattr(tables(), name.lower())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _edges(op: str) -> Optional[tuple]:
-    """Where the fuzzer sits the argument of `op` on purpose, or None if any argument will do (ops/table.py)."""
-    return ops.OPS[ops.FRONTS[op].row].edges
 
 
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
@@ -89,7 +51,7 @@ def expr_text(expr: Expr) -> str:
         return repr(expr.value) if expr.value >= 0 else f"(-{-expr.value!r})"
     if isinstance(expr, Var):
         return expr.name
-    args, infix = [expr_text(a) for a in expr.args], _tables().infix
+    args, infix = [expr_text(a) for a in expr.args], tables().infix
     if expr.op in infix and not expr.params:
         return f"({args[0]} {infix[expr.op]} {args[1]})"
     prefix = next((symbol for symbol, name in ops.dispatch.UNARY.items() if name == expr.op), None)
@@ -145,8 +107,8 @@ class _Generator:
         """The argument of a domain-limited op: mostly a plain input, so the point can respect the domain."""
         if self.chance(0.6):
             var = self.leaf(shape, fresh_input=True)
-            if var.name in self.inputs and _edges(op) is not None:
-                self.edges.extend(("value", var.name, v) for v in _edges(op))
+            if var.name in self.inputs and edges_of(op) is not None:
+                self.edges.extend(("value", var.name, v) for v in edges_of(op))
             return var
         return self.expr(shape, depth - 1)
 
@@ -164,18 +126,18 @@ class _Generator:
         return getattr(self, "_" + form)(shape, depth)
 
     def _unary(self, shape, depth):
-        op = self.pick([u for u in _tables().unary if u != "relu" or self.piecewise > 0])
+        op = self.pick([u for u in tables().unary if u != "relu" or self.piecewise > 0])
         self.piecewise -= op == "relu"  # its SymPy form is a Piecewise
-        arg = self.guarded(shape, depth, op) if _edges(op) is not None else self.expr(shape, depth - 1)
+        arg = self.guarded(shape, depth, op) if edges_of(op) is not None else self.expr(shape, depth - 1)
         return Apply(op, (arg,))
 
     def _binary(self, shape, depth):
-        op = self.pick(_tables().binary)
+        op = self.pick(tables().binary)
         a, b = self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)
         return Apply(op, (a, b) if self.chance(0.5) else (b, a))
 
     def _minmax(self, shape, depth):
-        op, a = self.pick(_tables().minmax), self.expr(shape, depth - 1)
+        op, a = self.pick(tables().minmax), self.expr(shape, depth - 1)
         b = Const(self.pick([0.5, 1, 2])) if self.chance(0.3) else self.expr(self.broadcast(shape), depth - 1)
         if isinstance(a, Var) and a.name in self.inputs:
             self.edges.append(("value", a.name, float(b.value)) if isinstance(b, Const) else ("tie", a.name, b.name)
@@ -209,12 +171,12 @@ class _Generator:
         return Apply("clamp", (arg,), tuple((k, Const(v)) for k, v in bounds))
 
     def _where(self, shape, depth):
-        cond = Apply(self.pick(_tables().compare), (self.expr(self.broadcast(shape), depth - 1),
+        cond = Apply(self.pick(tables().compare), (self.expr(self.broadcast(shape), depth - 1),
                                           self.expr(self.broadcast(shape), depth - 1)))
         return Apply("where", (cond, self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)))
 
     def _reduce(self, shape, depth):
-        op = self.pick(_tables().reduce)
+        op = self.pick(tables().reduce)
         if shape == ():
             inner = self.pick([(self.dim(),), (self.dim(), self.dim())])
             if ops.FRONTS[op].needs_param:  # a dim it must have: the whole of a 1-D argument
@@ -250,7 +212,7 @@ def _shape_of(expr: Expr, inputs: dict, named: dict) -> tuple:
     if isinstance(expr, Var):
         return inputs.get(expr.name, named.get(expr.name, ()))
     shapes = [_shape_of(a, inputs, named) for a in expr.args]
-    if expr.op in _tables().reduce:
+    if expr.op in tables().reduce:
         dims = dict(expr.params)
         return () if "dim" not in dims else tuple(n for i, n in enumerate(shapes[0])
                                                   if i != dims["dim"].value % len(shapes[0]))
@@ -263,7 +225,7 @@ def _requires(expr: Expr, requiring: set) -> bool:
     """Whether a value requires grad as PyTorch decides it: comparisons never do; `where` through its branches."""
     if isinstance(expr, Var):
         return expr.name in requiring
-    if isinstance(expr, Const) or expr.op in _tables().compare:
+    if isinstance(expr, Const) or expr.op in tables().compare:
         return False
     return any(_requires(a, requiring) for a in (expr.args[1:] if expr.op == "where" else expr.args))
 
