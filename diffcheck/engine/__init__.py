@@ -672,6 +672,7 @@ _METHODS: set = set()  # Tensor's methods made here
 
 
 def _forget(spelling: str) -> None:
+    """A spelling the table no longer has (or has anew): its functions, module name and method go."""
     del _MADE[spelling], FUNCTIONS[spelling]
     if spelling in TORCH_FUNCTIONS:
         del TORCH_FUNCTIONS[spelling]
@@ -682,6 +683,7 @@ def _forget(spelling: str) -> None:
 
 
 def _make(spelling: str, made) -> None:
+    """A spelling's functions: as the check language means it, as torch's (a module name too) and as a method."""
     _MADE[spelling] = made
     if isinstance(made, Op):
         FUNCTIONS[spelling] = _internal(made)
