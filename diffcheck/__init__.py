@@ -7,6 +7,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+_OPS_KEPT: set = set()  # table ops looked up and kept here: one taken out of the table later leaves too
+_FOLLOWING: list = []  # _forget, once it follows the table
 _ENGINE_NAMES = ("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "autograd", "grad", "ones", "zeros")
 
 
@@ -21,5 +23,18 @@ def __getattr__(name: str):
         value = getattr(engine, name) if hasattr(engine, name) else engine.FUNCTIONS[name]
     else:
         raise AttributeError(f"module 'diffcheck' has no attribute '{name}'")
+    if name in engine.FUNCTIONS:
+        if _forget not in _FOLLOWING:
+            _FOLLOWING.append(_forget)
+            importlib.import_module(".ops", __name__).subscribe(_forget)
+        _OPS_KEPT.add(name)
     globals()[name] = value  # later lookups skip this function (~2 µs each)
     return value
+
+
+def _forget() -> None:
+    from .engine import FUNCTIONS
+
+    for name in [name for name in _OPS_KEPT if name not in FUNCTIONS]:
+        globals().pop(name, None)
+    _OPS_KEPT.intersection_update(FUNCTIONS)

@@ -246,7 +246,7 @@ def _step(expr) -> Optional[Callable]:
     constant = _MP_CONSTANTS.get(expr)
     if constant is not None:
         return lambda: +constant()
-    function = _MP_FUNCTIONS.get(type(expr))
+    function = _mp_functions().get(type(expr))
     return function if function is not None and expr.args else None
 
 
@@ -264,12 +264,6 @@ def _product(*factors):
     return total
 
 
-def _log(x):
-    if x == 0:
-        raise ZeroDivisionError("log(0)")  # SymPy's zoo, where mpmath says -inf
-    return mpmath.log(x)
-
-
 def _piecewise(*parts):
     for value, condition in zip(parts[::2], parts[1::2]):
         if condition:
@@ -284,14 +278,29 @@ def _heaviside(x, at_zero):
 _MP_CONSTANTS = {sp.pi: lambda: mpmath.pi, sp.E: lambda: mpmath.e, sp.oo: lambda: mpmath.inf,
                  -sp.oo: lambda: -mpmath.inf, sp.nan: lambda: mpmath.nan, sp.true: lambda: True,
                  sp.false: lambda: False}
-_MP_FUNCTIONS = {
-    sp.Add: _sum, sp.Mul: _product, sp.Pow: lambda base, exponent: base ** exponent, sp.log: _log,
-    sp.exp: mpmath.exp, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan, sp.sinh: mpmath.sinh,
-    sp.cosh: mpmath.cosh, sp.tanh: mpmath.tanh, sp.asin: mpmath.asin, sp.acos: mpmath.acos, sp.atan: mpmath.atan,
-    sp.Abs: mpmath.fabs, sp.sign: mpmath.sign, sp.Heaviside: _heaviside, sp.Piecewise: _piecewise,
-    sp.StrictGreaterThan: operator.gt, sp.GreaterThan: operator.ge, sp.StrictLessThan: operator.lt,
-    sp.LessThan: operator.le, sp.Equality: operator.eq, sp.Unequality: operator.ne,
+# SymPy's arithmetic and logic, and the functions its derivatives bring in; each row's own function is its `mp`
+_MP_CORE = {
+    sp.Add: _sum, sp.Mul: _product, sp.Pow: lambda base, exponent: base ** exponent, sp.sign: mpmath.sign,
+    sp.Heaviside: _heaviside, sp.Piecewise: _piecewise, sp.StrictGreaterThan: operator.gt, sp.GreaterThan: operator.ge,
+    sp.StrictLessThan: operator.lt, sp.LessThan: operator.le, sp.Equality: operator.eq, sp.Unequality: operator.ne,
     sp.And: lambda *a: all(a), sp.Or: lambda *a: any(a), sp.Not: operator.not_}
+_MP_FUNCTIONS: dict = {}
+
+
+def _mp_functions() -> dict:
+    """SymPy function class → mpmath function: the core, and every row's `mp` for the class its `sym` applies
+    (found by applying it to symbols). Built on first use and again after the table changes."""
+    if not _MP_FUNCTIONS:
+        _MP_FUNCTIONS.update(_MP_CORE)
+        for op in ops.OPS.values():
+            if op.mp is not None and op.mp != ops.SYMPY_ONLY and op.elementwise:
+                form = op.sym(sp, *(sp.Symbol(f"a{i}", real=True) for i in range(op.arity)))
+                function = getattr(mpmath, op.mp) if isinstance(op.mp, str) else op.mp
+                _MP_FUNCTIONS.setdefault(type(form), function)
+    return _MP_FUNCTIONS
+
+
+ops.subscribe(_MP_FUNCTIONS.clear)
 
 
 def _exactly(expr, at: dict) -> Exact:

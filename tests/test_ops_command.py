@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from diffcheck import engine
 from diffcheck import ops
 from diffcheck.cli import main
-from diffcheck.render.ops import entries, find, names
+from diffcheck.ops.describe import entries, find, names
 
 ENTRIES = entries()
 ROWS = [(entry, row) for entry in ENTRIES for row in entry.rows]
@@ -176,5 +176,5 @@ def test_completion_names_need_no_sympy():
     import sys
 
     assert {"sin", "clip", "**", "rsub", "PowBackward1"} <= set(names())
-    code = "import sys; from diffcheck.render.ops import names; names(); print('sympy' in sys.modules)"
+    code = "import sys; from diffcheck.ops.describe import names; names(); print('sympy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False\n"

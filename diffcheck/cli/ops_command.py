@@ -6,7 +6,7 @@ import click
 
 def _complete(ctx, param, incomplete: str):
     """Shell completion for NAME: spellings, operators, rows and grad_fn names (no SymPy import, so it is quick)."""
-    from ..render.ops import names
+    from ..ops.describe import names
 
     return [click.shell_completion.CompletionItem(name) for name in names() if name.startswith(incomplete)]
 
@@ -28,8 +28,9 @@ def ops(name, fmt):
       diffcheck ops sin
       diffcheck ops MulBackward0 --format json
     """
+    from ..ops.describe import entries, find
     from ..render.console import consoles
-    from ..render.ops import entries, find, ops_detail, ops_json, ops_table
+    from ..render.ops import ops_detail, ops_json, ops_table
 
     found = entries() if name is None else find(name)
     if fmt == "json":

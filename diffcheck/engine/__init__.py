@@ -15,4 +15,3 @@ from .forward import _apply, _apply_tensor, apply  # noqa: F401
 from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name  # noqa: F401
 from .node import Node  # noqa: F401
 
-globals().update(TORCH_FUNCTIONS)  # diffcheck.sin, diffcheck.pow, ... as torch

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import ops as _ops
 from ..ops import OPS
+from ..ops import arrays as _arrays
 from .creation import tensor
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
@@ -41,20 +42,49 @@ def _where(condition, a, b):
     return out[()] if out.ndim == 0 else out
 
 
-_NUMPY_F = types.SimpleNamespace(
-    cos=np.cos, sin=np.sin, log=np.log, sqrt=np.sqrt, sign=np.sign, cosh=np.cosh, sinh=np.sinh,
-    reciprocal=np.reciprocal, square=np.square, where=_where, zeros_like=np.zeros_like, matmul=np.matmul,
-    transpose=np.transpose, reshape=np.reshape, sigmoid=OPS["sigmoid"].forward,
-    expand=np.broadcast_to,  # a read-only view: sum's gradient costs no pass over memory; no rule writes into g
-    sum_to=_ops._sum_to, unsqueeze=lambda g, dim, keepdim, shape: _ops._unsqueeze_dim(g, shape, dim, keepdim))
+class _ArrayFunctions:
+    """`F` of a first-order backward, on arrays: every row's forward by its name (F.sigmoid), else NumPy's function
+    (F.sign, F.matmul), and where the rules need NumPy's own kernel or a scalar shortcut, those below. Looked up once
+    per name, then kept on the instance until the table changes."""
 
-_TENSOR_F = types.SimpleNamespace(
-    **{name: FUNCTIONS[name] for name in ("cos", "sin", "log", "sqrt", "cosh", "sinh", "reciprocal", "square",
-                                          "where", "matmul", "sigmoid", "expand", "sum_to", "reshape", "transpose")},
-    sign=lambda x: Tensor(np.sign(x.data)),  # piecewise constant: its derivative is 0, so a constant is exact
-    zeros_like=lambda x: Tensor(np.zeros_like(_data(x))),
-    unsqueeze=lambda g, dim, keepdim, shape: g if keepdim else FUNCTIONS["reshape"](
-        g, np.shape(_ops._unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False))))
+    where = staticmethod(_where)
+    expand = staticmethod(np.broadcast_to)  # a read-only view: sum's gradient costs no pass over memory
+    unsqueeze = staticmethod(lambda g, dim, keepdim, shape: _arrays.unsqueeze_dim(g, shape, dim, keepdim))
+
+    def __getattr__(self, name: str):
+        op = OPS.get(name)
+        function = op.forward if op is not None else getattr(np, name)
+        setattr(self, name, function)
+        return function
+
+
+class _TensorFunctions:
+    """`F` under create_graph=True, on tensors: the engine's function of every spelling and internal row
+    (differentiable), else NumPy's function made a constant — right for what rules take from NumPy, which is
+    piecewise constant (sign, zeros_like): its derivative is 0. Kept on the instance as `_ArrayFunctions`."""
+
+    unsqueeze = staticmethod(lambda g, dim, keepdim, shape: g if keepdim else FUNCTIONS["reshape"](
+        g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False))))
+
+    def __getattr__(self, name: str):
+        function = FUNCTIONS.get(name)
+        if function is None:
+            numpy = getattr(np, name)
+            function = lambda *args: Tensor(numpy(*(_data(a) for a in args)))  # noqa: E731
+        setattr(self, name, function)
+        return function
+
+
+_NUMPY_F, _TENSOR_F = _ArrayFunctions(), _TensorFunctions()
+
+
+def _forget_functions() -> None:
+    """The table changed: look every name up again."""
+    _NUMPY_F.__dict__.clear()
+    _TENSOR_F.__dict__.clear()
+
+
+_ops.subscribe(_forget_functions)
 
 
 def _size(shape) -> str:

@@ -1,16 +1,16 @@
 """The table's ops as the library's functions, Tensor's methods and Python's operators on tensors."""
 from __future__ import annotations
 
-import operator
+import sys
 import types
 
 from .. import ops as _ops
 from ..ops import OPS, Op
 from . import dtypes as _dtypes
 from .dtypes import _default_dtype
-from .forward import (_IGNORE, _NO_PARAMS, _float64, _keep, _ndarray, _new, _next_seq, _quiet, _restore,
+from .forward import (_IGNORE, _NO_PARAMS, _float64, _keep, _kept, _ndarray, _new, _next_seq, _quiet, _restore,
                       _result_dtype, apply)
-from .node import _NODE_CLASSES
+from .node import _NODE_CLASSES, node_class
 from .tensors import Tensor, _ndim
 from .versions import record
 
@@ -59,19 +59,18 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     """
     name, arity, names = sig.name, sig.arity, sig.params
 
-    # torch's functions take a Tensor first: add/sub/mul/div wrap a number, pow has a Number-self overload, and
-    # where's condition is left as the library has always taken it
-    tensor_first = function and not method and name not in _ops.NUMBER_INPUT and name != "where"
+    # torch's functions take a Tensor first: add/sub/mul/div wrap a number (`number_input`), pow has a Number-self
+    # overload, and where's condition is left as the library has always taken it (`tensor_first`)
+    tensor_first = function and not method and sig.tensor_first and not sig.number_input
 
     def general(*args, **params):
-        if function and "keepdim" in params and "dim" not in params and len(args) <= arity:  # sum, mean
+        if function and sig.dim_row and "keepdim" in params and "dim" not in params and len(args) <= arity:
             raise TypeError(no_overload(spelling, name, args[method:], params, method))
         if tensor_first and args and type(args[0]) is not Tensor:
-            if name in ("pow", "clamp"):  # overloaded on the first argument: PyTorch lists those none of which fit
-                if name != "pow" or type(args[1]) is not Tensor:  # pow(2, x) is pow's Number-self overload
-                    raise TypeError(no_overload(spelling, name, args, params, False))
-            else:
+            if not sig.lists_overloads:
                 raise TypeError(not_a_tensor(spelling, args[0]))
+            if not (sig.number_self and type(args[1]) is Tensor):  # pow(2, x) is pow's Number-self overload
+                raise TypeError(no_overload(spelling, name, args, params, False))
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
@@ -80,16 +79,19 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         op, resolved, params = _ops.resolve(name, args, params, _ndim, function)
         if op.via is not None:
             return op.via(_F, *resolved)
-        if function and name in _ops.NUMBER_INPUT and Tensor not in (type(resolved[0]), type(resolved[1])):
+        if function and sig.number_input and Tensor not in (type(resolved[0]), type(resolved[1])):
             return _numbers(op, resolved, params)
         return apply(op, resolved, params)
 
-    def single(*args, **params):  # a row without overloads: the row resolve would give, without the call
-        if params or len(args) != arity or tensor_first and type(args[0]) is not Tensor:
-            return general(*args, **params)
-        return apply(OPS[name], args, _NO_PARAMS)
+    front = general
+    if sig.single:
+        row = sig.row
 
-    front = single if name in _ops._SINGLE_ROW else general
+        def front(*args, **params):  # a row without overloads: the row resolve would give, without the call
+            if params or len(args) != arity or tensor_first and type(args[0]) is not Tensor:
+                return general(*args, **params)
+            return apply(OPS[row], args, _NO_PARAMS)
+
     front.__name__ = front.__qualname__ = sig.name
     front.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
     return front
@@ -109,14 +111,68 @@ def _numbers(op: Op, args: tuple, params: dict) -> Tensor:
         _restore(token)
 
 
+def _internal(op: Op):
+    """An internal row's function, for backward rules: its parameters positional after the tensor."""
+    return lambda x, *params: apply(op, (x,), dict(zip(op.params, params)))
+
+
 # The table's front ops as Python's operators and the check language mean them (its programs run on these), and as
 # torch's functions: the library's `diffcheck.sub`, ... and `run`'s `torch.sub`. They differ only on Python numbers.
-FUNCTIONS = {spelling: _front(spelling, sig, False) for spelling, sig in _ops.SIGNATURES.items()}
-TORCH_FUNCTIONS = {spelling: _front(spelling, sig, True) for spelling, sig in _ops.SIGNATURES.items()}
-for _name in ("expand", "sum_to", "reshape", "transpose"):
-    FUNCTIONS[_name] = (lambda op: lambda x, *a: apply(op, (x,), dict(zip(op.params, a))))(OPS[_name])
-globals().update(TORCH_FUNCTIONS)  # diffcheck.sin, diffcheck.pow, ... as torch
-_F = types.SimpleNamespace(**FUNCTIONS)  # what a `via` row composes
+FUNCTIONS: dict = {}
+TORCH_FUNCTIONS: dict = {}
+_F = types.SimpleNamespace()  # what a `via` row composes: FUNCTIONS by name
+_MADE: dict = {}  # spelling -> the Signature (internal row: the Op) its functions were made from
+_METHODS: set = set()  # Tensor's methods made here
+_ENGINE = sys.modules[__package__]  # diffcheck.engine: torch's functions are its names too (diffcheck.engine.sin)
+
+
+def _forget(spelling: str) -> None:
+    """A spelling the table no longer has (or has anew): its functions, module name and method go."""
+    del _MADE[spelling], FUNCTIONS[spelling]
+    if spelling in TORCH_FUNCTIONS:
+        del TORCH_FUNCTIONS[spelling]
+        _ENGINE.__dict__.pop(spelling, None)
+        globals().pop(spelling, None)
+    if spelling in _METHODS:
+        _METHODS.discard(spelling)
+        delattr(Tensor, spelling)
+
+
+def _make(spelling: str, made) -> None:
+    """A spelling's functions: as the check language means it, as torch's (a module name too) and as a method."""
+    _MADE[spelling] = made
+    if isinstance(made, Op):
+        FUNCTIONS[spelling] = _internal(made)
+        return
+    FUNCTIONS[spelling] = _front(spelling, made, False)
+    TORCH_FUNCTIONS[spelling] = _front(spelling, made, True)
+    # diffcheck.engine.sin ... as torch, and this module's name Tensor's own operators call (`x ** 2`: pow)
+    setattr(_ENGINE, spelling, TORCH_FUNCTIONS[spelling])
+    globals()[spelling] = TORCH_FUNCTIONS[spelling]
+    if _ops.dispatch.SPELLINGS[spelling].method:
+        _METHODS.add(spelling)
+        setattr(Tensor, spelling, _front(spelling, made, True, method=True))
+
+
+def _sync() -> None:
+    """Follow the table (called again whenever it changes): every row's node class, every spelling's functions
+    and Tensor method, every internal row's function for backward rules; what left the table goes."""
+    for name in [name for name in _NODE_CLASSES if name not in OPS]:
+        del _NODE_CLASSES[name]
+    for op in OPS.values():
+        if op.via is None:  # a `via` row makes the nodes of the rows it composes
+            node_class(op)
+    _kept.cache_clear()
+    wanted = {**_ops.SIGNATURES, **{op.name: op for op in OPS.values() if op.internal}}
+    for spelling in [s for s, made in _MADE.items() if wanted.get(s) is not made]:
+        _forget(spelling)
+    for spelling, made in wanted.items():
+        if spelling not in _MADE:
+            _make(spelling, made)
+    _F.__dict__.clear()
+    _F.__dict__.update(FUNCTIONS)
+
+
 _NUMBERS = frozenset({int, float})
 
 
@@ -181,12 +237,10 @@ def _operator(name: str, compute):
     return method
 
 
-for _name, _compute in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul), ("div", operator.truediv)):
-    setattr(Tensor, f"__{_name.replace('div', 'truediv')}__", _operator(_name, _compute))
+_sync()
+_ops.subscribe(_sync)
+for _symbol in ("+", "-", "*", "/"):  # the rows of these operators have no overload between two tensors
+    _name = _ops.dispatch.BINARY[_symbol]
+    setattr(Tensor, f"__{_name.replace('div', 'truediv')}__", _operator(_name, _ops.dispatch.PYTHON[_symbol]))
 # `2 + x` and `2 * x` are x.__radd__(2) and x.__rmul__(2): torch.add(x, 2) and torch.mul(x, 2), x first as in PyTorch
 Tensor.__radd__, Tensor.__rmul__ = Tensor.__add__, Tensor.__mul__
-
-for _name in ("pow", "exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "sum",
-              "mean", "clamp", "clip", "reciprocal", "log1p", "expm1", "sinh", "cosh", "asin", "acos", "atan",
-              "maximum", "minimum", "matmul", "neg", "add", "sub", "mul", "div"):
-    setattr(Tensor, _name, _front(_name, _ops.SIGNATURES[_name], True, method=True))

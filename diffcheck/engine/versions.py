@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import _TYPE_NAMES
+from ..ops.arrays import TYPE_NAMES
 from .node import Node, _Output, _named
 
 MODIFIED = ("one of the variables needed for gradient computation has been modified by an inplace operation: "
@@ -114,5 +114,5 @@ def _message(data, made_by, version: int, expected: int) -> str:
     if made_by is not None:
         name = _named(made_by[0]).name()
         which = f", which is output {made_by[1]} of {name[:name.rindex('Backward')]},"
-    return MODIFIED.format(type=_TYPE_NAMES[np.result_type(data)][0] + "Tensor", shape=list(np.shape(data)),
+    return MODIFIED.format(type=TYPE_NAMES[np.result_type(data)][0] + "Tensor", shape=list(np.shape(data)),
                            which=which, version=version, expected=expected)

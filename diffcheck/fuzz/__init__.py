@@ -13,19 +13,18 @@ from typing import Optional
 
 import numpy as np
 
-from ..ops import SIGNATURES
+from .. import ops
 from ..lang.program import Apply, Assign, Const, Expr, Program, Var, walk
+from .tables import edges_of, tables
 
-# The one-argument ops of the table, read from it, so a new row is fuzzed without touching this module.
-UNARY = tuple(sorted(name for name, sig in SIGNATURES.items() if name == sig.name and sig.arity == 1 and not sig.params))
-BINARY = ("add", "sub", "mul", "div", "maximum", "minimum")
-COMPARE = ("gt", "ge", "lt", "le")
-# Off-domain arguments of these ops give explained nan/inf, not bugs: their argument is usually a plain input, so the
-# point is drawn from the op's domain. The value is the op's edge, put at the point on purpose now and then.
-EDGES = {"relu": (0.0,), "abs": (0.0,), "sqrt": (0.0,), "log": (0.0,), "reciprocal": (0.0,), "log1p": (-1.0,),
-         "asin": (1.0, -1.0), "acos": (1.0, -1.0), "tan": ()}
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@",
-         "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+def __getattr__(name: str):
+    """UNARY and INFIX: the table's one-argument ops and binary operators as it has them now."""
+    if name in ("UNARY", "INFIX"):
+        return getattr(tables(), name.lower())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
 PIECEWISE = 1  # where/clamp/maximum/minimum/relu per program: SymPy takes minutes over nested Piecewise
 EDGE_RATE = 0.25  # share of cases with one input moved onto a kink or domain edge
@@ -52,11 +51,12 @@ def expr_text(expr: Expr) -> str:
         return repr(expr.value) if expr.value >= 0 else f"(-{-expr.value!r})"
     if isinstance(expr, Var):
         return expr.name
-    args = [expr_text(a) for a in expr.args]
-    if expr.op in INFIX and not expr.params:
-        return f"({args[0]} {INFIX[expr.op]} {args[1]})"
-    if expr.op == "neg":
-        return f"(-{args[0]})"
+    args, infix = [expr_text(a) for a in expr.args], tables().infix
+    if expr.op in infix and not expr.params:
+        return f"({args[0]} {infix[expr.op]} {args[1]})"
+    prefix = next((symbol for symbol, name in ops.dispatch.UNARY.items() if name == expr.op), None)
+    if prefix:
+        return f"({prefix}{args[0]})"
     return f"{expr.op}({', '.join(args + [f'{k}={expr_text(v)}' for k, v in expr.params])})"
 
 
@@ -107,8 +107,8 @@ class _Generator:
         """The argument of a domain-limited op: mostly a plain input, so the point can respect the domain."""
         if self.chance(0.6):
             var = self.leaf(shape, fresh_input=True)
-            if var.name in self.inputs and op in EDGES:
-                self.edges.extend(("value", var.name, v) for v in EDGES.get(op, (0.0,)))
+            if var.name in self.inputs and edges_of(op) is not None:
+                self.edges.extend(("value", var.name, v) for v in edges_of(op))
             return var
         return self.expr(shape, depth - 1)
 
@@ -126,17 +126,18 @@ class _Generator:
         return getattr(self, "_" + form)(shape, depth)
 
     def _unary(self, shape, depth):
-        op = self.pick([u for u in UNARY if u != "relu" or self.piecewise > 0])
-        self.piecewise -= op == "relu"
-        arg = self.guarded(shape, depth, op) if op in EDGES else self.expr(shape, depth - 1)
+        op = self.pick([u for u in tables().unary if u != "relu" or self.piecewise > 0])
+        self.piecewise -= op == "relu"  # its SymPy form is a Piecewise
+        arg = self.guarded(shape, depth, op) if edges_of(op) is not None else self.expr(shape, depth - 1)
         return Apply(op, (arg,))
 
     def _binary(self, shape, depth):
-        op, a, b = self.pick(BINARY[:4]), self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)
+        op = self.pick(tables().binary)
+        a, b = self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)
         return Apply(op, (a, b) if self.chance(0.5) else (b, a))
 
     def _minmax(self, shape, depth):
-        op, a = self.pick(BINARY[4:]), self.expr(shape, depth - 1)
+        op, a = self.pick(tables().minmax), self.expr(shape, depth - 1)
         b = Const(self.pick([0.5, 1, 2])) if self.chance(0.3) else self.expr(self.broadcast(shape), depth - 1)
         if isinstance(a, Var) and a.name in self.inputs:
             self.edges.append(("value", a.name, float(b.value)) if isinstance(b, Const) else ("tie", a.name, b.name)
@@ -170,14 +171,16 @@ class _Generator:
         return Apply("clamp", (arg,), tuple((k, Const(v)) for k, v in bounds))
 
     def _where(self, shape, depth):
-        cond = Apply(self.pick(COMPARE), (self.expr(self.broadcast(shape), depth - 1),
+        cond = Apply(self.pick(tables().compare), (self.expr(self.broadcast(shape), depth - 1),
                                           self.expr(self.broadcast(shape), depth - 1)))
         return Apply("where", (cond, self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)))
 
     def _reduce(self, shape, depth):
-        op = self.pick(["sum", "mean"])
+        op = self.pick(tables().reduce)
         if shape == ():
             inner = self.pick([(self.dim(),), (self.dim(), self.dim())])
+            if ops.FRONTS[op].needs_param:  # a dim it must have: the whole of a 1-D argument
+                return Apply(op, (self.expr(inner[:1], depth - 1),), (("dim", Const(0)),))
             return Apply(op, (self.expr(inner, depth - 1),))
         dim = int(self.rng.integers(2))  # a (n,) result from a 2-D argument, reduced along `dim`
         inner = (self.dim(), shape[0]) if dim == 0 else (shape[0], self.dim())
@@ -209,7 +212,7 @@ def _shape_of(expr: Expr, inputs: dict, named: dict) -> tuple:
     if isinstance(expr, Var):
         return inputs.get(expr.name, named.get(expr.name, ()))
     shapes = [_shape_of(a, inputs, named) for a in expr.args]
-    if expr.op in ("sum", "mean"):
+    if expr.op in tables().reduce:
         dims = dict(expr.params)
         return () if "dim" not in dims else tuple(n for i, n in enumerate(shapes[0])
                                                   if i != dims["dim"].value % len(shapes[0]))
@@ -222,7 +225,7 @@ def _requires(expr: Expr, requiring: set) -> bool:
     """Whether a value requires grad as PyTorch decides it: comparisons never do; `where` through its branches."""
     if isinstance(expr, Var):
         return expr.name in requiring
-    if isinstance(expr, Const) or expr.op in COMPARE:
+    if isinstance(expr, Const) or expr.op in tables().compare:
         return False
     return any(_requires(a, requiring) for a in (expr.args[1:] if expr.op == "where" else expr.args))
 
@@ -351,14 +354,13 @@ def rows_of(program: Program) -> list[str]:
         for node in walk(s.value):
             if not isinstance(node, Apply) or constant(node):
                 continue
-            name = {"square": "pow"}.get(node.op, node.op)
-            if node.op in ("sub", "div", "pow") and constant(node.args[0]):
-                name = "r" + node.op
-            elif node.op == "pow" and not constant(node.args[1]):
-                name = "pow_tensor"
-            elif node.op in ("sum", "mean") and node.params:
-                name += "_dim"
-            rows.append(name)
+            if ops.FRONTS[node.op].by_rank:  # ranks are not in the tree: the op's own name (matmul)
+                rows.append(node.op)
+                continue
+            kinds = tuple(None if constant(a) else 0 for a in node.args)
+            row, _, _ = ops.resolve(node.op, kinds, dict.fromkeys(k for k, _ in node.params), lambda kind: kind,
+                                    node.function)
+            rows.append(row.name)
     return sorted(rows)
 
 

@@ -12,20 +12,20 @@ import operator
 from typing import Any, Callable, NamedTuple, Optional
 
 from .. import ops
+from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
 from ..errors import DiffcheckError, LimitError, ParseError
 from .text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem,
                          _number_problem, _op_names, _printable, _scan_tokens)
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
-PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")  # `torch.pow(x, 2)` is `pow(x, 2)`
-# Parameters PyTorch types as bool: True/False are taken there, as the 1/0 the engine and SymPy compute with.
-BOOL_PARAMS = frozenset({"keepdim"})
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
-_COMPARISONS = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
-_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^",
-            ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
-            ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+# Python's operators as written; the op each reaches is the table's (ops.dispatch.BINARY / UNARY), the rest refused
+SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@", ast.Gt: ">",
+           ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.USub: "-", ast.UAdd: "+", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~",
+           ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in",
+           ast.NotIn: "not in"}
+
 _LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension",
            ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension",
            ast.JoinedStr: "f-string",
@@ -124,7 +124,7 @@ class _Converter:
     def _constant(self, node: ast.Constant) -> _Node:
         if problem := _literal_problem(node.value):
             if isinstance(node.value, bool):
-                problem += f" (True and False are only accepted for {', '.join(sorted(BOOL_PARAMS))})"
+                problem += f" (True and False are only accepted for {', '.join(sorted(FLAGS))})"
             raise ParseError(problem, self.pos(node))
         if problem := _number_problem(node.value, self._source(node)):
             raise ParseError(problem, self.pos(node))
@@ -139,9 +139,9 @@ class _Converter:
         return _Node(Var(name, self.pos(node)), 1, name in self.consts, self.consts.get(name), node)
 
     def _binop(self, node: ast.BinOp):
-        op = _BINOPS.get(type(node.op))
+        symbol = SYMBOLS[type(node.op)]
+        op = BINARY.get(symbol)
         if op is None:
-            symbol = _SYMBOLS[type(node.op)]
             raise ParseError(f"unsupported operator '{symbol}'{' (use ** for powers)' * (symbol == '^')}",
                              self._between(node.left, node.right, symbol, node))
         return [node.left, node.right], lambda kids: self._apply(op, kids, (), node)
@@ -149,16 +149,17 @@ class _Converter:
     def _unaryop(self, node: ast.UnaryOp):
         if isinstance(node.op, ast.UAdd):
             return [node.operand], lambda kids: kids[0]
-        if isinstance(node.op, ast.USub):
-            return [node.operand], lambda kids: self._apply("neg", kids, (), node)
-        raise ParseError(f"unsupported operator '{_SYMBOLS[type(node.op)]}'", self.pos(node))
+        op = UNARY.get(SYMBOLS[type(node.op)])
+        if op is not None:
+            return [node.operand], lambda kids: self._apply(op, kids, (), node)
+        raise ParseError(f"unsupported operator '{SYMBOLS[type(node.op)]}'", self.pos(node))
 
     def _compare(self, node: ast.Compare):
         if len(node.ops) > 1:
             raise ParseError("unsupported syntax: chained comparison (use one comparison)", self.pos(node))
-        op, right = _COMPARISONS.get(type(node.ops[0])), node.comparators[0]
+        symbol, right = SYMBOLS[type(node.ops[0])], node.comparators[0]
+        op = BINARY.get(symbol)
         if op is None:
-            symbol = _SYMBOLS[type(node.ops[0])]
             raise ParseError(f"unsupported operator '{symbol}'", self._between(node.left, right, symbol[:2], node))
         return [node.left, right], lambda kids: self._apply(op, kids, (), node)
 
@@ -198,7 +199,7 @@ class _Converter:
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
-        for name in BOOL_PARAMS.intersection(params):
+        for name in FLAGS.intersection(params):
             value = params[name]
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
@@ -206,7 +207,7 @@ class _Converter:
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
         children = [*node.args[:low], *(params[name] for name in names)]
-        function = signature.name in ops.NUMBER_INPUT  # torch.sub(2, x) keeps its 2 first
+        function = signature.number_input  # torch.sub(2, x) keeps its 2 first
         return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node,
                                                   function)
 

@@ -20,7 +20,9 @@ from typing import Any, Callable
 from .. import engine
 from ..engine import type_name
 from ..errors import DiffcheckError
+from ..lang.parse import SYMBOLS
 from ..lang.program import Pos
+from ..ops.dispatch import BINARY, PYTHON, UNARY
 from .names import DTYPES
 from .parse import BUILTINS, MODULES, Snippet, node_pos
 from .torch_surface import Raised, TorchSurface
@@ -31,12 +33,6 @@ __all__ = ["run_snippet", "verify", "Outcome"]
 MAX_STEPS = 100_000  # statements executed, loops included
 MAX_TEXT = 1_000_000  # characters of one string or items of one list
 MAX_INT_BITS = 100_000
-_BINARY = {ast.Add: ("add", operator.add, "+"), ast.Sub: ("sub", operator.sub, "-"),
-           ast.Mult: ("mul", operator.mul, "*"), ast.Div: ("div", operator.truediv, "/"),
-           ast.Pow: ("pow", operator.pow, "**"), ast.MatMult: ("matmul", operator.matmul, "@")}
-_ORDER = {ast.Gt: ("gt", operator.gt), ast.GtE: ("ge", operator.ge), ast.Lt: ("lt", operator.lt),
-          ast.LtE: ("le", operator.le), ast.Eq: (None, operator.eq), ast.NotEq: (None, operator.ne),
-          ast.Is: (None, operator.is_), ast.IsNot: (None, operator.is_not)}
 _PYTHON_ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
 
 
@@ -227,7 +223,8 @@ class _Interpreter(TorchSurface):
 
     def _binop(self, node: ast.BinOp):
         left, right = self.eval(node.left), self.eval(node.right)
-        name, python, symbol = _BINARY[type(node.op)]
+        symbol = SYMBOLS[type(node.op)]
+        name, python = BINARY[symbol], PYTHON[symbol]
         if isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor):
             if all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right)) and (
                     name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)):
@@ -245,13 +242,14 @@ class _Interpreter(TorchSurface):
         value = self.eval(node.operand)
         if isinstance(value, engine.Tensor):
             if isinstance(node.op, ast.USub):
-                return self.op("neg", [value], {}, node, operator=operator.neg)
+                return self.op(UNARY["-"], [value], {}, node, operator=operator.neg)
             return value
         return self._python(operator.neg if isinstance(node.op, ast.USub) else operator.pos, node, value)
 
     def _compare(self, node: ast.Compare):
         left, right = self.eval(node.left), self.eval(node.comparators[0])
-        name, python = _ORDER[type(node.ops[0])]
+        symbol = SYMBOLS[type(node.ops[0])]
+        name, python = BINARY.get(symbol), PYTHON[symbol]
         tensors = isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor)
         if tensors and name is not None:
             return self.op(name, [left, right], {}, node, operator=python)

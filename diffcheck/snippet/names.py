@@ -28,35 +28,47 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
     return Spec(low, high, frozenset(keywords))
 
 
-def _op_methods() -> dict[str, Spec]:
-    from ..engine import Tensor
-
-    return {name: _spec(sig.arity - 1, sig.arity - 1 + len(sig.params), *sig.params)
-            for name, sig in ops.SIGNATURES.items() if hasattr(Tensor, name)}
-
-
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
 CONTEXTS = {"no_grad", "enable_grad"}
 CREATORS = {"tensor": _spec(1, 1, "dtype", "requires_grad"), "ones": _spec(1, None, "dtype", "requires_grad"),
             "zeros": _spec(1, None, "dtype", "requires_grad")}
-OP_FUNCTIONS = {name: _spec(sig.arity, sig.arity + len(sig.params), *sig.params) for name, sig in ops.SIGNATURES.items()}
-# The op table's spellings a module lacks are "missing": using one raises PyTorch's AttributeError when it runs
-# (torch.softplus is only torch.nn.functional.softplus, which has only the activations of the table).
-FUNCTIONAL = {"relu", "sigmoid", "softplus", "tanh"}
-TORCH = {**{name: "missing" if name == "softplus" else "function" for name in OP_FUNCTIONS},
-         **dict.fromkeys(CREATORS, "function"), **dict.fromkeys(DTYPES, "dtype"), **dict.fromkeys(CONTEXTS, "context"),
-         "nn": "module"}
-MODULES = {"torch": TORCH, "torch.nn": {"functional": "module"},
-           "torch.nn.functional": {name: "function" if name in FUNCTIONAL else "missing" for name in OP_FUNCTIONS}}
+# The op table's spellings, kept in step with it (`_sync`). Those a module lacks are "missing": using one raises
+# PyTorch's AttributeError when it runs (torch.softplus is only torch.nn.functional.softplus).
+OP_FUNCTIONS: dict[str, Spec] = {}
+TORCH: dict[str, str] = {}
+FUNCTIONAL: dict[str, str] = {}
+MODULES = {"torch": TORCH, "torch.nn": {"functional": "module"}, "torch.nn.functional": FUNCTIONAL}
+_OP_METHODS: dict[str, Spec] = {}
+
+
+def _sync() -> None:
+    """Rebuild the tables above from the op table's spellings (in place: the validator holds them)."""
+    for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, _OP_METHODS):
+        table.clear()
+    for name, sig in ops.SIGNATURES.items():
+        spelling = ops.dispatch.SPELLINGS[name]
+        OP_FUNCTIONS[name] = _spec(sig.arity, sig.arity + len(sig.params), *sig.params)
+        TORCH[name] = "function" if spelling.torch else "missing"
+        FUNCTIONAL[name] = "function" if spelling.functional else "missing"
+        if spelling.method:
+            _OP_METHODS[name] = _spec(sig.arity - 1, sig.arity - 1 + len(sig.params), *sig.params)
+    TORCH.update({**dict.fromkeys(CREATORS, "function"), **dict.fromkeys(DTYPES, "dtype"),
+                  **dict.fromkeys(CONTEXTS, "context"), "nn": "module"})
+    for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
+        del TENSOR_METHODS[name]
+    TENSOR_METHODS.update(_OP_METHODS)
+
 
 TENSOR_ATTRIBUTES = {"grad", "requires_grad", "is_leaf", "grad_fn", "retains_grad", "dtype", "shape", "data",
                      "next_functions"}  # `next_functions` is grad_fn.next_functions
 SETTABLE = {"grad", "requires_grad"}
-TENSOR_METHODS = {"backward": _spec(0, 2, "gradient", "retain_graph"), "retain_grad": _spec(0, 0),
+_PLAIN_METHODS = {"backward": _spec(0, 2, "gradient", "retain_graph"), "retain_grad": _spec(0, 0),
                   "requires_grad_": _spec(0, 1, "requires_grad"), "detach": _spec(0, 0), "item": _spec(0, 0),
                   "tolist": _spec(0, 0), "zero_": _spec(0, 0), "dim": _spec(0, 0), "numel": _spec(0, 0),
-                  "size": _spec(0, 0), "name": _spec(0, 0),  # `name` is grad_fn.name()
-                  **_op_methods()}
+                  "size": _spec(0, 0), "name": _spec(0, 0)}  # `name` is grad_fn.name()
+TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)
+_sync()
+ops.subscribe(_sync)
 BUILTINS = {"print": _spec(0, None, "sep", "end", "flush"), "abs": _spec(1, 1), "float": _spec(1, 1),
             "int": _spec(1, 1), "str": _spec(1, 1), "repr": _spec(1, 1), "round": _spec(1, 2), "len": _spec(1, 1)}
 

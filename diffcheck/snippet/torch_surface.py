@@ -16,7 +16,7 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..errors import DiffcheckError
 from ..ops import TorchIndexError
-from ..lang.parse import BOOL_PARAMS
+from ..ops.dispatch import FLAGS
 from .trace import Backward
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -41,9 +41,6 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
     __str__ = __repr__
-
-
-TENSORS_ONLY = {"maximum", "minimum", "matmul"}  # PyTorch takes no Python number for their second argument
 
 
 class TorchSurface:
@@ -126,22 +123,22 @@ class TorchSurface:
         signature = ops.SIGNATURES[spelling]
         positional = args[:signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
-        if "keepdim" in params and ("dim" not in params or signature.name == "mean" and not method
-                                    and type(params["keepdim"]) is not bool):
+        if signature.dim_row and "keepdim" in params and (
+                "dim" not in params or signature.name == "mean" and not method and type(params["keepdim"]) is not bool):
             raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method),
                          node.lineno)
         for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
-            if key in BOOL_PARAMS and key in params and type(params[key]) is not bool:
+            if key in FLAGS and key in params and type(params[key]) is not bool:
                 where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
                 raise Raised("TypeError", f"{spelling}(): argument '{key}'{where} must be bool, not "
                                           f"{type_name(params[key])}", node.lineno)
         if not operator and not isinstance(positional[0], engine.Tensor):
-            if spelling == "pow":  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
+            if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
                     raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
-            elif signature.name not in ops.NUMBER_INPUT or not isinstance(positional[0], (int, float)):
+            elif not signature.number_input or not isinstance(positional[0], (int, float)):
                 raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
-        if signature.name in TENSORS_ONLY and not isinstance(positional[1], engine.Tensor):
+        if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
             if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
                 raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
             raise Raised("TypeError", f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "

@@ -1,0 +1,46 @@
+"""What the fuzz generator draws, read from the op table: a row registered later is fuzzed without an edit here."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Optional
+
+from .. import ops
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The generator's choices by form: each a tuple of op names, in table order."""
+
+    unary: tuple[str, ...]  # one argument, no parameters: `_unary`
+    binary: tuple[str, ...]  # two arguments, smooth, elementwise: `_binary` (add, sub, mul, div)
+    minmax: tuple[str, ...]  # two arguments with a kink: `_minmax` (maximum, minimum)
+    compare: tuple[str, ...]  # not differentiable: where's conditions
+    reduce: tuple[str, ...]  # one argument and a `dim`: `_reduce` (sum, mean)
+    infix: dict  # op -> its binary operator: "add" -> "+"
+
+
+@functools.cache
+def tables() -> Tables:
+    fronts = list(ops.FRONTS.values())
+    row = {sig.name: ops.OPS.get(sig.row) for sig in fronts}
+
+    def binary(sig) -> bool:
+        return (sig.arity == 2 and not sig.params and not sig.tensor_pair and not sig.by_rank
+                and bool(row[sig.name].grad_fn) and row[sig.name].elementwise)
+
+    return Tables(
+        unary=tuple(sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params)),
+        binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
+        minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
+        compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
+        reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and "dim" in sig.params),
+        infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()})
+
+
+ops.subscribe(tables.cache_clear)
+
+
+def edges_of(op: str) -> Optional[tuple]:
+    """Where the fuzzer sits the argument of `op` on purpose, or None if any argument will do (ops/table.py)."""
+    return ops.OPS[ops.FRONTS[op].row].edges

@@ -1,0 +1,27 @@
+"""THE op table: every op declared once, as rows by family — spellings, overloads, parameter kinds, NumPy forward,
+backward rule, SymPy form and its evaluator, grad_fn name, smooth domain, special points with PyTorch's convention.
+
+The engine reads `forward`/`vjp`/`grad_fn`, the symbolic side reads `sym` and `mp`, every room that reads a call
+goes through `dispatch`, and `describe` gives what `diffcheck ops` shows. The table shares vocabulary, not
+derivative knowledge: SymPy differentiates `sym` on its own, so the comparison is a real check of every `vjp` here.
+Rows registered later (`register`, `registered`) reach every room: each rebuilds what it derives through `subscribe`.
+"""
+from __future__ import annotations
+
+from . import arithmetic, elementwise, piecewise, reductions, shape
+from .arithmetic import indeterminate_power
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
+from .table import (FRONTS, OPS, SYMPY_ONLY, Op, Param, Signature, Spelling, dims, flag, kind_of, register,
+                    registered, subscribe, unregister)
+
+__all__ = ["FRONTS", "OPS", "PREFIXES", "SIGNATURES", "SYMPY_ONLY", "Op", "Param", "Signature", "Spelling",
+           "TorchIndexError", "dims", "flag", "indeterminate_power", "kind_of", "register", "registered", "resolve",
+           "subscribe", "unregister"]
+
+register(*arithmetic.ROWS, *elementwise.ROWS, *piecewise.ROWS, *reductions.ROWS, *shape.ROWS)
+
+
+def __getattr__(name: str):
+    if name == "FRONT_OPS":  # the ops users call, as the table has them now
+        return frozenset(FRONTS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,59 @@
+"""NumPy helpers the rows share: dtype kinds and PyTorch's refusals, broadcasting in reverse, a reduction's axes.
+
+Public for rows declared elsewhere (a test's, a contributor's): `sum_to`, `axes`, `unsqueeze_dim`, `reduced`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient back down to `shape` (NumPy broadcasting in reverse)."""
+    if np.shape(g) == tuple(shape):
+        return g
+    lead = np.ndim(g) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and np.shape(g)[i + lead] != 1)
+    return np.sum(g, axis=axes, keepdims=False).reshape(shape) if axes else np.reshape(g, shape)
+
+
+def expand(g, shape):
+    return np.array(np.broadcast_to(g, shape))
+
+
+def axes(shape, dim) -> Optional[tuple[int, ...]]:
+    """A reduction's `dim` as NumPy's axes: one dim or a tuple of them, made non-negative; none of a 0-d tensor (which
+    PyTorch lets take dim 0 or -1); None (every axis) for None."""
+    if dim is None:
+        return None
+    return tuple(d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,))) if shape else ()
+
+
+def unsqueeze_dim(g, shape, dim, keepdim):
+    """The gradient of a reduction over `dim`, shaped to broadcast against the input (dim None: over all, 0-D)."""
+    return g if keepdim or dim is None else np.expand_dims(g, axes(shape, dim))
+
+
+def reduced(shape, dim) -> int:
+    """How many elements a reduction over `dim` takes each answer from (dim None: all, as PyTorch's dim=None)."""
+    return math.prod(shape) if dim is None else math.prod(shape[axis] for axis in axes(shape, dim))
+
+
+def kind(x) -> str:
+    """The NumPy kind of a tensor's data ("f" for a Python number)."""
+    return getattr(x, "dtype", np.dtype(float)).kind
+
+
+def is_bool(value) -> bool:
+    return type(value) is bool or kind(value) == "b"
+
+
+def is_zero(*arrays, **_):
+    return np.asarray(arrays[0]) == 0
+
+
+# Element types as PyTorch's messages name them: (its name, C++'s)
+TYPE_NAMES = {np.dtype(np.bool_): ("Bool", "bool"), np.dtype(np.int64): ("Long", "long int"),
+              np.dtype(np.float32): ("Float", "float"), np.dtype(np.float64): ("Double", "double")}
