@@ -1,6 +1,7 @@
 """Before/after: `python benchmarks/ab.py BEFORE_DIR AFTER_DIR [--repeats N]` times the scalar graph and the chains
 with each source tree first on PYTHONPATH, alternating the two in fresh processes so that the host's load drifts over
 both alike, and prints the medians, minima and after/before ratios (issue 15: no more than 1.10)."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,15 +12,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-WORKLOADS = {"scalar": ["scalar", "diffcheck", "--reps", "3"],
-             "chain 10,000": ["chain", "diffcheck", "--size", "10000", "--reps", "3"],
-             "chain 100,000": ["chain", "diffcheck", "--size", "100000", "--reps", "2"]}
+WORKLOADS = {
+    "scalar": ["scalar", "diffcheck", "--reps", "3"],
+    "chain 10,000": ["chain", "diffcheck", "--size", "10000", "--reps", "3"],
+    "chain 100,000": ["chain", "diffcheck", "--size", "100000", "--reps", "2"],
+}
 
 
 def _run(tree: str, argv: list) -> float:
     env = {**os.environ, "PYTHONPATH": tree}
-    out = subprocess.run([sys.executable, str(Path(__file__).with_name("workloads.py")), *argv], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("workloads.py")), *argv],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)["per_op_us"]
 
 
@@ -34,8 +42,10 @@ def main() -> None:
         for name, argv in WORKLOADS.items():
             for side in ("before", "after"):
                 times[name, side].append(_run(getattr(args, side), argv))
-    print(f"load average {os.getloadavg()[0]:.2f}; {args.repeats} runs each, µs per op (median; the minimum, which "
-          "a loaded host disturbs least)")
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; {args.repeats} runs each, µs per op (median; the minimum, which "
+        "a loaded host disturbs least)"
+    )
     for name in WORKLOADS:
         line = f"{name:14}"
         for label, pick in (("median", statistics.median), ("min", min)):

@@ -9,6 +9,7 @@ PyTorch, micrograd and HIPS autograd live outside the project: give their interp
 --peers-python (or DIFFCHECK_TORCH_PYTHON / DIFFCHECK_PEERS_PYTHON), or install them next to diffcheck. A library
 that cannot be imported is skipped with a note.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,9 +82,11 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
     me = sys.executable
     depths = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     reps = "3" if quick else "5"
-    jobs = [("scalar", "diffcheck", me, ("scalar", "diffcheck", "--reps", reps)),
-            ("scalar", "diffcheck, collector paused", me, ("scalar", "diffcheck-paused", "--reps", reps)),
-            ("scalar", "Python floats, no autodiff", me, ("scalar", "floats", "--reps", reps))]
+    jobs = [
+        ("scalar", "diffcheck", me, ("scalar", "diffcheck", "--reps", reps)),
+        ("scalar", "diffcheck, collector paused", me, ("scalar", "diffcheck-paused", "--reps", reps)),
+        ("scalar", "Python floats, no autodiff", me, ("scalar", "floats", "--reps", reps)),
+    ]
     if torch:
         jobs.append(("scalar", "PyTorch", torch, ("scalar", "torch", "--reps", reps)))
     if micrograd:
@@ -96,37 +99,62 @@ def plan(quick: bool, torch: str | None, micrograd: str | None, autograd: str | 
         if torch and depth <= 100_000:
             jobs.append(("chain", f"PyTorch {depth:,}", torch, ("chain", "torch", *sizes)))
     deepest = ("--size", str(depths[-1]))
-    jobs.append(("chain", f"diffcheck {depths[-1]:,}, collector paused", me,
-                 ("chain", "diffcheck-paused", *deepest, "--reps", str(max(1, 30_000 // depths[-1])))))
+    jobs.append(
+        (
+            "chain",
+            f"diffcheck {depths[-1]:,}, collector paused",
+            me,
+            ("chain", "diffcheck-paused", *deepest, "--reps", str(max(1, 30_000 // depths[-1]))),
+        )
+    )
     jobs.append(("chain-memory", f"diffcheck {depths[-1]:,}", me, ("chain-memory", "diffcheck", *deepest)))
     if torch:
         jobs.append(("chain-memory", "PyTorch 100,000", torch, ("chain-memory", "torch", "--size", "100000")))
     size = "1000000"
-    for label, python, library in (("hand-written NumPy (out= buffers)", me, "numpy"),
-                                   ("naive NumPy", me, "numpy-naive"), ("diffcheck", me, "diffcheck"),
-                                   ("PyTorch", torch, "torch"), ("HIPS autograd", autograd, "autograd")):
+    for label, python, library in (
+        ("hand-written NumPy (out= buffers)", me, "numpy"),
+        ("naive NumPy", me, "numpy-naive"),
+        ("diffcheck", me, "diffcheck"),
+        ("PyTorch", torch, "torch"),
+        ("HIPS autograd", autograd, "autograd"),
+    ):
         if python:
             jobs.append(("arrays", label, python, ("arrays", library, "--size", size, "--reps", reps)))
     sin = ("--sin-depth", "150" if quick else "300")
-    jobs += [("symbolic", "diffcheck", me, ("symbolic-batch", "symbolic", "diffcheck", *sin)),
-             ("symbolic", "SymPy", me, ("symbolic-batch", "symbolic", "sympy", *sin))]
+    jobs += [
+        ("symbolic", "diffcheck", me, ("symbolic-batch", "symbolic", "diffcheck", *sin)),
+        ("symbolic", "SymPy", me, ("symbolic-batch", "symbolic", "sympy", *sin)),
+    ]
     cases = ("--cases", "300" if quick else "1000")
-    jobs += [("batch", label, me, ("symbolic-batch", "batch", library, *cases))
-             for label, library in (("bare SymPy", "sympy"), (HALVES, "sympy-2"), ("diffcheck -j 1", "diffcheck-j1"),
-                                    ("diffcheck -j 2", "diffcheck-j2"))]
+    jobs += [
+        ("batch", label, me, ("symbolic-batch", "batch", library, *cases))
+        for label, library in (
+            ("bare SymPy", "sympy"),
+            (HALVES, "sympy-2"),
+            ("diffcheck -j 1", "diffcheck-j1"),
+            ("diffcheck -j 2", "diffcheck-j2"),
+        )
+    ]
     return jobs
 
 
 def latency_commands() -> dict[str, list[str]]:
     me = sys.executable
-    return {"python -c pass": [me, "-c", "pass"],
-            "import click": [me, "-c", "import click"],
-            "import numpy, sympy, rich, click": [me, "-c", "import numpy, sympy, rich, click"],
-            PAUSED_IMPORTS: [me, "-c", "import gc; gc.disable(); import numpy, sympy, rich, click; gc.freeze()"],
-            "diffcheck --help": [me, "-m", "diffcheck", "--help"],
-            "diffcheck --version": [me, "-m", "diffcheck", "--version"],
-            f"diffcheck check \"{CHECK_EXPRESSION[0]}\" {CHECK_EXPRESSION[1]}": [me, "-m", "diffcheck", "check",
-                                                                              *CHECK_EXPRESSION]}
+    return {
+        "python -c pass": [me, "-c", "pass"],
+        "import click": [me, "-c", "import click"],
+        "import numpy, sympy, rich, click": [me, "-c", "import numpy, sympy, rich, click"],
+        PAUSED_IMPORTS: [me, "-c", "import gc; gc.disable(); import numpy, sympy, rich, click; gc.freeze()"],
+        "diffcheck --help": [me, "-m", "diffcheck", "--help"],
+        "diffcheck --version": [me, "-m", "diffcheck", "--version"],
+        f'diffcheck check "{CHECK_EXPRESSION[0]}" {CHECK_EXPRESSION[1]}': [
+            me,
+            "-m",
+            "diffcheck",
+            "check",
+            *CHECK_EXPRESSION,
+        ],
+    }
 
 
 def compile_bytecode() -> None:
@@ -185,7 +213,10 @@ def summarize(measured: dict, quick: bool) -> dict:
                         row[f"{label}_{key}"] = statistics.median(r[label][key] for r in runs)
             row["ok"] = all(r[label].get("ok", True) for r in runs for label in ("nested", "sin"))
             row["nested_nodes"], row["nested_depth"], row["sin_depth"] = (
-                runs[0]["nested_nodes"], runs[0]["nested_depth"], runs[0]["sin_depth"])
+                runs[0]["nested_nodes"],
+                runs[0]["nested_depth"],
+                runs[0]["sin_depth"],
+            )
         elif group == "batch":
             row["seconds"] = median_of(runs, "seconds")
             row["cases"] = runs[0]["cases"]
@@ -209,23 +240,43 @@ def summarize(measured: dict, quick: bool) -> dict:
     ratios["symbolic"] = by["symbolic"]["diffcheck"]["nested_seconds"] / by["symbolic"]["SymPy"]["nested_diff_seconds"]
     ratios["batch"] = by["batch"]["diffcheck -j 1"]["seconds"] / by["batch"]["bare SymPy"]["seconds"]
     ratios["batch-jobs"] = by["batch"]["diffcheck -j 2"]["seconds"] / by["batch"]["diffcheck -j 1"]["seconds"]
-    targets = [{"target": key, "what": TARGETS[key][0], "value": value, "limit": TARGETS[key][1],
-                "ok": value <= TARGETS[key][1]} for key, value in ratios.items()]
+    targets = [
+        {
+            "target": key,
+            "what": TARGETS[key][0],
+            "value": value,
+            "limit": TARGETS[key][1],
+            "ok": value <= TARGETS[key][1],
+        }
+        for key, value in ratios.items()
+    ]
     notes = list(measured["notes"])
     batch = by["batch"]
     ceiling = batch["bare SymPy"]["seconds"] / batch[HALVES]["seconds"]
-    notes.append(f"two cores make SymPy itself {ceiling:.2f}× faster (half the cases in each of two processes), "
-                 f"the ceiling of `-j 2`'s speed-up here; `-j 2` is {1 / ratios['batch-jobs']:.2f}× faster")
-    notes.append(f"`diffcheck check` is {seconds[check] / seconds[PAUSED_IMPORTS]:.2f}× the same imports with the "
-                 "collector paused as the program pauses it: its own imports and work, without the collector's part")
+    notes.append(
+        f"two cores make SymPy itself {ceiling:.2f}× faster (half the cases in each of two processes), "
+        f"the ceiling of `-j 2`'s speed-up here; `-j 2` is {1 / ratios['batch-jobs']:.2f}× faster"
+    )
+    notes.append(
+        f"`diffcheck check` is {seconds[check] / seconds[PAUSED_IMPORTS]:.2f}× the same imports with the "
+        "collector paused as the program pauses it: its own imports and work, without the collector's part"
+    )
     notes += _disagreements(rows)
     if not by["symbolic"]["diffcheck"]["ok"]:
         notes.append("symbolic: a deep expression's gradients did not agree")
     if "PyTorch" not in by["scalar"]:
         notes.append("scalar-graph target not evaluated: it is a ratio against PyTorch")
-    return {"quick": quick, "runs": len(next(iter(raw.values()))), "python": platform.python_version(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores", "load_average": os.getloadavg(),
-            "groups": rows, "latency_seconds": seconds, "targets": targets, "notes": notes}
+    return {
+        "quick": quick,
+        "runs": len(next(iter(raw.values()))),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average": os.getloadavg(),
+        "groups": rows,
+        "latency_seconds": seconds,
+        "targets": targets,
+        "notes": notes,
+    }
 
 
 def _disagreements(rows: dict) -> list[str]:
@@ -234,8 +285,9 @@ def _disagreements(rows: dict) -> list[str]:
     for group in ("scalar", "arrays"):
         reference = rows[group][0]["check"]
         for row in rows[group][1:]:
-            if row["check"] and any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(row["check"], reference)
-                                    if b != 0.0 and a != 0.0):
+            if row["check"] and any(
+                abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(row["check"], reference) if b != 0.0 and a != 0.0
+            ):
                 notes.append(f"{group}: {row['library']} computed {row['check']}, not {reference}")
     return notes
 
@@ -243,34 +295,52 @@ def _disagreements(rows: dict) -> list[str]:
 def table(summary: dict) -> str:
     """The medians and the targets, as Markdown."""
     g = summary["groups"]
-    lines = [f"Medians of {summary['runs']} runs, each library in a fresh process; Python {summary['python']}, "
-             f"{summary['machine']}, load average {summary['load_average'][0]:.1f}.", ""]
-    lines += ["| scalar graph (MLP, 9,897 ops), forward + backward | µs per op | forward | backward |",
-              "|---|---:|---:|---:|"]
+    lines = [
+        f"Medians of {summary['runs']} runs, each library in a fresh process; Python {summary['python']}, "
+        f"{summary['machine']}, load average {summary['load_average'][0]:.1f}.",
+        "",
+    ]
+    lines += [
+        "| scalar graph (MLP, 9,897 ops), forward + backward | µs per op | forward | backward |",
+        "|---|---:|---:|---:|",
+    ]
     for row in g["scalar"]:
-        split = (f"{row['forward_us']:.2f} | {row['backward_us']:.2f}" if "forward_us" in row and
-                 row["library"] != "Python floats, no autodiff" else " | ")
+        split = (
+            f"{row['forward_us']:.2f} | {row['backward_us']:.2f}"
+            if "forward_us" in row and row["library"] != "Python floats, no autodiff"
+            else " | "
+        )
         lines.append(f"| {row['library']} | {row['per_op_us']:.2f} | {split} |")
     lines += ["", "| deep chain (y*c, y+c, ...) | µs per op | forward | backward |", "|---|---:|---:|---:|"]
     for row in g["chain"]:
-        lines.append(f"| {row['library']} | {row['per_op_us']:.2f} | {row['forward_us']:.2f} | "
-                     f"{row['backward_us']:.2f} |")
-    lines += ["", "| deep chain memory | bytes/op after forward | after backward (root alive) | root dropped |",
-              "|---|---:|---:|---:|"]
+        lines.append(
+            f"| {row['library']} | {row['per_op_us']:.2f} | {row['forward_us']:.2f} | {row['backward_us']:.2f} |"
+        )
+    lines += [
+        "",
+        "| deep chain memory | bytes/op after forward | after backward (root alive) | root dropped |",
+        "|---|---:|---:|---:|",
+    ]
     for row in g["chain-memory"]:
         how = "" if row["exact"] else " (resident-memory growth)"
-        lines.append(f"| {row['library']}{how} | {row['forward_bytes_per_op']:.0f} | "
-                     f"{row['after_backward_bytes_per_op']:.0f} | {row['after_drop_bytes_per_op']:.0f} |")
+        lines.append(
+            f"| {row['library']}{how} | {row['forward_bytes_per_op']:.0f} | "
+            f"{row['after_backward_bytes_per_op']:.0f} | {row['after_drop_bytes_per_op']:.0f} |"
+        )
     lines += ["", "| sum(sin(x)*exp(-y) + x**2/(1+y**2)), 1e6 float64, forward + backward | ms |", "|---|---:|"]
     for row in g["arrays"]:
         lines.append(f"| {row['library']} | {row['ms']:.1f} |")
     sym = {row["library"]: row for row in g["symbolic"]}
     dc, sp = sym["diffcheck"], sym["SymPy"]
-    lines += ["", "| deep expressions | SymPy's diff, s | SymPy diff + subs, s | `check`, s |", "|---|---:|---:|---:|",
-              f"| {dc['nested_nodes']} nodes, {dc['nested_depth']} deep | {sp['nested_diff_seconds']:.2f} | "
-              f"{sp['nested_seconds']:.2f} | {dc['nested_seconds']:.2f} |",
-              f"| `sin` applied {dc['sin_depth']} times | {sp['sin_diff_seconds']:.2f} | {sp['sin_seconds']:.2f} | "
-              f"{dc['sin_seconds']:.2f}{'' if dc['ok'] else ' (disagrees)'} |"]
+    lines += [
+        "",
+        "| deep expressions | SymPy's diff, s | SymPy diff + subs, s | `check`, s |",
+        "|---|---:|---:|---:|",
+        f"| {dc['nested_nodes']} nodes, {dc['nested_depth']} deep | {sp['nested_diff_seconds']:.2f} | "
+        f"{sp['nested_seconds']:.2f} | {dc['nested_seconds']:.2f} |",
+        f"| `sin` applied {dc['sin_depth']} times | {sp['sin_diff_seconds']:.2f} | {sp['sin_seconds']:.2f} | "
+        f"{dc['sin_seconds']:.2f}{'' if dc['ok'] else ' (disagrees)'} |",
+    ]
     lines += ["", f"| batch of {g['batch'][0]['cases']:,} generated cases | s |", "|---|---:|"]
     lines += [f"| {row['library']} | {row['seconds']:.2f} |" for row in g["batch"]]
     lines += ["", "| start-up | ms |", "|---|---:|"]
@@ -279,8 +349,9 @@ def table(summary: dict) -> str:
     lines += ["", "| target | measured | limit | |", "|---|---:|---:|---|"]
     for t in summary["targets"]:
         fmt = "{:.0f}" if t["target"] == "chain-memory" else "{:.2f}"
-        lines.append(f"| {t['what']} | {fmt.format(t['value'])} | {fmt.format(t['limit'])} | "
-                     f"{'ok' if t['ok'] else 'MISSED'} |")
+        lines.append(
+            f"| {t['what']} | {fmt.format(t['value'])} | {fmt.format(t['limit'])} | {'ok' if t['ok'] else 'MISSED'} |"
+        )
     if summary["notes"]:
         lines += [""] + [f"- {note}" for note in summary["notes"]]
     return "\n".join(lines)

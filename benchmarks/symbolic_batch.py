@@ -14,6 +14,7 @@ this one process (its time includes importing SymPy, as the command's does); `sy
 processes at once, each on every other case, and times both from start to end: what two cores give SymPy itself, the
 ceiling of `-j 2`'s speed-up on this machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -142,7 +143,9 @@ def _leaves(tree):
 
 
 def sin_program(levels: int) -> str:
-    return "\n".join(["t1 = sin(x)"] + [f"t{i} = sin(t{i - 1})" for i in range(2, levels)] + [f"out = sin(t{levels - 1})"])
+    return "\n".join(
+        ["t1 = sin(x)"] + [f"t{i} = sin(t{i - 1})" for i in range(2, levels)] + [f"out = sin(t{levels - 1})"]
+    )
 
 
 # ---- the workloads ---------------------------------------------------------------------------------------------------
@@ -166,18 +169,29 @@ def symbolic(library: str, sin_depth: int = SIN_DEPTH) -> dict:
     else:
         import sympy as sp
     imported = time.perf_counter() - started
-    result = {"library": library, "import_seconds": imported, "nested_nodes": nodes(tree), "nested_depth": depth(tree),
-              "sin_depth": sin_depth}
+    result = {
+        "library": library,
+        "import_seconds": imported,
+        "nested_nodes": nodes(tree),
+        "nested_depth": depth(tree),
+        "sin_depth": sin_depth,
+    }
     for label, source, values in (("nested", text(tree), dict(POINT)), ("sin", sin_program(sin_depth), {"x": 0.5})):
         if library == "diffcheck":
+
             def work():
                 started = time.perf_counter()
                 checked = check(Case(parse_program(source), values))
-                return time.perf_counter() - started, not checked.failed, [t.sympy for t in checked.tensors
-                                                                          if t.role == "input"]
+                return (
+                    time.perf_counter() - started,
+                    not checked.failed,
+                    [t.sympy for t in checked.tensors if t.role == "input"],
+                )
+
             seconds, ok, grads = deep(work)
             result[label] = {"seconds": seconds, "ok": ok, "grad": grads}
         else:
+
             def work():
                 syms = {n: sp.Symbol(n, real=True) for n in values}
                 expr = build(tree, sp, syms) if label == "nested" else _sin_chain(sp, syms["x"], sin_depth)
@@ -187,6 +201,7 @@ def symbolic(library: str, sin_depth: int = SIN_DEPTH) -> dict:
                 at = {syms[n]: v for n, v in values.items()}
                 grads = [float(d.subs(at)) for d in derivatives]
                 return differentiated, time.perf_counter() - started, grads
+
             diff_seconds, seconds, grads = deep(work)
             result[label] = {"diff_seconds": diff_seconds, "seconds": seconds, "grad": grads}
     return result
@@ -200,14 +215,25 @@ def _sin_chain(sp, x, levels: int):
 
 
 def batch(library: str, count: int, part: tuple[int, int] = (0, 1)) -> dict:
-    made = cases(count)[part[0]::part[1]]
+    made = cases(count)[part[0] :: part[1]]
     if library == "sympy-2":
         started = time.perf_counter()
-        halves = [subprocess.Popen([sys.executable, __file__, "batch", "sympy", "--cases", str(count), "--part",
-                                    f"{k}/2"], stdout=subprocess.PIPE, text=True, env=ENV) for k in range(2)]
+        halves = [
+            subprocess.Popen(
+                [sys.executable, __file__, "batch", "sympy", "--cases", str(count), "--part", f"{k}/2"],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=ENV,
+            )
+            for k in range(2)
+        ]
         checksums = [json.loads(half.communicate()[0])["checksum"] for half in halves]
-        return {"library": library, "cases": count, "seconds": time.perf_counter() - started,
-                "checksum": sum(checksums)}
+        return {
+            "library": library,
+            "cases": count,
+            "seconds": time.perf_counter() - started,
+            "checksum": sum(checksums),
+        }
     if library == "sympy":
         started = time.perf_counter()
         import sympy as sp
@@ -219,8 +245,12 @@ def batch(library: str, count: int, part: tuple[int, int] = (0, 1)) -> dict:
             at = {syms[n]: v for n, v in point.items()}
             float(expr.subs(at))
             grads.append([float(sp.diff(expr, syms[n]).subs(at)) for n in point])
-        return {"library": library, "cases": count, "seconds": time.perf_counter() - started,
-                "checksum": sum(map(sum, grads))}
+        return {
+            "library": library,
+            "cases": count,
+            "seconds": time.perf_counter() - started,
+            "checksum": sum(map(sum, grads)),
+        }
     jobs = library.removeprefix("diffcheck-j")
     with tempfile.TemporaryDirectory() as folder:
         per_file = 50
@@ -233,15 +263,27 @@ def batch(library: str, count: int, part: tuple[int, int] = (0, 1)) -> dict:
             Path(folder, f"cases-{start // per_file:03d}.toml").write_text("\n".join(lines), encoding="utf-8")
         report = Path(folder, "report.json")
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "diffcheck", "verify", folder, "-j", jobs, "--format", "json",
-                               "-o", str(report)], capture_output=True, text=True, env=ENV)
+        done = subprocess.run(
+            [sys.executable, "-m", "diffcheck", "verify", folder, "-j", jobs, "--format", "json", "-o", str(report)],
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
         seconds = time.perf_counter() - started
         if done.returncode not in (0, 1):
             raise SystemExit(f"verify exited {done.returncode}: {done.stderr[-2000:]}")
         summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-    return {"library": library, "cases": count, "seconds": seconds, "jobs": int(jobs), "passed": summary["passed"],
-            "failed": summary["failed"], "errors": summary["errors"], "timeouts": summary["timeouts"],
-            "exit_code": done.returncode}
+    return {
+        "library": library,
+        "cases": count,
+        "seconds": seconds,
+        "jobs": int(jobs),
+        "passed": summary["passed"],
+        "failed": summary["failed"],
+        "errors": summary["errors"],
+        "timeouts": summary["timeouts"],
+        "exit_code": done.returncode,
+    }
 
 
 def main() -> None:

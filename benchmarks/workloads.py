@@ -5,6 +5,7 @@ every library computed the same thing. Only the standard library is imported at 
 SymPy as the CLI imports it, torch, micrograd, HIPS autograd, NumPy) is imported by the workload that uses it, in a
 process of its own, so no library's objects slow another's garbage collector.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ def mlp_ops() -> int:
 
 def mlp_data() -> tuple[list, list]:
     rng = random.Random(0)
-    weights = [[([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
-               for nin, nout in zip(SIZES, SIZES[1:])]
+    weights = [
+        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)] for nin, nout in zip(SIZES, SIZES[1:])
+    ]
     rng = random.Random(1)
     samples = [([rng.uniform(-1, 1) for _ in range(SIZES[0])], rng.uniform(-1, 1)) for _ in range(SAMPLES)]
     return weights, samples
@@ -63,13 +65,23 @@ def _scalar_library(library: str):
 
         import diffcheck as torch
 
-        return (lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), torch.relu,
-                lambda loss: loss.backward(), lambda t: t.item(), lambda w: w.grad.item())
+        return (
+            lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True),
+            torch.relu,
+            lambda loss: loss.backward(),
+            lambda t: t.item(),
+            lambda w: w.grad.item(),
+        )
     if library == "torch":
         import torch
 
-        return (lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True), torch.relu,
-                lambda loss: loss.backward(), lambda t: t.item(), lambda w: w.grad.item())
+        return (
+            lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True),
+            torch.relu,
+            lambda loss: loss.backward(),
+            lambda t: t.item(),
+            lambda w: w.grad.item(),
+        )
     if library == "micrograd":
         from micrograd.engine import Value
 
@@ -205,8 +217,13 @@ def chain_memory(library: str, depth: int) -> dict:
     del y
     gc.collect()
     dropped = measure() - base
-    return {"ops": depth, "exact": exact, "forward_bytes_per_op": forward / depth,
-            "after_backward_bytes_per_op": backward / depth, "after_drop_bytes_per_op": dropped / depth}
+    return {
+        "ops": depth,
+        "exact": exact,
+        "forward_bytes_per_op": forward / depth,
+        "after_backward_bytes_per_op": backward / depth,
+        "after_drop_bytes_per_op": dropped / depth,
+    }
 
 
 # ---- big arrays: sum(sin(x)*exp(-y) + x**2/(1+y**2)), forward and backward -----------------------------------------
@@ -253,8 +270,8 @@ def _numpy_naive(x, y):
 
     e = np.exp(-y)
     a = np.sin(x) * e
-    d = 1 + y ** 2
-    b = x ** 2 / d
+    d = 1 + y**2
+    b = x**2 / d
     return np.sum(a + b), np.cos(x) * e + 2 * x / d, -a - 2 * y * b / d
 
 
@@ -278,18 +295,20 @@ def arrays(library: str, size: int, reps: int) -> dict:
             import torch
 
         def leaves(x, y):
-            return (torch.tensor(x, dtype=torch.float64, requires_grad=True),
-                    torch.tensor(y, dtype=torch.float64, requires_grad=True))
+            return (
+                torch.tensor(x, dtype=torch.float64, requires_grad=True),
+                torch.tensor(y, dtype=torch.float64, requires_grad=True),
+            )
 
         def function(tx, ty):
-            z = (torch.sin(tx) * torch.exp(-ty) + tx ** 2 / (1 + ty ** 2)).sum()
+            z = (torch.sin(tx) * torch.exp(-ty) + tx**2 / (1 + ty**2)).sum()
             z.backward()
             return z.item(), tx.grad.numpy(), ty.grad.numpy()
     elif library == "autograd":
         import autograd.numpy as anp
         from autograd import value_and_grad
 
-        f = value_and_grad(lambda x, y: anp.sum(anp.sin(x) * anp.exp(-y) + x ** 2 / (1 + y ** 2)), (0, 1))
+        f = value_and_grad(lambda x, y: anp.sum(anp.sin(x) * anp.exp(-y) + x**2 / (1 + y**2)), (0, 1))
         leaves = _as_they_are
 
         def function(x, y):
@@ -304,8 +323,12 @@ def arrays(library: str, size: int, reps: int) -> dict:
         value, gx, gy = function(*inputs)
         seconds.append(time.perf_counter() - started)
         del inputs
-    return {"size": size, "seconds": seconds[1:], "ms": statistics.median(seconds[1:]) * 1e3,
-            "check": [float(value), float(gx.sum()), float(gy.sum())]}
+    return {
+        "size": size,
+        "seconds": seconds[1:],
+        "ms": statistics.median(seconds[1:]) * 1e3,
+        "check": [float(value), float(gx.sum()), float(gy.sum())],
+    }
 
 
 def main() -> None:

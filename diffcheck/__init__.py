@@ -3,6 +3,7 @@
 The library mirrors PyTorch's autograd names, so programs port by changing the import:
 `from diffcheck import tensor`. Nothing heavy (SymPy, rich) is imported here.
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"

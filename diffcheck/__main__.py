@@ -1,4 +1,5 @@
 """`python -m diffcheck` runs the command line."""
+
 from .cli import run
 
 run()

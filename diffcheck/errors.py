@@ -1,4 +1,5 @@
 """diffcheck's own error type: every refusal is one line naming the place."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -5,6 +5,7 @@ what an unrelated test suite collects. In a folder only sample files are collect
 pyproject.toml and other TOML); a file named on the command line always is. Cases load and run through the same code
 as `diffcheck verify` (in-process: there is no worker pool, so no `--timeout`).
 """
+
 from __future__ import annotations
 
 import re
@@ -18,12 +19,16 @@ from .batch.samples import Refusal, Sample
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("diffcheck").addoption(
-        "--diffcheck", action="store_true", help="collect the [[case]] tables of *.toml sample files as test items")
+        "--diffcheck", action="store_true", help="collect the [[case]] tables of *.toml sample files as test items"
+    )
 
 
 def pytest_collect_file(file_path, parent: pytest.Collector):
-    if (file_path.suffix == ".toml" and parent.config.getoption("diffcheck")
-            and (parent.session.isinitpath(file_path) or is_sample_file(file_path))):
+    if (
+        file_path.suffix == ".toml"
+        and parent.config.getoption("diffcheck")
+        and (parent.session.isinitpath(file_path) or is_sample_file(file_path))
+    ):
         return SampleFile.from_parent(parent, path=file_path)
     return None
 

@@ -4,6 +4,7 @@ Symbols are built directly (`Symbol(name, real=True)`), never parsed from text, 
 variables. Arithmetic is built unevaluated, so SymPy differentiates the expression the user wrote (`x**2/x` stays a
 quotient and is nan at 0, as the engine's is), not an auto-simplified one.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,15 +77,19 @@ def _call(node, args: list, params: dict):
     except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
     except TypeError as error:  # SymPy compared nan or zoo while building: the program is undefined everywhere
-        raise DiffcheckError(f"SymPy cannot build '{node.op}' here ({error}): the expression is undefined "
-                             "for every input (0/0 or the like)", node.pos) from None
+        raise DiffcheckError(
+            f"SymPy cannot build '{node.op}' here ({error}): the expression is undefined "
+            "for every input (0/0 or the like)",
+            node.pos,
+        ) from None
 
 
 def _mask_as_number(value):
     if isinstance(value, np.ndarray):
         return np.frompyfunc(_mask_as_number, 1, 1)(value)
-    if isinstance(value, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom,
-                          sp.logic.boolalg.BooleanFunction)):  # not Boolean: every Symbol is one
+    if isinstance(
+        value, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom, sp.logic.boolalg.BooleanFunction)
+    ):  # not Boolean: every Symbol is one
         return sp.Piecewise((1, value), (0, True))
     return value
 
@@ -120,8 +125,7 @@ def within_budget(exprs: list, limit: int) -> None:
         if expr not in seen:
             seen.add(expr)
             if len(seen) > limit:
-                raise LimitError(f"the SymPy expressions grew past {limit} nodes "
-                                 "(raise it with --max-sympy-nodes)")
+                raise LimitError(f"the SymPy expressions grew past {limit} nodes (raise it with --max-sympy-nodes)")
             stack.extend(expr.args)
 
 
@@ -221,8 +225,12 @@ def mp_function(exprs: list, syms: list) -> Optional[Callable[..., list]]:
         step = _step(expr)
         if step is None:
             return None
-        args = [slots[a] for a in (expr.args if not isinstance(expr, sp.Piecewise) else
-                                   [part for pair in expr.args for part in pair.args])]
+        args = [
+            slots[a]
+            for a in (
+                expr.args if not isinstance(expr, sp.Piecewise) else [part for pair in expr.args for part in pair.args]
+            )
+        ]
         slots[expr] = len(syms) + len(steps)
         steps.append((step, args))
     outputs = [slots[e] for e in exprs]
@@ -275,15 +283,33 @@ def _heaviside(x, at_zero):
     return at_zero if x == 0 else mpmath.mpf(x > 0)
 
 
-_MP_CONSTANTS = {sp.pi: lambda: mpmath.pi, sp.E: lambda: mpmath.e, sp.oo: lambda: mpmath.inf,
-                 -sp.oo: lambda: -mpmath.inf, sp.nan: lambda: mpmath.nan, sp.true: lambda: True,
-                 sp.false: lambda: False}
+_MP_CONSTANTS = {
+    sp.pi: lambda: mpmath.pi,
+    sp.E: lambda: mpmath.e,
+    sp.oo: lambda: mpmath.inf,
+    -sp.oo: lambda: -mpmath.inf,
+    sp.nan: lambda: mpmath.nan,
+    sp.true: lambda: True,
+    sp.false: lambda: False,
+}
 # SymPy's arithmetic and logic, and the functions its derivatives bring in; each row's own function is its `mp`
 _MP_CORE = {
-    sp.Add: _sum, sp.Mul: _product, sp.Pow: lambda base, exponent: base ** exponent, sp.sign: mpmath.sign,
-    sp.Heaviside: _heaviside, sp.Piecewise: _piecewise, sp.StrictGreaterThan: operator.gt, sp.GreaterThan: operator.ge,
-    sp.StrictLessThan: operator.lt, sp.LessThan: operator.le, sp.Equality: operator.eq, sp.Unequality: operator.ne,
-    sp.And: lambda *a: all(a), sp.Or: lambda *a: any(a), sp.Not: operator.not_}
+    sp.Add: _sum,
+    sp.Mul: _product,
+    sp.Pow: lambda base, exponent: base**exponent,
+    sp.sign: mpmath.sign,
+    sp.Heaviside: _heaviside,
+    sp.Piecewise: _piecewise,
+    sp.StrictGreaterThan: operator.gt,
+    sp.GreaterThan: operator.ge,
+    sp.StrictLessThan: operator.lt,
+    sp.LessThan: operator.le,
+    sp.Equality: operator.eq,
+    sp.Unequality: operator.ne,
+    sp.And: lambda *a: all(a),
+    sp.Or: lambda *a: any(a),
+    sp.Not: operator.not_,
+}
 _MP_FUNCTIONS: dict = {}
 
 

@@ -5,6 +5,7 @@ Re-record with a PyTorch 2.13 interpreter (diffcheck need not be installed there
 
     /path/to/torch/python tests/tensor_repr_cases.py > tests/tensor_repr.json
 """
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,24 @@ CASES = {
     "huge_sci": ([(1.5 ** (i % 90)) * (-1) ** i for i in range(1200)], "float32", False, ""),
     "tiny_sci": ([1e-6 * (i + 1) for i in range(1500)], "float32", True, ""),
     "integral_sci": ([float(10 ** (i % 12)) for i in range(1100)], "float32", False, ""),
-    "nonfinite_edges": ([float("nan"), float("inf"), 1.5] + [0.25] * 1000 + [2.0, float("-inf"), -3.0],
-                        "float32", False, ""),
+    "nonfinite_edges": (
+        [float("nan"), float("inf"), 1.5] + [0.25] * 1000 + [2.0, float("-inf"), -3.0],
+        "float32",
+        False,
+        "",
+    ),
     "float64_2000": ([i / 3 for i in range(2000)], "float64", True, ""),
     "float64_mul": (_grid(40, 40, lambda i, j: i * j / 8), "float64", True, "mul2"),
     "ints2000": (list(range(-1000, 1000)), "int64", False, ""),
     "ints40x40": (_grid(40, 40, lambda i, j: i * j * 1000), "int64", False, ""),
     "bools1200": ([i % 3 == 0 for i in range(1200)], "bool", False, ""),
     "cube10x10x20": ([_grid(10, 20, lambda i, j, k=k: k + i / 10 + j / 100) for k in range(10)], "float32", False, ""),
-    "cube4x5x60": ([_grid(5, 60, lambda i, j, k=k: float(k * 300 + i * 60 + j)) for k in range(4)], "float32", True,
-                   "mul2"),
+    "cube4x5x60": (
+        [_grid(5, 60, lambda i, j, k=k: float(k * 300 + i * 60 + j)) for k in range(4)],
+        "float32",
+        True,
+        "mul2",
+    ),
     "cube3x3x200": ([_grid(3, 200, lambda i, j, k=k: (k - i) * j / 9) for k in range(3)], "float64", False, ""),
     # not summarised: suffixes wrap at 80 columns as PyTorch's _add_suffixes does
     "short_wrap": ([1e10] * 6, "float32", True, ""),

@@ -1,4 +1,5 @@
 """The symbolic side's budgets: deep expressions beyond the default recursion limit, and the wall-clock limit."""
+
 import sys
 
 import pytest
@@ -25,7 +26,9 @@ def test_run_deep_reports_the_wall_clock_budget():
     import threading
 
     never = threading.Event()
-    with pytest.raises(LimitError, match=r"^the case exceeded its wall-clock budget of 0.05 s \(raise it with --timeout\)$"):
+    with pytest.raises(
+        LimitError, match=r"^the case exceeded its wall-clock budget of 0.05 s \(raise it with --timeout\)$"
+    ):
         run_deep(never.wait, timeout=0.05)
     never.set()
 
@@ -34,8 +37,9 @@ def test_check_over_its_timeout_is_one_line_exit_2():
     program = "; ".join(["a0 = sin(x)"] + [f"a{i} = sin(a{i - 1}) * cos(a{i - 1})" for i in range(1, 40)])
     result = CliRunner().invoke(main, ["check", program, "x=0.5", "--timeout", "0.05"])
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == ("diffcheck: error: expression: the case exceeded its wall-clock budget of 0.05 s "
-                             "(raise it with --timeout)\n")
+    assert result.stderr == (
+        "diffcheck: error: expression: the case exceeded its wall-clock budget of 0.05 s (raise it with --timeout)\n"
+    )
 
 
 def test_a_60_deep_chain_of_statements_checks():
@@ -48,5 +52,6 @@ def test_expression_swell_hits_the_node_budget_with_its_flag_named():
     args = ["check", "sum(exp(sin(W @ x)))", "x=[1,2,3,4]", "W=[[1,2,3,4],[5,6,7,8]]"]
     refused = CliRunner().invoke(main, [*args, "--max-sympy-nodes", "10"])
     assert refused.exit_code == 2 and refused.stderr == (
-        "diffcheck: error: expression: the SymPy expressions grew past 10 nodes (raise it with --max-sympy-nodes)\n")
+        "diffcheck: error: expression: the SymPy expressions grew past 10 nodes (raise it with --max-sympy-nodes)\n"
+    )
     assert CliRunner().invoke(main, [*args, "--max-sympy-nodes", "5000"]).exit_code == 0

@@ -1,4 +1,5 @@
 """`diffcheck check` end to end: the article's programs, statuses, kinks, singular points, --numeric/--points/--order."""
+
 import json
 import subprocess
 import sys
@@ -32,11 +33,21 @@ def test_article_program_two():
     assert code == 0 and data["ok"] and data["exit_code"] == 0
     assert (t["x"]["engine"], t["x"]["sympy"], t["x"]["derivative"], t["x"]["status"]) == (6.0, 6.0, "2*x", "match")
     assert (t["y"]["requires_grad"], t["y"]["engine"], t["y"]["sympy"], t["y"]["status"]) == (False, None, None, "none")
-    assert (t["z"]["role"], t["z"]["is_leaf"], t["z"]["engine"], t["z"]["status"]) == ("output", False, None,
-                                                                                     "not-retained")
+    assert (t["z"]["role"], t["z"]["is_leaf"], t["z"]["engine"], t["z"]["status"]) == (
+        "output",
+        False,
+        None,
+        "not-retained",
+    )
     assert "--retain-grad z" in t["z"]["note"]
-    assert data["output"] == {"name": "z", "value": 25.0, "sympy": 25.0, "grad_fn": "AddBackward0",
-                              "repr": "tensor(25., grad_fn=<AddBackward0>)", "status": "match"}
+    assert data["output"] == {
+        "name": "z",
+        "value": 25.0,
+        "sympy": 25.0,
+        "grad_fn": "AddBackward0",
+        "repr": "tensor(25., grad_fn=<AddBackward0>)",
+        "status": "match",
+    }
 
 
 def test_article_program_three_retain_grad():
@@ -49,8 +60,18 @@ def test_article_program_one_and_json_keys():
     code, data = run("y = torch.pow(x, 2)", "x=3")
     assert code == 0 and set(data) >= {"ok", "output", "tensors", "exit_code"}
     assert set(data["output"]) >= {"name", "value", "grad_fn", "repr"}
-    assert set(data["tensors"][0]) >= {"name", "role", "requires_grad", "is_leaf", "engine", "sympy", "derivative",
-                                       "abs_err", "rel_err", "status"}
+    assert set(data["tensors"][0]) >= {
+        "name",
+        "role",
+        "requires_grad",
+        "is_leaf",
+        "engine",
+        "sympy",
+        "derivative",
+        "abs_err",
+        "rel_err",
+        "status",
+    }
     assert data["output"]["repr"] == "tensor(9., grad_fn=<PowBackward0>)" and rows(data)["x"]["engine"] == 6.0
 
 
@@ -86,22 +107,30 @@ def test_rule_off_by_one_part_in_a_million_is_reported(monkeypatch):
     assert code == 1 and rows(data)["x"]["status"] == "mismatch"
 
 
-@pytest.mark.parametrize("expr, point, name, status, fragment", [
-    ("relu(x)", ["x=0"], "x", "kink", "relu at 1:1 not differentiable here: one-sided derivatives 0.0 and 1.0"),
-    ("abs(x)", ["x=0"], "x", "kink", "one-sided derivatives -1.0 and 1.0"),
-    ("maximum(x, y)", ["x=1", "y=1"], "y", "kink", "PyTorch: tie a == b: 1/2 to each side"),
-    ("clamp(x, 0, 1)", ["x=1"], "x", "kink", "one-sided derivatives 0.0 and 1.0"),
-    ("sqrt(x)", ["x=0"], "x", "singular", "SymPy gives zoo, the engine inf"),
-    ("1 / x", ["x=0"], "x", "singular", "SymPy gives zoo, the engine -inf"),
-    ("log(x)", ["x=0"], "x", "singular", "sqrt" if False else "log at 1:1"),
-    ("sqrt(x)", ["x=-1"], "x", "singular", "SymPy gives complex, the engine nan"),
-    ("x ** y", ["x=0", "y=0"], "y", "singular", "a = 0, b >= 0: d/db = 0 (masked)"),
-    ("x * sqrt(x)", ["x=0"], "x", "zero-times-inf", "multiplies it by 0 (0*inf = nan, as PyTorch)"),
-    ("log(exp(x))", ["x=1000"], "x", "overflow", "exp at 1:5: float64 overflow"),
-    ("x ** y", ["x=1", "y=inf"], "y", "indeterminate",
-     "pow_tensor at 1:1: IEEE 754 defines pow(1, inf) = 1, as PyTorch; SymPy leaves this indeterminate form undefined "
-     "(nan); SymPy gives nan, the engine 0.0"),
-])
+@pytest.mark.parametrize(
+    "expr, point, name, status, fragment",
+    [
+        ("relu(x)", ["x=0"], "x", "kink", "relu at 1:1 not differentiable here: one-sided derivatives 0.0 and 1.0"),
+        ("abs(x)", ["x=0"], "x", "kink", "one-sided derivatives -1.0 and 1.0"),
+        ("maximum(x, y)", ["x=1", "y=1"], "y", "kink", "PyTorch: tie a == b: 1/2 to each side"),
+        ("clamp(x, 0, 1)", ["x=1"], "x", "kink", "one-sided derivatives 0.0 and 1.0"),
+        ("sqrt(x)", ["x=0"], "x", "singular", "SymPy gives zoo, the engine inf"),
+        ("1 / x", ["x=0"], "x", "singular", "SymPy gives zoo, the engine -inf"),
+        ("log(x)", ["x=0"], "x", "singular", "sqrt" if False else "log at 1:1"),
+        ("sqrt(x)", ["x=-1"], "x", "singular", "SymPy gives complex, the engine nan"),
+        ("x ** y", ["x=0", "y=0"], "y", "singular", "a = 0, b >= 0: d/db = 0 (masked)"),
+        ("x * sqrt(x)", ["x=0"], "x", "zero-times-inf", "multiplies it by 0 (0*inf = nan, as PyTorch)"),
+        ("log(exp(x))", ["x=1000"], "x", "overflow", "exp at 1:5: float64 overflow"),
+        (
+            "x ** y",
+            ["x=1", "y=inf"],
+            "y",
+            "indeterminate",
+            "pow_tensor at 1:1: IEEE 754 defines pow(1, inf) = 1, as PyTorch; SymPy leaves this indeterminate form undefined "
+            "(nan); SymPy gives nan, the engine 0.0",
+        ),
+    ],
+)
 def test_explained_differences_pass_unless_strict(expr, point, name, status, fragment):
     code, data = run(expr, *point)
     assert rows(data)[name]["status"] == status and fragment in rows(data)[name]["note"]
@@ -128,7 +157,8 @@ def test_sympy_differentiates_what_was_written():
 def test_numeric_column_is_a_central_difference():
     code, data = run("relu(x) + sin(y)", "x=0", "y=0.5", "--numeric")
     assert rows(data)["x"]["numeric"] == pytest.approx(0.5) and rows(data)["y"]["numeric"] == pytest.approx(
-        0.8775825618903728, rel=1e-12)
+        0.8775825618903728, rel=1e-12
+    )
 
 
 def test_points_are_deterministic_and_report_the_worst():
@@ -150,12 +180,19 @@ def test_points_stay_in_each_ops_smooth_domain():
 
 SECOND_ORDER = [
     ("x**3", ["x=2"], {"d2/dxdx": 12.0}),
-    ("x**3 * sin(y)", ["x=1", "y=2"], None), ("exp(x * y)", ["x=0.5", "y=-1"], None),
-    ("log(x) * y**2", ["x=2", "y=3"], None), ("tanh(x) + sigmoid(y)", ["x=0.3", "y=-0.7"], None),
-    ("sqrt(x) / y", ["x=2", "y=3"], None), ("x ** y", ["x=1.5", "y=0.5"], None), ("2 ** x", ["x=0.7"], None),
-    ("atan(x) * asin(y)", ["x=0.3", "y=0.4"], None), ("softplus(x) * cosh(y)", ["x=0.3", "y=0.4"], None),
-    ("sum(x * x * W @ x)", ["x=[1,2]", "W=[[1,2],[3,4]]"], None), ("mean(exp(v) * v)", ["v=[0.1,0.2,0.3]"], None),
-    ("log1p(x) * expm1(y) / (1 + x * x)", ["x=0.3", "y=0.2"], None), ("reciprocal(x) * tan(y)", ["x=2", "y=0.3"], None),
+    ("x**3 * sin(y)", ["x=1", "y=2"], None),
+    ("exp(x * y)", ["x=0.5", "y=-1"], None),
+    ("log(x) * y**2", ["x=2", "y=3"], None),
+    ("tanh(x) + sigmoid(y)", ["x=0.3", "y=-0.7"], None),
+    ("sqrt(x) / y", ["x=2", "y=3"], None),
+    ("x ** y", ["x=1.5", "y=0.5"], None),
+    ("2 ** x", ["x=0.7"], None),
+    ("atan(x) * asin(y)", ["x=0.3", "y=0.4"], None),
+    ("softplus(x) * cosh(y)", ["x=0.3", "y=0.4"], None),
+    ("sum(x * x * W @ x)", ["x=[1,2]", "W=[[1,2],[3,4]]"], None),
+    ("mean(exp(v) * v)", ["v=[0.1,0.2,0.3]"], None),
+    ("log1p(x) * expm1(y) / (1 + x * x)", ["x=0.3", "y=0.2"], None),
+    ("reciprocal(x) * tan(y)", ["x=2", "y=0.3"], None),
 ]
 
 
@@ -183,29 +220,38 @@ def test_second_order_catches_a_rule_that_is_right_only_to_first_order(monkeypat
     assert rows(data)["x"]["status"] == "match" and rows(data)["d2/dxdx"]["status"] == "mismatch" and code == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["sinn(x)", "x=1"], "expression:1:1: unknown function 'sinn' (did you mean 'sin'?)"),
-    (["pow(x)", "x=1"], "'pow' takes 2 arguments (1 given)"),
-    (["x.__class__", "x=1"], "unsupported syntax"),
-    (["lambda: x", "x=1"], "lambda"),
-    (["x[0]", "x=[1,2]"], "subscript"),
-    (["x + 'a'", "x=1"], "string"),
-    (["x + True", "x=1"], "True"),
-    (["x + 1j", "x=1"], "complex"),
-    (["x + y", "x=1"], "no value for input 'y' (give it as y=...)"),
-    (["x", "y=1", "x=1"], "'y' is not used by the program; inputs are: x"),
-    (["x * 2", "x=abc"], "x=abc"),
-    (["x * 2", "x=1", "--no-grad", "q"], "--no-grad 'q': not an input of the program"),
-    (["z = x * 2", "x=1", "--retain-grad", "x"], "--retain-grad 'x': not a computed name"),
-    (["z = x * 2", "x=1", "--no-grad", "x", "--retain-grad", "z"],
-     "--retain-grad 'z': can't retain_grad on Tensor that has requires_grad=False"),
-    (["W @ v", "W=[[1,2],[3,4]]", "v=[1,2,3]"], "expression:1:1: 'matmul' cannot combine shapes (2, 2) and (3,)"),
-    (["x * (2 @ 3)", "x=1"], "expression:1:6: matmul of a number and a number is not supported"),
-    (["sum(W, 2)", "W=[[1,2],[3,4]]"],
-     "expression:1:1: 'sum': Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
-    (["x * sum(2, 1)", "x=1"],
-     "expression:1:5: 'sum': Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sinn(x)", "x=1"], "expression:1:1: unknown function 'sinn' (did you mean 'sin'?)"),
+        (["pow(x)", "x=1"], "'pow' takes 2 arguments (1 given)"),
+        (["x.__class__", "x=1"], "unsupported syntax"),
+        (["lambda: x", "x=1"], "lambda"),
+        (["x[0]", "x=[1,2]"], "subscript"),
+        (["x + 'a'", "x=1"], "string"),
+        (["x + True", "x=1"], "True"),
+        (["x + 1j", "x=1"], "complex"),
+        (["x + y", "x=1"], "no value for input 'y' (give it as y=...)"),
+        (["x", "y=1", "x=1"], "'y' is not used by the program; inputs are: x"),
+        (["x * 2", "x=abc"], "x=abc"),
+        (["x * 2", "x=1", "--no-grad", "q"], "--no-grad 'q': not an input of the program"),
+        (["z = x * 2", "x=1", "--retain-grad", "x"], "--retain-grad 'x': not a computed name"),
+        (
+            ["z = x * 2", "x=1", "--no-grad", "x", "--retain-grad", "z"],
+            "--retain-grad 'z': can't retain_grad on Tensor that has requires_grad=False",
+        ),
+        (["W @ v", "W=[[1,2],[3,4]]", "v=[1,2,3]"], "expression:1:1: 'matmul' cannot combine shapes (2, 2) and (3,)"),
+        (["x * (2 @ 3)", "x=1"], "expression:1:6: matmul of a number and a number is not supported"),
+        (
+            ["sum(W, 2)", "W=[[1,2],[3,4]]"],
+            "expression:1:1: 'sum': Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+        ),
+        (
+            ["x * sum(2, 1)", "x=1"],
+            "expression:1:5: 'sum': Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = CliRunner().invoke(main, ["check", *args])
     assert result.exit_code == 2, result.output
@@ -215,16 +261,33 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 
 
 def test_real_subprocess_exit_codes_and_streams():
-    ok = subprocess.run([sys.executable, "-m", "diffcheck", "check", SEED, "x=3", "y=4", "--no-grad", "y"],
-                        capture_output=True, text=True, env={"NO_COLOR": "1", "PATH": ""})
+    ok = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "check", SEED, "x=3", "y=4", "--no-grad", "y"],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": ""},
+    )
     assert ok.returncode == 0 and "z = tensor(25., grad_fn=<AddBackward0>)" in ok.stdout and ok.stderr == ""
     bad = subprocess.run([sys.executable, "-m", "diffcheck", "check", "sinn(x)", "x=1"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("diffcheck: error: expression:1:1:")
 
 
 # ---- property: random smooth expressions agree on both sides ---------------------------------------------------------
-SAFE_UNARY = ["sin(%s)", "cos(%s)", "tanh(%s)", "sigmoid(%s)", "atan(%s)", "softplus(%s)", "exp(tanh(%s))",
-              "log(1 + square(%s))", "sqrt(2 + sin(%s))", "%s / (2 + cos(%s))", "-%s", "square(%s)", "sinh(tanh(%s))"]
+SAFE_UNARY = [
+    "sin(%s)",
+    "cos(%s)",
+    "tanh(%s)",
+    "sigmoid(%s)",
+    "atan(%s)",
+    "softplus(%s)",
+    "exp(tanh(%s))",
+    "log(1 + square(%s))",
+    "sqrt(2 + sin(%s))",
+    "%s / (2 + cos(%s))",
+    "-%s",
+    "square(%s)",
+    "sinh(tanh(%s))",
+]
 SAFE_BINARY = ["(%s + %s)", "(%s - %s)", "(%s * %s)", "(%s) * cos(%s)", "(%s) ** 2 * (%s)"]
 
 
@@ -248,14 +311,17 @@ def test_random_smooth_expressions_agree(text, x, y):
     assert not result.failed, [(t.name, t.engine, t.sympy, t.status, t.note) for t in result.tensors]
 
 
-@pytest.mark.parametrize("expr, point, grad_fn, grads", [
-    ("x ** -1", ["x=2"], "PowBackward0", {"x": -0.25}),  # a Python number exponent, as in PyTorch
-    ("x ** (2 * 3)", ["x=1"], "PowBackward0", {"x": 6.0}),
-    ("clamp(x, min=-1)", ["x=0.5"], "ClampBackward1", {"x": 1.0}),
-    ("z = 2; w = x * z", ["x=1"], "MulBackward0", {"x": 2.0}),
-    ("x * (2 > 1) + x * (x > 0)", ["x=1"], "AddBackward0", {"x": 2.0}),
-    ("m = x > 0; out = where(m, x, y)", ["x=1", "y=2"], "WhereBackward0", {"x": 1.0, "y": 0.0}),
-])
+@pytest.mark.parametrize(
+    "expr, point, grad_fn, grads",
+    [
+        ("x ** -1", ["x=2"], "PowBackward0", {"x": -0.25}),  # a Python number exponent, as in PyTorch
+        ("x ** (2 * 3)", ["x=1"], "PowBackward0", {"x": 6.0}),
+        ("clamp(x, min=-1)", ["x=0.5"], "ClampBackward1", {"x": 1.0}),
+        ("z = 2; w = x * z", ["x=1"], "MulBackward0", {"x": 2.0}),
+        ("x * (2 > 1) + x * (x > 0)", ["x=1"], "AddBackward0", {"x": 2.0}),
+        ("m = x > 0; out = where(m, x, y)", ["x=1", "y=2"], "WhereBackward0", {"x": 1.0, "y": 0.0}),
+    ],
+)
 def test_python_numbers_constants_and_masks(expr, point, grad_fn, grads):
     code, data = run(expr, *point)
     assert code == 0 and data["output"]["grad_fn"] == grad_fn
@@ -267,17 +333,21 @@ def test_a_boolean_output_is_refused():
     result = CliRunner().invoke(main, ["check", "x > y", "x=1", "y=2"])
     assert result.exit_code == 2 and result.stderr == (
         "diffcheck: error: expression: the output is a comparison (a boolean mask): it has no derivative; "
-        "use it in where()\n")
+        "use it in where()\n"
+    )
 
 
-@pytest.mark.parametrize("expr, point, name, status, engine, fragment", [
-    # found by `diffcheck fuzz`, shrunk: each was a false mismatch or a crash
-    ("out = square(relu(x))", ["x=0"], "x", "match", 0.0, "both one-sided derivatives are 0.0"),
-    ("t1 = x; out = x", ["x=0", "--retain-grad", "t1"], "t1", "match", 1.0, ""),
-    ("out = maximum(sqrt(x), x)", ["x=[-1,-1]"], "x", "match", ["nan", "nan"], ""),
-    ("out = clamp(log(x), min=0.5)", ["x=0"], "x", "match", "nan", ""),
-    ("out = y / tanh(log1p(x))", ["x=-1", "y=0"], "y", "singular", -1.0, "log1p at 1:16"),
-])
+@pytest.mark.parametrize(
+    "expr, point, name, status, engine, fragment",
+    [
+        # found by `diffcheck fuzz`, shrunk: each was a false mismatch or a crash
+        ("out = square(relu(x))", ["x=0"], "x", "match", 0.0, "both one-sided derivatives are 0.0"),
+        ("t1 = x; out = x", ["x=0", "--retain-grad", "t1"], "t1", "match", 1.0, ""),
+        ("out = maximum(sqrt(x), x)", ["x=[-1,-1]"], "x", "match", ["nan", "nan"], ""),
+        ("out = clamp(log(x), min=0.5)", ["x=0"], "x", "match", "nan", ""),
+        ("out = y / tanh(log1p(x))", ["x=-1", "y=0"], "y", "singular", -1.0, "log1p at 1:16"),
+    ],
+)
 def test_fuzz_findings(expr, point, name, status, engine, fragment):
     code, data = run(expr, *point)
     row = rows(data)[name]
@@ -295,11 +365,14 @@ def test_ctrl_c_is_trouble_not_disagreement(monkeypatch):
     assert result.exit_code == 2 and result.stderr == "diffcheck: error: interrupted\n"
 
 
-@pytest.mark.parametrize("expr, point, name, status", [
-    ("sin(x > y) + x", ["x=1", "y=2"], "y", "none"),  # a mask as a number: no gradient flows through a comparison
-    ("11111111111111111111 * 0 + x", ["x=1"], "x", "match"),  # beyond int64: the float PyTorch would make
-    ("log(x) + 1/y + exp(z)", ["x=0", "y=0", "z=1000"], "z", "overflow"),  # exact value beyond float64
-])
+@pytest.mark.parametrize(
+    "expr, point, name, status",
+    [
+        ("sin(x > y) + x", ["x=1", "y=2"], "y", "none"),  # a mask as a number: no gradient flows through a comparison
+        ("11111111111111111111 * 0 + x", ["x=1"], "x", "match"),  # beyond int64: the float PyTorch would make
+        ("log(x) + 1/y + exp(z)", ["x=0", "y=0", "z=1000"], "z", "overflow"),  # exact value beyond float64
+    ],
+)
 def test_numbers_beyond_what_numpy_holds(expr, point, name, status):
     code, data = run(expr, *point)
     assert code == 0 and rows(data)[name]["status"] == status
@@ -312,11 +385,14 @@ def test_an_expression_undefined_everywhere_is_a_clean_refusal():  # found by `d
 
 
 @pytest.mark.parametrize("command", ["check", "run"])
-@pytest.mark.parametrize("option, value, message", [
-    ("--rtol", "nan", "Invalid value for '--rtol': nan is not a finite number >= 0"),
-    ("--rtol", "inf", "Invalid value for '--rtol': inf is not a finite number >= 0"),
-    ("--atol", "-1e-9", "Invalid value for '--atol': -1e-09 is not a finite number >= 0"),
-])
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--rtol", "nan", "Invalid value for '--rtol': nan is not a finite number >= 0"),
+        ("--rtol", "inf", "Invalid value for '--rtol': inf is not a finite number >= 0"),
+        ("--atol", "-1e-9", "Invalid value for '--atol': -1e-09 is not a finite number >= 0"),
+    ],
+)
 def test_tolerances_are_finite_and_not_negative_as_in_sample_files(command, option, value, message, tmp_path):
     target = ["x * 2", "x=1"] if command == "check" else [str(tmp_path / "s.py")]
     (tmp_path / "s.py").write_text("import torch\nx = torch.tensor(1.0, requires_grad=True)\n")
@@ -328,7 +404,9 @@ def test_tolerances_are_finite_and_not_negative_as_in_sample_files(command, opti
 def test_seed_is_not_negative():
     result = CliRunner().invoke(main, ["check", "sin(x)", "x=1", "--points", "3", "--seed", "-1"])
     assert (result.exit_code, result.stderr.splitlines()[-1]) == (
-        2, "Error: Invalid value for '--seed': -1 is not in the range x>=0.")
+        2,
+        "Error: Invalid value for '--seed': -1 is not in the range x>=0.",
+    )
 
 
 @pytest.mark.parametrize("command", ["check", "run"])
@@ -339,25 +417,39 @@ def test_strict_help_names_every_explained_status(command):
     assert all(status in text for status in EXPLAINED)
 
 
-@pytest.mark.parametrize("expr, values, value, grad", [
-    ("x * (2 ** -1)", ["x=1"], 0.5, 0.5),  # Python's int ** negative int, which NumPy's integer power refuses
-    ("x * pow(2, -1)", ["x=1"], 0.5, 0.5),
-    ("x * reciprocal(2)", ["x=1"], 0.5, 0.5),
-    ("x * reciprocal(0)", ["x=1"], "inf", "inf"),  # IEEE's 1/0, where Python raises ZeroDivisionError
-    ("x ** (2 - 3)", ["x=2"], 0.5, -0.25),  # a number again: PowBackward0 with exponent -1
-])
+@pytest.mark.parametrize(
+    "expr, values, value, grad",
+    [
+        ("x * (2 ** -1)", ["x=1"], 0.5, 0.5),  # Python's int ** negative int, which NumPy's integer power refuses
+        ("x * pow(2, -1)", ["x=1"], 0.5, 0.5),
+        ("x * reciprocal(2)", ["x=1"], 0.5, 0.5),
+        ("x * reciprocal(0)", ["x=1"], "inf", "inf"),  # IEEE's 1/0, where Python raises ZeroDivisionError
+        ("x ** (2 - 3)", ["x=2"], 0.5, -0.25),  # a number again: PowBackward0 with exponent -1
+    ],
+)
 def test_an_op_of_numbers_alone_is_computed_in_float64_on_both_sides(expr, values, value, grad):
     code, data = run(expr, *values)
     assert code == 0
     assert (data["output"]["value"], data["output"]["sympy"], rows(data)["x"]["engine"], rows(data)["x"]["sympy"]) == (
-        value, value, grad, grad)
+        value,
+        value,
+        grad,
+        grad,
+    )
     assert data["output"]["grad_fn"] == ("PowBackward0" if "**" in expr and "x **" in expr else "MulBackward0")
 
 
-@pytest.mark.parametrize("expr, grad_fn", [
-    ("torch.sub(2, x)", "SubBackward0"), ("2 - x", "RsubBackward1"), ("torch.div(2, x)", "DivBackward0"),
-    ("2 / x", "MulBackward0"), ("torch.add(2, x)", "AddBackward0"), ("sub(2, x)", "SubBackward0"),
-])
+@pytest.mark.parametrize(
+    "expr, grad_fn",
+    [
+        ("torch.sub(2, x)", "SubBackward0"),
+        ("2 - x", "RsubBackward1"),
+        ("torch.div(2, x)", "DivBackward0"),
+        ("2 / x", "MulBackward0"),
+        ("torch.add(2, x)", "AddBackward0"),
+        ("sub(2, x)", "SubBackward0"),
+    ],
+)
 def test_functions_and_operators_make_pytorchs_nodes(expr, grad_fn):
     code, data = run(expr, "x=1.5")
     assert (code, data["output"]["grad_fn"]) == (0, grad_fn)

@@ -1,5 +1,6 @@
 """The program pauses its cyclic collector while a command starts (`cli.run`); `main`, as a caller such as CliRunner
 invokes it, leaves the caller's collector alone. Timings are the benchmark's business; this checks the states."""
+
 from __future__ import annotations
 
 import gc
@@ -12,17 +13,22 @@ from click.testing import CliRunner
 from diffcheck.cli import main
 
 # At exit (atexit runs after `run` returns): is the collector running, and was anything frozen?
-PROBE = ("import atexit, gc, sys\n"
-         "from diffcheck.cli import run\n"
-         "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr))\n"
-         "sys.argv = ['diffcheck', *sys.argv[1:]]\n"
-         "run()\n")
+PROBE = (
+    "import atexit, gc, sys\n"
+    "from diffcheck.cli import run\n"
+    "atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr))\n"
+    "sys.argv = ['diffcheck', *sys.argv[1:]]\n"
+    "run()\n"
+)
 
 
-@pytest.mark.parametrize("argv, enabled", [
-    (["check", "sin(x) * y", "x=1", "y=2"], False),  # one case: paused to the end, then frozen
-    (["fuzz", "--cases", "2", "-j", "1"], True),  # runs long in this process: settles after start-up
-])
+@pytest.mark.parametrize(
+    "argv, enabled",
+    [
+        (["check", "sin(x) * y", "x=1", "y=2"], False),  # one case: paused to the end, then frozen
+        (["fuzz", "--cases", "2", "-j", "1"], True),  # runs long in this process: settles after start-up
+    ],
+)
 def test_the_program_pauses_its_collector_until_a_long_command_settles(argv, enabled):
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

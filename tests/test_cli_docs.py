@@ -1,4 +1,5 @@
 """Every CLI command has --help text and a README mention (as sqlite-utils' test_docs), and shell completion works."""
+
 from pathlib import Path
 
 import click
@@ -54,21 +55,27 @@ def complete(env: dict) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("shell, marker", [
-    ("bash", "complete -o nosort -F _diffcheck_completion diffcheck"),
-    ("zsh", "#compdef diffcheck"),
-    ("fish", "complete --no-files --command diffcheck"),
-])
+@pytest.mark.parametrize(
+    "shell, marker",
+    [
+        ("bash", "complete -o nosort -F _diffcheck_completion diffcheck"),
+        ("zsh", "#compdef diffcheck"),
+        ("fish", "complete --no-files --command diffcheck"),
+    ],
+)
 def test_completion_script_is_produced_and_documented(shell, marker):
     assert marker in complete({"_DIFFCHECK_COMPLETE": f"{shell}_source"})
     assert f"_DIFFCHECK_COMPLETE={shell}_source diffcheck" in README
 
 
-@pytest.mark.parametrize("words, expected", [
-    ("diffcheck o", "plain,ops"),
-    ("diffcheck check --gr", "plain,--graph"),
-    ("diffcheck ops PowB", "plain,PowBackward0\nplain,PowBackward1\nplain,PowBackward2"),
-])
+@pytest.mark.parametrize(
+    "words, expected",
+    [
+        ("diffcheck o", "plain,ops"),
+        ("diffcheck check --gr", "plain,--graph"),
+        ("diffcheck ops PowB", "plain,PowBackward0\nplain,PowBackward1\nplain,PowBackward2"),
+    ],
+)
 def test_completion_answers(words, expected):
     env = {"_DIFFCHECK_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
     assert expected in complete(env)

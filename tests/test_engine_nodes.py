@@ -1,6 +1,7 @@
 """Nodes of any shape of call (a list of tensors in, several out, views) and version counting, on rows declared here
 and removed afterwards. Expected values, names, next_functions and texts recorded from PyTorch 2.13 (torch.stack,
 torch.max(x, dim), Tensor.split, Tensor.reshape)."""
+
 import numpy as np
 import pytest
 
@@ -27,7 +28,8 @@ def _max_vjp(F, grads, outs, x, dim):
     g, indices = grads[0], _data(outs[1])
     shape = np.shape(_data(x))
     chosen = np.arange(shape[dim]).reshape([-1 if a == dim else 1 for a in range(len(shape))]) == np.expand_dims(
-        indices, dim)
+        indices, dim
+    )
     return (F.where(chosen, F.expand(F.unsqueeze(g, dim, False, shape), shape), 0.0),)
 
 
@@ -37,23 +39,60 @@ def _halves_vjp(F, grads, outs, x):
     total = None
     for half, g in enumerate(grads):
         if g is not None:
-            place = np.eye(n)[:, half * n // 2:(half + 1) * n // 2].astype(np.result_type(_data(x)))
+            place = np.eye(n)[:, half * n // 2 : (half + 1) * n // 2].astype(np.result_type(_data(x)))
             term = F.matmul(place, g)
             total = term if total is None else total + term
     return (total,)
 
 
 ROWS = [
-    Op(name="test_stack", grad_fn="StackBackward0", variadic=True, params=("dim",), saves=False, elementwise=False,
-       forward=lambda xs, dim=0: np.stack(xs, axis=dim), vjp=_stack_vjp, sym=None, derivative=""),
-    Op(name="test_max_dim", grad_fn="MaxBackward0", params=("dim",), outputs=2, output_differentiability=(True, False),
-       elementwise=False, forward=lambda x, dim: (np.max(x, axis=dim), np.argmax(x, axis=dim)), vjp=_max_vjp,
-       sym=None, derivative=""),
-    Op(name="test_halves", grad_fn="SplitBackward0", outputs=2, saves=False, elementwise=False,
-       forward=lambda x: (x[:len(x) // 2], x[len(x) // 2:]), vjp=_halves_vjp, sym=None, derivative=""),
-    Op(name="test_view", grad_fn="ViewBackward0", params=("shape",), view=True, saves=False, elementwise=False,
-       forward=lambda x, shape: np.reshape(x, shape), vjp=lambda F, g, out, x, shape: (F.reshape(g, np.shape(x)),),
-       sym=None, derivative=""),
+    Op(
+        name="test_stack",
+        grad_fn="StackBackward0",
+        variadic=True,
+        params=("dim",),
+        saves=False,
+        elementwise=False,
+        forward=lambda xs, dim=0: np.stack(xs, axis=dim),
+        vjp=_stack_vjp,
+        sym=None,
+        derivative="",
+    ),
+    Op(
+        name="test_max_dim",
+        grad_fn="MaxBackward0",
+        params=("dim",),
+        outputs=2,
+        output_differentiability=(True, False),
+        elementwise=False,
+        forward=lambda x, dim: (np.max(x, axis=dim), np.argmax(x, axis=dim)),
+        vjp=_max_vjp,
+        sym=None,
+        derivative="",
+    ),
+    Op(
+        name="test_halves",
+        grad_fn="SplitBackward0",
+        outputs=2,
+        saves=False,
+        elementwise=False,
+        forward=lambda x: (x[: len(x) // 2], x[len(x) // 2 :]),
+        vjp=_halves_vjp,
+        sym=None,
+        derivative="",
+    ),
+    Op(
+        name="test_view",
+        grad_fn="ViewBackward0",
+        params=("shape",),
+        view=True,
+        saves=False,
+        elementwise=False,
+        forward=lambda x, shape: np.reshape(x, shape),
+        vjp=lambda F, g, out, x, shape: (F.reshape(g, np.shape(x)),),
+        sym=None,
+        derivative="",
+    ),
 ]
 
 
@@ -95,8 +134,9 @@ def test_a_variadic_node_lists_every_tensor_and_sends_each_its_slice():
     b = torch.tensor([3.0, 4.0])
     c = a * 2
     s = stack([a, b, c, a])
-    assert repr(s) == ("tensor([[1., 2.],\n        [3., 4.],\n        [2., 4.],\n        [1., 2.]], "
-                       "grad_fn=<StackBackward0>)")
+    assert repr(s) == (
+        "tensor([[1., 2.],\n        [3., 4.],\n        [2., 4.],\n        [1., 2.]], grad_fn=<StackBackward0>)"
+    )
     assert listed(s) == [("AccumulateGrad", 0), (None, 0), ("MulBackward0", 0), ("AccumulateGrad", 0)]
     assert s.grad_fn.next_functions[0][0].variable is a
     (s * torch.tensor(np.arange(8.0).reshape(4, 2))).sum().backward()
@@ -194,8 +234,10 @@ def test_a_view_shares_its_base_and_version_counter():
 
 
 # ---- version counting -----------------------------------------------------------------------------------------------
-HINT = (" Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+HINT = (
+    " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
 
 
 def modified(text: str) -> str:

@@ -1,6 +1,7 @@
 """The engine at scale and on its fast paths: deep chains, memory released as PyTorch releases it, the arithmetic
 shortcuts bit for bit against the table's ufuncs, gradients summed in PyTorch's order. No timing here: speed is
 benchmarks/run.py's business."""
+
 import gc
 import heapq
 import itertools
@@ -31,7 +32,7 @@ def test_a_million_deep_chain_runs_forward_and_backward():
     x = torch.tensor(0.5, dtype=D, requires_grad=True)
     y = chain(x, 1_000_000)
     y.backward()
-    assert x.grad.item() == pytest.approx(0.9999 ** 500_000, rel=1e-9)
+    assert x.grad.item() == pytest.approx(0.9999**500_000, rel=1e-9)
     del y  # a million nodes free by reference counting, without recursion
 
 
@@ -93,9 +94,15 @@ def test_intermediate_arrays_go_when_no_rule_reads_them():
     np.testing.assert_array_equal(x.grad.data, 1 - np.exp(-np.linspace(-1, 1, size)))
 
 
-@pytest.mark.parametrize("make, survives", [
-    (lambda x: (x * 2 + 1).sum(), False), (lambda x: (x + 1).sum(), True), (lambda x: (-x).mean(), True),
-    (lambda x: torch.exp(x).sum(), False)])
+@pytest.mark.parametrize(
+    "make, survives",
+    [
+        (lambda x: (x * 2 + 1).sum(), False),
+        (lambda x: (x + 1).sum(), True),
+        (lambda x: (-x).mean(), True),
+        (lambda x: torch.exp(x).sum(), False),
+    ],
+)
 def test_second_backward_on_arrays_fails_only_through_saving_nodes(make, survives):
     x = torch.tensor([0.5, 1.5, -2.0], dtype=D, requires_grad=True)
     y = make(x)
@@ -116,15 +123,15 @@ def test_retain_graph_keeps_a_deep_chain_usable():
     y = chain(x, 10_000)
     y.backward(retain_graph=True)
     y.backward()
-    assert x.grad.item() == pytest.approx(2 * 0.9999 ** 5_000, rel=1e-12)
+    assert x.grad.item() == pytest.approx(2 * 0.9999**5_000, rel=1e-12)
     with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second time"):
         y.backward()
 
 
 # ---- the arithmetic shortcuts: Python's operators and float arithmetic against the rows' ufuncs -------------------
-VALUES = [0.0, -0.0, 1.5, -2.0, 3.0, math.inf, -math.inf, math.nan, 1e308, 5e-324, 2.0 ** 63]
+VALUES = [0.0, -0.0, 1.5, -2.0, 3.0, math.inf, -math.inf, math.nan, 1e308, 5e-324, 2.0**63]
 DTYPES = [torch.float64, torch.float32]
-NUMBERS = [0, 1, -3, 2 ** 62, 2 ** 70, 10 ** 400, 0.0, -0.0, 1.5, math.inf, math.nan, 1e308]
+NUMBERS = [0, 1, -3, 2**62, 2**70, 10**400, 0.0, -0.0, 1.5, math.inf, math.nan, 1e308]
 
 
 def same(a, b) -> bool:
@@ -164,8 +171,14 @@ def test_operators_give_the_rows_answers_bit_for_bit(symbol, name):
 
 def test_operators_record_the_same_nodes_as_the_front_ops():
     x = torch.tensor(1.5, dtype=D, requires_grad=True)
-    for via_operator, via_front in [(x + 2, torch.add(x, 2)), (2 + x, torch.add(2, x)), (x - 2, torch.sub(x, 2)),
-                                    (x * x, torch.mul(x, x)), (2 * x, torch.mul(2, x)), (x / 4, torch.div(x, 4))]:
+    for via_operator, via_front in [
+        (x + 2, torch.add(x, 2)),
+        (2 + x, torch.add(2, x)),
+        (x - 2, torch.sub(x, 2)),
+        (x * x, torch.mul(x, x)),
+        (2 * x, torch.mul(2, x)),
+        (x / 4, torch.div(x, 4)),
+    ]:
         assert type(via_operator.grad_fn) is type(via_front.grad_fn)
         assert same(via_operator.data, via_front.data)
         (gx_operator,) = torch.autograd.grad(via_operator, x)
@@ -212,8 +225,11 @@ def test_the_one_tensor_shortcut_gives_the_rows_answers_and_nodes_bit_for_bit(na
 
 
 def test_scalar_where_matches_numpy_where():
-    for condition, a, b in itertools.product([np.True_, np.False_, True], [0.0, np.float64(-0.0), np.float64(math.nan)],
-                                             [np.float64(2.5), 1.0, np.float32(3.0), np.asarray(1.0)]):
+    for condition, a, b in itertools.product(
+        [np.True_, np.False_, True],
+        [0.0, np.float64(-0.0), np.float64(math.nan)],
+        [np.float64(2.5), 1.0, np.float32(3.0), np.asarray(1.0)],
+    ):
         got, want = backward._where(condition, a, b), np.where(condition, a, b)
         assert same(got, want) and np.ndim(got) == 0
 
@@ -258,8 +274,17 @@ def test_the_walk_sums_in_pytorchs_order_on_random_graphs(seed, monkeypatch):
     for _ in range(400):
         a, b = (pool[i] for i in rng.integers(max(0, len(pool) - 30), len(pool), 2))
         kind = rng.integers(5)
-        pool.append(a + b if kind == 0 else a - b if kind == 1 else a * 0.5 if kind == 2 else torch.relu(a)
-                    if kind == 3 else a * b * 1e-16)
+        pool.append(
+            a + b
+            if kind == 0
+            else a - b
+            if kind == 1
+            else a * 0.5
+            if kind == 2
+            else torch.relu(a)
+            if kind == 3
+            else a * b * 1e-16
+        )
     root = pool[-1] + pool[-7] + pool[-50]
     want = newest_first(root, leaves)
     pushes = []

@@ -1,5 +1,6 @@
 """The engine-under-test interface (engines/base.py): diffcheck's adapter, a minimal engine written here, and
 PyTorch's and JAX's adapters, all through the same `check` path."""
+
 import numpy as np
 import pytest
 
@@ -62,14 +63,21 @@ def test_diffcheck_adapter_composes_a_via_row_and_differentiates_twice():
 
 def test_diffcheck_adapter_declares_every_capability_and_row():
     e = default()
-    assert e.capabilities == Capabilities(dtypes=frozenset({"float32", "float64"}), retain_grad=True,
-                                          second_order=True, grad_fn=True, next_functions=True)
+    assert e.capabilities == Capabilities(
+        dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
+    )
     assert all(e.supports(op) for op in ops.OPS.values())
 
 
 def test_spelling_asks_the_dispatch_which_call_reaches_a_row():
     assert [spelling(name) for name in ("rsub", "rpow", "pow_tensor", "sum_dim", "mv", "sin")] == [
-        ("sub", (1, 0)), ("pow", (1, 0)), ("pow", (0, 1)), ("sum", (0,)), ("matmul", (0, 1)), ("sin", (0,))]
+        ("sub", (1, 0)),
+        ("pow", (1, 0)),
+        ("pow", (0, 1)),
+        ("sum", (0,)),
+        ("matmul", (0, 1)),
+        ("sin", (0,)),
+    ]
 
 
 # ---- a minimal engine written here: scalars, add and mul ------------------------------------------------------------
@@ -131,8 +139,12 @@ class Tiny(Engine):
 
 def test_a_minimal_engine_is_checked_through_the_interface():
     result = _check("z = x * y + x; w = z * z", {"x": 3.0, "y": 4.0}, Tiny(), no_grad=frozenset({"y"}))
-    assert _rows(result) == {"x": (MATCH, 150.0), "y": (NONE, None), "z": ("not-retained", None),
-                             "w": ("not-retained", None)}
+    assert _rows(result) == {
+        "x": (MATCH, 150.0),
+        "y": (NONE, None),
+        "z": ("not-retained", None),
+        "w": ("not-retained", None),
+    }
     assert (result.output.value, result.output.grad_fn, result.output.status) == (225.0, None, MATCH)
     assert not result.failed
 
@@ -143,12 +155,15 @@ def test_a_wrong_rule_in_a_minimal_engine_is_a_mismatch():
     assert result.failed
 
 
-@pytest.mark.parametrize("source, options, message", [
-    ("sin(x) * x", {}, "1:1: 'sin' is not supported by engine 'tiny'"),
-    ("2 - x", {}, "1:1: 'rsub' is not supported by engine 'tiny'"),
-    ("z = x * x; w = z + x", {"retain": frozenset({"z"})}, "retain_grad() is not supported by engine 'tiny'"),
-    ("x * x", {"order": 2}, "second derivatives is not supported by engine 'tiny'"),
-])
+@pytest.mark.parametrize(
+    "source, options, message",
+    [
+        ("sin(x) * x", {}, "1:1: 'sin' is not supported by engine 'tiny'"),
+        ("2 - x", {}, "1:1: 'rsub' is not supported by engine 'tiny'"),
+        ("z = x * x; w = z + x", {"retain": frozenset({"z"})}, "retain_grad() is not supported by engine 'tiny'"),
+        ("x * x", {"order": 2}, "second derivatives is not supported by engine 'tiny'"),
+    ],
+)
 def test_what_an_engine_lacks_is_reported_as_not_supported(source, options, message):
     with pytest.raises(Unsupported) as raised:
         _check(source, {"x": 2.0}, Tiny(), **options)
@@ -159,8 +174,7 @@ def test_what_an_engine_lacks_is_reported_as_not_supported(source, options, mess
 NAMED = [
     ("2 - x + 2 ** x + 2 / x + x ** 2 + torch.sub(2, x) + torch.div(2, x)", {"x": 0.7}),
     ("sum(sin(x) * W @ x) + sum(x, dim=0) + mean(W, dim=1, keepdim=True)", {"x": [1.0, 2.0], "W": [[1, 2], [3, 4]]}),
-    ("z = where(x > 0, x, 0.5) * relu(x) + clamp(softplus(x), min=0.1); w = maximum(z, 1) + x @ x",
-     {"x": [-1.0, 0.5]}),
+    ("z = where(x > 0, x, 0.5) * relu(x) + clamp(softplus(x), min=0.1); w = maximum(z, 1) + x @ x", {"x": [-1.0, 0.5]}),
 ]
 
 
@@ -177,19 +191,28 @@ def test_torch_adapter_agrees_with_sympy_and_names_the_same_graph(source, values
     ours, theirs = _check(source, values), _check(source, values, torch_engine)
     assert [(t.name, t.status) for t in theirs.tensors] == [(t.name, t.status) for t in ours.tensors]
     for mine, torch_row in zip(ours.tensors, theirs.tensors):
-        np.testing.assert_allclose(np.asarray(torch_row.engine, dtype=float), np.asarray(mine.engine, dtype=float),
-                                   rtol=1e-14) if mine.engine is not None else None
+        np.testing.assert_allclose(
+            np.asarray(torch_row.engine, dtype=float), np.asarray(mine.engine, dtype=float), rtol=1e-14
+        ) if mine.engine is not None else None
     case = Case(parse_program(source), values)
     assert build_graph(case, torch_engine) == build_graph(case)
 
 
 def test_torch_adapter_prints_and_differentiates_twice():
     torch_engine = _torch()
-    result = _check("z = sin(x) * y; w = z + exp(x)", {"x": 1.0, "y": 2.0}, torch_engine, retain=frozenset({"z"}),
-                    order=2)
+    result = _check(
+        "z = sin(x) * y; w = z + exp(x)", {"x": 1.0, "y": 2.0}, torch_engine, retain=frozenset({"z"}), order=2
+    )
     assert result.output.repr == "tensor(4.4012, dtype=torch.float64, grad_fn=<AddBackward0>)"
     assert {t.name: t.status for t in result.tensors} == {
-        "x": MATCH, "y": MATCH, "z": MATCH, "w": "not-retained", "d2/dxdx": MATCH, "d2/dxdy": MATCH, "d2/dydy": MATCH}
+        "x": MATCH,
+        "y": MATCH,
+        "z": MATCH,
+        "w": "not-retained",
+        "d2/dxdx": MATCH,
+        "d2/dxdy": MATCH,
+        "d2/dydy": MATCH,
+    }
     assert all(torch_engine.supports(op) for op in ops.OPS.values() if not op.internal)
 
 
@@ -199,8 +222,13 @@ def test_jax_adapter_records_the_program_and_leaves_unreached_grads_none():
 
     e = adapter.load()
     result = _check("t = sin(x) * y; u = exp(y); out = t + x", {"x": 0.5, "y": 2.0}, e, retain=frozenset({"t"}))
-    assert {t.name: t.status for t in result.tensors} == {"x": MATCH, "y": MATCH, "t": MATCH, "u": "not-retained",
-                                                         "out": "not-retained"}
+    assert {t.name: t.status for t in result.tensors} == {
+        "x": MATCH,
+        "y": MATCH,
+        "t": MATCH,
+        "u": "not-retained",
+        "out": "not-retained",
+    }
     x = e.leaf(np.array(1.0), "float64", True)
     unused = e.leaf(np.array(1.0), "float64", True)
     e.backward(e.apply(ops.OPS["mul"], (x, 3), {}), None)

@@ -1,4 +1,5 @@
 """`diffcheck fuzz`: generator determinism and coverage, a planted backward bug found and shrunk, samples replayed."""
+
 import dataclasses
 import importlib.util
 
@@ -56,8 +57,9 @@ def wrong_sin(monkeypatch):
 
 def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, tmp_path):
     # -j 1: worker processes would not see the monkeypatched table
-    result = CliRunner().invoke(main, ["fuzz", "--cases", "60", "--seed", "0", "--depth", "3", "-j", "1",
-                                       "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["fuzz", "--cases", "60", "--seed", "0", "--depth", "3", "-j", "1", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 1, result.output
     files = [p for p in tmp_path.glob("*.toml") if "-sin-" in p.name and "mismatch" in p.name]
     assert files, result.output
@@ -68,8 +70,9 @@ def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, 
     assert check_case(sample.case).failed
 
 
-@pytest.mark.parametrize("program", ["abs(x**0.5)", "sqrt(abs(x))", "x**0.5", "relu(x**0.5)", "abs(x)", "x**2/x",
-                                     "log(x) * x"])
+@pytest.mark.parametrize(
+    "program", ["abs(x**0.5)", "sqrt(abs(x))", "x**0.5", "relu(x**0.5)", "abs(x)", "x**2/x", "log(x) * x"]
+)
 def test_a_finding_is_what_check_fails_with_checks_reason(program):
     """At x = 0 each meets a kink or a singular point: fuzz reports a finding exactly where `check` (and so `verify`
     on the written sample) fails, explains what check explains, and says why in check's words."""
@@ -89,8 +92,12 @@ def test_nan_on_both_sides_at_a_singular_point_is_no_finding(program):
 
 
 def test_written_sample_is_a_valid_verify_file(tmp_path):
-    candidate = Candidate(parse_program("t1 = exp(x)\nout = sin(t1) * y"), {"x": 0.5, "y": [1.0, 2.0]},
-                          frozenset({"y"}), frozenset({"t1"}))
+    candidate = Candidate(
+        parse_program("t1 = exp(x)\nout = sin(t1) * y"),
+        {"x": 0.5, "y": [1.0, 2.0]},
+        frozenset({"y"}),
+        frozenset({"t1"}),
+    )
     path = tmp_path / "finding.toml"
     path.write_text(sample_text("mismatch", signature("mismatch", candidate), candidate, "x: engine 1, SymPy 2", 7, 3))
     replay = CliRunner().invoke(main, ["verify", str(path), "-j", "1"])

@@ -5,6 +5,7 @@ or traceback is printed. The long run is opt-in:
 
     DIFFCHECK_SLOW=1 python -m pytest tests/test_fuzz_inputs.py -m slow
 """
+
 import ast
 import os
 from functools import partial
@@ -26,14 +27,44 @@ except ImportError:  # the snippet front door is still being written
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")  # budget.run_deep raises it
 SLOW = pytest.mark.skipif(not os.environ.get("DIFFCHECK_SLOW"), reason="long fuzz: set DIFFCHECK_SLOW=1")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-LONG = settings(max_examples=int(os.environ.get("DIFFCHECK_FUZZ_EXAMPLES", "20000")), deadline=None,
-                suppress_health_check=list(HealthCheck))
+LONG = settings(
+    max_examples=int(os.environ.get("DIFFCHECK_FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 # ---- inputs -----------------------------------------------------------------------------------------------------------
-NAMES = st.sampled_from(["x", "y", "W", "E", "I", "__class__", "__import__", "eval", "open", "sin", "pow", "torch",
-                         "np", "F", "math", "sum", "ｅｖａｌ", "lambda_", "inf", "nan", "range", "print"])
-NUMBERS = st.one_of(st.integers(-10**30, 10**30), st.floats(allow_nan=True, allow_infinity=True),
-                    st.sampled_from([9, 10, 99999, 10**10]))
+NAMES = st.sampled_from(
+    [
+        "x",
+        "y",
+        "W",
+        "E",
+        "I",
+        "__class__",
+        "__import__",
+        "eval",
+        "open",
+        "sin",
+        "pow",
+        "torch",
+        "np",
+        "F",
+        "math",
+        "sum",
+        "ｅｖａｌ",
+        "lambda_",
+        "inf",
+        "nan",
+        "range",
+        "print",
+    ]
+)
+NUMBERS = st.one_of(
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([9, 10, 99999, 10**10]),
+)
 CONSTANTS = st.one_of(NUMBERS, st.text(max_size=5), st.booleans(), st.none(), st.just(...), st.complex_numbers())
 BINOPS = st.sampled_from([ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod, ast.BitXor])
 CMPOPS = st.sampled_from([ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.Is, ast.In])
@@ -42,18 +73,46 @@ CMPOPS = st.sampled_from([ast.Gt, ast.Lt, ast.GtE, ast.LtE, ast.Eq, ast.Is, ast.
 def _composite(children):
     return st.one_of(
         st.builds(ast.BinOp, children, BINOPS.map(lambda op: op()), children),
-        st.builds(ast.UnaryOp, st.sampled_from([ast.USub, ast.UAdd, ast.Not, ast.Invert]).map(lambda op: op()),
-                  children),
-        st.builds(lambda f, args: ast.Call(ast.Name(f), args, []),
-                  st.sampled_from(["sin", "exp", "log", "pow", "sum", "clamp", "maximum", "relu", "eval", "getattr",
-                                   "__import__", "square", "matmul"]), st.lists(children, max_size=3)),
-        st.builds(lambda value, attr: ast.Attribute(value, attr), children,
-                  st.sampled_from(["__class__", "__mro__", "T", "system", "grad", "pow"])),
-        st.builds(lambda f, arg: ast.Call(ast.Attribute(ast.Name(f), "pow"), [arg], []),
-                  st.sampled_from(["torch", "np", "F", "os", "x"]), children),
-        st.builds(ast.Compare, children, st.lists(CMPOPS.map(lambda op: op()), min_size=1, max_size=2),
-                  st.lists(children, min_size=2, max_size=2)).map(
-            lambda node: ast.Compare(node.left, node.ops, node.comparators[:len(node.ops)])),
+        st.builds(
+            ast.UnaryOp, st.sampled_from([ast.USub, ast.UAdd, ast.Not, ast.Invert]).map(lambda op: op()), children
+        ),
+        st.builds(
+            lambda f, args: ast.Call(ast.Name(f), args, []),
+            st.sampled_from(
+                [
+                    "sin",
+                    "exp",
+                    "log",
+                    "pow",
+                    "sum",
+                    "clamp",
+                    "maximum",
+                    "relu",
+                    "eval",
+                    "getattr",
+                    "__import__",
+                    "square",
+                    "matmul",
+                ]
+            ),
+            st.lists(children, max_size=3),
+        ),
+        st.builds(
+            lambda value, attr: ast.Attribute(value, attr),
+            children,
+            st.sampled_from(["__class__", "__mro__", "T", "system", "grad", "pow"]),
+        ),
+        st.builds(
+            lambda f, arg: ast.Call(ast.Attribute(ast.Name(f), "pow"), [arg], []),
+            st.sampled_from(["torch", "np", "F", "os", "x"]),
+            children,
+        ),
+        st.builds(
+            ast.Compare,
+            children,
+            st.lists(CMPOPS.map(lambda op: op()), min_size=1, max_size=2),
+            st.lists(children, min_size=2, max_size=2),
+        ).map(lambda node: ast.Compare(node.left, node.ops, node.comparators[: len(node.ops)])),
         st.builds(lambda a, b, c: ast.IfExp(a, b, c), children, children, children),
         st.builds(lambda e: ast.Lambda(ast.arguments([], [], None, [], [], None, []), e), children),
         st.builds(lambda e: ast.Subscript(e, ast.Constant(0)), children),
@@ -77,15 +136,22 @@ def _unparse(nodes: list) -> str:
 PROGRAMS = st.lists(EXPRESSIONS, min_size=1, max_size=3).map(_unparse)
 # Programs the parser accepts, so the numerical side (overflow, nan, singular points, huge constants) is fuzzed too.
 VALID = st.recursive(
-    st.one_of(st.sampled_from(["x", "y"]), st.integers().map(repr),
-              st.floats(allow_nan=False).map(repr)),
+    st.one_of(st.sampled_from(["x", "y"]), st.integers().map(repr), st.floats(allow_nan=False).map(repr)),
     lambda kids: st.one_of(
         st.builds("({} {} {})".format, kids, st.sampled_from(["+", "-", "*", "/", "**", ">"]), kids),
-        st.builds("{}({})".format, st.sampled_from(["sin", "exp", "log", "sqrt", "tanh", "abs", "relu", "acos",
-                                                     "reciprocal", "square", "sigmoid", "log1p"]), kids)),
-    max_leaves=12)
-TEXTS = st.one_of(st.text(), st.text(alphabet=st.sampled_from(list("x()+-*/.,=_ 0129e[]'\"\n\t\\:;#@!ｅ\0\ufeff"))),
-                  PROGRAMS)
+        st.builds(
+            "{}({})".format,
+            st.sampled_from(
+                ["sin", "exp", "log", "sqrt", "tanh", "abs", "relu", "acos", "reciprocal", "square", "sigmoid", "log1p"]
+            ),
+            kids,
+        ),
+    ),
+    max_leaves=12,
+)
+TEXTS = st.one_of(
+    st.text(), st.text(alphabet=st.sampled_from(list("x()+-*/.,=_ 0129e[]'\"\n\t\\:;#@!ｅ\0\ufeff"))), PROGRAMS
+)
 
 
 def _sample(program: str) -> str:
@@ -100,8 +166,13 @@ def _only_diffcheck_errors(door, text):
         assert "\n" not in str(error)
 
 
-DOORS = {"program": parse_program, "assignment": parse_assignment, "value": partial(parse_value, where="value"),
-         "sample file": partial(load, file="fuzz.toml"), "sample program": lambda t: load(_sample(t), "fuzz.toml")}
+DOORS = {
+    "program": parse_program,
+    "assignment": parse_assignment,
+    "value": partial(parse_value, where="value"),
+    "sample file": partial(load, file="fuzz.toml"),
+    "sample program": lambda t: load(_sample(t), "fuzz.toml"),
+}
 if parse_snippet is not None:
     DOORS["snippet"] = partial(parse_snippet, where="snippet")
 

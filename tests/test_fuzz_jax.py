@@ -1,4 +1,5 @@
 """`diffcheck fuzz --against jax`: a clear refusal without JAX; with it, agreement, convention labels and findings."""
+
 import importlib.util
 
 import pytest
@@ -29,30 +30,41 @@ def test_every_front_op_has_a_jax_spelling():
     assert {op.name for op in ops.OPS.values() if not op.internal and op.via is None} - set(functions()) == set()
 
 
-@pytest.mark.parametrize("source, values", [
-    ("out = sum(relu(x) * 2 - x)", {"x": [0.5, 1.5]}),
-    ("t1 = exp(x) * y\nout = sum(sin(t1) + where(x > y, x, y))", {"x": [0.3, 0.1], "y": [1.0, 2.0]}),
-    ("out = sum(mean(x, dim=1) @ y) + 2 ** z - 1 / z", {"x": [[1.0, 2.0], [3.0, 4.0]], "y": [1.0, 2.0], "z": 0.7}),
-    ("out = sum(clamp(softplus(x), min=0, max=1.5) ** 1.5 + sigmoid(x) * asin(y) + acos(y) - atan(x))",
-     {"x": [-0.4, 0.8], "y": 0.2}),
-])
+@pytest.mark.parametrize(
+    "source, values",
+    [
+        ("out = sum(relu(x) * 2 - x)", {"x": [0.5, 1.5]}),
+        ("t1 = exp(x) * y\nout = sum(sin(t1) + where(x > y, x, y))", {"x": [0.3, 0.1], "y": [1.0, 2.0]}),
+        ("out = sum(mean(x, dim=1) @ y) + 2 ** z - 1 / z", {"x": [[1.0, 2.0], [3.0, 4.0]], "y": [1.0, 2.0], "z": 0.7}),
+        (
+            "out = sum(clamp(softplus(x), min=0, max=1.5) ** 1.5 + sigmoid(x) * asin(y) + acos(y) - atan(x))",
+            {"x": [-0.4, 0.8], "y": 0.2},
+        ),
+    ],
+)
 def test_agrees_on_smooth_points_with_no_grad_and_retained_intermediates(source, values):
     names = [n for n in values]
     assert _evaluate(source, values, no_grad={names[-1]}, retain={"t1"} & set(source.split())) == ("ok", (), "")
 
 
-@pytest.mark.parametrize("source, values, label", [
-    ("out = abs(x)", {"x": 0.0}, "jax convention: kink of abs"),  # JAX: abs'(0) = 1, PyTorch 0
-    ("out = sum(clamp(x, min=0.5))", {"x": [0.5, 1.0]}, "jax convention: kink of clamp"),  # 1/2 at the bound
-])
+@pytest.mark.parametrize(
+    "source, values, label",
+    [
+        ("out = abs(x)", {"x": 0.0}, "jax convention: kink of abs"),  # JAX: abs'(0) = 1, PyTorch 0
+        ("out = sum(clamp(x, min=0.5))", {"x": [0.5, 1.0]}, "jax convention: kink of clamp"),  # 1/2 at the bound
+    ],
+)
 def test_kink_conventions_are_labelled_not_found(source, values, label):
     kind, explained, _ = _evaluate(source, values)
     assert kind == "ok" and label in explained
 
 
 def test_relu_and_maximum_ties_follow_pytorch():
-    for source, values in [("out = relu(x)", {"x": 0.0}), ("out = sum(maximum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]}),
-                           ("out = sum(minimum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]})]:
+    for source, values in [
+        ("out = relu(x)", {"x": 0.0}),
+        ("out = sum(maximum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]}),
+        ("out = sum(minimum(x, y))", {"x": [1.0, 2.0], "y": [1.0, 3.0]}),
+    ]:
         kind, explained, _ = _evaluate(source, values)
         assert kind == "ok" and set(explained) == {"kink"}
 

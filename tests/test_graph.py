@@ -1,4 +1,5 @@
 """`check --graph` and `--dot FILE`: the engine's graph as a rich tree and as Graphviz DOT, checked against it."""
+
 import io
 import json
 import re
@@ -66,7 +67,7 @@ def test_graph_tree_under_the_table():
     assert result.exit_code == 0, result.output
     stdout = "\n".join(line.rstrip() for line in result.stdout.splitlines()) + "\n"
     assert stdout.endswith(TREE)
-    assert "w = tensor(4.4012, grad_fn=<AddBackward0>)" in stdout[:-len(TREE)]  # the table comes first
+    assert "w = tensor(4.4012, grad_fn=<AddBackward0>)" in stdout[: -len(TREE)]  # the table comes first
 
 
 def test_dot_file(tmp_path):
@@ -84,11 +85,14 @@ def test_dot_with_json_keeps_stdout_json(tmp_path):
     assert parse_dot(path.read_text())
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--graph", "--format", "json"], "--graph draws for people and cannot mix with --format json"),
-    (["--graph", "--points", "3"], "--graph and --dot draw the graph at one point"),
-    (["--dot", "/no/such/directory/graph.dot"], "--dot: cannot write '/no/such/directory/graph.dot'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--graph", "--format", "json"], "--graph draws for people and cannot mix with --format json"),
+        (["--graph", "--points", "3"], "--graph and --dot draw the graph at one point"),
+        (["--dot", "/no/such/directory/graph.dot"], "--dot: cannot write '/no/such/directory/graph.dot'"),
+    ],
+)
 def test_graph_refusals_are_one_line_exit_2(args, message):
     result = invoke(PROGRAM, "x=1", "y=2", *args)
     assert result.exit_code == 2
@@ -107,8 +111,10 @@ def render(graph, styles=False) -> str:
 def test_pruned_branch_is_dimmed_and_dashed():
     graph = graph_of("w = x * y", {"x": 1.0, "y": 3.0}, no_grad=["y"])
     assert f"\x1b[2mNone  y = 3.  {PRUNED}" in render(graph, styles=True)
-    assert f'n2 [label="y\\n ()\\n= 3.\\n{PRUNED}" color=gray50 fillcolor=white fontcolor=gray50 style=dashed]' in \
-        graph_dot(graph)
+    assert (
+        f'n2 [label="y\\n ()\\n= 3.\\n{PRUNED}" color=gray50 fillcolor=white fontcolor=gray50 style=dashed]'
+        in graph_dot(graph)
+    )
     assert "n2 -> n0 [color=gray50 style=dashed]" in graph_dot(graph)
 
 
@@ -116,22 +122,32 @@ def test_a_python_number_is_an_entry_of_none_drawn_where_it_is_used():
     """PyTorch lists `x * 3`'s 3 in next_functions as (None, 0) (x ** 2's 2 and where's condition not at all)."""
     graph = graph_of("w = where(x > 0, x * 3, c) + x ** 2", {"x": 1.0, "c": 2.0})
     assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
-        ("w", "AddBackward0", (1, 2)), ("where(…, …, c)", "WhereBackward0", (3, 4)),
+        ("w", "AddBackward0", (1, 2)),
+        ("where(…, …, c)", "WhereBackward0", (3, 4)),
         ("pow(x, 2)", "PowBackward0", (5,)),
-        ("mul(x, 3)", "MulBackward0", (5, 6)), ("c", "AccumulateGrad", ()), ("x", "AccumulateGrad", ()),
-        ("3", None, ())]
+        ("mul(x, 3)", "MulBackward0", (5, 6)),
+        ("c", "AccumulateGrad", ()),
+        ("x", "AccumulateGrad", ()),
+        ("3", None, ()),
+    ]
     assert graph.nodes[6].number and not graph.nodes[4].number
     assert f"\x1b[2mNone  3  {NUMBER}" in render(graph, styles=True)
-    assert f'n6 [label="3\\n ()\\n= 3\\n{NUMBER}" color=gray50 fillcolor=white fontcolor=gray50 style=dashed]' \
+    assert (
+        f'n6 [label="3\\n ()\\n= 3\\n{NUMBER}" color=gray50 fillcolor=white fontcolor=gray50 style=dashed]'
         in graph_dot(graph)
+    )
 
 
 def test_a_number_over_a_tensor_is_drawn_as_pytorch_builds_it():
     """`c / x` is reciprocal(x) * c in PyTorch; a named number stays a number (`k = 2 * 3` is no tensor)."""
     graph = graph_of("k = 2 * 3; w = k / sin(x)", {"x": 1.0})
     assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
-        ("w", "MulBackward0", (1, 2)), ("reciprocal(…)", "ReciprocalBackward0", (3,)), ("k", None, ()),
-        ("sin(x)", "SinBackward0", (4,)), ("x", "AccumulateGrad", ())]
+        ("w", "MulBackward0", (1, 2)),
+        ("reciprocal(…)", "ReciprocalBackward0", (3,)),
+        ("k", None, ()),
+        ("sin(x)", "SinBackward0", (4,)),
+        ("x", "AccumulateGrad", ()),
+    ]
     assert graph.nodes[2].number and render(graph).count(f"k = 6.0  {NUMBER}") == 1
 
 
@@ -140,19 +156,28 @@ def test_a_number_left_of_plus_or_times_is_listed_second_as_pytorch_lists_it():
     for `2 * x`, the number second, as for `x * 3`."""
     graph = graph_of("w = 2 + x * 3; v = 2 * w", {"x": 1.0})
     assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == [
-        ("v", "MulBackward0", (1, 2)), ("w", "AddBackward0", (3, 4)), ("2", None, ()),
-        ("mul(x, 3)", "MulBackward0", (5, 6)), ("2", None, ()), ("x", "AccumulateGrad", ()), ("3", None, ())]
+        ("v", "MulBackward0", (1, 2)),
+        ("w", "AddBackward0", (3, 4)),
+        ("2", None, ()),
+        ("mul(x, 3)", "MulBackward0", (5, 6)),
+        ("2", None, ()),
+        ("x", "AccumulateGrad", ()),
+        ("3", None, ()),
+    ]
 
 
-@pytest.mark.parametrize("source, nodes", [
-    # torch's functions keep a number first (PyTorch 2.13: SubBackward0 lists (None, AccumulateGrad))
-    ("w = torch.sub(2, x)", [("w", "SubBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
-    ("w = torch.div(2, x)", [("w", "DivBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
-    ("w = torch.mul(2, x)", [("w", "MulBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
-    # the operators move it last, or do not list it
-    ("w = 2 - x", [("w", "RsubBackward1", (1,)), ("x", "AccumulateGrad", ())]),
-    ("w = 2 * x", [("w", "MulBackward0", (1, 2)), ("x", "AccumulateGrad", ()), ("2", None, ())]),
-])
+@pytest.mark.parametrize(
+    "source, nodes",
+    [
+        # torch's functions keep a number first (PyTorch 2.13: SubBackward0 lists (None, AccumulateGrad))
+        ("w = torch.sub(2, x)", [("w", "SubBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+        ("w = torch.div(2, x)", [("w", "DivBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+        ("w = torch.mul(2, x)", [("w", "MulBackward0", (1, 2)), ("2", None, ()), ("x", "AccumulateGrad", ())]),
+        # the operators move it last, or do not list it
+        ("w = 2 - x", [("w", "RsubBackward1", (1,)), ("x", "AccumulateGrad", ())]),
+        ("w = 2 * x", [("w", "MulBackward0", (1, 2)), ("x", "AccumulateGrad", ()), ("2", None, ())]),
+    ],
+)
 def test_a_function_keeps_a_number_first_where_the_operator_moves_it(source, nodes):
     graph = graph_of(source, {"x": 1.5})
     assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == nodes
@@ -195,8 +220,11 @@ def graph_walk(graph) -> list:
 PROGRAMS = [
     (PROGRAM, {"x": 1.0, "y": 2.0}, ()),
     ("z = sin(x * y) / (1 + exp(-x)) + x ** 2", {"x": 3.0, "y": 4.0}, ("y",)),
-    ("w = sum(exp(sin(x) * c) * clamp(v, min=0)) + where(x > 0, x, 0.5)", {"x": [1.0, -2.0], "c": 3.0,
-                                                                            "v": [0.5, 2.0]}, ("c",)),
+    (
+        "w = sum(exp(sin(x) * c) * clamp(v, min=0)) + where(x > 0, x, 0.5)",
+        {"x": [1.0, -2.0], "c": 3.0, "v": [0.5, 2.0]},
+        ("c",),
+    ),
     ("a = 2 - x + 1 / x; w = a + 2 ** x + W @ v", {"x": 0.5, "W": [[1.0, 2.0], [3.0, 4.0]], "v": [1.0, -1.0]}, ()),
 ]
 
@@ -218,8 +246,13 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
 
     program, texts, _ = _flatten(parse_program(source))
     leaves = {n: engine.tensor(values[n], dtype=engine.float64, requires_grad=n not in no_grad) for n in values}
-    env = run(program, leaves, lambda node, args, params: engine.FUNCTIONS[node.op](
-        *args, **number_params(node, params, lambda v: isinstance(v, (int, float)))))
+    env = run(
+        program,
+        leaves,
+        lambda node, args, params: engine.FUNCTIONS[node.op](
+            *args, **number_params(node, params, lambda v: isinstance(v, (int, float)))
+        ),
+    )
     by_name = {texts.get(name, name): t for name, t in env.items()}
     requiring = [t for t in by_name.values() if t.requires_grad]
     out = env[program.output]
@@ -235,8 +268,11 @@ def test_every_grad_is_what_backward_sends(source, values, no_grad):
 
 
 # ---- DOT: a small grammar check, and Graphviz itself when installed --------------------------------------------------
-_TOKEN = re.compile(r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<id>[A-Za-z_][A-Za-z_0-9]*|-?(?:\.\d+|\d+(?:\.\d*)?))'
-                    r'|(?P<punct>->|[{}\[\]=;,]))', re.S)
+_TOKEN = re.compile(
+    r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<id>[A-Za-z_][A-Za-z_0-9]*|-?(?:\.\d+|\d+(?:\.\d*)?))'
+    r"|(?P<punct>->|[{}\[\]=;,]))",
+    re.S,
+)
 
 
 def parse_dot(text: str) -> tuple[set, list]:
@@ -245,7 +281,7 @@ def parse_dot(text: str) -> tuple[set, list]:
     tokens, position = [], 0
     while text[position:].strip():
         match = _TOKEN.match(text, position)
-        assert match, f"bad DOT token at {text[position:position + 20]!r}"
+        assert match, f"bad DOT token at {text[position : position + 20]!r}"
         tokens.append(match.group("string") or match.group("id") or match.group("punct"))
         position = match.end()
     tokens.append(None)

@@ -3,6 +3,7 @@
 The corpus is tests/hostile/expressions.txt (one attack per line); tests/test_hostile_files.py covers sample files
 and snippets, tests/test_fuzz_inputs.py feeds generated text.
 """
+
 import json
 import re
 import subprocess
@@ -22,8 +23,9 @@ HOSTILE = Path(__file__).parent / "hostile"
 
 def decode(text: str) -> str:
     r"""Corpus escapes: \xNN, \uNNNN and \n; everything else literal (so `ｅｖａｌ` stays full-width)."""
-    return re.sub(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|n)",
-                  lambda m: "\n" if m[1] == "n" else chr(int(m[1][1:], 16)), text)
+    return re.sub(
+        r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|n)", lambda m: "\n" if m[1] == "n" else chr(int(m[1][1:], 16)), text
+    )
 
 
 def corpus(name: str) -> list[str]:
@@ -83,8 +85,13 @@ def test_refusals_import_nothing():
 
 
 def test_import_attack_in_a_real_process_creates_nothing(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "diffcheck", "check", "__import__('os').system('touch pwned')"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "check", "__import__('os').system('touch pwned')"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "call of something other than a function name" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -97,11 +104,20 @@ def test_power_towers_answer_exit_2(tower):
     assert "--max-power" in result.stderr or "beyond floating point" in result.stderr
 
 
-@pytest.mark.parametrize("field, attack", [
-    ("max_length", "x" + " " * 20_000), ("max_depth", "-" * 300 + "x"), ("max_nodes", WIDE),
-    ("max_statements", "\n".join(f"a{i} = x" for i in range(600))), ("max_int_digits", "1" * 200 + " + x"),
-    ("max_power", "2**100000 + x"), ("max_power", "2**10**10"), ("max_power", "9**9**9**9"),
-], ids=lambda value: value if len(value) < 20 else None)
+@pytest.mark.parametrize(
+    "field, attack",
+    [
+        ("max_length", "x" + " " * 20_000),
+        ("max_depth", "-" * 300 + "x"),
+        ("max_nodes", WIDE),
+        ("max_statements", "\n".join(f"a{i} = x" for i in range(600))),
+        ("max_int_digits", "1" * 200 + " + x"),
+        ("max_power", "2**100000 + x"),
+        ("max_power", "2**10**10"),
+        ("max_power", "9**9**9**9"),
+    ],
+    ids=lambda value: value if len(value) < 20 else None,
+)
 def test_each_limit_names_its_flag_and_can_be_raised(field, attack):
     flag = "--max-" + field.removeprefix("max_").replace("_", "-")
     with pytest.raises(LimitError, match=re.escape(flag)):
@@ -128,20 +144,27 @@ def test_more_sympy_builtin_names_are_plain_variables():
     assert grads == {name: 2.0 * (i + 1) for i, name in enumerate(names)}
 
 
-@pytest.mark.parametrize("expression, values, statuses", [
-    ("log(x) + 1/y + exp(z)", ["x=0", "y=0", "z=1000"], {"x": "singular", "y": "singular"}),
-    ("x/y", ["x=0", "y=0"], None),
-    ("sqrt(x) + log(y)", ["x=-1", "y=-1"], None),
-    ("exp(x) * y", ["x=1000", "y=0"], None),
-    ("1/0 + x", ["x=1"], {"x": MATCH}),
-    ("x * 1e308 * 1e308", ["x=1e308"], None),
-    ("acos(x) + asin(y)", ["x=2", "y=nan"], None),
-    ("x - y", ["x=inf", "y=inf"], None),
-])
+@pytest.mark.parametrize(
+    "expression, values, statuses",
+    [
+        ("log(x) + 1/y + exp(z)", ["x=0", "y=0", "z=1000"], {"x": "singular", "y": "singular"}),
+        ("x/y", ["x=0", "y=0"], None),
+        ("sqrt(x) + log(y)", ["x=-1", "y=-1"], None),
+        ("exp(x) * y", ["x=1000", "y=0"], None),
+        ("1/0 + x", ["x=1"], {"x": MATCH}),
+        ("x * 1e308 * 1e308", ["x=1e308"], None),
+        ("acos(x) + asin(y)", ["x=2", "y=nan"], None),
+        ("x - y", ["x=inf", "y=inf"], None),
+    ],
+)
 def test_numerical_faults_are_rows_not_crashes(expression, values, statuses):
     """A real process: stderr stays empty (no NumPy RuntimeWarning, no traceback), every input gets a row."""
-    result = subprocess.run([sys.executable, "-m", "diffcheck", "check", expression, *values, "--format", "json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "check", expression, *values, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode in (0, 1), result.stderr
     assert result.stderr == ""
     rows = {t["name"]: t["status"] for t in json.loads(result.stdout)["tensors"] if t["role"] == "input"}
@@ -156,10 +179,15 @@ def test_limit_flags_default_to_the_parser_limits():
     assert defaults["max_elements"] == 100_000
 
 
-@pytest.mark.parametrize("args, flag", [
-    (["1**20000 + x", "x=1"], "--max-power=30000"), (["-" * 300 + "x", "x=1"], "--max-depth=1000"),
-    (["1" * 150 + " * x", "x=1"], "--max-int-digits=1000"), (["x", "x=[1,2,3]"], "--max-elements=3"),
-])
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["1**20000 + x", "x=1"], "--max-power=30000"),
+        (["-" * 300 + "x", "x=1"], "--max-depth=1000"),
+        (["1" * 150 + " * x", "x=1"], "--max-int-digits=1000"),
+        (["x", "x=[1,2,3]"], "--max-elements=3"),
+    ],
+)
 def test_limit_flags_move_the_limits(args, flag):
     lowered = flag.split("=")[0] + "=2"
     assert flag.split("=")[0] in CliRunner().invoke(main, ["check", lowered, "--", *args]).stderr

@@ -3,6 +3,7 @@ folder of broken files every other case is still verified and the report is comp
 
 Corpora: tests/hostile/sample_files.txt, tests/hostile/snippets.txt, and every line of expressions.txt as a program.
 """
+
 import json
 import os
 import sys
@@ -50,8 +51,10 @@ def test_sample_file_refused(text, tmp_path):
 
 def _program_file(attacks: list[str]) -> str:
     """Each attack as a case's program, in a TOML basic string (json escapes are TOML escapes)."""
-    return "".join(f"[[case]]\nname = \"c{i}\"\nprogram = {json.dumps(a, ensure_ascii=False)}\ninputs = {{ x = 1 }}\n"
-                   for i, a in enumerate(attacks))
+    return "".join(
+        f'[[case]]\nname = "c{i}"\nprogram = {json.dumps(a, ensure_ascii=False)}\ninputs = {{ x = 1 }}\n'
+        for i, a in enumerate(attacks)
+    )
 
 
 def test_every_expression_attack_is_refused_inside_a_sample_file(tmp_path):
@@ -75,16 +78,29 @@ def test_sample_refusals_import_nothing():
 ROOT = os.geteuid() == 0  # root reads a chmod 0 file
 BROKEN_FILES = {  # name: (make it in the folder, the exit code of verifying the folder)
     "invalid UTF-8": (lambda p: (p / "bad.toml").write_bytes(b'[[case]]\nname = "\xff\xfe"\nprogram = "x"\n'), 2),
-    "BOM then an attack": (lambda p: (p / "bom.toml").write_bytes(
-        b'\xef\xbb\xbf[[case]]\nname = "b"\nprogram = "eval(x)"\ninputs = { x = 1 }\n'), 2),
+    "BOM then an attack": (
+        lambda p: (p / "bom.toml").write_bytes(
+            b'\xef\xbb\xbf[[case]]\nname = "b"\nprogram = "eval(x)"\ninputs = { x = 1 }\n'
+        ),
+        2,
+    ),
     "raw null bytes": (lambda p: (p / "null.toml").write_bytes(b'[[case]]\x00\nname = "n"\nprogram = "x"\n'), 2),
     "directory named x.toml": (lambda p: (p / "x.toml").mkdir(), 0),  # a folder to search, not a broken file
     "symlink loop": (lambda p: (p / "loop.toml").symlink_to(p / "loop.toml"), 2),
-    "unreadable file": (lambda p: (p / "secret.toml").write_text(GOOD.replace("good", "secret")) or
-                        (p / "secret.toml").chmod(0), 0 if ROOT else 2),
-    "50 MB file": (lambda p: (p / "huge.toml").write_text('[[case]]\nname = "huge"\nprogram = "2**10**10 + x"\n'
-                                                           'inputs = { x = 1 }\n' + ("# " + "a" * 1000 + "\n") * 51_200), 2),
+    "unreadable file": (
+        lambda p: (p / "secret.toml").write_text(GOOD.replace("good", "secret")) or (p / "secret.toml").chmod(0),
+        0 if ROOT else 2,
+    ),
+    "50 MB file": (
+        lambda p: (p / "huge.toml").write_text(
+            '[[case]]\nname = "huge"\nprogram = "2**10**10 + x"\n'
+            "inputs = { x = 1 }\n" + ("# " + "a" * 1000 + "\n") * 51_200
+        ),
+        2,
+    ),
 }
+
+
 @pytest.mark.parametrize("make, code", [pytest.param(*v, id=k) for k, v in BROKEN_FILES.items()])
 def test_broken_file_next_to_a_good_one(make, code, tmp_path):
     folder = tmp_path / "cwd" / "samples"
@@ -98,8 +114,11 @@ def test_broken_file_next_to_a_good_one(make, code, tmp_path):
     assert result.exit_code == code
 
 
-@pytest.mark.parametrize("make", [lambda p: (p / "x.toml").mkdir(), lambda p: (p / "x.toml").symlink_to(p / "x.toml")],
-                         ids=["directory", "symlink loop"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda p: (p / "x.toml").mkdir(), lambda p: (p / "x.toml").symlink_to(p / "x.toml")],
+    ids=["directory", "symlink loop"],
+)
 def test_sample_path_that_is_no_file(make, tmp_path):
     make(tmp_path)
     assert invoke(tmp_path, "verify", "x.toml").exit_code == 2
@@ -121,16 +140,21 @@ def test_snippet_import_attack_on_stdin_creates_nothing(tmp_path):
 
 
 @needs_run
-@pytest.mark.parametrize("data", [b"import torch\n\xff\xfe = 1\n", b"\xef\xbb\xbf\xef\xbb\xbfimport os\n",
-                                  b"import torch\x00\n", b"\x80" * 1000])
+@pytest.mark.parametrize(
+    "data",
+    [b"import torch\n\xff\xfe = 1\n", b"\xef\xbb\xbf\xef\xbb\xbfimport os\n", b"import torch\x00\n", b"\x80" * 1000],
+)
 def test_snippet_bytes_refused(data, tmp_path):
     (tmp_path / "s.py").write_bytes(data)
     assert invoke(tmp_path, "run", "s.py").exit_code == 2
 
 
 @needs_run
-@pytest.mark.parametrize("make", [lambda p: (p / "s.py").mkdir(), lambda p: (p / "s.py").symlink_to(p / "s.py")],
-                         ids=["directory", "symlink loop"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda p: (p / "s.py").mkdir(), lambda p: (p / "s.py").symlink_to(p / "s.py")],
+    ids=["directory", "symlink loop"],
+)
 def test_snippet_path_that_is_no_file(make, tmp_path):
     make(tmp_path)
     assert invoke(tmp_path, "run", "s.py").exit_code == 2

@@ -1,5 +1,6 @@
 """The package's shape: rooms import only downward, only render/ imports rich, only cli/ imports click, engine/
 imports only ops/. Read from the source with `ast`, every import counted, those inside functions too."""
+
 from __future__ import annotations
 
 import ast
@@ -10,8 +11,19 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "diffcheck"
 # Lower rooms never import higher ones; rooms on one level do not import each other. `defaults` and `errors` sit
 # below every room (they import nothing of diffcheck's at run time).
-LEVELS = [{"defaults", "errors"}, {"ops"}, {"engine"}, {"lang"}, {"symbolic"}, {"engines"}, {"check"},
-          {"snippet", "batch", "fuzz"}, {"render"}, {"cli", "pytest_plugin"}, {"__main__"}]
+LEVELS = [
+    {"defaults", "errors"},
+    {"ops"},
+    {"engine"},
+    {"lang"},
+    {"symbolic"},
+    {"engines"},
+    {"check"},
+    {"snippet", "batch", "fuzz"},
+    {"render"},
+    {"cli", "pytest_plugin"},
+    {"__main__"},
+]
 LEVEL = {room: level for level, rooms in enumerate(LEVELS) for room in rooms}
 ONLY_IMPORTED_BY = {"rich": "render", "click": "cli"}
 
@@ -25,8 +37,12 @@ def _modules():
 
 def _runtime_imports(tree: ast.Module):
     """Every import statement outside `if TYPE_CHECKING:` blocks."""
-    skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-               and getattr(node.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(node)}
+    skipped = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
     return [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and id(n) not in skipped]
 
 
@@ -36,16 +52,18 @@ def _targets(node, package: tuple[str, ...]) -> list[str]:
         return [alias.name for alias in node.names]
     if not node.level:
         return [node.module]
-    base = list(package[:len(package) - node.level + 1])
+    base = list(package[: len(package) - node.level + 1])
     if node.module:
         return [".".join(base + [node.module])]
     return [".".join(base + [alias.name]) for alias in node.names]
 
 
-IMPORTS = [(path.relative_to(PACKAGE.parent).as_posix(), room, target)
-           for path, room, package in _modules()
-           for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8")))
-           for target in _targets(node, package)]
+IMPORTS = [
+    (path.relative_to(PACKAGE.parent).as_posix(), room, target)
+    for path, room, package in _modules()
+    for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8")))
+    for target in _targets(node, package)
+]
 
 
 def test_every_room_has_a_level():
@@ -55,24 +73,40 @@ def test_every_room_has_a_level():
 
 @pytest.mark.parametrize("library", sorted(ONLY_IMPORTED_BY))
 def test_only_one_room_imports(library):
-    offenders = sorted({where for where, room, target in IMPORTS
-                        if target.split(".")[0] == library and room != ONLY_IMPORTED_BY[library]})
+    offenders = sorted(
+        {
+            where
+            for where, room, target in IMPORTS
+            if target.split(".")[0] == library and room != ONLY_IMPORTED_BY[library]
+        }
+    )
     assert offenders == [], f"{library} is imported outside {ONLY_IMPORTED_BY[library]}/"
 
 
 def test_rooms_import_only_downward():
-    upward = sorted({f"{where} imports {target}" for where, room, target in IMPORTS
-                     if target.startswith("diffcheck.") and room in LEVEL
-                     and (other := target.split(".")[1]) in LEVEL and other != room
-                     and LEVEL[other] >= LEVEL[room]})
+    upward = sorted(
+        {
+            f"{where} imports {target}"
+            for where, room, target in IMPORTS
+            if target.startswith("diffcheck.")
+            and room in LEVEL
+            and (other := target.split(".")[1]) in LEVEL
+            and other != room
+            and LEVEL[other] >= LEVEL[room]
+        }
+    )
     assert upward == []
 
 
 def test_engine_imports_only_ops():
     allowed = {"diffcheck.ops", "diffcheck.engine"}
-    outside = sorted({f"{where} imports {target}" for where, room, target in IMPORTS
-                      if room == "engine" and target.startswith("diffcheck")
-                      and ".".join(target.split(".")[:2]) not in allowed})
+    outside = sorted(
+        {
+            f"{where} imports {target}"
+            for where, room, target in IMPORTS
+            if room == "engine" and target.startswith("diffcheck") and ".".join(target.split(".")[:2]) not in allowed
+        }
+    )
     assert outside == []
 
 

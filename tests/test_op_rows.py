@@ -18,9 +18,14 @@ from diffcheck.ops.arrays import axes
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 ERF = ops.Op(
-    name="erf", grad_fn="ErfBackward0", forward=lambda x: _erf(x)[()],
+    name="erf",
+    grad_fn="ErfBackward0",
+    forward=lambda x: _erf(x)[()],
     vjp=lambda F, g, out, x: (g * (2 / math.sqrt(math.pi)) * F.exp(-(x * x)),),
-    sym=lambda sp, x: sp.erf(x, evaluate=False), derivative="d/dx erf(x) = 2/sqrt(pi) * exp(-x**2)", mp="erf")
+    sym=lambda sp, x: sp.erf(x, evaluate=False),
+    derivative="d/dx erf(x) = 2/sqrt(pi) * exp(-x**2)",
+    mp="erf",
+)
 
 
 def _logsumexp(x, dim, keepdim=False):
@@ -33,13 +38,20 @@ def _logsumexp_sym(sp, x, dim, keepdim=False):
 
 
 LOGSUMEXP = ops.Op(
-    name="logsumexp", grad_fn="LogsumexpBackward0", params=(ops.dims("dim"), ops.flag("keepdim")),
-    elementwise=False, forward=_logsumexp, sym=_logsumexp_sym, front=ops.Signature(needs_param=True),
+    name="logsumexp",
+    grad_fn="LogsumexpBackward0",
+    params=(ops.dims("dim"), ops.flag("keepdim")),
+    elementwise=False,
+    forward=_logsumexp,
+    sym=_logsumexp_sym,
+    front=ops.Signature(needs_param=True),
     # d/dx_i log(sum exp x) = exp(x_i - out), the gradient spread back over `dim`
     vjp=lambda F, g, out, x, dim, keepdim=False: (
         F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x))
-        * F.exp(x - F.unsqueeze(out, dim, keepdim, np.shape(x))),),
-    derivative="d/dx_i logsumexp(x, dim) = exp(x_i - logsumexp(x, dim))")
+        * F.exp(x - F.unsqueeze(out, dim, keepdim, np.shape(x))),
+    ),
+    derivative="d/dx_i logsumexp(x, dim) = exp(x_i - logsumexp(x, dim))",
+)
 
 
 @pytest.fixture
@@ -59,7 +71,7 @@ def test_the_new_rows_are_in_the_table_only_inside_the_block():
     assert "erf" not in ops.SIGNATURES and "logsumexp" not in ops.OPS
     assert not hasattr(diffcheck.Tensor, "erf") and "erf" not in diffcheck.engine.FUNCTIONS
     with pytest.raises(AttributeError):
-        diffcheck.erf
+        _ = diffcheck.erf
     assert cli("check", "erf(x)", "x=0.5").exit_code == 2
 
 
@@ -82,8 +94,9 @@ def test_check_first_order(new_rows):
 
 
 def test_check_second_order_and_random_points(new_rows):
-    second = cli("check", "erf(x) + sum(logsumexp(W, 1, True))", "x=0.3", "W=[[1,2],[0,-1]]", "--order", "2",
-                 "--format", "json")
+    second = cli(
+        "check", "erf(x) + sum(logsumexp(W, 1, True))", "x=0.3", "W=[[1,2],[0,-1]]", "--order", "2", "--format", "json"
+    )
     assert second.exit_code == 0, second.output
     assert json.loads(second.output)["ok"]
     points = cli("check", "logsumexp(erf(v) * v, dim=0)", "v=[0,0,0]", "--points", "5", "--seed", "3")
@@ -116,15 +129,17 @@ def test_the_engine_function_and_method(new_rows):
 
 
 def test_run_with_every_pytorch_spelling(new_rows):
-    snippet = "\n".join([
-        "import torch",
-        "x = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float64, requires_grad=True)",
-        "a = torch.erf(x) + x.erf()",
-        "b = torch.logsumexp(x, dim=0) + x.logsumexp(1) + torch.logsumexp(x, 0, keepdim=False)",
-        "y = a.sum() + b.sum()",
-        "y.backward()",
-        "print(a.grad_fn.name(), x.logsumexp(1).grad_fn.name())",
-    ])
+    snippet = "\n".join(
+        [
+            "import torch",
+            "x = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float64, requires_grad=True)",
+            "a = torch.erf(x) + x.erf()",
+            "b = torch.logsumexp(x, dim=0) + x.logsumexp(1) + torch.logsumexp(x, 0, keepdim=False)",
+            "y = a.sum() + b.sum()",
+            "y.backward()",
+            "print(a.grad_fn.name(), x.logsumexp(1).grad_fn.name())",
+        ]
+    )
     result = cli("run", "-", stdin=snippet)
     assert result.exit_code == 0, result.output
     assert "AddBackward0 LogsumexpBackward0\n" in result.output and "✓" in result.output
@@ -153,8 +168,11 @@ def test_every_row_is_evaluated_fast_or_says_it_is_not():
         shapes, params = ([()] * op.arity, {}) if op.elementwise else (op.example or ([(2, 2)], {"dim": 0}))
         args = [symbols(f"a{i}", shape) for i, shape in enumerate(shapes)]
         params = {**params, **{p: sp.Rational(1, 2) for p in op.params if ops.kind_of(p) == "number"}}
-        form = np.frompyfunc(lambda *a: op.sym(sp, *a, **params), op.arity, 1)(*args) if op.elementwise \
+        form = (
+            np.frompyfunc(lambda *a: op.sym(sp, *a, **params), op.arity, 1)(*args)
+            if op.elementwise
             else op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in args], **params)
+        )
         flat = [sp.sympify(e) for e in np.asarray(form, dtype=object).reshape(-1)]
         syms = sorted({s for e in flat for s in e.free_symbols}, key=str)
         assert mp_function(flat, syms) is not None, op.name

@@ -39,28 +39,66 @@ def central_difference(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
 
 # One program per front op: (program tree, point). Each is checked on both sides and against finite differences.
 X, Y, V, W, M = Var("x"), Var("y"), Var("v"), Var("w"), Var("M")
-UNARY = ["exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "sqrt", "square", "reciprocal", "log1p",
-         "expm1", "sinh", "cosh", "asin", "acos", "atan", "softplus", "neg"]
+UNARY = [
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "log1p",
+    "expm1",
+    "sinh",
+    "cosh",
+    "asin",
+    "acos",
+    "atan",
+    "softplus",
+    "neg",
+]
 CASES = [(name, Apply(name, (X,)), {"x": 0.7}) for name in UNARY] + [
-    ("relu<0", Apply("relu", (X,)), {"x": -0.7}), ("abs<0", Apply("abs", (X,)), {"x": -0.7}),
-    ("add", Apply("add", (X, Y)), {"x": 0.7, "y": -1.3}), ("sub", Apply("sub", (X, Y)), {"x": 0.7, "y": -1.3}),
-    ("rsub", Apply("sub", (Const(2), X)), {"x": 0.7}), ("mul", Apply("mul", (X, Y)), {"x": 0.7, "y": -1.3}),
-    ("div", Apply("div", (X, Y)), {"x": 0.7, "y": -1.3}), ("rdiv", Apply("div", (Const(2), X)), {"x": 0.7}),
-    ("pow", Apply("pow", (X, Const(3))), {"x": 0.7}), ("pow frac", Apply("pow", (X, Const(2.5))), {"x": 0.7}),
-    ("pow_tensor", Apply("pow", (X, Y)), {"x": 0.7, "y": 1.3}), ("rpow", Apply("pow", (Const(2), X)), {"x": 0.7}),
+    ("relu<0", Apply("relu", (X,)), {"x": -0.7}),
+    ("abs<0", Apply("abs", (X,)), {"x": -0.7}),
+    ("add", Apply("add", (X, Y)), {"x": 0.7, "y": -1.3}),
+    ("sub", Apply("sub", (X, Y)), {"x": 0.7, "y": -1.3}),
+    ("rsub", Apply("sub", (Const(2), X)), {"x": 0.7}),
+    ("mul", Apply("mul", (X, Y)), {"x": 0.7, "y": -1.3}),
+    ("div", Apply("div", (X, Y)), {"x": 0.7, "y": -1.3}),
+    ("rdiv", Apply("div", (Const(2), X)), {"x": 0.7}),
+    ("pow", Apply("pow", (X, Const(3))), {"x": 0.7}),
+    ("pow frac", Apply("pow", (X, Const(2.5))), {"x": 0.7}),
+    ("pow_tensor", Apply("pow", (X, Y)), {"x": 0.7, "y": 1.3}),
+    ("rpow", Apply("pow", (Const(2), X)), {"x": 0.7}),
     ("maximum", Apply("maximum", (X, Y)), {"x": 0.7, "y": -1.3}),
     ("minimum", Apply("minimum", (X, Y)), {"x": 0.7, "y": -1.3}),
     ("clamp", Apply("clamp", (X,), (("min", Const(0)), ("max", Const(1)))), {"x": 0.7}),
     ("clamp out", Apply("clamp", (X,), (("min", Const(0)), ("max", Const(1)))), {"x": 1.7}),
     ("where", Apply("where", (Apply("gt", (X, Const(0))), Apply("mul", (X, Y)), Y)), {"x": 0.7, "y": -1.3}),
     ("sum", Apply("sum", (Apply("mul", (V, V)),)), {"v": [0.5, -1.0, 2.0]}),
-    ("sum_dim", Apply("sum", (Apply("sum", (Apply("exp", (M,)),), (("dim", Const(0)),)),)), {"M": [[0.5, -1.0], [2.0, 0.1]]}),
+    (
+        "sum_dim",
+        Apply("sum", (Apply("sum", (Apply("exp", (M,)),), (("dim", Const(0)),)),)),
+        {"M": [[0.5, -1.0], [2.0, 0.1]]},
+    ),
     ("mean", Apply("mean", (Apply("sin", (V,)),)), {"v": [0.5, -1.0, 2.0]}),
-    ("mean_dim", Apply("sum", (Apply("mean", (Apply("sin", (M,)),), (("dim", Const(1)),)),)), {"M": [[0.5, -1.0], [2.0, 0.1]]}),
+    (
+        "mean_dim",
+        Apply("sum", (Apply("mean", (Apply("sin", (M,)),), (("dim", Const(1)),)),)),
+        {"M": [[0.5, -1.0], [2.0, 0.1]]},
+    ),
     ("dot", Apply("matmul", (V, W)), {"v": [0.5, -1.0, 2.0], "w": [1.5, 0.25, -0.5]}),
     ("mv", Apply("sum", (Apply("matmul", (M, V)),)), {"M": [[0.5, -1.0, 1.0], [2.0, 0.1, 3.0]], "v": [0.5, -1.0, 2.0]}),
-    ("mm", Apply("sum", (Apply("sin", (Apply("matmul", (M, Var("W"))),)),)),
-     {"M": [[0.5, -1.0], [2.0, 0.1]], "W": [[1.0, 2.0], [3.0, 4.0]]}),
+    (
+        "mm",
+        Apply("sum", (Apply("sin", (Apply("matmul", (M, Var("W"))),)),)),
+        {"M": [[0.5, -1.0], [2.0, 0.1]], "W": [[1.0, 2.0], [3.0, 4.0]]},
+    ),
     ("broadcast", Apply("sum", (Apply("mul", (X, V)),)), {"x": 0.7, "v": [0.5, -1.0, 2.0]}),
 ]
 
@@ -73,11 +111,14 @@ def test_op_on_both_sides_and_against_finite_differences(label, expr, point):
     inputs = [t for t in result.tensors if t.role == "input"]
     assert inputs and all(t.status == MATCH for t in inputs), [(t.name, t.engine, t.sympy) for t in inputs]
     for t in inputs:  # a third, independent opinion
+
         def f(value, name=t.name):
             values = {**point, name: value.tolist()}
             with engine.no_grad():
                 from diffcheck.check import run_engine
+
                 return float(np.sum(run_engine(Case(program, values, no_grad=frozenset(values))).get("out").data))
+
         numeric = central_difference(f, np.asarray(point[t.name], dtype=float))
         np.testing.assert_allclose(np.asarray(t.engine), numeric, rtol=1e-5, atol=1e-6)
 
@@ -100,4 +141,3 @@ def test_every_differentiable_row_is_exercised():
         engine.apply = original
     missing = {op.name for op in DIFFERENTIABLE if not op.internal and not op.via} - used  # `via`: its rows run
     assert not missing, f"rows with no test case: {sorted(missing)}"
-

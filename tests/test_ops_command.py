@@ -1,4 +1,5 @@
 """`diffcheck ops`: every op of the table shown complete, one op by any of its names, JSON, and what the engine does."""
+
 import json
 import operator
 import re
@@ -40,28 +41,35 @@ def test_no_op_lacks_anything(entry, row):
         assert row.picked_by, "an overload row must say which call picks it"
 
 
-@pytest.mark.parametrize("name, grad_fns", [
-    ("pow", ["PowBackward0", "PowBackward1", "PowBackward2"]),
-    ("sum", ["SumBackward0", "SumBackward1"]),
-    ("mean", ["MeanBackward0", "MeanBackward1"]),
-    ("matmul", ["DotBackward0", "MvBackward0", "MmBackward0"]),
-    ("sub", ["SubBackward0", "RsubBackward1"]),
-    ("div", ["DivBackward0", "MulBackward0"]),
-    ("square", ["PowBackward0"]),
-])
+@pytest.mark.parametrize(
+    "name, grad_fns",
+    [
+        ("pow", ["PowBackward0", "PowBackward1", "PowBackward2"]),
+        ("sum", ["SumBackward0", "SumBackward1"]),
+        ("mean", ["MeanBackward0", "MeanBackward1"]),
+        ("matmul", ["DotBackward0", "MvBackward0", "MmBackward0"]),
+        ("sub", ["SubBackward0", "RsubBackward1"]),
+        ("div", ["DivBackward0", "MulBackward0"]),
+        ("square", ["PowBackward0"]),
+    ],
+)
 def test_overload_rows(name, grad_fns):
     (entry,) = find(name)
     assert [row.grad_fn for row in entry.rows] == grad_fns
 
 
-@pytest.mark.parametrize("entry, row", [(e, r) for e, r in ROWS if r.picked_by],
-                         ids=[f"{e.name}-{r.row}" for e, r in ROWS if r.picked_by])
+@pytest.mark.parametrize(
+    "entry, row", [(e, r) for e, r in ROWS if r.picked_by], ids=[f"{e.name}-{r.row}" for e, r in ROWS if r.picked_by]
+)
 def test_picked_by_is_what_the_engine_builds(entry, row):
     """Make the call `picked_by` names on the engine, torch's function or Python's operator: its result has exactly
     this row's grad_fn."""
-    example = {"tensor": lambda: engine.tensor([0.5, 1.5], requires_grad=True), "number": lambda: 2.0,
-               "1-D": lambda: engine.tensor([0.5, 1.5], requires_grad=True),
-               "2-D": lambda: engine.tensor([[0.5, 1.5], [1.0, 2.0]], requires_grad=True)}
+    example = {
+        "tensor": lambda: engine.tensor([0.5, 1.5], requires_grad=True),
+        "number": lambda: 2.0,
+        "1-D": lambda: engine.tensor([0.5, 1.5], requires_grad=True),
+        "2-D": lambda: engine.tensor([[0.5, 1.5], [1.0, 2.0]], requires_grad=True),
+    }
     call = re.fullmatch(r"(\w+)\((.*)\)", row.picked_by)
     if call is None:  # `number - tensor`
         left, symbol, right = row.picked_by.split(" ")
@@ -74,15 +82,32 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
     assert (result.grad_fn.name() if result.grad_fn else "") == row.grad_fn
 
 
-OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
-             "@": operator.matmul, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "@": operator.matmul,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
-@pytest.mark.parametrize("name, picked_by", [
-    ("rsub", "number - tensor"), ("rdiv", "number / tensor"), ("rpow", "pow(number, tensor)"),
-    ("sub", "sub(tensor, tensor)"), ("clamp", "clamp(tensor, min)"), ("sum", "sum(tensor)"),
-    ("sum_dim", "sum(tensor, dim)"),
-])
+@pytest.mark.parametrize(
+    "name, picked_by",
+    [
+        ("rsub", "number - tensor"),
+        ("rdiv", "number / tensor"),
+        ("rpow", "pow(number, tensor)"),
+        ("sub", "sub(tensor, tensor)"),
+        ("clamp", "clamp(tensor, min)"),
+        ("sum", "sum(tensor)"),
+        ("sum_dim", "sum(tensor, dim)"),
+    ],
+)
 def test_picked_by_is_a_call_pytorch_runs(name, picked_by):
     """torch.sub(2, x) is SubBackward0 and torch.clamp(x) raises (PyTorch 2.13): `2 - x` picks rsub, and clamp's
     example gives a bound."""
@@ -131,11 +156,20 @@ def test_ops_lists_everything():
     assert all(entry.name in result.stdout for entry in ENTRIES)
 
 
-@pytest.mark.parametrize("query, rows", [
-    ("torch.sin", ["sin"]), ("clip", ["clamp"]), ("max", ["maximum"]), ("rsub", ["rsub"]),
-    ("PowBackward1", ["pow_tensor"]), ("powbackward2", ["rpow"]), ("MulBackward0", ["mul", "rdiv"]),
-    ("**", ["pow", "pow_tensor", "rpow"]), ("sum_to", ["sum_to"]),
-])
+@pytest.mark.parametrize(
+    "query, rows",
+    [
+        ("torch.sin", ["sin"]),
+        ("clip", ["clamp"]),
+        ("max", ["maximum"]),
+        ("rsub", ["rsub"]),
+        ("PowBackward1", ["pow_tensor"]),
+        ("powbackward2", ["rpow"]),
+        ("MulBackward0", ["mul", "rdiv"]),
+        ("**", ["pow", "pow_tensor", "rpow"]),
+        ("sum_to", ["sum_to"]),
+    ],
+)
 def test_ops_by_any_name(query, rows):
     result = invoke(query, "--format", "json")
     assert result.exit_code == 0
@@ -156,8 +190,20 @@ def test_json_has_every_row_and_field():
     data = json.loads(result.stdout)["ops"]
     assert {row["row"] for entry in data for row in entry["rows"]} == set(ops.OPS)
     assert set(data[0]) == {"name", "spellings", "operators", "rows", "internal"}
-    assert set(data[0]["rows"][0]) == {"row", "grad_fn", "picked_by", "arity", "params", "derivative", "sympy",
-                                       "domain", "kink", "singular", "convention", "indeterminate"}
+    assert set(data[0]["rows"][0]) == {
+        "row",
+        "grad_fn",
+        "picked_by",
+        "arity",
+        "params",
+        "derivative",
+        "sympy",
+        "domain",
+        "kink",
+        "singular",
+        "convention",
+        "indeterminate",
+    }
     powers = {row["row"]: row["indeterminate"] for entry in data for row in entry["rows"]}
     assert {name for name, flagged in powers.items() if flagged} == {"pow", "pow_tensor", "rpow"}
 
@@ -166,8 +212,10 @@ def test_a_power_shows_its_indeterminate_forms():
     result = invoke("rpow")
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    assert "c < 0: nan; indeterminate: 1**±inf, 1**nan, (-1)**±inf, ±inf**0, nan**0 are 1 (IEEE 754, PyTorch), nan " \
-           "in SymPy" in text
+    assert (
+        "c < 0: nan; indeterminate: 1**±inf, 1**nan, (-1)**±inf, ±inf**0, nan**0 are 1 (IEEE 754, PyTorch), nan "
+        "in SymPy" in text
+    )
 
 
 def test_completion_names_need_no_sympy():

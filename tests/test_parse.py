@@ -1,4 +1,5 @@
 """The parser: exact trees, exact refusals with their places, limits at their edges, hostile and random input."""
+
 from __future__ import annotations
 
 import inspect
@@ -31,48 +32,81 @@ def out(expr, name="out"):
 
 
 # ---- trees ------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("x", out(x)),
-    ("3", out(Const(3))),
-    ("x = 1 + 2*y; z = sin(x)",
-     Program((Assign("x", A("add", Const(1), A("mul", Const(2), y))), Assign("z", A("sin", x))))),
-    ("# comment\n\na = x ** 2  # squared\n\nb = a / y\n", Program((Assign("a", A("pow", x, Const(2))),
-                                                                 Assign("b", A("div", Var("a"), y))))),
-    ("a = x;", Program((Assign("a", x),))),
-    ("a = x\r\nb = a\rc = b", Program((Assign("a", x), Assign("b", Var("a")), Assign("c", Var("b"))))),
-    ("\ufeffx - y", out(A("sub", x, y))),
-    ("-x + +y", out(A("add", A("neg", x), y))),
-    ("x ** -1", out(A("pow", x, A("neg", Const(1))))),
-    ("2 ** x ** 3", out(A("pow", Const(2), A("pow", x, Const(3))))),
-    ("(x + y) * z", out(A("mul", A("add", x, y), z))),
-    ("x @ y", out(A("matmul", x, y))),
-    ("x > 0", out(A("gt", x, Const(0)))),
-    ("x >= 0.5", out(A("ge", x, Const(0.5)))),
-    ("x < y", out(A("lt", x, y))),
-    ("x <= y", out(A("le", x, y))),
-    ("where(x > 0, x, 0.01 * x)", out(A("where", A("gt", x, Const(0)), x, A("mul", Const(0.01), x)))),
-    ("torch.pow(x, 2)", out(A("pow", x, Const(2)))),
-    ("math.sin(x) + np.exp(x) + numpy.log(x)", out(A("add", A("add", A("sin", x), A("exp", x)), A("log", x)))),
-    ("F.relu(x) + torch.nn.functional.softplus(x)", out(A("add", A("relu", x), A("softplus", x)))),
-    ("max(x, y) - torch.maximum(x, y)", out(A("sub", A("maximum", x, y), A("maximum", x, y)))),
-    ("clip(x, 0)", out(A("clamp", x, min=Const(0)))),
-    ("clamp(x, max=1)", out(A("clamp", x, max=Const(1)))),
-    ("clamp(x, 0, 1)", out(A("clamp", x, min=Const(0), max=Const(1)))),
-    ("clamp(x, max=1, min=0)", out(A("clamp", x, min=Const(0), max=Const(1)))),  # params in signature order
-    ("sum(x, dim=0, keepdim=1)", out(A("sum", x, dim=Const(0), keepdim=Const(1)))),
-    ("E + I + N + S + Q + beta + gamma + pi",
-     out(A("add", A("add", A("add", A("add", A("add", A("add", A("add", Var("E"), Var("I")), Var("N")), Var("S")),
-                                          Var("Q")), Var("beta")), Var("gamma")), Var("pi")))),
-    ("eval + print", out(A("add", Var("eval"), Var("print")))),  # just names: nothing is ever evaluated
-    ("y = torch . sin(x)  # café", out(A("sin", x), "y")),  # non-ASCII in a comment is fine
-    ("sum(x, dim=-1)", out(A("sum", x, dim=A("neg", Const(1))))),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x", out(x)),
+        ("3", out(Const(3))),
+        (
+            "x = 1 + 2*y; z = sin(x)",
+            Program((Assign("x", A("add", Const(1), A("mul", Const(2), y))), Assign("z", A("sin", x)))),
+        ),
+        (
+            "# comment\n\na = x ** 2  # squared\n\nb = a / y\n",
+            Program((Assign("a", A("pow", x, Const(2))), Assign("b", A("div", Var("a"), y)))),
+        ),
+        ("a = x;", Program((Assign("a", x),))),
+        ("a = x\r\nb = a\rc = b", Program((Assign("a", x), Assign("b", Var("a")), Assign("c", Var("b"))))),
+        ("\ufeffx - y", out(A("sub", x, y))),
+        ("-x + +y", out(A("add", A("neg", x), y))),
+        ("x ** -1", out(A("pow", x, A("neg", Const(1))))),
+        ("2 ** x ** 3", out(A("pow", Const(2), A("pow", x, Const(3))))),
+        ("(x + y) * z", out(A("mul", A("add", x, y), z))),
+        ("x @ y", out(A("matmul", x, y))),
+        ("x > 0", out(A("gt", x, Const(0)))),
+        ("x >= 0.5", out(A("ge", x, Const(0.5)))),
+        ("x < y", out(A("lt", x, y))),
+        ("x <= y", out(A("le", x, y))),
+        ("where(x > 0, x, 0.01 * x)", out(A("where", A("gt", x, Const(0)), x, A("mul", Const(0.01), x)))),
+        ("torch.pow(x, 2)", out(A("pow", x, Const(2)))),
+        ("math.sin(x) + np.exp(x) + numpy.log(x)", out(A("add", A("add", A("sin", x), A("exp", x)), A("log", x)))),
+        ("F.relu(x) + torch.nn.functional.softplus(x)", out(A("add", A("relu", x), A("softplus", x)))),
+        ("max(x, y) - torch.maximum(x, y)", out(A("sub", A("maximum", x, y), A("maximum", x, y)))),
+        ("clip(x, 0)", out(A("clamp", x, min=Const(0)))),
+        ("clamp(x, max=1)", out(A("clamp", x, max=Const(1)))),
+        ("clamp(x, 0, 1)", out(A("clamp", x, min=Const(0), max=Const(1)))),
+        ("clamp(x, max=1, min=0)", out(A("clamp", x, min=Const(0), max=Const(1)))),  # params in signature order
+        ("sum(x, dim=0, keepdim=1)", out(A("sum", x, dim=Const(0), keepdim=Const(1)))),
+        (
+            "E + I + N + S + Q + beta + gamma + pi",
+            out(
+                A(
+                    "add",
+                    A(
+                        "add",
+                        A(
+                            "add",
+                            A("add", A("add", A("add", A("add", Var("E"), Var("I")), Var("N")), Var("S")), Var("Q")),
+                            Var("beta"),
+                        ),
+                        Var("gamma"),
+                    ),
+                    Var("pi"),
+                )
+            ),
+        ),
+        ("eval + print", out(A("add", Var("eval"), Var("print")))),  # just names: nothing is ever evaluated
+        ("y = torch . sin(x)  # café", out(A("sin", x), "y")),  # non-ASCII in a comment is fine
+        ("sum(x, dim=-1)", out(A("sum", x, dim=A("neg", Const(1))))),
+    ],
+)
 def test_trees(text, expected):
     assert parse_program(text) == expected
 
 
-@pytest.mark.parametrize("text, value", [("3", 3), ("3.0", 3.0), ("1e-3", 1e-3), ("1_000", 1000), ("0x10", 16),
-                                         ("5e-324", 5e-324), ("0e-999", 0.0), ("1" * 100, int("1" * 100))])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("3", 3),
+        ("3.0", 3.0),
+        ("1e-3", 1e-3),
+        ("1_000", 1000),
+        ("0x10", 16),
+        ("5e-324", 5e-324),
+        ("0e-999", 0.0),
+        ("1" * 100, int("1" * 100)),
+    ],
+)
 def test_literals_keep_their_python_type(text, value):
     const = parse_program(text).statements[0].value
     assert const == Const(value) and type(const.value) is type(value)
@@ -89,8 +123,9 @@ def test_program_shape_and_positions():
 
 
 def test_bare_expression_output_is_named_out():
-    assert parse_program("a = x * 2; a + 1") == Program((Assign("a", A("mul", x, Const(2))),
-                                                         Assign("out", A("add", Var("a"), Const(1)))))
+    assert parse_program("a = x * 2; a + 1") == Program(
+        (Assign("a", A("mul", x, Const(2))), Assign("out", A("add", Var("a"), Const(1))))
+    )
 
 
 # ---- refusals -------------------------------------------------------------------------------------------------------
@@ -216,39 +251,110 @@ def test_where_names_the_source():
 
 # ---- limits ---------------------------------------------------------------------------------------------------------
 def test_default_limits():
-    assert DEFAULT_LIMITS == Limits(max_length=10_000, max_depth=200, max_nodes=5_000, max_statements=500,
-                                    max_int_digits=100, max_power=10_000)
+    assert DEFAULT_LIMITS == Limits(
+        max_length=10_000, max_depth=200, max_nodes=5_000, max_statements=500, max_int_digits=100, max_power=10_000
+    )
 
 
 LIMIT_EDGES = [  # (limits, passes, fails, message, pos)
-    (DEFAULT_LIMITS, "x" + " " * 9_999, "x" + " " * 10_000,
-     "program is 10001 characters long (limit 10000; raise it with --max-length)", None),
-    (Limits(max_length=5), "x + y", "x + yy", "program is 6 characters long (limit 5; raise it with --max-length)",
-     None),
-    (DEFAULT_LIMITS, "-" * 199 + "x", "-" * 200 + "x",
-     "expression nests 201 levels deep (limit 200; raise it with --max-depth)", Pos(1, 1)),
-    (Limits(max_depth=2), "a = sin(x); b = cos(a)", "a = x; b = sin(-a)",
-     "expression nests 3 levels deep (limit 2; raise it with --max-depth)", Pos(1, 12)),
-    (Limits(max_depth=5_000), "+".join(["x"] * 2_500), "+".join(["x"] * 2_501),
-     "program has 5001 nodes (limit 5000; raise it with --max-nodes)", None),
-    (Limits(max_nodes=3), "a = x; b = -a", "a = x; b = a + 1",
-     "program has 4 nodes (limit 3; raise it with --max-nodes)", None),
-    (DEFAULT_LIMITS, "\n".join(f"a{i} = {i}" for i in range(500)), "\n".join(f"a{i} = {i}" for i in range(501)),
-     "program has 501 statements (limit 500; raise it with --max-statements)", Pos(501, 1)),
-    (DEFAULT_LIMITS, "y = " + "7" * 100, "y = " + "7" * 101,
-     "integer literal has 101 digits (limit 100; raise it with --max-int-digits)", Pos(1, 5)),
-    (DEFAULT_LIMITS, "0x" + "f" * 100, "y = 1 + 0x" + "f" * 101,
-     "integer literal has 101 digits (limit 100; raise it with --max-int-digits)", Pos(1, 9)),
-    (Limits(max_int_digits=3), "x * 1_00", "x * 1_000",
-     "integer literal has 4 digits (limit 3; raise it with --max-int-digits)", Pos(1, 5)),
-    (DEFAULT_LIMITS, "1 ** 10000", "1 ** 10001",
-     "constant power 1**10001 is too large (limit: exponent 10000; raise it with --max-power)", Pos(1, 1)),
-    (Limits(max_power=3), "x ** 1000 + 2 ** 3", "y = pow(2, 4)",
-     "constant power 2**4 is too large (limit: exponent 3; raise it with --max-power)", Pos(1, 5)),
-    (DEFAULT_LIMITS, "x ** 100000", "9**9**9",
-     "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)", Pos(1, 1)),
-    (DEFAULT_LIMITS, "2 ** 1000", "2 ** 10000",
-     "constant power 2**10000 is too large (about 10**3010, beyond floating point)", Pos(1, 1)),
+    (
+        DEFAULT_LIMITS,
+        "x" + " " * 9_999,
+        "x" + " " * 10_000,
+        "program is 10001 characters long (limit 10000; raise it with --max-length)",
+        None,
+    ),
+    (
+        Limits(max_length=5),
+        "x + y",
+        "x + yy",
+        "program is 6 characters long (limit 5; raise it with --max-length)",
+        None,
+    ),
+    (
+        DEFAULT_LIMITS,
+        "-" * 199 + "x",
+        "-" * 200 + "x",
+        "expression nests 201 levels deep (limit 200; raise it with --max-depth)",
+        Pos(1, 1),
+    ),
+    (
+        Limits(max_depth=2),
+        "a = sin(x); b = cos(a)",
+        "a = x; b = sin(-a)",
+        "expression nests 3 levels deep (limit 2; raise it with --max-depth)",
+        Pos(1, 12),
+    ),
+    (
+        Limits(max_depth=5_000),
+        "+".join(["x"] * 2_500),
+        "+".join(["x"] * 2_501),
+        "program has 5001 nodes (limit 5000; raise it with --max-nodes)",
+        None,
+    ),
+    (
+        Limits(max_nodes=3),
+        "a = x; b = -a",
+        "a = x; b = a + 1",
+        "program has 4 nodes (limit 3; raise it with --max-nodes)",
+        None,
+    ),
+    (
+        DEFAULT_LIMITS,
+        "\n".join(f"a{i} = {i}" for i in range(500)),
+        "\n".join(f"a{i} = {i}" for i in range(501)),
+        "program has 501 statements (limit 500; raise it with --max-statements)",
+        Pos(501, 1),
+    ),
+    (
+        DEFAULT_LIMITS,
+        "y = " + "7" * 100,
+        "y = " + "7" * 101,
+        "integer literal has 101 digits (limit 100; raise it with --max-int-digits)",
+        Pos(1, 5),
+    ),
+    (
+        DEFAULT_LIMITS,
+        "0x" + "f" * 100,
+        "y = 1 + 0x" + "f" * 101,
+        "integer literal has 101 digits (limit 100; raise it with --max-int-digits)",
+        Pos(1, 9),
+    ),
+    (
+        Limits(max_int_digits=3),
+        "x * 1_00",
+        "x * 1_000",
+        "integer literal has 4 digits (limit 3; raise it with --max-int-digits)",
+        Pos(1, 5),
+    ),
+    (
+        DEFAULT_LIMITS,
+        "1 ** 10000",
+        "1 ** 10001",
+        "constant power 1**10001 is too large (limit: exponent 10000; raise it with --max-power)",
+        Pos(1, 1),
+    ),
+    (
+        Limits(max_power=3),
+        "x ** 1000 + 2 ** 3",
+        "y = pow(2, 4)",
+        "constant power 2**4 is too large (limit: exponent 3; raise it with --max-power)",
+        Pos(1, 5),
+    ),
+    (
+        DEFAULT_LIMITS,
+        "x ** 100000",
+        "9**9**9",
+        "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)",
+        Pos(1, 1),
+    ),
+    (
+        DEFAULT_LIMITS,
+        "2 ** 1000",
+        "2 ** 10000",
+        "constant power 2**10000 is too large (about 10**3010, beyond floating point)",
+        Pos(1, 1),
+    ),
 ]
 
 
@@ -260,19 +366,30 @@ def test_limit_edges(limits, passes, fails, message, pos):
     assert (caught.value.message, caught.value.pos) == (message, pos)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("9**9**9**9", "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)"),
-    ("torch.pow(9, pow(9, pow(9, 9)))",
-     "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)"),
-    ("a = 9 ** 9\nb = x * 2 ** a",  # a constant intermediate is still a constant
-     "constant power 2**387420489 is too large (limit: exponent 10000; raise it with --max-power)"),
-    ("sin(2) ** (3 * 10 ** 4)", "constant power sin(2)**30000 is too large (limit: exponent 10000; raise it with "
-                                "--max-power)"),
-    ("(-2) ** 10001", "constant power (-2)**10001 is too large (limit: exponent 10000; raise it with --max-power)"),
-    ("square(square(square(square(square(square(square(square(square(square(2.0))))))))))",
-     "constant square square(1.3407807929942597e+154) is too large (about 10**308, beyond floating point)"),
-    ("a = 1e300\nb = a * a", "constant product 1e+300*1e+300 is too large (about 10**600, beyond floating point)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("9**9**9**9", "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)"),
+        (
+            "torch.pow(9, pow(9, pow(9, 9)))",
+            "constant power 9**387420489 is too large (limit: exponent 10000; raise it with --max-power)",
+        ),
+        (
+            "a = 9 ** 9\nb = x * 2 ** a",  # a constant intermediate is still a constant
+            "constant power 2**387420489 is too large (limit: exponent 10000; raise it with --max-power)",
+        ),
+        (
+            "sin(2) ** (3 * 10 ** 4)",
+            "constant power sin(2)**30000 is too large (limit: exponent 10000; raise it with --max-power)",
+        ),
+        ("(-2) ** 10001", "constant power (-2)**10001 is too large (limit: exponent 10000; raise it with --max-power)"),
+        (
+            "square(square(square(square(square(square(square(square(square(square(2.0))))))))))",
+            "constant square square(1.3407807929942597e+154) is too large (about 10**308, beyond floating point)",
+        ),
+        ("a = 1e300\nb = a * a", "constant product 1e+300*1e+300 is too large (about 10**600, beyond floating point)"),
+    ],
+)
 def test_constant_blowups_refused(text, message):
     with pytest.raises(LimitError) as caught:
         parse_program(text)
@@ -288,24 +405,56 @@ def test_constant_powers_that_are_fine():
 BIG = Limits(max_length=10**6, max_depth=10**6, max_nodes=10**6)
 
 
-@pytest.mark.parametrize("text, limits, error, message", ids=lambda v: repr(v)[:40], argvalues=[
-    ("(" * 300 + "x" + ")" * 300, DEFAULT_LIMITS, LimitError,
-     "brackets nest more than 200 levels deep (the limit of Python's parser)"),
-    ("sin(" * 300 + "x" + ")" * 300, BIG, LimitError,
-     "brackets nest more than 200 levels deep (the limit of Python's parser)"),
-    ("+".join(["x"] * 3000), DEFAULT_LIMITS, LimitError,
-     "expression nests 3000 levels deep (limit 200; raise it with --max-depth)"),
-    ("**".join(["2"] * 5000), DEFAULT_LIMITS, LimitError,
-     "program is 14998 characters long (limit 10000; raise it with --max-length)"),
-    ("**".join(["2"] * 5000), BIG, LimitError, "expression nests too deeply for Python's parser"),
-    ("x+" * 50_000 + "x", DEFAULT_LIMITS, LimitError,
-     "program is 100001 characters long (limit 10000; raise it with --max-length)"),
-    ("-" * 5000 + "x", DEFAULT_LIMITS, LimitError,
-     "expression nests 5001 levels deep (limit 200; raise it with --max-depth)"),
-    ("[" * 300, BIG, LimitError, "brackets nest more than 200 levels deep (the limit of Python's parser)"),
-    ("1" * 5000, Limits(max_int_digits=10_000), LimitError,
-     "integer literal has 5000 digits (Python's own limit is 4300)"),
-])
+@pytest.mark.parametrize(
+    "text, limits, error, message",
+    ids=lambda v: repr(v)[:40],
+    argvalues=[
+        (
+            "(" * 300 + "x" + ")" * 300,
+            DEFAULT_LIMITS,
+            LimitError,
+            "brackets nest more than 200 levels deep (the limit of Python's parser)",
+        ),
+        (
+            "sin(" * 300 + "x" + ")" * 300,
+            BIG,
+            LimitError,
+            "brackets nest more than 200 levels deep (the limit of Python's parser)",
+        ),
+        (
+            "+".join(["x"] * 3000),
+            DEFAULT_LIMITS,
+            LimitError,
+            "expression nests 3000 levels deep (limit 200; raise it with --max-depth)",
+        ),
+        (
+            "**".join(["2"] * 5000),
+            DEFAULT_LIMITS,
+            LimitError,
+            "program is 14998 characters long (limit 10000; raise it with --max-length)",
+        ),
+        ("**".join(["2"] * 5000), BIG, LimitError, "expression nests too deeply for Python's parser"),
+        (
+            "x+" * 50_000 + "x",
+            DEFAULT_LIMITS,
+            LimitError,
+            "program is 100001 characters long (limit 10000; raise it with --max-length)",
+        ),
+        (
+            "-" * 5000 + "x",
+            DEFAULT_LIMITS,
+            LimitError,
+            "expression nests 5001 levels deep (limit 200; raise it with --max-depth)",
+        ),
+        ("[" * 300, BIG, LimitError, "brackets nest more than 200 levels deep (the limit of Python's parser)"),
+        (
+            "1" * 5000,
+            Limits(max_int_digits=10_000),
+            LimitError,
+            "integer literal has 5000 digits (Python's own limit is 4300)",
+        ),
+    ],
+)
 def test_deep_input(text, limits, error, message):
     with pytest.raises(error) as caught:
         parse_program(text, limits=limits)
@@ -326,12 +475,25 @@ def test_never_evaluates(module):
 
 
 # ---- values ---------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value", [
-    ("3", 3.0), ("-0.0", -0.0), ("-0", -0.0), ("1e-3", 1e-3), ("+2", 2.0), (" 4 ", 4.0), ("inf", math.inf),
-    ("-inf", -math.inf), ("Infinity", math.inf), ("[1, 2, 3]", [1.0, 2.0, 3.0]), ("[[1,2],[3,4]]", [[1.0, 2.0],
-                                                                                                   [3.0, 4.0]]),
-    ("[[[1], [2]]]", [[[1.0], [2.0]]]), ("[1, -inf, 2.5,]", [1.0, -math.inf, 2.5]), ("\ufeff[1,\n 2]", [1.0, 2.0]),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("3", 3.0),
+        ("-0.0", -0.0),
+        ("-0", -0.0),
+        ("1e-3", 1e-3),
+        ("+2", 2.0),
+        (" 4 ", 4.0),
+        ("inf", math.inf),
+        ("-inf", -math.inf),
+        ("Infinity", math.inf),
+        ("[1, 2, 3]", [1.0, 2.0, 3.0]),
+        ("[[1,2],[3,4]]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[[[1], [2]]]", [[[1.0], [2.0]]]),
+        ("[1, -inf, 2.5,]", [1.0, -math.inf, 2.5]),
+        ("\ufeff[1,\n 2]", [1.0, 2.0]),
+    ],
+)
 def test_values(text, value):
     parsed = parse_value(text, "x")
     assert parsed == value and repr(parsed) == repr(value)  # repr tells -0.0 from 0.0
@@ -342,26 +504,32 @@ def test_nan_value():
     assert math.isnan(parse_value("nan", "x")) and math.isnan(parse_value("[NaN]", "x")[0])
 
 
-@pytest.mark.parametrize("text, message, pos", [
-    ("[[1, 2], [3]]", "ragged nested list (a list of 1 next to a list of 2)", Pos(1, 10)),
-    ("[1, [2]]", "ragged nested list (a list of 1 next to a number)", Pos(1, 5)),
-    ("[[[1, 2]], [[3]]]", "ragged nested list (a 1x1 list next to a 1x2 list)", Pos(1, 12)),
-    ("[]", "empty list", Pos(1, 1)),
-    ("[[1], []]", "empty list", Pos(1, 7)),
-    ("[[[[1]]]]", "nested list is more than 3 levels deep", Pos(1, 4)),
-    ("abc", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not 'abc'", Pos(1, 1)),
-    ("1 + 2", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '1 + 2'", Pos(1, 1)),
-    ("--3", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '--3'", Pos(1, 1)),
-    ("(1, 2)", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '(1, 2)'", Pos(1, 1)),
-    ("True", "True is not a number", Pos(1, 1)),
-    ("'3'", "string literals are not supported", Pos(1, 1)),
-    ("1" * 400, "number 11111111111111111111... (400 characters) overflows float64 (largest is "
-                "1.7976931348623157e+308)", Pos(1, 1)),
-    ("ｉｎｆ", "non-ASCII character 'ｉ'", Pos(1, 1)),
-    ("", "empty value", None),
-    ("[1, 2", "syntax error: '[' was never closed", Pos(1, 1)),
-    ("3\0", "null byte in input", Pos(1, 2)),
-])
+@pytest.mark.parametrize(
+    "text, message, pos",
+    [
+        ("[[1, 2], [3]]", "ragged nested list (a list of 1 next to a list of 2)", Pos(1, 10)),
+        ("[1, [2]]", "ragged nested list (a list of 1 next to a number)", Pos(1, 5)),
+        ("[[[1, 2]], [[3]]]", "ragged nested list (a 1x1 list next to a 1x2 list)", Pos(1, 12)),
+        ("[]", "empty list", Pos(1, 1)),
+        ("[[1], []]", "empty list", Pos(1, 7)),
+        ("[[[[1]]]]", "nested list is more than 3 levels deep", Pos(1, 4)),
+        ("abc", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not 'abc'", Pos(1, 1)),
+        ("1 + 2", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '1 + 2'", Pos(1, 1)),
+        ("--3", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '--3'", Pos(1, 1)),
+        ("(1, 2)", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not '(1, 2)'", Pos(1, 1)),
+        ("True", "True is not a number", Pos(1, 1)),
+        ("'3'", "string literals are not supported", Pos(1, 1)),
+        (
+            "1" * 400,
+            "number 11111111111111111111... (400 characters) overflows float64 (largest is 1.7976931348623157e+308)",
+            Pos(1, 1),
+        ),
+        ("ｉｎｆ", "non-ASCII character 'ｉ'", Pos(1, 1)),
+        ("", "empty value", None),
+        ("[1, 2", "syntax error: '[' was never closed", Pos(1, 1)),
+        ("3\0", "null byte in input", Pos(1, 2)),
+    ],
+)
 def test_value_refusals(text, message, pos):
     with pytest.raises(ParseError) as caught:
         parse_value(text, "--x")
@@ -377,22 +545,32 @@ def test_value_element_limit():
         parse_value("[" * 300 + "1" + "]" * 300, "W")
 
 
-@pytest.mark.parametrize("text, expected", [("x=3", ("x", 3.0)), ("W=[[1,2],[3,4]]", ("W", [[1.0, 2.0], [3.0, 4.0]])),
-                                            (" b = -inf", ("b", -math.inf)), ("pi=3.14", ("pi", 3.14))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x=3", ("x", 3.0)),
+        ("W=[[1,2],[3,4]]", ("W", [[1.0, 2.0], [3.0, 4.0]])),
+        (" b = -inf", ("b", -math.inf)),
+        ("pi=3.14", ("pi", 3.14)),
+    ],
+)
 def test_assignments(text, expected):
     assert parse_assignment(text) == expected
 
 
-@pytest.mark.parametrize("text, message, pos", [
-    ("x=abc", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not 'abc'", Pos(1, 3)),
-    ("x", "expected NAME=VALUE, e.g. x=3 or W=[[1,2],[3,4]]", None),
-    ("=3", "missing name before '='", Pos(1, 1)),
-    ("1x=2", "'1x' is not a valid name", Pos(1, 1)),
-    ("sin=3", "'sin' is a function name; it cannot be used as a variable", Pos(1, 1)),
-    ("__x=1", "name '__x' is not allowed (names may not start with '__')", Pos(1, 1)),
-    ("ｘ=1", "non-ASCII identifier 'ｘ'", Pos(1, 1)),
-    ("W=[[1,2],[3]]", "ragged nested list (a list of 1 next to a list of 2)", Pos(1, 10)),
-])
+@pytest.mark.parametrize(
+    "text, message, pos",
+    [
+        ("x=abc", "expected a number (3, -0.5, 1e-3, inf, nan) or a [list] of numbers, not 'abc'", Pos(1, 3)),
+        ("x", "expected NAME=VALUE, e.g. x=3 or W=[[1,2],[3,4]]", None),
+        ("=3", "missing name before '='", Pos(1, 1)),
+        ("1x=2", "'1x' is not a valid name", Pos(1, 1)),
+        ("sin=3", "'sin' is a function name; it cannot be used as a variable", Pos(1, 1)),
+        ("__x=1", "name '__x' is not allowed (names may not start with '__')", Pos(1, 1)),
+        ("ｘ=1", "non-ASCII identifier 'ｘ'", Pos(1, 1)),
+        ("W=[[1,2],[3]]", "ragged nested list (a list of 1 next to a list of 2)", Pos(1, 10)),
+    ],
+)
 def test_assignment_refusals(text, message, pos):
     with pytest.raises(ParseError) as caught:
         parse_assignment(text)
@@ -406,10 +584,61 @@ def test_assignment_element_limit():
 
 
 # ---- properties -----------------------------------------------------------------------------------------------------
-TOKENS = ["x", "y", "a", "sin", "pow", "clamp", "torch.", "np.", "F.", "(", ")", "[", "]", ",", "=", ";", "\n", " ",
-          "+", "-", "*", "/", "**", "@", ">", "<=", "==", ".", "9", "0", "1e999", "2.5", "1j", "'s'", "#", "min=",
-          "True", "lambda", ":", "ｅ", "é", "︳", "\0", "\ufeff", "\t", "if", "else", "__", "\\", "\r", "_", "{",
-          "}"]
+TOKENS = [
+    "x",
+    "y",
+    "a",
+    "sin",
+    "pow",
+    "clamp",
+    "torch.",
+    "np.",
+    "F.",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "=",
+    ";",
+    "\n",
+    " ",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "@",
+    ">",
+    "<=",
+    "==",
+    ".",
+    "9",
+    "0",
+    "1e999",
+    "2.5",
+    "1j",
+    "'s'",
+    "#",
+    "min=",
+    "True",
+    "lambda",
+    ":",
+    "ｅ",
+    "é",
+    "︳",
+    "\0",
+    "\ufeff",
+    "\t",
+    "if",
+    "else",
+    "__",
+    "\\",
+    "\r",
+    "_",
+    "{",
+    "}",
+]
 texts = st.one_of(st.text(max_size=80), st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
 
 
@@ -426,8 +655,18 @@ def test_any_text_gives_a_program_or_a_diffcheck_error(text):
 
 
 # Random trees from the op table, printed back to text in every accepted spelling.
-BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@", "gt": ">", "ge": ">=",
-          "lt": "<", "le": "<="}
+BINARY = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "**",
+    "matmul": "@",
+    "gt": ">",
+    "ge": ">=",
+    "lt": "<",
+    "le": "<=",
+}
 NAMES = ["x", "w", "b2", "E", "beta", "pi", "N"]
 leaves = st.one_of(
     st.sampled_from(NAMES).map(lambda n: (Var(n), n)),

@@ -1,4 +1,5 @@
 """The progress bar of `verify` and `fuzz`: drawn on a terminal, absent from piped and machine output."""
+
 from __future__ import annotations
 
 import io
@@ -19,11 +20,16 @@ from diffcheck.batch.verify import verify
 from sample_texts import SQUARE, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = SQUARE + "\n" + STALE + """
+CASES = (
+    SQUARE
+    + "\n"
+    + STALE
+    + """
 [[case]]
 name = "refused"
 program = "y = x * x"
 """
+)
 
 
 def test_the_bar_shows_cases_failures_and_rate_on_a_terminal():
@@ -71,8 +77,14 @@ def _on_a_terminal(args: list[str], cwd: Path) -> str:
     """Run `diffcheck ARGS` with stdout on a pseudo-terminal; everything it wrote there."""
     leader, follower = pty.openpty()
     env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
-    process = subprocess.Popen([sys.executable, "-m", "diffcheck", *args], stdout=follower, stderr=subprocess.DEVNULL,
-                               stdin=subprocess.DEVNULL, cwd=cwd, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "diffcheck", *args],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        env=env,
+    )
     os.close(follower)
     chunks = []
     while True:

@@ -1,4 +1,5 @@
 """The pytest plugin: `pytest --diffcheck PATH` runs sample cases as items; without the flag it collects nothing."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
@@ -12,12 +13,15 @@ pytest_plugins = ["pytester"]
 
 from sample_texts import GOOD, STALE  # noqa: E402 - tests/ is on sys.path under pytest
 
-BAD = STALE + """
+BAD = (
+    STALE
+    + """
 [[case]]
 name = "no input"
 program = "y = x * z"
 inputs = { x = 3 }
 """
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -39,17 +43,19 @@ def test_cases_become_items_with_readable_failures(pytester):
     _files(pytester)
     result = pytester.runpytest("--diffcheck", "cases", "-p", "no:cacheprovider", "-rf")
     result.assert_outcomes(passed=2, failed=3)
-    result.stdout.fnmatch_lines([
-        "*cases/bad.toml:1: case 'stale pin': fail",
-        "broken expectation: x.grad: expected 7.0, got 6.0",
-        "*┃ tensor ┃ role *┃ status*",  # the check table, as plain text
-        "*│ x *│ input *│*6.0*│*6.0*│*2*x*✓ match*",
-        "*cases/bad.toml:10: case 'no input': no value for input 'z'*",
-        "*cases/broken.toml:1:7: invalid TOML: *",
-        "FAILED cases/bad.toml::stale pin - *",
-        "FAILED cases/bad.toml::no input - *",
-        "FAILED cases/broken.toml::(file) - *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*cases/bad.toml:1: case 'stale pin': fail",
+            "broken expectation: x.grad: expected 7.0, got 6.0",
+            "*┃ tensor ┃ role *┃ status*",  # the check table, as plain text
+            "*│ x *│ input *│*6.0*│*6.0*│*2*x*✓ match*",
+            "*cases/bad.toml:10: case 'no input': no value for input 'z'*",
+            "*cases/broken.toml:1:7: invalid TOML: *",
+            "FAILED cases/bad.toml::stale pin - *",
+            "FAILED cases/bad.toml::no input - *",
+            "FAILED cases/broken.toml::(file) - *",
+        ]
+    )
     assert "\x1b[" not in result.stdout.str()  # no colour codes in a report meant to be read in CI logs
 
 
@@ -57,8 +63,9 @@ def test_nodeids_are_file_and_case_name(pytester):
     _files(pytester)
     result = pytester.runpytest("--diffcheck", "cases/good.toml", "--collect-only", "-q", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["cases/good.toml::square", "cases/good.toml::layer"])
-    assert pytester.runpytest("--diffcheck", "cases/good.toml::layer", "-p", "no:cacheprovider") \
-        .parseoutcomes() == {"passed": 1}
+    assert pytester.runpytest("--diffcheck", "cases/good.toml::layer", "-p", "no:cacheprovider").parseoutcomes() == {
+        "passed": 1
+    }
 
 
 def test_inert_without_the_flag(pytester):
@@ -97,19 +104,28 @@ def test_a_folder_yields_only_sample_files(pytester):
     _project(pytester)
     result = pytester.runpytest("--diffcheck", ".", "--collect-only", "-q", "-p", "no:cacheprovider")
     assert [line for line in result.stdout.lines if "::" in line] == [
-        "cases/bad.toml::stale pin", "cases/bad.toml::no input", "cases/broken.toml::(file)",
-        "cases/good.toml::square", "cases/good.toml::layer"]
+        "cases/bad.toml::stale pin",
+        "cases/bad.toml::no input",
+        "cases/broken.toml::(file)",
+        "cases/good.toml::square",
+        "cases/good.toml::layer",
+    ]
     result = pytester.runpytest("--diffcheck", "-p", "no:cacheprovider")  # no path: the root, likewise
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines(["collected 5 items"])
 
 
-@pytest.mark.parametrize("name, message", [
-    ("pyproject.toml", "pyproject.toml:1: unknown top-level key 'project' (a sample file holds [[case]] tables)"),
-    ("ruff.toml", "ruff.toml:1:5: invalid TOML: "),  # then tomllib's own words
-    ("cases/settings.toml", "cases/settings.toml:1: 'case' must be an array of tables: write each case under its "
-                            "own [[case]] header"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("pyproject.toml", "pyproject.toml:1: unknown top-level key 'project' (a sample file holds [[case]] tables)"),
+        ("ruff.toml", "ruff.toml:1:5: invalid TOML: "),  # then tomllib's own words
+        (
+            "cases/settings.toml",
+            "cases/settings.toml:1: 'case' must be an array of tables: write each case under its own [[case]] header",
+        ),
+    ],
+)
 def test_a_file_named_explicitly_is_always_read(pytester, name, message):
     _project(pytester)
     result = pytester.runpytest("--diffcheck", name, "-p", "no:cacheprovider", "-rf")

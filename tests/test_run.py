@@ -7,6 +7,7 @@ absolute snippets directory: Python names a script by its absolute path in warni
 an exception ends here with diffcheck's one line `file:line: RuntimeError: <PyTorch's text>` (PyTorch prints a
 traceback ending in that text, pointing at that line).
 """
+
 from __future__ import annotations
 
 import json
@@ -76,21 +77,30 @@ def test_snippet_prints_what_pytorch_prints(run, name):
 def test_in_a_real_process(name):
     stdout, stderr = expected(name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    done = subprocess.run([sys.executable, "-m", "diffcheck", "run", "--quiet", f"{name}.py"], cwd=SNIPPETS,
-                          capture_output=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "run", "--quiet", f"{name}.py"],
+        cwd=SNIPPETS,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     assert done.stdout == stdout.encode()
     assert done.stderr == stderr.encode()
     assert done.returncode == EXIT.get(name, 0)
 
 
 def test_article_example_two_is_the_articles_output(run):
-    article = ("x.requires_grad: True\ny.requires_grad: False\nz.requires_grad: True\nx.grad: tensor(6.)\n"
-               "y.grad: None\nz.grad: None\ntensor(25., grad_fn=<AddBackward0>)\n")
+    article = (
+        "x.requires_grad: True\ny.requires_grad: False\nz.requires_grad: True\nx.grad: tensor(6.)\n"
+        "y.grad: None\nz.grad: None\ntensor(25., grad_fn=<AddBackward0>)\n"
+    )
     result = run("--quiet", "article_2.py")
     assert result.stdout == article
-    assert result.stderr.startswith(f"{SNIPPETS / 'article_2.py'}:11: UserWarning: The .grad attribute of a Tensor "
-                                    "that is not a leaf Tensor is being accessed.")
-    assert result.stderr.endswith(".)\n  print(\"z.grad:\",z.grad)\n")
+    assert result.stderr.startswith(
+        f"{SNIPPETS / 'article_2.py'}:11: UserWarning: The .grad attribute of a Tensor "
+        "that is not a leaf Tensor is being accessed."
+    )
+    assert result.stderr.endswith('.)\n  print("z.grad:",z.grad)\n')
 
 
 def test_stdin_is_named_as_python_names_it(run):
@@ -114,7 +124,7 @@ def test_table_follows_the_output(run):
     result = run("article_2.py")
     stdout = expected("article_2")[0]
     assert result.stdout.startswith(stdout + "\n")
-    table = result.stdout[len(stdout) + 1:]
+    table = result.stdout[len(stdout) + 1 :]
     assert table.splitlines()[0].strip() == "article_2.py:8: z.backward()"
     assert "2*x" in table and "✓ all gradients agree (1 checked)" in table
     assert "z.retain_grad() before backward" in table  # the hint a snippet can follow, not check's flag
@@ -122,18 +132,23 @@ def test_table_follows_the_output(run):
 
 
 def test_output_without_final_newline_still_starts_the_table_on_a_line_of_its_own(run):
-    result = run("-", input="import torch\nx = torch.tensor(1.0, requires_grad=True)\n(x * 3).backward()\n"
-                            "print(x.grad, end='')\n")
+    result = run(
+        "-",
+        input="import torch\nx = torch.tensor(1.0, requires_grad=True)\n(x * 3).backward()\nprint(x.grad, end='')\n",
+    )
     assert result.stdout.startswith("tensor(3.)\n\n<stdin>:3: (x * 3).backward()")
 
 
-@pytest.mark.parametrize("name, rows", [
-    ("article_3", {"x": (MATCH, 6.0), "y": (NONE, None), "z": (MATCH, 1.0)}),
-    ("seed_a", {"x": (MATCH, 6.0), "y": (NOT_RETAINED, None)}),
-    ("no_grad", {"x": (MATCH, 8.0), "y": (NONE, None), "q": (NOT_RETAINED, None), "z": (NOT_RETAINED, None)}),
-    ("requires_grad_flag", {"b": (MATCH, 6.0), "t": (MATCH, [2.0, 4.0]), "c": (NOT_RETAINED, None)}),
-    ("detach", {"x": (MATCH, 3.0), "d": (NONE, None), "z": (NOT_RETAINED, None)}),
-])
+@pytest.mark.parametrize(
+    "name, rows",
+    [
+        ("article_3", {"x": (MATCH, 6.0), "y": (NONE, None), "z": (MATCH, 1.0)}),
+        ("seed_a", {"x": (MATCH, 6.0), "y": (NOT_RETAINED, None)}),
+        ("no_grad", {"x": (MATCH, 8.0), "y": (NONE, None), "q": (NOT_RETAINED, None), "z": (NOT_RETAINED, None)}),
+        ("requires_grad_flag", {"b": (MATCH, 6.0), "t": (MATCH, [2.0, 4.0]), "c": (NOT_RETAINED, None)}),
+        ("detach", {"x": (MATCH, 3.0), "d": (NONE, None), "z": (NOT_RETAINED, None)}),
+    ],
+)
 def test_tensors_of_the_graph_are_checked(name, rows):
     _, _, report = outcome_of((SNIPPETS / f"{name}.py").read_text(encoding="utf-8"), f"{name}.py")
     tensors = {t.name: (t.status, t.engine) for t in report.results[0].tensors}
@@ -158,8 +173,10 @@ def test_backward_with_gradient_checks_the_vector_jacobian_product():
 
 
 def test_a_variable_reassigned_keeps_both_versions_apart():
-    text = ("import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x * x\nold = y\ny = y * x\n"
-            "y = y + old\ny.backward()\nprint(x.grad)\n")
+    text = (
+        "import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x * x\nold = y\ny = y * x\n"
+        "y = y + old\ny.backward()\nprint(x.grad)\n"
+    )
     printed, _, report = outcome_of(text)
     assert printed == "tensor(16.)\n"  # d/dx (x**3 + x**2) at 2
     assert [t.name for t in report.results[0].tensors] == ["x", "y@3", "y@5", "y"]
@@ -194,8 +211,10 @@ def test_json_has_the_output_and_every_check(run):
 
 def test_json_reports_how_the_run_stopped(run):
     data = json.loads(run("--format", "json", "errors_second_backward.py").stdout)
-    assert data["errors"] == ["errors_second_backward.py:6: RuntimeError: " + expected(
-        "errors_second_backward")[1].split("RuntimeError: ")[1].rstrip("\n")]
+    assert data["errors"] == [
+        "errors_second_backward.py:6: RuntimeError: "
+        + expected("errors_second_backward")[1].split("RuntimeError: ")[1].rstrip("\n")
+    ]
     assert len(data["checks"]) == 1 and data["exit_code"] == 2
 
 
@@ -234,54 +253,83 @@ def test_run_is_documented():
 
 def test_next_functions_prints_as_pytorch_prints_it(run, tmp_path):
     # recorded from torch 2.13: the objects' addresses differ run to run, the rest is PyTorch's output
-    (tmp_path / "nf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\ny = x * 3 + torch.sin(x)\n"
-                                    "print(y.grad_fn.next_functions)\nprint((x * 2).grad_fn.next_functions)\n"
-                                    "y.backward()\nprint(x.next_functions)\n")
+    (tmp_path / "nf.py").write_text(
+        "import torch\nx = torch.tensor(1.5, requires_grad=True)\ny = x * 3 + torch.sin(x)\n"
+        "print(y.grad_fn.next_functions)\nprint((x * 2).grad_fn.next_functions)\n"
+        "y.backward()\nprint(x.next_functions)\n"
+    )
     result = run("--quiet", str(tmp_path / "nf.py"))
     address = r"object at 0x[0-9a-f]+>"
-    assert re.fullmatch(rf"\(\(<MulBackward0 {address}, 0\), \(<SinBackward0 {address}, 0\)\)\n"
-                        rf"\(\(<AccumulateGrad {address}, 0\), \(None, 0\)\)\n", result.stdout), result.stdout
-    assert result.stderr == f"{tmp_path / 'nf.py'}:7: AttributeError: 'Tensor' object has no attribute 'next_functions'\n"
+    assert re.fullmatch(
+        rf"\(\(<MulBackward0 {address}, 0\), \(<SinBackward0 {address}, 0\)\)\n"
+        rf"\(\(<AccumulateGrad {address}, 0\), \(None, 0\)\)\n",
+        result.stdout,
+    ), result.stdout
+    assert (
+        result.stderr == f"{tmp_path / 'nf.py'}:7: AttributeError: 'Tensor' object has no attribute 'next_functions'\n"
+    )
     assert result.exit_code == 2
 
 
 def test_a_number_first_is_listed_as_pytorch_lists_it(run, tmp_path):
     # recorded from torch 2.13: torch's add/sub/mul/div keep a Python number first, as (None, 0); an operator calls the
     # tensor's reflected method, so `2 + x` is add(x, 2) and `2 - x` rsub(x, 2), which lists no number
-    (tmp_path / "nf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\n" + "".join(
-        f"print(({call}).grad_fn.next_functions)\n" for call in (
-            "torch.sub(2, x)", "torch.div(2.5, x)", "torch.add(True, x)", "2 + x", "2 * x", "2 - x", "2 / x"))
-        + "torch.sub(2, x).backward()\n")
+    (tmp_path / "nf.py").write_text(
+        "import torch\nx = torch.tensor(1.5, requires_grad=True)\n"
+        + "".join(
+            f"print(({call}).grad_fn.next_functions)\n"
+            for call in (
+                "torch.sub(2, x)",
+                "torch.div(2.5, x)",
+                "torch.add(True, x)",
+                "2 + x",
+                "2 * x",
+                "2 - x",
+                "2 / x",
+            )
+        )
+        + "torch.sub(2, x).backward()\n"
+    )
     result = run("--quiet", str(tmp_path / "nf.py"))
     acc, none = r"\(<AccumulateGrad object at 0x[0-9a-f]+>, 0\)", r"\(None, 0\)"
     reciprocal = r"\(<ReciprocalBackward0 object at 0x[0-9a-f]+>, 0\)"
-    assert re.fullmatch(rf"(\({none}, {acc}\)\n){{3}}(\({acc}, {none}\)\n){{2}}\({acc},\)\n\({reciprocal}, {none}\)\n",
-                        result.stdout), result.stdout
+    assert re.fullmatch(
+        rf"(\({none}, {acc}\)\n){{3}}(\({acc}, {none}\)\n){{2}}\({acc},\)\n\({reciprocal}, {none}\)\n", result.stdout
+    ), result.stdout
     assert result.exit_code == 0
 
 
 def test_next_functions_of_a_leaf_is_pytorchs_attribute_error(run, tmp_path):
-    (tmp_path / "leaf.py").write_text("import torch\nx = torch.tensor(1.5, requires_grad=True)\n"
-                                      "print(x.grad_fn.next_functions)\n")
+    (tmp_path / "leaf.py").write_text(
+        "import torch\nx = torch.tensor(1.5, requires_grad=True)\nprint(x.grad_fn.next_functions)\n"
+    )
     result = run("--quiet", str(tmp_path / "leaf.py"))
-    assert result.stderr == (f"{tmp_path / 'leaf.py'}:3: AttributeError: 'NoneType' object has no attribute "
-                             "'next_functions'\n")
+    assert result.stderr == (
+        f"{tmp_path / 'leaf.py'}:3: AttributeError: 'NoneType' object has no attribute 'next_functions'\n"
+    )
     assert result.exit_code == 2
 
 
 def test_several_dims_are_verified_one_dim_at_a_time():
     # `check` takes one integer dim: a tuple of dims reaches it as one reduction per dim, the highest first. Weights
     # make each term's gradient distinct, so a dim dropped, kept wrongly or reduced in the wrong place would show.
-    text = ("import torch\nT = torch.tensor([[[1., 2.], [3., 4.], [5., 6.]], [[7., 8.], [9., 10.], [11., 12.]]], "
-            "requires_grad=True)\n"
-            "s = (T.sum((0, 2)) * torch.tensor([1., 2., 3.])).sum() + (T.mean([-1, 0], True) ** 2).sum()\n"
-            "s = s + (torch.sum(T, (2, 1), keepdim=True) * torch.tensor([[[1.]], [[-1.]]])).sum() + T.mean(())\n"
-            "s = s + torch.sum(T ** 2, dim=(), keepdim=True).sum() + T.sum((0, 1)).mean((0,)) * 3\n"
-            "s.backward()\nprint(T.grad)\n")
+    text = (
+        "import torch\nT = torch.tensor([[[1., 2.], [3., 4.], [5., 6.]], [[7., 8.], [9., 10.], [11., 12.]]], "
+        "requires_grad=True)\n"
+        "s = (T.sum((0, 2)) * torch.tensor([1., 2., 3.])).sum() + (T.mean([-1, 0], True) ** 2).sum()\n"
+        "s = s + (torch.sum(T, (2, 1), keepdim=True) * torch.tensor([[[1.]], [[-1.]]])).sum() + T.mean(())\n"
+        "s = s + torch.sum(T ** 2, dim=(), keepdim=True).sum() + T.sum((0, 1)).mean((0,)) * 3\n"
+        "s.backward()\nprint(T.grad)\n"
+    )
     printed, outcome, report = outcome_of(text)
     (call,) = outcome.backwards
-    dims = [v.value for a in call.case.program.statements for node in _applies(a.value) for k, v in node.params
-            if k == "dim"]
+    dims = [
+        v.value
+        for a in call.case.program.statements
+        for node in _applies(a.value)
+        for k, v in node.params
+        if k == "dim"
+    ]
     assert dims and all(type(d) is int for d in dims)
     assert report.return_code == 0
     (t,) = [t for t in report.results[0].tensors if t.name == "T"]

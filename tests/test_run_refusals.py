@@ -1,5 +1,6 @@
 """`diffcheck run` refuses, before anything runs, every construct it does not support — each with its exact message
 and place — and stops with one line when a snippet does something the engine cannot model or passes a limit."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,15 @@ from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet.parse import parse_snippet
 
 from torch_texts import (  # noqa: E402 - tests/ is on sys.path under pytest
-    CLAMP_NO_BOUND, MEAN_OVERLOADS, METHOD_OVERLOADS, NEG_BOOL, POW_OVERLOADS, SUB_BOOL, SUB_BOOLS, SUM_OVERLOADS)
+    CLAMP_NO_BOUND,
+    MEAN_OVERLOADS,
+    METHOD_OVERLOADS,
+    NEG_BOOL,
+    POW_OVERLOADS,
+    SUB_BOOL,
+    SUB_BOOLS,
+    SUM_OVERLOADS,
+)
 
 T = "import torch\nx = torch.tensor(1.0, requires_grad=True)\n"  # two lines: messages below point at line 3
 
@@ -63,8 +72,10 @@ REFUSED = [
     ("for _ in range(1001): pass", "s.py:1:10: a loop of 1001 iterations is not supported (limit 1000)"),
     ("n = 3\nfor _ in range(n): pass", f"s.py:2:10: range() bounds must be integer literals ({LOOP})"),
     ("for _ in range(1, 5, 0): pass", "s.py:1:10: range() step must not be zero"),
-    (T + "for v in x: pass",
-     f"s.py:3:10: for loops are only supported over range() or a list or tuple literal ({LOOP})"),
+    (
+        T + "for v in x: pass",
+        f"s.py:3:10: for loops are only supported over range() or a list or tuple literal ({LOOP})",
+    ),
     ("for a, b in [1]: pass", f"s.py:1:5: the loop variable must be a name ({LOOP})"),
     ("for _ in range(3):\n    pass\nelse:\n    pass", "s.py:4:5: for ... else is not supported"),
     ("if True: pass", "s.py:1:1: if statements are not supported"),
@@ -106,22 +117,31 @@ REFUSED = [
     (T + "x.backward", "s.py:3:1: method 'backward' must be called: 'x.backward()'"),
     ("import torch\ntorch.no_grad()", "s.py:2:1: 'torch.no_grad()' is only supported as 'with torch.no_grad():'"),
     ("import torch\ntorch.float32()", "s.py:2:1: 'torch.float32' cannot be called"),
-    (T + "x.backward(create_graph=True)",
-     "s.py:3:12: unexpected keyword argument 'create_graph' for 'x.backward' (supported: gradient, retain_graph)"),
-    ("import torch\ntorch.tensor(1.0, device='cpu')",
-     "s.py:2:19: unexpected keyword argument 'device' for 'torch.tensor' (supported: dtype, requires_grad)"),
+    (
+        T + "x.backward(create_graph=True)",
+        "s.py:3:12: unexpected keyword argument 'create_graph' for 'x.backward' (supported: gradient, retain_graph)",
+    ),
+    (
+        "import torch\ntorch.tensor(1.0, device='cpu')",
+        "s.py:2:19: unexpected keyword argument 'device' for 'torch.tensor' (supported: dtype, requires_grad)",
+    ),
     (T + "torch.pow(x)", "s.py:3:1: 'torch.pow' takes 2 positional arguments (1 given)"),
     (T + "x.sum(0, True, 1)", "s.py:3:1: 'x.sum' takes 0 to 2 positional arguments (3 given)"),
     ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
     ("print(**{})", "s.py:1:9: '**' arguments are not supported"),
-    ("x = 1\nx()", "s.py:2:1: calling 'x' is not supported (only torch functions, tensor methods and the builtins "
-                   "print, abs, float, int, str, repr, round, len)"),
+    (
+        "x = 1\nx()",
+        "s.py:2:1: calling 'x' is not supported (only torch functions, tensor methods and the builtins "
+        "print, abs, float, int, str, repr, round, len)",
+    ),
     # with
     ("with open('f'): pass", "s.py:1:6: builtin 'open' is not supported"),
     (T + "with x: pass", "s.py:3:6: only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported"),
     ("import torch\nwith torch.no_grad() as g: pass", "s.py:2:25: 'with ... as' is not supported"),
-    ("import torch\nwith torch.no_grad(), torch.no_grad(): pass",
-     "s.py:2:23: only one context manager per 'with' is supported"),
+    (
+        "import torch\nwith torch.no_grad(), torch.no_grad(): pass",
+        "s.py:2:23: only one context manager per 'with' is supported",
+    ),
     ("import torch\nwith torch.enable_grad(1): pass", "s.py:2:6: 'torch.enable_grad()' takes no arguments"),
     # text
     ("ｘ = 1", "s.py:1:1: non-ASCII identifier 'ｘ'"),
@@ -152,28 +172,35 @@ def stops(text: str) -> str:
     return str(outcome.error)
 
 
-@pytest.mark.parametrize("text, message", [
-    (T + "torch.tensor([x, x])", "s.py:3:1: torch.tensor() of tensors is not supported (use .detach() or .item())"),
-    (T + "round(x)", "s.py:3:1: round() of a tensor is not supported"),
-    (T + "y = x * 2\nwith torch.no_grad():\n    y.zero_()",
-     "s.py:5:5: zero_() on a tensor that requires grad is not supported"),
-    (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
-    (T + "y = [1] + [2]", "s.py:3:5: '+' on lists is not supported"),
-    (T + "y = (1,) + (2,)", "s.py:3:5: '+' on tuples is not supported"),
-    (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),  # torch: a torch.Size, not a tuple
-    ("a = (1,)\nfor _ in range(30):\n    a = (a, a)", "s.py:3:9: tuple of more than 1000000 items"),
-    (T + "x.sum((1.5,), keepdim=True)", "s.py:3:1: the dims of 'sum' must be integers"),
-    (T + "torch.mean(x, (torch.tensor(0),))", "s.py:3:1: a tensor among the dims of 'mean' is not supported"),
-    ("import torch\ntorch.ones((2, 2.5))", "s.py:2:1: torch.ones() takes sizes as non-negative integers"),
-    ("y = 3 ** 100000", "s.py:1:5: integer power too large (more than 100000 bits)"),
-    ("y = 'ab' * 1000000", "s.py:1:5: string longer than 1000000 characters"),
-    ("import torch\ntorch.ones(1001, 1000)", "s.py:2:1: tensor of more than 1000000 elements"),
-    ("import torch\ntorch.ones(1000, 1) + torch.ones(1, 1001)", "s.py:2:1: result of more than 1000000 elements"),
-    ("a = [1]\nfor _ in range(30):\n    a = [a, a]", "s.py:3:9: list of more than 1000000 items"),
-    ("for _ in range(1000):\n    for _ in range(1000):\n        pass",
-     "s.py:3:9: the snippet runs more than 100000 statements"),
-    (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (T + "torch.tensor([x, x])", "s.py:3:1: torch.tensor() of tensors is not supported (use .detach() or .item())"),
+        (T + "round(x)", "s.py:3:1: round() of a tensor is not supported"),
+        (
+            T + "y = x * 2\nwith torch.no_grad():\n    y.zero_()",
+            "s.py:5:5: zero_() on a tensor that requires grad is not supported",
+        ),
+        (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
+        (T + "y = [1] + [2]", "s.py:3:5: '+' on lists is not supported"),
+        (T + "y = (1,) + (2,)", "s.py:3:5: '+' on tuples is not supported"),
+        (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),  # torch: a torch.Size, not a tuple
+        ("a = (1,)\nfor _ in range(30):\n    a = (a, a)", "s.py:3:9: tuple of more than 1000000 items"),
+        (T + "x.sum((1.5,), keepdim=True)", "s.py:3:1: the dims of 'sum' must be integers"),
+        (T + "torch.mean(x, (torch.tensor(0),))", "s.py:3:1: a tensor among the dims of 'mean' is not supported"),
+        ("import torch\ntorch.ones((2, 2.5))", "s.py:2:1: torch.ones() takes sizes as non-negative integers"),
+        ("y = 3 ** 100000", "s.py:1:5: integer power too large (more than 100000 bits)"),
+        ("y = 'ab' * 1000000", "s.py:1:5: string longer than 1000000 characters"),
+        ("import torch\ntorch.ones(1001, 1000)", "s.py:2:1: tensor of more than 1000000 elements"),
+        ("import torch\ntorch.ones(1000, 1) + torch.ones(1, 1001)", "s.py:2:1: result of more than 1000000 elements"),
+        ("a = [1]\nfor _ in range(30):\n    a = [a, a]", "s.py:3:9: list of more than 1000000 items"),
+        (
+            "for _ in range(1000):\n    for _ in range(1000):\n        pass",
+            "s.py:3:9: the snippet runs more than 100000 statements",
+        ),
+        (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
+    ],
+)
 def test_run_stops_where_the_engine_cannot_follow(text, message):
     assert stops(text) == message
 
@@ -183,91 +210,151 @@ def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
     outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
     report, _ = verify(outcome)
     assert report.results == [] and report.return_code == 2
-    assert report.errors == ["s.py:6: cannot verify this backward(): graph too large to verify: 201 named tensors "
-                             "(limit 200)"]
+    assert report.errors == [
+        "s.py:6: cannot verify this backward(): graph too large to verify: 201 named tensors (limit 200)"
+    ]
 
 
 B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point at line 4
 
 
-@pytest.mark.parametrize("line, raised", [  # PyTorch 2.13's exceptions for these lines
-    ("y = True - x", f"RuntimeError: {SUB_BOOL}"), ("y = x - True", f"RuntimeError: {SUB_BOOL}"),
-    ("y = b - x", f"RuntimeError: {SUB_BOOL}"), ("y = torch.sub(x, b)", f"RuntimeError: {SUB_BOOL}"),
-    ("y = b - b", f"RuntimeError: {SUB_BOOLS}"), ("y = True - b", f"RuntimeError: {SUB_BOOLS}"),
-    ("y = -b", f"RuntimeError: {NEG_BOOL}"), ("y = torch.neg(b)", f"RuntimeError: {NEG_BOOL}"),
-    ("y = torch.sum(x, 0, keepdim=None)", "TypeError: sum(): argument 'keepdim' must be bool, not NoneType"),
-    ("y = torch.sum(x, 0, None)", "TypeError: sum(): argument 'keepdim' (position 3) must be bool, not NoneType"),
-    ("y = x.sum(0, None)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not NoneType"),
-    ("y = x.mean(0, keepdim=None)", "TypeError: mean(): argument 'keepdim' must be bool, not NoneType"),
-    ("y = torch.mean(x, 0, keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
-     f"(Tensor, int, keepdim=NoneType), but expected one of:\n{MEAN_OVERLOADS}"),
-    ("y = torch.mean(x, dim=0, keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
-     f"(Tensor, keepdim=NoneType, dim=int), but expected one of:\n{MEAN_OVERLOADS}"),
-    ("y = torch.mean(x, 0, 1)", "TypeError: mean() received an invalid combination of arguments - got "
-     f"(Tensor, int, int), but expected one of:\n{MEAN_OVERLOADS}"),
-    ("y = torch.sum(x, keepdim=True)", "TypeError: sum() received an invalid combination of arguments - got "
-     f"(Tensor, keepdim=bool), but expected one of:\n{SUM_OVERLOADS}"),
-    ("y = x.mean(keepdim=None)", "TypeError: mean() received an invalid combination of arguments - got "
-     f"(keepdim=NoneType, ), but expected one of:\n{METHOD_OVERLOADS}"),
-    ("y = torch.maximum(x, 2)", "TypeError: maximum(): argument 'other' (position 2) must be Tensor, not int"),
-    ("y = x.minimum(2)", "TypeError: minimum(): argument 'other' (position 1) must be Tensor, not int"),
-    ("y = torch.matmul(x, 2.5)", "TypeError: matmul(): argument 'other' (position 2) must be Tensor, not float"),
-    ("y = x @ 2", "TypeError: unsupported operand type(s) for @: 'Tensor' and 'int'"),
-    ("y = 2 @ x", "TypeError: unsupported operand type(s) for @: 'int' and 'Tensor'"),
-    ("y = torch.relu(b)", "RuntimeError: Boolean inputs not supported for relu"),
-    ("y = torch.abs(b)", "NotImplementedError: \"abs_cpu\" not implemented for 'Bool'"),
-    ("y = b.mean()", "RuntimeError: mean(): could not infer output dtype. Input dtype must be either a floating point "
-                     "or complex dtype. Got: Bool"),
-    ("y = torch.tensor([1, 2]).mean(0)", "RuntimeError: mean(): could not infer output dtype. Input dtype must be "
-                                         "either a floating point or complex dtype. Got: Long"),
-    ("y = torch.clamp(x)", f"RuntimeError: {CLAMP_NO_BOUND}"),
-    ("y = x.clamp(min=None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
-    ("y = torch.clip(x, None, None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
-    ("y = b.clip()", f"RuntimeError: {CLAMP_NO_BOUND}"),
-    ("y = torch.pow(2, 3)", f"TypeError: pow() received an invalid combination of arguments - got (int, int), but "
-     f"expected one of:\n{POW_OVERLOADS}"),
-    ("y = torch.pow(True, 2.5)", "TypeError: pow() received an invalid combination of arguments - got (bool, float), "
-     f"but expected one of:\n{POW_OVERLOADS}"),
-    ("y = torch.sub(True, x)", f"RuntimeError: {SUB_BOOL}"),
-    ("y = torch.sub(True, False)", f"RuntimeError: {SUB_BOOLS}"),
-    ("y = torch.add(None, x)", "TypeError: add(): argument 'input' (position 1) must be Tensor, not NoneType"),
-    ("y = torch.div('a', x)", "TypeError: div(): argument 'input' (position 1) must be Tensor, not str"),
-    ("y = torch.maximum(2, x)", "TypeError: maximum(): argument 'input' (position 1) must be Tensor, not int"),
-    ("y = x.mean(keepdim=True)", "TypeError: mean() received an invalid combination of arguments - got "
-     f"(keepdim=bool, ), but expected one of:\n{METHOD_OVERLOADS}"),
-    # several dims: PyTorch's argument parser picks the overload by the first, then unpacks the others
-    ("y = x.sum((0, 1.5))", "TypeError: sum(): argument 'dim' failed to unpack the object at pos 2 with error "
-                            "\"type must be tuple of ints,but got float\""),
-    ("y = x.mean(dim=[0, 'a'], keepdim=True)", "TypeError: mean(): argument 'dim' failed to unpack the object at pos 2 "
-                                               "with error \"type must be tuple of ints,but got str\""),
-    ("y = x.sum((1.5,))", f"TypeError: sum() received an invalid combination of arguments - got (tuple), but expected "
-                          f"one of:\n{METHOD_OVERLOADS}"),
-    ("y = x.sum(dim=(True,))", "TypeError: sum() received an invalid combination of arguments - got (dim=tuple, ), but "
-                               f"expected one of:\n{METHOD_OVERLOADS}"),
-    ("y = torch.sum(x, dim=(1.5,))", "TypeError: sum() received an invalid combination of arguments - got (Tensor, "
-                                     f"dim=tuple), but expected one of:\n{SUM_OVERLOADS}"),
-    ("y = torch.mean(x, (None,))", "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
-                                   f"tuple), but expected one of:\n{MEAN_OVERLOADS}"),
-    ("y = torch.mean(x, (0, 1), 1)", "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
-                                     f"tuple, int), but expected one of:\n{MEAN_OVERLOADS}"),
-    ("y = x.sum((0,), 1)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not int"),
-    ("y = x.sum((0, 1))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
-    ("y = x.sum((0, True))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
-    ("y = torch.mean(x, [-1, 0])", "RuntimeError: dim 0 appears multiple times in the list of dims"),
-    # torch.tensor's data, tuples as lists: the types first, then the shape the first elements give
-    ("y = torch.tensor(((1., 2.), (3.,)))", "ValueError: expected sequence of length 2 at dim 1 (got 1)"),
-    ("y = torch.tensor([(1., 2.), 3.])", "TypeError: not a sequence"),
-    ("y = torch.tensor((1., (2.,)))", "TypeError: must be real number, not tuple"),
-    ("y = torch.tensor((1, (2,)))", "TypeError: 'tuple' object cannot be interpreted as an integer"),
-    ("y = torch.tensor((1, [2]), dtype=torch.float64)", "TypeError: must be real number, not list"),
-    ("y = torch.tensor(((1., 2.), ('a', 3.)))", "TypeError: new(): invalid data type 'str'"),
-    ("y = x + (1, 2)", "TypeError: unsupported operand type(s) for +: 'Tensor' and 'tuple'"),
-])
+@pytest.mark.parametrize(
+    "line, raised",
+    [  # PyTorch 2.13's exceptions for these lines
+        ("y = True - x", f"RuntimeError: {SUB_BOOL}"),
+        ("y = x - True", f"RuntimeError: {SUB_BOOL}"),
+        ("y = b - x", f"RuntimeError: {SUB_BOOL}"),
+        ("y = torch.sub(x, b)", f"RuntimeError: {SUB_BOOL}"),
+        ("y = b - b", f"RuntimeError: {SUB_BOOLS}"),
+        ("y = True - b", f"RuntimeError: {SUB_BOOLS}"),
+        ("y = -b", f"RuntimeError: {NEG_BOOL}"),
+        ("y = torch.neg(b)", f"RuntimeError: {NEG_BOOL}"),
+        ("y = torch.sum(x, 0, keepdim=None)", "TypeError: sum(): argument 'keepdim' must be bool, not NoneType"),
+        ("y = torch.sum(x, 0, None)", "TypeError: sum(): argument 'keepdim' (position 3) must be bool, not NoneType"),
+        ("y = x.sum(0, None)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not NoneType"),
+        ("y = x.mean(0, keepdim=None)", "TypeError: mean(): argument 'keepdim' must be bool, not NoneType"),
+        (
+            "y = torch.mean(x, 0, keepdim=None)",
+            "TypeError: mean() received an invalid combination of arguments - got "
+            f"(Tensor, int, keepdim=NoneType), but expected one of:\n{MEAN_OVERLOADS}",
+        ),
+        (
+            "y = torch.mean(x, dim=0, keepdim=None)",
+            "TypeError: mean() received an invalid combination of arguments - got "
+            f"(Tensor, keepdim=NoneType, dim=int), but expected one of:\n{MEAN_OVERLOADS}",
+        ),
+        (
+            "y = torch.mean(x, 0, 1)",
+            "TypeError: mean() received an invalid combination of arguments - got "
+            f"(Tensor, int, int), but expected one of:\n{MEAN_OVERLOADS}",
+        ),
+        (
+            "y = torch.sum(x, keepdim=True)",
+            "TypeError: sum() received an invalid combination of arguments - got "
+            f"(Tensor, keepdim=bool), but expected one of:\n{SUM_OVERLOADS}",
+        ),
+        (
+            "y = x.mean(keepdim=None)",
+            "TypeError: mean() received an invalid combination of arguments - got "
+            f"(keepdim=NoneType, ), but expected one of:\n{METHOD_OVERLOADS}",
+        ),
+        ("y = torch.maximum(x, 2)", "TypeError: maximum(): argument 'other' (position 2) must be Tensor, not int"),
+        ("y = x.minimum(2)", "TypeError: minimum(): argument 'other' (position 1) must be Tensor, not int"),
+        ("y = torch.matmul(x, 2.5)", "TypeError: matmul(): argument 'other' (position 2) must be Tensor, not float"),
+        ("y = x @ 2", "TypeError: unsupported operand type(s) for @: 'Tensor' and 'int'"),
+        ("y = 2 @ x", "TypeError: unsupported operand type(s) for @: 'int' and 'Tensor'"),
+        ("y = torch.relu(b)", "RuntimeError: Boolean inputs not supported for relu"),
+        ("y = torch.abs(b)", "NotImplementedError: \"abs_cpu\" not implemented for 'Bool'"),
+        (
+            "y = b.mean()",
+            "RuntimeError: mean(): could not infer output dtype. Input dtype must be either a floating point "
+            "or complex dtype. Got: Bool",
+        ),
+        (
+            "y = torch.tensor([1, 2]).mean(0)",
+            "RuntimeError: mean(): could not infer output dtype. Input dtype must be "
+            "either a floating point or complex dtype. Got: Long",
+        ),
+        ("y = torch.clamp(x)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+        ("y = x.clamp(min=None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+        ("y = torch.clip(x, None, None)", f"RuntimeError: {CLAMP_NO_BOUND}"),
+        ("y = b.clip()", f"RuntimeError: {CLAMP_NO_BOUND}"),
+        (
+            "y = torch.pow(2, 3)",
+            f"TypeError: pow() received an invalid combination of arguments - got (int, int), but "
+            f"expected one of:\n{POW_OVERLOADS}",
+        ),
+        (
+            "y = torch.pow(True, 2.5)",
+            "TypeError: pow() received an invalid combination of arguments - got (bool, float), "
+            f"but expected one of:\n{POW_OVERLOADS}",
+        ),
+        ("y = torch.sub(True, x)", f"RuntimeError: {SUB_BOOL}"),
+        ("y = torch.sub(True, False)", f"RuntimeError: {SUB_BOOLS}"),
+        ("y = torch.add(None, x)", "TypeError: add(): argument 'input' (position 1) must be Tensor, not NoneType"),
+        ("y = torch.div('a', x)", "TypeError: div(): argument 'input' (position 1) must be Tensor, not str"),
+        ("y = torch.maximum(2, x)", "TypeError: maximum(): argument 'input' (position 1) must be Tensor, not int"),
+        (
+            "y = x.mean(keepdim=True)",
+            "TypeError: mean() received an invalid combination of arguments - got "
+            f"(keepdim=bool, ), but expected one of:\n{METHOD_OVERLOADS}",
+        ),
+        # several dims: PyTorch's argument parser picks the overload by the first, then unpacks the others
+        (
+            "y = x.sum((0, 1.5))",
+            "TypeError: sum(): argument 'dim' failed to unpack the object at pos 2 with error "
+            '"type must be tuple of ints,but got float"',
+        ),
+        (
+            "y = x.mean(dim=[0, 'a'], keepdim=True)",
+            "TypeError: mean(): argument 'dim' failed to unpack the object at pos 2 "
+            'with error "type must be tuple of ints,but got str"',
+        ),
+        (
+            "y = x.sum((1.5,))",
+            f"TypeError: sum() received an invalid combination of arguments - got (tuple), but expected "
+            f"one of:\n{METHOD_OVERLOADS}",
+        ),
+        (
+            "y = x.sum(dim=(True,))",
+            "TypeError: sum() received an invalid combination of arguments - got (dim=tuple, ), but "
+            f"expected one of:\n{METHOD_OVERLOADS}",
+        ),
+        (
+            "y = torch.sum(x, dim=(1.5,))",
+            "TypeError: sum() received an invalid combination of arguments - got (Tensor, "
+            f"dim=tuple), but expected one of:\n{SUM_OVERLOADS}",
+        ),
+        (
+            "y = torch.mean(x, (None,))",
+            "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
+            f"tuple), but expected one of:\n{MEAN_OVERLOADS}",
+        ),
+        (
+            "y = torch.mean(x, (0, 1), 1)",
+            "TypeError: mean() received an invalid combination of arguments - got (Tensor, "
+            f"tuple, int), but expected one of:\n{MEAN_OVERLOADS}",
+        ),
+        ("y = x.sum((0,), 1)", "TypeError: sum(): argument 'keepdim' (position 2) must be bool, not int"),
+        ("y = x.sum((0, 1))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+        ("y = x.sum((0, True))", "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+        ("y = torch.mean(x, [-1, 0])", "RuntimeError: dim 0 appears multiple times in the list of dims"),
+        # torch.tensor's data, tuples as lists: the types first, then the shape the first elements give
+        ("y = torch.tensor(((1., 2.), (3.,)))", "ValueError: expected sequence of length 2 at dim 1 (got 1)"),
+        ("y = torch.tensor([(1., 2.), 3.])", "TypeError: not a sequence"),
+        ("y = torch.tensor((1., (2.,)))", "TypeError: must be real number, not tuple"),
+        ("y = torch.tensor((1, (2,)))", "TypeError: 'tuple' object cannot be interpreted as an integer"),
+        ("y = torch.tensor((1, [2]), dtype=torch.float64)", "TypeError: must be real number, not list"),
+        ("y = torch.tensor(((1., 2.), ('a', 3.)))", "TypeError: new(): invalid data type 'str'"),
+        ("y = x + (1, 2)", "TypeError: unsupported operand type(s) for +: 'Tensor' and 'tuple'"),
+    ],
+)
 def test_pytorchs_exceptions_are_raised_at_their_line(line, raised):
     outcome = run_snippet(parse_snippet(B + line, "s.py"), lambda _: None)
     assert outcome.raised == f"s.py:4: {raised}"
 
 
 def test_torch_max_with_a_number_is_a_reduction_diffcheck_does_not_run():
-    assert stops(T + "torch.max(x, 0)") == \
-        "s.py:3:1: torch.max() with a number (a reduction along a dim) is not supported"
+    assert (
+        stops(T + "torch.max(x, 0)") == "s.py:3:1: torch.max() with a number (a reduction along a dim) is not supported"
+    )

@@ -1,4 +1,5 @@
 """The sample format: every key read into its Case field, every refusal with its exact one-line message and line."""
+
 from __future__ import annotations
 
 import math
@@ -70,7 +71,13 @@ def test_defaults():
         program = "x"
         inputs = { x = 1 }
     """).case
-    assert (case.no_grad, case.retain, case.rtol, case.atol, case.strict) == (frozenset(), frozenset(), RTOL, ATOL, False)
+    assert (case.no_grad, case.retain, case.rtol, case.atol, case.strict) == (
+        frozenset(),
+        frozenset(),
+        RTOL,
+        ATOL,
+        False,
+    )
     assert (case.order, case.points, case.seed, case.numeric) == (1, 0, 0, False)
 
 
@@ -91,11 +98,15 @@ CASE = '[[case]]\nname = "c"\nprogram = "x"\ninputs = { x = 1 }\n'
 ERRORS = [
     # the file
     ('[[case]]\nname = "c"\nprogram = \n', "f.toml:3:11: invalid TOML: Invalid value"),
-    ('[[cases]]\nname = "c"\n',
-     "f.toml:1: unknown top-level key 'cases' (did you mean 'case'?) (a sample file holds [[case]] tables)"),
+    (
+        '[[cases]]\nname = "c"\n',
+        "f.toml:1: unknown top-level key 'cases' (did you mean 'case'?) (a sample file holds [[case]] tables)",
+    ),
     ('title = "x"\n' + CASE, "f.toml:1: unknown top-level key 'title' (a sample file holds [[case]] tables)"),
-    ('[case]\nname = "c"\n',
-     "f.toml:1: 'case' must be an array of tables: write each case under its own [[case]] header"),
+    (
+        '[case]\nname = "c"\n',
+        "f.toml:1: 'case' must be an array of tables: write each case under its own [[case]] header",
+    ),
     # keys
     (CASE + "rtoll = 1\n", "f.toml:5: case 'c': unknown key 'rtoll' (did you mean 'rtol'?)"),
     (CASE + "colour = 1\n", "f.toml:5: case 'c': unknown key 'colour'"),
@@ -103,37 +114,62 @@ ERRORS = [
     ('[[case]]\nname = "c"\n', "f.toml:1: case 'c': missing required key 'program'"),
     ('[[case]]\nname = 3\nprogram = "x"\n', "f.toml:2: case #1: 'name' must be a non-empty string"),
     ('[[case]]\nname = "c"\nprogram = "  "\n', "f.toml:3: case 'c': 'program' must be a non-empty string"),
-    ('[[case]]\nname = "c"\nprogram = "sinn(x)"\n',
-     "f.toml:3: case 'c': program at 1:1: unknown function 'sinn' (did you mean 'sin'?)"),
-    ('[[case]]\nname = "c"\nprogram = """\na = x\nb = cos(a) + sinn(a)\n"""\ninputs = { x = 1 }\n',
-     "f.toml:5: case 'c': program at 2:14: unknown function 'sinn' (did you mean 'sin'?)"),
+    (
+        '[[case]]\nname = "c"\nprogram = "sinn(x)"\n',
+        "f.toml:3: case 'c': program at 1:1: unknown function 'sinn' (did you mean 'sin'?)",
+    ),
+    (
+        '[[case]]\nname = "c"\nprogram = """\na = x\nb = cos(a) + sinn(a)\n"""\ninputs = { x = 1 }\n',
+        "f.toml:5: case 'c': program at 2:14: unknown function 'sinn' (did you mean 'sin'?)",
+    ),
     # inputs
-    ('[[case]]\nname = "c"\nprogram = "x"\ninputs = 3\n', "f.toml:4: case 'c': 'inputs' must be a table, not an integer"),
-    (CASE.replace("x = 1", "x = 1, q = 2"),
-     "f.toml:4: case 'c': input 'q' is not used by the program; inputs are: x"),
-    ('[[case]]\nname = "c"\nprogram = "a = x; b = a"\ninputs = { x = 1, a = 2 }\n',
-     "f.toml:4: case 'c': input 'a' is computed by the program; inputs are: x"),
-    ('[[case]]\nname = "c"\nprogram = "x + y"\ninputs = { x = 1 }\n',
-     "f.toml:4: case 'c': no value for input 'y' (add it to inputs: { y = ... })"),
-    ('[[case]]\nname = "c"\nprogram = "x"\n', "f.toml:1: case 'c': no value for input 'x' (add it to inputs: { x = ... })"),
-    (CASE.replace("x = 1", "x = true"), "f.toml:4: case 'c': input 'x': expected a number, a list of numbers or "
-                                        "\"nan\"/\"inf\"/\"-inf\", not a boolean"),
-    (CASE.replace("x = 1", 'x = "one"'), "f.toml:4: case 'c': input 'x': expected a number, a list of numbers or "
-                                         "\"nan\"/\"inf\"/\"-inf\", not 'one'"),
+    (
+        '[[case]]\nname = "c"\nprogram = "x"\ninputs = 3\n',
+        "f.toml:4: case 'c': 'inputs' must be a table, not an integer",
+    ),
+    (CASE.replace("x = 1", "x = 1, q = 2"), "f.toml:4: case 'c': input 'q' is not used by the program; inputs are: x"),
+    (
+        '[[case]]\nname = "c"\nprogram = "a = x; b = a"\ninputs = { x = 1, a = 2 }\n',
+        "f.toml:4: case 'c': input 'a' is computed by the program; inputs are: x",
+    ),
+    (
+        '[[case]]\nname = "c"\nprogram = "x + y"\ninputs = { x = 1 }\n',
+        "f.toml:4: case 'c': no value for input 'y' (add it to inputs: { y = ... })",
+    ),
+    (
+        '[[case]]\nname = "c"\nprogram = "x"\n',
+        "f.toml:1: case 'c': no value for input 'x' (add it to inputs: { x = ... })",
+    ),
+    (
+        CASE.replace("x = 1", "x = true"),
+        'f.toml:4: case \'c\': input \'x\': expected a number, a list of numbers or "nan"/"inf"/"-inf", not a boolean',
+    ),
+    (
+        CASE.replace("x = 1", 'x = "one"'),
+        "f.toml:4: case 'c': input 'x': expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", not 'one'",
+    ),
     (CASE.replace("x = 1", "x = [[[[1]]]]"), "f.toml:4: case 'c': input 'x': nested list is more than 3 levels deep"),
     (CASE.replace("x = 1", "x = []"), "f.toml:4: case 'c': input 'x': empty list"),
-    (CASE.replace("x = 1", "x = [[1, 2], [3]]"),
-     "f.toml:4: case 'c': input 'x': ragged nested list (rows of different shapes)"),
-    (CASE.replace("x = 1", "x = { a = 1 }"), "f.toml:4: case 'c': input 'x': expected a number, a list of numbers or "
-                                             "\"nan\"/\"inf\"/\"-inf\", not a table"),
+    (
+        CASE.replace("x = 1", "x = [[1, 2], [3]]"),
+        "f.toml:4: case 'c': input 'x': ragged nested list (rows of different shapes)",
+    ),
+    (
+        CASE.replace("x = 1", "x = { a = 1 }"),
+        'f.toml:4: case \'c\': input \'x\': expected a number, a list of numbers or "nan"/"inf"/"-inf", not a table',
+    ),
     # names
     (CASE + 'no_grad = "x"\n', "f.toml:5: case 'c': 'no_grad' must be an array of names, not a string"),
     (CASE + "no_grad = [1]\n", "f.toml:5: case 'c': 'no_grad' must be an array of names, not one holding an integer"),
-    (CASE + 'no_grad = ["xx"]\n',
-     "f.toml:5: case 'c': 'no_grad' names 'xx', not an input of the program (did you mean 'x'?) (inputs: x)"),
-    ('[[case]]\nname = "c"\nprogram = "total = x"\ninputs = { x = 1 }\nretain_grad = ["totl"]\n',
-     "f.toml:5: case 'c': 'retain_grad' names 'totl', not a computed name of the program (did you mean 'total'?) "
-     "(computed: total)"),
+    (
+        CASE + 'no_grad = ["xx"]\n',
+        "f.toml:5: case 'c': 'no_grad' names 'xx', not an input of the program (did you mean 'x'?) (inputs: x)",
+    ),
+    (
+        '[[case]]\nname = "c"\nprogram = "total = x"\ninputs = { x = 1 }\nretain_grad = ["totl"]\n',
+        "f.toml:5: case 'c': 'retain_grad' names 'totl', not a computed name of the program (did you mean 'total'?) "
+        "(computed: total)",
+    ),
     # numbers and flags
     (CASE + 'rtol = "1e-3"\n', "f.toml:5: case 'c': 'rtol' must be a number, not a string"),
     (CASE + "atol = -1.0\n", "f.toml:5: case 'c': 'atol' must be a finite number >= 0"),
@@ -143,38 +179,62 @@ ERRORS = [
     (CASE + "order = 3\n", "f.toml:5: case 'c': 'order' must be 1 or 2, not 3"),
     (CASE + "order = 2.0\n", "f.toml:5: case 'c': 'order' must be an integer, not a float"),
     (CASE + "points = -1\n", "f.toml:5: case 'c': 'points' must be 0 to 10000 (0: check at the inputs given), not -1"),
-    (CASE + "points = 10001\n",
-     "f.toml:5: case 'c': 'points' must be 0 to 10000 (0: check at the inputs given), not 10001"),
+    (
+        CASE + "points = 10001\n",
+        "f.toml:5: case 'c': 'points' must be 0 to 10000 (0: check at the inputs given), not 10001",
+    ),
     (CASE + "points = true\n", "f.toml:5: case 'c': 'points' must be an integer, not a boolean"),
     (CASE + "seed = 1.5\n", "f.toml:5: case 'c': 'seed' must be an integer, not a float"),
     (CASE + "seed = -1\n", "f.toml:5: case 'c': 'seed' must be >= 0, not -1"),
     (CASE + "numeric = 1\n", "f.toml:5: case 'c': 'numeric' must be a boolean, not an integer"),
     # expectations
     (CASE + "expect = 3\n", "f.toml:5: case 'c': 'expect' must be a table, not an integer"),
-    (CASE + "[case.expect]\ngrads = { x = 1 }\n",
-     "f.toml:6: case 'c': unknown key 'expect.grads' (did you mean 'expect.grad'?)"),
-    (CASE + "points = 3\n[case.expect]\noutput = 1\n",
-     "f.toml:7: case 'c': 'expect.output' pins values at one point, but 'points' checks random points "
-     "(pin 'status' instead, or drop 'points')"),
-    (CASE + '[case.expect]\noutput = "big"\n', "f.toml:6: case 'c': 'expect.output': expected a number, a list of "
-                                               "numbers or \"nan\"/\"inf\"/\"-inf\", not 'big'"),
-    (CASE + "[case.expect]\ngrad_fn = 1\n",
-     "f.toml:6: case 'c': 'expect.grad_fn' must be a string such as \"AddBackward0\", not an integer"),
-    (CASE + "[case.expect]\ngrad = 1\n", "f.toml:6: case 'c': 'expect.grad' must be a table of tensor names, not an integer"),
-    (CASE + "[case.expect]\ngrad = { out = 1, y = 1 }\n",
-     "f.toml:6: case 'c': 'expect.grad' names 'y', not a tensor of the program (tensors: x, out)"),
-    (CASE + "[case.expect.grad]\nx = 1\noutt = 2\n",
-     "f.toml:7: case 'c': 'expect.grad' names 'outt', not a tensor of the program (did you mean 'out'?) "
-     "(tensors: x, out)"),
-    (CASE + "[case.expect]\ngrad = { x = \"None\" }\n",
-     "f.toml:6: case 'c': 'expect.grad.x': expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", "
-     "not 'None' (or \"none\" for a None .grad)"),
-    (CASE + "[case.expect]\nstatus = { x = \"kinked\" }\n",
-     "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-     "overflow, indeterminate, not 'kinked'"),
-    (CASE + "[case.expect]\nstatus = { x = \"mismatch\" }\n",
-     "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-     "overflow, indeterminate, not 'mismatch' (a mismatch is a bug, not an expectation)"),
+    (
+        CASE + "[case.expect]\ngrads = { x = 1 }\n",
+        "f.toml:6: case 'c': unknown key 'expect.grads' (did you mean 'expect.grad'?)",
+    ),
+    (
+        CASE + "points = 3\n[case.expect]\noutput = 1\n",
+        "f.toml:7: case 'c': 'expect.output' pins values at one point, but 'points' checks random points "
+        "(pin 'status' instead, or drop 'points')",
+    ),
+    (
+        CASE + '[case.expect]\noutput = "big"\n',
+        "f.toml:6: case 'c': 'expect.output': expected a number, a list of "
+        'numbers or "nan"/"inf"/"-inf", not \'big\'',
+    ),
+    (
+        CASE + "[case.expect]\ngrad_fn = 1\n",
+        "f.toml:6: case 'c': 'expect.grad_fn' must be a string such as \"AddBackward0\", not an integer",
+    ),
+    (
+        CASE + "[case.expect]\ngrad = 1\n",
+        "f.toml:6: case 'c': 'expect.grad' must be a table of tensor names, not an integer",
+    ),
+    (
+        CASE + "[case.expect]\ngrad = { out = 1, y = 1 }\n",
+        "f.toml:6: case 'c': 'expect.grad' names 'y', not a tensor of the program (tensors: x, out)",
+    ),
+    (
+        CASE + "[case.expect.grad]\nx = 1\noutt = 2\n",
+        "f.toml:7: case 'c': 'expect.grad' names 'outt', not a tensor of the program (did you mean 'out'?) "
+        "(tensors: x, out)",
+    ),
+    (
+        CASE + '[case.expect]\ngrad = { x = "None" }\n',
+        'f.toml:6: case \'c\': \'expect.grad.x\': expected a number, a list of numbers or "nan"/"inf"/"-inf", '
+        "not 'None' (or \"none\" for a None .grad)",
+    ),
+    (
+        CASE + '[case.expect]\nstatus = { x = "kinked" }\n',
+        "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
+        "overflow, indeterminate, not 'kinked'",
+    ),
+    (
+        CASE + '[case.expect]\nstatus = { x = "mismatch" }\n',
+        "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
+        "overflow, indeterminate, not 'mismatch' (a mismatch is a bug, not an expectation)",
+    ),
 ]
 
 
@@ -243,26 +303,41 @@ finite = st.floats(allow_nan=False, allow_infinity=False)
 
 
 @settings(deadline=None)  # timing is not the property: a busy CI machine must not fail it
-@given(st.one_of(finite, st.lists(finite, min_size=1, max_size=4),
-                 st.integers(1, 3).flatmap(lambda n: st.lists(st.lists(finite, min_size=n, max_size=n), min_size=1,
-                                                              max_size=3))))
+@given(
+    st.one_of(
+        finite,
+        st.lists(finite, min_size=1, max_size=4),
+        st.integers(1, 3).flatmap(lambda n: st.lists(st.lists(finite, min_size=n, max_size=n), min_size=1, max_size=3)),
+    )
+)
 def test_tensor_values_round_trip_and_match_themselves(value):
     converted = tensor_value(value)
     assert converted == value
     assert same_value(converted, value, 0.0, 0.0)
 
 
-@pytest.mark.parametrize("expected, actual, same", [
-    (6.0, 6.0 + 1e-12, True), (6.0, 6.1, False), (math.nan, math.nan, True), (math.inf, math.inf, True),
-    (math.inf, -math.inf, False), (None, None, True), (None, 0.0, False), ([1.0, 2.0], [1.0, 2.0], True),
-    ([1.0, 2.0], [1.0], False), ([1.0], 1.0, False), (0.0, -0.0, True),
-])
+@pytest.mark.parametrize(
+    "expected, actual, same",
+    [
+        (6.0, 6.0 + 1e-12, True),
+        (6.0, 6.1, False),
+        (math.nan, math.nan, True),
+        (math.inf, math.inf, True),
+        (math.inf, -math.inf, False),
+        (None, None, True),
+        (None, 0.0, False),
+        ([1.0, 2.0], [1.0, 2.0], True),
+        ([1.0, 2.0], [1.0], False),
+        ([1.0], 1.0, False),
+        (0.0, -0.0, True),
+    ],
+)
 def test_same_value(expected, actual, same):
     assert same_value(expected, actual, 1e-8, 1e-12) is same
 
 
 # ---- --update's writer ------------------------------------------------------------------------------------------------
-COMMENTED = '''\
+COMMENTED = """\
 # Sample file header: kept.
 
 [[case]]
@@ -286,19 +361,24 @@ name = "c"
 program = "x"
 inputs = { x = 1 }
 expect.grad = { x = 5 }
-'''
+"""
 
 
 def test_update_text_keeps_comments_and_round_trips():
-    pins = {0: {"output": 9.0, "grad_fn": "MulBackward0", "grad": {"x": 6.0}},
-            1: {"output": 0.479425538604203, "grad": {"x": 0.8775825618903728, "out": "none"},
-                "status": {"x": "match"}},
-            2: {"grad": {"x": 1.0}}}
+    pins = {
+        0: {"output": 9.0, "grad_fn": "MulBackward0", "grad": {"x": 6.0}},
+        1: {"output": 0.479425538604203, "grad": {"x": 0.8775825618903728, "out": "none"}, "status": {"x": "match"}},
+        2: {"grad": {"x": 1.0}},
+    }
     text, changed = update_text(COMMENTED, pins)
     assert changed == [0, 1, 2]
-    for kept in ("# Sample file header: kept.", '"a"          # trailing comment: kept',
-                 "# a comment inside the pins: kept", "output = 9.0        # stale, and its comment stays",
-                 "# before the next case"):
+    for kept in (
+        "# Sample file header: kept.",
+        '"a"          # trailing comment: kept',
+        "# a comment inside the pins: kept",
+        "output = 9.0        # stale, and its comment stays",
+        "# before the next case",
+    ):
         assert kept in text
     items, _ = load(text, "f.toml")
     assert [s.expect.output for s in items[:2]] == [9.0, 0.479425538604203]
@@ -318,22 +398,33 @@ def test_readme_documents_every_key_and_the_hook_exists():
 
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## `diffcheck verify`"):]
-    missing = [key for key in KEYS if f"`{key}`" not in section] + [k for k in EXPECT_KEYS if f"| `{k}` |" not in section]
+    section = readme[readme.index("## `diffcheck verify`") :]
+    missing = [key for key in KEYS if f"`{key}`" not in section] + [
+        k for k in EXPECT_KEYS if f"| `{k}` |" not in section
+    ]
     assert not missing, f"README's verify section does not document: {missing}"
     hook = (root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert "- id: diffcheck-verify" in hook and "entry: diffcheck verify" in hook and "id: diffcheck-verify" in section
 
 
-PINS_OF_A = "[case.expect]\n# a comment inside the pins: kept\noutput = 1.0        # stale, and its comment stays\n" \
-            "grad = { x = 1 }\n"
+PINS_OF_A = (
+    "[case.expect]\n# a comment inside the pins: kept\noutput = 1.0        # stale, and its comment stays\n"
+    "grad = { x = 1 }\n"
+)
 pin_values = st.one_of(st.just("none"), finite, st.lists(finite, min_size=1, max_size=30))
 
 
 @settings(deadline=None)
-@given(st.fixed_dictionaries({"output": finite, "grad": st.dictionaries(st.sampled_from(["x", "out"]), pin_values),
-                              "status": st.dictionaries(st.sampled_from(["x", "out"]), st.sampled_from(["kink", "match"]))}),
-       st.booleans())
+@given(
+    st.fixed_dictionaries(
+        {
+            "output": finite,
+            "grad": st.dictionaries(st.sampled_from(["x", "out"]), pin_values),
+            "status": st.dictionaries(st.sampled_from(["x", "out"]), st.sampled_from(["kink", "match"])),
+        }
+    ),
+    st.booleans(),
+)
 def test_any_pins_written_by_update_load_back_as_written(pins, pinned_before):
     assert PINS_OF_A in COMMENTED
     text = COMMENTED if pinned_before else COMMENTED.replace(PINS_OF_A, "")

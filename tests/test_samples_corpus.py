@@ -1,4 +1,5 @@
 """samples/ is a test suite of its own: it loads cleanly, covers every op of the table, and pins what it promises."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,9 @@ def rows_used(sample: Sample) -> set[str]:
 
     def call(node, args, params):
         params = number_params(node, params, _number)
-        op, resolved, row_params = ops.resolve(node.op, tuple(args), params, lambda a: None if _number(a) else np.ndim(a))
+        op, resolved, row_params = ops.resolve(
+            node.op, tuple(args), params, lambda a: None if _number(a) else np.ndim(a)
+        )
         with np.errstate(all="ignore"):
             value = op.forward(*resolved, **row_params)
         if all(_number(a) for a in args):  # arithmetic on Python numbers stays a number, as in PyTorch: no row runs

@@ -4,6 +4,7 @@
 
     DIFFCHECK_SLOW=1 python -m pytest tests/test_symbolic_speed.py -m slow
 """
+
 import os
 
 import mpmath
@@ -64,7 +65,7 @@ def test_mp_function_keeps_the_users_structure_and_shares_subtrees():
     x, y = sp.symbols("x y", real=True)
     as_written = sp.Mul(sp.Pow(x, 2, evaluate=False), sp.Pow(x, -1, evaluate=False), evaluate=False)
     shared = sp.sin(x * y)
-    function = symbolic.mp_function([as_written, shared + shared ** 2, sp.Piecewise((x, x > 0), (-x, True))], [x, y])
+    function = symbolic.mp_function([as_written, shared + shared**2, sp.Piecewise((x, x > 0), (-x, True))], [x, y])
     with mpmath.workdps(30):
         values = function(mpmath.mpf(0.5), mpmath.mpf(2))
         assert [float(v) for v in values] == pytest.approx([0.5, float(mpmath.sin(1) + mpmath.sin(1) ** 2), 0.5])
@@ -78,13 +79,16 @@ def test_mp_function_declines_what_it_does_not_know():
     assert symbolic.mp_function([x + sp.Symbol("stray")], [x]) is None
 
 
-@pytest.mark.parametrize("expr, at, kind", [
-    (lambda x: sp.Mul(x, sp.Pow(x, -1, evaluate=False), evaluate=False), 0.0, "nan"),  # 0/0 as written
-    (lambda x: sp.log(x, evaluate=False), 0.0, "zoo"),  # SymPy's zoo, where mpmath alone would say -inf
-    (lambda x: sp.sqrt(x), -1.0, "complex"),
-    (lambda x: sp.exp(x), 1e16, "finite"),  # mpmath's exponent range: SymPy's Floats would blow up
-    (lambda x: sp.tanh(x, evaluate=False), float("inf"), "finite"),  # a non-finite point goes to SymPy
-])
+@pytest.mark.parametrize(
+    "expr, at, kind",
+    [
+        (lambda x: sp.Mul(x, sp.Pow(x, -1, evaluate=False), evaluate=False), 0.0, "nan"),  # 0/0 as written
+        (lambda x: sp.log(x, evaluate=False), 0.0, "zoo"),  # SymPy's zoo, where mpmath alone would say -inf
+        (lambda x: sp.sqrt(x), -1.0, "complex"),
+        (lambda x: sp.exp(x), 1e16, "finite"),  # mpmath's exponent range: SymPy's Floats would blow up
+        (lambda x: sp.tanh(x, evaluate=False), float("inf"), "finite"),  # a non-finite point goes to SymPy
+    ],
+)
 def test_evaluator_kinds_as_written(expr, at, kind):
     x = sp.Symbol("x", real=True)
     assert symbolic.Evaluator([expr(x)], [x], as_written=True)([at])[0].kind == kind
@@ -103,4 +107,4 @@ def test_canonical_rebuilds_each_shared_subtree_once():
     tower = x
     for _ in range(60):  # 2**60 paths through the tree, 61 distinct subtrees
         tower = sp.Add(tower, tower, evaluate=False)
-    assert symbolic.canonical([tower]) == [2 ** 60 * x]
+    assert symbolic.canonical([tower]) == [2**60 * x]

@@ -1,6 +1,7 @@
 """Tensor reprs byte for byte as PyTorch 2.13 prints them: summaries of large tensors (`...`), line wrapping, suffixes
 wrapped at 80 columns, empty tensors. The expected strings in tests/tensor_repr.json were recorded on PyTorch 2.13
 (CPU) from the cases in tests/tensor_repr_cases.py, which says how to re-record them."""
+
 from __future__ import annotations
 
 import json
@@ -30,4 +31,3 @@ def test_recorded_on_pytorch_2_13_for_every_case():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_repr_is_pytorchs(name):
     assert repr(build(name)) == RECORDED["reprs"][name]
-

@@ -1,5 +1,6 @@
 """`diffcheck verify` end to end: exit codes, streams, zero cases, bad files among good ones, timeouts, -j, shards,
 --update — through click's runner, and once as a real process over samples/."""
+
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ from diffcheck.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 from sample_texts import GOOD, STALE  # noqa: E402 - tests/ is on sys.path under pytest
+
 STRICT = """\
 [[case]]
 name = "strict kink"
@@ -26,8 +28,9 @@ strict = true
 """
 MALFORMED = '[[case]]\nname = "broken\n'
 # SymPy differentiates a sum of 400 products of 16 terms for each of 512 symbols: minutes; the engine: microseconds.
-SLOW = "[[case]]\nname = \"slow\"\nprogram = \"sum(sin(W @ V))\"\ninputs = {{ W = {m}, V = {m} }}\n".format(
-    m=[[(i * 16 + j) / 100 for j in range(16)] for i in range(16)])
+SLOW = '[[case]]\nname = "slow"\nprogram = "sum(sin(W @ V))"\ninputs = {{ W = {m}, V = {m} }}\n'.format(
+    m=[[(i * 16 + j) / 100 for j in range(16)] for i in range(16)]
+)
 
 
 def write(folder: Path, **files: str) -> Path:
@@ -78,13 +81,16 @@ def test_verbose_shows_the_tensor_table_of_failures_only(tmp_path):
     assert result.stdout.count("engine .grad") == 1 and "relu(x)" in result.stdout
 
 
-@pytest.mark.parametrize("files, code", [
-    ({"good.toml": GOOD}, 0),
-    ({"good.toml": GOOD, "stale.toml": STALE}, 1),
-    ({"good.toml": GOOD, "strict.toml": STRICT}, 1),
-    ({"good.toml": GOOD, "stale.toml": STALE, "malformed.toml": MALFORMED}, 2),  # trouble wins over disagreement
-    ({"stale.toml": STALE, "refused.toml": GOOD.replace("inputs = { x = 3 }", "inputs = { x = 3 }\nrtoll = 1")}, 2),
-])
+@pytest.mark.parametrize(
+    "files, code",
+    [
+        ({"good.toml": GOOD}, 0),
+        ({"good.toml": GOOD, "stale.toml": STALE}, 1),
+        ({"good.toml": GOOD, "strict.toml": STRICT}, 1),
+        ({"good.toml": GOOD, "stale.toml": STALE, "malformed.toml": MALFORMED}, 2),  # trouble wins over disagreement
+        ({"stale.toml": STALE, "refused.toml": GOOD.replace("inputs = { x = 3 }", "inputs = { x = 3 }\nrtoll = 1")}, 2),
+    ],
+)
 def test_exit_code_precedence(tmp_path, files, code):
     assert verify(write(tmp_path, **files), "--format", "json").exit_code == code
 
@@ -94,16 +100,25 @@ def test_a_malformed_file_among_good_ones_is_reported_and_the_rest_runs(tmp_path
     result = verify(tmp_path, "--format", "json")
     assert result.exit_code == 2
     assert [(c["file"].rsplit("/", 2)[-1], c["name"], c["status"]) for c in cases(result)] == [
-        ("a.toml", "square", "pass"), ("a.toml", "layer", "pass"), ("bad.toml", None, "error"),
-        ("c.toml", "stale pin", "fail")]
+        ("a.toml", "square", "pass"),
+        ("a.toml", "layer", "pass"),
+        ("bad.toml", None, "error"),
+        ("c.toml", "stale pin", "fail"),
+    ]
     bad = f"{tmp_path.as_posix()}/b/bad.toml"
     assert result.stderr == f"diffcheck: error: {bad}:2:15: invalid TOML: Illegal character '\\n'\n"
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p, "no cases found in {p} (looked for [[case]] tables in *.toml files)"),
-    (lambda p: write(p, **{"notes.txt": GOOD}), "no cases found in {p} (looked for [[case]] tables in *.toml files)"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p, "no cases found in {p} (looked for [[case]] tables in *.toml files)"),
+        (
+            lambda p: write(p, **{"notes.txt": GOOD}),
+            "no cases found in {p} (looked for [[case]] tables in *.toml files)",
+        ),
+    ],
+)
 def test_zero_cases_is_exit_2_with_a_clear_message(tmp_path, make, message):
     result = verify(make(tmp_path))
     assert result.exit_code == 2
@@ -114,8 +129,10 @@ def test_zero_cases_is_exit_2_with_a_clear_message(tmp_path, make, message):
 def test_an_empty_sample_file_warns_and_counts_as_nothing(tmp_path):
     result = verify(write(tmp_path, **{"empty.toml": "# todo\n"}))
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == f"diffcheck: warning: {tmp_path.as_posix()}/empty.toml:1: no [[case]] " \
-                                            "tables in this file"
+    assert (
+        result.stderr.splitlines()[0] == f"diffcheck: warning: {tmp_path.as_posix()}/empty.toml:1: no [[case]] "
+        "tables in this file"
+    )
 
 
 def test_a_missing_path_is_trouble_but_the_other_paths_run(tmp_path):
@@ -133,8 +150,10 @@ def test_a_file_named_twice_runs_once(tmp_path):
 
 def test_stderr_stays_one_line_per_error_even_for_a_name_with_a_newline(tmp_path):
     result = verify(write(tmp_path, **{"a.toml": '[[case]]\nname = "two\\nlines"\nprogram = "x"\nrtoll = 1\n'}))
-    assert result.stderr == f"diffcheck: error: {tmp_path.as_posix()}/a.toml:4: case 'two\\nlines': unknown key " \
-                            "'rtoll' (did you mean 'rtol'?)\n"
+    assert (
+        result.stderr == f"diffcheck: error: {tmp_path.as_posix()}/a.toml:4: case 'two\\nlines': unknown key "
+        "'rtoll' (did you mean 'rtol'?)\n"
+    )
 
 
 def test_bad_options_are_usage_errors():
@@ -144,14 +163,25 @@ def test_bad_options_are_usage_errors():
 
 # ---- timeouts, workers, shards -----------------------------------------------------------------------------------------
 def test_a_case_that_hangs_times_out_and_the_batch_goes_on(tmp_path):
-    write(tmp_path, **{"a.toml": GOOD, "b_slow.toml": SLOW, "c.toml": GOOD.replace('"square"', '"square 2"')
-                       .replace('"layer"', '"layer 2"')})
+    write(
+        tmp_path,
+        **{
+            "a.toml": GOOD,
+            "b_slow.toml": SLOW,
+            "c.toml": GOOD.replace('"square"', '"square 2"').replace('"layer"', '"layer 2"'),
+        },
+    )
     started = time.monotonic()
     result = verify(tmp_path, "--timeout", 2, "-j", 2, "--format", "json")
     assert time.monotonic() - started < 60  # 2 s timeout + worker start-up, with a wide margin for a busy machine
     assert result.exit_code == 2
     assert [(c["name"], c["status"]) for c in cases(result)] == [
-        ("square", "pass"), ("layer", "pass"), ("slow", "timeout"), ("square 2", "pass"), ("layer 2", "pass")]
+        ("square", "pass"),
+        ("layer", "pass"),
+        ("slow", "timeout"),
+        ("square 2", "pass"),
+        ("layer 2", "pass"),
+    ]
     slow = f"{tmp_path.as_posix()}/b_slow.toml:1: case 'slow'"
     assert f"diffcheck: error: {slow}: timeout: still running after 2 s (killed)" in result.stderr.splitlines()
 
@@ -215,14 +245,23 @@ def test_update_pins_what_agrees_refuses_what_does_not_and_keeps_comments(tmp_pa
     assert result.exit_code == 1  # the refused case still fails
     stderr = result.stderr.splitlines()
     where = path.as_posix()
-    assert f"diffcheck: {where}:3: case 'mse': re-pinned (output out: expected 0.5, got 0.25; y.grad: expected " \
-           "[9.0, 9.0], got [-0.5, 0.5])" in stderr
+    assert (
+        f"diffcheck: {where}:3: case 'mse': re-pinned (output out: expected 0.5, got 0.25; y.grad: expected "
+        "[9.0, 9.0], got [-0.5, 0.5])" in stderr
+    )
     assert f"diffcheck: {where}: pinned the expectations of 2 cases" in stderr
-    assert f"diffcheck: warning: {where}:19: case 'kink under strict': not pinned: it fails (x: kink) — fix the case " \
-           "or the engine first" in stderr
+    assert (
+        f"diffcheck: warning: {where}:19: case 'kink under strict': not pinned: it fails (x: kink) — fix the case "
+        "or the engine first" in stderr
+    )
     text = path.read_text()
-    for kept in ("# Regression baseline for the loss functions. Keep this comment.", "# the one everyone writes",
-                 "# stale on purpose", "output = 0.25           # was right once", "# fails: refused"):
+    for kept in (
+        "# Regression baseline for the loss functions. Keep this comment.",
+        "# the one everyone writes",
+        "# stale on purpose",
+        "output = 0.25           # was right once",
+        "# fails: refused",
+    ):
         assert kept in text
     assert "grad = { y = [-0.5, 0.5]" in text and 'grad_fn = "ExpBackward0"' in text
     again = verify(path, "--format", "json")
@@ -233,8 +272,14 @@ def test_update_pins_what_agrees_refuses_what_does_not_and_keeps_comments(tmp_pa
 # ---- the corpus, as a real process -----------------------------------------------------------------------------------
 def test_samples_pass_as_a_real_process():
     started = time.monotonic()
-    process = subprocess.run([sys.executable, "-m", "diffcheck", "verify", "samples/", "--format", "json"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
+    process = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "verify", "samples/", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr
     assert process.stderr == ""
     report = json.loads(process.stdout)

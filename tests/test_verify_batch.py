@@ -1,4 +1,5 @@
 """The batch pool (issue 6, target 6): workers start once and are reused, chunks keep per-item timeouts and order."""
+
 from __future__ import annotations
 
 import os

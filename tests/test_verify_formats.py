@@ -1,4 +1,5 @@
 """Each report format of `diffcheck verify` on one mixed batch: JUnit parsed and checked, GitHub escaping, atomic files."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ WEIRD = "we,ird:50%.toml"  # a file name that needs every property escape
 FILES = {
     "good.toml": '[[case]]\nname = "square"\nprogram = "y = x * x"\ninputs = { x = 3 }\n',
     WEIRD: '# pinned wrong on purpose\n[[case]]\nname = "a: b, 100% | c\\nline two"\nprogram = "y = x * x"\n'
-           'inputs = { x = 3 }\nexpect.grad = { x = 7 }\n',
+    "inputs = { x = 3 }\nexpect.grad = { x = 7 }\n",
     "malformed.toml": "[[case]\n",
 }
 
@@ -45,18 +46,33 @@ def batch(folder):
 
 
 def test_the_batch(batch):
-    assert [(o.file, o.status) for o in batch.outcomes] == [("good.toml", "pass"), ("malformed.toml", "error"),
-                                                           (WEIRD, "fail")]
+    assert [(o.file, o.status) for o in batch.outcomes] == [
+        ("good.toml", "pass"),
+        ("malformed.toml", "error"),
+        (WEIRD, "fail"),
+    ]
     assert batch.report.return_code == 2
 
 
 def test_json(batch):
     data = json.loads(batch_render.json_text(batch))
     assert set(data) == {"exit_code", "summary", "cases", "errors", "warnings"} and data["exit_code"] == 2
-    assert data["summary"] | {"seconds": 0} == {"cases": 2, "passed": 1, "failed": 1, "errors": 1, "timeouts": 0,
-                                                "seconds": 0, "jobs": 1, "shard": None}
+    assert data["summary"] | {"seconds": 0} == {
+        "cases": 2,
+        "passed": 1,
+        "failed": 1,
+        "errors": 1,
+        "timeouts": 0,
+        "seconds": 0,
+        "jobs": 1,
+        "shard": None,
+    }
     good, bad, weird = data["cases"]
-    assert good["result"]["tensors"][0] == good["result"]["tensors"][0] | {"name": "x", "engine": 6.0, "status": "match"}
+    assert good["result"]["tensors"][0] == good["result"]["tensors"][0] | {
+        "name": "x",
+        "engine": 6.0,
+        "status": "match",
+    }
     assert bad["name"] is None and bad["error"].startswith("malformed.toml:1:")
     assert weird["broken_expectations"] == ["x.grad: expected 7.0, got 6.0"] and weird["line"] == 2
 
@@ -72,26 +88,37 @@ def test_junit_structure(batch):
         assert suite.get("tests") == str(len(testcases)) == "1"
         assert float(suite.get("time")) >= 0 and all(float(c.get("time")) >= 0 for c in testcases)
     good, malformed, weird = (s.find("testcase") for s in suites)
-    assert (good.get("classname"), good.get("name"), good.get("file"), good.get("line")) == ("good", "square",
-                                                                                            "good.toml", "1")
+    assert (good.get("classname"), good.get("name"), good.get("file"), good.get("line")) == (
+        "good",
+        "square",
+        "good.toml",
+        "1",
+    )
     assert list(good) == []
     error = malformed.find("error")
     assert error.get("type") == "error" and "invalid TOML" in error.get("message") and "invalid TOML" in error.text
     failure = weird.find("failure")
     assert weird.get("name") == "a: b, 100% | c\nline two" and weird.get("line") == "2"
     assert failure.get("message") == "broken expectation: x.grad: expected 7.0, got 6.0"
-    for part in ("broken expectation: x.grad: expected 7.0, got 6.0", "program: y = x * x", "point: x=3.0",
-                 "x [input] match: engine .grad 6.0, SymPy 6.0, d = 2*x"):
+    for part in (
+        "broken expectation: x.grad: expected 7.0, got 6.0",
+        "program: y = x * x",
+        "point: x=3.0",
+        "x [input] match: engine .grad 6.0, SymPy 6.0, d = 2*x",
+    ):
         assert part in failure.text  # the whole diagnosis, not only the message attribute
 
 
 def test_github_annotations(batch):
     lines = batch_render.github_text(batch).splitlines()
-    assert lines[0] == ("::error file=malformed.toml,line=1,title=diffcheck%3A (file) (error)::"
-                        "malformed.toml:1:7: invalid TOML: Expected ']]' at the end of an array declaration")
+    assert lines[0] == (
+        "::error file=malformed.toml,line=1,title=diffcheck%3A (file) (error)::"
+        "malformed.toml:1:7: invalid TOML: Expected ']]' at the end of an array declaration"
+    )
     weird = lines[1]
-    assert weird.startswith("::error file=we%2Cird%3A50%25.toml,line=2,"
-                            "title=diffcheck%3A a%3A b%2C 100%25 | c%0Aline two (fail)::")
+    assert weird.startswith(
+        "::error file=we%2Cird%3A50%25.toml,line=2,title=diffcheck%3A a%3A b%2C 100%25 | c%0Aline two (fail)::"
+    )
     assert "%0Abroken expectation: x.grad: expected 7.0, got 6.0%0Aprogram: y = x * x%0A" in weird
     assert lines[2].startswith("2 cases: 1 passed, 1 failed, 1 error, 0 timed out") and len(lines) == 3
 
@@ -174,5 +201,6 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path, mon
 def test_an_output_file_that_cannot_be_written_is_trouble(folder, tmp_path):
     result = run(folder, "--format", "json", "--output", str(tmp_path / "missing" / "report.json"))
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (f"diffcheck: error: --output {tmp_path / 'missing' / 'report.json'}: "
-                                              "No such file or directory")
+    assert result.stderr.splitlines()[-1] == (
+        f"diffcheck: error: --output {tmp_path / 'missing' / 'report.json'}: No such file or directory"
+    )

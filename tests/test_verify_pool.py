@@ -1,4 +1,5 @@
 """The worker pool: order whatever the worker count, a hanging item killed, a dying worker charged to its item."""
+
 from __future__ import annotations
 
 import gc
@@ -62,7 +63,8 @@ class DiesOnArrival:
 def test_a_worker_that_never_starts_is_charged_to_one_item_each_time_and_the_run_ends():
     done = run_pool(DiesOnArrival(), [("ok", 1), ("ok", 2)], 1, timeout=30)
     assert [(d.kind, d.value) for d in done] == [
-        ("crash", "worker process died (exit code 4) before running this case")] * 2
+        ("crash", "worker process died (exit code 4) before running this case")
+    ] * 2
 
 
 def test_workers_collect_with_what_the_fork_server_imported_frozen():
@@ -74,8 +76,10 @@ def test_workers_collect_with_what_the_fork_server_imported_frozen():
 
 def test_errors_inside_a_task_are_one_line_outcomes():
     done = run_pool(task, [("refuse", "no value for input 'x'"), ("bug", None)], 1, timeout=30)
-    assert [(d.kind, d.value) for d in done] == [("error", "no value for input 'x'"),
-                                                 ("error", "internal error: ZeroDivisionError: division by zero")]
+    assert [(d.kind, d.value) for d in done] == [
+        ("error", "no value for input 'x'"),
+        ("error", "internal error: ZeroDivisionError: division by zero"),
+    ]
 
 
 @settings(deadline=None)  # timing is not the property: a busy CI machine must not fail it

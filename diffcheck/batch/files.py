@@ -1,4 +1,5 @@
 """Writing the files a batch produces (reports, updated sample files) so that no reader sees half of one."""
+
 from __future__ import annotations
 
 import os

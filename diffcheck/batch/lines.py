@@ -3,14 +3,17 @@
 A line scanner, not a TOML parser: `tomllib` has already accepted the text, so only headers, keys, strings and brackets
 need recognising.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-_KEY = re.compile(r'\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'
-                  r'\'[^\']*\'))*)\s*=')
-_HEADER = re.compile(r'\s*(\[\[?)\s*([^\]]+?)\s*\]\]?')
+_KEY = re.compile(
+    r'\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'
+    r"\'[^\']*\'))*)\s*="
+)
+_HEADER = re.compile(r"\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _PART = re.compile(r'[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 
 
@@ -52,7 +55,7 @@ class Locator:
                         self.top.setdefault(path[0], number)
                     else:
                         self.keys[-1].setdefault(table + path, number)
-                        rest = line[key.end():].lstrip()
+                        rest = line[key.end() :].lstrip()
                         starts_own_line = rest[:3] in ('"""', "'''") and not rest[3:].strip()
                         self.value_starts[(len(self.cases) - 1, table + path)] = number + starts_own_line
             quote, depth = _scan(line, quote, depth)
@@ -79,7 +82,7 @@ def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], i
         if char == "#":
             break
         if line.startswith('"""', i) or line.startswith("'''", i):
-            quote, i = line[i:i + 3], i + 3
+            quote, i = line[i : i + 3], i + 3
             continue
         if char in "\"'":
             quote = char

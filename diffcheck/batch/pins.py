@@ -1,5 +1,6 @@
 """Pinned expectations against a result (`broken`), the pins a result would write, and the `--update` writer that
 sets them in a sample file's text, keeping its comments and layout."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -38,8 +39,11 @@ def pins(result: CheckResult, old: Expect, case: Case) -> dict:
     if not case.points:
         table["output"] = result.output.value
         table["grad_fn"] = result.output.grad_fn
-        table["grad"] = {t.name: "none" if t.engine is None else t.engine for t in result.tensors
-                         if t.role == "input" or t.engine is not None or t.name in old.grad}
+        table["grad"] = {
+            t.name: "none" if t.engine is None else t.engine
+            for t in result.tensors
+            if t.role == "input" or t.engine is not None or t.name in old.grad
+        }
     status = {t.name: t.status for t in result.tensors if t.status in EXPLAINED or t.name in old.status}
     if status:
         table["status"] = status

@@ -6,6 +6,7 @@ no message per start. A case that outlives the timeout is killed with its worker
 that dies is charged to the item it was running. Only the standard library is imported here: `verify` starts the
 fork server (which imports SymPy) before it imports anything heavy itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,9 +18,20 @@ from typing import Any, Callable, Optional
 # Imported once, in the fork server, so no worker pays them on its first case (48 ms, against 9 ms for the next):
 # the modules `check` imports when it runs, and the SymPy module its first evaluated Add imports. First, the module
 # that pauses the server's collector while it imports the rest.
-_PRELOAD = ["diffcheck.batch._forkserver", "diffcheck.check", "diffcheck.symbolic", "diffcheck.batch.verify",
-            "diffcheck.engine", "diffcheck.lang.parse", "diffcheck.lang.lower", "diffcheck.check.special",
-            "diffcheck.check.points", "diffcheck.check.compare", "diffcheck.engine.printing", "sympy.tensor.tensor"]
+_PRELOAD = [
+    "diffcheck.batch._forkserver",
+    "diffcheck.check",
+    "diffcheck.symbolic",
+    "diffcheck.batch.verify",
+    "diffcheck.engine",
+    "diffcheck.lang.parse",
+    "diffcheck.lang.lower",
+    "diffcheck.check.special",
+    "diffcheck.check.points",
+    "diffcheck.check.compare",
+    "diffcheck.engine.printing",
+    "sympy.tensor.tensor",
+]
 _READY = None  # a worker's first message: it is running and waits for work
 
 
@@ -202,15 +214,17 @@ class Pool:
         return results  # type: ignore[return-value]
 
 
-def run_pool(task: Callable, items: list, jobs: int, timeout: float,
-             finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+def run_pool(
+    task: Callable, items: list, jobs: int, timeout: float, finished: Optional[Callable[[int, Done], None]] = None
+) -> list[Done]:
     """`Pool.run` on a pool of `jobs` workers made for these items."""
     with Pool(task, jobs, timeout) as pool:
         return pool.run(items, finished)
 
 
-def _receive(slot: _Slot, message: Optional[tuple], results: list,
-             finished: Optional[Callable[[int, Done], None]]) -> None:
+def _receive(
+    slot: _Slot, message: Optional[tuple], results: list, finished: Optional[Callable[[int, Done], None]]
+) -> None:
     now = time.monotonic()
     if message is _READY:  # the clock of the item it holds starts now, not when the chunk was sent
         slot.ready, slot.started = True, now

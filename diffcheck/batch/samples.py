@@ -3,6 +3,7 @@
 Read with the standard `tomllib`; every refusal is one line naming the file, the line and the case (`tomllib` keeps no
 positions: `samples_lines.Locator` finds them in the raw text).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -20,9 +21,21 @@ from ..lang.text import _number_problem
 from .lines import Locator
 
 # key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
-KEYS = {"name": "string", "program": "string", "inputs": "table", "no_grad": "array of names",
-        "retain_grad": "array of names", "rtol": "number", "atol": "number", "strict": "boolean", "order": "integer",
-        "points": "integer", "seed": "integer", "numeric": "boolean", "expect": "table"}
+KEYS = {
+    "name": "string",
+    "program": "string",
+    "inputs": "table",
+    "no_grad": "array of names",
+    "retain_grad": "array of names",
+    "rtol": "number",
+    "atol": "number",
+    "strict": "boolean",
+    "order": "integer",
+    "points": "integer",
+    "seed": "integer",
+    "numeric": "boolean",
+    "expect": "table",
+}
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 _NON_FINITE = ("nan", "inf", "-inf")
@@ -148,7 +161,7 @@ def _convert(value, depth: int) -> tuple[Any, tuple]:
             raise _Invalid("ragged nested list (rows of different shapes)")
         return [v for v, _ in items], (len(items), *items[0][1])
     shown = f"'{value}'" if isinstance(value, str) else _toml_type(value)
-    raise _Invalid(f"expected a number, a list of numbers or \"nan\"/\"inf\"/\"-inf\", not {shown}")
+    raise _Invalid(f'expected a number, a list of numbers or "nan"/"inf"/"-inf", not {shown}')
 
 
 def same_value(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
@@ -156,8 +169,12 @@ def same_value(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
     if expected is None or actual is None:
         return expected is None and actual is None
     if isinstance(expected, list) or isinstance(actual, list):
-        return (isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual)
-                and all(same_value(e, a, rtol, atol) for e, a in zip(expected, actual)))
+        return (
+            isinstance(expected, list)
+            and isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(same_value(e, a, rtol, atol) for e, a in zip(expected, actual))
+        )
     expected, actual = float(expected), float(actual)
     if not (math.isfinite(expected) and math.isfinite(actual)):
         return expected == actual or (math.isnan(expected) and math.isnan(actual))
@@ -181,13 +198,26 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
     for key in data:
         if key != "case":
             line = locator.top.get(key, 1)
-            return [Refusal(file, line, None, f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
-                                              " (a sample file holds [[case]] tables)")], []
+            return [
+                Refusal(
+                    file,
+                    line,
+                    None,
+                    f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
+                    " (a sample file holds [[case]] tables)",
+                )
+            ], []
     cases = data.get("case", [])
     if not isinstance(cases, list) or len(cases) != len(locator.cases):
         line = locator.top.get("case", 1)
-        return [Refusal(file, line, None, f"{file}:{line}: 'case' must be an array of tables: write each case "
-                                          "under its own [[case]] header")], []
+        return [
+            Refusal(
+                file,
+                line,
+                None,
+                f"{file}:{line}: 'case' must be an array of tables: write each case under its own [[case]] header",
+            )
+        ], []
     if not cases:
         return [], [f"{file}:1: no [[case]] tables in this file"]
     loaded: list[Sample | Refusal] = []
@@ -200,8 +230,15 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
             loaded.append(Refusal(file, error.line, name, str(error)))
             continue
         if sample.name in names:
-            loaded.append(Refusal(file, sample.line, sample.name, f"{file}:{sample.line}: case '{sample.name}': "
-                                  f"duplicate name (also the case on line {names[sample.name]})"))
+            loaded.append(
+                Refusal(
+                    file,
+                    sample.line,
+                    sample.name,
+                    f"{file}:{sample.line}: case '{sample.name}': "
+                    f"duplicate name (also the case on line {names[sample.name]})",
+                )
+            )
             continue
         names[sample.name] = sample.line
         loaded.append(sample)
@@ -247,9 +284,20 @@ class _CaseReader:
         no_grad, retain = self.names("no_grad", inputs), self.names("retain_grad", computed)
         rtol, atol = self.tolerance("rtol", RTOL), self.tolerance("atol", ATOL)
         order, points, seed = self.counts()
-        case = Case(program, values, no_grad=no_grad, retain=retain, rtol=rtol, atol=atol,
-                    strict=self.typed("strict", bool, False), name=raw["name"], order=order, points=points, seed=seed,
-                    numeric=self.typed("numeric", bool, False))
+        case = Case(
+            program,
+            values,
+            no_grad=no_grad,
+            retain=retain,
+            rtol=rtol,
+            atol=atol,
+            strict=self.typed("strict", bool, False),
+            name=raw["name"],
+            order=order,
+            points=points,
+            seed=seed,
+            numeric=self.typed("numeric", bool, False),
+        )
         requiring = [n for n in inputs if n not in no_grad]
         tensors = [*inputs, *computed]
         if order == 2:  # Hessian blocks, as check names them
@@ -274,16 +322,20 @@ class _CaseReader:
         for name, value in self.typed("inputs", dict, {}).items():
             if name not in inputs:
                 kind = "is computed by the program" if name in computed else "is not used by the program"
-                raise self.refuse(f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: "
-                                  f"{', '.join(inputs) or '(none)'}", "inputs", name)
+                raise self.refuse(
+                    f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: {', '.join(inputs) or '(none)'}",
+                    "inputs",
+                    name,
+                )
             try:
                 values[name] = tensor_value(value)
             except _Invalid as error:
                 raise self.refuse(f"input '{name}': {error}", "inputs", name) from None
         missing = [n for n in inputs if n not in values]
         if missing and not self.raw.get("points"):  # random points need no values (an input left out is a scalar)
-            raise self.refuse(f"no value for input '{missing[0]}' (add it to inputs: {{ {missing[0]} = ... }})",
-                              "inputs")
+            raise self.refuse(
+                f"no value for input '{missing[0]}' (add it to inputs: {{ {missing[0]} = ... }})", "inputs"
+            )
         return values
 
     def names(self, key: str, allowed: tuple) -> frozenset:
@@ -293,8 +345,11 @@ class _CaseReader:
                 raise self.refuse(f"'{key}' must be an array of names, not one holding {_toml_type(name)}", key)
             if name not in allowed:
                 what = "an input" if key == "no_grad" else "a computed name"
-                raise self.refuse(f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
-                                  f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})", key)
+                raise self.refuse(
+                    f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
+                    f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})",
+                    key,
+                )
         return frozenset(listed)
 
     def tolerance(self, key: str, default: float) -> float:
@@ -310,8 +365,9 @@ class _CaseReader:
         if order not in (1, 2):
             raise self.refuse(f"'order' must be 1 or 2, not {order}", "order")
         if not 0 <= points <= MAX_POINTS:
-            raise self.refuse(f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}",
-                              "points")
+            raise self.refuse(
+                f"'points' must be 0 to {MAX_POINTS} (0: check at the inputs given), not {points}", "points"
+            )
         if seed < 0:
             raise self.refuse(f"'seed' must be >= 0, not {seed}", "seed")
         return order, points, seed
@@ -319,12 +375,16 @@ class _CaseReader:
 
 def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
     expect = Expect()
-    for key, value in raw.items():
+    for key in raw:
         if key not in EXPECT_KEYS:
             raise refuse(f"unknown key 'expect.{key}'{_suggest(key, EXPECT_KEYS, 'expect.')}", "expect", key)
         if key in ("output", "grad") and points:
-            raise refuse(f"'expect.{key}' pins values at one point, but 'points' checks random points "
-                         "(pin 'status' instead, or drop 'points')", "expect", key)
+            raise refuse(
+                f"'expect.{key}' pins values at one point, but 'points' checks random points "
+                "(pin 'status' instead, or drop 'points')",
+                "expect",
+                key,
+            )
     if "output" in raw:
         try:
             expect.output = tensor_value(raw["output"])
@@ -332,8 +392,11 @@ def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
             raise refuse(f"'expect.output': {error}", "expect", "output") from None
     if "grad_fn" in raw:
         if not isinstance(raw["grad_fn"], str):
-            raise refuse(f"'expect.grad_fn' must be a string such as \"AddBackward0\", not "
-                         f"{_toml_type(raw['grad_fn'])}", "expect", "grad_fn")
+            raise refuse(
+                f"'expect.grad_fn' must be a string such as \"AddBackward0\", not {_toml_type(raw['grad_fn'])}",
+                "expect",
+                "grad_fn",
+            )
         expect.grad_fn = raw["grad_fn"]
     for key in ("grad", "status"):
         table = raw.get(key, {})
@@ -341,18 +404,28 @@ def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
             raise refuse(f"'expect.{key}' must be a table of tensor names, not {_toml_type(table)}", "expect", key)
         for name, value in table.items():
             if name not in tensors:
-                raise refuse(f"'expect.{key}' names '{name}', not a tensor of the program{_suggest(name, tensors)} "
-                             f"(tensors: {', '.join(tensors)})", "expect", key, name)
+                raise refuse(
+                    f"'expect.{key}' names '{name}', not a tensor of the program{_suggest(name, tensors)} "
+                    f"(tensors: {', '.join(tensors)})",
+                    "expect",
+                    key,
+                    name,
+                )
             if key == "status":
                 if value not in PINNABLE:
-                    raise refuse(f"'expect.status.{name}' must be one of {', '.join(PINNABLE)}, not {value!r}"
-                                 + (" (a mismatch is a bug, not an expectation)" if value == "mismatch" else ""),
-                                 "expect", key, name)
+                    raise refuse(
+                        f"'expect.status.{name}' must be one of {', '.join(PINNABLE)}, not {value!r}"
+                        + (" (a mismatch is a bug, not an expectation)" if value == "mismatch" else ""),
+                        "expect",
+                        key,
+                        name,
+                    )
                 expect.status[name] = value
                 continue
             try:
                 expect.grad[name] = tensor_value(value, allow_none=True)
             except _Invalid as error:
-                raise refuse(f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key,
-                             name) from None
+                raise refuse(
+                    f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key, name
+                ) from None
     return expect

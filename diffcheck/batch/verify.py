@@ -2,6 +2,7 @@
 
 Results are stored by position, so the report's order never depends on `-j` or on which worker was faster.
 """
+
 from __future__ import annotations
 
 import time
@@ -45,8 +46,10 @@ class Batch:
     @property
     def report(self) -> Report:
         """The run as a Report, whose `return_code` is the exit code."""
-        return Report([o.result for o in self.outcomes if o.result is not None],
-                      self.errors + [o.error for o in self.outcomes if o.error])
+        return Report(
+            [o.result for o in self.outcomes if o.result is not None],
+            self.errors + [o.error for o in self.outcomes if o.error],
+        )
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -67,8 +70,11 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[str]]:
     errors = []
     for path in paths:
         if path.is_dir():
-            found = [p for p in path.rglob("*.toml")
-                     if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])]
+            found = [
+                p
+                for p in path.rglob("*.toml")
+                if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+            ]
             for file in sorted(found, key=lambda p: p.relative_to(path).parts):
                 if file.is_file():
                     files.setdefault(file.resolve(), file)
@@ -103,13 +109,17 @@ def load_all(files: list[Path]) -> tuple[list[Sample | Refusal], list[str]]:
 
 def shard(items: list, k: int, n: int) -> list:
     """Items k, k + n, k + 2n ... (1-based): the N shards partition the items, and interleaving spreads a slow file."""
-    return items[k - 1::n]
+    return items[k - 1 :: n]
 
 
 # ---- running ----------------------------------------------------------------------------------------------------------
-def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = defaults.TIMEOUT,
-           shard_of: Optional[tuple[int, int]] = None,
-           progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None) -> tuple[Batch, list]:
+def verify(
+    paths: list[Path],
+    jobs: Optional[int] = None,
+    timeout: float = defaults.TIMEOUT,
+    shard_of: Optional[tuple[int, int]] = None,
+    progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
+) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
     `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
@@ -133,8 +143,12 @@ def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = defau
 
             pool.run(samples, finished)
     outcomes = iter(ran[index] for index in range(len(samples)))
-    outcomes = [next(outcomes) if isinstance(item, Sample) else
-                Outcome(item.file, item.line, item.name, ERROR, error=item.message) for item in items]
+    outcomes = [
+        next(outcomes)
+        if isinstance(item, Sample)
+        else Outcome(item.file, item.line, item.name, ERROR, error=item.message)
+        for item in items
+    ]
     if not items and not errors:
         where = ", ".join(str(p) for p in paths)
         slice_ = f" in shard {shard_of[0]}/{shard_of[1]}" if shard_of else ""

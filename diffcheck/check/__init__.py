@@ -3,6 +3,7 @@
 The engine under test is reached through the interface of engines/base.py (diffcheck's own unless `check` is given
 another); the SymPy side is built from the program alone (prepared.py).
 """
+
 from __future__ import annotations
 
 import time
@@ -12,15 +13,45 @@ import numpy as np
 
 from ..defaults import ATOL, MAX_POINTS, RTOL
 from .case import Case, validate
-from .compare import (EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW,
-                      SEVERITY, SINGULAR, ZERO_TIMES_INF)
+from .compare import (
+    EXPLAINED,
+    INDETERMINATE,
+    KINK,
+    MATCH,
+    MISMATCH,
+    NONE,
+    NOT_RETAINED,
+    OVERFLOW,
+    SEVERITY,
+    SINGULAR,
+    ZERO_TIMES_INF,
+)
 from .result import CheckResult, OutputInfo, Report, TensorResult
 from .run import run_engine
 from ..lang.program import nesting
 
-__all__ = ["ATOL", "RTOL", "EXPLAINED", "INDETERMINATE", "KINK", "MATCH", "MISMATCH", "NONE", "NOT_RETAINED",
-           "OVERFLOW", "SINGULAR", "ZERO_TIMES_INF", "MAX_POINTS", "Case", "CheckResult", "OutputInfo", "Report",
-           "TensorResult", "check", "run_engine"]
+__all__ = [
+    "ATOL",
+    "RTOL",
+    "EXPLAINED",
+    "INDETERMINATE",
+    "KINK",
+    "MATCH",
+    "MISMATCH",
+    "NONE",
+    "NOT_RETAINED",
+    "OVERFLOW",
+    "SINGULAR",
+    "ZERO_TIMES_INF",
+    "MAX_POINTS",
+    "Case",
+    "CheckResult",
+    "OutputInfo",
+    "Report",
+    "TensorResult",
+    "check",
+    "run_engine",
+]
 
 DEEP = 40  # well inside the default recursion limit of 1000 frames, with room for the caller's own
 
@@ -50,8 +81,11 @@ def _check(case: Case, engine) -> CheckResult:
     if case.order == 2 and not engine.capabilities.second_order:
         raise Unsupported(engine.name, "second derivatives")
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
-    points = [replace(case, values=values) for values in random_points(case.program, shapes, case.points, case.seed)
-              ] if case.points else []
+    points = (
+        [replace(case, values=values) for values in random_points(case.program, shapes, case.points, case.seed)]
+        if case.points
+        else []
+    )
     runs = iter(points or [case])
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []
@@ -68,6 +102,7 @@ def _check(case: Case, engine) -> CheckResult:
 
 def _worst(results: list[CheckResult], count: int) -> CheckResult:
     """One result holding, for each tensor, its worst row over the points (most severe status, then largest error)."""
+
     def badness(row):
         return (SEVERITY[row.status], row.abs_err or 0.0)
 

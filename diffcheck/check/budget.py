@@ -4,6 +4,7 @@ SymPy differentiates and prints recursively: `sin` nested 300 deep exceeds Pytho
 runs in a thread with a large stack and a raised limit, so depth is bounded by memory, not by the default 1000 frames;
 the caller waits at most `timeout` seconds and reports which budget ran out.
 """
+
 from __future__ import annotations
 
 import sys

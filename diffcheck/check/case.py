@@ -1,4 +1,5 @@
 """What to check: a program, its point, how its tensors are set up, and the refusals of a case that cannot run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,8 +44,10 @@ def validate(case: Case) -> None:
             raise DiffcheckError(f"--no-grad '{name}': not an input of the program (inputs: {', '.join(inputs)})")
     for name in case.retain:
         if name not in assigned:
-            raise DiffcheckError(f"--retain-grad '{name}': not a computed name of the program "
-                                 f"(computed: {', '.join(s.name for s in program.statements)})")
+            raise DiffcheckError(
+                f"--retain-grad '{name}': not a computed name of the program "
+                f"(computed: {', '.join(s.name for s in program.statements)})"
+            )
     if case.order not in (1, 2):
         raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
     if not 0 <= case.points <= MAX_POINTS:

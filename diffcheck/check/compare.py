@@ -1,4 +1,5 @@
 """Engine against SymPy, element by element: statuses, tolerances, and the explanation of every difference."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,17 @@ MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch
 KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"
 INDETERMINATE = "indeterminate"  # IEEE 754's pow(1, inf) = 1 against SymPy's nan for 1**oo
 EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE)
-SEVERITY = {NONE: 0, NOT_RETAINED: 0, MATCH: 0, KINK: 1, SINGULAR: 2, ZERO_TIMES_INF: 2, OVERFLOW: 2, INDETERMINATE: 2,
-            MISMATCH: 3}
+SEVERITY = {
+    NONE: 0,
+    NOT_RETAINED: 0,
+    MATCH: 0,
+    KINK: 1,
+    SINGULAR: 2,
+    ZERO_TIMES_INF: 2,
+    OVERFLOW: 2,
+    INDETERMINATE: 2,
+    MISMATCH: 3,
+}
 
 
 @dataclass
@@ -27,8 +37,11 @@ class Context:
     def of_kind(self, kind: str) -> list:
         """Hits of `kind`; kinks only where they lie between this tensor and the output (a non-finite value
         anywhere, from a singular point, an overflow or an indeterminate form, can reach every gradient)."""
-        return [h for h in self.hits if h.kind == kind and (kind != "kink" or self.tensor is None
-                                                            or self.tensor in h.depends)]
+        return [
+            h
+            for h in self.hits
+            if h.kind == kind and (kind != "kink" or self.tensor is None or self.tensor in h.depends)
+        ]
 
     def about(self, tensor: str) -> "Context":
         return replace(self, tensor=tensor)
@@ -42,15 +55,18 @@ class Sided:
 
     def one_sided(self, k: int):
         from .special import one_sided
+
         return one_sided(self.function, self.values, self.offset + k)
 
     def central(self, k: int):
         from .special import central
+
         return central(self.function, self.values, self.offset + k)
 
 
-def compare(engine_values: np.ndarray, exact: list, context: Context, sided: Optional[Sided] = None
-            ) -> tuple[str, Optional[float], Optional[float], str]:
+def compare(
+    engine_values: np.ndarray, exact: list, context: Context, sided: Optional[Sided] = None
+) -> tuple[str, Optional[float], Optional[float], str]:
     """Worst element status with its explanation, and the largest absolute / relative error over finite pairs."""
     status, abs_err, rel_err, note = MATCH, None, None, ""
     for k, (e, s) in enumerate(zip(np.asarray(engine_values, dtype=float).reshape(-1).tolist(), exact)):
@@ -93,9 +109,16 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
             low, high = sorted(one)
             at = _where(kinks)
             sides = f"one-sided derivatives {low!r} and {high!r}"
-            if math.isfinite(e) and low - case.atol <= e + case.rtol * abs(e) and e - case.rtol * abs(e) <= high + case.atol:
-                return KINK, f"{at} not differentiable here: {sides}; the engine's {e!r} lies between (PyTorch: " \
-                             f"{kinks[0].convention})"
+            if (
+                math.isfinite(e)
+                and low - case.atol <= e + case.rtol * abs(e)
+                and e - case.rtol * abs(e) <= high + case.atol
+            ):
+                return (
+                    KINK,
+                    f"{at} not differentiable here: {sides}; the engine's {e!r} lies between (PyTorch: "
+                    f"{kinks[0].convention})",
+                )
             return MISMATCH, f"{at} not differentiable here: {sides}, but the engine gives {e!r}, outside them"
     if base == MATCH:
         return MATCH, ""
@@ -107,9 +130,11 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         if not found or (kind == "indeterminate" and s.kind != "nan"):
             continue
         if s.is_finite and not math.isfinite(e) and kind == "singular":
-            return ZERO_TIMES_INF, (f"{_where(found)} has an infinite local derivative; the engine's chain rule "
-                                    f"multiplies it by 0 (0*inf = nan, as PyTorch) although the composite is smooth "
-                                    f"here (SymPy: {s.value!r}). Rewrite it (e.g. x**1.5 for x*sqrt(x)) or mask it")
+            return ZERO_TIMES_INF, (
+                f"{_where(found)} has an infinite local derivative; the engine's chain rule "
+                f"multiplies it by 0 (0*inf = nan, as PyTorch) although the composite is smooth "
+                f"here (SymPy: {s.value!r}). Rewrite it (e.g. x**1.5 for x*sqrt(x)) or mask it"
+            )
         return status, f"{_where(found)}: {found[0].convention}; SymPy gives {s}, the engine {e!r}"
     if s.kind in ("zoo", "complex", "nan") and not math.isfinite(e):
         return SINGULAR, f"SymPy gives {s} (a pole or off the real line), the engine {e!r}"
@@ -118,8 +143,10 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         # as ... * Piecewise((1/x, x > 0), (zoo, True)) * ..., nan at 0): the one-sided derivatives decide.
         one = one or sided.one_sided(k)
         if one is not None and close(one[0], one[1], case) and close(e, one[0], case):
-            return MATCH, (f"SymPy's form of the derivative is {s} here, but the function is differentiable: "
-                           f"both one-sided derivatives are {one[0]!r}, as the engine says")
+            return MATCH, (
+                f"SymPy's form of the derivative is {s} here, but the function is differentiable: "
+                f"both one-sided derivatives are {one[0]!r}, as the engine says"
+            )
     return MISMATCH, f"SymPy gives {s}, the engine {e!r}"
 
 

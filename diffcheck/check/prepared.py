@@ -1,4 +1,5 @@
 """The SymPy side of a case, built once from the program alone, and both sides compared at a point."""
+
 from __future__ import annotations
 
 
@@ -83,16 +84,23 @@ class Prepared:
             if self.origin[name] != name:
                 derivatives[name] = derivatives[self.origin[name]]
             elif role == "input":
-                derivatives[name] = ([sp.diff(self.target, s) for s in symbolic.flat(self.syms[name])],
-                                     self.target_fn, self.flat_syms, [])
+                derivatives[name] = (
+                    [sp.diff(self.target, s) for s in symbolic.flat(self.syms[name])],
+                    self.target_fn,
+                    self.flat_syms,
+                    [],
+                )
             else:
                 held_array = symbolic.symbols(name, np.shape(full[name]))
                 held = symbolic.flat(held_array)
                 partial = symbolic.scalar_output(symbolic.lower(program, self.syms, hold={name: held_array})[out_name])
                 replace_held = dict(zip(held, symbolic.flat(full[name])))
-                derivatives[name] = ([sp.diff(partial, s).xreplace(replace_held) for s in held],
-                                     symbolic.compile_as_written(partial, self.flat_syms + held),
-                                     self.flat_syms + held, held)
+                derivatives[name] = (
+                    [sp.diff(partial, s).xreplace(replace_held) for s in held],
+                    symbolic.compile_as_written(partial, self.flat_syms + held),
+                    self.flat_syms + held,
+                    held,
+                )
         return derivatives
 
     def _second(self) -> list[tuple]:
@@ -119,15 +127,21 @@ class Prepared:
         value = engine.value(out)
         out_exact = self.output(point)
         out_status, _, _, _ = compare(np.asarray(value, dtype=float), out_exact, context)
-        output = OutputInfo(out_name, plain(value), exact_nested(out_exact, np.shape(value)),
-                            engine.grad_fn_name(out) if engine.capabilities.grad_fn else None, engine.text(out),
-                            out_status)
+        output = OutputInfo(
+            out_name,
+            plain(value),
+            exact_nested(out_exact, np.shape(value)),
+            engine.grad_fn_name(out) if engine.capabilities.grad_fn else None,
+            engine.text(out),
+            out_status,
+        )
         firsts = iter(self.first(point))
         results = [self._row(name, role, engine, env[name], firsts, context, point) for name, role in self.rows]
         if self.second:
             results.extend(self._second_order(case, engine, context, point))
-        return CheckResult(case.name, program.source, {n: case.values[n] for n in program.inputs}, output, results,
-                           case.strict)
+        return CheckResult(
+            case.name, program.source, {n: case.values[n] for n in program.inputs}, output, results, case.strict
+        )
 
     def _row(self, name: str, role: str, engine, t, firsts, context: Context, point: list) -> TensorResult:
         """One tensor's row: its `.grad` on the engine against SymPy's derivative (the next ones in `firsts`)."""
@@ -136,25 +150,60 @@ class Prepared:
         base = dict(name=name, role=role, requires_grad=engine.requires_grad(t), is_leaf=engine.is_leaf(t), shape=shape)
         if name not in self.derivatives:
             if not base["requires_grad"]:
-                return TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
-                                    status=NONE, note="requires_grad=False: .grad is None on both sides")
-            return TensorResult(**base, engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None,
-                                status=NOT_RETAINED,
-                                note=f"non-leaf: .grad is None unless retained (--retain-grad {name})")
+                return TensorResult(
+                    **base,
+                    engine=None,
+                    sympy=None,
+                    derivative=None,
+                    abs_err=None,
+                    rel_err=None,
+                    status=NONE,
+                    note="requires_grad=False: .grad is None on both sides",
+                )
+            return TensorResult(
+                **base,
+                engine=None,
+                sympy=None,
+                derivative=None,
+                abs_err=None,
+                rel_err=None,
+                status=NOT_RETAINED,
+                note=f"non-leaf: .grad is None unless retained (--retain-grad {name})",
+            )
         exprs, function, syms, held = self.derivatives[name]
         exact = [next(firsts) for _ in exprs]
-        sided = Sided(function, point + [float(v) for v in np.asarray(value, dtype=float).reshape(-1)]
-                      if held else point, len(point) if held else self._offset(self.origin[name]))
+        sided = Sided(
+            function,
+            point + [float(v) for v in np.asarray(value, dtype=float).reshape(-1)] if held else point,
+            len(point) if held else self._offset(self.origin[name]),
+        )
         numeric = nest([sided.central(k) for k in range(len(exprs))], shape) if context.case.numeric else None
         sympy, derivative = exact_nested(exact, shape), derivative_text(exprs)
         grad = engine.grad(t)
         if grad is None:
-            return TensorResult(**base, engine=None, sympy=sympy, derivative=derivative, abs_err=None, rel_err=None,
-                                status=NONE, numeric=numeric,
-                                note="not reached by backward: PyTorch leaves .grad None")
+            return TensorResult(
+                **base,
+                engine=None,
+                sympy=sympy,
+                derivative=derivative,
+                abs_err=None,
+                rel_err=None,
+                status=NONE,
+                numeric=numeric,
+                note="not reached by backward: PyTorch leaves .grad None",
+            )
         status, abs_err, rel_err, note = compare(np.asarray(grad, dtype=float), exact, context.about(name), sided)
-        return TensorResult(**base, engine=plain(grad), sympy=sympy, derivative=derivative, abs_err=abs_err,
-                            rel_err=rel_err, status=status, note=note, numeric=numeric)
+        return TensorResult(
+            **base,
+            engine=plain(grad),
+            sympy=sympy,
+            derivative=derivative,
+            abs_err=abs_err,
+            rel_err=rel_err,
+            status=status,
+            note=note,
+            numeric=numeric,
+        )
 
     def _offset(self, name: str) -> int:
         """Index of the first symbol of input `name` in the flat symbol list."""
@@ -182,9 +231,22 @@ class Prepared:
             block = _hessian_block(engine, firsts[names.index(a)], env[a], env[b])
             values = [next(exact) for _ in exprs]
             status, abs_err, rel_err, note = compare(block, values, context.about(a) if a == b else context)
-            rows.append(TensorResult(label, "second", True, True, block.shape, plain(block),
-                                     exact_nested(values, block.shape), derivative_text(exprs), abs_err, rel_err,
-                                     status, note))
+            rows.append(
+                TensorResult(
+                    label,
+                    "second",
+                    True,
+                    True,
+                    block.shape,
+                    plain(block),
+                    exact_nested(values, block.shape),
+                    derivative_text(exprs),
+                    abs_err,
+                    rel_err,
+                    status,
+                    note,
+                )
+            )
         return rows
 
 

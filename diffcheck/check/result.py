@@ -1,4 +1,5 @@
 """Plain-data results of a check, and the exit-code contract on `Report`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 The engine is reached only through the interface (engines/base.py): check resolves each call to its table row, hands
 the row to the engine, and finds special points from the row's masks and the forward values the engine returns.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -38,8 +39,10 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     if case.retain and not engine.capabilities.retain_grad:
         raise Unsupported(engine.name, "retain_grad()")
     applied: Optional[list] = [] if hits is not None else None
-    leaves = {name: engine.leaf(np.asarray(case.values[name], dtype=np.float64), "float64",
-                                name not in case.no_grad) for name in case.program.inputs}
+    leaves = {
+        name: engine.leaf(np.asarray(case.values[name], dtype=np.float64), "float64", name not in case.no_grad)
+        for name in case.program.inputs
+    }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
         if is_number(env[statement.name]):
@@ -65,9 +68,12 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
 
     params = number_params(node, params, _is_number_param)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
-    args = [engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
-            if not is_number(a) and np.asarray(engine.value(a)).dtype == np.bool_ and (node.op != "where" or i) else a
-            for i, a in enumerate(args)]
+    args = [
+        engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
+        if not is_number(a) and np.asarray(engine.value(a)).dtype == np.bool_ and (node.op != "where" or i)
+        else a
+        for i, a in enumerate(args)
+    ]
     tensors = [a for a in args if not is_number(a)]
 
     def ndim(value) -> Optional[int]:

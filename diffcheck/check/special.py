@@ -8,6 +8,7 @@ number. These are labelled differences, not failures — unless the engine's val
 Where a power meets an indeterminate form with a non-finite operand (1**inf, 1**nan, (-1)**inf, inf**0, nan**0) IEEE 754
 defines the value as 1 and PyTorch follows it, while SymPy leaves the form undefined (nan): also a labelled difference.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,16 @@ def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: f
         found = np.flatnonzero(ops.indeterminate_power(base, exponent))
         if found.size:
             b, e = base.flat[found[0]], exponent.flat[found[0]]
-            hits.append(Hit(op.name, "indeterminate", where, f"IEEE 754 defines pow({b:g}, {e:g}) = 1, as PyTorch; "
-                            "SymPy leaves this indeterminate form undefined (nan)", depends))
+            hits.append(
+                Hit(
+                    op.name,
+                    "indeterminate",
+                    where,
+                    f"IEEE 754 defines pow({b:g}, {e:g}) = 1, as PyTorch; "
+                    "SymPy leaves this indeterminate form undefined (nan)",
+                    depends,
+                )
+            )
     return hits
 
 
@@ -63,10 +72,14 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
         datas = [a if is_number(a) else value(a) for a in args]
         depends = names_in(node, closure)
         here = special_points(op, datas, params, str(node.pos), depends)
-        if not here and not np.all(np.isfinite(value(result))) and all(
-                np.all(np.isfinite(d)) for d in datas if not isinstance(d, (bool, np.bool_))):
-            here = [Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range",
-                        depends)]
+        if (
+            not here
+            and not np.all(np.isfinite(value(result)))
+            and all(np.all(np.isfinite(d)) for d in datas if not isinstance(d, (bool, np.bool_)))
+        ):
+            here = [
+                Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range", depends)
+            ]
         hits.extend(here)
     return hits
 

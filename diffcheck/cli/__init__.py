@@ -1,4 +1,5 @@
 """Thin click commands: argv → parse → check → render → exit. Heavy modules are imported inside commands."""
+
 from __future__ import annotations
 
 import gc
@@ -10,7 +11,9 @@ import click
 
 from .. import __version__, defaults
 
-EXIT_HELP = "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 trouble (bad input, unreadable file, timeout)."
+EXIT_HELP = (
+    "Exit codes: 0 everything agrees, 1 some gradient disagrees, 2 trouble (bad input, unreadable file, timeout)."
+)
 
 
 def _tolerance(ctx, param, value):
@@ -21,10 +24,15 @@ def _tolerance(ctx, param, value):
 
 
 # The comparison's options, shared by `check` and `run`.
-RTOL = click.option("--rtol", type=float, default=None, callback=_tolerance, help=f"Relative tolerance (default {defaults.RTOL:g}).")
-ATOL = click.option("--atol", type=float, default=None, callback=_tolerance, help=f"Absolute tolerance (default {defaults.ATOL:g}).")
-STRICT = click.option("--strict", is_flag=True,
-                      help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too.")
+RTOL = click.option(
+    "--rtol", type=float, default=None, callback=_tolerance, help=f"Relative tolerance (default {defaults.RTOL:g})."
+)
+ATOL = click.option(
+    "--atol", type=float, default=None, callback=_tolerance, help=f"Absolute tolerance (default {defaults.ATOL:g})."
+)
+STRICT = click.option(
+    "--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too."
+)
 
 
 def fail(message: str) -> None:
@@ -124,34 +132,104 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @RTOL
 @ATOL
 @STRICT
-@click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
-              help="2: also check every second derivative (Hessian entries) against SymPy.")
+@click.option(
+    "--order",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="2: also check every second derivative (Hessian entries) against SymPy.",
+)
 @click.option("--numeric", is_flag=True, help="Add a third opinion: a high-precision central difference.")
-@click.option("--points", type=click.IntRange(0, defaults.MAX_POINTS), default=0,
-              help="Check at N random points from each op's smooth domain; report the worst per tensor.")
+@click.option(
+    "--points",
+    type=click.IntRange(0, defaults.MAX_POINTS),
+    default=0,
+    help="Check at N random points from each op's smooth domain; report the worst per tensor.",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed for --points.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=defaults.TIMEOUT, show_default=True,
-              help="Wall-clock budget in seconds for the case.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=defaults.TIMEOUT,
+    show_default=True,
+    help="Wall-clock budget in seconds for the case.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
-@click.option("--max-length", type=click.IntRange(1), default=defaults.MAX_LENGTH, show_default=True,
-              help="Characters of EXPRESSION.")
-@click.option("--max-depth", type=click.IntRange(1), default=defaults.MAX_DEPTH, show_default=True,
-              help="Nesting depth of one statement.")
-@click.option("--max-nodes", type=click.IntRange(1), default=defaults.MAX_NODES, show_default=True, help="Nodes of the program.")
-@click.option("--max-statements", type=click.IntRange(1), default=defaults.MAX_STATEMENTS, show_default=True, help="Statements.")
-@click.option("--max-int-digits", type=click.IntRange(1), default=defaults.MAX_INT_DIGITS, show_default=True,
-              help="Digits of one integer literal.")
-@click.option("--max-power", type=click.IntRange(1), default=defaults.MAX_POWER, show_default=True,
-              help="|exponent| of a power of two constants.")
-@click.option("--max-elements", type=click.IntRange(1), default=defaults.MAX_ELEMENTS, show_default=True,
-              help="Elements of one NAME=VALUE tensor.")
-@click.option("--max-sympy-nodes", type=click.IntRange(1), default=defaults.MAX_SYMPY_NODES, show_default=True,
-              help="Distinct SymPy subexpressions a case may grow to.")
-def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeric, points, seed, timeout, fmt, graph,
-          dot, max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power, max_elements,
-          max_sympy_nodes):
+@click.option(
+    "--max-length",
+    type=click.IntRange(1),
+    default=defaults.MAX_LENGTH,
+    show_default=True,
+    help="Characters of EXPRESSION.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(1),
+    default=defaults.MAX_DEPTH,
+    show_default=True,
+    help="Nesting depth of one statement.",
+)
+@click.option(
+    "--max-nodes", type=click.IntRange(1), default=defaults.MAX_NODES, show_default=True, help="Nodes of the program."
+)
+@click.option(
+    "--max-statements", type=click.IntRange(1), default=defaults.MAX_STATEMENTS, show_default=True, help="Statements."
+)
+@click.option(
+    "--max-int-digits",
+    type=click.IntRange(1),
+    default=defaults.MAX_INT_DIGITS,
+    show_default=True,
+    help="Digits of one integer literal.",
+)
+@click.option(
+    "--max-power",
+    type=click.IntRange(1),
+    default=defaults.MAX_POWER,
+    show_default=True,
+    help="|exponent| of a power of two constants.",
+)
+@click.option(
+    "--max-elements",
+    type=click.IntRange(1),
+    default=defaults.MAX_ELEMENTS,
+    show_default=True,
+    help="Elements of one NAME=VALUE tensor.",
+)
+@click.option(
+    "--max-sympy-nodes",
+    type=click.IntRange(1),
+    default=defaults.MAX_SYMPY_NODES,
+    show_default=True,
+    help="Distinct SymPy subexpressions a case may grow to.",
+)
+def check(
+    expression,
+    values,
+    no_grad,
+    retain,
+    rtol,
+    atol,
+    strict,
+    order,
+    numeric,
+    points,
+    seed,
+    timeout,
+    fmt,
+    graph,
+    dot,
+    max_length,
+    max_depth,
+    max_nodes,
+    max_statements,
+    max_int_digits,
+    max_power,
+    max_elements,
+    max_sympy_nodes,
+):
     """Differentiate EXPRESSION at the point NAME=VALUE... on both sides and compare every tensor.
 
     \b
@@ -173,9 +251,20 @@ def check(expression, values, no_grad, retain, rtol, atol, strict, order, numeri
     limits = Limits(max_length, max_depth, max_nodes, max_statements, max_int_digits, max_power)
     program = parse_program(expression, where="expression", limits=limits)
     point = dict(parse_assignment(text, max_elements) for text in values)
-    case = Case(program, point, _names(no_grad), _names(retain), RTOL if rtol is None else rtol,
-                ATOL if atol is None else atol, strict, order=order, points=points, seed=seed, numeric=numeric,
-                max_sympy_nodes=max_sympy_nodes)
+    case = Case(
+        program,
+        point,
+        _names(no_grad),
+        _names(retain),
+        RTOL if rtol is None else rtol,
+        ATOL if atol is None else atol,
+        strict,
+        order=order,
+        points=points,
+        seed=seed,
+        numeric=numeric,
+        max_sympy_nodes=max_sympy_nodes,
+    )
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:

@@ -1,4 +1,5 @@
 """`diffcheck fuzz`: the command; running and shrinking live in fuzz/run.py, generation in fuzz/."""
+
 from __future__ import annotations
 
 import sys
@@ -11,17 +12,31 @@ from . import fail, settle
 
 @click.command()
 @click.option("--cases", type=click.IntRange(min=1), default=None, help="Number of cases (default 500 without --time).")
-@click.option("--time", "seconds", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Stop starting new cases after this many seconds.")
+@click.option(
+    "--time",
+    "seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop starting new cases after this many seconds.",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Same seed, same cases.")
-@click.option("--depth", type=click.IntRange(1, 12), default=4, show_default=True,
-              help="Maximum nesting depth of each statement.")
+@click.option(
+    "--depth", type=click.IntRange(1, 12), default=4, show_default=True, help="Maximum nesting depth of each statement."
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the findings, one sample file each (diffcheck verify FOLDER reproduces them).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the findings, one sample file each (diffcheck verify FOLDER reproduces them).",
+)
 @click.option("--numeric", is_flag=True, help="Add central differences to every check (slower).")
-@click.option("--against", type=click.Choice(["torch", "jax"]), default=None,
-              help="Also run every program on an installed PyTorch or JAX and report where it differs.")
+@click.option(
+    "--against",
+    type=click.Choice(["torch", "jax"]),
+    default=None,
+    help="Also run every program on an installed PyTorch or JAX and report where it differs.",
+)
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
 def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal

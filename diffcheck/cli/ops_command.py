@@ -1,4 +1,5 @@
 """`diffcheck ops`: the op table, browsable — every spelling, grad_fn, backward rule, SymPy form and convention."""
+
 from __future__ import annotations
 
 import click
@@ -13,8 +14,14 @@ def _complete(ctx, param, incomplete: str):
 
 @click.command(epilog="Exit codes: 0 shown, 2 unknown NAME.")
 @click.argument("name", required=False, shell_complete=_complete)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for machines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for machines.",
+)
 def ops(name, fmt):
     """List every op of the table: spellings, arity and parameters, grad_fn, the engine's backward rule, the SymPy
     form, the smooth sampling domain, and the kink / singular points with PyTorch's convention there.

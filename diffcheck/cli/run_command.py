@@ -1,4 +1,5 @@
 """`diffcheck run`: a thin command over `snippet` — read, validate, interpret, verify, render, exit."""
+
 from __future__ import annotations
 
 import io
@@ -14,13 +15,24 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
 @click.command(epilog=EXIT_HELP)
 @click.argument("path", metavar="SNIPPET.py")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the program's output (the exit code still verifies).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="json: one document with the program's output and every verification.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json: one document with the program's output and every verification.",
+)
 @RTOL
 @ATOL
 @STRICT
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=defaults.TIMEOUT, show_default=True,
-              help="Wall-clock budget in seconds for verifying one backward() call.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=defaults.TIMEOUT,
+    show_default=True,
+    help="Wall-clock budget in seconds for verifying one backward() call.",
+)
 def run(path, quiet, fmt, rtol, atol, strict, timeout):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
@@ -87,6 +99,11 @@ def _json(where: str, stdout: str, report, lines: list) -> str:
 
     from ..render.check import result_data
 
-    checks = [{**result_data(result), "backward_lines": call_lines} for result, call_lines in zip(report.results, lines)]
-    return json.dumps({"file": where, "stdout": stdout, "exit_code": report.return_code, "errors": report.errors,
-                       "checks": checks}, indent=2, ensure_ascii=False)
+    checks = [
+        {**result_data(result), "backward_lines": call_lines} for result, call_lines in zip(report.results, lines)
+    ]
+    return json.dumps(
+        {"file": where, "stdout": stdout, "exit_code": report.return_code, "errors": report.errors, "checks": checks},
+        indent=2,
+        ensure_ascii=False,
+    )

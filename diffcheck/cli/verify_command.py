@@ -1,4 +1,5 @@
 """`diffcheck verify`: argv → load → run → render → exit. The work lives in batch/verify.py and render/batch.py."""
+
 from __future__ import annotations
 
 import os
@@ -24,19 +25,42 @@ def _shard(ctx, param, value):
 
 @click.command(epilog=EXIT_HELP + " No cases found is exit code 2.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: the number of CPUs).")
-@click.option("--timeout", type=click.FloatRange(min=0), default=defaults.TIMEOUT, show_default=True,
-              help="Seconds a case may run before it is killed and reported as a timeout (0: no limit).")
-@click.option("--shard", "shard_of", callback=_shard, metavar="K/N",
-              help="Run only the K-th of N deterministic slices (for a CI matrix).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "github", "markdown"]),
-              default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE (atomically) instead of stdout; stdout gets the summary line.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the number of CPUs)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=defaults.TIMEOUT,
+    show_default=True,
+    help="Seconds a case may run before it is killed and reported as a timeout (0: no limit).",
+)
+@click.option(
+    "--shard",
+    "shard_of",
+    callback=_shard,
+    metavar="K/N",
+    help="Run only the K-th of N deterministic slices (for a CI matrix).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "junit", "github", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE (atomically) instead of stdout; stdout gets the summary line.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show the full tensor table of every failing case.")
-@click.option("--update", is_flag=True,
-              help="Pin the current results as the expectations of cases that agree; refuse (and say so) the rest.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Pin the current results as the expectations of cases that agree; refuse (and say so) the rest.",
+)
 def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
     """Check every [[case]] of the sample files under PATH... (files, or folders searched for *.toml).
 

@@ -5,13 +5,62 @@ node recorded) → front (the table's functions, Tensor's methods and operators)
 creation makes leaves, printing is PyTorch's repr. tensors is imported first: it imports front and backward, which
 need its class, at its end.
 """
-from .tensors import CREATE_GRAPH_WARNING, NONLEAF_GRAD_WARNING, Tensor, _ndim  # noqa: F401  (first: see above)
-from ..ops import OPS  # noqa: F401
-from .backward import _NUMPY_F, _TENSOR_F, NO_GRAD_ROOT, NON_SCALAR_ROOT, SECOND_BACKWARD, autograd, grad  # noqa: F401
-from .creation import ones, tensor, zeros  # noqa: F401
-from .dtypes import (TORCH_DTYPES, _GradMode, bool_, dtype, enable_grad, float32, float64, int64,  # noqa: F401
-                     is_grad_enabled, no_grad)
-from .forward import _apply, _apply_tensor, apply  # noqa: F401
-from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name  # noqa: F401
-from .node import Node  # noqa: F401
 
+from .tensors import CREATE_GRAPH_WARNING, NONLEAF_GRAD_WARNING, Tensor, _ndim  # (first: see above)
+from ..ops import OPS
+from .backward import _NUMPY_F, _TENSOR_F, NO_GRAD_ROOT, NON_SCALAR_ROOT, SECOND_BACKWARD, autograd, grad
+from .creation import ones, tensor, zeros
+from .dtypes import (
+    TORCH_DTYPES,
+    _GradMode,
+    bool_,
+    dtype,
+    enable_grad,
+    float32,
+    float64,
+    int64,
+    is_grad_enabled,
+    no_grad,
+)
+from .forward import _apply, _apply_tensor, apply
+from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name
+from .node import Node
+
+# What other rooms and the library's users take from the engine (torch's function names are added by front.py).
+__all__ = [
+    "CREATE_GRAPH_WARNING",
+    "FUNCTIONS",
+    "NONLEAF_GRAD_WARNING",
+    "NON_SCALAR_ROOT",
+    "NO_GRAD_ROOT",
+    "OPS",
+    "SECOND_BACKWARD",
+    "TORCH_DTYPES",
+    "TORCH_FUNCTIONS",
+    "Node",
+    "Tensor",
+    "_GradMode",
+    "_NUMPY_F",
+    "_TENSOR_F",
+    "_apply",
+    "_apply_tensor",
+    "_front",
+    "_ndim",
+    "apply",
+    "autograd",
+    "bool_",
+    "dtype",
+    "enable_grad",
+    "float32",
+    "float64",
+    "grad",
+    "int64",
+    "is_grad_enabled",
+    "no_grad",
+    "no_overload",
+    "not_a_tensor",
+    "ones",
+    "tensor",
+    "type_name",
+    "zeros",
+]

@@ -1,4 +1,5 @@
 """The backward pass: reverse accumulation over the graph the engine records, and autograd.grad."""
+
 from __future__ import annotations
 
 import gc
@@ -27,7 +28,8 @@ SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
     "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
     "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved "
-    "tensors after calling backward.")
+    "tensors after calling backward."
+)
 NO_GRAD_ROOT = "element {} of tensors does not require grad and does not have a grad_fn"
 NON_SCALAR_ROOT = "grad can be implicitly created only for scalar outputs"
 
@@ -63,8 +65,13 @@ class _TensorFunctions:
     (differentiable), else NumPy's function made a constant — right for what rules take from NumPy, which is
     piecewise constant (sign, zeros_like): its derivative is 0. Kept on the instance as `_ArrayFunctions`."""
 
-    unsqueeze = staticmethod(lambda g, dim, keepdim, shape: g if keepdim else FUNCTIONS["reshape"](
-        g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False))))
+    unsqueeze = staticmethod(
+        lambda g, dim, keepdim, shape: (
+            g
+            if keepdim
+            else FUNCTIONS["reshape"](g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False)))
+        )
+    )
 
     def __getattr__(self, name: str):
         function = FUNCTIONS.get(name)
@@ -91,8 +98,14 @@ def _size(shape) -> str:
     return f"torch.Size({list(shape)})"
 
 
-def _run_backward(roots: list, grad_roots: list, retain_graph: Optional[bool], create_graph: bool,
-                  inputs: Optional[Iterable[Tensor]], capture: Optional[list]) -> Optional[list]:
+def _run_backward(
+    roots: list,
+    grad_roots: list,
+    retain_graph: Optional[bool],
+    create_graph: bool,
+    inputs: Optional[Iterable[Tensor]],
+    capture: Optional[list],
+) -> Optional[list]:
     """Reverse-accumulate from `roots`: into `.grad` of leaves (and retained non-leaves), or into `capture`'s slots.
 
     As PyTorch's engine: the nodes reachable from the roots run newest first (by `seq`), so each one's gradient is
@@ -130,8 +143,10 @@ def _starts(roots: list, grad_roots: list, create_graph: bool) -> list:
         else:
             g = g if isinstance(g, Tensor) else tensor(g, dtype=root.dtype)
             if g.shape != root.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {_size(g.shape)} and "
-                                   f"output[{index}] has a shape of {_size(root.shape)}.")
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{index}] has a shape of {_size(g.shape)} and "
+                    f"output[{index}] has a shape of {_size(root.shape)}."
+                )
             g = g.data
         starts.append((root._node or root, Tensor(g) if create_graph else g))
     return starts
@@ -188,7 +203,7 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
         if out is None or checked:
             _check_saved(node)
         if arity == 2 and not (g is None or create_graph or op.params):  # spelled out: a call with *saved costs
-            edges, saved = (node.e0, node.e1), (node.d0, node.d1)         # ~70 ns more, a third of a scalar mul's rule
+            edges, saved = (node.e0, node.e1), (node.d0, node.d1)  # ~70 ns more, a third of a scalar mul's rule
             in_grads = op.vjp(F, g, out, saved[0], saved[1])
         elif arity == 1 and not (g is None or create_graph or op.params or op.variadic):
             edges, saved = (node.e0,), (node.d0,)
@@ -264,8 +279,10 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
         answer = Tensor(node.out, True, node)
     else:
         differentiable = op.output_differentiability or (True,) * op.outputs
-        answer = tuple(Tensor(o, True, calls.output_node(node, i)) if differentiable[i] else Tensor(o)
-                       for i, o in enumerate(node.out))
+        answer = tuple(
+            Tensor(o, True, calls.output_node(node, i)) if differentiable[i] else Tensor(o)
+            for i, o in enumerate(node.out)
+        )
     return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
 
 
@@ -319,8 +336,13 @@ def _private(a, references: int) -> bool:
 def _add(acc, ga):
     """acc + ga, into `acc` itself when nothing else can see it (references: the holder the caller read it from,
     the caller's variable, this argument and getrefcount's)."""
-    if (type(ga) is np.ndarray and type(acc) is np.ndarray and acc.dtype == ga.dtype and acc.shape == ga.shape
-            and _private(acc, 4)):
+    if (
+        type(ga) is np.ndarray
+        and type(acc) is np.ndarray
+        and acc.dtype == ga.dtype
+        and acc.shape == ga.shape
+        and _private(acc, 4)
+    ):
         return np.add(acc, ga, out=acc)
     return acc + ga
 
@@ -341,8 +363,15 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
         t._grad.data = t._grad.data + g
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None, create_graph: bool = False,
-         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: Optional[bool] = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+    materialize_grads: bool = False,
+) -> tuple:
     """torch.autograd.grad: gradients of `outputs` with respect to `inputs`, leaving every `.grad` untouched."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -358,10 +387,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: Optional[bool] = None
             if materialize_grads:
                 results[index] = Tensor(np.zeros_like(t.data)[()])
             elif not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {index} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
     return tuple(results)
 
 
-autograd = types.SimpleNamespace(grad=grad, backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(
-    grad_tensors, **kw))
+autograd = types.SimpleNamespace(
+    grad=grad, backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(grad_tensors, **kw)
+)

@@ -1,5 +1,6 @@
 """Calls of other shapes than tensors in, one tensor out: a list of tensors (cat, stack), several answers (max(x, dim):
 values and indices), a view of the input (reshape, transpose). Rare next to the scalar fast paths, so written once."""
+
 from __future__ import annotations
 
 from ..ops import Op

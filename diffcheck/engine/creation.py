@@ -1,4 +1,5 @@
 """Making leaf tensors: torch.tensor, torch.ones, torch.zeros."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -8,6 +9,7 @@ import numpy as np
 from .dtypes import _default_dtype, bool_, dtype, int64
 from .forward import _IGNORE, _quiet, _restore
 from .tensors import Tensor
+
 
 def tensor(data, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
     """Build a leaf tensor from a number or nested list, as torch.tensor (default dtype float32)."""

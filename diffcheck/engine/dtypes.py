@@ -1,7 +1,9 @@
 """Element types as PyTorch names them, and grad mode (torch.no_grad)."""
+
 from __future__ import annotations
 
 import numpy as np
+
 
 class dtype:
     """A tensor element type, printed as PyTorch prints it (`torch.float64`)."""
@@ -21,8 +23,15 @@ int64 = dtype("int64", np.int64, False)
 bool_ = dtype("bool", np.bool_, False)
 _DTYPES = {d.np: d for d in (float32, float64, int64, bool_)}
 # torch's names for them, aliases included (torch.long is torch.int64): `bool` itself would shadow the builtin here
-TORCH_DTYPES = {"float32": float32, "float": float32, "float64": float64, "double": float64, "int64": int64,
-                "long": int64, "bool": bool_}
+TORCH_DTYPES = {
+    "float32": float32,
+    "float": float32,
+    "float64": float64,
+    "double": float64,
+    "int64": int64,
+    "long": int64,
+    "bool": bool_,
+}
 _default_dtype = float32
 
 _grad_enabled = True

@@ -1,4 +1,5 @@
 """Running one table row forward and recording its node: `apply` and its fast paths."""
+
 from __future__ import annotations
 
 import functools
@@ -35,6 +36,7 @@ except ImportError:  # NumPy < 2 keeps the state elsewhere: the same, through np
     def _restore(quiet: np.errstate) -> None:
         quiet.__exit__(None, None, None)
 
+
 _new = object.__new__
 _ndarray = np.ndarray
 _refcount = sys.getrefcount
@@ -55,9 +57,10 @@ def _kept(name: str) -> tuple[bool, ...]:
     if not op.saves:
         return (False,) * (1 + op.arity)
     code = op.vjp.__code__
-    loaded = set(code.co_cellvars) | {i.argval for i in dis.get_instructions(code)
-                                      if i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")}
-    return tuple(name in loaded for name in code.co_varnames[2:3 + op.arity])
+    loaded = set(code.co_cellvars) | {
+        i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")
+    }
+    return tuple(name in loaded for name in code.co_varnames[2 : 3 + op.arity])
 
 
 _HOLLOW = {}  # dtype -> the one zero element every hollow array of that dtype broadcasts
@@ -91,8 +94,7 @@ def _keep(node: Node, op: Op, out, datas) -> None:
 
 def _result_dtype(values) -> Optional[np.dtype]:
     """PyTorch's result dtype for these operands: tensors by their dtype and rank, Python numbers as they are."""
-    return result_type([(v.data.dtype, np.ndim(v.data)) if type(v) is Tensor else v for v in values],
-                       _default_dtype.np)
+    return result_type([(v.data.dtype, np.ndim(v.data)) if type(v) is Tensor else v for v in values], _default_dtype.np)
 
 
 def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):

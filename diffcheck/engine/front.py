@@ -1,4 +1,5 @@
 """The table's ops as the library's functions, Tensor's methods and Python's operators on tensors."""
+
 from __future__ import annotations
 
 import sys
@@ -8,8 +9,20 @@ from .. import ops as _ops
 from ..ops import OPS, Op
 from . import dtypes as _dtypes
 from .dtypes import _default_dtype
-from .forward import (_IGNORE, _NO_PARAMS, _float64, _keep, _kept, _ndarray, _new, _next_seq, _quiet, _restore,
-                      _result_dtype, apply)
+from .forward import (
+    _IGNORE,
+    _NO_PARAMS,
+    _float64,
+    _keep,
+    _kept,
+    _ndarray,
+    _new,
+    _next_seq,
+    _quiet,
+    _restore,
+    _result_dtype,
+    apply,
+)
 from .node import _NODE_CLASSES, node_class
 from .tensors import Tensor, _ndim
 from .versions import record
@@ -17,15 +30,21 @@ from .versions import record
 _DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
 _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists when none fits the call
     ("sum", False): ("Tensor input, *, torch.dtype dtype = None", f"Tensor input, {_DIM}, Tensor out = None"),
-    ("mean", False): ("Tensor input, *, torch.dtype dtype = None, Tensor out = None",
-                      f"Tensor input, {_DIM}, Tensor out = None"),
+    ("mean", False): (
+        "Tensor input, *, torch.dtype dtype = None, Tensor out = None",
+        f"Tensor input, {_DIM}, Tensor out = None",
+    ),
     ("sum", True): ("*, torch.dtype dtype = None", _DIM),
     ("mean", True): ("*, torch.dtype dtype = None", _DIM),
-    ("clamp", False): ("Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
-                       "Tensor input, Number min = None, Number max = None, *, Tensor out = None"),
-    ("pow", False): ("Tensor input, Tensor exponent, *, Tensor out = None",
-                     "Number self, Tensor exponent, *, Tensor out = None",
-                     "Tensor input, Number exponent, *, Tensor out = None"),
+    ("clamp", False): (
+        "Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+        "Tensor input, Number min = None, Number max = None, *, Tensor out = None",
+    ),
+    ("pow", False): (
+        "Tensor input, Tensor exponent, *, Tensor out = None",
+        "Number self, Tensor exponent, *, Tensor out = None",
+        "Tensor input, Number exponent, *, Tensor out = None",
+    ),
 }
 
 
@@ -44,8 +63,10 @@ def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str
     measured; a method's without the tensor it is called on), then the overloads."""
     got = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
     got_text = ", ".join(got) if args else "".join(f"{g}, " for g in got)
-    return (f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
-            + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method]))
+    return (
+        f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
+        + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method])
+    )
 
 
 def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):

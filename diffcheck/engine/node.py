@@ -1,4 +1,5 @@
 """Nodes: the grad_fn objects ops record, one class per grad_fn name, with their inputs in slots."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
@@ -63,9 +64,12 @@ class Node:
         from .tensors import Tensor
 
         edges, listed = self._inputs()[0], self.op.listed
-        return tuple((_named(e.e0), e.d0) if type(e) is _Output else
-                     ((_named(e) if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
-                     for e in (edges if listed is None else [edges[i] for i in listed]))
+        return tuple(
+            (_named(e.e0), e.d0)
+            if type(e) is _Output
+            else ((_named(e) if type(e) is not Tensor else _AccumulateGrad(e) if e._requires_grad else None), 0)
+            for e in (edges if listed is None else [edges[i] for i in listed])
+        )
 
     @property
     def args(self) -> tuple:
@@ -75,9 +79,14 @@ class Node:
         from .forward import _is_hollow
         from .tensors import Tensor
 
-        return tuple(e if type(e) is Tensor else d if e is None else
-                     (e._retained and e._retained()) or (None if d is None or _is_hollow(d) else Tensor(d, True, e))
-                     for e, d in zip(*self._inputs()))
+        return tuple(
+            e
+            if type(e) is Tensor
+            else d
+            if e is None
+            else (e._retained and e._retained()) or (None if d is None or _is_hollow(d) else Tensor(d, True, e))
+            for e, d in zip(*self._inputs())
+        )
 
     def __repr__(self) -> str:
         return f"<{self.op.grad_fn} object at {hex(id(self))}>"

@@ -1,5 +1,6 @@
 """Tensor printing byte-for-byte as PyTorch's torch/_tensor_str.py: 4 decimals, int / fixed / sci mode, padding,
 line wrapping at 80 columns, summaries (`...`) of tensors over 1000 elements, and the suffixes' own wrapping."""
+
 from __future__ import annotations
 
 import math
@@ -71,7 +72,7 @@ def _array_str(values: np.ndarray, formatter: _Formatter, indent: int, summarize
         shown = [*values[:EDGEITEMS].tolist(), None, *values[-EDGEITEMS:].tolist()] if cut else values.tolist()
         items = [" ..." if v is None else formatter.format(v) for v in shown]
         per_line = max(math.floor((LINEWIDTH - indent) / (formatter.max_width + 2)), 1)
-        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
     rows = [*range(EDGEITEMS), None, *range(n - EDGEITEMS, n)] if cut else range(n)
     slices = ["..." if i is None else _array_str(values[i], formatter, indent + 1, summarize) for i in rows]

@@ -3,6 +3,7 @@
 NumPy makes int64 with 1.5 (or with a float32 tensor) float64; PyTorch ranks dimensioned tensors above zero-dim ones
 above Python numbers, and a lower rank counts only when it brings a higher category (bool < integer < float).
 """
+
 from __future__ import annotations
 
 from typing import Optional

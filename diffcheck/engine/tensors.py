@@ -1,4 +1,5 @@
 """The Tensor: a value and its place in the autograd graph, with torch.Tensor's autograd surface."""
+
 from __future__ import annotations
 
 import warnings
@@ -17,12 +18,14 @@ NONLEAF_GRAD_WARNING = (
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
     "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the "
     "leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
-    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")
+    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
+)
 CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
     "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
     "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the "
-    "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
+    "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
+)
 
 
 class Tensor:
@@ -58,7 +61,8 @@ class Tensor:
         if self._node is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
-                "a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+                "a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(int_message)
         if self._node is None:
@@ -94,14 +98,20 @@ class Tensor:
         if value is not None and value.shape != self.shape:
             raise RuntimeError(
                 f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
-                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
+                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
+            )
         self._grad = value
 
     def detach(self) -> "Tensor":
         return Tensor(self.data)
 
-    def backward(self, gradient=None, retain_graph: Optional[bool] = None, create_graph: bool = False,
-                 inputs: Optional[Sequence["Tensor"]] = None) -> None:
+    def backward(
+        self,
+        gradient=None,
+        retain_graph: Optional[bool] = None,
+        create_graph: bool = False,
+        inputs: Optional[Sequence["Tensor"]] = None,
+    ) -> None:
         if create_graph:
             warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=2)
         _backward._run_backward([self], [gradient], retain_graph, create_graph, inputs, capture=None)
@@ -159,6 +169,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         from .printing import tensor_repr
+
         return tensor_repr(self)
 
     __str__ = __repr__
@@ -178,19 +189,44 @@ class Tensor:
     # ---- operators: one-line delegations to the table's front ops ------------------------------------------------
     # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__: made from the rows below the class (`_operator`)
     # the operator's meaning, not torch.sub's (torch.sub(2, x) is SubBackward0): `2 - x` → RsubBackward1
-    def __rsub__(self, other): return _front.FUNCTIONS["sub"](other, self)
-    def __rtruediv__(self, other): return _front.FUNCTIONS["div"](other, self)  # 1 / x → reciprocal(x) * 1: two nodes
-    def __pow__(self, other): return _front.pow(self, other)
-    def __rpow__(self, other): return _front.pow(other, self)  # 2 ** x → PowBackward2
-    def __matmul__(self, other): return _front.matmul(self, other)
-    def __rmatmul__(self, other): return _front.matmul(other, self)
-    def __neg__(self): return _front.apply(OPS["neg"], (self,), _NO_PARAMS)
-    def __pos__(self): return self
-    def __abs__(self): return _front.abs(self)
-    def __gt__(self, other): return _front.gt(self, other)
-    def __ge__(self, other): return _front.ge(self, other)
-    def __lt__(self, other): return _front.lt(self, other)
-    def __le__(self, other): return _front.le(self, other)
+    def __rsub__(self, other):
+        return _front.FUNCTIONS["sub"](other, self)
+
+    def __rtruediv__(self, other):
+        return _front.FUNCTIONS["div"](other, self)  # 1 / x → reciprocal(x) * 1: two nodes
+
+    def __pow__(self, other):
+        return _front.pow(self, other)
+
+    def __rpow__(self, other):
+        return _front.pow(other, self)  # 2 ** x → PowBackward2
+
+    def __matmul__(self, other):
+        return _front.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _front.matmul(other, self)
+
+    def __neg__(self):
+        return _front.apply(OPS["neg"], (self,), _NO_PARAMS)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _front.abs(self)
+
+    def __gt__(self, other):
+        return _front.gt(self, other)
+
+    def __ge__(self, other):
+        return _front.ge(self, other)
+
+    def __lt__(self, other):
+        return _front.lt(self, other)
+
+    def __le__(self, other):
+        return _front.le(self, other)
 
     def __eq__(self, other):  # elementwise, as torch; not differentiable
         return Tensor(np.equal(self.data, _data(other)))

@@ -8,6 +8,7 @@ it has one (the nodes that saved the output reach it through their edge); a mult
 its outputs' counters, made with them. A node's `_versions` pairs the counters that existed when it saved its inputs
 with their versions then; a counter it does not list was at 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,10 +16,12 @@ import numpy as np
 from ..ops.arrays import TYPE_NAMES
 from .node import Node, _Output, _named
 
-MODIFIED = ("one of the variables needed for gradient computation has been modified by an inplace operation: "
-            "[torch.{type} {shape}]{which} is at version {version}; expected version {expected} instead. Hint: enable "
-            "anomaly detection to find the operation that failed to compute its gradient, with "
-            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+MODIFIED = (
+    "one of the variables needed for gradient computation has been modified by an inplace operation: "
+    "[torch.{type} {shape}]{which} is at version {version}; expected version {expected} instead. Hint: enable "
+    "anomaly detection to find the operation that failed to compute its gradient, with "
+    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
 
 
 class Version:
@@ -98,8 +101,9 @@ def check(node) -> None:
     edges, datas = node._inputs()
     for i, (e, d) in enumerate(zip(edges, datas)):
         if e is not None and kept[1 if op.variadic else 1 + i]:
-            saved.append((d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else
-                          (e, 0) if isinstance(e, Node) else None))
+            saved.append(
+                (d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else (e, 0) if isinstance(e, Node) else None)
+            )
     noted = getattr(node, "_versions", ())
     for data, vc, made_by in saved:
         expected = next((value for c, value in noted if c is vc), 0)
@@ -113,6 +117,11 @@ def _message(data, made_by, version: int, expected: int) -> str:
     which = ""
     if made_by is not None:
         name = _named(made_by[0]).name()
-        which = f", which is output {made_by[1]} of {name[:name.rindex('Backward')]},"
-    return MODIFIED.format(type=TYPE_NAMES[np.result_type(data)][0] + "Tensor", shape=list(np.shape(data)),
-                           which=which, version=version, expected=expected)
+        which = f", which is output {made_by[1]} of {name[: name.rindex('Backward')]},"
+    return MODIFIED.format(
+        type=TYPE_NAMES[np.result_type(data)][0] + "Tensor",
+        shape=list(np.shape(data)),
+        which=which,
+        version=version,
+        expected=expected,
+    )

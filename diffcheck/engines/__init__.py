@@ -3,6 +3,7 @@
 An adapter module offers `available()` (its framework is installed, checked without importing it) and `load()` (the
 `Engine`, built once per process).
 """
+
 from __future__ import annotations
 
 import importlib

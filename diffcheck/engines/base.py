@@ -57,6 +57,7 @@ A micrograd-style `Value` (scalar, `+`, `*`, `.backward()`, `.grad`) fits in abo
 
 tests/test_engines.py runs such an engine through `check`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -149,8 +150,9 @@ class Engine(ABC):
         """t.retain_grad(): backward fills the `.grad` of this non-leaf too."""
         raise Unsupported(self.name, "retain_grad()")
 
-    def gradients(self, out: Handle, inputs: Sequence[Handle], grad_output: Optional[np.ndarray],
-                  create_graph: bool) -> list[Handle]:
+    def gradients(
+        self, out: Handle, inputs: Sequence[Handle], grad_output: Optional[np.ndarray], create_graph: bool
+    ) -> list[Handle]:
         """torch.autograd.grad(out, inputs, grad_output, create_graph=...): one handle per input (zeros where `out`
         does not depend on it), the graph kept for further calls; with `create_graph` the results have a graph of
         their own to differentiate again."""
@@ -189,8 +191,9 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
         if signature.name != front:  # an alias (`clip`, `max` ...)
             continue
         param_choices = [{}, {"dim": 0}] if "dim" in signature.params else [{}]
-        for kinds, params in itertools.product(itertools.product((None, 0, 1, 2), repeat=signature.arity),
-                                               param_choices):
+        for kinds, params in itertools.product(
+            itertools.product((None, 0, 1, 2), repeat=signature.arity), param_choices
+        ):
             positions = tuple(range(signature.arity))
             try:
                 row, order, _ = ops.resolve(front, positions, params, kinds.__getitem__)

@@ -1,4 +1,5 @@
 """diffcheck's own engine behind the interface: the one place check reaches it, through its PyTorch-like surface."""
+
 from __future__ import annotations
 
 import types
@@ -13,8 +14,9 @@ from .base import Capabilities, Engine
 
 class DiffcheckEngine(Engine):
     name = label = "diffcheck"
-    capabilities = Capabilities(dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True,
-                                grad_fn=True, next_functions=True)
+    capabilities = Capabilities(
+        dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
+    )
     program_errors = (ValueError, IndexError)  # NumPy's refusal of shapes that do not broadcast or multiply
 
     def __init__(self):
@@ -52,8 +54,17 @@ class DiffcheckEngine(Engine):
 
     def gradients(self, out, inputs, grad_output, create_graph):
         seed = None if grad_output is None else engine.tensor(grad_output, dtype=out.dtype)
-        return list(engine.autograd.grad(out, list(inputs), grad_outputs=seed, retain_graph=True,
-                                         create_graph=create_graph, allow_unused=True, materialize_grads=True))
+        return list(
+            engine.autograd.grad(
+                out,
+                list(inputs),
+                grad_outputs=seed,
+                retain_graph=True,
+                create_graph=create_graph,
+                allow_unused=True,
+                materialize_grads=True,
+            )
+        )
 
     def grad_fn_name(self, t) -> Optional[str]:
         return None if t.grad_fn is None else t.grad_fn.name()

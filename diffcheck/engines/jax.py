@@ -3,6 +3,7 @@ gradients by `jax.vjp` over the program the engine recorded (JAX has no tape of 
 
 jax is imported only when the engine is loaded.
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,11 +49,13 @@ def functions() -> dict[str, Callable]:
 
 def _numpy_call(function: Callable, order: tuple[int, ...]) -> Callable:
     """`function` called with the front op's argument order and NumPy's parameter names."""
+
     def call(*args, **params):
         front = [None] * len(args)
         for arg, position in zip(args, order):
             front[position] = arg
         return function(*front, **{_PARAMS.get(k, k): bool(v) if k == "keepdim" else v for k, v in params.items()})
+
     return call
 
 
@@ -80,8 +83,11 @@ class JaxEngine(Engine):
 
         self.jax, self.jnp = jax, jnp
         self.composed = rows(self)
-        self.capabilities = Capabilities(dtypes=frozenset({"float32", "float64"}), retain_grad=True, ops=frozenset(
-            functions()) | {op.name for op in ops.OPS.values() if op.via is not None})
+        self.capabilities = Capabilities(
+            dtypes=frozenset({"float32", "float64"}),
+            retain_grad=True,
+            ops=frozenset(functions()) | {op.name for op in ops.OPS.values() if op.via is not None},
+        )
 
     def leaf(self, data, dtype, requires_grad):
         return _Tensor(self.jnp.asarray(data, dtype=dtype), None, (), {}, requires_grad)

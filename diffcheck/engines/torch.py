@@ -2,6 +2,7 @@
 
 torch is imported only when the engine is loaded.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,8 +26,11 @@ def functions(torch) -> dict[str, Callable]:
         if op.internal or op.via is not None:
             continue
         front, order = spelling(op.name)
-        found = [(name, getattr(where, name)) for name, where in (
-            (op.name, torch), (front, torch), (op.name, torch.nn.functional)) if hasattr(where, name)]
+        found = [
+            (name, getattr(where, name))
+            for name, where in ((op.name, torch), (front, torch), (op.name, torch.nn.functional))
+            if hasattr(where, name)
+        ]
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
             table[op.name] = function if name == op.name else _reordered(function, order)
@@ -39,6 +43,7 @@ def _reordered(function: Callable, order: tuple[int, ...]) -> Callable:
         for arg, position in zip(args, order):
             front[position] = arg
         return function(*front, **params)
+
     return call
 
 
@@ -53,9 +58,14 @@ class TorchEngine(Engine):
         self.table = functions(torch)
         self.composed = rows(self)
         self.dtypes = {"float32": torch.float32, "float64": torch.float64}
-        self.capabilities = Capabilities(dtypes=frozenset(self.dtypes), ops=frozenset(self.table) | {
-            op.name for op in ops.OPS.values() if op.via is not None}, retain_grad=True, second_order=True,
-                                         grad_fn=True, next_functions=True)
+        self.capabilities = Capabilities(
+            dtypes=frozenset(self.dtypes),
+            ops=frozenset(self.table) | {op.name for op in ops.OPS.values() if op.via is not None},
+            retain_grad=True,
+            second_order=True,
+            grad_fn=True,
+            next_functions=True,
+        )
 
     def leaf(self, data, dtype, requires_grad):
         return self.torch.tensor(data, dtype=self.dtypes[dtype], requires_grad=requires_grad)
@@ -66,8 +76,12 @@ class TorchEngine(Engine):
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
         # float64 tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed
-        args = [self.torch.as_tensor(a, dtype=self.torch.float64)
-                if i in listed and not isinstance(a, self.torch.Tensor) else a for i, a in enumerate(args)]
+        args = [
+            self.torch.as_tensor(a, dtype=self.torch.float64)
+            if i in listed and not isinstance(a, self.torch.Tensor)
+            else a
+            for i, a in enumerate(args)
+        ]
         if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool
             params = {**params, "keepdim": bool(params["keepdim"])}
         return self.table[op.name](*args, **params)
@@ -94,8 +108,17 @@ class TorchEngine(Engine):
 
     def gradients(self, out, inputs, grad_output, create_graph):
         seed = None if grad_output is None else self.torch.as_tensor(grad_output, dtype=out.dtype)
-        return list(self.torch.autograd.grad(out, list(inputs), grad_outputs=seed, retain_graph=True,
-                                             create_graph=create_graph, allow_unused=True, materialize_grads=True))
+        return list(
+            self.torch.autograd.grad(
+                out,
+                list(inputs),
+                grad_outputs=seed,
+                retain_graph=True,
+                create_graph=create_graph,
+                allow_unused=True,
+                materialize_grads=True,
+            )
+        )
 
     def grad_fn_name(self, t) -> Optional[str]:
         return None if t.grad_fn is None else type(t.grad_fn).__name__  # name() qualifies AccumulateGrad with C++'s

@@ -4,6 +4,7 @@ finding lives in fuzz/shrink.py).
 A case is a pure function of (seed, index): its own generator `default_rng([seed, index])` builds the program tree,
 prints it to text, and picks the point, so results do not depend on how cases are split over processes.
 """
+
 from __future__ import annotations
 
 import signal
@@ -140,8 +141,13 @@ class _Generator:
         op, a = self.pick(tables().minmax), self.expr(shape, depth - 1)
         b = Const(self.pick([0.5, 1, 2])) if self.chance(0.3) else self.expr(self.broadcast(shape), depth - 1)
         if isinstance(a, Var) and a.name in self.inputs:
-            self.edges.append(("value", a.name, float(b.value)) if isinstance(b, Const) else ("tie", a.name, b.name)
-                              if isinstance(b, Var) else ())
+            self.edges.append(
+                ("value", a.name, float(b.value))
+                if isinstance(b, Const)
+                else ("tie", a.name, b.name)
+                if isinstance(b, Var)
+                else ()
+            )
         return Apply(op, (a, b) if self.chance(0.5) else (b, a))
 
     def _const(self, shape, depth):
@@ -171,8 +177,10 @@ class _Generator:
         return Apply("clamp", (arg,), tuple((k, Const(v)) for k, v in bounds))
 
     def _where(self, shape, depth):
-        cond = Apply(self.pick(tables().compare), (self.expr(self.broadcast(shape), depth - 1),
-                                          self.expr(self.broadcast(shape), depth - 1)))
+        cond = Apply(
+            self.pick(tables().compare),
+            (self.expr(self.broadcast(shape), depth - 1), self.expr(self.broadcast(shape), depth - 1)),
+        )
         return Apply("where", (cond, self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)))
 
     def _reduce(self, shape, depth):
@@ -214,8 +222,11 @@ def _shape_of(expr: Expr, inputs: dict, named: dict) -> tuple:
     shapes = [_shape_of(a, inputs, named) for a in expr.args]
     if expr.op in tables().reduce:
         dims = dict(expr.params)
-        return () if "dim" not in dims else tuple(n for i, n in enumerate(shapes[0])
-                                                  if i != dims["dim"].value % len(shapes[0]))
+        return (
+            ()
+            if "dim" not in dims
+            else tuple(n for i, n in enumerate(shapes[0]) if i != dims["dim"].value % len(shapes[0]))
+        )
     if expr.op == "matmul":
         return tuple(shapes[0][:-1]) + tuple(shapes[1][1:])
     return max(shapes, key=len)
@@ -315,10 +326,14 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
     bad = [t for t in result.tensors if t.status == MISMATCH]
     if bad or result.output.status == MISMATCH:
         rows = [(t.name, t.engine, t.sympy, t.note) for t in bad] or [
-            (result.output.name + " (value)", result.output.value, result.output.sympy_value, "")]
-        finite = all(np.all(np.isfinite(np.asarray(v, dtype=float))) for _, e, s, _ in rows for v in (e, s)
-                     if v is not None and not isinstance(v, str) and not _has_str(v)) and not any(
-            _has_str(s) for _, _, s, _ in rows)
+            (result.output.name + " (value)", result.output.value, result.output.sympy_value, "")
+        ]
+        finite = all(
+            np.all(np.isfinite(np.asarray(v, dtype=float)))
+            for _, e, s, _ in rows
+            for v in (e, s)
+            if v is not None and not isinstance(v, str) and not _has_str(v)
+        ) and not any(_has_str(s) for _, _, s, _ in rows)
         # check's note says why (both sides nan is a finding only where check's classification calls it a mismatch)
         text = "; ".join(f"{n}: engine {e!r}, SymPy {s!r}" + f" ({note})" * bool(note) for n, e, s, note in rows)
         return ("mismatch" if finite else "non-finite"), explained, text
@@ -346,6 +361,7 @@ FINDINGS = ("mismatch", "non-finite", "torch", "jax", "crash")  # in rank order:
 
 def rows_of(program: Program) -> list[str]:
     """The table rows a program uses, as the engine resolves them (2 - x is rsub, 2 ** x rpow ...)."""
+
     def constant(e):
         return not any(isinstance(n, Var) for n in walk(e))
 
@@ -358,8 +374,9 @@ def rows_of(program: Program) -> list[str]:
                 rows.append(node.op)
                 continue
             kinds = tuple(None if constant(a) else 0 for a in node.args)
-            row, _, _ = ops.resolve(node.op, kinds, dict.fromkeys(k for k, _ in node.params), lambda kind: kind,
-                                    node.function)
+            row, _, _ = ops.resolve(
+                node.op, kinds, dict.fromkeys(k for k, _ in node.params), lambda kind: kind, node.function
+            )
             rows.append(row.name)
     return sorted(rows)
 
@@ -399,12 +416,16 @@ def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
     value, grads = engine.value(env[c.program.output]), {n: engine.grad(env[n]) for n in [*c.program.inputs, *c.retain]}
     out = result.output
     rows = [(out.name + " (value)", out.value, value, out.sympy_value, out.status, "")]
-    rows += [(t.name + ".grad", t.engine, grads.get(t.name), t.sympy, t.status, t.note)
-             for t in result.tensors if t.role == "input" or t.name in c.retain]
+    rows += [
+        (t.name + ".grad", t.engine, grads.get(t.name), t.sympy, t.status, t.note)
+        for t in result.tensors
+        if t.role == "input" or t.name in c.retain
+    ]
     differ, conventions = [], []
     for name, ours, theirs, exact, status, note in rows:
-        if (ours is None) == (theirs is None) and (ours is None or np.allclose(
-                np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True)):
+        if (ours is None) == (theirs is None) and (
+            ours is None or np.allclose(np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True)
+        ):
             continue
         if engine.own_conventions and status in EXPLAINED:
             op = note.split(" at ", 1)[0]

@@ -1,4 +1,5 @@
 """Running a fuzz campaign: cases in parallel chunks, shrinking what disagrees, findings as sample files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,16 @@ def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cancels the rest
 
 
-def run_cases(cases: Optional[int], seconds: Optional[float], seed: int, depth: int, jobs: int, numeric: bool,
-              against: Optional[str], progress=None) -> Run:
+def run_cases(
+    cases: Optional[int],
+    seconds: Optional[float],
+    seed: int,
+    depth: int,
+    jobs: int,
+    numeric: bool,
+    against: Optional[str],
+    progress=None,
+) -> Run:
     """Cases 0, 1, 2 ... until `cases` are done or `seconds` have passed; Ctrl-C stops early and keeps what ran."""
     from . import run_chunk
 
@@ -91,14 +100,18 @@ def shrink_findings(run: Run, numeric: bool, against: Optional[str], budget: int
     from . import FINDINGS, evaluate, rows_of, signature
     from .shrink import ShrinkInterrupted, shrink
 
-    raw = sorted((o for o in run.outcomes if o.kind in FINDINGS),
-                 key=lambda o: (FINDINGS.index(o.kind), o.candidate.ops, o.index))
+    raw = sorted(
+        (o for o in run.outcomes if o.kind in FINDINGS),
+        key=lambda o: (FINDINGS.index(o.kind), o.candidate.ops, o.index),
+    )
     seen: dict[str, int] = {}
     stopped = False
     for outcome in raw:
         mine = Counter(rows_of(outcome.candidate.program))
-        if any(kind == outcome.kind and c.ops and not Counter(rows_of(c.program)) - mine
-               for kind, _, c, _, _ in run.findings):
+        if any(
+            kind == outcome.kind and c.ops and not Counter(rows_of(c.program)) - mine
+            for kind, _, c, _, _ in run.findings
+        ):
             run.covered += 1
             continue
         try:

@@ -1,4 +1,5 @@
 """Shrinking a fuzz finding: greedy delta debugging over the program tree, its flags and its values."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -41,8 +42,11 @@ def _substitute(expr: Expr, name: str, new: Expr) -> Expr:
         return new if expr.name == name else expr
     if isinstance(expr, Const):
         return expr
-    return Apply(expr.op, tuple(_substitute(a, name, new) for a in expr.args),
-                 tuple((k, _substitute(v, name, new)) for k, v in expr.params))
+    return Apply(
+        expr.op,
+        tuple(_substitute(a, name, new) for a in expr.args),
+        tuple((k, _substitute(v, name, new)) for k, v in expr.params),
+    )
 
 
 def _rebuilt(c: Candidate, statements: list[Assign], **changes) -> Optional[Candidate]:
@@ -57,8 +61,14 @@ def _rebuilt(c: Candidate, statements: list[Assign], **changes) -> Optional[Cand
     except DiffcheckError:
         return None
     names = {s.name for s in program.statements[:-1]}
-    return replace(c, program=program, values={n: c.values[n] for n in program.inputs if n in c.values},
-                   no_grad=c.no_grad & set(program.inputs), retain=c.retain & names, **changes)
+    return replace(
+        c,
+        program=program,
+        values={n: c.values[n] for n in program.inputs if n in c.values},
+        no_grad=c.no_grad & set(program.inputs),
+        retain=c.retain & names,
+        **changes,
+    )
 
 
 def _variants(c: Candidate):
@@ -68,14 +78,14 @@ def _variants(c: Candidate):
     for k in range(len(st) - 1):  # an earlier statement becomes the output
         yield _rebuilt(c, st[:k] + [Assign("out", st[k].value)])
     for k in range(len(st) - 1):  # inline a named intermediate into its uses
-        rest = [Assign(s.name, _substitute(s.value, st[k].name, st[k].value)) for s in st[k + 1:]]
+        rest = [Assign(s.name, _substitute(s.value, st[k].name, st[k].value)) for s in st[k + 1 :]]
         yield _rebuilt(c, st[:k] + rest)
     inputs = [Var(n) for n in c.program.inputs]
     for k, s in enumerate(st):
         for path in _paths(s.value):
             node = _at(s.value, path)
             for new in [*node.args, *inputs, Const(1.0)]:
-                yield _rebuilt(c, st[:k] + [Assign(s.name, _put(s.value, path, new))] + st[k + 1:])
+                yield _rebuilt(c, st[:k] + [Assign(s.name, _put(s.value, path, new))] + st[k + 1 :])
     for name in sorted(c.retain):
         yield replace(c, retain=c.retain - {name})
     for name in sorted(c.no_grad):
@@ -94,8 +104,10 @@ def _variants(c: Candidate):
 
 
 def _size(c: Candidate) -> tuple:
-    values = [abs(v) not in (0.0, 0.5, 1.0) for v in np.concatenate(
-        [np.asarray(v, dtype=float).reshape(-1) for v in c.values.values()] or [np.zeros(0)])]
+    values = [
+        abs(v) not in (0.0, 0.5, 1.0)
+        for v in np.concatenate([np.asarray(v, dtype=float).reshape(-1) for v in c.values.values()] or [np.zeros(0)])
+    ]
     return (c.ops, len(c.program.statements), len(c.program.inputs), sum(values), len(c.retain) + len(c.no_grad))
 
 

@@ -1,4 +1,5 @@
 """What the fuzz generator draws, read from the op table: a row registered later is fuzzed without an edit here."""
+
 from __future__ import annotations
 
 import functools
@@ -26,8 +27,14 @@ def tables() -> Tables:
     row = {sig.name: ops.OPS.get(sig.row) for sig in fronts}
 
     def binary(sig) -> bool:
-        return (sig.arity == 2 and not sig.params and not sig.tensor_pair and not sig.by_rank
-                and bool(row[sig.name].grad_fn) and row[sig.name].elementwise)
+        return (
+            sig.arity == 2
+            and not sig.params
+            and not sig.tensor_pair
+            and not sig.by_rank
+            and bool(row[sig.name].grad_fn)
+            and row[sig.name].elementwise
+        )
 
     return Tables(
         unary=tuple(sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params)),
@@ -35,7 +42,8 @@ def tables() -> Tables:
         minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
         compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
         reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and "dim" in sig.params),
-        infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()})
+        infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()},
+    )
 
 
 ops.subscribe(tables.cache_clear)

@@ -1,4 +1,5 @@
 """Program → values: one iterative fold over the program tree, used for both the engine and SymPy lowerings."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
@@ -15,24 +16,26 @@ def fold(expr: Expr, env: Mapping[str, Any], call: Callable[[Apply, list, dict],
         node, children_done = stack.pop()
         if isinstance(node, Const):
             # An integer beyond 64 bits cannot enter NumPy; it is the float PyTorch would make of it.
-            results.append(float(node.value) if isinstance(node.value, int) and abs(node.value) >= 2 ** 63
-                           else node.value)
+            results.append(
+                float(node.value) if isinstance(node.value, int) and abs(node.value) >= 2**63 else node.value
+            )
         elif isinstance(node, Var):
             results.append(env[node.name])
         elif children_done:
             count = len(node.args) + len(node.params)
-            values = results[len(results) - count:]
-            del results[len(results) - count:]
-            params = {name: value for (name, _), value in zip(node.params, values[len(node.args):])}
-            results.append(call(node, values[:len(node.args)], params))
+            values = results[len(results) - count :]
+            del results[len(results) - count :]
+            params = {name: value for (name, _), value in zip(node.params, values[len(node.args) :])}
+            results.append(call(node, values[: len(node.args)], params))
         else:
             stack.append((node, True))
             stack.extend((child, False) for child in reversed([*node.args, *(v for _, v in node.params)]))
     return results[0]
 
 
-def run(program: Program, inputs: Mapping[str, Any], call: Callable[[Apply, list, dict], Any],
-        hold: Mapping[str, Any] = {}) -> dict[str, Any]:
+def run(
+    program: Program, inputs: Mapping[str, Any], call: Callable[[Apply, list, dict], Any], hold: Mapping[str, Any] = {}
+) -> dict[str, Any]:
     """Every statement's value in order; a name in `hold` takes the held value (a fresh symbol) instead of its own."""
     env = dict(inputs)
     for statement in program.statements:

@@ -4,6 +4,7 @@ Python's own parser (`ast.parse`) reads the text; a dispatch table keyed by AST 
 is itself the whitelist: a node type without a handler is refused, so nothing the table does not name gets through.
 Cleaning, limits and the token scan are in `lang/text.py`, command-line values in `lang/values.py`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,28 +15,87 @@ from typing import Any, Callable, NamedTuple, Optional
 from .. import ops
 from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
 from ..errors import DiffcheckError, LimitError, ParseError
-from .text import (DEFAULT_LIMITS, Limits, _ast_parse, _check_name, _clean, _limit, _literal_problem,
-                         _number_problem, _op_names, _printable, _scan_tokens)
+from .text import (
+    DEFAULT_LIMITS,
+    Limits,
+    _ast_parse,
+    _check_name,
+    _clean,
+    _limit,
+    _literal_problem,
+    _number_problem,
+    _op_names,
+    _printable,
+    _scan_tokens,
+)
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
 # Python's operators as written; the op each reaches is the table's (ops.dispatch.BINARY / UNARY), the rest refused
-SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@", ast.Gt: ">",
-           ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.USub: "-", ast.UAdd: "+", ast.FloorDiv: "//", ast.Mod: "%",
-           ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~",
-           ast.Not: "not", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in",
-           ast.NotIn: "not in"}
+SYMBOLS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.USub: "-",
+    ast.UAdd: "+",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Not: "not",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 
-_LABELS = {ast.Subscript: "subscript", ast.Lambda: "lambda", ast.ListComp: "comprehension",
-           ast.SetComp: "comprehension", ast.DictComp: "comprehension", ast.GeneratorExp: "comprehension",
-           ast.JoinedStr: "f-string",
-           ast.NamedExpr: "walrus operator ':='", ast.IfExp: "conditional expression", ast.List: "list",
-           ast.Tuple: "tuple", ast.Dict: "dict", ast.Set: "set", ast.Starred: "starred expression", ast.Slice: "slice",
-           ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.AugAssign: "augmented assignment",
-           ast.AnnAssign: "annotated assignment", ast.Import: "import", ast.ImportFrom: "import"}
+_LABELS = {
+    ast.Subscript: "subscript",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "comprehension",
+    ast.JoinedStr: "f-string",
+    ast.NamedExpr: "walrus operator ':='",
+    ast.IfExp: "conditional expression",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.Starred: "starred expression",
+    ast.Slice: "slice",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.AugAssign: "augmented assignment",
+    ast.AnnAssign: "annotated assignment",
+    ast.Import: "import",
+    ast.ImportFrom: "import",
+}
 # Folding only *estimates* constants in floats, to refuse what SymPy would compute exactly forever (9**9**9).
-_FOLD: dict[str, Callable[..., Any]] = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pow": pow,
-                                        "div": operator.truediv, "neg": operator.neg, "square": lambda a: a * a}
+_FOLD: dict[str, Callable[..., Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "pow": pow,
+    "div": operator.truediv,
+    "neg": operator.neg,
+    "square": lambda a: a * a,
+}
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
 
 
@@ -75,7 +135,7 @@ class _Converter:
         """The node's source text (its first line), for messages."""
         line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
         end = node.end_col_offset if node.end_lineno == node.lineno else None
-        return line.encode()[node.col_offset:end].decode("utf-8", "replace")
+        return line.encode()[node.col_offset : end].decode("utf-8", "replace")
 
     def _ascii(self, node: ast.AST) -> None:
         """Refuse a name Python normalised from non-ASCII text; backs up the token scan for names its regex misses."""
@@ -89,14 +149,16 @@ class _Converter:
     def refuse(self, node: ast.AST) -> ParseError:
         if isinstance(node, ast.Attribute):  # point at the dot when it sits right before the name
             line, dot = node.end_lineno, self._col(node.end_lineno, node.end_col_offset) - len(node.attr) - 2
-            at = Pos(line, dot + 1) if self.lines[line - 1][dot:dot + 1] == "." else self.pos(node)
+            at = Pos(line, dot + 1) if self.lines[line - 1][dot : dot + 1] == "." else self.pos(node)
             return ParseError(f"unsupported syntax: attribute access '.{node.attr}'", at)
         if isinstance(node, ast.BoolOp):
-            return ParseError(f"unsupported syntax: boolean operator '{type(node.op).__name__.lower()}'",
-                              self.pos(node))
+            return ParseError(
+                f"unsupported syntax: boolean operator '{type(node.op).__name__.lower()}'", self.pos(node)
+            )
         kind = "statement" if isinstance(node, ast.stmt) else "expression"
-        return ParseError(f"unsupported syntax: {_LABELS.get(type(node), f'{type(node).__name__} {kind}')}",
-                          self.pos(node))
+        return ParseError(
+            f"unsupported syntax: {_LABELS.get(type(node), f'{type(node).__name__} {kind}')}", self.pos(node)
+        )
 
     # ---- expressions: a handler gives a finished _Node, or (child ast nodes, build from the converted children) ---
     def expr(self, root: ast.AST) -> _Node:
@@ -106,8 +168,8 @@ class _Converter:
         while todo:
             item = todo.pop()
             if isinstance(item, tuple):  # (build, number of children), the children all converted
-                kids = done[len(done) - item[1]:]
-                del done[len(done) - item[1]:]
+                kids = done[len(done) - item[1] :]
+                del done[len(done) - item[1] :]
                 done.append(item[0](kids))
                 continue
             handler = self.HANDLERS.get(type(item))
@@ -142,8 +204,10 @@ class _Converter:
         symbol = SYMBOLS[type(node.op)]
         op = BINARY.get(symbol)
         if op is None:
-            raise ParseError(f"unsupported operator '{symbol}'{' (use ** for powers)' * (symbol == '^')}",
-                             self._between(node.left, node.right, symbol, node))
+            raise ParseError(
+                f"unsupported operator '{symbol}'{' (use ** for powers)' * (symbol == '^')}",
+                self._between(node.left, node.right, symbol, node),
+            )
         return [node.left, node.right], lambda kids: self._apply(op, kids, (), node)
 
     def _unaryop(self, node: ast.UnaryOp):
@@ -171,7 +235,7 @@ class _Converter:
         if not isinstance(func, ast.Name):
             raise ParseError("unsupported syntax: call of something other than a function name", self.pos(node))
         shown = ".".join([func.id, *reversed(parts)])
-        prefix, key = shown[:len(shown) - len(parts[0])] if parts else "", parts[0] if parts else func.id
+        prefix, key = shown[: len(shown) - len(parts[0])] if parts else "", parts[0] if parts else func.id
         if prefix and prefix not in PREFIXES:
             raise self.refuse(node.func)
         self._ascii(node.func)
@@ -208,20 +272,33 @@ class _Converter:
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
         children = [*node.args[:low], *(params[name] for name in names)]
         function = signature.number_input  # torch.sub(2, x) keeps its 2 first
-        return children, lambda kids: self._apply(signature.name, kids[:low], tuple(zip(names, kids[low:])), node,
-                                                  function)
+        return children, lambda kids: self._apply(
+            signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
+        )
 
-    HANDLERS: dict[type, Callable[..., Any]] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _binop,
-                                                ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.Call: _call}
+    HANDLERS: dict[type, Callable[..., Any]] = {
+        ast.Constant: _constant,
+        ast.Name: _name,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.Compare: _compare,
+        ast.Call: _call,
+    }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:
         kids = [*args, *(kid for _, kid in params)]
-        expr = Apply(op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node),
-                     function)
+        expr = Apply(
+            op, tuple(k.expr for k in args), tuple((name, k.expr) for name, k in params), self.pos(node), function
+        )
         const = all(kid.const for kid in kids)
         self.nodes += 1
-        return _Node(expr, 1 + max(kid.depth for kid in kids), const,
-                     self._fold(op, args, node) if const and not params else None, node)
+        return _Node(
+            expr,
+            1 + max(kid.depth for kid in kids),
+            const,
+            self._fold(op, args, node) if const and not params else None,
+            node,
+        )
 
     def _shown(self, kid: _Node) -> str:
         """A constant operand for a message: its estimated value (9**9 shows as 387420489), else its source."""
@@ -235,8 +312,11 @@ class _Converter:
         values = [kid.value for kid in args]
         shown = lambda: [self._shown(kid) for kid in args]  # noqa: E731  (only when refusing)
         if op == "pow" and values[1] is not None and abs(values[1]) > self.limits.max_power:
-            raise LimitError(f"constant power {'**'.join(shown())} is too large (limit: exponent "
-                             f"{self.limits.max_power}; raise it with --max-power)", self.pos(node))
+            raise LimitError(
+                f"constant power {'**'.join(shown())} is too large (limit: exponent "
+                f"{self.limits.max_power}; raise it with --max-power)",
+                self.pos(node),
+            )
         if op not in _FOLD or None in values:
             return None
         try:
@@ -254,8 +334,10 @@ class _Converter:
             about = f"about 10**{round(size[op])}, " if math.isfinite(size[op]) and (size[op] > 300 or tiny) else ""
             symbol = {"mul": "*", "div": "/", "pow": "**"}.get(op)
             text = symbol.join(shown()) if symbol else f"square({shown()[0]})"
-            raise LimitError(f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} "
-                             f"({about}beyond floating point)", self.pos(node))
+            raise LimitError(
+                f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} ({about}beyond floating point)",
+                self.pos(node),
+            )
         return value
 
     # ---- statements -----------------------------------------------------------------------------------------------
@@ -264,8 +346,12 @@ class _Converter:
         if not body:
             raise ParseError("empty program")
         if len(body) > limits.max_statements:
-            raise _limit(f"program has {len(body)} statements", "statements", limits.max_statements,
-                         self.pos(body[limits.max_statements]))
+            raise _limit(
+                f"program has {len(body)} statements",
+                "statements",
+                limits.max_statements,
+                self.pos(body[limits.max_statements]),
+            )
         for index, statement in enumerate(body):
             if isinstance(statement, ast.Assign):
                 if len(statement.targets) > 1:
@@ -273,26 +359,33 @@ class _Converter:
                 target = statement.targets[0]
                 if not isinstance(target, ast.Name):
                     label = {ast.Attribute: "an attribute", ast.Subscript: "a subscript"}.get(type(target))
-                    raise ParseError(f"can only assign to a plain name, not {label or 'a ' + _LABELS[type(target)]}",
-                                     self.pos(target))
+                    raise ParseError(
+                        f"can only assign to a plain name, not {label or 'a ' + _LABELS[type(target)]}",
+                        self.pos(target),
+                    )
                 name = self._identifier(target, target.id)
             elif isinstance(statement, ast.Expr):
                 if index < len(body) - 1:
-                    raise ParseError("a bare expression is only allowed as the last statement (write 'name = ...')",
-                                     self.pos(statement))
+                    raise ParseError(
+                        "a bare expression is only allowed as the last statement (write 'name = ...')",
+                        self.pos(statement),
+                    )
                 name = "out"
             else:
                 raise self.refuse(statement)
             item = self.expr(statement.value)
             if item.depth > limits.max_depth:
-                raise _limit(f"expression nests {item.depth} levels deep", "depth", limits.max_depth,
-                             self.pos(statement.value))
+                raise _limit(
+                    f"expression nests {item.depth} levels deep", "depth", limits.max_depth, self.pos(statement.value)
+                )
             if name in self.assigned:
-                raise ParseError(f"'{name}' is assigned twice (first on line {self.assigned[name]})",
-                                 self.pos(statement))
+                raise ParseError(
+                    f"'{name}' is assigned twice (first on line {self.assigned[name]})", self.pos(statement)
+                )
             if name in self.inputs:
-                raise ParseError(f"'{name}' is used before it is assigned on line {statement.lineno}",
-                                 self.inputs[name])
+                raise ParseError(
+                    f"'{name}' is used before it is assigned on line {statement.lineno}", self.inputs[name]
+                )
             self.assigned[name] = statement.lineno
             if item.const:
                 self.consts[name] = item.value
@@ -313,4 +406,4 @@ def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT
         _scan_tokens(clean, limits)
         return _Converter(clean, limits).program(_ast_parse(clean, "exec"), text)
     except DiffcheckError as err:
-        raise err.located(where)
+        raise err.located(where) from None

@@ -1,4 +1,5 @@
 """The parsed program: small frozen dataclasses, the one shape every later room reads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields

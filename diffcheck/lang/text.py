@@ -3,6 +3,7 @@
 Shared by the expression parser (`lang/parse.py`), the value parser (`lang/values.py`) and the snippet parser: whatever
 reads user text goes through `_clean`, `_scan_tokens` and `_ast_parse`, and names and literals are judged here once.
 """
+
 from __future__ import annotations
 
 import ast
@@ -72,7 +73,7 @@ def _literal_problem(value: Any) -> Optional[str]:
     if isinstance(value, bool) or value is None:
         return f"{value} is not a number"
     if isinstance(value, (complex, str, bytes)):
-        return f"{ {complex: 'complex', str: 'string', bytes: 'bytes'}[type(value)]} literals are not supported"
+        return f"{ {complex: 'complex', str: 'string', bytes: 'bytes'}[type(value)] } literals are not supported"
     return "unsupported syntax: '...'"
 
 
@@ -161,8 +162,11 @@ def _ast_parse(text: str, mode: str) -> ast.AST:
         raise LimitError("brackets nest more than 200 levels deep (the limit of Python's parser)", pos)
     if "integer string conversion" in message:  # Python's own cap on int literals, sys.get_int_max_str_digits()
         digits = re.search(r"value has (\d+) digits", message)
-        raise LimitError(f"integer literal has {digits[1] if digits else 'too many'} digits (Python's own limit "
-                         f"is {sys.get_int_max_str_digits()})", pos)
+        raise LimitError(
+            f"integer literal has {digits[1] if digits else 'too many'} digits (Python's own limit "
+            f"is {sys.get_int_max_str_digits()})",
+            pos,
+        )
     raise ParseError(f"syntax error: {message}", pos)
 
 

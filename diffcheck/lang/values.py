@@ -1,5 +1,6 @@
 """Input values from the command line (`x=3`, `W=[[1,2],[3,4]]`): numbers and rectangular nested lists, read with
 `ast.parse` and never evaluated."""
+
 from __future__ import annotations
 
 import ast
@@ -23,10 +24,13 @@ def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
         items = [_value(element, depth + 1, text) for element in node.elts]
         for element, (_, shape) in zip(node.elts, items):
             if shape != items[0][1]:
-                kinds = ["a number" if not s else f"a list of {s[0]}" if len(s) == 1 else
-                         f"a {'x'.join(map(str, s))} list" for s in (shape, items[0][1])]
-                raise ParseError(f"ragged nested list ({kinds[0]} next to {kinds[1]})",
-                                 Pos(element.lineno, element.col_offset + 1))
+                kinds = [
+                    "a number" if not s else f"a list of {s[0]}" if len(s) == 1 else f"a {'x'.join(map(str, s))} list"
+                    for s in (shape, items[0][1])
+                ]
+                raise ParseError(
+                    f"ragged nested list ({kinds[0]} next to {kinds[1]})", Pos(element.lineno, element.col_offset + 1)
+                )
         return [value for value, _ in items], (len(items), *items[0][1])
     sign, number = 1.0, node
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -60,11 +64,12 @@ def parse_value(text: str, where: str, max_elements: int = MAX_ELEMENTS) -> Any:
             raise
         value, shape = _value(tree.body, 0, clean[indent:])
         if math.prod(shape) > max_elements:
-            raise LimitError(f"value has {math.prod(shape)} elements (limit {max_elements}; "
-                             "raise it with --max-elements)")
+            raise LimitError(
+                f"value has {math.prod(shape)} elements (limit {max_elements}; raise it with --max-elements)"
+            )
         return value
     except DiffcheckError as err:
-        raise err.located(where)
+        raise err.located(where) from None
 
 
 def parse_assignment(text: str, max_elements: int = MAX_ELEMENTS) -> tuple[str, Any]:
@@ -85,7 +90,7 @@ def parse_assignment(text: str, max_elements: int = MAX_ELEMENTS) -> tuple[str, 
                 err.pos = Pos(1, err.pos.col + len(name) + 1)
             raise
     except DiffcheckError as err:
-        raise err.located(where)
+        raise err.located(where) from None
 
 
 def number_text(value: Any) -> str:

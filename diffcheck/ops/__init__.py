@@ -6,17 +6,50 @@ goes through `dispatch`, and `describe` gives what `diffcheck ops` shows. The ta
 derivative knowledge: SymPy differentiates `sym` on its own, so the comparison is a real check of every `vjp` here.
 Rows registered later (`register`, `registered`) reach every room: each rebuilds what it derives through `subscribe`.
 """
+
 from __future__ import annotations
 
 from . import arithmetic, elementwise, piecewise, reductions, shape
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
-from .table import (FRONTS, OPS, SYMPY_ONLY, Op, Param, Signature, Spelling, dims, flag, kind_of, register,
-                    registered, subscribe, unregister)
+from .table import (
+    FRONTS,
+    OPS,
+    SYMPY_ONLY,
+    Op,
+    Param,
+    Signature,
+    Spelling,
+    dims,
+    flag,
+    kind_of,
+    register,
+    registered,
+    subscribe,
+    unregister,
+)
 
-__all__ = ["FRONTS", "OPS", "PREFIXES", "SIGNATURES", "SYMPY_ONLY", "Op", "Param", "Signature", "Spelling",
-           "TorchIndexError", "dims", "flag", "indeterminate_power", "kind_of", "register", "registered", "resolve",
-           "subscribe", "unregister"]
+__all__ = [
+    "FRONTS",
+    "OPS",
+    "PREFIXES",
+    "SIGNATURES",
+    "SYMPY_ONLY",
+    "Op",
+    "Param",
+    "Signature",
+    "Spelling",
+    "TorchIndexError",
+    "dims",
+    "flag",
+    "indeterminate_power",
+    "kind_of",
+    "register",
+    "registered",
+    "resolve",
+    "subscribe",
+    "unregister",
+]
 
 register(*arithmetic.ROWS, *elementwise.ROWS, *piecewise.ROWS, *reductions.ROWS, *shape.ROWS)
 

@@ -7,6 +7,7 @@ derivatives. `out` is the forward answer, reused rather than recomputed. Rules f
 including where it *selects* (`where`: an inf/nan coming in becomes 0 where masked) versus where it *multiplies*
 (abs: nan stays nan).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,11 @@ def indeterminate_power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     """Where a power is an indeterminate form IEEE 754 (and PyTorch) values as 1 and SymPy leaves undefined (nan):
     1**y for y = ±inf or nan, (-1)**±inf, x**0 for x = ±inf or nan (0**0 is 1 on both sides)."""
     with np.errstate(invalid="ignore"):
-        return (((base == 1) & ~np.isfinite(exponent)) | ((base == -1) & np.isinf(exponent))
-                | ((exponent == 0) & ~np.isfinite(base)))
+        return (
+            ((base == 1) & ~np.isfinite(exponent))
+            | ((base == -1) & np.isinf(exponent))
+            | ((exponent == 0) & ~np.isfinite(base))
+        )
 
 
 def _log_of(number):
@@ -31,12 +35,18 @@ def _log_of(number):
         return np.log(np.float64(number))
 
 
-_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
-             "use the `~` or `logical_not()` operator instead.")
-_SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
-              "operator instead.")
-_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
-             "the `~` or `logical_not()` operator instead.")
+_SUB_BOOL = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+    "use the `~` or `logical_not()` operator instead."
+)
+_SUB_BOOLS = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+    "operator instead."
+)
+_NEG_BOOL = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+    "the `~` or `logical_not()` operator instead."
+)
 
 
 def _subtract(a, b):
@@ -58,65 +68,158 @@ def _negative(x):
 # next_functions has an entry per tensor argument of PyTorch's overload, a Python number included (PyTorch wraps it:
 # `x + 2` lists (None, 0) for the 2), and none for a Scalar argument (`x ** 2`, `2 - x`) or a parameter (clamp's min):
 # `listed` names the inputs that have one where that is not all of them.
-row(name="add", grad_fn="AddBackward0", arity=2, saves=False, forward=np.add,
+row(
+    name="add",
+    grad_fn="AddBackward0",
+    arity=2,
+    saves=False,
+    forward=np.add,
     front=Signature(operators=("a + b",), number_first="add", number_input=True),
-    vjp=lambda F, g, out, a, b: (g, g), sym=lambda sp, a, b: sp.Add(a, b, evaluate=False),
-    derivative="d/da (a + b) = 1, d/db (a + b) = 1")
-row(name="sub", grad_fn="SubBackward0", arity=2, saves=False, forward=_subtract,
-    front=Signature(spellings=(Spelling("sub"), Spelling("subtract", method=False)), operators=("a - b",),
-                    number_first="rsub", number_input=True),
-    vjp=lambda F, g, out, a, b: (g, -g), sym=lambda sp, a, b: sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False),
-    derivative="d/da (a - b) = 1, d/db (a - b) = -1")
-row(name="rsub", grad_fn="RsubBackward1", arity=2, saves=False, listed=(0,), front=None,  # c - x, a Python number c: rsub(x, c)
-    forward=lambda x, c: _subtract(c, x), vjp=lambda F, g, out, x, c: (-g, None),
+    vjp=lambda F, g, out, a, b: (g, g),
+    sym=lambda sp, a, b: sp.Add(a, b, evaluate=False),
+    derivative="d/da (a + b) = 1, d/db (a + b) = 1",
+)
+row(
+    name="sub",
+    grad_fn="SubBackward0",
+    arity=2,
+    saves=False,
+    forward=_subtract,
+    front=Signature(
+        spellings=(Spelling("sub"), Spelling("subtract", method=False)),
+        operators=("a - b",),
+        number_first="rsub",
+        number_input=True,
+    ),
+    vjp=lambda F, g, out, a, b: (g, -g),
+    sym=lambda sp, a, b: sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False),
+    derivative="d/da (a - b) = 1, d/db (a - b) = -1",
+)
+row(
+    name="rsub",
+    grad_fn="RsubBackward1",
+    arity=2,
+    saves=False,
+    listed=(0,),
+    front=None,  # c - x, a Python number c: rsub(x, c)
+    forward=lambda x, c: _subtract(c, x),
+    vjp=lambda F, g, out, x, c: (-g, None),
     sym=lambda sp, x, c: sp.Add(c, sp.Mul(-1, x, evaluate=False), evaluate=False),
-    derivative="d/dx (c - x) = -1")
-row(name="mul", grad_fn="MulBackward0", arity=2, forward=np.multiply,
-    front=Signature(spellings=(Spelling("mul"), Spelling("multiply", method=False)), operators=("a * b",),
-                    number_first="mul", number_input=True),
-    vjp=lambda F, g, out, a, b: (g * b, g * a), sym=lambda sp, a, b: sp.Mul(a, b, evaluate=False),
-    derivative="d/da (a * b) = b, d/db (a * b) = a", convention="multiplies: 0 * inf upstream is nan")
-row(name="div", grad_fn="DivBackward0", arity=2, forward=np.divide,
-    front=Signature(spellings=(Spelling("div"), Spelling("true_divide", method=False)), operators=("a / b",),
-                    number_first="rdiv", number_input=True),
+    derivative="d/dx (c - x) = -1",
+)
+row(
+    name="mul",
+    grad_fn="MulBackward0",
+    arity=2,
+    forward=np.multiply,
+    front=Signature(
+        spellings=(Spelling("mul"), Spelling("multiply", method=False)),
+        operators=("a * b",),
+        number_first="mul",
+        number_input=True,
+    ),
+    vjp=lambda F, g, out, a, b: (g * b, g * a),
+    sym=lambda sp, a, b: sp.Mul(a, b, evaluate=False),
+    derivative="d/da (a * b) = b, d/db (a * b) = a",
+    convention="multiplies: 0 * inf upstream is nan",
+)
+row(
+    name="div",
+    grad_fn="DivBackward0",
+    arity=2,
+    forward=np.divide,
+    front=Signature(
+        spellings=(Spelling("div"), Spelling("true_divide", method=False)),
+        operators=("a / b",),
+        number_first="rdiv",
+        number_input=True,
+    ),
     vjp=lambda F, g, out, a, b: (g / b, -(g * (out / b))),  # PyTorch's -g * ((a / b) / b) bit for bit, in fewer arrays
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
-    derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2", singular=lambda a, b: np.asarray(b) == 0,
-    convention="b = 0: value ±inf (nan for 0/0), d/da = 1/b = ±inf, d/db = -(a/b)/b")
-row(name="rdiv", grad_fn="MulBackward0", arity=2, front=None,  # c / x with a Python number c: PyTorch computes reciprocal(x) * c
-    forward=lambda x, c: 1 / x * c, via=lambda F, x, c: F.mul(F.reciprocal(x), c),
+    derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2",
+    singular=lambda a, b: np.asarray(b) == 0,
+    convention="b = 0: value ±inf (nan for 0/0), d/da = 1/b = ±inf, d/db = -(a/b)/b",
+)
+row(
+    name="rdiv",
+    grad_fn="MulBackward0",
+    arity=2,
+    front=None,  # c / x with a Python number c: PyTorch computes reciprocal(x) * c
+    forward=lambda x, c: 1 / x * c,
+    via=lambda F, x, c: F.mul(F.reciprocal(x), c),
     sym=lambda sp, x, c: sp.Mul(c, sp.Pow(x, -1, evaluate=False), evaluate=False),
     derivative="d/dx (c / x) = -c / x**2  (built as reciprocal(x) * c: two nodes)",
-    singular=lambda x, c: np.asarray(x) == 0, domain=(0.5, 3.0),
-    convention="x = ±0: value ±inf, grad -inf (for c = 1)")
-row(name="neg", grad_fn="NegBackward0", saves=False, forward=_negative,
+    singular=lambda x, c: np.asarray(x) == 0,
+    domain=(0.5, 3.0),
+    convention="x = ±0: value ±inf, grad -inf (for c = 1)",
+)
+row(
+    name="neg",
+    grad_fn="NegBackward0",
+    saves=False,
+    forward=_negative,
     front=Signature(spellings=(Spelling("neg"), Spelling("negative", method=False)), operators=("-a",)),
-    vjp=lambda F, g, out, x: (-g,), sym=lambda sp, x: sp.Mul(-1, x, evaluate=False), derivative="d/dx (-x) = -1")
-row(name="reciprocal", grad_fn="ReciprocalBackward0", forward=lambda x: 1 / x,  # np.reciprocal(2) is 0
-    vjp=lambda F, g, out, x: (-g * (out * out),), sym=lambda sp, x: sp.Pow(x, -1, evaluate=False),
-    derivative="d/dx (1/x) = -1/x**2 = -out**2", singular=is_zero, domain=(0.5, 3.0), edges=(0.0,),
-    convention="x = ±0: value ±inf, grad -inf")
-row(name="pow", grad_fn="PowBackward0", arity=2, forward=np.power, listed=(0,),  # tensor ** Python number
+    vjp=lambda F, g, out, x: (-g,),
+    sym=lambda sp, x: sp.Mul(-1, x, evaluate=False),
+    derivative="d/dx (-x) = -1",
+)
+row(
+    name="reciprocal",
+    grad_fn="ReciprocalBackward0",
+    forward=lambda x: 1 / x,  # np.reciprocal(2) is 0
+    vjp=lambda F, g, out, x: (-g * (out * out),),
+    sym=lambda sp, x: sp.Pow(x, -1, evaluate=False),
+    derivative="d/dx (1/x) = -1/x**2 = -out**2",
+    singular=is_zero,
+    domain=(0.5, 3.0),
+    edges=(0.0,),
+    convention="x = ±0: value ±inf, grad -inf",
+)
+row(
+    name="pow",
+    grad_fn="PowBackward0",
+    arity=2,
+    forward=np.power,
+    listed=(0,),  # tensor ** Python number
     front=Signature(operators=("a ** b",), number_first="rpow", tensor_pair="pow_tensor", lists_overloads=True),
     # torch: exponent == 0 gives zeros (selected, so x**0 at x = 0 has gradient 0 rather than 0 * inf)
     vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * (x if e == 2 else x ** (e - 1))), None),
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
-    derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)", domain=(0.5, 2.0),
+    derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)",
+    domain=(0.5, 2.0),
     singular=lambda x, e: (np.asarray(x) < 0) & (not float(e).is_integer()) | (np.asarray(x) == 0) & (e < 1) & (e != 0),
-    convention="x = 0, e < 1: inf (or nan); x < 0 with non-integer e: nan; e = 0: grad 0 everywhere", power=(0, 1))
-row(name="pow_tensor", grad_fn="PowBackward1", arity=2, front=None,  # tensor ** tensor
+    convention="x = 0, e < 1: inf (or nan); x < 0 with non-integer e: nan; e = 0: grad 0 everywhere",
+    power=(0, 1),
+)
+row(
+    name="pow_tensor",
+    grad_fn="PowBackward1",
+    arity=2,
+    front=None,  # tensor ** tensor
     forward=np.power,
     vjp=lambda F, g, out, a, b: (
         F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
-        g * F.where((a == 0) & (b >= 0), 0.0, out * F.log(a))),
-    sym=lambda sp, a, b: sp.Pow(a, b, evaluate=False), domain=(0.5, 2.0),
+        g * F.where((a == 0) & (b >= 0), 0.0, out * F.log(a)),
+    ),
+    sym=lambda sp, a, b: sp.Pow(a, b, evaluate=False),
+    domain=(0.5, 2.0),
     derivative="d/da a**b = b * a**(b-1), d/db a**b = a**b * log(a)",
-    singular=lambda a, b: (np.asarray(a) <= 0),
-    convention="b = 0: d/da = 0; a = 0, b >= 0: d/db = 0 (masked); a < 0: d/db = nan", power=(0, 1))
-row(name="rpow", grad_fn="PowBackward2", arity=2, listed=(0,), front=None,  # Python number ** tensor, stored as (x, c)
+    singular=lambda a, b: np.asarray(a) <= 0,
+    convention="b = 0: d/da = 0; a = 0, b >= 0: d/db = 0 (masked); a < 0: d/db = nan",
+    power=(0, 1),
+)
+row(
+    name="rpow",
+    grad_fn="PowBackward2",
+    arity=2,
+    listed=(0,),
+    front=None,  # Python number ** tensor, stored as (x, c)
     forward=lambda x, c: np.power(c, x),
     vjp=lambda F, g, out, x, c: (g * F.where((c == 0) & (x >= 0), 0.0, out * _log_of(c)), None),
-    sym=lambda sp, x, c: sp.Pow(c, x, evaluate=False), derivative="d/dx c**x = c**x * log(c)",
+    sym=lambda sp, x, c: sp.Pow(c, x, evaluate=False),
+    derivative="d/dx c**x = c**x * log(c)",
     singular=lambda x, c: np.full(np.shape(x), c <= 0),
-    convention="c = 0, x >= 0: grad 0 (masked); c < 0: nan", power=(1, 0))
+    convention="c = 0, x >= 0: grad 0 (masked); c < 0: nan",
+    power=(1, 0),
+)
 ROWS.append(Signature(name="square", arity=1, row="pow", appends=(2,)))  # torch.square(x) is pow(x, 2)

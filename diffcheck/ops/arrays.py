@@ -2,6 +2,7 @@
 
 Public for rows declared elsewhere (a test's, a contributor's): `sum_to`, `axes`, `unsqueeze_dim`, `reduced`.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,5 +56,9 @@ def is_zero(*arrays, **_):
 
 
 # Element types as PyTorch's messages name them: (its name, C++'s)
-TYPE_NAMES = {np.dtype(np.bool_): ("Bool", "bool"), np.dtype(np.int64): ("Long", "long int"),
-              np.dtype(np.float32): ("Float", "float"), np.dtype(np.float64): ("Double", "double")}
+TYPE_NAMES = {
+    np.dtype(np.bool_): ("Bool", "bool"),
+    np.dtype(np.int64): ("Long", "long int"),
+    np.dtype(np.float32): ("Float", "float"),
+    np.dtype(np.float64): ("Double", "double"),
+}

@@ -2,6 +2,7 @@
 it, its SymPy form and its special points. Derived from the rows and `dispatch` alone, so this view cannot drift from
 what the engine and SymPy run; render/ops.py draws it. Imports SymPy only to print forms.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -80,8 +81,11 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
 
 def _operators() -> dict[str, list[tuple[str, str]]]:
     """Canonical name → (symbol, form) of every Python operator that reaches it."""
-    return {sig.name: [(form.replace("a", "").replace("b", "").strip(), form) for form in sig.operators]
-            for sig in FRONTS.values() if sig.operators}
+    return {
+        sig.name: [(form.replace("a", "").replace("b", "").strip(), form) for form in sig.operators]
+        for sig in FRONTS.values()
+        if sig.operators
+    }
 
 
 def _groups() -> list[_Group]:
@@ -124,7 +128,7 @@ def _sympy_form(op: Op) -> str:
     """`op.sym` on symbols named as the rule's own arguments (`c - x`, `a**b`), so it reads with `derivative`."""
     import sympy as sp
 
-    names = list(inspect.signature(op.sym).parameters)[1:1 + op.arity]
+    names = list(inspect.signature(op.sym).parameters)[1 : 1 + op.arity]
     if op.elementwise:
         args = [sp.Symbol(name, real=True) for name in names]
         params = {name: sp.Symbol(name, real=True) for name in op.params}
@@ -136,10 +140,23 @@ def _sympy_form(op: Op) -> str:
 
 
 def _entry(group: _Group) -> Entry:
-    rows = tuple(Row(op.name, op.grad_fn, picked_by, op.arity, tuple(map(str, op.params)), op.derivative,
-                     _sympy_form(op), op.domain, op.kink is not None, op.singular is not None, op.convention,
-                     op.power is not None)
-                 for op, picked_by in group.rows)
+    rows = tuple(
+        Row(
+            op.name,
+            op.grad_fn,
+            picked_by,
+            op.arity,
+            tuple(map(str, op.params)),
+            op.derivative,
+            _sympy_form(op),
+            op.domain,
+            op.kink is not None,
+            op.singular is not None,
+            op.convention,
+            op.power is not None,
+        )
+        for op, picked_by in group.rows
+    )
     return Entry(group.name, group.spellings, tuple(form for _, form in group.operators), rows, group.internal)
 
 
@@ -160,7 +177,7 @@ def names() -> list[str]:
 def find(query: str) -> list[Entry]:
     """The entries NAME means: a spelling (`sin`, `torch.sin`, `clip`), an operator (`**`), or a row (`rsub`) or
     grad_fn (`PowBackward1`, any case), which keep only that row. Unknown → DiffcheckError with a did-you-mean."""
-    key = next((query[len(p):] for p in dispatch.PREFIXES if query.startswith(p) and len(query) > len(p)), query)
+    key = next((query[len(p) :] for p in dispatch.PREFIXES if query.startswith(p) and len(query) > len(p)), query)
     groups = _groups()
     whole = [g for g in groups if key == g.name or key in g.spellings or key in (s for s, _ in g.operators)]
     if whole:

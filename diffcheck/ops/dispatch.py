@@ -6,6 +6,7 @@ unary `-` neg); `FLAGS` are the bool parameters. All follow the table as rows ar
 row: the check language, the engine's Python surface, the snippet interpreter, the fuzzer and engine adapters all
 call it.
 """
+
 from __future__ import annotations
 
 import operator
@@ -16,10 +17,22 @@ from .table import FRONTS, OPS, Op, Signature, Spelling, kind_of, subscribe
 # Prefixes a spelling may carry in the check language, so PyTorch code pastes as it is: `torch.pow(x, 2)` is pow
 PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")
 # Python's operators as symbols, with Python's own function for each: what they do on plain numbers
-PYTHON: dict[str, Callable] = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-                               "**": operator.pow, "@": operator.matmul, ">": operator.gt, ">=": operator.ge,
-                               "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
-                               "is": operator.is_, "is not": operator.is_not}
+PYTHON: dict[str, Callable] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "@": operator.matmul,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "is": operator.is_,
+    "is not": operator.is_not,
+}
 
 SIGNATURES: dict[str, Signature] = {}  # spelling -> its op's signature
 SPELLINGS: dict[str, Spelling] = {}  # spelling -> where PyTorch has it
@@ -55,7 +68,9 @@ def check_dims(dim, ndim: int) -> None:
     span, seen = max(ndim, 1), set()
     for d in dim if isinstance(dim, tuple) else (dim,):
         if not -span <= d < span:
-            raise TorchIndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})")
+            raise TorchIndexError(
+                f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {d})"
+            )
         if d % span in seen:
             raise RuntimeError(f"dim {d % span} appears multiple times in the list of dims")
         seen.add(d % span)
@@ -72,8 +87,9 @@ def _dims(sig: Signature, args: tuple, params: dict, ndim_of) -> dict:
     return params
 
 
-def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optional[int]],
-            function: bool = False) -> tuple[Op, tuple, dict]:
+def resolve(
+    name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optional[int]], function: bool = False
+) -> tuple[Op, tuple, dict]:
     """The overload row for op `name` and its arguments, as PyTorch dispatches it.
 
     `ndim_of(arg)` is None for a Python number, else the array's number of dimensions. Returns the row and the
@@ -93,8 +109,13 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
     if sig.appends:
         return OPS[sig.row], (*args, *sig.appends), params
     kinds = tuple(ndim_of(a) for a in args)
-    if (sig.number_first and len(args) == 2 and kinds[0] is None and kinds[1] is not None
-            and not (function and sig.number_input)):
+    if (
+        sig.number_first
+        and len(args) == 2
+        and kinds[0] is None
+        and kinds[1] is not None
+        and not (function and sig.number_input)
+    ):
         return OPS[sig.number_first], (args[1], args[0]), params
     if sig.tensor_pair and kinds[1] is not None:
         return OPS[sig.tensor_pair], args, params
@@ -103,7 +124,9 @@ def resolve(name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optio
         if by_rank is None:
             shown = ["a number" if kind is None else f"a {kind}-D tensor" for kind in kinds]
             supported = [" @ ".join(f"{rank}-D" for rank in ranks) for ranks, _ in sig.by_rank]
-            raise ValueError(f"{name} of {shown[0]} and {shown[1]} is not supported "
-                             f"({', '.join(supported[:-1])} and {supported[-1]} are)")
+            raise ValueError(
+                f"{name} of {shown[0]} and {shown[1]} is not supported "
+                f"({', '.join(supported[:-1])} and {supported[-1]} are)"
+            )
         return OPS[by_rank], args, params
     return OPS[sig.row], args, params

@@ -3,6 +3,7 @@
 Each row's `mp` names the mpmath function evaluating the SymPy function its `sym` applies (symbolic/ derives its fast
 evaluator from these); `edges` are where the fuzzer puts an argument on purpose.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,7 @@ def _activation(name: str) -> Signature:
 
 def _softplus(x):
     if kind(x) in "biu":  # PyTorch has no integer or bool kernel (NumPy would give floats)
-        raise NotImplementedError(f""""softplus_cpu" not implemented for '{'Bool' if kind(x) == 'b' else 'Long'}'""")
+        raise NotImplementedError(f""""softplus_cpu" not implemented for '{"Bool" if kind(x) == "b" else "Long"}'""")
     return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
 
 
@@ -53,61 +54,193 @@ def _mp_log(x):
 
 
 # ---- elementwise functions ---------------------------------------------------------------------------------------
-row(name="exp", grad_fn="ExpBackward0", forward=np.exp, vjp=lambda F, g, out, x: (g * out,),
-    sym=lambda sp, x: sp.exp(x, evaluate=False), derivative="d/dx exp(x) = exp(x) = out", mp="exp")
-row(name="log", grad_fn="LogBackward0", forward=np.log, vjp=lambda F, g, out, x: (g / x,),
-    sym=lambda sp, x: sp.log(x, evaluate=False), derivative="d/dx log(x) = 1/x", domain=(0.2, 3.0),
-    singular=lambda x: np.asarray(x) <= 0, convention="x = 0: value -inf, grad inf; x < 0: value nan, grad 1/x",
-    edges=(0.0,), mp=_mp_log)
-row(name="sin", grad_fn="SinBackward0", forward=np.sin, vjp=lambda F, g, out, x: (g * F.cos(x),),
-    sym=lambda sp, x: sp.sin(x, evaluate=False), derivative="d/dx sin(x) = cos(x)", mp="sin")
-row(name="cos", grad_fn="CosBackward0", forward=np.cos, vjp=lambda F, g, out, x: (g * -F.sin(x),),
-    sym=lambda sp, x: sp.cos(x, evaluate=False), derivative="d/dx cos(x) = -sin(x)", mp="cos")
-row(name="tan", grad_fn="TanBackward0", forward=np.tan, vjp=lambda F, g, out, x: (g * (1 + out * out),),
-    sym=lambda sp, x: sp.tan(x, evaluate=False), derivative="d/dx tan(x) = 1 + tan(x)**2", domain=(-1.2, 1.2),
-    convention="poles at pi/2 + k*pi are never hit exactly in floating point: huge finite values", edges=(), mp="tan")
-row(name="tanh", grad_fn="TanhBackward0", forward=np.tanh, vjp=lambda F, g, out, x: (g * (1 - out * out),),
-    sym=lambda sp, x: sp.tanh(x, evaluate=False), derivative="d/dx tanh(x) = 1 - tanh(x)**2", mp="tanh",
-    front=_activation("tanh"))
-row(name="sigmoid", grad_fn="SigmoidBackward0", forward=lambda x: 1 / (1 + np.exp(0 - x)),  # NumPy has no -bool
+row(
+    name="exp",
+    grad_fn="ExpBackward0",
+    forward=np.exp,
+    vjp=lambda F, g, out, x: (g * out,),
+    sym=lambda sp, x: sp.exp(x, evaluate=False),
+    derivative="d/dx exp(x) = exp(x) = out",
+    mp="exp",
+)
+row(
+    name="log",
+    grad_fn="LogBackward0",
+    forward=np.log,
+    vjp=lambda F, g, out, x: (g / x,),
+    sym=lambda sp, x: sp.log(x, evaluate=False),
+    derivative="d/dx log(x) = 1/x",
+    domain=(0.2, 3.0),
+    singular=lambda x: np.asarray(x) <= 0,
+    convention="x = 0: value -inf, grad inf; x < 0: value nan, grad 1/x",
+    edges=(0.0,),
+    mp=_mp_log,
+)
+row(
+    name="sin",
+    grad_fn="SinBackward0",
+    forward=np.sin,
+    vjp=lambda F, g, out, x: (g * F.cos(x),),
+    sym=lambda sp, x: sp.sin(x, evaluate=False),
+    derivative="d/dx sin(x) = cos(x)",
+    mp="sin",
+)
+row(
+    name="cos",
+    grad_fn="CosBackward0",
+    forward=np.cos,
+    vjp=lambda F, g, out, x: (g * -F.sin(x),),
+    sym=lambda sp, x: sp.cos(x, evaluate=False),
+    derivative="d/dx cos(x) = -sin(x)",
+    mp="cos",
+)
+row(
+    name="tan",
+    grad_fn="TanBackward0",
+    forward=np.tan,
+    vjp=lambda F, g, out, x: (g * (1 + out * out),),
+    sym=lambda sp, x: sp.tan(x, evaluate=False),
+    derivative="d/dx tan(x) = 1 + tan(x)**2",
+    domain=(-1.2, 1.2),
+    convention="poles at pi/2 + k*pi are never hit exactly in floating point: huge finite values",
+    edges=(),
+    mp="tan",
+)
+row(
+    name="tanh",
+    grad_fn="TanhBackward0",
+    forward=np.tanh,
+    vjp=lambda F, g, out, x: (g * (1 - out * out),),
+    sym=lambda sp, x: sp.tanh(x, evaluate=False),
+    derivative="d/dx tanh(x) = 1 - tanh(x)**2",
+    mp="tanh",
+    front=_activation("tanh"),
+)
+row(
+    name="sigmoid",
+    grad_fn="SigmoidBackward0",
+    forward=lambda x: 1 / (1 + np.exp(0 - x)),  # NumPy has no -bool
     vjp=lambda F, g, out, x: (g * (1 - out) * out,),
     sym=lambda sp, x: sp.Pow(sp.Add(1, sp.exp(-x), evaluate=False), -1, evaluate=False),
-    derivative="d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))", front=_activation("sigmoid"))
-row(name="relu", grad_fn="ReluBackward0", forward=_relu,
+    derivative="d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))",
+    front=_activation("sigmoid"),
+)
+row(
+    name="relu",
+    grad_fn="ReluBackward0",
+    forward=_relu,
     vjp=lambda F, g, out, x: (F.where(out <= 0, 0.0, g),),  # threshold_backward: selects
-    sym=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)), derivative="d/dx relu(x) = 1 if x > 0 else 0",
-    kink=is_zero, convention="x = 0: grad 0 (SymPy's Heaviside(0) would say 1/2); masks nan/inf upstream",
-    edges=(0.0,), front=_activation("relu"))
-row(name="abs", grad_fn="AbsBackward0", forward=_abs, vjp=lambda F, g, out, x: (g * F.sign(x),),
-    sym=lambda sp, x: sp.Abs(x, evaluate=False), derivative="d/dx |x| = sign(x)",
-    kink=is_zero, convention="x = 0: grad 0 = sign(0) (multiplies: nan upstream stays nan)", edges=(0.0,), mp="fabs")
-row(name="sqrt", grad_fn="SqrtBackward0", forward=np.sqrt, vjp=lambda F, g, out, x: (g / (2 * out),),
-    sym=lambda sp, x: sp.Pow(x, sp.Rational(1, 2), evaluate=False), derivative="d/dx sqrt(x) = 1 / (2 sqrt(x))",
-    domain=(0.2, 3.0), singular=lambda x: np.asarray(x) <= 0, convention="x = 0: grad inf; x < 0: value and grad nan",
-    edges=(0.0,))
-row(name="log1p", grad_fn="Log1PBackward0", forward=np.log1p, vjp=lambda F, g, out, x: (g / (x + 1),),
-    sym=lambda sp, x: sp.log(sp.Add(1, x, evaluate=False), evaluate=False), derivative="d/dx log(1 + x) = 1/(1 + x)",
-    domain=(-0.5, 2.0), singular=lambda x: np.asarray(x) <= -1, convention="x = -1: value -inf, grad inf",
-    edges=(-1.0,))
-row(name="expm1", grad_fn="Expm1Backward0", forward=np.expm1, vjp=lambda F, g, out, x: (g * (out + 1),),
-    sym=lambda sp, x: sp.Add(sp.exp(x, evaluate=False), -1, evaluate=False), derivative="d/dx (exp(x) - 1) = exp(x)")
-row(name="sinh", grad_fn="SinhBackward0", forward=np.sinh, vjp=lambda F, g, out, x: (g * F.cosh(x),),
-    sym=lambda sp, x: sp.sinh(x, evaluate=False), derivative="d/dx sinh(x) = cosh(x)", mp="sinh")
-row(name="cosh", grad_fn="CoshBackward0", forward=np.cosh, vjp=lambda F, g, out, x: (g * F.sinh(x),),
-    sym=lambda sp, x: sp.cosh(x, evaluate=False), derivative="d/dx cosh(x) = sinh(x)", mp="cosh")
-row(name="asin", grad_fn="AsinBackward0", forward=np.arcsin, vjp=lambda F, g, out, x: (g / F.sqrt(1 - x * x),),
-    sym=lambda sp, x: sp.asin(x, evaluate=False), derivative="d/dx asin(x) = 1 / sqrt(1 - x**2)",
-    domain=(-0.9, 0.9), singular=lambda x: np.abs(x) >= 1, convention="|x| = 1: grad inf; |x| > 1: nan",
-    edges=(1.0, -1.0), mp="asin")
-row(name="acos", grad_fn="AcosBackward0", forward=np.arccos, vjp=lambda F, g, out, x: (-g / F.sqrt(1 - x * x),),
-    sym=lambda sp, x: sp.acos(x, evaluate=False), derivative="d/dx acos(x) = -1 / sqrt(1 - x**2)",
-    domain=(-0.9, 0.9), singular=lambda x: np.abs(x) >= 1, convention="|x| = 1: grad -inf; |x| > 1: nan",
-    edges=(1.0, -1.0), mp="acos")
-row(name="atan", grad_fn="AtanBackward0", forward=np.arctan, vjp=lambda F, g, out, x: (g / (x * x + 1),),
-    sym=lambda sp, x: sp.atan(x, evaluate=False), derivative="d/dx atan(x) = 1 / (1 + x**2)", mp="atan")
-row(name="softplus", grad_fn="SoftplusBackward0", forward=_softplus,
+    sym=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
+    derivative="d/dx relu(x) = 1 if x > 0 else 0",
+    kink=is_zero,
+    convention="x = 0: grad 0 (SymPy's Heaviside(0) would say 1/2); masks nan/inf upstream",
+    edges=(0.0,),
+    front=_activation("relu"),
+)
+row(
+    name="abs",
+    grad_fn="AbsBackward0",
+    forward=_abs,
+    vjp=lambda F, g, out, x: (g * F.sign(x),),
+    sym=lambda sp, x: sp.Abs(x, evaluate=False),
+    derivative="d/dx |x| = sign(x)",
+    kink=is_zero,
+    convention="x = 0: grad 0 = sign(0) (multiplies: nan upstream stays nan)",
+    edges=(0.0,),
+    mp="fabs",
+)
+row(
+    name="sqrt",
+    grad_fn="SqrtBackward0",
+    forward=np.sqrt,
+    vjp=lambda F, g, out, x: (g / (2 * out),),
+    sym=lambda sp, x: sp.Pow(x, sp.Rational(1, 2), evaluate=False),
+    derivative="d/dx sqrt(x) = 1 / (2 sqrt(x))",
+    domain=(0.2, 3.0),
+    singular=lambda x: np.asarray(x) <= 0,
+    convention="x = 0: grad inf; x < 0: value and grad nan",
+    edges=(0.0,),
+)
+row(
+    name="log1p",
+    grad_fn="Log1PBackward0",
+    forward=np.log1p,
+    vjp=lambda F, g, out, x: (g / (x + 1),),
+    sym=lambda sp, x: sp.log(sp.Add(1, x, evaluate=False), evaluate=False),
+    derivative="d/dx log(1 + x) = 1/(1 + x)",
+    domain=(-0.5, 2.0),
+    singular=lambda x: np.asarray(x) <= -1,
+    convention="x = -1: value -inf, grad inf",
+    edges=(-1.0,),
+)
+row(
+    name="expm1",
+    grad_fn="Expm1Backward0",
+    forward=np.expm1,
+    vjp=lambda F, g, out, x: (g * (out + 1),),
+    sym=lambda sp, x: sp.Add(sp.exp(x, evaluate=False), -1, evaluate=False),
+    derivative="d/dx (exp(x) - 1) = exp(x)",
+)
+row(
+    name="sinh",
+    grad_fn="SinhBackward0",
+    forward=np.sinh,
+    vjp=lambda F, g, out, x: (g * F.cosh(x),),
+    sym=lambda sp, x: sp.sinh(x, evaluate=False),
+    derivative="d/dx sinh(x) = cosh(x)",
+    mp="sinh",
+)
+row(
+    name="cosh",
+    grad_fn="CoshBackward0",
+    forward=np.cosh,
+    vjp=lambda F, g, out, x: (g * F.sinh(x),),
+    sym=lambda sp, x: sp.cosh(x, evaluate=False),
+    derivative="d/dx cosh(x) = sinh(x)",
+    mp="cosh",
+)
+row(
+    name="asin",
+    grad_fn="AsinBackward0",
+    forward=np.arcsin,
+    vjp=lambda F, g, out, x: (g / F.sqrt(1 - x * x),),
+    sym=lambda sp, x: sp.asin(x, evaluate=False),
+    derivative="d/dx asin(x) = 1 / sqrt(1 - x**2)",
+    domain=(-0.9, 0.9),
+    singular=lambda x: np.abs(x) >= 1,
+    convention="|x| = 1: grad inf; |x| > 1: nan",
+    edges=(1.0, -1.0),
+    mp="asin",
+)
+row(
+    name="acos",
+    grad_fn="AcosBackward0",
+    forward=np.arccos,
+    vjp=lambda F, g, out, x: (-g / F.sqrt(1 - x * x),),
+    sym=lambda sp, x: sp.acos(x, evaluate=False),
+    derivative="d/dx acos(x) = -1 / sqrt(1 - x**2)",
+    domain=(-0.9, 0.9),
+    singular=lambda x: np.abs(x) >= 1,
+    convention="|x| = 1: grad -inf; |x| > 1: nan",
+    edges=(1.0, -1.0),
+    mp="acos",
+)
+row(
+    name="atan",
+    grad_fn="AtanBackward0",
+    forward=np.arctan,
+    vjp=lambda F, g, out, x: (g / (x * x + 1),),
+    sym=lambda sp, x: sp.atan(x, evaluate=False),
+    derivative="d/dx atan(x) = 1 / (1 + x**2)",
+    mp="atan",
+)
+row(
+    name="softplus",
+    grad_fn="SoftplusBackward0",
+    forward=_softplus,
     # torch (beta 1, threshold 20): the identity above the threshold, so the gradient there is exactly 1
     vjp=lambda F, g, out, x: (F.where(x > 20, g, g * F.sigmoid(x)),),
     sym=lambda sp, x: sp.log(sp.Add(1, sp.exp(x), evaluate=False), evaluate=False),
     derivative="d/dx log(1 + exp(x)) = sigmoid(x)  (1 above x = 20, as PyTorch)",
-    front=Signature(spellings=(Spelling("softplus", torch=False, method=False, functional=True),)))
+    front=Signature(spellings=(Spelling("softplus", torch=False, method=False, functional=True),)),
+)

@@ -1,5 +1,6 @@
 """Op rows, piecewise and selection: maximum, minimum, clamp, where, and the comparisons (declared not
 differentiable)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,38 +33,78 @@ def _binary(name: str, alias: str) -> Signature:
 
 
 # ---- piecewise and selection -------------------------------------------------------------------------------------
-row(name="maximum", grad_fn="MaximumBackward0", arity=2, forward=np.maximum, front=_binary("maximum", "max"),
-    vjp=lambda F, g, out, a, b: (F.where(a > b, g, F.where(a == b, g / 2, 0.0)),
-                                 F.where(b > a, g, F.where(a == b, g / 2, 0.0))),
+row(
+    name="maximum",
+    grad_fn="MaximumBackward0",
+    arity=2,
+    forward=np.maximum,
+    front=_binary("maximum", "max"),
+    vjp=lambda F, g, out, a, b: (
+        F.where(a > b, g, F.where(a == b, g / 2, 0.0)),
+        F.where(b > a, g, F.where(a == b, g / 2, 0.0)),
+    ),
     sym=lambda sp, a, b: sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True)),
-    derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0", kink=lambda a, b: np.asarray(a) == b,
-    convention="tie a == b: 1/2 to each side")
-row(name="minimum", grad_fn="MinimumBackward0", arity=2, forward=np.minimum, front=_binary("minimum", "min"),
-    vjp=lambda F, g, out, a, b: (F.where(a < b, g, F.where(a == b, g / 2, 0.0)),
-                                 F.where(b < a, g, F.where(a == b, g / 2, 0.0))),
+    derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0",
+    kink=lambda a, b: np.asarray(a) == b,
+    convention="tie a == b: 1/2 to each side",
+)
+row(
+    name="minimum",
+    grad_fn="MinimumBackward0",
+    arity=2,
+    forward=np.minimum,
+    front=_binary("minimum", "min"),
+    vjp=lambda F, g, out, a, b: (
+        F.where(a < b, g, F.where(a == b, g / 2, 0.0)),
+        F.where(b < a, g, F.where(a == b, g / 2, 0.0)),
+    ),
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
-    derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0", kink=lambda a, b: np.asarray(a) == b,
-    convention="tie a == b: 1/2 to each side")
-row(name="clamp", grad_fn="ClampBackward1", params=("min", "max"), forward=_clamp,
+    derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0",
+    kink=lambda a, b: np.asarray(a) == b,
+    convention="tie a == b: 1/2 to each side",
+)
+row(
+    name="clamp",
+    grad_fn="ClampBackward1",
+    params=("min", "max"),
+    forward=_clamp,
     front=Signature(spellings=(Spelling("clamp"), Spelling("clip")), needs_param=True, lists_overloads=True),
     vjp=lambda F, g, out, x, min=None, max=None: (F.where(_inside(x, min, max), g, 0.0),),
     sym=lambda sp, x, min=None, max=None: sp.Piecewise(
-        *([(min, x < min)] if min is not None else []), *([(max, x > max)] if max is not None else []), (x, True)),
+        *([(min, x < min)] if min is not None else []), *([(max, x > max)] if max is not None else []), (x, True)
+    ),
     derivative="d/dx clamp(x, lo, hi) = 1 if lo <= x <= hi else 0",
     kink=lambda x, min=None, max=None: (np.asarray(x) == min) | (np.asarray(x) == max),
-    convention="at a bound: grad 1 (inclusive); masks nan/inf upstream outside")
-row(name="where", grad_fn="WhereBackward0", arity=3, listed=(1, 2),  # the condition has no entry
+    convention="at a bound: grad 1 (inclusive); masks nan/inf upstream outside",
+)
+row(
+    name="where",
+    grad_fn="WhereBackward0",
+    arity=3,
+    listed=(1, 2),  # the condition has no entry
     front=Signature(spellings=(Spelling("where", method=False),), tensor_first=False),
     forward=lambda c, a, b: np.where(c, a, b),
     vjp=lambda F, g, out, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
     sym=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
-    derivative="d/da where(c, a, b) = 1 where c, d/db = 1 where not c  (selects)")
+    derivative="d/da where(c, a, b) = 1 where c, d/db = 1 where not c  (selects)",
+)
 
 
 # ---- comparisons: not differentiable, declared so ------------------------------------------------------------------
-for _name, _symbol, _np, _sym_name in (("gt", ">", np.greater, "StrictGreaterThan"),
-                                       ("ge", ">=", np.greater_equal, "GreaterThan"),
-                                       ("lt", "<", np.less, "StrictLessThan"), ("le", "<=", np.less_equal, "LessThan")):
-    row(name=_name, grad_fn="", arity=2, saves=False, forward=_np, vjp=lambda F, g, out, a, b: (None, None),
+for _name, _symbol, _np, _sym_name in (
+    ("gt", ">", np.greater, "StrictGreaterThan"),
+    ("ge", ">=", np.greater_equal, "GreaterThan"),
+    ("lt", "<", np.less, "StrictLessThan"),
+    ("le", "<=", np.less_equal, "LessThan"),
+):
+    row(
+        name=_name,
+        grad_fn="",
+        arity=2,
+        saves=False,
+        forward=_np,
+        vjp=lambda F, g, out, a, b: (None, None),
         front=Signature(spellings=(Spelling(_name, method=False),), operators=(f"a {_symbol} b",)),
-        sym=lambda sp, a, b, _s=_sym_name: getattr(sp, _s)(a, b), derivative="not differentiable (a boolean mask)")
+        sym=lambda sp, a, b, _s=_sym_name: getattr(sp, _s)(a, b),
+        derivative="not differentiable (a boolean mask)",
+    )

@@ -6,6 +6,7 @@ A row is one overload with one grad_fn (PyTorch's derivatives.yaml entry). The o
 (`pow_tensor`, `rpow`) declare none (`front=None`). An op with no row of its own (`matmul`, `square`) is a
 `Signature` registered by itself. CONTRIBUTING.md walks through adding one.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -79,8 +80,14 @@ class Signature:
     @property
     def single(self) -> bool:
         """A call always runs `row` with the arguments as given: no selection to make."""
-        return not (self.appends or self.number_first or self.tensor_pair or self.by_rank or self.dim_row
-                    or any(kind_of(p) == "dims" for p in self.params))
+        return not (
+            self.appends
+            or self.number_first
+            or self.tensor_pair
+            or self.by_rank
+            or self.dim_row
+            or any(kind_of(p) == "dims" for p in self.params)
+        )
 
 
 _OWN = Signature()  # a row's default front: spelled by its own name

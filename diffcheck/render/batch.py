@@ -3,6 +3,7 @@
 Pure functions that return text or renderables; `write_atomic` is the one writer, so a crash or Ctrl-C never leaves a
 truncated report behind.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,12 @@ from ..lang.values import number_text
 from .check import plain, result_data
 from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, Batch, Outcome
 
-_STYLE = {PASS: ("✓ pass", "green"), FAIL: ("✗ fail", "bold red"), ERROR: ("! error", "bold red"),
-          TIMEOUT: ("⏱ timeout", "bold red")}
+_STYLE = {
+    PASS: ("✓ pass", "green"),
+    FAIL: ("✗ fail", "bold red"),
+    ERROR: ("! error", "bold red"),
+    TIMEOUT: ("⏱ timeout", "bold red"),
+}
 _QUIET = (MATCH, NONE, NOT_RETAINED)
 
 
@@ -34,12 +39,15 @@ def problems(outcome: Outcome) -> list[str]:
     lines = [f"broken expectation: {line}" for line in result.broken_expectations]
     out = result.output
     if out.status not in _QUIET:
-        lines.append(f"output {out.name}: {out.status}: engine {number_text(out.value)}, "
-                     f"SymPy {number_text(out.sympy_value)}")
+        lines.append(
+            f"output {out.name}: {out.status}: engine {number_text(out.value)}, SymPy {number_text(out.sympy_value)}"
+        )
     for t in result.tensors:
         if t.status == MISMATCH or (result.strict and t.status not in _QUIET):
-            lines.append(f"{t.name}: {t.status}: engine {number_text(t.engine)}, SymPy {number_text(t.sympy)}"
-                         + (f" ({t.note})" if t.note else ""))
+            lines.append(
+                f"{t.name}: {t.status}: engine {number_text(t.engine)}, SymPy {number_text(t.sympy)}"
+                + (f" ({t.note})" if t.note else "")
+            )
     return lines
 
 
@@ -53,22 +61,33 @@ def diagnosis(outcome: Outcome) -> str:
     if result is not None:
         lines.append(f"program: {result.source}")
         lines.append("point: " + ", ".join(f"{k}={number_text(v)}" for k, v in result.point.items()))
-        lines.append(f"output {result.output.name} = {result.output.repr} (SymPy {number_text(result.output.sympy_value)},"
-                     f" {result.output.status})")
+        lines.append(
+            f"output {result.output.name} = {result.output.repr} (SymPy {number_text(result.output.sympy_value)},"
+            f" {result.output.status})"
+        )
         for t in result.tensors:
-            lines.append(f"  {t.name} [{t.role}] {t.status}: engine .grad {number_text(t.engine)}, SymPy "
-                         f"{number_text(t.sympy)}" + (f", d = {t.derivative}" if t.derivative else "")
-                         + (f", abs err {t.abs_err:.3g}" if t.abs_err is not None else ""))
+            lines.append(
+                f"  {t.name} [{t.role}] {t.status}: engine .grad {number_text(t.engine)}, SymPy "
+                f"{number_text(t.sympy)}"
+                + (f", d = {t.derivative}" if t.derivative else "")
+                + (f", abs err {t.abs_err:.3g}" if t.abs_err is not None else "")
+            )
     return "\n".join(lines)
 
 
 def summary(batch: Batch) -> str:
-    counts = [f"{batch.count(PASS)} passed", f"{batch.count(FAIL)} failed", f"{batch.count(ERROR)} error{'s' * (batch.count(ERROR) != 1)}",
-              f"{batch.count(TIMEOUT)} timed out"]
+    counts = [
+        f"{batch.count(PASS)} passed",
+        f"{batch.count(FAIL)} failed",
+        f"{batch.count(ERROR)} error{'s' * (batch.count(ERROR) != 1)}",
+        f"{batch.count(TIMEOUT)} timed out",
+    ]
     cases = [o for o in batch.outcomes if o.name is not None]
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
-    return (f"{len(cases)} case{'s' * (len(cases) != 1)}: {', '.join(counts)} in {batch.seconds:.1f} s "
-            f"(-j {batch.jobs}{shard}); exit code {batch.report.return_code}")
+    return (
+        f"{len(cases)} case{'s' * (len(cases) != 1)}: {', '.join(counts)} in {batch.seconds:.1f} s "
+        f"(-j {batch.jobs}{shard}); exit code {batch.report.return_code}"
+    )
 
 
 def _error_text(outcome: Outcome) -> str:
@@ -86,14 +105,25 @@ def table(batch: Batch, verbose: bool = False):
     from .check import check_table
 
     grid = Table(title="[bold]diffcheck verify[/]", title_justify="left")
-    for column, options in (("file", {"overflow": "fold"}), ("case", {"overflow": "fold"}), ("status", {}),
-                            ("worst error", {"justify": "right"}), ("time", {"justify": "right"}),
-                            ("detail", {"overflow": "fold"})):
+    for column, options in (
+        ("file", {"overflow": "fold"}),
+        ("case", {"overflow": "fold"}),
+        ("status", {}),
+        ("worst error", {"justify": "right"}),
+        ("time", {"justify": "right"}),
+        ("detail", {"overflow": "fold"}),
+    ):
         grid.add_column(column, **options)
     for o in batch.outcomes:
         text, style = _STYLE[o.status]
-        grid.add_row(f"{o.file}:{o.line}", label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s",
-                     "\n".join(problems(o)))
+        grid.add_row(
+            f"{o.file}:{o.line}",
+            label(o),
+            Text(text, style=style),
+            _error_text(o),
+            f"{o.seconds:.2f}s",
+            "\n".join(problems(o)),
+        )
     parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
     for message in batch.errors:
         parts.append(Text(f"error: {message}", style="bold red"))
@@ -128,15 +158,30 @@ def json_text(batch: Batch) -> str:
     would take its pure-Python one (0.4 s per 1,000 cases, in the process that waits for every worker)."""
     data = {
         "exit_code": batch.report.return_code,
-        "summary": {"cases": sum(o.name is not None for o in batch.outcomes), "passed": batch.count(PASS),
-                    "failed": batch.count(FAIL), "errors": batch.count(ERROR), "timeouts": batch.count(TIMEOUT),
-                    "seconds": round(batch.seconds, 3), "jobs": batch.jobs,
-                    "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None},
-        "cases": [{"file": o.file, "line": o.line, "name": o.name, "status": o.status, "seconds": round(o.seconds, 6),
-                   "worst_error": plain(o.result.worst_error) if o.result else None,
-                   "broken_expectations": o.result.broken_expectations if o.result else [],
-                   "error": o.error, "result": result_data(o.result) if o.result else None}  # already plain
-                  for o in batch.outcomes],
+        "summary": {
+            "cases": sum(o.name is not None for o in batch.outcomes),
+            "passed": batch.count(PASS),
+            "failed": batch.count(FAIL),
+            "errors": batch.count(ERROR),
+            "timeouts": batch.count(TIMEOUT),
+            "seconds": round(batch.seconds, 3),
+            "jobs": batch.jobs,
+            "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None,
+        },
+        "cases": [
+            {
+                "file": o.file,
+                "line": o.line,
+                "name": o.name,
+                "status": o.status,
+                "seconds": round(o.seconds, 6),
+                "worst_error": plain(o.result.worst_error) if o.result else None,
+                "broken_expectations": o.result.broken_expectations if o.result else [],
+                "error": o.error,
+                "result": result_data(o.result) if o.result else None,
+            }  # already plain
+            for o in batch.outcomes
+        ],
         "errors": batch.errors,
         "warnings": batch.warnings,
     }
@@ -165,8 +210,15 @@ def junit_text(batch: Batch) -> str:
         suite = suites.get(o.file)
         if suite is None:
             suite = suites[o.file] = ET.SubElement(root, "testsuite", name=_xml(o.file))
-        case = ET.SubElement(suite, "testcase", classname=_xml(re.sub(r"\.toml$", "", o.file).strip("/").replace("/", ".")),
-                             name=_xml(label(o)), file=_xml(o.file), line=str(o.line), time=f"{o.seconds:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=_xml(re.sub(r"\.toml$", "", o.file).strip("/").replace("/", ".")),
+            name=_xml(label(o)),
+            file=_xml(o.file),
+            line=str(o.line),
+            time=f"{o.seconds:.3f}",
+        )
         if o.status != PASS:
             kind = "failure" if o.status == FAIL else "error"
             first = (problems(o) or [o.status])[0]
@@ -206,13 +258,18 @@ def github_text(batch: Batch) -> str:
     for o in batch.outcomes:
         if o.status != PASS:
             title = f"diffcheck: {label(o)} ({o.status})"
-            lines.append(f"::error file={escape_property(o.file)},line={o.line},title={escape_property(title)}::"
-                         f"{escape_data(diagnosis(o))}")
+            lines.append(
+                f"::error file={escape_property(o.file)},line={o.line},title={escape_property(title)}::"
+                f"{escape_data(diagnosis(o))}"
+            )
     lines += [f"::error title=diffcheck::{escape_data(message)}" for message in batch.errors]
     for message in batch.warnings:
         file, line, rest = (message.split(":", 2) + ["", ""])[:3]
-        lines.append(f"::warning file={escape_property(file)},line={line}::{escape_data(rest.strip())}"
-                     if line.isdigit() else f"::warning::{escape_data(message)}")
+        lines.append(
+            f"::warning file={escape_property(file)},line={line}::{escape_data(rest.strip())}"
+            if line.isdigit()
+            else f"::warning::{escape_data(message)}"
+        )
     lines.append(summary(batch))
     return "\n".join(lines) + "\n"
 
@@ -226,22 +283,42 @@ def markdown_text(batch: Batch) -> str:
     """A summary table for `$GITHUB_STEP_SUMMARY`, pull-request comments or a wiki; failures in details blocks."""
     icon = {PASS: "✅", FAIL: "❌", ERROR: "⚠️", TIMEOUT: "⏱️"}
     code = batch.report.return_code
-    lines = [f"### diffcheck verify {'✅' if code == 0 else '❌'}", "", summary(batch), "",
-             "| | file | case | status | worst error | time |", "|---|---|---|---|---:|---:|"]
+    lines = [
+        f"### diffcheck verify {'✅' if code == 0 else '❌'}",
+        "",
+        summary(batch),
+        "",
+        "| | file | case | status | worst error | time |",
+        "|---|---|---|---|---:|---:|",
+    ]
     for o in batch.outcomes:
-        lines.append(f"| {icon[o.status]} | `{_cell(o.file)}:{o.line}` | {_cell(label(o))} | {o.status} | "
-                     f"{_error_text(o)} | {o.seconds:.2f}s |")
+        lines.append(
+            f"| {icon[o.status]} | `{_cell(o.file)}:{o.line}` | {_cell(label(o))} | {o.status} | "
+            f"{_error_text(o)} | {o.seconds:.2f}s |"
+        )
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]
     for o in batch.outcomes:
         if o.status != PASS:
-            lines += [f"<details><summary>{_cell(o.file)}:{o.line}: {_cell(label(o))} ({o.status})</summary>", "",
-                      "```", diagnosis(o).replace("```", "'''"), "```", "", "</details>", ""]
+            lines += [
+                f"<details><summary>{_cell(o.file)}:{o.line}: {_cell(label(o))} ({o.status})</summary>",
+                "",
+                "```",
+                diagnosis(o).replace("```", "'''"),
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def render(batch: Batch, fmt: str, verbose: bool = False) -> str:
     """The report in `fmt` as text."""
-    makers = {"table": lambda: table_text(batch, verbose), "json": lambda: json_text(batch) + "\n",
-              "junit": lambda: junit_text(batch), "github": lambda: github_text(batch),
-              "markdown": lambda: markdown_text(batch)}
+    makers = {
+        "table": lambda: table_text(batch, verbose),
+        "json": lambda: json_text(batch) + "\n",
+        "junit": lambda: junit_text(batch),
+        "github": lambda: github_text(batch),
+        "markdown": lambda: markdown_text(batch),
+    }
     return makers[fmt]()

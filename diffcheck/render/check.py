@@ -1,17 +1,38 @@
 """Results → reports: rich tables for people, JSON for machines. Pure functions that return, never print."""
+
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from ..check import (EXPLAINED, INDETERMINATE, KINK, MATCH, MISMATCH, NONE, NOT_RETAINED, OVERFLOW, SINGULAR,
-                    ZERO_TIMES_INF, CheckResult, Report, TensorResult)
+from ..check import (
+    EXPLAINED,
+    INDETERMINATE,
+    KINK,
+    MATCH,
+    MISMATCH,
+    NONE,
+    NOT_RETAINED,
+    OVERFLOW,
+    SINGULAR,
+    ZERO_TIMES_INF,
+    CheckResult,
+    Report,
+    TensorResult,
+)
 from ..lang.values import number_text
 
-STATUS_STYLE = {MATCH: ("✓ match", "green"), MISMATCH: ("✗ mismatch", "bold red"), NONE: ("none", "dim"),
-                NOT_RETAINED: ("not-retained", "yellow"), KINK: ("~ kink", "yellow"), SINGULAR: ("~ singular", "yellow"),
-                ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"), OVERFLOW: ("~ overflow", "yellow"),
-                INDETERMINATE: ("~ indeterminate", "yellow")}
+STATUS_STYLE = {
+    MATCH: ("✓ match", "green"),
+    MISMATCH: ("✗ mismatch", "bold red"),
+    NONE: ("none", "dim"),
+    NOT_RETAINED: ("not-retained", "yellow"),
+    KINK: ("~ kink", "yellow"),
+    SINGULAR: ("~ singular", "yellow"),
+    ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"),
+    OVERFLOW: ("~ overflow", "yellow"),
+    INDETERMINATE: ("~ indeterminate", "yellow"),
+}
 
 
 def _error_text(t: TensorResult) -> str:
@@ -26,19 +47,36 @@ def tensor_table(result: CheckResult):
 
     numeric = any(t.numeric is not None for t in result.tensors)
     table = Table(title=f"[bold]{result.source or result.name}[/]", title_justify="left", show_lines=False)
-    for column, options in (("tensor", {"style": "bold"}), ("role", {}), ("requires_grad", {}), ("is_leaf", {}),
-                            ("engine .grad", {"overflow": "fold"}), ("SymPy", {"overflow": "fold"}),
-                            *([("numeric", {"overflow": "fold"})] if numeric else []),
-                            ("derivative", {"overflow": "fold"}), ("abs err", {"justify": "right"}), ("status", {})):
+    for column, options in (
+        ("tensor", {"style": "bold"}),
+        ("role", {}),
+        ("requires_grad", {}),
+        ("is_leaf", {}),
+        ("engine .grad", {"overflow": "fold"}),
+        ("SymPy", {"overflow": "fold"}),
+        *([("numeric", {"overflow": "fold"})] if numeric else []),
+        ("derivative", {"overflow": "fold"}),
+        ("abs err", {"justify": "right"}),
+        ("status", {}),
+    ):
         table.add_column(column, **options)
     for t in result.tensors:
         label, style = STATUS_STYLE[t.status]
         status = Text(label, style=style)
         if t.note:
             status.append(f"\n{t.note}", style="dim")
-        table.add_row(t.name, t.role, str(t.requires_grad), str(t.is_leaf), number_text(t.engine),
-                      number_text(t.sympy), *([number_text(t.numeric) if t.numeric is not None else ""] if numeric
-                                              else []), t.derivative or "", _error_text(t), status)
+        table.add_row(
+            t.name,
+            t.role,
+            str(t.requires_grad),
+            str(t.is_leaf),
+            number_text(t.engine),
+            number_text(t.sympy),
+            *([number_text(t.numeric) if t.numeric is not None else ""] if numeric else []),
+            t.derivative or "",
+            _error_text(t),
+            status,
+        )
     return table
 
 
@@ -69,8 +107,10 @@ def check_table(result: CheckResult):
     out = result.output
     line = Text.assemble((f"{out.name} = ", "bold"), out.repr)
     if out.status != MATCH:
-        line.append(f"   (SymPy value: {number_text(out.sympy_value)}: {out.status})",
-                    style="red" if out.status == MISMATCH else "yellow")
+        line.append(
+            f"   (SymPy value: {number_text(out.sympy_value)}: {out.status})",
+            style="red" if out.status == MISMATCH else "yellow",
+        )
     return Group(tensor_table(result), line, Text.from_markup(verdict(result), emoji=False))
 
 
@@ -88,20 +128,41 @@ def plain(value: Any) -> Any:
 
 def result_data(result: CheckResult) -> dict:
     out = result.output
-    return plain({
-        "name": result.name,
-        "source": result.source,
-        "ok": not result.failed,
-        "point": result.point,
-        "output": {"name": out.name, "value": out.value, "sympy": out.sympy_value, "grad_fn": out.grad_fn,
-                   "repr": out.repr, "status": out.status},
-        "tensors": [{"name": t.name, "role": t.role, "requires_grad": t.requires_grad, "is_leaf": t.is_leaf,
-                     "shape": list(t.shape), "engine": t.engine, "sympy": t.sympy, "derivative": t.derivative,
-                     "abs_err": t.abs_err, "rel_err": t.rel_err, "status": t.status, "note": t.note,
-                     "numeric": t.numeric}
-                    for t in result.tensors],
-        "seconds": round(result.seconds, 6),
-    })
+    return plain(
+        {
+            "name": result.name,
+            "source": result.source,
+            "ok": not result.failed,
+            "point": result.point,
+            "output": {
+                "name": out.name,
+                "value": out.value,
+                "sympy": out.sympy_value,
+                "grad_fn": out.grad_fn,
+                "repr": out.repr,
+                "status": out.status,
+            },
+            "tensors": [
+                {
+                    "name": t.name,
+                    "role": t.role,
+                    "requires_grad": t.requires_grad,
+                    "is_leaf": t.is_leaf,
+                    "shape": list(t.shape),
+                    "engine": t.engine,
+                    "sympy": t.sympy,
+                    "derivative": t.derivative,
+                    "abs_err": t.abs_err,
+                    "rel_err": t.rel_err,
+                    "status": t.status,
+                    "note": t.note,
+                    "numeric": t.numeric,
+                }
+                for t in result.tensors
+            ],
+            "seconds": round(result.seconds, 6),
+        }
+    )
 
 
 def check_json(report: Report) -> str:

@@ -1,5 +1,6 @@
 """The consoles every command prints through, and plain-text export of a renderable (rich is imported only here,
 in render/, and only when a command prints)."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Pure functions that return, never print. The graph is the one the engine built a
 `t.grad_fn.name()`, every node's inputs checked against its `next_functions`, AccumulateGrad at the leaves, and a
 pruned (dimmed, dashed) input where next_functions has None: the input does not require grad, or is a Python number.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -145,9 +146,13 @@ def build_graph(case: Case, engine=None) -> Graph:
         """The inputs next_functions lists, in its order, as (label, value) pairs: the row resolved on positions
         (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
         args = [(_brief(a), value(a)) for a in call.args]
-        row, positions, _ = ops.resolve(call.op, tuple(range(len(args))), {k: value(v) for k, v in call.params},
-                                        lambda i: None if is_number(args[i][1]) else np.ndim(engine.value(args[i][1])),
-                                        call.function)
+        row, positions, _ = ops.resolve(
+            call.op,
+            tuple(range(len(args))),
+            {k: value(v) for k, v in call.params},
+            lambda i: None if is_number(args[i][1]) else np.ndim(engine.value(args[i][1])),
+            call.function,
+        )
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
@@ -175,8 +180,18 @@ def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> lis
         grad = engine.grad(t) if engine.requires_grad(t) else None
         name = names[id(t)]
         data = engine.value(t)
-        nodes.append(GraphNode(len(nodes), name, _grad_fn_name(engine, t), tuple(np.shape(data)), _values(data),
-                               None if grad is None else _values(grad), name in retained, tuple(inputs)))
+        nodes.append(
+            GraphNode(
+                len(nodes),
+                name,
+                _grad_fn_name(engine, t),
+                tuple(np.shape(data)),
+                _values(data),
+                None if grad is None else _values(grad),
+                name in retained,
+                tuple(inputs),
+            )
+        )
     return nodes
 
 
@@ -216,8 +231,13 @@ def _label(node: GraphNode):
     from rich.text import Text
 
     if node.pruned:
-        why = NUMBER if node.number else PRUNED if node.key else ("requires_grad=False: nothing requires grad, so "
-                                                                  "no graph was recorded")
+        why = (
+            NUMBER
+            if node.number
+            else PRUNED
+            if node.key
+            else ("requires_grad=False: nothing requires grad, so no graph was recorded")
+        )
         return Text(f"None  {_named(node)}  {why}", style="dim")
     text = Text.assemble((node.grad_fn, "bold cyan" if node.is_leaf else "bold"), "  ", _named(node))
     if node.is_leaf:
@@ -245,16 +265,20 @@ def graph_tree(graph: Graph):
         children = [(branch.add(_label(graph.nodes[k])), graph.nodes[k]) for k in node.inputs]
         stack.extend((child, n) for child, n in reversed(children) if n.inputs)
     out = graph.output.name
-    legend = (f"{out}.backward() walks this graph: grad is d{out}/d(the node's tensor), kept as .grad only on leaves "
-              "and retained tensors")
+    legend = (
+        f"{out}.backward() walks this graph: grad is d{out}/d(the node's tensor), kept as .grad only on leaves "
+        "and retained tensors"
+    )
     return Group(Text(""), *([] if graph.output.pruned else [Text(legend, style="dim")]), root)
 
 
 # ---- Graphviz DOT ---------------------------------------------------------------------------------------------------
 # torchviz's look: filled boxes in monospace; the output tensor dark olive green, leaf variables light blue, each
 # leaf feeding its AccumulateGrad node. Edges point forward, from an input to the node that consumes it.
-_DOT_HEAD = ('digraph {\n\tgraph [size="12,12"]\n'
-             "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]\n")
+_DOT_HEAD = (
+    'digraph {\n\tgraph [size="12,12"]\n'
+    "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]\n"
+)
 
 
 def _quote(*lines: str) -> str:
@@ -277,11 +301,16 @@ def graph_dot(graph: Graph) -> str:
         if node.pruned:
             if node.key:  # a pruned output is the `out` box alone
                 why = NUMBER if node.number else PRUNED
-                lines.append(f"\tn{node.key} [label={_quote(*_box(node), why)} color=gray50 fillcolor=white "
-                             "fontcolor=gray50 style=dashed]")
+                lines.append(
+                    f"\tn{node.key} [label={_quote(*_box(node), why)} color=gray50 fillcolor=white "
+                    "fontcolor=gray50 style=dashed]"
+                )
         elif node.is_leaf:
-            lines += [f"\tv{node.key} [label={_quote(*_box(node), _grad(node))} fillcolor=lightblue]",
-                      f"\tn{node.key} [label=AccumulateGrad]", f"\tv{node.key} -> n{node.key}"]
+            lines += [
+                f"\tv{node.key} [label={_quote(*_box(node), _grad(node))} fillcolor=lightblue]",
+                f"\tn{node.key} [label=AccumulateGrad]",
+                f"\tv{node.key} -> n{node.key}",
+            ]
         else:
             lines.append(f"\tn{node.key} [label={_quote(node.grad_fn, _named(node), _grad(node))}]")
         for k in node.inputs:

@@ -1,4 +1,5 @@
 """`diffcheck ops` drawn: the op table's entries (ops/describe.py) as rich tables and JSON."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ from dataclasses import asdict
 
 from ..ops.describe import Entry, Row
 from ..ops.dispatch import PREFIXES
+
 
 # ---- rendering ------------------------------------------------------------------------------------------------------
 def _grad_fn_text(row: Row) -> str:
@@ -40,12 +42,18 @@ def ops_table(all_entries: list[Entry]):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"[bold]The op table[/] (every spelling also works prefixed: {' '.join(PREFIXES)})",
-                  title_justify="left")
+    table = Table(
+        title=f"[bold]The op table[/] (every spelling also works prefixed: {' '.join(PREFIXES)})", title_justify="left"
+    )
     table.add_column("op: spellings", overflow="fold")
     table.add_column("grad_fn", no_wrap=True)
-    for column in ("arity; params", "backward rule (engine)", "SymPy form", "smooth domain",
-                   "kinks, singular points: PyTorch's convention"):
+    for column in (
+        "arity; params",
+        "backward rule (engine)",
+        "SymPy form",
+        "smooth domain",
+        "kinks, singular points: PyTorch's convention",
+    ):
         table.add_column(column, overflow="fold")
     for entry in all_entries:
         others = [s for s in entry.spellings if s != entry.name] + list(entry.operators)
@@ -55,8 +63,10 @@ def ops_table(all_entries: list[Entry]):
             grad_fn = Text(row.grad_fn or "none")
             if len(entry.rows) > 1 or not row.grad_fn:
                 grad_fn.append(f"\n{row.picked_by if row.grad_fn else 'not differentiable'}", style="dim")
-            cells = [Text(text) for text in (_arity_text(row), row.derivative, row.sympy, _domain_text(row),
-                                             _special_text(row))]  # Text, not markup: `[x, x]` is data
+            cells = [
+                Text(text)
+                for text in (_arity_text(row), row.derivative, row.sympy, _domain_text(row), _special_text(row))
+            ]  # Text, not markup: `[x, x]` is data
             table.add_row(op if index == 0 else "", grad_fn, *cells, end_section=index == len(entry.rows) - 1)
     return table
 
@@ -83,9 +93,13 @@ def ops_detail(found: list[Entry]):
                 add("")
             overload = row.picked_by and (len(entry.rows) > 1 or row.row != entry.name)  # `square` is row pow
             add("grad_fn", _grad_fn_text(row) + (f"  (row {row.row}: {row.picked_by})" if overload else ""))
-            for name, value in (("arity; params", _arity_text(row)), ("backward rule", row.derivative),
-                                ("SymPy form", row.sympy), ("smooth domain", _domain_text(row)),
-                                ("special points", _special_text(row))):
+            for name, value in (
+                ("arity; params", _arity_text(row)),
+                ("backward rule", row.derivative),
+                ("SymPy form", row.sympy),
+                ("smooth domain", _domain_text(row)),
+                ("special points", _special_text(row)),
+            ):
                 add(name, value)
     return grid
 

@@ -2,6 +2,7 @@
 
 Shown only on a terminal console and removed when done (transient), so piped output and machine formats never see it.
 """
+
 from __future__ import annotations
 
 import time
@@ -26,8 +27,15 @@ def progress(console, label: str, total: Optional[int], failures: str = "failed"
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=total, status="")
         started, done, failed_so_far = time.perf_counter(), 0, 0
 

@@ -5,6 +5,7 @@ handler cannot run). Output is written as PyTorch's would be, warnings go throug
 the snippet's file and line, and what the real program would raise stops the run as one line. Every tensor is traced
 (`snippet_trace`) so each backward() call becomes a `check.Case`; `verify` checks them all with `check.check`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -75,8 +76,12 @@ class _Interpreter(TorchSurface):
     def run(self) -> Outcome:
         cached = linecache.cache.get(self.filename)
         if self.filename != "<stdin>":  # the text that runs is the text the warnings quote; stdin's, Python can't
-            linecache.cache[self.filename] = (len(self.snippet.text), None,
-                                              [line + "\n" for line in self.lines], self.filename)
+            linecache.cache[self.filename] = (
+                len(self.snippet.text),
+                None,
+                [line + "\n" for line in self.lines],
+                self.filename,
+            )
         try:
             with warnings.catch_warnings(), engine.enable_grad():
                 warnings.showwarning = self._show
@@ -98,8 +103,9 @@ class _Interpreter(TorchSurface):
 
     def warn(self, message: str, node: ast.AST) -> None:
         try:
-            warnings.warn_explicit(message, UserWarning, self.filename, node.lineno, module="__main__",
-                                   registry=self.registry)
+            warnings.warn_explicit(
+                message, UserWarning, self.filename, node.lineno, module="__main__", registry=self.registry
+            )
         except Warning as raised:  # python -W error: the warning is raised where it happens
             raise Raised(type(raised).__name__, str(raised), node.lineno) from None
 
@@ -153,8 +159,11 @@ class _Interpreter(TorchSurface):
         self.eval(node.value)
 
     def _for(self, node: ast.For) -> None:
-        items = (self.eval(node.iter) if isinstance(node.iter, (ast.List, ast.Tuple))
-                 else range(*map(self.eval, node.iter.args)))
+        items = (
+            self.eval(node.iter)
+            if isinstance(node.iter, (ast.List, ast.Tuple))
+            else range(*map(self.eval, node.iter.args))
+        )
         for item in items:
             self.env[node.target.id] = item
             if isinstance(item, engine.Tensor):
@@ -166,8 +175,15 @@ class _Interpreter(TorchSurface):
         with engine.no_grad() if context.name == "no_grad" else engine.enable_grad():
             self.block(node.body)
 
-    STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, ast.Assign: _assign, ast.Expr: _expression,
-                  ast.For: _for, ast.With: _with, ast.Pass: lambda self, node: None}
+    STATEMENTS = {
+        ast.Import: _import,
+        ast.ImportFrom: _import_from,
+        ast.Assign: _assign,
+        ast.Expr: _expression,
+        ast.For: _for,
+        ast.With: _with,
+        ast.Pass: lambda self, node: None,
+    }
 
     # ---- expressions -------------------------------------------------------------------------------------------
     def eval(self, node: ast.AST):
@@ -227,14 +243,19 @@ class _Interpreter(TorchSurface):
         name, python = BINARY[symbol], PYTHON[symbol]
         if isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor):
             if all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right)) and (
-                    name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)):
+                name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)
+            ):
                 return self.op(name, [left, right], {}, node, operator=python)
-            raise Raised("TypeError", f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and "
-                                      f"'{type_name(right)}'", node.lineno)
+            raise Raised(
+                "TypeError",
+                f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and '{type_name(right)}'",
+                node.lineno,
+            )
         for value in (left, right):  # a torch.Size + a tuple is a torch.Size in PyTorch, a tuple here: refused
             if isinstance(value, (list, tuple)):
-                raise self.fail(f"'{symbol}' on {'lists' if isinstance(value, list) else 'tuples'} is not supported",
-                                node)
+                raise self.fail(
+                    f"'{symbol}' on {'lists' if isinstance(value, list) else 'tuples'} is not supported", node
+                )
         self._guard_python(name, left, right, node)
         return self._python(python, node, left, right)
 
@@ -253,8 +274,11 @@ class _Interpreter(TorchSurface):
         tensors = isinstance(left, engine.Tensor) or isinstance(right, engine.Tensor)
         if tensors and name is not None:
             return self.op(name, [left, right], {}, node, operator=python)
-        if tensors and python in (operator.eq, operator.ne) and not all(
-                isinstance(v, (engine.Tensor, int, float)) for v in (left, right)):
+        if (
+            tensors
+            and python in (operator.eq, operator.ne)
+            and not all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right))
+        ):
             python = operator.is_ if python is operator.eq else operator.is_not  # torch: `x == None` is False
         result = self._python(python, node, left, right)
         if isinstance(result, engine.Tensor):  # == / != on tensors: a bool mask, not differentiable
@@ -287,9 +311,19 @@ class _Interpreter(TorchSurface):
                 raise Raised("TypeError", "unsupported format string passed to Tensor.__format__", node.lineno)
         return self._python(format, node, value, spec)
 
-    EXPRESSIONS = {ast.Constant: _constant, ast.Name: _name, ast.Attribute: _attribute, ast.Call: _call,
-                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list, ast.Tuple: _list,
-                   ast.JoinedStr: _fstring, ast.FormattedValue: _formatted}
+    EXPRESSIONS = {
+        ast.Constant: _constant,
+        ast.Name: _name,
+        ast.Attribute: _attribute,
+        ast.Call: _call,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.Compare: _compare,
+        ast.List: _list,
+        ast.Tuple: _list,
+        ast.JoinedStr: _fstring,
+        ast.FormattedValue: _formatted,
+    }
 
     # ---- Python values -------------------------------------------------------------------------------------------
     def _python(self, function, node: ast.AST, *args):

@@ -5,6 +5,7 @@ is the whitelist: a statement or expression without a handler is refused with it
 completely or nothing of it runs. What a snippet may say (names, calls, operators) and the refusals' messages are
 declared in `snippet/names.py`.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,22 @@ from typing import Optional
 from ..errors import DiffcheckError, ParseError
 from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from ..lang.program import Pos
-from .names import (_COMPARISONS, _LOOP_HINT, _OPERATORS, _REFUSED, _REFUSED_OPERATORS, BUILTINS, CREATORS,
-                            MAX_LOOP, MODULES, OP_FUNCTIONS, SETTABLE, TENSOR_ATTRIBUTES, TENSOR_METHODS, _spec)
+from .names import (
+    _COMPARISONS,
+    _LOOP_HINT,
+    _OPERATORS,
+    _REFUSED,
+    _REFUSED_OPERATORS,
+    BUILTINS,
+    CREATORS,
+    MAX_LOOP,
+    MODULES,
+    OP_FUNCTIONS,
+    SETTABLE,
+    TENSOR_ATTRIBUTES,
+    TENSOR_METHODS,
+    _spec,
+)
 
 MAX_LENGTH = 100_000  # characters of snippet text
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
@@ -33,18 +48,18 @@ class Snippet:
 
     def source(self, node: ast.AST) -> str:
         """The node's source text, on one line (ast offsets count UTF-8 bytes)."""
-        lines = [line.encode() for line in self.lines[node.lineno - 1:node.end_lineno]]
+        lines = [line.encode() for line in self.lines[node.lineno - 1 : node.end_lineno]]
         if not lines:
             return ""
-        lines[-1] = lines[-1][:node.end_col_offset]
-        lines[0] = lines[0][node.col_offset:]
+        lines[-1] = lines[-1][: node.end_col_offset]
+        lines[0] = lines[0][node.col_offset :]
         return " ".join(b" ".join(lines).decode("utf-8", "replace").split())
 
 
 def node_pos(lines: list[str], node: ast.AST) -> Pos:
     """1-based line and column in characters (ast columns count UTF-8 bytes)."""
     line = lines[node.lineno - 1] if 0 < node.lineno <= len(lines) else ""
-    return Pos(node.lineno, len(line.encode()[:node.col_offset].decode("utf-8", "replace")) + 1)
+    return Pos(node.lineno, len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1)
 
 
 def parse_snippet(text: str, where: str) -> Snippet:
@@ -59,7 +74,7 @@ def parse_snippet(text: str, where: str) -> Snippet:
         _Validator(clean, tree).module(tree)
         return Snippet(tree, clean, where, tuple(clean.split("\n")))
     except DiffcheckError as err:
-        raise err.located(where)
+        raise err.located(where) from None
 
 
 class _Validator:
@@ -69,8 +84,9 @@ class _Validator:
         self.lines = text.split("\n")
         self.modules: dict[str, str] = {}  # alias -> module path
         self.imported: dict[str, str] = {}  # name -> kind of what `from torch import name` bound
-        self.assigned = {target.id for node in ast.walk(tree) for target in _targets(node)
-                         if isinstance(target, ast.Name)}
+        self.assigned = {
+            target.id for node in ast.walk(tree) for target in _targets(node) if isinstance(target, ast.Name)
+        }
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))
@@ -81,7 +97,7 @@ class _Validator:
     def refuse_attribute(self, message: str, node: ast.Attribute) -> ParseError:
         """Refuse at the attribute's name (`x.__class__` points at `__class__`; names are ASCII, checked)."""
         line = self.lines[node.end_lineno - 1] if 0 < node.end_lineno <= len(self.lines) else ""
-        start = line.encode()[:node.end_col_offset - len(node.attr)].decode("utf-8", "replace")
+        start = line.encode()[: node.end_col_offset - len(node.attr)].decode("utf-8", "replace")
         return ParseError(message, Pos(node.end_lineno, len(start) + 1))
 
     # ---- statements --------------------------------------------------------------------------------------------
@@ -109,8 +125,7 @@ class _Validator:
             elif alias.name == "torch.nn.functional":
                 self._bind(alias, alias.asname, "torch.nn.functional")
             elif alias.name.split(".")[0] == "torch":
-                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)",
-                                  alias)
+                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)", alias)
             else:
                 raise self.refuse(f"import of '{alias.name}' is not supported (only torch)", alias)
 
@@ -119,8 +134,12 @@ class _Validator:
         if node.level or module not in MODULES:
             shown = "." * node.level + module
             hint = "" if shown.split(".")[0] != "torch" else " (torch, torch.nn.functional)"
-            raise self.refuse(f"import from '{shown}' is not supported{hint}" if hint else
-                              f"import of '{shown}' is not supported (only torch)", node)
+            raise self.refuse(
+                f"import from '{shown}' is not supported{hint}"
+                if hint
+                else f"import of '{shown}' is not supported (only torch)",
+                node,
+            )
         for alias in node.names:
             if alias.name == "*":
                 raise self.refuse("'import *' is not supported", alias)
@@ -148,8 +167,9 @@ class _Validator:
             elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
                 self.value(target.value, 1)
             elif isinstance(target, ast.Attribute):
-                raise self.refuse_attribute(f"assigning to '.{target.attr}' is not supported (only .grad and "
-                                            ".requires_grad)", target)
+                raise self.refuse_attribute(
+                    f"assigning to '.{target.attr}' is not supported (only .grad and .requires_grad)", target
+                )
             else:
                 raise self.refuse("only assignments to a name, '.grad' or '.requires_grad' are supported", target)
         self.value(node.value, 0)
@@ -175,10 +195,17 @@ class _Validator:
             self.value(call, 0)
             self.block(node.body)
             return
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
-                and "range" not in self.assigned and 1 <= len(call.args) <= 3 and not call.keywords):
-            raise self.refuse(f"for loops are only supported over range() or a list or tuple literal ({_LOOP_HINT})",
-                              call)
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "range"
+            and "range" not in self.assigned
+            and 1 <= len(call.args) <= 3
+            and not call.keywords
+        ):
+            raise self.refuse(
+                f"for loops are only supported over range() or a list or tuple literal ({_LOOP_HINT})", call
+            )
         bounds = [_int_literal(arg) for arg in call.args]
         if None in bounds:
             raise self.refuse(f"range() bounds must be integer literals ({_LOOP_HINT})", call)
@@ -194,7 +221,9 @@ class _Validator:
         if len(node.items) > 1:
             raise self.refuse("only one context manager per 'with' is supported", node.items[1].context_expr)
         call = item.context_expr
-        if not (isinstance(call, ast.Call) and self.resolve(call.func, 1) in ("context:no_grad", "context:enable_grad")):
+        if not (
+            isinstance(call, ast.Call) and self.resolve(call.func, 1) in ("context:no_grad", "context:enable_grad")
+        ):
             raise self.refuse("only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported", call)
         if call.args or call.keywords:
             raise self.refuse(f"'{self._source(call.func)}()' takes no arguments", call)
@@ -202,8 +231,15 @@ class _Validator:
             raise self.refuse("'with ... as' is not supported", item.optional_vars)
         self.block(node.body)
 
-    STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, ast.Assign: _assign,
-                  ast.Expr: _expression_statement, ast.For: _for, ast.With: _with, ast.Pass: lambda self, node: None}
+    STATEMENTS = {
+        ast.Import: _import,
+        ast.ImportFrom: _import_from,
+        ast.Assign: _assign,
+        ast.Expr: _expression_statement,
+        ast.For: _for,
+        ast.With: _with,
+        ast.Pass: lambda self, node: None,
+    }
 
     # ---- expressions -------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST, depth: int) -> str:
@@ -232,7 +268,7 @@ class _Validator:
         if base == "undefined":
             return base
         if base.startswith("module:"):
-            path = base[len("module:"):]
+            path = base[len("module:") :]
             kind = MODULES[path].get(node.attr)
             if kind is None:
                 raise self.refuse_attribute(f"'{path}.{node.attr}' is not supported", node)
@@ -295,8 +331,11 @@ class _Validator:
         elif kind_name == "undefined":
             spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])  # it raises NameError first
         elif isinstance(node.func, ast.Name):
-            raise self.refuse(f"calling '{shown}' is not supported (only torch functions, tensor methods and "
-                              f"the builtins {', '.join(BUILTINS)})", node)
+            raise self.refuse(
+                f"calling '{shown}' is not supported (only torch functions, tensor methods and "
+                f"the builtins {', '.join(BUILTINS)})",
+                node,
+            )
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
         for arg in node.args:
@@ -305,10 +344,16 @@ class _Validator:
             self.value(arg, depth + 1)
         given = len(node.args)
         if given < spec.low or spec.high is not None and given > spec.high:
-            takes = (f"{spec.low}" if spec.low == spec.high else f"at least {spec.low}" if spec.high is None
-                     else f"{spec.low} to {spec.high}")
-            raise self.refuse(f"'{shown}' takes {takes} positional argument{'s' * (takes != '1')} "
-                              f"({given} given)", node)
+            takes = (
+                f"{spec.low}"
+                if spec.low == spec.high
+                else f"at least {spec.low}"
+                if spec.high is None
+                else f"{spec.low} to {spec.high}"
+            )
+            raise self.refuse(
+                f"'{shown}' takes {takes} positional argument{'s' * (takes != '1')} ({given} given)", node
+            )
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.refuse("'**' arguments are not supported", keyword.value)
@@ -334,7 +379,8 @@ class _Validator:
         if type(node.ops[0]) not in _COMPARISONS:
             raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.ops[0])]}' is not supported", node)
         if isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
-                isinstance(side, ast.Tuple) for side in (node.left, node.comparators[0])):
+            isinstance(side, ast.Tuple) for side in (node.left, node.comparators[0])
+        ):
             # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
             raise self.refuse("'is' with a tuple literal is not supported (use '==')", node)
         self.value(node.left, depth + 1)
@@ -353,9 +399,19 @@ class _Validator:
         if node.format_spec is not None:
             self.value(node.format_spec, depth + 1)
 
-    EXPRESSIONS = {ast.Constant: _constant, ast.Name: _reference, ast.Attribute: _reference, ast.Call: _call,
-                   ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _list, ast.Tuple: _list,
-                   ast.JoinedStr: _fstring, ast.FormattedValue: _formatted}
+    EXPRESSIONS = {
+        ast.Constant: _constant,
+        ast.Name: _reference,
+        ast.Attribute: _reference,
+        ast.Call: _call,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.Compare: _compare,
+        ast.List: _list,
+        ast.Tuple: _list,
+        ast.JoinedStr: _fstring,
+        ast.FormattedValue: _formatted,
+    }
 
     def _source(self, node: ast.AST) -> str:
         return ast.get_source_segment("\n".join(self.lines), node) or type(node).__name__

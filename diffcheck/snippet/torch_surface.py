@@ -4,6 +4,7 @@ and methods, and the builtins that look inside tensors — each with PyTorch's b
 `TorchSurface` is mixed into the interpreter (`snippet/__init__.py`), which supplies `fail`, `warn`, `source`, `position`
 and the tracer; every tensor made here is traced so that backward() calls can be verified.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,7 +24,8 @@ MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = (
     "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
     "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
-    "python_variable_methods.cpp:822.)")
+    "python_variable_methods.cpp:822.)"
+)
 
 
 class Raised(Exception):
@@ -97,11 +99,15 @@ class TorchSurface:
     def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
         dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
         if dtype is not None and not isinstance(dtype, engine.dtype):
-            raise Raised("TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}",
-                         node.lineno)
+            raise Raised(
+                "TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}", node.lineno
+            )
         if not isinstance(requires_grad, bool):
-            raise Raised("TypeError", f"{name}(): argument 'requires_grad' must be bool, not {type_name(requires_grad)}",
-                         node.lineno)
+            raise Raised(
+                "TypeError",
+                f"{name}(): argument 'requires_grad' must be bool, not {type_name(requires_grad)}",
+                node.lineno,
+            )
         if name == "tensor":
             data = _data(args[0], dtype, node, self)
             result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
@@ -116,22 +122,34 @@ class TorchSurface:
         self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 
-    def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, operator: Optional[Callable] = None,
-           method: bool = False):
+    def op(
+        self,
+        spelling: str,
+        args: list,
+        kwargs: dict,
+        node: ast.AST,
+        operator: Optional[Callable] = None,
+        method: bool = False,
+    ):
         """One op of the table, by function, method or `operator` (Python's, on the engine's tensors: `2 + x` is
         x.__radd__(2), add(x, 2), where torch.add(2, x) keeps the 2 first); the result is traced."""
         signature = ops.SIGNATURES[spelling]
-        positional = args[:signature.arity]
-        params = {**dict(zip(signature.params, args[signature.arity:])), **kwargs}
-        if signature.dim_row and "keepdim" in params and (
-                "dim" not in params or signature.name == "mean" and not method and type(params["keepdim"]) is not bool):
-            raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method),
-                         node.lineno)
+        positional = args[: signature.arity]
+        params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
+        if (
+            signature.dim_row
+            and "keepdim" in params
+            and ("dim" not in params or signature.name == "mean" and not method and type(params["keepdim"]) is not bool)
+        ):
+            raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method), node.lineno)
         for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
             if key in FLAGS and key in params and type(params[key]) is not bool:
                 where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
-                raise Raised("TypeError", f"{spelling}(): argument '{key}'{where} must be bool, not "
-                                          f"{type_name(params[key])}", node.lineno)
+                raise Raised(
+                    "TypeError",
+                    f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
+                    node.lineno,
+                )
         if not operator and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
@@ -141,12 +159,17 @@ class TorchSurface:
         if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
             if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
                 raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
-            raise Raised("TypeError", f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
-                                      f"{type_name(positional[1])}", node.lineno)
+            raise Raised(
+                "TypeError",
+                f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
+                f"{type_name(positional[1])}",
+                node.lineno,
+            )
         for value in positional:
             if not isinstance(value, (engine.Tensor, int, float)):
-                raise Raised("TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}",
-                             node.lineno)
+                raise Raised(
+                    "TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}", node.lineno
+                )
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         for key, value in params.items():
@@ -158,8 +181,9 @@ class TorchSurface:
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
 
-    def _dims(self, spelling: str, op: str, args: list, kwargs: dict, params: dict, method: bool,
-              node: ast.AST) -> tuple:
+    def _dims(
+        self, spelling: str, op: str, args: list, kwargs: dict, params: dict, method: bool, node: ast.AST
+    ) -> tuple:
         """Several dims (a tuple, a list, a torch.Size) as PyTorch's argument parser takes them, as a plain tuple of
         ints (the engine's test for several dims is `type(dim) in (tuple, list)`). The parser picks the overload by the
         first element, an int and not a bool, and unpacks the others, bools included, once it has picked one."""
@@ -172,9 +196,13 @@ class TorchSurface:
                     raise self.fail(f"the dims of '{spelling}' must be integers", node)
                 raise Raised("TypeError", no_overload(spelling, op, args[method:], kwargs, method), node.lineno)
             if not isinstance(dim, int):
-                raise Raised("TypeError", f"{spelling}(): argument 'dim' failed to unpack the object at pos "
-                                          f"{index + 1} with error \"type must be tuple of ints,but got "
-                                          f"{type_name(dim)}\"", node.lineno)
+                raise Raised(
+                    "TypeError",
+                    f"{spelling}(): argument 'dim' failed to unpack the object at pos "
+                    f'{index + 1} with error "type must be tuple of ints,but got '
+                    f'{type_name(dim)}"',
+                    node.lineno,
+                )
         return tuple(int(dim) for dim in dims)  # torch unpacks a bool as 0 or 1: its errors say 1, never True
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
@@ -186,8 +214,11 @@ class TorchSurface:
         for i in range(ndim - 1, -1, -1):  # torch reports the last mismatching dimension
             a, b = (s[i - ndim + len(s)] if i - ndim + len(s) >= 0 else 1 for s in shapes[:2])
             if a != b and a != 1 and b != 1:
-                raise Raised("RuntimeError", f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                                             f"non-singleton dimension {i}", node.lineno)
+                raise Raised(
+                    "RuntimeError",
+                    f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}",
+                    node.lineno,
+                )
         try:
             size = int(np.prod(np.broadcast_shapes(*shapes)))
         except ValueError as error:
@@ -221,8 +252,11 @@ class TorchSurface:
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
             if new is not None and not isinstance(new, engine.Tensor):
-                raise Raised("TypeError", f"assigned grad expected to be a Tensor or None but got grad of type "
-                                          f"{type_name(new)}", node.lineno)
+                raise Raised(
+                    "TypeError",
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type_name(new)}",
+                    node.lineno,
+                )
             self._engine(setattr, node, value, "grad", new)
             return
         if not isinstance(new, bool):
@@ -275,8 +309,11 @@ class TorchSurface:
     def _tensor_requires_grad_(self, tensor, args, kwargs, node):
         flag = args[0] if args else kwargs.get("requires_grad", True)
         if not isinstance(flag, bool):
-            raise Raised("TypeError", f"requires_grad_(): argument 'requires_grad' must be bool, not {type_name(flag)}",
-                         node.lineno)
+            raise Raised(
+                "TypeError",
+                f"requires_grad_(): argument 'requires_grad' must be bool, not {type_name(flag)}",
+                node.lineno,
+            )
         self._engine(tensor.requires_grad_, node, flag)
         self._relabel(tensor, node)
         return tensor
@@ -293,8 +330,11 @@ class TorchSurface:
     def _tensor_zero_(self, tensor, args, kwargs, node):
         if tensor.requires_grad:
             if tensor.is_leaf and engine.is_grad_enabled():
-                raise Raised("RuntimeError", "a leaf Variable that requires grad is being used in an in-place "
-                                             "operation.", node.lineno)
+                raise Raised(
+                    "RuntimeError",
+                    "a leaf Variable that requires grad is being used in an in-place operation.",
+                    node.lineno,
+                )
             raise self.fail("zero_() on a tensor that requires grad is not supported", node)
         return tensor.zero_()
 
@@ -329,13 +369,19 @@ def _data(value, dtype, node: ast.AST, interpreter: TorchSurface):
         if dim == len(sizes):
             if isinstance(item, (list, tuple)):  # a sequence where the first elements had a number
                 floating = dtype.is_floating_point if dtype is not None else bool(floats)
-                raise Raised("TypeError", f"must be real number, not {type_name(item)}" if floating else
-                             f"'{type_name(item)}' object cannot be interpreted as an integer", node.lineno)
+                raise Raised(
+                    "TypeError",
+                    f"must be real number, not {type_name(item)}"
+                    if floating
+                    else f"'{type_name(item)}' object cannot be interpreted as an integer",
+                    node.lineno,
+                )
         elif not isinstance(item, (list, tuple)):
             raise Raised("TypeError", "not a sequence", node.lineno)
         elif len(item) != sizes[dim]:
-            raise Raised("ValueError", f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})",
-                         node.lineno)
+            raise Raised(
+                "ValueError", f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})", node.lineno
+            )
         else:
             for element in item:
                 store(element, dim + 1)

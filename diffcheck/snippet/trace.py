@@ -7,6 +7,7 @@ and Python numbers. A tensor whose values or requires_grad change (`.grad.zero_(
 gets a new entry; results computed earlier keep pointing at the version they were computed from, as autograd's graph
 does.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -40,8 +41,12 @@ class Entry:
         if self.value is None:
             return tensor.requires_grad == self.requires_grad
         data = np.asarray(tensor.data)
-        return (tensor.requires_grad == self.requires_grad and data.shape == self.value.shape
-                and data.dtype == self.value.dtype and np.array_equal(data, self.value, equal_nan=data.dtype.kind == "f"))
+        return (
+            tensor.requires_grad == self.requires_grad
+            and data.shape == self.value.shape
+            and data.dtype == self.value.dtype
+            and np.array_equal(data, self.value, equal_nan=data.dtype.kind == "f")
+        )
 
 
 class Tracer:
@@ -101,12 +106,17 @@ class Tracer:
                     stack.append(arg)
         ordered = sorted(reached.values(), key=lambda e: e.serial)
         leaves = [e for e in ordered if e.op is None]
-        statements = [e for e in ordered if e.op is not None and (
-            e is root_entry or id(e.tensor) in self.bindings or self._retained(e))]
+        statements = [
+            e
+            for e in ordered
+            if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
+        ]
         names = self._names(leaves + statements, variables)
         elements = sum(e.value.size for e in leaves)
-        for count, what, limit in ((len(statements), "named tensors", MAX_STATEMENTS),
-                                   (elements, "leaf elements", MAX_ELEMENTS)):
+        for count, what, limit in (
+            (len(statements), "named tensors", MAX_STATEMENTS),
+            (elements, "leaf elements", MAX_ELEMENTS),
+        ):
             if count > limit:
                 raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
         named = {id(e) for e in leaves + statements}
@@ -138,7 +148,9 @@ class Tracer:
             values[g] = np.asarray(gradient.data).tolist()
             no_grad.add(g)
             out = names[id(root_entry)]
-            assigns.append(Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),))))
+            assigns.append(
+                Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),)))
+            )
         retain = {names[id(e)] for e in statements if self._retained(e)}
         return Case(Program(tuple(assigns), title), values, frozenset(no_grad), frozenset(retain), name=title)
 
@@ -155,8 +167,13 @@ class Tracer:
         taken: set[str] = set()
         for base, group in groups.items():
             holder = variables.get(base)
-            keep = group[0] if len(group) == 1 else next(
-                (e for e in reversed(group) if e.tensor is holder and self.entries.get(id(holder)) is e), None)
+            keep = (
+                group[0]
+                if len(group) == 1
+                else next(
+                    (e for e in reversed(group) if e.tensor is holder and self.entries.get(id(holder)) is e), None
+                )
+            )
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
@@ -211,8 +228,13 @@ class Outcome:
     error: Optional[DiffcheckError] = None  # something diffcheck cannot run, found while running
 
 
-def verify(outcome: Outcome, rtol: Optional[float] = None, atol: Optional[float] = None, strict: bool = False,
-           timeout: float = 60.0) -> tuple[Report, list[list[int]]]:
+def verify(
+    outcome: Outcome,
+    rtol: Optional[float] = None,
+    atol: Optional[float] = None,
+    strict: bool = False,
+    timeout: float = 60.0,
+) -> tuple[Report, list[list[int]]]:
     """Check every distinct backward() call with `check.check` (identical calls, as in a loop, once), each within
     `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
     from ..check.budget import run_deep
@@ -240,8 +262,10 @@ def verify(outcome: Outcome, rtol: Optional[float] = None, atol: Optional[float]
             errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): {error}")
             continue
         except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
-            errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): internal error in check: "
-                          f"{type(error).__name__}: {error}")
+            errors.append(
+                f"{outcome.where}:{calls[0].line}: cannot verify this backward(): internal error in check: "
+                f"{type(error).__name__}: {error}"
+            )
             continue
         for t in result.tensors:
             if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
