@@ -10,7 +10,28 @@ __version__ = "0.1.0"
 
 _OPS_KEPT: set = set()  # table ops looked up and kept here: one taken out of the table later leaves too
 _FOLLOWING: list = []  # _forget, once it follows the table
-_ENGINE_NAMES = ("Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "autograd", "grad", "ones", "zeros")
+_ENGINE_NAMES = (
+    "Tensor",
+    "tensor",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "autograd",
+    "grad",
+    "ones",
+    "zeros",
+    "Generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "normal",
+    "rand_like",
+    "randn_like",
+)
 
 
 def __getattr__(name: str):

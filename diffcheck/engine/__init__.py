@@ -25,6 +25,19 @@ from .dtypes import (
 from .forward import _apply, _apply_tensor, apply
 from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name
 from .node import Node
+from .random import (
+    Generator,
+    initial_seed,
+    manual_seed,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+)
 
 # What other rooms and the library's users take from the engine (torch's function names are added by front.py).
 __all__ = [
@@ -63,4 +76,15 @@ __all__ = [
     "tensor",
     "type_name",
     "zeros",
+    "Generator",
+    "initial_seed",
+    "manual_seed",
+    "normal",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "seed",
 ]
