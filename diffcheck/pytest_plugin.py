@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .batch.samples import Refusal, Sample
+from .batch.samples import BOM, Refusal, Sample
+from .defaults import MAX_SAMPLE_BYTES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,12 +37,16 @@ def is_sample_file(path: Path) -> bool:
     that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
     on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
     try:
-        text = path.read_bytes().decode("utf-8", "replace")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SAMPLE_BYTES + 1)
     except OSError:
         return False  # not a file we can tell anything about: only collected when named explicitly
+    text = data.decode("utf-8", "replace").removeprefix(BOM)
+    if len(data) > MAX_SAMPLE_BYTES:  # too large to parse: the loader refuses it, if it is a sample file
+        return _CASE_HEADER.search(text) is not None
     try:
         return isinstance(tomllib.loads(text).get("case"), list)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or nested past tomllib's recursion
         return _CASE_HEADER.search(text) is not None
 
 

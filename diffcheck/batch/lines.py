@@ -1,7 +1,8 @@
 """Where things are in a sample file's raw text: the lines of `[[case]]` headers and keys, which `tomllib` does not keep.
 
 A line scanner, not a TOML parser: `tomllib` has already accepted the text, so only headers, keys, strings and brackets
-need recognising.
+need recognising. Lines end at "\n" only, as they do for `tomllib` (whose error positions count them): U+2028,
+U+0085 and the other breaks `str.splitlines` knows are ordinary characters in a TOML comment or string.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Locator:
         self.top: dict[str, int] = {}
         self.value_starts: dict[tuple[int, tuple], int] = {}  # (case, path) -> line where a string's text begins
         table, quote, depth = (), None, 0
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):
             if quote is None and depth == 0:
                 header, key = _HEADER.match(line), _KEY.match(line)
                 if header and not key:
@@ -55,7 +56,7 @@ class Locator:
                         rest = line[key.end():].lstrip()
                         starts_own_line = rest[:3] in ('"""', "'''") and not rest[3:].strip()
                         self.value_starts[(len(self.cases) - 1, table + path)] = number + starts_own_line
-            quote, depth = _scan(line, quote, depth)
+            quote, depth, _ = _scan(line, quote, depth)
 
     def line(self, case: int, path: tuple = ()) -> int:
         """The line of the longest prefix of `path` written in case `case`, else the case's header."""
@@ -65,9 +66,20 @@ class Locator:
         return self.cases[case]
 
 
-def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int]:
-    """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth)."""
-    i = 0
+def deepest_line(text: str) -> int:
+    """The first line where brackets nest deepest: where a file too deeply nested for `tomllib` goes wrong."""
+    quote, depth, best, where = None, 0, -1, 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        quote, depth, peak = _scan(line, quote, depth)
+        if peak > best:
+            best, where = peak, number
+    return where
+
+
+def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int, int]:
+    """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth, the deepest
+    depth reached on the line)."""
+    i, peak = 0, depth
     while i < len(line):
         if quote:
             if line.startswith(quote, i):
@@ -85,7 +97,8 @@ def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], i
             quote = char
         elif char in "[{":
             depth += 1
+            peak = max(peak, depth)
         elif char in "]}":
             depth = max(0, depth - 1)
         i += 1
-    return (quote if quote in ('"""', "'''") else None), depth
+    return (quote if quote in ('"""', "'''") else None), depth, peak

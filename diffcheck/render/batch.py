@@ -23,10 +23,15 @@ def label(outcome: Outcome) -> str:
     return outcome.name if outcome.name is not None else "(file)"
 
 
+def place(outcome: Outcome) -> str:
+    """`file:line`, or the path alone for a row about a path itself (line 0: a folder that cannot be listed)."""
+    return f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file
+
+
 def problems(outcome: Outcome) -> list[str]:
     """Why a case did not pass, one line each (empty for a pass)."""
     if outcome.error:
-        prefix = f"{outcome.file}:{outcome.line}: " + (f"case '{outcome.name}': " if outcome.name is not None else "")
+        prefix = f"{place(outcome)}: " + (f"case '{outcome.name}': " if outcome.name is not None else "")
         return [outcome.error.removeprefix(prefix)]
     result = outcome.result
     if result is None or outcome.status == PASS:
@@ -92,7 +97,7 @@ def table(batch: Batch, verbose: bool = False):
         grid.add_column(column, **options)
     for o in batch.outcomes:
         text, style = _STYLE[o.status]
-        grid.add_row(f"{o.file}:{o.line}", label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s",
+        grid.add_row(place(o), label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s",
                      "\n".join(problems(o)))
     parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
     for message in batch.errors:
@@ -206,7 +211,8 @@ def github_text(batch: Batch) -> str:
     for o in batch.outcomes:
         if o.status != PASS:
             title = f"diffcheck: {label(o)} ({o.status})"
-            lines.append(f"::error file={escape_property(o.file)},line={o.line},title={escape_property(title)}::"
+            line = f",line={o.line}" if o.line else ""
+            lines.append(f"::error file={escape_property(o.file)}{line},title={escape_property(title)}::"
                          f"{escape_data(diagnosis(o))}")
     lines += [f"::error title=diffcheck::{escape_data(message)}" for message in batch.errors]
     for message in batch.warnings:
@@ -229,12 +235,12 @@ def markdown_text(batch: Batch) -> str:
     lines = [f"### diffcheck verify {'✅' if code == 0 else '❌'}", "", summary(batch), "",
              "| | file | case | status | worst error | time |", "|---|---|---|---|---:|---:|"]
     for o in batch.outcomes:
-        lines.append(f"| {icon[o.status]} | `{_cell(o.file)}:{o.line}` | {_cell(label(o))} | {o.status} | "
+        lines.append(f"| {icon[o.status]} | `{_cell(place(o))}` | {_cell(label(o))} | {o.status} | "
                      f"{_error_text(o)} | {o.seconds:.2f}s |")
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]
     for o in batch.outcomes:
         if o.status != PASS:
-            lines += [f"<details><summary>{_cell(o.file)}:{o.line}: {_cell(label(o))} ({o.status})</summary>", "",
+            lines += [f"<details><summary>{_cell(place(o))}: {_cell(label(o))} ({o.status})</summary>", "",
                       "```", diagnosis(o).replace("```", "'''"), "```", "", "</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
