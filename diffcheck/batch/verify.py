@@ -162,9 +162,13 @@ def verify(paths: list[Path], jobs: Optional[int] = None, timeout: float = defau
 
             def finished(index: int, done: Done) -> None:
                 ran[index] = outcome_of(samples[index], done, timeout)
+                stopped.append(done.kind == "stopped")
                 advance(ran[index].status != PASS)
 
+            stopped: list[bool] = []
             pool.run(samples, finished)
+    if pool.stopped:  # SIGTERM or SIGHUP: what finished is reported, the rest as errors
+        errors.append(f"stopped by {pool.stopped}: {sum(stopped)} of {len(samples)} cases not finished")
     outcomes = iter(ran[index] for index in range(len(samples)))
     outcomes = [next(outcomes) if isinstance(item, Sample) else
                 Outcome(item.file, item.line, item.name, ERROR, error=item.message) for item in items]
