@@ -323,15 +323,12 @@ class Pool:
         """After SIGTERM or SIGHUP: every unfinished item is charged as stopped (the workers are killed on exit)."""
         now = time.monotonic()
         for slot in self.slots:
-            if slot.chunk:
+            if slot.running():
                 index = slot.chunk.popleft()[0]
-                if slot.running():
-                    settle(index, Done("stopped", f"stopped while running: verify got {self.stop.signal}",
-                                       now - slot.started))
-                else:
-                    settle(index, Done("stopped", f"not run: verify got {self.stop.signal}", 0.0))
-                pending.extendleft(reversed(slot.chunk))
-                slot.chunk.clear()
+                settle(index, Done("stopped", f"stopped while running: verify got {self.stop.signal}",
+                                   now - slot.started))
+            pending.extendleft(reversed(slot.chunk))  # the rest, and all of a chunk whose worker never started
+            slot.chunk.clear()
         while pending:
             settle(pending.popleft()[0], Done("stopped", f"not run: verify got {self.stop.signal}", 0.0))
 
