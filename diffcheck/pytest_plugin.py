@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .batch.samples import BOM, Refusal, Sample
+from .batch.lines import nesting
+from .batch.samples import BOM, MAX_NESTING, Refusal, Sample
 from .defaults import MAX_SAMPLE_BYTES
 
 
@@ -42,11 +43,11 @@ def is_sample_file(path: Path) -> bool:
     except OSError:
         return False  # not a file we can tell anything about: only collected when named explicitly
     text = data.decode("utf-8", "replace").removeprefix(BOM)
-    if len(data) > MAX_SAMPLE_BYTES:  # too large to parse: the loader refuses it, if it is a sample file
+    if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
         return _CASE_HEADER.search(text) is not None
     try:
         return isinstance(tomllib.loads(text).get("case"), list)
-    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or nested past tomllib's recursion
+    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
         return _CASE_HEADER.search(text) is not None
 
 

@@ -38,7 +38,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-# ---- -o -----------------------------------------------------------------------------------------------------------------
+# ---- -o ---------------------------------------------------------------------------------------------------------------
 def test_a_character_device_is_written_through_and_stays_a_device(cwd):
     try:
         os.mknod(cwd / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))  # our own /dev/null
@@ -132,7 +132,7 @@ def test_what_cannot_be_written_is_one_line_and_the_summary_stays(cwd, make, mes
         assert (cwd / "out").read_text() == "keep" and mode(cwd / "out") == 0o444
 
 
-# ---- --update -------------------------------------------------------------------------------------------------------------
+# ---- --update --------------------------------------------------------------------------------------------------------
 TWO = """\
 # a comment
 [[case]]

@@ -2,8 +2,9 @@
 
 A regular file (or a new path) is replaced atomically, keeping its permissions: readers see the old file or the whole
 new one. A link is followed to its target. A device or a FIFO is written through, never renamed over (`-o /dev/null`
-must leave the device a device), and `/dev/stdout` or `/dev/fd/N` is written to that descriptor. A directory, a read-only file
-(no owner write bit) and a file in a read-only folder are refused, for root too, who the mode bits would not stop.
+must leave the device a device), and `/dev/stdout` or `/dev/fd/N` is written to that descriptor. A directory, a
+read-only file (no owner write bit) and a file in a read-only folder are refused, for root too, who the mode bits
+would not stop.
 """
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ class Locator:
                         rest = line[key.end():].lstrip()
                         starts_own_line = rest[:3] in ('"""', "'''") and not rest[3:].strip()
                         self.value_starts[(len(self.cases) - 1, table + path)] = number + starts_own_line
-            quote, depth, _ = _scan(line, quote, depth)
+            quote, depth = _scan(line, quote, depth)
 
     def line(self, case: int, path: tuple = ()) -> int:
         """The line of the longest prefix of `path` written in case `case`, else the case's header."""
@@ -66,20 +66,28 @@ class Locator:
         return self.cases[case]
 
 
-def deepest_line(text: str) -> int:
-    """The first line where brackets nest deepest: where a file too deeply nested for `tomllib` goes wrong."""
-    quote, depth, best, where = None, 0, -1, 1
-    for number, line in enumerate(text.split("\n"), start=1):
-        quote, depth, peak = _scan(line, quote, depth)
-        if peak > best:
-            best, where = peak, number
-    return where
+_TOKEN = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]', re.S)
 
 
-def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int, int]:
-    """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth, the deepest
-    depth reached on the line)."""
-    i, peak = 0, depth
+def nesting(text: str) -> tuple[int, int]:
+    """How deep arrays and inline tables nest (brackets outside strings and comments), and the first line where
+    they nest that deep: checked before `tomllib`, which recurses once per level and, under a recursion limit
+    someone raised, could overflow the C stack instead of raising RecursionError."""
+    depth = peak = at = 0
+    for token in _TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > peak:
+                peak, at = depth, token.start()
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return peak, text.count("\n", 0, at) + 1
+
+
+def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int]:
+    """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth)."""
+    i = 0
     while i < len(line):
         if quote:
             if line.startswith(quote, i):
@@ -97,8 +105,7 @@ def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], i
             quote = char
         elif char in "[{":
             depth += 1
-            peak = max(peak, depth)
         elif char in "]}":
             depth = max(0, depth - 1)
         i += 1
-    return (quote if quote in ('"""', "'''") else None), depth, peak
+    return (quote if quote in ('"""', "'''") else None), depth

@@ -226,7 +226,8 @@ class Pool:
                 break
             except (EOFError, OSError) as error:  # the fork server is gone, and not yet reaped to be replaced
                 if attempt == _STARTS - 1:
-                    raise _Unstartable(f"could not start a worker process ({type(error).__name__}: {error})")
+                    raise _Unstartable(f"could not start a worker process ({type(error).__name__}: {error})") \
+                        from None
                 time.sleep(0.05)
         self.selector.register(slot.conn, selectors.EVENT_READ, slot)
         self.selector.register(slot.process.sentinel, selectors.EVENT_READ, slot)

@@ -17,7 +17,7 @@ from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
 from ..defaults import ATOL, MAX_ELEMENTS, MAX_POINTS, RTOL
 from ..errors import DiffcheckError
 from ..lang.text import _number_problem
-from .lines import Locator, deepest_line
+from .lines import Locator, nesting
 
 # key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
 KEYS = {"name": "string", "program": "string", "inputs": "table", "no_grad": "array of names",
@@ -27,6 +27,7 @@ EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 _NON_FINITE = ("nan", "inf", "-inf")
 BOM = "\ufeff"
+MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
 
 
 class _Missing(enum.Enum):
@@ -179,12 +180,15 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
 
     digest = text_digest(text)
     text = text.removeprefix(BOM)  # one, as for a program; a second is refused by tomllib
+    depth, line = nesting(text)
+    if depth > MAX_NESTING:
+        return [Refusal(file, line, None, f"{file}:{line}: invalid TOML: arrays or inline tables nested {depth} deep "
+                                          f"(the limit is {MAX_NESTING})")], []
     try:
         data = tomllib.loads(text, parse_float=_toml_float)
-    except RecursionError:  # tomllib recurses once per nested array or inline table
-        line = deepest_line(text)
+    except RecursionError:  # within the limit, but loaded from deep in a stack
         return [Refusal(file, line, None, f"{file}:{line}: invalid TOML: arrays or inline tables nested too deeply "
-                                          "to read (Python's recursion limit)")], []
+                                          "to read here (Python's recursion limit)")], []
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
