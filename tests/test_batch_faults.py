@@ -93,6 +93,24 @@ class Run:
         return [(c["name"], c["status"], c["error"]) for c in json.loads(self.report.read_text())["cases"]]
 
 
+@pytest.fixture(autouse=True)
+def _no_run_left_behind(monkeypatch):
+    """A test that fails before its run ends must not leave a verify hanging on its case."""
+    started: list[Run] = []
+    real = Run.__init__
+
+    def tracked(self, *args):
+        started.append(self)
+        real(self, *args)
+
+    monkeypatch.setattr(Run, "__init__", tracked)
+    yield
+    for run in started:
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.communicate()
+
+
 @pytest.fixture
 def folder(tmp_path) -> Path:
     """Three cases for two workers: quick, hanging, quick (one case each out of the three, in that order)."""
