@@ -10,6 +10,8 @@ TIMEOUT = 60.0  # wall-clock seconds one case (or one snippet) may run
 MAX_POINTS = 10_000  # random points per case: `--points` and a sample's `points` (a case runs them all in turn)
 MAX_ELEMENTS = 100_000  # elements of one NAME=VALUE tensor or sample-file input
 MAX_SYMPY_NODES = 200_000  # distinct SymPy subexpressions a case may grow to (expression swell)
+MAX_SAMPLE_BYTES = 16 * 2**20  # bytes of one sample file (tomllib takes about twice the file's size in memory)
+JOBS_PER_CPU = 4  # `verify -j` is capped at this many workers per CPU this process may use (and at the cases)
 
 # Limits on one check-language program; each is the CLI flag `--max-<name>` (underscores as dashes).
 MAX_LENGTH = 10_000  # characters of program text

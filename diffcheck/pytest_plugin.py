@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .batch.samples import Refusal, Sample
+from .batch.lines import nesting
+from .batch.samples import BOM, MAX_NESTING, Refusal, Sample
+from .defaults import MAX_SAMPLE_BYTES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,12 +43,16 @@ def is_sample_file(path: Path) -> bool:
     that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
     on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
     try:
-        text = path.read_bytes().decode("utf-8", "replace")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SAMPLE_BYTES + 1)
     except OSError:
         return False  # not a file we can tell anything about: only collected when named explicitly
+    text = data.decode("utf-8", "replace").removeprefix(BOM)
+    if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
+        return _CASE_HEADER.search(text) is not None
     try:
         return isinstance(tomllib.loads(text).get("case"), list)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
         return _CASE_HEADER.search(text) is not None
 
 

@@ -152,3 +152,43 @@ def test_sniffing_a_file(tmp_path):
     found = {name for name in cases if is_sample_file(tmp_path / name)}
     assert found == {"sample.toml", "inline.toml", "broken_sample.toml", "latin1.toml"}
     assert not is_sample_file(tmp_path / "missing.toml")
+
+
+DEEP = '[[case]]\nname = "d"\nprogram = "x"\ninputs = { x = ' + "[" * 3000 + "1" + "]" * 3000 + " }\n"
+
+
+@pytest.mark.parametrize(
+    "name, data, line",
+    [
+        (
+            "deep.toml",
+            DEEP.encode(),
+            "cases/deep.toml:4: invalid TOML: arrays or inline tables nested 3001 deep (the limit is 100)",
+        ),
+        (
+            "huge.toml",
+            b"[[case]]\n# " + b"a" * 16 * 2**20,
+            "cases/huge.toml:1: cannot read: larger than 16 MiB, the limit for a sample file",
+        ),
+    ],
+    ids=["3,000-deep array", "past the size cap"],
+)
+def test_a_file_the_loader_refuses_is_one_line_as_in_verify(pytester, name, data, line):
+    _files(pytester)
+    (pytester.path / "cases" / name).write_bytes(data)
+    result = pytester.runpytest("--diffcheck", "cases", "-p", "no:cacheprovider", "-rf")
+    result.assert_outcomes(passed=2, failed=4)  # the good file's cases still run
+    assert line in result.stdout.lines  # the whole of the failure's text
+    assert any(text.startswith(f"FAILED cases/{name}::(file) - cases/{name}:") for text in result.stdout.lines)
+    assert "Traceback" not in result.stdout.str() and "RecursionError" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xef\xbb\xbf" + GOOD.encode(), ("# note\u2028[[case]]\u2028\x85\n" + GOOD).encode()],
+    ids=["BOM", "U+2028, U+0085"],
+)
+def test_a_bom_or_line_separators_in_comments_load(pytester, data):
+    (pytester.path / "s.toml").write_bytes(data)
+    result = pytester.runpytest("--diffcheck", ".", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -366,12 +366,12 @@ expect.grad = { x = 5 }
 
 def test_update_text_keeps_comments_and_round_trips():
     pins = {
-        0: {"output": 9.0, "grad_fn": "MulBackward0", "grad": {"x": 6.0}},
-        1: {"output": 0.479425538604203, "grad": {"x": 0.8775825618903728, "out": "none"}, "status": {"x": "match"}},
-        2: {"grad": {"x": 1.0}},
+        "a": {"output": 9.0, "grad_fn": "MulBackward0", "grad": {"x": 6.0}},
+        "b": {"output": 0.479425538604203, "grad": {"x": 0.8775825618903728, "out": "none"}, "status": {"x": "match"}},
+        "c": {"grad": {"x": 1.0}},
     }
     text, changed = update_text(COMMENTED, pins)
-    assert changed == [0, 1, 2]
+    assert changed == ["a", "b", "c"]
     for kept in (
         "# Sample file header: kept.",
         '"a"          # trailing comment: kept',
@@ -428,7 +428,7 @@ pin_values = st.one_of(st.just("none"), finite, st.lists(finite, min_size=1, max
 def test_any_pins_written_by_update_load_back_as_written(pins, pinned_before):
     assert PINS_OF_A in COMMENTED
     text = COMMENTED if pinned_before else COMMENTED.replace(PINS_OF_A, "")
-    written, _ = update_text(text, {0: pins, 1: pins})
+    written, _ = update_text(text, {"a": pins, "b": pins})
     items, _ = load(written, "f.toml")
     for sample in items[:2]:
         assert sample.expect.output == pins["output"] and sample.expect.status == pins["status"]

@@ -1,7 +1,8 @@
 """Where things are in a sample file's raw text: the lines of `[[case]]` headers and keys, which `tomllib` does not keep.
 
 A line scanner, not a TOML parser: `tomllib` has already accepted the text, so only headers, keys, strings and brackets
-need recognising.
+need recognising. Lines end at "\n" only, as they do for `tomllib` (whose error positions count them): U+2028,
+U+0085 and the other breaks `str.splitlines` knows are ordinary characters in a TOML comment or string.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Locator:
         self.top: dict[str, int] = {}
         self.value_starts: dict[tuple[int, tuple], int] = {}  # (case, path) -> line where a string's text begins
         table, quote, depth = (), None, 0
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):
             if quote is None and depth == 0:
                 header, key = _HEADER.match(line), _KEY.match(line)
                 if header and not key:
@@ -66,6 +67,25 @@ class Locator:
             if path[:end] in self.keys[case]:
                 return self.keys[case][path[:end]]
         return self.cases[case]
+
+
+_TOKEN = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]', re.S)
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """How deep arrays and inline tables nest (brackets outside strings and comments), and the first line where
+    they nest that deep: checked before `tomllib`, which recurses once per level and, under a recursion limit
+    someone raised, could overflow the C stack instead of raising RecursionError."""
+    depth = peak = at = 0
+    for token in _TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > peak:
+                peak, at = depth, token.start()
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return peak, text.count("\n", 0, at) + 1
 
 
 def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int]:

@@ -3,12 +3,15 @@ sets them in a sample file's text, keeping its comments and layout."""
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 from ..check import Case, CheckResult
 from ..check.compare import EXPLAINED
 from ..lang.values import number_text as shown
-from .samples import _MISSING, Expect, same_value
+from .samples import _MISSING, BOM, Expect, same_value, text_digest
 
 
 def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:
@@ -50,15 +53,62 @@ def pins(result: CheckResult, old: Expect, case: Case) -> dict:
     return {key: value for key, value in table.items() if value is not None}
 
 
-def update_text(text: str, new: dict[int, dict]) -> tuple[str, list[int]]:
-    """`text` with case `index`'s `[case.expect]` set to `new[index]`, keeping comments and layout (tomlkit); and the
-    indices of the cases whose pins changed."""
+class NotPinned(Exception):
+    """A sample file `--update` leaves as it is; the message says why, in one line."""
+
+
+def pin_file(path: Path, new: dict[str, dict], digest: str) -> list[str]:
+    """Set `new` (case name -> pins) in the sample file at `path`, re-read now: refused unless it is still the text
+    its cases were loaded from (`digest`), a regular file, writable, in a writable folder. Returns the names of the
+    cases whose pins changed; the file is replaced atomically with its permissions kept."""
+    from .files import TooLarge, read_text, write_atomic
+
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotPinned("not a regular file: --update rewrites regular files only")
+        raw = read_text(path)
+        if text_digest(raw) != digest:
+            raise NotPinned(_CHANGED)
+        updated, changed = update_text(raw.removeprefix(BOM), new)
+        if changed:
+            write_atomic(
+                Path(os.path.realpath(path)),
+                BOM * raw.startswith(BOM) + updated,
+                status,
+                guard=lambda: _unchanged(path, digest),
+            )
+        return changed
+    except OSError as error:
+        raise NotPinned(error.strerror or str(error)) from None
+    except (TooLarge, RecursionError, ValueError) as error:  # ValueError: tomlkit's ParseError, bad UTF-8
+        raise NotPinned(f"cannot be rewritten: {type(error).__name__}: {error}") from None
+
+
+_CHANGED = "the file changed since its cases were loaded (an edit, a checkout?): run --update again"
+
+
+def _unchanged(path: Path, digest: str) -> None:
+    """The last look before the replacement: an edit saved while the new text was being written wins."""
+    from .files import read_text
+
+    if text_digest(read_text(path)) != digest:
+        raise NotPinned(_CHANGED)
+
+
+def update_text(text: str, new: dict[str, dict]) -> tuple[str, list[str]]:
+    """`text` with the `[case.expect]` of the case named `name` set to `new[name]`, keeping comments and layout
+    (tomlkit); and the names of the cases whose pins changed. Cases are found by name, never by position."""
     import tomlkit
 
     document = tomlkit.parse(text)
     cases = document["case"]
+    named: dict[str, int] = {}
+    for index, case in enumerate(cases):
+        named.setdefault(case.get("name"), index)  # the first of a duplicated name: its only loaded case
     changed = []
-    for index, expect in new.items():
+    for name, expect in new.items():
+        index = named[name]
         case = cases[index]
         before = repr(case["expect"].unwrap()) if "expect" in case else None
         if "expect" not in case:
@@ -71,14 +121,14 @@ def update_text(text: str, new: dict[int, dict]) -> tuple[str, list[int]]:
                 if isinstance(value, dict):
                     if not isinstance(target.get(key), dict):
                         target[key] = _inline(value)
-                    for name in [n for n in target[key] if n not in value]:
-                        del target[key][name]
-                    for name, item in value.items():
-                        target[key][name] = item  # nan and inf become TOML's own literals
+                    for item in [n for n in target[key] if n not in value]:
+                        del target[key][item]
+                    for item, number in value.items():
+                        target[key][item] = number  # nan and inf become TOML's own literals
                 else:
                     target[key] = value  # tomlkit keeps the line's trailing comment
         if repr(case["expect"].unwrap()) != before:
-            changed.append(index)
+            changed.append(name)
     return tomlkit.dumps(document), changed
 
 

@@ -33,6 +33,9 @@ _PRELOAD = [
     "sympy.tensor.tensor",
 ]
 _READY = None  # a worker's first message: it is running and waits for work
+_PR_SET_PDEATHSIG = 1
+_STARTS = 40  # tries to start a worker, 50 ms apart: a fork server lost to kill -9 is replaced once it is reaped
+_LONGEST_WAIT = 3600.0  # seconds of one wait for the workers (a finite --timeout of 1e300 s cannot be slept in one go)
 
 
 @dataclass
@@ -65,30 +68,60 @@ def start_server():
 
 
 def _worker(conn, task: Callable) -> None:
-    """Say ready, then run chunks of (index, item) until told to stop, sending each item's outcome in turn."""
+    """Say ready, then run chunks of (index, item) until told to stop, sending each item's outcome in turn. A parent
+    that is gone ends the worker quietly: its stderr belongs to the parent's one-line messages."""
     import gc
     import signal
     import warnings
 
     from ..errors import DiffcheckError
 
+    _end_with_the_parent()
     gc.freeze()  # what the fork server imported lives as long as this worker: no collection need walk it
     gc.enable()  # the fork server paused it (diffcheck.batch._forkserver)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills the workers
-    warnings.simplefilter("ignore")  # stderr belongs to the parent's one-line messages
-    conn.send(_READY)
-    while (chunk := conn.recv()) is not None:
-        for index, item in chunk:
-            started = time.perf_counter()
-            try:
-                kind, value = "ok", task(item)
-            except DiffcheckError as error:
-                kind, value = "error", str(error)
-            except RecursionError:
-                kind, value = "error", "input too deeply nested for this run (recursion limit)"
-            except Exception as error:  # noqa: BLE001 - one case's bug must not end the batch
-                kind, value = "error", f"internal error: {type(error).__name__}: {error}"
-            conn.send((kind, index, value, time.perf_counter() - started))
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent's to handle: it kills the workers
+        signal.signal(number, signal.SIG_IGN)
+    warnings.simplefilter("ignore")
+    try:
+        conn.send(_READY)
+        while (chunk := conn.recv()) is not None:
+            for index, item in chunk:
+                started = time.perf_counter()
+                try:
+                    kind, value = "ok", task(item)
+                except DiffcheckError as error:
+                    kind, value = "error", str(error)
+                except RecursionError:
+                    kind, value = "error", "input too deeply nested for this run (recursion limit)"
+                except Exception as error:  # noqa: BLE001 - one case's bug must not end the batch
+                    kind, value = "error", f"internal error: {type(error).__name__}: {error}"
+                conn.send((kind, index, value, time.perf_counter() - started))
+    except (EOFError, OSError):
+        pass
+
+
+def _end_with_the_parent() -> None:
+    """No worker outlives the verify process, however it ends (kill -9 included), even in the middle of a case.
+
+    The kernel kills this worker when the fork server, its parent, exits (Linux's PR_SET_PDEATHSIG); the fork server
+    exits when the last copy of its "alive" pipe closes, and multiprocessing gives each worker a copy: swapped for
+    /dev/null here, so the verify process holds the only one. Elsewhere a worker ends at its next message."""
+    import ctypes
+    import signal
+    from multiprocessing import forkserver
+
+    server = os.getppid()
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, alive)  # the descriptor stays valid for multiprocessing, and holds the pipe no more
+        os.close(null)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: not Linux
+        return
+    if os.getppid() != server:  # the fork server ended before the request took effect
+        os._exit(1)
 
 
 class _Slot:
@@ -120,11 +153,54 @@ class _Slot:
         self.conn.close()
 
 
+class _Stop:
+    """SIGTERM and SIGHUP to the verify process while a batch runs: the first ends the run at the pool's next wake-up
+    (its self-pipe wakes the wait), its unfinished cases reported as stopped; a second is an interrupt, as Ctrl-C
+    is. Handlers are installed only in the main thread, the only place they can be, and restored on exit."""
+
+    SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def __init__(self):
+        self.signal: Optional[str] = None
+        self.reader, self.writer = os.pipe()
+        os.set_blocking(self.writer, False)
+        self.previous: dict = {}
+
+    def __enter__(self) -> "_Stop":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for name in self.SIGNALS:
+                self.previous[name] = signal.signal(getattr(signal, name), self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for name, handler in self.previous.items():
+            signal.signal(getattr(signal, name), handler)
+        os.close(self.reader)
+        os.close(self.writer)
+
+    def _handle(self, number: int, frame) -> None:
+        import signal
+
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        self.signal = signal.Signals(number).name
+        try:
+            os.write(self.writer, b"!")
+        except BlockingIOError:
+            pass
+
+
 class Pool:
     """`jobs` worker processes, started once and reused for every item: diffcheck and SymPy are imported once, in the
     fork server the workers are forked from, which starts (in the background) as the pool is made; items go out in
     chunks that shrink as the work runs out; a worker killed for a timeout or lost to a crash is replaced. Leaving
-    the `with` block stops the workers (kills them if a run did not finish)."""
+    the `with` block stops the workers (kills them if a run did not finish). Inside it SIGTERM and SIGHUP stop the
+    run (`stopped` names the signal)."""
 
     def __init__(self, task: Callable, jobs: int, timeout: float):
         import selectors
@@ -134,19 +210,36 @@ class Pool:
         self.slots: list[_Slot] = []
         self.selector = selectors.DefaultSelector()  # registered once per worker: no poll object per wake-up
         self.unfinished = False
+        self.stop = _Stop()
+        self.selector.register(self.stop.reader, selectors.EVENT_READ, None)
+
+    @property
+    def stopped(self) -> Optional[str]:
+        return self.stop.signal
 
     def __enter__(self) -> "Pool":
+        self.stop.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        for slot in list(self.slots):
-            self._drop(slot, kill=self.unfinished or exc[0] is not None)
-        self.selector.close()
+        try:
+            for slot in list(self.slots):
+                self._drop(slot, kill=self.unfinished or exc[0] is not None)
+        finally:
+            self.selector.close()
+            self.stop.__exit__(*exc)
 
     def _add(self) -> None:
         import selectors
 
-        slot = _Slot(self.context, self.task)
+        for attempt in range(_STARTS):
+            try:
+                slot = _Slot(self.context, self.task)
+                break
+            except (EOFError, OSError) as error:  # the fork server is gone, and not yet reaped to be replaced
+                if attempt == _STARTS - 1:
+                    raise _Unstartable(f"could not start a worker process ({type(error).__name__}: {error})") from None
+                time.sleep(0.05)
         self.selector.register(slot.conn, selectors.EVENT_READ, slot)
         self.selector.register(slot.process.sentinel, selectors.EVENT_READ, slot)
         self.slots.append(slot)
@@ -157,61 +250,105 @@ class Pool:
         slot.stop(kill)
         self.slots.remove(slot)
 
+    def _start(self, count: int, pending: deque, settle: Callable[[int, Done], None]) -> None:
+        """Start `count` workers; if none can be, the items waiting for them are charged with why."""
+        try:
+            for _ in range(count):
+                self._add()
+        except _Unstartable as error:
+            while pending:
+                settle(pending.popleft()[0], Done("crash", str(error), 0.0))
+
     def run(self, items: list, finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
         """`task(item)` for every item, each call killed after `timeout` s (0: never); `finished(index, done)` is
         called as each item's outcome arrives, in completion order. Results are in the items' order."""
         timeout, slots = self.timeout, self.slots
         results: list[Optional[Done]] = [None] * len(items)
         pending = deque(enumerate(items))
-        for _ in range(min(self.jobs, len(items)) - len(slots)):
-            self._add()
+
+        def settle(index: int, done: Done) -> None:
+            results[index] = done
+            if finished:
+                finished(index, done)
+
         self.unfinished = bool(items)
+        self._start(min(self.jobs, len(items)) - len(slots), pending, settle)
         while pending or any(slot.chunk for slot in slots):  # every item is pending, in a chunk, or done
-            for slot in slots:
-                if not slot.chunk and pending:
-                    # guided: a quarter of each worker's share, at most 16, so few messages early and a balanced end
-                    size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
-                    slot.chunk = deque(pending.popleft() for _ in range(size))
-                    slot.started = time.monotonic()
-                    try:
-                        slot.conn.send(list(slot.chunk))
-                    except OSError:  # it died: its sentinel is ready, and the chunk is handled as lost below
-                        pass
+            if self.stop.signal:
+                self._give_up(pending, settle)
+                return results  # type: ignore[return-value]
+            self._deal(pending)
             now = time.monotonic()
             deadlines = [s.started + timeout - now for s in slots if timeout and s.running()]
             readable, ended = set(), set()
-            for key, _ in self.selector.select(max(0.0, min(deadlines)) if deadlines else None):
-                (readable if key.fileobj is key.data.conn else ended).add(key.data)
+            wait = min([_LONGEST_WAIT, *deadlines]) if deadlines else None
+            for key, _ in self.selector.select(max(0.0, wait) if wait is not None else None):
+                if key.data is not None:  # a worker's pipe or its process; None: the stop signal's pipe
+                    (readable if key.fileobj is key.data.conn else ended).add(key.data)
             for slot in list(slots):
-                lost = None
-                if slot in ended:  # its process is gone: first what it sent before, then its death
-                    try:
-                        while slot.conn.poll():
-                            _receive(slot, slot.conn.recv(), results, finished)
-                    except (EOFError, OSError):
-                        pass
-                    slot.process.join()
-                    ran = time.monotonic() - slot.started if slot.running() else 0.0
-                    lost = Done("crash", _death(slot.process.exitcode, slot.ready), ran)
-                elif slot in readable:  # one message per wake-up: the selector wakes again while more wait
-                    try:
-                        _receive(slot, slot.conn.recv(), results, finished)
-                    except (EOFError, OSError):  # it is ending: its process sentinel says so next
-                        pass
-                if lost is None and timeout and slot.running() and time.monotonic() - slot.started > timeout:
-                    lost = Done("timeout", None, timeout)
+                lost = self._lost(slot, slot in ended, slot in readable, results, finished)
                 if lost is not None:
                     if slot.chunk:  # charged to the item it ran (or would have run first: a broken worker ends)
-                        index = slot.chunk.popleft()[0]
-                        results[index] = lost
-                        if finished:
-                            finished(index, lost)
+                        settle(slot.chunk.popleft()[0], lost)
                     pending.extendleft(reversed(slot.chunk))  # the rest of its chunk goes back, in order
                     self._drop(slot, kill=True)
                     if pending:
-                        self._add()
+                        self._start(1, pending, settle)
         self.unfinished = False
         return results  # type: ignore[return-value]
+
+    def _deal(self, pending: deque) -> None:
+        """A chunk to each idle worker: a quarter of each worker's share, at most 16, so few messages early and a
+        balanced end."""
+        for slot in self.slots:
+            if not slot.chunk and pending:
+                size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
+                slot.chunk = deque(pending.popleft() for _ in range(size))
+                slot.started = time.monotonic()
+                try:
+                    slot.conn.send(list(slot.chunk))
+                except OSError:  # it died: its sentinel is ready, and the chunk is handled as lost
+                    pass
+
+    def _lost(
+        self, slot: _Slot, ended: bool, readable: bool, results: list, finished: Optional[Callable[[int, Done], None]]
+    ) -> Optional[Done]:
+        """What `slot` says after a wake-up: its outcomes are recorded; a Done if it is lost (dead or timed out)."""
+        if ended:  # its process is gone: first what it sent before, then its death
+            try:
+                while slot.conn.poll():
+                    _receive(slot, slot.conn.recv(), results, finished)
+            except (EOFError, OSError):
+                pass
+            slot.process.join()
+            ran = time.monotonic() - slot.started if slot.running() else 0.0
+            return Done("crash", _death(slot.process.exitcode, slot.ready), ran)
+        if readable:  # one message per wake-up: the selector wakes again while more wait
+            try:
+                _receive(slot, slot.conn.recv(), results, finished)
+            except (EOFError, OSError):  # it is ending: its process sentinel says so next
+                pass
+        if self.timeout and slot.running() and time.monotonic() - slot.started > self.timeout:
+            return Done("timeout", None, self.timeout)
+        return None
+
+    def _give_up(self, pending: deque, settle: Callable[[int, Done], None]) -> None:
+        """After SIGTERM or SIGHUP: every unfinished item is charged as stopped (the workers are killed on exit)."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.running():
+                index = slot.chunk.popleft()[0]
+                settle(
+                    index, Done("stopped", f"stopped while running: verify got {self.stop.signal}", now - slot.started)
+                )
+            pending.extendleft(reversed(slot.chunk))  # the rest, and all of a chunk whose worker never started
+            slot.chunk.clear()
+        while pending:
+            settle(pending.popleft()[0], Done("stopped", f"not run: verify got {self.stop.signal}", 0.0))
+
+
+class _Unstartable(Exception):
+    """No worker process could be started: the message says why, for the items left."""
 
 
 def run_pool(
@@ -241,6 +378,8 @@ def _death(code: Optional[int], started: bool) -> str:
     import signal
 
     when = "while running" if started else "before running"
+    if code == 255:  # also what multiprocessing says when the fork server is gone (it takes its workers along)
+        return f"worker process lost (its fork server died, or it exited with code 255) {when} this case"
     if code is not None and code < 0:
         try:
             return f"worker process died (killed by {signal.Signals(-code).name}) {when} this case"

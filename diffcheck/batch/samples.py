@@ -18,7 +18,7 @@ from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
 from ..defaults import ATOL, MAX_ELEMENTS, MAX_POINTS, RTOL
 from ..errors import DiffcheckError
 from ..lang.text import _number_problem
-from .lines import Locator
+from .lines import Locator, nesting
 
 # key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
 KEYS = {
@@ -39,6 +39,8 @@ KEYS = {
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 _NON_FINITE = ("nan", "inf", "-inf")
+BOM = "\ufeff"
+MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
 
 
 class _Missing(enum.Enum):
@@ -78,6 +80,7 @@ class Sample:
     name: str
     case: Case
     expect: Expect
+    digest: str = ""  # of the file's text as loaded: `--update` rewrites only that text
 
 
 @dataclass
@@ -182,12 +185,41 @@ def same_value(expected: Any, actual: Any, rtol: float, atol: float) -> bool:
 
 
 # ---- loading ------------------------------------------------------------------------------------------------------------
+def text_digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
     """The cases of one sample file, in file order (refused ones included), and warnings."""
     import tomllib
 
+    digest = text_digest(text)
+    text = text.removeprefix(BOM)  # one, as for a program; a second is refused by tomllib
+    depth, line = nesting(text)
+    if depth > MAX_NESTING:
+        return [
+            Refusal(
+                file,
+                line,
+                None,
+                f"{file}:{line}: invalid TOML: arrays or inline tables nested {depth} deep "
+                f"(the limit is {MAX_NESTING})",
+            )
+        ], []
     try:
         data = tomllib.loads(text, parse_float=_toml_float)
+    except RecursionError:  # within the limit, but loaded from deep in a stack
+        return [
+            Refusal(
+                file,
+                line,
+                None,
+                f"{file}:{line}: invalid TOML: arrays or inline tables nested too deeply "
+                "to read here (Python's recursion limit)",
+            )
+        ], []
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
@@ -241,6 +273,7 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
             )
             continue
         names[sample.name] = sample.line
+        sample.digest = digest
         loaded.append(sample)
     return loaded, []
 

@@ -5,6 +5,8 @@ Results are stored by position, so the report's order never depends on `-j` or o
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -60,44 +62,84 @@ def display(path: Path) -> str:
     """A path as reports show it: relative to the working directory when inside it (GitHub annotations need that)."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+    except (ValueError, RuntimeError):  # outside it, or a symlink loop
         return path.as_posix()
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Sample files in argument order; a folder gives its `*.toml` files recursively, sorted, hidden folders skipped."""
-    files: dict[Path, Path] = {}  # resolved -> as found: a file named twice runs once
+def discover(paths: list[Path]) -> tuple[list[Path | Refusal], list[str]]:
+    """Sample files in argument order, and an error row for each folder that cannot be listed and each link that
+    leads nowhere; a folder gives its `*.toml` files recursively, sorted, hidden folders skipped. Also one line
+    (no row) for each PATH that cannot be used at all."""
+    found: dict[Path, Path | Refusal] = {}  # resolved -> as found: a file named twice runs once
     errors = []
     for path in paths:
-        if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*.toml")
-                if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-            ]
-            for file in sorted(found, key=lambda p: p.relative_to(path).parts):
-                if file.is_file():
-                    files.setdefault(file.resolve(), file)
-                else:  # a broken link or a symlink loop: a sample that silently vanished would weaken the gate
-                    errors.append(f"{file}: not a readable file (a broken link or a symlink loop)")
-        elif path.is_file():
-            files.setdefault(path.resolve(), path)
-        else:
-            errors.append(f"{path}: no such file or directory")
-    return list(files.values()), errors
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as error:  # missing, a name past NAME_MAX or PATH_MAX, a link loop, a folder we cannot enter
+            reason = error.strerror or str(error)
+            errors.append(f"{path}: {reason[:1].lower()}{reason[1:]}")
+            continue
+        for entry in _walk(path) if stat.S_ISDIR(mode) else [path]:
+            found.setdefault(entry.resolve() if isinstance(entry, Path) else Path(entry.file), entry)
+    return list(found.values()), errors
 
 
-def load_all(files: list[Path]) -> tuple[list[Sample | Refusal], list[str]]:
-    """Every case of every file in order (unreadable files and refused cases included), and warnings."""
+def _walk(folder: Path) -> list[Path | Refusal]:
+    """A folder's `*.toml` files and its problems (a folder it cannot list, a `*.toml` that is no regular file), in
+    the order of their relative paths."""
+    entries: list[tuple[tuple, Path | Refusal]] = []
+
+    def unlisted(error: OSError) -> None:
+        where = display(Path(error.filename))
+        entries.append(
+            (
+                Path(error.filename).relative_to(folder).parts,
+                Refusal(
+                    where,
+                    0,
+                    None,
+                    f"{where}: cannot list this folder: {error.strerror} (its sample files are not checked)",
+                ),
+            )
+        )
+
+    for root, folders, names in os.walk(folder, onerror=unlisted):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            file = Path(root, name)
+            if name.endswith(".toml"):
+                problem = None if file.is_file() else _not_a_file(file)
+                entries.append(
+                    (
+                        file.relative_to(folder).parts,
+                        file if problem is None else Refusal(display(file), 0, None, f"{display(file)}: {problem}"),
+                    )
+                )
+    return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
+
+
+def _not_a_file(file: Path) -> str:
+    if not file.exists():
+        return "not a readable file (a broken link or a symlink loop)"
+    return "not a regular file (a FIFO, a socket or a device is read only when named as a PATH)"
+
+
+def load_all(found: list[Path | Refusal]) -> tuple[list[Sample | Refusal], list[str]]:
+    """Every case of every file in order (unreadable files, refused cases and discovery's rows included), and
+    warnings."""
+    from .files import TooLarge, read_text
     from .samples import load
 
     items: list[Sample | Refusal] = []
     warnings: list[str] = []
-    for path in files:
+    for path in found:
+        if isinstance(path, Refusal):
+            items.append(path)
+            continue
         name = display(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            text = read_text(path)
+        except (OSError, UnicodeDecodeError, TooLarge) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             items.append(Refusal(name, 1, None, f"{name}:1: cannot read: {reason}"))
             continue
@@ -123,10 +165,11 @@ def verify(
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
     `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
+    More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
     """
     started = time.perf_counter()
     files, errors = discover(paths)
-    jobs = jobs or default_jobs()
+    jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
         items, warnings = load_all(files)
         if shard_of:
@@ -139,9 +182,13 @@ def verify(
 
             def finished(index: int, done: Done) -> None:
                 ran[index] = outcome_of(samples[index], done, timeout)
+                stopped.append(done.kind == "stopped")
                 advance(ran[index].status != PASS)
 
+            stopped: list[bool] = []
             pool.run(samples, finished)
+    if pool.stopped:  # SIGTERM or SIGHUP: what finished is reported, the rest as errors
+        errors.append(f"stopped by {pool.stopped}: {sum(stopped)} of {len(samples)} cases not finished")
     outcomes = iter(ran[index] for index in range(len(samples)))
     outcomes = [
         next(outcomes)
@@ -192,12 +239,15 @@ def outcome_of(sample: Sample, done: Done, timeout: float) -> Outcome:
 def update(batch: Batch, items: list) -> tuple[list[str], list[str]]:
     """Pin the current results of the cases that agree; returns (what was written, what was refused), one line each.
 
-    A case whose gradients disagree, or that errored, is never pinned. Updated cases no longer count as failing.
+    A case whose gradients disagree, or that errored, is never pinned. Each file is re-read and rewritten by case
+    name (`pins.pin_file`); a file that cannot be is an error of the batch, its cases left as they ran. Cases whose
+    file was updated no longer count as failing.
     """
-    from .files import write_atomic
-    from .pins import pins, update_text
+    from .pins import NotPinned, pin_file, pins
 
-    by_file: dict[str, dict[int, dict]] = {}
+    by_file: dict[str, dict[str, dict]] = {}
+    repinned: dict[str, list[tuple[int, str]]] = {}  # file -> (position, line) of the cases with broken pins
+    digests: dict[str, str] = {}
     written, refused = [], []
     for position, (item, outcome) in enumerate(zip(items, batch.outcomes)):
         if not isinstance(item, Sample):
@@ -212,15 +262,24 @@ def update(batch: Batch, items: list) -> tuple[list[str], list[str]]:
             failing = failing or [f"{clean.output.name} (value): {clean.output.status}"]
             refused.append(f"{where}: not pinned: it fails ({', '.join(failing)}) — fix the case or the engine first")
             continue
-        by_file.setdefault(item.file, {})[item.index] = pins(clean, item.expect, item.case)
+        by_file.setdefault(item.file, {})[item.name] = pins(clean, item.expect, item.case)
+        digests[item.file] = item.digest
         if outcome.result.broken_expectations:
-            written.append(f"{where}: re-pinned ({'; '.join(outcome.result.broken_expectations)})")
-            batch.outcomes[position] = replace(outcome, status=PASS, result=clean)
+            repinned.setdefault(item.file, []).append(
+                (position, f"{where}: re-pinned ({'; '.join(outcome.result.broken_expectations)})")
+            )
     for file, new in by_file.items():
-        path = Path(file)
-        text = path.read_text(encoding="utf-8")
-        updated, changed = update_text(text, new)
-        if updated != text:
-            write_atomic(path, updated)
+        try:
+            changed = pin_file(Path(file), new, digests[file])
+        except NotPinned as error:
+            batch.errors.append(f"{file}: not pinned: {error}")
+            continue
+        for position, line in repinned.get(file, []):
+            written.append(line)
+            outcome = batch.outcomes[position]
+            batch.outcomes[position] = replace(
+                outcome, status=PASS, result=replace(outcome.result, broken_expectations=[])
+            )
+        if changed:
             written.append(f"{file}: pinned the expectations of {len(changed)} case{'s' * (len(changed) != 1)}")
     return written, refused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ import click
 from .. import defaults
 from ..render.console import consoles
 from . import EXIT_HELP, fail
+
+
+def _timeout(ctx, param, value):
+    """A finite number of seconds: `nan` would time nothing out and `inf` cannot be waited for; one line, exit 2."""
+    if not math.isfinite(value):
+        fail(f"--timeout {value}: must be a finite number of seconds >= 0 (0: no limit)")
+    return value
 
 
 def _shard(ctx, param, value):
@@ -26,13 +34,18 @@ def _shard(ctx, param, value):
 @click.command(epilog=EXIT_HELP + " No cases found is exit code 2.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the number of CPUs)."
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Worker processes (default: the number of CPUs; at most {defaults.JOBS_PER_CPU} per CPU and one per case).",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
     default=defaults.TIMEOUT,
     show_default=True,
+    callback=_timeout,
     help="Seconds a case may run before it is killed and reported as a timeout (0: no limit).",
 )
 @click.option(
@@ -52,7 +65,8 @@ def _shard(ctx, param, value):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Write the report to FILE (atomically) instead of stdout; stdout gets the summary line.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show the full tensor table of every failing case.")
@@ -75,7 +89,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
     from ..batch.pool import start_server
 
     start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
-    from ..batch.files import write_atomic
+    from ..batch.files import write_report
     from ..render.batch import markdown_text, render, summary, table
     from ..render.progress import progress
     from ..batch.verify import update as pin, verify as run
@@ -93,8 +107,9 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
 
     if output is not None:
         try:
-            write_atomic(output, render(batch, fmt, verbose))
-        except OSError as error:
+            write_report(output, render(batch, fmt, verbose))
+        except OSError as error:  # the summary still says how the run went
+            click.echo(summary(batch))
             fail(f"--output {output}: {error.strerror or error}")
         click.echo(summary(batch))
     elif fmt == "table":

@@ -28,10 +28,15 @@ def label(outcome: Outcome) -> str:
     return outcome.name if outcome.name is not None else "(file)"
 
 
+def place(outcome: Outcome) -> str:
+    """`file:line`, or the path alone for a row about a path itself (line 0: a folder that cannot be listed)."""
+    return f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file
+
+
 def problems(outcome: Outcome) -> list[str]:
     """Why a case did not pass, one line each (empty for a pass)."""
     if outcome.error:
-        prefix = f"{outcome.file}:{outcome.line}: " + (f"case '{outcome.name}': " if outcome.name is not None else "")
+        prefix = f"{place(outcome)}: " + (f"case '{outcome.name}': " if outcome.name is not None else "")
         return [outcome.error.removeprefix(prefix)]
     result = outcome.result
     if result is None or outcome.status == PASS:
@@ -117,12 +122,7 @@ def table(batch: Batch, verbose: bool = False):
     for o in batch.outcomes:
         text, style = _STYLE[o.status]
         grid.add_row(
-            f"{o.file}:{o.line}",
-            label(o),
-            Text(text, style=style),
-            _error_text(o),
-            f"{o.seconds:.2f}s",
-            "\n".join(problems(o)),
+            place(o), label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s", "\n".join(problems(o))
         )
     parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
     for message in batch.errors:
@@ -258,8 +258,9 @@ def github_text(batch: Batch) -> str:
     for o in batch.outcomes:
         if o.status != PASS:
             title = f"diffcheck: {label(o)} ({o.status})"
+            line = f",line={o.line}" if o.line else ""
             lines.append(
-                f"::error file={escape_property(o.file)},line={o.line},title={escape_property(title)}::"
+                f"::error file={escape_property(o.file)}{line},title={escape_property(title)}::"
                 f"{escape_data(diagnosis(o))}"
             )
     lines += [f"::error title=diffcheck::{escape_data(message)}" for message in batch.errors]
@@ -293,14 +294,14 @@ def markdown_text(batch: Batch) -> str:
     ]
     for o in batch.outcomes:
         lines.append(
-            f"| {icon[o.status]} | `{_cell(o.file)}:{o.line}` | {_cell(label(o))} | {o.status} | "
+            f"| {icon[o.status]} | `{_cell(place(o))}` | {_cell(label(o))} | {o.status} | "
             f"{_error_text(o)} | {o.seconds:.2f}s |"
         )
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]
     for o in batch.outcomes:
         if o.status != PASS:
             lines += [
-                f"<details><summary>{_cell(o.file)}:{o.line}: {_cell(label(o))} ({o.status})</summary>",
+                f"<details><summary>{_cell(place(o))}: {_cell(label(o))} ({o.status})</summary>",
                 "",
                 "```",
                 diagnosis(o).replace("```", "'''"),
