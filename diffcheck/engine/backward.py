@@ -44,51 +44,66 @@ def _where(condition, a, b):
     return out[()] if out.ndim == 0 else out
 
 
-class _ArrayFunctions:
-    """`F` of a first-order backward, on arrays: every row's forward by its name (F.sigmoid), else NumPy's function
-    (F.sign, F.matmul), and where the rules need NumPy's own kernel or a scalar shortcut, those below. Looked up once
-    per name, then kept on the instance until the table changes."""
+class _Functions(types.SimpleNamespace):
+    """A backward rule's `F`: a name is looked up once (`look_up`) and kept in the instance's own dict, where an
+    attribute load is fastest (a class attribute or descriptor costs more on every rule call), until the table
+    changes. `fixed` are the names the rules need other than the table's or NumPy's."""
 
-    where = staticmethod(_where)
-    expand = staticmethod(np.broadcast_to)  # a read-only view: sum's gradient costs no pass over memory
-    unsqueeze = staticmethod(lambda g, dim, keepdim, shape: _arrays.unsqueeze_dim(g, shape, dim, keepdim))
+    def __init__(self, look_up, fixed: dict):
+        super().__init__(**fixed)
+        self._look_up, self._fixed = look_up, fixed
 
     def __getattr__(self, name: str):
-        op = OPS.get(name)
-        function = op.forward if op is not None else getattr(np, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        function = self._look_up(name)
         setattr(self, name, function)
         return function
 
+    def forget(self) -> None:
+        look_up, fixed = self._look_up, self._fixed
+        self.__dict__.clear()
+        self.__init__(look_up, fixed)
 
-class _TensorFunctions:
-    """`F` under create_graph=True, on tensors: the engine's function of every spelling and internal row
+
+def _array_function(name: str):
+    """On arrays: every row's forward by its name (F.sigmoid), else NumPy's function (F.sign, F.matmul)."""
+    op = OPS.get(name)
+    return op.forward if op is not None else getattr(np, name)
+
+
+def _tensor_function(name: str):
+    """Under create_graph=True, on tensors: the engine's function of every spelling and internal row
     (differentiable), else NumPy's function made a constant — right for what rules take from NumPy, which is
-    piecewise constant (sign, zeros_like): its derivative is 0. Kept on the instance as `_ArrayFunctions`."""
-
-    unsqueeze = staticmethod(
-        lambda g, dim, keepdim, shape: (
-            g
-            if keepdim
-            else FUNCTIONS["reshape"](g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False)))
-        )
-    )
-
-    def __getattr__(self, name: str):
-        function = FUNCTIONS.get(name)
-        if function is None:
-            numpy = getattr(np, name)
-            function = lambda *args: Tensor(numpy(*(_data(a) for a in args)))  # noqa: E731
-        setattr(self, name, function)
-        return function
+    piecewise constant (sign, zeros_like): its derivative is 0."""
+    function = FUNCTIONS.get(name)
+    if function is None:
+        numpy = getattr(np, name)
+        function = lambda *args: Tensor(numpy(*(_data(a) for a in args)))  # noqa: E731
+    return function
 
 
-_NUMPY_F, _TENSOR_F = _ArrayFunctions(), _TensorFunctions()
+def _unsqueeze_tensor(g, dim, keepdim, shape):
+    if keepdim:
+        return g
+    return FUNCTIONS["reshape"](g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False)))
+
+
+_NUMPY_F = _Functions(
+    _array_function,
+    {
+        "where": _where,  # NumPy's own kernel, without np.where's cost on scalars
+        "expand": np.broadcast_to,  # a read-only view: sum's gradient costs no pass over memory
+        "unsqueeze": lambda g, dim, keepdim, shape: _arrays.unsqueeze_dim(g, shape, dim, keepdim),
+    },
+)
+_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor})
 
 
 def _forget_functions() -> None:
     """The table changed: look every name up again."""
-    _NUMPY_F.__dict__.clear()
-    _TENSOR_F.__dict__.clear()
+    _NUMPY_F.forget()
+    _TENSOR_F.forget()
 
 
 _ops.subscribe(_forget_functions)
@@ -241,7 +256,11 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
             elif ga is not None:
                 e._acc = ga if (acc := e._acc) is None else acc + ga if type(acc) is not ndarray else _add(acc, ga)
         if free and op.saves:  # PyTorch frees saved tensors: their memory goes, a second backward fails here
-            _free(node, arity)
+            node.out = node.d0 = None  # inline: a function call per node costs more than these stores
+            if arity > 1:
+                node.d1 = None
+                if arity > 2:
+                    node.d2 = None
     return _finish(walk, targets, capture, create_graph)
 
 
@@ -250,14 +269,6 @@ def _check_saved(node) -> None:
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
     versions.check(node)
-
-
-def _free(node, arity: int) -> None:
-    node.out = node.d0 = None
-    if arity > 1:
-        node.d1 = None
-        if arity > 2:
-            node.d2 = None
 
 
 def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:

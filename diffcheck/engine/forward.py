@@ -120,7 +120,7 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
 
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run one table row forward and, if grad mode is on and an input requires grad, record its node."""
-    if op.variadic or op.outputs != 1 or op.view:
+    if not op.plain_call:
         return calls.apply_call(op, args, params)
     if len(args) == 1 and not params and not op.params and type(args[0]) is Tensor:
         return _apply_tensor(op, args)

@@ -132,6 +132,11 @@ class Op:
     outputs: int = 1
     output_differentiability: Optional[tuple[bool, ...]] = None
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
+    # Derived: not variadic, one output, not a view — the engine's fast paths take it with one attribute load
+    plain_call: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "plain_call", not (self.variadic or self.outputs != 1 or self.view))
 
 
 SYMPY_ONLY = "sympy"
