@@ -26,7 +26,7 @@ from .compare import (
     SINGULAR,
     ZERO_TIMES_INF,
 )
-from .result import CheckResult, OutputInfo, Report, TensorResult
+from .result import CheckResult, EngineRun, OutputInfo, Report, TensorResult
 from .run import run_engine
 from ..lang.program import nesting
 
@@ -46,10 +46,12 @@ __all__ = [
     "MAX_POINTS",
     "Case",
     "CheckResult",
+    "EngineRun",
     "OutputInfo",
     "Report",
     "TensorResult",
     "check",
+    "check_engines",
     "run_engine",
 ]
 
@@ -68,6 +70,24 @@ def check(case: Case, engine=None) -> CheckResult:
 
         return run_deep(lambda: _check(case, engine), None)
     return _check(case, engine)
+
+
+def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
+    """`check` on each engine (loaded `Engine`s, in order), side by side: an engine that lacks what the case needs
+    gives an `EngineRun` saying so (`Unsupported`), not an error. Other errors (the program's, SymPy's) propagate."""
+    from ..engines import Unsupported
+    from .budget import run_deep
+
+    runs = []
+    for engine in engines:
+        try:
+            result = run_deep(lambda engine=engine: check(case, engine), timeout)
+        except Unsupported as error:
+            runs.append(EngineRun(engine.name, engine.label or engine.name, unsupported=error.message))
+            continue
+        result.engine = engine.name
+        runs.append(EngineRun(engine.name, engine.label or engine.name, result))
+    return runs
 
 
 def _check(case: Case, engine) -> CheckResult:

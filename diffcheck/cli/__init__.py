@@ -35,6 +35,23 @@ STRICT = click.option(
 )
 
 
+ENGINE = click.option(
+    "--engine",
+    "engine_names",
+    multiple=True,
+    metavar="NAME",
+    help="Engine under test (repeatable, side by side): diffcheck (default), torch, jax, micrograd, "
+    "package.module:factory, or an installed entry point of the group diffcheck.engines.",
+)
+
+
+def load_engines(names) -> list:
+    """The engines the user named, loaded (the first bad name: one line, exit code 2); empty when none was named."""
+    from ..engines import load
+
+    return [load(name) for name in dict.fromkeys(names)]
+
+
 def fail(message: str) -> None:
     """One line on stderr and exit code 2."""
     click.echo(f"diffcheck: error: {message}", err=True)
@@ -155,6 +172,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
     help="Wall-clock budget in seconds for the case.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@ENGINE
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -219,6 +237,7 @@ def check(
     seed,
     timeout,
     fmt,
+    engine_names,
     graph,
     dot,
     max_length,
@@ -265,6 +284,8 @@ def check(
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
     )
+    if engine_names:
+        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
@@ -279,11 +300,36 @@ def check(
     sys.exit(report.return_code)
 
 
-def _draw(case, tree: bool, dot_path: str | None, out) -> None:
+def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> None:
+    """`check --engine ...`: the case on every named engine, side by side; exits. An engine that cannot run the case
+    (an op it lacks) shows `unsupported`, which fails nothing, as `none` does."""
+    from ..check import check_engines
+    from ..errors import DiffcheckError
+    from ..render.check import check_table, engines_json, engines_table
+    from ..render.console import consoles
+
+    try:
+        runs = check_engines(case, engines, timeout)
+    except DiffcheckError as error:
+        raise error.located("expression") from None
+    code = 1 if any(run.failed for run in runs) else 0
+    out, _ = consoles()
+    if fmt == "json":
+        click.echo(engines_json(runs, code))
+    elif len(runs) == 1 and runs[0].result is not None:
+        out.print(check_table(runs[0].result, runs[0].engine))
+    else:
+        out.print(engines_table(runs))
+    if graph or dot:
+        _draw(case, graph, dot, out, engines[0])
+    sys.exit(code)
+
+
+def _draw(case, tree: bool, dot_path: str | None, out, engine=None) -> None:
     """`check --graph` / `--dot FILE`: the engine's graph at the case's point."""
     from ..render.graph import build_graph, graph_dot, graph_tree
 
-    picture = build_graph(case)
+    picture = build_graph(case, engine) if engine is not None else build_graph(case)
     if tree:
         out.print(graph_tree(picture))
     if dot_path:
