@@ -25,6 +25,7 @@ class TensorResult:
     status: str
     note: str = ""
     numeric: Any = None  # central differences (--numeric), nested like `engine`
+    ulps: Optional[float] = None  # float32 runs: the largest distance from SymPy in units in the last place of float32
 
 
 @dataclass

@@ -173,6 +173,13 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
+@click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
+    help="The engine's dtype; float32 is judged with a tolerance that follows it (16 ulps) and shows ulps.",
+)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -238,6 +245,7 @@ def check(
     timeout,
     fmt,
     engine_names,
+    dtype,
     graph,
     dot,
     max_length,
@@ -283,6 +291,7 @@ def check(
         seed=seed,
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
+        dtype=dtype,
     )
     if engine_names:
         _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)

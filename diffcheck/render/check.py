@@ -120,6 +120,8 @@ UNSUPPORTED = "unsupported"  # an engine that lacks what the case needs: shown l
 
 def _short_status(t: TensorResult) -> str:
     label = STATUS_STYLE[t.status][0]
+    if t.ulps is not None:
+        return f"{label} {t.ulps:.3g} ulp"
     if t.status == MISMATCH and t.abs_err is not None:
         return f"{label} {_error_text(t)}"
     return label
@@ -202,6 +204,7 @@ def result_data(result: CheckResult) -> dict:
                     "status": t.status,
                     "note": t.note,
                     "numeric": t.numeric,
+                    **({"ulps_float32": t.ulps} if t.ulps is not None else {}),
                 }
                 for t in result.tensors
             ],
