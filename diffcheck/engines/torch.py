@@ -77,7 +77,10 @@ class TorchEngine(Engine):
         # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed
         # in the tensors' dtype: a float64 number beside a float32 0-d tensor would promote the result to float64
-        dtype = next((a.dtype for a in args if isinstance(a, self.torch.Tensor)), self.torch.float64)
+        dtype = next(
+            (a.dtype for a in args if isinstance(a, self.torch.Tensor) and a.dtype.is_floating_point),
+            self.torch.float64,
+        )
         args = [
             self.torch.as_tensor(a, dtype=dtype) if i in listed and not isinstance(a, self.torch.Tensor) else a
             for i, a in enumerate(args)

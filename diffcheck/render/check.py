@@ -128,8 +128,9 @@ def _short_status(t: TensorResult) -> str:
 
 
 def engines_table(runs: list):
-    """One gradient column and one status column per engine beside SymPy's, for every tensor; under it each engine's
-    verdict (or why it could not run the case). Narrow by design: tensor, SymPy, then two columns per engine."""
+    """One gradient column (headed by the engine's name) and one status column per engine beside SymPy's, for every
+    tensor; under it each engine's verdict (or why it could not run the case). Narrow by design: tensor, SymPy, then
+    two columns per engine, so two engines fit 80 columns."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -141,8 +142,8 @@ def engines_table(runs: list):
     table.add_column("tensor", style="bold")
     table.add_column("SymPy", overflow="fold")
     for run in runs:
-        table.add_column(f"{run.engine} .grad", overflow="fold")
-        table.add_column(run.engine, overflow="fold")
+        table.add_column(f"{run.engine}", overflow="fold")  # its .grad
+        table.add_column("status", overflow="fold")
     for index, t in enumerate(first.tensors if first else []):
         cells = [t.name, number_text(t.sympy)]
         for run in runs:
