@@ -243,3 +243,16 @@ def test_assert_gradients_passes_and_names_each_bad_element():
     message = str(raised.value)
     assert "on engine 'toy'" in message
     assert "x[0]: mismatch: engine -0.877582" in message and "SymPy 0.877582" in message and "x[1]:" in message
+
+
+@needs_micrograd
+def test_pyproject_names_engines_when_the_command_does_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.diffcheck]\nengines = ["diffcheck", "micrograd"]\n')
+    data = json.loads(invoke("check", "x * y", "x=1", "y=2", "--format", "json").output)
+    assert [e["engine"] for e in data["engines"]] == ["diffcheck", "micrograd"]
+    data = json.loads(invoke("check", "x * y", "x=1", "y=2", "--format", "json", "--engine", "micrograd").output)
+    assert [e["engine"] for e in data["engines"]] == ["micrograd"]
+    (tmp_path / "pyproject.toml").write_text('[tool.diffcheck]\nengines = "torch"\n')
+    result = invoke("check", "x * y", "x=1", "y=2")
+    assert result.exit_code == 2 and "engines must be an array of engine names" in result.output

@@ -45,6 +45,25 @@ ENGINE = click.option(
 )
 
 
+def engine_names_of(names) -> tuple[str, ...]:
+    """The engines to check: `--engine` when given, else `[tool.diffcheck] engines = [...]` of the pyproject.toml in
+    the working directory (the user's own file, so it may name a user's engine), else none: diffcheck's own."""
+    if names:
+        return tuple(dict.fromkeys(names))
+    import tomllib
+
+    try:
+        with open("pyproject.toml", "rb") as file:
+            configured = tomllib.load(file).get("tool", {}).get("diffcheck", {}).get("engines", [])
+    except FileNotFoundError:
+        return ()
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        fail(f"pyproject.toml: cannot read [tool.diffcheck]: {error}")
+    if not isinstance(configured, list) or not all(isinstance(n, str) for n in configured):
+        fail("pyproject.toml: [tool.diffcheck] engines must be an array of engine names")
+    return tuple(dict.fromkeys(configured))
+
+
 def load_engines(names) -> list:
     """The engines the user named, loaded (the first bad name: one line, exit code 2); empty when none was named."""
     from ..engines import load
@@ -293,6 +312,7 @@ def check(
         max_sympy_nodes=max_sympy_nodes,
         dtype=dtype,
     )
+    engine_names = engine_names_of(engine_names)
     if engine_names:
         _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)
     try:

@@ -10,7 +10,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import ENGINE, EXIT_HELP, fail, load_engines
+from . import ENGINE, EXIT_HELP, engine_names_of, fail, load_engines
 
 
 def _shard(ctx, param, value):
@@ -72,6 +72,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
       diffcheck verify samples/ --shard 2/3 --format github
       diffcheck verify samples/ --engine torch
     """
+    engine_names = engine_names_of(engine_names)
     if update and engine_names:
         fail("--update pins diffcheck's own results; per-engine pins ([case.expect.torch]) are written by hand")
     load_engines(engine_names)  # a bad name or a missing framework: one line, before any worker starts
@@ -87,7 +88,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
 
     shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
     bar = partial(progress, consoles()[0] if shown else None, "verify")
-    batch, items = run(list(paths), jobs, timeout, shard_of, bar, tuple(dict.fromkeys(engine_names)))
+    batch, items = run(list(paths), jobs, timeout, shard_of, bar, engine_names)
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
         written, refused = pin(batch, items)
