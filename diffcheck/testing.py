@@ -26,7 +26,7 @@ from .defaults import ATOL, RTOL
 from .engines import Engine, Unsupported, load
 from .lang.program import Program
 
-__all__ = ["assert_gradients", "diagnosis", "Unsupported"]
+__all__ = ["assert_gradients", "check_torch_function", "diagnosis", "Unsupported"]
 
 Point = Mapping[str, Any]  # input name -> a number or a nested list of numbers
 
@@ -126,3 +126,134 @@ def _agree(e, s, status: str, rtol: float, atol: float) -> bool:
 
 def _point(point: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in point.items())
+
+
+# ---- PyTorch functions, traced ----------------------------------------------------------------------------------------
+_DUNDERS = {  # Tensor's operators -> (the table's front op, whether the operands swap)
+    "__add__": ("add", False),
+    "__radd__": ("add", True),
+    "__sub__": ("sub", False),
+    "__rsub__": ("sub", True),
+    "__mul__": ("mul", False),
+    "__rmul__": ("mul", True),
+    "__truediv__": ("div", False),
+    "__rtruediv__": ("div", True),
+    "__div__": ("div", False),
+    "__pow__": ("pow", False),
+    "__rpow__": ("pow", True),
+    "__matmul__": ("matmul", False),
+    "__neg__": ("neg", False),
+    "rsub": ("sub", True),
+}
+
+
+def check_torch_function(fn, *inputs, rtol: Optional[float] = None, atol: Optional[float] = None) -> CheckResult:
+    """Assert that PyTorch's gradients of `fn(*inputs)` agree with SymPy's.
+
+    `fn` is run once on float64 leaves made from `inputs` (numbers, nested lists or tensors) under a
+    `torch.overrides.TorchFunctionMode` that records every torch call as a statement of diffcheck's language — the
+    calls inside a custom `torch.autograd.Function`'s forward included. PyTorch's gradients come from `backward()` on
+    the real result, so a custom `backward` is what is judged; SymPy differentiates the recorded program. An op outside
+    diffcheck's table is named in a `DiffcheckError`. Returns the `CheckResult`; raises `AssertionError` with the
+    per-element diagnosis when a gradient disagrees (inputs are named x0, x1 ... in order).
+    """
+    import torch
+
+    from .errors import DiffcheckError
+    from .lang.parse import parse_program
+
+    leaves = [torch.as_tensor(v, dtype=torch.float64).detach().clone().requires_grad_(True) for v in inputs]
+    recorder = _recorder(torch, {id(leaf): f"x{i}" for i, leaf in enumerate(leaves)})
+    with recorder:
+        out = fn(*leaves)
+    if not isinstance(out, torch.Tensor) or id(out) not in recorder.names:
+        raise DiffcheckError("check_torch_function: fn must return a tensor computed from its inputs")
+    statements = recorder.statements
+    statements[-1] = "out" + statements[-1][statements[-1].index(" =") :]  # the last call is the output
+    if recorder.names[id(out)] != recorder.last:
+        statements.append(f"out = {recorder.names[id(out)]}")
+    program = parse_program("; ".join(statements))
+    out.backward(torch.ones_like(out) if out.ndim else None)
+    grads = {f"x{i}": None if leaf.grad is None else leaf.grad.detach().numpy() for i, leaf in enumerate(leaves)}
+    values = {f"x{i}": leaf.detach().numpy().tolist() for i, leaf in enumerate(leaves)}
+    values = {name: value for name, value in values.items() if name in program.inputs}
+    case = Case(program, values, rtol=RTOL if rtol is None else rtol, atol=ATOL if atol is None else atol)
+    result = check(case, _replay(torch, program.inputs, grads))
+    if result.failed:
+        raise AssertionError(diagnosis(result, "torch (traced)", case.rtol, case.atol))
+    return result
+
+
+def _recorder(torch, names: dict):
+    from torch.overrides import TorchFunctionMode
+
+    from .errors import DiffcheckError
+    from .ops import SIGNATURES
+
+    class Recorder(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.names, self.statements, self.kept, self.last = dict(names), [], [], None
+
+        def text(self, value) -> str:
+            if isinstance(value, torch.Tensor):
+                if id(value) in self.names:
+                    return self.names[id(value)]
+                return repr(value.detach().tolist())  # a constant tensor made inside fn
+            if isinstance(value, (bool, int, float)):
+                return repr(value)
+            if isinstance(value, (tuple, list)):
+                return "(" + ", ".join(self.text(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+            raise DiffcheckError(f"check_torch_function: cannot record an argument of type {type(value).__name__}")
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            result = func(*args, **kwargs)
+            if not isinstance(result, torch.Tensor) or not any(
+                isinstance(a, torch.Tensor) and id(a) in self.names for a in args
+            ):
+                return result  # a shape, a size, a constant: not part of the program
+            name = getattr(func, "__name__", str(func))
+            op, swap = _DUNDERS.get(name, (name, False))
+            if op not in SIGNATURES:
+                raise DiffcheckError(f"check_torch_function: '{name}' is outside diffcheck's op table (diffcheck ops)")
+            args = list(args)
+            if swap:
+                args[0], args[1] = args[1], args[0]
+            params = [self.text(a) for a in args] + [f"{k}={self.text(v)}" for k, v in kwargs.items()]
+            target = f"t{len(self.statements)}"
+            self.statements.append(f"{target} = {op}({', '.join(params)})")
+            self.names[id(result)] = self.last = target
+            self.kept.append(result)  # alive, so its id names no other tensor
+            return result
+
+    return Recorder()
+
+
+def _replay(torch, inputs: tuple, grads: dict):
+    """PyTorch's adapter computing the recorded program forward, with `.grad` of each input taken from the real run
+    of `fn` (its custom backward included) instead of its own backward."""
+    from .engines.torch import TorchEngine
+
+    class Replay(TorchEngine):
+        name, label = "torch", "PyTorch (traced)"
+
+        def __init__(self):
+            super().__init__()
+            self.capabilities = type(self.capabilities)(dtypes=frozenset({"float64"}), ops=self.capabilities.ops)
+            self.order, self.leaves = list(inputs), {}
+
+        def leaf(self, data, dtype, requires_grad):
+            t = super().leaf(data, dtype, requires_grad)
+            if requires_grad and self.order:
+                self.leaves[id(t)] = (self.order.pop(0), t)
+            return t
+
+        def backward(self, out, gradient) -> None:
+            pass  # the real run of fn did it
+
+        def grad(self, t):
+            named = self.leaves.get(id(t))
+            return None if named is None else grads[named[0]]
+
+    return Replay()

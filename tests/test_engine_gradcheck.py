@@ -106,3 +106,25 @@ def test_diffcheck_catches_every_wrong_rule_and_gradcheck_does_not_tell_them_apa
         "right: relu'(0) = 0": True,  # a false alarm: the central difference straddles the kink (0.5 against 0)
         "right: abs'(0) = 0": False,
     }
+
+
+@pytest.mark.parametrize("what, fn, source, point, rule, wrong", CASES, ids=[c[0] for c in CASES])
+def test_check_torch_function_judges_custom_functions(what, fn, source, point, rule, wrong):
+    from diffcheck.testing import check_torch_function
+
+    if not wrong:
+        result = check_torch_function(fn, *point.values())
+        assert not result.failed
+        return
+    with pytest.raises(AssertionError) as raised:
+        check_torch_function(fn, *point.values())
+    assert "on engine 'torch (traced)'" in str(raised.value) and "mismatch" in str(raised.value)
+
+
+def test_check_torch_function_names_an_op_outside_the_table():
+    from diffcheck.errors import DiffcheckError
+    from diffcheck.testing import check_torch_function
+
+    with pytest.raises(DiffcheckError, match="'erf' is outside diffcheck's op table"):
+        check_torch_function(lambda x: torch.erf(x).sum(), [0.3])
+    assert check_torch_function(lambda x, w: (torch.sin(x) * w).sum() + (2 - x).pow(2).sum() / 3, [0.3], [2.0])
