@@ -55,10 +55,8 @@ def engine_names_of(names) -> tuple[str, ...]:
     try:
         with open("pyproject.toml", "rb") as file:
             configured = tomllib.load(file).get("tool", {}).get("diffcheck", {}).get("engines", [])
-    except FileNotFoundError:
+    except (OSError, tomllib.TOMLDecodeError):  # none, or not ours to judge: a project's broken file stops no check
         return ()
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        fail(f"pyproject.toml: cannot read [tool.diffcheck]: {error}")
     if not isinstance(configured, list) or not all(isinstance(n, str) for n in configured):
         fail("pyproject.toml: [tool.diffcheck] engines must be an array of engine names")
     return tuple(dict.fromkeys(configured))
