@@ -19,7 +19,7 @@ LEVELS = [
     {"symbolic"},
     {"engines"},
     {"check"},
-    {"snippet", "batch", "fuzz"},
+    {"snippet", "batch", "fuzz", "testing"},
     {"render"},
     {"cli", "pytest_plugin"},
     {"__main__"},

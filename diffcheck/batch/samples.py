@@ -10,7 +10,7 @@ import difflib
 import enum
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from ..check import Case
@@ -34,6 +34,7 @@ KEYS = {
     "points": "integer",
     "seed": "integer",
     "numeric": "boolean",
+    "engines": "array of engine names",
     "expect": "table",
 }
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
@@ -68,6 +69,19 @@ class Expect:
     grad_fn: Optional[str] = None
     grad: dict[str, Any] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    engines: dict[str, "Expect"] = field(default_factory=dict)  # `[case.expect.torch]`: pins for one engine
+
+    def on(self, engine: str) -> "Expect":
+        """The expectations on `engine`: the case's, with that engine's own pins over them."""
+        own = self.engines.get(engine)
+        if own is None:
+            return replace(self, engines={})
+        return Expect(
+            own.output if own.output is not _MISSING else self.output,
+            own.grad_fn if own.grad_fn is not None else self.grad_fn,
+            {**self.grad, **own.grad},
+            {**self.status, **own.status},
+        )
 
 
 @dataclass
@@ -81,6 +95,8 @@ class Sample:
     case: Case
     expect: Expect
     digest: str = ""  # of the file's text as loaded: `--update` rewrites only that text
+    engines: tuple[str, ...] = ()  # `engines = [...]`: the built-in engines the case runs on (default: diffcheck's)
+    engine: str = ""  # the engine this copy of the case runs on (for_engines); empty: diffcheck's own, unnamed
 
 
 @dataclass
@@ -336,7 +352,24 @@ class _CaseReader:
         if order == 2:  # Hessian blocks, as check names them
             tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
         expect = _expect(self.typed("expect", dict, {}), tensors, points, self.refuse)
-        return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect)
+        engines = self.engines()
+        return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect, engines=engines)
+
+    def engines(self) -> tuple[str, ...]:
+        """`engines = ["torch"]`: built-in names only. A user's engine runs the user's code, so a sample file (which
+        may come from anyone) can never name one: only the command line or the user's pyproject.toml can."""
+        from ..engines import BUILT_IN
+
+        names = self.typed("engines", list, [])
+        for name in names:
+            if name not in BUILT_IN:
+                shown = name if isinstance(name, str) else _toml_type(name)
+                raise self.refuse(
+                    f"'engines' names '{shown}': a sample file names only built-in engines ({', '.join(BUILT_IN)}); "
+                    "a user's engine is named on the command line (--engine), never by a sample",
+                    "engines",
+                )
+        return tuple(dict.fromkeys(names))
 
     def program(self):
         from ..lang.parse import parse_program
@@ -406,9 +439,35 @@ class _CaseReader:
         return order, points, seed
 
 
-def _expect(raw: dict, tensors: list, points: int, refuse) -> Expect:
+def for_engines(items: list, engines: tuple[str, ...]) -> list:
+    """Each sample once per engine it runs on, with that engine's pins: the command's `engines` (--engine) when given,
+    else the sample's own `engines` list; a sample listing engines runs only on those. A copy for an engine carries
+    its name (`name [torch]`), so every report row says which engine it is about. No engines anywhere: unchanged."""
+    out = []
+    for item in items:
+        if not isinstance(item, Sample) or not (engines or item.engines):
+            out.append(item)
+            continue
+        chosen = [e for e in engines if not item.engines or e in item.engines] if engines else list(item.engines)
+        for engine in chosen:
+            out.append(replace(item, name=f"{item.name} [{engine}]", expect=item.expect.on(engine), engine=engine))
+    return out
+
+
+def _expect(raw: dict, tensors: list, points: int, refuse, engine: str = "") -> Expect:
+    from ..engines import BUILT_IN
+
     expect = Expect()
     for key in raw:
+        if key in BUILT_IN and not engine:  # `[case.expect.torch]`: what this engine alone gives
+            if not isinstance(raw[key], dict):
+                raise refuse(f"'expect.{key}' must be a table of pins, not {_toml_type(raw[key])}", "expect", key)
+
+            def nested(message, *path, key=key, **options):  # messages and lines name `expect.torch.grad`
+                return refuse(message.replace("'expect.", f"'expect.{key}.", 1), "expect", key, *path[1:], **options)
+
+            expect.engines[key] = _expect(raw[key], tensors, points, nested, key)
+            continue
         if key not in EXPECT_KEYS:
             raise refuse(f"unknown key 'expect.{key}'{_suggest(key, EXPECT_KEYS, 'expect.')}", "expect", key)
         if key in ("output", "grad") and points:

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, ContextManager, Optional
 
-from ..check import CheckResult, Report
+from ..check import CheckResult, EngineRun, Report
 from ..check.compare import MATCH, NONE, NOT_RETAINED
 from .. import defaults
 from ..errors import DiffcheckError
 from .pool import Done, Pool, default_jobs
-from .samples import Refusal, Sample
+from .samples import Refusal, Sample, for_engines
 
 PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
+UNSUPPORTED = "unsupported"  # the case needs what its engine lacks (an op): an outcome, neither a pass nor a failure
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Outcome:
     result: Optional[CheckResult] = None
     error: Optional[str] = None
     seconds: float = 0.0
+    note: str = ""  # why the engine could not run the case (status unsupported)
+    engine: str = ""  # the engine it ran on, when one was named (--engine, the case's `engines`)
 
 
 @dataclass
@@ -161,6 +164,7 @@ def verify(
     timeout: float = defaults.TIMEOUT,
     shard_of: Optional[tuple[int, int]] = None,
     progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
+    engines: tuple[str, ...] = (),
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
@@ -172,6 +176,7 @@ def verify(
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
         items, warnings = load_all(files)
+        items = for_engines(items, engines)  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
         samples = [item for item in items if isinstance(item, Sample)]
@@ -203,12 +208,14 @@ def verify(
     return Batch(outcomes, errors, warnings, time.perf_counter() - started, jobs, shard_of), items
 
 
-def check_case(case) -> CheckResult:
-    """The worker's task: one case through the same `check` as the `check` command."""
+def check_case(case, engine: str = "") -> CheckResult:
+    """The worker's task: one case through the same `check` as the `check` command, on `engine` (a name; empty:
+    diffcheck's own)."""
     from ..check import check
+    from ..engines import load
 
     try:
-        return check(case)
+        return check(case, load(engine) if engine else None)
     except DiffcheckError as error:
         if error.pos is not None and error.where is None:  # a position inside the program text, not the file
             error.where = "program"
@@ -218,20 +225,27 @@ def check_case(case) -> CheckResult:
 def check_sample(sample: Sample) -> CheckResult:
     """The worker's task: `check_case`, with what the result no longer produces of the sample's pinned expectations
     (worked out in the worker, off the parent process's path)."""
+    from ..check import EngineRun
+    from ..engines import EngineLoadError, Unsupported
     from .pins import broken
 
-    result = check_case(sample.case)
-    return replace(result, broken_expectations=broken(sample.expect, result, sample.case))
+    try:
+        result = check_case(sample.case, sample.engine)
+    except (Unsupported, EngineLoadError) as error:  # an op the engine lacks; a sample's engine not installed
+        return EngineRun(sample.engine, sample.engine, unsupported=error.message)
+    return replace(result, broken_expectations=broken(sample.expect, result, sample.case), engine=sample.engine)
 
 
 def outcome_of(sample: Sample, done: Done, timeout: float) -> Outcome:
     """One sample's Outcome from what its task (`check_sample`) gave."""
-    base = dict(file=sample.file, line=sample.line, name=sample.name, seconds=done.seconds)
+    base = dict(file=sample.file, line=sample.line, name=sample.name, seconds=done.seconds, engine=sample.engine)
     where = f"{sample.file}:{sample.line}: case '{sample.name}'"
     if done.kind == "timeout":
         return Outcome(**base, status=TIMEOUT, error=f"{where}: timeout: still running after {timeout:g} s (killed)")
     if done.kind != "ok":
         return Outcome(**base, status=ERROR, error=f"{where}: {done.value}")
+    if isinstance(done.value, EngineRun):  # not supported by the engine: no result, no error, no failure
+        return Outcome(**base, status=UNSUPPORTED, note=done.value.unsupported)
     return Outcome(**base, status=FAIL if done.value.failed else PASS, result=done.value)
 
 
@@ -253,6 +267,9 @@ def update(batch: Batch, items: list) -> tuple[list[str], list[str]]:
         if not isinstance(item, Sample):
             continue
         where = f"{item.file}:{item.line}: case '{item.name}'"
+        if item.engine:
+            refused.append(f"{where}: not pinned: pins for an engine other than diffcheck's are written by hand")
+            continue
         if outcome.result is None:
             refused.append(f"{where}: not pinned: it did not run ({outcome.status})")
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Optional
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .compare import (
     SINGULAR,
     ZERO_TIMES_INF,
 )
-from .result import CheckResult, OutputInfo, Report, TensorResult
+from .result import CheckResult, EngineRun, OutputInfo, Report, TensorResult
 from .run import run_engine
 from ..lang.program import nesting
 
@@ -46,10 +47,12 @@ __all__ = [
     "MAX_POINTS",
     "Case",
     "CheckResult",
+    "EngineRun",
     "OutputInfo",
     "Report",
     "TensorResult",
     "check",
+    "check_engines",
     "run_engine",
 ]
 
@@ -70,6 +73,24 @@ def check(case: Case, engine=None) -> CheckResult:
     return _check(case, engine)
 
 
+def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
+    """`check` on each engine (loaded `Engine`s, in order), side by side: an engine that lacks what the case needs
+    gives an `EngineRun` saying so (`Unsupported`), not an error. Other errors (the program's, SymPy's) propagate."""
+    from ..engines import Unsupported
+    from .budget import run_deep
+
+    runs = []
+    for engine in engines:
+        try:
+            result = run_deep(lambda engine=engine: check(case, engine), timeout)
+        except Unsupported as error:
+            runs.append(EngineRun(engine.name, engine.label or engine.name, unsupported=error.message))
+            continue
+        result.engine = engine.name
+        runs.append(EngineRun(engine.name, engine.label or engine.name, result))
+    return runs
+
+
 def _check(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
     from .points import random_points
@@ -78,6 +99,8 @@ def _check(case: Case, engine) -> CheckResult:
     started = time.perf_counter()
     validate(case)
     engine = engine or default()
+    if case.dtype == "float32":
+        case = float32_tolerance(case)
     if case.order == 2 and not engine.capabilities.second_order:
         raise Unsupported(engine.name, "second derivatives")
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
@@ -96,8 +119,47 @@ def _check(case: Case, engine) -> CheckResult:
         hits = []
         results.append(prepared.at(at, engine, run_engine(at, hits, engine=engine), hits))
     result = _worst(results, case.points) if case.points else results[0]
+    if case.dtype == "float32":
+        _ulps(result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+F32_ULPS = 16  # float32's tolerance: this many units of its last place, relative, and as much absolute near zero
+F32_EPS = 2.0**-23
+
+
+def float32_tolerance(case: Case) -> Case:
+    """A float32 run is judged by float32's precision: rtol and atol at least `F32_ULPS` ulps of float32 (1.9e-6), so
+    a correctly rounded result (within half an ulp) passes while a wrong rule (off by a factor, a sign) does not."""
+    floor = F32_ULPS * F32_EPS
+    return replace(case, rtol=max(case.rtol, floor), atol=max(case.atol, floor))
+
+
+def ulps32(engine_value, exact) -> Optional[float]:
+    """How far the engine's value is from the exact one in units in the last place of float32 at the exact value
+    (the largest over the elements); None when no element pair is finite."""
+    worst = None
+    for e, s in zip(np.ravel(np.asarray(engine_value, dtype=object)), np.ravel(np.asarray(exact, dtype=object))):
+        if not isinstance(e, (int, float)) or not isinstance(s, (int, float)):
+            continue
+        if not (np.isfinite(e) and np.isfinite(s)):
+            continue
+        ulp = float(np.spacing(np.float32(abs(s)))) if abs(s) < 3.4e38 else float("inf")
+        distance = abs(e - s) / ulp if ulp else 0.0
+        worst = distance if worst is None else max(worst, distance)
+    return worst
+
+
+def _ulps(result: CheckResult) -> None:
+    """Each compared tensor's distance from SymPy in float32 ulps, in its note."""
+    for t in result.tensors:
+        if t.engine is None or t.sympy is None:
+            continue
+        distance = ulps32(t.engine, t.sympy)
+        if distance is not None:
+            t.ulps = distance
+            t.note = (t.note + "; " if t.note else "") + f"{distance:.3g} ulp of float32"
 
 
 def _worst(results: list[CheckResult], count: int) -> CheckResult:

@@ -27,6 +27,7 @@ class Case:
     seed: int = 0
     numeric: bool = False  # add a central-difference opinion
     max_sympy_nodes: int = MAX_SYMPY_NODES
+    dtype: str = "float64"  # the engine's leaves: "float32" judges with a tolerance that follows the dtype
 
 
 def validate(case: Case) -> None:
@@ -48,6 +49,8 @@ def validate(case: Case) -> None:
                 f"--retain-grad '{name}': not a computed name of the program "
                 f"(computed: {', '.join(s.name for s in program.statements)})"
             )
+    if case.dtype not in ("float64", "float32"):
+        raise DiffcheckError(f"dtype must be float64 or float32, not {case.dtype}")
     if case.order not in (1, 2):
         raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
     if not 0 <= case.points <= MAX_POINTS:

@@ -25,6 +25,7 @@ class TensorResult:
     status: str
     note: str = ""
     numeric: Any = None  # central differences (--numeric), nested like `engine`
+    ulps: Optional[float] = None  # float32 runs: the largest distance from SymPy in units in the last place of float32
 
 
 @dataclass
@@ -47,6 +48,7 @@ class CheckResult:
     strict: bool = False
     seconds: float = 0.0
     broken_expectations: list[str] = field(default_factory=list)  # pinned values this result no longer produces
+    engine: str = ""  # the engine under test, by the name it was given (empty: diffcheck's own, not asked for)
 
     @property
     def statuses(self) -> list[str]:
@@ -61,6 +63,21 @@ class CheckResult:
     def worst_error(self) -> Optional[float]:
         errors = [t.abs_err for t in self.tensors if t.abs_err is not None]
         return max(errors) if errors else None
+
+
+@dataclass
+class EngineRun:
+    """One engine's outcome on a case: its result, or why the engine could not run it (`Unsupported`: an op it lacks,
+    a tensor it cannot hold). Not being supported is an outcome of the case on that engine, never a failure."""
+
+    engine: str  # the name it was given (`torch`, `mypkg.adapter:make`)
+    label: str  # how reports name it ("PyTorch")
+    result: Optional[CheckResult] = None
+    unsupported: str = ""  # the one-line reason, when result is None
+
+    @property
+    def failed(self) -> bool:
+        return self.result is not None and self.result.failed
 
 
 @dataclass

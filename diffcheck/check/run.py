@@ -24,7 +24,7 @@ def is_number(value) -> bool:
 
 
 def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, engine=None) -> dict:
-    """The program on `engine` (diffcheck's own unless given) in float64, backward from the output; every
+    """The program on `engine` (diffcheck's own unless given) in the case's dtype (float64 unless told), backward from the output; every
     statement's tensor by name.
 
     `hits` collects the special points (kinks, singular points, indeterminate forms, overflows) the program's ops
@@ -34,19 +34,20 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     from .special import found
 
     engine = engine or default()
-    if "float64" not in engine.capabilities.dtypes:
-        raise Unsupported(engine.name, "float64")
+    dtype = case.dtype
+    if dtype not in engine.capabilities.dtypes:
+        raise Unsupported(engine.name, dtype)
     if case.retain and not engine.capabilities.retain_grad:
         raise Unsupported(engine.name, "retain_grad()")
     applied: Optional[list] = [] if hits is not None else None
     leaves = {
-        name: engine.leaf(np.asarray(case.values[name], dtype=np.float64), "float64", name not in case.no_grad)
+        name: engine.leaf(np.asarray(case.values[name], dtype=dtype), dtype, name not in case.no_grad)
         for name in case.program.inputs
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
         if is_number(env[statement.name]):
-            env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=np.float64), "float64", False)
+            env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=dtype), dtype, False)
     if hits is not None:
         hits.extend(found(applied, case.program, engine.value))
     if np.asarray(engine.value(env[case.program.output])).dtype == np.bool_:

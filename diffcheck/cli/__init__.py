@@ -35,6 +35,40 @@ STRICT = click.option(
 )
 
 
+ENGINE = click.option(
+    "--engine",
+    "engine_names",
+    multiple=True,
+    metavar="NAME",
+    help="Engine under test (repeatable, side by side): diffcheck (default), torch, jax, micrograd, "
+    "package.module:factory, or an installed entry point of the group diffcheck.engines.",
+)
+
+
+def engine_names_of(names) -> tuple[str, ...]:
+    """The engines to check: `--engine` when given, else `[tool.diffcheck] engines = [...]` of the pyproject.toml in
+    the working directory (the user's own file, so it may name a user's engine), else none: diffcheck's own."""
+    if names:
+        return tuple(dict.fromkeys(names))
+    import tomllib
+
+    try:
+        with open("pyproject.toml", "rb") as file:
+            configured = tomllib.load(file).get("tool", {}).get("diffcheck", {}).get("engines", [])
+    except (OSError, tomllib.TOMLDecodeError):  # none, or not ours to judge: a project's broken file stops no check
+        return ()
+    if not isinstance(configured, list) or not all(isinstance(n, str) for n in configured):
+        fail("pyproject.toml: [tool.diffcheck] engines must be an array of engine names")
+    return tuple(dict.fromkeys(configured))
+
+
+def load_engines(names) -> list:
+    """The engines the user named, loaded (the first bad name: one line, exit code 2); empty when none was named."""
+    from ..engines import load
+
+    return [load(name) for name in dict.fromkeys(names)]
+
+
 def fail(message: str) -> None:
     """One line on stderr and exit code 2."""
     click.echo(f"diffcheck: error: {message}", err=True)
@@ -155,6 +189,14 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
     help="Wall-clock budget in seconds for the case.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@ENGINE
+@click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
+    help="The engine's dtype; float32 is judged with a tolerance that follows it (16 ulps) and shows ulps.",
+)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -219,6 +261,8 @@ def check(
     seed,
     timeout,
     fmt,
+    engine_names,
+    dtype,
     graph,
     dot,
     max_length,
@@ -264,7 +308,11 @@ def check(
         seed=seed,
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
+        dtype=dtype,
     )
+    engine_names = engine_names_of(engine_names)
+    if engine_names:
+        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
@@ -279,11 +327,36 @@ def check(
     sys.exit(report.return_code)
 
 
-def _draw(case, tree: bool, dot_path: str | None, out) -> None:
+def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> None:
+    """`check --engine ...`: the case on every named engine, side by side; exits. An engine that cannot run the case
+    (an op it lacks) shows `unsupported`, which fails nothing, as `none` does."""
+    from ..check import check_engines
+    from ..errors import DiffcheckError
+    from ..render.check import check_table, engines_json, engines_table
+    from ..render.console import consoles
+
+    try:
+        runs = check_engines(case, engines, timeout)
+    except DiffcheckError as error:
+        raise error.located("expression") from None
+    code = 1 if any(run.failed for run in runs) else 0
+    out, _ = consoles()
+    if fmt == "json":
+        click.echo(engines_json(runs, code))
+    elif len(runs) == 1 and runs[0].result is not None:
+        out.print(check_table(runs[0].result, runs[0].engine))
+    else:
+        out.print(engines_table(runs))
+    if graph or dot:
+        _draw(case, graph, dot, out, engines[0])
+    sys.exit(code)
+
+
+def _draw(case, tree: bool, dot_path: str | None, out, engine=None) -> None:
     """`check --graph` / `--dot FILE`: the engine's graph at the case's point."""
     from ..render.graph import build_graph, graph_dot, graph_tree
 
-    picture = build_graph(case)
+    picture = build_graph(case, engine) if engine is not None else build_graph(case)
     if tree:
         out.print(graph_tree(picture))
     if dot_path:

@@ -32,10 +32,13 @@ from . import fail, settle
 )
 @click.option("--numeric", is_flag=True, help="Add central differences to every check (slower).")
 @click.option(
+    "--engine",
     "--against",
-    type=click.Choice(["torch", "jax"]),
+    "against",
+    type=click.Choice(["diffcheck", "torch", "jax"]),
     default=None,
-    help="Also run every program on an installed PyTorch or JAX and report where it differs.",
+    help="Also run every program on an installed PyTorch or JAX and report where it differs from diffcheck's own "
+    "engine (--against is the old name). diffcheck: its own engine alone, as without the option.",
 )
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
 def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
@@ -57,6 +60,8 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
 
     settle()  # with -j 1 the cases run in this process, for as long as --time says
 
+    if against == "diffcheck":  # the engine every case runs on anyway
+        against = None
     if cases is None and seconds is None:
         cases = 500
     if dry_run:

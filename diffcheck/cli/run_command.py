@@ -33,7 +33,14 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
     show_default=True,
     help="Wall-clock budget in seconds for verifying one backward() call.",
 )
-def run(path, quiet, fmt, rtol, atol, strict, timeout):
+@click.option(
+    "--engine",
+    "engine_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only diffcheck: the snippet is interpreted on diffcheck's own engine (its torch surface).",
+)
+def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
 
@@ -47,6 +54,14 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout):
     from ..snippet import run_snippet, verify
     from ..snippet.parse import parse_snippet
 
+    other = [name for name in engine_names if name != "diffcheck"]
+    if other:
+        from . import fail
+
+        fail(
+            f"--engine {other[0]}: run interprets the snippet on diffcheck's own engine only; "
+            "check the same program on other engines with `diffcheck check --engine`"
+        )
     if quiet and fmt == "json":
         raise click.UsageError("--quiet and --format json do not go together")
     where = "<stdin>" if path == "-" else path

@@ -11,7 +11,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import EXIT_HELP, fail
+from . import ENGINE, EXIT_HELP, engine_names_of, fail, load_engines
 
 
 def _timeout(ctx, param, value):
@@ -75,7 +75,8 @@ def _shard(ctx, param, value):
     is_flag=True,
     help="Pin the current results as the expectations of cases that agree; refuse (and say so) the rest.",
 )
-def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
+@ENGINE
+def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_names):
     """Check every [[case]] of the sample files under PATH... (files, or folders searched for *.toml).
 
     \b
@@ -83,7 +84,12 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
       diffcheck verify samples/
       diffcheck verify samples/ -j 4 --format junit --output report.xml
       diffcheck verify samples/ --shard 2/3 --format github
+      diffcheck verify samples/ --engine torch
     """
+    engine_names = engine_names_of(engine_names)
+    if update and engine_names:
+        fail("--update pins diffcheck's own results; per-engine pins ([case.expect.torch]) are written by hand")
+    load_engines(engine_names)  # a bad name or a missing framework: one line, before any worker starts
     from functools import partial
 
     from ..batch.pool import start_server
@@ -96,7 +102,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update):
 
     shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
     bar = partial(progress, consoles()[0] if shown else None, "verify")
-    batch, items = run(list(paths), jobs, timeout, shard_of, bar)
+    batch, items = run(list(paths), jobs, timeout, shard_of, bar, engine_names)
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
         written, refused = pin(batch, items)

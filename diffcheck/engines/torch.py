@@ -74,12 +74,15 @@ class TorchEngine(Engine):
         if op.via is not None:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
             return op.via(self.composed, *args)
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
-        # float64 tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
+        # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed
+        # in the tensors' dtype: a float64 number beside a float32 0-d tensor would promote the result to float64
+        dtype = next(
+            (a.dtype for a in args if isinstance(a, self.torch.Tensor) and a.dtype.is_floating_point),
+            self.torch.float64,
+        )
         args = [
-            self.torch.as_tensor(a, dtype=self.torch.float64)
-            if i in listed and not isinstance(a, self.torch.Tensor)
-            else a
+            self.torch.as_tensor(a, dtype=dtype) if i in listed and not isinstance(a, self.torch.Tensor) else a
             for i, a in enumerate(args)
         ]
         if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool

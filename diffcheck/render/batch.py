@@ -12,13 +12,14 @@ import re
 from ..check.compare import MATCH, MISMATCH, NONE, NOT_RETAINED
 from ..lang.values import number_text
 from .check import plain, result_data
-from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, Batch, Outcome
+from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, UNSUPPORTED, Batch, Outcome
 
 _STYLE = {
     PASS: ("✓ pass", "green"),
     FAIL: ("✗ fail", "bold red"),
     ERROR: ("! error", "bold red"),
     TIMEOUT: ("⏱ timeout", "bold red"),
+    UNSUPPORTED: ("– unsupported", "dim"),  # the engine lacks what the case needs: not a failure
 }
 _QUIET = (MATCH, NONE, NOT_RETAINED)
 
@@ -35,6 +36,8 @@ def place(outcome: Outcome) -> str:
 
 def problems(outcome: Outcome) -> list[str]:
     """Why a case did not pass, one line each (empty for a pass)."""
+    if outcome.status == UNSUPPORTED:
+        return [outcome.note]
     if outcome.error:
         prefix = f"{place(outcome)}: " + (f"case '{outcome.name}': " if outcome.name is not None else "")
         return [outcome.error.removeprefix(prefix)]
@@ -87,6 +90,8 @@ def summary(batch: Batch) -> str:
         f"{batch.count(ERROR)} error{'s' * (batch.count(ERROR) != 1)}",
         f"{batch.count(TIMEOUT)} timed out",
     ]
+    if batch.count(UNSUPPORTED):  # only runs naming engines have them; other summaries stay as they were
+        counts.append(f"{batch.count(UNSUPPORTED)} unsupported by their engine")
     cases = [o for o in batch.outcomes if o.name is not None]
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
     return (
@@ -122,7 +127,12 @@ def table(batch: Batch, verbose: bool = False):
     for o in batch.outcomes:
         text, style = _STYLE[o.status]
         grid.add_row(
-            place(o), label(o), Text(text, style=style), _error_text(o), f"{o.seconds:.2f}s", "\n".join(problems(o))
+            place(o),
+            Text(label(o)),  # as written: `name [torch]` is no markup
+            Text(text, style=style),
+            _error_text(o),
+            f"{o.seconds:.2f}s",
+            "\n".join(problems(o)),
         )
     parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
     for message in batch.errors:
@@ -131,7 +141,7 @@ def table(batch: Batch, verbose: bool = False):
         for o in batch.outcomes:
             if o.status == FAIL and o.result is not None:
                 parts.append(Text(f"\n{o.file}:{o.line}: {o.name}", style="bold"))
-                parts.append(check_table(o.result))
+                parts.append(check_table(o.result, o.engine or "engine"))
                 parts.extend(Text(f"broken expectation: {line}", style="red") for line in o.result.broken_expectations)
     style = "green" if batch.report.return_code == 0 else "bold red"
     parts.append(Text(summary(batch), style=style))
@@ -164,6 +174,7 @@ def json_text(batch: Batch) -> str:
             "failed": batch.count(FAIL),
             "errors": batch.count(ERROR),
             "timeouts": batch.count(TIMEOUT),
+            **({"unsupported": batch.count(UNSUPPORTED)} if batch.count(UNSUPPORTED) else {}),
             "seconds": round(batch.seconds, 3),
             "jobs": batch.jobs,
             "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None,
@@ -179,6 +190,8 @@ def json_text(batch: Batch) -> str:
                 "broken_expectations": o.result.broken_expectations if o.result else [],
                 "error": o.error,
                 "result": result_data(o.result) if o.result else None,
+                **({"engine": o.engine} if o.engine else {}),
+                **({"reason": o.note} if o.status == UNSUPPORTED else {}),
             }  # already plain
             for o in batch.outcomes
         ],
@@ -219,7 +232,9 @@ def junit_text(batch: Batch) -> str:
             line=str(o.line),
             time=f"{o.seconds:.3f}",
         )
-        if o.status != PASS:
+        if o.status == UNSUPPORTED:
+            ET.SubElement(case, "skipped", message=_xml(o.note))
+        elif o.status != PASS:
             kind = "failure" if o.status == FAIL else "error"
             first = (problems(o) or [o.status])[0]
             element = ET.SubElement(case, kind, message=_xml(first), type=o.status)
@@ -235,7 +250,7 @@ def junit_text(batch: Batch) -> str:
         element.set("tests", str(len(statuses)))
         element.set("failures", str(sum(s is not None and s.tag == "failure" for s in statuses)))
         element.set("errors", str(sum(s is not None and s.tag == "error" for s in statuses)))
-        element.set("skipped", "0")
+        element.set("skipped", str(sum(s is not None and s.tag == "skipped" for s in statuses)))
         element.set("time", f"{sum(float(c.get('time')) for c in element.iter('testcase')):.3f}")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -256,7 +271,7 @@ def github_text(batch: Batch) -> str:
     """`::error` annotations at each failing case's line, `::warning` for warnings, then the summary line."""
     lines = []
     for o in batch.outcomes:
-        if o.status != PASS:
+        if o.status not in (PASS, UNSUPPORTED):
             title = f"diffcheck: {label(o)} ({o.status})"
             line = f",line={o.line}" if o.line else ""
             lines.append(
@@ -282,7 +297,7 @@ def _cell(text: str) -> str:
 
 def markdown_text(batch: Batch) -> str:
     """A summary table for `$GITHUB_STEP_SUMMARY`, pull-request comments or a wiki; failures in details blocks."""
-    icon = {PASS: "✅", FAIL: "❌", ERROR: "⚠️", TIMEOUT: "⏱️"}
+    icon = {PASS: "✅", FAIL: "❌", ERROR: "⚠️", TIMEOUT: "⏱️", UNSUPPORTED: "➖"}
     code = batch.report.return_code
     lines = [
         f"### diffcheck verify {'✅' if code == 0 else '❌'}",
@@ -299,7 +314,7 @@ def markdown_text(batch: Batch) -> str:
         )
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]
     for o in batch.outcomes:
-        if o.status != PASS:
+        if o.status not in (PASS, UNSUPPORTED):
             lines += [
                 f"<details><summary>{_cell(place(o))}: {_cell(label(o))} ({o.status})</summary>",
                 "",

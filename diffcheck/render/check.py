@@ -41,7 +41,7 @@ def _error_text(t: TensorResult) -> str:
     return f"{t.abs_err:.1e}" if t.abs_err else "0"
 
 
-def tensor_table(result: CheckResult):
+def tensor_table(result: CheckResult, engine_label: str = "engine"):
     from rich.table import Table
     from rich.text import Text
 
@@ -52,7 +52,7 @@ def tensor_table(result: CheckResult):
         ("role", {}),
         ("requires_grad", {}),
         ("is_leaf", {}),
-        ("engine .grad", {"overflow": "fold"}),
+        (f"{engine_label} .grad", {"overflow": "fold"}),
         ("SymPy", {"overflow": "fold"}),
         *([("numeric", {"overflow": "fold"})] if numeric else []),
         ("derivative", {"overflow": "fold"}),
@@ -99,7 +99,7 @@ def verdict(result: CheckResult) -> str:
     return text + ")"
 
 
-def check_table(result: CheckResult):
+def check_table(result: CheckResult, engine_label: str = "engine"):
     """The whole `check` report: the tensor table, the output line and a one-line verdict."""
     from rich.console import Group
     from rich.text import Text
@@ -111,7 +111,55 @@ def check_table(result: CheckResult):
             f"   (SymPy value: {number_text(out.sympy_value)}: {out.status})",
             style="red" if out.status == MISMATCH else "yellow",
         )
-    return Group(tensor_table(result), line, Text.from_markup(verdict(result), emoji=False))
+    return Group(tensor_table(result, engine_label), line, Text.from_markup(verdict(result), emoji=False))
+
+
+# ---- several engines side by side (`check --engine A --engine B`) ----------------------------------------------------
+UNSUPPORTED = "unsupported"  # an engine that lacks what the case needs: shown like `none`, never a failure
+
+
+def _short_status(t: TensorResult) -> str:
+    label = STATUS_STYLE[t.status][0]
+    if t.ulps is not None:
+        return f"{label} {t.ulps:.3g} ulp"
+    if t.status == MISMATCH and t.abs_err is not None:
+        return f"{label} {_error_text(t)}"
+    return label
+
+
+def engines_table(runs: list):
+    """One gradient column (headed by the engine's name) and one status column per engine beside SymPy's, for every
+    tensor; under it each engine's verdict (or why it could not run the case). Narrow by design: tensor, SymPy, then
+    two columns per engine, so two engines fit 80 columns."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    ran = [r for r in runs if r.result is not None]
+    first = ran[0].result if ran else None
+    title = (first.source or first.name) if first else ""
+    table = Table(title=f"[bold]{title}[/]", title_justify="left")
+    table.add_column("tensor", style="bold")
+    table.add_column("SymPy", overflow="fold")
+    for run in runs:
+        table.add_column(f"{run.engine}", overflow="fold")  # its .grad
+        table.add_column("status", overflow="fold")
+    for index, t in enumerate(first.tensors if first else []):
+        cells = [t.name, number_text(t.sympy)]
+        for run in runs:
+            if run.result is None:
+                cells += ["", Text(UNSUPPORTED, style="dim")]
+                continue
+            mine = run.result.tensors[index]
+            cells += [number_text(mine.engine), Text(_short_status(mine), style=STATUS_STYLE[mine.status][1])]
+        table.add_row(*cells)
+    lines = [table] if first else []
+    for run in runs:
+        if run.result is None:
+            lines.append(Text(f"{run.engine}: {UNSUPPORTED}: {run.unsupported}", style="dim"))
+        else:
+            lines.append(Text.from_markup(f"[bold]{run.engine}[/]: " + verdict(run.result), emoji=False))
+    return Group(*lines)
 
 
 # ---- machine formats ------------------------------------------------------------------------------------------------
@@ -157,12 +205,27 @@ def result_data(result: CheckResult) -> dict:
                     "status": t.status,
                     "note": t.note,
                     "numeric": t.numeric,
+                    **({"ulps_float32": t.ulps} if t.ulps is not None else {}),
                 }
                 for t in result.tensors
             ],
             "seconds": round(result.seconds, 6),
         }
     )
+
+
+def engines_json(runs: list, exit_code: int) -> str:
+    """`check --engine ... --format json`: one entry per engine, each naming it (`"engine"`), with its result's data
+    or `"status": "unsupported"` and the reason."""
+    import json
+
+    entries = []
+    for run in runs:
+        if run.result is None:
+            entries.append({"engine": run.engine, "label": run.label, "status": UNSUPPORTED, "reason": run.unsupported})
+        else:
+            entries.append({"engine": run.engine, "label": run.label, **result_data(run.result)})
+    return json.dumps({"engines": entries, "exit_code": exit_code}, indent=2)
 
 
 def check_json(report: Report) -> str:
