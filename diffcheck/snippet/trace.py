@@ -58,6 +58,7 @@ class Tracer:
         self.alive: list = []  # every traced tensor, so that ids are never reused within a run
         self.serial = 0
         self.elements = 0  # of every tensor kept alive
+        self.opaque: set[int] = set()  # tensors with a graph the tracer did not see (create_graph gradients)
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         if id(tensor) not in self.entries:
@@ -77,7 +78,9 @@ class Tracer:
         """The entry describing `tensor` now: its latest one if still current, else a new leaf version."""
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
-            return entry  # a result that requires grad never changes: in-place ops on it are not supported
+            return entry  # a result that requires grad changes only through recorded in-place ops
+        if entry is None and tensor.grad_fn is not None:
+            self.opaque.add(id(tensor))
         return self.leaf(tensor, label, pos)
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
@@ -112,6 +115,8 @@ class Tracer:
             if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
         ]
         names = self._names(leaves + statements, variables)
+        if any(id(e.tensor) in self.opaque and e.requires_grad for e in leaves):
+            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
         elements = sum(e.value.size for e in leaves)
         for count, what, limit in (
             (len(statements), "named tensors", MAX_STATEMENTS),
