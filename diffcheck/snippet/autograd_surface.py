@@ -137,7 +137,7 @@ class AutogradSurface:
         ins = [inputs] if isinstance(inputs, engine.Tensor) else list(inputs or ())
         grads = options.get("grad_outputs")
         grads = [grads] if isinstance(grads, engine.Tensor) or grads is None else list(grads)
-        grads = grads * len(outs) if grads == [None] else grads
+        grads = [None] * len(outs) if len(grads) == 1 and grads[0] is None else grads
         if not all(isinstance(t, engine.Tensor) for t in outs + ins) or not outs or not ins:
             raise self.fail("torch.autograd.grad() takes tensors, or lists or tuples of tensors", node)
         if len(grads) != len(outs) or not all(g is None or isinstance(g, engine.Tensor) for g in grads):

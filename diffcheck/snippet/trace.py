@@ -240,7 +240,7 @@ def verify(
     strict: bool = False,
     timeout: float = 60.0,
 ) -> tuple[Report, list[list[int]]]:
-    """Check every distinct backward() call with `check.check` (identical calls, as in a loop, once), each within
+    """Check every distinct graph shape of the backward() calls with `check.check` (a loop's calls once), each within
     `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
     from ..check.budget import run_deep
     from ..check import check
@@ -253,12 +253,14 @@ def verify(
         if call.case is None:
             errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
             continue
-        groups.setdefault(_key(call.case), (call.case, []))[1].append(call)
+        groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
     results, lines = [], []
     for case, calls in groups.values():
         title = f"{outcome.where}:{calls[0].line}: {calls[0].text}"
         if len(calls) > 1:
-            title += f"  ({len(calls)} identical calls, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
+            same = len({_key(c.case) for c in calls}) == 1
+            what = "identical calls" if same else "calls of this graph shape, checked at the first one's values"
+            title += f"  ({len(calls)} {what}, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
         options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
         case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
         try:
@@ -287,6 +289,12 @@ def _not_retained_note(t) -> str:
         return "the leaf itself: its gradient is on its own row"
     how = f"{t.name}.retain_grad()" if t.name.isidentifier() else "retain_grad()"
     return f"non-leaf: .grad is None unless retained ({how} before backward)"
+
+
+def _shape_key(case: Case):
+    """Calls that differ only in their values (a loop's steps) are one graph shape: verified once."""
+    shapes = tuple(sorted((k, np.shape(v)) for k, v in case.values.items()))
+    return (case.program, shapes, case.no_grad, case.retain)
 
 
 def _key(case: Case):
