@@ -63,7 +63,7 @@ REFUSED = [
     # definitions and control flow
     ("async def f(): pass", "s.py:1:1: function definitions are not supported"),
     ("class A: pass", "s.py:1:1: class definitions are not supported"),
-    ("y = [i for i in [1]]", "s.py:1:5: comprehensions are not supported"),
+    ("y = {i for i in [1]}", "s.py:1:5: comprehensions are not supported"),
     ("x = 1\ndel x", "s.py:2:1: del is not supported"),
     ("global x", "s.py:1:1: global is not supported"),
     ("match 1:\n    case 1: pass", "s.py:1:1: match statements are not supported"),

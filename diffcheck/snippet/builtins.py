@@ -76,6 +76,12 @@ class Builtins:
     def _builtin_bool(self, args, kwargs, node):
         return self.truth(args[0], node) if args else False
 
+    def _builtin_any(self, args, kwargs, node):
+        return any(self.truth(v, node) for v in self._bounded(args[0], node))
+
+    def _builtin_all(self, args, kwargs, node):
+        return all(self.truth(v, node) for v in self._bounded(args[0], node))
+
     def _builtin_isinstance(self, args, kwargs, node):
         value, kinds = args
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)

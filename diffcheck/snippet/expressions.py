@@ -15,7 +15,17 @@ from ..lang.parse import SYMBOLS
 from ..ops.dispatch import BINARY, PYTHON, UNARY
 from .names import BUILTINS, DTYPES, MODULES
 from .torch_surface import Raised, Size
-from .values import TENSOR_CLASS, set_grad_mode, Builtin, Function, GradContext, MathFunction, Module, UserFunction
+from .values import (
+    TENSOR_CLASS,
+    Scope,
+    set_grad_mode,
+    Builtin,
+    Function,
+    GradContext,
+    MathFunction,
+    Module,
+    UserFunction,
+)
 
 MAX_TEXT = 1_000_000  # characters of one string or items of one list
 MAX_INT_BITS = 100_000
@@ -212,6 +222,39 @@ class Expressions:
         parts = [None if p is None else self.eval(p) for p in (node.lower, node.upper, node.step)]
         return slice(*parts)
 
+    def _comprehension(self, node):
+        """[... for ... in ... if ...], {k: v for ...}, and a generator expression (gathered eagerly, in its own
+        scope): each item is a step of the statement budget."""
+        outer, self.scope = self.scope, Scope({}, self.scope)
+        results: list = []
+        try:
+            self._generate(node, node.generators, results)
+        finally:
+            self.scope = outer
+        if isinstance(node, ast.DictComp):
+            for key, _ in results:
+                self._python(hash, node, key)
+            return dict(results)
+        return results
+
+    def _generate(self, node, generators: list, results: list) -> None:
+        if not generators:
+            if isinstance(node, ast.DictComp):
+                results.append((self.eval(node.key), self.eval(node.value)))
+            else:
+                results.append(self.eval(node.elt))
+            if len(results) > MAX_TEXT:
+                raise self.fail(f"comprehension of more than {MAX_TEXT} items", node)
+            return
+        generator = generators[0]
+        for item in self.iterate(self.eval(generator.iter), generator.iter):
+            self.steps += 1
+            if self.steps > self.limits.steps:
+                raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", node)
+            self.store(generator.target, item)
+            if all(self.truth(self.eval(condition), condition) for condition in generator.ifs):
+                self._generate(node, generators[1:], results)
+
     def _lambda(self, node: ast.Lambda):
         return self.make_function("<lambda>", node)
 
@@ -256,6 +299,9 @@ class Expressions:
         ast.Subscript: _subscript,
         ast.Slice: _slice,
         ast.Lambda: _lambda,
+        ast.ListComp: _comprehension,
+        ast.DictComp: _comprehension,
+        ast.GeneratorExp: _comprehension,
         ast.JoinedStr: _fstring,
         ast.FormattedValue: _formatted,
     }

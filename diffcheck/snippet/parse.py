@@ -323,6 +323,17 @@ class _Validator(StatementRules):
             if part is not None:
                 self.value(part, depth + 1)
 
+    def _comprehension(self, node, depth: int) -> None:
+        for generator in node.generators:
+            if generator.is_async:
+                raise self.refuse("async comprehensions are not supported", node)
+            self._target(generator.target)
+            self.value(generator.iter, depth + 1)
+            for condition in generator.ifs:
+                self.value(condition, depth + 1)
+        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+            self.value(part, depth + 1)
+
     def _lambda(self, node: ast.Lambda, depth: int) -> None:
         self._arguments(node.args, depth)
         loops, self.loops = self.loops, 0
@@ -360,6 +371,9 @@ class _Validator(StatementRules):
         ast.Subscript: _subscript,
         ast.Slice: _slice,
         ast.Lambda: _lambda,
+        ast.ListComp: _comprehension,
+        ast.DictComp: _comprehension,
+        ast.GeneratorExp: _comprehension,
     }
 
     def _source(self, node: ast.AST) -> str:
@@ -370,7 +384,7 @@ def _bound(node: ast.AST) -> list[str]:
     """The names a node binds: assignment and loop targets (unpacked), functions, parameters, `except ... as`."""
     if isinstance(node, ast.Assign):
         targets = node.targets
-    elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+    elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
         targets = [node.target]
     elif isinstance(node, ast.FunctionDef):
         return [node.name]
