@@ -13,6 +13,16 @@ import numpy as np
 from .dtypes import is_grad_enabled, no_grad
 from .versions import bump, counter
 
+_REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
+
+
+def current_node(node):
+    """The grad_fn the tensor `node` made has now (after in-place ops rebased it), for PyTorch's version message."""
+    while id(node) in _REBASED and _REBASED[id(node)][0] is node:
+        node = _REBASED[id(node)][1]
+    return node
+
+
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _KIND_NAMES = {"b": "Bool", "i": "Long", "u": "Long", "f": "Float"}
 
@@ -48,6 +58,8 @@ def apply_inplace(t, compute, *others):
     t.data = np.asarray(result.data).astype(old)[()]
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node
         vc = counter(t)
+        if t._node is not None:
+            _REBASED[id(t._node)] = (t._node, result._node)
         t._node, t._requires_grad = result._node, True
         t._node._vc = vc
         if t._retains_grad:

@@ -116,7 +116,9 @@ def _message(data, made_by, version: int, expected: int) -> str:
     `Backward0`), unless no op did."""
     which = ""
     if made_by is not None:
-        name = _named(made_by[0]).name()
+        from .inplace import current_node
+
+        name = _named(current_node(made_by[0])).name()
         which = f", which is output {made_by[1]} of {name[: name.rindex('Backward')]},"
     return MODIFIED.format(
         type=TYPE_NAMES[np.result_type(data)][0] + "Tensor",
