@@ -250,7 +250,9 @@ class Builtins:
         params = [a.arg for a in spec.args]
         if len(args) > len(params):
             given = "was" if len(args) == 1 else "were"
-            takes = f"{len(params)} positional argument{'s' * (len(params) != 1)}"
+            low = len(params) - len(function.defaults)
+            count = f"from {low} to {len(params)}" if low != len(params) else f"{len(params)}"
+            takes = f"{count} positional argument{'s' * (len(params) != 1 or low != len(params))}"
             raise Raised("TypeError", f"{name}() takes {takes} but {len(args)} {given} given", node.lineno)
         into.update(zip(params, args))
         for key, value in kwargs.items():

@@ -248,9 +248,7 @@ class Expressions:
             return
         generator = generators[0]
         for item in self.iterate(self.eval(generator.iter), generator.iter):
-            self.steps += 1
-            if self.steps > self.limits.steps:
-                raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", node)
+            self.tick(node)
             self.store(generator.target, item)
             if all(self.truth(self.eval(condition), condition) for condition in generator.ifs):
                 self._generate(node, generators[1:], results)

@@ -20,7 +20,7 @@ TIME_BUDGET = 30.0  # wall-clock seconds the snippet may run (`--time-budget`), 
 
 @dataclass(frozen=True)
 class Spec:
-    """What a call accepts: a range of positional arguments (None: any number) and keyword names."""
+    """What a call accepts: a range of positional arguments (None: any number) and keyword names ("*": any)."""
 
     low: int
     high: Optional[int]
@@ -165,7 +165,7 @@ VALUE_METHODS = {  # methods of Python's lists, dicts and strings a snippet may 
     "keys": _spec(0, 0),
     "values": _spec(0, 0),
     "get": _spec(1, 2),
-    "format": _spec(0, None),
+    "format": _spec(0, None, "*"),
     "join": _spec(1, 1),
     "upper": _spec(0, 0),
     "lower": _spec(0, 0),
@@ -185,7 +185,7 @@ BUILTINS = {
     "sum": _spec(1, 2, "start"),
     "list": _spec(0, 1),
     "tuple": _spec(0, 1),
-    "dict": _spec(0, 1),
+    "dict": _spec(0, 1, "*"),
     "bool": _spec(0, 1),
     "sorted": _spec(1, 1, "reverse"),
     "reversed": _spec(1, 1),

@@ -272,7 +272,7 @@ class _Validator(StatementRules):
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.refuse("'**' arguments are not supported", keyword.value)
-            if keyword.arg not in spec.keywords:
+            if keyword.arg not in spec.keywords and "*" not in spec.keywords:
                 supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
                 raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
             self.value(keyword.value, depth + 1)

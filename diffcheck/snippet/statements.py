@@ -30,15 +30,19 @@ class Statements:
 
     def block(self, body: list) -> None:
         for statement in body:
-            self.steps += 1
-            if self.steps > self.limits.steps:
-                raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", statement)
-            if self.steps % 64 == 0 and time.monotonic() > self.deadline:
-                raise self.fail(f"the snippet runs longer than {self.limits.seconds:g} s (--time-budget)", statement)
+            self.tick(statement)
             handler = self.STATEMENTS.get(type(statement))
             if handler is None:
                 raise self.fail(f"'{type(statement).__name__}' is not supported", statement)
             handler(self, statement)
+
+    def tick(self, node: ast.AST) -> None:
+        """One step of the budget: a statement, a loop test, a comprehension's item."""
+        self.steps += 1
+        if self.steps > self.limits.steps:
+            raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", node)
+        if self.steps % 64 == 0 and time.monotonic() > self.deadline:
+            raise self.fail(f"the snippet runs longer than {self.limits.seconds:g} s (--time-budget)", node)
 
     def _assign(self, node: ast.Assign) -> None:
         value = self.eval(node.value)
@@ -97,9 +101,7 @@ class Statements:
 
     def _while(self, node: ast.While) -> None:
         while self.truth(self.eval(node.test), node.test):
-            self.steps += 1
-            if self.steps > self.limits.steps:
-                raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", node)
+            self.tick(node)
             try:
                 self.block(node.body)
             except BreakLoop:
