@@ -60,8 +60,12 @@ def apply_inplace(t, compute, *others):
         vc = counter(t)
         if t._node is not None:
             _REBASED[id(t._node)] = (t._node, result._node)
+            t._node._retained = None  # retain_grad() follows the tensor onto its new grad_fn, as in PyTorch
         t._node, t._requires_grad = result._node, True
         t._node._vc = vc
+        if t._node.op.saves:  # the op's own node saved t's values from before the change: they are current for it
+            noted = getattr(t._node, "_versions", ())
+            t._node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value),)
         if t._retains_grad:
             t._node._retained = weakref.ref(t)
     return t
