@@ -20,3 +20,8 @@ MAX_NODES = 5_000  # Const/Var/Apply nodes in the whole program
 MAX_STATEMENTS = 500
 MAX_INT_DIGITS = 100  # digits of one integer literal, counted on the source text
 MAX_POWER = 10_000  # largest |exponent| of a power whose base and exponent are both constant
+
+# Budgets of a `diffcheck run` snippet (the flags of the same names)
+SNIPPET_MAX_STEPS = 100_000  # statements executed, loops and calls included (`--max-steps`)
+SNIPPET_MAX_CALL_DEPTH = 100  # nested calls of the snippet's own functions (`--max-depth`)
+SNIPPET_TIME_BUDGET = 30.0  # wall-clock seconds the snippet may run (`--time-budget`), verification apart

@@ -235,7 +235,7 @@ def test_nothing_to_verify_is_trouble(run):
 def test_refused_snippet_prints_nothing(run):
     result = run("-", input='print("never")\nimport os\n')
     assert result.stdout == ""
-    assert result.stderr == "diffcheck: error: <stdin>:2:8: import of 'os' is not supported (only torch)\n"
+    assert result.stderr == "diffcheck: error: <stdin>:2:8: import of 'os' is not supported (only torch and math)\n"
     assert result.exit_code == 2
 
 

@@ -32,10 +32,10 @@ def refusal(text: str) -> str:
 LOOP = "use 'for _ in range(N)' with a literal N <= 1000, or 'for v in [...]'"
 REFUSED = [
     # imports
-    ("import numpy", "s.py:1:8: import of 'numpy' is not supported (only torch)"),
-    ("import torch, os.path", "s.py:1:15: import of 'os.path' is not supported (only torch)"),
-    ("from os import path", "s.py:1:1: import of 'os' is not supported (only torch)"),
-    ("from . import x", "s.py:1:1: import of '.' is not supported (only torch)"),
+    ("import numpy", "s.py:1:8: import of 'numpy' is not supported (only torch and math)"),
+    ("import torch, os.path", "s.py:1:15: import of 'os.path' is not supported (only torch and math)"),
+    ("from os import path", "s.py:1:1: import of 'os' is not supported (only torch and math)"),
+    ("from . import x", "s.py:1:1: import of '.' is not supported (only torch and math)"),
     ("from torch import *", "s.py:1:19: 'import *' is not supported"),
     ("from torch import randn", "s.py:1:19: 'torch.randn' is not supported"),
     ("from torch import softplus", "s.py:1:19: 'torch.softplus' is not supported"),  # torch.nn.functional's only
@@ -48,10 +48,8 @@ REFUSED = [
     ("eval('1')", "s.py:1:1: builtin 'eval' is not supported"),
     (T + "print(type(x))", "s.py:3:7: builtin 'type' is not supported"),
     (T + "getattr(x, 'grad')", "s.py:3:1: builtin 'getattr' is not supported"),
-    (T + "max(x, x)", "s.py:3:1: builtin 'max' is not supported"),
     ("__import__('os')", "s.py:1:1: name '__import__' is not supported (names may not start with '__')"),
     ("print(f'{__name__}')", "s.py:1:10: name '__name__' is not supported (names may not start with '__')"),
-    ("range(3)", "s.py:1:1: range() is only supported in 'for _ in range(N)'"),
     # attribute walks
     (T + "x.__class__", "s.py:3:3: attribute '__class__' is not supported"),
     (T + "print(x.grad.__class__.__mro__)", "s.py:3:24: attribute '__mro__' is not supported"),
@@ -63,64 +61,30 @@ REFUSED = [
     ("import torch\ntorch.nn.Linear(2, 2)", "s.py:2:10: 'torch.nn.Linear' is not supported"),
     ("import torch\ntorch.sin.x", "s.py:2:11: 'torch.sin' has no attribute 'x' here"),
     # definitions and control flow
-    ("def f(): pass", "s.py:1:1: function definitions are not supported"),
     ("async def f(): pass", "s.py:1:1: function definitions are not supported"),
     ("class A: pass", "s.py:1:1: class definitions are not supported"),
-    ("f = lambda: 1", "s.py:1:5: lambda is not supported"),
-    ("y = [i for i in [1]]", "s.py:1:5: comprehensions are not supported"),
-    ("while True: pass", f"s.py:1:1: while loops are not supported ({LOOP})"),
-    ("for _ in range(1001): pass", "s.py:1:10: a loop of 1001 iterations is not supported (limit 1000)"),
-    ("n = 3\nfor _ in range(n): pass", f"s.py:2:10: range() bounds must be integer literals ({LOOP})"),
-    ("for _ in range(1, 5, 0): pass", "s.py:1:10: range() step must not be zero"),
-    (
-        T + "for v in x: pass",
-        f"s.py:3:10: for loops are only supported over range() or a list or tuple literal ({LOOP})",
-    ),
-    ("for a, b in [1]: pass", f"s.py:1:5: the loop variable must be a name ({LOOP})"),
-    ("for _ in range(3):\n    pass\nelse:\n    pass", "s.py:4:5: for ... else is not supported"),
-    ("if True: pass", "s.py:1:1: if statements are not supported"),
-    ("try:\n    pass\nexcept Exception:\n    pass", "s.py:1:1: try statements are not supported"),
-    ("raise", "s.py:1:1: raise is not supported"),
-    ("assert True", "s.py:1:1: assert is not supported"),
+    ("y = {i for i in [1]}", "s.py:1:5: comprehensions are not supported"),
     ("x = 1\ndel x", "s.py:2:1: del is not supported"),
     ("global x", "s.py:1:1: global is not supported"),
     ("match 1:\n    case 1: pass", "s.py:1:1: match statements are not supported"),
     # assignments
-    ("x = 1\nx += 1", "s.py:2:1: augmented assignment is not supported (write 'x = x + ...')"),
     ("x: int = 1", "s.py:1:1: annotated assignment is not supported"),
-    ("a, b = 1, 2", "s.py:1:1: only assignments to a name, '.grad' or '.requires_grad' are supported"),
-    (T + "x.data = x", "s.py:3:3: assigning to '.data' is not supported (only .grad and .requires_grad)"),
     ("print = 3", "s.py:1:1: assigning to the builtin 'print' is not supported"),
     ("import torch\ntorch = 3", "s.py:2:1: 'torch' names what was imported; assigning to it is not supported"),
     # expressions
-    (T + "x[0]", "s.py:3:1: subscripts are not supported"),
-    ("t = (1,) is (1,)", "s.py:1:5: 'is' with a tuple literal is not supported (use '==')"),
-    ("t = 1\nprint(t is not ())", "s.py:2:7: 'is' with a tuple literal is not supported (use '==')"),
+    ("t = (1,) is (1,)", "s.py:1:5: 'is' with a literal is not supported (use '==')"),
+    ("t = 1\nprint(t is not ())", "s.py:2:7: 'is' with a literal is not supported (use '==')"),
     ("t = (*[1],)", "s.py:1:6: starred expressions are not supported"),
-    ("d = {}", "s.py:1:5: dicts are not supported"),
     ("s = {1}", "s.py:1:5: sets are not supported"),
-    ("y = 1 if True else 2", "s.py:1:5: conditional expressions are not supported"),
-    ("y = True and False", "s.py:1:5: 'and' / 'or' are not supported"),
-    ("y = not True", "s.py:1:5: operator 'not' is not supported"),
-    ("y = 7 // 2", "s.py:1:5: operator '//' is not supported"),
-    ("y = 7 % 2", "s.py:1:5: operator '%' is not supported"),
-    ("y = 1 < 2 < 3", "s.py:1:5: chained comparisons are not supported"),
-    ("y = 1 in [1]", "s.py:1:5: operator 'in' is not supported"),
     ("print((y := 2))", "s.py:1:8: the walrus operator ':=' is not supported"),
     ("y = 1j", "s.py:1:5: complex numbers are not supported"),
     ("y = b'x'", "s.py:1:5: bytes literals are not supported"),
     ("y = ...", "s.py:1:5: '...' is not supported"),
     ("y = " + "-" * 101 + "1", "s.py:1:106: expression nests more than 100 levels deep"),
     # calls
-    ("import torch\nf = torch.sin", "s.py:2:5: 'torch.sin' can only be called"),
     ("import torch\nprint(torch)", "s.py:2:7: module 'torch' can only be used as 'torch.<name>'"),
     (T + "x.backward", "s.py:3:1: method 'backward' must be called: 'x.backward()'"),
-    ("import torch\ntorch.no_grad()", "s.py:2:1: 'torch.no_grad()' is only supported as 'with torch.no_grad():'"),
     ("import torch\ntorch.float32()", "s.py:2:1: 'torch.float32' cannot be called"),
-    (
-        T + "x.backward(create_graph=True)",
-        "s.py:3:12: unexpected keyword argument 'create_graph' for 'x.backward' (supported: gradient, retain_graph)",
-    ),
     (
         "import torch\ntorch.tensor(1.0, device='cpu')",
         "s.py:2:19: unexpected keyword argument 'device' for 'torch.tensor' (supported: dtype, requires_grad)",
@@ -129,20 +93,21 @@ REFUSED = [
     (T + "x.sum(0, True, 1)", "s.py:3:1: 'x.sum' takes 0 to 2 positional arguments (3 given)"),
     ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
     ("print(**{})", "s.py:1:9: '**' arguments are not supported"),
-    (
-        "x = 1\nx()",
-        "s.py:2:1: calling 'x' is not supported (only torch functions, tensor methods and the builtins "
-        "print, abs, float, int, str, repr, round, len)",
-    ),
     # with
     ("with open('f'): pass", "s.py:1:6: builtin 'open' is not supported"),
-    (T + "with x: pass", "s.py:3:6: only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported"),
+    (
+        T + "with x: pass",
+        "s.py:3:6: only 'with torch.no_grad():', 'torch.enable_grad()' and 'torch.set_grad_enabled(...)' are supported",
+    ),
     ("import torch\nwith torch.no_grad() as g: pass", "s.py:2:25: 'with ... as' is not supported"),
     (
         "import torch\nwith torch.no_grad(), torch.no_grad(): pass",
         "s.py:2:23: only one context manager per 'with' is supported",
     ),
-    ("import torch\nwith torch.enable_grad(1): pass", "s.py:2:6: 'torch.enable_grad()' takes no arguments"),
+    (
+        "import torch\nwith torch.enable_grad(1): pass",
+        "s.py:2:6: 'torch.enable_grad' takes 0 positional arguments (1 given)",
+    ),
     # text
     ("ｘ = 1", "s.py:1:1: non-ASCII identifier 'ｘ'"),
     ("x = 1\0", "s.py:1:6: null byte in input"),
@@ -177,13 +142,7 @@ def stops(text: str) -> str:
     [
         (T + "torch.tensor([x, x])", "s.py:3:1: torch.tensor() of tensors is not supported (use .detach() or .item())"),
         (T + "round(x)", "s.py:3:1: round() of a tensor is not supported"),
-        (
-            T + "y = x * 2\nwith torch.no_grad():\n    y.zero_()",
-            "s.py:5:5: zero_() on a tensor that requires grad is not supported",
-        ),
         (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
-        (T + "y = [1] + [2]", "s.py:3:5: '+' on lists is not supported"),
-        (T + "y = (1,) + (2,)", "s.py:3:5: '+' on tuples is not supported"),
         (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),  # torch: a torch.Size, not a tuple
         ("a = (1,)\nfor _ in range(30):\n    a = (a, a)", "s.py:3:9: tuple of more than 1000000 items"),
         (T + "x.sum((1.5,), keepdim=True)", "s.py:3:1: the dims of 'sum' must be integers"),
@@ -194,10 +153,6 @@ def stops(text: str) -> str:
         ("import torch\ntorch.ones(1001, 1000)", "s.py:2:1: tensor of more than 1000000 elements"),
         ("import torch\ntorch.ones(1000, 1) + torch.ones(1, 1001)", "s.py:2:1: result of more than 1000000 elements"),
         ("a = [1]\nfor _ in range(30):\n    a = [a, a]", "s.py:3:9: list of more than 1000000 items"),
-        (
-            "for _ in range(1000):\n    for _ in range(1000):\n        pass",
-            "s.py:3:9: the snippet runs more than 100000 statements",
-        ),
         (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
     ],
 )
@@ -358,3 +313,58 @@ def test_torch_max_with_a_number_is_a_reduction_diffcheck_does_not_run():
     assert (
         stops(T + "torch.max(x, 0)") == "s.py:3:1: torch.max() with a number (a reduction along a dim) is not supported"
     )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("while True:\n    pass", "s.py:2:5: the snippet runs more than 100000 statements (--max-steps)"),
+        ("for _ in range(10 ** 12):\n    pass", "s.py:2:5: the snippet runs more than 100000 statements (--max-steps)"),
+        ("def f(n):\n    return f(n + 1)\nf(0)", "s.py:2:12: calls nest more than 100 deep (--max-depth)"),
+        ("x = list(range(10 ** 9))", "s.py:1:5: a range of more than 1000000 items cannot be gathered"),
+        ("x = sum(range(10 ** 9))", "s.py:1:5: a range of more than 1000000 items cannot be gathered"),
+        ("print('{0.__class__}'.format(1))", "s.py:1:7: str.format() fields may only be positions or names"),
+        ("print('{0[0]}'.format([1]))", "s.py:1:7: str.format() fields may only be positions or names"),
+        (T + "print(x[0])", "s.py:3:7: subscripts on tensors are not supported yet (tensor indexing)"),
+        (T + "y = x.detach()\ny[0] = 1", "s.py:4:1: item assignment on tensors is not supported yet (tensor indexing)"),
+        (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),
+        (
+            "for _ in range(1000):\n    for _ in range(1000):\n        pass",
+            "s.py:3:9: the snippet runs more than 100000 statements (--max-steps)",
+        ),
+    ],
+)
+def test_limits_stop_the_run_with_one_line(text, message):
+    assert stops(text) == message
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("def f(): pass\nclass A: pass", "s.py:2:1: class definitions are not supported"),
+        ("def f(*a): pass", "s.py:1:8: '*args' and '**kwargs' parameters are not supported"),
+        (
+            "try:\n    pass\nexcept os.error:\n    pass",
+            "s.py:3:8: 'except' takes Python's exception classes (RuntimeError, TypeError, ValueError ...)",
+        ),
+        ("break", "s.py:1:1: 'break' outside loop"),
+        ("return 1", "s.py:1:1: 'return' outside function"),
+        (
+            "@property\ndef f(): pass",
+            "s.py:1:2: only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function",
+        ),
+        ("f = lambda: __import__", "s.py:1:13: name '__import__' is not supported (names may not start with '__')"),
+        ("print(f'{1:{__name__}}')", "s.py:1:13: name '__name__' is not supported (names may not start with '__')"),
+        ("def f(x):\n    return x.__class__", "s.py:2:14: attribute '__class__' is not supported"),
+        (
+            "try:\n    pass\nexcept RuntimeError as __e:\n    pass",
+            "s.py:3:1: name '__e' is not supported (names may not start with '__')",
+        ),
+        ("x = [1]\nx.__len__()", "s.py:2:3: attribute '__len__' is not supported"),
+        ("x = [1]\nx.sort()", "s.py:2:3: attribute 'sort' is not supported"),
+        ("import math\nmath.__loader__", "s.py:2:6: attribute '__loader__' is not supported"),
+        ("import math\nmath.os", "s.py:2:6: 'math.os' is not supported"),
+    ],
+)
+def test_new_constructs_keep_the_whitelist(text, message):
+    assert refusal(text) == message

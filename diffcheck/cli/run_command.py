@@ -40,18 +40,39 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
     metavar="NAME",
     help="Only diffcheck: the snippet is interpreted on diffcheck's own engine (its torch surface).",
 )
-def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names):
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=defaults.SNIPPET_MAX_STEPS,
+    show_default=True,
+    help="Statements the snippet may execute (loops and calls included).",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(min=1, max=500),
+    default=defaults.SNIPPET_MAX_CALL_DEPTH,
+    show_default=True,
+    help="Nested calls of its functions.",
+)
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    default=defaults.SNIPPET_TIME_BUDGET,
+    show_default=True,
+    help="Wall-clock seconds the snippet may run (verification apart).",
+)
+def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
 
     \b
     SNIPPET.py is a file, or - for stdin. Supported: import torch, assignments, torch.tensor(...), the ops of
-    `diffcheck check` as torch functions, methods and operators, backward(), retain_grad(), requires_grad_(),
-    detach(), .grad, with torch.no_grad():, for _ in range(N), print(...). Anything else is refused before the
-    snippet runs.
+    `diffcheck check` as torch functions, methods and operators, backward(), autograd.grad(), in-place updates,
+    .grad, no_grad, and the Python of tutorials: def, lambda, if, for, while, try, f-strings, lists, dicts.
+    Anything else is refused before the snippet runs; --max-steps, --max-depth and --time-budget bound a run.
     """
     from ..errors import DiffcheckError
-    from ..snippet import run_snippet, verify
+    from ..snippet import Limits, run_snippet, verify
     from ..snippet.parse import parse_snippet
 
     other = [name for name in engine_names if name != "diffcheck"]
@@ -76,7 +97,8 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names):
     snippet = parse_snippet(text, where)
     captured = io.StringIO()
     stdout = _Stdout()
-    outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout)
+    limits = Limits(max_steps, max_depth, time_budget)
+    outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout, limits)
     if outcome.raised:
         click.echo(outcome.raised, err=True)
     report, lines = verify(outcome, rtol, atol, strict, timeout)

@@ -156,6 +156,27 @@ class Tensor:
         bump(self)
         return self
 
+    def add_(self, other, alpha=1):
+        return _inplace.apply_inplace(self, lambda a, b: a + b * alpha if alpha != 1 else a + b, other)
+
+    def sub_(self, other, alpha=1):
+        return _inplace.apply_inplace(self, lambda a, b: a - b * alpha if alpha != 1 else a - b, other)
+
+    def mul_(self, other):
+        return _inplace.apply_inplace(self, lambda a, b: a * b, other)
+
+    def div_(self, other):
+        return _inplace.apply_inplace(self, lambda a, b: a / b, other)
+
+    def clamp_(self, min=None, max=None):
+        return _inplace.apply_inplace(self, lambda a: _front.clamp(a, min=min, max=max))
+
+    def fill_(self, value):
+        return _inplace.fill_(self, value)
+
+    def copy_(self, src):
+        return _inplace.copy_(self, src)
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor (or its base, or a view of it) has had."""
@@ -260,4 +281,4 @@ def _ndim(value) -> Optional[int]:
 
 
 # The table's functions and the backward pass, which import this module: read on use, not at import.
-from . import front as _front, backward as _backward  # noqa: E402
+from . import front as _front, backward as _backward, inplace as _inplace  # noqa: E402

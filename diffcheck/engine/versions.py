@@ -87,6 +87,7 @@ def check(node) -> None:
     """Raise PyTorch's RuntimeError if a tensor `node` saved was changed in place since: compares each saved
     tensor's counter with the version noted when it was saved."""
     from .forward import _kept
+    from .inplace import current_node  # a saved input names the grad_fn its tensor has now, a saved output its own
 
     op = node.op
     if not op.saves or type(node) is _Output:
@@ -102,7 +103,11 @@ def check(node) -> None:
     for i, (e, d) in enumerate(zip(edges, datas)):
         if e is not None and kept[1 if op.variadic else 1 + i]:
             saved.append(
-                (d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else (e, 0) if isinstance(e, Node) else None)
+                (
+                    d,
+                    _edge_counter(e),
+                    (e.e0, e.d0) if type(e) is _Output else (current_node(e), 0) if isinstance(e, Node) else None,
+                )
             )
     noted = getattr(node, "_versions", ())
     for data, vc, made_by in saved:

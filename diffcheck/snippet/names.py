@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import ops
+from .. import defaults
 from ..engine import TORCH_DTYPES
 
-MAX_LOOP = 1000  # iterations of one `for _ in range(N)`
+MAX_STEPS = defaults.SNIPPET_MAX_STEPS
+MAX_CALL_DEPTH = defaults.SNIPPET_MAX_CALL_DEPTH
+TIME_BUDGET = defaults.SNIPPET_TIME_BUDGET
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What a call accepts: a range of positional arguments (None: any number) and keyword names."""
+    """What a call accepts: a range of positional arguments (None: any number) and keyword names ("*": any)."""
 
     low: int
     high: Optional[int]
@@ -30,18 +33,63 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 
 
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
-CONTEXTS = {"no_grad", "enable_grad"}
+CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
     "tensor": _spec(1, 1, "dtype", "requires_grad"),
     "ones": _spec(1, None, "dtype", "requires_grad"),
     "zeros": _spec(1, None, "dtype", "requires_grad"),
+}
+TORCH_EXTRAS = {  # torch functions beyond creators and ops
+    "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
+    "isclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
+    "equal": _spec(2, 2),
+    "is_grad_enabled": _spec(0, 0),
+    "no_grad": _spec(0, 0),
+    "enable_grad": _spec(0, 0),
+    "set_grad_enabled": _spec(1, 1, "mode"),
+    "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
+}
+AUTOGRAD = {"grad": "function"}
+MATH = {
+    **dict.fromkeys(
+        "sqrt exp log log2 log10 log1p expm1 sin cos tan tanh sinh cosh asin acos atan atan2 pow fabs floor ceil "
+        "trunc isclose isnan isinf isfinite copysign hypot degrees radians".split(),
+        "function",
+    ),
+    **dict.fromkeys("pi e inf nan tau".split(), "constant"),
+}
+EXCEPTIONS = {  # Python's exception classes a snippet may catch or raise, each with its bases
+    "Exception": (),
+    "ArithmeticError": ("Exception",),
+    "LookupError": ("Exception",),
+    "RuntimeError": ("Exception",),
+    "NotImplementedError": ("RuntimeError", "Exception"),
+    "TypeError": ("Exception",),
+    "ValueError": ("Exception",),
+    "IndexError": ("LookupError", "Exception"),
+    "KeyError": ("LookupError", "Exception"),
+    "ZeroDivisionError": ("ArithmeticError", "Exception"),
+    "OverflowError": ("ArithmeticError", "Exception"),
+    "NameError": ("Exception",),
+    "UnboundLocalError": ("NameError", "Exception"),
+    "AttributeError": ("Exception",),
+    "AssertionError": ("Exception",),
+    "StopIteration": ("Exception",),
+    "UserWarning": ("Warning", "Exception"),
+    "Warning": ("Exception",),
 }
 # The op table's spellings, kept in step with it (`_sync`). Those a module lacks are "missing": using one raises
 # PyTorch's AttributeError when it runs (torch.softplus is only torch.nn.functional.softplus).
 OP_FUNCTIONS: dict[str, Spec] = {}
 TORCH: dict[str, str] = {}
 FUNCTIONAL: dict[str, str] = {}
-MODULES = {"torch": TORCH, "torch.nn": {"functional": "module"}, "torch.nn.functional": FUNCTIONAL}
+MODULES = {
+    "torch": TORCH,
+    "torch.nn": {"functional": "module"},
+    "torch.nn.functional": FUNCTIONAL,
+    "torch.autograd": AUTOGRAD,
+    "math": MATH,
+}
 _OP_METHODS: dict[str, Spec] = {}
 
 
@@ -61,7 +109,10 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
+            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
             "nn": "module",
+            "autograd": "module",
+            "Tensor": "class",
         }
     )
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
@@ -80,9 +131,16 @@ TENSOR_ATTRIBUTES = {
     "data",
     "next_functions",
 }  # `next_functions` is grad_fn.next_functions
-SETTABLE = {"grad", "requires_grad"}
+SETTABLE = {"grad", "requires_grad", "data"}
 _PLAIN_METHODS = {
-    "backward": _spec(0, 2, "gradient", "retain_graph"),
+    "backward": _spec(0, 3, "gradient", "retain_graph", "create_graph"),
+    "add_": _spec(1, 1, "alpha"),
+    "sub_": _spec(1, 1, "alpha"),
+    "mul_": _spec(1, 1),
+    "div_": _spec(1, 1),
+    "fill_": _spec(1, 1),
+    "copy_": _spec(1, 1),
+    "clamp_": _spec(0, 2, "min", "max"),
     "retain_grad": _spec(0, 0),
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
@@ -97,8 +155,45 @@ _PLAIN_METHODS = {
 TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)
 _sync()
 ops.subscribe(_sync)
+VALUE_METHODS = {  # methods of Python's lists, dicts and strings a snippet may call
+    "append": _spec(1, 1),
+    "extend": _spec(1, 1),
+    "pop": _spec(0, 1),
+    "insert": _spec(2, 2),
+    "index": _spec(1, 1),
+    "count": _spec(1, 1),
+    "items": _spec(0, 0),
+    "keys": _spec(0, 0),
+    "values": _spec(0, 0),
+    "get": _spec(1, 2),
+    "format": _spec(0, None, "*"),
+    "join": _spec(1, 1),
+    "upper": _spec(0, 0),
+    "lower": _spec(0, 0),
+    "strip": _spec(0, 1),
+    "split": _spec(0, 2),
+    "replace": _spec(2, 2),
+    "startswith": _spec(1, 1),
+    "endswith": _spec(1, 1),
+}
 BUILTINS = {
     "print": _spec(0, None, "sep", "end", "flush"),
+    "range": _spec(1, 3),
+    "enumerate": _spec(1, 2, "start"),
+    "zip": _spec(0, None),
+    "min": _spec(1, None),
+    "max": _spec(1, None),
+    "sum": _spec(1, 2, "start"),
+    "list": _spec(0, 1),
+    "tuple": _spec(0, 1),
+    "dict": _spec(0, 1, "*"),
+    "bool": _spec(0, 1),
+    "sorted": _spec(1, 1, "reverse"),
+    "reversed": _spec(1, 1),
+    "isinstance": _spec(2, 2),
+    "any": _spec(1, 1),
+    "all": _spec(1, 1),
+    **{name: _spec(0, 1) for name in EXCEPTIONS},
     "abs": _spec(1, 1),
     "float": _spec(1, 1),
     "int": _spec(1, 1),
@@ -108,55 +203,30 @@ BUILTINS = {
     "len": _spec(1, 1),
 }
 
-_OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult}
+_OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}
 _REFUSED_OPERATORS = {
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
     ast.LShift: "<<",
     ast.RShift: ">>",
     ast.BitOr: "|",
     ast.BitXor: "^",
     ast.BitAnd: "&",
     ast.Invert: "~",
-    ast.Not: "not",
-    ast.In: "in",
-    ast.NotIn: "not in",
 }
-_COMPARISONS = {ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot}
-_LOOP_HINT = f"use 'for _ in range(N)' with a literal N <= {MAX_LOOP}, or 'for v in [...]'"
+_COMPARISONS = {ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn}
 _REFUSED = {  # node type -> the message
-    ast.FunctionDef: "function definitions are not supported",
     ast.ClassDef: "class definitions are not supported",
     ast.AsyncFunctionDef: "function definitions are not supported",
-    ast.Lambda: "lambda is not supported",
-    ast.While: f"while loops are not supported ({_LOOP_HINT})",
-    ast.If: "if statements are not supported",
-    ast.Try: "try statements are not supported",
-    ast.Raise: "raise is not supported",
-    ast.Assert: "assert is not supported",
     ast.Delete: "del is not supported",
     ast.Global: "global is not supported",
     ast.Nonlocal: "nonlocal is not supported",
-    ast.Return: "return is not supported",
-    ast.Break: "break is not supported",
-    ast.Continue: "continue is not supported",
-    ast.AugAssign: "augmented assignment is not supported (write 'x = x + ...')",
     ast.AnnAssign: "annotated assignment is not supported",
     ast.Match: "match statements are not supported",
     ast.AsyncFor: "async for is not supported",
     ast.AsyncWith: "async with is not supported",
-    ast.ListComp: "comprehensions are not supported",
     ast.SetComp: "comprehensions are not supported",
-    ast.DictComp: "comprehensions are not supported",
-    ast.GeneratorExp: "comprehensions are not supported",
-    ast.Dict: "dicts are not supported",
     ast.Set: "sets are not supported",
-    ast.Subscript: "subscripts are not supported",
-    ast.Slice: "slices are not supported",
     ast.Starred: "starred expressions are not supported",
-    ast.IfExp: "conditional expressions are not supported",
     ast.NamedExpr: "the walrus operator ':=' is not supported",
-    ast.BoolOp: "'and' / 'or' are not supported",
     ast.Await: "await is not supported",
     ast.Yield: "yield is not supported",
     ast.YieldFrom: "yield is not supported",

@@ -11,30 +11,27 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import dataclass
-from typing import Optional
 
 from ..errors import DiffcheckError, ParseError
 from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from ..lang.program import Pos
 from .names import (
-    _COMPARISONS,
-    _LOOP_HINT,
     _OPERATORS,
     _REFUSED,
     _REFUSED_OPERATORS,
     BUILTINS,
     CREATORS,
-    MAX_LOOP,
     MODULES,
     OP_FUNCTIONS,
-    SETTABLE,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
+    TORCH_EXTRAS,
+    VALUE_METHODS,
     _spec,
 )
+from .rules import MAX_DEPTH, StatementRules
 
 MAX_LENGTH = 100_000  # characters of snippet text
-MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
 
 
 @dataclass(frozen=True)
@@ -77,16 +74,15 @@ def parse_snippet(text: str, where: str) -> Snippet:
         raise err.located(where) from None
 
 
-class _Validator:
+class _Validator(StatementRules):
     """Walks every statement and expression; a node type without a handler is refused with its place."""
 
     def __init__(self, text: str, tree: ast.Module):
         self.lines = text.split("\n")
         self.modules: dict[str, str] = {}  # alias -> module path
         self.imported: dict[str, str] = {}  # name -> kind of what `from torch import name` bound
-        self.assigned = {
-            target.id for node in ast.walk(tree) for target in _targets(node) if isinstance(target, ast.Name)
-        }
+        self.loops = self.functions = 0  # enclosing loops (in this function) and functions: break, return
+        self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))
@@ -124,10 +120,12 @@ class _Validator:
                 self._bind(alias, alias.asname or "torch", "torch")
             elif alias.name == "torch.nn.functional":
                 self._bind(alias, alias.asname, "torch.nn.functional")
+            elif alias.name == "math":
+                self._bind(alias, alias.asname or "math", "math")
             elif alias.name.split(".")[0] == "torch":
                 raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)", alias)
             else:
-                raise self.refuse(f"import of '{alias.name}' is not supported (only torch)", alias)
+                raise self.refuse(f"import of '{alias.name}' is not supported (only torch and math)", alias)
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
@@ -137,7 +135,7 @@ class _Validator:
             raise self.refuse(
                 f"import from '{shown}' is not supported{hint}"
                 if hint
-                else f"import of '{shown}' is not supported (only torch)",
+                else f"import of '{shown}' is not supported (only torch and math)",
                 node,
             )
         for alias in node.names:
@@ -160,86 +158,7 @@ class _Validator:
             raise self.refuse(f"name '{name}' is not supported (names may not start with '__')", node)
         return name
 
-    def _assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                self._assign_name(target)
-            elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
-                self.value(target.value, 1)
-            elif isinstance(target, ast.Attribute):
-                raise self.refuse_attribute(
-                    f"assigning to '.{target.attr}' is not supported (only .grad and .requires_grad)", target
-                )
-            else:
-                raise self.refuse("only assignments to a name, '.grad' or '.requires_grad' are supported", target)
-        self.value(node.value, 0)
-
-    def _assign_name(self, target: ast.Name) -> None:
-        name = self._name_target(target.id, target)
-        if name in self.modules or name in self.imported:
-            raise self.refuse(f"'{name}' names what was imported; assigning to it is not supported", target)
-        if name in BUILTINS or name == "range":
-            raise self.refuse(f"assigning to the builtin '{name}' is not supported", target)
-
-    def _expression_statement(self, node: ast.Expr) -> None:
-        self.value(node.value, 0)
-
-    def _for(self, node: ast.For) -> None:
-        if not isinstance(node.target, ast.Name):
-            raise self.refuse(f"the loop variable must be a name ({_LOOP_HINT})", node.target)
-        self._assign_name(node.target)
-        if node.orelse:
-            raise self.refuse("for ... else is not supported", node.orelse[0])
-        call = node.iter
-        if isinstance(call, (ast.List, ast.Tuple)):  # a literal list or tuple is bounded by its text
-            self.value(call, 0)
-            self.block(node.body)
-            return
-        if not (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Name)
-            and call.func.id == "range"
-            and "range" not in self.assigned
-            and 1 <= len(call.args) <= 3
-            and not call.keywords
-        ):
-            raise self.refuse(
-                f"for loops are only supported over range() or a list or tuple literal ({_LOOP_HINT})", call
-            )
-        bounds = [_int_literal(arg) for arg in call.args]
-        if None in bounds:
-            raise self.refuse(f"range() bounds must be integer literals ({_LOOP_HINT})", call)
-        if bounds[-1] == 0 and len(bounds) == 3:
-            raise self.refuse("range() step must not be zero", call)
-        count = len(range(*bounds))
-        if count > MAX_LOOP:
-            raise self.refuse(f"a loop of {count} iterations is not supported (limit {MAX_LOOP})", call)
-        self.block(node.body)
-
-    def _with(self, node: ast.With) -> None:
-        item = node.items[0]
-        if len(node.items) > 1:
-            raise self.refuse("only one context manager per 'with' is supported", node.items[1].context_expr)
-        call = item.context_expr
-        if not (
-            isinstance(call, ast.Call) and self.resolve(call.func, 1) in ("context:no_grad", "context:enable_grad")
-        ):
-            raise self.refuse("only 'with torch.no_grad():' and 'with torch.enable_grad():' are supported", call)
-        if call.args or call.keywords:
-            raise self.refuse(f"'{self._source(call.func)}()' takes no arguments", call)
-        if item.optional_vars is not None:
-            raise self.refuse("'with ... as' is not supported", item.optional_vars)
-        self.block(node.body)
-
-    STATEMENTS = {
-        ast.Import: _import,
-        ast.ImportFrom: _import_from,
-        ast.Assign: _assign,
-        ast.Expr: _expression_statement,
-        ast.For: _for,
-        ast.With: _with,
-        ast.Pass: lambda self, node: None,
-    }
+    STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, **StatementRules.RULES}
 
     # ---- expressions -------------------------------------------------------------------------------------------
     def resolve(self, node: ast.AST, depth: int) -> str:
@@ -254,7 +173,7 @@ class _Validator:
                 return f"module:{self.modules[name]}"
             if name in self.imported:
                 return f"{self.imported[name]}:{name}"
-            if name not in self.assigned and (name in BUILTINS or name == "range"):
+            if name not in self.assigned and name in BUILTINS:
                 return f"builtin:{name}"
             if name not in self.assigned and hasattr(builtins, name):
                 raise self.refuse(f"builtin '{name}' is not supported", node)
@@ -274,10 +193,12 @@ class _Validator:
                 raise self.refuse_attribute(f"'{path}.{node.attr}' is not supported", node)
             if kind == "missing":  # PyTorch's AttributeError when it runs, as an unbound name's NameError
                 return "undefined"
+            if path == "math":
+                return "math:" + node.attr if kind == "function" else "value"
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
-        if node.attr in TENSOR_METHODS:
+        if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
             return f"method:{node.attr}"
         if node.attr in TENSOR_ATTRIBUTES:
             return "value"
@@ -302,8 +223,8 @@ class _Validator:
 
     def _reference(self, node: ast.AST, depth: int) -> None:
         kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in ("value", "dtype", "undefined"):
-            return
+        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context"):
+            return  # functions are values too: key=..., a function passed along
         shown = self._source(node)
         if kind == "method":
             raise self.refuse(f"method '{name}' must be called: '{shown}()'", node)
@@ -317,25 +238,19 @@ class _Validator:
         kind_name, _, name = self.resolve(node.func, depth + 1).partition(":")
         shown = self._source(node.func)
         if kind_name == "builtin":
-            if name == "range":
-                raise self.refuse("range() is only supported in 'for _ in range(N)'", node)
             spec = BUILTINS[name]
         elif kind_name == "function":
-            spec = CREATORS.get(name) or OP_FUNCTIONS[name]
+            spec = CREATORS.get(name) or TORCH_EXTRAS.get(name) or OP_FUNCTIONS[name]
+        elif kind_name == "math":
+            spec = _spec(0, None)
         elif kind_name == "method":
-            spec = TENSOR_METHODS[name]
+            spec = TENSOR_METHODS.get(name) or VALUE_METHODS[name]
         elif kind_name == "context":
-            raise self.refuse(f"'{shown}()' is only supported as 'with {shown}():'", node)
-        elif kind_name == "dtype":
+            spec = TORCH_EXTRAS[name]
+        elif kind_name in ("dtype", "class", "constant"):
             raise self.refuse(f"'{shown}' cannot be called", node)
-        elif kind_name == "undefined":
-            spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])  # it raises NameError first
-        elif isinstance(node.func, ast.Name):
-            raise self.refuse(
-                f"calling '{shown}' is not supported (only torch functions, tensor methods and "
-                f"the builtins {', '.join(BUILTINS)})",
-                node,
-            )
+        elif kind_name in ("undefined", "value"):  # a function of the snippet's: checked when called
+            spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
         for arg in node.args:
@@ -357,7 +272,7 @@ class _Validator:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.refuse("'**' arguments are not supported", keyword.value)
-            if keyword.arg not in spec.keywords:
+            if keyword.arg not in spec.keywords and "*" not in spec.keywords:
                 supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
                 raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
             self.value(keyword.value, depth + 1)
@@ -369,22 +284,61 @@ class _Validator:
         self.value(node.right, depth + 1)
 
     def _unaryop(self, node: ast.UnaryOp, depth: int) -> None:
-        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+        if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
             raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported", node)
         self.value(node.operand, depth + 1)
 
     def _compare(self, node: ast.Compare, depth: int) -> None:
-        if len(node.ops) > 1:
-            raise self.refuse("chained comparisons are not supported", node)
-        if type(node.ops[0]) not in _COMPARISONS:
-            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.ops[0])]}' is not supported", node)
-        if isinstance(node.ops[0], (ast.Is, ast.IsNot)) and any(
-            isinstance(side, ast.Tuple) for side in (node.left, node.comparators[0])
-        ):
-            # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
-            raise self.refuse("'is' with a tuple literal is not supported (use '==')", node)
-        self.value(node.left, depth + 1)
-        self.value(node.comparators[0], depth + 1)
+        sides = [node.left, *node.comparators]
+        for op, left, right in zip(node.ops, sides, sides[1:]):
+            if isinstance(op, (ast.Is, ast.IsNot)) and any(
+                isinstance(side, (ast.Tuple, ast.List, ast.Dict)) for side in (left, right)
+            ):
+                # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
+                raise self.refuse("'is' with a literal is not supported (use '==')", node)
+        for side in sides:
+            self.value(side, depth + 1)
+
+    def _boolop(self, node: ast.BoolOp, depth: int) -> None:
+        for side in node.values:
+            self.value(side, depth + 1)
+
+    def _ifexp(self, node: ast.IfExp, depth: int) -> None:
+        for side in (node.test, node.body, node.orelse):
+            self.value(side, depth + 1)
+
+    def _dict(self, node: ast.Dict, depth: int) -> None:
+        for key, value in zip(node.keys, node.values):
+            if key is None:
+                raise self.refuse("'**' in a dict is not supported", value)
+            self.value(key, depth + 1)
+            self.value(value, depth + 1)
+
+    def _subscript(self, node: ast.Subscript, depth: int) -> None:
+        self.value(node.value, depth + 1)
+        self.value(node.slice, depth + 1)
+
+    def _slice(self, node: ast.Slice, depth: int) -> None:
+        for part in (node.lower, node.upper, node.step):
+            if part is not None:
+                self.value(part, depth + 1)
+
+    def _comprehension(self, node, depth: int) -> None:
+        for generator in node.generators:
+            if generator.is_async:
+                raise self.refuse("async comprehensions are not supported", node)
+            self._target(generator.target)
+            self.value(generator.iter, depth + 1)
+            for condition in generator.ifs:
+                self.value(condition, depth + 1)
+        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+            self.value(part, depth + 1)
+
+    def _lambda(self, node: ast.Lambda, depth: int) -> None:
+        self._arguments(node.args, depth)
+        loops, self.loops = self.loops, 0
+        self.value(node.body, depth + 1)
+        self.loops = loops
 
     def _list(self, node: ast.List | ast.Tuple, depth: int) -> None:
         for element in node.elts:
@@ -411,24 +365,33 @@ class _Validator:
         ast.Tuple: _list,
         ast.JoinedStr: _fstring,
         ast.FormattedValue: _formatted,
+        ast.BoolOp: _boolop,
+        ast.IfExp: _ifexp,
+        ast.Dict: _dict,
+        ast.Subscript: _subscript,
+        ast.Slice: _slice,
+        ast.Lambda: _lambda,
+        ast.ListComp: _comprehension,
+        ast.DictComp: _comprehension,
+        ast.GeneratorExp: _comprehension,
     }
 
     def _source(self, node: ast.AST) -> str:
         return ast.get_source_segment("\n".join(self.lines), node) or type(node).__name__
 
 
-def _targets(node: ast.AST) -> list:
+def _bound(node: ast.AST) -> list[str]:
+    """The names a node binds: assignment and loop targets (unpacked), functions, parameters, `except ... as`."""
     if isinstance(node, ast.Assign):
-        return node.targets
-    if isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
-        return [node.target]
-    return []
-
-
-def _int_literal(node: ast.AST) -> Optional[int]:
-    sign = 1
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        sign, node = -1, node.operand
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return sign * node.value
-    return None
+        targets = node.targets
+    elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
+        targets = [node.target]
+    elif isinstance(node, ast.FunctionDef):
+        return [node.name]
+    elif isinstance(node, ast.arg):
+        return [node.arg]
+    elif isinstance(node, ast.ExceptHandler):
+        return [node.name] if node.name else []
+    else:
+        return []
+    return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]

@@ -15,10 +15,8 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..errors import DiffcheckError
 from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
-from .trace import Backward
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = (
@@ -31,9 +29,9 @@ FLOAT_WARNING = (
 class Raised(Exception):
     """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
 
-    def __init__(self, kind: str, message: str, line: int):
+    def __init__(self, kind: str, message: str, line: int, value=None):
         super().__init__(message)
-        self.kind, self.message, self.line = kind, message, line
+        self.kind, self.message, self.line, self.value = kind, message, line, value
 
 
 class Size(tuple):
@@ -241,8 +239,10 @@ class TorchSurface:
             if grad is not None:
                 self.tracer.entry(grad, self.source(node), self.position(node))
             return grad
-        if name == "data":  # a new leaf sharing the values, as detach()
-            return self._detached(value, node)
+        if name == "data":  # a new leaf sharing the values: in-place changes of either reach the other
+            result = self._detached(value, node)
+            self._alias(value, result)
+            return result
         if name == "shape":
             return Size(value.shape)
         return getattr(value, name)
@@ -258,6 +258,12 @@ class TorchSurface:
                     node.lineno,
                 )
             self._engine(setattr, node, value, "grad", new)
+            return
+        if name == "data":
+            if not isinstance(new, engine.Tensor):
+                raise Raised("TypeError", f"Variable data has to be a tensor, but got {type_name(new)}", node.lineno)
+            value.data = np.array(new.data, copy=True)[()]
+            self._share(value)
             return
         if not isinstance(new, bool):
             raise Raised("TypeError", f"requires_grad must be a bool, not {type_name(new)}", node.lineno)
@@ -278,30 +284,13 @@ class TorchSurface:
         if name == "name" and isinstance(value, engine.Node):
             return value.name()
         if not isinstance(value, engine.Tensor):
-            raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
+            return self.value_method(value, name, args, kwargs, node)
         if name in ops.SIGNATURES:
             return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
         return handler(value, args, kwargs, node)
-
-    def _tensor_backward(self, tensor, args, kwargs, node):
-        options = {**dict(zip(("gradient", "retain_graph"), args)), **kwargs}
-        gradient, retain_graph = options.get("gradient"), options.get("retain_graph")
-        if isinstance(gradient, (int, float)):
-            raise Raised("TypeError", f"'{type_name(gradient)}' object is not iterable", node.lineno)
-        if gradient is not None and not isinstance(gradient, engine.Tensor):
-            raise self.fail(f"backward(gradient=...) must be a tensor, not {type_name(gradient)}", node)
-        if retain_graph is not None and not isinstance(retain_graph, bool):
-            raise self.fail("backward(retain_graph=...) must be True, False or None", node)
-        self._engine(tensor.backward, node, gradient, retain_graph)
-        call = Backward(node.lineno, self.source(node))
-        try:
-            call.case = self.tracer.case(tensor, gradient, self.env, call.text, self.position(node))
-        except DiffcheckError as error:
-            call.problem = error.message
-        self.outcome.backwards.append(call)
 
     def _tensor_retain_grad(self, tensor, args, kwargs, node):
         self._engine(tensor.retain_grad, node)
@@ -326,17 +315,6 @@ class TorchSurface:
 
     def _tensor_tolist(self, tensor, args, kwargs, node):
         return tensor.tolist()
-
-    def _tensor_zero_(self, tensor, args, kwargs, node):
-        if tensor.requires_grad:
-            if tensor.is_leaf and engine.is_grad_enabled():
-                raise Raised(
-                    "RuntimeError",
-                    "a leaf Variable that requires grad is being used in an in-place operation.",
-                    node.lineno,
-                )
-            raise self.fail("zero_() on a tensor that requires grad is not supported", node)
-        return tensor.zero_()
 
     def _tensor_dim(self, tensor, args, kwargs, node):
         return tensor.dim()

@@ -58,6 +58,7 @@ class Tracer:
         self.alive: list = []  # every traced tensor, so that ids are never reused within a run
         self.serial = 0
         self.elements = 0  # of every tensor kept alive
+        self.opaque: set[int] = set()  # tensors with a graph the tracer did not see (create_graph gradients)
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         if id(tensor) not in self.entries:
@@ -77,7 +78,9 @@ class Tracer:
         """The entry describing `tensor` now: its latest one if still current, else a new leaf version."""
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
-            return entry  # a result that requires grad never changes: in-place ops on it are not supported
+            return entry  # a result that requires grad changes only through recorded in-place ops
+        if entry is None and tensor.grad_fn is not None:
+            self.opaque.add(id(tensor))
         return self.leaf(tensor, label, pos)
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
@@ -112,6 +115,8 @@ class Tracer:
             if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
         ]
         names = self._names(leaves + statements, variables)
+        if any(id(e.tensor) in self.opaque and e.requires_grad for e in leaves):
+            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
         elements = sum(e.value.size for e in leaves)
         for count, what, limit in (
             (len(statements), "named tensors", MAX_STATEMENTS),
@@ -235,7 +240,7 @@ def verify(
     strict: bool = False,
     timeout: float = 60.0,
 ) -> tuple[Report, list[list[int]]]:
-    """Check every distinct backward() call with `check.check` (identical calls, as in a loop, once), each within
+    """Check every distinct graph shape of the backward() calls with `check.check` (a loop's calls once), each within
     `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
     from ..check.budget import run_deep
     from ..check import check
@@ -248,12 +253,14 @@ def verify(
         if call.case is None:
             errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
             continue
-        groups.setdefault(_key(call.case), (call.case, []))[1].append(call)
+        groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
     results, lines = [], []
     for case, calls in groups.values():
         title = f"{outcome.where}:{calls[0].line}: {calls[0].text}"
         if len(calls) > 1:
-            title += f"  ({len(calls)} identical calls, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
+            same = len({_key(c.case) for c in calls}) == 1
+            what = "identical calls" if same else "calls of this graph shape, checked at the first one's values"
+            title += f"  ({len(calls)} {what}, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
         options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
         case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
         try:
@@ -282,6 +289,12 @@ def _not_retained_note(t) -> str:
         return "the leaf itself: its gradient is on its own row"
     how = f"{t.name}.retain_grad()" if t.name.isidentifier() else "retain_grad()"
     return f"non-leaf: .grad is None unless retained ({how} before backward)"
+
+
+def _shape_key(case: Case):
+    """Calls that differ only in their values (a loop's steps) are one graph shape: verified once."""
+    shapes = tuple(sorted((k, np.shape(v)) for k, v in case.values.items()))
+    return (case.program, shapes, case.no_grad, case.retain)
 
 
 def _key(case: Case):

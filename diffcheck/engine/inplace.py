@@ -1,0 +1,87 @@
+"""In-place tensor methods as PyTorch has them (`add_`, `sub_`, `mul_`, `div_`, `fill_`, `copy_`, `clamp_`): the
+new values go into the same tensor, its version counter is bumped (backward then refuses what saved the old values),
+a leaf that requires grad refuses them while grad mode is on, and a change that autograd records (the tensor or the
+other operand requires grad, grad mode on) moves the tensor onto the op's node, as PyTorch rebases it.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .dtypes import is_grad_enabled, no_grad
+from .versions import bump, counter
+
+_REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
+
+
+def current_node(node):
+    """The grad_fn the tensor `node` made has now (after in-place ops rebased it), for PyTorch's version message."""
+    while id(node) in _REBASED and _REBASED[id(node)][0] is node:
+        node = _REBASED[id(node)][1]
+    return node
+
+
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_KIND_NAMES = {"b": "Bool", "i": "Long", "u": "Long", "f": "Float"}
+
+
+def _dtype_name(data) -> str:
+    from ..ops.arrays import TYPE_NAMES
+
+    return TYPE_NAMES[np.result_type(data)][0]
+
+
+def apply_inplace(t, compute, *others):
+    """Replace t's values by `compute(t, *others)` (an out-of-place op of the engine), in place, as PyTorch."""
+    from .tensors import Tensor
+
+    graph = is_grad_enabled() and (t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+    if graph and t._node is None and t._requires_grad:
+        raise RuntimeError(LEAF_INPLACE)
+    if not graph:
+        with no_grad():
+            result = compute(t, *others)
+    else:
+        result = compute(t, *others)
+    old, new = np.result_type(t.data), np.result_type(result.data)
+    if new != old and not np.can_cast(new, old, casting="same_kind"):
+        raise RuntimeError(
+            f"result type {_dtype_name(result.data)} can't be cast to the desired output type {_dtype_name(t.data)}"
+        )
+    if np.shape(result.data) != np.shape(t.data):
+        raise RuntimeError(
+            f"output with shape {list(np.shape(t.data))} doesn't match the broadcast shape {list(np.shape(result.data))}"
+        )
+    bump(t)
+    t.data = np.asarray(result.data).astype(old)[()]
+    if graph:  # the tensor is now the op's output: its grad_fn is the op's node
+        vc = counter(t)
+        if t._node is not None:
+            _REBASED[id(t._node)] = (t._node, result._node)
+            t._node._retained = None  # retain_grad() follows the tensor onto its new grad_fn, as in PyTorch
+        t._node, t._requires_grad = result._node, True
+        t._node._vc = vc
+        if t._node.op.saves:  # the op's own node saved t's values from before the change: they are current for it
+            noted = getattr(t._node, "_versions", ())
+            t._node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value),)
+        if t._retains_grad:
+            t._node._retained = weakref.ref(t)
+    return t
+
+
+def fill_(t, value):
+    from .tensors import Tensor
+
+    value = value.data if isinstance(value, Tensor) else value
+    return apply_inplace(t, lambda a: Tensor(np.full(np.shape(a.data), value, dtype=np.result_type(a.data))[()]))
+
+
+def copy_(t, src):
+    from .tensors import Tensor
+
+    if isinstance(src, Tensor) and src._requires_grad and is_grad_enabled():
+        return apply_inplace(t, lambda a, b: b + a * 0, src)
+    data = src.data if isinstance(src, Tensor) else src
+    return apply_inplace(t, lambda a: Tensor(np.broadcast_to(np.asarray(data), np.shape(a.data)).copy()[()]))

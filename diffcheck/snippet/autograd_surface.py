@@ -1,0 +1,195 @@
+"""`diffcheck run`, the rest of torch's surface: in-place methods and augmented assignment on tensors (PyTorch's
+leaf error, the version counter, `.data` sharing storage), `backward()` on one-element tensors and with
+`create_graph`, `torch.autograd.grad`, `torch.allclose`/`isclose`/`equal`, `torch.is_grad_enabled`. A mixin of the
+interpreter; every gradient call is recorded for verification as backward() is."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import engine
+from ..engine import type_name
+from ..errors import DiffcheckError
+from .torch_surface import Raised
+from .trace import Backward
+
+_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
+
+
+class AutogradSurface:
+    """See the module docstring."""
+
+    # ---- in place ----------------------------------------------------------------------------------------------
+    def inplace(self, tensor, method: str, args: list, kwargs: dict, node: ast.AST):
+        for value in [*args, *kwargs.values()]:
+            if value is not None and not isinstance(value, (engine.Tensor, int, float)):
+                raise Raised(
+                    "TypeError", f"{method}(): argument 'other' must be Tensor, not {type_name(value)}", node.lineno
+                )
+        others = [a for a in [*args, *kwargs.values()] if isinstance(a, engine.Tensor)]
+        graph = engine.is_grad_enabled() and (tensor.requires_grad or any(o.requires_grad for o in others))
+        if not graph and tensor.grad_fn is not None:
+            raise self.fail(f"{method}() on a tensor of the graph under no_grad is not supported", node)
+        recorded = graph and not (tensor.is_leaf and tensor.requires_grad)
+        if recorded and (method not in _OP_OF and method != "clamp_" or kwargs.get("alpha", 1) != 1):
+            raise self.fail(f"{method}() recorded in the graph is not supported (write it out of place)", node)
+        refs = None
+        if recorded:
+            label, pos = self.source(node), self.position(node)
+            refs = [self.tracer.entry(tensor, label, pos)] + [
+                self.tracer.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args
+            ]
+        self._guard_shapes(_OP_OF.get(method, method), [tensor, *others], node)
+        self._engine(getattr(tensor, method), node, *args, **kwargs)
+        if recorded:
+            op = _OP_OF.get(method, "clamp")
+            params = {k: v for k, v in kwargs.items() if v is not None} if op == "clamp" else {}
+            if op == "clamp" and args:
+                params.update(zip(("min", "max"), args))
+                refs = refs[:1]
+            self.tracer._add(tensor, op, tuple(refs), params, self.source(node), self.position(node))
+        self._share(tensor)
+        return tensor
+
+    def _share(self, tensor) -> None:
+        """`.data` shares storage: every tensor of the group takes the new values."""
+        for other in self.aliases.get(id(tensor), ()):
+            if other is not tensor:
+                other.data = tensor.data
+
+    def _alias(self, a, b) -> None:
+        group = self.aliases.get(id(a)) or [a]
+        if not any(t is b for t in group):
+            group.append(b)
+        for t in group:
+            self.aliases[id(t)] = group
+
+    def _tensor_add_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "add_", args, kwargs, node)
+
+    def _tensor_sub_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "sub_", args, kwargs, node)
+
+    def _tensor_mul_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "mul_", args, kwargs, node)
+
+    def _tensor_div_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "div_", args, kwargs, node)
+
+    def _tensor_clamp_(self, tensor, args, kwargs, node):
+        if not args and kwargs.get("min") is None and kwargs.get("max") is None:
+            raise Raised("RuntimeError", "At least one of 'min' or 'max' must not be None", node.lineno)
+        return self.inplace(tensor, "clamp_", args, kwargs, node)
+
+    def _tensor_fill_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "fill_", args, kwargs, node)
+
+    def _tensor_copy_(self, tensor, args, kwargs, node):
+        if not isinstance(args[0], engine.Tensor):
+            raise Raised("TypeError", f"copy_(): argument 'src' must be Tensor, not {type_name(args[0])}", node.lineno)
+        return self.inplace(tensor, "copy_", args, kwargs, node)
+
+    def _tensor_zero_(self, tensor, args, kwargs, node):
+        return self.inplace(tensor, "mul_", [0], {}, node) if False else self._zero(tensor, node)
+
+    def _zero(self, tensor, node):
+        if tensor.requires_grad and engine.is_grad_enabled():
+            if tensor.is_leaf:
+                raise Raised("RuntimeError", engine.inplace.LEAF_INPLACE, node.lineno)
+            raise self.fail("zero_() on a tensor that requires grad is not supported", node)
+        if tensor.grad_fn is not None:
+            raise self.fail("zero_() on a tensor of the graph under no_grad is not supported", node)
+        tensor.zero_()
+        self._share(tensor)
+        return tensor
+
+    # ---- gradients ---------------------------------------------------------------------------------------------
+    def _tensor_backward(self, tensor, args, kwargs, node):
+        options = {**dict(zip(("gradient", "retain_graph", "create_graph"), args)), **kwargs}
+        gradient, retain_graph = options.get("gradient"), options.get("retain_graph")
+        create_graph = options.get("create_graph", False)
+        if isinstance(gradient, (int, float)):
+            raise Raised("TypeError", f"'{type_name(gradient)}' object is not iterable", node.lineno)
+        if gradient is not None and not isinstance(gradient, engine.Tensor):
+            raise self.fail(f"backward(gradient=...) must be a tensor, not {type_name(gradient)}", node)
+        for key in ("retain_graph", "create_graph"):
+            if options.get(key) is not None and not isinstance(options.get(key), bool):
+                raise self.fail(f"backward({key}=...) must be True, False or None", node)
+        implicit = _implicit(tensor, gradient)
+        self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph))
+        self._record(tensor, gradient, node)
+
+    def _record(self, tensor, gradient, node) -> None:
+        call = Backward(node.lineno, self.source(node))
+        try:
+            call.case = self.tracer.case(tensor, gradient, self.scope.flat(), call.text, self.position(node))
+        except DiffcheckError as error:
+            call.problem = error.message
+        self.outcome.backwards.append(call)
+
+    def _torch_grad(self, args, kwargs, node):
+        names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused")
+        options = {**dict(zip(names, args)), **kwargs}
+        outputs, inputs = options.get("outputs"), options.get("inputs")
+        outs = [outputs] if isinstance(outputs, engine.Tensor) else list(outputs or ())
+        ins = [inputs] if isinstance(inputs, engine.Tensor) else list(inputs or ())
+        grads = options.get("grad_outputs")
+        grads = [grads] if isinstance(grads, engine.Tensor) or grads is None else list(grads)
+        grads = [None] * len(outs) if len(grads) == 1 and grads[0] is None else grads
+        if not all(isinstance(t, engine.Tensor) for t in outs + ins) or not outs or not ins:
+            raise self.fail("torch.autograd.grad() takes tensors, or lists or tuples of tensors", node)
+        if len(grads) != len(outs) or not all(g is None or isinstance(g, engine.Tensor) for g in grads):
+            raise self.fail("grad_outputs must be a tensor or a list of tensors, one per output", node)
+        implicit = [_implicit(t, g) for t, g in zip(outs, grads)]
+        flags = {k: options[k] for k in ("retain_graph", "create_graph", "allow_unused") if options.get(k) is not None}
+        result = self._engine(engine.grad, node, outs, ins, implicit, **flags)
+        for value in result:
+            if value is not None:
+                self.tracer.leaf(value, self.source(node), self.position(node))
+                if value.grad_fn is not None:
+                    self.tracer.opaque.add(id(value))
+        for out, g in zip(outs, grads):
+            self._record(out, g, node)
+        return result
+
+    def _torch_allclose(self, args, kwargs, node):
+        return bool(np.all(self._close(args, kwargs, node)))
+
+    def _torch_isclose(self, args, kwargs, node):
+        result = engine.Tensor(np.asarray(self._close(args, kwargs, node))[()])
+        self.tracer.leaf(result, self.source(node), self.position(node))
+        return result
+
+    def _close(self, args, kwargs, node):
+        options = {**dict(zip(("input", "other", "rtol", "atol", "equal_nan"), args)), **kwargs}
+        a, b = options["input"], options["other"]
+        if not isinstance(a, engine.Tensor) or not isinstance(b, engine.Tensor):
+            bad = b if isinstance(a, engine.Tensor) else a
+            raise Raised("TypeError", f"argument 'other' must be Tensor, not {type_name(bad)}", node.lineno)
+        if a.dtype != b.dtype:
+            raise Raised(
+                "RuntimeError",
+                f"{a.dtype.__repr__()[6:].capitalize()} did not match {b.dtype.__repr__()[6:].capitalize()}",
+                node.lineno,
+            )
+        self._guard_shapes("isclose", [a, b], node)
+        rtol, atol = options.get("rtol", 1e-05), options.get("atol", 1e-08)
+        return np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(options.get("equal_nan", False)))
+
+    def _torch_equal(self, args, kwargs, node):
+        a, b = args
+        if not isinstance(a, engine.Tensor) or not isinstance(b, engine.Tensor):
+            raise Raised("TypeError", f"equal(): argument 'other' must be Tensor, not {type_name(b)}", node.lineno)
+        return bool(np.shape(a.data) == np.shape(b.data) and np.array_equal(a.data, b.data))
+
+    def _torch_is_grad_enabled(self, args, kwargs, node):
+        return engine.is_grad_enabled()
+
+
+def _implicit(tensor, gradient):
+    """PyTorch takes backward() without a gradient on any one-element tensor (shape (1,) too): ones of its shape."""
+    if gradient is None and tensor.numel() == 1 and tensor.dim() > 0:
+        return engine.Tensor(np.ones(tensor.shape, dtype=np.result_type(tensor.data)))
+    return gradient

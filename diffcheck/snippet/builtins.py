@@ -1,0 +1,285 @@
+"""`diffcheck run`, Python's own behaviour on the interpreter's values: the builtins (print, len, range, enumerate,
+zip, min, max, sum, list, tuple, dict, sorted, isinstance, the exception classes ...), `math`, the methods of lists,
+dicts and strings (`str.format` with its fields checked), truth, iteration, items, and calls of the snippet's own
+functions with Python's argument errors and a depth limit. A mixin of the interpreter."""
+
+from __future__ import annotations
+
+import ast
+import math
+import string
+
+from .. import engine
+from ..engine import type_name
+from .names import EXCEPTIONS
+from .torch_surface import Raised
+from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, UserFunction, set_grad_mode
+
+MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
+_SAFE_METHODS = {
+    list: {"append", "extend", "pop", "insert", "index", "count"},
+    tuple: {"index", "count"},
+    dict: {"items", "keys", "values", "get", "pop"},
+    str: {"format", "join", "upper", "lower", "strip", "split", "replace", "startswith", "endswith", "count", "index"},
+}
+_FIELD = __import__("re").compile(r"^(\d*|[A-Za-z]\w*)$")
+
+
+class Builtins:
+    """Python behaviour (see the module docstring)."""
+
+    def builtin(self, name: str, args: list, kwargs: dict, node: ast.AST):
+        if name in EXCEPTIONS:
+            message = "" if not args else repr(args[0]) if name == "KeyError" else self._python(str, node, args[0])
+            return ExceptionValue(name, message, tuple(args))
+        handler = getattr(self, f"_builtin_{name}", None)
+        if handler is not None:
+            return handler(args, kwargs, node)
+        python = {"list": list, "tuple": tuple, "dict": dict, "sorted": sorted, "reversed": reversed}.get(name)
+        if python is not None:
+            if args:
+                args = [self._bounded(args[0], node)]
+            if name == "sorted" and any(isinstance(v, engine.Tensor) for v in args[0]):
+                raise self.fail("sorted() of tensors is not supported", node)
+            result = self._python(lambda *a, **k: python(*a, **k), node, *args, **kwargs)
+            return list(result) if name == "reversed" else result
+        function = {"range": range, "enumerate": enumerate, "zip": zip}[name]
+        if name == "zip":
+            args = [self._bounded(a, node) for a in args]
+        result = self._python(function, node, *args, **kwargs)
+        return result if name == "range" else list(result)
+
+    def _bounded(self, value, node: ast.AST):
+        """An iterable a builtin may walk: no more than MAX_ITEMS items, tensors as their rows."""
+        if isinstance(value, engine.Tensor):
+            return self.iterate(value, node)
+        if isinstance(value, range) and len(value) > MAX_ITEMS:
+            raise self.fail(f"a range of more than {MAX_ITEMS} items cannot be gathered", node)
+        if isinstance(value, (int, float, bool)) or value is None:
+            raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
+        return value
+
+    def _builtin_print(self, args, kwargs, node):
+        sep, end = kwargs.get("sep"), kwargs.get("end")
+        for key, value in (("sep", sep), ("end", end)):
+            if value is not None and not isinstance(value, str):
+                raise Raised("TypeError", f"{key} must be None or a string, not {type_name(value)}", node.lineno)
+        text = (" " if sep is None else sep).join(self._python(str, node, a) for a in args)
+        self.write(text + ("\n" if end is None else end))
+
+    def _builtin_str(self, args, kwargs, node):
+        return self._python(str, node, *args)
+
+    def _builtin_repr(self, args, kwargs, node):
+        return self._python(repr, node, args[0])
+
+    def _builtin_bool(self, args, kwargs, node):
+        return self.truth(args[0], node) if args else False
+
+    def _builtin_any(self, args, kwargs, node):
+        return any(self.truth(v, node) for v in self._bounded(args[0], node))
+
+    def _builtin_all(self, args, kwargs, node):
+        return all(self.truth(v, node) for v in self._bounded(args[0], node))
+
+    def _builtin_isinstance(self, args, kwargs, node):
+        value, kinds = args
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        python = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict, "bool": bool}
+        for kind in kinds:
+            if kind is TENSOR_CLASS and isinstance(value, engine.Tensor):
+                return True
+            if getattr(kind, "name", None) in python and isinstance(value, python[kind.name]):
+                return True
+            if kind is not TENSOR_CLASS and getattr(kind, "name", None) not in python:
+                raise self.fail("isinstance() takes torch.Tensor or int, float, str, list, tuple, dict, bool", node)
+        return False
+
+    def _reduce(self, name, args, kwargs, node):
+        values = self._bounded(args[0], node) if len(args) == 1 else args
+        values = list(values)
+        if any(isinstance(v, engine.Tensor) for v in values):
+            if name == "sum":
+                total = kwargs.get("start", 0)
+                for value in values:
+                    total = self.binary(ast.Add(), total, value, node)
+                return total
+            raise self.fail(f"{name}() of tensors is not supported", node)
+        function = {"min": min, "max": max, "sum": sum}[name]
+        return self._python(function, node, values, *args[1:] if name == "sum" else (), **kwargs)
+
+    def _builtin_min(self, args, kwargs, node):
+        return self._reduce("min", args, kwargs, node)
+
+    def _builtin_max(self, args, kwargs, node):
+        return self._reduce("max", args, kwargs, node)
+
+    def _builtin_sum(self, args, kwargs, node):
+        if len(args) == 2:
+            kwargs = {**kwargs, "start": args[1]}
+        return self._reduce("sum", args[:1], kwargs, node)
+
+    def math(self, name: str, args: list, kwargs: dict, node: ast.AST):
+        if any(isinstance(a, engine.Tensor) for a in args):
+            args = [self._scalar(a, node) if isinstance(a, engine.Tensor) else a for a in args]
+        if name == "pow" and len(args) == 2 and all(type(a) is int for a in args):
+            args = [float(a) for a in args]
+        return self._python(getattr(math, name), node, *args, **kwargs)
+
+    def value_method(self, value, name: str, args: list, kwargs: dict, node: ast.AST):
+        methods = next((names for kind, names in _SAFE_METHODS.items() if isinstance(value, kind)), set())
+        if name not in methods:
+            raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
+        if name == "format":
+            return self.str_format(value, args, kwargs, node)
+        if name in ("extend", "join"):
+            args = [self._bounded(args[0], node)]
+            if name == "join" and sum(len(str(a)) for a in args[0]) > MAX_ITEMS:
+                raise self.fail(f"string longer than {MAX_ITEMS} characters", node)
+            if name == "extend" and len(value) + len(args[0]) > MAX_ITEMS:
+                raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name == "append" and len(value) >= MAX_ITEMS:
+            raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name in ("pop", "get") and isinstance(value, dict) or name == "index":
+            name = name  # KeyError / ValueError come through _python
+        result = self._python(getattr(value, name), node, *args, **kwargs)
+        return list(result) if name in ("items", "keys", "values") else result
+
+    def str_format(self, text: str, args: list, kwargs: dict, node: ast.AST) -> str:
+        """str.format: fields are positions or names only (`{0.__class__}` and `{0[x]}` are refused)."""
+        out, auto = [], 0
+        for literal, field, spec, conversion in self._python(lambda t: list(string.Formatter().parse(t)), node, text):
+            out.append(literal)
+            if field is None:
+                continue
+            if not _FIELD.match(field) or "{" in (spec or ""):
+                raise self.fail("str.format() fields may only be positions or names", node)
+            if field == "":
+                field, auto = str(auto), auto + 1
+            if field.isdigit():
+                if int(field) >= len(args):
+                    raise Raised(
+                        "IndexError", f"Replacement index {field} out of range for positional args tuple", node.lineno
+                    )
+                value = args[int(field)]
+            elif field in kwargs:
+                value = kwargs[field]
+            else:
+                raise Raised("KeyError", repr(field), node.lineno)
+            if conversion:
+                value = {"s": str, "r": repr, "a": ascii}[conversion](value)
+            out.append(self.format_value(value, spec or "", node))
+        return "".join(out)
+
+    # ---- truth, iteration, items --------------------------------------------------------------------------------
+    def truth(self, value, node: ast.AST) -> bool:
+        if isinstance(value, engine.Tensor):
+            count = value.numel()
+            if count != 1:
+                raise Raised(
+                    "RuntimeError",
+                    f"Boolean value of Tensor with {'no values' if count == 0 else 'more than one value'} is ambiguous",
+                    node.lineno,
+                )
+            return bool(value.item())
+        return bool(value)
+
+    def iterate(self, value, node: ast.AST):
+        if isinstance(value, engine.Tensor):
+            if value.dim() == 0:
+                raise Raised("TypeError", "iteration over a 0-d tensor", node.lineno)
+            if value.requires_grad:
+                raise self.fail(
+                    "iterating over a tensor that requires grad is not supported yet (tensor indexing)", node
+                )
+            rows = [engine.Tensor(value.data[i]) for i in range(value.shape[0])]
+            for row in rows:
+                self.tracer.leaf(row, self.source(node), self.position(node))
+            return rows
+        if isinstance(value, dict):
+            return list(value)
+        if isinstance(value, (list, tuple, str, range)):
+            return value
+        raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
+
+    def get_item(self, value, key, node: ast.AST):
+        if isinstance(value, engine.Tensor) or isinstance(key, engine.Tensor):
+            raise self.fail("subscripts on tensors are not supported yet (tensor indexing)", node)
+        if not isinstance(value, (list, tuple, dict, str, range)):
+            raise Raised("TypeError", f"'{type_name(value)}' object is not subscriptable", node.lineno)
+        if isinstance(value, dict) and key not in value:
+            raise Raised("KeyError", repr(key), node.lineno)
+        return self._python(lambda v, k: v[k], node, value, key)
+
+    def set_item(self, value, key, new, node: ast.AST) -> None:
+        if isinstance(value, engine.Tensor):
+            raise self.fail("item assignment on tensors is not supported yet (tensor indexing)", node)
+        if not isinstance(value, (list, dict)):
+            raise Raised("TypeError", f"'{type_name(value)}' object does not support item assignment", node.lineno)
+        if isinstance(value, dict):
+            self._python(hash, node, key)
+            if len(value) >= MAX_ITEMS:
+                raise self.fail(f"dict of more than {MAX_ITEMS} items", node)
+        self._python(value.__setitem__, node, key, new)
+
+    # ---- the snippet's functions --------------------------------------------------------------------------------
+    def call_function(self, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
+        if self.depth >= self.limits.depth:
+            raise self.fail(f"calls nest more than {self.limits.depth} deep (--max-depth)", node)
+        scope = Scope({}, function.closure)
+        self._bind_arguments(function, args, kwargs, scope.vars, node)
+        outer_scope, self.scope = self.scope, scope
+        self.depth += 1
+        mode = engine.is_grad_enabled()
+        if function.grad_mode is not None:
+            set_grad_mode(function.grad_mode)
+        try:
+            if isinstance(function.node, ast.Lambda):
+                return self.eval(function.node.body)
+            self.block(function.node.body)
+            return None
+        except ReturnValue as returned:
+            return returned.value
+        finally:
+            self.scope, self.depth = outer_scope, self.depth - 1
+            if function.grad_mode is not None:
+                set_grad_mode(mode)
+
+    def _bind_arguments(self, function: UserFunction, args: list, kwargs: dict, into: dict, node: ast.AST) -> None:
+        spec, name = function.node.args, function.name
+        params = [a.arg for a in spec.args]
+        if len(args) > len(params):
+            given = "was" if len(args) == 1 else "were"
+            low = len(params) - len(function.defaults)
+            count = f"from {low} to {len(params)}" if low != len(params) else f"{len(params)}"
+            takes = f"{count} positional argument{'s' * (len(params) != 1 or low != len(params))}"
+            raise Raised("TypeError", f"{name}() takes {takes} but {len(args)} {given} given", node.lineno)
+        into.update(zip(params, args))
+        for key, value in kwargs.items():
+            if key not in params and key not in {a.arg for a in spec.kwonlyargs}:
+                raise Raised("TypeError", f"{name}() got an unexpected keyword argument '{key}'", node.lineno)
+            if key in into:
+                raise Raised("TypeError", f"{name}() got multiple values for argument '{key}'", node.lineno)
+            into[key] = value
+        defaults = dict(zip(params[len(params) - len(function.defaults) :], function.defaults))
+        missing = []
+        for param in params + [a.arg for a in spec.kwonlyargs]:
+            if param not in into:
+                if param in defaults or param in function.kw_defaults:
+                    into[param] = defaults[param] if param in defaults else function.kw_defaults[param]
+                else:
+                    missing.append(param)
+        if missing:
+            listed = (
+                " and ".join(f"'{m}'" for m in missing)
+                if len(missing) <= 2
+                else ", ".join(f"'{m}'" for m in missing[:-1]) + f", and '{missing[-1]}'"
+            )
+            raise Raised(
+                "TypeError",
+                f"{name}() missing {len(missing)} required positional argument{'s' * (len(missing) > 1)}: {listed}",
+                node.lineno,
+            )
+        for key, value in into.items():
+            if isinstance(value, engine.Tensor):
+                self.tracer.bind(key, value, self.position(node))

@@ -1,0 +1,178 @@
+"""`diffcheck run`, reading: the validator's statements (a mixin of `parse._Validator`) — assignments and their
+targets, loops, branches, `with`, `def`, `try`, `raise`, `assert` — each checked, with its parts, against the
+whitelist of `snippet/names.py`.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABLE
+
+MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
+
+
+class StatementRules:
+    """Statement handlers of the validator; `refuse`, `value`, `block`, `resolve` come from the validator."""
+
+    def _assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._target(target)
+        self.value(node.value, 0)
+
+    def _target(self, target: ast.AST, depth: int = 0) -> None:
+        """What an assignment, a loop or an augmented assignment may bind: names, tuples and lists of them,
+        `.grad`/`.requires_grad`/`.data`, and subscripts."""
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"assignment target nests more than {MAX_DEPTH} levels deep", target)
+        if isinstance(target, ast.Name):
+            self._assign_name(target)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._target(element, depth + 1)
+        elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
+            self.value(target.value, 1)
+        elif isinstance(target, ast.Attribute):
+            raise self.refuse_attribute(
+                f"assigning to '.{target.attr}' is not supported (only .grad, .requires_grad and .data)", target
+            )
+        elif isinstance(target, ast.Subscript):
+            self.value(target.value, 1)
+            self.value(target.slice, 1)
+        else:
+            raise self.unsupported(target)
+
+    def _assign_name(self, target: ast.Name) -> None:
+        name = self._name_target(target.id, target)
+        if name in self.modules or name in self.imported:
+            raise self.refuse(f"'{name}' names what was imported; assigning to it is not supported", target)
+        if name in BUILTINS:
+            raise self.refuse(f"assigning to the builtin '{name}' is not supported", target)
+
+    def _aug_assign(self, node: ast.AugAssign) -> None:
+        if type(node.op) not in _OPERATORS:
+            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}=' is not supported", node)
+        if isinstance(node.target, (ast.Tuple, ast.List)):
+            raise self.refuse("illegal expression for augmented assignment", node.target)
+        self._target(node.target)
+        self.value(node.value, 0)
+
+    def _expression_statement(self, node: ast.Expr) -> None:
+        self.value(node.value, 0)
+
+    def _for(self, node: ast.For) -> None:
+        self._target(node.target)
+        self.value(node.iter, 0)
+        self._loop_body(node)
+
+    def _while(self, node: ast.While) -> None:
+        self.value(node.test, 0)
+        self._loop_body(node)
+
+    def _loop_body(self, node) -> None:
+        self.loops += 1
+        self.block(node.body)
+        self.loops -= 1
+        self.block(node.orelse)
+
+    def _if(self, node: ast.If) -> None:
+        self.value(node.test, 0)
+        self.block(node.body)
+        self.block(node.orelse)
+
+    def _jump(self, node) -> None:
+        if not self.loops:
+            word = "break" if isinstance(node, ast.Break) else "continue"
+            raise self.refuse(f"'{word}' outside loop", node)
+
+    def _with(self, node: ast.With) -> None:
+        item = node.items[0]
+        if len(node.items) > 1:
+            raise self.refuse("only one context manager per 'with' is supported", node.items[1].context_expr)
+        call = item.context_expr
+        if not (isinstance(call, ast.Call) and self.resolve(call.func, 1).startswith("context:")):
+            raise self.refuse(
+                "only 'with torch.no_grad():', 'torch.enable_grad()' and 'torch.set_grad_enabled(...)' are supported",
+                call,
+            )
+        self.value(call, 0)
+        if item.optional_vars is not None:
+            raise self.refuse("'with ... as' is not supported", item.optional_vars)
+        self.block(node.body)
+
+    def _arguments(self, args: ast.arguments, depth: int) -> None:
+        if args.vararg or args.kwarg:
+            raise self.refuse("'*args' and '**kwargs' parameters are not supported", args.vararg or args.kwarg)
+        if args.posonlyargs:
+            raise self.refuse("positional-only parameters are not supported", args.posonlyargs[0])
+        for arg in args.args + args.kwonlyargs:
+            self._name_target(arg.arg, arg)
+            if arg.arg in BUILTINS:
+                raise self.refuse(f"a parameter may not be named like the builtin '{arg.arg}'", arg)
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.value(default, depth + 1)
+
+    def _def(self, node: ast.FunctionDef) -> None:
+        self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
+        for decorator in node.decorator_list:
+            if not (
+                isinstance(decorator, ast.Call)
+                and self.resolve(decorator.func, 1) in ("context:no_grad", "context:enable_grad")
+            ):
+                raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
+            self.value(decorator, 0)
+        self._arguments(node.args, 0)
+        outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        self.block(node.body)
+        self.loops, self.functions = outer, self.functions - 1
+
+    def _return(self, node: ast.Return) -> None:
+        if not self.functions:
+            raise self.refuse("'return' outside function", node)
+        if node.value is not None:
+            self.value(node.value, 0)
+
+    def _try(self, node: ast.Try) -> None:
+        self.block(node.body)
+        for handler in node.handlers:
+            kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for kind in kinds:
+                if kind is not None and not (isinstance(kind, ast.Name) and kind.id in EXCEPTIONS):
+                    raise self.refuse(
+                        "'except' takes Python's exception classes (RuntimeError, TypeError, ValueError ...)",
+                        kind,
+                    )
+            if handler.name is not None:
+                self._assign_name(ast.Name(handler.name, lineno=handler.lineno, col_offset=handler.col_offset))
+            self.block(handler.body)
+        self.block(node.orelse)
+        self.block(node.finalbody)
+
+    def _raise(self, node: ast.Raise) -> None:
+        if node.cause is not None:
+            raise self.refuse("'raise ... from' is not supported", node.cause)
+        if node.exc is not None:
+            self.value(node.exc, 0)
+
+    def _assert(self, node: ast.Assert) -> None:
+        self.value(node.test, 0)
+        if node.msg is not None:
+            self.value(node.msg, 0)
+
+    RULES = {
+        ast.Assign: _assign,
+        ast.Expr: _expression_statement,
+        ast.AugAssign: _aug_assign,
+        ast.For: _for,
+        ast.While: _while,
+        ast.If: _if,
+        ast.Break: _jump,
+        ast.Continue: _jump,
+        ast.With: _with,
+        ast.FunctionDef: _def,
+        ast.Return: _return,
+        ast.Try: _try,
+        ast.Raise: _raise,
+        ast.Assert: _assert,
+        ast.Pass: lambda self, node: None,
+    }

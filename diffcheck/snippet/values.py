@@ -1,0 +1,128 @@
+"""`diffcheck run`, the interpreter's own values: what a name can denote besides numbers, strings, lists, dicts and
+tensors (modules, torch functions, builtins, the snippet's functions, exceptions, grad-mode contexts), the scopes
+names live in, and the signals that carry `break`, `continue` and `return` out of a block."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .names import EXCEPTIONS
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # a torch function: a creator, a context manager, an op spelling, an extra (allclose, grad ...)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+
+
+@dataclass(frozen=True)
+class MathFunction:
+    name: str
+
+
+class TensorClass:
+    """torch.Tensor, for isinstance()."""
+
+    def __repr__(self) -> str:
+        return "<class 'torch.Tensor'>"
+
+
+TENSOR_CLASS = TensorClass()
+
+
+@dataclass(frozen=True)
+class GradContext:
+    """torch.no_grad(), torch.enable_grad(), torch.set_grad_enabled(mode): a `with` context or a decorator."""
+
+    enabled: bool
+    name: str
+    previous: Optional[bool] = None  # set_grad_enabled: the mode before it was made, restored when a `with` ends
+
+
+def set_grad_mode(enabled: bool) -> None:
+    from ..engine import dtypes
+
+    dtypes._grad_enabled = enabled
+
+
+@dataclass
+class UserFunction:
+    """A `def` or a `lambda` of the snippet: its parameters, body and the scope it was defined in."""
+
+    name: str
+    node: ast.AST  # the FunctionDef or the Lambda
+    defaults: list
+    kw_defaults: dict
+    closure: "Scope"
+    grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+class ExceptionValue:
+    """An exception as the snippet sees it (`except RuntimeError as e: print(e)`)."""
+
+    def __init__(self, kind: str, message: str, args: tuple = ()):
+        self.kind, self.message, self.args = kind, message, args
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({', '.join(map(repr, self.args))})"
+
+    def matches(self, kind: str) -> bool:
+        return kind == self.kind or kind in EXCEPTIONS.get(self.kind, ("Exception",))
+
+
+@dataclass
+class Scope:
+    """Names of the module, or of one call of a function (reading through to the scopes it was defined in)."""
+
+    vars: dict = field(default_factory=dict)
+    parent: Optional["Scope"] = None
+
+    def find(self, name: str) -> Optional["Scope"]:
+        scope = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope
+            scope = scope.parent
+        return None
+
+    def flat(self) -> dict[str, Any]:
+        """Every visible name, the innermost binding winning."""
+        chain, scope = [], self
+        while scope is not None:
+            chain.append(scope.vars)
+            scope = scope.parent
+        merged: dict[str, Any] = {}
+        for variables in reversed(chain):
+            merged.update(variables)
+        return merged
+
+
+class BreakLoop(Exception):
+    pass
+
+
+class ContinueLoop(Exception):
+    pass
+
+
+class ReturnValue(Exception):
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
