@@ -1,0 +1,96 @@
+"""Op rows, normalisers along one dim: softmax and log_softmax (torch.X, Tensor.X and torch.nn.functional.X).
+
+Forward as PyTorch's CPU kernels compute them (the max subtracted, exp, the sum; softmax multiplies by the sum's
+reciprocal), backward as derivatives.yaml's `_softmax_backward_data` / `_log_softmax_backward_data`. `dim` is one int
+and required, as PyTorch's (`torch.softmax(x)` is its TypeError; F.softmax's implicit dim is deprecated and not taken).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import kind, sum_kept
+from .dispatch import check_dims
+from .table import Family, Param, Signature, Spelling
+
+ROWS = Family()
+row = ROWS.row
+_DIM = (Param("dim", "int"),)
+
+
+def _axis(x, dim: int, kernel: str) -> int:
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{kernel.split('_')[0]}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+    check_dims(dim, np.ndim(x))
+    if kind(x) in "biu":
+        name = "Bool" if kind(x) == "b" else "Long"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
+    return dim % np.ndim(x) if np.ndim(x) else None
+
+
+def _shifted(x, axis):
+    top = np.max(x, axis=axis, keepdims=True)
+    return x - np.where(np.isfinite(top), top, 0)
+
+
+def softmax(x, dim):
+    axis = _axis(x, dim, "softmax_lastdim_kernel_impl")
+    e = np.exp(_shifted(x, axis))
+    return (e * (1 / np.sum(e, axis=axis, keepdims=True)))[()]
+
+
+def log_softmax(x, dim):
+    axis = _axis(x, dim, "log_softmax_lastdim_kernel_impl")
+    s = _shifted(x, axis)
+    return (s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True)))[()]
+
+
+def _exp_sym(sp, x):
+    return np.frompyfunc(lambda e: sp.exp(e, evaluate=False), 1, 1)(x)
+
+
+def _softmax_sym(sp, x, dim):
+    e = _exp_sym(sp, np.asarray(x, dtype=object))
+    axis = dim % max(np.ndim(e), 1) if np.ndim(e) else None
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_sym(sp, x, dim):
+    x = np.asarray(x, dtype=object)
+    axis = dim % max(np.ndim(x), 1) if np.ndim(x) else None
+    total = np.sum(_exp_sym(sp, x), axis=axis, keepdims=True)
+    return x - np.frompyfunc(lambda s: sp.log(s, evaluate=False), 1, 1)(total)
+
+
+def _front(name: str) -> Signature:
+    return Signature(spellings=(Spelling(name, functional=True),), needs_param=True)
+
+
+row(
+    name="softmax",
+    grad_fn="SoftmaxBackward0",
+    params=_DIM,
+    elementwise=False,
+    front=_front("softmax"),
+    example=([(2, 2)], {"dim": 1}),
+    forward=softmax,
+    # PyTorch: grad_input = output * (grad - sum(grad * output, dim, keepdim=True))
+    vjp=lambda F, g, out, x, dim: (out * (g - sum_kept(F, g * out, dim, np.shape(x))),),
+    sym=_softmax_sym,
+    derivative="d/dx_j softmax(x)_i = s_i (δ_ij - s_j) along dim",
+    mp="exp",
+)
+row(
+    name="log_softmax",
+    grad_fn="LogSoftmaxBackward0",
+    params=_DIM,
+    elementwise=False,
+    front=_front("log_softmax"),
+    example=([(2, 2)], {"dim": 1}),
+    forward=log_softmax,
+    # PyTorch: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True)
+    vjp=lambda F, g, out, x, dim: (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x)),),
+    sym=_log_softmax_sym,
+    derivative="d/dx_j log_softmax(x)_i = δ_ij - softmax(x)_j along dim",
+    mp="log",
+)
