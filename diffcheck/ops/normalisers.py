@@ -28,6 +28,14 @@ def _axis(x, dim: int, kernel: str) -> int:
     return dim % np.ndim(x) if np.ndim(x) else None
 
 
+def precise(function, a):
+    """NumPy's float32 exp and log are off by up to a few ulps, PyTorch's (SLEEF) kernels by under one: float32 is
+    computed in float64 and rounded, which agrees with PyTorch's to the last bit or one ulp."""
+    if getattr(a, "dtype", None) == np.float32:
+        return function(a.astype(np.float64)).astype(np.float32)
+    return function(a)
+
+
 def _shifted(x, axis):
     top = np.max(x, axis=axis, keepdims=True)
     return x - np.where(np.isfinite(top), top, 0)
@@ -35,14 +43,16 @@ def _shifted(x, axis):
 
 def softmax(x, dim):
     axis = _axis(x, dim, "softmax_lastdim_kernel_impl")
-    e = np.exp(_shifted(x, axis))
-    return (e * (1 / np.sum(e, axis=axis, keepdims=True)))[()]
+    e = precise(np.exp, _shifted(x, axis))
+    total = np.sum(e, axis=axis, keepdims=True)
+    # PyTorch's kernel along the last dim multiplies by the sum's reciprocal; along another it divides
+    return (e * (1 / total) if axis is None or axis == np.ndim(x) - 1 else e / total)[()]
 
 
 def log_softmax(x, dim):
     axis = _axis(x, dim, "log_softmax_lastdim_kernel_impl")
     s = _shifted(x, axis)
-    return (s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True)))[()]
+    return (s - precise(np.log, np.sum(precise(np.exp, s), axis=axis, keepdims=True)))[()]
 
 
 def _exp_sym(sp, x):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .arrays import TYPE_NAMES, axes, is_tensor, kept_shape, kind, reduced, sum_kept
 from .dispatch import check_dims
+from .normalisers import precise
 from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
 ROWS = Family()
@@ -188,7 +189,7 @@ def _logsumexp(x, dim, keepdim=False):
     over = _over(x, dim)
     top = np.max(x, axis=over, keepdims=True) if np.size(x) else np.zeros(kept_shape(np.shape(x), dim), x.dtype)
     top = np.where(np.isinf(top), 0, top)
-    out = np.log(np.sum(np.exp(x - top), axis=over, keepdims=True)) + top
+    out = precise(np.log, np.sum(precise(np.exp, x - top), axis=over, keepdims=True)) + top
     return (out if keepdim else np.reshape(out, np.shape(np.sum(x, axis=over)))).astype(x.dtype)[()]
 
 
@@ -375,13 +376,17 @@ def _cumprod_vjp(F, g, out, x, dim):
     if is_tensor(x) or not np.any(data == 0):
         return (_reversed_cumsum(F, out * g, dim) / x,)
     axis = dim % np.ndim(x)
-    xs, gs = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
-    n = xs.shape[-1]
-    grad = np.zeros_like(xs)
-    for j in range(n):
-        others = np.where(np.arange(n) == j, 1, xs)
-        grad[..., j] = np.sum(gs[..., j:] * np.cumprod(others, axis=-1)[..., j:], axis=-1)
-    return (np.moveaxis(grad, -1, axis),)
+    w, zero = out * g, x == 0
+    seen = np.cumsum(zero, axis=axis)
+    before = seen == 0  # before the first zero: reversed_cumsum(w there) / input
+    with np.errstate(all="ignore"):
+        grad = np.where(before, _reversed_cumsum(F, np.where(before, w, 0), dim) / np.where(before, x, 1), 0)
+    first, between = zero & (seen == 1), (seen == 1) & ~zero  # the first zero; after it, before the second
+    products = np.cumprod(np.where(between, x, 1), axis=axis)
+    total = np.sum(products * np.where(seen == 1, g, 0), axis=axis, keepdims=True)
+    ones = np.ones_like(np.take(out, [0], axis=axis))
+    previous = np.concatenate([ones, np.take(out, range(np.shape(x)[axis] - 1), axis=axis)], axis=axis)
+    return (np.where(first, total * previous, grad).astype(np.result_type(x)),)
 
 
 def _cumulative_sym(combine):
