@@ -297,7 +297,12 @@ def _extreme_vjp(F, g, out, x, dim=None, keepdim=False):
     top = _kept(out.data if is_tensor(out) else out, x, dim, keepdim)
     mask = data == top
     count = np.sum(mask, axis=_over(x, dim), keepdims=True).astype(np.result_type(data))
-    return (F.where(mask, _kept(g, x, dim, keepdim) / count, 0.0),)
+    return (_masked(F, _kept(g, x, dim, keepdim) / count, mask),)
+
+
+def _masked(F, a, mask):
+    """a * mask, as PyTorch multiplies (an infinite gradient times 0 is nan there); under create_graph a selection."""
+    return F.where(mask, a, 0.0) if is_tensor(a) else a * mask.astype(np.result_type(a))
 
 
 def _tied(pick):
@@ -544,7 +549,7 @@ def _norm_vjp(F, g, out, x, p=2, dim=None, keepdim=False):
     if math.isinf(p):
         mask = np.abs(data) == (norm.data if is_tensor(norm) else norm)
         count = np.sum(mask, axis=_over(data, dim), keepdims=True).astype(np.result_type(data))
-        return (F.sign(x) * F.where(mask, g / count, 0.0),)
+        return (F.sign(x) * _masked(F, g / count, mask),)
     scale = F.where(zero, 0.0, g / norm ** (p - 1))
     return (x * F.abs(x) ** (p - 2) * scale,)
 
