@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import kind, sum_kept
+from .arrays import is_tensor, kind, sum_kept
 from .dispatch import check_dims
 from .table import Family, Param, Signature, Spelling
 
@@ -43,16 +43,42 @@ def _shifted(x, axis):
 
 def softmax(x, dim):
     axis = _axis(x, dim, "softmax_lastdim_kernel_impl")
-    e = precise(np.exp, _shifted(x, axis))
+    e = _shifted(x, axis)  # a fresh array: exp and the scaling work in place (big tensors: fewer passes, no
+    np.exp(e, out=e) if e.dtype == np.float64 else np.copyto(e, precise(np.exp, e))  # allocations)
     total = np.sum(e, axis=axis, keepdims=True)
     # PyTorch's kernel along the last dim multiplies by the sum's reciprocal; along another it divides
-    return (e * (1 / total) if axis is None or axis == np.ndim(x) - 1 else e / total)[()]
+    if axis is None or axis == np.ndim(x) - 1:
+        np.multiply(e, 1 / total, out=e)
+    else:
+        np.divide(e, total, out=e)
+    return e[()]
 
 
 def log_softmax(x, dim):
     axis = _axis(x, dim, "log_softmax_lastdim_kernel_impl")
     s = _shifted(x, axis)
-    return (s - precise(np.log, np.sum(precise(np.exp, s), axis=axis, keepdims=True)))[()]
+    e = precise(np.exp, s)
+    s -= precise(np.log, np.sum(e, axis=axis, keepdims=True))
+    return s[()]
+
+
+def _softmax_vjp(F, g, out, x, dim):
+    """PyTorch: grad_input = output * (grad - sum(grad * output, dim, keepdim=True)); on arrays in one buffer."""
+    if is_tensor(out) or np.ndim(out) == 0:
+        return (out * (g - sum_kept(F, g * out, dim, np.shape(out.data if is_tensor(out) else out))),)
+    t = np.multiply(g, out)
+    np.subtract(g, sum_kept(F, t, dim, np.shape(x)), out=t)
+    return (np.multiply(t, out, out=t),)
+
+
+def _log_softmax_vjp(F, g, out, x, dim):
+    """PyTorch: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True); on arrays in one buffer."""
+    if is_tensor(out):
+        return (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x.data)),)
+    e = precise(np.exp, out)
+    e = e if np.ndim(e) else np.asarray(e)
+    np.multiply(e, sum_kept(F, g, dim, np.shape(x)), out=e)
+    return (np.subtract(g, e, out=e)[()],)
 
 
 def _exp_sym(sp, x):
@@ -84,8 +110,7 @@ row(
     front=_front("softmax"),
     example=([(2, 2)], {"dim": 1}),
     forward=softmax,
-    # PyTorch: grad_input = output * (grad - sum(grad * output, dim, keepdim=True))
-    vjp=lambda F, g, out, x, dim: (out * (g - sum_kept(F, g * out, dim, np.shape(x))),),
+    vjp=_softmax_vjp,
     sym=_softmax_sym,
     derivative="d/dx_j softmax(x)_i = s_i (δ_ij - s_j) along dim",
     mp="exp",
@@ -99,7 +124,7 @@ row(
     example=([(2, 2)], {"dim": 1}),
     forward=log_softmax,
     # PyTorch: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True)
-    vjp=lambda F, g, out, x, dim: (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x)),),
+    vjp=_log_softmax_vjp,
     sym=_log_softmax_sym,
     derivative="d/dx_j log_softmax(x)_i = δ_ij - softmax(x)_j along dim",
     mp="log",

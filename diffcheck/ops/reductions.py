@@ -189,8 +189,20 @@ def _logsumexp(x, dim, keepdim=False):
     over = _over(x, dim)
     top = np.max(x, axis=over, keepdims=True) if np.size(x) else np.zeros(kept_shape(np.shape(x), dim), x.dtype)
     top = np.where(np.isinf(top), 0, top)
-    out = precise(np.log, np.sum(precise(np.exp, x - top), axis=over, keepdims=True)) + top
+    shifted = x - top  # a fresh array: exp in place (big tensors: one allocation fewer)
+    np.exp(shifted, out=shifted) if shifted.dtype == np.float64 else np.copyto(shifted, precise(np.exp, shifted))
+    out = precise(np.log, np.sum(shifted, axis=over, keepdims=True)) + top
     return (out if keepdim else np.reshape(out, np.shape(np.sum(x, axis=over)))).astype(x.dtype)[()]
+
+
+def _logsumexp_vjp(F, g, out, x, dim, keepdim=False):
+    """logsumexp_backward: grad * (self - result).exp(), grad and result unsqueezed along dim; on arrays in one
+    buffer."""
+    if is_tensor(x) or np.ndim(x) == 0:
+        return (_kept(g, x, dim, keepdim) * F.exp(x - _kept(out, x, dim, keepdim)),)
+    e = np.subtract(x, _kept(out, x, dim, keepdim))
+    np.exp(e, out=e) if e.dtype == np.float64 else np.copyto(e, precise(np.exp, e))
+    return (np.multiply(_kept(g, x, dim, keepdim), e, out=e),)
 
 
 def _logsumexp_sym(sp, x, dim, keepdim=False):
@@ -207,8 +219,7 @@ row(
     front=Signature(needs_param=True),
     example=([(2, 2)], {"dim": 0}),
     forward=_logsumexp,
-    # logsumexp_backward: grad * (self - result).exp(), grad and result unsqueezed along dim
-    vjp=lambda F, g, out, x, dim, keepdim=False: (_kept(g, x, dim, keepdim) * F.exp(x - _kept(out, x, dim, keepdim)),),
+    vjp=_logsumexp_vjp,
     sym=_logsumexp_sym,
     derivative="d/dx_i logsumexp(x, dim) = exp(x_i - logsumexp(x, dim))",
     mp="log",
