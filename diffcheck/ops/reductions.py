@@ -167,6 +167,7 @@ def _floats_only(x, message: str):
 
 def _kept(a, x, dim, keepdim):
     """A reduction's answer (or gradient) shaped to broadcast against `x` again, through NumPy or the engine."""
+    x = _data(x)
     if keepdim or np.ndim(x) == 0:
         return a
     shape = kept_shape(np.shape(x), dim)
@@ -179,7 +180,12 @@ def _kept(a, x, dim, keepdim):
 
 def _over(x, dim):
     """NumPy's axis for a reduction over `dim` (None: all)."""
-    return axes(np.shape(x), dim)
+    return axes(np.shape(_data(x)), dim)
+
+
+def _data(a):
+    """A rule's operand as an array: under create_graph the rules get the engine's tensors."""
+    return a.data if is_tensor(a) else a
 
 
 def _logsumexp(x, dim, keepdim=False):
@@ -245,14 +251,34 @@ def _prod_others(F, x, axis):
 def _prod_vjp(F, g, out, x, dim=None, keepdim=False):
     """prod_backward: grad * (result / input) without zeros in the input, else prod_safe_zeros_backward. Under
     create_graph a zero input takes the first form too (second derivatives at zeros are not supported)."""
-    if np.ndim(x) == 0:
+    if np.ndim(_data(x)) == 0:
         return (g,)
     g, out = _kept(g, x, dim, keepdim), _kept(out, x, dim, keepdim)
-    data = x.data if is_tensor(x) else x
-    if is_tensor(x) or not np.any(data == 0):
+    data = _data(x)
+    if not np.any(data == 0):
         return (g * (out / x),)
     axis = None if dim is None else _over(x, dim)[0]
+    if is_tensor(x):
+        return (g * _prod_others_recorded(F, x, axis),)
     return (g * _prod_others(F, x, axis),)
+
+
+def _prod_others_recorded(F, x, axis):
+    """Each element's product of the others, in differentiable ops (create_graph with zeros in the input): the
+    input repeated along a new last dim with the element itself replaced by 1, multiplied along it. Along `axis` of a
+    tensor of more than 2 dims it is the first form, which is nan at a zero (not supported)."""
+    shape = np.shape(_data(x))
+    if axis is not None and len(shape) > 2:
+        return F.prod(x, axis, True) / x
+    t = F.reshape(x, (-1,)) if axis is None else (F.transpose(x) if axis == 0 and len(shape) == 2 else x)
+    lines = np.shape(t.data)
+    n = lines[-1]
+    eye = np.eye(n, dtype=bool).reshape((1,) * (len(lines) - 1) + (n, n))
+    spread = F.expand(F.reshape(t, lines[:-1] + (1, n)), lines[:-1] + (n, n))
+    others = F.prod(F.where(eye, 1.0, spread), len(lines))
+    if axis is None:
+        return F.reshape(others, shape)
+    return F.transpose(others) if axis == 0 and len(shape) == 2 else others
 
 
 def _prod_sym(sp, x, dim=None, keepdim=False):
@@ -377,7 +403,7 @@ def _reversed_cumsum(F, w, dim):
 
 
 def _cumsum_vjp(F, g, out, x, dim):
-    if np.size(x) <= 1 or np.shape(x)[dim] == 1:
+    if np.size(_data(x)) <= 1 or np.shape(_data(x))[dim] == 1:
         return (g,)
     return (_reversed_cumsum(F, g, dim),)
 
@@ -386,9 +412,9 @@ def _cumprod_vjp(F, g, out, x, dim):
     """cumprod_backward: reversed_cumsum(output * grad) / input without zeros; with zeros in the input, each
     element's sum over the later outputs of the product of the others (the value PyTorch's own zero path gives;
     under create_graph the first form, so second derivatives at zeros are not supported)."""
-    if np.size(x) <= 1 or np.shape(x)[dim] == 1:
+    if np.size(_data(x)) <= 1 or np.shape(_data(x))[dim] == 1:
         return (g,)
-    data = x.data if is_tensor(x) else x
+    data = _data(x)
     if is_tensor(x) or not np.any(data == 0):
         return (_reversed_cumsum(F, out * g, dim) / x,)
     axis = dim % np.ndim(x)
