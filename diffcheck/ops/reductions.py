@@ -502,7 +502,9 @@ def _var_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=Fal
     data = x.data if is_tensor(x) else x
     mean = np.mean(data, axis=_over(data, dim), keepdims=True)
     centred = x - (sum_kept(F, x, dim, np.shape(data)) / n if is_tensor(x) else mean)
-    return ((2.0 / (n - c)) * _kept(g, data, dim, keepdim) * centred,)
+    with np.errstate(all="ignore"):  # n - correction <= 0: inf * 0 = nan, as PyTorch
+        scale = float(np.float64(2.0) / (n - c))  # a Python float: float32 stays float32
+    return (scale * _kept(g, data, dim, keepdim) * centred,)
 
 
 def _std_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=False):
