@@ -124,3 +124,31 @@ def test_second_derivatives_against_sympy(program, value):
     result = CliRunner().invoke(main, ["check", program, value, "--order", "2", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["ok"]
+
+
+def test_run_takes_every_spelling():
+    """`diffcheck run` of a snippet with torch.X, Tensor.X and F.X of every new op: it runs and agrees with SymPy;
+    PyTorch 2.13 prints the same grad_fn names and this x.grad (rounded as printed)."""
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    snippet = "\n".join(
+        [
+            "import torch",
+            "import torch.nn.functional as F",
+            "x = torch.tensor([[0.5, -1.25, 2.0], [1.5, 0.25, -0.75]], dtype=torch.float64, requires_grad=True)",
+            "a = torch.softmax(x, 1) + F.softmax(x, dim=0) + x.log_softmax(1) + F.log_softmax(x, 0)",
+            "b = torch.logsumexp(x, 1) + x.prod(1) + x.amax(1) + torch.amin(x, 1) + x.var(1) + x.std(1, correction=0)",
+            "c = x.cumsum(1) * x.cumprod(0)",
+            "y = a.sum() + b.sum() + c.sum() + x.prod() + x.norm(1) + x.norm(dim=1).sum()",
+            "y.backward()",
+            "print(a.grad_fn.name(), x.norm().grad_fn.name(), x.grad)",
+        ]
+    )
+    result = CliRunner().invoke(main, ["run", "-"], input=snippet)
+    assert result.exit_code == 0, result.output
+    assert (
+        "AddBackward0 LinalgVectorNormBackward0 tensor([[ 4.6232,  0.1265,  5.3963],\n"
+        "        [ 3.3092, -2.7316,  0.2166]], dtype=torch.float64)"
+    ) in result.output
