@@ -165,17 +165,13 @@ def _floats_only(x, message: str):
         raise RuntimeError(message)
 
 
-def _kept(a, x, dim, keepdim):
+def _kept(F, a, x, dim, keepdim):
     """A reduction's answer (or gradient) shaped to broadcast against `x` again, through NumPy or the engine."""
     x = _data(x)
     if keepdim or np.ndim(x) == 0:
         return a
     shape = kept_shape(np.shape(x), dim)
-    if is_tensor(a):
-        from ..engine import FUNCTIONS
-
-        return FUNCTIONS["reshape"](a, shape)
-    return np.reshape(a, shape)
+    return F.reshape(a, shape) if is_tensor(a) else np.reshape(a, shape)
 
 
 def _over(x, dim):
@@ -205,10 +201,10 @@ def _logsumexp_vjp(F, g, out, x, dim, keepdim=False):
     """logsumexp_backward: grad * (self - result).exp(), grad and result unsqueezed along dim; on arrays in one
     buffer."""
     if is_tensor(x) or np.ndim(x) == 0:
-        return (_kept(g, x, dim, keepdim) * F.exp(x - _kept(out, x, dim, keepdim)),)
-    e = np.subtract(x, _kept(out, x, dim, keepdim))
+        return (_kept(F, g, x, dim, keepdim) * F.exp(x - _kept(F, out, x, dim, keepdim)),)
+    e = np.subtract(x, _kept(F, out, x, dim, keepdim))
     np.exp(e, out=e) if e.dtype == np.float64 else np.copyto(e, precise(np.exp, e))
-    return (np.multiply(_kept(g, x, dim, keepdim), e, out=e),)
+    return (np.multiply(_kept(F, g, x, dim, keepdim), e, out=e),)
 
 
 def _logsumexp_sym(sp, x, dim, keepdim=False):
@@ -253,7 +249,7 @@ def _prod_vjp(F, g, out, x, dim=None, keepdim=False):
     create_graph a zero input takes the first form too (second derivatives at zeros are not supported)."""
     if np.ndim(_data(x)) == 0:
         return (g,)
-    g, out = _kept(g, x, dim, keepdim), _kept(out, x, dim, keepdim)
+    g, out = _kept(F, g, x, dim, keepdim), _kept(F, out, x, dim, keepdim)
     data = _data(x)
     if not np.any(data == 0):
         return (g * (out / x),)
@@ -331,10 +327,10 @@ def _extreme(pick):
 def _extreme_vjp(F, g, out, x, dim=None, keepdim=False):
     """scale_grad_by_count: (grad / count of the ties) * mask — a tie shares the gradient evenly."""
     data = x.data if is_tensor(x) else x
-    top = _kept(out.data if is_tensor(out) else out, x, dim, keepdim)
+    top = _kept(F, out.data if is_tensor(out) else out, x, dim, keepdim)
     mask = data == top
     count = np.sum(mask, axis=_over(x, dim), keepdims=True).astype(np.result_type(data))
-    return (_masked(F, _kept(g, x, dim, keepdim) / count, mask),)
+    return (_masked(F, _kept(F, g, x, dim, keepdim) / count, mask),)
 
 
 def _masked(F, a, mask):
@@ -504,7 +500,7 @@ def _var_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=Fal
     centred = x - (sum_kept(F, x, dim, np.shape(data)) / n if is_tensor(x) else mean)
     with np.errstate(all="ignore"):  # n - correction <= 0: inf * 0 = nan, as PyTorch
         scale = float(np.float64(2.0) / (n - c))  # a Python float: float32 stays float32
-    return (scale * _kept(g, data, dim, keepdim) * centred,)
+    return (scale * _kept(F, g, data, dim, keepdim) * centred,)
 
 
 def _std_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=False):
@@ -579,7 +575,7 @@ def _norm_vjp(F, g, out, x, p=2, dim=None, keepdim=False):
     """norm_backward for p = 1 (sgn * grad), 2 (grad * self / norm, 0 where the norm is 0), ±inf (the gradient shared
     by the elements of largest (smallest) magnitude) and p > 1 (self * |self|^(p-2) * grad / norm^(p-1))."""
     data = x.data if is_tensor(x) else x
-    g, norm = _kept(g, data, dim, keepdim), _kept(out, data, dim, keepdim)
+    g, norm = _kept(F, g, data, dim, keepdim), _kept(F, out, data, dim, keepdim)
     zero = (norm.data if is_tensor(norm) else np.asarray(norm)) == 0
     if p == 1:
         return (F.sign(x) * g,)
