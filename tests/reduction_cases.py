@@ -67,6 +67,9 @@ CASES = [
     ("x.norm()", ZERO),
     ("x.norm(1)", ZERO),
     ("x.norm(3)", GENERIC),
+    ("torch.norm(x, 1.5)", ONE_ZERO),
+    ("torch.norm(x, 0.5)", ONE_ZERO),
+    ("torch.norm(x, 3, 1)", ONE_ZERO),
 ]
 
 ERRORS = [

@@ -573,7 +573,7 @@ def _norm(x, p=2, dim=None, keepdim=False):
 
 def _norm_vjp(F, g, out, x, p=2, dim=None, keepdim=False):
     """norm_backward for p = 1 (sgn * grad), 2 (grad * self / norm, 0 where the norm is 0), ±inf (the gradient shared
-    by the elements of largest (smallest) magnitude) and p > 1 (self * |self|^(p-2) * grad / norm^(p-1))."""
+    by the elements of largest (smallest) magnitude), other p as PyTorch's three branches (p < 1, 1 < p < 2, p > 2)."""
     data = x.data if is_tensor(x) else x
     g, norm = _kept(F, g, data, dim, keepdim), _kept(F, out, data, dim, keepdim)
     zero = (norm.data if is_tensor(norm) else np.asarray(norm)) == 0
@@ -585,7 +585,12 @@ def _norm_vjp(F, g, out, x, p=2, dim=None, keepdim=False):
         mask = np.abs(data) == (norm.data if is_tensor(norm) else norm)
         count = np.sum(mask, axis=_over(data, dim), keepdims=True).astype(np.result_type(data))
         return (F.sign(x) * _masked(F, g / count, mask),)
+    if p < 1:  # sgn(x) |x|^(p-1), 0 where x is 0, times grad * norm^(1-p)
+        scaled = F.where(_data(x) == 0, 0.0, F.sign(x) * F.abs(x) ** (p - 1))
+        return (scaled * g * norm ** (1 - p),)
     scale = F.where(zero, 0.0, g / norm ** (p - 1))
+    if p < 2:  # sgn(x) |x|^(p-1): finite at x = 0, where x |x|^(p-2) would be 0 * inf
+        return (F.sign(x) * F.abs(x) ** (p - 1) * scale,)
     return (x * F.abs(x) ** (p - 2) * scale,)
 
 
