@@ -103,6 +103,33 @@ CASES = [(name, Apply(name, (X,)), {"x": 0.7}) for name in UNARY] + [
 ]
 
 
+def _dim(op, arg, dim, **more):
+    """sum(sin(op(arg, dim=dim, ...))): a non-linear use of every element of a whole-array op's answer."""
+    params = (("dim", Const(dim)),) + tuple((k, Const(v)) for k, v in more.items())
+    return Apply("sum", (Apply("sin", (Apply(op, (arg,), params),)),))
+
+
+_MAT = {"M": [[0.5, -1.0, 1.0], [2.0, 0.1, 3.0]]}
+CASES += [
+    ("softmax", _dim("softmax", M, 1), _MAT),
+    ("log_softmax", _dim("log_softmax", M, 0), _MAT),
+    ("logsumexp", _dim("logsumexp", M, 1), _MAT),
+    ("logsumexp keepdim", _dim("logsumexp", M, 0, keepdim=1), _MAT),
+    ("prod", Apply("sin", (Apply("prod", (V,)),)), {"v": [0.5, -1.0, 2.0]}),
+    ("prod_dim", _dim("prod", M, 1), _MAT),
+    ("amax", _dim("amax", M, 0), _MAT),
+    ("amin", _dim("amin", M, 1), _MAT),
+    ("cumsum", _dim("cumsum", M, 1), _MAT),
+    ("cumprod", _dim("cumprod", M, 1), _MAT),
+    ("var", _dim("var", M, 1), _MAT),
+    ("var correction 0", _dim("var", M, 0, correction=0), _MAT),
+    ("std", _dim("std", M, 1), _MAT),
+    ("norm", Apply("sin", (Apply("norm", (V,)),)), {"v": [0.5, -1.0, 2.0]}),
+    ("norm 1 dim", _dim("norm", M, 1, p=1), _MAT),
+    ("norm inf dim", _dim("norm", M, 0, p=float("inf")), _MAT),
+]
+
+
 @pytest.mark.parametrize("label, expr, point", CASES, ids=[c[0] for c in CASES])
 def test_op_on_both_sides_and_against_finite_differences(label, expr, point):
     program = Program((Assign("out", expr),), label)

@@ -122,6 +122,7 @@ class _Generator:
         self.budget -= 1
         forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "matmul"]
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
+        forms += ["along"] * (len(shape) > 0 and bool(tables().along))
         form = self.pick([f for f in forms if f != "reduce" or len(shape) < 2])
         self.piecewise -= form in ("clamp", "where", "minmax")
         return getattr(self, "_" + form)(shape, depth)
@@ -193,6 +194,12 @@ class _Generator:
         dim = int(self.rng.integers(2))  # a (n,) result from a 2-D argument, reduced along `dim`
         inner = (self.dim(), shape[0]) if dim == 0 else (shape[0], self.dim())
         return Apply(op, (self.expr(inner, depth - 1),), (("dim", Const(dim)),))
+
+    def _along(self, shape, depth):
+        """An op along one dim that keeps the shape (softmax, cumsum), along a dim of the answer's own shape."""
+        op = self.pick(tables().along)
+        dim = int(self.rng.integers(len(shape)))
+        return Apply(op, (self.expr(shape, depth - 1),), (("dim", Const(dim)),))
 
     def _matmul(self, shape, depth):
         k = self.dim()

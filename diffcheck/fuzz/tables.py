@@ -18,6 +18,7 @@ class Tables:
     minmax: tuple[str, ...]  # two arguments with a kink: `_minmax` (maximum, minimum)
     compare: tuple[str, ...]  # not differentiable: where's conditions
     reduce: tuple[str, ...]  # one argument and a `dim`: `_reduce` (sum, mean)
+    along: tuple[str, ...]  # one argument, a `dim` and no keepdim, the shape kept: `_along` (softmax, cumsum)
     infix: dict  # op -> its binary operator: "add" -> "+"
 
 
@@ -41,7 +42,13 @@ def tables() -> Tables:
         binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
         minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
         compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
-        reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and "dim" in sig.params),
+        # a reduction drops `dim` (and takes keepdim): softmax and cumsum, which keep the shape, are not drawn here
+        reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and {"dim", "keepdim"} <= set(sig.params)),
+        along=tuple(
+            sig.name
+            for sig in fronts
+            if sig.arity == 1 and "dim" in sig.params and "keepdim" not in sig.params and row[sig.name].grad_fn
+        ),
         infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()},
     )
 

@@ -62,3 +62,20 @@ TYPE_NAMES = {
     np.dtype(np.float32): ("Float", "float"),
     np.dtype(np.float64): ("Double", "double"),
 }
+
+
+def kept_shape(shape, dim) -> tuple:
+    """`shape` with the dims of a reduction over `dim` kept as 1 (dim None: every one)."""
+    over = axes(shape, dim)
+    return tuple(1 if over is None or i in over else n for i, n in enumerate(shape))
+
+
+def sum_kept(F, g, dim, shape):
+    """g summed over `dim` with the dims kept (as `g.sum(dim, keepdim=True)`), differentiable through `F`:
+    `F.sum_to` is a row, so under create_graph the sum is recorded."""
+    return F.sum_to(g, kept_shape(shape, dim))
+
+
+def is_tensor(value) -> bool:
+    """A rule's operand is the engine's Tensor (under create_graph) rather than an array."""
+    return hasattr(value, "grad_fn")

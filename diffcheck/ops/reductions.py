@@ -1,4 +1,5 @@
-"""Op rows, reductions and linear algebra: sum and mean (whole or along `dim`), matmul's dot, mv and mm.
+"""Op rows, reductions and linear algebra: sum and mean (whole or along `dim`), matmul's dot, mv and mm; prod, amax/amin,
+logsumexp, var/std, norm, cumsum/cumprod.
 
 Whole-array rows: `sym` takes object arrays, and `example` gives `diffcheck ops` the arguments to show it on.
 """
@@ -9,8 +10,10 @@ import math
 
 import numpy as np
 
-from .arrays import axes, kind, reduced, TYPE_NAMES
-from .table import Family, Signature, dims, flag
+from .arrays import TYPE_NAMES, axes, is_tensor, kept_shape, kind, reduced, sum_kept
+from .dispatch import check_dims
+from .normalisers import precise
+from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
 ROWS = Family()
 row = ROWS.row
@@ -153,4 +156,483 @@ ROWS.append(
         tensors_only=True,
         by_rank=(((1, 1), "dot"), ((2, 1), "mv"), ((2, 2), "mm")),
     )
+)
+
+
+# ---- more reductions (PyTorch's backward formulas: tools/autograd/derivatives.yaml, FunctionsManual.cpp) -----------
+def _floats_only(x, message: str):
+    if kind(x) in "biu":
+        raise RuntimeError(message)
+
+
+def _kept(F, a, x, dim, keepdim):
+    """A reduction's answer (or gradient) shaped to broadcast against `x` again, through NumPy or the engine."""
+    x = _data(x)
+    if keepdim or np.ndim(x) == 0:
+        return a
+    shape = kept_shape(np.shape(x), dim)
+    return F.reshape(a, shape) if is_tensor(a) else np.reshape(a, shape)
+
+
+def _over(x, dim):
+    """NumPy's axis for a reduction over `dim` (None: all)."""
+    return axes(np.shape(_data(x)), dim)
+
+
+def _data(a):
+    """A rule's operand as an array: under create_graph the rules get the engine's tensors."""
+    return a.data if is_tensor(a) else a
+
+
+def _logsumexp(x, dim, keepdim=False):
+    """PyTorch's: the max taken out (0 where it is infinite), log of the sum of exp, the max added back."""
+    if kind(x) in "biu":
+        x = x.astype(np.float32)
+    over = _over(x, dim)
+    top = np.max(x, axis=over, keepdims=True) if np.size(x) else np.zeros(kept_shape(np.shape(x), dim), x.dtype)
+    top = np.where(np.isinf(top), 0, top)
+    shifted = x - top  # a fresh array: exp in place (big tensors: one allocation fewer)
+    np.exp(shifted, out=shifted) if shifted.dtype == np.float64 else np.copyto(shifted, precise(np.exp, shifted))
+    out = precise(np.log, np.sum(shifted, axis=over, keepdims=True)) + top
+    return (out if keepdim else np.reshape(out, np.shape(np.sum(x, axis=over)))).astype(x.dtype)[()]
+
+
+def _logsumexp_vjp(F, g, out, x, dim, keepdim=False):
+    """logsumexp_backward: grad * (self - result).exp(), grad and result unsqueezed along dim; on arrays in one
+    buffer."""
+    if is_tensor(x) or np.ndim(x) == 0:
+        return (_kept(F, g, x, dim, keepdim) * F.exp(x - _kept(F, out, x, dim, keepdim)),)
+    e = np.subtract(x, _kept(F, out, x, dim, keepdim))
+    np.exp(e, out=e) if e.dtype == np.float64 else np.copyto(e, precise(np.exp, e))
+    return (np.multiply(_kept(F, g, x, dim, keepdim), e, out=e),)
+
+
+def _logsumexp_sym(sp, x, dim, keepdim=False):
+    exps = np.frompyfunc(lambda e: sp.exp(e, evaluate=False), 1, 1)(np.asarray(x, dtype=object))
+    total = np.sum(exps, axis=_over(x, dim), keepdims=keepdim)
+    return np.frompyfunc(lambda s: sp.log(s, evaluate=False), 1, 1)(total)
+
+
+row(
+    name="logsumexp",
+    grad_fn="LogsumexpBackward0",
+    params=_DIM,
+    elementwise=False,
+    front=Signature(needs_param=True),
+    example=([(2, 2)], {"dim": 0}),
+    forward=_logsumexp,
+    vjp=_logsumexp_vjp,
+    sym=_logsumexp_sym,
+    derivative="d/dx_i logsumexp(x, dim) = exp(x_i - logsumexp(x, dim))",
+    mp="log",
+)
+
+
+def _prod_others(F, x, axis):
+    """Each element's product of the others along `axis` (None: all), PyTorch's prod_safe_zeros_backward: the
+    exclusive cumulative product from the front times the one from the back (right with zeros in `x`)."""
+    flat = axis is None
+    a = np.reshape(x, -1) if flat else x
+    ax = 0 if flat else axis
+    ones = np.ones_like(np.take(a, [0], axis=ax))
+    front = np.cumprod(np.concatenate([ones, np.take(a, range(a.shape[ax] - 1), axis=ax)], axis=ax), axis=ax)
+    back = np.flip(
+        np.cumprod(np.concatenate([ones, np.flip(np.take(a, range(1, a.shape[ax]), axis=ax), ax)], axis=ax), axis=ax),
+        ax,
+    )
+    others = front * back
+    return np.reshape(others, np.shape(x)) if flat else others
+
+
+def _prod_vjp(F, g, out, x, dim=None, keepdim=False):
+    """prod_backward: grad * (result / input) without zeros in the input, else prod_safe_zeros_backward. Under
+    create_graph a zero input takes the first form too (second derivatives at zeros are not supported)."""
+    if np.ndim(_data(x)) == 0:
+        return (g,)
+    g, out = _kept(F, g, x, dim, keepdim), _kept(F, out, x, dim, keepdim)
+    data = _data(x)
+    if not np.any(data == 0):
+        return (g * (out / x),)
+    axis = None if dim is None else _over(x, dim)[0]
+    if is_tensor(x):
+        return (g * _prod_others_recorded(F, x, axis),)
+    return (g * _prod_others(F, x, axis),)
+
+
+def _prod_others_recorded(F, x, axis):
+    """Each element's product of the others, in differentiable ops (create_graph with zeros in the input): the
+    input repeated along a new last dim with the element itself replaced by 1, multiplied along it. Along `axis` of a
+    tensor of more than 2 dims it is the first form, which is nan at a zero (not supported)."""
+    shape = np.shape(_data(x))
+    if axis is not None and len(shape) > 2:
+        return F.prod(x, axis, True) / x
+    t = F.reshape(x, (-1,)) if axis is None else (F.transpose(x) if axis == 0 and len(shape) == 2 else x)
+    lines = np.shape(t.data)
+    n = lines[-1]
+    eye = np.eye(n, dtype=bool).reshape((1,) * (len(lines) - 1) + (n, n))
+    spread = F.expand(F.reshape(t, lines[:-1] + (1, n)), lines[:-1] + (n, n))
+    others = F.prod(F.where(eye, 1.0, spread), len(lines))
+    if axis is None:
+        return F.reshape(others, shape)
+    return F.transpose(others) if axis == 0 and len(shape) == 2 else others
+
+
+def _prod_sym(sp, x, dim=None, keepdim=False):
+    return np.prod(np.asarray(x, dtype=object), axis=None if dim is None else _over(x, dim), keepdims=keepdim)
+
+
+def _one_dim(dim, op: str):
+    if isinstance(dim, tuple):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not tuple")
+    return dim
+
+
+row(
+    name="prod",
+    grad_fn="ProdBackward0",
+    elementwise=False,
+    forward=lambda x: np.prod(x, dtype=np.int64 if kind(x) in "biu" else None),
+    example=([(3,)], {}),
+    front=Signature(params=(Param("dim", "dims"), flag("keepdim")), dim_row="prod_dim"),
+    vjp=_prod_vjp,
+    sym=_prod_sym,
+    derivative="d/dx_i prod(x) = prod of the others (x_i = 0 included)",
+    kink=None,
+)
+row(
+    name="prod_dim",
+    grad_fn="ProdBackward1",
+    params=_DIM,
+    elementwise=False,
+    front=None,
+    example=([(2, 2)], {"dim": 0}),
+    forward=lambda x, dim, keepdim=False: np.prod(
+        x, axis=_over(x, _one_dim(dim, "prod")), keepdims=keepdim, dtype=np.int64 if kind(x) in "biu" else None
+    ),
+    vjp=_prod_vjp,
+    sym=_prod_sym,
+    derivative="d/dx_i prod(x, dim) = prod of the others along dim",
+)
+
+
+def _extreme(pick):
+    def forward(x, dim=None, keepdim=False):
+        if np.size(x) == 0:
+            raise IndexError("amax(): Expected reduction dim 0 to have non-zero size.")
+        return pick(x, axis=_over(x, dim), keepdims=keepdim)[()]
+
+    return forward
+
+
+def _extreme_vjp(F, g, out, x, dim=None, keepdim=False):
+    """scale_grad_by_count: (grad / count of the ties) * mask — a tie shares the gradient evenly."""
+    data = x.data if is_tensor(x) else x
+    top = _kept(F, out.data if is_tensor(out) else out, x, dim, keepdim)
+    mask = data == top
+    count = np.sum(mask, axis=_over(x, dim), keepdims=True).astype(np.result_type(data))
+    return (_masked(F, _kept(F, g, x, dim, keepdim) / count, mask),)
+
+
+def _masked(F, a, mask):
+    """a * mask, as PyTorch multiplies (an infinite gradient times 0 is nan there); under create_graph a selection."""
+    return F.where(mask, a, 0.0) if is_tensor(a) else a * mask.astype(np.result_type(a))
+
+
+def _tied(pick):
+    def kink(x, dim=None, keepdim=False):
+        top = pick(x, axis=_over(x, dim), keepdims=True)
+        return np.sum(np.asarray(x) == top, axis=_over(x, dim)) > 1
+
+    return kink
+
+
+def _extreme_sym(sp, x, dim, keepdim, function):
+    x = np.asarray(x, dtype=object)
+    over = _over(x, dim)
+    if over is None or x.ndim == 0:
+        answer = np.asarray(function(*x.reshape(-1)), dtype=object)
+        return answer.reshape((1,) * x.ndim) if keepdim else answer[()]
+    moved = np.moveaxis(x, over, tuple(range(-len(over), 0)))
+    lead = moved.shape[: moved.ndim - len(over)]
+    flat = moved.reshape(lead + (-1,))
+    answer = np.empty(lead, dtype=object)
+    for index in np.ndindex(*lead):
+        answer[index] = function(*flat[index])
+    return np.reshape(answer, kept_shape(x.shape, dim)) if keepdim else answer[()]
+
+
+for _name, _pick, _function in (("amax", np.max, "Max"), ("amin", np.min, "Min")):
+    row(
+        name=_name,
+        grad_fn=f"{_name.capitalize()}Backward0",
+        params=_DIM,
+        elementwise=False,
+        example=([(2, 2)], {"dim": 0}),
+        forward=_extreme(_pick),
+        vjp=_extreme_vjp,
+        sym=lambda sp, x, dim=None, keepdim=False, _f=_function: _extreme_sym(sp, x, dim, keepdim, getattr(sp, _f)),
+        kink=_tied(_pick),
+        convention="a tie shares the gradient evenly among the tied elements (scale_grad_by_count)",
+        derivative=f"d/dx_i {_name}(x, dim) = 1/k for the k elements equal to it, else 0",
+        mp=SYMPY_ONLY,
+    )
+
+
+# ---- cumulative sums and products along one dim ---------------------------------------------------------------------
+def _cumulative(name: str, compute):
+    def forward(x, dim):
+        dim = _one_dim(dim, name)
+        check_dims(dim, np.ndim(x))
+        if kind(x) in "biu":
+            x = x.astype(np.int64)
+        return compute(x, axis=dim % np.ndim(x))[()] if np.ndim(x) else x
+
+    return forward
+
+
+def _reversed_cumsum(F, w, dim):
+    """reversed_cumsum: w.flip(dim).cumsum(dim).flip(dim); under create_graph as sum - cumsum + w (differentiable)."""
+    if is_tensor(w):
+        return sum_kept(F, w, dim, np.shape(w.data)) - F.cumsum(w, dim) + w
+    axis = dim % np.ndim(w)
+    return np.flip(np.cumsum(np.flip(w, axis), axis=axis), axis)
+
+
+def _cumsum_vjp(F, g, out, x, dim):
+    if np.size(_data(x)) <= 1 or np.shape(_data(x))[dim] == 1:
+        return (g,)
+    return (_reversed_cumsum(F, g, dim),)
+
+
+def _cumprod_vjp(F, g, out, x, dim):
+    """cumprod_backward: reversed_cumsum(output * grad) / input without zeros; with zeros in the input, each
+    element's sum over the later outputs of the product of the others (the value PyTorch's own zero path gives;
+    under create_graph the first form, so second derivatives at zeros are not supported)."""
+    if np.size(_data(x)) <= 1 or np.shape(_data(x))[dim] == 1:
+        return (g,)
+    data = _data(x)
+    if is_tensor(x) or not np.any(data == 0):
+        return (_reversed_cumsum(F, out * g, dim) / x,)
+    axis = dim % np.ndim(x)
+    w, zero = out * g, x == 0
+    seen = np.cumsum(zero, axis=axis)
+    before = seen == 0  # before the first zero: reversed_cumsum(w there) / input
+    with np.errstate(all="ignore"):
+        grad = np.where(before, _reversed_cumsum(F, np.where(before, w, 0), dim) / np.where(before, x, 1), 0)
+    first, between = zero & (seen == 1), (seen == 1) & ~zero  # the first zero; after it, before the second
+    products = np.cumprod(np.where(between, x, 1), axis=axis)
+    total = np.sum(products * np.where(seen == 1, g, 0), axis=axis, keepdims=True)
+    ones = np.ones_like(np.take(out, [0], axis=axis))
+    previous = np.concatenate([ones, np.take(out, range(np.shape(x)[axis] - 1), axis=axis)], axis=axis)
+    return (np.where(first, total * previous, grad).astype(np.result_type(x)),)
+
+
+def _cumulative_sym(combine):
+    def sym(sp, x, dim):
+        x = np.asarray(x, dtype=object)
+        if x.ndim == 0:
+            return x[()]
+        moved = np.moveaxis(x, dim % x.ndim, -1).copy()
+        for j in range(1, moved.shape[-1]):
+            moved[..., j] = combine(moved[..., j - 1], moved[..., j])
+        return np.moveaxis(moved, -1, dim % x.ndim)
+
+    return sym
+
+
+_CUM = (Param("dim", "int"),)
+row(
+    name="cumsum",
+    grad_fn="CumsumBackward0",
+    params=_CUM,
+    saves=False,
+    elementwise=False,
+    example=([(3,)], {"dim": 0}),
+    front=Signature(needs_param=True),
+    forward=_cumulative("cumsum", np.cumsum),
+    vjp=_cumsum_vjp,
+    sym=_cumulative_sym(lambda a, b: a + b),
+    derivative="d/dx_j cumsum(x)_i = 1 for j <= i: the gradient's reversed cumulative sum",
+)
+row(
+    name="cumprod",
+    grad_fn="CumprodBackward0",
+    params=_CUM,
+    elementwise=False,
+    example=([(3,)], {"dim": 0}),
+    front=Signature(needs_param=True),
+    forward=_cumulative("cumprod", np.cumprod),
+    vjp=_cumprod_vjp,
+    sym=_cumulative_sym(lambda a, b: a * b),
+    derivative="d/dx_j cumprod(x)_i = prod_{k <= i, k != j} x_k for j <= i",
+)
+
+
+# ---- var and std ----------------------------------------------------------------------------------------------------
+_STATS = (dims("dim"), Param("correction", "number"), flag("unbiased"), flag("keepdim"))
+
+
+def _correction(correction=None, unbiased=None):
+    if correction is not None and unbiased is not None:
+        raise RuntimeError("Cannot specify both unbiased and correction")  # not PyTorch's exact text
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var(x, dim=None, correction=None, unbiased=None, keepdim=False):
+    _floats_only(x, "std and var only support floating point and complex dtypes")
+    c = _correction(correction, unbiased)
+    over = _over(x, dim)
+    mean = np.mean(x, axis=over, keepdims=True)
+    n = reduced(np.shape(x), dim)
+    with np.errstate(all="ignore"):
+        total = np.sum((x - mean) * (x - mean), axis=over, keepdims=keepdim)
+        return (total / x.dtype.type(max(n - c, 0)))[()]
+
+
+def _var_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=False):
+    """var_backward: (2 / (n - correction)) * grad * (self - self.mean(dim, keepdim=True))."""
+    c = _correction(correction, unbiased)
+    n = reduced(np.shape(x.data if is_tensor(x) else x), dim)
+    data = x.data if is_tensor(x) else x
+    mean = np.mean(data, axis=_over(data, dim), keepdims=True)
+    centred = x - (sum_kept(F, x, dim, np.shape(data)) / n if is_tensor(x) else mean)
+    with np.errstate(all="ignore"):  # n - correction <= 0: inf * 0 = nan, as PyTorch
+        scale = float(np.float64(2.0) / (n - c))  # a Python float: float32 stays float32
+    return (scale * _kept(F, g, data, dim, keepdim) * centred,)
+
+
+def _std_vjp(F, g, out, x, dim=None, correction=None, unbiased=None, keepdim=False):
+    """std_backward: var_backward of (grad / (result * 2)), 0 where the result is 0."""
+    zero = (out.data if is_tensor(out) else np.asarray(out)) == 0
+    return _var_vjp(F, F.where(zero, 0.0, g / (out * 2)), None, x, dim, correction, unbiased, keepdim)
+
+
+def _var_sym(sp, x, dim=None, correction=None, unbiased=None, keepdim=False):
+    x = np.asarray(x, dtype=object)
+    c = _correction(correction, unbiased)
+    over = _over(x, dim)
+    n = reduced(x.shape, dim)
+    mean = np.sum(x, axis=over, keepdims=True) / n
+    return np.sum((x - mean) ** 2, axis=over, keepdims=keepdim) / (n - sp.sympify(c))
+
+
+row(
+    name="var",
+    grad_fn="VarBackward0",
+    params=_STATS,
+    elementwise=False,
+    example=([(3,)], {}),
+    forward=_var,
+    vjp=_var_vjp,
+    sym=_var_sym,
+    derivative="d/dx_i var(x) = 2 (x_i - mean) / (n - correction)",
+)
+row(
+    name="std",
+    grad_fn="StdBackward0",
+    params=_STATS,
+    elementwise=False,
+    example=([(3,)], {}),
+    forward=lambda x, dim=None, correction=None, unbiased=None, keepdim=False: np.sqrt(
+        _var(x, dim, correction, unbiased, keepdim)
+    )[()],
+    vjp=_std_vjp,
+    sym=lambda sp, x, dim=None, correction=None, unbiased=None, keepdim=False: np.frompyfunc(
+        lambda v: sp.sqrt(v, evaluate=False), 1, 1
+    )(_var_sym(sp, x, dim, correction, unbiased, keepdim)),
+    derivative="d/dx_i std(x) = (x_i - mean) / ((n - correction) std)",
+    singular=lambda x, dim=None, correction=None, unbiased=None, keepdim=False: np.any(
+        np.all(np.asarray(x) == np.mean(x, axis=_over(x, dim), keepdims=True), axis=_over(x, dim))
+    ),
+    convention="all elements equal (std 0): PyTorch's gradient is 0 there (std_backward masks it), SymPy's undefined",
+    mp="sqrt",
+)
+
+
+# ---- norm (torch.norm, Tensor.norm: LinalgVectorNormBackward0, as torch.linalg.vector_norm) ------------------------
+def _norm(x, p=2, dim=None, keepdim=False):
+    _floats_only(
+        x,
+        f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {TYPE_NAMES[np.result_type(x)][0]}",
+    )
+    over, a = _over(x, dim), np.abs(x)
+    if p == 2:
+        out = np.sqrt(np.sum(a * a, axis=over, keepdims=keepdim))
+    elif p == 1:
+        out = np.sum(a, axis=over, keepdims=keepdim)
+    elif p == math.inf:
+        out = np.max(a, axis=over, keepdims=keepdim)
+    elif p == -math.inf:
+        out = np.min(a, axis=over, keepdims=keepdim)
+    else:
+        out = np.sum(a**p, axis=over, keepdims=keepdim) ** (1 / p)
+    return np.asarray(out, dtype=np.result_type(x))[()]
+
+
+def _norm_vjp(F, g, out, x, p=2, dim=None, keepdim=False):
+    """norm_backward for p = 1 (sgn * grad), 2 (grad * self / norm, 0 where the norm is 0), ±inf (the gradient shared
+    by the elements of largest (smallest) magnitude), other p as PyTorch's three branches (p < 1, 1 < p < 2, p > 2)."""
+    data = x.data if is_tensor(x) else x
+    g, norm = _kept(F, g, data, dim, keepdim), _kept(F, out, data, dim, keepdim)
+    zero = (norm.data if is_tensor(norm) else np.asarray(norm)) == 0
+    if p == 1:
+        return (F.sign(x) * g,)
+    if p == 2:
+        return (g * F.where(zero, 0.0, x / norm),)
+    if math.isinf(p):
+        mask = np.abs(data) == (norm.data if is_tensor(norm) else norm)
+        count = np.sum(mask, axis=_over(data, dim), keepdims=True).astype(np.result_type(data))
+        return (F.sign(x) * _masked(F, g / count, mask),)
+    if p < 1:  # sgn(x) |x|^(p-1), 0 where x is 0, times grad * norm^(1-p)
+        scaled = F.where(_data(x) == 0, 0.0, F.sign(x) * F.abs(x) ** (p - 1))
+        return (scaled * g * norm ** (1 - p),)
+    scale = F.where(zero, 0.0, g / norm ** (p - 1))
+    if p < 2:  # sgn(x) |x|^(p-1): finite at x = 0, where x |x|^(p-2) would be 0 * inf
+        return (F.sign(x) * F.abs(x) ** (p - 1) * scale,)
+    return (x * F.abs(x) ** (p - 2) * scale,)
+
+
+def _norm_sym(sp, x, p=2, dim=None, keepdim=False):
+    x = np.asarray(x, dtype=object)
+    over = _over(x, dim)
+    absolute = np.frompyfunc(lambda e: sp.Abs(e, evaluate=False), 1, 1)
+    if p == 2:
+        return np.frompyfunc(lambda v: sp.sqrt(v, evaluate=False), 1, 1)(np.sum(x * x, axis=over, keepdims=keepdim))
+    if p == 1:
+        return np.sum(absolute(x), axis=over, keepdims=keepdim)
+    if math.isinf(p):
+        return _extreme_sym(sp, absolute(x), dim, keepdim, sp.Max if p > 0 else sp.Min)
+    power = np.frompyfunc(lambda v: v ** (1 / sp.sympify(p)), 1, 1)
+    return power(np.sum(absolute(x) ** p, axis=over, keepdims=keepdim))
+
+
+def _norm_zero(x, p=2, dim=None, keepdim=False):
+    """Where the norm is 0 (p = 2 and p > 1: a kink of |x| at 0 in every direction) or an element is 0 (p = 1)."""
+    x = np.asarray(x)
+    if p == 1:
+        return x == 0
+    if math.isinf(p):
+        a = np.abs(x)
+        return np.sum(a == np.max(a, axis=_over(x, dim), keepdims=True), axis=_over(x, dim)) > 1
+    return np.all(x == 0, axis=_over(x, dim))
+
+
+row(
+    name="norm",
+    grad_fn="LinalgVectorNormBackward0",
+    params=(Param("p", "number"), dims("dim"), flag("keepdim")),
+    elementwise=False,
+    example=([(3,)], {}),
+    forward=_norm,
+    vjp=_norm_vjp,
+    sym=_norm_sym,
+    kink=_norm_zero,
+    convention=(
+        "p = 2 at 0: gradient 0 (norm_backward masks grad * x / norm where the norm is 0); p = 1: sign(0) = 0; "
+        "p = inf: a tie of largest magnitudes shares the gradient evenly"
+    ),
+    derivative="d/dx_i ||x||_p = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1)",
+    mp="sqrt",
 )
