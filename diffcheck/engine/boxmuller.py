@@ -176,7 +176,9 @@ def _libm_f32():
             import ctypes
             import ctypes.util
 
-            lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+            # PyDLL keeps the GIL through each call: a CDLL call releases and retakes it, which waits a switch
+            # interval per call whenever another thread runs Python
+            lib = ctypes.PyDLL(ctypes.util.find_library("m") or "libm.so.6")
             fns = []
             for name in ("logf", "cosf", "sinf"):
                 fn = getattr(lib, name)

@@ -46,7 +46,7 @@ def tensor_table(result: CheckResult, engine_label: str = "engine"):
     from rich.text import Text
 
     numeric = any(t.numeric is not None for t in result.tensors)
-    table = Table(title=f"[bold]{result.source or result.name}[/]", title_justify="left", show_lines=False)
+    table = Table(title=Text(result.source or result.name, style="bold"), title_justify="left", show_lines=False)
     for column, options in (
         ("tensor", {"style": "bold"}),
         ("role", {}),
@@ -138,7 +138,7 @@ def engines_table(runs: list):
     ran = [r for r in runs if r.result is not None]
     first = ran[0].result if ran else None
     title = (first.source or first.name) if first else ""
-    table = Table(title=f"[bold]{title}[/]", title_justify="left")
+    table = Table(title=Text(title, style="bold"), title_justify="left")  # user text: never markup
     table.add_column("tensor", style="bold")
     table.add_column("SymPy", overflow="fold")
     for run in runs:
@@ -158,7 +158,7 @@ def engines_table(runs: list):
         if run.result is None:
             lines.append(Text(f"{run.engine}: {UNSUPPORTED}: {run.unsupported}", style="dim"))
         else:
-            lines.append(Text.from_markup(f"[bold]{run.engine}[/]: " + verdict(run.result), emoji=False))
+            lines.append(Text.assemble((run.engine, "bold"), ": ", Text.from_markup(verdict(run.result), emoji=False)))
     return Group(*lines)
 
 
