@@ -9,7 +9,7 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import arithmetic, elementwise, piecewise, reductions, shape
+from . import activations, arithmetic, elementwise, piecewise, reductions, shape
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -51,7 +51,7 @@ __all__ = [
     "unregister",
 ]
 
-register(*arithmetic.ROWS, *elementwise.ROWS, *piecewise.ROWS, *reductions.ROWS, *shape.ROWS)
+register(*arithmetic.ROWS, *elementwise.ROWS, *piecewise.ROWS, *reductions.ROWS, *shape.ROWS, *activations.ROWS)
 
 
 def __getattr__(name: str):
