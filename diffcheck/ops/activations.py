@@ -336,6 +336,9 @@ row(
 )
 
 
+_ONE_SIXTH = float(np.float32(1 / 6))  # PyTorch 2.13's hardsigmoid backward multiplies by float(1/6) in float64 too
+
+
 def _hardsigmoid(x):
     _floats("hardsigmoid", "hardsigmoid_cpu")(x)
     return (np.minimum(np.maximum(x + 3, 0), 6) / 6)[()]  # min(max(x + 3, 0), 6) / 6
@@ -345,8 +348,8 @@ row(
     name="hardsigmoid",
     grad_fn="HardsigmoidBackward0",
     forward=_hardsigmoid,
-    # hardsigmoid_backward: (x > -3 && x < 3) ? grad * (1/6) : 0
-    vjp=lambda F, g, out, x: (F.where((x > -3) & (x < 3), g * _typed(x, 1 / 6), 0.0),),
+    # hardsigmoid_backward: (x > -3 && x < 3) ? grad * one_sixth : 0, one_sixth a float constant (float64 too)
+    vjp=lambda F, g, out, x: (F.where((x > -3) & (x < 3), g * _typed(x, _ONE_SIXTH), 0.0),),
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (1, x >= 3), (x / 6 + sp.Rational(1, 2), True)),
     derivative="d/dx hardsigmoid(x) = 1/6 if -3 < x < 3 else 0",
     kink=lambda x: np.abs(x) == 3,
@@ -365,12 +368,12 @@ row(
     name="hardswish",
     grad_fn="HardswishBackward0",
     forward=_hardswish,
-    # hardswish_backward: x < -3 ? 0 : x <= 3 ? grad * (x / 3 + 0.5) : grad
-    vjp=lambda F, g, out, x: (F.where(x < -3, 0.0, F.where(x <= 3, g * (x / 3 + 0.5), g)),),
+    # hardswish_backward (PyTorch 2.13): x <= -3 ? 0 : x < 3 ? grad * (x / 3 + 0.5) : grad
+    vjp=lambda F, g, out, x: (F.where(x <= -3, 0.0, F.where(x < 3, g * (x / 3 + 0.5), g)),),
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
-    derivative="d/dx hardswish(x) = 0 if x < -3, x/3 + 1/2 if -3 <= x <= 3, else 1",
+    derivative="d/dx hardswish(x) = 0 if x <= -3, x/3 + 1/2 if -3 < x < 3, else 1",
     kink=lambda x: np.abs(x) == 3,
-    convention="x = -3: grad -1/2 (the right-hand side's); x = 3: grad 3/2 (the left-hand side's)",
+    convention="x = -3: grad 0 (the left-hand side's); x = 3: grad 1 (the right-hand side's)",
     edges=(3.0, -3.0),
     front=_functional("hardswish"),
 )
