@@ -81,7 +81,7 @@ row(
     params=("min_val", "max_val"),
     forward=_hardtanh,
     # hardtanh_backward: 0 where x <= min_val or x >= max_val (the bounds excluded), else grad
-    vjp=lambda F, g, out, x, min_val=-1.0, max_val=1.0: (F.where((x <= min_val) | (x >= max_val), 0.0, g),),
+    vjp=lambda F, g, out, x, min_val=-1.0, max_val=1.0: (F.where(F.logical_or(x <= min_val, x >= max_val), 0.0, g),),
     sym=_hardtanh_sym,
     derivative="d/dx hardtanh(x, lo, hi) = 1 if lo < x < hi else 0",
     kink=lambda x, min_val=-1.0, max_val=1.0: (np.asarray(x) == min_val) | (np.asarray(x) == max_val),
@@ -349,7 +349,7 @@ row(
     grad_fn="HardsigmoidBackward0",
     forward=_hardsigmoid,
     # hardsigmoid_backward: (x > -3 && x < 3) ? grad * one_sixth : 0, one_sixth a float constant (float64 too)
-    vjp=lambda F, g, out, x: (F.where((x > -3) & (x < 3), g * _typed(x, _ONE_SIXTH), 0.0),),
+    vjp=lambda F, g, out, x: (F.where(F.logical_and(x > -3, x < 3), g * _typed(x, _ONE_SIXTH), 0.0),),
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (1, x >= 3), (x / 6 + sp.Rational(1, 2), True)),
     derivative="d/dx hardsigmoid(x) = 1/6 if -3 < x < 3 else 0",
     kink=lambda x: np.abs(x) == 3,
