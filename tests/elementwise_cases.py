@@ -21,6 +21,8 @@ POINTS = {
     "pos": [0.0, 0.125, 0.5, 1.0, 2.0, 10.0, 1e-3, 100.0],  # log2, log10, rsqrt (0: the pole)
     "a": [-3.0, -1.5, 0.0, 0.5, 2.5, 4.5, -0.0, 3.0, 1.0],  # binary ops: a with b
     "b": [2.0, -2.0, 1.5, -0.5, 1.0, 1.5, 1.0, -1.5, 0.0],
+    "zeros": [0.0, -0.0, 0.0, 1.0],  # atan2 at the origin: PyTorch's gradient 0 there
+    "signed_zeros": [0.0, 0.0, -0.0, 0.0],
 }
 
 CALLS = {
@@ -42,6 +44,7 @@ CALLS = {
     # two arguments
     "atan2": ("torch.atan2", ["a", "b"], {}),
     "arctan2": ("torch.arctan2", ["a", "b"], {}),
+    "atan2_origin": ("torch.atan2", ["zeros", "signed_zeros"], {}),
     "fmod_number": ("torch.fmod", ["a", 1.5], {}),
     "fmod_tensor": ("torch.fmod", ["a", "b"], {}),
     "remainder_number": ("torch.remainder", ["a", 1.5], {}),

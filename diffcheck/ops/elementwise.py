@@ -508,21 +508,26 @@ def _not_implemented(name: str):
     return vjp
 
 
+def _atan2_vjp(F, g, a, b):
+    """atan2_backward: recip = (self*self + other*other).reciprocal(), masked to 0 where that sum is 0;
+    (grad * other * recip, grad * -self * recip)."""
+    denominator = a * a + b * b
+    recip = F.where(denominator == 0, 0.0, 1 / denominator)
+    return g * b * recip, g * -a * recip
+
+
 row(
     name="atan2",
     grad_fn="Atan2Backward0",
     arity=2,
     forward=np.arctan2,
     front=Signature(spellings=(Spelling("atan2"), Spelling("arctan2")), tensors_only=True),
-    vjp=lambda F, g, out, a, b: (
-        g * b * (1 / (a * a + b * b)),  # atan2_backward: recip = (self*self + other*other).reciprocal()
-        g * -a * (1 / (a * a + b * b)),
-    ),
+    vjp=lambda F, g, out, a, b: _atan2_vjp(F, g, a, b),
     sym=lambda sp, a, b: sp.atan2(a, b, evaluate=False),
     derivative="d/da atan2(a, b) = b/(a**2 + b**2), d/db atan2(a, b) = -a/(a**2 + b**2)",
     domain=(0.3, 2.0),
     singular=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) == 0),
-    convention="a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0*inf = nan",
+    convention="a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch masks the reciprocal there)",
     edges=(0.0,),
     mp="atan2",
 )
