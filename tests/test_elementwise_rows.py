@@ -133,3 +133,83 @@ def test_error_texts_as_pytorch(label):
         y.sum().backward()
     assert type(raised.value).__name__ == recorded["type"]
     assert str(raised.value) == recorded["text"]
+
+
+# ---- the check language: string choices, % and //, and `diffcheck ops` ------------------------------------------------
+def cli(*args: str):
+    return CliRunner().invoke(main, list(args), prog_name="diffcheck")
+
+
+def test_gelu_takes_approximate_as_a_string_choice():
+    for program in ("gelu(x, approximate='tanh')", "F.gelu(x, 'none')", "torch.nn.functional.gelu(x)"):
+        result = cli("check", program, "x=-0.7", "--format", "json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["output"]["grad_fn"] == "GeluBackward0"
+    tanh = json.loads(cli("check", "gelu(x, approximate='tanh')", "x=-0.7", "--format", "json").output)
+    none = json.loads(cli("check", "gelu(x)", "x=-0.7", "--format", "json").output)
+    assert tanh["output"]["value"] != none["output"]["value"]
+
+
+@pytest.mark.parametrize(
+    "program, message",
+    [
+        (
+            "gelu(x, approximate='tanhh')",
+            "expression:1:21: 'gelu' takes approximate= one of 'none', 'tanh', not 'tanhh'",
+        ),
+        ("F.gelu(x, approximate=1)", "expression:1:23: 'F.gelu' takes approximate= one of 'none', 'tanh', not 1"),
+        ("gelu(x, 'exact')", "expression:1:9: 'gelu' takes approximate= one of 'none', 'tanh', not 'exact'"),
+        ("hardtanh(x, min_val='a')", "expression:1:21: string literals are not supported"),
+        ("leaky_relu(x, slope=0.1)", "expression:1:15: unexpected keyword argument 'slope' for 'leaky_relu'"),
+    ],
+)
+def test_bad_parameters_are_refused_in_one_line(program, message):
+    result = CliRunner().invoke(main, ["check", program, "x=1"], prog_name="diffcheck")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"diffcheck: error: {message}"]
+
+
+def test_the_operators_percent_and_floor_division():
+    mod = json.loads(cli("check", "x % y", "x=-2.5", "y=1.5", "--format", "json").output)
+    assert mod["ok"] and mod["output"]["grad_fn"] == "RemainderBackward1" and mod["output"]["value"] == 0.5
+    number = json.loads(cli("check", "x % 1.5", "x=-2.5", "--format", "json").output)
+    assert number["output"]["grad_fn"] == "RemainderBackward0"
+    floor = cli("check", "x // y", "x=5", "y=-1.5")
+    assert floor.exit_code == 2
+    assert "derivative for aten::floor_divide is not implemented" in floor.stderr
+    values = json.loads(cli("check", "x // y", "x=5", "y=-1.5", "--no-grad", "x,y", "--format", "json").output)
+    assert values["ok"] and values["output"]["value"] == -4.0
+
+
+@pytest.mark.parametrize(
+    "name", sorted({spelling.split(".")[-1] for spelling, _, _ in CALLS.values() if "." in spelling})
+)
+def test_diffcheck_ops_shows_each_new_op(name):
+    result = cli("ops", name, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.output)["ops"]
+    assert entry["rows"] and all(row["grad_fn"] for row in entry["rows"])
+
+
+@pytest.mark.parametrize(
+    "program, point, status",
+    [
+        ("floor(x)", "x=2", "kink"),
+        ("round(x)", "x=2.5", "kink"),
+        ("sign(x)", "x=0", "singular"),
+        ("x % 1.5", "x=3", "kink"),
+        ("hardtanh(x)", "x=1", "kink"),
+        ("relu6(x)", "x=6", "kink"),
+        ("leaky_relu(x, 0.2)", "x=0", "kink"),
+        ("elu(x, alpha=2.0)", "x=0", "kink"),
+        ("selu(x)", "x=0", "kink"),
+        ("hardsigmoid(x)", "x=-3", "kink"),
+        ("hardswish(x)", "x=3", "kink"),
+        ("rsqrt(x)", "x=0", "singular"),
+    ],
+)
+def test_special_points_are_labelled(program, point, status):
+    result = cli("check", program, point, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
+    assert x["status"] == status, x
