@@ -16,16 +16,14 @@ from diffcheck.cli import main
 from diffcheck.fuzz import generate, rows_of
 from diffcheck.ops.arrays import axes
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
-
-ERF = ops.Op(
-    name="erf",
-    grad_fn="ErfBackward0",
-    forward=lambda x: _erf(x)[()],
-    vjp=lambda F, g, out, x: (g * (2 / math.sqrt(math.pi)) * F.exp(-(x * x)),),
-    sym=lambda sp, x: sp.erf(x, evaluate=False),
-    derivative="d/dx erf(x) = 2/sqrt(pi) * exp(-x**2)",
-    mp="erf",
+# deg2rad: a row the table does not have (erf is in ops/elementwise.py now), declared here
+DEG2RAD = ops.Op(
+    name="deg2rad",
+    grad_fn="Deg2RadBackward0",
+    forward=lambda x: x * (math.pi / 180),
+    vjp=lambda F, g, out, x: (g * (math.pi / 180),),
+    sym=lambda sp, x: sp.Mul(x, sp.pi / 180, evaluate=False),
+    derivative="d/dx x*pi/180 = pi/180",
 )
 
 
@@ -70,7 +68,7 @@ def declared(*rows):
 
 @pytest.fixture
 def new_rows():
-    with declared(ERF, LOGSUMEXP):
+    with declared(DEG2RAD, LOGSUMEXP):
         yield
 
 
@@ -80,14 +78,14 @@ def cli(*args: str, stdin: str = None):
 
 def test_the_new_rows_are_in_the_table_only_inside_the_block():
     own = ops.OPS["logsumexp"]
-    with declared(ERF, LOGSUMEXP):
-        assert ops.SIGNATURES["erf"].name == "erf" and ops.OPS["logsumexp"] is LOGSUMEXP
-        assert diffcheck.erf(diffcheck.tensor(0.0)).item() == 0.0
-    assert "erf" not in ops.SIGNATURES and ops.OPS["logsumexp"] is own
-    assert not hasattr(diffcheck.Tensor, "erf") and "erf" not in diffcheck.engine.FUNCTIONS
+    with declared(DEG2RAD, LOGSUMEXP):
+        assert ops.SIGNATURES["deg2rad"].name == "deg2rad" and ops.OPS["logsumexp"] is LOGSUMEXP
+        assert diffcheck.deg2rad(diffcheck.tensor(0.0)).item() == 0.0
+    assert "deg2rad" not in ops.SIGNATURES and ops.OPS["logsumexp"] is own
+    assert not hasattr(diffcheck.Tensor, "deg2rad") and "deg2rad" not in diffcheck.engine.FUNCTIONS
     with pytest.raises(AttributeError):
-        _ = diffcheck.erf
-    assert cli("check", "erf(x)", "x=0.5").exit_code == 2
+        _ = diffcheck.deg2rad
+    assert cli("check", "deg2rad(x)", "x=0.5").exit_code == 2
 
 
 def test_a_row_name_taken_is_refused():
@@ -97,34 +95,41 @@ def test_a_row_name_taken_is_refused():
 
 
 def test_check_first_order(new_rows):
-    result = cli("check", "erf(x) * logsumexp(v, dim=0)", "x=0.5", "v=[0.1,0.2,0.3]", "--format", "json")
+    result = cli("check", "deg2rad(x) * logsumexp(v, dim=0)", "x=0.5", "v=[0.1,0.2,0.3]", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["ok"] and data["output"]["grad_fn"] == "MulBackward0"
     x, v = (next(t for t in data["tensors"] if t["name"] == n) for n in ("x", "v"))
     lse = math.log(sum(math.exp(a) for a in (0.1, 0.2, 0.3)))
     assert x["status"] == v["status"] == "match"
-    assert x["engine"] == pytest.approx(2 / math.sqrt(math.pi) * math.exp(-0.25) * lse, rel=1e-12)
-    assert v["engine"] == pytest.approx([math.erf(0.5) * math.exp(a - lse) for a in (0.1, 0.2, 0.3)], rel=1e-12)
+    assert x["engine"] == pytest.approx(math.pi / 180 * lse, rel=1e-12)
+    assert v["engine"] == pytest.approx([0.5 * math.pi / 180 * math.exp(a - lse) for a in (0.1, 0.2, 0.3)], rel=1e-12)
 
 
 def test_check_second_order_and_random_points(new_rows):
     second = cli(
-        "check", "erf(x) + sum(logsumexp(W, 1, True))", "x=0.3", "W=[[1,2],[0,-1]]", "--order", "2", "--format", "json"
+        "check",
+        "deg2rad(x) + sum(logsumexp(W, 1, True))",
+        "x=0.3",
+        "W=[[1,2],[0,-1]]",
+        "--order",
+        "2",
+        "--format",
+        "json",
     )
     assert second.exit_code == 0, second.output
     assert json.loads(second.output)["ok"]
-    points = cli("check", "logsumexp(erf(v) * v, dim=0)", "v=[0,0,0]", "--points", "5", "--seed", "3")
+    points = cli("check", "logsumexp(deg2rad(v) * v, dim=0)", "v=[0,0,0]", "--points", "5", "--seed", "3")
     assert points.exit_code == 0, points.output
     assert "✓ all gradients agree" in points.output
 
 
 def test_ops_shows_the_new_rows(new_rows):
-    shown = cli("ops", "erf", "--format", "json")
+    shown = cli("ops", "deg2rad", "--format", "json")
     assert shown.exit_code == 0, shown.output
     (entry,) = json.loads(shown.output)["ops"]
-    assert entry["spellings"] == ["erf"] and entry["rows"][0]["grad_fn"] == "ErfBackward0"
-    assert entry["rows"][0]["sympy"] == "erf(x)"
+    assert entry["spellings"] == ["deg2rad"] and entry["rows"][0]["grad_fn"] == "Deg2RadBackward0"
+    assert entry["rows"][0]["sympy"] == "(pi/180)*x"
     (entry,) = json.loads(cli("ops", "logsumexp", "--format", "json").output)["ops"]
     assert entry["rows"][0]["params"] == ["dim", "keepdim"]
     assert entry["rows"][0]["sympy"] == "[log(exp(x[0,0]) + exp(x[1,0])), log(exp(x[0,1]) + exp(x[1,1]))]"
@@ -133,9 +138,9 @@ def test_ops_shows_the_new_rows(new_rows):
 
 def test_the_engine_function_and_method(new_rows):
     x = diffcheck.tensor([0.5, -1.0], dtype=diffcheck.float64, requires_grad=True)
-    y = diffcheck.erf(x)
-    assert y.tolist() == [math.erf(0.5), math.erf(-1.0)] and y.grad_fn.name() == "ErfBackward0"
-    assert x.erf().tolist() == y.tolist()
+    y = diffcheck.deg2rad(x)
+    assert y.tolist() == [0.5 * (math.pi / 180), -1.0 * (math.pi / 180)] and y.grad_fn.name() == "Deg2RadBackward0"
+    assert x.deg2rad().tolist() == y.tolist()
     z = x.logsumexp(0)
     z.backward()
     assert z.grad_fn.name() == "LogsumexpBackward0"
@@ -148,7 +153,7 @@ def test_run_with_every_pytorch_spelling(new_rows):
         [
             "import torch",
             "x = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float64, requires_grad=True)",
-            "a = torch.erf(x) + x.erf()",
+            "a = torch.deg2rad(x) + x.deg2rad()",
             "b = torch.logsumexp(x, dim=0) + x.logsumexp(1) + torch.logsumexp(x, 0, keepdim=False)",
             "y = a.sum() + b.sum()",
             "y.backward()",
@@ -158,13 +163,13 @@ def test_run_with_every_pytorch_spelling(new_rows):
     result = cli("run", "-", stdin=snippet)
     assert result.exit_code == 0, result.output
     assert "AddBackward0 LogsumexpBackward0\n" in result.output and "✓" in result.output
-    missing = cli("run", "-", stdin="import torch\ny = torch.nn.functional.erf(torch.tensor(1.0))\n")
+    missing = cli("run", "-", stdin="import torch\ny = torch.nn.functional.deg2rad(torch.tensor(1.0))\n")
     assert "AttributeError" in missing.output and missing.exit_code != 0
 
 
 def test_fuzz_generates_the_new_ops(new_rows):
     seen = {row for index in range(300) for row in rows_of(generate(7, index, 5).program)}
-    assert {"erf", "logsumexp"} <= seen
+    assert {"deg2rad", "logsumexp"} <= seen
     result = cli("fuzz", "--cases", "30", "--seed", "7", "--depth", "3")
     assert result.exit_code == 0, result.output
 

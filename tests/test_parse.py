@@ -176,8 +176,8 @@ REFUSALS = [
     ("del x", "unsupported syntax: Delete statement", 1, 1),
     # operators
     ("x ^ 2", "unsupported operator '^' (use ** for powers)", 1, 3),
-    ("x // 2", "unsupported operator '//'", 1, 3),
-    ("x % 2", "unsupported operator '%'", 1, 3),
+    ("x << 2", "unsupported operator '<<'", 1, 3),
+    ("x >> 2", "unsupported operator '>>'", 1, 3),
     ("(x) | (y)", "unsupported operator '|'", 1, 5),
     ("~x", "unsupported operator '~'", 1, 1),
     ("not x", "unsupported operator 'not'", 1, 1),
@@ -661,6 +661,8 @@ BINARY = {
     "mul": "*",
     "div": "/",
     "pow": "**",
+    "remainder": "%",
+    "floor_divide": "//",
     "matmul": "@",
     "gt": ">",
     "ge": ">=",
@@ -675,6 +677,12 @@ leaves = st.one_of(
 )
 
 
+def choice(draw, param):
+    """A string-choice parameter (gelu's approximate) takes one of its strings only."""
+    value = draw(st.sampled_from(param.choices))
+    return Const(value), repr(value)
+
+
 @st.composite
 def applied(draw, children):
     spelling = draw(st.sampled_from(sorted(ops.SIGNATURES)))
@@ -683,7 +691,7 @@ def applied(draw, children):
     chosen = [p for p in sig.params if draw(st.booleans())]
     if sig.needs_param and not chosen:  # clamp(x) is refused: a bound at least
         chosen = [sig.params[0]]
-    params = {p: draw(children) for p in chosen}
+    params = {p: draw(children) if ops.kind_of(p) != "choice" else choice(draw, p) for p in chosen}
     tree = Apply(sig.name, tuple(a for a, _ in args), tuple((p, params[p][0]) for p in chosen))
     if sig.name in BINARY and draw(st.booleans()):
         return tree, f"({args[0][1]} {BINARY[sig.name]} {args[1][1]})"

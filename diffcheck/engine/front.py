@@ -105,7 +105,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         return apply(op, resolved, params)
 
     front = general
-    if sig.single:
+    if sig.single and OPS[sig.row].via is None:  # a `via` row (relu6, softsign) composes others: `general` runs it
         row = sig.row
 
         def front(*args, **params):  # a row without overloads: the row resolve would give, without the call
@@ -133,8 +133,9 @@ def _numbers(op: Op, args: tuple, params: dict) -> Tensor:
 
 
 def _internal(op: Op):
-    """An internal row's function, for backward rules: its parameters positional after the tensor."""
-    return lambda x, *params: apply(op, (x,), dict(zip(op.params, params)))
+    """An internal row's function, for backward rules: its parameters positional after the tensors."""
+    arity = op.arity
+    return lambda *args: apply(op, args[:arity], dict(zip(op.params, args[arity:])))
 
 
 # The table's front ops as Python's operators and the check language mean them (its programs run on these), and as

@@ -222,6 +222,18 @@ class Tensor:
     def __rpow__(self, other):
         return _front.pow(other, self)  # 2 ** x → PowBackward2
 
+    def __mod__(self, other):
+        return _front.FUNCTIONS["remainder"](self, other)
+
+    def __rmod__(self, other):
+        return _front.FUNCTIONS["remainder"](other, self)  # 2 % x: remainder(Scalar, Tensor), no derivative
+
+    def __floordiv__(self, other):
+        return _front.FUNCTIONS["floor_divide"](self, other)
+
+    def __rfloordiv__(self, other):
+        return _front.FUNCTIONS["floor_divide"](other, self)
+
     def __matmul__(self, other):
         return _front.matmul(self, other)
 

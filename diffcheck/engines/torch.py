@@ -20,10 +20,17 @@ def functions(torch) -> dict[str, Callable]:
     """Every row users reach, as torch spells it (row name -> a function of the row's arguments and parameters):
     torch's function of the row's own name (`torch.rsub`, `torch.mm`), else of the front op it overloads, its
     arguments in the front op's order (`rpow(x, c)` is `torch.pow(c, x)`, `sum_dim` is `torch.sum(x, dim=...)`),
-    looked up in torch and then in torch.nn.functional (softplus). A `via` row is composed, not listed."""
+    looked up in torch and then in torch.nn.functional (softplus). A `via` row is composed, not listed, unless torch
+    has a function of its own name (selu, relu6, softsign: PyTorch's own composition, which may use rows users
+    cannot spell, such as selu's elu with a scale)."""
     table = {}
     for op in ops.OPS.values():
-        if op.internal or op.via is not None:
+        if op.internal:
+            continue
+        if op.via is not None:
+            own = getattr(torch, op.name, None) or getattr(torch.nn.functional, op.name, None)
+            if own is not None and op.name not in ("rdiv",):
+                table[op.name] = own
             continue
         front, order = spelling(op.name)
         found = [
@@ -71,7 +78,7 @@ class TorchEngine(Engine):
         return self.torch.tensor(data, dtype=self.dtypes[dtype], requires_grad=requires_grad)
 
     def apply(self, op, args, params):
-        if op.via is not None:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
+        if op.via is not None and op.name not in self.table:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
             return op.via(self.composed, *args)
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
         # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.

@@ -49,7 +49,7 @@ class Candidate:
 # ---- printing: the tree back to text the parser reads ---------------------------------------------------------------
 def expr_text(expr: Expr) -> str:
     if isinstance(expr, Const):
-        return repr(expr.value) if expr.value >= 0 else f"(-{-expr.value!r})"
+        return repr(expr.value) if isinstance(expr.value, str) or expr.value >= 0 else f"(-{-expr.value!r})"
     if isinstance(expr, Var):
         return expr.name
     args, infix = [expr_text(a) for a in expr.args], tables().infix
@@ -123,8 +123,9 @@ class _Generator:
         forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "matmul"]
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
+        forms += ["param", "modular"] * (self.piecewise > 0)
         form = self.pick([f for f in forms if f != "reduce" or len(shape) < 2])
-        self.piecewise -= form in ("clamp", "where", "minmax")
+        self.piecewise -= form in ("clamp", "where", "minmax", "param", "modular")
         return getattr(self, "_" + form)(shape, depth)
 
     def _unary(self, shape, depth):
@@ -137,6 +138,29 @@ class _Generator:
         op = self.pick(tables().binary)
         a, b = self.expr(shape, depth - 1), self.expr(self.broadcast(shape), depth - 1)
         return Apply(op, (a, b) if self.chance(0.5) else (b, a))
+
+    # Parameters are non-negative (the parser keeps `-1` as neg(1), which a parameter refuses); hardtanh's bounds in
+    # order and celu's alpha never 0 this way.
+    _PARAM_VALUES = {"min_val": (0.0, 0.5), "max_val": (1.5, 2.0)}
+
+    def _param(self, shape, depth):
+        op = self.pick(tables().param)
+        arg = self.guarded(shape, depth, op) if edges_of(op) is not None else self.expr(shape, depth - 1)
+        params = []
+        for param in ops.FRONTS[op].params:
+            if self.chance(0.5):
+                continue
+            if ops.kind_of(param) == "choice":
+                params.append((str(param), Const(self.pick(param.choices))))
+            else:
+                params.append((str(param), Const(self.pick(self._PARAM_VALUES.get(param, (0.2, 0.5, 1.5, 2.0))))))
+        return Apply(op, (arg,), tuple(params))
+
+    def _modular(self, shape, depth):
+        op, a = self.pick(tables().modular), self.expr(shape, depth - 1)
+        if self.chance(0.5):  # by a number: FmodBackward0 / RemainderBackward0
+            return Apply(op, (a, Const(self.pick([0.5, 1.5, 2]))))
+        return Apply(op, (a, self.guarded(self.broadcast(shape), depth, "sqrt")))  # a divisor away from 0
 
     def _minmax(self, shape, depth):
         op, a = self.pick(tables().minmax), self.expr(shape, depth - 1)

@@ -20,6 +20,15 @@ class Tables:
     reduce: tuple[str, ...]  # one argument and a `dim`: `_reduce` (sum, mean)
     along: tuple[str, ...]  # one argument, a `dim` and no keepdim, the shape kept: `_along` (softmax, cumsum)
     infix: dict  # op -> its binary operator: "add" -> "+"
+    # one argument with number / string-choice parameters, elementwise: `_param` (hardtanh, leaky_relu, gelu ...)
+    param: tuple[str, ...] = ()
+    # two arguments, a Python number or a tensor second (two rows), not a power: `_modular` (fmod, remainder)
+    modular: tuple[str, ...] = ()
+
+
+def differentiable(op) -> bool:
+    """A row PyTorch can differentiate: a grad_fn, and not its NotImplemented node (floor_divide)."""
+    return bool(op.grad_fn) and op.grad_fn != "torch::autograd::NotImplemented"
 
 
 @functools.cache
@@ -50,6 +59,28 @@ def tables() -> Tables:
             if sig.arity == 1 and "dim" in sig.params and "keepdim" not in sig.params and row[sig.name].grad_fn
         ),
         infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()},
+        param=tuple(
+            sorted(
+                sig.name
+                for sig in fronts
+                if sig.arity == 1
+                and sig.params
+                and sig.single
+                and not sig.needs_param
+                and row[sig.name].elementwise
+                and all(ops.kind_of(p) in ("number", "choice") for p in sig.params)
+            )
+        ),
+        modular=tuple(
+            sig.name
+            for sig in fronts
+            if sig.arity == 2
+            and sig.tensor_pair
+            and not sig.params
+            and row[sig.name].power is None
+            and differentiable(row[sig.name])
+            and differentiable(ops.OPS[sig.tensor_pair])
+        ),
     )
 
 

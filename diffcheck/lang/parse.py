@@ -113,6 +113,7 @@ class _Converter:
         self.assigned: dict[str, int] = {}  # name -> line of its statement
         self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
+        self.choices: set[int] = set()  # the string literals `_call` took as a choice parameter (id of the ast node)
 
     # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
@@ -184,6 +185,9 @@ class _Converter:
         return done[0]
 
     def _constant(self, node: ast.Constant) -> _Node:
+        if id(node) in self.choices:  # a string choice `_call` took (approximate='tanh'): a parameter, not a number
+            self.nodes += 1
+            return _Node(Const(node.value, self.pos(node)), 1, True, None, node)
         if problem := _literal_problem(node.value):
             if isinstance(node.value, bool):
                 problem += f" (True and False are only accepted for {', '.join(sorted(FLAGS))})"
@@ -267,6 +271,9 @@ class _Converter:
             value = params[name]
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
+        for param in signature.params:
+            if ops.kind_of(param) == "choice" and param in params:
+                self._choice(shown, param, params[param])
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
@@ -275,6 +282,14 @@ class _Converter:
         return children, lambda kids: self._apply(
             signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
         )
+
+    def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
+        """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
+        if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
+            allowed = ", ".join(repr(choice) for choice in param.choices)
+            got = self._source(value)[:40]
+            raise ParseError(f"'{shown}' takes {param}= one of {allowed}, not {got}", self.pos(value))
+        self.choices.add(id(value))
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,

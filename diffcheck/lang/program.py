@@ -30,9 +30,9 @@ class Pos:
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Const:
-    """A number literal (int or float; never bool or complex)."""
+    """A number literal (int or float; never bool or complex), or the string of a choice parameter (approximate=)."""
 
-    value: Union[int, float]
+    value: Union[int, float, str]
     pos: Pos = field(default=Pos(1, 1), compare=False)
 
 

@@ -9,7 +9,7 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import arithmetic, elementwise, normalisers, piecewise, reductions, shape
+from . import activations, arithmetic, elementwise, normalisers, piecewise, reductions, shape
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -51,7 +51,15 @@ __all__ = [
     "unregister",
 ]
 
-register(*arithmetic.ROWS, *elementwise.ROWS, *piecewise.ROWS, *reductions.ROWS, *shape.ROWS, *normalisers.ROWS)
+register(
+    *arithmetic.ROWS,
+    *elementwise.ROWS,
+    *piecewise.ROWS,
+    *reductions.ROWS,
+    *shape.ROWS,
+    *normalisers.ROWS,
+    *activations.ROWS,
+)
 
 
 def __getattr__(name: str):

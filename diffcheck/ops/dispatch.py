@@ -23,6 +23,8 @@ PYTHON: dict[str, Callable] = {
     "*": operator.mul,
     "/": operator.truediv,
     "**": operator.pow,
+    "%": operator.mod,
+    "//": operator.floordiv,
     "@": operator.matmul,
     ">": operator.gt,
     ">=": operator.ge,
