@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from diffcheck.defaults import ATOL, RTOL
 from diffcheck.batch.pins import update_text
-from diffcheck.batch.samples import Refusal, Sample, load, same_value, tensor_value
+from diffcheck.batch.samples import Refusal, Sample, load
+from diffcheck.batch.values import same_value, tensor_value
 
 
 def one(text: str):

@@ -11,7 +11,8 @@ from typing import Any
 from ..check import Case, CheckResult
 from ..check.compare import EXPLAINED
 from ..lang.values import number_text as shown
-from .samples import _MISSING, BOM, Expect, same_value, text_digest
+from .samples import _MISSING, BOM, Expect, text_digest
+from .values import same_value
 
 
 def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:

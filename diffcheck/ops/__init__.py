@@ -9,7 +9,7 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import activations, arithmetic, elementwise, normalisers, piecewise, reductions, shape
+from . import activations, arithmetic, elementwise, normalisers, piecewise, reductions, shape, statistics
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -56,6 +56,7 @@ register(
     *elementwise.ROWS,
     *piecewise.ROWS,
     *reductions.ROWS,
+    *statistics.ROWS,
     *shape.ROWS,
     *normalisers.ROWS,
     *activations.ROWS,
