@@ -9,7 +9,7 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import activations, arithmetic, elementwise, normalisers, piecewise, reductions, shape, statistics
+from . import activations, arithmetic, elementwise, modular, normalisers, piecewise, reductions, shape, statistics
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -54,6 +54,7 @@ __all__ = [
 register(
     *arithmetic.ROWS,
     *elementwise.ROWS,
+    *modular.ROWS,
     *piecewise.ROWS,
     *reductions.ROWS,
     *statistics.ROWS,
