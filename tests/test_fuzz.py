@@ -11,7 +11,8 @@ from diffcheck.batch import samples
 from diffcheck.check import EXPLAINED, MISMATCH, Case, check
 from diffcheck.cli import main
 from diffcheck.fuzz.run import sample_text
-from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, generate, rows_of, signature
+from diffcheck.fuzz import FINDINGS, UNARY, Candidate, evaluate, rows_of, signature
+from diffcheck.fuzz.generate import generate
 from diffcheck.fuzz.shrink import shrink
 from diffcheck.fuzz.tables import differentiable
 from diffcheck.lang.parse import parse_program

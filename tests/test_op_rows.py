@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import diffcheck
 from diffcheck import ops
 from diffcheck.cli import main
-from diffcheck.fuzz import generate, rows_of
+from diffcheck.fuzz import rows_of
+from diffcheck.fuzz.generate import generate
 from diffcheck.ops.arrays import axes
 
 # deg2rad: a row the table does not have (erf is in ops/elementwise.py now), declared here

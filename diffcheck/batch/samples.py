@@ -120,67 +120,74 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class _Unreadable(Exception):
+    """The whole file is refused: one row, with its line, naming what is wrong."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
 def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
     """The cases of one sample file, in file order (refused ones included), and warnings."""
-    import tomllib
-
     digest = text_digest(text)
     text = text.removeprefix(BOM)  # one, as for a program; a second is refused by tomllib
+    try:
+        data = _read_toml(text, file)
+        locator = Locator(text)
+        cases = _cases_of(data, locator, file)
+    except _Unreadable as error:
+        return [Refusal(file, error.line, None, error.message)], []
+    if not cases:
+        return [], [f"{file}:1: no [[case]] tables in this file"]
+    return _samples(cases, file, locator, digest), []
+
+
+def _read_toml(text: str, file: str) -> dict:
+    import tomllib
+
     depth, line = nesting(text)
     if depth > MAX_NESTING:
-        return [
-            Refusal(
-                file,
-                line,
-                None,
-                f"{file}:{line}: invalid TOML: arrays or inline tables nested {depth} deep "
-                f"(the limit is {MAX_NESTING})",
-            )
-        ], []
+        raise _Unreadable(
+            line,
+            f"{file}:{line}: invalid TOML: arrays or inline tables nested {depth} deep (the limit is {MAX_NESTING})",
+        )
     try:
-        data = tomllib.loads(text, parse_float=_toml_float)
+        return tomllib.loads(text, parse_float=_toml_float)
     except RecursionError:  # within the limit, but loaded from deep in a stack
-        return [
-            Refusal(
-                file,
-                line,
-                None,
-                f"{file}:{line}: invalid TOML: arrays or inline tables nested too deeply "
-                "to read here (Python's recursion limit)",
-            )
-        ], []
+        raise _Unreadable(
+            line,
+            f"{file}:{line}: invalid TOML: arrays or inline tables nested too deeply to read here "
+            "(Python's recursion limit)",
+        ) from None
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
         line = int(found.group(1)) if found else max(1, text.count("\n") + 1)
         where = f"{file}:{found.group(1)}:{found.group(2)}" if found else f"{file}:{line}"
-        return [Refusal(file, line, None, f"{where}: invalid TOML: {message}")], []
-    locator = Locator(text)
+        raise _Unreadable(line, f"{where}: invalid TOML: {message}") from None
+
+
+def _cases_of(data: dict, locator: Locator, file: str) -> list:
+    """The file's [[case]] tables; any other top-level key, or a `case` that is not an array of tables, refuses it."""
     for key in data:
         if key != "case":
             line = locator.top.get(key, 1)
-            return [
-                Refusal(
-                    file,
-                    line,
-                    None,
-                    f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
-                    " (a sample file holds [[case]] tables)",
-                )
-            ], []
+            raise _Unreadable(
+                line,
+                f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
+                " (a sample file holds [[case]] tables)",
+            )
     cases = data.get("case", [])
     if not isinstance(cases, list) or len(cases) != len(locator.cases):
         line = locator.top.get("case", 1)
-        return [
-            Refusal(
-                file,
-                line,
-                None,
-                f"{file}:{line}: 'case' must be an array of tables: write each case under its own [[case]] header",
-            )
-        ], []
-    if not cases:
-        return [], [f"{file}:1: no [[case]] tables in this file"]
+        raise _Unreadable(
+            line, f"{file}:{line}: 'case' must be an array of tables: write each case under its own [[case]] header"
+        )
+    return cases
+
+
+def _samples(cases: list, file: str, locator: Locator, digest: str) -> list[Sample | Refusal]:
     loaded: list[Sample | Refusal] = []
     names: dict[str, int] = {}
     for index, raw in enumerate(cases):
@@ -204,7 +211,7 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
         names[sample.name] = sample.line
         sample.digest = digest
         loaded.append(sample)
-    return loaded, []
+    return loaded
 
 
 def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:

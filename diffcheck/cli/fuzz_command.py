@@ -53,7 +53,8 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     \b
     Exit codes: 0 nothing unexplained found, 1 some disagreement found (written under --out), 2 bad usage.
     """
-    from ..fuzz import ENGINES, adapter, generate
+    from ..fuzz import ENGINES, adapter
+    from ..fuzz.generate import generate
     from ..fuzz.run import file_stem, sample_text, shrink_findings
     from ..render.console import consoles
     from ..render.fuzz import fuzz_summary
