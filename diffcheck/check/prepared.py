@@ -148,28 +148,14 @@ class Prepared:
         value = engine.value(t)
         shape = tuple(np.shape(value))
         base = dict(name=name, role=role, requires_grad=engine.requires_grad(t), is_leaf=engine.is_leaf(t), shape=shape)
-        if name not in self.derivatives:
-            if not base["requires_grad"]:
-                return TensorResult(
-                    **base,
-                    engine=None,
-                    sympy=None,
-                    derivative=None,
-                    abs_err=None,
-                    rel_err=None,
-                    status=NONE,
-                    note="requires_grad=False: .grad is None on both sides",
-                )
-            return TensorResult(
-                **base,
-                engine=None,
-                sympy=None,
-                derivative=None,
-                abs_err=None,
-                rel_err=None,
-                status=NOT_RETAINED,
-                note=f"non-leaf: .grad is None unless retained (--retain-grad {name})",
+        if name not in self.derivatives:  # .grad is None on both sides: why, and the status that says it
+            status, note = (
+                (NONE, "requires_grad=False: .grad is None on both sides")
+                if not base["requires_grad"]
+                else (NOT_RETAINED, f"non-leaf: .grad is None unless retained (--retain-grad {name})")
             )
+            none = dict(engine=None, sympy=None, derivative=None, abs_err=None, rel_err=None)
+            return TensorResult(**base, **none, status=status, note=note)
         exprs, function, syms, held = self.derivatives[name]
         exact = [next(firsts) for _ in exprs]
         sided = Sided(

@@ -303,49 +303,49 @@ row(
     singular=lambda x, c: np.asarray(x) == 0,
     convention="backward raises PyTorch's RuntimeError",
 )
-row(
-    name="floor_divide",
+# a // b has no derivative in PyTorch: its three overloads share everything but their spelling and argument order
+_FLOOR_DIVIDE = dict(
     grad_fn=NOT_IMPLEMENTED,
     arity=2,
     saves=False,
+    vjp=_not_implemented("floor_divide"),
+    derivative="not implemented in PyTorch: backward raises 'derivative for aten::floor_divide is not implemented'",
+    domain=(0.3, 2.0),
+)
+
+
+def _floor_of_quotient(sp, a, b):
+    return _steps(sp)["floor"](sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False))
+
+
+row(
+    name="floor_divide",
     listed=(0,),  # a Python number divisor: no entry
     forward=np.floor_divide,
     front=Signature(
         operators=("a // b",), number_first="rfloor_divide", tensor_pair="floor_divide_tensor", lists_overloads=True
     ),
-    vjp=_not_implemented("floor_divide"),
-    sym=lambda sp, a, b: _steps(sp)["floor"](sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False)),
-    derivative="not implemented in PyTorch: backward raises 'derivative for aten::floor_divide is not implemented'",
-    domain=(0.3, 2.0),
+    sym=_floor_of_quotient,
     singular=lambda a, b: np.asarray(b) == 0,
     convention="backward raises PyTorch's RuntimeError; b = 0: ±inf or nan",
+    **_FLOOR_DIVIDE,
 )
 row(
     name="floor_divide_tensor",
-    grad_fn=NOT_IMPLEMENTED,
-    arity=2,
-    saves=False,
     front=None,  # a // b of two tensors
     forward=np.floor_divide,
-    vjp=_not_implemented("floor_divide"),
-    sym=lambda sp, a, b: _steps(sp)["floor"](sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False)),
-    derivative="not implemented in PyTorch: backward raises 'derivative for aten::floor_divide is not implemented'",
-    domain=(0.3, 2.0),
+    sym=_floor_of_quotient,
     singular=lambda a, b: np.asarray(b) == 0,
     convention="backward raises PyTorch's RuntimeError; b = 0: ±inf or nan",
+    **_FLOOR_DIVIDE,
 )
 row(
     name="rfloor_divide",
-    grad_fn=NOT_IMPLEMENTED,
-    arity=2,
-    saves=False,
     listed=(0,),
     front=None,  # c // x, a Python number c
     forward=lambda x, c: np.floor_divide(c, x),
-    vjp=_not_implemented("floor_divide"),
-    sym=lambda sp, x, c: _steps(sp)["floor"](sp.Mul(c, sp.Pow(x, -1, evaluate=False), evaluate=False)),
-    derivative="not implemented in PyTorch: backward raises 'derivative for aten::floor_divide is not implemented'",
-    domain=(0.3, 2.0),
+    sym=lambda sp, x, c: _floor_of_quotient(sp, c, x),
     singular=lambda x, c: np.asarray(x) == 0,
     convention="backward raises PyTorch's RuntimeError",
+    **_FLOOR_DIVIDE,
 )
