@@ -292,3 +292,73 @@ def test_help_documents_every_option():
     result = verify("--help")
     for option in ("--jobs", "--timeout", "--shard", "--format", "--output", "--verbose", "--update", "Exit codes"):
         assert option in result.stdout
+
+
+FLOAT32 = """\
+[[case]]
+name = "tanh in float32"
+program = "y = sum(tanh(x) * exp(x))"
+inputs = { x = [0.1, 0.7, -1.3] }
+dtype = "float32"
+
+[[case]]
+name = "a wrong float32 expectation"
+program = "y = sum(x * x)"
+inputs = { x = [0.1, 0.7] }
+dtype = "float32"
+expect = { grad = { x = [0.2, 1.5] } }
+
+[[case]]
+name = "a float64 pin held in float32"
+program = "y = sum(x * x)"
+inputs = { x = [0.1, 0.7] }
+dtype = "float32"
+expect = { output = 0.5, grad = { x = [0.2, 1.4] } }
+"""
+
+
+def test_a_float32_case_is_judged_in_float32_ulps(tmp_path):
+    write(tmp_path, **{"f.toml": FLOAT32})
+    result = CliRunner().invoke(main, ["verify", str(tmp_path), "-j", "1", "--format", "json"])
+    cases = {c["name"]: c for c in json.loads(result.stdout)["cases"]}
+    assert result.exit_code == 1
+    assert cases["tanh in float32"]["status"] == "pass"
+    # x * x in float32: 2 * float32(0.1) is 0.20000000298023224, within float32's tolerance of SymPy's 0.2 and of the
+    # pinned 0.2; 1.5 is no float32 rounding of 1.4
+    assert cases["a wrong float32 expectation"]["broken_expectations"] == [
+        "x.grad: expected [0.2, 1.5], got [0.20000000298023224, 1.399999976158142]"
+    ]
+    assert cases["a float64 pin held in float32"]["status"] == "pass"
+    tensors = {t["name"]: t for t in cases["tanh in float32"]["result"]["tensors"]}
+    assert tensors["x"]["ulps_float32"] <= 16
+
+
+def test_a_dtype_that_is_not_float64_or_float32_is_one_error_row(tmp_path):
+    write(tmp_path, **{"f.toml": '[[case]]\nname = "half"\nprogram = "y = x"\ninputs = { x = 1 }\ndtype = "float16"\n'})
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "f.toml"), "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"diffcheck: error: {tmp_path / 'f.toml'}:5: case 'half': 'dtype' must be \"float64\" or \"float32\", "
+        'not "float16"\n'
+    )
+
+
+def test_verify_dtype_runs_every_case_in_that_dtype_for_one_run(tmp_path):
+    write(tmp_path, **{"f.toml": GOOD})
+    runs = {
+        dtype: json.loads(
+            CliRunner().invoke(main, ["verify", str(tmp_path), "-j", "1", "--format", "json", *flags]).stdout
+        )
+        for dtype, flags in [("float64", []), ("float32", ["--dtype", "float32"])]
+    }
+
+    def ulps(run):
+        return [t.get("ulps_float32") for c in run["cases"] for t in c["result"]["tensors"] if c["result"]]
+
+    assert set(ulps(runs["float64"])) == {None}
+    assert any(u is not None for u in ulps(runs["float32"]))
+    refused = CliRunner().invoke(main, ["verify", str(tmp_path), "--update", "--dtype", "float32"])
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "diffcheck: error: --update pins the results of each case's own dtype; --dtype changes them for one run only\n"
+    )

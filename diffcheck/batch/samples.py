@@ -35,10 +35,12 @@ KEYS = {
     "seed": "integer",
     "numeric": "boolean",
     "engines": "array of engine names",
+    "dtype": 'string ("float64" or "float32")',
     "expect": "table",
 }
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
+DTYPES = ("float64", "float32")
 BOM = "\ufeff"
 MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
 
@@ -266,6 +268,7 @@ class _CaseReader:
             points=points,
             seed=seed,
             numeric=self.typed("numeric", bool, False),
+            dtype=self.dtype(),
         )
         requiring = [n for n in inputs if n not in no_grad]
         tensors = [*inputs, *computed]
@@ -274,6 +277,13 @@ class _CaseReader:
         expect = _expect(self.typed("expect", dict, {}), tensors, points, self.refuse)
         engines = self.engines()
         return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect, engines=engines)
+
+    def dtype(self) -> str:
+        """`dtype = "float32"`: the engine's leaves in float32, judged in float32 ulps (as `check --dtype`)."""
+        dtype = self.typed("dtype", str, "float64")
+        if dtype not in DTYPES:
+            raise self.refuse(f"'dtype' must be \"float64\" or \"float32\", not \"{dtype[:40]}\"", "dtype")
+        return dtype
 
     def engines(self) -> tuple[str, ...]:
         """`engines = ["torch"]`: built-in names only. A user's engine runs the user's code, so a sample file (which
@@ -357,6 +367,13 @@ class _CaseReader:
         if seed < 0:
             raise self.refuse(f"'seed' must be >= 0, not {seed}", "seed")
         return order, points, seed
+
+
+def in_dtype(items: list, dtype: Optional[str]) -> list:
+    """`verify --dtype`: every sample's case in `dtype`, whatever its own `dtype` key says (None: as they say)."""
+    if dtype is None:
+        return items
+    return [replace(item, case=replace(item.case, dtype=dtype)) if isinstance(item, Sample) else item for item in items]
 
 
 def for_engines(items: list, engines: tuple[str, ...]) -> list:

@@ -18,7 +18,7 @@ from ..check.compare import MATCH, NONE, NOT_RETAINED
 from .. import defaults
 from ..errors import DiffcheckError
 from .pool import Done, Pool, default_jobs
-from .samples import Refusal, Sample, for_engines
+from .samples import Refusal, Sample, for_engines, in_dtype
 
 PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
 UNSUPPORTED = "unsupported"  # the case needs what its engine lacks (an op): an outcome, neither a pass nor a failure
@@ -165,6 +165,7 @@ def verify(
     shard_of: Optional[tuple[int, int]] = None,
     progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
     engines: tuple[str, ...] = (),
+    dtype: Optional[str] = None,
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
@@ -176,7 +177,7 @@ def verify(
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
         items, warnings = load_all(files)
-        items = for_engines(items, engines)  # a case once per engine it runs on (--engine, its `engines` key)
+        items = for_engines(in_dtype(items, dtype), engines)  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
         samples = [item for item in items if isinstance(item, Sample)]

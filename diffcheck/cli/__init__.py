@@ -44,6 +44,14 @@ ENGINE = click.option(
     "package.module:factory, or an installed entry point of the group diffcheck.engines.",
 )
 
+DTYPE = click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default=None,
+    help="The engine's dtype (default float64; verify: each case's `dtype` key); float32 is judged with a tolerance "
+    "that follows it (16 ulps) and shows ulps.",
+)
+
 
 def engine_names_of(names) -> tuple[str, ...]:
     """The engines to check: `--engine` when given, else `[tool.diffcheck] engines = [...]` of the pyproject.toml in
@@ -190,13 +198,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
-@click.option(
-    "--dtype",
-    type=click.Choice(["float64", "float32"]),
-    default="float64",
-    show_default=True,
-    help="The engine's dtype; float32 is judged with a tolerance that follows it (16 ulps) and shows ulps.",
-)
+@DTYPE
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -308,7 +310,7 @@ def check(
         seed=seed,
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
-        dtype=dtype,
+        dtype=dtype or "float64",
     )
     engine_names = engine_names_of(engine_names)
     if engine_names:
