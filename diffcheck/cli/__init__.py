@@ -126,10 +126,35 @@ class _Group(click.Group):
             fail(f"internal error: {type(error).__name__}: {error} (set DIFFCHECK_DEBUG=1 for a traceback)")
 
 
+def _versions() -> str:
+    """diffcheck's version and those of what it computes with (read from the installed metadata: no import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"diffcheck {__version__} (SymPy {of('sympy')}, NumPy {of('numpy')}, Python {python})"
+
+
 @click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="diffcheck")
-def main():
+@click.version_option(__version__, "-V", "--version", message=_versions(), prog_name="diffcheck")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour and styles: auto (a terminal, unless NO_COLOR is set), always, never.",
+)
+def main(color):
     """Check derivatives twice: symbolically with SymPy and with diffcheck's own PyTorch-like reverse-mode engine."""
+    from ..render.console import fit_streams, set_color
+
+    fit_streams()  # any stdout encoding: ASCII stand-ins for the glyphs it cannot hold
+    set_color(color)
 
 
 _collector_paused = False  # by `run`: only the program's own process pauses its collector, never a caller of `main`
