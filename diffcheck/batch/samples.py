@@ -282,7 +282,7 @@ class _CaseReader:
         """`dtype = "float32"`: the engine's leaves in float32, judged in float32 ulps (as `check --dtype`)."""
         dtype = self.typed("dtype", str, "float64")
         if dtype not in DTYPES:
-            raise self.refuse(f"'dtype' must be \"float64\" or \"float32\", not \"{dtype[:40]}\"", "dtype")
+            raise self.refuse(f'\'dtype\' must be "float64" or "float32", not "{dtype[:40]}"', "dtype")
         return dtype
 
     def engines(self) -> tuple[str, ...]:

@@ -177,7 +177,9 @@ def verify(
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
         items, warnings = load_all(files)
-        items = for_engines(in_dtype(items, dtype), engines)  # a case once per engine it runs on (--engine, its `engines` key)
+        items = for_engines(
+            in_dtype(items, dtype), engines
+        )  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
         samples = [item for item in items if isinstance(item, Sample)]

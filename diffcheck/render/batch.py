@@ -212,9 +212,16 @@ def _xml(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text)
 
 
+def junit_class(file: str) -> str:
+    """A sample file as a JUnit class name, as pytest's junitxml names it (the pytest plugin's items): the path with
+    dots for slashes, `.toml` kept."""
+    return file.strip("/").replace("/", ".")
+
+
 def junit_text(batch: Batch) -> str:
-    """One `testsuite` per file, one `testcase` per case (`classname` is the file as a dotted name, `file` and `line`
-    point at the case); `failure`/`error` carry the full diagnosis as text, the first problem as `message`."""
+    """One `testsuite` per file, one `testcase` per case, valid against the JUnit schema Jenkins uses (the one
+    pytest's junitxml writes to): `classname` is the file as `junit_class` names it, `failure`/`error` carry the full
+    diagnosis, which starts with the case's `file:line`, as text, and the first problem as `message`."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name="diffcheck verify")
@@ -224,13 +231,7 @@ def junit_text(batch: Batch) -> str:
         if suite is None:
             suite = suites[o.file] = ET.SubElement(root, "testsuite", name=_xml(o.file))
         case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=_xml(re.sub(r"\.toml$", "", o.file).strip("/").replace("/", ".")),
-            name=_xml(label(o)),
-            file=_xml(o.file),
-            line=str(o.line),
-            time=f"{o.seconds:.3f}",
+            suite, "testcase", classname=_xml(junit_class(o.file)), name=_xml(label(o)), time=f"{o.seconds:.3f}"
         )
         if o.status == UNSUPPORTED:
             ET.SubElement(case, "skipped", message=_xml(o.note))
@@ -245,12 +246,13 @@ def junit_text(batch: Batch) -> str:
             case = ET.SubElement(suite, "testcase", classname="diffcheck", name="run", time="0")
             ET.SubElement(case, "error", message=_xml(message), type=ERROR).text = _xml(message)
     for element in [root, *root]:
-        cases = element.iter("testcase")
-        statuses = [next(iter(c), None) for c in cases]
+        statuses = [next(iter(c), None) for c in element.iter("testcase")]
+        counts = {tag: str(sum(s is not None and s.tag == tag for s in statuses)) for tag in ("failure", "error")}
         element.set("tests", str(len(statuses)))
-        element.set("failures", str(sum(s is not None and s.tag == "failure" for s in statuses)))
-        element.set("errors", str(sum(s is not None and s.tag == "error" for s in statuses)))
-        element.set("skipped", str(sum(s is not None and s.tag == "skipped" for s in statuses)))
+        element.set("failures", counts["failure"])
+        element.set("errors", counts["error"])
+        if element is not root:  # the schema has `skipped` on a testsuite only
+            element.set("skipped", str(sum(s is not None and s.tag == "skipped" for s in statuses)))
         element.set("time", f"{sum(float(c.get('time')) for c in element.iter('testcase')):.3f}")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
