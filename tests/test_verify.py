@@ -362,3 +362,19 @@ def test_verify_dtype_runs_every_case_in_that_dtype_for_one_run(tmp_path):
     assert refused.stderr == (
         "diffcheck: error: --update pins the results of each case's own dtype; --dtype changes them for one run only\n"
     )
+
+
+def test_counts_add_up_and_a_missing_path_is_said_once(tmp_path):
+    write(tmp_path, **{"good.toml": GOOD, "broken.toml": '[[case]]\nname = "x\n'})
+    missing = str(tmp_path / "nowhere")
+    table = CliRunner().invoke(main, ["verify", str(tmp_path), missing, "-j", "1"])
+    assert table.exit_code == 2 and missing not in table.stdout  # stderr says it, once
+    assert table.stderr.count(f"{missing}: no such file or directory") == 1
+    assert table.stdout.splitlines()[-1].startswith(
+        "3 cases: 2 passed, 0 failed, 1 error, 0 timed out; 1 error outside the cases (a path, nothing found) in "
+    )
+    summary = json.loads(
+        CliRunner().invoke(main, ["verify", str(tmp_path), missing, "-j", "1", "--format", "json"]).stdout
+    )["summary"]
+    parts = ("passed", "failed", "errors", "timeouts")
+    assert (summary["cases"], sum(summary[k] for k in parts), summary["other_errors"]) == (3, 3, 1)

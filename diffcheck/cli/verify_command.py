@@ -122,7 +122,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
             fail(f"--output {output}: {error.strerror or error}")
         click.echo(summary(batch))
     elif fmt == "table":
-        consoles()[0].print(table(batch, verbose))
+        consoles()[0].print(table(batch, verbose, errors=False))  # stderr has the run's errors
     else:
         click.echo(render(batch, fmt, verbose), nl=False)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -92,10 +92,12 @@ def summary(batch: Batch) -> str:
     ]
     if batch.count(UNSUPPORTED):  # only runs naming engines have them; other summaries stay as they were
         counts.append(f"{batch.count(UNSUPPORTED)} unsupported by their engine")
-    cases = [o for o in batch.outcomes if o.name is not None]
+    cases = len(batch.outcomes)  # every row: a file that cannot be read is one error, as a case that cannot run
+    other = len(batch.errors)
+    outside = f"; {other} error{'s' * (other != 1)} outside the cases (a path, nothing found)" if other else ""
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
     return (
-        f"{len(cases)} case{'s' * (len(cases) != 1)}: {', '.join(counts)} in {batch.seconds:.1f} s "
+        f"{cases} case{'s' * (cases != 1)}: {', '.join(counts)}{outside} in {batch.seconds:.1f} s "
         f"(-j {batch.jobs}{shard}); exit code {batch.report.return_code}"
     )
 
@@ -106,8 +108,9 @@ def _error_text(outcome: Outcome) -> str:
 
 
 # ---- table ----------------------------------------------------------------------------------------------------------------
-def table(batch: Batch, verbose: bool = False):
-    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed."""
+def table(batch: Batch, verbose: bool = False, errors: bool = True):
+    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed. The run's
+    own errors (a missing path) are lines of it unless `errors` is False: on a terminal stderr has them already."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -135,7 +138,7 @@ def table(batch: Batch, verbose: bool = False):
             "\n".join(problems(o)),
         )
     parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
-    for message in batch.errors:
+    for message in batch.errors if errors else ():
         parts.append(Text(f"error: {message}", style="bold red"))
     if verbose:
         for o in batch.outcomes:
@@ -169,12 +172,13 @@ def json_text(batch: Batch) -> str:
     data = {
         "exit_code": batch.report.return_code,
         "summary": {
-            "cases": sum(o.name is not None for o in batch.outcomes),
+            "cases": len(batch.outcomes),  # = passed + failed + errors + timeouts (+ unsupported)
             "passed": batch.count(PASS),
             "failed": batch.count(FAIL),
             "errors": batch.count(ERROR),
             "timeouts": batch.count(TIMEOUT),
             **({"unsupported": batch.count(UNSUPPORTED)} if batch.count(UNSUPPORTED) else {}),
+            "other_errors": len(batch.errors),  # the run's own, in `errors`: a missing path, no cases found
             "seconds": round(batch.seconds, 3),
             "jobs": batch.jobs,
             "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None,
