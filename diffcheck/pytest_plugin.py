@@ -8,14 +8,13 @@ as `diffcheck verify` (in-process: there is no worker pool, so no `--timeout`).
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from .batch.lines import nesting
-from .batch.samples import BOM, MAX_NESTING, Refusal, Sample
+from .batch.samples import BOM, CASE_HEADER, MAX_NESTING, Refusal, Sample
 from .defaults import MAX_SAMPLE_BYTES
 
 
@@ -35,9 +34,6 @@ def pytest_collect_file(file_path, parent: pytest.Collector):
     return None
 
 
-_CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)
-
-
 def is_sample_file(path: Path) -> bool:
     """A TOML file found in a folder is a sample file when its top level has a `case` array (`[[case]]` tables); one
     that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
@@ -49,11 +45,11 @@ def is_sample_file(path: Path) -> bool:
         return False  # not a file we can tell anything about: only collected when named explicitly
     text = data.decode("utf-8", "replace").removeprefix(BOM)
     if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
-        return _CASE_HEADER.search(text) is not None
+        return CASE_HEADER.search(text) is not None
     try:
         return isinstance(tomllib.loads(text).get("case"), list)
     except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
-        return _CASE_HEADER.search(text) is not None
+        return CASE_HEADER.search(text) is not None
 
 
 class CaseFailed(Exception):

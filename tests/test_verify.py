@@ -378,3 +378,27 @@ def test_counts_add_up_and_a_missing_path_is_said_once(tmp_path):
     )["summary"]
     parts = ("passed", "failed", "errors", "timeouts")
     assert (summary["cases"], sum(summary[k] for k in parts), summary["other_errors"]) == (3, 3, 1)
+
+
+def test_verify_dash_reads_a_sample_file_from_stdin_and_names_it_stdin():
+    text = '[[case]]\nname = "sq"\nprogram = "y = x*x"\ninputs = { x = 3 }\nexpect = { grad = { x = 7 } }\n'
+    result = CliRunner().invoke(main, ["verify", "-", "-j", "1", "--format", "json"], input=text)
+    case = json.loads(result.stdout)["cases"][0]
+    assert result.exit_code == 1
+    assert (case["file"], case["line"], case["broken_expectations"]) == (
+        "<stdin>",
+        1,
+        ["x.grad: expected 7.0, got 6.0"],
+    )
+    refused = CliRunner().invoke(main, ["verify", "-", "--update"], input=text)
+    assert refused.exit_code == 2 and refused.stderr == (
+        "diffcheck: error: --update writes pins into sample files; a sample file read from stdin has no file to write\n"
+    )
+
+
+def test_verify_dash_reads_paths_from_stdin_one_per_line(tmp_path):
+    write(tmp_path, **{"a.toml": GOOD, "b.toml": STRICT})
+    listed = f"{tmp_path / 'a.toml'}\n\n{tmp_path / 'b.toml'}\n"
+    result = CliRunner().invoke(main, ["verify", "-", "-j", "1", "--format", "json"], input=listed)
+    files = [Path(c["file"]).name for c in json.loads(result.stdout)["cases"]]
+    assert (result.exit_code, files) == (1, ["a.toml", "a.toml", "b.toml"])

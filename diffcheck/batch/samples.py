@@ -41,6 +41,7 @@ KEYS = {
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 DTYPES = ("float64", "float32")
+CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)  # a sample file's mark
 BOM = "\ufeff"
 MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
 

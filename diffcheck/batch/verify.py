@@ -60,6 +60,20 @@ class Batch:
         return sum(o.status == status for o in self.outcomes)
 
 
+STDIN = "<stdin>"  # how reports name a sample file read from stdin (`verify -`)
+
+
+def renamed(batch: Batch, old: str, new: str) -> Batch:
+    """`batch` with file `old` called `new` in its rows and messages (a file read from stdin, run from a temporary
+    copy)."""
+
+    def text(message: Optional[str]) -> Optional[str]:
+        return None if message is None else message.replace(old, new)
+
+    outcomes = [replace(o, file=new if o.file == old else o.file, error=text(o.error)) for o in batch.outcomes]
+    return replace(batch, outcomes=outcomes, errors=[text(e) for e in batch.errors])
+
+
 # ---- discovery and loading ------------------------------------------------------------------------------------------
 def display(path: Path) -> str:
     """A path as reports show it: relative to the working directory when inside it (GitHub annotations need that)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -93,19 +95,55 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
     if update and dtype:
         fail("--update pins the results of each case's own dtype; --dtype changes them for one run only")
     load_engines(engine_names)  # a bad name or a missing framework: one line, before any worker starts
-    from functools import partial
-
     from ..batch.pool import start_server
 
     start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
-    from ..batch.files import write_report
-    from ..render.batch import markdown_text, render, summary, table
-    from ..render.progress import progress
-    from ..batch.verify import update as pin, verify as run
+    from ..batch.verify import STDIN, display, renamed, verify as run
 
-    shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
-    bar = partial(progress, consoles()[0] if shown else None, "verify")
-    batch, items = run(list(paths), jobs, timeout, shard_of, bar, engine_names, dtype)
+    with tempfile.TemporaryDirectory(prefix="diffcheck-stdin-") as folder:
+        paths, read = _stdin(list(paths), Path(folder), update)
+        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype)
+    if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
+        batch = renamed(batch, display(read), STDIN)
+    _report(batch, items, fmt, output, verbose, update)
+
+
+def _stdin(paths: list[Path], folder: Path, update: bool) -> tuple[list[Path], Optional[Path]]:
+    """`verify -`: stdin holds a sample file (it has a `[[case]]` header), kept in `folder` while it runs, or paths,
+    one per line (`git diff --name-only | diffcheck verify -`). Returns the paths and the sample file read, if any."""
+    if Path("-") not in paths:
+        return paths, None
+    from ..batch.samples import CASE_HEADER
+    from ..defaults import MAX_SAMPLE_BYTES
+
+    text = sys.stdin.read(MAX_SAMPLE_BYTES + 1)
+    rest = [p for p in paths if p != Path("-")]
+    if not CASE_HEADER.search(text):
+        return rest + [Path(line.strip()) for line in text.splitlines() if line.strip()], None
+    if update:
+        fail("--update writes pins into sample files; a sample file read from stdin has no file to write")
+    if len(text) > MAX_SAMPLE_BYTES:
+        fail(f"stdin: larger than {MAX_SAMPLE_BYTES // 2**20} MiB, the limit for a sample file")
+    read = folder / "stdin.toml"
+    read.write_text(text, encoding="utf-8")
+    return rest + [read], read
+
+
+def _bar(fmt: str):
+    """The progress bar's factory: on a terminal, for the table only (a machine format gets none)."""
+    from functools import partial
+
+    from ..render.progress import progress
+
+    return partial(progress, consoles()[0] if fmt == "table" and sys.stdout.isatty() else None, "verify")
+
+
+def _report(batch, items: list, fmt: str, output: Optional[Path], verbose: bool, update: bool) -> None:
+    """Errors and warnings on stderr, the report on stdout or in `output`, `--update`'s pins; exits."""
+    from ..batch.files import write_report
+    from ..batch.verify import update as pin
+    from ..render.batch import markdown_text, render, summary, table
+
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
         written, refused = pin(batch, items)
@@ -113,7 +151,6 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
     lines += [f"diffcheck: error: {line}" for line in batch.report.errors]
     for line in lines:  # one line each, even when a case name or a message holds a newline
         click.echo(line.replace("\r", "\\r").replace("\n", "\\n"), err=True)
-
     if output is not None:
         try:
             write_report(output, render(batch, fmt, verbose))
