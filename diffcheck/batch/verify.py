@@ -60,6 +60,7 @@ class Batch:
         return sum(o.status == status for o in self.outcomes)
 
 
+PROGRESS = {PASS: "", FAIL: "failed", ERROR: "errored", TIMEOUT: "timed out", UNSUPPORTED: "unsupported"}
 STDIN = "<stdin>"  # how reports name a sample file read from stdin (`verify -`)
 
 
@@ -183,7 +184,8 @@ def verify(
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
-    `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
+    `progress(total)` is entered once the cases are known and yields `advance(kind, ran=True)`, called as each case
+    finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
     More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
     """
     started = time.perf_counter()
@@ -200,12 +202,12 @@ def verify(
         ran: dict[int, Outcome] = {}
         with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
             for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
-                advance(True)
+                advance(PROGRESS[ERROR], ran=False)
 
             def finished(index: int, done: Done) -> None:
                 ran[index] = outcome_of(samples[index], done, timeout)
                 stopped.append(done.kind == "stopped")
-                advance(ran[index].status != PASS)
+                advance(PROGRESS[ran[index].status])
 
             stopped: list[bool] = []
             pool.run(samples, finished)

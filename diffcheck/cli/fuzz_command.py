@@ -92,13 +92,13 @@ def _with_progress(console, cases, seconds, seed, depth, jobs, numeric, against)
     from ..fuzz.run import run_cases
     from ..render.progress import progress
 
-    with progress(console if sys.stdout.isatty() else None, "fuzz", cases, "disagreeing") as advance:
+    with progress(console if sys.stdout.isatty() else None, "fuzz", cases) as advance:
         seen = 0
 
         def tally(run) -> None:  # called per finished chunk, with every outcome so far
             nonlocal seen
             for outcome in run.outcomes[seen:]:
-                advance(outcome.kind in FINDINGS)
+                advance("disagreeing" if outcome.kind in FINDINGS else "")
             seen = len(run.outcomes)
 
         return run_cases(cases, seconds, seed, depth, jobs, numeric, against, tally)
