@@ -18,7 +18,7 @@ from diffcheck.lang.parse import parse_program
 def test_against_jax_without_jax_is_one_line_and_exit_2():
     result = CliRunner().invoke(main, ["fuzz", "--against", "jax", "--cases", "1"])
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.count("\n") == 1 and "JAX" in result.stderr and "diffcheck[jax]" in result.stderr
+    assert result.stderr.count("\n") == 1 and "JAX" in result.stderr and "diffcheck-autograd[jax]" in result.stderr
 
 
 def _evaluate(source, values, no_grad=(), retain=()):

@@ -72,7 +72,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
             click.echo(f"# case {index}: {c.values}{flags}\n{c.program.source}\n")
         sys.exit(0)
     if against and not adapter(against).available():
-        fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck[{against}]'")
+        fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck-autograd[{against}]'")
     out_console, _ = consoles()
     run = _with_progress(out_console, cases, seconds, seed, depth, jobs, numeric, against)
     shrink_findings(run, numeric, against)
