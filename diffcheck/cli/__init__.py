@@ -6,6 +6,7 @@ import gc
 import math
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -54,20 +55,9 @@ DTYPE = click.option(
 
 
 def engine_names_of(names) -> tuple[str, ...]:
-    """The engines to check: `--engine` when given, else `[tool.diffcheck] engines = [...]` of the pyproject.toml in
-    the working directory (the user's own file, so it may name a user's engine), else none: diffcheck's own."""
-    if names:
-        return tuple(dict.fromkeys(names))
-    import tomllib
-
-    try:
-        with open("pyproject.toml", "rb") as file:
-            configured = tomllib.load(file).get("tool", {}).get("diffcheck", {}).get("engines", [])
-    except (OSError, tomllib.TOMLDecodeError):  # none, or not ours to judge: a project's broken file stops no check
-        return ()
-    if not isinstance(configured, list) or not all(isinstance(n, str) for n in configured):
-        fail("pyproject.toml: [tool.diffcheck] engines must be an array of engine names")
-    return tuple(dict.fromkeys(configured))
+    """The engines to check, each once: `--engine`, else `engines` of the configuration (cli/config.py), else none:
+    diffcheck's own."""
+    return tuple(dict.fromkeys(names or ()))
 
 
 def load_engines(names) -> list:
@@ -149,12 +139,24 @@ def _versions() -> str:
     show_default=True,
     help="Colour and styles: auto (a terminal, unless NO_COLOR is set), always, never.",
 )
-def main(color):
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Take option defaults from FILE ([tool.diffcheck] of a pyproject.toml, or the top level of a file of "
+    "diffcheck's own) instead of ./pyproject.toml.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.pass_context
+def main(ctx, color, config_file, isolated):
     """Check derivatives twice: symbolically with SymPy and with diffcheck's own PyTorch-like reverse-mode engine."""
     from ..render.console import fit_streams, set_color
+    from .config import default_map
 
     fit_streams()  # any stdout encoding: ASCII stand-ins for the glyphs it cannot hold
     set_color(color)
+    ctx.default_map = default_map(ctx.command, ctx, config_file, isolated)
 
 
 _collector_paused = False  # by `run`: only the program's own process pauses its collector, never a caller of `main`
