@@ -226,6 +226,9 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
 @DTYPE
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only the verdict line (table format; the exit code is the same)."
+)
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -292,6 +295,7 @@ def check(
     fmt,
     engine_names,
     dtype,
+    quiet,
     graph,
     dot,
     max_length,
@@ -314,7 +318,7 @@ def check(
     from ..check import ATOL, RTOL, Case, Report, check as run_check
     from ..errors import DiffcheckError
     from ..lang.parse import Limits, parse_assignment, parse_program
-    from ..render.check import check_json, check_table
+    from ..render.check import check_json, check_table, check_verdict
     from ..render.console import consoles
 
     if graph and fmt == "json":
@@ -349,6 +353,8 @@ def check(
     out, _ = consoles()
     if fmt == "json":
         click.echo(check_json(report))
+    elif quiet:
+        out.print(check_verdict(report.results[0]))
     else:
         out.print(check_table(report.results[0]))
     if graph or dot:

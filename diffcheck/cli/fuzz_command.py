@@ -41,7 +41,8 @@ from . import fail, settle
     "engine (--against is the old name). diffcheck: its own engine alone, as without the option.",
 )
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
-def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
+@click.option("-q", "--quiet", is_flag=True, help="One line of counts instead of the table; the findings still.")
+def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, quiet):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal
     sample files.
 
@@ -80,7 +81,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
         out.mkdir(parents=True, exist_ok=True)
         for kind, key, candidate, detail, index in run.findings:
             (out / f"{file_stem(key)}.toml").write_text(sample_text(kind, key, candidate, detail, seed, index))
-    fuzz_summary(run, out_console, against)
+    fuzz_summary(run, out_console, against, quiet)
     if out is not None and run.findings:
         click.echo(f"{len(run.findings)} finding(s) written to {out}/", err=True)
     sys.exit(1 if run.findings else 0)

@@ -79,7 +79,8 @@ def _shard(ctx, param, value):
 )
 @ENGINE
 @DTYPE
-def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_names, dtype):
+@click.option("-q", "--quiet", is_flag=True, help="The table shows only the cases that did not pass.")
+def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_names, dtype, quiet):
     """Check every [[case]] of the sample files under PATH... (files, or folders searched for *.toml).
 
     \b
@@ -105,7 +106,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
         batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype)
     if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
         batch = renamed(batch, display(read), STDIN)
-    _report(batch, items, fmt, output, verbose, update)
+    _report(batch, items, fmt, output, verbose, update, quiet)
 
 
 def _stdin(paths: list[Path], folder: Path, update: bool) -> tuple[list[Path], Optional[Path]]:
@@ -138,7 +139,7 @@ def _bar(fmt: str):
     return partial(progress, consoles()[0] if fmt == "table" and sys.stdout.isatty() else None, "verify")
 
 
-def _report(batch, items: list, fmt: str, output: Optional[Path], verbose: bool, update: bool) -> None:
+def _report(batch, items: list, fmt: str, output: Optional[Path], verbose: bool, update: bool, quiet: bool) -> None:
     """Errors and warnings on stderr, the report on stdout or in `output`, `--update`'s pins; exits."""
     from ..batch.files import write_report
     from ..batch.verify import update as pin
@@ -159,7 +160,7 @@ def _report(batch, items: list, fmt: str, output: Optional[Path], verbose: bool,
             fail(f"--output {output}: {error.strerror or error}")
         click.echo(summary(batch))
     elif fmt == "table":
-        consoles()[0].print(table(batch, verbose, errors=False))  # stderr has the run's errors
+        consoles()[0].print(table(batch, verbose, errors=False, quiet=quiet))  # stderr has the run's errors
     else:
         click.echo(render(batch, fmt, verbose), nl=False)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

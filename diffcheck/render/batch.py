@@ -108,9 +108,10 @@ def _error_text(outcome: Outcome) -> str:
 
 
 # ---- table ----------------------------------------------------------------------------------------------------------------
-def table(batch: Batch, verbose: bool = False, errors: bool = True):
-    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed. The run's
-    own errors (a missing path) are lines of it unless `errors` is False: on a terminal stderr has them already."""
+def table(batch: Batch, verbose: bool = False, errors: bool = True, quiet: bool = False):
+    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed, `quiet`
+    leaves out the cases that passed. The run's own errors (a missing path) are lines of it unless `errors` is False:
+    on a terminal stderr has them already."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -127,7 +128,8 @@ def table(batch: Batch, verbose: bool = False, errors: bool = True):
         ("detail", {"overflow": "fold"}),
     ):
         grid.add_column(column, **options)
-    for o in batch.outcomes:
+    shown = [o for o in batch.outcomes if not (quiet and o.status == PASS)]
+    for o in shown:
         text, style = _STYLE[o.status]
         grid.add_row(
             place(o),
@@ -137,7 +139,7 @@ def table(batch: Batch, verbose: bool = False, errors: bool = True):
             f"{o.seconds:.2f}s",
             "\n".join(problems(o)),
         )
-    parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
+    parts = [grid] if shown else []  # no cases (or none to show): the errors and the summary say all there is
     for message in batch.errors if errors else ():
         parts.append(Text(f"error: {message}", style="bold red"))
     if verbose:

@@ -99,6 +99,13 @@ def verdict(result: CheckResult) -> str:
     return text + ")"
 
 
+def check_verdict(result: CheckResult):
+    """`check -q`: the verdict line alone."""
+    from rich.text import Text
+
+    return Text.from_markup(verdict(result), emoji=False)
+
+
 def check_table(result: CheckResult, engine_label: str = "engine"):
     """The whole `check` report: the tensor table, the output line and a one-line verdict."""
     from rich.console import Group
