@@ -227,6 +227,19 @@ def verify(
     return Batch(outcomes, errors, warnings, time.perf_counter() - started, jobs, shard_of), items
 
 
+def verify_paths(
+    *paths: str | Path,
+    jobs: Optional[int] = None,
+    timeout: float = defaults.TIMEOUT,
+    engines: tuple[str, ...] = (),
+    dtype: Optional[str] = None,
+) -> Batch:
+    """`diffcheck.verify(...)`: every case of the sample files under `paths`, as `diffcheck verify` runs them
+    (worker processes, `timeout` seconds a case). `batch.report.return_code` is the command's exit code;
+    `batch.outcomes` has one `Outcome` per case."""
+    return verify([Path(p) for p in paths], jobs, timeout, None, None, tuple(engines), dtype)[0]
+
+
 def check_case(case, engine: str = "") -> CheckResult:
     """The worker's task: one case through the same `check` as the `check` command, on `engine` (a name; empty:
     diffcheck's own)."""
