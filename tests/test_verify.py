@@ -402,3 +402,18 @@ def test_verify_dash_reads_paths_from_stdin_one_per_line(tmp_path):
     result = CliRunner().invoke(main, ["verify", "-", "-j", "1", "--format", "json"], input=listed)
     files = [Path(c["file"]).name for c in json.loads(result.stdout)["cases"]]
     assert (result.exit_code, files) == (1, ["a.toml", "a.toml", "b.toml"])
+
+
+def test_sample_files_only_skips_other_toml_files_as_a_hook_needs(tmp_path):
+    write(tmp_path, **{"good.toml": GOOD, "pyproject.toml": "[tool.black]\nline-length = 100\n"})
+    both = CliRunner().invoke(
+        main, ["verify", str(tmp_path / "good.toml"), str(tmp_path / "pyproject.toml"), "-j", "1"]
+    )
+    assert both.exit_code == 2  # named, a file without cases is an error
+    kept = CliRunner().invoke(
+        main,
+        ["verify", "--sample-files-only", str(tmp_path / "good.toml"), str(tmp_path / "pyproject.toml"), "-j", "1"],
+    )
+    assert kept.exit_code == 0 and kept.stdout.splitlines()[-1].startswith("2 cases: 2 passed")
+    none = CliRunner().invoke(main, ["verify", "--sample-files-only", str(tmp_path / "pyproject.toml")])
+    assert (none.exit_code, none.stderr) == (0, "diffcheck: no sample files among the paths: nothing to check\n")

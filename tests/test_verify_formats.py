@@ -207,3 +207,25 @@ def test_an_output_file_that_cannot_be_written_is_trouble(folder, tmp_path):
     assert result.stderr.splitlines()[-1] == (
         f"diffcheck: error: --output {tmp_path / 'missing' / 'report.json'}: No such file or directory"
     )
+
+
+def test_one_run_writes_every_report_asked_for(folder, tmp_path):
+    reports = {name: tmp_path / name for name in ("r.xml", "r.json", "r.md")}
+    result = run(
+        folder,
+        "--junit-xml",
+        str(reports["r.xml"]),
+        "--json",
+        str(reports["r.json"]),
+        "--markdown",
+        str(reports["r.md"]),
+    )
+    assert result.exit_code == 2 and "diffcheck verify" in result.stdout  # the table still goes to stdout
+    assert junit_schema.problems(reports["r.xml"].read_text()) == []
+    assert json.loads(reports["r.json"].read_text())["summary"]["cases"] == 3
+    assert reports["r.md"].read_text().startswith("### diffcheck verify")
+    unwritable = run(folder, "--json", str(tmp_path / "missing" / "r.json"), "--markdown", str(reports["r.md"]))
+    assert unwritable.exit_code == 2
+    assert unwritable.stderr.endswith(
+        f"diffcheck: error: --json {tmp_path / 'missing' / 'r.json'}: No such file or directory\n"
+    )

@@ -10,12 +10,14 @@ import difflib
 import enum
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Optional
 
 from ..check import Case
 from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
-from ..defaults import ATOL, MAX_POINTS, RTOL
+from ..defaults import ATOL, MAX_POINTS, MAX_SAMPLE_BYTES, RTOL
 from ..errors import DiffcheckError
 from .lines import Locator, nesting
 from .values import _a, _Invalid, _toml_float, _toml_type, _unheld, tensor_value
@@ -459,3 +461,21 @@ def _expect(raw: dict, tensors: list, points: int, refuse, engine: str = "") -> 
                     f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key, name
                 ) from None
     return expect
+
+
+def is_sample_file(path: Path) -> bool:
+    """A TOML file found in a folder is a sample file when its top level has a `case` array (`[[case]]` tables); one
+    that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
+    on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SAMPLE_BYTES + 1)
+    except OSError:
+        return False  # not a file we can tell anything about: only collected when named explicitly
+    text = data.decode("utf-8", "replace").removeprefix(BOM)
+    if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
+        return CASE_HEADER.search(text) is not None
+    try:
+        return isinstance(tomllib.loads(text).get("case"), list)
+    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
+        return CASE_HEADER.search(text) is not None
