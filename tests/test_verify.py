@@ -417,3 +417,18 @@ def test_sample_files_only_skips_other_toml_files_as_a_hook_needs(tmp_path):
     assert kept.exit_code == 0 and kept.stdout.splitlines()[-1].startswith("2 cases: 2 passed")
     none = CliRunner().invoke(main, ["verify", "--sample-files-only", str(tmp_path / "pyproject.toml")])
     assert (none.exit_code, none.stderr) == (0, "diffcheck: no sample files among the paths: nothing to check\n")
+
+
+def test_update_keeps_the_comment_over_the_next_case_above_it(tmp_path):
+    text = (
+        '# first case\n[[case]]\nname = "a"\nprogram = "y = x * x"\ninputs = { x = 3 }\n\n'
+        '# the second case: a cube\n[[case]]\nname = "b"\nprogram = "y = x ** 3"\ninputs = { x = 2 }\n'
+    )
+    write(tmp_path, **{"s.toml": text})
+    assert CliRunner().invoke(main, ["verify", str(tmp_path), "--update", "-j", "1"]).exit_code == 0
+    assert (tmp_path / "s.toml").read_text() == (
+        '# first case\n[[case]]\nname = "a"\nprogram = "y = x * x"\ninputs = { x = 3 }\n\n'
+        '[case.expect]\noutput = 9.0\ngrad_fn = "MulBackward0"\ngrad = {x = 6.0}\n\n'
+        '# the second case: a cube\n[[case]]\nname = "b"\nprogram = "y = x ** 3"\ninputs = { x = 2 }\n\n'
+        '[case.expect]\noutput = 8.0\ngrad_fn = "PowBackward0"\ngrad = {x = 12.0}\n'
+    )

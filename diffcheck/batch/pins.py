@@ -118,7 +118,10 @@ def update_text(text: str, new: dict[str, dict]) -> tuple[str, list[str]]:
         if "expect" not in case:
             if not expect:
                 continue
-            case["expect"] = _new_table(expect, last=index == len(cases) - 1)
+            trailing = _trailing_trivia(case)  # the comment over the next case stays over it
+            case["expect"] = _new_table(expect, last=index == len(cases) - 1 or bool(trailing))
+            for item in trailing:
+                case["expect"].add(item)
         else:
             target = case["expect"]
             for key, value in expect.items():
@@ -134,6 +137,17 @@ def update_text(text: str, new: dict[str, dict]) -> tuple[str, list[str]]:
         if repr(case["expect"].unwrap()) != before:
             changed.append(name)
     return tomlkit.dumps(document), changed
+
+
+def _trailing_trivia(case) -> list:
+    """Take the blank lines and comments that end `case`'s table out of it: they precede the next `[[case]]` (tomlkit
+    keeps them in the table above), so keys added to this case go before them."""
+    from tomlkit.items import Comment, Whitespace
+
+    body, trailing = case.value.body, []
+    while body and body[-1][0] is None and isinstance(body[-1][1], (Comment, Whitespace)):
+        trailing.insert(0, body.pop()[1])
+    return trailing
 
 
 def _inline(values: dict):
