@@ -200,7 +200,7 @@ def verify(
             items = shard(items, *shard_of)
         samples = [item for item in items if isinstance(item, Sample)]
         ran: dict[int, Outcome] = {}
-        with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
+        with progress(len(items)) if progress else nullcontext(lambda kind, ran=True: None) as advance:
             for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
                 advance(PROGRESS[ERROR], ran=False)
 

@@ -85,9 +85,15 @@ def _shard(ctx, param, value):
     is_flag=True,
     help="Skip named files that are not sample files (no [[case]] tables): for hooks handed every changed TOML file.",
 )
-@click.option("--junit-xml", "junit_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write JUnit XML.")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write the JSON report.")
-@click.option("--markdown", "markdown_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write Markdown.")
+@click.option(
+    "--junit-xml", "junit_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write JUnit XML."
+)
+@click.option(
+    "--json", "json_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write the JSON report."
+)
+@click.option(
+    "--markdown", "markdown_file", type=click.Path(path_type=Path), metavar="FILE", help="Also write Markdown."
+)
 def verify(
     paths,
     jobs,

@@ -6,11 +6,13 @@ truncated report behind.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 from ..check.compare import MATCH, MISMATCH, NONE, NOT_RETAINED
 from ..lang.values import number_text
+from . import visible
 from .check import plain, result_data
 from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, UNSUPPORTED, Batch, Outcome
 
@@ -26,16 +28,20 @@ _QUIET = (MATCH, NONE, NOT_RETAINED)
 
 # ---- words shared by every format -------------------------------------------------------------------------------------
 def label(outcome: Outcome) -> str:
-    return outcome.name if outcome.name is not None else "(file)"
+    return visible(outcome.name) if outcome.name is not None else "(file)"
 
 
 def place(outcome: Outcome) -> str:
     """`file:line`, or the path alone for a row about a path itself (line 0: a folder that cannot be listed)."""
-    return f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file
+    return visible(f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file)
 
 
 def problems(outcome: Outcome) -> list[str]:
-    """Why a case did not pass, one line each (empty for a pass)."""
+    """Why a case did not pass, one line each (empty for a pass), control characters escaped."""
+    return [visible(line) for line in _problems(outcome)]
+
+
+def _problems(outcome: Outcome) -> list[str]:
     if outcome.status == UNSUPPORTED:
         return [outcome.note]
     if outcome.error:
@@ -61,7 +67,11 @@ def problems(outcome: Outcome) -> list[str]:
 
 def diagnosis(outcome: Outcome) -> str:
     """The full story of a case that did not pass: the error that stopped it, or every problem, the program, the
-    point and every tensor."""
+    point and every tensor; control characters escaped."""
+    return visible(_diagnosis(outcome))
+
+
+def _diagnosis(outcome: Outcome) -> str:
     if outcome.error:
         return outcome.error
     lines = [f"{outcome.file}:{outcome.line}: case '{outcome.name}': {outcome.status}", *problems(outcome)]
@@ -141,7 +151,7 @@ def table(batch: Batch, verbose: bool = False, errors: bool = True, quiet: bool 
         )
     parts = [grid] if shown else []  # no cases (or none to show): the errors and the summary say all there is
     for message in batch.errors if errors else ():
-        parts.append(Text(f"error: {message}", style="bold red"))
+        parts.append(Text(f"error: {visible(message)}", style="bold red"))
     if verbose:
         for o in batch.outcomes:
             if o.status == FAIL and o.result is not None:
@@ -283,11 +293,11 @@ def github_text(batch: Batch) -> str:
             title = f"diffcheck: {label(o)} ({o.status})"
             line = f",line={o.line}" if o.line else ""
             lines.append(
-                f"::error file={escape_property(o.file)}{line},title={escape_property(title)}::"
+                f"::error file={escape_property(visible(o.file))}{line},title={escape_property(title)}::"
                 f"{escape_data(diagnosis(o))}"
             )
-    lines += [f"::error title=diffcheck::{escape_data(message)}" for message in batch.errors]
-    for message in batch.warnings:
+    lines += [f"::error title=diffcheck::{escape_data(visible(message))}" for message in batch.errors]
+    for message in map(visible, batch.warnings):
         file, line, rest = (message.split(":", 2) + ["", ""])[:3]
         lines.append(
             f"::warning file={escape_property(file)},line={line}::{escape_data(rest.strip())}"
@@ -300,7 +310,13 @@ def github_text(batch: Batch) -> str:
 
 # ---- Markdown -------------------------------------------------------------------------------------------------------------
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """Text in a Markdown table cell or summary: shown, never rendered (HTML escaped, `|` and newlines kept)."""
+    return html.escape(visible(text), quote=False).replace("|", "\\|").replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    """A path in a table cell as code: a code span renders no HTML, so only `|` and backticks need care."""
+    return "`" + visible(text).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def markdown_text(batch: Batch) -> str:
@@ -317,7 +333,7 @@ def markdown_text(batch: Batch) -> str:
     ]
     for o in batch.outcomes:
         lines.append(
-            f"| {icon[o.status]} | `{_cell(place(o))}` | {_cell(label(o))} | {o.status} | "
+            f"| {icon[o.status]} | {_code(place(o))} | {_cell(label(o))} | {o.status} | "
             f"{_error_text(o)} | {o.seconds:.2f}s |"
         )
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]

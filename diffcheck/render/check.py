@@ -21,6 +21,7 @@ from ..check import (
     TensorResult,
 )
 from ..lang.values import number_text
+from . import visible
 
 STATUS_STYLE = {
     MATCH: ("✓ match", "green"),
@@ -46,7 +47,9 @@ def tensor_table(result: CheckResult, engine_label: str = "engine"):
     from rich.text import Text
 
     numeric = any(t.numeric is not None for t in result.tensors)
-    table = Table(title=Text(result.source or result.name, style="bold"), title_justify="left", show_lines=False)
+    table = Table(
+        title=Text(visible(result.source or result.name), style="bold"), title_justify="left", show_lines=False
+    )
     for column, options in (
         ("tensor", {"style": "bold"}),
         ("role", {}),
