@@ -1,7 +1,14 @@
 """diffcheck: verify derivatives with SymPy and a PyTorch-like reverse-mode engine.
 
-The library mirrors PyTorch's autograd names, so programs port by changing the import:
-`from diffcheck import tensor`. Nothing heavy (SymPy, rich) is imported here.
+The public API (`dir(diffcheck)` lists it):
+
+- `diffcheck.check(program, point, engine=None, *, rtol, atol, no_grad, retain_grad, order, dtype, strict)`: a
+  `CheckResult` (typed dataclasses: `result.failed`, `result.tensors`, each a `TensorResult`);
+- `diffcheck.verify(*paths, jobs=None, timeout=60, engines=(), dtype=None)`: a `Batch` of every sample file's cases;
+- `diffcheck.testing`: `assert_gradients`, `check_torch_function`;
+- the engine, with PyTorch's autograd names, so programs port by changing the import: `from diffcheck import tensor`.
+
+Nothing heavy (SymPy, rich) is imported here.
 """
 
 from __future__ import annotations
@@ -34,10 +41,31 @@ _ENGINE_NAMES = (
 )
 
 
+_API = {  # public name -> (module, attribute); None: the module itself
+    "check": (".check", None),  # the package, callable: check/__init__.check_program
+    "CheckResult": (".check", "CheckResult"),
+    "TensorResult": (".check", "TensorResult"),
+    "verify": (".batch.verify", "verify_paths"),
+    "Batch": (".batch.verify", "Batch"),
+    "Outcome": (".batch.verify", "Outcome"),
+    "testing": (".testing", None),
+    "DiffcheckError": (".errors", "DiffcheckError"),
+}
+__all__ = sorted([*_API, *_ENGINE_NAMES, "__version__"])
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
 def __getattr__(name: str):
-    """Engine names, dtypes and table ops (diffcheck.sin, diffcheck.int64 ...) load NumPy on first use only."""
+    """The API, engine names, dtypes and table ops (diffcheck.sin, diffcheck.int64 ...) load on first use only."""
     import importlib
 
+    if name in _API:
+        module, attribute = _API[name]
+        loaded = importlib.import_module(module, __name__)
+        return loaded if attribute is None else getattr(loaded, attribute)
     engine = importlib.import_module(".engine", __name__)
     if name in engine.TORCH_DTYPES:  # diffcheck.bool, as torch.bool: the engine's own name, bool_, is not torch's
         value = engine.TORCH_DTYPES[name]

@@ -8,15 +8,10 @@ as `diffcheck verify` (in-process: there is no worker pool, so no `--timeout`).
 
 from __future__ import annotations
 
-import re
-import tomllib
-from pathlib import Path
 
 import pytest
 
-from .batch.lines import nesting
-from .batch.samples import BOM, MAX_NESTING, Refusal, Sample
-from .defaults import MAX_SAMPLE_BYTES
+from .batch.samples import Refusal, Sample, is_sample_file
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,27 +28,6 @@ def pytest_collect_file(file_path, parent: pytest.Collector):
     ):
         return SampleFile.from_parent(parent, path=file_path)
     return None
-
-
-_CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)
-
-
-def is_sample_file(path: Path) -> bool:
-    """A TOML file found in a folder is a sample file when its top level has a `case` array (`[[case]]` tables); one
-    that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
-    on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_SAMPLE_BYTES + 1)
-    except OSError:
-        return False  # not a file we can tell anything about: only collected when named explicitly
-    text = data.decode("utf-8", "replace").removeprefix(BOM)
-    if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
-        return _CASE_HEADER.search(text) is not None
-    try:
-        return isinstance(tomllib.loads(text).get("case"), list)
-    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
-        return _CASE_HEADER.search(text) is not None
 
 
 class CaseFailed(Exception):

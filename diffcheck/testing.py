@@ -21,7 +21,7 @@ from typing import Any, Literal, Mapping, Optional, Union
 
 import numpy as np
 
-from .check import EXPLAINED, MISMATCH, CheckResult, Case, check, float32_tolerance
+from .check import EXPLAINED, MISMATCH, Case, CheckResult, case_of, check, float32_tolerance
 from .defaults import ATOL, RTOL
 from .engines import Engine, Unsupported, load
 from .lang.program import Program
@@ -51,20 +51,17 @@ def assert_gradients(
     least 16 ulps of float32). Returns the `CheckResult` when everything agrees; raises `AssertionError` whose message
     names each disagreeing tensor and element (`x[1]: engine 0.5, SymPy 1.0`).
     """
-    from .lang.parse import parse_program
-
-    program = parse_program(expr_or_program) if isinstance(expr_or_program, str) else expr_or_program
-    case = Case(
-        program,
-        dict(point),
-        frozenset(no_grad),
-        frozenset(retain_grad),
-        RTOL if rtol is None else rtol,
-        ATOL if atol is None else atol,
-        strict,
-        name="assert_gradients",
+    case = case_of(
+        expr_or_program,
+        point,
+        no_grad=no_grad,
+        retain_grad=retain_grad,
+        rtol=rtol,
+        atol=atol,
+        strict=strict,
         order=order,
         dtype=dtype,
+        name="assert_gradients",
     )
     chosen = load(engine) if isinstance(engine, str) else engine
     result = check(case, chosen)

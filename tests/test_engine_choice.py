@@ -67,7 +67,7 @@ def test_a_missing_framework_names_the_install_command(monkeypatch):
     result = invoke("check", "x * y", "x=1", "y=2", "--engine", "jax")
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "diffcheck: error: engine 'jax' needs JAX, which is not installed: pip install 'diffcheck[jax]'"
+        "diffcheck: error: engine 'jax' needs JAX, which is not installed: pip install 'diffcheck-autograd[jax]'"
     )
 
 

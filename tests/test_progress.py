@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from diffcheck.cli import main
+from diffcheck.render import progress as progress_module
 from diffcheck.render.progress import progress
 from diffcheck.batch.verify import verify
 from sample_texts import SQUARE, STALE  # noqa: E402 - tests/ is on sys.path under pytest
@@ -32,21 +33,27 @@ program = "y = x * x"
 )
 
 
-def test_the_bar_shows_cases_failures_and_rate_on_a_terminal():
+def test_the_bar_shows_cases_each_kind_of_ending_and_a_rate_only_once_it_means_something(monkeypatch):
+    clock = iter([100.0, 100.001, 100.002, 100.003, 101.5])  # started, three cases at once, one 1.5 s later
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: next(clock))
     console = Console(force_terminal=True, file=io.StringIO(), width=120)
-    with progress(console, "verify", 3) as advance:
-        for failed in (False, True, False):
-            advance(failed)
+    with progress(console, "verify", 4) as advance:
+        advance("errored", ran=False)  # refused before it ran: no part of the rate
+        advance("")
+        advance("failed")
+        advance("")
     text = console.file.getvalue()
-    assert "verify" in text and "3/3" in text and "1 failed" in text and "cases/s" in text
+    # 3 cases ran in 1.5 s (the refused one is no work); no frame ever showed the first milliseconds' rate
+    assert "verify" in text and "4/4" in text and "1 errored, 1 failed  2.0 cases/s" in text
+    assert text.count("cases/s") == text.count("2.0 cases/s")
 
 
 def test_the_bar_is_a_no_op_off_a_terminal():
     console = Console(file=io.StringIO(), width=120)
     with progress(console, "verify", 2) as advance:
-        advance(True)
+        advance("failed")
     with progress(None, "verify", 2) as advance:
-        advance(True)
+        advance("failed")
     assert console.file.getvalue() == ""
 
 
@@ -57,11 +64,12 @@ def test_verify_advances_once_per_case_with_its_failure(tmp_path):
     @contextmanager
     def record(total):
         calls.append(("total", total))
-        yield lambda failed: calls.append(failed)
+        yield lambda kind, ran=True: calls.append((kind, ran))
 
     batch, _ = verify([tmp_path], jobs=1, progress=record)
     assert calls[0] == ("total", 3)
-    assert sorted(calls[1:]) == [False, True, True]  # completion order is the pool's; the counts are not
+    assert calls[1] == ("errored", False)  # the refused case, known before anything runs
+    assert sorted(calls[2:]) == [("", True), ("failed", True)]  # completion order is the pool's; the counts are not
     assert [o.status for o in batch.outcomes] == ["pass", "fail", "error"]
 
 

@@ -11,7 +11,8 @@ from diffcheck.batch.verify import check_case
 
 pytest_plugins = ["pytester"]
 
-from sample_texts import GOOD, STALE  # noqa: E402 - tests/ is on sys.path under pytest
+import junit_schema  # noqa: E402 - tests/ is on sys.path under pytest
+from sample_texts import GOOD, STALE  # noqa: E402
 
 BAD = (
     STALE
@@ -87,6 +88,23 @@ def test_junit_includes_the_cases(pytester):
     stale = cases["stale pin"].find("failure")
     assert stale is not None and "broken expectation: x.grad: expected 7.0, got 6.0" in stale.text
     assert cases["square"].find("failure") is None
+    assert junit_schema.problems((pytester.path / "report.xml").read_text()) == []
+
+
+def test_junit_names_classes_as_verify_does(pytester):
+    """The same sample files through the plugin and through `verify --format junit`: the same class names."""
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    _files(pytester)
+    pytester.runpytest("--diffcheck", "cases", "--junitxml=report.xml", "-p", "no:cacheprovider")
+    plugin = ElementTree.parse(pytester.path / "report.xml").getroot()
+    verify = ElementTree.fromstring(
+        CliRunner().invoke(main, ["verify", "cases", "-j", "1", "--format", "junit"]).stdout
+    )
+    classes = [{(c.get("classname"), c.get("name")) for c in root.iter("testcase")} for root in (plugin, verify)]
+    assert classes[0] == classes[1] and ("cases.good.toml", "square") in classes[0]
 
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "0.1"\n\n[tool.black]\nline-length = 100\n'

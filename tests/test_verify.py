@@ -292,3 +292,143 @@ def test_help_documents_every_option():
     result = verify("--help")
     for option in ("--jobs", "--timeout", "--shard", "--format", "--output", "--verbose", "--update", "Exit codes"):
         assert option in result.stdout
+
+
+FLOAT32 = """\
+[[case]]
+name = "tanh in float32"
+program = "y = sum(tanh(x) * exp(x))"
+inputs = { x = [0.1, 0.7, -1.3] }
+dtype = "float32"
+
+[[case]]
+name = "a wrong float32 expectation"
+program = "y = sum(x * x)"
+inputs = { x = [0.1, 0.7] }
+dtype = "float32"
+expect = { grad = { x = [0.2, 1.5] } }
+
+[[case]]
+name = "a float64 pin held in float32"
+program = "y = sum(x * x)"
+inputs = { x = [0.1, 0.7] }
+dtype = "float32"
+expect = { output = 0.5, grad = { x = [0.2, 1.4] } }
+"""
+
+
+def test_a_float32_case_is_judged_in_float32_ulps(tmp_path):
+    write(tmp_path, **{"f.toml": FLOAT32})
+    result = CliRunner().invoke(main, ["verify", str(tmp_path), "-j", "1", "--format", "json"])
+    cases = {c["name"]: c for c in json.loads(result.stdout)["cases"]}
+    assert result.exit_code == 1
+    assert cases["tanh in float32"]["status"] == "pass"
+    # x * x in float32: 2 * float32(0.1) is 0.20000000298023224, within float32's tolerance of SymPy's 0.2 and of the
+    # pinned 0.2; 1.5 is no float32 rounding of 1.4
+    assert cases["a wrong float32 expectation"]["broken_expectations"] == [
+        "x.grad: expected [0.2, 1.5], got [0.20000000298023224, 1.399999976158142]"
+    ]
+    assert cases["a float64 pin held in float32"]["status"] == "pass"
+    tensors = {t["name"]: t for t in cases["tanh in float32"]["result"]["tensors"]}
+    assert tensors["x"]["ulps_float32"] <= 16
+
+
+def test_a_dtype_that_is_not_float64_or_float32_is_one_error_row(tmp_path):
+    write(tmp_path, **{"f.toml": '[[case]]\nname = "half"\nprogram = "y = x"\ninputs = { x = 1 }\ndtype = "float16"\n'})
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "f.toml"), "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"diffcheck: error: {tmp_path / 'f.toml'}:5: case 'half': 'dtype' must be \"float64\" or \"float32\", "
+        'not "float16"\n'
+    )
+
+
+def test_verify_dtype_runs_every_case_in_that_dtype_for_one_run(tmp_path):
+    write(tmp_path, **{"f.toml": GOOD})
+    runs = {
+        dtype: json.loads(
+            CliRunner().invoke(main, ["verify", str(tmp_path), "-j", "1", "--format", "json", *flags]).stdout
+        )
+        for dtype, flags in [("float64", []), ("float32", ["--dtype", "float32"])]
+    }
+
+    def ulps(run):
+        return [t.get("ulps_float32") for c in run["cases"] for t in c["result"]["tensors"] if c["result"]]
+
+    assert set(ulps(runs["float64"])) == {None}
+    assert any(u is not None for u in ulps(runs["float32"]))
+    refused = CliRunner().invoke(main, ["verify", str(tmp_path), "--update", "--dtype", "float32"])
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "diffcheck: error: --update pins the results of each case's own dtype; --dtype changes them for one run only\n"
+    )
+
+
+def test_counts_add_up_and_a_missing_path_is_said_once(tmp_path):
+    write(tmp_path, **{"good.toml": GOOD, "broken.toml": '[[case]]\nname = "x\n'})
+    missing = str(tmp_path / "nowhere")
+    table = CliRunner().invoke(main, ["verify", str(tmp_path), missing, "-j", "1"])
+    assert table.exit_code == 2 and missing not in table.stdout  # stderr says it, once
+    assert table.stderr.count(f"{missing}: no such file or directory") == 1
+    assert table.stdout.splitlines()[-1].startswith(
+        "3 cases: 2 passed, 0 failed, 1 error, 0 timed out; 1 error outside the cases (a path, nothing found) in "
+    )
+    summary = json.loads(
+        CliRunner().invoke(main, ["verify", str(tmp_path), missing, "-j", "1", "--format", "json"]).stdout
+    )["summary"]
+    parts = ("passed", "failed", "errors", "timeouts")
+    assert (summary["cases"], sum(summary[k] for k in parts), summary["other_errors"]) == (3, 3, 1)
+
+
+def test_verify_dash_reads_a_sample_file_from_stdin_and_names_it_stdin():
+    text = '[[case]]\nname = "sq"\nprogram = "y = x*x"\ninputs = { x = 3 }\nexpect = { grad = { x = 7 } }\n'
+    result = CliRunner().invoke(main, ["verify", "-", "-j", "1", "--format", "json"], input=text)
+    case = json.loads(result.stdout)["cases"][0]
+    assert result.exit_code == 1
+    assert (case["file"], case["line"], case["broken_expectations"]) == (
+        "<stdin>",
+        1,
+        ["x.grad: expected 7.0, got 6.0"],
+    )
+    refused = CliRunner().invoke(main, ["verify", "-", "--update"], input=text)
+    assert refused.exit_code == 2 and refused.stderr == (
+        "diffcheck: error: --update writes pins into sample files; a sample file read from stdin has no file to write\n"
+    )
+
+
+def test_verify_dash_reads_paths_from_stdin_one_per_line(tmp_path):
+    write(tmp_path, **{"a.toml": GOOD, "b.toml": STRICT})
+    listed = f"{tmp_path / 'a.toml'}\n\n{tmp_path / 'b.toml'}\n"
+    result = CliRunner().invoke(main, ["verify", "-", "-j", "1", "--format", "json"], input=listed)
+    files = [Path(c["file"]).name for c in json.loads(result.stdout)["cases"]]
+    assert (result.exit_code, files) == (1, ["a.toml", "a.toml", "b.toml"])
+
+
+def test_sample_files_only_skips_other_toml_files_as_a_hook_needs(tmp_path):
+    write(tmp_path, **{"good.toml": GOOD, "pyproject.toml": "[tool.black]\nline-length = 100\n"})
+    both = CliRunner().invoke(
+        main, ["verify", str(tmp_path / "good.toml"), str(tmp_path / "pyproject.toml"), "-j", "1"]
+    )
+    assert both.exit_code == 2  # named, a file without cases is an error
+    kept = CliRunner().invoke(
+        main,
+        ["verify", "--sample-files-only", str(tmp_path / "good.toml"), str(tmp_path / "pyproject.toml"), "-j", "1"],
+    )
+    assert kept.exit_code == 0 and kept.stdout.splitlines()[-1].startswith("2 cases: 2 passed")
+    none = CliRunner().invoke(main, ["verify", "--sample-files-only", str(tmp_path / "pyproject.toml")])
+    assert (none.exit_code, none.stderr) == (0, "diffcheck: no sample files among the paths: nothing to check\n")
+
+
+def test_update_keeps_the_comment_over_the_next_case_above_it(tmp_path):
+    text = (
+        '# first case\n[[case]]\nname = "a"\nprogram = "y = x * x"\ninputs = { x = 3 }\n\n'
+        '# the second case: a cube\n[[case]]\nname = "b"\nprogram = "y = x ** 3"\ninputs = { x = 2 }\n'
+    )
+    write(tmp_path, **{"s.toml": text})
+    assert CliRunner().invoke(main, ["verify", str(tmp_path), "--update", "-j", "1"]).exit_code == 0
+    assert (tmp_path / "s.toml").read_text() == (
+        '# first case\n[[case]]\nname = "a"\nprogram = "y = x * x"\ninputs = { x = 3 }\n\n'
+        '[case.expect]\noutput = 9.0\ngrad_fn = "MulBackward0"\ngrad = {x = 6.0}\n\n'
+        '# the second case: a cube\n[[case]]\nname = "b"\nprogram = "y = x ** 3"\ninputs = { x = 2 }\n\n'
+        '[case.expect]\noutput = 8.0\ngrad_fn = "PowBackward0"\ngrad = {x = 12.0}\n'
+    )

@@ -18,6 +18,8 @@ from diffcheck.render.batch import escape_data, escape_property
 from diffcheck.cli import main
 from diffcheck.batch.verify import verify
 
+import junit_schema  # noqa: E402 - tests/ is on sys.path under pytest
+
 WEIRD = "we,ird:50%.toml"  # a file name that needs every property escape
 FILES = {
     "good.toml": '[[case]]\nname = "square"\nprogram = "y = x * x"\ninputs = { x = 3 }\n',
@@ -57,12 +59,13 @@ def test_the_batch(batch):
 def test_json(batch):
     data = json.loads(batch_render.json_text(batch))
     assert set(data) == {"exit_code", "summary", "cases", "errors", "warnings"} and data["exit_code"] == 2
-    assert data["summary"] | {"seconds": 0} == {
-        "cases": 2,
+    assert data["summary"] | {"seconds": 0} == {  # a file that cannot be read is one case row, an error
+        "cases": 3,
         "passed": 1,
         "failed": 1,
         "errors": 1,
         "timeouts": 0,
+        "other_errors": 0,
         "seconds": 0,
         "jobs": 1,
         "shard": None,
@@ -77,6 +80,10 @@ def test_json(batch):
     assert weird["broken_expectations"] == ["x.grad: expected 7.0, got 6.0"] and weird["line"] == 2
 
 
+def test_junit_validates_against_the_schema_jenkins_reads(batch):
+    assert junit_schema.problems(batch_render.junit_text(batch)) == []
+
+
 def test_junit_structure(batch):
     root = ET.fromstring(batch_render.junit_text(batch))
     assert root.tag == "testsuites"
@@ -88,17 +95,13 @@ def test_junit_structure(batch):
         assert suite.get("tests") == str(len(testcases)) == "1"
         assert float(suite.get("time")) >= 0 and all(float(c.get("time")) >= 0 for c in testcases)
     good, malformed, weird = (s.find("testcase") for s in suites)
-    assert (good.get("classname"), good.get("name"), good.get("file"), good.get("line")) == (
-        "good",
-        "square",
-        "good.toml",
-        "1",
-    )
+    assert dict(good.attrib) == {"classname": "good.toml", "name": "square", "time": good.get("time")}
     assert list(good) == []
     error = malformed.find("error")
     assert error.get("type") == "error" and "invalid TOML" in error.get("message") and "invalid TOML" in error.text
     failure = weird.find("failure")
-    assert weird.get("name") == "a: b, 100% | c\nline two" and weird.get("line") == "2"
+    assert weird.get("name") == "a: b, 100% | c\nline two"
+    assert failure.text.startswith(f"{WEIRD}:2: case ")  # where the case is: the diagnosis's first words
     assert failure.get("message") == "broken expectation: x.grad: expected 7.0, got 6.0"
     for part in (
         "broken expectation: x.grad: expected 7.0, got 6.0",
@@ -120,7 +123,7 @@ def test_github_annotations(batch):
         "::error file=we%2Cird%3A50%25.toml,line=2,title=diffcheck%3A a%3A b%2C 100%25 | c%0Aline two (fail)::"
     )
     assert "%0Abroken expectation: x.grad: expected 7.0, got 6.0%0Aprogram: y = x * x%0A" in weird
-    assert lines[2].startswith("2 cases: 1 passed, 1 failed, 1 error, 0 timed out") and len(lines) == 3
+    assert lines[2].startswith("3 cases: 1 passed, 1 failed, 1 error, 0 timed out") and len(lines) == 3
 
 
 def test_github_escaping_examples():
@@ -171,7 +174,7 @@ def test_output_file_is_written_whole_and_stdout_gets_the_summary(folder, tmp_pa
     target.write_text("old report")
     result = run(folder, "--format", "junit", "--output", str(target))
     assert result.exit_code == 2
-    assert result.stdout.startswith("2 cases: 1 passed, 1 failed, 1 error") and result.stdout.count("\n") == 1
+    assert result.stdout.startswith("3 cases: 1 passed, 1 failed, 1 error") and result.stdout.count("\n") == 1
     assert ET.fromstring(target.read_text()).tag == "testsuites"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xml"]
 
@@ -203,4 +206,26 @@ def test_an_output_file_that_cannot_be_written_is_trouble(folder, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         f"diffcheck: error: --output {tmp_path / 'missing' / 'report.json'}: No such file or directory"
+    )
+
+
+def test_one_run_writes_every_report_asked_for(folder, tmp_path):
+    reports = {name: tmp_path / name for name in ("r.xml", "r.json", "r.md")}
+    result = run(
+        folder,
+        "--junit-xml",
+        str(reports["r.xml"]),
+        "--json",
+        str(reports["r.json"]),
+        "--markdown",
+        str(reports["r.md"]),
+    )
+    assert result.exit_code == 2 and "diffcheck verify" in result.stdout  # the table still goes to stdout
+    assert junit_schema.problems(reports["r.xml"].read_text()) == []
+    assert json.loads(reports["r.json"].read_text())["summary"]["cases"] == 3
+    assert reports["r.md"].read_text().startswith("### diffcheck verify")
+    unwritable = run(folder, "--json", str(tmp_path / "missing" / "r.json"), "--markdown", str(reports["r.md"]))
+    assert unwritable.exit_code == 2
+    assert unwritable.stderr.endswith(
+        f"diffcheck: error: --json {tmp_path / 'missing' / 'r.json'}: No such file or directory\n"
     )

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from ..check import Case, CheckResult
+from ..check import Case, CheckResult, float32_tolerance
 from ..check.compare import EXPLAINED
 from ..lang.values import number_text as shown
 from .samples import _MISSING, BOM, Expect, text_digest
@@ -16,7 +16,10 @@ from .values import same_value
 
 
 def broken(expect: Expect, result: CheckResult, case: Case) -> list[str]:
-    """What `result` no longer produces of the pinned expectations, one line each."""
+    """What `result` no longer produces of the pinned expectations, one line each; a float32 case's within float32's
+    tolerance, as its comparison with SymPy."""
+    if case.dtype == "float32":
+        case = float32_tolerance(case)
     lines = []
     out = result.output
     if expect.output is not _MISSING and not same_value(expect.output, out.value, case.rtol, case.atol):
@@ -115,7 +118,10 @@ def update_text(text: str, new: dict[str, dict]) -> tuple[str, list[str]]:
         if "expect" not in case:
             if not expect:
                 continue
-            case["expect"] = _new_table(expect, last=index == len(cases) - 1)
+            trailing = _trailing_trivia(case)  # the comment over the next case stays over it
+            case["expect"] = _new_table(expect, last=index == len(cases) - 1 or bool(trailing))
+            for item in trailing:
+                case["expect"].add(item)
         else:
             target = case["expect"]
             for key, value in expect.items():
@@ -131,6 +137,17 @@ def update_text(text: str, new: dict[str, dict]) -> tuple[str, list[str]]:
         if repr(case["expect"].unwrap()) != before:
             changed.append(name)
     return tomlkit.dumps(document), changed
+
+
+def _trailing_trivia(case) -> list:
+    """Take the blank lines and comments that end `case`'s table out of it: they precede the next `[[case]]` (tomlkit
+    keeps them in the table above), so keys added to this case go before them."""
+    from tomlkit.items import Comment, Whitespace
+
+    body, trailing = case.value.body, []
+    while body and body[-1][0] is None and isinstance(body[-1][1], (Comment, Whitespace)):
+        trailing.insert(0, body.pop()[1])
+    return trailing
 
 
 def _inline(values: dict):

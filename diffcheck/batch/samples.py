@@ -10,12 +10,14 @@ import difflib
 import enum
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Optional
 
 from ..check import Case
 from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
-from ..defaults import ATOL, MAX_POINTS, RTOL
+from ..defaults import ATOL, MAX_POINTS, MAX_SAMPLE_BYTES, RTOL
 from ..errors import DiffcheckError
 from .lines import Locator, nesting
 from .values import _a, _Invalid, _toml_float, _toml_type, _unheld, tensor_value
@@ -35,10 +37,13 @@ KEYS = {
     "seed": "integer",
     "numeric": "boolean",
     "engines": "array of engine names",
+    "dtype": 'string ("float64" or "float32")',
     "expect": "table",
 }
 EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
 PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
+DTYPES = ("float64", "float32")
+CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)  # a sample file's mark
 BOM = "\ufeff"
 MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
 
@@ -266,6 +271,7 @@ class _CaseReader:
             points=points,
             seed=seed,
             numeric=self.typed("numeric", bool, False),
+            dtype=self.dtype(),
         )
         requiring = [n for n in inputs if n not in no_grad]
         tensors = [*inputs, *computed]
@@ -274,6 +280,13 @@ class _CaseReader:
         expect = _expect(self.typed("expect", dict, {}), tensors, points, self.refuse)
         engines = self.engines()
         return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect, engines=engines)
+
+    def dtype(self) -> str:
+        """`dtype = "float32"`: the engine's leaves in float32, judged in float32 ulps (as `check --dtype`)."""
+        dtype = self.typed("dtype", str, "float64")
+        if dtype not in DTYPES:
+            raise self.refuse(f'\'dtype\' must be "float64" or "float32", not "{dtype[:40]}"', "dtype")
+        return dtype
 
     def engines(self) -> tuple[str, ...]:
         """`engines = ["torch"]`: built-in names only. A user's engine runs the user's code, so a sample file (which
@@ -359,6 +372,13 @@ class _CaseReader:
         return order, points, seed
 
 
+def in_dtype(items: list, dtype: Optional[str]) -> list:
+    """`verify --dtype`: every sample's case in `dtype`, whatever its own `dtype` key says (None: as they say)."""
+    if dtype is None:
+        return items
+    return [replace(item, case=replace(item.case, dtype=dtype)) if isinstance(item, Sample) else item for item in items]
+
+
 def for_engines(items: list, engines: tuple[str, ...]) -> list:
     """Each sample once per engine it runs on, with that engine's pins: the command's `engines` (--engine) when given,
     else the sample's own `engines` list; a sample listing engines runs only on those. A copy for an engine carries
@@ -441,3 +461,21 @@ def _expect(raw: dict, tensors: list, points: int, refuse, engine: str = "") -> 
                     f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key, name
                 ) from None
     return expect
+
+
+def is_sample_file(path: Path) -> bool:
+    """A TOML file found in a folder is a sample file when its top level has a `case` array (`[[case]]` tables); one
+    that is not valid TOML, when it has a `[[case]]` header, so a broken sample file is still reported. (A file named
+    on the command line is collected whatever it holds, and the loader says what is wrong with it.)"""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SAMPLE_BYTES + 1)
+    except OSError:
+        return False  # not a file we can tell anything about: only collected when named explicitly
+    text = data.decode("utf-8", "replace").removeprefix(BOM)
+    if len(data) > MAX_SAMPLE_BYTES or nesting(text)[0] > MAX_NESTING:  # not parsed: the loader refuses it
+        return CASE_HEADER.search(text) is not None
+    try:
+        return isinstance(tomllib.loads(text).get("case"), list)
+    except (tomllib.TOMLDecodeError, RecursionError):  # broken, or parsed from deep in a stack
+        return CASE_HEADER.search(text) is not None

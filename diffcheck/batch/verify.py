@@ -18,7 +18,7 @@ from ..check.compare import MATCH, NONE, NOT_RETAINED
 from .. import defaults
 from ..errors import DiffcheckError
 from .pool import Done, Pool, default_jobs
-from .samples import Refusal, Sample, for_engines
+from .samples import Refusal, Sample, for_engines, in_dtype
 
 PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
 UNSUPPORTED = "unsupported"  # the case needs what its engine lacks (an op): an outcome, neither a pass nor a failure
@@ -58,6 +58,21 @@ class Batch:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
+
+
+PROGRESS = {PASS: "", FAIL: "failed", ERROR: "errored", TIMEOUT: "timed out", UNSUPPORTED: "unsupported"}
+STDIN = "<stdin>"  # how reports name a sample file read from stdin (`verify -`)
+
+
+def renamed(batch: Batch, old: str, new: str) -> Batch:
+    """`batch` with file `old` called `new` in its rows and messages (a file read from stdin, run from a temporary
+    copy)."""
+
+    def text(message: Optional[str]) -> Optional[str]:
+        return None if message is None else message.replace(old, new)
+
+    outcomes = [replace(o, file=new if o.file == old else o.file, error=text(o.error)) for o in batch.outcomes]
+    return replace(batch, outcomes=outcomes, errors=[text(e) for e in batch.errors])
 
 
 # ---- discovery and loading ------------------------------------------------------------------------------------------
@@ -165,10 +180,12 @@ def verify(
     shard_of: Optional[tuple[int, int]] = None,
     progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
     engines: tuple[str, ...] = (),
+    dtype: Optional[str] = None,
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
-    `progress(total)` is entered once the cases are known and yields `advance(failed)`, called as each case finishes.
+    `progress(total)` is entered once the cases are known and yields `advance(kind, ran=True)`, called as each case
+    finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
     More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
     """
     started = time.perf_counter()
@@ -176,19 +193,21 @@ def verify(
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
         items, warnings = load_all(files)
-        items = for_engines(items, engines)  # a case once per engine it runs on (--engine, its `engines` key)
+        items = for_engines(
+            in_dtype(items, dtype), engines
+        )  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
         samples = [item for item in items if isinstance(item, Sample)]
         ran: dict[int, Outcome] = {}
-        with progress(len(items)) if progress else nullcontext(lambda failed: None) as advance:
+        with progress(len(items)) if progress else nullcontext(lambda kind, ran=True: None) as advance:
             for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
-                advance(True)
+                advance(PROGRESS[ERROR], ran=False)
 
             def finished(index: int, done: Done) -> None:
                 ran[index] = outcome_of(samples[index], done, timeout)
                 stopped.append(done.kind == "stopped")
-                advance(ran[index].status != PASS)
+                advance(PROGRESS[ran[index].status])
 
             stopped: list[bool] = []
             pool.run(samples, finished)
@@ -206,6 +225,19 @@ def verify(
         slice_ = f" in shard {shard_of[0]}/{shard_of[1]}" if shard_of else ""
         errors.append(f"no cases found{slice_} in {where} (looked for [[case]] tables in *.toml files)")
     return Batch(outcomes, errors, warnings, time.perf_counter() - started, jobs, shard_of), items
+
+
+def verify_paths(
+    *paths: str | Path,
+    jobs: Optional[int] = None,
+    timeout: float = defaults.TIMEOUT,
+    engines: tuple[str, ...] = (),
+    dtype: Optional[str] = None,
+) -> Batch:
+    """`diffcheck.verify(...)`: every case of the sample files under `paths`, as `diffcheck verify` runs them
+    (worker processes, `timeout` seconds a case). `batch.report.return_code` is the command's exit code;
+    `batch.outcomes` has one `Outcome` per case."""
+    return verify([Path(p) for p in paths], jobs, timeout, None, None, tuple(engines), dtype)[0]
 
 
 def check_case(case, engine: str = "") -> CheckResult:

@@ -6,14 +6,16 @@ another); the SymPy side is built from the program alone (prepared.py).
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Literal, Mapping, Optional, Union
 
 import numpy as np
 
 from ..defaults import ATOL, MAX_POINTS, RTOL
-from .case import Case, validate
+from .case import Case, case_of, validate
 from .compare import (
     EXPLAINED,
     INDETERMINATE,
@@ -53,6 +55,7 @@ __all__ = [
     "TensorResult",
     "check",
     "check_engines",
+    "check_program",
     "run_engine",
 ]
 
@@ -71,6 +74,50 @@ def check(case: Case, engine=None) -> CheckResult:
 
         return run_deep(lambda: _check(case, engine), None)
     return _check(case, engine)
+
+
+def check_program(
+    expr_or_program,
+    point: Mapping[str, Any],
+    engine: Union[str, Any, None] = None,
+    *,
+    rtol: Optional[float] = None,
+    atol: Optional[float] = None,
+    no_grad: tuple[str, ...] = (),
+    retain_grad: tuple[str, ...] = (),
+    order: Literal[1, 2] = 1,
+    dtype: Literal["float64", "float32"] = "float64",
+    strict: bool = False,
+) -> CheckResult:
+    """`diffcheck.check(...)`: the gradients of a program of the check language (text or a parsed `Program`) at
+    `point`, on `engine` (an `Engine`, or a name as `--engine` takes it; diffcheck's own by default) and in SymPy.
+    Returns the `CheckResult` (`result.failed`, `result.tensors` ...) and never raises for a disagreement:
+    `diffcheck.testing.assert_gradients` is the asserting form. Bad input raises `diffcheck.errors.DiffcheckError`."""
+    from ..engines import load
+
+    case = case_of(
+        expr_or_program,
+        point,
+        no_grad=no_grad,
+        retain_grad=retain_grad,
+        rtol=rtol,
+        atol=atol,
+        strict=strict,
+        order=order,
+        dtype=dtype,
+    )
+    return check(case, load(engine) if isinstance(engine, str) else engine)
+
+
+class _CallablePackage(types.ModuleType):
+    """`diffcheck.check(...)` is the public API: this package called is `check_program` (the package keeps its
+    name, which `import diffcheck.check` binds on `diffcheck`)."""
+
+    def __call__(self, *args, **kwargs) -> CheckResult:
+        return check_program(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
 
 
 def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:

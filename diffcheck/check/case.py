@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Mapping, Union
 
 from ..defaults import ATOL, MAX_POINTS, MAX_SYMPY_NODES, RTOL
 from ..errors import DiffcheckError
@@ -28,6 +28,38 @@ class Case:
     numeric: bool = False  # add a central-difference opinion
     max_sympy_nodes: int = MAX_SYMPY_NODES
     dtype: str = "float64"  # the engine's leaves: "float32" judges with a tolerance that follows the dtype
+
+
+def case_of(
+    expr_or_program: Union[str, Program],
+    point: Mapping[str, Any],
+    *,
+    no_grad: tuple[str, ...] = (),
+    retain_grad: tuple[str, ...] = (),
+    rtol: float | None = None,
+    atol: float | None = None,
+    strict: bool = False,
+    order: Literal[1, 2] = 1,
+    dtype: Literal["float64", "float32"] = "float64",
+    name: str = "expression",
+) -> Case:
+    """The case of the Python API (`diffcheck.check`, `diffcheck.testing`): a program of the check language as text
+    (parsed, never executed) or parsed, at `point`, with check's tolerances unless given."""
+    from ..lang.parse import parse_program
+
+    program = parse_program(expr_or_program) if isinstance(expr_or_program, str) else expr_or_program
+    return Case(
+        program,
+        dict(point),
+        frozenset(no_grad),
+        frozenset(retain_grad),
+        RTOL if rtol is None else rtol,
+        ATOL if atol is None else atol,
+        strict,
+        name=name,
+        order=order,
+        dtype=dtype,
+    )
 
 
 def validate(case: Case) -> None:

@@ -6,6 +6,7 @@ import gc
 import math
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -44,22 +45,19 @@ ENGINE = click.option(
     "package.module:factory, or an installed entry point of the group diffcheck.engines.",
 )
 
+DTYPE = click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default=None,
+    help="The engine's dtype (default float64; verify: each case's `dtype` key); float32 is judged with a tolerance "
+    "that follows it (16 ulps) and shows ulps.",
+)
+
 
 def engine_names_of(names) -> tuple[str, ...]:
-    """The engines to check: `--engine` when given, else `[tool.diffcheck] engines = [...]` of the pyproject.toml in
-    the working directory (the user's own file, so it may name a user's engine), else none: diffcheck's own."""
-    if names:
-        return tuple(dict.fromkeys(names))
-    import tomllib
-
-    try:
-        with open("pyproject.toml", "rb") as file:
-            configured = tomllib.load(file).get("tool", {}).get("diffcheck", {}).get("engines", [])
-    except (OSError, tomllib.TOMLDecodeError):  # none, or not ours to judge: a project's broken file stops no check
-        return ()
-    if not isinstance(configured, list) or not all(isinstance(n, str) for n in configured):
-        fail("pyproject.toml: [tool.diffcheck] engines must be an array of engine names")
-    return tuple(dict.fromkeys(configured))
+    """The engines to check, each once: `--engine`, else `engines` of the configuration (cli/config.py), else none:
+    diffcheck's own."""
+    return tuple(dict.fromkeys(names or ()))
 
 
 def load_engines(names) -> list:
@@ -118,10 +116,47 @@ class _Group(click.Group):
             fail(f"internal error: {type(error).__name__}: {error} (set DIFFCHECK_DEBUG=1 for a traceback)")
 
 
+def _versions() -> str:
+    """diffcheck's version and those of what it computes with (read from the installed metadata: no import)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"diffcheck {__version__} (SymPy {of('sympy')}, NumPy {of('numpy')}, Python {python})"
+
+
 @click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="diffcheck")
-def main():
+@click.version_option(__version__, "-V", "--version", message=_versions(), prog_name="diffcheck")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour and styles: auto (a terminal, unless NO_COLOR is set), always, never.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Take option defaults from FILE ([tool.diffcheck] of a pyproject.toml, or the top level of a file of "
+    "diffcheck's own) instead of ./pyproject.toml.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.pass_context
+def main(ctx, color, config_file, isolated):
     """Check derivatives twice: symbolically with SymPy and with diffcheck's own PyTorch-like reverse-mode engine."""
+    from ..render.console import fit_streams, set_color
+    from .config import default_map
+
+    fit_streams()  # any stdout encoding: ASCII stand-ins for the glyphs it cannot hold
+    set_color(color)
+    ctx.default_map = default_map(ctx.command, ctx, config_file, isolated)
 
 
 _collector_paused = False  # by `run`: only the program's own process pauses its collector, never a caller of `main`
@@ -190,12 +225,9 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
+@DTYPE
 @click.option(
-    "--dtype",
-    type=click.Choice(["float64", "float32"]),
-    default="float64",
-    show_default=True,
-    help="The engine's dtype; float32 is judged with a tolerance that follows it (16 ulps) and shows ulps.",
+    "-q", "--quiet", is_flag=True, help="Print only the verdict line (table format; the exit code is the same)."
 )
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
@@ -263,6 +295,7 @@ def check(
     fmt,
     engine_names,
     dtype,
+    quiet,
     graph,
     dot,
     max_length,
@@ -285,7 +318,7 @@ def check(
     from ..check import ATOL, RTOL, Case, Report, check as run_check
     from ..errors import DiffcheckError
     from ..lang.parse import Limits, parse_assignment, parse_program
-    from ..render.check import check_json, check_table
+    from ..render.check import check_json, check_table, check_verdict
     from ..render.console import consoles
 
     if graph and fmt == "json":
@@ -308,7 +341,7 @@ def check(
         seed=seed,
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
-        dtype=dtype,
+        dtype=dtype or "float64",
     )
     engine_names = engine_names_of(engine_names)
     if engine_names:
@@ -320,6 +353,8 @@ def check(
     out, _ = consoles()
     if fmt == "json":
         click.echo(check_json(report))
+    elif quiet:
+        out.print(check_verdict(report.results[0]))
     else:
         out.print(check_table(report.results[0]))
     if graph or dot:

@@ -41,7 +41,8 @@ from . import fail, settle
     "engine (--against is the old name). diffcheck: its own engine alone, as without the option.",
 )
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
-def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
+@click.option("-q", "--quiet", is_flag=True, help="One line of counts instead of the table; the findings still.")
+def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, quiet):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal
     sample files.
 
@@ -72,7 +73,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
             click.echo(f"# case {index}: {c.values}{flags}\n{c.program.source}\n")
         sys.exit(0)
     if against and not adapter(against).available():
-        fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck[{against}]'")
+        fail(f"--against {against} needs {ENGINES[against]}: pip install 'diffcheck-autograd[{against}]'")
     out_console, _ = consoles()
     run = _with_progress(out_console, cases, seconds, seed, depth, jobs, numeric, against)
     shrink_findings(run, numeric, against)
@@ -80,7 +81,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
         out.mkdir(parents=True, exist_ok=True)
         for kind, key, candidate, detail, index in run.findings:
             (out / f"{file_stem(key)}.toml").write_text(sample_text(kind, key, candidate, detail, seed, index))
-    fuzz_summary(run, out_console, against)
+    fuzz_summary(run, out_console, against, quiet)
     if out is not None and run.findings:
         click.echo(f"{len(run.findings)} finding(s) written to {out}/", err=True)
     sys.exit(1 if run.findings else 0)
@@ -92,13 +93,13 @@ def _with_progress(console, cases, seconds, seed, depth, jobs, numeric, against)
     from ..fuzz.run import run_cases
     from ..render.progress import progress
 
-    with progress(console if sys.stdout.isatty() else None, "fuzz", cases, "disagreeing") as advance:
+    with progress(console if sys.stdout.isatty() else None, "fuzz", cases) as advance:
         seen = 0
 
         def tally(run) -> None:  # called per finished chunk, with every outcome so far
             nonlocal seen
             for outcome in run.outcomes[seen:]:
-                advance(outcome.kind in FINDINGS)
+                advance("disagreeing" if outcome.kind in FINDINGS else "")
             seen = len(run.outcomes)
 
         return run_cases(cases, seconds, seed, depth, jobs, numeric, against, tally)

@@ -22,7 +22,8 @@ def _complete(ctx, param, incomplete: str):
     show_default=True,
     help="table for people, json for machines.",
 )
-def ops(name, fmt):
+@click.option("-q", "--quiet", is_flag=True, help="Only the ops' names, one per line (the table format).")
+def ops(name, fmt, quiet):
     """List every op of the table: spellings, arity and parameters, grad_fn, the engine's backward rule, the SymPy
     form, the smooth sampling domain, and the kink / singular points with PyTorch's convention there.
 
@@ -40,6 +41,9 @@ def ops(name, fmt):
     from ..render.ops import ops_detail, ops_json, ops_table
 
     found = entries() if name is None else find(name)
+    if quiet and fmt == "table":
+        click.echo("\n".join(entry.name for entry in found))
+        return
     if fmt == "json":
         click.echo(ops_json(found))
         return

@@ -6,6 +6,7 @@ import io
 import sys
 
 import click
+from click.core import ParameterSource
 
 from .. import defaults
 from ..render.console import consoles
@@ -75,7 +76,8 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
     from ..snippet import Limits, run_snippet, verify
     from ..snippet.parse import parse_snippet
 
-    other = [name for name in engine_names if name != "diffcheck"]
+    configured = click.get_current_context().get_parameter_source("engine_names") == ParameterSource.DEFAULT_MAP
+    other = [name for name in engine_names if name != "diffcheck" and not configured]  # a project's engines: check's
     if other:
         from . import fail
 

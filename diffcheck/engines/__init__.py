@@ -39,8 +39,8 @@ __all__ = [
 BUILT_IN = ("diffcheck", "torch", "jax", "micrograd")  # the adapters in this package, by the name commands give them
 GROUP = "diffcheck.engines"  # the entry-point group of installed packages' engines
 # What to install for a built-in engine whose framework is missing.
-INSTALL = {"torch": "pip install 'diffcheck[torch]'", "jax": "pip install 'diffcheck[jax]'"}
-INSTALL["micrograd"] = "pip install 'diffcheck[micrograd]'"
+INSTALL = {"torch": "pip install 'diffcheck-autograd[torch]'", "jax": "pip install 'diffcheck-autograd[jax]'"}
+INSTALL["micrograd"] = "pip install 'diffcheck-autograd[micrograd]'"
 FRAMEWORK = {"torch": "PyTorch", "jax": "JAX", "micrograd": "micrograd"}
 
 

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .. import ops
-from .base import Capabilities, Engine, rows, spelling
+from .base import Capabilities, Engine, Unsupported, rows, spelling
 
 _NUMPY_NAMES = {"sub": "subtract", "neg": "negative", "clamp": "clip"}  # where the row's forward wraps NumPy's
 _PARAMS = {"dim": "axis", "keepdim": "keepdims"}  # NumPy's names for PyTorch's parameters
@@ -24,37 +24,104 @@ def available() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
+def _special(jax, jnp) -> dict[str, Callable]:
+    """Front ops whose JAX function has another name or other parameters than the row's (called in the front op's
+    argument order, with the row's own parameter names)."""
+    from jax import nn, scipy
+
+    def deviation(fn):
+        def call(x, dim=None, correction=None, unbiased=None, keepdim=False):
+            ddof = correction if correction is not None else (1 if unbiased is None or unbiased else 0)
+            return fn(x, axis=dim, ddof=ddof, keepdims=bool(keepdim))
+
+        return call
+
+    def norm(x, p=2, dim=None, keepdim=False):
+        a = jnp.abs(x)
+        if p == float("inf"):
+            return jnp.max(a, axis=dim, keepdims=bool(keepdim))
+        return jnp.sum(a**p, axis=dim, keepdims=bool(keepdim)) ** (1 / p)
+
+    return {
+        "erf": scipy.special.erf,
+        "erfc": scipy.special.erfc,
+        "rsqrt": jax.lax.rsqrt,
+        "frac": lambda x: x - jnp.trunc(x),
+        "logsumexp": lambda x, dim=None, keepdim=False: scipy.special.logsumexp(x, axis=dim, keepdims=bool(keepdim)),
+        "amax": lambda x, dim=None, keepdim=False: jnp.max(x, axis=dim, keepdims=bool(keepdim)),
+        "amin": lambda x, dim=None, keepdim=False: jnp.min(x, axis=dim, keepdims=bool(keepdim)),
+        "var": deviation(jnp.var),
+        "std": deviation(jnp.std),
+        "norm": norm,
+        "softmax": lambda x, dim: nn.softmax(x, axis=dim),
+        "log_softmax": lambda x, dim: nn.log_softmax(x, axis=dim),
+        "logsigmoid": nn.log_sigmoid,
+        "hardtanh": lambda x, min_val=-1.0, max_val=1.0: jnp.clip(x, min_val, max_val),
+        "leaky_relu": lambda x, negative_slope=0.01: nn.leaky_relu(x, negative_slope),
+        "elu": lambda x, alpha=1.0: nn.elu(x, alpha),
+        "celu": lambda x, alpha=1.0: nn.celu(x, alpha),
+        "gelu": lambda x, approximate="none": nn.gelu(x, approximate=approximate == "tanh"),
+        "mish": lambda x: x * jnp.tanh(nn.softplus(x)),
+        "hardsigmoid": nn.hard_sigmoid,
+        "hardswish": nn.hard_swish,
+        # selu's internal row, which its `via` composes: elu with a scale, as PyTorch builds it
+        "elu_scaled": lambda x, alpha, scale, input_scale: (
+            scale * jnp.where(x > 0, x, alpha * jnp.expm1(x * input_scale))
+        ),
+    }
+
+
 @functools.cache
 def functions() -> dict[str, Callable]:
-    """Every row users reach, as JAX computes it (row name -> a function of the row's arguments and parameters): the
-    front op the row overloads (`rpow(x, c)` is pow(c, x)), by the name of the NumPy function its row computes with
-    (`asin` is np.arcsin, so jnp.arcsin), else by its own name in jax.numpy or jax.nn. A `via` row is composed."""
+    """Every row users reach that JAX computes (row name -> a function of the row's arguments and parameters): the
+    front op the row overloads (`rpow(x, c)` is pow(c, x)), from `_special`, else by the name of the NumPy function
+    its row computes with (`asin` is np.arcsin, so jnp.arcsin), else by its own name in jax.numpy or jax.nn. A `via`
+    row is composed. A row JAX has nothing for is left out: a case using it is not supported by this engine."""
+    import jax
     import jax.numpy as jnp
     from jax import nn
 
-    table = {}
+    special, table = _special(jax, jnp), {}
     for op in ops.OPS.values():
-        if op.internal or op.via is not None:
+        if op.via is not None:
+            continue
+        if op.internal:  # no front op: only by its own name, with its arguments in the row's order
+            if op.name in special:
+                table[op.name] = special[op.name]
             continue
         front, order = spelling(op.name)
         forward = getattr(ops.OPS.get(front), "forward", None)
         numpy_name = getattr(forward, "__name__", "")
+        if front in special:
+            table[op.name] = _ordered(special[front], order)
+            continue
         if forward is not None and getattr(np, numpy_name, None) is forward:
             function = getattr(jnp, numpy_name)
         else:
-            function = getattr(jnp, front, None) or getattr(nn, front, None) or getattr(jnp, _NUMPY_NAMES[front])
-        table[op.name] = _numpy_call(function, order)
+            function = getattr(jnp, _NUMPY_NAMES.get(front, front), None) or getattr(nn, front, None)
+        if function is not None:
+            table[op.name] = _numpy_call(function, order)
     return table
+
+
+def _ordered(function: Callable, order: tuple[int, ...]) -> Callable:
+    """`function` called with the front op's argument order."""
+
+    def call(*args, **params):
+        front = [None] * len(args)
+        for arg, position in zip(args, order):
+            front[position] = arg
+        return function(*front, **params)
+
+    return call
 
 
 def _numpy_call(function: Callable, order: tuple[int, ...]) -> Callable:
     """`function` called with the front op's argument order and NumPy's parameter names."""
 
     def call(*args, **params):
-        front = [None] * len(args)
-        for arg, position in zip(args, order):
-            front[position] = arg
-        return function(*front, **{_PARAMS.get(k, k): bool(v) if k == "keepdim" else v for k, v in params.items()})
+        numpy_params = {_PARAMS.get(k, k): bool(v) if k == "keepdim" else v for k, v in params.items()}
+        return _ordered(function, order)(*args, **numpy_params)
 
     return call
 
@@ -95,6 +162,8 @@ class JaxEngine(Engine):
     def apply(self, op, args, params):
         if op.via is not None:
             return op.via(self.composed, *args)
+        if op.name not in functions():  # a row a `via` row composes, which JAX has nothing for
+            raise Unsupported(self.name, f"'{op.name}'")
         value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
         requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
         return _Tensor(value, op, tuple(args), dict(params), requires)
@@ -113,6 +182,9 @@ class JaxEngine(Engine):
 
     def grad(self, t):
         return None if t.grad is None else np.asarray(t.grad)
+
+    def text(self, t) -> str:
+        return repr(t.value)  # JAX's own: Array(0.5, dtype=float64)
 
     def backward(self, out, gradient) -> None:
         """jax.vjp of the recorded program as a function of its leaves requiring grad (and of a zero added to each

@@ -6,11 +6,13 @@ truncated report behind.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 from ..check.compare import MATCH, MISMATCH, NONE, NOT_RETAINED
 from ..lang.values import number_text
+from . import visible
 from .check import plain, result_data
 from ..batch.verify import ERROR, FAIL, PASS, TIMEOUT, UNSUPPORTED, Batch, Outcome
 
@@ -26,16 +28,20 @@ _QUIET = (MATCH, NONE, NOT_RETAINED)
 
 # ---- words shared by every format -------------------------------------------------------------------------------------
 def label(outcome: Outcome) -> str:
-    return outcome.name if outcome.name is not None else "(file)"
+    return visible(outcome.name) if outcome.name is not None else "(file)"
 
 
 def place(outcome: Outcome) -> str:
     """`file:line`, or the path alone for a row about a path itself (line 0: a folder that cannot be listed)."""
-    return f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file
+    return visible(f"{outcome.file}:{outcome.line}" if outcome.line else outcome.file)
 
 
 def problems(outcome: Outcome) -> list[str]:
-    """Why a case did not pass, one line each (empty for a pass)."""
+    """Why a case did not pass, one line each (empty for a pass), control characters escaped."""
+    return [visible(line) for line in _problems(outcome)]
+
+
+def _problems(outcome: Outcome) -> list[str]:
     if outcome.status == UNSUPPORTED:
         return [outcome.note]
     if outcome.error:
@@ -61,7 +67,11 @@ def problems(outcome: Outcome) -> list[str]:
 
 def diagnosis(outcome: Outcome) -> str:
     """The full story of a case that did not pass: the error that stopped it, or every problem, the program, the
-    point and every tensor."""
+    point and every tensor; control characters escaped."""
+    return visible(_diagnosis(outcome))
+
+
+def _diagnosis(outcome: Outcome) -> str:
     if outcome.error:
         return outcome.error
     lines = [f"{outcome.file}:{outcome.line}: case '{outcome.name}': {outcome.status}", *problems(outcome)]
@@ -92,10 +102,12 @@ def summary(batch: Batch) -> str:
     ]
     if batch.count(UNSUPPORTED):  # only runs naming engines have them; other summaries stay as they were
         counts.append(f"{batch.count(UNSUPPORTED)} unsupported by their engine")
-    cases = [o for o in batch.outcomes if o.name is not None]
+    cases = len(batch.outcomes)  # every row: a file that cannot be read is one error, as a case that cannot run
+    other = len(batch.errors)
+    outside = f"; {other} error{'s' * (other != 1)} outside the cases (a path, nothing found)" if other else ""
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
     return (
-        f"{len(cases)} case{'s' * (len(cases) != 1)}: {', '.join(counts)} in {batch.seconds:.1f} s "
+        f"{cases} case{'s' * (cases != 1)}: {', '.join(counts)}{outside} in {batch.seconds:.1f} s "
         f"(-j {batch.jobs}{shard}); exit code {batch.report.return_code}"
     )
 
@@ -106,8 +118,10 @@ def _error_text(outcome: Outcome) -> str:
 
 
 # ---- table ----------------------------------------------------------------------------------------------------------------
-def table(batch: Batch, verbose: bool = False):
-    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed."""
+def table(batch: Batch, verbose: bool = False, errors: bool = True, quiet: bool = False):
+    """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed, `quiet`
+    leaves out the cases that passed. The run's own errors (a missing path) are lines of it unless `errors` is False:
+    on a terminal stderr has them already."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -124,7 +138,8 @@ def table(batch: Batch, verbose: bool = False):
         ("detail", {"overflow": "fold"}),
     ):
         grid.add_column(column, **options)
-    for o in batch.outcomes:
+    shown = [o for o in batch.outcomes if not (quiet and o.status == PASS)]
+    for o in shown:
         text, style = _STYLE[o.status]
         grid.add_row(
             place(o),
@@ -134,9 +149,9 @@ def table(batch: Batch, verbose: bool = False):
             f"{o.seconds:.2f}s",
             "\n".join(problems(o)),
         )
-    parts = [grid] if batch.outcomes else []  # no cases: the errors and the summary say all there is
-    for message in batch.errors:
-        parts.append(Text(f"error: {message}", style="bold red"))
+    parts = [grid] if shown else []  # no cases (or none to show): the errors and the summary say all there is
+    for message in batch.errors if errors else ():
+        parts.append(Text(f"error: {visible(message)}", style="bold red"))
     if verbose:
         for o in batch.outcomes:
             if o.status == FAIL and o.result is not None:
@@ -169,12 +184,13 @@ def json_text(batch: Batch) -> str:
     data = {
         "exit_code": batch.report.return_code,
         "summary": {
-            "cases": sum(o.name is not None for o in batch.outcomes),
+            "cases": len(batch.outcomes),  # = passed + failed + errors + timeouts (+ unsupported)
             "passed": batch.count(PASS),
             "failed": batch.count(FAIL),
             "errors": batch.count(ERROR),
             "timeouts": batch.count(TIMEOUT),
             **({"unsupported": batch.count(UNSUPPORTED)} if batch.count(UNSUPPORTED) else {}),
+            "other_errors": len(batch.errors),  # the run's own, in `errors`: a missing path, no cases found
             "seconds": round(batch.seconds, 3),
             "jobs": batch.jobs,
             "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None,
@@ -212,9 +228,16 @@ def _xml(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text)
 
 
+def junit_class(file: str) -> str:
+    """A sample file as a JUnit class name, as pytest's junitxml names it (the pytest plugin's items): the path with
+    dots for slashes, `.toml` kept."""
+    return file.strip("/").replace("/", ".")
+
+
 def junit_text(batch: Batch) -> str:
-    """One `testsuite` per file, one `testcase` per case (`classname` is the file as a dotted name, `file` and `line`
-    point at the case); `failure`/`error` carry the full diagnosis as text, the first problem as `message`."""
+    """One `testsuite` per file, one `testcase` per case, valid against the JUnit schema Jenkins uses (the one
+    pytest's junitxml writes to): `classname` is the file as `junit_class` names it, `failure`/`error` carry the full
+    diagnosis, which starts with the case's `file:line`, as text, and the first problem as `message`."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name="diffcheck verify")
@@ -224,13 +247,7 @@ def junit_text(batch: Batch) -> str:
         if suite is None:
             suite = suites[o.file] = ET.SubElement(root, "testsuite", name=_xml(o.file))
         case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=_xml(re.sub(r"\.toml$", "", o.file).strip("/").replace("/", ".")),
-            name=_xml(label(o)),
-            file=_xml(o.file),
-            line=str(o.line),
-            time=f"{o.seconds:.3f}",
+            suite, "testcase", classname=_xml(junit_class(o.file)), name=_xml(label(o)), time=f"{o.seconds:.3f}"
         )
         if o.status == UNSUPPORTED:
             ET.SubElement(case, "skipped", message=_xml(o.note))
@@ -245,12 +262,13 @@ def junit_text(batch: Batch) -> str:
             case = ET.SubElement(suite, "testcase", classname="diffcheck", name="run", time="0")
             ET.SubElement(case, "error", message=_xml(message), type=ERROR).text = _xml(message)
     for element in [root, *root]:
-        cases = element.iter("testcase")
-        statuses = [next(iter(c), None) for c in cases]
+        statuses = [next(iter(c), None) for c in element.iter("testcase")]
+        counts = {tag: str(sum(s is not None and s.tag == tag for s in statuses)) for tag in ("failure", "error")}
         element.set("tests", str(len(statuses)))
-        element.set("failures", str(sum(s is not None and s.tag == "failure" for s in statuses)))
-        element.set("errors", str(sum(s is not None and s.tag == "error" for s in statuses)))
-        element.set("skipped", str(sum(s is not None and s.tag == "skipped" for s in statuses)))
+        element.set("failures", counts["failure"])
+        element.set("errors", counts["error"])
+        if element is not root:  # the schema has `skipped` on a testsuite only
+            element.set("skipped", str(sum(s is not None and s.tag == "skipped" for s in statuses)))
         element.set("time", f"{sum(float(c.get('time')) for c in element.iter('testcase')):.3f}")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -275,11 +293,11 @@ def github_text(batch: Batch) -> str:
             title = f"diffcheck: {label(o)} ({o.status})"
             line = f",line={o.line}" if o.line else ""
             lines.append(
-                f"::error file={escape_property(o.file)}{line},title={escape_property(title)}::"
+                f"::error file={escape_property(visible(o.file))}{line},title={escape_property(title)}::"
                 f"{escape_data(diagnosis(o))}"
             )
-    lines += [f"::error title=diffcheck::{escape_data(message)}" for message in batch.errors]
-    for message in batch.warnings:
+    lines += [f"::error title=diffcheck::{escape_data(visible(message))}" for message in batch.errors]
+    for message in map(visible, batch.warnings):
         file, line, rest = (message.split(":", 2) + ["", ""])[:3]
         lines.append(
             f"::warning file={escape_property(file)},line={line}::{escape_data(rest.strip())}"
@@ -292,7 +310,13 @@ def github_text(batch: Batch) -> str:
 
 # ---- Markdown -------------------------------------------------------------------------------------------------------------
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """Text in a Markdown table cell or summary: shown, never rendered (HTML escaped, `|` and newlines kept)."""
+    return html.escape(visible(text), quote=False).replace("|", "\\|").replace("\n", "<br>")
+
+
+def _code(text: str) -> str:
+    """A path in a table cell as code: a code span renders no HTML, so only `|` and backticks need care."""
+    return "`" + visible(text).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def markdown_text(batch: Batch) -> str:
@@ -309,7 +333,7 @@ def markdown_text(batch: Batch) -> str:
     ]
     for o in batch.outcomes:
         lines.append(
-            f"| {icon[o.status]} | `{_cell(place(o))}` | {_cell(label(o))} | {o.status} | "
+            f"| {icon[o.status]} | {_code(place(o))} | {_cell(label(o))} | {o.status} | "
             f"{_error_text(o)} | {o.seconds:.2f}s |"
         )
     lines += ["", *[f"- **error:** {_cell(message)}" for message in batch.errors]]

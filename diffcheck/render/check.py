@@ -21,6 +21,7 @@ from ..check import (
     TensorResult,
 )
 from ..lang.values import number_text
+from . import visible
 
 STATUS_STYLE = {
     MATCH: ("✓ match", "green"),
@@ -46,7 +47,9 @@ def tensor_table(result: CheckResult, engine_label: str = "engine"):
     from rich.text import Text
 
     numeric = any(t.numeric is not None for t in result.tensors)
-    table = Table(title=Text(result.source or result.name, style="bold"), title_justify="left", show_lines=False)
+    table = Table(
+        title=Text(visible(result.source or result.name), style="bold"), title_justify="left", show_lines=False
+    )
     for column, options in (
         ("tensor", {"style": "bold"}),
         ("role", {}),
@@ -97,6 +100,13 @@ def verdict(result: CheckResult) -> str:
     if explained:
         text += f"; {', '.join(explained)} at {special}, explained by PyTorch's convention"
     return text + ")"
+
+
+def check_verdict(result: CheckResult):
+    """`check -q`: the verdict line alone."""
+    from rich.text import Text
+
+    return Text.from_markup(verdict(result), emoji=False)
 
 
 def check_table(result: CheckResult, engine_label: str = "engine"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 
-def fuzz_summary(run, console, against: Optional[str]) -> None:
+def fuzz_summary(run, console, against: Optional[str], quiet: bool = False) -> None:
+    """The counts as a table and every finding; `quiet`: one line of counts and the findings."""
     from rich.table import Table
     from rich.text import Text
 
@@ -32,9 +33,12 @@ def fuzz_summary(run, console, against: Optional[str]) -> None:
         ("timeouts", kinds["timeout"]),
         ("invalid (generator)", kinds["invalid"]),
     ]
-    for name, value in rows:
-        table.add_row(name, str(value))
-    console.print(table)
+    if quiet:
+        console.print(f"{count} cases: {kinds['ok']} agree, {len(run.findings)} findings", markup=False)
+    else:
+        for name, value in rows:
+            table.add_row(name, str(value))
+        console.print(table)
     for kind, key, candidate, detail, index in run.findings:  # a program's text is never read as markup
         console.print(
             Text.assemble(

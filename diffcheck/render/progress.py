@@ -9,18 +9,21 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
-Advance = Callable[[bool], None]
+Advance = Callable[..., None]
+RATE_AFTER = 1.0  # seconds of work before a rate is shown: the first cases' rate says nothing
 
 
-def _ignore(failed: bool = False) -> None:
+def _ignore(kind: str = "", ran: bool = True) -> None:
     """`advance` off a terminal."""
 
 
 @contextmanager
-def progress(console, label: str, total: Optional[int], failures: str = "failed") -> Iterator[Advance]:
-    """Yield `advance(failed)`, to be called once per finished case; a no-op unless `console` is a terminal.
+def progress(console, label: str, total: Optional[int]) -> Iterator[Advance]:
+    """Yield `advance(kind, ran=True)`, to be called once per finished case; a no-op unless `console` is a terminal.
 
-    `total` None (e.g. `fuzz --time`) gives a bar without an end and without ETA. `failures` names what is counted.
+    `kind` is how the case ended when it is worth counting ("failed", "errored", "disagreeing"; empty for a good
+    one); each kind is counted apart. `ran` False: a case refused before it ran (a broken file), which the rate leaves
+    out. `total` None (e.g. `fuzz --time`) gives a bar without an end and without ETA.
     """
     if console is None or not console.is_terminal:
         yield _ignore
@@ -37,12 +40,16 @@ def progress(console, label: str, total: Optional[int], failures: str = "failed"
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=total, status="")
-        started, done, failed_so_far = time.perf_counter(), 0, 0
+        started, done, ran_count, kinds = time.perf_counter(), 0, 0, {}
 
-        def advance(failed: bool = False) -> None:
-            nonlocal done, failed_so_far
-            done, failed_so_far = done + 1, failed_so_far + bool(failed)
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, completed=done, status=f"{failed_so_far} {failures}  {rate:.1f} cases/s")
+        def advance(kind: str = "", ran: bool = True) -> None:
+            nonlocal done, ran_count
+            done, ran_count = done + 1, ran_count + ran
+            if kind:
+                kinds[kind] = kinds.get(kind, 0) + 1
+            elapsed = time.perf_counter() - started
+            counts = ", ".join(f"{n} {k}" for k, n in kinds.items())
+            rate = f"  {ran_count / elapsed:.1f} cases/s" if elapsed >= RATE_AFTER else ""
+            bar.update(task, completed=done, status=counts + rate)
 
         yield advance
