@@ -125,10 +125,6 @@ class Tensor:
     def shape(self) -> tuple:
         return np.shape(self.data)
 
-    @property
-    def T(self) -> "Tensor":
-        return _front.FUNCTIONS["transpose"](self)
-
     def size(self) -> tuple:
         return self.shape
 

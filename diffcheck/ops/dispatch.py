@@ -101,8 +101,18 @@ def resolve(
     (torch.sub(2, x): the sub row).
     """
     sig = FRONTS[name]
+    if sig.row in OPS and OPS[sig.row].variadic and not (len(args) == 1 and type(args[0]) in (list, tuple)):
+        args = (list(args),)  # the check language's cat([x, y]) arrives as its tensors: the list is the argument
     if sig.single:
         return OPS[sig.row], args, params
+    if sig.list_row and type(params.get(sig.params[0])) in (list, tuple):
+        return OPS[sig.list_row], args, params
+    if sig.tensor_row:
+        tensor = next(p for p in sig.params if kind_of(p) == "tensor")
+        if params.get(tensor) is not None:
+            rest = {k: v for k, v in params.items() if k != tensor}
+            return OPS[sig.tensor_row], (*args, params[tensor]), rest
+        return OPS[sig.row], args, {k: v for k, v in params.items() if k != tensor}
     if sig.dim_row and "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim kept)
         return OPS[sig.row], args, {}
     params = _dims(sig, args, params, ndim_of)
