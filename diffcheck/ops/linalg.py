@@ -238,6 +238,13 @@ def _outer(a, b):
     return np.multiply.outer(a, b)
 
 
+def _outer_via(F, a, b):
+    """at::outer: self.reshape({n, 1}) * vec2, the ranks checked first."""
+    if len(_shape(a)) != 1 or len(_shape(b)) != 1:
+        _outer(_data(a), _data(b))
+    return F.mul(F.reshape(a, (-1, 1)), b)
+
+
 row(
     name="outer",
     grad_fn="MulBackward0",
@@ -246,7 +253,7 @@ row(
     front=Signature(spellings=(Spelling("outer"), Spelling("ger"))),
     example=([(2,), (2,)], {}),
     forward=_outer,
-    via=lambda F, a, b: F.mul(F.reshape(a, (-1, 1)), b),  # at::outer is self.reshape({n, 1}) * vec2
+    via=lambda F, a, b: _outer_via(F, a, b),
     sym=lambda sp, a, b: np.multiply.outer(a, b),
     derivative="a.reshape(-1, 1) * b: ViewBackward0 and MulBackward0",
 )
@@ -305,19 +312,22 @@ def _linear_via(F, x, weight, bias):
     """F.linear with a bias: addmm(bias, x, W^T) on a 2-D input, on x viewed as a matrix (and the answer viewed back)
     on others."""
     shape = _shape(x)
+    _linear_shapes(shape, _shape(weight))
     if len(shape) == 2:
         return F.addmm(bias, x, F.t(weight))
     out = F.addmm(bias, F.reshape(x, (-1, shape[-1])), F.t(weight))
     return F.view(out, shape[:-1] + _shape(weight)[:1])
 
 
+def _linear_shapes(x: tuple, weight: tuple) -> None:
+    """PyTorch's refusal of an input and a weight that do not multiply (None where they do)."""
+    if x[-1:] != weight[1:2]:
+        rows = math.prod(x[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x[-1]} and {weight[1]}x{weight[0]})")
+
+
 def _linear(x, weight, bias=None):
-    if np.shape(x)[-1:] != np.shape(weight)[1:2]:
-        rows = math.prod(np.shape(x)[:-1])
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{np.shape(x)[-1]} and "
-            f"{np.shape(weight)[1]}x{np.shape(weight)[0]})"
-        )
+    _linear_shapes(np.shape(x), np.shape(weight))
     out = np.matmul(x, np.swapaxes(weight, 0, 1))
     return out if bias is None else out + bias
 
@@ -334,7 +344,7 @@ row(
     ),
     example=([(2,), (2, 2)], {}),
     forward=_linear,
-    via=lambda F, x, weight: F.matmul(x, F.t(weight)),
+    via=lambda F, x, weight: _linear_shapes(_shape(x), _shape(weight)) or F.matmul(x, F.t(weight)),
     sym=lambda sp, x, weight: np.matmul(x, np.swapaxes(weight, 0, 1)),
     derivative="matmul(x, weight^T)",
 )

@@ -258,13 +258,14 @@ def expanded(shape: tuple, size: tuple, kind: str = "Float") -> tuple:
         )
     lead = len(size) - len(shape)
     out = []
-    for i, n in enumerate(size):
+    for i in range(len(size) - 1, -1, -1):  # from the last dim, as PyTorch checks
+        n = size[i]
         if i < lead:
             if n < 0:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}"
                 )
-            out.append(n)
+            out.insert(0, n)
             continue
         have = shape[i - lead]
         if n == -1:
@@ -274,7 +275,7 @@ def expanded(shape: tuple, size: tuple, kind: str = "Float") -> tuple:
                 f"The expanded size of the tensor ({n}) must match the existing size ({have}) at non-singleton "
                 f"dimension {i}.  Target sizes: {list(size)}.  Tensor sizes: {list(shape)}"
             )
-        out.append(n)
+        out.insert(0, n)
     return tuple(out)
 
 
@@ -331,11 +332,15 @@ def _repeat(x, repeats):
 
 
 def _repeat_vjp(F, g, out, x, repeats):
-    """The tiles summed: g viewed as (r0, s0, r1, s1, ...) summed over the r axes, then shaped as the input."""
-    shape = np.shape(getattr(x, "data", x))
-    padded = (1,) * (len(repeats) - len(shape)) + tuple(shape)
-    split = tuple(n for pair in zip(repeats, padded) for n in pair)
-    kept = tuple(n for pair in zip((1,) * len(repeats), padded) for n in pair)
+    """FunctionsManual's repeat_backward: the new leading dims summed away one at a time, then g viewed as
+    (r0, s0, r1, s1, ...) and summed over the r axes at once."""
+    shape = tuple(np.shape(getattr(x, "data", x)))
+    lead = len(repeats) - len(shape)
+    for _ in range(lead):
+        g = F.sum_to(g, np.shape(getattr(g, "data", g))[1:])
+    repeats = tuple(repeats)[lead:]
+    split = tuple(n for pair in zip(repeats, shape) for n in pair)
+    kept = tuple(n for pair in zip((1,) * len(repeats), shape) for n in pair)
     return (F.reshape(F.sum_to(F.reshape(g, split), kept), shape),)
 
 
