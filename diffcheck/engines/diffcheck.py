@@ -17,7 +17,8 @@ class DiffcheckEngine(Engine):
     capabilities = Capabilities(
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
     )
-    program_errors = (ValueError, IndexError)  # NumPy's refusal of shapes that do not broadcast or multiply
+    # NumPy's refusal of shapes that do not broadcast or multiply; PyTorch's, in its words (cat's sizes, view's shape)
+    program_errors = (ValueError, IndexError, RuntimeError)
 
     def __init__(self):
         self._dtypes = {"float32": engine.float32, "float64": engine.float64}

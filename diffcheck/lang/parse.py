@@ -13,7 +13,7 @@ import operator
 from typing import Any, Callable, NamedTuple, Optional
 
 from .. import ops
-from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
+from ..ops.dispatch import BINARY, FLAGS, PREFIXES, SPELLINGS, UNARY
 from ..errors import DiffcheckError, LimitError, ParseError
 from .text import (
     DEFAULT_LIMITS,
@@ -114,6 +114,7 @@ class _Converter:
         self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
         self.choices: set[int] = set()  # the string literals `_call` took as a choice parameter (id of the ast node)
+        self.sizes: list[ast.Constant] = []  # the constant tuples `_sizes` made (view's sizes), marked in `choices`
 
     # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
@@ -253,11 +254,12 @@ class _Converter:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("unsupported syntax: starred argument", self.pos(arg))
-        low, high, given = signature.arity, signature.arity + len(signature.params), len(node.args)
+        tensors, args = self._shaped_arguments(signature, node, shown)
+        low, high, given = signature.arity, signature.arity + len(signature.params), len(args)
         if not low <= given <= high:
             takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
             raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
-        params = dict(zip(signature.params, node.args[low:]))
+        params = dict(zip(signature.params, args[low:]))
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
@@ -267,6 +269,9 @@ class _Converter:
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
+        for param in signature.params:
+            if ops.kind_of(param) in ("shape", "sections") and param in params and id(params[param]) not in self.choices:
+                params[param] = self._sizes(shown, [params[param]], ops.kind_of(param) == "sections")
         for name in FLAGS.intersection(params):
             value = params[name]
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
@@ -277,11 +282,70 @@ class _Converter:
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
-        children = [*node.args[:low], *(params[name] for name in names)]
+        tensors = args[:low] if tensors is None else tensors
+        children, count = [*tensors, *(params[name] for name in names)], len(tensors)
         function = signature.number_input  # torch.sub(2, x) keeps its 2 first
         return children, lambda kids: self._apply(
-            signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
+            signature.name, kids[:count], tuple(zip(names, kids[count:])), node, function
         )
+
+    # ---- arguments of other shapes: a list of tensors, sizes, attributes -------------------------------------------
+    def _shaped_arguments(self, signature, node: ast.Call, shown: str) -> tuple[Optional[list], list]:
+        """A variadic op's list (`cat([x, y], 0)`: its tensors, returned apart; a name or a call that gives a tuple,
+        `cat(split(x, 2))`, stands for it) and a shape-first op's sizes as varargs (`view(x, 2, 3)`: one tuple).
+        Returns (the tensors, or None where the arguments hold them; the arguments as the arity check counts them)."""
+        args, tensors = list(node.args), None
+        row = ops.OPS.get(signature.row)
+        if row is not None and row.variadic and args:
+            first = args[0]
+            if isinstance(first, (ast.List, ast.Tuple)):
+                if not first.elts:
+                    raise ParseError(f"'{shown}' needs at least one tensor in its list", self.pos(first))
+                for elt in first.elts:
+                    if isinstance(elt, ast.Constant) or isinstance(elt, ast.Starred):
+                        raise ParseError(f"'{shown}' takes a list of tensors, not '{self._source(elt)}'", self.pos(elt))
+                tensors = list(first.elts)
+            elif isinstance(first, ast.Call) and self._gives_tuple(first):
+                tensors = [first]
+            else:
+                raise ParseError(f"'{shown}' takes a list of tensors: {shown}([x, y])", self.pos(first))
+        params = signature.params
+        if params and ops.kind_of(params[0]) == "shape" and len(args) > signature.arity + 1:
+            args = [*args[: signature.arity], self._sizes(shown, args[signature.arity :], False)]
+        return tensors, args
+
+    @staticmethod
+    def _gives_tuple(call: ast.Call) -> bool:
+        """A call of an op with several answers (split, chunk, unbind): a tuple of tensors, as a list argument."""
+        func = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+        signature = ops.SIGNATURES.get(func)
+        row = ops.OPS.get(signature.row) if signature is not None else None
+        return row is not None and row.outputs != 1
+
+    def _sizes(self, shown: str, nodes: list, one_int: bool) -> ast.AST:
+        """Sizes written as integers, or one tuple or list of them: a constant tuple (`one_int`: a single integer
+        stays one, split's size)."""
+        items = nodes[0].elts if len(nodes) == 1 and isinstance(nodes[0], (ast.Tuple, ast.List)) else nodes
+        values = []
+        for item in items:
+            negative = isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub)
+            literal = item.operand if negative else item
+            if not (isinstance(literal, ast.Constant) and type(literal.value) is int):
+                raise ParseError(f"'{shown}' takes sizes as integers, not '{self._source(item)}'", self.pos(item))
+            values.append(-literal.value if negative else literal.value)
+        single = one_int and len(nodes) == 1 and not isinstance(nodes[0], (ast.Tuple, ast.List))
+        constant = ast.copy_location(ast.Constant(values[0] if single else tuple(values)), nodes[0])
+        self.choices.add(id(constant))  # taken as it is, as a choice's string
+        self.sizes.append(constant)  # kept alive: its id marks it
+        return constant
+
+    def _attribute(self, node: ast.Attribute):
+        """`x.T`, `x.mT`: an op spelled as a tensor's attribute; any other attribute is refused."""
+        spelling = SPELLINGS.get(node.attr)
+        if spelling is None or not spelling.attribute:
+            raise self.refuse(node)
+        name = ops.SIGNATURES[node.attr].name
+        return [node.value], lambda kids: self._apply(name, kids, (), node)
 
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
@@ -298,6 +362,7 @@ class _Converter:
         ast.UnaryOp: _unaryop,
         ast.Compare: _compare,
         ast.Call: _call,
+        ast.Attribute: _attribute,
     }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:

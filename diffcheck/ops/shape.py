@@ -182,7 +182,7 @@ row(
     name="squeeze",
     grad_fn="SqueezeBackward0",
     **_VIEW,
-    front=Signature(params=(Param("dim", "int"),), dim_row="squeeze_dim", list_row="squeeze_dims"),
+    front=Signature(params=(Param("dim", "sections"),), dim_row="squeeze_dim", list_row="squeeze_dims"),
     forward=_squeeze,
     vjp=lambda F, g, out, x: (F.reshape(g, np.shape(x)),),
     sym=lambda sp, x: _squeeze(x),
@@ -204,7 +204,7 @@ row(
 row(
     name="squeeze_dims",
     grad_fn="SqueezeBackward2",
-    params=(Param("dim", "int"),),
+    params=(Param("dim", "sections"),),
     **_VIEW,
     front=None,
     forward=lambda x, dim: _squeeze(x, tuple(dim)),
