@@ -134,8 +134,13 @@ def _sympy_form(op: Op) -> str:
         params = {name: sp.Symbol(name, real=True) for name in op.params}
     else:
         shapes, params = _example(op)
-        args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
+        if op.variadic:  # cat([x0, x1]): one list of tensors
+            args = [[_symbols(sp, f"{names[0]}{i}", shape) for i, shape in enumerate(shapes)]]
+        else:
+            args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
     value = op.sym(sp, *args, **params)
+    if isinstance(value, tuple):  # split, unbind: several answers
+        return str([v.tolist() if isinstance(v, np.ndarray) else v for v in value])
     return str(value.tolist() if isinstance(value, np.ndarray) else value)  # SymPy's repr is its str
 
 
