@@ -48,6 +48,7 @@ class Spelling:
     method: bool = True  # Tensor.NAME
     functional: bool = False  # torch.nn.functional.NAME
     attribute: bool = False  # Tensor.NAME is a property, not a method: x.T, x.mT
+    reserved: bool = True  # the name is refused as a variable; False for t, T, mT: names programs give their values
 
 
 @dataclass(frozen=True)
