@@ -171,10 +171,10 @@ def _batch(a: tuple, b: tuple) -> tuple:
 
 
 def _matmul_via(F, a, b):
-    """matmul of a 1-D and a 2-D tensor, or with 3 dims or more: PyTorch's nodes, from its algorithm."""
+    """matmul with 3 dims or more: PyTorch's nodes, from its algorithm."""
     sa, sb = _shape(a), _shape(b)
-    if len(sa) == 1 and len(sb) == 2:
-        return F.squeeze_(F.mm(F.unsqueeze(a, 0), b), 0)
+    if len(sa) == 1 and len(sb) == 2:  # after squeezing a batch of 1 away
+        return _vector_matrix(F, a, b)
     if _should_fold(a, b):
         return _folded(F, a, b)
     if len(sa) == 3 and len(sb) == 3 and sa[0] != sb[0]:
@@ -196,6 +196,11 @@ def _matmul_via(F, a, b):
     return F.unsafe_view(F.squeeze(out, -1) if len(sb) == 1 else out, out_shape)
 
 
+def _vector_matrix(F, a, b):
+    """1-D @ 2-D: the vector unsqueezed to a row, mm, the row squeezed away in place (SqueezeBackward4)."""
+    return F.squeeze_(F.mm(F.unsqueeze(a, 0), b), 0)
+
+
 def _matmul(a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         raise RuntimeError(
@@ -204,7 +209,19 @@ def _matmul(a, b):
     return np.matmul(a, b)
 
 
-_RANKS = tuple((r1, r2) for r1 in range(1, 5) for r2 in range(1, 5) if (r1, r2) not in ((1, 1), (2, 1), (2, 2)))
+_RANKS = tuple((r1, r2) for r1 in range(1, 5) for r2 in range(1, 5) if max(r1, r2) > 2)
+row(
+    name="matmul_vm",
+    grad_fn="SqueezeBackward4",
+    arity=2,
+    elementwise=False,
+    front=None,
+    example=([(2,), (2, 2)], {}),
+    forward=_matmul,
+    via=_vector_matrix,
+    sym=lambda sp, a, b: np.matmul(a, b),
+    derivative="unsqueeze(a, 0) @ b, squeezed: SqueezeBackward4 over MmBackward0 over UnsqueezeBackward0",
+)
 row(
     name="matmul_nd",
     grad_fn="UnsafeViewBackward0",
@@ -215,7 +232,7 @@ row(
     forward=_matmul,
     via=_matmul_via,
     sym=lambda sp, a, b: np.matmul(a, b),
-    derivative="PyTorch's nodes: unsqueeze/squeeze around mm (1-D @ 2-D), a fold into mm or mv, or bmm of expands",
+    derivative="PyTorch's nodes: a fold into mm or mv (CloneBackward0 last for 2-D @ 3-D), or bmm of expands",
 )
 # `a @ b` picks its row by the arguments' ranks
 ROWS.append(
@@ -224,7 +241,13 @@ ROWS.append(
         arity=2,
         operators=("a @ b",),
         tensors_only=True,
-        by_rank=(((1, 1), "dot"), ((2, 1), "mv"), ((2, 2), "mm"), *((ranks, "matmul_nd") for ranks in _RANKS)),
+        by_rank=(
+            ((1, 1), "dot"),
+            ((2, 1), "mv"),
+            ((1, 2), "matmul_vm"),
+            ((2, 2), "mm"),
+            *((ranks, "matmul_nd") for ranks in _RANKS),
+        ),
     )
 )
 # torch.dot, torch.mv, torch.mm and their methods: the rows matmul picks, called by name
@@ -342,7 +365,7 @@ row(
         spellings=(Spelling("linear", torch=False, method=False, functional=True),),
         tensor_row="linear_bias",
     ),
-    example=([(2,), (2, 2)], {}),
+    example=([(2, 2), (2, 2)], {}),
     forward=_linear,
     via=lambda F, x, weight: _linear_shapes(_shape(x), _shape(weight)) or F.matmul(x, F.t(weight)),
     sym=lambda sp, x, weight: np.matmul(x, np.swapaxes(weight, 0, 1)),
@@ -354,7 +377,7 @@ row(
     arity=3,
     elementwise=False,
     front=None,
-    example=([(2,), (2, 2), (2,)], {}),
+    example=([(2, 2), (2, 2), (2,)], {}),
     forward=_linear,
     via=_linear_via,
     sym=lambda sp, x, weight, bias: np.matmul(x, np.swapaxes(weight, 0, 1)) + bias,
