@@ -64,14 +64,16 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
     for name, value in params.items():
         if kinds.get(name) == "choice" and type(value) is str or kinds.get(name) == "tensor":
             continue
-        if kinds.get(name) in ("shape", "sections") and type(value) is tuple:  # sizes the parser read: integers
+        if kinds.get(name) in ("shape", "sections") and type(value) in (tuple, list):  # sizes: integers
+            if not all(type(n) is int for n in value):
+                raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be integers", node.pos)
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
         if _integer(name, kinds) and value != int(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
     return {
-        name: (int(value) if _integer(name, kinds) and type(value) is not tuple else value)
+        name: tuple(value) if type(value) in (tuple, list) else int(value) if _integer(name, kinds) else value
         for name, value in params.items()
     }
 
