@@ -228,8 +228,9 @@ class TorchSurface:
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
         """PyTorch's broadcasting error text, and no result too large to hold."""
-        row = ops.OPS.get(ops.FRONTS[op].row)
-        if len(tensors) < 2 or row is None or not row.elementwise:  # matmul, cat, linear: their own checks
+        front = ops.FRONTS.get(op)
+        row = ops.OPS.get(front.row) if front is not None else None
+        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise):  # matmul, cat, linear
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)
