@@ -190,6 +190,8 @@ class _Generator:
 
     def _matmul(self, shape, depth):
         k = self.dim()
+        if len(shape) == 1 and self.chance(0.3):  # a vector @ a matrix: SqueezeBackward4 over MmBackward0
+            return Apply("matmul", (self.expr((k,), depth - 1), self.expr((k, shape[0]), depth - 1)))
         left = {0: (k,), 1: (shape[0], k) if shape else (), 2: (shape[0], k) if shape else ()}[len(shape)]
         right = (k,) if len(shape) < 2 else (k, shape[1])
         return Apply("matmul", (self.expr(left, depth - 1), self.expr(right, depth - 1)))

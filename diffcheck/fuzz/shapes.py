@@ -106,7 +106,7 @@ def _products(gen, op, shape, depth):
     if not shape:
         return None
     x, w = gen.expr(shape[:-1] + (k,), depth - 1), gen.expr((shape[-1], k), depth - 1)
-    return Apply(op, (x, w), (("bias", gen.expr(shape[-1:], depth - 1)),) if gen.chance(0.5) else ())
+    return Apply(op, (x, w), (("bias", gen.expr(shape[-1:], depth - 1)),) if gen.chance(0.4) else ())
 
 
 RECIPES = {
