@@ -157,7 +157,7 @@ row(
     grad_fn="SplitBackward0",
     params=(Param("split_size_or_sections", "sections"), Param("dim", "int")),
     **_PIECES,
-    front=Signature(list_row="split_with_sizes"),
+    front=Signature(list_row="split_list"),
     forward=lambda x, split_size_or_sections, dim=0: _split(x, split_size_or_sections, dim),
     vjp=lambda F, grads, outs, x, split_size_or_sections, dim=0: (F.cat(_filled(F, grads, outs), dim),),
     sym=lambda sp, x, split_size_or_sections, dim=0: _split(x, split_size_or_sections, dim),
@@ -165,7 +165,7 @@ row(
     example=([(3,)], {"split_size_or_sections": 2}),
 )
 row(
-    name="split_with_sizes",
+    name="split_list",
     grad_fn="SplitWithSizesBackward0",
     params=(Param("split_size_or_sections", "sections"), Param("dim", "int")),
     **_PIECES,
