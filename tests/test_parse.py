@@ -687,7 +687,9 @@ def _expression_arguments(spelling: str) -> bool:
     """Calls whose arguments are all expressions: not cat's list or view's sizes (tests/test_shape_ops.py)."""
     sig = ops.SIGNATURES[spelling]
     row = ops.OPS.get(sig.row)
-    return not (row is not None and row.variadic) and all(ops.kind_of(p) not in ("shape", "sections") for p in sig.params)
+    return not (row is not None and row.variadic) and all(
+        ops.kind_of(p) not in ("shape", "sections") for p in sig.params
+    )
 
 
 @st.composite

@@ -57,6 +57,7 @@ def test_every_spelling_of_the_op_table_is_called_by_some_sample(corpus):
     import re
 
     sources = "\n".join(sample.case.program.source for sample in corpus)
+
     def called(name: str) -> bool:  # an attribute spelling is read as one: x.T
         if ops.dispatch.SPELLINGS[name].attribute:
             return bool(re.search(rf"\.{name}(?![A-Za-z0-9_])", sources))

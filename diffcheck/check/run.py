@@ -84,7 +84,9 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [
         engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
-        if not is_number(a) and type(a) is not tuple and np.asarray(engine.value(a)).dtype == np.bool_
+        if not is_number(a)
+        and type(a) is not tuple
+        and np.asarray(engine.value(a)).dtype == np.bool_
         and (node.op != "where" or i)
         else a
         for i, a in enumerate(args)

@@ -116,7 +116,9 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         return apply(op, resolved, params)
 
     front = general
-    if sig.single and OPS[sig.row].via is None and not variadic:  # a `via` row (relu6, softsign) composes others: `general` runs it
+    if (
+        sig.single and OPS[sig.row].via is None and not variadic
+    ):  # a `via` row (relu6, softsign) composes others: `general` runs it
         row = sig.row
 
         def front(*args, **params):  # a row without overloads: the row resolve would give, without the call

@@ -84,7 +84,12 @@ def _joined(gen, op, shape, depth):
     if gen.chance(0.7):
         sizes = (1, shape[d] - 1)  # split_with_sizes
         piece = gen.pick(
-            [("split", "split_size_or_sections", 1), ("split", "split_size_or_sections", sizes), ("chunk", "chunks", 2), ("chunk", "chunks", 2)]
+            [
+                ("split", "split_size_or_sections", 1),
+                ("split", "split_size_or_sections", sizes),
+                ("chunk", "chunks", 2),
+                ("chunk", "chunks", 2),
+            ]
         )
         inner = Apply(piece[0], (gen.expr(shape, depth - 1),), ((piece[1], Const(piece[2])), ("dim", Const(d))))
         return Apply(op, (inner,), (("dim", Const(d)),))

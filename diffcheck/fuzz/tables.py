@@ -56,7 +56,9 @@ def tables() -> Tables:
         )
 
     return Tables(
-        unary=tuple(sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params and row[sig.name].elementwise)),
+        unary=tuple(
+            sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params and row[sig.name].elementwise)
+        ),
         binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
         minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
         compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),

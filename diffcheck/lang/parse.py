@@ -270,7 +270,11 @@ class _Converter:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
         for param in signature.params:
-            if ops.kind_of(param) in ("shape", "sections") and param in params and id(params[param]) not in self.choices:
+            if (
+                ops.kind_of(param) in ("shape", "sections")
+                and param in params
+                and id(params[param]) not in self.choices
+            ):
                 params[param] = self._sizes(shown, [params[param]], ops.kind_of(param) == "sections")
         for name in FLAGS.intersection(params):
             value = params[name]

@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from .arrays import TYPE_NAMES
-from .dispatch import TorchIndexError
 from .shape import expanded, wrap
 from .table import Family, Param, Signature, Spelling
 
@@ -93,9 +92,7 @@ def _bmm(a, b):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: {want} but got: {list(np.shape(b)[:2])}."
         )
-    return _product(
-        "bmm", lambda x, y: f"expected scalar type {x[0]} but found {y[0]}", np.matmul
-    )(a, b)
+    return _product("bmm", lambda x, y: f"expected scalar type {x[0]} but found {y[0]}", np.matmul)(a, b)
 
 
 row(
@@ -458,9 +455,7 @@ row(
     grad_fn="TransposeBackward0",
     params=(Param("dim0", "int"), Param("dim1", "int")),
     **_VIEW,
-    front=Signature(
-        needs_param=True, spellings=(Spelling("transpose"), Spelling("swapaxes"), Spelling("swapdims"))
-    ),
+    front=Signature(needs_param=True, spellings=(Spelling("transpose"), Spelling("swapaxes"), Spelling("swapdims"))),
     forward=_transpose,
     vjp=lambda F, g, out, x, dim0, dim1: (F.transpose(g, dim0, dim1),),
     sym=lambda sp, x, dim0, dim1: _transpose(x, dim0, dim1),

@@ -74,7 +74,11 @@ row(
     grad_fn="CatBackward0",
     **_JOIN,
     front=Signature(
-        spellings=(Spelling("cat", method=False), Spelling("concat", method=False), Spelling("concatenate", method=False))
+        spellings=(
+            Spelling("cat", method=False),
+            Spelling("concat", method=False),
+            Spelling("concatenate", method=False),
+        )
     ),
     forward=_cat,
     vjp=_cat_vjp,

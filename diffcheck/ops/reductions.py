@@ -86,6 +86,8 @@ row(
     ),
     derivative="d/dx_i mean(x, dim) = 1/n along dim",
 )
+
+
 # ---- more reductions (PyTorch's backward formulas: tools/autograd/derivatives.yaml, FunctionsManual.cpp) -----------
 def _floats_only(x, message: str):
     if kind(x) in "biu":

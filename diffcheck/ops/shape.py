@@ -26,7 +26,9 @@ def wrap(dim: int, ndim: int) -> int:
     """PyTorch's dim wrapping: -ndim <= dim < ndim (a 0-d tensor takes -1 and 0), its IndexError otherwise."""
     span = max(ndim, 1)
     if not -span <= dim < span:
-        raise TorchIndexError(f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {dim})")
+        raise TorchIndexError(
+            f"Dimension out of range (expected to be in range of [{-span}, {span - 1}], but got {dim})"
+        )
     return dim % span
 
 
