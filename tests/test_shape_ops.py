@@ -40,3 +40,63 @@ def test_cat_promotes_as_pytorch():
     f32 = torch.tensor([1.0, 2.0])
     assert torch.cat([f32, torch.tensor([1.0], dtype=torch.float64)]).dtype == torch.float64
     assert torch.cat([f32, torch.tensor([3])]).dtype == torch.float32
+
+
+# ---- the check language: lists, sizes and attributes, and their refusals in one line with the place ----------------
+X = "x=[[0.5,-1.25,2.0],[1.5,0.25,-0.75]]"
+
+
+def _check(program: str, *values: str):
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    return CliRunner().invoke(main, ["check", program, *values])
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "sum(cat([x, x * 2], dim=1) ** 2)",
+        "sum(view(x, 3, 2) * view(x, (3, -1)))",
+        "sum((x.T @ x) ** 2) + sum(x.mT)",
+        "sum(stack(unbind(x, 1), 0) * x.T)",
+        "sum(cat(split(x, [1, 2], 1), 1) ** 3)",
+        "t = x * 2; out = sum(t(t) * x.T)",
+    ],
+)
+def test_the_check_language_takes_lists_sizes_and_attributes(program):
+    result = _check(program, X)
+    assert result.exit_code == 0, result.output
+    assert "all gradients agree" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "program, message",
+    [
+        ("sum(cat(x))", "expression:1:9: 'cat' takes a list of tensors: cat([x, y])"),
+        ("sum(cat([x, 2]))", "expression:1:13: 'cat' takes a list of tensors, not '2'"),
+        ("sum(view(x, 2.5))", "expression:1:13: 'view' takes sizes as integers, not '2.5'"),
+        ("sum(chunk(x, 2))", "expression:1:1: 'sum' takes tensors, not a tuple of tensors (cat or stack them)"),
+        (
+            "unbind(x)",
+            "expression:1:1: 'out' is a tuple of tensors (split, chunk and unbind give one): use it inside "
+            "cat or stack",
+        ),
+        (
+            "sum(view(x.T, 6))",
+            "expression:1:5: 'view': view size is not compatible with input tensor's size and "
+            "stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+        ),
+        (
+            "sum(cat([x, x.T]))",
+            "expression:1:5: 'cat': Sizes of tensors must match except in dimension 0. Expected "
+            "size 3 but got size 2 for tensor number 1 in the list.",
+        ),
+        ("sum(x.H)", "expression:1:6: unsupported syntax: attribute access '.H'"),
+    ],
+)
+def test_bad_programs_are_one_line_with_the_place(program, message):
+    result = _check(program, X)
+    assert result.exit_code == 2
+    assert result.stderr == f"diffcheck: error: {message}\n"

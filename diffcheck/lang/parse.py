@@ -13,7 +13,7 @@ import operator
 from typing import Any, Callable, NamedTuple, Optional
 
 from .. import ops
-from ..ops.dispatch import BINARY, FLAGS, PREFIXES, SPELLINGS, UNARY
+from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
 from ..errors import DiffcheckError, LimitError, ParseError
 from .text import (
     DEFAULT_LIMITS,
@@ -28,6 +28,7 @@ from .text import (
     _printable,
     _scan_tokens,
 )
+from .shaped import ShapedArguments
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
@@ -107,7 +108,7 @@ class _Node(NamedTuple):  # a converted expression, its depth, whether input-fre
     src: ast.AST
 
 
-class _Converter:
+class _Converter(ShapedArguments):
     def __init__(self, text: str, limits: Limits):
         self.limits, self.lines, self.op_names, self.nodes = limits, text.split("\n"), _op_names(), 0
         self.assigned: dict[str, int] = {}  # name -> line of its statement
@@ -293,64 +294,6 @@ class _Converter:
             signature.name, kids[:count], tuple(zip(names, kids[count:])), node, function
         )
 
-    # ---- arguments of other shapes: a list of tensors, sizes, attributes -------------------------------------------
-    def _shaped_arguments(self, signature, node: ast.Call, shown: str) -> tuple[Optional[list], list]:
-        """A variadic op's list (`cat([x, y], 0)`: its tensors, returned apart; a name or a call that gives a tuple,
-        `cat(split(x, 2))`, stands for it) and a shape-first op's sizes as varargs (`view(x, 2, 3)`: one tuple).
-        Returns (the tensors, or None where the arguments hold them; the arguments as the arity check counts them)."""
-        args, tensors = list(node.args), None
-        row = ops.OPS.get(signature.row)
-        if row is not None and row.variadic and args:
-            first = args[0]
-            if isinstance(first, (ast.List, ast.Tuple)):
-                if not first.elts:
-                    raise ParseError(f"'{shown}' needs at least one tensor in its list", self.pos(first))
-                for elt in first.elts:
-                    if isinstance(elt, ast.Constant) or isinstance(elt, ast.Starred):
-                        raise ParseError(f"'{shown}' takes a list of tensors, not '{self._source(elt)}'", self.pos(elt))
-                tensors = list(first.elts)
-            elif isinstance(first, ast.Call) and self._gives_tuple(first):
-                tensors = [first]
-            else:
-                raise ParseError(f"'{shown}' takes a list of tensors: {shown}([x, y])", self.pos(first))
-        params = signature.params
-        if params and ops.kind_of(params[0]) == "shape" and len(args) > signature.arity + 1:
-            args = [*args[: signature.arity], self._sizes(shown, args[signature.arity :], False)]
-        return tensors, args
-
-    @staticmethod
-    def _gives_tuple(call: ast.Call) -> bool:
-        """A call of an op with several answers (split, chunk, unbind): a tuple of tensors, as a list argument."""
-        func = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-        signature = ops.SIGNATURES.get(func)
-        row = ops.OPS.get(signature.row) if signature is not None else None
-        return row is not None and row.outputs != 1
-
-    def _sizes(self, shown: str, nodes: list, one_int: bool) -> ast.AST:
-        """Sizes written as integers, or one tuple or list of them: a constant tuple (`one_int`: a single integer
-        stays one, split's size)."""
-        items = nodes[0].elts if len(nodes) == 1 and isinstance(nodes[0], (ast.Tuple, ast.List)) else nodes
-        values = []
-        for item in items:
-            negative = isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub)
-            literal = item.operand if negative else item
-            if not (isinstance(literal, ast.Constant) and type(literal.value) is int):
-                raise ParseError(f"'{shown}' takes sizes as integers, not '{self._source(item)}'", self.pos(item))
-            values.append(-literal.value if negative else literal.value)
-        single = one_int and len(nodes) == 1 and not isinstance(nodes[0], (ast.Tuple, ast.List))
-        constant = ast.copy_location(ast.Constant(values[0] if single else tuple(values)), nodes[0])
-        self.choices.add(id(constant))  # taken as it is, as a choice's string
-        self.sizes.append(constant)  # kept alive: its id marks it
-        return constant
-
-    def _attribute(self, node: ast.Attribute):
-        """`x.T`, `x.mT`: an op spelled as a tensor's attribute; any other attribute is refused."""
-        spelling = SPELLINGS.get(node.attr)
-        if spelling is None or not spelling.attribute:
-            raise self.refuse(node)
-        name = ops.SIGNATURES[node.attr].name
-        return [node.value], lambda kids: self._apply(name, kids, (), node)
-
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
         if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
@@ -366,7 +309,7 @@ class _Converter:
         ast.UnaryOp: _unaryop,
         ast.Compare: _compare,
         ast.Call: _call,
-        ast.Attribute: _attribute,
+        ast.Attribute: ShapedArguments._attribute,
     }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:

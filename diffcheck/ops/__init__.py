@@ -21,6 +21,7 @@ from . import (
     reductions,
     shape,
     statistics,
+    transposes,
 )
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
@@ -71,6 +72,7 @@ register(
     *reductions.ROWS,
     *statistics.ROWS,
     *linalg.ROWS,
+    *transposes.ROWS,
     *shape.ROWS,
     *pieces.ROWS,
     *normalisers.ROWS,

@@ -1,5 +1,5 @@
 """Op rows, linear algebra: matmul of every rank PyTorch takes (dot, mv, mm rows; the others built from rows as
-PyTorch's _matmul_impl builds them: the same nodes), bmm, outer, F.linear, addmm; t, T, mT, transpose, permute.
+PyTorch's _matmul_impl builds them: the same nodes), bmm, outer, F.linear, addmm (transposes.py has t, T, mT ...).
 
 Graphs recorded from PyTorch 2.13 (tests/shape_cases.py): 1-D @ 2-D is SqueezeBackward4 over MmBackward0 over
 UnsqueezeBackward0; 3-D @ 3-D UnsafeViewBackward0 over BmmBackward0 over views of expands; 3-D @ 2-D folds into one
@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .arrays import TYPE_NAMES
-from .shape import expanded, wrap
+from .shape import expanded
 from .table import Family, Param, Signature, Spelling
 
 ROWS = Family()
@@ -379,98 +379,4 @@ row(
     via=_linear_via,
     sym=lambda sp, x, weight, bias: np.matmul(x, np.swapaxes(weight, 0, 1)) + bias,
     derivative="addmm(bias, x, weight^T): AddmmBackward0 (ViewBackward0 around it for a 1-D or 3-D input)",
-)
-
-
-# ---- transposes: views ----------------------------------------------------------------------------------------------
-def _t(x):
-    if np.ndim(x) > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {np.ndim(x)}D")
-    return np.transpose(x)
-
-
-def _mT(x):
-    if np.ndim(x) < 2:
-        raise RuntimeError(
-            f"tensor.mT is only supported on matrices or batches of matrices. Got {np.ndim(x)}-D tensor."
-        )
-    return np.swapaxes(x, -1, -2)
-
-
-def _transpose(x, dim0, dim1):
-    n = np.ndim(x)
-    a, b = wrap(dim0, n), wrap(dim1, n)
-    return np.swapaxes(x, a, b) if n else x
-
-
-def _permute(x, dims):
-    n, dims = np.ndim(x), tuple(dims)
-    if len(dims) != n:
-        raise RuntimeError(
-            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
-            f"ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(dims)}"
-        )
-    wrapped = tuple(wrap(d, n) for d in dims)
-    if len(set(wrapped)) != len(wrapped):
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return np.transpose(x, wrapped)
-
-
-_VIEW = dict(saves=False, elementwise=False, view=True)
-row(
-    name="t",
-    grad_fn="TBackward0",
-    **_VIEW,
-    front=Signature(spellings=(Spelling("t", reserved=False),)),
-    forward=_t,
-    vjp=lambda F, g, out, x: (F.t(g),),
-    sym=lambda sp, x: _t(x),
-    derivative="transpose the gradient back",
-    example=([(2, 3)], {}),
-)
-row(
-    name="T",
-    grad_fn="PermuteBackward0",
-    elementwise=False,
-    front=Signature(spellings=(Spelling("T", torch=False, attribute=True, reserved=False),)),
-    forward=np.transpose,
-    via=lambda F, x: F.permute(x, tuple(range(np.ndim(_data(x)) - 1, -1, -1))),  # numpy_T: permute, dims reversed
-    sym=lambda sp, x: np.transpose(x),
-    derivative="permute(x, dims reversed)",
-    example=([(2, 3)], {}),
-)
-row(
-    name="mT",
-    grad_fn="TransposeBackward0",
-    elementwise=False,
-    front=Signature(spellings=(Spelling("mT", torch=False, attribute=True, reserved=False),)),
-    forward=_mT,
-    via=lambda F, x: F.transpose(x, -2, -1) if np.ndim(_data(x)) >= 2 else _mT(_data(x)),
-    sym=lambda sp, x: _mT(x),
-    derivative="transpose(x, -2, -1)",
-    example=([(2, 3)], {}),
-)
-row(
-    name="transpose",
-    grad_fn="TransposeBackward0",
-    params=(Param("dim0", "int"), Param("dim1", "int")),
-    **_VIEW,
-    front=Signature(needs_param=True, spellings=(Spelling("transpose"), Spelling("swapaxes"), Spelling("swapdims"))),
-    forward=_transpose,
-    vjp=lambda F, g, out, x, dim0, dim1: (F.transpose(g, dim0, dim1),),
-    sym=lambda sp, x, dim0, dim1: _transpose(x, dim0, dim1),
-    derivative="swap the gradient's dims back",
-    example=([(2, 3)], {"dim0": 0, "dim1": 1}),
-)
-row(
-    name="permute",
-    grad_fn="PermuteBackward0",
-    params=(Param("dims", "shape"),),
-    **_VIEW,
-    front=Signature(needs_param=True),
-    forward=_permute,
-    vjp=lambda F, g, out, x, dims: (F.permute(g, tuple(np.argsort([d % len(dims) for d in dims]))),),
-    sym=lambda sp, x, dims: _permute(x, dims),
-    derivative="permute the gradient back",
-    example=([(2, 3)], {"dims": (1, 0)}),
 )
