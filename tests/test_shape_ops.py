@@ -100,3 +100,18 @@ def test_bad_programs_are_one_line_with_the_place(program, message):
     result = _check(program, X)
     assert result.exit_code == 2
     assert result.stderr == f"diffcheck: error: {message}\n"
+
+
+def test_views_share_storage_with_their_base_outside_a_graph():
+    """Recorded from PyTorch 2.13: an in-place change of a view reaches its base and the other views, and back."""
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    v = x.view(-1)
+    v.mul_(2)
+    assert (x.tolist(), v._version, x._version) == ([[2.0, 4.0], [6.0, 8.0]], 1, 1)
+    a, b = x.split(1)
+    b.zero_()
+    assert x.tolist() == [[2.0, 4.0], [0.0, 0.0]]
+    x.add_(1)
+    assert (v.tolist(), a.tolist()) == ([3.0, 5.0, 1.0, 1.0], [[3.0, 5.0]])
+    x.t().fill_(5.0)
+    assert x.tolist() == [[5.0, 5.0], [5.0, 5.0]]
