@@ -19,7 +19,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .lang.lower import number_params, numbers_alone, run
+from .lang.lower import number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
 
 DIGITS = 30
@@ -60,6 +60,8 @@ def _to_sym(value):
 
 def _call(node, args: list, params: dict):
     params = number_params(node, params, _is_number)
+    row = ops.OPS.get(ops.FRONTS[node.op].row)
+    tuple_arguments(node, args, row is not None and row.variadic)
     try:
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
     except ValueError as error:
@@ -73,6 +75,8 @@ def _call(node, args: list, params: dict):
     try:
         if op.elementwise:
             return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
+        if op.variadic:  # cat, stack: the list of arrays
+            return op.sym(sp, [np.asarray(_to_sym(a), dtype=object) for a in symbolic[0]], **params)
         return op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in symbolic], **params)
     except (ValueError, IndexError) as error:  # shapes that do not fit (NumPy's message)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None

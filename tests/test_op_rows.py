@@ -189,12 +189,14 @@ def test_every_row_is_evaluated_fast_or_says_it_is_not():
         shapes, params = ([()] * op.arity, {}) if op.elementwise else (op.example or ([(2, 2)], {"dim": 0}))
         args = [symbols(f"a{i}", shape) for i, shape in enumerate(shapes)]
         params = {**params, **{p: sp.Rational(1, 2) for p in op.params if ops.kind_of(p) == "number"}}
+        arrays = [np.asarray(a, dtype=object) if np.ndim(a) else a for a in args]
         form = (
             np.frompyfunc(lambda *a: op.sym(sp, *a, **params), op.arity, 1)(*args)
             if op.elementwise
-            else op.sym(sp, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in args], **params)
+            else op.sym(sp, *([arrays] if op.variadic else arrays), **params)  # cat's one list of tensors
         )
-        flat = [sp.sympify(e) for e in np.asarray(form, dtype=object).reshape(-1)]
+        parts = form if isinstance(form, tuple) else (form,)  # split's several answers
+        flat = [sp.sympify(e) for part in parts for e in np.asarray(part, dtype=object).reshape(-1)]
         syms = sorted({s for e in flat for s in e.free_symbols}, key=str)
         assert mp_function(flat, syms) is not None, op.name
 

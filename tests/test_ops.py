@@ -158,6 +158,49 @@ CASES += [
 ]
 
 
+def _parsed(text: str):
+    from diffcheck.lang.parse import parse_program
+
+    return parse_program(text).statements[-1].value
+
+
+# Shape and linear-algebra rows (their graphs and values against PyTorch: tests/test_shape_ops.py, test_linalg_ops.py)
+_A = {"A": [[[0.5, -1.0], [2.0, 1.0]], [[-1.5, 0.25], [1.0, 2.0]]]}
+_B = {**_A, "B": [[[1.0, 0.5], [-0.5, 2.0]], [[0.75, -0.25], [1.5, 1.0]]]}
+CASES += [
+    (text, _parsed(f"sum(sin({text}))"), point)
+    for text, point in [
+        ("view(M, -1)", _MAT),
+        ("reshape(M.T, (6,))", _MAT),
+        ("flatten(A, 1)", _A),
+        ("squeeze(unsqueeze(M, 0))", _MAT),
+        ("squeeze(unsqueeze(M, 0), 0)", _MAT),
+        ("squeeze(unsqueeze(M, 2), (2,))", _MAT),
+        ("expand(v, 2, 3)", {"v": [0.5, -1.0, 2.0]}),
+        ("expand_as(v, M) * M", {"v": [0.5, -1.0, 2.0], **_MAT}),
+        ("repeat(M, 2, 1)", _MAT),
+        ("flip(M, (0, 1))", _MAT),
+        ("cat([M, M * M], 1)", _MAT),
+        ("stack([M, exp(M)], 2)", _MAT),
+        ("cat(split(M, 2, 1), 1)", _MAT),
+        ("cat(split(M, [1, 2], 1), 1)", _MAT),
+        ("cat(chunk(M, 2, 1), 1)", _MAT),
+        ("stack(unbind(M, 1), 0)", _MAT),
+        ("t(M) * M.T", _MAT),
+        ("M.mT @ M", _MAT),
+        ("transpose(A, 0, 2)", _A),
+        ("permute(A, 2, 0, 1)", _A),
+        ("A @ B", _B),
+        ("bmm(A, B)", _B),
+        ("v @ M.T", {"v": [0.5, -1.0, 2.0], **_MAT}),
+        ("outer(v, v)", {"v": [0.5, -1.0, 2.0]}),
+        ("linear(M, M, w)", {"w": [0.25, -0.5], **_MAT}),
+        ("linear(M, M)", _MAT),
+        ("addmm(w, M, M.T, beta=0.5, alpha=2)", {"w": [0.25, -0.5], **_MAT}),
+    ]
+]
+
+
 @pytest.mark.parametrize("label, expr, point", CASES, ids=[c[0] for c in CASES])
 def test_op_on_both_sides_and_against_finite_differences(label, expr, point):
     program = Program((Assign("out", expr),), label)

@@ -4,6 +4,7 @@ import json
 import operator
 import re
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -47,7 +48,7 @@ def test_no_op_lacks_anything(entry, row):
         ("pow", ["PowBackward0", "PowBackward1", "PowBackward2"]),
         ("sum", ["SumBackward0", "SumBackward1"]),
         ("mean", ["MeanBackward0", "MeanBackward1"]),
-        ("matmul", ["DotBackward0", "MvBackward0", "MmBackward0"]),
+        ("matmul", ["DotBackward0", "MvBackward0", "MmBackward0", "SqueezeBackward4", "UnsafeViewBackward0"]),
         ("sub", ["SubBackward0", "RsubBackward1"]),
         ("div", ["DivBackward0", "MulBackward0"]),
         ("square", ["PowBackward0"]),
@@ -71,7 +72,10 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
         "2-D": lambda: engine.tensor([[0.5, 1.5], [1.0, 2.0]], requires_grad=True),
     }
     call = re.fullmatch(r"(\w+)\((.*)\)", row.picked_by)
-    if call is None:  # `number - tensor`
+    op = ops.OPS[row.row]
+    if call is not None and not op.elementwise and op.example is not None:
+        result = _by_example(call.group(1), op)  # whole-array rows: their own example's arguments fit them
+    elif call is None:  # `number - tensor`
         left, symbol, right = row.picked_by.split(" ")
         result = OPERATORS[symbol](example[left](), example[right]())
     else:
@@ -80,6 +84,17 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
         params = {kind: 0 for kind in kinds.split(", ") if kind not in example}
         result = engine.TORCH_FUNCTIONS[name](*args, **params)
     assert (result.grad_fn.name() if result.grad_fn else "") == row.grad_fn
+
+
+def _by_example(name: str, op):
+    shapes, params = op.example
+    tensors = [engine.tensor(np.arange(1.0, 1.0 + np.prod(s)).reshape(s), requires_grad=True) for s in shapes]
+    if op.variadic:
+        tensors = [tensors]
+    elif op.arity < len(tensors):  # linear's bias: a tensor parameter
+        params = {**params, "bias": tensors.pop()}
+    result = engine.TORCH_FUNCTIONS[name](*tensors, **params)
+    return result[0] if isinstance(result, tuple) else result
 
 
 OPERATORS = {
@@ -165,7 +180,7 @@ def test_ops_lists_everything():
         ("rsub", ["rsub"]),
         ("PowBackward1", ["pow_tensor"]),
         ("powbackward2", ["rpow"]),
-        ("MulBackward0", ["mul", "rdiv"]),
+        ("MulBackward0", ["mul", "rdiv", "outer"]),
         ("**", ["pow", "pow_tensor", "rpow"]),
         ("sum_to", ["sum_to"]),
     ],

@@ -56,7 +56,7 @@ REFUSED = [
     (T + "x._grad", "s.py:3:3: attribute '_grad' is not supported"),
     (T + "x.numpy()", "s.py:3:3: attribute 'numpy' is not supported"),
     (T + "print(x.grad_fn.metadata)", "s.py:3:17: attribute 'metadata' is not supported"),
-    (T + "print(x.T)", "s.py:3:9: attribute 'T' is not supported"),
+    (T + "print(x.H)", "s.py:3:9: attribute 'H' is not supported"),
     ("import torch\ntorch.cuda.is_available()", "s.py:2:7: 'torch.cuda' is not supported"),
     ("import torch\ntorch.nn.Linear(2, 2)", "s.py:2:10: 'torch.nn.Linear' is not supported"),
     ("import torch\ntorch.sin.x", "s.py:2:11: 'torch.sin' has no attribute 'x' here"),

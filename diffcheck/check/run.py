@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..lang.lower import number_params, numbers_alone, run
+from ..lang.lower import number_params, numbers_alone, run, tuple_arguments
 from .case import Case
 
 _NUMBERS = (int, float, bool)
@@ -46,6 +46,12 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
+        if type(env[statement.name]) is tuple:
+            raise DiffcheckError(
+                f"'{statement.name}' is a tuple of tensors (split, chunk and unbind give one): use it inside cat or "
+                "stack",
+                statement.pos,
+            )
         if is_number(env[statement.name]):
             env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=dtype), dtype, False)
     if hits is not None:
@@ -73,14 +79,20 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     from ..engines import Unsupported
 
     params = number_params(node, params, _is_number_param)
+    front = ops.FRONTS[node.op]
+    tuple_arguments(node, args, front.row in ops.OPS and ops.OPS[front.row].variadic)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [
         engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
-        if not is_number(a) and np.asarray(engine.value(a)).dtype == np.bool_ and (node.op != "where" or i)
+        if not is_number(a)
+        and type(a) is not tuple
+        and np.asarray(engine.value(a)).dtype == np.bool_
+        and (node.op != "where" or i)
         else a
         for i, a in enumerate(args)
     ]
-    tensors = [a for a in args if not is_number(a)]
+    tensors = [t for a in args for t in (a if type(a) is tuple else (a,)) if not is_number(t)]
+    tensors += [v for k, v in params.items() if ops.kind_of(_param(front, k)) == "tensor"]  # linear's bias
 
     def ndim(value) -> Optional[int]:
         return None if is_number(value) else np.ndim(engine.value(value))
@@ -105,8 +117,14 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
 
 
 def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:
+    if isinstance(error, RuntimeError):  # PyTorch's own refusal, in its words
+        return DiffcheckError(f"'{node.op}': {(str(error).splitlines() or [''])[0]}", node.pos)
     shapes = " and ".join(str(tuple(np.shape(engine.value(a)))) for a in tensors)
     return DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}" if tensors else str(error), node.pos)
+
+
+def _param(front, name: str) -> str:
+    return next((p for p in front.params if p == name), name)
 
 
 def _is_number_param(value) -> bool:

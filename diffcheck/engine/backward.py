@@ -290,7 +290,7 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
     if op.outputs == 1:
         answer = Tensor(node.out, True, node)
     else:
-        differentiable = op.output_differentiability or (True,) * op.outputs
+        differentiable = op.output_differentiability or (True,) * len(node.out)
         answer = tuple(
             Tensor(o, True, calls.output_node(node, i)) if differentiable[i] else Tensor(o)
             for i, o in enumerate(node.out)
@@ -306,7 +306,7 @@ def _hand_over(walk: _Walk, proxy, g) -> None:
         walk.see(node, None)
     if g is not None:
         if node._acc is None:
-            node._acc = [None] * node.op.outputs
+            node._acc = [None] * len(node._vc)  # one counter per output, kept after out is freed
         node._acc[i] = g
 
 

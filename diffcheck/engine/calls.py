@@ -21,19 +21,20 @@ def apply_call(op: Op, args: tuple, params: dict):
         out = op.forward(datas, **params) if op.variadic else op.forward(*datas, **params)
     finally:
         _restore(token)
-    answers = [Tensor(o) for o in (out if op.outputs > 1 else (out,))]
+    answers = [Tensor(o) for o in (out if op.outputs != 1 else (out,))]
     if _dtypes._grad_enabled and op.grad_fn and any(type(a) is Tensor and a._requires_grad for a in inputs):
         node = _node(op, inputs, datas, out, params)
         if op.outputs == 1:
             answers[0]._requires_grad, answers[0]._node = True, node
         else:
-            differentiable = op.output_differentiability or (True,) * op.outputs
+            differentiable = op.output_differentiability or (True,) * len(answers)
             for i, t in enumerate(answers):
                 if differentiable[i]:
                     t._requires_grad, t._node = True, output_node(node, i)
             node._vc = tuple(counter(t) for t in answers)  # it may save any of them; their grad_fns are _Outputs
-    if op.view:
-        view_of(answers[0], inputs[0])
+    if op.view:  # every answer: split's pieces are views of the input, each sharing its counter
+        for t in answers:
+            view_of(t, inputs[0])
     return answers[0] if op.outputs == 1 else tuple(answers)
 
 
@@ -45,9 +46,9 @@ def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     node._retained = node._mark = None
     if op.params:
         node.params = params
-    outs = out if op.outputs > 1 else (out,)
+    outs = out if op.outputs != 1 else (out,)
     outs = outs if kept[0] else tuple(_hollow(o) for o in outs)
-    node.out = outs if op.outputs > 1 else outs[0]
+    node.out = outs if op.outputs != 1 else outs[0]
     edges = [((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None for a in inputs]
     datas = [d if kept[1 if op.variadic else 1 + i] else _hollow(d) for i, d in enumerate(datas)]
     if op.variadic:

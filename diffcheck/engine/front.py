@@ -83,8 +83,13 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     # torch's functions take a Tensor first: add/sub/mul/div wrap a number (`number_input`), pow has a Number-self
     # overload, and where's condition is left as the library has always taken it (`tensor_first`)
     tensor_first = function and not method and sig.tensor_first and not sig.number_input
+    sizes_first = bool(names) and _ops.kind_of(names[0]) == "shape"  # view, expand, permute ... take varargs
+    variadic = sig.row in OPS and OPS[sig.row].variadic
+    tensor_first = tensor_first and not variadic
 
     def general(*args, **params):
+        if variadic:
+            _tensor_list(spelling, args)
         if function and sig.dim_row and "keepdim" in params and "dim" not in params and len(args) <= arity:
             raise TypeError(no_overload(spelling, name, args[method:], params, method))
         if tensor_first and args and type(args[0]) is not Tensor:
@@ -93,19 +98,27 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
             if not (sig.number_self and type(args[1]) is Tensor):  # pow(2, x) is pow's Number-self overload
                 raise TypeError(no_overload(spelling, name, args, params, False))
         if len(args) > arity:
-            params.update(zip(names, args[arity:]))
+            if sizes_first:  # x.view(2, 3) or x.view((2, 3)): the sizes as varargs or as one sequence
+                rest = args[arity:]
+                params[names[0]] = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
+            else:
+                params.update(zip(names, args[arity:]))
             args = args[:arity]
+        if sizes_first and isinstance(params.get(names[0]), (int, list)):
+            params[names[0]] = tuple(params[names[0]]) if isinstance(params[names[0]], list) else (params[names[0]],)
         if params:  # min=None is no bound; dim=None stays, as it picks sum's and mean's dim overload in PyTorch
             params = {k: v for k, v in params.items() if v is not None or k == "dim"}
         op, resolved, params = _ops.resolve(name, args, params, _ndim, function)
         if op.via is not None:
-            return op.via(_F, *resolved)
+            return op.via(_F, *resolved, **params)
         if function and sig.number_input and Tensor not in (type(resolved[0]), type(resolved[1])):
             return _numbers(op, resolved, params)
         return apply(op, resolved, params)
 
     front = general
-    if sig.single and OPS[sig.row].via is None:  # a `via` row (relu6, softsign) composes others: `general` runs it
+    if (
+        sig.single and OPS[sig.row].via is None and not variadic
+    ):  # a `via` row (relu6, softsign) composes others: `general` runs it
         row = sig.row
 
         def front(*args, **params):  # a row without overloads: the row resolve would give, without the call
@@ -116,6 +129,16 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     front.__name__ = front.__qualname__ = sig.name
     front.__doc__ = f"`{sig.name}` from the op table (PyTorch semantics)."
     return front
+
+
+def _tensor_list(spelling: str, args: tuple) -> None:
+    """PyTorch's TypeErrors for cat's and stack's list of tensors."""
+    if not args or type(args[0]) not in (list, tuple):
+        got = type_name(args[0]) if args else "nothing"
+        raise TypeError(f"{spelling}(): argument 'tensors' (position 1) must be tuple of Tensors, not {got}")
+    for i, t in enumerate(args[0]):
+        if type(t) is not Tensor:
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type_name(t)}")
 
 
 def _numbers(op: Op, args: tuple, params: dict) -> Tensor:
@@ -171,9 +194,11 @@ def _make(spelling: str, made) -> None:
     # diffcheck.engine.sin ... as torch, and this module's name Tensor's own operators call (`x ** 2`: pow)
     setattr(_ENGINE, spelling, TORCH_FUNCTIONS[spelling])
     globals()[spelling] = TORCH_FUNCTIONS[spelling]
-    if _ops.dispatch.SPELLINGS[spelling].method:
+    where = _ops.dispatch.SPELLINGS[spelling]
+    if where.method:
         _METHODS.add(spelling)
-        setattr(Tensor, spelling, _front(spelling, made, True, method=True))
+        method = _front(spelling, made, True, method=True)
+        setattr(Tensor, spelling, property(method) if where.attribute else method)
 
 
 def _sync() -> None:

@@ -33,6 +33,18 @@ def _dtype_name(data) -> str:
     return TYPE_NAMES[np.result_type(data)][0]
 
 
+def write(t, new) -> bool:
+    """Write `new` into t's own array where t shares storage (a view, or a base with a version counter, which its
+    views made): the others see it, as PyTorch's views do. False where t's values are not an array that can take them
+    (a 0-d value, an expand's read-only broadcast): the caller rebinds. Not under a graph: the op's node may have kept
+    t's old array (PyTorch's CopySlices, which rebases a view's base onto the op, is not modelled)."""
+    data = t.data
+    if t._vc is None or type(data) is not np.ndarray or not data.flags.writeable or data.shape != np.shape(new):
+        return False
+    np.copyto(data, new, casting="unsafe")
+    return True
+
+
 def apply_inplace(t, compute, *others):
     """Replace t's values by `compute(t, *others)` (an out-of-place op of the engine), in place, as PyTorch."""
     from .tensors import Tensor
@@ -55,7 +67,9 @@ def apply_inplace(t, compute, *others):
             f"output with shape {list(np.shape(t.data))} doesn't match the broadcast shape {list(np.shape(result.data))}"
         )
     bump(t)
-    t.data = np.asarray(result.data).astype(old)[()]
+    new = np.asarray(result.data).astype(old)
+    if graph or not write(t, new):
+        t.data = new[()]
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node
         vc = counter(t)
         if t._node is not None:

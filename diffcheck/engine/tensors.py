@@ -125,10 +125,6 @@ class Tensor:
     def shape(self) -> tuple:
         return np.shape(self.data)
 
-    @property
-    def T(self) -> "Tensor":
-        return _front.FUNCTIONS["transpose"](self)
-
     def size(self) -> tuple:
         return self.shape
 
@@ -152,8 +148,9 @@ class Tensor:
         return np.asarray(self.data)
 
     def zero_(self) -> "Tensor":
-        self.data = np.zeros_like(self.data)[()]
-        bump(self)
+        bump(self)  # the counter first: a view's base then shares the write (inplace.write)
+        if not _inplace.write(self, np.zeros_like(self.data)):
+            self.data = np.zeros_like(self.data)[()]
         return self
 
     def add_(self, other, alpha=1):

@@ -96,8 +96,8 @@ def check(node) -> None:
     saved = []  # (data, counter, (node, output number) or None for a tensor no op made)
     if kept[0]:
         counters = getattr(node, "_vc", None)
-        outs, counters = (node.out, counters) if op.outputs > 1 else ((node.out,), (counters,))
-        differentiable = op.output_differentiability or (True,) * op.outputs  # the others have no grad_fn
+        outs, counters = (node.out, counters) if op.outputs != 1 else ((node.out,), (counters,))
+        differentiable = op.output_differentiability or (True,) * len(outs)  # the others have no grad_fn
         saved += [(d, vc, (node, i) if differentiable[i] else None) for i, (d, vc) in enumerate(zip(outs, counters))]
     edges, datas = node._inputs()
     for i, (e, d) in enumerate(zip(edges, datas)):

@@ -179,7 +179,10 @@ def rows(engine: Engine) -> types.SimpleNamespace:
 
 
 def _apply_row(engine: Engine, name: str, *args):
-    return engine.apply(ops.OPS[name], args, {})
+    """The row on `engine`: its tensors, then its parameters by name (`F.expand(x, (2, 3))`: size=(2, 3))."""
+    op = ops.OPS[name]
+    count = 1 if op.variadic else op.arity
+    return engine.apply(op, args[:count], dict(zip(op.params, args[count:])))
 
 
 @functools.cache
@@ -190,15 +193,21 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
     for front, signature in ops.SIGNATURES.items():
         if signature.name != front:  # an alias (`clip`, `max` ...)
             continue
+        if signature.row == name and ops.OPS[name].variadic:  # cat([x, y]): its one list
+            return front, (0,)
         param_choices = [{}, {"dim": 0}] if "dim" in signature.params else [{}]
+        tensors = [p for p in signature.params if ops.kind_of(p) == "tensor"]  # linear's bias: an argument then
+        param_choices += [{tensors[0]: signature.arity}] if tensors else []
+        if signature.list_row:
+            param_choices.append({signature.params[0]: (1,)})
         for kinds, params in itertools.product(
-            itertools.product((None, 0, 1, 2), repeat=signature.arity), param_choices
+            itertools.product((None, 0, 1, 2, 3), repeat=signature.arity), param_choices
         ):
             positions = tuple(range(signature.arity))
             try:
                 row, order, _ = ops.resolve(front, positions, params, kinds.__getitem__)
             except (ValueError, IndexError):
                 continue
-            if row.name == name and sorted(order) == list(positions):
+            if row.name == name and sorted(order) == list(range(len(order))):
                 return front, tuple(order)
     raise KeyError(name)

@@ -17,7 +17,8 @@ class DiffcheckEngine(Engine):
     capabilities = Capabilities(
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
     )
-    program_errors = (ValueError, IndexError)  # NumPy's refusal of shapes that do not broadcast or multiply
+    # NumPy's refusal of shapes that do not broadcast or multiply; PyTorch's, in its words (cat's sizes, view's shape)
+    program_errors = (ValueError, IndexError, RuntimeError)
 
     def __init__(self):
         self._dtypes = {"float32": engine.float32, "float64": engine.float64}
@@ -28,7 +29,7 @@ class DiffcheckEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:  # PyTorch builds this op from others (`c / x` is reciprocal(x) * c), and so do we
-            return op.via(self._functions, *args)
+            return op.via(self._functions, *args, **params)
         return engine.apply(op, tuple(args), params)
 
     def value(self, t):

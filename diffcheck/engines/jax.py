@@ -161,7 +161,7 @@ class JaxEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         if op.name not in functions():  # a row a `via` row composes, which JAX has nothing for
             raise Unsupported(self.name, f"'{op.name}'")
         value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)

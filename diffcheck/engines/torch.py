@@ -31,17 +31,35 @@ def functions(torch) -> dict[str, Callable]:
             own = getattr(torch, op.name, None) or getattr(torch.nn.functional, op.name, None)
             if own is not None and op.name not in ("rdiv",):
                 table[op.name] = own
+            elif op.front is None and _one_function(spelling(op.name)[0]):  # matmul's ranks, linear with a bias
+                front, order = spelling(op.name)
+                function = getattr(torch, front, None) or getattr(torch.nn.functional, front)
+                table[op.name] = _reordered(function, order)
+            elif op.name in ops.SIGNATURES and ops.dispatch.SPELLINGS[op.name].attribute:  # x.T, x.mT
+                table[op.name] = lambda x, _name=op.name: getattr(x, _name)
             continue
         front, order = spelling(op.name)
         found = [
             (name, getattr(where, name))
-            for name, where in ((op.name, torch), (front, torch), (op.name, torch.nn.functional))
+            for name, where in (
+                (op.name, torch),
+                (front, torch),
+                (op.name, torch.nn.functional),
+                (front, torch.Tensor),  # x.view, x.expand, x.repeat: methods only
+            )
             if hasattr(where, name)
         ]
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
             table[op.name] = function if name == op.name else _reordered(function, order)
     return table
+
+
+def _one_function(front: str) -> bool:
+    """An op whose rows torch computes in one function of its own (matmul of any rank, F.linear with or without a
+    bias), where the rows' compositions are diffcheck's account of PyTorch's nodes."""
+    sig = ops.FRONTS[front]
+    return bool(sig.by_rank or sig.tensor_row)
 
 
 def _reordered(function: Callable, order: tuple[int, ...]) -> Callable:
@@ -79,7 +97,7 @@ class TorchEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None and op.name not in self.table:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
         # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed
@@ -89,7 +107,9 @@ class TorchEngine(Engine):
             self.torch.float64,
         )
         args = [
-            self.torch.as_tensor(a, dtype=dtype) if i in listed and not isinstance(a, self.torch.Tensor) else a
+            self.torch.as_tensor(a, dtype=dtype)
+            if i in listed and not isinstance(a, (self.torch.Tensor, list, tuple))  # cat's list stays one
+            else a
             for i, a in enumerate(args)
         ]
         if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool

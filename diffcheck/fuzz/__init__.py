@@ -46,7 +46,9 @@ class Candidate:
 # ---- printing: the tree back to text the parser reads ---------------------------------------------------------------
 def expr_text(expr: Expr) -> str:
     if isinstance(expr, Const):
-        return repr(expr.value) if isinstance(expr.value, str) or expr.value >= 0 else f"(-{-expr.value!r})"
+        if isinstance(expr.value, (str, tuple)):  # a choice, or sizes: view(x, size=(2, 3))
+            return repr(expr.value)
+        return repr(expr.value) if expr.value >= 0 else f"(-{-expr.value!r})"
     if isinstance(expr, Var):
         return expr.name
     args, infix = [expr_text(a) for a in expr.args], tables().infix
@@ -55,7 +57,15 @@ def expr_text(expr: Expr) -> str:
     prefix = next((symbol for symbol, name in ops.dispatch.UNARY.items() if name == expr.op), None)
     if prefix:
         return f"({prefix}{args[0]})"
+    row = ops.OPS.get(ops.FRONTS[expr.op].row)
+    if row is not None and row.variadic and not _gives_tuple(expr.args[0]):  # cat([a, b], dim=0)
+        args = [f"[{', '.join(args)}]"]
     return f"{expr.op}({', '.join(args + [f'{k}={expr_text(v)}' for k, v in expr.params])})"
+
+
+def _gives_tuple(expr: Expr) -> bool:
+    row = ops.OPS.get(ops.FRONTS[expr.op].row) if isinstance(expr, Apply) else None
+    return len(getattr(expr, "args", ())) > 0 and row is not None and row.outputs != 1
 
 
 def program_text(statements) -> str:
@@ -161,11 +171,19 @@ def rows_of(program: Program) -> list[str]:
                 rows.append(node.op)
                 continue
             kinds = tuple(None if constant(a) else 0 for a in node.args)
-            row, _, _ = ops.resolve(
-                node.op, kinds, dict.fromkeys(k for k, _ in node.params), lambda kind: kind, node.function
-            )
+            row, _, _ = ops.resolve(node.op, kinds, _picking(node), lambda kind: kind, node.function)
             rows.append(row.name)
     return sorted(rows)
+
+
+def _picking(node: Apply) -> dict:
+    """The parameters as far as they pick a row: sizes as written (split's list is SplitWithSizesBackward0), a tensor
+    parameter as given (linear's bias); the others by name only."""
+    kinds = {p: ops.kind_of(p) for p in ops.FRONTS[node.op].params}
+    return {
+        k: (v.value if isinstance(v, Const) and kinds.get(k) == "sections" else 0 if kinds.get(k) == "tensor" else None)
+        for k, v in node.params
+    }
 
 
 def signature(kind: str, candidate: Candidate) -> str:

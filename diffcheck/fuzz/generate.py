@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..lang.program import Apply, Assign, Const, Expr, Var
 from . import Candidate, program_text
+from .shapes import RECIPES
 from .tables import edges_of, tables
 
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
@@ -26,6 +27,7 @@ class _Generator:
         self.unused: list[str] = []  # intermediates no later statement reads yet
         self.budget = 0  # ops left for the statement being built: keeps SymPy's work per case bounded
         self.piecewise = PIECEWISE
+        self.made: dict[int, tuple] = {}  # id of a node a recipe made -> its shape (fuzz/shapes.py)
 
     def pick(self, items):
         return items[int(self.rng.integers(len(items)))]
@@ -73,6 +75,7 @@ class _Generator:
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
         forms += ["param", "modular"] * (self.piecewise > 0)
+        forms += ["rearrange"] * 3 * bool(tables().rearrange)
         form = self.pick([f for f in forms if f != "reduce" or len(shape) < 2])
         self.piecewise -= form in ("clamp", "where", "minmax", "param", "modular")
         return getattr(self, "_" + form)(shape, depth)
@@ -174,8 +177,21 @@ class _Generator:
         dim = int(self.rng.integers(len(shape)))
         return Apply(op, (self.expr(shape, depth - 1),), (("dim", Const(dim)),))
 
+    def _rearrange(self, shape, depth):
+        """An op that moves elements (view, cat, T, linear ...), by its recipe; an expression of another form where
+        the recipe has none for this shape."""
+        for i in self.rng.permutation(len(tables().rearrange))[:3]:  # up to three tries at a recipe for this shape
+            op = tables().rearrange[int(i)]
+            made = RECIPES[op](self, op, shape, depth)
+            if made is not None:
+                self.made[id(made)] = shape
+                return made
+        return self._unary(shape, depth)
+
     def _matmul(self, shape, depth):
         k = self.dim()
+        if len(shape) == 1 and self.chance(0.3):  # a vector @ a matrix: SqueezeBackward4 over MmBackward0
+            return Apply("matmul", (self.expr((k,), depth - 1), self.expr((k, shape[0]), depth - 1)))
         left = {0: (k,), 1: (shape[0], k) if shape else (), 2: (shape[0], k) if shape else ()}[len(shape)]
         right = (k,) if len(shape) < 2 else (k, shape[1])
         return Apply("matmul", (self.expr(left, depth - 1), self.expr(right, depth - 1)))
@@ -188,18 +204,20 @@ class _Generator:
             depth, self.budget = int(self.rng.integers(min(2, self.depth), self.depth + 1)), 2 + self.depth // 2
             shape = self.named[self.unused[-1]] if self.unused and self.chance(0.8) else self.shape()
             statements.append(Assign(name, self.expr(shape, depth)))
-            self.named[name] = _shape_of(statements[-1].value, self.inputs, self.named)
+            self.named[name] = _shape_of(statements[-1].value, self.inputs, self.named, self.made)
             self.unused.append(name)
         return statements
 
 
-def _shape_of(expr: Expr, inputs: dict, named: dict) -> tuple:
+def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
     """The result shape of a generated expression (every generated subtree has a known shape)."""
     if isinstance(expr, Const):
         return ()
     if isinstance(expr, Var):
         return inputs.get(expr.name, named.get(expr.name, ()))
-    shapes = [_shape_of(a, inputs, named) for a in expr.args]
+    if id(expr) in made:
+        return made[id(expr)]
+    shapes = [_shape_of(a, inputs, named, made) for a in expr.args]
     if expr.op in tables().reduce:
         dims = dict(expr.params)
         return (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .. import ops
+from .shapes import RECIPES
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class Tables:
     param: tuple[str, ...] = ()
     # two arguments, a Python number or a tensor second (two rows), not a power: `_modular` (fmod, remainder)
     modular: tuple[str, ...] = ()
+    # ops that move elements (view, cat, split, T, linear ...): `_rearrange`, each by the recipe fuzz/shapes.py has
+    # for it; a row without one is not drawn (bmm and matmul of 3-D operands: the programs stay 2-D at most)
+    rearrange: tuple[str, ...] = ()
+
+
+def _moves(row) -> bool:
+    """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form."""
+    return row is not None and (row.view or row.variadic or row.outputs != 1)
 
 
 def differentiable(op) -> bool:
@@ -47,7 +56,9 @@ def tables() -> Tables:
         )
 
     return Tables(
-        unary=tuple(sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params)),
+        unary=tuple(
+            sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params and row[sig.name].elementwise)
+        ),
         binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
         minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
         compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
@@ -56,9 +67,14 @@ def tables() -> Tables:
         along=tuple(
             sig.name
             for sig in fronts
-            if sig.arity == 1 and "dim" in sig.params and "keepdim" not in sig.params and row[sig.name].grad_fn
+            if sig.arity == 1
+            and "dim" in sig.params
+            and "keepdim" not in sig.params
+            and row[sig.name].grad_fn
+            and not _moves(row[sig.name])
         ),
         infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()},
+        rearrange=tuple(sig.name for sig in fronts if sig.name in RECIPES),
         param=tuple(
             sorted(
                 sig.name

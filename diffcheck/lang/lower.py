@@ -60,12 +60,30 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
     from ..ops import FRONTS, kind_of
 
     front = FRONTS.get(node.op)
-    choices = {p for p in front.params if kind_of(p) == "choice"} if front is not None else set()
+    kinds = {p: kind_of(p) for p in front.params} if front is not None else {}
     for name, value in params.items():
-        if name in choices and type(value) is str:
+        if kinds.get(name) == "choice" and type(value) is str or kinds.get(name) == "tensor":
+            continue
+        if kinds.get(name) in ("shape", "sections") and type(value) in (tuple, list):  # sizes: integers
+            if not all(type(n) is int for n in value):
+                raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be integers", node.pos)
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
-        if name in ("dim", "keepdim") and value != int(value):
+        if _integer(name, kinds) and value != int(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
-    return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}
+    return {
+        name: tuple(value) if type(value) in (tuple, list) else int(value) if _integer(name, kinds) else value
+        for name, value in params.items()
+    }
+
+
+def _integer(name: str, kinds: dict) -> bool:
+    return name in ("dim", "keepdim") or kinds.get(name) in ("int", "sections")
+
+
+def tuple_arguments(node: Apply, args: list, variadic: bool) -> None:
+    """A tuple of tensors (split's, chunk's, unbind's answer) is only a list argument (`cat(split(x, 2))`): refuse
+    it elsewhere in one line."""
+    if not variadic and any(type(arg) is tuple for arg in args):
+        raise DiffcheckError(f"'{node.op}' takes tensors, not a tuple of tensors (cat or stack them)", node.pos)

@@ -28,6 +28,7 @@ from .text import (
     _printable,
     _scan_tokens,
 )
+from .shaped import ShapedArguments
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
@@ -107,13 +108,14 @@ class _Node(NamedTuple):  # a converted expression, its depth, whether input-fre
     src: ast.AST
 
 
-class _Converter:
+class _Converter(ShapedArguments):
     def __init__(self, text: str, limits: Limits):
         self.limits, self.lines, self.op_names, self.nodes = limits, text.split("\n"), _op_names(), 0
         self.assigned: dict[str, int] = {}  # name -> line of its statement
         self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
         self.choices: set[int] = set()  # the string literals `_call` took as a choice parameter (id of the ast node)
+        self.sizes: list[ast.Constant] = []  # the constant tuples `_sizes` made (view's sizes), marked in `choices`
 
     # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
@@ -253,11 +255,12 @@ class _Converter:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("unsupported syntax: starred argument", self.pos(arg))
-        low, high, given = signature.arity, signature.arity + len(signature.params), len(node.args)
+        tensors, args = self._shaped_arguments(signature, node, shown)
+        low, high, given = signature.arity, signature.arity + len(signature.params), len(args)
         if not low <= given <= high:
             takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
             raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
-        params = dict(zip(signature.params, node.args[low:]))
+        params = dict(zip(signature.params, args[low:]))
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
@@ -267,6 +270,13 @@ class _Converter:
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
+        for param in signature.params:
+            if (
+                ops.kind_of(param) in ("shape", "sections")
+                and param in params
+                and id(params[param]) not in self.choices
+            ):
+                params[param] = self._sizes(shown, [params[param]], ops.kind_of(param) == "sections")
         for name in FLAGS.intersection(params):
             value = params[name]
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
@@ -277,10 +287,11 @@ class _Converter:
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
-        children = [*node.args[:low], *(params[name] for name in names)]
+        tensors = args[:low] if tensors is None else tensors
+        children, count = [*tensors, *(params[name] for name in names)], len(tensors)
         function = signature.number_input  # torch.sub(2, x) keeps its 2 first
         return children, lambda kids: self._apply(
-            signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
+            signature.name, kids[:count], tuple(zip(names, kids[count:])), node, function
         )
 
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
@@ -298,6 +309,7 @@ class _Converter:
         ast.UnaryOp: _unaryop,
         ast.Compare: _compare,
         ast.Call: _call,
+        ast.Attribute: ShapedArguments._attribute,
     }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:

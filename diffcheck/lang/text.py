@@ -50,7 +50,9 @@ def _printable(text: str) -> str:
 
 
 def _op_names() -> set[str]:
-    return set(ops.SIGNATURES) | {sig.name for sig in ops.SIGNATURES.values()}
+    """The function names a variable may not take (not t, T, mT: a call of them is read as one)."""
+    spellings = ops.dispatch.SPELLINGS
+    return {name for name in spellings if spellings[name].reserved}
 
 
 def _check_name(name: str, pos: Optional[Pos], op_names: Optional[set[str]] = None) -> str:

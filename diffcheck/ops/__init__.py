@@ -9,7 +9,20 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import activations, arithmetic, elementwise, modular, normalisers, piecewise, reductions, shape, statistics
+from . import (
+    activations,
+    arithmetic,
+    elementwise,
+    linalg,
+    modular,
+    normalisers,
+    pieces,
+    piecewise,
+    reductions,
+    shape,
+    statistics,
+    transposes,
+)
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -58,7 +71,10 @@ register(
     *piecewise.ROWS,
     *reductions.ROWS,
     *statistics.ROWS,
+    *linalg.ROWS,
+    *transposes.ROWS,
     *shape.ROWS,
+    *pieces.ROWS,
     *normalisers.ROWS,
     *activations.ROWS,
 )

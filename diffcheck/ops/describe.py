@@ -19,8 +19,8 @@ from .table import FRONTS, OPS, Op, Signature, kind_of
 
 # The argument kinds `resolve` dispatches on: a 0-D tensor, a Python number, 1-D and 2-D tensors. Tried in this
 # order, the first call that reaches a row is the one shown for it (`pow(tensor, number)` → PowBackward0).
-_KINDS = (0, None, 1, 2)
-_KIND_TEXT = {0: "tensor", None: "number", 1: "1-D", 2: "2-D"}
+_KINDS = (0, None, 1, 2, 3)
+_KIND_TEXT = {0: "tensor", None: "number", 1: "1-D", 2: "2-D", 3: "3-D"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     where that reaches a row no call does (`number - tensor` is rsub, as torch.sub(number, tensor) is not)."""
     found: dict[str, str] = {}
     tried = ([] if sig.needs_param else [{}]) + ([{sig.params[0]: 0}] if sig.params else [])  # sum(x), sum(x, dim)
+    tried += [{sig.params[0]: (0,)}] if sig.list_row else []  # split(x, [1, 2]): a list picks its row
+    tried += [{next(p for p in sig.params if kind_of(p) == "tensor"): 0}] if sig.tensor_row else []  # linear's bias
     for function, params in [(True, params) for params in tried] + ([(False, {})] if symbol else []):
         for kinds in itertools.product(_KINDS, repeat=sig.arity):
             try:
@@ -134,8 +136,13 @@ def _sympy_form(op: Op) -> str:
         params = {name: sp.Symbol(name, real=True) for name in op.params}
     else:
         shapes, params = _example(op)
-        args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
+        if op.variadic:  # cat([x0, x1]): one list of tensors
+            args = [[_symbols(sp, f"{names[0]}{i}", shape) for i, shape in enumerate(shapes)]]
+        else:
+            args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
     value = op.sym(sp, *args, **params)
+    if isinstance(value, tuple):  # split, unbind: several answers
+        return str([v.tolist() if isinstance(v, np.ndarray) else v for v in value])
     return str(value.tolist() if isinstance(value, np.ndarray) else value)  # SymPy's repr is its str
 
 

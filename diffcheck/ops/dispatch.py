@@ -65,6 +65,10 @@ class TorchIndexError(IndexError):
     """An IndexError PyTorch raises too, with its text: `run` shows it as PyTorch's (NumPy's own are not)."""
 
 
+class TorchRankError(RuntimeError, ValueError):
+    """PyTorch's RuntimeError for ranks an op refuses (matmul of a 0-d tensor), a ValueError where shapes are judged."""
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()
@@ -101,8 +105,18 @@ def resolve(
     (torch.sub(2, x): the sub row).
     """
     sig = FRONTS[name]
+    if sig.row in OPS and OPS[sig.row].variadic and not (len(args) == 1 and type(args[0]) in (list, tuple)):
+        args = (list(args),)  # the check language's cat([x, y]) arrives as its tensors: the list is the argument
     if sig.single:
         return OPS[sig.row], args, params
+    if sig.list_row and type(params.get(sig.params[0])) in (list, tuple):
+        return OPS[sig.list_row], args, params
+    if sig.tensor_row:
+        tensor = next(p for p in sig.params if kind_of(p) == "tensor")
+        if params.get(tensor) is not None:
+            rest = {k: v for k, v in params.items() if k != tensor}
+            return OPS[sig.tensor_row], (*args, params[tensor]), rest
+        return OPS[sig.row], args, {k: v for k, v in params.items() if k != tensor}
     if sig.dim_row and "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim kept)
         return OPS[sig.row], args, {}
     params = _dims(sig, args, params, ndim_of)
@@ -123,6 +137,10 @@ def resolve(
         return OPS[sig.tensor_pair], args, params
     if sig.by_rank:
         by_rank = dict(sig.by_rank).get(kinds)
+        if by_rank is None and 0 in kinds and name == "matmul":
+            raise TorchRankError(
+                f"both arguments to matmul need to be at least 1D, but they are {kinds[0] or 0}D and {kinds[1] or 0}D"
+            )
         if by_rank is None:
             shown = ["a number" if kind is None else f"a {kind}-D tensor" for kind in kinds]
             supported = [" @ ".join(f"{rank}-D" for rank in ranks) for ranks, _ in sig.by_rank]

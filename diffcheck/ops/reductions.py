@@ -1,5 +1,5 @@
-"""Op rows, reductions and linear algebra: sum and mean (whole or along `dim`), matmul's dot, mv and mm; prod, amax/amin,
-logsumexp (statistics.py has cumsum/cumprod, var/std and norm).
+"""Op rows, reductions: sum and mean (whole or along `dim`), prod, amax/amin, logsumexp (statistics.py has
+cumsum/cumprod, var/std and norm; linalg.py the matmul family).
 
 Whole-array rows: `sym` takes object arrays, and `example` gives `diffcheck ops` the arguments to show it on.
 """
@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .arrays import TYPE_NAMES, axes, is_tensor, kept_shape, kind, reduced
+from .arrays import axes, is_tensor, kept_shape, kind, reduced
 from .normalisers import precise
 from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
@@ -28,24 +28,10 @@ def _mean(x, axis=None, keepdims=False):
     return np.mean(x, axis=axis, keepdims=keepdims)
 
 
-def _product(kernel: str, mismatch, compute):
-    """dot, mv, mm: PyTorch neither promotes their operands' dtypes (NumPy would) nor multiplies bools."""
-
-    def forward(a, b):
-        ta, tb = np.result_type(a), np.result_type(b)
-        if ta != tb:
-            raise RuntimeError(mismatch(TYPE_NAMES[ta], TYPE_NAMES[tb]))
-        if ta.kind == "b":
-            raise NotImplementedError(f""""{kernel}" not implemented for 'Bool'""")
-        return compute(a, b)
-
-    return forward
-
-
 _DIM = (dims("dim"), flag("keepdim"))
 
 
-# ---- reductions and linear algebra (whole-array: `sym` maps object arrays) ------------------------------------------
+# ---- reductions (whole-array: `sym` maps object arrays) ------------------------------------------
 row(
     name="sum",
     grad_fn="SumBackward0",
@@ -99,62 +85,6 @@ row(
         np.sum(x, axis=axes(np.shape(x), dim), keepdims=keepdim) / reduced(np.shape(x), dim)
     ),
     derivative="d/dx_i mean(x, dim) = 1/n along dim",
-)
-row(
-    name="dot",
-    grad_fn="DotBackward0",
-    arity=2,
-    elementwise=False,
-    front=None,
-    example=([(2,), (2,)], {}),
-    forward=_product(
-        "dot", lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}", np.dot
-    ),
-    vjp=lambda F, g, out, a, b: (g * b, g * a),
-    sym=lambda sp, a, b: np.dot(a, b),
-    derivative="d/da a·b = b",
-)
-row(
-    name="mv",
-    grad_fn="MvBackward0",
-    arity=2,
-    elementwise=False,
-    front=None,
-    example=([(2, 2), (2,)], {}),
-    forward=_product(
-        "addmv_impl_cpu",
-        lambda m, v: f"addmv input tensors must have the same dtype, but got {v[0]}, {m[0]}, and {v[0]}",
-        np.matmul,
-    ),
-    vjp=lambda F, g, out, m, v: (F.reshape(g, (-1, 1)) * F.reshape(v, (1, -1)), F.matmul(F.transpose(m), g)),
-    sym=lambda sp, m, v: np.matmul(m, v),
-    derivative="d/dM (M v) = g v^T, d/dv = M^T g",
-)
-row(
-    name="mm",
-    grad_fn="MmBackward0",
-    arity=2,
-    elementwise=False,
-    front=None,
-    example=([(2, 2), (2, 2)], {}),
-    forward=_product(
-        "addmm_impl_cpu_",
-        lambda a, b: f"expected m1 and m2 to have the same dtype, but got: {a[1]} != {b[1]}",
-        np.matmul,
-    ),
-    vjp=lambda F, g, out, a, b: (F.matmul(g, F.transpose(b)), F.matmul(F.transpose(a), g)),
-    sym=lambda sp, a, b: np.matmul(a, b),
-    derivative="d/dA (A B) = g B^T, d/dB = A^T g",
-)
-# `a @ b` picks its row by the arguments' ranks (no other is supported)
-ROWS.append(
-    Signature(
-        name="matmul",
-        arity=2,
-        operators=("a @ b",),
-        tensors_only=True,
-        by_rank=(((1, 1), "dot"), ((2, 1), "mv"), ((2, 2), "mm")),
-    )
 )
 
 
@@ -265,7 +195,7 @@ def _prod_others_recorded(F, x, axis):
     shape = np.shape(_data(x))
     if axis is not None and len(shape) > 2:
         return F.prod(x, axis, True) / x
-    t = F.reshape(x, (-1,)) if axis is None else (F.transpose(x) if axis == 0 and len(shape) == 2 else x)
+    t = F.reshape(x, (-1,)) if axis is None else (F.t(x) if axis == 0 and len(shape) == 2 else x)
     lines = np.shape(t.data)
     n = lines[-1]
     eye = np.eye(n, dtype=bool).reshape((1,) * (len(lines) - 1) + (n, n))
@@ -273,7 +203,7 @@ def _prod_others_recorded(F, x, axis):
     others = F.prod(F.where(eye, 1.0, spread), len(lines))
     if axis is None:
         return F.reshape(others, shape)
-    return F.transpose(others) if axis == 0 and len(shape) == 2 else others
+    return F.t(others) if axis == 0 and len(shape) == 2 else others
 
 
 def _prod_sym(sp, x, dim=None, keepdim=False):

@@ -17,7 +17,9 @@ from typing import Any, Callable, Iterator, Optional, Union
 class Param(str):
     """A parameter's name with its kind, which says what calls may give: "number" (a Python number: clamp's min),
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
-    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number."""
+    "shape" (a tuple of ints; as an op's first parameter also given as varargs: x.view(2, 3)), "sections" (an int
+    or a list of ints: split's), "tensor" (an optional tensor: linear's bias), "choice" (one of `choices`). A plain
+    string in `params` is a number."""
 
     def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = ()):
         param = super().__new__(cls, name)
@@ -45,6 +47,8 @@ class Spelling:
     torch: bool = True  # torch.NAME
     method: bool = True  # Tensor.NAME
     functional: bool = False  # torch.nn.functional.NAME
+    attribute: bool = False  # Tensor.NAME is a property, not a method: x.T, x.mT
+    reserved: bool = True  # the name is refused as a variable; False for t, T, mT: names programs give their values
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class Signature:
     tensor_pair: str = ""  # the row when the second argument is a tensor too: x ** y is pow_tensor
     by_rank: tuple[tuple[tuple[int, ...], str], ...] = ()  # rows by the arguments' ranks: matmul's dot, mv, mm
     dim_row: str = ""  # the row when `dim` is given: sum(x, dim) is sum_dim, sum(x) is sum
+    list_row: str = ""  # the row when the first parameter is a list: split(x, [1, 2]) is SplitWithSizesBackward0
+    tensor_row: str = ""  # the row when the tensor parameter (kind "tensor") is given, it last among the arguments:
+    # linear(x, W, b) is addmm's row with b, linear(x, W) another
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0
     needs_param: bool = False  # a call gives one of `params` at least: PyTorch refuses clamp(x)
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
@@ -86,6 +93,8 @@ class Signature:
             or self.tensor_pair
             or self.by_rank
             or self.dim_row
+            or self.list_row
+            or self.tensor_row
             or any(kind_of(p) == "dims" for p in self.params)
         )
 
@@ -128,7 +137,8 @@ class Op:
     variadic: bool = False
     # `outputs` > 1: forward returns a tuple (max(x, dim): values, indices); vjp then takes a tuple of gradients, None
     # for an output that got none, and a tuple of answers. `output_differentiability` as derivatives.yaml's: an output
-    # marked False never requires grad (indices).
+    # marked False never requires grad (indices). 0: as many as the forward returns (split, unbind: a tuple whose
+    # length depends on the input's shape).
     outputs: int = 1
     output_differentiability: Optional[tuple[bool, ...]] = None
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base

@@ -12,7 +12,9 @@ from typing import Optional
 
 import numpy as np
 
+from .. import ops
 from ..check import Case, run_engine
+from ..errors import DiffcheckError
 from ..check.run import is_number
 from ..lang.program import Apply, Assign, Const, Program, Var
 from ..engine.printing import format_values
@@ -77,6 +79,8 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
             node, children_done = stack.pop()
             if not isinstance(node, Apply):
                 continue
+            if _tuple_op(node):
+                raise DiffcheckError(f"the graph view does not draw '{node.op}' yet (a tuple of tensors)", node.pos)
             if not children_done:
                 stack.append((node, True))
                 stack.extend((arg, False) for arg in reversed(node.args))
@@ -103,6 +107,11 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
             if is_number(statement.value):
                 numbers.add(statement.name)
     return Program(tuple(statements), program.source), texts, numbers
+
+
+def _tuple_op(node: Apply) -> bool:
+    row = ops.OPS.get(ops.FRONTS[node.op].row)
+    return row is not None and row.outputs != 1
 
 
 def _brief(expr) -> str:
@@ -153,6 +162,8 @@ def build_graph(case: Case, engine=None) -> Graph:
             lambda i: None if is_number(args[i][1]) else np.ndim(engine.value(args[i][1])),
             call.function,
         )
+        if row.variadic:  # cat([x, y]): each tensor of the list
+            return args
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}

@@ -91,19 +91,26 @@ MODULES = {
     "math": MATH,
 }
 _OP_METHODS: dict[str, Spec] = {}
+_OP_ATTRIBUTES: set[str] = set()  # the op table's attribute spellings (x.T), in TENSOR_ATTRIBUTES too
 
 
 def _sync() -> None:
     """Rebuild the tables above from the op table's spellings (in place: the validator holds them)."""
     for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, _OP_METHODS):
         table.clear()
+    TENSOR_ATTRIBUTES.difference_update(_OP_ATTRIBUTES)
+    _OP_ATTRIBUTES.clear()
     for name, sig in ops.SIGNATURES.items():
         spelling = ops.dispatch.SPELLINGS[name]
-        OP_FUNCTIONS[name] = _spec(sig.arity, sig.arity + len(sig.params), *sig.params)
+        varargs = bool(sig.params) and ops.kind_of(sig.params[0]) == "shape"  # x.view(2, 3): sizes as varargs
+        most = None if varargs else sig.arity + len(sig.params)
+        OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params)
         TORCH[name] = "function" if spelling.torch else "missing"
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
-        if spelling.method:
-            _OP_METHODS[name] = _spec(sig.arity - 1, sig.arity - 1 + len(sig.params), *sig.params)
+        if spelling.attribute:  # x.T, x.mT: read, not called
+            _OP_ATTRIBUTES.add(name)
+        elif spelling.method:
+            _OP_METHODS[name] = _spec(sig.arity - 1, None if most is None else most - 1, *sig.params)
     TORCH.update(
         {
             **dict.fromkeys(CREATORS, "function"),
@@ -118,6 +125,7 @@ def _sync() -> None:
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
         del TENSOR_METHODS[name]
     TENSOR_METHODS.update(_OP_METHODS)
+    TENSOR_ATTRIBUTES.update(_OP_ATTRIBUTES)
 
 
 TENSOR_ATTRIBUTES = {

@@ -134,6 +134,15 @@ class TorchSurface:
         signature = ops.SIGNATURES[spelling]
         positional = args[: signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
+        kinds = {p: ops.kind_of(p) for p in signature.params}
+        first = signature.params[0] if signature.params else None
+        if first and kinds[first] == "shape" and len(args) > signature.arity + 1:
+            params[first] = tuple(args[signature.arity :])  # x.view(2, 3): the sizes as varargs
+        elif first and kinds[first] == "shape" and type(params.get(first)) is int:
+            params[first] = (params[first],)  # x.flip(0), x.view(-1)
+        row = ops.OPS.get(signature.row)
+        if row is not None and row.variadic:  # torch.cat([a, b]): the engine raises PyTorch's TypeErrors
+            return self._joined(spelling, signature, positional, params, node)
         if (
             signature.dim_row
             and "keepdim" in params
@@ -171,11 +180,25 @@ class TorchSurface:
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         for key, value in params.items():
+            if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
+                params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
+                continue
+            if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
+                continue  # linear's bias
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
+        self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
+        return result
+
+    def _joined(self, spelling: str, signature, positional: list, params: dict, node: ast.AST):
+        """cat and stack: a list (or a tuple, split's) of tensors, run and traced with its tensors as arguments."""
+        for key, value in params.items():
+            if type(value) is not int:
+                raise self.fail(f"parameter '{key}' of '{spelling}' must be an integer", node)
+        result = self._engine(engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
 
@@ -205,7 +228,9 @@ class TorchSurface:
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
         """PyTorch's broadcasting error text, and no result too large to hold."""
-        if len(tensors) < 2 or op == "matmul":
+        front = ops.FRONTS.get(op)
+        row = ops.OPS.get(front.row) if front is not None else None
+        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise):  # matmul, cat, linear
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)
@@ -245,6 +270,8 @@ class TorchSurface:
             return result
         if name == "shape":
             return Size(value.shape)
+        if name in ops.SIGNATURES and ops.dispatch.SPELLINGS[name].attribute:  # x.T, x.mT: ops, traced as one
+            return self.op(name, [value], {}, node, method=True)
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:

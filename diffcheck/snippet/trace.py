@@ -49,6 +49,16 @@ class Entry:
         )
 
 
+class _Pieces:
+    """The tuple split, chunk or unbind gave, as an entry holds it: it requires grad as its pieces do."""
+
+    __slots__ = ("pieces", "requires_grad", "grad_fn", "retains_grad", "data")
+
+    def __init__(self, pieces: tuple):
+        self.pieces, self.requires_grad = pieces, any(t.requires_grad for t in pieces)
+        self.grad_fn, self.retains_grad, self.data = pieces[0].grad_fn if pieces else None, False, np.empty(0)
+
+
 class Tracer:
     """Entries for every tensor of one run, the variable each tensor was first bound to, and Case building."""
 
@@ -59,16 +69,18 @@ class Tracer:
         self.serial = 0
         self.elements = 0  # of every tensor kept alive
         self.opaque: set[int] = set()  # tensors with a graph the tracer did not see (create_graph gradients)
+        self.pieces: set[int] = set()  # tensors that are one answer of split, chunk or unbind
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
-        if id(tensor) not in self.entries:
+        key = id(tensor.pieces) if isinstance(tensor, _Pieces) else id(tensor)
+        if key not in self.entries:
             self.alive.append(tensor)
             self.elements += int(np.size(tensor.data))
             if self.elements > MAX_TRACED:
                 raise DiffcheckError(f"the snippet makes more than {MAX_TRACED} tensor elements", pos)
         self.serial += 1
         entry = Entry(tensor, self.serial, op, args, params, _short(label, pos.line), pos)
-        self.entries[id(tensor)] = entry
+        self.entries[key] = entry
         return entry
 
     def leaf(self, tensor, label: str, pos: Pos) -> Entry:
@@ -84,13 +96,28 @@ class Tracer:
         return self.leaf(tensor, label, pos)
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
-        """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it."""
-        tensors = [a for a in args if isinstance(a, engine.Tensor)]
+        """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it.
+        A list of tensors (cat's) is its tensors, as the check language has them; a tuple an op gave (split's) is
+        that op's entry, and its pieces are noted (one piece alone is not verifiable yet)."""
+        if len(args) == 1 and type(args[0]) in (list, tuple):
+            given = args[0]
+            args = (given,) if id(given) in self.entries else tuple(given)
+        if type(result) is tuple:
+            self.pieces.update(id(t) for t in result)
+            result = _Pieces(result)
+        tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
         if not engine.is_grad_enabled() or not tensors:
-            self.leaf(result, label, pos)
+            if not isinstance(result, _Pieces):
+                self.leaf(result, label, pos)
             return
-        refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
+        refs = tuple(self._ref(a, label, pos) for a in args)
+        params = {k: self.entry(v, label, pos) if isinstance(v, engine.Tensor) else v for k, v in params.items()}
         self._add(result, op, refs, params, label, pos)
+
+    def _ref(self, arg, label: str, pos: Pos):
+        if type(arg) is tuple:
+            return self.entries[id(arg)]
+        return self.entry(arg, label, pos) if isinstance(arg, engine.Tensor) else arg
 
     def bind(self, name: str, tensor, pos: Pos) -> None:
         self.entry(tensor, name, pos)
@@ -103,7 +130,8 @@ class Tracer:
         root_entry = self.entry(root, title, pos)
         reached, stack = {id(root_entry): root_entry}, [root_entry]
         while stack:
-            for arg in stack.pop().args:
+            entry = stack.pop()
+            for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
                 if isinstance(arg, Entry) and id(arg) not in reached:
                     reached[id(arg)] = arg
                     stack.append(arg)
@@ -115,6 +143,11 @@ class Tracer:
             if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
         ]
         names = self._names(leaves + statements, variables)
+        if any(id(e.tensor) in self.pieces and e.requires_grad for e in leaves):
+            raise DiffcheckError(
+                "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
+                "or stack)"
+            )
         if any(id(e.tensor) in self.opaque and e.requires_grad for e in leaves):
             raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
         elements = sum(e.value.size for e in leaves)

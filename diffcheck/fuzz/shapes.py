@@ -1,0 +1,147 @@
+"""The fuzz generator's recipes for ops that move elements: for each, the argument shapes (and parameters) that give
+an answer of the shape wanted, so every draw is a valid program. An op without a recipe here is not drawn (bmm and
+matmul of 3-D operands: generated programs stay 2-D at most); split, chunk and unbind are drawn inside cat and stack,
+which take their tuples."""
+
+from __future__ import annotations
+
+from ..lang.program import Apply, Const
+
+
+def _reversed(gen, op, shape, depth):  # t, T: the argument's dims reversed (a 0-D or 1-D argument is itself)
+    return Apply(op, (gen.expr(tuple(reversed(shape)), depth - 1),))
+
+
+def _swapped(gen, op, shape, depth):  # mT, transpose, swapaxes, permute of a matrix
+    if len(shape) < 2:
+        return None
+    arg = gen.expr((shape[1], shape[0]), depth - 1)
+    params = {"mT": (), "permute": (("dims", Const((1, 0))),)}.get(op, (("dim0", Const(0)), ("dim1", Const(-1))))
+    return Apply(op, (arg,), params)
+
+
+def _viewed(gen, op, shape, depth):  # view, reshape: from the reversed shape (the same size); flatten from a matrix
+    if op == "flatten":
+        if len(shape) != 1 or shape[0] % 2:
+            return None
+        return Apply(op, (gen.expr((2, shape[0] // 2), depth - 1),))
+    return Apply(
+        op, (gen.expr(tuple(reversed(shape)), depth - 1),), (("shape" if op == "reshape" else "size", Const(shape)),)
+    )
+
+
+def _squeezed(gen, op, shape, depth):  # squeeze(unsqueeze(e, d), d): the shape kept, both nodes drawn
+    d = int(gen.rng.integers(len(shape) + 1))
+    inner = Apply("unsqueeze", (gen.expr(shape, depth - 1),), (("dim", Const(d)),))
+    dim = gen.pick([(), (("dim", Const(d)),), (("dim", Const((d,))),)])  # SqueezeBackward0, 1, 2
+    return Apply("squeeze", (inner,), dim)
+
+
+def _expanded(gen, op, shape, depth):  # expand from a 1 in place of the first dim; expand_as against an input
+    if not shape:
+        return None
+    arg = gen.expr((1,) + shape[1:], depth - 1)
+    if op == "expand_as":
+        return Apply(op, (arg, gen.leaf(shape)))
+    return Apply(op, (arg,), (("size", Const(shape)),))
+
+
+def _repeated(gen, op, shape, depth):  # repeat along the first dim of an even size
+    if not shape or shape[0] % 2:
+        return None
+    return Apply(
+        op, (gen.expr((shape[0] // 2,) + shape[1:], depth - 1),), (("repeats", Const((2,) + (1,) * (len(shape) - 1))),)
+    )
+
+
+def _flipped(gen, op, shape, depth):
+    if not shape:
+        return None
+    return Apply(
+        op,
+        (gen.expr(shape, depth - 1),),
+        (
+            (
+                "dims",
+                Const((int(gen.rng.integers(len(shape))),)),
+            ),
+        ),
+    )
+
+
+def _joined(gen, op, shape, depth):
+    """cat of two pieces along a dim (or of split's, chunk's pieces); stack of the rows (or of unbind's)."""
+    if not shape:
+        return None
+    d = int(gen.rng.integers(len(shape)))
+    if op == "stack":
+        if gen.chance(0.5):
+            return Apply(
+                op, (Apply("unbind", (gen.expr(shape, depth - 1),), (("dim", Const(d)),)),), (("dim", Const(d)),)
+            )
+        rest = shape[:d] + shape[d + 1 :]
+        return Apply(op, tuple(gen.expr(rest, depth - 1) for _ in range(shape[d])), (("dim", Const(d)),))
+    if gen.chance(0.7):
+        sizes = (1, shape[d] - 1)  # split_with_sizes
+        piece = gen.pick(
+            [
+                ("split", "split_size_or_sections", 1),
+                ("split", "split_size_or_sections", sizes),
+                ("chunk", "chunks", 2),
+                ("chunk", "chunks", 2),
+            ]
+        )
+        inner = Apply(piece[0], (gen.expr(shape, depth - 1),), ((piece[1], Const(piece[2])), ("dim", Const(d))))
+        return Apply(op, (inner,), (("dim", Const(d)),))
+    first = shape[:d] + (1,) + shape[d + 1 :]
+    second = shape[:d] + (shape[d] - 1,) + shape[d + 1 :]
+    return Apply(op, (gen.expr(first, depth - 1), gen.expr(second, depth - 1)), (("dim", Const(d)),))
+
+
+def _products(gen, op, shape, depth):
+    """outer of two vectors; linear and addmm whose answer is the shape (a matrix, or a vector for linear)."""
+    k = gen.dim()
+    if op == "outer":
+        return Apply(op, (gen.expr(shape[:1], depth - 1), gen.expr(shape[1:], depth - 1))) if len(shape) == 2 else None
+    if op == "addmm":
+        if len(shape) != 2:
+            return None
+        mats = (gen.expr((shape[0], k), depth - 1), gen.expr((k, shape[1]), depth - 1))
+        return Apply(op, (gen.expr(shape[1:], depth - 1), *mats), (("beta", Const(0.5)),) if gen.chance(0.3) else ())
+    if not shape:
+        return None
+    x, w = gen.expr(shape[:-1] + (k,), depth - 1), gen.expr((shape[-1], k), depth - 1)
+    return Apply(op, (x, w), (("bias", gen.expr(shape[-1:], depth - 1)),) if gen.chance(0.4) else ())
+
+
+RECIPES = {
+    "t": _reversed,
+    "T": _reversed,
+    "mT": _swapped,
+    "transpose": _swapped,
+    "permute": _swapped,
+    "view": _viewed,
+    "reshape": _viewed,
+    "flatten": _viewed,
+    "squeeze": _squeezed,
+    "expand": _expanded,
+    "expand_as": _expanded,
+    "repeat": _repeated,
+    "flip": _flipped,
+    "cat": _joined,
+    "stack": _joined,
+    "outer": _products,
+    "linear": _products,
+    "addmm": _products,
+}
+# drawn inside another recipe, or not at all (and why): `diffcheck fuzz` covers every other op of the table
+NOT_DRAWN = {
+    "split": "inside cat",
+    "chunk": "inside cat",
+    "unbind": "inside stack",
+    "unsqueeze": "inside squeeze",
+    "bmm": "not drawn: its operands are 3-D, and generated programs stay 2-D at most",
+    "dot": "as matmul",
+    "mv": "as matmul",
+    "mm": "as matmul",
+}
