@@ -72,6 +72,8 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     """One call of the program: its table row resolved (written once, in ops), then run on the engine."""
     from ..engines import Unsupported
 
+    if node.op in SUBSCRIPTS:
+        return _subscript(engine, node, args, params["key"])
     params = number_params(node, params, _is_number_param)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [
@@ -102,6 +104,29 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     if applied is not None:
         applied.append((node, op, resolved, row_params, result))
     return result
+
+
+SUBSCRIPTS = ("getitem", "setitem")  # x[key] (check's language), x[key] = value (a traced `run` snippet)
+
+
+def _subscript(engine, node, args: list, spec: tuple):
+    """`x[key]` (args: x, then the tensors of the key) or a traced `x[key] = value` (x, value, the key's tensors) on
+    the engine; PyTorch's refusals one line at the subscript."""
+    from ..ops.subscripts import TorchValueError, key_of
+
+    fixed = 2 if node.op == "setitem" else 1
+    if is_number(args[0]):
+        raise DiffcheckError(f"'{_NUMBERS_NAME.get(type(args[0]), 'number')}' object is not subscriptable", node.pos)
+    key = key_of(spec, list(args[fixed:]))
+    try:
+        if node.op == "setitem":
+            return engine.setitem(args[0], key, args[1])
+        return engine.getitem(args[0], key)
+    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
+        raise DiffcheckError(f"subscript: {error}", node.pos) from None
+
+
+_NUMBERS_NAME = {int: "int", float: "float", bool: "bool"}
 
 
 def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:

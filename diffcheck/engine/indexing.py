@@ -60,6 +60,14 @@ def setitem(t: Tensor, key, value) -> None:
     apply_inplace(t, lambda a, *v: apply(row, (a, v[0] if v else value), {"key": numpy_key}), *_tensor(value))
 
 
+def assigned(t: Tensor, key, value) -> Tensor:
+    """`t` with `value` written at `key`, out of place: the node `t[key] = value` records (what `check` runs)."""
+    key = _key(key)
+    steps, advanced = plan(np.shape(t.data), key, whole=type(key) is not tuple)
+    row = OPS["subscript_index_put" if advanced else "subscript_copy"]
+    return apply(row, (t, value), {"key": _numpy_key(np.shape(t.data), steps, advanced)})
+
+
 def _tensor(value) -> tuple:
     return (value,) if isinstance(value, Tensor) else ()
 

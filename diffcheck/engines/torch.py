@@ -96,6 +96,14 @@ class TorchEngine(Engine):
             params = {**params, "keepdim": bool(params["keepdim"])}
         return self.table[op.name](*args, **params)
 
+    def getitem(self, t, key):
+        return t[key]
+
+    def setitem(self, t, key, value):
+        out = t.clone()
+        out[key] = value
+        return out
+
     def value(self, t):
         return t.detach().numpy()
 

@@ -28,6 +28,10 @@ NOT_AN_INDEX = (
 )
 
 
+class TorchValueError(ValueError):
+    """A ValueError PyTorch raises too (a slice's step), with its text."""
+
+
 def _before(dim: int, item) -> tuple:
     return (slice(None),) * dim + (item,)
 
@@ -228,7 +232,7 @@ def _slice(item: slice, size: int) -> tuple[int, int, int]:
         if part is not None and type(part) is not int:
             raise TypeError("slice indices must be integers or None or have an __index__ method")
     if item.step is not None and item.step <= 0:
-        raise ValueError("slice step cannot be zero" if item.step == 0 else "step must be greater than zero")
+        raise TorchValueError("slice step cannot be zero" if item.step == 0 else "step must be greater than zero")
     start, end, step = slice(item.start, item.stop, item.step).indices(size)
     return start, max(end, start), step
 
@@ -254,3 +258,57 @@ def _tensor_index(item, current: list, dim: int, real: int) -> list:
     if bad.size:
         raise TorchIndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {real} with size {size}")
     return [array.astype(np.int64) % max(size, 1)]
+
+
+# ---- a subscript as programs hold it: `Apply("getitem", (x, *tensors), (("key", Const(spec)),))` ------------------
+# spec = (a tuple was written, items); an item is an int, None, "...", ("slice", start, stop, step), ("list", ints)
+# or ("tensor", i): the program's argument 1 + i (a mask, an index tensor). Hashable, so programs stay comparable.
+def spec_of(key, tensors: list) -> tuple:
+    """The spec of a subscript `key` as Python has it (slices, Ellipsis, lists; tensors appended to `tensors`)."""
+
+    def item(part):
+        if part is Ellipsis:
+            return "..."
+        if type(part) is slice:
+            return ("slice", part.start, part.stop, part.step)
+        if type(part) is list:
+            return ("list", tuple(part))
+        if part is None or type(part) is int:
+            return part
+        tensors.append(part)
+        return ("tensor", len(tensors) - 1)
+
+    return (type(key) is tuple, tuple(item(p) for p in (key if type(key) is tuple else (key,))))
+
+
+def key_of(spec: tuple, tensors: list):
+    """The subscript a spec stands for, with `tensors` in the places it names."""
+
+    def item(part):
+        if part == "...":
+            return Ellipsis
+        if type(part) is tuple:
+            kind = part[0]
+            return slice(*part[1:]) if kind == "slice" else list(part[1]) if kind == "list" else tensors[part[1]]
+        return part
+
+    written, items = spec
+    key = tuple(item(p) for p in items)
+    return key if written else key[0]
+
+
+def shown(spec: tuple) -> str:
+    """The subscript as written: `[0, 1:]`."""
+
+    def item(part):
+        if part == "...":
+            return "..."
+        if type(part) is tuple and part[0] == "slice":
+            start, stop, step = ("" if p is None else str(p) for p in part[1:])
+            return f"{start}:{stop}" + (f":{step}" if step else "")
+        if type(part) is tuple:
+            return str(list(part[1])) if part[0] == "list" else "<tensor>"
+        return str(part)
+
+    written, items = spec
+    return "[" + ", ".join(item(p) for p in items) + ("," if written and len(items) == 1 else "") + "]"

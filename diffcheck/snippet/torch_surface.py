@@ -16,6 +16,7 @@ from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
+from ..ops.subscripts import TorchValueError
 from ..ops.dispatch import FLAGS
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -91,6 +92,8 @@ class TorchSurface:
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
             raise Raised("IndexError", str(error), node.lineno) from None
+        except TorchValueError as error:  # a slice's step
+            raise Raised("ValueError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
