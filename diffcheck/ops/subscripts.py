@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import sum_to
 from .dispatch import TorchIndexError
 from .table import Family, Param
 
