@@ -19,7 +19,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .lang.lower import number_params, numbers_alone, run
+from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_argument
 from .lang.program import Program
 
 DIGITS = 30
@@ -61,6 +61,7 @@ def _to_sym(value):
 def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if node.op in ("getitem", "setitem"):
         return _subscript(node, args, params["key"], point)
+    tuple_argument(node, [*args, *params.values()])
     params = number_params(node, params, _is_number)
     try:
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
@@ -93,6 +94,8 @@ def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
     from .ops.subscripts import TorchValueError, key_of, plan
 
     fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
     if _is_number(args[0]):
         raise DiffcheckError(f"'{type(args[0]).__name__}' object is not subscriptable", node.pos)
     x = np.asarray(args[0], dtype=object)

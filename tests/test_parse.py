@@ -705,7 +705,13 @@ def applied(draw, children):
     if sig.name == "neg" and draw(st.booleans()):
         return tree, f"(-{args[0][1]})"
     positional = 0  # leading params may go positionally when all before them are given
-    while positional < len(chosen) and chosen[positional] == sig.params[positional] and draw(st.booleans()):
+    # max(x, y) with y no int literal is maximum (a pair_op): its dim goes by keyword here
+    while (
+        positional < len(chosen)
+        and chosen[positional] == sig.params[positional]
+        and not sig.pair_op
+        and draw(st.booleans())
+    ):
         positional += 1
     keywords = draw(st.permutations([f"{p}={params[p][1]}" for p in chosen[positional:]]))
     texts_ = [t for _, t in args] + [params[p][1] for p in chosen[:positional]] + list(keywords)

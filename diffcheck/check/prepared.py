@@ -20,7 +20,8 @@ def requiring(program: Program, no_grad: frozenset) -> set[str]:
 
     def call(node, args, params):
         row = ops.OPS.get(node.op)
-        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in args) else None
+        given = (*args, *params.values())  # max(x, y) takes y where the dim goes
+        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in given) else None
 
     for statement in program.statements:
         names[statement.name] = fold(statement.value, names, call)

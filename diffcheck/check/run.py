@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..lang.lower import number_params, numbers_alone, run
+from ..lang.lower import answer_of, number_params, numbers_alone, run, tuple_argument
 from .case import Case
 
 _NUMBERS = (int, float, bool)
@@ -46,6 +46,10 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
+        if isinstance(env[statement.name], tuple):
+            raise DiffcheckError(
+                f"'{statement.name}' is the (values, indices) of max/min over a dim: take [0]", statement.pos
+            )
         if is_number(env[statement.name]):
             env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=dtype), dtype, False)
     if hits is not None:
@@ -74,6 +78,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
 
     if node.op in SUBSCRIPTS:
         return _subscript(engine, node, args, params["key"])
+    tuple_argument(node, [*args, *params.values()])
     params = number_params(node, params, _is_number_param)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [
@@ -97,12 +102,14 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         raise _shapes_error(node, tensors, error, engine) from None
     if not engine.supports(op):
         raise Unsupported(engine.name, f"'{op.name}'", node.pos)
+    if op.int_result:
+        raise DiffcheckError(f"'{node.op}' gives int64 indices: nothing to differentiate in check", node.pos)
     try:
         result = engine.apply(op, resolved, row_params)
     except engine.program_errors as error:  # shapes that do not fit
         raise _shapes_error(node, tensors, error, engine) from None
-    if applied is not None:
-        applied.append((node, op, resolved, row_params, result))
+    if applied is not None:  # of several answers (max(x, dim)), the first is the one special points concern
+        applied.append((node, op, resolved, row_params, result[0] if isinstance(result, tuple) else result))
     return result
 
 
@@ -115,6 +122,8 @@ def _subscript(engine, node, args: list, spec: tuple):
     from ..ops.subscripts import TorchValueError, key_of
 
     fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
     if is_number(args[0]):
         raise DiffcheckError(f"'{_NUMBERS_NAME.get(type(args[0]), 'number')}' object is not subscriptable", node.pos)
     key = key_of(spec, list(args[fixed:]))

@@ -129,7 +129,8 @@ def node_class(op: Op) -> type:
     if cls is None:
         layout = _EXTRA_SLOTS[op.arity] + (("params",) if op.params else ())
         plain = _LAYOUTS.setdefault(layout, type("Node", (Node,), {"__slots__": layout}))
-        named = _BY_GRAD_FN.setdefault(op.grad_fn, type(op.grad_fn or "Node", (plain,), {"__slots__": ()}))
+        # rows without a grad_fn make no nodes: their (unused) classes are kept apart by layout
+        named = _BY_GRAD_FN.setdefault(op.grad_fn or layout, type(op.grad_fn or "Node", (plain,), {"__slots__": ()}))
         assert named.__base__ is plain, f"rows named {op.grad_fn} differ in layout"
         cls = _NODE_CLASSES[op.name] = plain
         _PLAIN.add(plain)

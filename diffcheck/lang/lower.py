@@ -61,6 +61,8 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
 
     front = FRONTS.get(node.op)
     choices = {p for p in front.params if kind_of(p) == "choice"} if front is not None else set()
+    if front is not None and front.pair_op and "dim" in params and not is_number(params["dim"]):
+        return params  # max(x, y): a tensor where the dim goes is maximum's second argument (ops.resolve)
     for name, value in params.items():
         if name in choices and type(value) is str:
             continue
@@ -69,3 +71,22 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
         if name in ("dim", "keepdim") and value != int(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
     return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}
+
+
+def answer_of(node, answers: tuple, spec: tuple):
+    """`max(x, dim)[0]`: one of several answers; the indices ([1], int64) are no value check differentiates."""
+    written, items = spec
+    if written or type(items[0]) is not int or not -len(answers) <= items[0] < len(answers):
+        from ..ops.subscripts import shown
+
+        raise DiffcheckError(f"max/min over a dim gives (values, indices): take [0], not {shown(spec)}", node.pos)
+    if items[0] % len(answers):
+        raise DiffcheckError("the indices of max/min over a dim are int64: check takes the values ([0])", node.pos)
+    return answers[0]
+
+
+def tuple_argument(node, args: list) -> None:
+    if any(isinstance(a, tuple) for a in args):
+        raise DiffcheckError(
+            f"'{node.op}' takes a tensor, not the (values, indices) of max/min over a dim: take [0]", node.pos
+        )

@@ -100,6 +100,13 @@ _FOLD: dict[str, Callable[..., Any]] = {
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
 
 
+def _int_literal(node: ast.AST) -> bool:
+    """`1` or `-1`: a dim, where max(x, 1) takes one (anything else there is a tensor: max(x, y))."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
 class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
     expr: Any
     depth: int
@@ -275,6 +282,8 @@ class _Converter:
         for param in signature.params:
             if ops.kind_of(param) == "choice" and param in params:
                 self._choice(shown, param, params[param])
+        if signature.pair_op and len(node.args) == 2 and not _int_literal(node.args[1]):  # max(x, y) is maximum
+            return list(node.args), lambda kids: self._apply(signature.pair_op, kids, (), node)
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))

@@ -17,6 +17,7 @@ from . import (
     normalisers,
     piecewise,
     reductions,
+    selection,
     shape,
     statistics,
     subscripts,
@@ -73,6 +74,7 @@ register(
     *normalisers.ROWS,
     *activations.ROWS,
     *subscripts.ROWS,
+    *selection.ROWS,
 )
 
 

@@ -103,6 +103,9 @@ def resolve(
     sig = FRONTS[name]
     if sig.single:
         return OPS[sig.row], args, params
+    other = args[1] if len(args) > 1 else params.get("dim")
+    if sig.pair_op and type(other) not in (type(None), int, bool, float, tuple, list) and ndim_of(other) is not None:
+        return resolve(sig.pair_op, (args[0], other), {}, ndim_of, function)  # max(x, y): a tensor where dim goes
     if sig.dim_row and "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim kept)
         return OPS[sig.row], args, {}
     params = _dims(sig, args, params, ndim_of)

@@ -66,6 +66,7 @@ class Signature:
     tensor_pair: str = ""  # the row when the second argument is a tensor too: x ** y is pow_tensor
     by_rank: tuple[tuple[tuple[int, ...], str], ...] = ()  # rows by the arguments' ranks: matmul's dot, mv, mm
     dim_row: str = ""  # the row when `dim` is given: sum(x, dim) is sum_dim, sum(x) is sum
+    pair_op: str = ""  # the op when a tensor stands where `dim` goes: max(x, y) is maximum, max(x, 1) is max_dim
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0
     needs_param: bool = False  # a call gives one of `params` at least: PyTorch refuses clamp(x)
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
@@ -86,6 +87,7 @@ class Signature:
             or self.tensor_pair
             or self.by_rank
             or self.dim_row
+            or self.pair_op
             or any(kind_of(p) == "dims" for p in self.params)
         )
 
@@ -131,12 +133,14 @@ class Op:
     # marked False never requires grad (indices).
     outputs: int = 1
     output_differentiability: Optional[tuple[bool, ...]] = None
+    output_names: tuple[str, ...] = ()  # the fields of PyTorch's return type (torch.return_types.max: values, indices)
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
-    # Derived: not variadic, one output, not a view — the engine's fast paths take it with one attribute load
+    int_result: bool = False  # the answer is int64 whatever the inputs' dtype (argmax, argmin): never promoted
+    # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "plain_call", not (self.variadic or self.outputs != 1 or self.view))
+        object.__setattr__(self, "plain_call", not (self.variadic or self.outputs != 1 or self.view or self.int_result))
 
 
 SYMPY_ONLY = "sympy"
