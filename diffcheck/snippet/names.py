@@ -121,6 +121,8 @@ def _sync() -> None:
 
 
 TENSOR_ATTRIBUTES = {
+    "values",  # of torch.return_types (max(x, dim))
+    "indices",
     "grad",
     "requires_grad",
     "is_leaf",

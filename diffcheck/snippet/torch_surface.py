@@ -137,6 +137,8 @@ class TorchSurface:
         signature = ops.SIGNATURES[spelling]
         positional = args[: signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
+        if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
+            return self.op(signature.pair_op, [positional[0], params["dim"]], {}, node, method=method)  # max(x, y)
         if (
             signature.dim_row
             and "keepdim" in params
@@ -158,8 +160,6 @@ class TorchSurface:
             elif not signature.number_input or not isinstance(positional[0], (int, float)):
                 raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
         if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
-            if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
-                raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
             raise Raised(
                 "TypeError",
                 f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
@@ -179,6 +179,11 @@ class TorchSurface:
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
+        if isinstance(result, tuple):  # max(x, dim): values and indices
+            self.tracer.answers(
+                result, signature.name, tuple(positional), params, self.source(node), self.position(node)
+            )
+            return result
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
 
@@ -228,6 +233,8 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
+            return getattr(value, name)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
