@@ -309,12 +309,6 @@ def test_pytorchs_exceptions_are_raised_at_their_line(line, raised):
     assert outcome.raised == f"s.py:4: {raised}"
 
 
-def test_torch_max_with_a_number_is_a_reduction_diffcheck_does_not_run():
-    assert (
-        stops(T + "torch.max(x, 0)") == "s.py:3:1: torch.max() with a number (a reduction along a dim) is not supported"
-    )
-
-
 @pytest.mark.parametrize(
     "text, message",
     [
