@@ -28,7 +28,7 @@ class DiffcheckEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:  # PyTorch builds this op from others (`c / x` is reciprocal(x) * c), and so do we
-            return op.via(self._functions, *args)
+            return op.via(self._functions, *args, **params)
         return engine.apply(op, tuple(args), params)
 
     def value(self, t):

@@ -94,7 +94,7 @@ class JaxEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
         requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
         return _Tensor(value, op, tuple(args), dict(params), requires)

@@ -79,7 +79,7 @@ class TorchEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None and op.name not in self.table:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
         # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed

@@ -60,7 +60,7 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
     from ..ops import FRONTS, kind_of
 
     front = FRONTS.get(node.op)
-    choices = {p for p in front.params if kind_of(p) == "choice"} if front is not None else set()
+    choices = {p for p in front.params if kind_of(p) == "choice" or getattr(p, "choices", ())} if front else set()
     if front is not None and front.pair_op and "dim" in params and not is_number(params["dim"]):
         return params  # max(x, y): a tensor where the dim goes is maximum's second argument (ops.resolve)
     for name, value in params.items():

@@ -100,6 +100,11 @@ _FOLD: dict[str, Callable[..., Any]] = {
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
 
 
+def _string_choice(param, value: ast.AST) -> bool:
+    """A number parameter given one of its string choices (norm's p='fro')."""
+    return bool(getattr(param, "choices", ())) and isinstance(value, ast.Constant) and type(value.value) is str
+
+
 def _int_literal(node: ast.AST) -> bool:
     """`1` or `-1`: a dim, where max(x, 1) takes one (anything else there is a tensor: max(x, y))."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -280,7 +285,7 @@ class _Converter:
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
         for param in signature.params:
-            if ops.kind_of(param) == "choice" and param in params:
+            if param in params and (ops.kind_of(param) == "choice" or _string_choice(param, params[param])):
                 self._choice(shown, param, params[param])
         if signature.pair_op and len(node.args) == 2 and not _int_literal(node.args[1]):  # max(x, y) is maximum
             return list(node.args), lambda kids: self._apply(signature.pair_op, kids, (), node)
@@ -297,8 +302,9 @@ class _Converter:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
         if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
             allowed = ", ".join(repr(choice) for choice in param.choices)
+            allowed = f"one of {allowed}" if ops.kind_of(param) == "choice" else f"a number or {allowed}"
             got = self._source(value)[:40]
-            raise ParseError(f"'{shown}' takes {param}= one of {allowed}, not {got}", self.pos(value))
+            raise ParseError(f"'{shown}' takes {param}= {allowed}, not {got}", self.pos(value))
         self.choices.add(id(value))
 
     # ---- subscripts: `x[0, 1:]`, `x[:, None]`, `x[x > 0]`, `x[[0, 2]]` (literal indices; a mask is an expression) --

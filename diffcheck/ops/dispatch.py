@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 from .table import FRONTS, OPS, Op, Signature, Spelling, kind_of, subscribe
 
 # Prefixes a spelling may carry in the check language, so PyTorch code pastes as it is: `torch.pow(x, 2)` is pow
-PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")
+PREFIXES = ("torch.nn.functional.", "torch.linalg.", "torch.", "linalg.", "math.", "numpy.", "np.", "F.")
 # Python's operators as symbols, with Python's own function for each: what they do on plain numbers
 PYTHON: dict[str, Callable] = {
     "+": operator.add,

@@ -9,7 +9,7 @@ import numpy as np
 
 from .arrays import kept_shape
 from .reductions import _extreme_sym, _extreme_vjp, _kept, _over, _tied
-from .table import SYMPY_ONLY, Family, Param, Signature, flag
+from .table import SYMPY_ONLY, Family, Param, Signature, Spelling, flag
 
 ROWS = Family()
 row = ROWS.row
@@ -133,3 +133,54 @@ for _name, _pick, _arg_pick, _function in (("max", np.max, np.argmax, "Max"), ("
         sym=lambda sp, x, dim=None, keepdim=False: None,
         derivative="not differentiable (an int64 index)",
     )
+
+
+# ---- F.normalize: x / max(||x||_p along dim, eps), as PyTorch composes it ------------------------------------------
+row(
+    name="clamp_min",
+    grad_fn="ClampMinBackward0",
+    params=("min",),
+    internal=True,
+    forward=lambda x, min: np.maximum(x, np.asarray(min, dtype=np.result_type(x)))[()],
+    vjp=lambda F, g, out, x, min: (F.where(x >= min, g, 0.0),),
+    sym=lambda sp, x, min: sp.Max(x, min),
+    derivative="d/dx max(x, min) = 1 if x >= min else 0",
+    kink=lambda x, min: np.asarray(x) == min,
+    convention="x == min: gradient 1 (clamp_min_backward: x >= min)",
+    mp=SYMPY_ONLY,
+)
+
+
+def _normalize(x, p=2.0, dim=1, eps=1e-12):
+    from .statistics import _norm
+
+    norm = _norm(x, p, dim, True)
+    return (x / np.maximum(norm, np.asarray(eps, dtype=np.result_type(x))))[()]
+
+
+def _normalize_sym(sp, x, p=2.0, dim=1, eps=1e-12):
+    from .statistics import _norm_sym
+
+    norm = np.asarray(_norm_sym(sp, x, p, dim, True), dtype=object)
+    bounded = np.frompyfunc(lambda n: sp.Max(n, sp.sympify(eps)), 1, 1)(norm)
+    return np.asarray(x, dtype=object) / bounded
+
+
+row(
+    name="normalize",
+    grad_fn="DivBackward0",
+    params=(Param("p", "number"), Param("dim", "dims"), Param("eps", "number")),
+    elementwise=False,
+    example=([(2, 2)], {}),
+    front=Signature(spellings=(Spelling("normalize", torch=False, method=False, functional=True),)),
+    forward=_normalize,
+    # F.normalize: input / norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    via=lambda F, x, p=2.0, dim=1, eps=1e-12: F.div(
+        x, F.expand(F.clamp_min(F.vector_norm(x, p, dim, True), eps), tuple(x.shape))
+    ),
+    sym=_normalize_sym,
+    kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
+    convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
+    derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
+    mp=SYMPY_ONLY,
+)

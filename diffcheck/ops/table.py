@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterator, Optional, Union
 class Param(str):
     """A parameter's name with its kind, which says what calls may give: "number" (a Python number: clamp's min),
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
-    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number."""
+    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number; a number may
+    take string `choices` too (norm's p: a number or 'fro')."""
 
     def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = ()):
         param = super().__new__(cls, name)
@@ -45,6 +46,7 @@ class Spelling:
     torch: bool = True  # torch.NAME
     method: bool = True  # Tensor.NAME
     functional: bool = False  # torch.nn.functional.NAME
+    linalg: bool = False  # torch.linalg.NAME
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class Op:
     sym: Callable[..., Any]  # (sp, *args, **params) -> SymPy expression (elementwise) or object array
     derivative: str  # the backward rule in maths, for `diffcheck ops`
     vjp: Optional[Callable[..., tuple]] = None  # (F, g, out, *args, **params) -> grads; None for a `via` row
-    # PyTorch builds this op from others, so the engine does: (F, *args) with F its functions (`c / x` is
+    # PyTorch builds this op from others, so the engine does: (F, *args, **params) with F its functions (`c / x` is
     # reciprocal(x) * c: two nodes). The row stays the op's one spelling for SymPy, special points and `diffcheck ops`.
     via: Optional[Callable[..., Any]] = None
     listed: Optional[tuple[int, ...]] = None  # the inputs next_functions lists, where not all (arithmetic.py)

@@ -83,10 +83,12 @@ EXCEPTIONS = {  # Python's exception classes a snippet may catch or raise, each 
 OP_FUNCTIONS: dict[str, Spec] = {}
 TORCH: dict[str, str] = {}
 FUNCTIONAL: dict[str, str] = {}
+LINALG: dict[str, str] = {}
 MODULES = {
     "torch": TORCH,
     "torch.nn": {"functional": "module"},
     "torch.nn.functional": FUNCTIONAL,
+    "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
     "math": MATH,
 }
@@ -95,13 +97,14 @@ _OP_METHODS: dict[str, Spec] = {}
 
 def _sync() -> None:
     """Rebuild the tables above from the op table's spellings (in place: the validator holds them)."""
-    for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, _OP_METHODS):
+    for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, LINALG, _OP_METHODS):
         table.clear()
     for name, sig in ops.SIGNATURES.items():
         spelling = ops.dispatch.SPELLINGS[name]
         OP_FUNCTIONS[name] = _spec(sig.arity, sig.arity + len(sig.params), *sig.params)
         TORCH[name] = "function" if spelling.torch else "missing"
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
+        LINALG[name] = "function" if spelling.linalg else "missing"
         if spelling.method:
             _OP_METHODS[name] = _spec(sig.arity - 1, sig.arity - 1 + len(sig.params), *sig.params)
     TORCH.update(
@@ -111,6 +114,7 @@ def _sync() -> None:
             **dict.fromkeys(CONTEXTS, "context"),
             **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
             "nn": "module",
+            "linalg": "module",
             "autograd": "module",
             "Tensor": "class",
         }

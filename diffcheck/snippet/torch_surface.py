@@ -173,7 +173,10 @@ class TorchSurface:
                 )
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
+        choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
         for key, value in params.items():
+            if type(value) is str and value in choices.get(key, ()):
+                continue
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
