@@ -67,7 +67,7 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
     except ValueError as error:
         raise DiffcheckError(str(error), node.pos) from None
-    if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
+    if args and all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
         return numbers_alone(resolved)
     op, args, params = resolved
     symbolic = [_to_sym(a) for a in args]

@@ -16,7 +16,8 @@ def test_every_row_is_complete():
         assert callable(op.forward) and callable(op.sym), op.name
         assert callable(op.vjp) != callable(op.via), f"{op.name}: a backward rule, or the rows the engine composes"
         assert op.derivative, op.name
-        assert op.grad_fn or op.name in {"gt", "ge", "lt", "le", "argmax", "argmin"}, op.name
+        not_differentiable = {"gt", "ge", "lt", "le", "argmax", "argmin", "zeros_like", "ones_like", "full_like"}
+        assert op.grad_fn or op.name in not_differentiable | {"arange", "linspace", "eye", "full"}, op.name
         assert op.domain[0] < op.domain[1], op.name
         if op.kink or op.singular:
             assert op.convention, f"{op.name} declares special points but not PyTorch's convention there"

@@ -93,7 +93,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         return None if is_number(value) else np.ndim(engine.value(value))
 
     try:
-        if not tensors:
+        if not tensors and args:  # (arange and the like, without arguments, make tensors)
             return numbers_alone(ops.resolve(node.op, tuple(args), params, ndim))
         op, resolved, row_params = ops.resolve(node.op, tuple(args), params, ndim, node.function)
     except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    creation,
     elementwise,
     modular,
     normalisers,
@@ -75,6 +76,7 @@ register(
     *activations.ROWS,
     *subscripts.ROWS,
     *selection.ROWS,
+    *creation.ROWS,
 )
 
 

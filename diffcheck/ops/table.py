@@ -142,7 +142,8 @@ class Op:
     plain_call: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "plain_call", not (self.variadic or self.outputs != 1 or self.view or self.int_result))
+        odd = self.variadic or self.outputs != 1 or self.view or self.int_result or self.arity == 0
+        object.__setattr__(self, "plain_call", not odd)
 
 
 SYMPY_ONLY = "sympy"

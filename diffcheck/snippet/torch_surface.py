@@ -153,7 +153,7 @@ class TorchSurface:
                     f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
                     node.lineno,
                 )
-        if not operator and not isinstance(positional[0], engine.Tensor):
+        if not operator and positional and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
                     raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
@@ -174,9 +174,13 @@ class TorchSurface:
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
+        kinds = {p: ops.kind_of(p) for p in signature.params}
         for key, value in params.items():
             if type(value) is str and value in choices.get(key, ()):
                 continue
+            shape = kinds.get(key) == "shape"
+            if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
+                continue  # torch.full((2, 3), 1.5)
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
