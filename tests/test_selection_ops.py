@@ -81,8 +81,9 @@ def test_max_over_a_dim_is_pytorchs_return_type():
     assert repr(both) == str(both) == RECORDED["return_types"]["repr"]
     values, indices = both
     assert values is both.values and indices is both.indices and both[1] is indices
-    with pytest.raises(AttributeError):
-        getattr(both, "counts")
+    with pytest.raises(AttributeError) as caught:
+        _ = both.counts
+    assert str(caught.value) == "'torch.return_types.max' object has no attribute 'counts'"
 
 
 def test_ties_whole_share_evenly_over_a_dim_go_to_the_first():
