@@ -61,7 +61,7 @@ def _to_sym(value):
 def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if node.op in ("getitem", "setitem"):
         return _subscript(node, args, params["key"], point)
-    tuple_argument(node, [*args, *params.values()])
+    tuple_argument(node, args)
     params = number_params(node, params, _is_number)
     try:
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)

@@ -78,7 +78,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
 
     if node.op in SUBSCRIPTS:
         return _subscript(engine, node, args, params["key"])
-    tuple_argument(node, [*args, *params.values()])
+    tuple_argument(node, args)
     params = number_params(node, params, _is_number_param)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [

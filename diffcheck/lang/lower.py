@@ -63,14 +63,18 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
     choices = {p for p in front.params if kind_of(p) == "choice" or getattr(p, "choices", ())} if front else set()
     if front is not None and front.pair_op and "dim" in params and not is_number(params["dim"]):
         return params  # max(x, y): a tensor where the dim goes is maximum's second argument (ops.resolve)
+    tuples = {p for p in front.params if kind_of(p) in ("shape", "dims")} if front else set()
     for name, value in params.items():
-        if name in choices and type(value) is str:
+        if name in choices and type(value) is str or name in tuples and type(value) is tuple:
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
         if name in ("dim", "keepdim") and value != int(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
-    return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}
+    return {
+        name: (int(value) if name in ("dim", "keepdim") and type(value) is not tuple else value)
+        for name, value in params.items()
+    }
 
 
 def answer_of(node, answers: tuple, spec: tuple):

@@ -287,6 +287,8 @@ class _Converter:
         for param in signature.params:
             if param in params and (ops.kind_of(param) == "choice" or _string_choice(param, params[param])):
                 self._choice(shown, param, params[param])
+            if param in params and ops.kind_of(param) in ("shape", "dims") and isinstance(params[param], ast.Tuple):
+                params[param] = self._int_tuple(params[param])
         if signature.pair_op and len(node.args) == 2 and not _int_literal(node.args[1]):  # max(x, y) is maximum
             return list(node.args), lambda kids: self._apply(signature.pair_op, kids, (), node)
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
@@ -297,6 +299,13 @@ class _Converter:
         return children, lambda kids: self._apply(
             signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
         )
+
+    def _int_tuple(self, value: ast.Tuple) -> ast.Constant:
+        """A shape or several dims written as a tuple of integers (`full((2, 3), 0.5)`), taken as one constant."""
+        numbers = tuple(self._integer(e, "a shape or dims are a tuple of integers") for e in value.elts)
+        constant = ast.copy_location(ast.Constant(numbers), value)
+        self.choices.add(id(constant))
+        return constant
 
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
