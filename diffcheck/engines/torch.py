@@ -35,7 +35,12 @@ def functions(torch) -> dict[str, Callable]:
         front, order = spelling(op.name)
         found = [
             (name, getattr(where, name))
-            for name, where in ((op.name, torch), (front, torch), (op.name, torch.nn.functional))
+            for name, where in (
+                (op.name, torch),
+                (front, torch),
+                (op.name, torch.nn.functional),
+                (op.name, torch.linalg),
+            )
             if hasattr(where, name)
         ]
         if found:  # a row torch cannot spell is left out: not supported by this engine

@@ -143,11 +143,10 @@ row(
     internal=True,
     forward=lambda x, min: np.maximum(x, np.asarray(min, dtype=np.result_type(x)))[()],
     vjp=lambda F, g, out, x, min: (F.where(x >= min, g, 0.0),),
-    sym=lambda sp, x, min: sp.Max(x, min),
+    sym=lambda sp, x, min: sp.Piecewise((x, x >= min), (min, True)),
     derivative="d/dx max(x, min) = 1 if x >= min else 0",
     kink=lambda x, min: np.asarray(x) == min,
     convention="x == min: gradient 1 (clamp_min_backward: x >= min)",
-    mp=SYMPY_ONLY,
 )
 
 
@@ -162,7 +161,7 @@ def _normalize_sym(sp, x, p=2.0, dim=1, eps=1e-12):
     from .statistics import _norm_sym
 
     norm = np.asarray(_norm_sym(sp, x, p, dim, True), dtype=object)
-    bounded = np.frompyfunc(lambda n: sp.Max(n, sp.sympify(eps)), 1, 1)(norm)
+    bounded = np.frompyfunc(lambda n: sp.Piecewise((n, n >= eps), (sp.sympify(eps), True)), 1, 1)(norm)
     return np.asarray(x, dtype=object) / bounded
 
 
@@ -182,5 +181,4 @@ row(
     kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
     convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
     derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
-    mp=SYMPY_ONLY,
 )
