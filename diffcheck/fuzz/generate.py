@@ -70,7 +70,7 @@ class _Generator:
         if depth <= 1 or self.budget <= 0 or self.chance(0.15):
             return self.leaf(shape)
         self.budget -= 1
-        forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "matmul"]
+        forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "reduce", "matmul"]
         forms += ["subscript"] * (len(shape) < 2)
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
