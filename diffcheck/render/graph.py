@@ -167,11 +167,14 @@ def build_graph(case: Case, engine=None) -> Graph:
 
     made = {s.name: s.value for s in program.statements}
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
-    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain)))
+    # a subscript of several steps (x[0, 1:]: SelectBackward0 then SliceBackward0) is drawn as one node
+    steps = {id(env[s.name]) for s in program.statements if isinstance(s.value, Apply) and s.value.op == "getitem"}
+    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain, steps)))
 
 
-def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> list[GraphNode]:
-    """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used."""
+def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset, steps=frozenset()) -> list[GraphNode]:
+    """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used. `steps`: the
+    subscripts, whose nodes below the top one are not drawn (their edges are not checked)."""
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
     for name, t in order:  # `order` grows while it is walked
@@ -182,7 +185,8 @@ def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> lis
         made_by = engine.grad_fn_name(t)
         if made_by is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
             args = inputs_of[id(t)]
-            _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
+            if id(t) not in steps:
+                _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
             for text, arg in args:
                 if is_number(arg) or id(arg) not in keys:
                     keys[id(arg)] = len(order)
