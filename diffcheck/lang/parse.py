@@ -15,7 +15,6 @@ from typing import Any, Callable, NamedTuple, Optional
 from .. import ops
 from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
 from ..errors import DiffcheckError, LimitError, ParseError
-from ..ops.subscripts import NOT_AN_INDEX
 from .text import (
     DEFAULT_LIMITS,
     Limits,
@@ -31,6 +30,7 @@ from .text import (
 )
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
+from .subscripts import integer, subscript
 
 # Python's operators as written; the op each reaches is the table's (ops.dispatch.BINARY / UNARY), the rest refused
 SYMBOLS = {
@@ -302,7 +302,7 @@ class _Converter:
 
     def _int_tuple(self, value: ast.Tuple) -> ast.Constant:
         """A shape or several dims written as a tuple of integers (`full((2, 3), 0.5)`), taken as one constant."""
-        numbers = tuple(self._integer(e, "a shape or dims are a tuple of integers") for e in value.elts)
+        numbers = tuple(integer(self, e, "a shape or dims are a tuple of integers") for e in value.elts)
         constant = ast.copy_location(ast.Constant(numbers), value)
         self.choices.add(id(constant))
         return constant
@@ -316,52 +316,10 @@ class _Converter:
             raise ParseError(f"'{shown}' takes {param}= {allowed}, not {got}", self.pos(value))
         self.choices.add(id(value))
 
-    # ---- subscripts: `x[0, 1:]`, `x[:, None]`, `x[x > 0]`, `x[[0, 2]]` (literal indices; a mask is an expression) --
-    def _subscript(self, node: ast.Subscript):
-        written = isinstance(node.slice, ast.Tuple)
-        tensors: list[ast.AST] = []
-        items = tuple(self._index(part, tensors) for part in (node.slice.elts if written else [node.slice]))
-        spec = (written, items)
-
-        def build(kids: list[_Node]) -> _Node:
-            self.nodes += 1
-            at = self.pos(node.slice)  # errors point at the index
-            expr = Apply("getitem", tuple(k.expr for k in kids), (("key", Const(spec, at)),), at)
-            return _Node(expr, 1 + max(k.depth for k in kids), all(k.const for k in kids), None, node)
-
-        return [node.value, *tensors], build
-
-    def _index(self, part: ast.AST, tensors: list):
-        """One item of a subscript as a spec's (ops.subscripts); an expression (a mask) becomes an argument."""
-        if isinstance(part, ast.Slice):
-            bounds = [
-                None if p is None else self._integer(p, "slice indices must be integers or None")
-                for p in (part.lower, part.upper, part.step)
-            ]
-            return ("slice", *bounds)
-        if isinstance(part, ast.List):
-            return ("list", tuple(self._integer(e, NOT_AN_INDEX.format("list"), bools=True) for e in part.elts))
-        if isinstance(part, ast.Constant) and (part.value is None or part.value is Ellipsis):
-            return "..." if part.value is Ellipsis else None
-        if isinstance(part, (ast.Constant, ast.UnaryOp)) and not isinstance(part, ast.Tuple):
-            if isinstance(part, ast.Constant) or isinstance(part.operand, ast.Constant):
-                return self._integer(part, None)
-        if isinstance(part, (ast.Tuple, ast.Starred)):
-            raise ParseError("unsupported syntax: a tuple inside a subscript", self.pos(part))
-        tensors.append(part)
-        return ("tensor", len(tensors) - 1)
-
-    def _integer(self, part: ast.AST, message: Optional[str], bools: bool = False) -> int:
-        """An integer literal (`-1` too) of a subscript; anything else is PyTorch's refusal, at its place."""
-        sign, inner = 1, part
-        if isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.USub):
-            sign, inner = -1, part.operand
-        value = inner.value if isinstance(inner, ast.Constant) else None
-        if type(value) is int or (bools and type(value) is bool and sign == 1):
-            self.nodes += 1
-            return sign * value if type(value) is int else value
-        got = type(value).__name__ if isinstance(inner, ast.Constant) else "an expression"
-        raise ParseError(message or NOT_AN_INDEX.format(got), self.pos(part))
+    def _made(self, expr, kids: list[_Node], node: ast.AST) -> _Node:
+        """A converted expression of `kids` (lang/subscripts.py builds subscripts with it)."""
+        self.nodes += 1
+        return _Node(expr, 1 + max(k.depth for k in kids), all(k.const for k in kids), None, node)
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,
@@ -370,7 +328,7 @@ class _Converter:
         ast.UnaryOp: _unaryop,
         ast.Compare: _compare,
         ast.Call: _call,
-        ast.Subscript: _subscript,
+        ast.Subscript: subscript,  # lang/subscripts.py
     }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:
