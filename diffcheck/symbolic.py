@@ -91,7 +91,7 @@ def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
     """`x[key]` on an object array of symbols, by the steps the engine takes (ops.subscripts.plan), so both refuse
     alike; a traced `x[key] = value` (setitem) writes the value's symbols in. A mask must be decided here: one that
     depends on the inputs is decided at `point` (symbol -> value): the answer's shape depends on it."""
-    from .ops.subscripts import TorchValueError, key_of, plan
+    from .ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
 
     fixed = 2 if node.op == "setitem" else 1
     if isinstance(args[0], tuple):
@@ -101,18 +101,11 @@ def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
     x = np.asarray(args[0], dtype=object)
     key = key_of(spec, [_decided(node, t, point) for t in args[fixed:]])
     try:
-        steps, advanced = plan(x.shape, key, whole=not spec[0])
         if node.op == "setitem":
-            probe = np.arange(x.size).reshape(x.shape)
-            for name, params in steps:
-                probe = np.asarray(ops.OPS[name].forward(probe, **params))
-            positions = probe[advanced] if advanced else probe
-            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], np.unravel_index(positions, x.shape))
+            steps, advanced = plan(x.shape, key, whole=not spec[0])
+            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], positions(x.shape, steps, advanced))
         else:
-            answer = x
-            for name, params in steps:
-                answer = np.asarray(ops.OPS[name].sym(sp, answer, **params), dtype=object)
-            answer = np.asarray(answer, dtype=object)[advanced] if advanced else answer
+            answer = on_symbols(sp, x, key, whole=not spec[0])
     except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
         raise DiffcheckError(f"subscript: {error}", node.pos) from None
     return answer[()] if np.ndim(answer) == 0 else answer

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import OPS
-from ..ops.subscripts import NOT_AN_INDEX, plan
+from ..ops.subscripts import NOT_AN_INDEX, plan, positions
 from ..ops.dispatch import TorchIndexError
 from .dtypes import is_grad_enabled
 from .forward import apply
@@ -53,7 +53,7 @@ def setitem(t: Tensor, key, value) -> None:
     """`t[key] = value` in place: the values written through the subscript's steps (their errors PyTorch's)."""
     key = _key(key)
     steps, advanced = plan(np.shape(t.data), key, whole=type(key) is not tuple)
-    numpy_key = _numpy_key(np.shape(t.data), steps, advanced)
+    numpy_key = positions(np.shape(t.data), steps, advanced)
     row = OPS["subscript_index_put" if advanced else "subscript_copy"]
     if is_grad_enabled() and t._requires_grad and t._node is None:
         raise RuntimeError(LEAF_INPLACE if advanced else LEAF_VIEW_INPLACE)
@@ -65,19 +65,8 @@ def assigned(t: Tensor, key, value) -> Tensor:
     key = _key(key)
     steps, advanced = plan(np.shape(t.data), key, whole=type(key) is not tuple)
     row = OPS["subscript_index_put" if advanced else "subscript_copy"]
-    return apply(row, (t, value), {"key": _numpy_key(np.shape(t.data), steps, advanced)})
+    return apply(row, (t, value), {"key": positions(np.shape(t.data), steps, advanced)})
 
 
 def _tensor(value) -> tuple:
     return (value,) if isinstance(value, Tensor) else ()
-
-
-def _numpy_key(shape: tuple, steps: list, advanced: tuple) -> tuple:
-    """The plan's steps as one NumPy key on the original array (NumPy's basic indexing, then the advanced key)."""
-    probe = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
-    for name, params in steps:
-        probe = OPS[name].forward(probe, **params)
-    positions = np.asarray(probe)
-    if advanced:
-        positions = positions[advanced]
-    return np.unravel_index(positions, shape) if shape else ()

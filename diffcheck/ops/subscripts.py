@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dispatch import TorchIndexError
-from .table import Family, Param
+from .table import OPS, Family, Param
 
 ROWS = Family()
 row = ROWS.row
@@ -257,6 +257,23 @@ def _tensor_index(item, current: list, dim: int, real: int) -> list:
     if bad.size:
         raise TorchIndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {real} with size {size}")
     return [array.astype(np.int64) % max(size, 1)]
+
+
+def positions(shape: tuple, steps: list, advanced: tuple) -> tuple:
+    """The plan as one NumPy key into the original array, each answer's place (what an assignment writes)."""
+    probe = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    for name, params in steps:
+        probe = np.asarray(OPS[name].forward(probe, **params))
+    places = probe[advanced] if advanced else probe
+    return np.unravel_index(places, shape) if shape else ()
+
+
+def on_symbols(sp, x, key, whole: bool):
+    """`x[key]` on an object array of SymPy values: the plan's steps by their rows' SymPy forms."""
+    steps, advanced = plan(x.shape, key, whole)
+    for name, params in steps:
+        x = np.asarray(OPS[name].sym(sp, x, **params), dtype=object)
+    return x[advanced] if advanced else x
 
 
 # ---- a subscript as programs hold it: `Apply("getitem", (x, *tensors), (("key", Const(spec)),))` ------------------
