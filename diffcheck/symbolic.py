@@ -19,7 +19,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .lang.lower import number_params, numbers_alone, run, tuple_arguments
+from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
 
 DIGITS = 30
@@ -58,15 +58,17 @@ def _to_sym(value):
     return value
 
 
-def _call(node, args: list, params: dict):
-    params = number_params(node, params, _is_number)
+def _call(node, args: list, params: dict, point: Optional[dict] = None):
+    if node.op in ("getitem", "setitem"):
+        return _subscript(node, args, params["key"], point)
     row = ops.OPS.get(ops.FRONTS[node.op].row)
     tuple_arguments(node, args, row is not None and row.variadic)
+    params = number_params(node, params, _is_number)
     try:
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
     except ValueError as error:
         raise DiffcheckError(str(error), node.pos) from None
-    if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
+    if args and all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
         return numbers_alone(resolved)
     op, args, params = resolved
     symbolic = [_to_sym(a) for a in args]
@@ -86,6 +88,48 @@ def _call(node, args: list, params: dict):
             "for every input (0/0 or the like)",
             node.pos,
         ) from None
+
+
+def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
+    """`x[key]` on an object array of symbols, by the steps the engine takes (ops.subscripts.plan), so both refuse
+    alike; a traced `x[key] = value` (setitem) writes the value's symbols in. A mask must be decided here: one that
+    depends on the inputs is decided at `point` (symbol -> value): the answer's shape depends on it."""
+    from .ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
+
+    fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
+    if _is_number(args[0]):
+        raise DiffcheckError(f"'{type(args[0]).__name__}' object is not subscriptable", node.pos)
+    x = np.asarray(args[0], dtype=object)
+    key = key_of(spec, [_decided(node, t, point) for t in args[fixed:]])
+    try:
+        if node.op == "setitem":
+            steps, advanced = plan(x.shape, key, whole=not spec[0])
+            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], positions(x.shape, steps, advanced))
+        else:
+            answer = on_symbols(sp, x, key, whole=not spec[0])
+    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
+        raise DiffcheckError(f"subscript: {error}", node.pos) from None
+    return answer[()] if np.ndim(answer) == 0 else answer
+
+
+def _decided(node, index, point: Optional[dict]):
+    """A subscript's tensor (a mask) as NumPy, each element decided at `point` (exactly), else refused."""
+    if not isinstance(index, np.ndarray) and not isinstance(index, sp.Basic):
+        return np.asarray(index)
+    flat = np.asarray(index, dtype=object).reshape(-1)
+    if point is not None:
+        flat = [e.xreplace(point) if isinstance(e, sp.Basic) else e for e in flat]
+    if all(e in (sp.true, sp.false, True, False) for e in flat):
+        return np.asarray([bool(e) for e in flat], dtype=bool).reshape(np.shape(index))
+    if all(isinstance(e, sp.Integer) for e in flat):
+        return np.asarray([int(e) for e in flat], dtype=np.int64).reshape(np.shape(index))
+    raise DiffcheckError(
+        "subscript: a mask that depends on the inputs is not supported by check (the answer's shape would depend on "
+        "the point); use where(mask, x, 0)",
+        node.pos,
+    )
 
 
 def _mask_as_number(value):
@@ -108,9 +152,22 @@ def symbols(name: str, shape: tuple):
     return array
 
 
-def lower(program: Program, inputs: Mapping[str, Any], hold: Mapping[str, Any] = {}) -> dict[str, Any]:
-    """Every statement's SymPy value (scalar expression or object array), with `hold` names kept as symbols."""
-    return run(program, inputs, _call, hold)
+def lower(
+    program: Program, inputs: Mapping[str, Any], hold: Mapping[str, Any] = {}, point: Optional[dict] = None
+) -> dict[str, Any]:
+    """Every statement's SymPy value (scalar expression or object array), with `hold` names kept as symbols; a mask
+    subscript (`x[x > 0]`) decided at `point` (symbol -> exact value), where the program has one."""
+    call = _call if point is None else lambda node, args, params: _call(node, args, params, point)
+    return run(program, inputs, call, hold)
+
+
+def at_point(syms: Mapping[str, Any], values: Mapping[str, Any]) -> dict:
+    """Each input symbol -> its exact value at `values` (what a mask is decided with)."""
+    exact = {}
+    for name, array in syms.items():
+        for s, v in zip(flat(array), np.asarray(values[name], dtype=float).reshape(-1).tolist()):
+            exact[s] = _to_sym(v)
+    return exact
 
 
 def scalar_output(value) -> sp.Expr:

@@ -16,7 +16,8 @@ def test_every_row_is_complete():
         assert callable(op.forward) and callable(op.sym), op.name
         assert callable(op.vjp) != callable(op.via), f"{op.name}: a backward rule, or the rows the engine composes"
         assert op.derivative, op.name
-        assert op.grad_fn or op.name in {"gt", "ge", "lt", "le"}, op.name
+        not_differentiable = {"gt", "ge", "lt", "le", "argmax", "argmin", "zeros_like", "ones_like", "full_like"}
+        assert op.grad_fn or op.name in not_differentiable | {"arange", "linspace", "eye", "full"}, op.name
         assert op.domain[0] < op.domain[1], op.name
         if op.kink or op.singular:
             assert op.convention, f"{op.name} declares special points but not PyTorch's convention there"
@@ -131,6 +132,12 @@ NO_DERIVATIVE = [
 ]
 
 
+def _item(arg, key):
+    """arg[key], `key` a subscript's spec (ops.subscripts): (a tuple was written, items), or one item alone."""
+    spec = key if isinstance(key, tuple) and isinstance(key[0], bool) else (False, (key,))
+    return Apply("getitem", (arg,), (("key", Const(spec)),))
+
+
 def _dim(op, arg, dim, **more):
     """sum(sin(op(arg, dim=dim, ...))): a non-linear use of every element of a whole-array op's answer."""
     params = (("dim", Const(dim)),) + tuple((k, Const(v)) for k, v in more.items())
@@ -155,6 +162,15 @@ CASES += [
     ("norm", Apply("sin", (Apply("norm", (V,)),)), {"v": [0.5, -1.0, 2.0]}),
     ("norm 1 dim", _dim("norm", M, 1, p=1), _MAT),
     ("norm inf dim", _dim("norm", M, 0, p=float("inf")), _MAT),
+    ("vector_norm 3 dim", _dim("vector_norm", M, 1, ord=3), _MAT),
+    ("norm fro", Apply("sin", (Apply("norm", (M,), (("p", Const("fro")),)),)), _MAT),
+    ("normalize", Apply("sum", (Apply("sin", (Apply("normalize", (M,), (("dim", Const(0)),)),)),)), _MAT),
+    ("max", Apply("sin", (Apply("max", (V,)),)), {"v": [0.5, -1.0, 2.0]}),
+    ("min", Apply("sin", (Apply("min", (M,)),)), _MAT),
+    ("max_dim", Apply("sum", (Apply("sin", (_item(Apply("max", (M,), (("dim", Const(0)),)), 0),)),)), _MAT),
+    ("min_dim", Apply("sum", (Apply("sin", (_item(Apply("min", (M,), (("dim", Const(1)),)), 0),)),)), _MAT),
+    ("max(x, y) is maximum", Apply("sum", (Apply("max", (M,), (("dim", Apply("neg", (M,))),)),)), _MAT),
+    ("subscripts", Apply("sum", (Apply("sin", (_item(_item(M, (True, (0, ("slice", 1, None, None)))), -1),)),)), _MAT),
 ]
 
 

@@ -155,7 +155,14 @@ REFUSALS = [
     ("os.system(x)", "unsupported syntax: attribute access '.system'", 1, 3),
     ("x.sum()", "unsupported syntax: attribute access '.sum'", 1, 2),
     ("torch.sin", "unsupported syntax: attribute access '.sin'", 1, 6),
-    ("x[0]", "unsupported syntax: subscript", 1, 1),
+    (
+        "x[1.5]",
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got float)",
+        1,
+        3,
+    ),
+    ("x[0:1.5]", "slice indices must be integers or None", 1, 5),
+    ("x[(0, 1), 2]", "unsupported syntax: a tuple inside a subscript", 1, 3),
     ("lambda: x", "unsupported syntax: lambda", 1, 1),
     ("[x for x in y]", "unsupported syntax: comprehension", 1, 1),
     ("sum(x for x in y)", "unsupported syntax: comprehension", 1, 4),
@@ -707,7 +714,13 @@ def applied(draw, children):
     if sig.name == "neg" and draw(st.booleans()):
         return tree, f"(-{args[0][1]})"
     positional = 0  # leading params may go positionally when all before them are given
-    while positional < len(chosen) and chosen[positional] == sig.params[positional] and draw(st.booleans()):
+    # max(x, y) with y no int literal is maximum (a pair_op): its dim goes by keyword here
+    while (
+        positional < len(chosen)
+        and chosen[positional] == sig.params[positional]
+        and not sig.pair_op
+        and draw(st.booleans())
+    ):
         positional += 1
     keywords = draw(st.permutations([f"{p}={params[p][1]}" for p in chosen[positional:]]))
     texts_ = [t for _, t in args] + [params[p][1] for p in chosen[:positional]] + list(keywords)

@@ -141,7 +141,7 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
 def _check(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
     from .points import random_points
-    from .prepared import Prepared
+    from .prepared import Prepared, masked
 
     started = time.perf_counter()
     validate(case)
@@ -160,10 +160,12 @@ def _check(case: Case, engine) -> CheckResult:
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []
     env = run_engine(first, hits, engine=engine)
-    prepared = Prepared(case, shapes)
+    prepared = Prepared(first, shapes)
     results = [prepared.at(first, engine, env, hits)]
+    each_point = masked(case.program)  # a mask subscript: the SymPy side differs from point to point
     for at in runs:
         hits = []
+        prepared = Prepared(at, shapes) if each_point else prepared
         results.append(prepared.at(at, engine, run_engine(at, hits, engine=engine), hits))
     result = _worst(results, case.points) if case.points else results[0]
     if case.dtype == "float32":

@@ -20,7 +20,8 @@ def requiring(program: Program, no_grad: frozenset) -> set[str]:
 
     def call(node, args, params):
         row = ops.OPS.get(node.op)
-        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in args) else None
+        given = (*args, *params.values())  # max(x, y) takes y where the dim goes
+        return _GRAD if (row is None or row.grad_fn) and any(a is _GRAD for a in given) else None
 
     for statement in program.statements:
         names[statement.name] = fold(statement.value, names, call)
@@ -39,6 +40,18 @@ def origins(program: Program) -> dict[str, str]:
     return origin
 
 
+def masked(program: Program) -> bool:
+    """The program subscripts by a tensor (`x[x > 0]`): its answer's shape, and so its SymPy side, depends on the
+    point."""
+    from ..lang.program import Apply, walk
+
+    return any(
+        isinstance(node, Apply) and len(node.args) > {"getitem": 1, "setitem": 2}.get(node.op, len(node.args))
+        for statement in program.statements
+        for node in walk(statement.value)
+    )
+
+
 class Prepared:
     """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
 
@@ -48,7 +61,9 @@ class Prepared:
         self.case, program = case, case.program
         self.syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
         self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
-        full = symbolic.lower(program, self.syms)
+        # a mask subscript is decided at the case's point (check builds one Prepared per point for those)
+        self.point = symbolic.at_point(self.syms, case.values) if masked(program) else None
+        full = symbolic.lower(program, self.syms, point=self.point)
         self.target = symbolic.scalar_output(full[program.output])
         self.output = symbolic.Evaluator(symbolic.flat(full[program.output]), self.flat_syms, as_written=True)
         self.target_fn = symbolic.compile_as_written(self.target, self.flat_syms)
@@ -93,7 +108,9 @@ class Prepared:
             else:
                 held_array = symbolic.symbols(name, np.shape(full[name]))
                 held = symbolic.flat(held_array)
-                partial = symbolic.scalar_output(symbolic.lower(program, self.syms, hold={name: held_array})[out_name])
+                partial = symbolic.scalar_output(
+                    symbolic.lower(program, self.syms, hold={name: held_array}, point=self.point)[out_name]
+                )
                 replace_held = dict(zip(held, symbolic.flat(full[name])))
                 derivatives[name] = (
                     [sp.diff(partial, s).xreplace(replace_held) for s in held],

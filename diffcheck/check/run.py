@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..lang.lower import number_params, numbers_alone, run, tuple_arguments
+from ..lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .case import Case
 
 _NUMBERS = (int, float, bool)
@@ -46,10 +46,10 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
-        if type(env[statement.name]) is tuple:
+        if type(env[statement.name]) is tuple and "#" not in statement.name:  # (the graph's temporaries: z#1)
             raise DiffcheckError(
-                f"'{statement.name}' is a tuple of tensors (split, chunk and unbind give one): use it inside cat or "
-                "stack",
+                f"'{statement.name}' is a tuple of tensors (split, chunk and unbind give one; max/min over a dim its "
+                "values and indices): use it inside cat or stack, or take one with [i]",
                 statement.pos,
             )
         if is_number(env[statement.name]):
@@ -78,9 +78,11 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     """One call of the program: its table row resolved (written once, in ops), then run on the engine."""
     from ..engines import Unsupported
 
-    params = number_params(node, params, _is_number_param)
+    if node.op in SUBSCRIPTS:
+        return _subscript(engine, node, args, params["key"])
     front = ops.FRONTS[node.op]
     tuple_arguments(node, args, front.row in ops.OPS and ops.OPS[front.row].variadic)
+    params = number_params(node, params, _is_number_param)
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
     args = [
         engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
@@ -98,7 +100,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         return None if is_number(value) else np.ndim(engine.value(value))
 
     try:
-        if not tensors:
+        if not tensors and args:  # (arange and the like, without arguments, make tensors)
             return numbers_alone(ops.resolve(node.op, tuple(args), params, ndim))
         op, resolved, row_params = ops.resolve(node.op, tuple(args), params, ndim, node.function)
     except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
@@ -107,13 +109,40 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         raise _shapes_error(node, tensors, error, engine) from None
     if not engine.supports(op):
         raise Unsupported(engine.name, f"'{op.name}'", node.pos)
+    if op.int_result:
+        raise DiffcheckError(f"'{node.op}' gives int64 indices: nothing to differentiate in check", node.pos)
     try:
         result = engine.apply(op, resolved, row_params)
     except engine.program_errors as error:  # shapes that do not fit
         raise _shapes_error(node, tensors, error, engine) from None
-    if applied is not None:
-        applied.append((node, op, resolved, row_params, result))
+    if applied is not None:  # of several answers (max(x, dim)), the first is the one special points concern
+        applied.append((node, op, resolved, row_params, result[0] if isinstance(result, tuple) else result))
     return result
+
+
+SUBSCRIPTS = ("getitem", "setitem")  # x[key] (check's language), x[key] = value (a traced `run` snippet)
+
+
+def _subscript(engine, node, args: list, spec: tuple):
+    """`x[key]` (args: x, then the tensors of the key) or a traced `x[key] = value` (x, value, the key's tensors) on
+    the engine; PyTorch's refusals one line at the subscript."""
+    from ..ops.subscripts import TorchValueError, key_of
+
+    fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
+    if is_number(args[0]):
+        raise DiffcheckError(f"'{_NUMBERS_NAME.get(type(args[0]), 'number')}' object is not subscriptable", node.pos)
+    key = key_of(spec, list(args[fixed:]))
+    try:
+        if node.op == "setitem":
+            return engine.setitem(args[0], key, args[1])
+        return engine.getitem(args[0], key)
+    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
+        raise DiffcheckError(f"subscript: {error}", node.pos) from None
+
+
+_NUMBERS_NAME = {int: "int", float: "float", bool: "bool"}
 
 
 def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:

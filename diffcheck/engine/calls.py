@@ -35,7 +35,32 @@ def apply_call(op: Op, args: tuple, params: dict):
     if op.view:  # every answer: split's pieces are views of the input, each sharing its counter
         for t in answers:
             view_of(t, inputs[0])
-    return answers[0] if op.outputs == 1 else tuple(answers)
+    if op.outputs == 1:
+        return answers[0]
+    return ReturnType(op.name.split("_")[0], op.output_names, answers) if op.output_names else tuple(answers)
+
+
+class ReturnType(tuple):
+    """Several answers as PyTorch gives them: a tuple with named fields (`torch.return_types.max`: values, indices)."""
+
+    def __new__(cls, name: str, fields: tuple, answers):
+        self = super().__new__(cls, answers)
+        self.name, self.fields = name, fields
+        return self
+
+    def __getattr__(self, field: str):
+        if field in ("name", "fields"):
+            raise AttributeError(field)
+        try:
+            return self[self.fields.index(field)]
+        except ValueError:
+            raise AttributeError(f"'torch.return_types.{self.name}' object has no attribute '{field}'") from None
+
+    def __repr__(self) -> str:
+        shown = ",\n".join(f"{field}={answer!r}" for field, answer in zip(self.fields, self))
+        return f"torch.return_types.{self.name}(\n{shown})"
+
+    __str__ = __repr__
 
 
 def _node(op: Op, inputs: tuple, datas: list, out, params: dict):

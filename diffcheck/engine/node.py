@@ -117,7 +117,7 @@ class _Output(Node):
 
 _OUTPUT = Op(name="output", grad_fn="", forward=None, sym=None, derivative="", arity=0, saves=False)
 
-_EXTRA_SLOTS = {1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
+_EXTRA_SLOTS = {0: (), 1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
 _LAYOUTS: dict[tuple, type] = {}  # slots -> the plain class ops make nodes of
 _BY_GRAD_FN: dict[str, type] = {}  # grad_fn name -> the class users see, a subclass of its layout's
 _NODE_CLASSES: dict[str, type] = {}  # row name -> the plain class of its nodes
@@ -129,7 +129,8 @@ def node_class(op: Op) -> type:
     if cls is None:
         layout = _EXTRA_SLOTS[op.arity] + (("params",) if op.params else ())
         plain = _LAYOUTS.setdefault(layout, type("Node", (Node,), {"__slots__": layout}))
-        named = _BY_GRAD_FN.setdefault(op.grad_fn, type(op.grad_fn or "Node", (plain,), {"__slots__": ()}))
+        # rows without a grad_fn make no nodes: their (unused) classes are kept apart by layout
+        named = _BY_GRAD_FN.setdefault(op.grad_fn or layout, type(op.grad_fn or "Node", (plain,), {"__slots__": ()}))
         assert named.__base__ is plain, f"rows named {op.grad_fn} differ in layout"
         cls = _NODE_CLASSES[op.name] = plain
         _PLAIN.add(plain)

@@ -195,6 +195,12 @@ class Tensor:
     def __len__(self) -> int:
         return self.shape[0]
 
+    def __getitem__(self, key) -> "Tensor":
+        return _indexing.getitem(self, key)  # SelectBackward0, SliceBackward0 ... as PyTorch (engine/indexing.py)
+
+    def __setitem__(self, key, value) -> None:
+        _indexing.setitem(self, key, value)  # in place: CopySlices / IndexPutBackward0
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
@@ -290,4 +296,4 @@ def _ndim(value) -> Optional[int]:
 
 
 # The table's functions and the backward pass, which import this module: read on use, not at import.
-from . import front as _front, backward as _backward, inplace as _inplace  # noqa: E402
+from . import front as _front, backward as _backward, inplace as _inplace, indexing as _indexing  # noqa: E402

@@ -171,6 +171,14 @@ class Engine(ABC):
         """The tensor as the engine prints it."""
         return repr(t)
 
+    def getitem(self, t: Handle, key) -> Handle:
+        """`t[key]`, PyTorch's subscript: `key` holds ints, slices, None, Ellipsis, lists, and handles (a mask)."""
+        raise Unsupported(self.name, "subscripts")
+
+    def setitem(self, t: Handle, key, value) -> Handle:
+        """A copy of `t` with `value` written at `key` (`t[key] = value` as PyTorch records it), `t` unchanged."""
+        raise Unsupported(self.name, "item assignment")
+
 
 # ---- helpers for adapters of frameworks that spell ops as PyTorch or NumPy do ---------------------------------------
 def rows(engine: Engine) -> types.SimpleNamespace:

@@ -35,6 +35,12 @@ class DiffcheckEngine(Engine):
     def value(self, t):
         return t.data
 
+    def getitem(self, t, key):
+        return t[key]
+
+    def setitem(self, t, key, value):
+        return engine.indexing.assigned(t, key, value)
+
     def requires_grad(self, t) -> bool:
         return t.requires_grad
 

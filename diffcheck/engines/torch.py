@@ -46,6 +46,7 @@ def functions(torch) -> dict[str, Callable]:
                 (front, torch),
                 (op.name, torch.nn.functional),
                 (front, torch.Tensor),  # x.view, x.expand, x.repeat: methods only
+                (op.name, torch.linalg),
             )
             if hasattr(where, name)
         ]
@@ -115,6 +116,14 @@ class TorchEngine(Engine):
         if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool
             params = {**params, "keepdim": bool(params["keepdim"])}
         return self.table[op.name](*args, **params)
+
+    def getitem(self, t, key):
+        return t[key]
+
+    def setitem(self, t, key, value):
+        out = t.clone()
+        out[key] = value
+        return out
 
     def value(self, t):
         return t.detach().numpy()

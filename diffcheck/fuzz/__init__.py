@@ -52,6 +52,8 @@ def expr_text(expr: Expr) -> str:
     if isinstance(expr, Var):
         return expr.name
     args, infix = [expr_text(a) for a in expr.args], tables().infix
+    if expr.op == "getitem":  # x[0, 1:]; a mask's text is an argument's
+        return f"{args[0]}{subscript_text(dict(expr.params)['key'].value, args[1:])}"
     if expr.op in infix and not expr.params:
         return f"({args[0]} {infix[expr.op]} {args[1]})"
     prefix = next((symbol for symbol, name in ops.dispatch.UNARY.items() if name == expr.op), None)
@@ -66,6 +68,15 @@ def expr_text(expr: Expr) -> str:
 def _gives_tuple(expr: Expr) -> bool:
     row = ops.OPS.get(ops.FRONTS[expr.op].row) if isinstance(expr, Apply) else None
     return len(getattr(expr, "args", ())) > 0 and row is not None and row.outputs != 1
+
+
+def subscript_text(spec: tuple, tensors: list) -> str:
+    from ..ops.subscripts import shown
+
+    text = shown(spec)
+    for tensor in tensors:
+        text = text.replace("<tensor>", tensor, 1)
+    return text
 
 
 def program_text(statements) -> str:
@@ -167,7 +178,7 @@ def rows_of(program: Program) -> list[str]:
         for node in walk(s.value):
             if not isinstance(node, Apply) or constant(node):
                 continue
-            if ops.FRONTS[node.op].by_rank:  # ranks are not in the tree: the op's own name (matmul)
+            if node.op not in ops.FRONTS or ops.FRONTS[node.op].by_rank:  # getitem; matmul: ranks not in the tree
                 rows.append(node.op)
                 continue
             kinds = tuple(None if constant(a) else 0 for a in node.args)

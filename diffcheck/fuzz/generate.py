@@ -9,6 +9,7 @@ from .. import ops
 from ..lang.program import Apply, Assign, Const, Expr, Var
 from . import Candidate, program_text
 from .shapes import RECIPES
+from ..ops.subscripts import key_of
 from .tables import edges_of, tables
 
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
@@ -71,7 +72,8 @@ class _Generator:
         if depth <= 1 or self.budget <= 0 or self.chance(0.15):
             return self.leaf(shape)
         self.budget -= 1
-        forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "matmul"]
+        forms = ["unary"] * 8 + ["binary"] * 3 + ["const"] * 2 + ["pow", "reduce", "reduce", "matmul"]
+        forms += ["subscript"] * (len(shape) < 2)
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
         forms += ["param", "modular"] * (self.piecewise > 0)
@@ -169,7 +171,22 @@ class _Generator:
             return Apply(op, (self.expr(inner, depth - 1),))
         dim = int(self.rng.integers(2))  # a (n,) result from a 2-D argument, reduced along `dim`
         inner = (self.dim(), shape[0]) if dim == 0 else (shape[0], self.dim())
-        return Apply(op, (self.expr(inner, depth - 1),), (("dim", Const(dim)),))
+        reduced = Apply(op, (self.expr(inner, depth - 1),), (("dim", Const(dim)),))
+        sig = ops.FRONTS[op]
+        if sig.dim_row and ops.OPS[sig.dim_row].outputs > 1:  # max(x, dim): (values, indices), the values
+            return Apply("getitem", (reduced,), (("key", Const((False, (0,)))),))
+        return reduced
+
+    def _subscript(self, shape, depth):
+        """x[i] of a tensor one dim larger (an int, negative too), or x[a:b] of a longer vector."""
+        if shape and self.chance(0.5):
+            n = shape[0] + int(self.rng.integers(0, 3))
+            start = int(self.rng.integers(0, n - shape[0] + 1))
+            key = (False, (("slice", start, start + shape[0], None),))
+            return Apply("getitem", (self.expr((n, *shape[1:]), depth - 1),), (("key", Const(key)),))
+        n = self.dim()
+        index = int(self.rng.integers(-n, n))
+        return Apply("getitem", (self.expr((n, *shape), depth - 1),), (("key", Const((False, (index,)))),))
 
     def _along(self, shape, depth):
         """An op along one dim that keeps the shape (softmax, cumsum), along a dim of the answer's own shape."""
@@ -218,6 +235,11 @@ def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
     if id(expr) in made:
         return made[id(expr)]
     shapes = [_shape_of(a, inputs, named, made) for a in expr.args]
+    if expr.op == "getitem":
+        inner = expr.args[0]
+        if isinstance(inner, Apply) and inner.op in tables().reduce:  # max(x, dim)[0]: the values
+            return shapes[0]
+        return np.shape(np.zeros(shapes[0])[key_of(dict(expr.params)["key"].value, [])])
     if expr.op in tables().reduce:
         dims = dict(expr.params)
         return (

@@ -57,13 +57,22 @@ def tables() -> Tables:
 
     return Tables(
         unary=tuple(
-            sorted(sig.name for sig in fronts if sig.arity == 1 and not sig.params and row[sig.name].elementwise)
+            sorted(
+                sig.name
+                for sig in fronts
+                if sig.arity == 1 and not sig.params and row[sig.name].elementwise and row[sig.name].grad_fn
+            )
         ),
         binary=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is None),
         minmax=tuple(sig.name for sig in fronts if binary(sig) and row[sig.name].kink is not None),
         compare=tuple(sig.name for sig in fronts if sig.arity == 2 and row[sig.name] and not row[sig.name].grad_fn),
         # a reduction drops `dim` (and takes keepdim): softmax and cumsum, which keep the shape, are not drawn here
-        reduce=tuple(sig.name for sig in fronts if sig.arity == 1 and {"dim", "keepdim"} <= set(sig.params)),
+        # max/min: their dim overload gives (values, indices), of which `_reduce` takes the values; argmax not drawn
+        reduce=tuple(
+            sig.name
+            for sig in fronts
+            if sig.arity == 1 and {"dim", "keepdim"} <= set(sig.params) and not row[sig.name].int_result
+        ),
         along=tuple(
             sig.name
             for sig in fronts

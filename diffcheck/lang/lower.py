@@ -61,8 +61,14 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
 
     front = FRONTS.get(node.op)
     kinds = {p: kind_of(p) for p in front.params} if front is not None else {}
+    choices = {p for p in front.params if kind_of(p) == "choice" or getattr(p, "choices", ())} if front else set()
+    if front is not None and front.pair_op and "dim" in params and not is_number(params["dim"]):
+        return params  # max(x, y): a tensor where the dim goes is maximum's second argument (ops.resolve)
+    tuples = {p for p in front.params if kind_of(p) == "dims"} if front else set()
     for name, value in params.items():
-        if kinds.get(name) == "choice" and type(value) is str or kinds.get(name) == "tensor":
+        if name in choices and type(value) is str or kinds.get(name) == "tensor":
+            continue
+        if name in tuples and type(value) is tuple:
             continue
         if kinds.get(name) in ("shape", "sections") and type(value) in (tuple, list):  # sizes: integers
             if not all(type(n) is int for n in value):
@@ -83,7 +89,24 @@ def _integer(name: str, kinds: dict) -> bool:
 
 
 def tuple_arguments(node: Apply, args: list, variadic: bool) -> None:
-    """A tuple of tensors (split's, chunk's, unbind's answer) is only a list argument (`cat(split(x, 2))`): refuse
-    it elsewhere in one line."""
+    """A tuple of tensors (split's, chunk's, unbind's pieces; max/min's (values, indices) over a dim) is only a list
+    argument (`cat(split(x, 2))`): refuse it elsewhere in one line."""
     if not variadic and any(type(arg) is tuple for arg in args):
-        raise DiffcheckError(f"'{node.op}' takes tensors, not a tuple of tensors (cat or stack them)", node.pos)
+        raise DiffcheckError(
+            f"'{node.op}' takes tensors, not a tuple of tensors (cat or stack split's pieces; take [0] of max/min over "
+            "a dim)",
+            node.pos,
+        )
+
+
+def answer_of(node, answers: tuple, spec: tuple):
+    """One of several answers: `split(x, 2)[1]` any piece; `max(x, dim)[0]` the values only (the indices, [1], are
+    int64: no value check differentiates)."""
+    written, items = spec
+    if written or type(items[0]) is not int or not -len(answers) <= items[0] < len(answers):
+        from ..ops.subscripts import shown
+
+        raise DiffcheckError(f"a tuple of {len(answers)} tensors: take an integer index, not {shown(spec)}", node.pos)
+    if getattr(node.args[0], "op", None) in ("max", "min") and items[0] % len(answers):
+        raise DiffcheckError("the indices of max/min over a dim are int64: check takes the values ([0])", node.pos)
+    return answers[items[0]]

@@ -31,6 +31,7 @@ from .text import (
 from .shaped import ShapedArguments
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
+from .subscripts import integer, subscript
 
 # Python's operators as written; the op each reaches is the table's (ops.dispatch.BINARY / UNARY), the rest refused
 SYMBOLS = {
@@ -98,6 +99,18 @@ _FOLD: dict[str, Callable[..., Any]] = {
     "square": lambda a: a * a,
 }
 _GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
+
+
+def _string_choice(param, value: ast.AST) -> bool:
+    """A number parameter given one of its string choices (norm's p='fro')."""
+    return bool(getattr(param, "choices", ())) and isinstance(value, ast.Constant) and type(value.value) is str
+
+
+def _int_literal(node: ast.AST) -> bool:
+    """`1` or `-1`: a dim, where max(x, 1) takes one (anything else there is a tensor: max(x, y))."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
@@ -282,8 +295,12 @@ class _Converter(ShapedArguments):
             if isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
         for param in signature.params:
-            if ops.kind_of(param) == "choice" and param in params:
+            if param in params and (ops.kind_of(param) == "choice" or _string_choice(param, params[param])):
                 self._choice(shown, param, params[param])
+            if param in params and ops.kind_of(param) in ("shape", "dims") and isinstance(params[param], ast.Tuple):
+                params[param] = self._int_tuple(params[param])
+        if signature.pair_op and len(node.args) == 2 and not _int_literal(node.args[1]):  # max(x, y) is maximum
+            return list(node.args), lambda kids: self._apply(signature.pair_op, kids, (), node)
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
@@ -294,13 +311,26 @@ class _Converter(ShapedArguments):
             signature.name, kids[:count], tuple(zip(names, kids[count:])), node, function
         )
 
+    def _int_tuple(self, value: ast.Tuple) -> ast.Constant:
+        """A shape or several dims written as a tuple of integers (`full((2, 3), 0.5)`), taken as one constant."""
+        numbers = tuple(integer(self, e, "a shape or dims are a tuple of integers") for e in value.elts)
+        constant = ast.copy_location(ast.Constant(numbers), value)
+        self.choices.add(id(constant))
+        return constant
+
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
         if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
             allowed = ", ".join(repr(choice) for choice in param.choices)
+            allowed = f"one of {allowed}" if ops.kind_of(param) == "choice" else f"a number or {allowed}"
             got = self._source(value)[:40]
-            raise ParseError(f"'{shown}' takes {param}= one of {allowed}, not {got}", self.pos(value))
+            raise ParseError(f"'{shown}' takes {param}= {allowed}, not {got}", self.pos(value))
         self.choices.add(id(value))
+
+    def _made(self, expr, kids: list[_Node], node: ast.AST) -> _Node:
+        """A converted expression of `kids` (lang/subscripts.py builds subscripts with it)."""
+        self.nodes += 1
+        return _Node(expr, 1 + max(k.depth for k in kids), all(k.const for k in kids), None, node)
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,
@@ -310,6 +340,7 @@ class _Converter(ShapedArguments):
         ast.Compare: _compare,
         ast.Call: _call,
         ast.Attribute: ShapedArguments._attribute,
+        ast.Subscript: subscript,  # lang/subscripts.py
     }
 
     def _apply(self, op: str, args: list[_Node], params: tuple, node: ast.AST, function: bool = False) -> _Node:

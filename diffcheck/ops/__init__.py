@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    creation,
     elementwise,
     linalg,
     modular,
@@ -19,8 +20,10 @@ from . import (
     pieces,
     piecewise,
     reductions,
+    selection,
     shape,
     statistics,
+    subscripts,
     transposes,
 )
 from .arithmetic import indeterminate_power
@@ -77,6 +80,9 @@ register(
     *pieces.ROWS,
     *normalisers.ROWS,
     *activations.ROWS,
+    *subscripts.ROWS,
+    *selection.ROWS,
+    *creation.ROWS,
 )
 
 

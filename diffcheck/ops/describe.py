@@ -141,6 +141,8 @@ def _sympy_form(op: Op) -> str:
         else:
             args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
     value = op.sym(sp, *args, **params)
+    if op.outputs > 1:  # max(x, dim): the values (the indices have no SymPy form)
+        value = value[0]
     if isinstance(value, tuple):  # split, unbind: several answers
         return str([v.tolist() if isinstance(v, np.ndarray) else v for v in value])
     return str(value.tolist() if isinstance(value, np.ndarray) else value)  # SymPy's repr is its str

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 from .table import FRONTS, OPS, Op, Signature, Spelling, kind_of, subscribe
 
 # Prefixes a spelling may carry in the check language, so PyTorch code pastes as it is: `torch.pow(x, 2)` is pow
-PREFIXES = ("torch.nn.functional.", "torch.", "math.", "numpy.", "np.", "F.")
+PREFIXES = ("torch.nn.functional.", "torch.linalg.", "torch.", "linalg.", "math.", "numpy.", "np.", "F.")
 # Python's operators as symbols, with Python's own function for each: what they do on plain numbers
 PYTHON: dict[str, Callable] = {
     "+": operator.add,
@@ -109,6 +109,9 @@ def resolve(
         args = (list(args),)  # the check language's cat([x, y]) arrives as its tensors: the list is the argument
     if sig.single:
         return OPS[sig.row], args, params
+    other = args[1] if len(args) > 1 else params.get("dim")
+    if sig.pair_op and type(other) not in (type(None), int, bool, float, tuple, list) and ndim_of(other) is not None:
+        return resolve(sig.pair_op, (args[0], other), {}, ndim_of, function)  # max(x, y): a tensor where dim goes
     if sig.list_row and type(params.get(sig.params[0])) in (list, tuple):
         return OPS[sig.list_row], args, params
     if sig.tensor_row:

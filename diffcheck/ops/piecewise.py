@@ -27,9 +27,9 @@ def _inside(x, lo, hi):
     return inside
 
 
-def _binary(name: str, alias: str) -> Signature:
-    """maximum and minimum: torch.max(a, b) is torch.maximum, and neither takes a Python number for `b`."""
-    return Signature(spellings=(Spelling(name), Spelling(alias, method=False)), tensors_only=True)
+def _binary(name: str) -> Signature:
+    """maximum and minimum: neither takes a Python number for `b` (torch.max(a, b) reaches them: ops/selection.py)."""
+    return Signature(spellings=(Spelling(name),), tensors_only=True)
 
 
 # ---- piecewise and selection -------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ row(
     grad_fn="MaximumBackward0",
     arity=2,
     forward=np.maximum,
-    front=_binary("maximum", "max"),
+    front=_binary("maximum"),
     vjp=lambda F, g, out, a, b: (
         F.where(a > b, g, F.where(a == b, g / 2, 0.0)),
         F.where(b > a, g, F.where(a == b, g / 2, 0.0)),
@@ -53,7 +53,7 @@ row(
     grad_fn="MinimumBackward0",
     arity=2,
     forward=np.minimum,
-    front=_binary("minimum", "min"),
+    front=_binary("minimum"),
     vjp=lambda F, g, out, a, b: (
         F.where(a < b, g, F.where(a == b, g / 2, 0.0)),
         F.where(b < a, g, F.where(a == b, g / 2, 0.0)),

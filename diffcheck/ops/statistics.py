@@ -10,7 +10,7 @@ import numpy as np
 from .arrays import TYPE_NAMES, is_tensor, kind, reduced, sum_kept
 from .dispatch import check_dims
 from .reductions import _data, _extreme_sym, _floats_only, _kept, _masked, _one_dim, _over
-from .table import Family, Param, Signature, dims, flag
+from .table import Family, Param, Signature, Spelling, dims, flag
 
 ROWS = Family()
 row = ROWS.row
@@ -257,20 +257,45 @@ def _norm_zero(x, p=2, dim=None, keepdim=False):
     return np.all(x == 0, axis=_over(x, dim))
 
 
+def _fro(rule):
+    """norm's p='fro' (no dim, or one or two dims) is the 2-norm: LinalgVectorNormBackward0 too. (The engine reads
+    which inputs a backward rule uses from its arguments' names: the vjp is written out.)"""
+    return lambda *args, p=2, **params: rule(*args, p=2 if p == "fro" else p, **params)
+
+
+_NORM_CONVENTION = (
+    "p = 2 at 0: gradient 0 (norm_backward masks grad * x / norm where the norm is 0); p = 1: sign(0) = 0; "
+    "p = inf: a tie of largest magnitudes shares the gradient evenly"
+)
 row(
     name="norm",
     grad_fn="LinalgVectorNormBackward0",
-    params=(Param("p", "number"), dims("dim"), flag("keepdim")),
+    params=(Param("p", "number", choices=("fro",)), dims("dim"), flag("keepdim")),
     elementwise=False,
     example=([(3,)], {}),
-    forward=_norm,
-    vjp=_norm_vjp,
-    sym=_norm_sym,
-    kink=_norm_zero,
-    convention=(
-        "p = 2 at 0: gradient 0 (norm_backward masks grad * x / norm where the norm is 0); p = 1: sign(0) = 0; "
-        "p = inf: a tie of largest magnitudes shares the gradient evenly"
+    forward=_fro(_norm),
+    vjp=lambda F, g, out, x, p=2, dim=None, keepdim=False: _norm_vjp(
+        F, g, out, x, 2 if p == "fro" else p, dim, keepdim
     ),
+    sym=_fro(_norm_sym),
+    kink=_fro(_norm_zero),
+    convention=_NORM_CONVENTION,
     derivative="d/dx_i ||x||_p = sign(x_i) |x_i|^(p-1) / ||x||_p^(p-1)",
+    mp="sqrt",
+)
+# torch.linalg.vector_norm(x, ord, dim, keepdim): the same node, its order named `ord`
+row(
+    name="vector_norm",
+    grad_fn="LinalgVectorNormBackward0",
+    params=(Param("ord", "number"), dims("dim"), flag("keepdim")),
+    elementwise=False,
+    example=([(3,)], {}),
+    front=Signature(spellings=(Spelling("vector_norm", torch=False, method=False, linalg=True),)),
+    forward=lambda x, ord=2, dim=None, keepdim=False: _norm(x, ord, dim, keepdim),
+    vjp=lambda F, g, out, x, ord=2, dim=None, keepdim=False: _norm_vjp(F, g, out, x, ord, dim, keepdim),
+    sym=lambda sp, x, ord=2, dim=None, keepdim=False: _norm_sym(sp, x, ord, dim, keepdim),
+    kink=lambda x, ord=2, dim=None, keepdim=False: _norm_zero(x, ord, dim, keepdim),
+    convention=_NORM_CONVENTION,
+    derivative="d/dx_i ||x||_ord = sign(x_i) |x_i|^(ord-1) / ||x||_ord^(ord-1)",
     mp="sqrt",
 )

@@ -19,7 +19,7 @@ class Param(str):
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
     "shape" (a tuple of ints; as an op's first parameter also given as varargs: x.view(2, 3)), "sections" (an int
     or a list of ints: split's), "tensor" (an optional tensor: linear's bias), "choice" (one of `choices`). A plain
-    string in `params` is a number."""
+    string in `params` is a number; a number may take string `choices` too (norm's p: a number or 'fro')."""
 
     def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = ()):
         param = super().__new__(cls, name)
@@ -49,6 +49,7 @@ class Spelling:
     functional: bool = False  # torch.nn.functional.NAME
     attribute: bool = False  # Tensor.NAME is a property, not a method: x.T, x.mT
     reserved: bool = True  # the name is refused as a variable; False for t, T, mT: names programs give their values
+    linalg: bool = False  # torch.linalg.NAME
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Signature:
     list_row: str = ""  # the row when the first parameter is a list: split(x, [1, 2]) is SplitWithSizesBackward0
     tensor_row: str = ""  # the row when the tensor parameter (kind "tensor") is given, it last among the arguments:
     # linear(x, W, b) is addmm's row with b, linear(x, W) another
+    pair_op: str = ""  # the op when a tensor stands where `dim` goes: max(x, y) is maximum, max(x, 1) is max_dim
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0
     needs_param: bool = False  # a call gives one of `params` at least: PyTorch refuses clamp(x)
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
@@ -95,6 +97,7 @@ class Signature:
             or self.dim_row
             or self.list_row
             or self.tensor_row
+            or self.pair_op
             or any(kind_of(p) == "dims" for p in self.params)
         )
 
@@ -110,7 +113,7 @@ class Op:
     sym: Callable[..., Any]  # (sp, *args, **params) -> SymPy expression (elementwise) or object array
     derivative: str  # the backward rule in maths, for `diffcheck ops`
     vjp: Optional[Callable[..., tuple]] = None  # (F, g, out, *args, **params) -> grads; None for a `via` row
-    # PyTorch builds this op from others, so the engine does: (F, *args) with F its functions (`c / x` is
+    # PyTorch builds this op from others, so the engine does: (F, *args, **params) with F its functions (`c / x` is
     # reciprocal(x) * c: two nodes). The row stays the op's one spelling for SymPy, special points and `diffcheck ops`.
     via: Optional[Callable[..., Any]] = None
     listed: Optional[tuple[int, ...]] = None  # the inputs next_functions lists, where not all (arithmetic.py)
@@ -141,12 +144,15 @@ class Op:
     # length depends on the input's shape).
     outputs: int = 1
     output_differentiability: Optional[tuple[bool, ...]] = None
+    output_names: tuple[str, ...] = ()  # the fields of PyTorch's return type (torch.return_types.max: values, indices)
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
-    # Derived: not variadic, one output, not a view — the engine's fast paths take it with one attribute load
+    int_result: bool = False  # the answer is int64 whatever the inputs' dtype (argmax, argmin): never promoted
+    # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "plain_call", not (self.variadic or self.outputs != 1 or self.view))
+        odd = self.variadic or self.outputs != 1 or self.view or self.int_result or self.arity == 0
+        object.__setattr__(self, "plain_call", not odd)
 
 
 SYMPY_ONLY = "sympy"

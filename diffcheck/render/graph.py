@@ -120,6 +120,10 @@ def _brief(expr) -> str:
 
 def _call_text(node: Apply) -> str:
     """`sin(x)`, `mul(…, y)`, `sum(x, dim=0)`: one level deep, so labels stay short however deep the nesting."""
+    if node.op == "getitem":  # x[0, 1:]
+        from ..ops.subscripts import shown
+
+        return f"{_brief(node.args[0])}{shown(dict(node.params)['key'].value)}"
     return f"{node.op}({', '.join([*map(_brief, node.args), *(f'{k}={_brief(v)}' for k, v in node.params)])})"
 
 
@@ -139,7 +143,11 @@ def build_graph(case: Case, engine=None) -> Graph:
     program, texts, numbers = _flatten(case.program)
     plain = Case(program, case.values, case.no_grad)
     first = run_engine(plain, engine=engine)
-    requiring = frozenset(s.name for s in program.statements if engine.requires_grad(first[s.name]))
+    requiring = frozenset(  # (max(x, dim)'s (values, indices) is no tensor: its values are the next temporary)
+        s.name
+        for s in program.statements
+        if not isinstance(first[s.name], tuple) and engine.requires_grad(first[s.name])
+    )
     env = run_engine(replace(plain, retain=requiring), engine=engine)
 
     names = {id(env[temp]): text for temp, text in texts.items()}
@@ -155,6 +163,8 @@ def build_graph(case: Case, engine=None) -> Graph:
         """The inputs next_functions lists, in its order, as (label, value) pairs: the row resolved on positions
         (it moves a number last: `2 - x` is rsub(x, 2)), which `ndim_of` reads the values of."""
         args = [(_brief(a), value(a)) for a in call.args]
+        if call.op == "getitem":  # a subscript lists what it indexes; max(x, dim)[0] is max's own node
+            return listed(made[call.args[0].name]) if isinstance(args[0][1], tuple) else args[:1]
         row, positions, _ = ops.resolve(
             call.op,
             tuple(range(len(args))),
@@ -166,12 +176,16 @@ def build_graph(case: Case, engine=None) -> Graph:
             return args
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
+    made = {s.name: s.value for s in program.statements}
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
-    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain)))
+    # a subscript of several steps (x[0, 1:]: SelectBackward0 then SliceBackward0) is drawn as one node
+    steps = {id(env[s.name]) for s in program.statements if isinstance(s.value, Apply) and s.value.op == "getitem"}
+    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain, steps)))
 
 
-def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> list[GraphNode]:
-    """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used."""
+def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset, steps=frozenset()) -> list[GraphNode]:
+    """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used. `steps`: the
+    subscripts, whose nodes below the top one are not drawn (their edges are not checked)."""
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
     for name, t in order:  # `order` grows while it is walked
@@ -182,7 +196,8 @@ def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> lis
         made_by = engine.grad_fn_name(t)
         if made_by is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
             args = inputs_of[id(t)]
-            _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
+            if id(t) not in steps:
+                _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
             for text, arg in args:
                 if is_number(arg) or id(arg) not in keys:
                     keys[id(arg)] = len(order)

@@ -12,6 +12,7 @@ import string
 from .. import engine
 from ..engine import type_name
 from .names import EXCEPTIONS
+from ..ops.subscripts import spec_of
 from .torch_surface import Raised
 from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, UserFunction, set_grad_mode
 
@@ -203,8 +204,14 @@ class Builtins:
         raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
 
     def get_item(self, value, key, node: ast.AST):
-        if isinstance(value, engine.Tensor) or isinstance(key, engine.Tensor):
-            raise self.fail("subscripts on tensors are not supported yet (tensor indexing)", node)
+        if isinstance(value, engine.Tensor):
+            result = self._engine(lambda: value[key], node)
+            tensors: list = []
+            spec = spec_of(key, tensors)
+            self.tracer.op(result, "getitem", (value, *tensors), {"key": spec}, self.source(node), self.position(node))
+            return result
+        if isinstance(key, engine.Tensor):
+            raise self.fail("a tensor as the subscript of a Python value is not supported", node)
         if not isinstance(value, (list, tuple, dict, str, range)):
             raise Raised("TypeError", f"'{type_name(value)}' object is not subscriptable", node.lineno)
         if isinstance(value, dict) and key not in value:
@@ -213,7 +220,7 @@ class Builtins:
 
     def set_item(self, value, key, new, node: ast.AST) -> None:
         if isinstance(value, engine.Tensor):
-            raise self.fail("item assignment on tensors is not supported yet (tensor indexing)", node)
+            return self._set_tensor_item(value, key, new, node)
         if not isinstance(value, (list, dict)):
             raise Raised("TypeError", f"'{type_name(value)}' object does not support item assignment", node.lineno)
         if isinstance(value, dict):
@@ -221,6 +228,28 @@ class Builtins:
             if len(value) >= MAX_ITEMS:
                 raise self.fail(f"dict of more than {MAX_ITEMS} items", node)
         self._python(value.__setitem__, node, key, new)
+
+    def _set_tensor_item(self, tensor, key, new, node: ast.AST) -> None:
+        """`tensor[key] = new` in place on the engine; recorded in the graph as `setitem` (its values before, the new
+        values, the key's tensors), as the in-place methods are."""
+        if not isinstance(new, (engine.Tensor, int, float)):
+            raise Raised("TypeError", f"can't assign a {type_name(new)} to a Tensor", node.lineno)
+        label, pos = self.source(node), self.position(node)
+        graph = engine.is_grad_enabled() and (
+            tensor.requires_grad or isinstance(new, engine.Tensor) and new.requires_grad
+        )
+        if not graph and tensor.grad_fn is not None:
+            raise self.fail("item assignment on a tensor of the graph under no_grad is not supported", node)
+        tensors: list = []
+        spec = spec_of(key, tensors)
+        refs = (
+            self.tracer.entry(tensor, label, pos),
+            *(self.tracer.entry(t, label, pos) if isinstance(t, engine.Tensor) else t for t in (new, *tensors)),
+        )
+        self._engine(lambda: tensor.__setitem__(key, new), node)
+        if graph:
+            self.tracer._add(tensor, "setitem", refs, {"key": spec}, label, pos)
+        self._share(tensor)
 
     # ---- the snippet's functions --------------------------------------------------------------------------------
     def call_function(self, function: UserFunction, args: list, kwargs: dict, node: ast.AST):

@@ -83,10 +83,12 @@ EXCEPTIONS = {  # Python's exception classes a snippet may catch or raise, each 
 OP_FUNCTIONS: dict[str, Spec] = {}
 TORCH: dict[str, str] = {}
 FUNCTIONAL: dict[str, str] = {}
+LINALG: dict[str, str] = {}
 MODULES = {
     "torch": TORCH,
     "torch.nn": {"functional": "module"},
     "torch.nn.functional": FUNCTIONAL,
+    "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
     "math": MATH,
 }
@@ -96,7 +98,7 @@ _OP_ATTRIBUTES: set[str] = set()  # the op table's attribute spellings (x.T), in
 
 def _sync() -> None:
     """Rebuild the tables above from the op table's spellings (in place: the validator holds them)."""
-    for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, _OP_METHODS):
+    for table in (OP_FUNCTIONS, TORCH, FUNCTIONAL, LINALG, _OP_METHODS):
         table.clear()
     TENSOR_ATTRIBUTES.difference_update(_OP_ATTRIBUTES)
     _OP_ATTRIBUTES.clear()
@@ -107,6 +109,7 @@ def _sync() -> None:
         OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params)
         TORCH[name] = "function" if spelling.torch else "missing"
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
+        LINALG[name] = "function" if spelling.linalg else "missing"
         if spelling.attribute:  # x.T, x.mT: read, not called
             _OP_ATTRIBUTES.add(name)
         elif spelling.method:
@@ -118,6 +121,7 @@ def _sync() -> None:
             **dict.fromkeys(CONTEXTS, "context"),
             **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
             "nn": "module",
+            "linalg": "module",
             "autograd": "module",
             "Tensor": "class",
         }
@@ -129,6 +133,8 @@ def _sync() -> None:
 
 
 TENSOR_ATTRIBUTES = {
+    "values",  # of torch.return_types (max(x, dim))
+    "indices",
     "grad",
     "requires_grad",
     "is_leaf",

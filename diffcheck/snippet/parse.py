@@ -196,6 +196,8 @@ class _Validator(StatementRules):
             if path == "math":
                 return "math:" + node.attr if kind == "function" else "value"
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
+        if base in ("method:values", "method:indices"):  # max(x, 1).values.sum(): torch.return_types' field
+            base = "value"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
         if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:

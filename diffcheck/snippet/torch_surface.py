@@ -16,6 +16,7 @@ from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
+from ..ops.subscripts import TorchValueError
 from ..ops.dispatch import FLAGS
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -91,6 +92,8 @@ class TorchSurface:
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
             raise Raised("IndexError", str(error), node.lineno) from None
+        except TorchValueError as error:  # a slice's step
+            raise Raised("ValueError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
@@ -134,6 +137,8 @@ class TorchSurface:
         signature = ops.SIGNATURES[spelling]
         positional = args[: signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
+        if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
+            return self.op(signature.pair_op, [positional[0], params["dim"]], {}, node, method=method)  # max(x, y)
         kinds = {p: ops.kind_of(p) for p in signature.params}
         first = signature.params[0] if signature.params else None
         if first and kinds[first] == "shape" and len(args) > signature.arity + 1:
@@ -157,15 +162,13 @@ class TorchSurface:
                     f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
                     node.lineno,
                 )
-        if not operator and not isinstance(positional[0], engine.Tensor):
+        if not operator and positional and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
                     raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
             elif not signature.number_input or not isinstance(positional[0], (int, float)):
                 raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
         if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
-            if spelling in ("max", "min"):  # torch.max(x, 0): the largest along dim 0, and its index
-                raise self.fail(f"torch.{spelling}() with a number (a reduction along a dim) is not supported", node)
             raise Raised(
                 "TypeError",
                 f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
@@ -179,17 +182,29 @@ class TorchSurface:
                 )
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
+        choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
+        kinds = {p: ops.kind_of(p) for p in signature.params}
         for key, value in params.items():
             if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
                 params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
                 continue
             if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
                 continue  # linear's bias
+            if type(value) is str and value in choices.get(key, ()):
+                continue
+            shape = kinds.get(key) == "shape"
+            if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
+                continue  # torch.full((2, 3), 1.5)
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
+        if isinstance(result, tuple):  # max(x, dim): values and indices
+            self.tracer.answers(
+                result, signature.name, tuple(positional), params, self.source(node), self.position(node)
+            )
+            return result
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
         return result
 
@@ -250,6 +265,8 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
+            return getattr(value, name)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":

@@ -119,6 +119,19 @@ class Tracer:
             return self.entries[id(arg)]
         return self.entry(arg, label, pos) if isinstance(arg, engine.Tensor) else arg
 
+    def answers(self, result: tuple, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
+        """Several answers (max(x, dim): values, indices): the first traced as `op(...)[0]`, the others (int64
+        indices) as leaves."""
+        for other in result[1:]:
+            self.leaf(other, label, pos)
+        if not engine.is_grad_enabled() or not any(isinstance(a, engine.Tensor) for a in args):
+            self.leaf(result[0], label, pos)
+            return
+        refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
+        self.serial += 1
+        whole = Entry(_Whole(result[0]), self.serial, op, refs, params, _short(label, pos.line), pos)
+        self._add(result[0], "getitem", (whole,), {"key": (False, (0,))}, label, pos)
+
     def bind(self, name: str, tensor, pos: Pos) -> None:
         self.entry(tensor, name, pos)
         self.bindings.setdefault(id(tensor), name)
@@ -215,6 +228,15 @@ class Tracer:
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
+
+
+class _Whole:
+    """What an entry of several answers describes: never a variable's, never retained."""
+
+    retains_grad = False
+
+    def __init__(self, first):
+        self.requires_grad, self.data = first.requires_grad, first.data
 
 
 def _reduction(entry: Entry, args: tuple) -> Apply:

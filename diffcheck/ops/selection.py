@@ -1,0 +1,184 @@
+"""Op rows, selection: max and min of the whole tensor (MaxBackward1: a tie shares the gradient evenly), over a dim
+(MaxBackward0: values and indices, the gradient all to the selected index), argmax/argmin (not differentiable,
+int64). `max(x, y)` is maximum: the dispatch's `pair_op` rule (a tensor where the dim goes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import kept_shape
+from .reductions import _extreme_sym, _extreme_vjp, _kept, _over, _tied
+from .table import SYMPY_ONLY, Family, Param, Signature, Spelling, flag
+
+ROWS = Family()
+row = ROWS.row
+
+_DIM = (Param("dim", "dims"), flag("keepdim"))
+EMPTY = "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
+
+
+def _one_dim(dim, op: str) -> int:
+    if isinstance(dim, tuple):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not tuple")
+    return dim
+
+
+def _whole(name: str, pick):
+    def forward(x):
+        if np.size(x) == 0:
+            raise RuntimeError(EMPTY.format(name))
+        return pick(x)[()]
+
+    return forward
+
+
+def _along(name: str, pick, arg):
+    """values and indices along one dim (the first of tied elements, as PyTorch's CPU kernel)."""
+
+    def forward(x, dim, keepdim=False):
+        dim = _one_dim(dim, name)
+        axis = _over(x, dim)
+        if np.ndim(x) == 0:
+            return np.asarray(x)[()], np.int64(0)
+        if np.shape(x)[axis[0]] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+        values = pick(x, axis=axis[0], keepdims=keepdim)
+        indices = arg(x, axis=axis[0], keepdims=keepdim).astype(np.int64)
+        return values[()], indices[()]
+
+    return forward
+
+
+def _along_vjp(F, gs, outs, x, dim, keepdim=False):
+    """value_selecting_reduction_backward: the gradient of each answer to the one index it selected."""
+    g = gs[0]
+    if g is None:
+        return (None,)
+    data = x.data if hasattr(x, "grad_fn") else x
+    if np.ndim(data) == 0:
+        return (g,)
+    axis = _over(data, dim)[0]
+    indices = np.reshape(outs[1], kept_shape(np.shape(data), dim))
+    spread = np.arange(np.shape(data)[axis]).reshape([-1 if i == axis else 1 for i in range(np.ndim(data))])
+    return (F.where(spread == indices, _kept(F, g, data, dim, keepdim), 0.0),)
+
+
+def _along_sym(function):
+    def sym(sp, x, dim, keepdim=False):
+        return _extreme_sym(sp, x, dim, keepdim, getattr(sp, function)), None
+
+    return sym
+
+
+def _arg(name: str, arg):
+    def forward(x, dim=None, keepdim=False):
+        if np.size(x) == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if dim is None:
+            flat = arg(np.reshape(x, -1))
+            return np.reshape(np.int64(flat), (1,) * np.ndim(x) if keepdim else ())[()]
+        axis = _over(x, _one_dim(dim, name))
+        if np.ndim(x) == 0:
+            return np.int64(0)
+        return arg(x, axis=axis[0], keepdims=keepdim).astype(np.int64)[()]
+
+    return forward
+
+
+for _name, _pick, _arg_pick, _function in (("max", np.max, np.argmax, "Max"), ("min", np.min, np.argmin, "Min")):
+    _title = _name.capitalize()
+    row(
+        name=_name,
+        grad_fn=f"{_title}Backward1",
+        elementwise=False,
+        forward=_whole(_name, _pick),
+        example=([(3,)], {}),
+        front=Signature(params=_DIM, dim_row=f"{_name}_dim", pair_op=f"{_name}imum"),
+        vjp=lambda F, g, out, x: _extreme_vjp(F, g, out, x),
+        sym=lambda sp, x, _f=_function: _extreme_sym(sp, x, None, False, getattr(sp, _f)),
+        kink=_tied(_pick),
+        convention="a tie shares the gradient evenly among the tied elements (evenly_distribute_backward)",
+        derivative=f"d/dx_i {_name}(x) = 1/k for the k elements equal to it, else 0",
+        mp=SYMPY_ONLY,
+    )
+    row(
+        name=f"{_name}_dim",
+        grad_fn=f"{_title}Backward0",
+        params=_DIM,
+        elementwise=False,
+        front=None,
+        outputs=2,
+        output_differentiability=(True, False),
+        output_names=("values", "indices"),
+        example=([(2, 2)], {"dim": 0}),
+        forward=_along(_name, _pick, _arg_pick),
+        vjp=_along_vjp,
+        sym=_along_sym(_function),
+        kink=_tied(_pick),
+        convention="a tie: the whole gradient to the index PyTorch selected (the first), none to the others",
+        derivative=f"d/dx_i {_name}(x, dim) = 1 at the selected index along dim, else 0",
+        mp=SYMPY_ONLY,
+    )
+    row(
+        name=f"arg{_name}",
+        grad_fn="",
+        params=_DIM,
+        saves=False,
+        elementwise=False,
+        int_result=True,
+        example=([(2, 2)], {"dim": 0}),
+        forward=_arg(f"arg{_name}", _arg_pick),
+        vjp=lambda F, g, out, x, dim=None, keepdim=False: (None,),
+        sym=lambda sp, x, dim=None, keepdim=False: None,
+        derivative="not differentiable (an int64 index)",
+    )
+
+
+# ---- F.normalize: x / max(||x||_p along dim, eps), as PyTorch composes it ------------------------------------------
+row(
+    name="clamp_min",
+    grad_fn="ClampMinBackward0",
+    params=("min",),
+    internal=True,
+    forward=lambda x, min: np.maximum(x, np.asarray(min, dtype=np.result_type(x)))[()],
+    vjp=lambda F, g, out, x, min: (F.where(x >= min, g, 0.0),),
+    sym=lambda sp, x, min: sp.Piecewise((x, x >= min), (min, True)),
+    derivative="d/dx max(x, min) = 1 if x >= min else 0",
+    kink=lambda x, min: np.asarray(x) == min,
+    convention="x == min: gradient 1 (clamp_min_backward: x >= min)",
+)
+
+
+def _normalize(x, p=2.0, dim=1, eps=1e-12):
+    from .statistics import _norm
+
+    norm = _norm(x, p, dim, True)
+    return (x / np.maximum(norm, np.asarray(eps, dtype=np.result_type(x))))[()]
+
+
+def _normalize_sym(sp, x, p=2.0, dim=1, eps=1e-12):
+    from .statistics import _norm_sym
+
+    norm = np.asarray(_norm_sym(sp, x, p, dim, True), dtype=object)
+    bounded = np.frompyfunc(lambda n: sp.Piecewise((n, n >= eps), (sp.sympify(eps), True)), 1, 1)(norm)
+    return np.asarray(x, dtype=object) / bounded
+
+
+row(
+    name="normalize",
+    grad_fn="DivBackward0",
+    params=(Param("p", "number"), Param("dim", "dims"), Param("eps", "number")),
+    elementwise=False,
+    example=([(2, 2)], {}),
+    front=Signature(spellings=(Spelling("normalize", torch=False, method=False, functional=True),)),
+    forward=_normalize,
+    # F.normalize: input / norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    via=lambda F, x, p=2.0, dim=1, eps=1e-12: F.div(
+        x, F.expand(F.clamp_min(F.vector_norm(x, p, dim, True), eps), tuple(x.shape))
+    ),
+    sym=_normalize_sym,
+    kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
+    convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
+    derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
+)
