@@ -46,12 +46,12 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
-        if type(env[statement.name]) is tuple and "#" not in statement.name:  # (the graph's temporaries: z#1)
-            raise DiffcheckError(
-                f"'{statement.name}' is a tuple of tensors (split, chunk and unbind give one; max/min over a dim its "
-                "values and indices): use it inside cat or stack, or take one with [i]",
-                statement.pos,
-            )
+        if isinstance(env[statement.name], tuple) and "#" not in statement.name:  # (the graph's temporaries: z#1)
+            if getattr(statement.value, "op", None) in ("max", "min"):
+                message = f"'{statement.name}' is the (values, indices) of max/min over a dim: take [0]"
+            else:
+                message = f"'{statement.name}' is a tuple of tensors (split, chunk and unbind give one): use it inside cat or stack"
+            raise DiffcheckError(message, statement.pos)
         if is_number(env[statement.name]):
             env[statement.name] = engine.leaf(np.asarray(env[statement.name], dtype=dtype), dtype, False)
     if hits is not None:

@@ -69,7 +69,7 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
     closure = dependencies(program)
     hits = []
     for node, op, args, params, result in applied:
-        if op.variadic or op.outputs != 1:  # cat, split ...: they only move numbers, and declare no special point
+        if op.variadic or op.outputs != 1 and op.kink is None and op.singular is None:  # cat, split: no special point
             continue
         datas = [a if is_number(a) else value(a) for a in args]
         depends = names_in(node, closure)

@@ -83,7 +83,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
     # torch's functions take a Tensor first: add/sub/mul/div wrap a number (`number_input`), pow has a Number-self
     # overload, and where's condition is left as the library has always taken it (`tensor_first`)
     tensor_first = function and not method and sig.tensor_first and not sig.number_input
-    sizes_first = bool(names) and _ops.kind_of(names[0]) == "shape"  # view, expand, permute ... take varargs
+    sizes_first = len(names) == 1 and _ops.kind_of(names[0]) == "shape"  # view, expand, permute: varargs; not full
     variadic = sig.row in OPS and OPS[sig.row].variadic
     tensor_first = tensor_first and not variadic
 

@@ -66,7 +66,8 @@ def expr_text(expr: Expr) -> str:
 
 
 def _gives_tuple(expr: Expr) -> bool:
-    row = ops.OPS.get(ops.FRONTS[expr.op].row) if isinstance(expr, Apply) else None
+    front = ops.FRONTS.get(expr.op) if isinstance(expr, Apply) else None  # (a subscript is no front op)
+    row = ops.OPS.get(front.row) if front is not None else None
     return len(getattr(expr, "args", ())) > 0 and row is not None and row.outputs != 1
 
 

@@ -89,14 +89,17 @@ def _integer(name: str, kinds: dict) -> bool:
 
 
 def tuple_arguments(node: Apply, args: list, variadic: bool) -> None:
-    """A tuple of tensors (split's, chunk's, unbind's pieces; max/min's (values, indices) over a dim) is only a list
-    argument (`cat(split(x, 2))`): refuse it elsewhere in one line."""
-    if not variadic and any(type(arg) is tuple for arg in args):
-        raise DiffcheckError(
-            f"'{node.op}' takes tensors, not a tuple of tensors (cat or stack split's pieces; take [0] of max/min over "
-            "a dim)",
-            node.pos,
-        )
+    """A tuple of tensors (split's, chunk's, unbind's pieces) is only a list argument (`cat(split(x, 2))`), and
+    max/min's (values, indices) over a dim no argument at all: refuse either elsewhere in one line."""
+    for expr, arg in zip(node.args, args):
+        if not isinstance(arg, tuple):
+            continue
+        if getattr(expr, "op", None) in ("max", "min"):
+            raise DiffcheckError(
+                f"'{node.op}' takes a tensor, not the (values, indices) of max/min over a dim: take [0]", node.pos
+            )
+        if not variadic:
+            raise DiffcheckError(f"'{node.op}' takes tensors, not a tuple of tensors (cat or stack them)", node.pos)
 
 
 def answer_of(node, answers: tuple, spec: tuple):

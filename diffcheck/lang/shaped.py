@@ -36,7 +36,7 @@ class ShapedArguments:
             else:
                 raise ParseError(f"'{shown}' takes a list of tensors: {shown}([x, y])", self.pos(first))
         params = signature.params
-        if params and ops.kind_of(params[0]) == "shape" and len(args) > signature.arity + 1:
+        if len(params) == 1 and ops.kind_of(params[0]) == "shape" and len(args) > signature.arity + 1:  # not full's
             args = [*args[: signature.arity], self._sizes(shown, args[signature.arity :], False)]
         return tensors, args
 

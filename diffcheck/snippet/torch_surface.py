@@ -141,7 +141,7 @@ class TorchSurface:
             return self.op(signature.pair_op, [positional[0], params["dim"]], {}, node, method=method)  # max(x, y)
         kinds = {p: ops.kind_of(p) for p in signature.params}
         first = signature.params[0] if signature.params else None
-        if first and kinds[first] == "shape" and len(args) > signature.arity + 1:
+        if len(kinds) == 1 and kinds[first] == "shape" and len(args) > signature.arity + 1:  # torch.full takes a tuple
             params[first] = tuple(args[signature.arity :])  # x.view(2, 3): the sizes as varargs
         elif first and kinds[first] == "shape" and type(params.get(first)) is int:
             params[first] = (params[first],)  # x.flip(0), x.view(-1)
