@@ -1,0 +1,106 @@
+"""Budgets that hold against hostile input (issue 21): the symbolic side runs in a child process killed at its
+deadline, exact powers that cannot fit are refused before they are computed, and the command line's own parsing is
+linear. Each ends with one line naming the place, exit code 2 and nothing left running."""
+
+import os
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from diffcheck.check.budget import run_deep
+from diffcheck.cli import main
+from diffcheck.engines import Unsupported
+from diffcheck.errors import DiffcheckError, LimitError
+
+
+def children() -> set[int]:
+    """The live child processes of this process (Linux's /proc)."""
+    found = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as file:
+            found |= {int(pid) for pid in file.read().split()}
+    return found
+
+
+def one_line_error(args: list[str]) -> str:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_budgeted_work_runs_in_another_process():
+    assert run_deep(os.getpid, timeout=60) != os.getpid()
+    assert run_deep(lambda: [1, "two", 3.0], timeout=60) == [1, "two", 3.0]
+
+
+def test_exceptions_come_back_as_raised_whatever_their_signature():
+    def unsupported():
+        raise Unsupported("micrograd", "'matmul'")
+
+    with pytest.raises(Unsupported) as caught:
+        run_deep(unsupported, timeout=60)
+    assert (caught.value.engine, caught.value.feature) == ("micrograd", "'matmul'")
+    assert str(caught.value) == "'matmul' is not supported by engine 'micrograd'"
+
+
+def test_a_result_that_does_not_pickle_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="could not be sent back"):
+        run_deep(lambda: threading.Lock(), timeout=60)
+
+
+def test_a_worker_that_dies_is_one_line():
+    with pytest.raises(DiffcheckError, match=r"^the case's worker process died \(killed by signal SIGKILL: out of"):
+        run_deep(lambda: os.kill(os.getpid(), 9), timeout=60)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "exp(exp(exp(exp(exp(x)))))",  # SymPy's own loop: ran past 100 s under a 60 s budget
+        "; ".join(["a0 = sin(x)"] + [f"a{i} = sin(a{i - 1}) * cos(a{i - 1})" for i in range(1, 40)]),
+    ],
+    ids=["exp-tower", "sin-cos-chain"],
+)
+def test_a_timed_out_case_leaves_nothing_running(expression):
+    before_threads, before_children = set(threading.enumerate()), children()
+    error = one_line_error(["check", expression, "x=1", "--timeout", "0.5"])
+    assert error == (
+        "diffcheck: error: expression: the case exceeded its wall-clock budget of 0.5 s (raise it with --timeout)\n"
+    )
+    assert set(threading.enumerate()) == before_threads and children() == before_children
+
+
+POWER = "diffcheck: error: expression: a power with an exponent of about 2**{} is too large to compute exactly (its"
+
+
+@pytest.mark.parametrize(
+    "expression, point, bits",
+    [
+        ("maximum(x - x, 0.5) ** 1e300 + log(x - x)", "x=1", 997),  # ran 198 s and reached 5 GiB
+        ("x**(x**(x**(x**x)))", "x=3", 12086286059298),  # MemoryError
+        ("maximum(x - x, 3) ** 1e8 + log(x - x)", "x=1", 27),
+    ],
+)
+def test_exact_powers_that_cannot_fit_are_refused_before_computing(expression, point, bits):
+    error = one_line_error(["check", expression, point])
+    assert error.startswith(POWER.format(bits)) and error.endswith(" result cannot fit in memory)\n")
+
+
+@pytest.mark.parametrize("expression, point", [("x ** 1e300", "x=3"), ("maximum(x - x, 3) ** 1e5 + log(x - x)", "x=1")])
+def test_powers_that_fit_are_still_checked(expression, point):
+    result = CliRunner().invoke(main, ["check", expression, point, "--format", "json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_name_value_parser_is_linear():
+    """60,000 elements took about 20 minutes (each number's text was found by splitting the whole value again)."""
+    from diffcheck.lang.values import parse_value
+
+    value = "[" + ",".join(["0.5"] * 60_000) + "]"
+    assert parse_value(value, "x", max_elements=60_000) == [0.5] * 60_000
+
+
+def test_limit_error_is_a_diffcheck_error():
+    assert issubclass(LimitError, DiffcheckError)
