@@ -66,6 +66,6 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
-        if name in ("dim", "keepdim") and value != int(value):
+        if name in ("dim", "keepdim") and isinstance(value, float) and not value.is_integer():  # inf and nan too
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
     return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}
