@@ -67,6 +67,7 @@ def _call(node, args: list, params: dict):
     if all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
         return numbers_alone(resolved)
     op, args, params = resolved
+    params = exact_params(params)
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
         symbolic = [_mask_as_number(a) for a in symbolic]
@@ -82,6 +83,13 @@ def _call(node, args: list, params: dict):
             "for every input (0/0 or the like)",
             node.pos,
         ) from None
+
+
+def exact_params(params: dict) -> dict:
+    """Float parameters (clamp's `max=0.0`) as the exact numbers the arguments are (`_to_sym`): a SymPy Float 0.0
+    is not an integer, so `2 * (0.0 * W)` built unevaluated answered `is_even` both ways, in an order set by the hash
+    seed (InconsistentAssumptions from `diff` on some seeds)."""
+    return {name: _to_sym(value) if type(value) is float else value for name, value in params.items()}
 
 
 def _mask_as_number(value):

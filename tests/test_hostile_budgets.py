@@ -104,3 +104,52 @@ def test_name_value_parser_is_linear():
 
 def test_limit_error_is_a_diffcheck_error():
     assert issubclass(LimitError, DiffcheckError)
+
+
+INTERNAL_ERRORS = [
+    ("sum(x, dim=exp(1000))", ["x=[1,2]"], "expression:1:1: parameter 'dim' of 'sum' must be an integer"),
+    ("mean(x, dim=log(-1))", ["x=[1,2]"], "expression:1:1: parameter 'dim' of 'mean' must be an integer"),
+    ("(1 > 0) - x", ["x=[1,2]"], "expression:1:1: 'sub': Subtraction, the `-` operator, with a bool tensor is not"),
+    ("x - (1 > 0)", ["x=[1,2]"], "expression:1:1: 'sub': Subtraction, the `-` operator, with a bool tensor is not"),
+    ("(x > 0) - (1 > 2)", ["x=[1,2]"], "expression:1:1: 'sub': Subtraction, the `-` operator, with a bool tensor"),
+]
+
+
+@pytest.mark.parametrize("expression, point, message", INTERNAL_ERRORS)
+def test_former_internal_errors_are_one_line(expression, point, message):
+    """PyTorch refuses True - x with the same words (RuntimeError, recorded with torch 2.13)."""
+    assert one_line_error(["check", expression, *point]).startswith(f"diffcheck: error: {message}")
+
+
+def test_where_with_a_symbol_on_both_sides_of_its_condition_checks():
+    """Found by `fuzz --cases 2000 --seed 7 --depth 6`: SymPy's Piecewise rewrote `y - x <= x - z` back and forth
+    without end ("input too deeply nested" for three nodes)."""
+    point = ["y=[0,1]", "x=[[0,2],[0,-1]]", "z=[0,3]"]
+    for values in (["y=[0,0]", "x=[[0,0],[0,0]]", "z=[0,0]"], point):
+        result = CliRunner().invoke(main, ["check", "where(((y - x) <= (x - z)), x, y)", *values])
+        assert result.exit_code == 0, result.output
+
+
+HASHED = (
+    "t1 = tanh((x * x)); t2 = clamp((2 / (torch.abs(sin(M)) + 0.25)), min=(-2.0), max=0.0); t3 = ((W * t2) * 2); "
+    "out = ((t1 * sum(t3)) * torch.sigmoid(sum(u)))"
+)
+
+
+def test_no_result_depends_on_the_hash_seed():
+    """`2 * (0 * W)` built unevaluated gave InconsistentAssumptions from SymPy's diff on 2 of 12 hash seeds (8, 11)."""
+    import json
+    import subprocess
+    import sys
+
+    value = "[[0.5,-1,2],[1.5,0.25,-0.75],[1,2,-2]]"
+    args = [sys.executable, "-m", "diffcheck", "check", HASHED, *(f"{n}={value}" for n in "xMWu"), "--no-grad", "M"]
+    outputs = []
+    for seed in ("8", "11"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        report = json.loads(done.stdout)
+        report.pop("seconds", None)
+        outputs.append(report)
+    assert outputs[0] == outputs[1]
