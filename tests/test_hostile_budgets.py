@@ -153,3 +153,29 @@ def test_no_result_depends_on_the_hash_seed():
         report.pop("seconds", None)
         outputs.append(report)
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["check", "x", "x=1", "--retain-grad", "a\nb"], "expression: --retain-grad 'a\\nb': not a computed name"),
+        (["check", "x", "x=1", "--no-grad", "a\nb"], "expression: --no-grad 'a\\nb': not an input of the program"),
+        (["ops", "si\nn"], "unknown op 'si\\nn' (did you mean 'sin'?)"),
+    ],
+)
+def test_a_newline_in_a_name_stays_on_one_line(args, message):
+    assert one_line_error(args).startswith(f"diffcheck: error: {message}")
+
+
+def test_mean_of_an_empty_tensor_is_nan_without_a_warning(tmp_path):
+    """PyTorch 2.13: torch.zeros(3, 0).mean(1) is tensor([nan, nan, nan]) and its gradient tensor([], size=(3, 0))."""
+    snippet = tmp_path / "empty.py"
+    snippet.write_text(
+        "import torch\nx = torch.zeros(3, 0, requires_grad=True)\ny = x.mean(1)\nprint(y)\n"
+        "y.sum().backward()\nprint(x.grad)\nprint(torch.zeros(0).mean())\n"
+    )
+    result = CliRunner().invoke(main, ["run", "--quiet", str(snippet)])
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert result.stdout == (
+        "tensor([nan, nan, nan], grad_fn=<MeanBackward1>)\ntensor([], size=(3, 0))\ntensor(nan)\n"
+    )
