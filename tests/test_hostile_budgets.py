@@ -176,6 +176,4 @@ def test_mean_of_an_empty_tensor_is_nan_without_a_warning(tmp_path):
     )
     result = CliRunner().invoke(main, ["run", "--quiet", str(snippet)])
     assert result.exit_code == 0 and result.stderr == "", result.output
-    assert result.stdout == (
-        "tensor([nan, nan, nan], grad_fn=<MeanBackward1>)\ntensor([], size=(3, 0))\ntensor(nan)\n"
-    )
+    assert result.stdout == ("tensor([nan, nan, nan], grad_fn=<MeanBackward1>)\ntensor([], size=(3, 0))\ntensor(nan)\n")

@@ -43,7 +43,9 @@ def validate(case: Case) -> None:
             raise DiffcheckError(f"'{_printable(name)}' is {kind}; inputs are: {', '.join(inputs) or '(none)'}")
     for name in case.no_grad:
         if name not in inputs:
-            raise DiffcheckError(f"--no-grad '{_printable(name)}': not an input of the program (inputs: {', '.join(inputs)})")
+            raise DiffcheckError(
+                f"--no-grad '{_printable(name)}': not an input of the program (inputs: {', '.join(inputs)})"
+            )
     for name in case.retain:
         if name not in assigned:
             raise DiffcheckError(
