@@ -103,7 +103,10 @@ class _Group(click.Group):
         from ..errors import DiffcheckError
 
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:  # what is buffered for stdout is written here, where a closed pipe is handled below
+                sys.stdout.flush()
         except DiffcheckError as error:
             fail(str(error))
         except (KeyboardInterrupt, click.Abort):  # click's Abort would exit 1, which means "disagreement"
@@ -112,10 +115,23 @@ class _Group(click.Group):
             raise
         except RecursionError:
             fail("input too deeply nested for this run (recursion limit); simplify it or split it into statements")
+        except BrokenPipeError:  # the reader stopped reading (`| head -1`): the rest of the output has nowhere to go
+            _stdout_to_null()
+            fail("stdout was closed before all the output was written (broken pipe)")
         except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
             if os.environ.get("DIFFCHECK_DEBUG"):
                 raise
             fail(f"internal error: {type(error).__name__}: {error} (set DIFFCHECK_DEBUG=1 for a traceback)")
+
+
+def _stdout_to_null() -> None:
+    """Send what is still buffered for stdout to /dev/null: the interpreter's flush at exit must not fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a CliRunner's stream): nothing to flush
+        pass
 
 
 @click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,8 +12,12 @@ def consoles():
     No emoji codes: user text such as `:x:` is printed as written (and rich's emoji table is never loaded)."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1 ("a gradient disagrees"): the command line says why, exit 2
+            raise BrokenPipeError("stdout was closed")
+
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
-    return Console(width=width, highlight=False, emoji=False), Console(stderr=True, highlight=False, emoji=False)
+    return _Console(width=width, highlight=False, emoji=False), _Console(stderr=True, highlight=False, emoji=False)
 
 
 def plain_text(renderable, width: int) -> list[str]:
