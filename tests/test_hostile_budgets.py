@@ -177,3 +177,17 @@ def test_mean_of_an_empty_tensor_is_nan_without_a_warning(tmp_path):
     result = CliRunner().invoke(main, ["run", "--quiet", str(snippet)])
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert result.stdout == ("tensor([nan, nan, nan], grad_fn=<MeanBackward1>)\ntensor([], size=(3, 0))\ntensor(nan)\n")
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["check", "x", "x=1", "--timeout", "nan"], "--timeout nan"),
+        (["check", "x", "x=1", "--timeout", "inf"], "--timeout inf"),
+        (["run", "-", "--time-budget", "nan"], "--time-budget nan"),
+        (["run", "-", "--timeout", "inf"], "--timeout inf"),
+    ],
+)
+def test_budgets_in_seconds_are_finite(args, option):
+    """nan stopped nothing (the deadline compared false) and inf was an internal error."""
+    assert one_line_error(args) == f"diffcheck: error: {option}: must be a finite number of seconds > 0\n"

@@ -23,6 +23,13 @@ def _tolerance(ctx, param, value):
     return value
 
 
+def finite_seconds(ctx, param, value):
+    """A budget in seconds is finite: `nan` would stop nothing and `inf` cannot be waited for; one line, exit 2."""
+    if value is not None and not math.isfinite(value):
+        fail(f"{param.opts[0]} {value}: must be a finite number of seconds > 0")
+    return value
+
+
 # The comparison's options, shared by `check` and `run`.
 RTOL = click.option(
     "--rtol", type=float, default=None, callback=_tolerance, help=f"Relative tolerance (default {defaults.RTOL:g})."
@@ -200,6 +207,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.TIMEOUT,
     show_default=True,
     help="Wall-clock budget in seconds for the case.",

@@ -9,7 +9,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import ATOL, EXIT_HELP, RTOL, STRICT
+from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
 
 
 @click.command(epilog=EXIT_HELP)
@@ -29,6 +29,7 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.TIMEOUT,
     show_default=True,
     help="Wall-clock budget in seconds for verifying one backward() call.",
@@ -57,6 +58,7 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
 @click.option(
     "--time-budget",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.SNIPPET_TIME_BUDGET,
     show_default=True,
     help="Wall-clock seconds the snippet may run (verification apart).",
