@@ -191,3 +191,13 @@ def test_mean_of_an_empty_tensor_is_nan_without_a_warning(tmp_path):
 def test_budgets_in_seconds_are_finite(args, option):
     """nan stopped nothing (the deadline compared false) and inf was an internal error."""
     assert one_line_error(args) == f"diffcheck: error: {option}: must be a finite number of seconds > 0\n"
+
+
+def test_the_testing_api_stops_at_its_timeout_and_leaves_nothing_running():
+    from diffcheck.testing import assert_gradients
+
+    before_threads, before_children = set(threading.enumerate()), children()
+    with pytest.raises(LimitError, match="exceeded its wall-clock budget of 0.5 s"):
+        assert_gradients("exp(exp(exp(exp(exp(x)))))", {"x": 1.0}, timeout=0.5)
+    assert set(threading.enumerate()) == before_threads and children() == before_children
+    assert assert_gradients("sin(x) * x", {"x": 2.0}, timeout=60).tensors[0].status == "match"

@@ -88,3 +88,29 @@ def test_the_pytest_plugin_reports_former_internal_errors_in_one_line(tmp_path):
     ]:
         assert line in done.stdout, done.stdout
     assert "4 failed, 1 passed" in done.stdout
+
+
+def test_the_pytest_plugin_kills_a_case_at_its_timeout(tmp_path):
+    (tmp_path / "slow.toml").write_text(
+        '[[case]]\nname = "tower"\nprogram = "exp(exp(exp(exp(exp(x)))))"\ninputs = { x = 1.0 }\n'
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--diffcheck",
+            "slow.toml",
+            "--diffcheck-timeout",
+            "1",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert "slow.toml:1: case 'tower': timeout: still running after 1 s (killed)" in done.stdout, done.stdout
+    assert "1 failed" in done.stdout and "Traceback" not in done.stdout

@@ -48,8 +48,12 @@ def run_deep(work: Callable[[], T], timeout: Optional[float]) -> T:
     return outcome["value"]
 
 
+class TimedOut(LimitError):
+    """The wall-clock budget ran out (the work was stopped)."""
+
+
 def _timed_out(timeout: float) -> LimitError:
-    return LimitError(f"the case exceeded its wall-clock budget of {timeout:g} s (raise it with --timeout)")
+    return TimedOut(f"the case exceeded its wall-clock budget of {timeout:g} s (raise it with --timeout)")
 
 
 def _on_big_stack(work: Callable[[], T], timeout: Optional[float]) -> Optional[dict]:
