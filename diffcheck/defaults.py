@@ -25,3 +25,4 @@ MAX_POWER = 10_000  # largest |exponent| of a power whose base and exponent are 
 SNIPPET_MAX_STEPS = 100_000  # statements executed, loops and calls included (`--max-steps`)
 SNIPPET_MAX_CALL_DEPTH = 100  # nested calls of the snippet's own functions (`--max-depth`)
 SNIPPET_TIME_BUDGET = 30.0  # wall-clock seconds the snippet may run (`--time-budget`), verification apart
+SNIPPET_MAX_OUTPUT = 10_000_000  # characters the snippet may print (`--max-output`)

@@ -3,20 +3,30 @@
 Registered through the `pytest11` entry point and inert without `--diffcheck`, so installing diffcheck never changes
 what an unrelated test suite collects. In a folder only sample files are collected (`pytest --diffcheck .` skips
 pyproject.toml and other TOML); a file named on the command line always is. Cases load and run through the same code
-as `diffcheck verify` (in-process: there is no worker pool, so no `--timeout`).
+as `diffcheck verify`; each case in a child process killed after `--diffcheck-timeout` seconds (0: in this process,
+unbounded).
 """
 
 from __future__ import annotations
 
+import math
 
 import pytest
 
 from .batch.samples import Refusal, Sample, is_sample_file
+from .defaults import TIMEOUT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("diffcheck").addoption(
         "--diffcheck", action="store_true", help="collect the [[case]] tables of *.toml sample files as test items"
+    )
+    parser.getgroup("diffcheck").addoption(
+        "--diffcheck-timeout",
+        type=float,
+        default=TIMEOUT,
+        metavar="SECONDS",
+        help=f"wall-clock budget of one case, in a child process (default {TIMEOUT:g}; 0: in this process, unbounded)",
     )
 
 
@@ -60,16 +70,21 @@ class SampleItem(pytest.Item):
         from .errors import DiffcheckError
         from .batch.pool import Done
         from .batch.verify import ERROR, PASS, Outcome, check_sample, outcome_of
+        from .check.budget import TimedOut, run_deep
 
         item = self.item
         if isinstance(item, Refusal):
             outcome = Outcome(item.file, item.line, item.name, ERROR, error=item.message)
         else:
+            timeout = self.config.getoption("diffcheck_timeout")
+            timeout = timeout if timeout and math.isfinite(timeout) and timeout > 0 else None
             try:
-                done = Done("ok", check_sample(item), 0.0)
+                done = Done("ok", run_deep(lambda: check_sample(item), timeout), 0.0)
+            except TimedOut:
+                done = Done("timeout", None, timeout)
             except DiffcheckError as error:  # an internal error stays an exception, with its traceback
                 done = Done("error", str(error), 0.0)
-            outcome = outcome_of(item, done, timeout=0.0)
+            outcome = outcome_of(item, done, timeout=timeout or 0.0)
         if outcome.status != PASS:
             raise CaseFailed(outcome.error or _report(outcome))
 

@@ -71,6 +71,7 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if args and all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
         return numbers_alone(resolved)
     op, args, params = resolved
+    params = exact_params(params)
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
         symbolic = [_mask_as_number(a) for a in symbolic]
@@ -130,6 +131,13 @@ def _decided(node, index, point: Optional[dict]):
         "the point); use where(mask, x, 0)",
         node.pos,
     )
+
+
+def exact_params(params: dict) -> dict:
+    """Float parameters (clamp's `max=0.0`) as the exact numbers the arguments are (`_to_sym`): a SymPy Float 0.0
+    is not an integer, so `2 * (0.0 * W)` built unevaluated answered `is_even` both ways, in an order set by the hash
+    seed (InconsistentAssumptions from `diff` on some seeds)."""
+    return {name: _to_sym(value) if type(value) is float else value for name, value in params.items()}
 
 
 def _mask_as_number(value):
@@ -219,6 +227,8 @@ def canonical(exprs: list) -> list:
     done: dict = {}
     for expr in _postorder(exprs):
         args = tuple(done[a] for a in expr.args)
+        if isinstance(expr, sp.Pow):
+            power_fits(*args)
         rebuilt = expr.func(*args) if args != expr.args else expr
         if isinstance(rebuilt, (sp.Add, sp.Mul, sp.Pow)):
             rebuilt = rebuilt.func(*rebuilt.args)
@@ -357,7 +367,7 @@ _MP_CONSTANTS = {
 _MP_CORE = {
     sp.Add: _sum,
     sp.Mul: _product,
-    sp.Pow: lambda base, exponent: base**exponent,
+    sp.Pow: lambda base, exponent: power_fits(base, exponent) and base**exponent,
     sp.sign: mpmath.sign,
     sp.Heaviside: _heaviside,
     sp.Piecewise: _piecewise,
@@ -392,7 +402,7 @@ ops.subscribe(_MP_FUNCTIONS.clear)
 
 def _exactly(expr, at: dict) -> Exact:
     try:
-        return _classify_exact(expr.xreplace(at))
+        return _classify_exact(substitute(expr, at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
     except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
@@ -413,7 +423,7 @@ def compile_as_written(expr, syms: list):
             planned.append(mp_function([expr], syms))
         if planned[0] is not None:
             return planned[0](*values)[0]
-        number = sp.N(expr.xreplace({s: sp.Float(v, mpmath.mp.dps) for s, v in zip(syms, values)}), mpmath.mp.dps)
+        number = sp.N(substitute(expr, {s: sp.Float(v, mpmath.mp.dps) for s, v in zip(syms, values)}), mpmath.mp.dps)
         if not number.is_real:
             raise ValueError("not a real number")
         return mpmath.mpf(str(number))
@@ -453,3 +463,57 @@ def _classify_exact(value) -> Exact:
     if imag != 0:
         return Exact("complex")
     return _classify_mp(mpmath.mpf(str(real))) if real.is_finite else Exact("inf" if real > 0 else "-inf", float(real))
+
+
+# Powers SymPy and mpmath would compute without end: an exact base to an exponent of 10**300 has 10**300 digits, and
+# mpmath turns an integral exponent into a Python integer (3 ** 3 ** 3 ** 27 as written needs one of 10**12 bits).
+EXACT_POWER_BITS = 2**22  # bits of an exact power's result (1.3 million digits, milliseconds to compute)
+EXPONENT_BITS = 4096  # bits of a floating exponent's integer part (1e1233)
+
+
+def power_fits(base, exponent) -> bool:
+    """True, or a LimitError when `base ** exponent` (numbers: SymPy's or mpmath's) could not be computed in memory.
+
+    A base of 0 or ±1 and a symbolic operand always fit; an exact base and exponent fit while the result has at most
+    `EXACT_POWER_BITS` bits; a floating one while the exponent's magnitude has at most `EXPONENT_BITS` bits."""
+    if isinstance(base, sp.Basic) and not base.is_Number or isinstance(exponent, sp.Basic) and not exponent.is_Number:
+        return True
+    magnitude = _bits(exponent)
+    if isinstance(base, sp.Rational) and isinstance(exponent, sp.Rational):
+        size = max(abs(int(base.p)), int(base.q))
+        if size <= 1 or magnitude + math.log2(max(size.bit_length(), 1)) <= math.log2(EXACT_POWER_BITS):
+            return True
+    elif magnitude <= EXPONENT_BITS:
+        return True
+    raise LimitError(
+        f"a power with an exponent of about 2**{magnitude} is too large to compute exactly (its result cannot fit "
+        "in memory)"
+    )
+
+
+def _bits(number) -> int:
+    """log2 of |number|, rounded up (0 for zero, inf and nan)."""
+    try:
+        if isinstance(number, sp.Rational):
+            return max(abs(int(number.p)).bit_length() - int(number.q).bit_length() + 1, 0)
+        value = mpmath.mpf(number._mpf_) if isinstance(number, sp.Float) else number
+        if isinstance(value, mpmath.mpf) and mpmath.isfinite(value) and value:
+            return max(int(mpmath.mag(value)), 0)
+    except (TypeError, ValueError, AttributeError):  # a complex or an infinite SymPy number: nothing to compute
+        pass
+    return 0
+
+
+def substitute(expr, at: dict):
+    """`expr.xreplace(at)`, rebuilt bottom-up (each distinct subexpression once, no recursion), with every power
+    checked by `power_fits` before SymPy evaluates it."""
+    done: dict = {}
+    for node in _postorder([expr]):
+        if node in at:
+            done[node] = at[node]
+            continue
+        args = tuple(done[a] for a in node.args)
+        if isinstance(node, sp.Pow):
+            power_fits(*args)
+        done[node] = node.func(*args) if args != node.args else node
+    return done[expr] if isinstance(expr, sp.Basic) else expr

@@ -22,6 +22,7 @@ from typing import Any, Literal, Mapping, Optional, Union
 import numpy as np
 
 from .check import EXPLAINED, MISMATCH, Case, CheckResult, case_of, check, float32_tolerance
+from .check.budget import run_deep
 from .defaults import ATOL, RTOL
 from .engines import Engine, Unsupported, load
 from .lang.program import Program
@@ -43,13 +44,15 @@ def assert_gradients(
     order: Literal[1, 2] = 1,
     dtype: Literal["float64", "float32"] = "float64",
     strict: bool = False,
+    timeout: Optional[float] = None,
 ) -> CheckResult:
     """Assert that `engine`'s gradients of `expr_or_program` at `point` agree with SymPy's exact ones.
 
     `expr_or_program` is a program of `diffcheck check`'s language ("z = x * y; w = sin(z)") or a parsed `Program`;
     `point` gives every input's value. `rtol`/`atol` default to check's (1e-8 and 1e-12; with `dtype="float32"` at
     least 16 ulps of float32). Returns the `CheckResult` when everything agrees; raises `AssertionError` whose message
-    names each disagreeing tensor and element (`x[1]: engine 0.5, SymPy 1.0`).
+    names each disagreeing tensor and element (`x[1]: engine 0.5, SymPy 1.0`). With `timeout` (seconds) the check
+    runs in a child process killed when it runs out (a LimitError); nothing of it keeps running in the caller's.
     """
     case = case_of(
         expr_or_program,
@@ -64,7 +67,7 @@ def assert_gradients(
         name="assert_gradients",
     )
     chosen = load(engine) if isinstance(engine, str) else engine
-    result = check(case, chosen)
+    result = check(case, chosen) if timeout is None else run_deep(lambda: check(case, chosen), timeout)
     if result.failed:
         judged = float32_tolerance(case) if dtype == "float32" else case
         name = chosen.name if chosen is not None else "diffcheck"

@@ -8,6 +8,7 @@ from typing import Any, Literal, Mapping, Union
 from ..defaults import ATOL, MAX_POINTS, MAX_SYMPY_NODES, RTOL
 from ..errors import DiffcheckError
 from ..lang.program import Program
+from ..lang.text import _printable
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,16 @@ def validate(case: Case) -> None:
     for name in case.values:
         if name not in inputs:
             kind = "a computed name" if name in assigned else "not used by the program"
-            raise DiffcheckError(f"'{name}' is {kind}; inputs are: {', '.join(inputs) or '(none)'}")
+            raise DiffcheckError(f"'{_printable(name)}' is {kind}; inputs are: {', '.join(inputs) or '(none)'}")
     for name in case.no_grad:
         if name not in inputs:
-            raise DiffcheckError(f"--no-grad '{name}': not an input of the program (inputs: {', '.join(inputs)})")
+            raise DiffcheckError(
+                f"--no-grad '{_printable(name)}': not an input of the program (inputs: {', '.join(inputs)})"
+            )
     for name in case.retain:
         if name not in assigned:
             raise DiffcheckError(
-                f"--retain-grad '{name}': not a computed name of the program "
+                f"--retain-grad '{_printable(name)}': not a computed name of the program "
                 f"(computed: {', '.join(s.name for s in program.statements)})"
             )
     if case.dtype not in ("float64", "float32"):

@@ -115,6 +115,8 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         result = engine.apply(op, resolved, row_params)
     except engine.program_errors as error:  # shapes that do not fit
         raise _shapes_error(node, tensors, error, engine) from None
+    except RuntimeError as error:  # PyTorch's refusal, in its words (True - x: subtraction with a bool)
+        raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
     if applied is not None:  # of several answers (max(x, dim)), the first is the one special points concern
         applied.append((node, op, resolved, row_params, result[0] if isinstance(result, tuple) else result))
     return result

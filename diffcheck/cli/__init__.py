@@ -24,6 +24,13 @@ def _tolerance(ctx, param, value):
     return value
 
 
+def finite_seconds(ctx, param, value):
+    """A budget in seconds is finite: `nan` would stop nothing and `inf` cannot be waited for; one line, exit 2."""
+    if value is not None and not math.isfinite(value):
+        fail(f"{param.opts[0]} {value}: must be a finite number of seconds > 0")
+    return value
+
+
 # The comparison's options, shared by `check` and `run`.
 RTOL = click.option(
     "--rtol", type=float, default=None, callback=_tolerance, help=f"Relative tolerance (default {defaults.RTOL:g})."
@@ -101,7 +108,10 @@ class _Group(click.Group):
         from ..errors import DiffcheckError
 
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:  # what is buffered for stdout is written here, where a closed pipe is handled below
+                sys.stdout.flush()
         except DiffcheckError as error:
             fail(str(error))
         except (KeyboardInterrupt, click.Abort):  # click's Abort would exit 1, which means "disagreement"
@@ -110,6 +120,9 @@ class _Group(click.Group):
             raise
         except RecursionError:
             fail("input too deeply nested for this run (recursion limit); simplify it or split it into statements")
+        except BrokenPipeError:  # the reader stopped reading (`| head -1`): the rest of the output has nowhere to go
+            _stdout_to_null()
+            fail("stdout was closed before all the output was written (broken pipe)")
         except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
             if os.environ.get("DIFFCHECK_DEBUG"):
                 raise
@@ -128,6 +141,16 @@ def _versions() -> str:
 
     python = ".".join(map(str, sys.version_info[:3]))
     return f"diffcheck {__version__} (SymPy {of('sympy')}, NumPy {of('numpy')}, Python {python})"
+
+
+def _stdout_to_null() -> None:
+    """Send what is still buffered for stdout to /dev/null: the interpreter's flush at exit must not fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a CliRunner's stream): nothing to flush
+        pass
 
 
 @click.group(cls=_Group, epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -219,6 +242,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.TIMEOUT,
     show_default=True,
     help="Wall-clock budget in seconds for the case.",

@@ -10,7 +10,7 @@ from click.core import ParameterSource
 
 from .. import defaults
 from ..render.console import consoles
-from . import ATOL, EXIT_HELP, RTOL, STRICT
+from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
 
 
 @click.command(epilog=EXIT_HELP)
@@ -30,6 +30,7 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.TIMEOUT,
     show_default=True,
     help="Wall-clock budget in seconds for verifying one backward() call.",
@@ -58,11 +59,19 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT
 @click.option(
     "--time-budget",
     type=click.FloatRange(min=0, min_open=True),
+    callback=finite_seconds,
     default=defaults.SNIPPET_TIME_BUDGET,
     show_default=True,
     help="Wall-clock seconds the snippet may run (verification apart).",
 )
-def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget):
+@click.option(
+    "--max-output",
+    type=click.IntRange(min=0),
+    default=defaults.SNIPPET_MAX_OUTPUT,
+    show_default=True,
+    help="Characters the snippet may print.",
+)
+def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
 
@@ -70,11 +79,12 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
     SNIPPET.py is a file, or - for stdin. Supported: import torch, assignments, torch.tensor(...), the ops of
     `diffcheck check` as torch functions, methods and operators, backward(), autograd.grad(), in-place updates,
     .grad, no_grad, and the Python of tutorials: def, lambda, if, for, while, try, f-strings, lists, dicts.
-    Anything else is refused before the snippet runs; --max-steps, --max-depth and --time-budget bound a run.
+    Anything else is refused before the snippet runs; --max-steps, --max-depth, --time-budget and --max-output
+    bound a run.
     """
     from ..errors import DiffcheckError
     from ..snippet import Limits, run_snippet, verify
-    from ..snippet.parse import parse_snippet
+    from ..snippet.parse import MAX_LENGTH, parse_snippet
 
     configured = click.get_current_context().get_parameter_source("engine_names") == ParameterSource.DEFAULT_MAP
     other = [name for name in engine_names if name != "diffcheck" and not configured]  # a project's engines: check's
@@ -89,17 +99,13 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
         raise click.UsageError("--quiet and --format json do not go together")
     where = "<stdin>" if path == "-" else path
     try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+        text = sys.stdin.read(4 * MAX_LENGTH + 1) if path == "-" else _read(path)
     except (OSError, UnicodeDecodeError) as error:
         raise DiffcheckError(f"cannot read: {getattr(error, 'strerror', None) or error}", where=where) from None
     snippet = parse_snippet(text, where)
     captured = io.StringIO()
     stdout = _Stdout()
-    limits = Limits(max_steps, max_depth, time_budget)
+    limits = Limits(max_steps, max_depth, time_budget, max_output)
     outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout, limits)
     if outcome.raised:
         click.echo(outcome.raised, err=True)
@@ -119,6 +125,35 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
         if error != outcome.raised:
             click.echo(f"diffcheck: error: {error}", err=True)
     sys.exit(report.return_code)
+
+
+def _read(path: str) -> str:
+    """The snippet file's text: a regular file of at most 4 bytes per allowed character. A FIFO would block the open
+    and /dev/zero never ends: opened without blocking and refused by kind, before a byte is read."""
+    import os
+    import stat
+
+    from ..errors import DiffcheckError
+    from ..snippet.parse import MAX_LENGTH
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a directory" if stat.S_ISDIR(mode) else "a device"
+            raise DiffcheckError(f"cannot read: not a regular file ({kind})", where=path)
+        limit = 4 * MAX_LENGTH
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise DiffcheckError(
+            f"cannot read: larger than {limit} bytes (a snippet is at most {MAX_LENGTH} characters)", where=path
+        )
+    return b"".join(chunks).decode("utf-8")
 
 
 class _Stdout:

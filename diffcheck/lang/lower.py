@@ -76,7 +76,7 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
-        if _integer(name, kinds) and value != int(value):
+        if _integer(name, kinds) and (isinstance(value, float) and not value.is_integer() or value != int(value)):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
     return {
         name: tuple(value) if type(value) in (tuple, list) else int(value) if _integer(name, kinds) else value

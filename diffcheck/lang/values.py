@@ -13,15 +13,18 @@ from .program import Pos
 from .text import _ast_parse, _check_name, _clean, _literal_problem, _number_problem, _pos_at, _printable
 
 
-def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
-    """A number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit."""
+def _value(node: ast.AST, depth: int, lines: list[str]) -> tuple[Any, tuple[int, ...]]:
+    """A number or a nested list of them, with its shape; recursion is bounded by the 3-level list limit.
+
+    `lines` is the text split once: `ast.get_source_segment` splits the whole text again for every number it is asked
+    about, which made a 10,000-element value take 37 s."""
     pos = Pos(node.lineno, node.col_offset + 1)  # value text is ASCII (checked), so bytes are characters
     if isinstance(node, ast.List):
         if depth == 3:
             raise ParseError("nested list is more than 3 levels deep", pos)
         if not node.elts:
             raise ParseError("empty list", pos)
-        items = [_value(element, depth + 1, text) for element in node.elts]
+        items = [_value(element, depth + 1, lines) for element in node.elts]
         for element, (_, shape) in zip(node.elts, items):
             if shape != items[0][1]:
                 kinds = [
@@ -35,7 +38,8 @@ def _value(node: ast.AST, depth: int, text: str) -> tuple[Any, tuple[int, ...]]:
     sign, number = 1.0, node
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign, number = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
-    source = (ast.get_source_segment(text, node) or "").split("\n")[0]
+    line = lines[node.lineno - 1]  # the segment's first line: value text is ASCII, so offsets are characters
+    source = line[node.col_offset : node.end_col_offset if node.end_lineno == node.lineno else len(line)]
     if isinstance(number, ast.Constant):
         if problem := _literal_problem(number.value) or _number_problem(number.value, source):
             raise ParseError(problem, pos)
@@ -62,7 +66,7 @@ def parse_value(text: str, where: str, max_elements: int = MAX_ELEMENTS) -> Any:
             if err.pos and err.pos.line == 1:
                 err.pos = Pos(1, err.pos.col + indent)
             raise
-        value, shape = _value(tree.body, 0, clean[indent:])
+        value, shape = _value(tree.body, 0, clean[indent:].split("\n"))
         if math.prod(shape) > max_elements:
             raise LimitError(
                 f"value has {math.prod(shape)} elements (limit {max_elements}; raise it with --max-elements)"

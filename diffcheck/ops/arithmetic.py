@@ -49,6 +49,16 @@ _NEG_BOOL = (
 )
 
 
+def _product(sp, a, b):
+    """a * b as written (unevaluated), except an exact zero times a finite factor, which is the zero it equals: SymPy's
+    assumptions take a product with a literal 0 for evaluated away, and `2 * (0 * W)` answered `is_even` both ways
+    (InconsistentAssumptions from `diff`, on some hash seeds)."""
+    for zero, other in ((a, b), (b, a)):
+        if getattr(zero, "is_zero", False) and zero.is_Number and getattr(other, "is_finite", False):
+            return sp.S.Zero
+    return sp.Mul(a, b, evaluate=False)
+
+
 def _subtract(a, b):
     """np.subtract, refusing a bool operand (a Python bool too) as PyTorch does; NumPy refuses two, with its own
     words, and computes with one."""
@@ -119,7 +129,7 @@ row(
         number_input=True,
     ),
     vjp=lambda F, g, out, a, b: (g * b, g * a),
-    sym=lambda sp, a, b: sp.Mul(a, b, evaluate=False),
+    sym=lambda sp, a, b: _product(sp, a, b),
     derivative="d/da (a * b) = b, d/db (a * b) = a",
     convention="multiplies: 0 * inf upstream is nan",
 )

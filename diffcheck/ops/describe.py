@@ -201,4 +201,5 @@ def find(query: str) -> list[Entry]:
     known = {name.lower(): name for name in names()}
     close = difflib.get_close_matches(key.lower(), list(known), n=1)
     hint = f"did you mean '{known[close[0]]}'?" if close else "`diffcheck ops` lists them all"
-    raise DiffcheckError(f"unknown op '{query}' ({hint})")
+    shown = query if query.isprintable() else repr(query)[1:-1]  # one line, whatever the argument holds
+    raise DiffcheckError(f"unknown op '{shown}' ({hint})")

@@ -105,6 +105,14 @@ for _name, _symbol, _np, _sym_name in (
         forward=_np,
         vjp=lambda F, g, out, a, b: (None, None),
         front=Signature(spellings=(Spelling(_name, method=False),), operators=(f"a {_symbol} b",)),
-        sym=lambda sp, a, b, _s=_sym_name: getattr(sp, _s)(a, b),
+        sym=lambda sp, a, b, _s=_sym_name: _relation(getattr(sp, _s), a, b),
         derivative="not differentiable (a boolean mask)",
     )
+
+
+def _relation(relation, a, b):
+    """`a OP b`, as `a - b OP 0` when both sides hold a same symbol: SymPy's Piecewise moves terms between the sides of
+    such a condition back and forth without end (`y - x <= x - z` and `x - y >= z - x` in turn, a RecursionError in
+    `where`), while one side with every symbol is a form it keeps."""
+    shared = getattr(a, "free_symbols", set()) & getattr(b, "free_symbols", set())
+    return relation(a - b, 0) if shared else relation(a, b)

@@ -7,6 +7,7 @@ Whole-array rows: `sym` takes object arrays, and `example` gives `diffcheck ops`
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -25,7 +26,16 @@ def _mean(x, axis=None, keepdims=False):
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {'Bool' if kind(x) == 'b' else 'Long'}"
         )
-    return np.mean(x, axis=axis, keepdims=keepdims)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice": PyTorch's nan, without a word
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _sym_mean(sp, total, count: int):
+    """SymPy's mean from its sum: nan for an empty tensor (0/0), as PyTorch's mean is."""
+    if count:
+        return total / count
+    return np.frompyfunc(lambda _: sp.nan, 1, 1)(total) if isinstance(total, np.ndarray) else sp.nan
 
 
 _DIM = (dims("dim"), flag("keepdim"))
@@ -66,7 +76,7 @@ row(
     example=([(3,)], {}),
     front=Signature(params=_DIM, dim_row="mean_dim"),
     vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / math.prod(np.shape(x)),),
-    sym=lambda sp, x: np.sum(x) / math.prod(np.shape(x)),
+    sym=lambda sp, x: _sym_mean(sp, np.sum(x), math.prod(np.shape(x))),
     derivative="d/dx_i mean(x) = 1/n",
 )
 row(
@@ -81,8 +91,8 @@ row(
     vjp=lambda F, g, out, x, dim, keepdim=False: (
         F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / reduced(np.shape(x), dim),
     ),
-    sym=lambda sp, x, dim, keepdim=False: (
-        np.sum(x, axis=axes(np.shape(x), dim), keepdims=keepdim) / reduced(np.shape(x), dim)
+    sym=lambda sp, x, dim, keepdim=False: _sym_mean(
+        sp, np.sum(x, axis=axes(np.shape(x), dim), keepdims=keepdim), reduced(np.shape(x), dim)
     ),
     derivative="d/dx_i mean(x, dim) = 1/n along dim",
 )

@@ -100,9 +100,14 @@ def consoles():
     if tty and os.environ.get("TERM") == "dumb":  # rich takes 80x25 for a dumb terminal unless given both
         size = dict(zip(("width", "height"), shutil.get_terminal_size()))
     out = sys.stdout if tty else _Unpadded(sys.stdout)
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1 ("a gradient disagrees"): the command line says why, exit 2
+            raise BrokenPipeError("stdout was closed")
+
     return (
-        Console(file=out, highlight=False, emoji=False, **size, **style),
-        Console(stderr=True, highlight=False, emoji=False, **style),
+        _Console(file=out, highlight=False, emoji=False, **size, **style),
+        _Console(stderr=True, highlight=False, emoji=False, **style),
     )
 
 

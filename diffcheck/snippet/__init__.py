@@ -24,7 +24,7 @@ from ..lang.program import Pos
 from .autograd_surface import AutogradSurface
 from .builtins import Builtins
 from .expressions import Expressions
-from .names import MAX_CALL_DEPTH, MAX_STEPS, TIME_BUDGET
+from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .parse import Snippet, node_pos
 from .statements import Statements
 from .torch_surface import Raised, TorchSurface
@@ -38,11 +38,13 @@ _PYTHON_ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, Index
 
 @dataclass(frozen=True)
 class Limits:
-    """What one run may spend: statements executed, nested calls, wall-clock seconds (the `run` flags)."""
+    """What one run may spend: statements executed, nested calls, wall-clock seconds, characters printed (the `run`
+    flags)."""
 
     steps: int = MAX_STEPS
     depth: int = MAX_CALL_DEPTH
     seconds: float = TIME_BUDGET
+    output: int = MAX_OUTPUT
 
 
 def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Limits = Limits()) -> Outcome:
@@ -62,7 +64,7 @@ class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, TorchSurf
         self.outcome = Outcome(snippet.where)
         self.registry: dict = {}  # the warning registry of the snippet's module: once per call site
         self.float_warned = False
-        self.steps = self.depth = 0
+        self.steps = self.depth = self.printed = 0
         self.deadline = time.monotonic() + limits.seconds
         self.handling: list = []  # the exceptions being handled (a bare `raise` re-raises the last)
         self.aliases: dict[int, list] = {}  # `.data` groups sharing storage

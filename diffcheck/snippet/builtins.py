@@ -13,6 +13,7 @@ from .. import engine
 from ..engine import type_name
 from .names import EXCEPTIONS
 from ..ops.subscripts import spec_of
+from .sizes import text_length
 from .torch_surface import Raised
 from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, UserFunction, set_grad_mode
 
@@ -47,6 +48,8 @@ class Builtins:
         function = {"range": range, "enumerate": enumerate, "zip": zip}[name]
         if name == "zip":
             args = [self._bounded(a, node) for a in args]
+        elif name == "enumerate" and args:
+            args = [self._bounded(args[0], node), *args[1:]]
         result = self._python(function, node, *args, **kwargs)
         return result if name == "range" else list(result)
 
@@ -54,7 +57,7 @@ class Builtins:
         """An iterable a builtin may walk: no more than MAX_ITEMS items, tensors as their rows."""
         if isinstance(value, engine.Tensor):
             return self.iterate(value, node)
-        if isinstance(value, range) and len(value) > MAX_ITEMS:
+        if isinstance(value, range) and _range_length(value) > MAX_ITEMS:
             raise self.fail(f"a range of more than {MAX_ITEMS} items cannot be gathered", node)
         if isinstance(value, (int, float, bool)) or value is None:
             raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
@@ -65,14 +68,27 @@ class Builtins:
         for key, value in (("sep", sep), ("end", end)):
             if value is not None and not isinstance(value, str):
                 raise Raised("TypeError", f"{key} must be None or a string, not {type_name(value)}", node.lineno)
-        text = (" " if sep is None else sep).join(self._python(str, node, a) for a in args)
-        self.write(text + ("\n" if end is None else end))
+        sep, end = " " if sep is None else sep, "\n" if end is None else end
+        self.text_fits(sum(map(text_length, args)) + len(sep) * max(len(args) - 1, 0), node)
+        text = sep.join(self._python(str, node, a) for a in args) + end
+        self.printed += len(text)
+        if self.printed > self.limits.output:
+            raise self.fail(f"the snippet prints more than {self.limits.output} characters (--max-output)", node)
+        self.write(text)
 
     def _builtin_str(self, args, kwargs, node):
+        if args:
+            self.text_fits(text_length(args[0]), node)
         return self._python(str, node, *args)
 
     def _builtin_repr(self, args, kwargs, node):
+        self.text_fits(text_length(args[0]), node)
         return self._python(repr, node, args[0])
+
+    def text_fits(self, length: int, node: ast.AST) -> None:
+        """Refuse a string of more than MAX_ITEMS characters before it is made."""
+        if length > MAX_ITEMS:
+            raise self.fail(f"string longer than {MAX_ITEMS} characters", node)
 
     def _builtin_bool(self, args, kwargs, node):
         return self.truth(args[0], node) if args else False
@@ -135,12 +151,16 @@ class Builtins:
             return self.str_format(value, args, kwargs, node)
         if name in ("extend", "join"):
             args = [self._bounded(args[0], node)]
-            if name == "join" and sum(len(str(a)) for a in args[0]) > MAX_ITEMS:
-                raise self.fail(f"string longer than {MAX_ITEMS} characters", node)
+            if name == "join":
+                parts = list(args[0])
+                self.text_fits(sum(map(text_length, parts)) + len(value) * max(len(parts) - 1, 0), node)
             if name == "extend" and len(value) + len(args[0]) > MAX_ITEMS:
                 raise self.fail(f"list of more than {MAX_ITEMS} items", node)
         if name == "append" and len(value) >= MAX_ITEMS:
             raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+            count = value.count(args[0]) if args[0] else len(value) + 1
+            self.text_fits(len(value) + count * max(len(args[1]) - len(args[0]), 0), node)
         if name in ("pop", "get") and isinstance(value, dict) or name == "index":
             name = name  # KeyError / ValueError come through _python
         result = self._python(getattr(value, name), node, *args, **kwargs)
@@ -148,7 +168,7 @@ class Builtins:
 
     def str_format(self, text: str, args: list, kwargs: dict, node: ast.AST) -> str:
         """str.format: fields are positions or names only (`{0.__class__}` and `{0[x]}` are refused)."""
-        out, auto = [], 0
+        out, auto, total = [], 0, 0
         for literal, field, spec, conversion in self._python(lambda t: list(string.Formatter().parse(t)), node, text):
             out.append(literal)
             if field is None:
@@ -170,6 +190,8 @@ class Builtins:
             if conversion:
                 value = {"s": str, "r": repr, "a": ascii}[conversion](value)
             out.append(self.format_value(value, spec or "", node))
+            total += len(out[-1]) + len(literal)
+            self.text_fits(total, node)
         return "".join(out)
 
     # ---- truth, iteration, items --------------------------------------------------------------------------------
@@ -312,3 +334,9 @@ class Builtins:
         for key, value in into.items():
             if isinstance(value, engine.Tensor):
                 self.tracer.bind(key, value, self.position(node))
+
+
+def _range_length(value: range) -> int:
+    """len(value) without its C limit: len(range(10 ** 24)) raises OverflowError, and such a range is merely long."""
+    start, stop, step = value.start, value.stop, value.step
+    return max(0, (stop - start + step - (1 if step > 0 else -1)) // step)

@@ -14,6 +14,7 @@ from ..engine import type_name
 from ..lang.parse import SYMBOLS
 from ..ops.dispatch import BINARY, PYTHON, UNARY
 from .names import BUILTINS, DTYPES, MODULES
+from .sizes import text_length
 from .torch_surface import Raised, Size
 from .values import (
     TENSOR_CLASS,
@@ -257,21 +258,25 @@ class Expressions:
         return self.make_function("<lambda>", node)
 
     def _fstring(self, node: ast.JoinedStr):
-        text = "".join(self.eval(part) for part in node.values)
-        if len(text) > MAX_TEXT:
-            raise self.fail(f"string longer than {MAX_TEXT} characters", node)
-        return text
+        parts, total = [], 0
+        for part in node.values:  # the total checked as it grows: 50,000 fields of a megabyte each never exist
+            parts.append(self.eval(part))
+            total += len(parts[-1])
+            self.text_fits(total, node)
+        return "".join(parts)
 
     def _formatted(self, node: ast.FormattedValue):
         value = self.eval(node.value)
         spec = self.eval(node.format_spec) if node.format_spec is not None else ""
         if node.conversion != -1:
+            self.text_fits(text_length(value), node)
             value = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[node.conversion](value)
         return self.format_value(value, spec, node)
 
     def format_value(self, value, spec: str, node: ast.AST) -> str:
         if any(int(number) > 10_000 for number in re.findall(r"\d+", spec)):
             raise self.fail("format width or precision above 10000 is not supported", node)
+        self.text_fits(text_length(value), node)
         if isinstance(value, engine.Tensor):  # torch: a 0-dim tensor formats as its Python number
             if value.dim() == 0:
                 value = value.item()

@@ -17,6 +17,7 @@ from ..engine import TORCH_DTYPES
 MAX_STEPS = defaults.SNIPPET_MAX_STEPS
 MAX_CALL_DEPTH = defaults.SNIPPET_MAX_CALL_DEPTH
 TIME_BUDGET = defaults.SNIPPET_TIME_BUDGET
+MAX_OUTPUT = defaults.SNIPPET_MAX_OUTPUT
 
 
 @dataclass(frozen=True)

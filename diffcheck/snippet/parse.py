@@ -80,7 +80,7 @@ class _Validator(StatementRules):
     def __init__(self, text: str, tree: ast.Module):
         self.lines = text.split("\n")
         self.modules: dict[str, str] = {}  # alias -> module path
-        self.imported: dict[str, str] = {}  # name -> kind of what `from torch import name` bound
+        self.imported: dict[str, str] = {}  # name -> "kind:name" of what `from torch import name as name` bound
         self.loops = self.functions = 0  # enclosing loops (in this function) and functions: break, return
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
 
@@ -148,7 +148,9 @@ class _Validator(StatementRules):
                 self._bind(alias, alias.asname or alias.name, f"{module}.{alias.name}")
             else:
                 name = self._name_target(alias.asname or alias.name, alias)
-                self.imported[name] = kind
+                if module == "math":
+                    kind = "math" if kind == "function" else "value"
+                self.imported[name] = f"{kind}:{alias.name}"  # an alias denotes what it names: `sin as s` is sin
 
     def _bind(self, alias: ast.alias, name: str, path: str) -> None:
         self.modules[self._name_target(name, alias)] = path
@@ -172,7 +174,7 @@ class _Validator(StatementRules):
             if name in self.modules:
                 return f"module:{self.modules[name]}"
             if name in self.imported:
-                return f"{self.imported[name]}:{name}"
+                return self.imported[name]
             if name not in self.assigned and name in BUILTINS:
                 return f"builtin:{name}"
             if name not in self.assigned and hasattr(builtins, name):

@@ -41,7 +41,12 @@ class Statements:
         self.steps += 1
         if self.steps > self.limits.steps:
             raise self.fail(f"the snippet runs more than {self.limits.steps} statements (--max-steps)", node)
-        if self.steps % 64 == 0 and time.monotonic() > self.deadline:
+        self.in_time(node)
+
+    def in_time(self, node: ast.AST) -> None:
+        """Refuse to go on past the deadline: checked at every step and every torch op (a clock read costs less than
+        either), so a run stops within one op of its budget, and every op's size is bounded."""
+        if time.monotonic() > self.deadline:
             raise self.fail(f"the snippet runs longer than {self.limits.seconds:g} s (--time-budget)", node)
 
     def _assign(self, node: ast.Assign) -> None:

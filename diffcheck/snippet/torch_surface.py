@@ -8,6 +8,7 @@ and the tracer; every tensor made here is traced so that backward() calls can be
 from __future__ import annotations
 
 import ast
+import math
 from typing import Callable, Optional
 
 import numpy as np
@@ -18,8 +19,10 @@ from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.subscripts import TorchValueError
 from ..ops.dispatch import FLAGS
+from .sizes import matmul_shape
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
+_PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
 FLOAT_WARNING = (
     "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
     "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
@@ -242,7 +245,16 @@ class TorchSurface:
         return tuple(int(dim) for dim in dims)  # torch unpacks a bool as 0 or 1: its errors say 1, never True
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
-        """PyTorch's broadcasting error text, and no result too large to hold."""
+        """PyTorch's broadcasting error text, and no result too large to hold (checked before it is computed)."""
+        self.in_time(node)
+        for tensor in tensors:  # zeros(0, 10**9) holds nothing, and its sum(0) 10**9 zeros
+            if not np.size(tensor.data) and math.prod(d for d in tensor.shape if d) > MAX_ELEMENTS:
+                raise self.fail(f"an empty tensor whose other sizes make more than {MAX_ELEMENTS} elements", node)
+        if op in _PRODUCTS and len(tensors) == 2:
+            shape = matmul_shape(tuple(tensors[0].shape), tuple(tensors[1].shape))
+            if shape is not None and math.prod(shape) > MAX_ELEMENTS:
+                raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
+            return
         front = ops.FRONTS.get(op)
         row = ops.OPS.get(front.row) if front is not None else None
         if len(tensors) < 2 or front is not None and (row is None or not row.elementwise):  # matmul, cat, linear
