@@ -7,7 +7,7 @@ import types
 
 from .. import ops as _ops
 from ..ops import OPS, Op
-from . import dtypes as _dtypes
+from . import dtypes as _dtypes, inplace as _inplace
 from .dtypes import _default_dtype
 from .forward import (
     _IGNORE,
@@ -145,6 +145,7 @@ TORCH_FUNCTIONS: dict = {}
 _F = types.SimpleNamespace()  # what a `via` row composes: FUNCTIONS by name
 _MADE: dict = {}  # spelling -> the Signature (internal row: the Op) its functions were made from
 _METHODS: set = set()  # Tensor's methods made here
+_INPLACE: set = set()  # Tensor's in-place methods made here (`exp_`)
 _ENGINE = sys.modules[__package__]  # diffcheck.engine: torch's functions are its names too (diffcheck.engine.sin)
 
 
@@ -158,6 +159,9 @@ def _forget(spelling: str) -> None:
     if spelling in _METHODS:
         _METHODS.discard(spelling)
         delattr(Tensor, spelling)
+    if spelling + "_" in _INPLACE:
+        _INPLACE.discard(spelling + "_")
+        delattr(Tensor, spelling + "_")
 
 
 def _make(spelling: str, made) -> None:
@@ -174,6 +178,19 @@ def _make(spelling: str, made) -> None:
     if _ops.dispatch.SPELLINGS[spelling].method:
         _METHODS.add(spelling)
         setattr(Tensor, spelling, _front(spelling, made, True, method=True))
+        if _has_inplace(made) and not hasattr(Tensor, spelling + "_"):
+            _INPLACE.add(spelling + "_")
+            setattr(Tensor, spelling + "_", _inplace.method(getattr(Tensor, spelling)))
+
+
+_NO_INPLACE = frozenset({"maximum", "minimum"})  # PyTorch's Tensor has no maximum_ / minimum_
+
+
+def _has_inplace(sig: _ops.Signature) -> bool:
+    """PyTorch's Tensor has `NAME_` for its elementwise differentiable methods but maximum and minimum
+    (tests/test_fidelity_inplace.py compares the list with torch's)."""
+    row = OPS.get(sig.row)
+    return row is not None and row.elementwise and bool(row.grad_fn) and sig.name not in _NO_INPLACE
 
 
 def _sync() -> None:
