@@ -95,9 +95,10 @@ _NUMPY_F = _Functions(
         "where": _where,  # NumPy's own kernel, without np.where's cost on scalars
         "expand": np.broadcast_to,  # a read-only view: sum's gradient costs no pass over memory
         "unsqueeze": lambda g, dim, keepdim, shape: _arrays.unsqueeze_dim(g, shape, dim, keepdim),
+        "graph": False,  # a rule may take a shortcut of the same value that records another graph (pow's x**1)
     },
 )
-_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor})
+_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor, "graph": True})
 
 
 def _forget_functions() -> None:
@@ -361,8 +362,8 @@ def _add(acc, ga):
 
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     """Add `g` into t.grad: a new tensor the first time, the same tensor object afterwards (as PyTorch)."""
-    if create_graph:
-        t._grad = g if t._grad is None else t._grad + g
+    if create_graph:  # PyTorch copies the first gradient into a new tensor (CopyBackwards), adds the next ones
+        t._grad = FUNCTIONS["copy"](Tensor(np.zeros_like(t.data)), g) if t._grad is None else t._grad + g
         return
     dtype = t.data.dtype
     # kept as it is when private (references: the walk's variable, this argument, _private's,
