@@ -13,9 +13,24 @@ CLAMP_NO_BOUND = "torch.clamp: At least one of 'min' or 'max' must not be None"
 
 
 def _clamp(x, min=None, max=None):
+    """PyTorch's min(max(x, min), max) with std::max and std::min, nan kept: clamp(-0.0, min=0.0) is -0.0 and
+    clamp(x, min=1, max=0) is 0 everywhere."""
     if min is None and max is None:  # NumPy's clip would give x back
         raise RuntimeError(CLAMP_NO_BOUND)
-    return np.clip(x, min, max)
+    if min is not None:
+        x = np.where(x < min, min, x)
+    if max is not None:
+        x = np.where(max < x, max, x)
+    return x[()]
+
+
+def _maximum(a, b):
+    """std::max(a, b) with nan propagated, as PyTorch: a tie gives the first operand (maximum(0.0, -0.0) is 0.0)."""
+    return np.where((a < b) | np.isnan(b), b, a)[()]
+
+
+def _minimum(a, b):
+    return np.where((b < a) | np.isnan(b), b, a)[()]
 
 
 def _inside(x, lo, hi):
@@ -37,26 +52,27 @@ row(
     name="maximum",
     grad_fn="MaximumBackward0",
     arity=2,
-    forward=np.maximum,
+    forward=_maximum,
     front=_binary("maximum", "max"),
+    # where(a == b, g / 2, g).masked_fill_(a < b, 0): a nan operand sends g to both sides, as PyTorch
     vjp=lambda F, g, out, a, b: (
-        F.where(a > b, g, F.where(a == b, g / 2, 0.0)),
-        F.where(b > a, g, F.where(a == b, g / 2, 0.0)),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
     ),
     sym=lambda sp, a, b: sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True)),
     derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
-    convention="tie a == b: 1/2 to each side",
+    convention="tie a == b: 1/2 to each side; a nan operand: the gradient to both",
 )
 row(
     name="minimum",
     grad_fn="MinimumBackward0",
     arity=2,
-    forward=np.minimum,
+    forward=_minimum,
     front=_binary("minimum", "min"),
     vjp=lambda F, g, out, a, b: (
-        F.where(a < b, g, F.where(a == b, g / 2, 0.0)),
-        F.where(b < a, g, F.where(a == b, g / 2, 0.0)),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
     ),
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
     derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0",
