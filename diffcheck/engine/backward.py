@@ -218,6 +218,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
         op, out, arity = node.op, node.out, node.op.arity
         if out is None or checked:
             _check_saved(node)
+        if g is not None and (type(g) is not type(out) or type(g) is ndarray and g.dtype != out.dtype):
+            g = _as_output(g, out, create_graph)
         if arity == 2 and not (g is None or create_graph or op.params):  # spelled out: a call with *saved costs
             edges, saved = (node.e0, node.e1), (node.d0, node.d1)  # ~70 ns more, a third of a scalar mul's rule
             in_grads = op.vjp(F, g, out, saved[0], saved[1])
@@ -264,6 +266,15 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
                     node.d2 = None
     ga = in_grads = None  # the last gradient's only holder is then its leaf: _finish takes it without a copy
     return _finish(walk, targets, capture, create_graph)
+
+
+def _as_output(g, out, create_graph: bool):
+    """A node's gradient in its output's dtype, as PyTorch's engine casts each gradient to its input's metadata: a
+    float32 op whose consumer computed in float64 (times a float64 tensor) runs its rule in float32."""
+    dtype = getattr(out, "dtype", None)
+    if create_graph or dtype is None or dtype.kind != "f" or type(out) is tuple:
+        return g
+    return np.asarray(g).astype(dtype)[()] if getattr(g, "dtype", None) != dtype else g
 
 
 def _check_saved(node) -> None:
