@@ -162,11 +162,30 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
     return t
 
 
+def broadcast_error(shapes) -> str:
+    """PyTorch's refusal of shapes that do not broadcast: the first dimension from the right where two differ."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for i in reversed(range(ndim)):
+        sizes = [s[i] for s in padded if s[i] != 1]
+        if len(set(sizes)) > 1:
+            a = sizes[0]
+            b = next(size for size in sizes if size != a)
+            return f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
+    return ""
+
+
 def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     datas = [a.data if type(a) is Tensor else a for a in args]
     token = _quiet(_IGNORE)
     try:
-        out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
+        try:
+            out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
+        except ValueError:
+            refused = op.elementwise and broadcast_error([np.shape(d) for d in datas])
+            if refused:
+                raise RuntimeError(refused) from None
+            raise
         dtype = out.dtype
         for a in args:
             if type(a) is Tensor and a.data.dtype != dtype:

@@ -92,6 +92,8 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 raise TypeError(not_a_tensor(spelling, args[0]))
             if not (sig.number_self and type(args[1]) is Tensor):  # pow(2, x) is pow's Number-self overload
                 raise TypeError(no_overload(spelling, name, args, params, False))
+        if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
+            raise TypeError(f"{spelling}(): argument 'other' (position 2) must be Tensor, not {type_name(args[1])}")
         if len(args) > arity:
             params.update(zip(names, args[arity:]))
             args = args[:arity]
@@ -105,11 +107,19 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         return apply(op, resolved, params)
 
     front = general
+    refuses_numbers = function and sig.tensors_only and arity > 1
     if sig.single and OPS[sig.row].via is None:  # a `via` row (relu6, softsign) composes others: `general` runs it
         row = sig.row
 
         def front(*args, **params):  # a row without overloads: the row resolve would give, without the call
-            if params or len(args) != arity or tensor_first and type(args[0]) is not Tensor:
+            if (
+                params
+                or len(args) != arity
+                or tensor_first
+                and type(args[0]) is not Tensor
+                or refuses_numbers
+                and type(args[1]) is not Tensor
+            ):
                 return general(*args, **params)
             return apply(OPS[row], args, _NO_PARAMS)
 
