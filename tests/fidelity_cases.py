@@ -175,6 +175,9 @@ POINTS = {
     "q": [1.25, -0.75, 2.0, 0.5],
     "k": [-1.0, 0.0, 2.0, -0.0],
     "u": [-0.5, 0.25, 0.75, 0.0],
+    "M": [[0.5, -1.25], [2.0, 0.75]],
+    "N": [[1.5, 0.25], [-0.5, 1.0]],
+    "v": [0.75, -2.0],
 }
 BASE_CALLS = {
     **{name: (f"torch.{name}", ["p"]) for name in ("exp", "log", "sin", "cos", "tan", "sqrt", "log1p", "expm1")},
@@ -207,7 +210,18 @@ BASE_CALLS = {
     "log_softmax": ("torch.log_softmax", ["q", 0]),
     "cumsum": ("torch.cumsum", ["q", 0]),
     "cumprod": ("torch.cumprod", ["q", 0]),
-    "dot": ("torch.dot", ["p", "q"]),
+    "matmul": ("torch.matmul", ["p", "q"]),
+    "mv": ("torch.matmul", ["M", "v"]),
+    "mm": ("a @ b", ["M", "N"]),
+    "sum_dim": ("torch.sum", ["M", 0]),
+    "mean_dim": ("torch.mean", ["M", 1]),
+    "prod_dim": ("torch.prod", ["M", 0]),
+    "amax": ("torch.amax", ["q"]),
+    "amin": ("torch.amin", ["q"]),
+    "norm": ("torch.norm", ["q"]),
+    "std": ("torch.std", ["q"]),
+    "var": ("torch.var", ["M"]),
+    "where": ("where(a > 0, a, b)", ["q", "p"]),
 }
 HIGHER_CALLS = {**BASE_CALLS, **{label: (s, args) for label, (s, args, params) in ELEMENTWISE_CALLS.items() if not params}}
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
@@ -232,10 +246,13 @@ def _values(t):
 
 def function(spelling: str, torch, F):
     """The callable a spelling names, on `torch` (PyTorch, or diffcheck's engine)."""
+    if spelling == "where(a > 0, a, b)":
+        return lambda a, b: torch.where(a > 0, a, b)
     if spelling.startswith("a "):
         symbol = spelling.split()[1]
         return {
             "**": lambda a, b: a**b,
+            "@": lambda a, b: a @ b,
             "*": lambda a, b: a * b,
             "/": lambda a, b: a / b,
             "+": lambda a, b: a + b,

@@ -175,7 +175,7 @@ row(
         number_first="rdiv",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g / b, -(g * (out / b))),  # PyTorch's -g * ((a / b) / b) bit for bit, in fewer arrays
+    vjp=lambda F, g, out, a, b: (g / b, -g * (out / b)),  # PyTorch's -grad * ((self / other) / other)
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2",
     singular=lambda a, b: np.asarray(b) == 0,

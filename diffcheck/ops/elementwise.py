@@ -205,7 +205,7 @@ row(
     name="asin",
     grad_fn="AsinBackward0",
     forward=np.arcsin,
-    vjp=lambda F, g, out, x: (g / F.sqrt(1 - x * x),),
+    vjp=lambda F, g, out, x: (g * F.rsqrt(-x * x + 1),),  # grad * (-self * self + 1).rsqrt()
     sym=lambda sp, x: sp.asin(x, evaluate=False),
     derivative="d/dx asin(x) = 1 / sqrt(1 - x**2)",
     domain=(-0.9, 0.9),
@@ -218,7 +218,7 @@ row(
     name="acos",
     grad_fn="AcosBackward0",
     forward=np.arccos,
-    vjp=lambda F, g, out, x: (-g / F.sqrt(1 - x * x),),
+    vjp=lambda F, g, out, x: (g * -F.rsqrt(-x * x + 1),),  # grad * -((-self * self + 1).rsqrt())
     sym=lambda sp, x: sp.acos(x, evaluate=False),
     derivative="d/dx acos(x) = -1 / sqrt(1 - x**2)",
     domain=(-0.9, 0.9),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import _typed
 from .table import Family
 
 ROWS = Family()
@@ -137,4 +138,101 @@ row(
     vjp=lambda F, g, out, gout, x: (F.softplus_backward(g, x), F.sigmoid_backward(g * gout, F.sigmoid(x)) * (x < 20)),
     sym=lambda sp, g, x: g / (1 + sp.exp(-x)),
     derivative="d/dg = sigmoid(x) (1 above 20); d/dx = g sigmoid(x) (1 - sigmoid(x)) (0 above 20)",
+)
+
+
+def _hardtanh_backward(g, x, min_val=-1.0, max_val=1.0):
+    """0 where x <= min_val or x >= max_val (the bounds excluded), else grad: selects."""
+    return np.where((x <= min_val) | (x >= max_val), np.zeros((), np.result_type(g)), g)[()]
+
+
+def _leaky_relu_backward(g, x, negative_slope=0.01):
+    return np.where(x > 0, g, g * negative_slope)[()]
+
+
+def _elu_backward(g, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    """elu_backward (is_result false): x <= 0 ? grad * negiptcoef * negcoef * exp(x * negiptcoef) : grad * poscoef,
+    the coefficients in the tensor's dtype."""
+    negcoef, poscoef, negiptcoef = _typed(x, alpha) * _typed(x, scale), _typed(x, scale), _typed(x, input_scale)
+    return np.where(x <= 0, g * negiptcoef * negcoef * np.exp(x * negiptcoef), g * poscoef)[()]
+
+
+def _log_sigmoid_backward(g, x):
+    """log_sigmoid_backward_cpu_kernel: (max_deriv - sign * (z / (1 + z))) * grad, z = exp(-|x|)."""
+    negative = x < 0
+    z = np.exp(-np.abs(x))
+    return ((np.where(negative, 1.0, 0.0) - np.where(negative, 1.0, -1.0) * (z / (z + 1))) * g)[()]
+
+
+row(
+    name="hardtanh_backward",
+    grad_fn="HardtanhBackwardBackward0",
+    arity=2,
+    params=("min_val", "max_val"),
+    internal=True,
+    forward=_hardtanh_backward,
+    # grad_output: hardtanh_backward(grad, self, min_val, max_val); self: zeros_like(grad)
+    vjp=lambda F, g, out, gout, x, min_val=-1.0, max_val=1.0: (
+        F.hardtanh_backward(g, x, min_val, max_val),
+        _zeros(F, g),
+    ),
+    sym=lambda sp, g, x, min_val=-1.0, max_val=1.0: sp.Piecewise((0, x <= min_val), (0, x >= max_val), (g, True)),
+    derivative="d/dg = 1 inside the bounds, else 0; d/dx = 0",
+)
+row(
+    name="leaky_relu_backward",
+    grad_fn="LeakyReluBackwardBackward0",
+    arity=2,
+    params=("negative_slope",),
+    internal=True,
+    forward=_leaky_relu_backward,
+    # grad_output: leaky_relu_backward(grad, self, negative_slope, false); self: zeros_like(grad)
+    vjp=lambda F, g, out, gout, x, negative_slope=0.01: (F.leaky_relu_backward(g, x, negative_slope), _zeros(F, g)),
+    sym=lambda sp, g, x, negative_slope=0.01: sp.Piecewise((g, x > 0), (g * negative_slope, True)),
+    derivative="d/dg = 1 if x > 0 else s; d/dx = 0",
+)
+row(
+    name="elu_backward",
+    grad_fn="EluBackwardBackward0",
+    arity=2,
+    params=("alpha", "scale", "input_scale"),
+    internal=True,
+    forward=_elu_backward,
+    # grad_output: elu_backward(grad, ...); self: elu_double_backward = elu_backward(grad * grad_output *
+    # input_scale, ...) * (self < 0): 0 at x = 0, where the first derivative's own rule says alpha
+    vjp=lambda F, g, out, gout, x, alpha=1.0, scale=1.0, input_scale=1.0: (
+        F.elu_backward(g, x, alpha, scale, input_scale),
+        F.elu_backward(g * gout * input_scale, x, alpha, scale, input_scale) * (x < 0),
+    ),
+    sym=lambda sp, g, x, alpha=1.0, scale=1.0, input_scale=1.0: sp.Piecewise(
+        (g * scale, x > 0), (g * alpha * scale * input_scale * sp.exp(input_scale * x), True)
+    ),
+    derivative="d/dg = elu'(x); d/dx = g elu''(x) (0 at x = 0)",
+)
+row(
+    name="log_sigmoid_backward",
+    grad_fn="LogSigmoidBackwardBackward0",
+    arity=2,
+    internal=True,
+    forward=_log_sigmoid_backward,
+    # grad_output: log_sigmoid_backward(grad, self); self: log_sigmoid_double_backward(grad * grad_output, self),
+    # grad * (z - 1) * z with z = sigmoid(self): smooth at 0, where the rule's |x| has a kink
+    vjp=lambda F, g, out, gout, x: (F.log_sigmoid_backward(g, x), g * gout * (F.sigmoid(x) - 1) * F.sigmoid(x)),
+    sym=lambda sp, g, x: g / (1 + sp.exp(x)),
+    derivative="d/dg = sigmoid(-x); d/dx = g (sigmoid(x) - 1) sigmoid(x)",
+)
+row(
+    name="hardswish_backward",
+    grad_fn="HardswishBackwardBackward0",
+    arity=2,
+    internal=True,
+    # x <= -3 ? 0 : x < 3 ? grad * (x / 3 + 0.5) : grad
+    forward=lambda g, x: np.where(x <= -3, np.zeros((), np.result_type(g)), np.where(x < 3, g * (x / 3 + 0.5), g))[()],
+    # grad_output: hardswish_backward(grad, self); self: where(-3 < self < 3, grad * grad_output / 3.0, 0)
+    vjp=lambda F, g, out, gout, x: (
+        F.hardswish_backward(g, x),
+        F.where(F.logical_and(x > -3, x < 3), g * gout / 3.0, 0.0),
+    ),
+    sym=lambda sp, g, x: sp.Piecewise((0, x <= -3), (g * (x / 3 + sp.Rational(1, 2)), x < 3), (g, True)),
+    derivative="d/dg = hardswish'(x); d/dx = g / 3 inside (-3, 3), else 0",
 )
