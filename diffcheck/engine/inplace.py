@@ -55,8 +55,15 @@ def apply_inplace(t, compute, *others):
             f"output with shape {list(np.shape(t.data))} doesn't match the broadcast shape {list(np.shape(result.data))}"
         )
     bump(t)
-    t.data = np.asarray(result.data).astype(old)[()]
-    _share(t)
+    new = np.asarray(result.data).astype(old)
+    data = t.data
+    if not graph and type(data) is np.ndarray and data.flags.writeable and data.shape == new.shape:
+        # into the storage itself, as PyTorch: what shares it (`.data`, detach(), a node that saved it) sees the
+        # new values; a recorded change makes a new array, so the op's own node keeps the old ones
+        np.copyto(data, new)
+    else:
+        t.data = new[()]
+        _share(t)
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node
         vc = counter(t)
         if t._node is not None:

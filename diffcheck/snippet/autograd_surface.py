@@ -15,7 +15,7 @@ from ..errors import DiffcheckError
 from .torch_surface import Raised
 from .trace import Backward
 
-_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
+_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
 
 
 class AutogradSurface:
@@ -43,7 +43,9 @@ class AutogradSurface:
             ]
         self._guard_shapes(_OP_OF.get(method, method), [tensor, *others], node)
         self._engine(getattr(tensor, method), node, *args, **kwargs)
-        if recorded:
+        if recorded and method == "zero_":  # checked as y * 0: SymPy's derivative is ZeroBackward0's zeros
+            self.tracer._add(tensor, "mul", (refs[0], 0), {}, self.source(node), self.position(node))
+        elif recorded:
             op = _OP_OF.get(method, "clamp")
             params = {k: v for k, v in kwargs.items() if v is not None} if op == "clamp" else {}
             if op == "clamp" and args:
@@ -92,13 +94,13 @@ class AutogradSurface:
         return self.inplace(tensor, "copy_", args, kwargs, node)
 
     def _tensor_zero_(self, tensor, args, kwargs, node):
-        return self.inplace(tensor, "mul_", [0], {}, node) if False else self._zero(tensor, node)
+        return self._zero(tensor, node)
 
     def _zero(self, tensor, node):
         if tensor.requires_grad and engine.is_grad_enabled():
             if tensor.is_leaf:
                 raise Raised("RuntimeError", engine.inplace.LEAF_INPLACE, node.lineno)
-            raise self.fail("zero_() on a tensor that requires grad is not supported", node)
+            return self.inplace(tensor, "zero_", [], {}, node)  # ZeroBackward0
         if tensor.grad_fn is not None:
             raise self.fail("zero_() on a tensor of the graph under no_grad is not supported", node)
         tensor.zero_()

@@ -239,8 +239,9 @@ class TorchSurface:
             if grad is not None:
                 self.tracer.entry(grad, self.source(node), self.position(node))
             return grad
-        if name == "data":  # a new leaf sharing the values: in-place changes of either reach the other
-            result = self._detached(value, node)
+        if name == "data":  # a new leaf sharing the values (not the version counter, unlike detach())
+            result = engine.Tensor(value.data)
+            self.tracer.leaf(result, self.source(node), self.position(node))
             self._alias(value, result)
             return result
         if name == "shape":
