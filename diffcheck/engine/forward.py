@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..ops import OPS, Op
+from ..ops import OPS, Op, TorchShapeError
 from . import dtypes as _dtypes
 from .dtypes import _default_dtype, int64
 from .node import _NO_PARAMS, _NODE_CLASSES, Node
@@ -184,7 +184,7 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         except ValueError:
             refused = op.elementwise and broadcast_error([np.shape(d) for d in datas])
             if refused:
-                raise RuntimeError(refused) from None
+                raise TorchShapeError(refused) from None
             raise
         dtype = out.dtype
         for a in args:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from .. import engine
+from .. import engine, ops
 from ..engine.printing import tensor_repr
 from .base import Capabilities, Engine
 
@@ -17,7 +17,8 @@ class DiffcheckEngine(Engine):
     capabilities = Capabilities(
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
     )
-    program_errors = (ValueError, IndexError)  # NumPy's refusal of shapes that do not broadcast or multiply
+    # shapes that do not broadcast or multiply: PyTorch's refusal (TorchShapeError), or NumPy's where it has none
+    program_errors = (ValueError, IndexError, ops.TorchShapeError)
 
     def __init__(self):
         self._dtypes = {"float32": engine.float32, "float64": engine.float64}

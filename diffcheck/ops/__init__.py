@@ -22,7 +22,7 @@ from . import (
     statistics,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -51,6 +51,7 @@ __all__ = [
     "Signature",
     "Spelling",
     "TorchIndexError",
+    "TorchShapeError",
     "dims",
     "flag",
     "indeterminate_power",

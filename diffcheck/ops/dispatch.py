@@ -65,6 +65,15 @@ class TorchIndexError(IndexError):
     """An IndexError PyTorch raises too, with its text: `run` shows it as PyTorch's (NumPy's own are not)."""
 
 
+class TorchShapeError(RuntimeError):
+    """PyTorch's RuntimeError for shapes that do not broadcast or multiply, with its text; a class of its own so the
+    check language can tell a program's shapes from the engine's other refusals. Named RuntimeError, as PyTorch's
+    (what prints `type(error).__name__`, `run` included, says what torch says)."""
+
+
+TorchShapeError.__name__ = TorchShapeError.__qualname__ = "RuntimeError"
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()

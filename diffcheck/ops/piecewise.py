@@ -87,7 +87,10 @@ row(
     front=Signature(spellings=(Spelling("clamp"), Spelling("clip")), needs_param=True, lists_overloads=True),
     vjp=lambda F, g, out, x, min=None, max=None: (F.where(_inside(x, min, max), g, 0.0),),
     sym=lambda sp, x, min=None, max=None: sp.Piecewise(
-        *([(min, x < min)] if min is not None else []), *([(max, x > max)] if max is not None else []), (x, True)
+        *([(max, True)] if min is not None and max is not None and min > max else []),  # min(max(x, lo), hi): hi
+        *([(min, x < min)] if min is not None else []),
+        *([(max, x > max)] if max is not None else []),
+        (x, True),
     ),
     derivative="d/dx clamp(x, lo, hi) = 1 if lo <= x <= hi else 0",
     kink=lambda x, min=None, max=None: (np.asarray(x) == min) | (np.asarray(x) == max),

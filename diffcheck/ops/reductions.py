@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .arrays import TYPE_NAMES, axes, is_tensor, kept_shape, kind, reduced
+from .dispatch import TorchShapeError
 from .normalisers import precise
 from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
@@ -40,7 +41,7 @@ def _product(kernel: str, mismatch, compute, shapes):
             raise NotImplementedError(f""""{kernel}" not implemented for 'Bool'""")
         refused = shapes(np.shape(a), np.shape(b))
         if refused:
-            raise RuntimeError(refused)
+            raise TorchShapeError(refused)
         return compute(a, b)
 
     return forward
