@@ -228,6 +228,19 @@ NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no 
 HIGHER_CALLS = {label: call for label, call in HIGHER_CALLS.items() if label not in NOT_TWICE}
 
 
+def sum_inputs() -> list:
+    """Float32 vectors of 1 to 12 elements of mixed magnitudes: PyTorch's order of adding them shows in the last bit.
+    Below 8 elements that order is the CPU's scalar path on every machine (tests pin those bit for bit)."""
+    import numpy as np
+
+    cases = []
+    for n in range(1, 13):
+        for seed in range(40):
+            values = [((k * 7919 + seed * 104729) % 2001 - 1000) / 7.0 * 10.0 ** ((k + seed) % 7 - 3) for k in range(n)]
+            cases.append([float(v) for v in np.asarray(values, dtype=np.float32)])
+    return cases
+
+
 def _number(value: float):
     return value if math.isfinite(value) else str(value)
 
@@ -321,6 +334,10 @@ def _record() -> dict:
             out["programs"][name] = run_program(source, torch, F)
     for label, (spelling, args) in HIGHER_CALLS.items():
         out["higher_order"][label] = higher_order(torch, F, spelling, args)
+    out["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    out["sums"] = [
+        {"x": x, "sum": torch.tensor(x).sum().item(), "mean": torch.tensor(x).mean().item()} for x in sum_inputs()
+    ]
     return out
 
 
