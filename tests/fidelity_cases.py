@@ -223,7 +223,10 @@ BASE_CALLS = {
     "var": ("torch.var", ["M"]),
     "where": ("where(a > 0, a, b)", ["q", "p"]),
 }
-HIGHER_CALLS = {**BASE_CALLS, **{label: (s, args) for label, (s, args, params) in ELEMENTWISE_CALLS.items() if not params}}
+HIGHER_CALLS = {
+    **BASE_CALLS,
+    **{label: (s, args) for label, (s, args, params) in ELEMENTWISE_CALLS.items() if not params},
+}
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
 HIGHER_CALLS = {label: call for label, call in HIGHER_CALLS.items() if label not in NOT_TWICE}
 
