@@ -138,6 +138,16 @@ y = torch.clamp(x, min=1.0, max=0.0)
 y.sum().backward()
 out(y, x.grad)
 """,
+    "clamp_tensor_bounds": """
+x = torch.tensor([-1.0, 0.5, 2.0, 0.0], requires_grad=True)
+lo = torch.tensor([0.0, 0.0, 0.0, 0.0], requires_grad=True)
+hi = torch.tensor([1.5, 0.25, 1.5, -1.0], requires_grad=True)
+y = torch.clamp(x, lo, hi)
+y.sum().backward()
+out(y, x.grad, lo.grad, hi.grad)
+z = x.clamp(max=torch.tensor(1.0))
+out(z, [f[0] is None for f in z.grad_fn.next_functions])
+""",
     # ---- mixed dtypes --------------------------------------------------------------------------------------------
     "float32_with_float64_0d": """
 a = torch.tensor([1.5], requires_grad=True)
@@ -202,6 +212,7 @@ BASE_CALLS = {
     "maximum": ("torch.maximum", ["p", "q"]),
     "minimum": ("torch.minimum", ["p", "q"]),
     "clamp": ("torch.clamp", ["q", -0.5, 1.5]),
+    "clamp_tensor": ("torch.clamp", ["q", "u", "p"]),
     "sum": ("torch.sum", ["q"]),
     "mean": ("torch.mean", ["q"]),
     "prod": ("torch.prod", ["q"]),

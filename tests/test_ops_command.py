@@ -77,7 +77,8 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
     else:
         name, kinds = call.groups()
         args = [example[kind]() for kind in kinds.split(", ") if kind in example]
-        params = {kind: 0 for kind in kinds.split(", ") if kind not in example}
+        params = {kind: 0 for kind in kinds.split(", ") if kind not in example and "=" not in kind}
+        params.update((k, example[v]()) for k, v in (kind.split("=") for kind in kinds.split(", ") if "=" in kind))
         result = engine.TORCH_FUNCTIONS[name](*args, **params)
     assert (result.grad_fn.name() if result.grad_fn else "") == row.grad_fn
 
@@ -160,7 +161,7 @@ def test_ops_lists_everything():
     "query, rows",
     [
         ("torch.sin", ["sin"]),
-        ("clip", ["clamp"]),
+        ("clip", ["clamp", "clamp_tensor"]),
         ("max", ["maximum"]),
         ("rsub", ["rsub"]),
         ("PowBackward1", ["pow_tensor"]),

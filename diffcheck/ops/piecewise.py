@@ -24,6 +24,11 @@ def _clamp(x, min=None, max=None):
     return x[()]
 
 
+def _inverted(sp, lo, hi) -> bool:
+    """Bounds known to be inverted (numbers, lo > hi); symbols never are."""
+    return lo is not None and hi is not None and sp.sympify(lo > hi) is sp.true
+
+
 def _maximum(a, b):
     """std::max(a, b) with nan propagated, as PyTorch: a tie gives the first operand (maximum(0.0, -0.0) is 0.0)."""
     return np.where((a < b) | np.isnan(b), b, a)[()]
@@ -84,10 +89,15 @@ row(
     grad_fn="ClampBackward1",
     params=("min", "max"),
     forward=_clamp,
-    front=Signature(spellings=(Spelling("clamp"), Spelling("clip")), needs_param=True, lists_overloads=True),
+    front=Signature(
+        spellings=(Spelling("clamp"), Spelling("clip")),
+        needs_param=True,
+        lists_overloads=True,
+        tensor_params="clamp_tensor",
+    ),
     vjp=lambda F, g, out, x, min=None, max=None: (F.where(_inside(x, min, max), g, 0.0),),
     sym=lambda sp, x, min=None, max=None: sp.Piecewise(
-        *([(max, True)] if min is not None and max is not None and min > max else []),  # min(max(x, lo), hi): hi
+        *([(max, True)] if _inverted(sp, min, max) else []),  # min(max(x, lo), hi) with lo > hi: hi everywhere
         *([(min, x < min)] if min is not None else []),
         *([(max, x > max)] if max is not None else []),
         (x, True),
@@ -95,6 +105,29 @@ row(
     derivative="d/dx clamp(x, lo, hi) = 1 if lo <= x <= hi else 0",
     kink=lambda x, min=None, max=None: (np.asarray(x) == min) | (np.asarray(x) == max),
     convention="at a bound: grad 1 (inclusive); masks nan/inf upstream outside",
+)
+row(
+    name="clamp_tensor",
+    grad_fn="ClampBackward0",
+    arity=3,
+    front=None,  # clamp(x, min=tensor, max=tensor): the bounds are inputs, with gradients of their own
+    forward=_clamp,
+    # derivatives.yaml: self clamp_backward; min and max clamp_backward_min_max (where the bound is the answer; with
+    # min > max, max is everywhere)
+    vjp=lambda F, g, out, x, lo, hi: (
+        F.where(_inside(x, lo, hi), g, 0.0),
+        None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0),
+        None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0),
+    ),
+    sym=lambda sp, x, lo, hi: sp.Piecewise(
+        *([(hi, lo > hi)] if lo is not None and hi is not None else []),
+        *([(lo, x < lo)] if lo is not None else []),
+        *([(hi, x > hi)] if hi is not None else []),
+        (x, True),
+    ),
+    derivative="d/dx = 1 if lo <= x <= hi; d/dlo = 1 where x < lo (< hi); d/dhi = 1 where x > hi (or hi < lo)",
+    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi),
+    convention="at a bound: the gradient to x (inclusive), none to the bound",
 )
 row(
     name="where",

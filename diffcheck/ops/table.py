@@ -66,6 +66,7 @@ class Signature:
     tensor_pair: str = ""  # the row when the second argument is a tensor too: x ** y is pow_tensor
     by_rank: tuple[tuple[tuple[int, ...], str], ...] = ()  # rows by the arguments' ranks: matmul's dot, mv, mm
     dim_row: str = ""  # the row when `dim` is given: sum(x, dim) is sum_dim, sum(x) is sum
+    tensor_params: str = ""  # the row when a parameter is a tensor, the parameters its arguments: clamp_tensor
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0
     needs_param: bool = False  # a call gives one of `params` at least: PyTorch refuses clamp(x)
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
@@ -86,6 +87,7 @@ class Signature:
             or self.tensor_pair
             or self.by_rank
             or self.dim_row
+            or self.tensor_params
             or any(kind_of(p) == "dims" for p in self.params)
         )
 
