@@ -175,6 +175,15 @@ torch.tensor([2, -3]) ** -1
 """,
     "bool_pow_bool": "torch.tensor([True]) ** torch.tensor([True])",
     "maximum_number": "torch.maximum(torch.ones(2), 0.5)",
+    "where_refused": """
+x = torch.ones(2)
+for args in [(True, x, 0.0), (True, x, x), (1.0, 2.0, 3.0), (True, 1.0, x), (x > 0, "a", x)]:
+    try:
+        torch.where(*args)
+    except TypeError as error:
+        out(str(error))
+out(torch.where(x > 0, 1.0, 2.0), torch.where(x > 0, x, 0.0))
+""",
     "print_tiny_float64": "out(torch.tensor([1e-308, 2.0], dtype=torch.float64))",
 }
 

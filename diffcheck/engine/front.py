@@ -69,6 +69,32 @@ def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str
     )
 
 
+_WHERE = (  # torch.where's overloads; the last three are annotated with the arguments that do not fit
+    ("Tensor condition",),
+    ("Tensor condition", "Tensor input", "Tensor other", "*", "Tensor out = None"),
+    ("Tensor condition", "Number self", "Tensor other"),
+    ("Tensor condition", "Tensor input", "Number other"),
+    ("Tensor condition", "Number self", "Number other"),
+)
+
+
+def where_refusal(args) -> str:
+    """PyTorch's TypeError for torch.where with a condition that is not a tensor (or a value neither a tensor nor a
+    number), "" where an overload fits. As measured on 2.13: a Tensor parameter is marked `!type!` when the argument
+    is no tensor, a Number parameter always."""
+    fits = type(args[0]) is Tensor and all(type(a) in (Tensor, int, float, bool) for a in args[1:])
+    if fits or len(args) != 3:
+        return ""
+    got = [type_name(a) for a in args]
+    lines = [f"where() received an invalid combination of arguments - got ({', '.join(got)}), but expected one of:"]
+    for index, params in enumerate(_WHERE):
+        lines.append(f" * ({', '.join(params)})")
+        if index >= 2:
+            marks = [g if p.startswith("Tensor") and g == "Tensor" else f"!{g}!" for p, g in zip(params, got)]
+            lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marks)})")
+    return "\n".join(lines) + "\n"
+
+
 def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
 
@@ -92,6 +118,8 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 raise TypeError(not_a_tensor(spelling, args[0]))
             if not (sig.number_self and type(args[1]) is Tensor):  # pow(2, x) is pow's Number-self overload
                 raise TypeError(no_overload(spelling, name, args, params, False))
+        if checks_where and where_refusal(args):
+            raise TypeError(where_refusal(args))
         if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
             raise TypeError(f"{spelling}(): argument 'other' (position 2) must be Tensor, not {type_name(args[1])}")
         if len(args) > arity:
@@ -108,6 +136,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
 
     front = general
     refuses_numbers = function and sig.tensors_only and arity > 1
+    checks_where = function and name == "where"  # torch.where's own TypeError (where_refusal)
     if sig.single and OPS[sig.row].via is None:  # a `via` row (relu6, softsign) composes others: `general` runs it
         row = sig.row
 
@@ -119,6 +148,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 and type(args[0]) is not Tensor
                 or refuses_numbers
                 and type(args[1]) is not Tensor
+                or checks_where
             ):
                 return general(*args, **params)
             return apply(OPS[row], args, _NO_PARAMS)

@@ -148,6 +148,8 @@ class TorchSurface:
                     f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
                     node.lineno,
                 )
+        if signature.name == "where" and not operator and engine.where_refusal(positional):
+            raise Raised("TypeError", engine.where_refusal(positional), node.lineno)
         if not operator and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
