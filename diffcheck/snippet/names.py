@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from .. import ops
+from .. import engine, ops
 from .. import defaults
 from ..engine import TORCH_DTYPES
 
@@ -104,6 +104,8 @@ def _sync() -> None:
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
         if spelling.method:
             _OP_METHODS[name] = _spec(sig.arity - 1, sig.arity - 1 + len(sig.params), *sig.params)
+            if hasattr(engine.Tensor, name + "_") and name + "_" not in _PLAIN_METHODS:  # exp_, pow_ ...
+                _OP_METHODS[name + "_"] = _OP_METHODS[name]
     TORCH.update(
         {
             **dict.fromkeys(CREATORS, "function"),

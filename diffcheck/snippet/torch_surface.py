@@ -19,11 +19,7 @@ from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
-FLOAT_WARNING = (
-    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
-    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
-    "python_variable_methods.cpp:822.)"
-)
+FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
 class Raised(Exception):
@@ -291,6 +287,8 @@ class TorchSurface:
         if name in ops.SIGNATURES:
             return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
+        if handler is None and name[:-1] in ops.SIGNATURES and hasattr(engine.Tensor, name):  # exp_, pow_ ...
+            return self.inplace(value, name, args, kwargs, node)
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
         return handler(value, args, kwargs, node)
