@@ -187,6 +187,16 @@ out(torch.where(x > 0, 1.0, 2.0), torch.where(x > 0, x, 0.0))
     "print_tiny_float64": "out(torch.tensor([1e-308, 2.0], dtype=torch.float64))",
 }
 
+# Tensor methods whose in-place `NAME_` PyTorch has or not (the table's method spellings, recorded)
+METHODS = [
+    *(
+        "abs acos add amax amin arctan2 asin atan atan2 ceil clamp clip cos cosh cumprod cumsum div erf erfc exp exp2".split()
+    ),
+    *("expm1 floor floor_divide fmod frac log log10 log1p log2 log_softmax logsumexp matmul maximum mean".split()),
+    *("minimum mul neg norm pow prod reciprocal relu remainder round rsqrt sigmoid sign sin sinh softmax sqrt".split()),
+    *("square std sub sum tan tanh trunc var".split()),
+]
+
 # Higher order: (spelling, arguments) called on float64 tensors requiring grad; POINTS name the arguments
 POINTS = {
     **ELEMENTWISE_POINTS,
@@ -357,6 +367,7 @@ def _record() -> dict:
             out["programs"][name] = run_program(source, torch, F)
     for label, (spelling, args) in HIGHER_CALLS.items():
         out["higher_order"][label] = higher_order(torch, F, spelling, args)
+    out["inplace_methods"] = {name: hasattr(torch.Tensor, name + "_") for name in METHODS}
     out["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     out["sums"] = [
         {"x": x, "sum": torch.tensor(x).sum().item(), "mean": torch.tensor(x).mean().item()} for x in sum_inputs()

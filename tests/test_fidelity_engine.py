@@ -28,3 +28,13 @@ def test_program_behaves_as_under_pytorch(name, monkeypatch):
 
 def test_recorded_with_pytorch_2_13():
     assert RECORDED["torch"].startswith("2.13")
+
+
+# PyTorch has cumsum_ and cumprod_ (along a dim); the engine makes NAME_ for the elementwise ops only
+INPLACE_NOT_MADE = {"cumsum", "cumprod"}
+
+
+def test_tensor_has_pytorchs_inplace_methods():
+    recorded = RECORDED["inplace_methods"]
+    ours = {name: hasattr(engine.Tensor, name + "_") for name in recorded}
+    assert {name for name in recorded if recorded[name] != ours[name]} == INPLACE_NOT_MADE

@@ -228,7 +228,7 @@ _NO_INPLACE = frozenset({"maximum", "minimum"})  # PyTorch's Tensor has no maxim
 
 def _has_inplace(sig: _ops.Signature) -> bool:
     """PyTorch's Tensor has `NAME_` for its elementwise differentiable methods but maximum and minimum
-    (tests/test_fidelity_inplace.py compares the list with torch's)."""
+    (tests/test_fidelity_engine.py compares the list with torch's)."""
     row = OPS.get(sig.row)
     return row is not None and row.elementwise and bool(row.grad_fn) and sig.name not in _NO_INPLACE
 
