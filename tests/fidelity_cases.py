@@ -162,6 +162,16 @@ c = torch.tensor([0.7, 1.9], dtype=torch.float64, requires_grad=True)
 (torch.exp(a) * c).sum().backward()
 out(a.grad.tolist(), c.grad.tolist())
 """,
+    "mixed_dtypes_create_graph": """
+a = torch.tensor([1.5, 0.7], requires_grad=True)
+b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
+c = torch.tensor([0.8125, 1.1], dtype=torch.float64, requires_grad=True)
+y = ((a / b) * c * a).sum()
+ga, gb = torch.autograd.grad(y, [a, b], create_graph=True)
+out(ga, gb)
+second = torch.autograd.grad(ga.sum() + gb, [a, b, c])
+out([t.dtype for t in second], [[round(v, 6) for v in t.tolist()] if t.dim() else round(t.item(), 6) for t in second])
+""",
     # ---- PyTorch's exceptions --------------------------------------------------------------------------------------
     "broadcast_mismatch": "torch.ones(2) + torch.ones(3)",
     "broadcast_mismatch_2d": "torch.ones(2, 3) * torch.ones(4, 1, 2)",

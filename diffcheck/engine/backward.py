@@ -13,6 +13,7 @@ from .. import ops as _ops
 from ..ops import OPS
 from ..ops import arrays as _arrays
 from .creation import tensor
+from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
 from . import calls, versions
@@ -206,6 +207,7 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
     top = stack[-1].seq if stack else 1  # the seq of the stack's top; while it is empty, 1: above every seq
     F, wanted = _TENSOR_F if create_graph else _NUMPY_F, walk.wanted
     ndarray, shape, checked = np.ndarray, np.shape, versions.state.bumped  # no in-place change yet: nothing to check
+    mixed = _dtypes.state.mixed  # no op met two float dtypes yet: no gradient to cast
     while stack or heap:
         if heap and heap[0] < top:  # with the stack empty, top is 1: the heap's
             node = pending.pop(heappop(heap))
@@ -218,8 +220,6 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
         op, out, arity = node.op, node.out, node.op.arity
         if out is None or checked:
             _check_saved(node)
-        if g is not None and (type(g) is not type(out) or type(g) is ndarray and g.dtype != out.dtype):
-            g = _as_output(g, out, create_graph)
         if arity == 2 and not (g is None or create_graph or op.params):  # spelled out: a call with *saved costs
             edges, saved = (node.e0, node.e1), (node.d0, node.d1)  # ~70 ns more, a third of a scalar mul's rule
             in_grads = op.vjp(F, g, out, saved[0], saved[1])
@@ -239,6 +239,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
                 d = saved[i]
                 if shape(ga.data if create_graph else ga) != shape(d):
                     ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
+            if mixed and ga is not None:  # some op met two float dtypes: each gradient in its input's dtype
+                ga = _as_output(ga, _edge_value(e), create_graph)
             # leaves and nodes apart: an attribute access specialises on one class, and misses on others
             if type(e) is Tensor:
                 if e._mark is not mark:
@@ -268,12 +270,25 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
     return _finish(walk, targets, capture, create_graph)
 
 
+def _edge_value(e):
+    """What an edge leads to, for its dtype: a leaf's data, a node's answer (one of a multi-output node's)."""
+    if type(e) is Tensor:
+        return e.data
+    if type(e) is _Output:
+        outs = e.e0.out
+        return None if outs is None else outs[e.d0]
+    return e.out
+
+
 def _as_output(g, out, create_graph: bool):
-    """A node's gradient in its output's dtype, as PyTorch's engine casts each gradient to its input's metadata: a
-    float32 op whose consumer computed in float64 (times a float64 tensor) runs its rule in float32."""
+    """A gradient in the dtype of the tensor it is for (`out`), as PyTorch's engine casts each gradient to its
+    input's metadata before adding it up: a float32 op whose consumer computed in float64 (times a float64 tensor)
+    runs its rule in float32; under create_graph the cast is recorded (ToCopyBackward0)."""
     dtype = getattr(out, "dtype", None)
-    if create_graph or dtype is None or dtype.kind != "f" or type(out) is tuple:
+    if dtype is None or dtype.kind != "f" or type(out) is tuple:
         return g
+    if create_graph:  # recorded, as PyTorch's grad.to(dtype): ToCopyBackward0
+        return FUNCTIONS["to_copy"](g, dtype) if g.data.dtype != dtype else g
     return np.asarray(g).astype(dtype)[()] if getattr(g, "dtype", None) != dtype else g
 
 
@@ -343,7 +358,9 @@ def _finish(walk: _Walk, targets: Optional[set], capture: Optional[list], create
             continue
         if wanted is not None:
             if id(leaf) in wanted:
-                results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
+                results[wanted[id(leaf)]] = (
+                    _as_output(g, leaf.data, True) if create_graph else Tensor(g.astype(leaf.data.dtype))
+                )
         elif targets is None or id(leaf) in targets:
             _accumulate(leaf, g, create_graph)
     return results
@@ -374,6 +391,7 @@ def _add(acc, ga):
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     """Add `g` into t.grad: a new tensor the first time, the same tensor object afterwards (as PyTorch)."""
     if create_graph:  # PyTorch copies the first gradient into a new tensor (CopyBackwards), adds the next ones
+        g = _as_output(g, t.data, True)
         t._grad = FUNCTIONS["copy"](Tensor(np.zeros_like(t.data)), g) if t._grad is None else t._grad + g
         return
     dtype = t.data.dtype

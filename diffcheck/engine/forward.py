@@ -108,6 +108,8 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
         want = _default_dtype.np
     elif out.dtype.kind == "i" and want.kind == "b":  # the op counts bools (sum): int64, as PyTorch's sum
         want = int64.np
+    if any(type(a) is Tensor and a.data.dtype.kind == "f" and a.data.dtype != want for a in args):
+        _dtypes.state.mixed = True  # a float tensor computed in another dtype: its gradient is cast back
     if want == out.dtype or out.dtype.kind == "b":
         return out
     tensors = [type(a) is Tensor and a.data.dtype != want for a in args]
@@ -187,8 +189,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
                 raise TorchShapeError(refused) from None
             raise
         dtype = out.dtype
-        for a in args:
-            if type(a) is Tensor and a.data.dtype != dtype:
+        for a in args:  # an internal row's answer has the dtype its forward gives (copy: the destination's)
+            if type(a) is Tensor and a.data.dtype != dtype and not op.internal:
                 out = _torch_typed(op.forward, args, datas, params, out, params.values() if op.elementwise else ())
                 break
     finally:

@@ -236,3 +236,15 @@ row(
     sym=lambda sp, g, x: sp.Piecewise((0, x <= -3), (g * (x / 3 + sp.Rational(1, 2)), x < 3), (g, True)),
     derivative="d/dg = hardswish'(x); d/dx = g / 3 inside (-3, 3), else 0",
 )
+row(
+    name="to_copy",
+    grad_fn="ToCopyBackward0",
+    params=("dtype",),
+    saves=False,
+    internal=True,
+    # a gradient cast to its input's dtype under create_graph (PyTorch's engine calls grad.to(dtype))
+    forward=lambda x, dtype: np.asarray(x).astype(dtype)[()],
+    vjp=lambda F, g, out, x, dtype: (F.to_copy(g, np.result_type(x)),),
+    sym=lambda sp, x, dtype: x,
+    derivative="d/dx = 1, in the input's dtype",
+)
