@@ -66,15 +66,14 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     (`clamp(tensor, min)`: a call clamp refuses without a bound is no example), then its binary operator `symbol`
     where that reaches a row no call does (`number - tensor` is rsub, as torch.sub(number, tensor) is not)."""
     found: dict[str, str] = {}
-    # (params, how the call shows them): sum(x), sum(x, dim), clamp(x, min), clamp(x, min=tensor); a parameter's
-    # value is its kind for `resolve` (0: a tensor), a number where it is none of _KINDS
-    tried = ([] if sig.needs_param else [({}, [])]) + ([({sig.params[0]: 0.5}, [sig.params[0]])] if sig.params else [])
+    # (params, how the call shows them): sum(x), sum(x, dim), clamp(x, min), clamp(x, min=tensor)
+    tried = ([] if sig.needs_param else [({}, [])]) + ([({sig.params[0]: 0}, [sig.params[0]])] if sig.params else [])
     if sig.tensor_params:
-        tried.append(({sig.params[0]: 0}, [f"{sig.params[0]}=tensor"]))
+        tried.append(({sig.params[0]: _A_TENSOR}, [f"{sig.params[0]}=tensor"]))
     for function, (params, shown) in [(True, t) for t in tried] + ([(False, ({}, []))] if symbol else []):
         for kinds in itertools.product(_KINDS, repeat=sig.arity):
             try:
-                op, _, _ = dispatch.resolve(sig.name, kinds, dict(params), _kind, function)
+                op, _, _ = dispatch.resolve(sig.name, kinds, dict(params), lambda kind: kind, function)
             except ValueError:  # a combination the op refuses (matmul of 0-D tensors)
                 continue
             texts = [_KIND_TEXT[kind] for kind in kinds]
@@ -83,8 +82,7 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     return found
 
 
-def _kind(value) -> Optional[int]:
-    return value if value in _KIND_TEXT and type(value) is not float else None
+_A_TENSOR = type("Tensor", (), {})()  # a parameter given a tensor: resolve picks the row by its type
 
 
 def _operators() -> dict[str, list[tuple[str, str]]]:

@@ -119,7 +119,7 @@ def resolve(
         return OPS[sig.dim_row], args, params
     if sig.appends:
         return OPS[sig.row], (*args, *sig.appends), params
-    if sig.tensor_params and any(ndim_of(v) is not None for v in params.values() if v is not None):
+    if sig.tensor_params and any(v is not None and not isinstance(v, (int, float, str)) for v in params.values()):
         return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
     kinds = tuple(ndim_of(a) for a in args)
     if (
