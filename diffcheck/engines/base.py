@@ -190,6 +190,8 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
     for front, signature in ops.SIGNATURES.items():
         if signature.name != front:  # an alias (`clip`, `max` ...)
             continue
+        if signature.tensor_params == name:  # its parameters given as tensors, in order: clamp(x, lo, hi)
+            return front, tuple(range(ops.OPS[name].arity))
         param_choices = [{}, {"dim": 0}] if "dim" in signature.params else [{}]
         for kinds, params in itertools.product(
             itertools.product((None, 0, 1, 2), repeat=signature.arity), param_choices
