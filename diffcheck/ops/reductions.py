@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from .arrays import TYPE_NAMES, axes, cascade_sum, is_tensor, kept_shape, kind, reduced
-from .dispatch import TorchShapeError
+from .arrays import axes, cascade_sum, is_tensor, kept_shape, kind, reduced
+from .products import dot_shapes, mm_shapes, mv_shapes, product
 from .normalisers import precise
 from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
@@ -29,46 +29,6 @@ def _mean(x, axis=None, keepdims=False):
     if axis is None and not keepdims and kind(x) == "f" and 5 <= np.size(x) < 8:  # PyTorch's sum, then / n
         return cascade_sum(x) / np.asarray(x).dtype.type(np.size(x))
     return np.mean(x, axis=axis, keepdims=keepdims)
-
-
-def _product(kernel: str, mismatch, compute, shapes):
-    """dot, mv, mm: PyTorch neither promotes their operands' dtypes (NumPy would) nor multiplies bools, and refuses
-    shapes that do not fit with its own words (`shapes(a, b)`: the message, or None where they fit)."""
-
-    def forward(a, b):
-        ta, tb = np.result_type(a), np.result_type(b)
-        if ta != tb:
-            raise RuntimeError(mismatch(TYPE_NAMES[ta], TYPE_NAMES[tb]))
-        if ta.kind == "b":
-            raise NotImplementedError(f""""{kernel}" not implemented for 'Bool'""")
-        refused = shapes(np.shape(a), np.shape(b))
-        if refused:
-            raise TorchShapeError(refused)
-        return compute(a, b)
-
-    return forward
-
-
-def _by(shape) -> str:
-    return "x".join(map(str, shape))
-
-
-def _dot_shapes(a, b):
-    if a[0] != b[0]:
-        return (
-            f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] to have the same number of "
-            f"elements, but got {a[0]} and {b[0]} elements respectively"
-        )
-
-
-def _mv_shapes(m, v):
-    if m[1] != v[0]:
-        return f"size mismatch, got input ({m[0]}), mat ({_by(m)}), vec ({v[0]})"
-
-
-def _mm_shapes(a, b):
-    if a[1] != b[0]:
-        return f"mat1 and mat2 shapes cannot be multiplied ({_by(a)} and {_by(b)})"
 
 
 _DIM = (dims("dim"), flag("keepdim"))
@@ -136,11 +96,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2,), (2,)], {}),
-    forward=_product(
+    forward=product(
         "dot",
         lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}",
         np.dot,
-        _dot_shapes,
+        dot_shapes,
     ),
     vjp=lambda F, g, out, a, b: (g * b, g * a),
     sym=lambda sp, a, b: np.dot(a, b),
@@ -153,11 +113,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2, 2), (2,)], {}),
-    forward=_product(
+    forward=product(
         "addmv_impl_cpu",
         lambda m, v: f"addmv input tensors must have the same dtype, but got {v[0]}, {m[0]}, and {v[0]}",
         np.matmul,
-        _mv_shapes,
+        mv_shapes,
     ),
     vjp=lambda F, g, out, m, v: (F.reshape(g, (-1, 1)) * F.reshape(v, (1, -1)), F.matmul(F.transpose(m), g)),
     sym=lambda sp, m, v: np.matmul(m, v),
@@ -170,11 +130,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2, 2), (2, 2)], {}),
-    forward=_product(
+    forward=product(
         "addmm_impl_cpu_",
         lambda a, b: f"expected m1 and m2 to have the same dtype, but got: {a[1]} != {b[1]}",
         np.matmul,
-        _mm_shapes,
+        mm_shapes,
     ),
     vjp=lambda F, g, out, a, b: (F.matmul(g, F.transpose(b)), F.matmul(F.transpose(a), g)),
     sym=lambda sp, a, b: np.matmul(a, b),
