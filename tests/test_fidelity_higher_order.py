@@ -22,7 +22,6 @@ OTHER_NODE = {
     "softmax": "MulBackward0",  # PyTorch: SoftmaxBackwardDataBackward0, a row for _softmax_backward_data to come
     "log_softmax": "SubBackward0",  # PyTorch: LogSoftmaxBackwardDataBackward0, likewise
     "exp2": "MulBackward0",  # PyTorch's rule multiplies by the Scalar M_LN2: MulBackward1, a row we have not
-    "gelu": "MulBackward0",  # PyTorch: GeluBackwardBackward0 (gelu_double_backward, none and tanh: to come)
 }
 # PyTorch has no derivative of hardsigmoid's backward (its first derivative's grad_fn is NotImplemented, and a
 # second derivative raises); diffcheck's first derivative is a constant there (no graph): both say "no second".

@@ -259,7 +259,7 @@ row(
     grad_fn="GeluBackward0",
     params=(Param("approximate", "choice", GELU_CHOICES),),
     forward=_gelu,
-    vjp=_gelu_vjp,
+    vjp=lambda F, g, out, x, approximate="none": (F.gelu_backward(g, x, approximate),),  # GeluBackwardBackward0
     sym=_gelu_sym,
     derivative="d/dx x Phi(x) = Phi(x) + x phi(x)  (approximate='tanh': of 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))))",
     front=_functional("gelu"),

@@ -7,10 +7,20 @@ derivatives.yaml.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
-from .activations import _typed
-from .table import Family
+from .activations import (
+    _GELU_BETA,
+    _GELU_KAPPA,
+    _GELU_PDF,
+    GELU_CHOICES,
+    _erf_of,
+    _gelu_vjp,
+    _typed,
+)
+from .table import Family, Param
 
 ROWS = Family()
 row = ROWS.row
@@ -247,4 +257,48 @@ row(
     vjp=lambda F, g, out, x, dtype: (F.to_copy(g, np.result_type(x)),),
     sym=lambda sp, x, dtype: x,
     derivative="d/dx = 1, in the input's dtype",
+)
+
+
+_NUMPY = types.SimpleNamespace(tanh=np.tanh, erf=_erf_of, exp=np.exp)  # what gelu's rule calls, on arrays
+
+
+def _gelu_backward(g, x, approximate="none"):
+    return np.asarray(_gelu_vjp(_NUMPY, g, None, x, approximate)[0])[()]
+
+
+def _gelu_double_backward(F, gg, gout, x, approximate):
+    """FunctionsManual's gelu_double_backward: ggI * gO * gelu''(x), term by term as PyTorch writes it."""
+    if approximate == "tanh":
+        inner = _GELU_BETA * (x + _GELU_KAPPA * (x * x * x))
+        tanh_inner = F.tanh(inner)
+        sech_inner = 1 / F.cosh(inner)
+        f = 0.5 * x
+        g = 1 - tanh_inner * tanh_inner
+        h = _GELU_BETA * (1 + 3 * _GELU_KAPPA * x * x)
+        f_prime_gh = 0.5 * g * h
+        g_prime_fh = f * h * ((2 * sech_inner) * (-sech_inner * tanh_inner) * h)
+        h_prime_fg = f * g * (6 * _GELU_KAPPA * x * _GELU_BETA)
+        return gg * gout * (f_prime_gh + f_prime_gh + g_prime_fh + h_prime_fg)
+    x_sq = x * x
+    pdf = _GELU_PDF * F.exp(-0.5 * x_sq)
+    return gg * gout * (2 * pdf - x_sq * pdf)
+
+
+row(
+    name="gelu_backward",
+    grad_fn="GeluBackwardBackward0",
+    arity=2,
+    params=(Param("approximate", "choice", GELU_CHOICES),),
+    internal=True,
+    forward=_gelu_backward,
+    # grad_output: gelu_backward(grad, self, approximate); self: gelu_double_backward(grad, grad_output, self, ...)
+    vjp=lambda F, g, out, gout, x, approximate="none": (
+        F.gelu_backward(g, x, approximate),
+        _gelu_double_backward(F, g, gout, x, approximate),
+    ),
+    sym=lambda sp, g, x, approximate="none": (
+        g * (sp.erf(x / sp.sqrt(2)) + 1) / 2 + g * x * sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
+    ),
+    derivative="d/dg = gelu'(x); d/dx = g gelu''(x)",
 )
