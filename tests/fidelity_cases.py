@@ -263,10 +263,7 @@ BASE_CALLS = {
     "var": ("torch.var", ["M"]),
     "where": ("where(a > 0, a, b)", ["q", "p"]),
 }
-HIGHER_CALLS = {
-    **BASE_CALLS,
-    **{label: (s, args) for label, (s, args, params) in ELEMENTWISE_CALLS.items() if not params},
-}
+HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS}  # (spelling, arguments[, parameters])
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
 HIGHER_CALLS = {label: call for label, call in HIGHER_CALLS.items() if label not in NOT_TWICE}
 
@@ -318,17 +315,17 @@ def function(spelling: str, torch, F):
         }[symbol]
     space, name = spelling.split(".")
     if space == "Tensor":
-        return lambda t, *rest: getattr(t, name)(*rest)
+        return lambda t, *rest, **params: getattr(t, name)(*rest, **params)
     return getattr({"torch": torch, "F": F}[space], name)
 
 
-def higher_order(torch, F, spelling: str, args: list) -> dict:
+def higher_order(torch, F, spelling: str, args: list, params: dict = None) -> dict:
     """First derivatives under create_graph (requires_grad, grad_fn, values) and second derivatives' values."""
     tensors = [
         torch.tensor(POINTS[a], dtype=torch.float64, requires_grad=True) if isinstance(a, str) else a for a in args
     ]
     inputs = [t for t in tensors if isinstance(t, torch.Tensor)]
-    y = function(spelling, torch, F)(*tensors)
+    y = function(spelling, torch, F)(*tensors, **(params or {}))
     firsts = torch.autograd.grad(y.sum(), inputs, create_graph=True, allow_unused=True)
     record = {"first": [], "second": []}
     for g in firsts:
@@ -375,8 +372,8 @@ def _record() -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out["programs"][name] = run_program(source, torch, F)
-    for label, (spelling, args) in HIGHER_CALLS.items():
-        out["higher_order"][label] = higher_order(torch, F, spelling, args)
+    for label, call in HIGHER_CALLS.items():
+        out["higher_order"][label] = higher_order(torch, F, *call)
     out["inplace_methods"] = {name: hasattr(torch.Tensor, name + "_") for name in METHODS}
     out["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     out["sums"] = [

@@ -27,6 +27,9 @@ OTHER_NODE = {
 # second derivative raises); diffcheck's first derivative is a constant there (no graph): both say "no second".
 NO_SECOND = {"hardsigmoid"}
 ULPS_SECOND = 1e-9  # second derivatives: PyTorch's double-backward formulas round in another order (silu, mish)
+# first derivatives agree to the last bit but where a float64 transcendental (NumPy's against PyTorch's vectorised
+# kernel, an ulp apart) meets cancellation: gelu's tanh form adds 0.5 (1 + tanh) and a term of the opposite sign
+FIRST_RTOL = {"gelu_tanh": 1e-12}
 
 
 def _array(values) -> np.ndarray:
@@ -44,8 +47,7 @@ def _close(ours, theirs, rtol: float, atol: float) -> bool:
 
 @pytest.mark.parametrize("label", sorted(HIGHER_CALLS))
 def test_first_derivative_keeps_pytorchs_graph(label):
-    spelling, args = HIGHER_CALLS[label]
-    ours, theirs = higher_order(engine, engine, spelling, args), RECORDED[label]
+    ours, theirs = higher_order(engine, engine, *HIGHER_CALLS[label]), RECORDED[label]
     for mine, recorded in zip(ours["first"], theirs["first"]):
         assert (mine is None) == (recorded is None)
         if mine is None:
@@ -55,13 +57,12 @@ def test_first_derivative_keeps_pytorchs_graph(label):
         else:
             expected = OTHER_NODE.get(label, recorded["grad_fn"])
             assert (mine["requires_grad"], mine["grad_fn"]) == (recorded["requires_grad"], expected)
-        assert _close(mine["value"], recorded["value"], 1e-15, 0.0), (mine["value"], recorded["value"])
+        assert _close(mine["value"], recorded["value"], FIRST_RTOL.get(label, 1e-15), 0.0), (mine, recorded)
 
 
 @pytest.mark.parametrize("label", sorted(HIGHER_CALLS))
 def test_second_derivatives_are_pytorchs(label):
-    spelling, args = HIGHER_CALLS[label]
-    ours, theirs = higher_order(engine, engine, spelling, args), RECORDED[label]
+    ours, theirs = higher_order(engine, engine, *HIGHER_CALLS[label]), RECORDED[label]
     for mine, recorded in zip(ours["second"], theirs["second"]):
         if label in NO_SECOND:
             assert mine is None and recorded.startswith("!! derivative for aten::hardsigmoid_backward")
@@ -88,12 +89,12 @@ _rows_reached.names = set()
 
 def test_every_differentiable_row_is_recorded():
     """A row users call is in HIGHER_CALLS (re-record with tests/fidelity_cases.py when a row is added)."""
-    for spelling, args in HIGHER_CALLS.values():
+    for spelling, args, *params in HIGHER_CALLS.values():
         tensors = [
             engine.tensor(POINTS[a], dtype=engine.float64, requires_grad=True) if isinstance(a, str) else a
             for a in args
         ]
-        _rows_reached(function(spelling, engine, engine)(*tensors).grad_fn, set())
+        _rows_reached(function(spelling, engine, engine)(*tensors, **(params[0] if params else {})).grad_fn, set())
     rows = {op.name for op in ops.OPS.values() if op.grad_fn and not op.internal and op.via is None}
     assert rows - _rows_reached.names - NOT_DIFFERENTIABLE == set()
 
