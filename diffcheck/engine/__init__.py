@@ -23,7 +23,7 @@ from .dtypes import (
     no_grad,
 )
 from .forward import _apply, _apply_tensor, apply
-from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name
+from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name, where_refusal
 from .node import Node
 from .random import (
     Generator,
@@ -72,6 +72,7 @@ __all__ = [
     "no_grad",
     "no_overload",
     "not_a_tensor",
+    "where_refusal",
     "ones",
     "tensor",
     "type_name",

@@ -14,6 +14,7 @@ from . import (
     arithmetic,
     creation,
     elementwise,
+    internal,
     linalg,
     modular,
     normalisers,
@@ -27,7 +28,7 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -56,6 +57,7 @@ __all__ = [
     "Signature",
     "Spelling",
     "TorchIndexError",
+    "TorchShapeError",
     "dims",
     "flag",
     "indeterminate_power",
@@ -83,6 +85,7 @@ register(
     *subscripts.ROWS,
     *selection.ROWS,
     *creation.ROWS,
+    *internal.ROWS,
 )
 
 

@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from .. import ops
+from .. import engine, ops
 from .. import defaults
 from ..engine import TORCH_DTYPES
 
@@ -115,6 +115,8 @@ def _sync() -> None:
             _OP_ATTRIBUTES.add(name)
         elif spelling.method:
             _OP_METHODS[name] = _spec(sig.arity - 1, None if most is None else most - 1, *sig.params)
+            if hasattr(engine.Tensor, name + "_") and name + "_" not in _PLAIN_METHODS:  # exp_, pow_ ...
+                _OP_METHODS[name + "_"] = _OP_METHODS[name]
     TORCH.update(
         {
             **dict.fromkeys(CREATORS, "function"),

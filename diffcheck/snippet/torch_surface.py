@@ -23,11 +23,7 @@ from .sizes import matmul_shape
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 _PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
-FLOAT_WARNING = (
-    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
-    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
-    "python_variable_methods.cpp:822.)"
-)
+FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
 class Raised(Exception):
@@ -165,6 +161,8 @@ class TorchSurface:
                     f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
                     node.lineno,
                 )
+        if signature.name == "where" and not operator and engine.where_refusal(positional):
+            raise Raised("TypeError", engine.where_refusal(positional), node.lineno)
         if not operator and positional and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
@@ -293,8 +291,9 @@ class TorchSurface:
             if grad is not None:
                 self.tracer.entry(grad, self.source(node), self.position(node))
             return grad
-        if name == "data":  # a new leaf sharing the values: in-place changes of either reach the other
-            result = self._detached(value, node)
+        if name == "data":  # a new leaf sharing the values (not the version counter, unlike detach())
+            result = engine.Tensor(value.data)
+            self.tracer.leaf(result, self.source(node), self.position(node))
             self._alias(value, result)
             return result
         if name == "shape":
@@ -344,6 +343,8 @@ class TorchSurface:
         if name in ops.SIGNATURES:
             return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
+        if handler is None and name[:-1] in ops.SIGNATURES and hasattr(engine.Tensor, name):  # exp_, pow_ ...
+            return self.inplace(value, name, args, kwargs, node)
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
         return handler(value, args, kwargs, node)
