@@ -217,6 +217,9 @@ POINTS = {
     "M": [[0.5, -1.25], [2.0, 0.75]],
     "N": [[1.5, 0.25], [-0.5, 1.0]],
     "v": [0.75, -2.0],
+    "S": [[0.5, -1.25, 2.0]],
+    "B": [[[0.5, -1.25], [2.0, 0.75]]],
+    "C": [[[1.5, 0.25], [-0.5, 1.0]]],
 }
 BASE_CALLS = {
     **{name: (f"torch.{name}", ["p"]) for name in ("exp", "log", "sin", "cos", "tan", "sqrt", "log1p", "expm1")},
@@ -262,6 +265,31 @@ BASE_CALLS = {
     "std": ("torch.std", ["q"]),
     "var": ("torch.var", ["M"]),
     "where": ("where(a > 0, a, b)", ["q", "p"]),
+    # linear algebra, shapes and selection (a call with several answers: the first, max's values, split's piece)
+    "addmm": ("torch.addmm", ["v", "M", "N"]),
+    "bmm": ("torch.bmm", ["B", "C"]),
+    "cat": ("torch.cat([a, b])", ["p", "q"]),
+    "stack": ("torch.stack([a, b])", ["p", "q"]),
+    "split": ("torch.split", ["q", 3]),
+    "split_list": ("torch.split", ["q", [1, 3]]),
+    "chunk": ("torch.chunk", ["q", 2]),
+    "unbind": ("torch.unbind", ["M"]),
+    "expand": ("Tensor.expand", ["v", 3, 2]),
+    "view": ("Tensor.view", ["M", 4]),
+    "permute": ("torch.permute", ["M", (1, 0)]),
+    "repeat": ("Tensor.repeat", ["q", 2]),
+    "flip": ("torch.flip", ["q", (0,)]),
+    "t": ("torch.t", ["M"]),
+    "transpose": ("torch.transpose", ["M", 0, 1]),
+    "unsqueeze": ("torch.unsqueeze", ["q", 1]),
+    "squeeze": ("torch.squeeze", ["S"]),
+    "squeeze_dim": ("torch.squeeze", ["S", 0]),
+    "squeeze_dims": ("torch.squeeze", ["S", (0,)]),
+    "max": ("torch.max", ["q"]),
+    "min": ("torch.min", ["q"]),
+    "max_dim": ("torch.max", ["M", 1]),
+    "min_dim": ("torch.min", ["M", 0]),
+    "vector_norm": ("torch.linalg.vector_norm", ["q"]),
 }
 HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS}  # (spelling, arguments[, parameters])
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
@@ -301,6 +329,8 @@ def function(spelling: str, torch, F):
     """The callable a spelling names, on `torch` (PyTorch, or diffcheck's engine)."""
     if spelling == "where(a > 0, a, b)":
         return lambda a, b: torch.where(a > 0, a, b)
+    if spelling.endswith("([a, b])"):  # cat, stack: a list of tensors
+        return lambda a, b: getattr(torch, spelling.split(".")[1].split("(")[0])([a, b])
     if spelling.startswith("a "):
         symbol = spelling.split()[1]
         return {
@@ -313,10 +343,17 @@ def function(spelling: str, torch, F):
             "%": lambda a, b: a % b,
             "//": lambda a, b: a // b,
         }[symbol]
-    space, name = spelling.split(".")
+    space, name = spelling.rsplit(".", 1)
     if space == "Tensor":
         return lambda t, *rest, **params: getattr(t, name)(*rest, **params)
+    if space == "torch.linalg":  # diffcheck's engine has vector_norm among its functions
+        return getattr(getattr(torch, "linalg", torch), name)
     return getattr({"torch": torch, "F": F}[space], name)
+
+
+def first(y):
+    """A call's answer, the first of several (max(x, dim)'s values, split's first piece)."""
+    return y[0] if isinstance(y, tuple) else y
 
 
 def higher_order(torch, F, spelling: str, args: list, params: dict = None) -> dict:
@@ -325,7 +362,7 @@ def higher_order(torch, F, spelling: str, args: list, params: dict = None) -> di
         torch.tensor(POINTS[a], dtype=torch.float64, requires_grad=True) if isinstance(a, str) else a for a in args
     ]
     inputs = [t for t in tensors if isinstance(t, torch.Tensor)]
-    y = function(spelling, torch, F)(*tensors, **(params or {}))
+    y = first(function(spelling, torch, F)(*tensors, **(params or {})))
     firsts = torch.autograd.grad(y.sum(), inputs, create_graph=True, allow_unused=True)
     record = {"first": [], "second": []}
     for g in firsts:
