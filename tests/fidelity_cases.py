@@ -185,6 +185,11 @@ torch.tensor([2, -3]) ** -1
 """,
     "bool_pow_bool": "torch.tensor([True]) ** torch.tensor([True])",
     "maximum_number": "torch.maximum(torch.ones(2), 0.5)",
+    "maximum_method_number": "torch.ones(2).maximum(0.5)",
+    "dot_number": "torch.dot(torch.ones(2), 2)",
+    "mv_number": "torch.mv(torch.ones(2, 2), 2)",
+    "mm_number": "torch.mm(torch.ones(2, 2), 2)",
+    "mm_method_number": "torch.ones(2, 2).mm(2.5)",
     "where_refused": """
 x = torch.ones(2)
 for args in [(True, x, 0.0), (True, x, x), (1.0, 2.0, 3.0), (True, 1.0, x), (x > 0, "a", x)]:

@@ -95,6 +95,9 @@ def where_refusal(args) -> str:
     return "\n".join(lines) + "\n"
 
 
+_SECOND = {"dot": "tensor", "mv": "vec", "mm": "mat2"}  # PyTorch's name of a second argument other than `other`
+
+
 def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
 
@@ -126,7 +129,8 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         if checks_where and where_refusal(args):
             raise TypeError(where_refusal(args))
         if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
-            raise TypeError(f"{spelling}(): argument 'other' (position 2) must be Tensor, not {type_name(args[1])}")
+            second = f"'{_SECOND.get(name, 'other')}' (position {1 if method else 2})"
+            raise TypeError(f"{spelling}(): argument {second} must be Tensor, not {type_name(args[1])}")
         if len(args) > arity:
             if sizes_first:  # x.view(2, 3) or x.view((2, 3)): the sizes as varargs or as one sequence
                 rest = args[arity:]
