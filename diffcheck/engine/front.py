@@ -98,6 +98,12 @@ def where_refusal(args) -> str:
 _SECOND = {"dot": "tensor", "mv": "vec", "mm": "mat2"}  # PyTorch's name of a second argument other than `other`
 
 
+def not_a_second_tensor(spelling: str, op: str, value, method: bool) -> str:
+    """PyTorch's TypeError for a number where an op takes only a tensor second (maximum, matmul, mm ...)."""
+    where = f"'{_SECOND.get(op, 'other')}' (position {1 if method else 2})"
+    return f"{spelling}(): argument {where} must be Tensor, not {type_name(value)}"
+
+
 def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
 
@@ -129,8 +135,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         if checks_where and where_refusal(args):
             raise TypeError(where_refusal(args))
         if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
-            second = f"'{_SECOND.get(name, 'other')}' (position {1 if method else 2})"
-            raise TypeError(f"{spelling}(): argument {second} must be Tensor, not {type_name(args[1])}")
+            raise TypeError(not_a_second_tensor(spelling, name, args[1], method))
         if len(args) > arity:
             if sizes_first:  # x.view(2, 3) or x.view((2, 3)): the sizes as varargs or as one sequence
                 rest = args[arity:]

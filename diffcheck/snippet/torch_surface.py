@@ -170,12 +170,8 @@ class TorchSurface:
             elif not signature.number_input or not isinstance(positional[0], (int, float)):
                 raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
         if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
-            raise Raised(
-                "TypeError",
-                f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
-                f"{type_name(positional[1])}",
-                node.lineno,
-            )
+            refusal = engine.not_a_second_tensor(spelling, signature.name, positional[1], method)
+            raise Raised("TypeError", refusal, node.lineno)
         for value in positional:
             if not isinstance(value, (engine.Tensor, int, float)):
                 raise Raised(
