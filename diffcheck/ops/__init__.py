@@ -9,7 +9,18 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import activations, arithmetic, elementwise, modular, normalisers, piecewise, reductions, shape, statistics
+from . import (
+    activations,
+    arithmetic,
+    elementwise,
+    linear,
+    modular,
+    normalisers,
+    piecewise,
+    reductions,
+    shape,
+    statistics,
+)
 from .arithmetic import indeterminate_power
 from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
 from .table import (
@@ -61,6 +72,7 @@ register(
     *shape.ROWS,
     *normalisers.ROWS,
     *activations.ROWS,
+    *linear.ROWS,
 )
 
 
