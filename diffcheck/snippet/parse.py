@@ -22,6 +22,7 @@ from .names import (
     BUILTINS,
     CREATORS,
     MODULES,
+    OBJECT_MEMBERS,
     OP_FUNCTIONS,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
@@ -83,6 +84,7 @@ class _Validator(StatementRules):
         self.imported: dict[str, str] = {}  # name -> kind of what `from torch import name` bound
         self.loops = self.functions = 0  # enclosing loops (in this function) and functions: break, return
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
+        self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))
@@ -116,14 +118,18 @@ class _Validator(StatementRules):
 
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name == "torch" or alias.name == "torch.nn.functional" and alias.asname is None:
+            if alias.name == "torch" or alias.name in _SUBMODULES and alias.asname is None:
                 self._bind(alias, alias.asname or "torch", "torch")
-            elif alias.name == "torch.nn.functional":
-                self._bind(alias, alias.asname, "torch.nn.functional")
+            elif alias.name in _SUBMODULES:
+                self._bind(alias, alias.asname, alias.name)
             elif alias.name == "math":
                 self._bind(alias, alias.asname or "math", "math")
             elif alias.name.split(".")[0] == "torch":
-                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)", alias)
+                raise self.refuse(
+                    f"'{alias.name}' is not supported (import torch, torch.nn as nn, torch.optim as optim, or "
+                    "torch.nn.functional as F)",
+                    alias,
+                )
             else:
                 raise self.refuse(f"import of '{alias.name}' is not supported (only torch and math)", alias)
 
@@ -181,6 +187,9 @@ class _Validator(StatementRules):
         if not isinstance(node, ast.Attribute):
             self.value(node, depth)
             return "value"
+        if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
+            self.value(node.value, depth + 1)
+            return "value"
         if node.attr.startswith("_"):
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
         base = self.resolve(node.value, depth + 1)
@@ -198,9 +207,11 @@ class _Validator(StatementRules):
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
+        if node.attr in self.members:  # `self.relu(x)`: the snippet's own attribute, whatever tensors call so
+            return "value"
         if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
             return f"method:{node.attr}"
-        if node.attr in TENSOR_ATTRIBUTES:
+        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS:
             return "value"
         raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
 
@@ -223,7 +234,7 @@ class _Validator(StatementRules):
 
     def _reference(self, node: ast.AST, depth: int) -> None:
         kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context"):
+        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context", "callable"):
             return  # functions are values too: key=..., a function passed along
         shown = self._source(node)
         if kind == "method":
@@ -249,7 +260,11 @@ class _Validator(StatementRules):
             spec = TORCH_EXTRAS[name]
         elif kind_name in ("dtype", "class", "constant"):
             raise self.refuse(f"'{shown}' cannot be called", node)
-        elif kind_name in ("undefined", "value"):  # a function of the snippet's: checked when called
+        elif kind_name in (
+            "undefined",
+            "value",
+            "callable",
+        ):  # the snippet's functions, nn classes: checked when called
             spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
@@ -386,7 +401,7 @@ def _bound(node: ast.AST) -> list[str]:
         targets = node.targets
     elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
         targets = [node.target]
-    elif isinstance(node, ast.FunctionDef):
+    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
         return [node.name]
     elif isinstance(node, ast.arg):
         return [node.arg]
@@ -395,3 +410,29 @@ def _bound(node: ast.AST) -> list[str]:
     else:
         return []
     return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]
+
+
+_SUBMODULES = ("torch.nn", "torch.nn.functional", "torch.optim")
+
+
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _members(tree: ast.Module) -> set[str]:
+    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), and
+    the methods' names: what `model.fc1` and `self.helper(x)` may name."""
+    members = set()
+    for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+        for method in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
+            members.add(method.name)
+            if not method.args.args:
+                continue
+            this = method.args.args[0].arg
+            for node in ast.walk(method):
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                        if target.value.id == this:
+                            members.add(target.attr)
+    return {name for name in members if not name.startswith("_")}

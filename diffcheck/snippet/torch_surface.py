@@ -17,6 +17,7 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
+from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = (
@@ -75,6 +76,8 @@ class TorchSurface:
         return self._python(round, node, *args)
 
     def _builtin_len(self, args, kwargs, node):
+        if isinstance(args[0], SnippetObject):
+            return args[0].length(self, node)
         if isinstance(args[0], engine.Tensor):
             if args[0].dim() == 0:
                 raise Raised("TypeError", "len() of a 0-d tensor", node.lineno)
@@ -171,7 +174,11 @@ class TorchSurface:
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         for key, value in params.items():
-            if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
+            if (
+                value is not None
+                and type(value) not in (int, float, bool, str)
+                and (key, type(value)) != ("dim", tuple)
+            ):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
@@ -205,7 +212,7 @@ class TorchSurface:
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
         """PyTorch's broadcasting error text, and no result too large to hold."""
-        if len(tensors) < 2 or op == "matmul":
+        if len(tensors) < 2 or op in ("matmul", "linear"):
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)
@@ -225,6 +232,8 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, SnippetObject):
+            return value.get(self, name, node)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
@@ -248,6 +257,11 @@ class TorchSurface:
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
+        if isinstance(value, SnippetObject):
+            value.set(self, name, new, node)
+            if isinstance(new, engine.Tensor) and new.grad_fn is None:
+                self.tracer.entry(new, self.source(node), self.position(node))
+            return
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
@@ -283,6 +297,8 @@ class TorchSurface:
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
         if name == "name" and isinstance(value, engine.Node):
             return value.name()
+        if isinstance(value, SnippetObject):
+            return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
             return self.value_method(value, name, args, kwargs, node)
         if name in ops.SIGNATURES:
