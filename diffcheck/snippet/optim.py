@@ -60,8 +60,9 @@ _POSITIONAL["AdamW"] = _POSITIONAL["Adam"]
 def fma(a, b, c):
     """a * b + c rounded once, in the dtype of `c` (b a Python number: cast to that dtype first, as a Scalar is)."""
     dtype = np.asarray(c).dtype
-    b = np.asarray(b, dtype)
-    return (_fma32 if dtype == np.float32 else _fma64)(np.asarray(a, dtype), b, np.asarray(c, dtype)).astype(dtype)
+    shape = np.broadcast_shapes(np.shape(a), np.shape(c))
+    a, b, c = (np.atleast_1d(np.asarray(v, dtype)) for v in (a, b, c))  # the fma helpers index their arrays
+    return (_fma32 if dtype == np.float32 else _fma64)(a, b, c).astype(dtype).reshape(shape)
 
 
 def times(a, number):
