@@ -99,9 +99,11 @@ def _mse_row():
         example=([(2,), (2,)], {}),
         forward=forward,
         vjp=vjp,
-        sym=lambda sp, a, b, reduction="mean": (
-            {"mean": lambda v: v.sum() / v.size, "sum": lambda v: v.sum(), "none": lambda v: v}[reduction]((a - b) ** 2)
-        ),
+        sym=lambda sp, a, b, reduction="mean": {
+            "mean": lambda v: v.sum() / v.size,
+            "sum": lambda v: v.sum(),
+            "none": lambda v: v,
+        }[reduction]((a - b) ** 2),
         derivative="d/da mean((a - b)^2) = 2 (a - b) / n",
         front=ops.Signature(spellings=(ops.Spelling("mse_loss", torch=False, method=False, functional=True),)),
     )
@@ -152,7 +154,10 @@ def test_a_loss_whose_row_is_missing_stops_with_one_line(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("import torch\nclass A(torch.nn.Linear): pass", "s.py:2:9: classes are supported only as subclasses of nn.Module"),
+        (
+            "import torch\nclass A(torch.nn.Linear): pass",
+            "s.py:2:9: classes are supported only as subclasses of nn.Module",
+        ),
         ("import torch.nn as nn\nclass A(nn.Module):\n    x = 1", "s.py:3:5: an nn.Module class holds only methods"),
         ("import torch.nn as nn\nclass A(nn.Module):\n    @staticmethod\n    def f(): pass", "s.py:3:6: decorators on"),
         ("import torch.nn as nn\nclass A(nn.Module, object): pass", "s.py:2:1: class 'A' must have one base class"),

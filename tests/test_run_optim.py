@@ -31,7 +31,9 @@ def _replay(case):
     states = [{} for _ in params]
     for grads, after in zip(case["grads"], case["after"]):
         for i, (grad, expected) in enumerate(zip(grads, after)):
-            new = optim._UPDATES[case["optimizer"]](params[i], np.frombuffer(bytes.fromhex(grad), dtype), states[i], group)
+            new = optim._UPDATES[case["optimizer"]](
+                params[i], np.frombuffer(bytes.fromhex(grad), dtype), states[i], group
+            )
             params[i] = np.frombuffer(bytes.fromhex(expected), dtype).copy()
             yield new, params[i]
 
@@ -44,7 +46,10 @@ def _ulps(a, b) -> np.ndarray:
 @pytest.mark.parametrize(
     "case",
     RECORDED["cases"],
-    ids=[f"{c['dtype']}-{c['optimizer']}-{'-'.join(f'{k}={v}' for k, v in c['options'].items())}" for c in RECORDED["cases"]],
+    ids=[
+        f"{c['dtype']}-{c['optimizer']}-{'-'.join(f'{k}={v}' for k, v in c['options'].items())}"
+        for c in RECORDED["cases"]
+    ],
 )
 def test_updates_are_pytorchs(case):
     pairs = list(_replay(case))

@@ -215,3 +215,26 @@ class StatementRules:
         ast.Assert: _assert,
         ast.Pass: lambda self, node: None,
     }
+
+
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _members(tree: ast.Module) -> set[str]:
+    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), and
+    the methods' names: what `model.fc1` and `self.helper(x)` may name."""
+    members = set()
+    for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+        for method in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
+            members.add(method.name)
+            if not method.args.args:
+                continue
+            this = method.args.args[0].arg
+            for node in ast.walk(method):
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                        if target.value.id == this:
+                            members.add(target.attr)
+    return {name for name in members if not name.startswith("_")}
