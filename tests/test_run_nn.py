@@ -178,10 +178,18 @@ def test_classes_beyond_nn_module_are_refused_with_their_place(tmp_path, text, m
         ("nn.Softmax()", "nn.Softmax needs dim= (an integer); PyTorch's implicit dim is deprecated"),
         ("nn.MSELoss(None, None, 'sum')", "nn.MSELoss takes its options by keyword (reduction)"),
         ("torch.optim.SGD([nn.Parameter(torch.ones(1))], foreach=True)", "SGD(foreach=True) is not supported"),
+        (
+            "class A(nn.Module):\n    def f(self):\n        self.numpy = 1\nprint(torch.ones(1).numpy)",
+            "attribute 'numpy' of a tensor",
+        ),
+        (
+            "class A(nn.Module):\n    def f(self):\n        self.foo = 1\nx = torch.ones(1)\nx.foo = 2",
+            "setting '.foo' on a tensor",
+        ),
     ],
 )
 def test_what_is_not_modelled_stops_with_one_line(tmp_path, line, message):
     result = run(tmp_path, f"import torch\nimport torch.nn as nn\n{line}\n")
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"diffcheck: error: {tmp_path / 's.py'}:3:") and message in result.stderr
+    assert result.stderr.startswith(f"diffcheck: error: {tmp_path / 's.py'}:") and message in result.stderr
     assert result.stderr.count("\n") == 1

@@ -17,6 +17,7 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
+from .names import TENSOR_ATTRIBUTES
 from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -254,6 +255,8 @@ class TorchSurface:
             return result
         if name == "shape":
             return Size(value.shape)
+        if name not in TENSOR_ATTRIBUTES:  # a name the snippet's classes use (`x.fc1`) read on a tensor
+            raise self.fail(f"attribute '{name}' of a tensor is not supported", node)
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
@@ -279,6 +282,8 @@ class TorchSurface:
             value.data = np.array(new.data, copy=True)[()]
             self._share(value)
             return
+        if name != "requires_grad":
+            raise self.fail(f"setting '.{name}' on a tensor is not supported", node)
         if not isinstance(new, bool):
             raise Raised("TypeError", f"requires_grad must be a bool, not {type_name(new)}", node.lineno)
         self._engine(setattr, node, value, "requires_grad", new)
