@@ -75,7 +75,7 @@ OPTIMIZERS = ("SGD", "Adam", "AdamW")
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
-    "out_features step param_groups state manual_seed initial_seed seed".split()
+    "out_features step param_groups manual_seed initial_seed seed".split()
 )
 MATH = {
     **dict.fromkeys(
