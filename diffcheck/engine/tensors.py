@@ -198,7 +198,7 @@ class Tensor:
     def __repr__(self) -> str:
         from .printing import tensor_repr
 
-        return tensor_repr(self)
+        return ("Parameter containing:\n" if is_parameter(self) else "") + tensor_repr(self)
 
     __str__ = __repr__
 
@@ -302,6 +302,26 @@ class Tensor:
 
 def _data(value):
     return value.data if isinstance(value, Tensor) else value
+
+
+_PARAMETERS: dict = {}  # id -> weak reference: the tensors that are an nn.Parameter (printed as PyTorch prints one)
+
+
+def mark_parameter(t: Tensor) -> Tensor:
+    """Make `t` print as an nn.Parameter (`Parameter containing:` first); the engine's ops see a plain tensor."""
+    key = id(t)
+
+    def forget(ref) -> None:
+        if _PARAMETERS.get(key) is ref:
+            del _PARAMETERS[key]
+
+    _PARAMETERS[key] = weakref.ref(t, forget)
+    return t
+
+
+def is_parameter(value) -> bool:
+    marked = _PARAMETERS.get(id(value))
+    return marked is not None and marked() is value
 
 
 def _ndim(value) -> Optional[int]:

@@ -25,6 +25,8 @@ from .values import (
     GradContext,
     MathFunction,
     Module,
+    SnippetObject,
+    TorchClass,
     UserFunction,
 )
 
@@ -73,6 +75,8 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "callable":
+            return TorchClass(f"{module.path}.{name}")
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):
@@ -97,6 +101,8 @@ class Expressions:
             return self.math(target.name, args, kwargs, node)
         if isinstance(target, UserFunction):
             return self.call_function(target, args, kwargs, node)
+        if isinstance(target, SnippetObject):
+            return target.invoke(self, args, kwargs, node)
         if isinstance(target, Function):
             if target.name in ("tensor", "ones", "zeros"):
                 return self._create(target.name, args, kwargs, node)

@@ -51,6 +51,33 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
 }
 AUTOGRAD = {"grad": "function"}
+RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as numbers, or one tuple, list or torch.Size
+    "manual_seed": _spec(1, 1, "seed"),
+    "seed": _spec(0, 0),
+    "initial_seed": _spec(0, 0),
+    "Generator": _spec(0, 1, "device"),
+    "rand": _spec(0, None, "size", "generator", "dtype", "requires_grad"),
+    "randn": _spec(0, None, "size", "generator", "dtype", "requires_grad"),
+    "randint": _spec(1, 3, "low", "high", "size", "generator", "dtype", "requires_grad"),
+    "randperm": _spec(1, 1, "n", "generator", "dtype", "requires_grad"),
+    "normal": _spec(0, 3, "mean", "std", "size", "generator", "dtype", "requires_grad"),
+    "rand_like": _spec(1, 1, "dtype", "requires_grad"),
+    "randn_like": _spec(1, 1, "dtype", "requires_grad"),
+}
+TORCH_EXTRAS.update(RANDOM)
+# torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
+# which the class checks as PyTorch does
+NN_CLASSES = (
+    "Module Parameter Linear Sequential ReLU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
+    "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
+).split()
+OPTIMIZERS = ("SGD", "Adam", "AdamW")
+# attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
+# own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
+OBJECT_MEMBERS = set(
+    "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
+    "out_features step param_groups manual_seed initial_seed seed".split()
+)
 MATH = {
     **dict.fromkeys(
         "sqrt exp log log2 log10 log1p expm1 sin cos tan tanh sinh cosh asin acos atan atan2 pow fabs floor ceil "
@@ -87,10 +114,11 @@ FUNCTIONAL: dict[str, str] = {}
 LINALG: dict[str, str] = {}
 MODULES = {
     "torch": TORCH,
-    "torch.nn": {"functional": "module"},
     "torch.nn.functional": FUNCTIONAL,
     "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
+    "torch.nn": {"functional": "module", **dict.fromkeys(NN_CLASSES, "callable")},
+    "torch.optim": dict.fromkeys(OPTIMIZERS, "callable"),
     "math": MATH,
 }
 _OP_METHODS: dict[str, Spec] = {}
@@ -123,8 +151,10 @@ def _sync() -> None:
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
             **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
+            **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",
+            "optim": "module",
             "autograd": "module",
             "Tensor": "class",
         }
@@ -168,6 +198,8 @@ _PLAIN_METHODS = {
     "numel": _spec(0, 0),
     "size": _spec(0, 0),
     "name": _spec(0, 0),
+    "uniform_": _spec(0, 2, "generator"),
+    "normal_": _spec(0, 2, "mean", "std", "generator"),
 }  # `name` is grad_fn.name()
 TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)
 _sync()
@@ -218,6 +250,7 @@ BUILTINS = {
     "repr": _spec(1, 1),
     "round": _spec(1, 2),
     "len": _spec(1, 1),
+    "super": _spec(0, 2),
 }
 
 _OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}
@@ -231,7 +264,6 @@ _REFUSED_OPERATORS = {
 }
 _COMPARISONS = {ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn}
 _REFUSED = {  # node type -> the message
-    ast.ClassDef: "class definitions are not supported",
     ast.AsyncFunctionDef: "function definitions are not supported",
     ast.Delete: "del is not supported",
     ast.Global: "global is not supported",

@@ -22,6 +22,7 @@ from .names import (
     BUILTINS,
     CREATORS,
     MODULES,
+    OBJECT_MEMBERS,
     OP_FUNCTIONS,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
@@ -29,7 +30,7 @@ from .names import (
     VALUE_METHODS,
     _spec,
 )
-from .rules import MAX_DEPTH, StatementRules
+from .rules import MAX_DEPTH, StatementRules, _is_super, _members
 
 MAX_LENGTH = 100_000  # characters of snippet text
 
@@ -83,6 +84,7 @@ class _Validator(StatementRules):
         self.imported: dict[str, str] = {}  # name -> "kind:name" of what `from torch import name as name` bound
         self.loops = self.functions = 0  # enclosing loops (in this function) and functions: break, return
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
+        self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))
@@ -116,14 +118,18 @@ class _Validator(StatementRules):
 
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name == "torch" or alias.name == "torch.nn.functional" and alias.asname is None:
+            if alias.name == "torch" or alias.name in _SUBMODULES and alias.asname is None:
                 self._bind(alias, alias.asname or "torch", "torch")
-            elif alias.name == "torch.nn.functional":
-                self._bind(alias, alias.asname, "torch.nn.functional")
+            elif alias.name in _SUBMODULES:
+                self._bind(alias, alias.asname, alias.name)
             elif alias.name == "math":
                 self._bind(alias, alias.asname or "math", "math")
             elif alias.name.split(".")[0] == "torch":
-                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)", alias)
+                raise self.refuse(
+                    f"'{alias.name}' is not supported (import torch, torch.nn as nn, torch.optim as optim, or "
+                    "torch.nn.functional as F)",
+                    alias,
+                )
             else:
                 raise self.refuse(f"import of '{alias.name}' is not supported (only torch and math)", alias)
 
@@ -183,6 +189,9 @@ class _Validator(StatementRules):
         if not isinstance(node, ast.Attribute):
             self.value(node, depth)
             return "value"
+        if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
+            self.value(node.value, depth + 1)
+            return "value"
         if node.attr.startswith("_"):
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
         base = self.resolve(node.value, depth + 1)
@@ -202,9 +211,11 @@ class _Validator(StatementRules):
             base = "value"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
+        if node.attr in self.members:  # `self.relu(x)`: the snippet's own attribute, whatever tensors call so
+            return "value"
         if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
             return f"method:{node.attr}"
-        if node.attr in TENSOR_ATTRIBUTES:
+        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS:
             return "value"
         raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
 
@@ -227,7 +238,7 @@ class _Validator(StatementRules):
 
     def _reference(self, node: ast.AST, depth: int) -> None:
         kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context"):
+        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context", "callable"):
             return  # functions are values too: key=..., a function passed along
         shown = self._source(node)
         if kind == "method":
@@ -253,7 +264,11 @@ class _Validator(StatementRules):
             spec = TORCH_EXTRAS[name]
         elif kind_name in ("dtype", "class", "constant"):
             raise self.refuse(f"'{shown}' cannot be called", node)
-        elif kind_name in ("undefined", "value"):  # a function of the snippet's: checked when called
+        elif kind_name in (
+            "undefined",
+            "value",
+            "callable",
+        ):  # the snippet's functions, nn classes: checked when called
             spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
@@ -390,7 +405,7 @@ def _bound(node: ast.AST) -> list[str]:
         targets = node.targets
     elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
         targets = [node.target]
-    elif isinstance(node, ast.FunctionDef):
+    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
         return [node.name]
     elif isinstance(node, ast.arg):
         return [node.arg]
@@ -399,3 +414,6 @@ def _bound(node: ast.AST) -> list[str]:
     else:
         return []
     return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]
+
+
+_SUBMODULES = ("torch.nn", "torch.nn.functional", "torch.optim")

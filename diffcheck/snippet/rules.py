@@ -10,6 +10,11 @@ import ast
 from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABLE
 
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
+_CLASSES_ONLY = "classes are supported only as subclasses of nn.Module (and torch.autograd.Function)"
+
+
+def _docstring(node: ast.AST) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
 class StatementRules:
@@ -30,7 +35,7 @@ class StatementRules:
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._target(element, depth + 1)
-        elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
+        elif isinstance(target, ast.Attribute) and (target.attr in SETTABLE or target.attr in self.members):
             self.value(target.value, 1)
         elif isinstance(target, ast.Attribute):
             raise self.refuse_attribute(
@@ -159,7 +164,41 @@ class StatementRules:
         if node.msg is not None:
             self.value(node.msg, 0)
 
+    # ---- classes: a subclass of nn.Module (snippet/modules.py); each base class has its rule ------------------------
+    def _class(self, node: ast.ClassDef) -> None:
+        self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
+        if node.decorator_list:
+            raise self.refuse("decorators on classes are not supported", node.decorator_list[0])
+        if node.keywords or len(node.bases) != 1:
+            raise self.refuse(f"class '{node.name}' must have one base class (nn.Module)", node)
+        rule = self.CLASS_RULES.get(self.resolve(node.bases[0], 1))
+        if rule is None:
+            raise self.refuse(_CLASSES_ONLY, node.bases[0])
+        rule(self, node)
+
+    def _module_class(self, node: ast.ClassDef) -> None:
+        for statement in node.body:
+            if isinstance(statement, ast.FunctionDef):
+                self._method(statement)
+            elif not (isinstance(statement, ast.Pass) or _docstring(statement)):
+                raise self.refuse("an nn.Module class holds only methods (def) and a docstring", statement)
+
+    def _method(self, node: ast.FunctionDef) -> None:
+        if node.name != "__init__":
+            self._name_target(node.name, node)
+        if node.decorator_list:
+            raise self.refuse("decorators on methods are not supported", node.decorator_list[0])
+        if not node.args.args:
+            raise self.refuse(f"method '{node.name}' needs a first parameter (self)", node)
+        self._arguments(node.args, 0)
+        outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        self.block(node.body)
+        self.loops, self.functions = outer, self.functions - 1
+
+    CLASS_RULES = {"callable:Module": _module_class}
+
     RULES = {
+        ast.ClassDef: _class,
         ast.Assign: _assign,
         ast.Expr: _expression_statement,
         ast.AugAssign: _aug_assign,
@@ -176,3 +215,26 @@ class StatementRules:
         ast.Assert: _assert,
         ast.Pass: lambda self, node: None,
     }
+
+
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _members(tree: ast.Module) -> set[str]:
+    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), and
+    the methods' names: what `model.fc1` and `self.helper(x)` may name."""
+    members = set()
+    for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+        for method in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
+            members.add(method.name)
+            if not method.args.args:
+                continue
+            this = method.args.args[0].arg
+            for node in ast.walk(method):
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                        if target.value.id == this:
+                            members.add(target.attr)
+    return {name for name in members if not name.startswith("_")}

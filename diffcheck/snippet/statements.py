@@ -59,6 +59,9 @@ class Statements:
             self.scope.vars[target.id] = value
             if isinstance(value, engine.Tensor):
                 self.tracer.bind(target.id, value, self.position(target))
+            elif hasattr(value, "named_parameters") and not isinstance(value, engine.Tensor):
+                for name, parameter in value.named_parameters():  # model.fc1.weight in the verification tables
+                    self.tracer.bind(f"{target.id}.{name}", parameter, self.position(target))
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = list(self.iterate(value, target))
             if len(items) != len(target.elts):
@@ -149,6 +152,9 @@ class Statements:
         kw_defaults = {a.arg: self.eval(d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
         return UserFunction(name, node, defaults, kw_defaults, self.scope)
 
+    def _class(self, node: ast.ClassDef) -> None:
+        self.scope.vars[node.name] = self.define_class(node)
+
     def _return(self, node: ast.Return) -> None:
         raise ReturnValue(None if node.value is None else self.eval(node.value))
 
@@ -211,6 +217,7 @@ class Statements:
         ast.Continue: _continue,
         ast.With: _with,
         ast.FunctionDef: _def,
+        ast.ClassDef: _class,
         ast.Return: _return,
         ast.Try: _try,
         ast.Raise: _raise,

@@ -19,7 +19,9 @@ from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.subscripts import TorchValueError
 from ..ops.dispatch import FLAGS
+from .names import TENSOR_ATTRIBUTES
 from .sizes import matmul_shape
+from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 _PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
@@ -75,6 +77,8 @@ class TorchSurface:
         return self._python(round, node, *args)
 
     def _builtin_len(self, args, kwargs, node):
+        if isinstance(args[0], SnippetObject):
+            return args[0].length(self, node)
         if isinstance(args[0], engine.Tensor):
             if args[0].dim() == 0:
                 raise Raised("TypeError", "len() of a 0-d tensor", node.lineno)
@@ -271,6 +275,8 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, SnippetObject):
+            return value.get(self, name, node)
         if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
             return getattr(value, name)
         if name == "next_functions" and isinstance(value, engine.Node):
@@ -296,9 +302,16 @@ class TorchSurface:
             return Size(value.shape)
         if name in ops.SIGNATURES and ops.dispatch.SPELLINGS[name].attribute:  # x.T, x.mT: ops, traced as one
             return self.op(name, [value], {}, node, method=True)
+        if name not in TENSOR_ATTRIBUTES:  # a name the snippet's classes use (`x.fc1`) read on a tensor
+            raise self.fail(f"attribute '{name}' of a tensor is not supported", node)
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
+        if isinstance(value, SnippetObject):
+            value.set(self, name, new, node)
+            if isinstance(new, engine.Tensor) and new.grad_fn is None:
+                self.tracer.entry(new, self.source(node), self.position(node))
+            return
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
@@ -316,6 +329,8 @@ class TorchSurface:
             value.data = np.array(new.data, copy=True)[()]
             self._share(value)
             return
+        if name != "requires_grad":
+            raise self.fail(f"setting '.{name}' on a tensor is not supported", node)
         if not isinstance(new, bool):
             raise Raised("TypeError", f"requires_grad must be a bool, not {type_name(new)}", node.lineno)
         self._engine(setattr, node, value, "requires_grad", new)
@@ -334,6 +349,8 @@ class TorchSurface:
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
         if name == "name" and isinstance(value, engine.Node):
             return value.name()
+        if isinstance(value, SnippetObject):
+            return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
             return self.value_method(value, name, args, kwargs, node)
         if name in ops.SIGNATURES:
