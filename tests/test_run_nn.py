@@ -173,8 +173,6 @@ def test_classes_beyond_nn_module_are_refused_with_their_place(tmp_path, text, m
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("nn.Linear(2, 3, bias=False)", "nn.Linear(..., bias=False) is not supported yet"),
-        ("nn.Linear(2, 3)(torch.ones(1, 1, 2))", "nn.Linear on a 3-D input is not supported yet (1-D and 2-D are)"),
         ("nn.Softmax()", "nn.Softmax needs dim= (an integer); PyTorch's implicit dim is deprecated"),
         ("nn.MSELoss(None, None, 'sum')", "nn.MSELoss takes its options by keyword (reduction)"),
         ("torch.optim.SGD([nn.Parameter(torch.ones(1))], foreach=True)", "SGD(foreach=True) is not supported"),

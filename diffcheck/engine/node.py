@@ -119,8 +119,7 @@ _OUTPUT = Op(name="output", grad_fn="", forward=None, sym=None, derivative="", a
 
 _EXTRA_SLOTS = {0: (), 1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
 _LAYOUTS: dict[tuple, type] = {}  # slots -> the plain class ops make nodes of
-_BY_GRAD_FN: dict[tuple, type] = {}  # (grad_fn name, layout) -> the class users see, a subclass of its layout's
-# (one name may have two layouts: reshape and linear of a vector both record PyTorch's ViewBackward0)
+_BY_GRAD_FN: dict[str, type] = {}  # grad_fn name -> the class users see, a subclass of its layout's
 _NODE_CLASSES: dict[str, type] = {}  # row name -> the plain class of its nodes
 
 
@@ -148,7 +147,7 @@ def _named(node: Optional[Node]) -> Optional[Node]:
     """The node as users see it, of its grad_fn's class (PyTorch's, MulBackward0 ...); the same layout, so the
     object changes class in place. An output of a multi-output node is that node."""
     if type(node) in _PLAIN:
-        node.__class__ = _BY_GRAD_FN[node.op.grad_fn, type(node)]
+        node.__class__ = _BY_GRAD_FN[node.op.grad_fn]
     elif type(node) is _Output:
         return _named(node.e0)
     return node

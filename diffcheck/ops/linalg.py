@@ -337,6 +337,10 @@ def _linear_via(F, x, weight, bias):
 
 def _linear_shapes(x: tuple, weight: tuple) -> None:
     """PyTorch's refusal of an input and a weight that do not multiply (None where they do)."""
+    if not x or not weight:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {len(x)}D and {len(weight)}D"
+        )
     if x[-1:] != weight[1:2]:
         rows = math.prod(x[:-1])
         raise TorchShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x[-1]} and {weight[1]}x{weight[0]})")
