@@ -103,12 +103,12 @@ CASES = [(name, Apply(name, (X,)), {"x": 0.7}) for name in UNARY] + [
     ("broadcast", Apply("sum", (Apply("mul", (X, V)),)), {"x": 0.7, "v": [0.5, -1.0, 2.0]}),
     (
         "linear",
-        Apply("sum", (Apply("tanh", (Apply("linear", (M, Var("W"), V)),)),)),
+        Apply("sum", (Apply("tanh", (Apply("linear", (M, Var("W")), (("bias", V),)),)),)),
         {"M": [[0.5, -1.0, 1.0], [2.0, 0.1, 3.0]], "W": [[1.0, 2.0, 0.5], [3.0, -4.0, 0.25]], "v": [0.5, -1.0]},
     ),
     (
         "linear_vector",
-        Apply("sum", (Apply("tanh", (Apply("linear", (V, Var("W"), X)),)),)),
+        Apply("sum", (Apply("tanh", (Apply("linear", (V, Var("W")), (("bias", X),)),)),)),
         {"v": [0.5, -1.0, 2.0], "W": [[1.0, 2.0, 0.5], [3.0, -4.0, 0.25]], "x": [0.5, -1.0]},
     ),
 ]
