@@ -24,6 +24,13 @@ def current_node(node):
 
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+LEAF_VIEW_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class NotModelled(ValueError):
+    """A case the engine does not model and refuses rather than answer wrongly (`run` says so in one line)."""
+
+
 _KIND_NAMES = {"b": "Bool", "i": "Long", "u": "Long", "f": "Float"}
 
 
@@ -52,6 +59,10 @@ def apply_inplace(t, compute, *others):
     graph = is_grad_enabled() and (t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if graph and t._node is None and t._requires_grad:
         raise RuntimeError(LEAF_INPLACE)
+    if graph and type(t._vc) is Tensor:  # a view: PyTorch rebases its base onto CopySlices
+        if t._vc._node is None and t._vc._requires_grad:
+            raise RuntimeError(LEAF_VIEW_INPLACE)
+        raise NotModelled("an in-place change of a view that autograd records (CopySlices) is not supported")
     if not graph:
         with no_grad():
             result = compute(t, *others)
