@@ -19,6 +19,7 @@ from .case import Case, case_of, validate
 from .compare import (
     EXPLAINED,
     INDETERMINATE,
+    ROUNDING,
     KINK,
     MATCH,
     MISMATCH,
@@ -38,6 +39,7 @@ __all__ = [
     "RTOL",
     "EXPLAINED",
     "INDETERMINATE",
+    "ROUNDING",
     "KINK",
     "MATCH",
     "MISMATCH",

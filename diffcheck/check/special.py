@@ -34,11 +34,14 @@ class Hit:
     where: str  # the node's position in the source, e.g. "1:1"
     convention: str
     depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
+    bound: float = 0.0  # a rounding hit's relative error (ops.Op.rounded)
 
 
 def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: frozenset) -> list[Hit]:
     """The kinds of special point `op` sits on for these argument values (elementwise, any element counts)."""
     hits = []
+    if op.rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
+        hits.append(Hit(op.name, "rounding", where, op.rounded[1], depends, op.rounded[0]))
     for kind, test in (("kink", op.kink), ("singular", op.singular)):
         if test is not None:
             with np.errstate(all="ignore"):

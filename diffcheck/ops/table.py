@@ -147,6 +147,9 @@ class Op:
     output_names: tuple[str, ...] = ()  # the fields of PyTorch's return type (torch.return_types.max: values, indices)
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
     int_result: bool = False  # the answer is int64 whatever the inputs' dtype (argmax, argmin): never promoted
+    # PyTorch's backward multiplies by a constant rounded to float32 in float64 too (hardsigmoid's 1/6): (the relative
+    # error that gives, what it is). A difference within it is labelled `rounding`, not a mismatch.
+    rounded: Optional[tuple[float, str]] = None
     # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 

@@ -8,6 +8,7 @@ from typing import Any
 from ..check import (
     EXPLAINED,
     INDETERMINATE,
+    ROUNDING,
     KINK,
     MATCH,
     MISMATCH,
@@ -33,6 +34,7 @@ STATUS_STYLE = {
     ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"),
     OVERFLOW: ("~ overflow", "yellow"),
     INDETERMINATE: ("~ indeterminate", "yellow"),
+    ROUNDING: ("~ rounding", "yellow"),
 }
 
 
