@@ -178,6 +178,8 @@ class TorchSurface:
         for key, value in params.items():
             if type(value) is str and value in choices.get(key, ()):
                 continue
+            if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
+                continue  # torch.arange(3, dtype=torch.float64)
             shape = kinds.get(key) == "shape"
             if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
                 continue  # torch.full((2, 3), 1.5)
