@@ -80,6 +80,22 @@ def test_max_over_a_dim_is_pytorchs_return_type():
     assert str(caught.value) == "'torch.return_types.max' object has no attribute 'counts'"
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_whole_max_fills_its_mask_as_pytorch(dtype):
+    """evenly_distribute_backward fills zeros (an infinite gradient leaves the others 0, not nan) and takes the nan
+    elements when the answer is nan. Recorded with /tmp/torch/bin/python (PyTorch 2.13)."""
+    dtype = getattr(torch, dtype)
+    x = torch.tensor([0.0, 1.0], dtype=dtype, requires_grad=True)
+    torch.rsqrt(x.min()).backward()
+    assert x.grad.tolist() == [-float("inf"), 0.0]
+    y = torch.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=dtype, requires_grad=True)
+    (y.max() / torch.tensor(0.0, dtype=dtype)).backward()
+    assert y.grad.tolist() == [[0.0, 0.0], [0.0, float("inf")]]
+    w = torch.tensor([1.0, float("nan"), 3.0, float("nan")], dtype=dtype, requires_grad=True)
+    w.max().backward()
+    assert w.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+
+
 def test_linspace_computes_in_its_dtype():
     # PyTorch 2.13: torch.linspace(-1, 1, 4, dtype=torch.float64).tolist(), and in float32 (/tmp/torch/bin/python)
     assert torch.linspace(-1, 1, 4, dtype=torch.float64).tolist() == [
