@@ -170,7 +170,7 @@ def _normalize_sym(sp, x, p=2.0, dim=1, eps=1e-12):
     from .statistics import _norm_sym
 
     norm = np.asarray(_norm_sym(sp, x, p, dim, True), dtype=object)
-    bounded = np.frompyfunc(lambda n: sp.Piecewise((n, n >= eps), (sp.sympify(eps), True)), 1, 1)(norm)
+    bounded = np.frompyfunc(lambda n: sp.Max(n, sp.sympify(eps), evaluate=False), 1, 1)(norm)
     return np.asarray(x, dtype=object) / bounded
 
 
@@ -190,4 +190,5 @@ row(
     kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
     convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
     derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
+    mp=SYMPY_ONLY,
 )
