@@ -405,6 +405,8 @@ def _exactly(expr, at: dict) -> Exact:
         return _classify_exact(substitute(expr, at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
+    except ValueError:  # Max/Min of nan or zoo ("not comparable"): undefined there too
+        return Exact("nan")
     except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
         return Exact("nan")
 

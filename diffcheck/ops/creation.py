@@ -20,6 +20,19 @@ row = ROWS.row
 _NONE = dict(grad_fn="", saves=False, elementwise=False, derivative="not differentiable (a constant)")
 
 
+_DTYPE = Param("dtype", "dtype")  # torch.float64 ...: the engine's dtype (its NumPy type in `.np`)
+
+
+def _typed(forward):
+    """The row's forward with PyTorch's `dtype=`: the answer cast to it."""
+
+    def typed(*args, dtype=None, **params):
+        out = forward(*args, **params)
+        return out if dtype is None else np.asarray(out).astype(getattr(dtype, "np", dtype))[()]
+
+    return typed
+
+
 def _exact(sp, values):
     """An array of numbers as SymPy's exact values (0-d: one number)."""
     array = np.asarray(values)
@@ -42,19 +55,20 @@ for _name, _fill in (("zeros_like", lambda p: 0), ("ones_like", lambda p: 1)):
     row(
         name=_name,
         front=Signature(spellings=(Spelling(_name, method=False),)),
-        forward=_like(_fill),
-        vjp=lambda F, g, out, x: (None,),
-        sym=lambda sp, x, _f=_fill: _exact(sp, np.full(np.shape(x), _f({}))),
+        params=(_DTYPE,),
+        forward=_typed(_like(_fill)),
+        vjp=lambda F, g, out, x, dtype=None: (None,),
+        sym=lambda sp, x, dtype=None, _f=_fill: _exact(sp, np.full(np.shape(x), _f({}))),
         example=([(2,)], {}),
         **_NONE,
     )
 row(
     name="full_like",
-    params=("fill_value",),
+    params=("fill_value", _DTYPE),
     front=Signature(spellings=(Spelling("full_like", method=False),), needs_param=True),
-    forward=lambda x, fill_value: np.full_like(x, fill_value)[()],
-    vjp=lambda F, g, out, x, fill_value: (None,),
-    sym=lambda sp, x, fill_value: _exact(sp, np.full(np.shape(x), fill_value)),
+    forward=_typed(lambda x, fill_value: np.full_like(x, fill_value)[()]),
+    vjp=lambda F, g, out, x, fill_value, dtype=None: (None,),
+    sym=lambda sp, x, fill_value, dtype=None: _exact(sp, np.full(np.shape(x), fill_value)),
     example=([(2,)], {"fill_value": 2.5}),
     **_NONE,
 )
@@ -79,17 +93,18 @@ def _arange(start=None, end=None, step=1):
     return values.astype(np.float32 if _float(start, end, step) else np.int64)
 
 
-def _linspace(start, end, steps):
-    """PyTorch's CPU kernel, in float32: the first half from start, the second from end."""
+def _linspace(start, end, steps, dtype=None):
+    """PyTorch's CPU kernel, in the answer's dtype (float32 unless told): the first half from start, the second
+    from end."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    start, end = np.float32(start), np.float32(end)
-    step = (end - start) / np.float32(max(steps - 1, 1))
-    i = np.arange(steps, dtype=np.float32)
+    kind = np.dtype(getattr(dtype, "np", np.float32))
+    work = kind.type if kind.kind == "f" else np.float64
+    start, end = work(start), work(end)
+    step = (end - start) / work(max(steps - 1, 1))
+    i = np.arange(steps, dtype=work)
     half = steps // 2
-    return np.where(np.arange(steps) < half, start + step * i, end - step * (np.float32(steps - 1) - i)).astype(
-        np.float32
-    )
+    return np.where(np.arange(steps) < half, start + step * i, end - step * (work(steps - 1) - i)).astype(kind)
 
 
 def _eye(n, m=None):
@@ -107,14 +122,15 @@ for _name, _params, _forward, _example in (
     ("eye", (Param("n", "int"), Param("m", "int")), _eye, {"n": 2}),
     ("full", (Param("size", "shape"), Param("fill_value")), _full, {"size": (2,), "fill_value": 1.5}),
 ):
+    _made = _forward if _name == "linspace" else _typed(_forward)  # linspace computes in its dtype
     row(
         name=_name,
         arity=0,
-        params=_params,
+        params=(*_params, _DTYPE),
         front=Signature(spellings=(Spelling(_name, method=False),), tensor_first=False, needs_param=True),
-        forward=_forward,
+        forward=_made,
         vjp=lambda F, g, out, **params: (),
-        sym=lambda sp, _f=_forward, **params: _exact(sp, _f(**params)),
+        sym=lambda sp, _f=_made, **params: _exact(sp, _f(**params)),
         example=([], _example),
         **_NONE,
     )

@@ -195,6 +195,8 @@ class TorchSurface:
                 continue  # linear's bias
             if type(value) is str and value in choices.get(key, ()):
                 continue
+            if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
+                continue  # torch.arange(3, dtype=torch.float64)
             shape = kinds.get(key) == "shape"
             if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
                 continue  # torch.full((2, 3), 1.5)
