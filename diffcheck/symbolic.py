@@ -71,7 +71,8 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if args and all(_is_number(a) for a in args):  # Python numbers stay numbers, exactly as on the engine side
         return numbers_alone(resolved)
     op, args, params = resolved
-    params = exact_params(params)
+    if op.grad_fn:  # a creation row (full's fill value) computes its constant from the number as written
+        params = exact_params(params)
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
         symbolic = [_mask_as_number(a) for a in symbolic]

@@ -36,13 +36,9 @@ def _typed(forward):
 def _exact(sp, values):
     """An array of numbers as SymPy's exact values (0-d: one number)."""
     array = np.asarray(values)
-
-    def exact_number(v):
-        if isinstance(v, sp.Basic):  # a parameter the symbolic side made exact already (2.5 as 5/2)
-            return v
-        return sp.Rational(repr(float(v))) if array.dtype.kind == "f" else sp.Integer(int(v))
-
-    exact = np.frompyfunc(exact_number, 1, 1)
+    exact = np.frompyfunc(
+        lambda v: sp.Rational(repr(float(v))) if array.dtype.kind == "f" else sp.Integer(int(v)), 1, 1
+    )
     answer = exact(array)
     return answer[()] if array.ndim == 0 else answer
 
