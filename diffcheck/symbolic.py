@@ -69,7 +69,8 @@ def _call(node, args: list, params: dict):
     op, args, params = resolved
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
-        symbolic = [_mask_as_number(a) for a in symbolic]
+        kept = {*op.index_args, *op.mask_args}  # an index or a mask the op takes as one
+        symbolic = [a if i in kept else _mask_as_number(a) for i, a in enumerate(symbolic)]
     try:
         if op.elementwise:
             return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)

@@ -99,7 +99,7 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
             params = {k: v for k, v in params.items() if v is not None or k == "dim"}
         op, resolved, params = _ops.resolve(name, args, params, _ndim, function)
         if op.via is not None:
-            return op.via(_F, *resolved)
+            return op.via(_F, *resolved, **params)
         if function and sig.number_input and Tensor not in (type(resolved[0]), type(resolved[1])):
             return _numbers(op, resolved, params)
         return apply(op, resolved, params)

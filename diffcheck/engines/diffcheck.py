@@ -18,9 +18,15 @@ class DiffcheckEngine(Engine):
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
     )
     program_errors = (ValueError, IndexError)  # NumPy's refusal of shapes that do not broadcast or multiply
+    refusals = (RuntimeError, TypeError)  # the rows raise PyTorch's errors where PyTorch refuses
 
     def __init__(self):
-        self._dtypes = {"float32": engine.float32, "float64": engine.float64}
+        self._dtypes = {
+            "float32": engine.float32,
+            "float64": engine.float64,
+            "int64": engine.int64,
+            "bool": engine.bool_,
+        }
         self._functions = types.SimpleNamespace(**engine.FUNCTIONS)  # what a `via` row composes
 
     def leaf(self, data, dtype, requires_grad):
@@ -28,7 +34,7 @@ class DiffcheckEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:  # PyTorch builds this op from others (`c / x` is reciprocal(x) * c), and so do we
-            return op.via(self._functions, *args)
+            return op.via(self._functions, *args, **params)
         return engine.apply(op, tuple(args), params)
 
     def value(self, t):

@@ -86,7 +86,8 @@ class JaxEngine(Engine):
         self.capabilities = Capabilities(
             dtypes=frozenset({"float32", "float64"}),
             retain_grad=True,
-            ops=frozenset(functions()) | {op.name for op in ops.OPS.values() if op.via is not None},
+            # a `via` row with parameters composes the library's functions (losses): not these row functions
+            ops=frozenset(functions()) | {op.name for op in ops.OPS.values() if op.via is not None and not op.params},
         )
 
     def leaf(self, data, dtype, requires_grad):
@@ -94,7 +95,7 @@ class JaxEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
         requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
         return _Tensor(value, op, tuple(args), dict(params), requires)

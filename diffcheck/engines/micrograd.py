@@ -45,7 +45,7 @@ class MicrogradEngine(Engine):
 
     def apply(self, op, args, params):
         if op.via is not None:
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         if op.name == "pow" and not isinstance(args[1], (int, float)):
             raise Unsupported(self.name, "'pow' with a tensor exponent")
         a = self._value(args[0])

@@ -28,7 +28,8 @@ def functions(torch) -> dict[str, Callable]:
         if op.internal:
             continue
         if op.via is not None:
-            own = getattr(torch, op.name, None) or getattr(torch.nn.functional, op.name, None)
+            name = op.name if op.front is not None else spelling(op.name)[0]  # cross_entropy_probs: cross_entropy
+            own = getattr(torch, name, None) or getattr(torch.nn.functional, name, None)
             if own is not None and op.name not in ("rdiv",):
                 table[op.name] = own
             continue
@@ -75,11 +76,12 @@ class TorchEngine(Engine):
         )
 
     def leaf(self, data, dtype, requires_grad):
-        return self.torch.tensor(data, dtype=self.dtypes[dtype], requires_grad=requires_grad)
+        kinds = {"int64": self.torch.int64, "bool": self.torch.bool}  # index and mask tensors (lang/indices.py)
+        return self.torch.tensor(data, dtype=self.dtypes.get(dtype) or kinds[dtype], requires_grad=requires_grad)
 
     def apply(self, op, args, params):
         if op.via is not None and op.name not in self.table:  # as PyTorch builds it: `c / x` is reciprocal(x) * c
-            return op.via(self.composed, *args)
+            return op.via(self.composed, *args, **params)
         # A number where the overload takes a tensor (`maximum(x, 2)`; `x + 2`, which PyTorch wraps) becomes a
         # tensor; a Scalar argument (`x ** 2`, `2 - x`: not in next_functions) stays a number.
         listed = range(len(args)) if op.listed is None else op.listed

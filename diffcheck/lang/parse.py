@@ -286,6 +286,8 @@ class _Converter:
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
         if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
+            if getattr(param, "refusal", "") and isinstance(value, ast.Constant) and type(value.value) is str:
+                raise ParseError(f"'{shown}': {param.refusal.format(value.value)}", self.pos(value))  # PyTorch's
             allowed = ", ".join(repr(choice) for choice in param.choices)
             got = self._source(value)[:40]
             raise ParseError(f"'{shown}' takes {param}= one of {allowed}, not {got}", self.pos(value))

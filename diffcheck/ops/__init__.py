@@ -9,9 +9,22 @@ Rows registered later (`register`, `registered`) reach every room: each rebuilds
 
 from __future__ import annotations
 
-from . import activations, arithmetic, elementwise, modular, normalisers, piecewise, reductions, shape, statistics
+from . import (
+    activations,
+    arithmetic,
+    classification,
+    elementwise,
+    gather,
+    losses,
+    modular,
+    normalisers,
+    piecewise,
+    reductions,
+    shape,
+    statistics,
+)
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchValueError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -40,6 +53,7 @@ __all__ = [
     "Signature",
     "Spelling",
     "TorchIndexError",
+    "TorchValueError",
     "dims",
     "flag",
     "indeterminate_power",
@@ -61,6 +75,9 @@ register(
     *shape.ROWS,
     *normalisers.ROWS,
     *activations.ROWS,
+    *losses.ROWS,
+    *classification.ROWS,
+    *gather.ROWS,
 )
 
 

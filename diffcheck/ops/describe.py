@@ -124,6 +124,18 @@ def _symbols(sp, name: str, shape: tuple):
     return array
 
 
+def _example_arg(sp, op: Op, position: int, name: str, shape):
+    """An example argument: symbols, a concrete index (zeros) or mask (alternating) where the row takes one, and a
+    Python number as it is (gather's dim)."""
+    if isinstance(shape, int):
+        return shape
+    if position in op.index_args:
+        return np.zeros(shape, dtype=np.int64)
+    if position in op.mask_args:
+        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+    return _symbols(sp, name, shape)
+
+
 def _sympy_form(op: Op) -> str:
     """`op.sym` on symbols named as the rule's own arguments (`c - x`, `a**b`), so it reads with `derivative`."""
     import sympy as sp
@@ -134,7 +146,7 @@ def _sympy_form(op: Op) -> str:
         params = {name: sp.Symbol(name, real=True) for name in op.params}
     else:
         shapes, params = _example(op)
-        args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
+        args = [_example_arg(sp, op, i, name, shape) for i, (name, shape) in enumerate(zip(names, shapes))]
     value = op.sym(sp, *args, **params)
     return str(value.tolist() if isinstance(value, np.ndarray) else value)  # SymPy's repr is its str
 

@@ -65,6 +65,10 @@ class TorchIndexError(IndexError):
     """An IndexError PyTorch raises too, with its text: `run` shows it as PyTorch's (NumPy's own are not)."""
 
 
+class TorchValueError(ValueError):
+    """A ValueError PyTorch raises too, with its text (a loss's batch sizes): not NumPy's shapes that do not fit."""
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()

@@ -17,11 +17,12 @@ from typing import Any, Callable, Iterator, Optional, Union
 class Param(str):
     """A parameter's name with its kind, which says what calls may give: "number" (a Python number: clamp's min),
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
-    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number."""
+    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number. `refusal`: PyTorch's
+    text for a choice it does not take, `{}` standing for the value ("{} is not a valid value for reduction")."""
 
-    def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = ()):
+    def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = (), refusal: str = ""):
         param = super().__new__(cls, name)
-        param.kind, param.choices = kind, choices
+        param.kind, param.choices, param.refusal = kind, choices, refusal
         return param
 
 
@@ -132,6 +133,12 @@ class Op:
     outputs: int = 1
     output_differentiability: Optional[tuple[bool, ...]] = None
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
+    # Tensor arguments that are not values but positions: `index_args` integer index tensors (cross_entropy's class
+    # targets, gather's index), `mask_args` bool masks (masked_fill's). Never differentiable (the rule returns None
+    # there); a program's input used there is an int64 / bool tensor that does not require grad, and stays concrete
+    # integers on the SymPy side (lang/indices.py).
+    index_args: tuple[int, ...] = ()
+    mask_args: tuple[int, ...] = ()
     # Derived: not variadic, one output, not a view — the engine's fast paths take it with one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 

@@ -1,0 +1,109 @@
+"""Which of a program's inputs are integer index tensors or bool masks: the `index_args` / `mask_args` of the rows
+they are given to (`F.cross_entropy(z, target)`, `gather(x, 1, index)`, `masked_fill(x, m, 0)`).
+
+Such an input is an int64 (bool) tensor that does not require grad, and a concrete array on the SymPy side. Which
+overload a call reaches can hang on ranks (cross_entropy's class or probability targets), so the program runs once
+forward on NumPy with the given values; a program that fails there is left to the real run to report.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from .. import ops
+from ..errors import DiffcheckError
+from .lower import number_params, numbers_alone, run
+from .program import Apply, Pos, Program, Var, walk
+
+
+def uses_indices(program: Program) -> bool:
+    """The program calls an op one of whose rows takes an index or a mask (cheap: no run)."""
+    rows = _rows_taking_indices()
+    return any(isinstance(node, Apply) and node.op in rows for s in program.statements for node in walk(s.value))
+
+
+def _rows_taking_indices() -> set[str]:
+    fronts = set()
+    for name, sig in ops.FRONTS.items():
+        candidates = [sig.row, *(row for _, row in sig.by_rank)]
+        if any(ops.OPS[r].index_args or ops.OPS[r].mask_args for r in candidates if r in ops.OPS):
+            fronts.add(name)
+    return fronts
+
+
+def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """name -> its int64 (index) or bool (mask) array, for each input a call takes as an index or a mask.
+
+    Raises DiffcheckError, at the place of the use, for an index that is not integers, a mask that is not 0 and 1,
+    or an input that is both an index and a differentiable argument."""
+    if not uses_indices(program) or any(name not in values for name in program.inputs):
+        return {}
+    found: dict[str, np.ndarray] = {}
+    plain: dict[str, tuple[str, Pos]] = {}  # input -> (op, place) of a use as an ordinary argument
+    marked: dict[str, tuple[str, Pos]] = {}
+
+    def call(node: Apply, args: list, params: dict):
+        params = number_params(node, params, _is_number)
+        if all(_is_number(a) for a in args):
+            return numbers_alone(ops.resolve(node.op, tuple(args), params, _ndim, node.function))
+        op, resolved, params = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
+        args = list(resolved)
+        for i, expr in enumerate(node.args):
+            if not (isinstance(expr, Var) and expr.name in values):
+                continue
+            if i in op.index_args or i in op.mask_args:
+                found[expr.name] = args[i] = _concrete(expr, values[expr.name], i in op.mask_args, node.op)
+                marked.setdefault(expr.name, (node.op, expr.pos))
+            else:
+                plain.setdefault(expr.name, (node.op, expr.pos))
+        with np.errstate(all="ignore"):
+            return op.forward(*args, **params)
+
+    env = {name: np.asarray(values[name], dtype=np.float64) for name in program.inputs}
+    try:
+        run(program, env, call)
+    except DiffcheckError:
+        raise
+    except Exception:  # noqa: BLE001 - the program's own trouble: the real run reports it, in PyTorch's words
+        pass
+    for name, (op, pos) in plain.items():
+        if name in marked:
+            raise DiffcheckError(
+                f"'{name}' is an {_role(found[name])} of '{marked[name][0]}' (at {marked[name][1]}): it cannot "
+                f"also be a differentiable argument of '{op}'",
+                pos,
+            )
+    return found
+
+
+def _role(array: np.ndarray) -> str:
+    return "index tensor" if array.dtype != np.bool_ else "bool mask"
+
+
+def _concrete(var: Var, value, mask: bool, op: str) -> np.ndarray:
+    """The input's values as an index (int64) or a mask (bool); refused if they are not integers or 0 and 1."""
+    array = np.asarray(value, dtype=np.float64)
+    if mask:
+        bad = array[(array != 0) & (array != 1)]
+        if bad.size:
+            raise DiffcheckError(
+                f"'{var.name}' is a mask of '{op}': its values must be 0 or 1 (False or True), not {float(bad[0])!r}",
+                var.pos,
+            )
+        return array.astype(np.bool_)
+    bad = array[~np.isfinite(array) | (array != np.round(array))]
+    if bad.size:
+        raise DiffcheckError(
+            f"'{var.name}' is an index tensor of '{op}': its values must be integers, not {float(bad[0])!r}", var.pos
+        )
+    return array.astype(np.int64)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _ndim(value):
+    return None if _is_number(value) else np.ndim(value)
