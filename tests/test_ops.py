@@ -163,7 +163,7 @@ CASES += [
 _PAIR = {"v": [0.5, -1.0, 2.0], "w": [1.5, -0.5, 0.25]}
 _PROBS = {"v": [0.2, 0.5, 0.9], "w": [0.1, 0.5, 0.8]}
 _SUM = (("reduction", Const("sum")),)
-T, I = Var("t"), Var("i")
+T, IDX = Var("t"), Var("i")
 CASES += [
     ("mse_loss", Apply("mse_loss", (V, W)), _PAIR),
     ("l1_loss", Apply("l1_loss", (V, W), _SUM), _PAIR),
@@ -179,10 +179,10 @@ CASES += [
         {**_MAT, "t": [1, 0]},
     ),
     ("cross_entropy probs", Apply("cross_entropy", (M, Var("P"))), {**_MAT, "P": [[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]]}),
-    ("gather", Apply("sum", (Apply("sin", (Apply("gather", (M, Const(1), I)),)),)), {**_MAT, "i": [[0, 0], [2, 1]]}),
+    ("gather", Apply("sum", (Apply("sin", (Apply("gather", (M, Const(1), IDX)),)),)), {**_MAT, "i": [[0, 0], [2, 1]]}),
     (
         "index_select",
-        Apply("sum", (Apply("sin", (Apply("index_select", (M, Const(1), I)),)),)),
+        Apply("sum", (Apply("sin", (Apply("index_select", (M, Const(1), IDX)),)),)),
         {**_MAT, "i": [2, 0, 2]},
     ),
     (

@@ -245,9 +245,12 @@ def _bce(x, y, reduction="mean"):
     return _reduce(loss, reduction)
 
 
+_EPSILON = float(np.float32(1e-12))  # Loss.cpp's EPSILON is a float: 9.99999996e-13 in double too, as measured
+
+
 def _bce_vjp(F, g, out, x, y, reduction="mean"):
     # binary_cross_entropy_backward: grad * (x - t) / max((1 - x) * x, EPSILON), then / numel for 'mean'
-    gx = g * (x - y) / F.maximum((1 - x) * x, 1e-12)
+    gx = g * (x - y) / F.maximum((1 - x) * x, _EPSILON)
     # binary_cross_entropy_target_backward: -logit(x) * grad
     gy = -(F.log(x / (1 - x))) * g
     if reduction == "mean":
@@ -271,7 +274,7 @@ row(
     derivative="d/dx -(y log x + (1 - y) log(1 - x)) = (x - y) / (x (1 - x))",
     singular=lambda x, y, reduction="mean": (np.asarray(x) == 0) | (np.asarray(x) == 1),
     convention="x = 0 or 1: PyTorch clamps each log at -100 (a finite loss) and divides the gradient by "
-    "max(x (1 - x), 1e-12)",
+    "max(x (1 - x), float32(1e-12))",
 )
 
 
