@@ -15,7 +15,7 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..ops import TorchIndexError
+from ..ops import TorchIndexError, TorchValueError
 from ..ops.dispatch import FLAGS
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -91,6 +91,8 @@ class TorchSurface:
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
             raise Raised("IndexError", str(error), node.lineno) from None
+        except TorchValueError as error:  # a loss's reduction, its batch sizes
+            raise Raised("ValueError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
@@ -170,7 +172,10 @@ class TorchSurface:
                 )
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
+        choices = {p for p in signature.params if ops.kind_of(p) == "choice"}  # reduction='sum': the row checks it
         for key, value in params.items():
+            if type(value) is str and key in choices:
+                continue
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
         params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
@@ -205,7 +210,8 @@ class TorchSurface:
 
     def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
         """PyTorch's broadcasting error text, and no result too large to hold."""
-        if len(tensors) < 2 or op == "matmul":
+        row = ops.OPS.get(ops.FRONTS[op].row) if op in ops.FRONTS else None
+        if len(tensors) < 2 or op == "matmul" or row is not None and row.index_args:  # an index does not broadcast
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)
