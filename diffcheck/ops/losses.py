@@ -51,6 +51,19 @@ def _number(sp, value):
     return sp.Rational(repr(float(value)))
 
 
+# SymPy's arithmetic built unevaluated, as the arithmetic rows build it: SymPy differentiates the loss as written
+def _sub(sp, a, b):
+    return sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False)
+
+
+def _add(sp, a, b):
+    return sp.Add(a, b, evaluate=False)
+
+
+def _mul(sp, a, b):
+    return sp.Mul(a, b, evaluate=False)
+
+
 def _sym_reduce(sp, loss, reduction: str):
     loss = np.asarray(loss, dtype=object)
     if reduction == "none":
@@ -95,7 +108,7 @@ row(
     example=([(3,), (3,)], {}),
     forward=_mse,
     vjp=_mse_vjp,
-    sym=_elementwise_sym(lambda sp, a, b: (a - b) ** 2),
+    sym=_elementwise_sym(lambda sp, a, b: _mul(sp, _sub(sp, a, b), _sub(sp, a, b))),
     derivative="d/dx mean((x - y)^2) = 2 (x - y) / n",
 )
 
@@ -123,7 +136,7 @@ row(
     example=([(3,), (3,)], {}),
     forward=_l1,
     via=_l1_via,
-    sym=_elementwise_sym(lambda sp, a, b: sp.Abs(a - b)),
+    sym=_elementwise_sym(lambda sp, a, b: sp.Abs(_sub(sp, a, b), evaluate=False)),
     derivative="d/dx mean(|x - y|) = sign(x - y) / n",
     kink=_diff_is("none"),
     convention="x == y: gradient 0 (abs's sign(0) = 0)",
@@ -149,10 +162,14 @@ def _smooth_l1_vjp(F, g, out, x, y, reduction="mean", beta=1.0):
 
 
 def _smooth_l1_element(sp, a, b, beta=1.0):
+    d = _sub(sp, a, b)
+    z = sp.Abs(d, evaluate=False)
     if beta == 0:
-        return sp.Abs(a - b)
+        return z
     beta = _number(sp, beta)
-    return sp.Piecewise(((a - b) ** 2 / (2 * beta), sp.Abs(a - b) < beta), (sp.Abs(a - b) - beta / 2, True))
+    return sp.Piecewise(
+        (_mul(sp, _mul(sp, d, d), 1 / (2 * beta)), z < beta), (sp.Add(z, -beta / 2, evaluate=False), True)
+    )
 
 
 _smooth_l1_sym = _elementwise_sym(_smooth_l1_element)
@@ -203,6 +220,15 @@ def _huber(x, y, reduction="mean", delta=1.0):
     return _reduce(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
 
 
+def _huber_element(sp, a, b, delta=1.0):
+    d, delta = _sub(sp, a, b), _number(sp, delta)
+    z = sp.Abs(d, evaluate=False)
+    return sp.Piecewise(
+        (_mul(sp, _mul(sp, d, d), sp.Rational(1, 2)), z < delta),
+        (_mul(sp, delta, sp.Add(z, -delta / 2, evaluate=False)), True),
+    )
+
+
 def _huber_vjp(F, g, out, x, y, reduction="mean", delta=1.0):
     # huber_backward: x < -delta ? -norm * delta * grad : x > delta ? norm * delta * grad : norm * x * grad
     norm, d = _norm(x, reduction), x - y
@@ -220,12 +246,7 @@ row(
     example=([(3,), (3,)], {}),
     forward=_huber,
     vjp=_huber_vjp,
-    sym=_elementwise_sym(
-        lambda sp, a, b, delta=1.0: sp.Piecewise(
-            ((a - b) ** 2 / 2, sp.Abs(a - b) < _number(sp, delta)),
-            (_number(sp, delta) * (sp.Abs(a - b) - _number(sp, delta) / 2), True),
-        )
-    ),
+    sym=_elementwise_sym(_huber_element),
     derivative="d/dx huber = x - y where |x - y| <= delta, else delta sign(x - y)",
     kink=_diff_is("delta"),
     convention="|x - y| == delta: delta sign(x - y) (the gradient is continuous there)",
@@ -270,7 +291,9 @@ row(
     domain=(0.05, 0.95),
     forward=_bce,
     vjp=_bce_vjp,
-    sym=_elementwise_sym(lambda sp, a, b: -(b * sp.log(a) + (1 - b) * sp.log(1 - a))),
+    sym=_elementwise_sym(
+        lambda sp, a, b: -_add(sp, _mul(sp, b, sp.log(a)), _mul(sp, _sub(sp, 1, b), sp.log(_sub(sp, 1, a))))
+    ),
     derivative="d/dx -(y log x + (1 - y) log(1 - x)) = (x - y) / (x (1 - x))",
     singular=lambda x, y, reduction="mean": (np.asarray(x) == 0) | (np.asarray(x) == 1),
     convention="x = 0 or 1: PyTorch clamps each log at -100 (a finite loss) and divides the gradient by "
@@ -300,6 +323,8 @@ row(
     example=([(3,), (3,)], {}),
     forward=_bce_logits,
     vjp=_bce_logits_vjp,
-    sym=_elementwise_sym(lambda sp, a, b: (1 - b) * a + sp.log(1 + sp.exp(-a))),
+    sym=_elementwise_sym(
+        lambda sp, a, b: _add(sp, _mul(sp, _sub(sp, 1, b), a), sp.log(_add(sp, 1, sp.exp(-a, evaluate=False))))
+    ),
     derivative="d/dx (1 - y) x + log(1 + exp(-x)) = sigmoid(x) - y",
 )
