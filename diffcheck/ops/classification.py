@@ -71,16 +71,21 @@ def _nll(x, target, reduction="mean", ignore_index=-100):
 
 def _nll_vjp(F, g, out, x, target, reduction="mean", ignore_index=-100):
     """nll_loss_backward: -(grad / total_weight) ('mean'), -grad; at each kept sample's target class, 0 elsewhere."""
-    t = _targets(_data(x), target, ignore_index)
+    data = _data(x)
+    t = _targets(data, target, ignore_index)
     keep = t != ignore_index
-    onehot = np.zeros((t.size, np.shape(_data(x))[-1]), dtype=bool)
-    onehot[np.arange(t.size)[keep], t[keep]] = True
-    onehot = onehot.reshape(np.shape(_data(x)))
+    rows, classes = np.arange(t.size)[keep], t[keep]
     if reduction == "mean":
-        g = g / _data(x).dtype.type(keep.sum())
-    if reduction == "none" and np.ndim(_data(x)) == 2:
+        g = g / data.dtype.type(keep.sum())
+    if not is_tensor(g):  # on arrays: zeros with the few entries written (a dense mask would cost two passes more)
+        grad = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
+        grad[rows, classes] = -(np.reshape(g, -1)[rows] if reduction == "none" and data.ndim == 2 else g)
+        return grad.reshape(np.shape(data)), None
+    onehot = np.zeros((t.size, np.shape(data)[-1]), dtype=bool)
+    onehot[rows, classes] = True
+    if reduction == "none" and data.ndim == 2:
         g = F.reshape(g, (t.size, 1))
-    return (F.where(onehot, -g, 0.0), None)
+    return F.where(onehot.reshape(np.shape(data)), -g, 0.0), None
 
 
 def _nll_sym(sp, x, target, reduction="mean", ignore_index=-100):

@@ -76,9 +76,10 @@ def _log_softmax_vjp(F, g, out, x, dim):
     if is_tensor(out):
         return (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x.data)),)
     e = precise(np.exp, out)
-    e = e if np.ndim(e) else np.asarray(e)
+    if not np.ndim(e):
+        return (g - e * g,)
     np.multiply(e, sum_kept(F, g, dim, np.shape(x)), out=e)
-    return (np.subtract(g, e, out=e)[()],)
+    return (np.subtract(g, e, out=e),)  # the array itself, not a view: backward can store it as x.grad uncopied
 
 
 def _exp_sym(sp, x):
