@@ -19,6 +19,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
+from .lang.indices import literal_indices
 from .lang.lower import number_params, numbers_alone, run
 from .lang.program import Program
 
@@ -59,7 +60,7 @@ def _to_sym(value):
 
 
 def _call(node, args: list, params: dict):
-    params = number_params(node, params, _is_number)
+    params, args = number_params(node, params, _is_number), literal_indices(args)
     try:
         resolved = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
     except ValueError as error:

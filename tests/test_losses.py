@@ -79,3 +79,92 @@ def test_integer_targets_do_not_require_grad_and_get_no_gradient():
     loss.backward()
     assert t.dtype == engine.int64 and not t.requires_grad and t.grad is None
     assert x.grad is not None
+
+
+# ---- the check language: integer targets, index lists, PyTorch's refusals as one line ------------------------------
+Z = "z=[[0.5,-1.25,2.0],[1.5,0.25,-0.75]]"
+
+
+def _check(*args):
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def _json(*args):
+    result = _check(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {t["name"]: t for t in json.loads(result.stdout)["tensors"]}, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "program, values",
+    [
+        ("F.cross_entropy(z, t)", ["t=[2,0]"]),
+        ("F.cross_entropy(z, [2, 0])", []),
+        ("F.nll_loss(F.log_softmax(z, 1), t, reduction='sum')", ["t=[2,0]"]),
+    ],
+)
+def test_a_class_target_is_an_integer_tensor_without_grad(program, values):
+    tensors, data = _json(program, Z, *values)
+    assert data["output"]["grad_fn"] == "NllLossBackward0" and data["output"]["status"] == "match"
+    assert tensors["z"]["status"] == "match"
+    if values:
+        assert (tensors["t"]["requires_grad"], tensors["t"]["status"], tensors["t"]["engine"]) == (False, "none", None)
+
+
+def test_the_linear_models_loss_agrees_on_both_sides():
+    W = "W=[[0.5,-1.0],[0.25,0.75],[-0.5,1.5]]"
+    tensors, data = _json("F.cross_entropy(W @ x + b, target)", W, "x=[1.0,-2.0]", "b=[0.1,0.0,-0.1]", "target=1")
+    assert data["ok"] and {tensors[n]["status"] for n in ("W", "b", "x")} == {"match"}
+    assert tensors["target"]["requires_grad"] is False
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["F.cross_entropy(z, t)", "t=[2.5,0]"],
+            "1:20: 't' is an index tensor of 'cross_entropy': its values must be integers, not 2.5",
+        ),
+        (
+            ["F.cross_entropy(z, t) + sum(t)", "t=[2,0]"],
+            "1:29: 't' is an index tensor of 'cross_entropy' (at 1:20): it "
+            "cannot also be a differentiable argument of 'sum'",
+        ),
+        (["F.cross_entropy(z, t)", "t=[5,0]"], "1:1: 'cross_entropy': Target 5 is out of bounds."),
+        (
+            ["F.cross_entropy(z, t + 1)", "t=[1,0]"],
+            "1:1: 'cross_entropy': expected target dtype to be Long or Byte, but got Double",
+        ),
+        (
+            ["F.cross_entropy(z, t)", "t=[2,0,1]"],
+            "1:1: 'cross_entropy': Expected input batch_size (2) to match target batch_size (3).",
+        ),
+        (["F.mse_loss(z, z, reduction='avg')"], "1:28: 'F.mse_loss': avg is not a valid value for reduction"),
+        (["F.mse_loss(z, z, reduction=1)"], "1:28: 'F.mse_loss' takes reduction= one of 'mean', 'sum', 'none', not 1"),
+        (["F.cross_entropy(z, [2.5, 0])"], "1:21: an index list takes integers only"),
+        (["torch.gather(z, 1, [[0, 3]])"], "1:1: 'gather': index 3 is out of bounds for dimension 1 with size 3"),
+        (
+            ["masked_fill(z, m, 0.0)", "m=[[1,0,2],[0,0,0]]"],
+            "1:16: 'm' is a mask of 'masked_fill': its values must be 0 or 1 (False or True), not 2.0",
+        ),
+        (
+            ["F.binary_cross_entropy(z, z)"],
+            "1:1: 'binary_cross_entropy': all elements of input should be between 0 and 1",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_with_its_place(args, message):
+    values = [Z] if "z" in args[0] else []
+    result = _check(*args[:1], *values, *args[1:])
+    assert result.exit_code == 2
+    assert result.stderr == f"diffcheck: error: expression:{message}\n"
+
+
+def test_a_target_keeps_its_values_at_random_points():
+    result = _check("F.cross_entropy(z, t)", Z, "t=[2,0]", "--points", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["point"]["t"] == [2.0, 0.0]

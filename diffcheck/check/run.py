@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..lang.indices import index_inputs
+from ..lang.indices import index_inputs, literal_indices
 from ..lang.lower import number_params, numbers_alone, run
 from .case import Case
 
@@ -77,6 +77,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     from ..engines import Unsupported
 
     params = number_params(node, params, _is_number_param)
+    args = [engine.leaf(a, "int64", False) if type(a) is np.ndarray else a for a in literal_indices(args)]
     # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition and
     # masked_fill's mask stay masks).
     args = [

@@ -45,7 +45,7 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     marked: dict[str, tuple[str, Pos]] = {}
 
     def call(node: Apply, args: list, params: dict):
-        params = number_params(node, params, _is_number)
+        params, args = number_params(node, params, _is_number), literal_indices(args)
         if all(_is_number(a) for a in args):
             return numbers_alone(ops.resolve(node.op, tuple(args), params, _ndim, node.function))
         op, resolved, params = ops.resolve(node.op, tuple(args), params, _ndim, node.function)
@@ -76,6 +76,11 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
                 pos,
             )
     return found
+
+
+def literal_indices(args: list) -> list:
+    """The program's integer list literals (nested tuples, as the parser makes them) as int64 arrays."""
+    return [np.asarray(a, dtype=np.int64) if type(a) is tuple else a for a in args]
 
 
 def _role(array: np.ndarray) -> str:

@@ -61,11 +61,12 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
 
     front = FRONTS.get(node.op)
     choices = {p for p in front.params if kind_of(p) == "choice"} if front is not None else set()
+    integers = {"dim", "keepdim", *(p for p in front.params if kind_of(p) == "int")} if front else {"dim", "keepdim"}
     for name, value in params.items():
         if name in choices and type(value) is str:
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)
-        if name in ("dim", "keepdim") and value != int(value):
+        if name in integers and value != int(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be an integer", node.pos)
-    return {name: (int(value) if name in ("dim", "keepdim") else value) for name, value in params.items()}
+    return {name: (int(value) if name in integers else value) for name, value in params.items()}

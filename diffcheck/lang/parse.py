@@ -114,6 +114,7 @@ class _Converter:
         self.inputs: dict[str, Pos] = {}  # names read before any assignment -> first read
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
         self.choices: set[int] = set()  # the string literals `_call` took as a choice parameter (id of the ast node)
+        self.index_lists: set[int] = set()  # the integer list literals `_call` took as an index (id of the ast node)
 
     # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
@@ -185,8 +186,8 @@ class _Converter:
         return done[0]
 
     def _constant(self, node: ast.Constant) -> _Node:
-        if id(node) in self.choices:  # a string choice `_call` took (approximate='tanh'): a parameter, not a number
-            self.nodes += 1
+        if id(node) in self.choices or id(node) in self.index_lists:  # a string choice (approximate='tanh'), an
+            self.nodes += 1  # integer list as an index (target=[2, 0]): `_call` took them, not numbers
             return _Node(Const(node.value, self.pos(node)), 1, True, None, node)
         if problem := _literal_problem(node.value):
             if isinstance(node.value, bool):
@@ -277,7 +278,7 @@ class _Converter:
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
-        children = [*node.args[:low], *(params[name] for name in names)]
+        children = [*self._index_lists(signature, node.args[:low]), *(params[name] for name in names)]
         function = signature.number_input  # torch.sub(2, x) keeps its 2 first
         return children, lambda kids: self._apply(
             signature.name, kids[:low], tuple(zip(names, kids[low:])), node, function
@@ -292,6 +293,19 @@ class _Converter:
             got = self._source(value)[:40]
             raise ParseError(f"'{shown}' takes {param}= one of {allowed}, not {got}", self.pos(value))
         self.choices.add(id(value))
+
+    def _index_lists(self, signature: ops.Signature, args: list) -> list:
+        """An integer list literal where the op takes an index (`F.cross_entropy(z, [2, 0])`, `gather(x, 1, [[0]])`)
+        becomes a constant of nested tuples: an int64 tensor without grad on both sides."""
+        rows = [ops.OPS.get(name) for name in (signature.row, *(row for _, row in signature.by_rank))]
+        positions = {i for row in rows if row is not None for i in row.index_args}
+        converted = []
+        for i, arg in enumerate(args):
+            if i in positions and isinstance(arg, ast.List):
+                arg = ast.copy_location(ast.Constant(_integers(arg, self.pos, 0)), arg)
+                self.index_lists.add(id(arg))
+            converted.append(arg)
+        return converted
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,
@@ -410,6 +424,23 @@ class _Converter:
         if self.nodes > limits.max_nodes:
             raise _limit(f"program has {self.nodes} nodes", "nodes", limits.max_nodes)
         return Program(tuple(statements), source)
+
+
+def _integers(node: ast.AST, pos: Callable[[ast.AST], Pos], depth: int):
+    """An index list literal as nested tuples of ints: rectangular, up to 3 levels, integers (a leading minus too)."""
+    if isinstance(node, ast.List):
+        if depth == 3 or not node.elts:
+            raise ParseError("an index list is non-empty and nests at most 3 levels", pos(node))
+        items = tuple(_integers(element, pos, depth + 1) for element in node.elts)
+        if len({len(item) if type(item) is tuple else -1 for item in items}) > 1:
+            raise ParseError("ragged index list", pos(node))
+        return items
+    sign, number = 1, node
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, number = -1, node.operand
+    if isinstance(number, ast.Constant) and type(number.value) is int and abs(number.value) < 2**63:
+        return sign * number.value
+    raise ParseError("an index list takes integers only", pos(node))
 
 
 def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT_LIMITS) -> Program:
