@@ -168,3 +168,14 @@ def test_a_target_keeps_its_values_at_random_points():
     result = _check("F.cross_entropy(z, t)", Z, "t=[2,0]", "--points", "3", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["point"]["t"] == [2.0, 0.0]
+
+
+def test_a_row_holding_inf_is_nan_as_pytorchs_kernels_give():
+    """torch 2.13 (CPU): log_softmax / softmax of [[inf, 1]] along dim 1 are [[nan, nan]] (the max subtracted, inf - inf),
+    along dim 0 [[nan, 0.0]]; found by `fuzz --against torch` through cross_entropy of 1 / 0."""
+    x = engine.tensor([[float("inf"), 1.0]], dtype=engine.float64)
+    assert np.isnan(F.log_softmax(x, 1).data).all() and np.isnan(F.softmax(x, 1).data).all()
+    assert str(F.log_softmax(x, 0).data.tolist()) == "[[nan, 0.0]]"
+    assert F.log_softmax(engine.tensor([[float("-inf"), 1.0]], dtype=engine.float64), 1).data.tolist() == [
+        [-np.inf, 0.0]
+    ]

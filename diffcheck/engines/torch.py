@@ -34,11 +34,10 @@ def functions(torch) -> dict[str, Callable]:
                 table[op.name] = own
             continue
         front, order = spelling(op.name)
-        found = [
-            (name, getattr(where, name))
-            for name, where in ((op.name, torch), (front, torch), (op.name, torch.nn.functional))
-            if hasattr(where, name)
-        ]
+        places = ((op.name, torch), (front, torch), (op.name, torch.nn.functional))
+        if not ops.dispatch.SPELLINGS[front].torch:  # F.X only: torch.X, where it exists, is aten's (an int reduction)
+            places = places[2:] + places[:2]
+        found = [(name, getattr(where, name)) for name, where in places if hasattr(where, name)]
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
             table[op.name] = function if name == op.name else _reordered(function, order)

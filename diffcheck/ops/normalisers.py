@@ -37,8 +37,9 @@ def precise(function, a):
 
 
 def _shifted(x, axis):
-    top = np.max(x, axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(top), top, 0)
+    # the max itself, infinite too: PyTorch's kernels give nan for a row holding +inf (inf - inf), as measured
+    # (logsumexp, unlike them, shifts by 0 there)
+    return x - np.max(x, axis=axis, keepdims=True)
 
 
 def softmax(x, dim):
