@@ -226,10 +226,10 @@ def _sympy_functions(sp) -> types.SimpleNamespace:
 _NUMPY = _numpy_functions()
 
 
-def _cross_entropy_row(name: str, compose, example, **fields):
+def _cross_entropy_row(name: str, compose, example, grad_fn: str, **fields):
     row(
         name=name,
-        grad_fn="NllLossBackward0",  # class targets, no smoothing; the composition's last node otherwise
+        grad_fn=grad_fn,  # reduction='mean', no smoothing; the composition's last node otherwise
         arity=2,
         params=_CROSS,
         elementwise=False,
@@ -246,6 +246,7 @@ _cross_entropy_row(
     "cross_entropy",
     _cross_entropy,
     ([(2, 3), (2,)], {}),
+    "NllLossBackward0",
     index_args=(1,),
     front=_functional(
         "cross_entropy",
@@ -253,4 +254,4 @@ _cross_entropy_row(
         + (((1, 1), "cross_entropy_probs"), ((2, 2), "cross_entropy_probs")),
     ),
 )
-_cross_entropy_row("cross_entropy_probs", _cross_entropy_probs, ([(2, 3), (2, 3)], {}), front=None)
+_cross_entropy_row("cross_entropy_probs", _cross_entropy_probs, ([(2, 3), (2, 3)], {}), "DivBackward1", front=None)
