@@ -8,9 +8,11 @@ Python int between the tensors (`gather(x, 1, index)`), an argument of the row t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .arrays import TYPE_NAMES, kind
+from .arrays import TYPE_NAMES, is_tensor, kind
 from .dispatch import TorchIndexError, TorchValueError, check_dims
 from .table import Family
 
@@ -49,11 +51,28 @@ def _gathered(x, dim, index):
     return tuple(where)
 
 
+def _array(value):
+    return value.data if is_tensor(value) else value
+
+
+def _scatter(F, g, shape: tuple, where: tuple):
+    """The gradient of a selection: `g` added back where each of its elements was read from (`where` indexes an array
+    of `shape`). On arrays np.add.at; under create_graph a product with a constant 0/1 matrix, so that the rule is
+    differentiable again."""
+    if not is_tensor(g):
+        grad = np.zeros(shape, dtype=np.result_type(g))
+        np.add.at(grad, where, g)
+        return grad
+    read = np.arange(math.prod(shape)).reshape(shape)[where].reshape(-1)
+    onehot = np.zeros((read.size, math.prod(shape)), dtype=g.data.dtype)
+    onehot[np.arange(read.size), read] = 1
+    return F.reshape(F.matmul(F.reshape(g, (1, read.size)), onehot), shape)
+
+
 def _gather_vjp(F, g, out, x, dim, index):
     # gather_backward: zeros like the input, scatter_add(dim, index, grad)
-    grad = np.zeros(np.shape(x), dtype=np.result_type(g))
-    np.add.at(grad, _gathered(x, dim, index), g)
-    return grad, None, None
+    x, index = _array(x), _array(index)
+    return _scatter(F, g, np.shape(x), _gathered(x, dim, index)), None, None
 
 
 row(
@@ -88,9 +107,8 @@ def _selected(x, dim, index):
 
 def _index_select_vjp(F, g, out, x, dim, index):
     # index_select_backward: zeros like the input, index_add(dim, index, grad)
-    grad = np.zeros(np.shape(x), dtype=np.result_type(g))
-    np.add.at(grad, _selected(x, dim, index), g)
-    return grad, None, None
+    x, index = _array(x), _array(index)
+    return _scatter(F, g, np.shape(x), _selected(x, dim, index)), None, None
 
 
 row(
