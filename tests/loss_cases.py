@@ -4,7 +4,7 @@ error texts from PyTorch.
 Run with PyTorch 2.13 (CPU): `/tmp/torch/bin/python tests/loss_cases.py` writes tests/losses.json, which
 tests/test_losses.py reads (the tests never need torch). Each case is a Python expression evaluated with the same code
 by diffcheck's engine: x, y, p, q, v and s are float tensors requiring grad (inputs, float targets, probabilities),
-t, c, idx and sel integer tensors (class targets, indices). Backward runs with fixed weights `w` (a sum would hide a
+t, c, idx and sel integer tensors (class targets, indices), w and pw float tensors without grad (weights). Backward runs with fixed weights `w` (a sum would hide a
 gradient that sums to 0); every float tensor's .grad is recorded.
 """
 
@@ -22,6 +22,7 @@ FLOATS = {
     "pv": [0.5, 0.5, 0.0],
 }
 INTEGERS = {"t": [2, 0], "c": 1, "idx": [[0, 0], [2, 1]], "idx0": [[1, 0, 0]], "sel": [2, 0, 2]}
+CONSTANTS = {"w": [[1.0, 2.0, 0.5], [0.25, 1.5, 3.0]], "pw": [1.0, 2.0, 3.0]}  # weights: float, no grad
 
 CASES = [
     "F.mse_loss(x, y)",
@@ -45,6 +46,11 @@ CASES = [
     "F.binary_cross_entropy_with_logits(x, q)",
     "F.binary_cross_entropy_with_logits(x, q, reduction='sum')",
     "F.binary_cross_entropy_with_logits(x, q, reduction='none')",
+    "F.binary_cross_entropy(s, q, weight=w)",
+    "F.binary_cross_entropy(s, q, w, reduction='sum')",
+    "F.binary_cross_entropy_with_logits(x, q, weight=w)",
+    "F.binary_cross_entropy_with_logits(x, q, pos_weight=pw)",
+    "F.binary_cross_entropy_with_logits(x, q, weight=w, pos_weight=pw, reduction='none')",
     "F.nll_loss(x, t)",
     "F.nll_loss(x, t, reduction='sum')",
     "F.nll_loss(x, t, reduction='none')",
@@ -103,6 +109,8 @@ ERRORS = [
     "torch.index_select(x, 1, torch.tensor([3]))",
     "torch.index_select(x, 1, torch.tensor([[0]]))",
     "x.masked_fill(x, 0.5)",
+    "F.binary_cross_entropy(s, q, weight=x)",
+    "F.binary_cross_entropy_with_logits(x, q, pos_weight=y)",
 ]
 
 
@@ -118,6 +126,7 @@ def environment(torch, F, dtype):
     """The expressions' names: float tensors requiring grad, integer tensors, and the libraries."""
     env = {name: torch.tensor(data, dtype=dtype, requires_grad=True) for name, data in FLOATS.items()}
     env.update({name: torch.tensor(data) for name, data in INTEGERS.items()})
+    env.update({name: torch.tensor(data, dtype=dtype) for name, data in CONSTANTS.items()})
     return {**env, "torch": torch, "F": F}
 
 

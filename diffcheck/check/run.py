@@ -41,9 +41,9 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     if case.retain and not engine.capabilities.retain_grad:
         raise Unsupported(engine.name, "retain_grad()")
     applied: Optional[list] = [] if hits is not None else None
-    indices = index_inputs(case.program, case.values)  # class targets, gather's index, masks: int64 / bool
+    indices = index_inputs(case.program, case.values)  # class targets, gather's index, masks, weights
     leaves = {
-        name: engine.leaf(indices[name], indices[name].dtype.name, False)
+        name: engine.leaf(indices[name], dtype if indices[name].dtype.kind == "f" else indices[name].dtype.name, False)
         if name in indices
         else engine.leaf(np.asarray(case.values[name], dtype=dtype), dtype, name not in case.no_grad)
         for name in case.program.inputs

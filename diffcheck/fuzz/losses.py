@@ -39,8 +39,8 @@ class LossForms:
         op = self.pick(tables().loss)
         inner = shape if shape else self.pick([(self.dim(),), (self.dim(), self.dim())])
         params = [("reduction", Const("none" if shape else self.pick(_REDUCE)))]
-        for param in ops.FRONTS[op].params[1:]:  # beta, delta
-            if self.chance(0.5):
+        for param in ops.FRONTS[op].params:  # beta, delta (not the weights: a sample file's own)
+            if ops.kind_of(param) == "number" and self.chance(0.5):
                 params.append((str(param), Const(self.pick(_POSITIVE))))
         target = self.leaf(inner, fresh_input=True) if op.startswith("binary") else self._operand(op, inner, depth)
         return Apply(op, (self._operand(op, inner, depth), target), tuple(params))

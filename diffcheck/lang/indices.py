@@ -1,5 +1,6 @@
-"""Which of a program's inputs are integer index tensors or bool masks: the `index_args` / `mask_args` of the rows
-they are given to (`F.cross_entropy(z, target)`, `gather(x, 1, index)`, `masked_fill(x, m, 0)`).
+"""Which of a program's inputs are integer index tensors, bool masks or weights: the `index_args` / `mask_args` and
+tensor parameters of the rows they are given to (`F.cross_entropy(z, target)`, `gather(x, 1, index)`,
+`masked_fill(x, m, 0)`, `F.binary_cross_entropy(p, t, weight=w)`).
 
 Such an input is an int64 (bool) tensor that does not require grad, and a concrete array on the SymPy side. Which
 overload a call reaches can hang on ranks (cross_entropy's class or probability targets), so the program runs once
@@ -28,13 +29,15 @@ def _rows_taking_indices() -> set[str]:
     fronts = set()
     for name, sig in ops.FRONTS.items():
         candidates = [sig.row, *(row for _, row in sig.by_rank)]
-        if any(ops.OPS[r].index_args or ops.OPS[r].mask_args for r in candidates if r in ops.OPS):
+        if any(ops.OPS[r].index_args or ops.OPS[r].mask_args for r in candidates if r in ops.OPS) or any(
+            ops.kind_of(p) == "tensor" for p in sig.params
+        ):
             fronts.add(name)
     return fronts
 
 
 def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """name -> its int64 (index) or bool (mask) array, for each input a call takes as an index or a mask.
+    """name -> its int64 (index), bool (mask) or float64 (weight) array, for each input a call takes as one.
 
     Raises DiffcheckError, at the place of the use, for an index that is not integers, a mask that is not 0 and 1,
     or an input that is both an index and a differentiable argument."""
@@ -58,6 +61,10 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
                 marked.setdefault(expr.name, (node.op, expr.pos))
             else:
                 plain.setdefault(expr.name, (node.op, expr.pos))
+        for name, expr in node.params:  # a loss's weight: a float tensor without grad, concrete on the SymPy side
+            if ops.kind_of(_param(op, name)) == "tensor" and isinstance(expr, Var) and expr.name in values:
+                found[expr.name] = np.asarray(values[expr.name], dtype=np.float64)
+                marked.setdefault(expr.name, (node.op, expr.pos))
         with np.errstate(all="ignore"):
             return op.forward(*args, **params)
 
@@ -71,7 +78,7 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     for name, (op, pos) in plain.items():
         if name in marked:
             raise DiffcheckError(
-                f"'{name}' is an {_role(found[name])} of '{marked[name][0]}' (at {marked[name][1]}): it cannot "
+                f"'{name}' is {_role(found[name])} of '{marked[name][0]}' (at {marked[name][1]}): it cannot "
                 f"also be a differentiable argument of '{op}'",
                 pos,
             )
@@ -84,7 +91,11 @@ def literal_indices(args: list) -> list:
 
 
 def _role(array: np.ndarray) -> str:
-    return "index tensor" if array.dtype != np.bool_ else "bool mask"
+    return {"b": "a bool mask", "f": "a weight"}.get(array.dtype.kind, "an index tensor")
+
+
+def _param(op, name: str):
+    return next((p for p in op.params if p == name), name)
 
 
 def _concrete(var: Var, value, mask: bool, op: str) -> np.ndarray:

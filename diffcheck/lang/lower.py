@@ -56,14 +56,19 @@ def numbers_alone(resolved: tuple) -> Any:
 
 def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -> dict:
     """Op parameters (dim, min, max ...) must be plain numbers; `dim` and `keepdim` integers; a choice (gelu's
-    approximate) one of its strings, which the parser checked."""
+    approximate) one of its strings, which the parser checked; a tensor parameter (a loss's weight) a tensor."""
     from ..ops import FRONTS, kind_of
 
     front = FRONTS.get(node.op)
     choices = {p for p in front.params if kind_of(p) == "choice"} if front is not None else set()
     integers = {"dim", "keepdim", *(p for p in front.params if kind_of(p) == "int")} if front else {"dim", "keepdim"}
+    tensors = {p for p in front.params if kind_of(p) == "tensor"} if front is not None else set()
     for name, value in params.items():
         if name in choices and type(value) is str:
+            continue
+        if name in tensors:  # a loss's weight: a tensor, never a number
+            if is_number(value):
+                raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a tensor", node.pos)
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .arrays import is_tensor
 from .dispatch import TorchValueError
 from .table import Family, Param, Signature, Spelling
 
@@ -21,6 +22,7 @@ ROWS = Family()
 row = ROWS.row
 REDUCTIONS = ("mean", "sum", "none")
 REDUCTION = Param("reduction", "choice", REDUCTIONS, refusal="{} is not a valid value for reduction")
+WEIGHT, POS_WEIGHT = Param("weight", "tensor"), Param("pos_weight", "tensor")
 
 
 def _functional(name: str, **fields) -> Signature:
@@ -254,77 +256,126 @@ row(
 
 
 # ---- binary cross entropy ------------------------------------------------------------------------------------------
-def _bce(x, y, reduction="mean"):
+def _weights(name: str, **weights) -> dict:
+    """Weight tensors as arrays (the engine's tensor, an array or None): PyTorch refuses one that requires grad."""
+    for key, value in weights.items():
+        if is_tensor(value) and value.requires_grad:
+            raise RuntimeError(
+                f"The function '{name}' is not differentiable with respect to argument '{key}'. "
+                "This input cannot have requires_grad True."
+            )
+    return {key: None if value is None else np.asarray(getattr(value, "data", value)) for key, value in weights.items()}
+
+
+def _bce(x, y, reduction="mean", weight=None):
+    w = _weights("binary_cross_entropy", weight=weight)["weight"]
     _same_shape(x, y)
     if np.any(~((x >= 0) & (x <= 1))):
         raise RuntimeError("all elements of input should be between 0 and 1")
     if np.any(~((y >= 0) & (y <= 1))):
         raise RuntimeError("all elements of target should be between 0 and 1")
-    # binary_cross_entropy_out_cpu: (t - 1) * max(log1p(-x), -100) - t * max(log(x), -100)
+    # binary_cross_entropy_out_cpu: (t - 1) * max(log1p(-x), -100) - t * max(log(x), -100), times the weight
     with np.errstate(all="ignore"):
         loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
-    return _reduce(loss, reduction)
+    return _reduce(loss if w is None else loss * w, reduction)
 
 
 _EPSILON = float(np.float32(1e-12))  # Loss.cpp's EPSILON is a float: 9.99999996e-13 in double too, as measured
 
 
-def _bce_vjp(F, g, out, x, y, reduction="mean"):
-    # binary_cross_entropy_backward: grad * (x - t) / max((1 - x) * x, EPSILON), then / numel for 'mean'
+def _bce_vjp(F, g, out, x, y, reduction="mean", weight=None):
+    # binary_cross_entropy_backward: grad * (x - t) / max((1 - x) * x, EPSILON), times the weight, / numel ('mean')
     gx = g * (x - y) / F.maximum((1 - x) * x, _EPSILON)
-    # binary_cross_entropy_target_backward: -logit(x) * grad
+    # binary_cross_entropy_target_backward: -logit(x) * grad, the same weight and norm
     gy = -(F.log(x / (1 - x))) * g
+    return _weighted(x, reduction, _weights("binary_cross_entropy", weight=weight)["weight"], gx, gy)
+
+
+def _weighted(x, reduction, w, *grads):
+    grads = grads if w is None else tuple(grad * w for grad in grads)
     if reduction == "mean":
-        n = math.prod(np.shape(x))
-        gx, gy = gx / n, gy / n
-    return gx, gy
+        n = math.prod(np.shape(getattr(x, "data", x)))
+        grads = tuple(grad / n for grad in grads)
+    return grads
+
+
+def _weighted_sym(function):
+    """A loss's SymPy form from one element's (given its pos_weight), times the weight, reduced."""
+
+    def sym(sp, x, y, reduction="mean", weight=None, pos_weight=None, **params):
+        numbers = np.frompyfunc(lambda v: _number(sp, v), 1, 1)
+        shape = np.shape(x)
+        pw = np.broadcast_to(numbers(pos_weight), shape) if pos_weight is not None else np.full(shape, None)
+        losses = np.frompyfunc(lambda a, b, p: function(sp, a, b, p, **params), 3, 1)(x, y, pw)
+        if weight is not None:
+            losses = losses * np.broadcast_to(numbers(weight), shape)
+        return _sym_reduce(sp, losses, reduction)
+
+    return sym
 
 
 row(
     name="binary_cross_entropy",
     grad_fn="BinaryCrossEntropyBackward0",
     arity=2,
-    params=(REDUCTION,),
+    params=(WEIGHT, REDUCTION),  # PyTorch's order: weight is the third positional argument
     elementwise=False,
     front=_functional("binary_cross_entropy"),
     example=([(3,), (3,)], {}),
     domain=(0.05, 0.95),
     forward=_bce,
     vjp=_bce_vjp,
-    sym=_elementwise_sym(
-        lambda sp, a, b: -_add(sp, _mul(sp, b, sp.log(a)), _mul(sp, _sub(sp, 1, b), sp.log(_sub(sp, 1, a))))
+    sym=_weighted_sym(
+        lambda sp, a, b, _: -_add(sp, _mul(sp, b, sp.log(a)), _mul(sp, _sub(sp, 1, b), sp.log(_sub(sp, 1, a))))
     ),
     derivative="d/dx -(y log x + (1 - y) log(1 - x)) = (x - y) / (x (1 - x))",
-    singular=lambda x, y, reduction="mean": (np.asarray(x) == 0) | (np.asarray(x) == 1),
+    singular=lambda x, y, **_: (np.asarray(x) == 0) | (np.asarray(x) == 1),
     convention="x = 0 or 1: PyTorch clamps each log at -100 (a finite loss) and divides the gradient by "
     "max(x (1 - x), float32(1e-12))",
 )
 
 
-def _bce_logits(x, y, reduction="mean"):
+def _bce_logits_element(sp, a, b, pos_weight):
+    softplus = sp.log(_add(sp, 1, sp.exp(-a, evaluate=False)))  # -log_sigmoid(a)
+    if pos_weight is not None:  # times (pos_weight - 1) t + 1
+        softplus = _mul(sp, softplus, _add(sp, _mul(sp, pos_weight - 1, b), 1))
+    return _add(sp, _mul(sp, _sub(sp, 1, b), a), softplus)
+
+
+def _bce_logits(x, y, reduction="mean", weight=None, pos_weight=None):
+    weights = _weights("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     _same_shape(x, y)
-    # binary_cross_entropy_with_logits: (1 - t) * x - log_sigmoid(x), log_sigmoid = min(x, 0) - log1p(exp(-|x|))
-    return _reduce((1 - y) * x - (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))), reduction)
+    # binary_cross_entropy_with_logits: (1 - t) * x - log_sigmoid(x) * ((pos_weight - 1) * t + 1), times the weight;
+    # log_sigmoid = min(x, 0) - log1p(exp(-|x|))
+    log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    if weights["pos_weight"] is not None:
+        log_sigmoid = log_sigmoid * ((weights["pos_weight"] - 1) * y + 1)
+    loss = (1 - y) * x - log_sigmoid
+    return _reduce(loss if weights["weight"] is None else loss * weights["weight"], reduction)
 
 
-def _bce_logits_vjp(F, g, out, x, y, reduction="mean"):
-    norm = _norm(x, reduction)
-    gx, gy = (F.sigmoid(x) - y) * g, -x * g  # *_with_logits_backward and its target_backward
-    return (gx / math.prod(np.shape(x)), gy / math.prod(np.shape(x))) if norm != 1.0 else (gx, gy)
+def _bce_logits_vjp(F, g, out, x, y, reduction="mean", weight=None, pos_weight=None):
+    weights = _weights("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    pw = weights["pos_weight"]
+    if pw is None:  # *_with_logits_backward and its target_backward
+        gx, gy = (F.sigmoid(x) - y) * g, -x * g
+    else:  # ((pw t + 1) - t) sigmoid(x) - pw t; (log_sigmoid(-x) - log_sigmoid(x) pw) grad
+        t = pw * y
+        gx = ((t + 1 - y) * F.sigmoid(x) - t) * g
+        gy = (F.logsigmoid(-x) - F.logsigmoid(x) * pw) * g
+    return _weighted(x, reduction, weights["weight"], gx, gy)
 
 
 row(
     name="binary_cross_entropy_with_logits",
     grad_fn="BinaryCrossEntropyWithLogitsBackward0",
     arity=2,
-    params=(REDUCTION,),
+    params=(WEIGHT, REDUCTION, POS_WEIGHT),
     elementwise=False,
     front=_functional("binary_cross_entropy_with_logits"),
     example=([(3,), (3,)], {}),
     forward=_bce_logits,
     vjp=_bce_logits_vjp,
-    sym=_elementwise_sym(
-        lambda sp, a, b: _add(sp, _mul(sp, _sub(sp, 1, b), a), sp.log(_add(sp, 1, sp.exp(-a, evaluate=False))))
-    ),
+    sym=_weighted_sym(_bce_logits_element),
     derivative="d/dx (1 - y) x + log(1 + exp(-x)) = sigmoid(x) - y",
 )

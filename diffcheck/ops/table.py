@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional, Union
 class Param(str):
     """A parameter's name with its kind, which says what calls may give: "number" (a Python number: clamp's min),
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
-    "shape" (a tuple of ints), "choice" (one of `choices`). A plain string in `params` is a number. `refusal`: PyTorch's
+    "shape" (a tuple of ints), "choice" (one of `choices`), "tensor" (a loss's weight: a tensor no gradient flows to). A plain string in `params` is a number. `refusal`: PyTorch's
     text for a choice it does not take, `{}` standing for the value ("{} is not a valid value for reduction")."""
 
     def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = (), refusal: str = ""):

@@ -173,8 +173,9 @@ class TorchSurface:
         if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         choices = {p for p in signature.params if ops.kind_of(p) == "choice"}  # reduction='sum': the row checks it
+        tensors = {p for p in signature.params if ops.kind_of(p) == "tensor"}  # a loss's weight
         for key, value in params.items():
-            if type(value) is str and key in choices:
+            if type(value) is str and key in choices or key in tensors and isinstance(value, engine.Tensor):
                 continue
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
