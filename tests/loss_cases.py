@@ -22,7 +22,7 @@ FLOATS = {
     "pv": [0.5, 0.5, 0.0],
 }
 INTEGERS = {"t": [2, 0], "c": 1, "idx": [[0, 0], [2, 1]], "idx0": [[1, 0, 0]], "sel": [2, 0, 2]}
-CONSTANTS = {"w": [[1.0, 2.0, 0.5], [0.25, 1.5, 3.0]], "pw": [1.0, 2.0, 3.0]}  # weights: float, no grad
+CONSTANTS = {"w": [[1.0, 2.0, 0.5], [0.25, 1.5, 3.0]], "pw": [1.0, 2.0, 3.0], "cw": [1.0, 2.0, 0.5], "cw2": [1.0, 2.0]}
 
 CASES = [
     "F.mse_loss(x, y)",
@@ -71,6 +71,13 @@ CASES = [
     "F.cross_entropy(x, p, reduction='none')",
     "F.cross_entropy(x, p, label_smoothing=0.1)",
     "F.cross_entropy(v, pv)",
+    "F.nll_loss(x, t, weight=cw)",
+    "F.nll_loss(x, t, cw, reduction='none')",
+    "F.cross_entropy(x, t, weight=cw)",
+    "F.cross_entropy(x, t, weight=cw, reduction='sum', ignore_index=0)",
+    "F.cross_entropy(x, t, weight=cw, label_smoothing=0.2)",
+    "F.cross_entropy(x, t, weight=cw, label_smoothing=0.2, reduction='none')",
+    "F.cross_entropy(x, p, weight=cw)",
     "torch.gather(x, 1, idx)",
     "x.gather(0, idx0)",
     "torch.index_select(x, 1, sel)",
@@ -110,6 +117,8 @@ ERRORS = [
     "torch.index_select(x, 1, torch.tensor([[0]]))",
     "x.masked_fill(x, 0.5)",
     "F.binary_cross_entropy(s, q, weight=x)",
+    "F.nll_loss(x, t, weight=cw2)",
+    "F.cross_entropy(x, t, weight=v)",
     "F.binary_cross_entropy_with_logits(x, q, pos_weight=y)",
 ]
 

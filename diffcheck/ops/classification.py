@@ -16,14 +16,14 @@ import types
 import numpy as np
 
 from .arrays import TYPE_NAMES, is_tensor, kind
-from .losses import REDUCTION, REDUCTIONS, _functional, _number
+from .losses import REDUCTION, REDUCTIONS, WEIGHT, _functional, _number, _weights
 from .normalisers import _log_softmax_sym, log_softmax
 from .dispatch import TorchIndexError, TorchValueError
 from .table import Family, Param
 
 ROWS = Family()
 row = ROWS.row
-_CLASS = (REDUCTION, Param("ignore_index", "int"))
+_CLASS = (WEIGHT, REDUCTION, Param("ignore_index", "int"))  # PyTorch's order: weight the third positional
 _CROSS = (*_CLASS, "label_smoothing")
 
 
@@ -55,47 +55,71 @@ def _targets(x, target, ignore_index):
 
 
 # ---- nll_loss ------------------------------------------------------------------------------------------------------
-def _nll(x, target, reduction="mean", ignore_index=-100):
+def _class_weights(x, weight, name: str = "nll_loss_forward"):
+    """The weight of each class (None: 1 each), checked against the input's classes as PyTorch checks it."""
+    w = _weights(name, weight=weight)["weight"]
+    if w is not None and w.shape != np.shape(x)[-1:]:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {np.shape(x)[-1]} classes or no classes but got "
+            f"weight tensor of shape: {list(w.shape)}"
+        )
+    return w
+
+
+def _nll(x, target, reduction="mean", ignore_index=-100, weight=None):
     if reduction not in REDUCTIONS:
         raise TorchValueError(f"{reduction} is not a valid value for reduction")
     t = _targets(x, target, ignore_index)
+    w = _class_weights(x, weight)
     rows = np.reshape(x, (-1, np.shape(x)[-1]))
     keep = t != ignore_index
     picked = rows[np.arange(t.size), np.where(keep, t, 0)]
-    losses = np.where(keep, -picked, np.zeros((), picked.dtype))
+    zero = np.zeros((), picked.dtype)
+    losses = np.where(keep, -picked if w is None else -picked * w[np.where(keep, t, 0)].astype(picked.dtype), zero)
     if reduction == "none":
         return losses.reshape(np.shape(target))[()] if np.ndim(x) == 2 else losses[0]
-    total = np.sum(losses)  # nll_loss_out_frame: the sum, over the total weight (the kept targets) for 'mean'
-    return (total / picked.dtype.type(keep.sum()) if reduction == "mean" else total)[()]
+    total = np.sum(losses)  # nll_loss_out_frame: the sum, over the total weight (the kept targets') for 'mean'
+    if reduction == "sum":
+        return total[()]
+    weights = keep.sum() if w is None else np.sum(np.where(keep, w[np.where(keep, t, 0)], 0))
+    return (total / picked.dtype.type(weights))[()]
 
 
-def _nll_vjp(F, g, out, x, target, reduction="mean", ignore_index=-100):
-    """nll_loss_backward: -(grad / total_weight) ('mean'), -grad; at each kept sample's target class, 0 elsewhere."""
+def _nll_vjp(F, g, out, x, target, reduction="mean", ignore_index=-100, weight=None):
+    """nll_loss_backward: -(grad / total_weight) ('mean'), -grad; times the class's weight at each kept sample's
+    target class, 0 elsewhere."""
     data = _data(x)
     t = _targets(data, target, ignore_index)
+    w = _class_weights(data, weight)
     keep = t != ignore_index
     rows, classes = np.arange(t.size)[keep], t[keep]
+    scale = np.ones(t.size, dtype=data.dtype) if w is None else w[np.where(keep, t, 0)].astype(data.dtype)
     if reduction == "mean":
-        g = g / data.dtype.type(keep.sum())
+        g = g / data.dtype.type(keep.sum() if w is None else np.sum(scale[keep]))
     if not is_tensor(g):  # on arrays: zeros with the few entries written (a dense mask would cost two passes more)
         grad = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
-        grad[rows, classes] = -(np.reshape(g, -1)[rows] if reduction == "none" and data.ndim == 2 else g)
+        each = np.reshape(g, -1)[rows] if reduction == "none" and data.ndim == 2 else g
+        grad[rows, classes] = -each if w is None else -(scale[rows] * each)
         return grad.reshape(np.shape(data)), None
-    onehot = np.zeros((t.size, np.shape(data)[-1]), dtype=bool)
-    onehot[rows, classes] = True
+    onehot = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
+    onehot[rows, classes] = scale[rows]
     if reduction == "none" and data.ndim == 2:
         g = F.reshape(g, (t.size, 1))
-    return F.where(onehot.reshape(np.shape(data)), -g, 0.0), None
+    return -g * onehot.reshape(np.shape(data)), None
 
 
-def _nll_sym(sp, x, target, reduction="mean", ignore_index=-100):
+def _nll_sym(sp, x, target, reduction="mean", ignore_index=-100, weight=None):
     t = np.asarray(target, dtype=np.int64).reshape(-1)
     rows = np.reshape(np.asarray(x, dtype=object), (-1, np.shape(x)[-1]))
-    losses = np.array([-rows[i, k] if k != ignore_index else sp.Integer(0) for i, k in enumerate(t)], dtype=object)
+    w = [sp.Integer(1)] * np.shape(x)[-1] if weight is None else [_number(sp, v) for v in np.reshape(weight, -1)]
+    kept = [(i, k) for i, k in enumerate(t) if k != ignore_index]
+    losses = np.full(t.size, sp.Integer(0), dtype=object)
+    for i, k in kept:
+        losses[i] = -rows[i, k] * w[k]
     if reduction == "none":
         return losses.reshape(np.shape(target)) if np.ndim(x) == 2 else losses[0]
     total = sp.Add(*losses.tolist())
-    return total / int((t != ignore_index).sum()) if reduction == "mean" else total
+    return total / sp.Add(*[w[k] for _, k in kept]) if reduction == "mean" else total
 
 
 row(
@@ -149,26 +173,29 @@ def _class_dim(x) -> int:
     return 1 if np.ndim(_data(x)) >= 2 else 0
 
 
-def _cross_entropy(F, x, target, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+def _cross_entropy(F, x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
     """cross_entropy_loss with class-index targets: nll_loss of log_softmax, and with label_smoothing > 0
-    (1 - ls) * nll + ls / C * (-sum(log_softmax), the ignored samples' 0, reduced)."""
+    (1 - ls) * nll + ls / C * (-sum(log_softmax * weight), the ignored samples' 0, reduced)."""
     _check(reduction, label_smoothing)
     dim = _class_dim(x)
     logp = F.log_softmax(x, dim)
-    nll = F.nll_loss(logp, target, reduction, ignore_index)
+    nll = F.nll_loss(logp, target, weight, reduction, ignore_index)
     if not label_smoothing > 0:
         return nll
     ignored = _data(target) == ignore_index
-    smooth = F.masked_fill(F.neg(F.sum(logp, dim)), ignored, 0.0)
-    if reduction == "mean":
-        smooth = F.div(F.sum(smooth), int((~ignored).sum()))
+    w = None if weight is None else _class_weights(_data(x), weight, "cross_entropy")
+    weighted = logp if w is None else F.mul(logp, w.reshape((-1,) + (1,) * (np.ndim(_data(x)) - 1 - dim)))
+    smooth = F.masked_fill(F.neg(F.sum(weighted, dim)), ignored, 0.0)
+    if reduction == "mean":  # over the kept samples' count, or their classes' weights
+        kept = _data(target).reshape(-1)[~ignored.reshape(-1)].astype(np.int64)
+        smooth = F.div(F.sum(smooth), int(kept.size) if w is None else w[kept].sum())
     elif reduction == "sum":
         smooth = F.sum(smooth)
     classes = np.shape(_data(x))[dim]
     return F.add(F.mul_scalar(nll, 1 - label_smoothing), F.mul_scalar(smooth, label_smoothing / classes))
 
 
-def _cross_entropy_probs(F, x, target, reduction="mean", ignore_index=-100, label_smoothing=0.0):
+def _cross_entropy_probs(F, x, target, weight=None, reduction="mean", ignore_index=-100, label_smoothing=0.0):
     """cross_entropy_loss_prob_target: -(log_softmax * target) summed over the classes, reduced; a smoothed
     target is target * (1 - ls) + ls / C."""
     _check(reduction, label_smoothing)
@@ -182,6 +209,9 @@ def _cross_entropy_probs(F, x, target, reduction="mean", ignore_index=-100, labe
     if label_smoothing > 0:
         target = F.add_scalar(F.mul_scalar(target, 1 - label_smoothing), label_smoothing / classes)
     product = F.mul(logp, target)
+    if weight is not None:  # input * target * weight, the weight along the class dim
+        w = _class_weights(_data(x), weight, "cross_entropy")
+        product = F.mul(product, w.reshape((-1,) + (1,) * (np.ndim(_data(x)) - 1 - dim)))
     if reduction == "none":
         return F.neg(F.sum(product, dim))
     total = F.neg(F.sum(product))
@@ -192,7 +222,7 @@ def _numpy_functions() -> types.SimpleNamespace:
     """The compositions' functions on NumPy arrays: the forward."""
     return types.SimpleNamespace(
         log_softmax=log_softmax,
-        nll_loss=_nll,
+        nll_loss=lambda x, t, weight, reduction, ignore_index: _nll(x, t, reduction, ignore_index, weight),
         neg=np.negative,
         sum=lambda x, dim=None: np.sum(x, axis=dim)[()],
         masked_fill=lambda x, mask, value: np.where(mask, np.zeros((), x.dtype) + value, x)[()],
@@ -210,11 +240,11 @@ def _sympy_functions(sp) -> types.SimpleNamespace:
     obj = lambda x: np.asarray(x, dtype=object)  # noqa: E731
     return types.SimpleNamespace(
         log_softmax=lambda x, dim: _log_softmax_sym(sp, obj(x), dim),
-        nll_loss=lambda x, t, reduction, ignore_index: _nll_sym(sp, x, t, reduction, ignore_index),
+        nll_loss=lambda x, t, weight, reduction, ignore_index: _nll_sym(sp, x, t, reduction, ignore_index, weight),
         neg=lambda x: -obj(x),
         sum=lambda x, dim=None: np.asarray(np.sum(obj(x), axis=dim), dtype=object)[()] if np.ndim(x) else x,
         masked_fill=lambda x, mask, value: np.where(mask, _number(sp, value), obj(x))[()],
-        div=lambda x, c: obj(x) / c,
+        div=lambda x, c: obj(x) / (_number(sp, c) if isinstance(c, (float, np.floating)) else c),
         add=lambda a, b: obj(a) + obj(b),
         mul=lambda a, b: obj(a) * obj(b),
         mul_scalar=lambda x, c: obj(x) * _number(sp, c),
@@ -224,6 +254,11 @@ def _sympy_functions(sp) -> types.SimpleNamespace:
 
 
 _NUMPY = _numpy_functions()
+
+
+def _rationals(sp, weight):
+    """A weight as exact numbers on the SymPy side (None stays None)."""
+    return None if weight is None else np.frompyfunc(lambda v: _number(sp, v), 1, 1)(np.asarray(weight, dtype=float))
 
 
 def _cross_entropy_row(name: str, compose, example, grad_fn: str, **fields):
@@ -236,7 +271,9 @@ def _cross_entropy_row(name: str, compose, example, grad_fn: str, **fields):
         example=example,
         forward=lambda x, t, **params: compose(_NUMPY, x, t, **params),
         via=compose,
-        sym=lambda sp, x, t, **params: compose(_sympy_functions(sp), x, t, **params),
+        sym=lambda sp, x, t, weight=None, **params: compose(
+            _sympy_functions(sp), x, t, _rationals(sp, weight), **params
+        ),
         derivative="d/dx_ic cross_entropy = (softmax(x)_ic - y_ic) / n  (y: the target's one-hot or probabilities)",
         **fields,
     )
