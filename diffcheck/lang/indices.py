@@ -9,12 +9,13 @@ forward on NumPy with the given values; a program that fails there is left to th
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import ast
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from .. import ops
-from ..errors import DiffcheckError
+from ..errors import DiffcheckError, ParseError
 from .lower import number_params, numbers_alone, run
 from .program import Apply, Pos, Program, Var, walk
 
@@ -123,3 +124,20 @@ def _is_number(value) -> bool:
 
 def _ndim(value):
     return None if _is_number(value) else np.ndim(value)
+
+
+def index_literal(node: ast.AST, pos: Callable[[ast.AST], Pos], depth: int = 0):
+    """An index list literal as nested tuples of ints: rectangular, up to 3 levels, integers (a leading minus too)."""
+    if isinstance(node, ast.List):
+        if depth == 3 or not node.elts:
+            raise ParseError("an index list is non-empty and nests at most 3 levels", pos(node))
+        items = tuple(index_literal(element, pos, depth + 1) for element in node.elts)
+        if len({len(item) if type(item) is tuple else -1 for item in items}) > 1:
+            raise ParseError("ragged index list", pos(node))
+        return items
+    sign, number = 1, node
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, number = -1, node.operand
+    if isinstance(number, ast.Constant) and type(number.value) is int and abs(number.value) < 2**63:
+        return sign * number.value
+    raise ParseError("an index list takes integers only", pos(node))

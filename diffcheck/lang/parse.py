@@ -28,6 +28,7 @@ from .text import (
     _printable,
     _scan_tokens,
 )
+from .indices import index_literal
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 
@@ -302,7 +303,7 @@ class _Converter:
         converted = []
         for i, arg in enumerate(args):
             if i in positions and isinstance(arg, ast.List):
-                arg = ast.copy_location(ast.Constant(_integers(arg, self.pos, 0)), arg)
+                arg = ast.copy_location(ast.Constant(index_literal(arg, self.pos)), arg)
                 self.index_lists.add(id(arg))
             converted.append(arg)
         return converted
@@ -424,23 +425,6 @@ class _Converter:
         if self.nodes > limits.max_nodes:
             raise _limit(f"program has {self.nodes} nodes", "nodes", limits.max_nodes)
         return Program(tuple(statements), source)
-
-
-def _integers(node: ast.AST, pos: Callable[[ast.AST], Pos], depth: int):
-    """An index list literal as nested tuples of ints: rectangular, up to 3 levels, integers (a leading minus too)."""
-    if isinstance(node, ast.List):
-        if depth == 3 or not node.elts:
-            raise ParseError("an index list is non-empty and nests at most 3 levels", pos(node))
-        items = tuple(_integers(element, pos, depth + 1) for element in node.elts)
-        if len({len(item) if type(item) is tuple else -1 for item in items}) > 1:
-            raise ParseError("ragged index list", pos(node))
-        return items
-    sign, number = 1, node
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        sign, number = -1, node.operand
-    if isinstance(number, ast.Constant) and type(number.value) is int and abs(number.value) < 2**63:
-        return sign * number.value
-    raise ParseError("an index list takes integers only", pos(node))
 
 
 def parse_program(text: str, where: str = "expression", limits: Limits = DEFAULT_LIMITS) -> Program:
