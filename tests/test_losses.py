@@ -179,3 +179,11 @@ def test_a_row_holding_inf_is_nan_as_pytorchs_kernels_give():
     assert F.log_softmax(engine.tensor([[float("-inf"), 1.0]], dtype=engine.float64), 1).data.tolist() == [
         [-np.inf, 0.0]
     ]
+
+
+def test_the_graph_view_refuses_a_loss_pytorch_composes_in_one_line():
+    """cross_entropy is NllLossBackward0 of LogSoftmaxBackward0: nodes the program does not name (softsign too)."""
+    result = _check("F.cross_entropy(z, [2, 0])", Z, "--graph")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "--graph: 'cross_entropy' is built by PyTorch from several nodes (NllLossBackward0 of" in result.stderr
+    assert _check("F.mse_loss(z, z)", Z, "--graph").exit_code == 0  # one node: drawn

@@ -12,6 +12,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..errors import DiffcheckError
 from ..check import Case, run_engine
 from ..check.run import is_number
 from ..lang.program import Apply, Assign, Const, Program, Var
@@ -156,10 +157,17 @@ def build_graph(case: Case, engine=None) -> Graph:
         return [args[positions[i]] for i in (range(len(positions)) if row.listed is None else row.listed)]
 
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
-    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain)))
+    composed = {  # calls PyTorch builds from other ops (cross_entropy, l1_loss, softsign): maybe several nodes
+        id(env[s.name]): s.value
+        for s in program.statements
+        if isinstance(s.value, Apply)
+        and ops.OPS.get(ops.FRONTS[s.value.op].row, None) is not None
+        and ops.OPS[ops.FRONTS[s.value.op].row].via is not None
+    }
+    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain, composed)))
 
 
-def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> list[GraphNode]:
+def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset, composed: dict) -> list[GraphNode]:
     """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used."""
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
@@ -171,7 +179,15 @@ def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset) -> lis
         made_by = engine.grad_fn_name(t)
         if made_by is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
             args = inputs_of[id(t)]
-            _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
+            drawn, listed = [_grad_fn_name(engine, a) for _, a in args], list(engine.next_functions(t))
+            if id(t) in composed and drawn != listed:  # the call's nodes are PyTorch's, its inputs deeper down
+                call = composed[id(t)]
+                raise DiffcheckError(
+                    f"--graph: '{call.op}' is built by PyTorch from several nodes ({made_by} of "
+                    f"{', '.join(map(str, listed))} ...); the graph view draws one node per call and cannot show them",
+                    call.pos,
+                )
+            _check_edges(made_by, tuple(listed), drawn)
             for text, arg in args:
                 if is_number(arg) or id(arg) not in keys:
                     keys[id(arg)] = len(order)
