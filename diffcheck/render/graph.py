@@ -139,8 +139,12 @@ def build_graph(case: Case, engine=None) -> Graph:
         names.setdefault(id(env[name]), name)  # `z = x` names one tensor twice: the first name wins
 
     def value(expr):  # a named number is a tensor in `env`, made for the report: here it is the number again
-        if isinstance(expr, Const):
-            return expr.value
+        if isinstance(expr, Const):  # an integer list (an index) is the int64 tensor the run made of it
+            return (
+                engine.leaf(np.asarray(expr.value, np.int64), "int64", False)
+                if type(expr.value) is tuple
+                else expr.value
+            )
         return np.asarray(engine.value(env[expr.name])).item() if expr.name in numbers else env[expr.name]
 
     def listed(call: Apply) -> list:
