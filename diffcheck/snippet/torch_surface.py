@@ -15,8 +15,7 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..ops import TorchIndexError
-from ..ops.subscripts import TorchValueError
+from ..ops import TorchIndexError, TorchValueError
 from ..ops.dispatch import FLAGS
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -92,7 +91,7 @@ class TorchSurface:
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
             raise Raised("IndexError", str(error), node.lineno) from None
-        except TorchValueError as error:  # a slice's step
+        except TorchValueError as error:  # a slice's step, a loss's reduction, its batch sizes
             raise Raised("ValueError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
@@ -184,14 +183,15 @@ class TorchSurface:
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
         kinds = {p: ops.kind_of(p) for p in signature.params}
+        refused = {p for p in signature.params if getattr(p, "refusal", "")}
         for key, value in params.items():
             if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
                 params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
                 continue
             if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
-                continue  # linear's bias
-            if type(value) is str and value in choices.get(key, ()):
-                continue
+                continue  # linear's bias, a loss's weight
+            if type(value) is str and (value in choices.get(key, ()) or key in refused):
+                continue  # a reduction outside its choices: the row raises PyTorch's ValueError
             shape = kinds.get(key) == "shape"
             if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
                 continue  # torch.full((2, 3), 1.5)
@@ -245,7 +245,8 @@ class TorchSurface:
         """PyTorch's broadcasting error text, and no result too large to hold."""
         front = ops.FRONTS.get(op)
         row = ops.OPS.get(front.row) if front is not None else None
-        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise):  # matmul, cat, linear
+        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise or row.index_args):
+            return  # matmul, cat, linear; an index does not broadcast
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)
