@@ -122,6 +122,20 @@ def test_the_linear_models_loss_agrees_on_both_sides():
     assert tensors["target"]["requires_grad"] is False
 
 
+def test_linears_bias_is_an_argument_not_a_weight_beside_class_targets_and_pieces():
+    """Two tensor parameters: F.linear's bias requires grad (an argument of linear_bias), a loss's weight does not;
+    a subscript and split's pieces on the way to the loss."""
+    W = "W=[[0.5,-1.0,0.25],[0.75,0.5,-1.0]]"
+    program = "F.cross_entropy(F.linear(z, W, b)[0:2], t, weight=c) + sum(cat(split(z, 1)))"
+    tensors, data = _json(program, Z, W, "b=[0.1,-0.1]", "t=[1,0]", "c=[1.0,2.0]")
+    assert data["ok"] and {tensors[n]["status"] for n in ("W", "b", "z")} == {"match"}
+    assert (tensors["b"]["requires_grad"], tensors["c"]["requires_grad"], tensors["t"]["requires_grad"]) == (
+        True,
+        False,
+        False,
+    )
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

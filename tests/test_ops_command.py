@@ -99,7 +99,11 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
 
 def _by_example(name: str, op):
     shapes, params = op.example
-    tensors = [engine.tensor(np.arange(1.0, 1.0 + np.prod(s)).reshape(s), requires_grad=True) for s in shapes]
+    low, high = op.domain
+    inside = op.domain != (-2.0, 2.0)  # binary_cross_entropy's (0, 1): values spread inside it
+    values = [np.arange(1.0, 1.0 + np.prod(s)) for s in shapes]
+    values = [low + (high - low) * v / (v.size + 1) if inside else v for v in values]
+    tensors = [engine.tensor(v.reshape(s), requires_grad=True) for v, s in zip(values, shapes)]
     if op.variadic:
         tensors = [tensors]
     elif op.arity < len(tensors):  # linear's bias: a tensor parameter

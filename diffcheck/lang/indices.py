@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError, ParseError
-from .lower import number_params, numbers_alone, run
+from .lower import answer_of, number_params, numbers_alone, run
 from .program import Apply, Pos, Program, Var, walk
 
 
@@ -49,6 +49,8 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     marked: dict[str, tuple[str, Pos]] = {}
 
     def call(node: Apply, args: list, params: dict):
+        if node.op in ("getitem", "setitem"):
+            return _subscript(node, args, params["key"])
         params, args = number_params(node, params, _is_number), literal_indices(args)
         if all(_is_number(a) for a in args):
             return numbers_alone(ops.resolve(node.op, tuple(args), params, _ndim, node.function))
@@ -86,6 +88,19 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     return found
 
 
+def _subscript(node: Apply, args: list, spec: tuple):
+    """`x[key]` on NumPy, by the engine's steps (what later calls' ranks need); an assignment keeps x's shape."""
+    from ..ops.subscripts import key_of, plan, positions
+
+    if isinstance(args[0], tuple):  # split(x, 2)[1], max(x, 0)[0]
+        return answer_of(node, args[0], spec)
+    if node.op == "setitem":
+        return args[0]
+    x = np.asarray(args[0])
+    steps, advanced = plan(x.shape, key_of(spec, [np.asarray(t) for t in args[1:]]), whole=not spec[0])
+    return x[positions(x.shape, steps, advanced)]
+
+
 def literal_indices(args: list) -> list:
     """The program's integer list literals (nested tuples of ints, as the parser makes them) as int64 arrays; a
     tuple of tensors (split's pieces, a list argument of cat) stays as it is."""
@@ -93,6 +108,8 @@ def literal_indices(args: list) -> list:
 
 
 def _int_tuple(value) -> bool:
+    if type(value) is not tuple:
+        return False
     while type(value) is tuple and value:
         value = value[0]
     return type(value) is int
@@ -103,7 +120,8 @@ def _role(array: np.ndarray) -> str:
 
 
 def _param(op, name: str):
-    return next((p for p in op.params if p == name), name)
+    """The resolved row's own parameter (its kind): linear's bias is an argument of linear_bias, not a weight."""
+    return next((p for p in op.params if p == name), str(name))
 
 
 def _concrete(var: Var, value, mask: bool, op: str) -> np.ndarray:
