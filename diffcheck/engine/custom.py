@@ -116,7 +116,7 @@ def apply(name: str, forward: Callable, backward: Callable, args: tuple):
     record(node, inputs)
     for i in outs:
         t = answers[i]
-        if i in ctx.non_differentiable or t.data.dtype.kind != "f":
+        if id(t) in ctx.non_differentiable or t.data.dtype.kind != "f":
             continue
         t._requires_grad, t._node = True, node if len(answers) == 1 else output_node(node, i)
     return result

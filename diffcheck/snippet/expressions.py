@@ -19,11 +19,13 @@ from .values import (
     TENSOR_CLASS,
     Scope,
     set_grad_mode,
+    Base,
     Builtin,
     Function,
     GradContext,
     MathFunction,
     Module,
+    SnippetObject,
     UserFunction,
 )
 
@@ -72,6 +74,8 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "base":
+            return Base(f"{module.path}.{name}")
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):
@@ -105,6 +109,8 @@ class Expressions:
             if extra is not None:
                 return extra(args, kwargs, node)
             return self.op(target.name, args, kwargs, node)
+        if isinstance(target, SnippetObject):
+            return target.call(self, args, kwargs, node)
         if isinstance(target, GradContext) and len(args) == 1 and isinstance(args[0], UserFunction):
             args[0].grad_mode = target.enabled  # torch.no_grad()(f)
             return args[0]

@@ -49,7 +49,9 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "set_grad_enabled": _spec(1, 1, "mode"),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
 }
-AUTOGRAD = {"grad": "function"}
+AUTOGRAD = {"grad": "function", "Function": "base"}
+BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
+CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
     **dict.fromkeys(
         "sqrt exp log log2 log10 log1p expm1 sin cos tan tanh sinh cosh asin acos atan atan2 pow fabs floor ceil "
@@ -214,7 +216,6 @@ _REFUSED_OPERATORS = {
 }
 _COMPARISONS = {ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn}
 _REFUSED = {  # node type -> the message
-    ast.ClassDef: "class definitions are not supported",
     ast.AsyncFunctionDef: "function definitions are not supported",
     ast.Delete: "del is not supported",
     ast.Global: "global is not supported",

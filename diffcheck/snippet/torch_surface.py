@@ -17,6 +17,7 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
+from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = (
@@ -225,6 +226,8 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, SnippetObject):
+            return value.get_attribute(self, name, node)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
@@ -248,6 +251,8 @@ class TorchSurface:
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
+        if isinstance(value, SnippetObject):
+            return value.set_attribute(self, name, new, node)
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
@@ -283,6 +288,8 @@ class TorchSurface:
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
         if name == "name" and isinstance(value, engine.Node):
             return value.name()
+        if isinstance(value, SnippetObject):
+            return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
             return self.value_method(value, name, args, kwargs, node)
         if name in ops.SIGNATURES:

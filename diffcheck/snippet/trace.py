@@ -11,7 +11,7 @@ does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -49,10 +49,22 @@ class Entry:
         )
 
 
+@dataclass(eq=False)
+class CustomCall:
+    """The op of an entry a custom Function's `apply` made: `row(name)` is the table row that verifies this call
+    (its forward and backward the user's, its SymPy form the traced forward's), or `problem` says why none can."""
+
+    name: str
+    row: Callable[[str], Any]
+    problem: Optional[str] = None
+
+
 class Tracer:
     """Entries for every tensor of one run, the variable each tensor was first bound to, and Case building."""
 
-    def __init__(self):
+    def __init__(self, symbolic: bool = False):
+        # symbolic: a custom Function's forward, traced under no_grad as if its inputs required grad
+        self.symbolic = symbolic
         self.entries: dict[int, Entry] = {}  # id(tensor) -> its latest entry
         self.bindings: dict[int, str] = {}  # id(tensor) -> the variable it was first bound to
         self.alive: list = []  # every traced tensor, so that ids are never reused within a run
@@ -79,14 +91,14 @@ class Tracer:
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
-        if entry is None and tensor.grad_fn is not None:
-            self.opaque.add(id(tensor))
+        if entry is None and tensor.grad_fn is not None or self.symbolic and entry is not None and entry.op:
+            self.opaque.add(id(tensor))  # symbolic: changed in place in a forward, its values are no program's
         return self.leaf(tensor, label, pos)
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
         """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it."""
         tensors = [a for a in args if isinstance(a, engine.Tensor)]
-        if not engine.is_grad_enabled() or not tensors:
+        if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
             self.leaf(result, label, pos)
             return
         refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
@@ -97,9 +109,11 @@ class Tracer:
         self.bindings.setdefault(id(tensor), name)
 
     # ---- one backward() call → one Case --------------------------------------------------------------------------
-    def case(self, root, gradient, variables: dict[str, Any], title: str, pos: Pos) -> Case:
+    def case(self, root, gradient, variables: dict[str, Any], title: str, pos: Pos, fixed: dict = {}) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
-        takes it; raises DiffcheckError when the graph is too large to verify."""
+        takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
+        id). A custom Function's call is a row of its own (`Case.rows`), its tensor inputs named and retained, so
+        that the gradient its backward gave them is compared."""
         root_entry = self.entry(root, title, pos)
         reached, stack = {id(root_entry): root_entry}, [root_entry]
         while stack:
@@ -109,13 +123,19 @@ class Tracer:
                     stack.append(arg)
         ordered = sorted(reached.values(), key=lambda e: e.serial)
         leaves = [e for e in ordered if e.op is None]
+        custom = [e for e in ordered if isinstance(e.op, CustomCall)]
+        held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
         statements = [
             e
             for e in ordered
-            if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
+            if e.op is not None
+            and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e) or id(e) in held)
         ]
-        names = self._names(leaves + statements, variables)
-        if any(id(e.tensor) in self.opaque and e.requires_grad for e in leaves):
+        names = self._names(leaves + statements, variables, fixed)
+        problem = next((e.op.problem for e in custom if e.op.problem), None)
+        if problem:
+            raise DiffcheckError(problem)
+        if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
             raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
         elements = sum(e.value.size for e in leaves)
         for count, what, limit in (
@@ -126,12 +146,17 @@ class Tracer:
                 raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
         named = {id(e) for e in leaves + statements}
         budget = [MAX_NODES]
+        rows: dict[int, Any] = {}  # id(entry) -> the row of a custom Function's call, named in order
 
         def apply(entry: Entry) -> Apply:
             budget[0] -= 1
             if budget[0] < 0:
                 raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
             args, params = tuple(expr(a) for a in entry.args), entry.params
+            if isinstance(entry.op, CustomCall):
+                taken_rows = {row.name for row in rows.values()}
+                rows[id(entry)] = entry.op.row(_unique(entry.op.name, taken_rows))
+                return Apply(rows[id(entry)].name, args, (), entry.pos)
             if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
                 return _reduction(entry, args)
             return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
@@ -156,20 +181,28 @@ class Tracer:
             assigns.append(
                 Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),)))
             )
-        retain = {names[id(e)] for e in statements if self._retained(e)}
-        return Case(Program(tuple(assigns), title), values, frozenset(no_grad), frozenset(retain), name=title)
+        retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
+        return Case(
+            Program(tuple(assigns), title),
+            values,
+            frozenset(no_grad),
+            frozenset(retain),
+            name=title,
+            rows=tuple(rows.values()),
+        )
 
     def _retained(self, entry: Entry) -> bool:
         return entry.tensor.retains_grad and self.entries.get(id(entry.tensor)) is entry
 
-    def _names(self, entries: list[Entry], variables: dict[str, Any]) -> dict[int, str]:
+    def _names(self, entries: list[Entry], variables: dict[str, Any], fixed: dict) -> dict[int, str]:
         """Variable names for bound tensors, source text for the rest. When several versions want one name, the
         version the variable holds now keeps it and the others say the line they come from (`y@5`)."""
         groups: dict[str, list[Entry]] = {}
+        names: dict[int, str] = {id(e): fixed[id(e.tensor)] for e in entries if id(e.tensor) in fixed}
+        taken: set[str] = set(names.values())
         for e in entries:
-            groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
-        names: dict[int, str] = {}
-        taken: set[str] = set()
+            if id(e) not in names:
+                groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
         for base, group in groups.items():
             holder = variables.get(base)
             keep = (
@@ -274,14 +307,35 @@ def verify(
                 f"{type(error).__name__}: {error}"
             )
             continue
+        inputs = _custom_inputs(case)
         for t in result.tensors:
             if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
                 t.note = _not_retained_note(t)
+            if t.name in inputs:
+                t.note = inputs[t.name] + (f"; {t.note}" if t.note else "")
         results.append(result)
         lines.append([c.line for c in calls])
     if not outcome.backwards and not errors:
         errors.append(f"{outcome.where}: no backward() call: nothing to verify")
     return Report(results, errors), lines
+
+
+def _custom_inputs(case: Case) -> dict[str, str]:
+    """name -> what it is to a custom Function (`input 0 of Cube, whose backward (line 13) gave this gradient`),
+    for the tensors passed to one."""
+    rows = {row.name: row for row in case.rows}
+    found: dict[str, str] = {}
+    stack = [s.value for s in case.program.statements]
+    while stack:
+        expr = stack.pop()
+        if not isinstance(expr, Apply):
+            continue
+        stack.extend(expr.args)
+        row = rows.get(expr.op)
+        for index, arg in enumerate(expr.args if row else ()):
+            if isinstance(arg, Var):
+                found.setdefault(arg.name, f"input {index} of {row.name}: {row.derivative} gave this gradient")
+    return found
 
 
 def _not_retained_note(t) -> str:
