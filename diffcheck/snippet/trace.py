@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import engine
 from ..check import NOT_RETAINED, Case, Report
+from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Assign, Const, Pos, Program, Var
 
@@ -272,12 +273,12 @@ def verify(
     atol: Optional[float] = None,
     strict: bool = False,
     timeout: float = 60.0,
+    sample: int = SNIPPET_SAMPLE,
 ) -> tuple[Report, list[list[int]]]:
-    """Check every distinct graph shape of the backward() calls with `check.check` (a loop's calls once), each within
-    `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
-    from ..check.budget import run_deep
-    from ..check import check
-
+    """Check the backward() calls with `check.check`, each within `timeout` seconds: of each graph shape (a loop's
+    steps), the first and the last call and `sample` calls drawn between them with a fixed seed; each verified call
+    stands for the calls after it up to the next verified one. Returns the report and, per result, the lines of the
+    calls it stands for."""
     groups: dict[Any, tuple[Case, list[Backward]]] = {}
     errors = [outcome.raised] if outcome.raised else []
     if outcome.error is not None:
@@ -288,36 +289,76 @@ def verify(
             continue
         groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
     results, lines = [], []
-    for case, calls in groups.values():
-        title = f"{outcome.where}:{calls[0].line}: {calls[0].text}"
-        if len(calls) > 1:
-            same = len({_key(c.case) for c in calls}) == 1
-            what = "identical calls" if same else "calls of this graph shape, checked at the first one's values"
-            title += f"  ({len(calls)} {what}, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
-        options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
-        case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
-        try:
-            result = run_deep(lambda: check(case), timeout)
-        except DiffcheckError as error:
-            errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): {error}")
-            continue
-        except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
-            errors.append(
-                f"{outcome.where}:{calls[0].line}: cannot verify this backward(): internal error in check: "
-                f"{type(error).__name__}: {error}"
-            )
-            continue
-        inputs = _custom_inputs(case)
-        for t in result.tensors:
-            if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
-                t.note = _not_retained_note(t)
-            if t.name in inputs:
-                t.note = inputs[t.name] + (f"; {t.note}" if t.note else "")
-        results.append(result)
-        lines.append([c.line for c in calls])
+    options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
+    for _, calls in groups.values():
+        for case, title, covered in _sampled(outcome.where, calls, sample):
+            case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
+            result = _verified(case, covered[0], outcome.where, timeout, errors)
+            if result is not None:
+                results.append(result)
+                lines.append([c.line for c in covered])
     if not outcome.backwards and not errors:
         errors.append(f"{outcome.where}: no backward() call: nothing to verify")
     return Report(results, errors), lines
+
+
+def sampled_calls(count: int, sample: int, seed: int = SNIPPET_SAMPLE_SEED) -> list[int]:
+    """The indices verified among `count` calls of one shape: the first, the last, and `sample` drawn between."""
+    import random
+
+    between = range(1, count - 1)
+    return sorted({0, count - 1, *random.Random(seed).sample(between, min(sample, len(between)))})
+
+
+def _sampled(where: str, calls: list, sample: int):
+    """(case, title, calls it stands for) per verified call of one graph shape."""
+    text = f"{where}:{calls[0].line}: {calls[0].text}"
+    every = f"lines {', '.join(map(str, sorted({c.line for c in calls})))}"
+    if len(calls) == 1:
+        return [(calls[0].case, text, calls)]
+    if len({_key(c.case) for c in calls}) == 1:
+        return [(calls[0].case, f"{text}  ({len(calls)} identical calls, {every})", calls)]
+    chosen = sampled_calls(len(calls), sample)
+    out = []
+    for k, index in enumerate(chosen):
+        end = chosen[k + 1] if k + 1 < len(chosen) else index + 1
+        stands = "itself" if end - index == 1 else f"calls {index + 1}-{end}"
+        title = (
+            f"{where}:{calls[index].line}: {calls[index].text}  (call {index + 1} of {len(calls)} of this graph "
+            f"shape, {every}; verified: {len(chosen)}, this one stands for {stands})"
+        )
+        out.append((calls[index].case, title, calls[index:end]))
+    return out
+
+
+def _verified(case: Case, call: Backward, where: str, timeout: float, errors: list):
+    """One check, its failures as error lines; the notes of a snippet's rows."""
+    from ..check.budget import run_deep
+    from ..check import check
+
+    try:
+        result = run_deep(lambda: check(case), timeout)
+    except DiffcheckError as error:
+        errors.append(f"{where}:{call.line}: cannot verify this backward(): {error}")
+        return None
+    except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
+        errors.append(
+            f"{where}:{call.line}: cannot verify this backward(): internal error in check: "
+            f"{type(error).__name__}: {error}"
+        )
+        return None
+    finally:
+        if case.rows:
+            from ..engine.forward import _kept
+
+            _kept.cache_clear()  # what a node keeps is cached by row name; these names come back as other rows
+    inputs = _custom_inputs(case)
+    for t in result.tensors:
+        if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
+            t.note = _not_retained_note(t)
+        if t.name in inputs:
+            t.note = inputs[t.name] + (f"; {t.note}" if t.note else "")
+    return result
 
 
 def _custom_inputs(case: Case) -> dict[str, str]:
