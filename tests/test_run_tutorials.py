@@ -43,5 +43,9 @@ def test_a_loop_of_calls_is_verified_once_per_graph_shape(monkeypatch):
     monkeypatch.chdir(TUTORIALS)
     result = CliRunner().invoke(main, ["run", "loeber_05_gradientdescent_auto.py"])
     assert result.exit_code == 0
-    assert "(100 calls of this graph shape, checked at the first one's values, lines 36)" in result.stdout
-    assert result.stdout.count("✓ all gradients agree") == 1
+    # the first, the last and three seeded calls between, each standing for the calls up to the next
+    for call, stands in ((1, "calls 1-50"), (51, "calls 51-54"), (55, "calls 55-98"), (99, "itself"), (100, "itself")):
+        assert f"(call {call} of 100 of this graph shape, lines 36; verified: 5, this one stands for {stands})" in (
+            result.stdout
+        )
+    assert result.stdout.count("✓ all gradients agree") == 5

@@ -29,7 +29,7 @@ class Context:
     def __init__(self, name: str, args: tuple, backward: Callable):
         self.name, self.backward, self.args = name, backward, args
         self.needs_input_grad = tuple(
-            isinstance(a, Tensor) and a._requires_grad and _dtypes._grad_enabled for a in args
+            isinstance(a, Tensor) and a._requires_grad for a in args
         )
         self.saved: Optional[tuple] = None  # (tensor or None, its version when saved) per saved tensor
         self.materialize = True
