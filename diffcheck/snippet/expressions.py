@@ -101,7 +101,7 @@ class Expressions:
         if isinstance(target, UserFunction):
             return self.call_function(target, args, kwargs, node)
         if isinstance(target, Function):
-            if target.name in ("tensor", "ones", "zeros"):
+            if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
                 return self._create(target.name, args, kwargs, node)
             if target.name in _CONTEXT_NAMES:
                 return self.grad_context(target.name, args, kwargs, node)

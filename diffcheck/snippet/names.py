@@ -35,9 +35,11 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
 CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
-    "tensor": _spec(1, 1, "dtype", "requires_grad"),
-    "ones": _spec(1, None, "dtype", "requires_grad"),
-    "zeros": _spec(1, None, "dtype", "requires_grad"),
+    "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
+    "ones": _spec(1, None, "dtype", "requires_grad", "device"),
+    "zeros": _spec(1, None, "dtype", "requires_grad", "device"),
+    "full": _spec(2, 2, "dtype", "requires_grad", "device"),
+    "linspace": _spec(3, 3, "dtype", "requires_grad", "device"),
 }
 TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
@@ -48,6 +50,7 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
+    "device": _spec(1, 1),
 }
 AUTOGRAD = {"grad": "function", "Function": "base"}
 BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
@@ -111,7 +114,7 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
+            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device"], "function"),
             "nn": "module",
             "autograd": "module",
             "Tensor": "class",

@@ -17,13 +17,19 @@ import numpy as np
 
 from .. import engine
 from ..check import NOT_RETAINED, Case, Report
-from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
+from ..defaults import (
+    SNIPPET_MAX_LEAF_ELEMENTS,
+    SNIPPET_MAX_OPERATIONS,
+    SNIPPET_MAX_TENSORS,
+    SNIPPET_SAMPLE,
+    SNIPPET_SAMPLE_SEED,
+)
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Assign, Const, Pos, Program, Var
 
-MAX_STATEMENTS = 200  # named tensors in one verified graph
-MAX_NODES = 5000  # op applications in one verified graph
-MAX_ELEMENTS = 1000  # leaf elements in one verified graph: SymPy differentiates element by element
+MAX_STATEMENTS = SNIPPET_MAX_TENSORS  # named tensors in one verified graph
+MAX_NODES = SNIPPET_MAX_OPERATIONS  # op applications in one verified graph
+MAX_ELEMENTS = SNIPPET_MAX_LEAF_ELEMENTS  # leaf elements in one verified graph
 MAX_TRACED = 10_000_000  # elements of all tensors of a run: each is kept, so that ids stay unique
 _LABEL = 50  # an unnamed tensor is labelled by its source text up to this length
 
@@ -336,6 +342,7 @@ def _verified(case: Case, call: Backward, where: str, timeout: float, errors: li
     from ..check.budget import run_deep
     from ..check import check
 
+    case = _free_names(case)
     try:
         result = run_deep(lambda: check(case), timeout)
     except DiffcheckError as error:
@@ -359,6 +366,26 @@ def _verified(case: Case, call: Backward, where: str, timeout: float, errors: li
         if t.name in inputs:
             t.note = inputs[t.name] + (f"; {t.note}" if t.note else "")
     return result
+
+
+def _free_names(case: Case) -> Case:
+    """The case with its rows renamed where a name is in the table still (a check that ran out of time goes on in
+    its thread with its rows until it ends)."""
+    from .. import ops
+
+    taken = set(ops.OPS)
+    renamed = {row.name: _unique(row.name, taken) for row in case.rows}
+    if all(old == new for old, new in renamed.items()):
+        return case
+
+    def rename(expr):
+        if not isinstance(expr, Apply):
+            return expr
+        return replace(expr, op=renamed.get(expr.op, expr.op), args=tuple(rename(a) for a in expr.args))
+
+    statements = tuple(replace(s, value=rename(s.value)) for s in case.program.statements)
+    rows = tuple(replace(row, name=renamed[row.name]) for row in case.rows)
+    return replace(case, program=replace(case.program, statements=statements), rows=rows)
 
 
 def _custom_inputs(case: Case) -> dict[str, str]:
