@@ -341,7 +341,10 @@ def test_limits_stop_the_run_with_one_line(text, message):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("def f(): pass\nclass A: pass", "s.py:2:1: class 'A': only subclasses of torch.autograd.Function are supported"),
+        (
+            "def f(): pass\nclass A: pass",
+            "s.py:2:1: class 'A': only subclasses of torch.autograd.Function are supported",
+        ),
         ("def f(*a): pass", "s.py:1:8: '*args' and '**kwargs' parameters are not supported"),
         (
             "try:\n    pass\nexcept os.error:\n    pass",

@@ -28,9 +28,7 @@ class Context:
 
     def __init__(self, name: str, args: tuple, backward: Callable):
         self.name, self.backward, self.args = name, backward, args
-        self.needs_input_grad = tuple(
-            isinstance(a, Tensor) and a._requires_grad for a in args
-        )
+        self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         self.saved: Optional[tuple] = None  # (tensor or None, its version when saved) per saved tensor
         self.materialize = True
         self.non_differentiable: set[int] = set()
@@ -39,8 +37,10 @@ class Context:
     def save_for_backward(self, *tensors) -> None:
         for t in tensors:
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_backward can only save variables, but argument {tensors.index(t)} is of "
-                                f"type {_type_name(t)}")
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {tensors.index(t)} is of "
+                    f"type {_type_name(t)}"
+                )
         self.saved = tuple((t, None if t is None else version(t)) for t in tensors)
 
     @property

@@ -37,7 +37,9 @@ def validate_class(validator, node: ast.ClassDef) -> None:
         ):
             continue
         if not isinstance(statement, ast.FunctionDef):
-            raise validator.refuse(f"{where}: only its @staticmethod forward and backward are supported here", statement)
+            raise validator.refuse(
+                f"{where}: only its @staticmethod forward and backward are supported here", statement
+            )
         if statement.name not in METHODS:
             raise validator.refuse(
                 f"{where}: method '{statement.name}' is not supported (forward and backward; setup_context, jvp "
@@ -83,7 +85,9 @@ class FunctionClass(SnippetObject):
         raise Raised("AttributeError", f"type object '{self.name}' has no attribute '{name}'", node.lineno)
 
     def call(self, interpreter, args, kwargs, node):
-        raise interpreter.fail(f"'{self.name}(...)': call '{self.name}.apply(...)' (Functions are not instantiated)", node)
+        raise interpreter.fail(
+            f"'{self.name}(...)': call '{self.name}.apply(...)' (Functions are not instantiated)", node
+        )
 
 
 class Apply(SnippetObject):
@@ -120,7 +124,9 @@ class Ctx(SnippetObject):
 
     def set_attribute(self, interpreter, name: str, value, node: ast.AST) -> None:
         if name in ("saved_tensors", "needs_input_grad"):
-            raise Raised("AttributeError", f"attribute '{name}' of '{self.type_name}' objects is not writable", node.lineno)
+            raise Raised(
+                "AttributeError", f"attribute '{name}' of '{self.type_name}' objects is not writable", node.lineno
+            )
         self.context.attributes[name] = value
 
     def call_method(self, interpreter, name: str, args: list, kwargs: dict, node: ast.AST):
@@ -158,9 +164,13 @@ def apply(interpreter, function: FunctionClass, args: list, node: ast.AST):
         if isinstance(a, engine.Tensor) and id(a) not in fixed:
             sub.leaf(a, params[index] if index < len(params) else f"input {index}", pos)
             fixed[id(a)] = f"{function.name}:in{len(fixed)}"
+    traced: dict[int, tuple] = {}  # id(answer) -> (its traced forward, why none)
     outer, interpreter.tracer = interpreter.tracer, sub
     try:
-        result = interpreter._engine(custom.apply, node, function.name, *_callbacks(interpreter, function, node), args)
+        callbacks = _callbacks(
+            interpreter, function, node, lambda result: _trace(sub, function, result, fixed, traced, pos)
+        )
+        result = interpreter._engine(custom.apply, node, function.name, *callbacks, args)
     finally:
         interpreter.tracer = outer
     answers = result if isinstance(result, tuple) else (result,)
@@ -173,14 +183,22 @@ def apply(interpreter, function: FunctionClass, args: list, node: ast.AST):
         if answer.grad_fn is None:
             outer.leaf(answer, label, pos)
             continue
-        try:
-            traced = None if problem else sub.case(answer, None, {}, function.name, pos, fixed)
-        except DiffcheckError as error:
-            traced, problem = None, f"the forward of {function.name} cannot be traced: {error.message}"
+        case, why = traced.get(id(answer), (None, "its forward's answer was made before it"))
         name = function.name if len(answers) == 1 else f"{function.name}[{index}]"
-        row = _RowMaker(interpreter, function, list(args), index, len(answers), traced, set(fixed.values()))
-        outer._add(answer, CustomCall(name, row.make, problem), refs, {}, label, pos)
+        row = _RowMaker(interpreter, function, list(args), index, len(answers), case, set(fixed.values()))
+        outer._add(answer, CustomCall(name, row.make, problem or why), refs, {}, label, pos)
     return result
+
+
+def _trace(sub, function: FunctionClass, result, fixed: dict, traced: dict, pos) -> None:
+    """Each tensor the forward returned, as a program over the forward's inputs (before the engine gives it a
+    grad_fn): the SymPy side of the check."""
+    for answer in result if isinstance(result, tuple) else (result,):
+        if isinstance(answer, engine.Tensor):
+            try:
+                traced[id(answer)] = (sub.case(answer, None, {}, function.name, pos, fixed), None)
+            except DiffcheckError as error:
+                traced[id(answer)] = (None, f"the forward of {function.name} cannot be traced: {error.message}")
 
 
 def _problem(function: FunctionClass, tensors: list, fixed: dict):
@@ -191,12 +209,16 @@ def _problem(function: FunctionClass, tensors: list, fixed: dict):
     return None
 
 
-def _callbacks(interpreter, function: FunctionClass, node: ast.AST):
-    """The engine's forward and backward callbacks: the snippet's methods, interpreted with the same ctx object."""
+def _callbacks(interpreter, function: FunctionClass, node: ast.AST, trace=None):
+    """The engine's forward and backward callbacks: the snippet's methods, interpreted with the same ctx object;
+    `trace(result)` sees what forward returned."""
 
     def forward(context, *args):
         context.snippet = Ctx(context)
-        return interpreter.call_function(function.forward, [context.snippet, *args], {}, node)
+        result = interpreter.call_function(function.forward, [context.snippet, *args], {}, node)
+        if trace is not None:
+            trace(result)
+        return result
 
     def backward(context, grads):
         from .trace import Tracer
@@ -239,9 +261,15 @@ class _RowMaker:
         """The user's forward again on the check's values (muted): its answer, and the node whose ctx backward uses."""
         tensors = iter(engine.Tensor(np.asarray(a)[()], requires_grad=True) for a in arrays)
         args = [next(tensors) if a is None else a for a in self.args]
-        result = self._muted(lambda: self.interpreter._engine(
-            custom.apply, self.function.forward.node, self.function.name,
-            *_callbacks(self.interpreter, self.function, self.function.forward.node), args))
+        result = self._muted(
+            lambda: self.interpreter._engine(
+                custom.apply,
+                self.function.forward.node,
+                self.function.name,
+                *_callbacks(self.interpreter, self.function, self.function.forward.node),
+                args,
+            )
+        )
         answers = result if isinstance(result, tuple) else (result,)
         answer = answers[self.index]
         self.node = answer.grad_fn

@@ -116,11 +116,14 @@ class Tracer:
         self.bindings.setdefault(id(tensor), name)
 
     # ---- one backward() call → one Case --------------------------------------------------------------------------
-    def case(self, root, gradient, variables: dict[str, Any], title: str, pos: Pos, fixed: dict = {}) -> Case:
+    def case(
+        self, root, gradient, variables: dict[str, Any], title: str, pos: Pos, fixed: Optional[dict] = None
+    ) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
         takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
         id). A custom Function's call is a row of its own (`Case.rows`), its tensor inputs named and retained, so
         that the gradient its backward gave them is compared."""
+        fixed = fixed or {}
         root_entry = self.entry(root, title, pos)
         reached, stack = {id(root_entry): root_entry}, [root_entry]
         while stack:
@@ -143,6 +146,8 @@ class Tracer:
         if problem:
             raise DiffcheckError(problem)
         if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
+            if self.symbolic:
+                raise DiffcheckError("a tensor of it was changed in place")
             raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
         elements = sum(e.value.size for e in leaves)
         for count, what, limit in (
