@@ -18,7 +18,7 @@ from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet.parse import parse_snippet
-from diffcheck.snippet.trace import Backward, _sampled, sampled_calls
+from diffcheck.snippet.verification import Backward, _sampled, sampled_calls
 
 SNIPPETS = Path(__file__).resolve().parent / "snippets"
 

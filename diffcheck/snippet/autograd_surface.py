@@ -13,7 +13,7 @@ from .. import engine
 from ..engine import type_name
 from ..errors import DiffcheckError
 from .torch_surface import Raised
-from .trace import Backward
+from .verification import Backward
 
 _OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
 

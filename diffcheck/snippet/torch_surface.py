@@ -17,6 +17,7 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError
 from ..ops.dispatch import FLAGS
+from .factories import Device
 from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -42,22 +43,6 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
     __str__ = __repr__
-
-
-class Device:
-    """torch.device('cpu'): the only device."""
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Device)
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
 
 
 class TorchSurface:
@@ -111,11 +96,6 @@ class TorchSurface:
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
-    def _torch_device(self, args, kwargs, node):
-        if args[0] != "cpu" and args[0] != Device():
-            raise self.fail("only the CPU device is supported", node)
-        return Device()
-
     def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
         dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
         if kwargs.get("device") not in (None, "cpu", Device()):
@@ -145,24 +125,6 @@ class TorchSurface:
             result = self._engine(getattr(engine, name), node, *args, dtype=dtype, requires_grad=requires_grad)
         self.tracer.leaf(result, self.source(node), self.position(node))
         return result
-
-    def _filled(self, name: str, args: list, dtype, requires_grad: bool, node: ast.Call):
-        """torch.full(size, value) and torch.linspace(start, end, steps)."""
-        if name == "full":
-            size, value = args
-            size = list(size) if isinstance(size, (tuple, list)) else size
-            if not isinstance(size, list) or not all(type(n) is int and n >= 0 for n in size):
-                raise self.fail("torch.full() takes its size as a tuple or list of non-negative integers", node)
-            if type(value) not in (int, float, bool):
-                raise self.fail("torch.full() takes a Python number as its fill value", node)
-            count = int(np.prod(size))
-        else:
-            if not all(type(a) in (int, float) for a in args[:2]) or type(args[2]) is not int or args[2] < 0:
-                raise self.fail("torch.linspace() takes two numbers and a non-negative integer of steps", node)
-            count = args[2]
-        if count > MAX_ELEMENTS:
-            raise self.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
-        return self._engine(getattr(engine, name), node, *args, dtype=dtype, requires_grad=requires_grad)
 
     def op(
         self,
