@@ -74,7 +74,7 @@ def test_a_wrong_backward_is_a_mismatch_naming_the_function_its_input_and_both_v
     assert report.return_code == 1
     found = rows(report)
     assert (found["x * 2"].status, found["x * 2"].engine, found["x * 2"].sympy) == (MISMATCH, [8.0, 32.0], [12.0, 48.0])
-    assert found["x * 2"].note.startswith("input 0 of Cube: Cube.backward (line 11) gave this gradient; ")
+    assert found["x * 2"].note.startswith("input 0 of Cube: its backward (line 11) gave this gradient; ")
     assert (found["x"].status, found["x"].engine, found["x"].sympy) == (MISMATCH, [16.0, 64.0], [24.0, 96.0])
 
 
@@ -92,7 +92,7 @@ def test_the_cli_exits_1_on_a_wrong_backward(monkeypatch):
     first = {t["name"]: t for t in document["checks"][0]["tensors"]}
     assert [first[n]["status"] for n in ("a", "b", "c", "d", "c + d * x")] == ["match"] * 3 + ["mismatch"] * 2
     assert first["c + d * x"]["note"].startswith(
-        "input 0 of LegendrePolynomial3: LegendrePolynomial3.backward (line 13) gave this gradient; "
+        "input 0 of LegendrePolynomial3: its backward (line 13) gave this gradient; "
     )
     assert document["exit_code"] == 1 and document["checks"][0]["backward_lines"] == [34] * 49
 

@@ -250,7 +250,7 @@ class _RowMaker:
             grad_fn=f"{self.function.name}Backward",
             forward=self.forward,
             sym=self.sym,
-            derivative=f"{self.function.name}.backward (line {self.function.backward.node.lineno})",
+            derivative=f"its backward (line {self.function.backward.node.lineno})",
             vjp=self.vjp,
             arity=arity,
             saves=False,

@@ -111,13 +111,20 @@ class Tracer:
 
     # ---- one backward() call → one Case --------------------------------------------------------------------------
     def case(
-        self, root, gradient, variables: dict[str, Any], title: str, pos: Pos, fixed: Optional[dict] = None
+        self,
+        root,
+        gradient,
+        variables: dict[str, Any],
+        title: str,
+        pos: Pos,
+        fixed: Optional[dict] = None,
+        leaves: Optional[dict] = None,
     ) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
         takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
         id). A custom Function's call is a row of its own (`Case.rows`), its tensor inputs named and retained, so
         that the gradient its backward gave them is compared."""
-        fixed = fixed or {}
+        fixed, found = fixed or {}, leaves
         root_entry = self.entry(root, title, pos)
         reached, stack = {id(root_entry): root_entry}, [root_entry]
         while stack:
@@ -174,6 +181,8 @@ class Tracer:
 
         assigns = [Assign(names[id(e)], apply(e)) for e in statements]
         values = {names[id(e)]: e.value.tolist() for e in leaves}
+        if found is not None:  # the caller wants the leaves' entries by name
+            found.update((names[id(e)], e) for e in leaves)
         no_grad = {names[id(e)] for e in leaves if not e.requires_grad}
         taken = set(names.values())
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
