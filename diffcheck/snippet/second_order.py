@@ -10,6 +10,7 @@ import numpy as np
 
 from ..ops import Op
 
+CREATE_GRAPH = "CreateGraphGradient"  # the grad_fn of its node in the check's engine run (the snippet never sees it)
 MAX_ARGUMENTS = 3  # the inputs of the first call's program a row takes (the engine's nodes hold three at most)
 
 
@@ -47,7 +48,7 @@ class _GradRow:
     def make(self, name: str) -> Op:
         return Op(
             name=name,
-            grad_fn="CreateGraphGradient",  # its node in the check's engine run: the snippet never sees it
+            grad_fn=CREATE_GRAPH,
             forward=self.forward,
             sym=self.sym,
             derivative="create_graph=True",

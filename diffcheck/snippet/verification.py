@@ -13,6 +13,7 @@ from ..check import NOT_RETAINED, Case, Report
 from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Var
+from .second_order import CREATE_GRAPH
 from .trace import _unique
 
 
@@ -154,7 +155,7 @@ def _free_names(case: Case) -> Case:
 def _custom_inputs(case: Case) -> dict[str, str]:
     """name -> what it is to a custom Function (`input 0 of Cube, whose backward (line 13) gave this gradient`),
     for the tensors passed to one."""
-    rows = {row.name: row for row in case.rows}
+    rows = {row.name: row for row in case.rows if row.grad_fn != CREATE_GRAPH}  # custom Functions' rows
     found: dict[str, str] = {}
     stack = [s.value for s in case.program.statements]
     while stack:
