@@ -182,4 +182,5 @@ def _expandable(shape: tuple, grad_shape: tuple) -> bool:
 
 
 def _type_name(value) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
+    """Python's name for the value's type; a snippet's own object says its own (`type_name`)."""
+    return _TYPE_NAMES.get(type(value)) or getattr(value, "type_name", type(value).__name__)

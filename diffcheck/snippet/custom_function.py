@@ -112,6 +112,9 @@ class Ctx(SnippetObject):
         self.context = context
         self.type_name = f"{context.name}Backward"
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{self.type_name} object at {hex(id(self))}>"
+
     def get_attribute(self, interpreter, name: str, node: ast.AST):
         context = self.context
         if name == "saved_tensors":
