@@ -125,7 +125,7 @@ def test_a_forward_changed_in_place_cannot_be_verified():
     [
         ("    def forward(ctx, x):\n        return x\n", "'forward' must be a @staticmethod"),
         ("    @staticmethod\n    def forward(ctx, x):\n        return x\n", "defines no backward()"),
-        ("    @staticmethod\n    def setup_context(ctx, inputs, output):\n        pass\n", "method 'setup_context'"),
+        ("    @staticmethod\n    def jvp(ctx, *grads):\n        pass\n", "method 'jvp' is not supported"),
         ("    scale = 2\n", "only its @staticmethod forward and backward are supported here"),
         ("    @staticmethod\n    def forward():\n        return 1\n", "'forward' takes ctx as its first parameter"),
     ],

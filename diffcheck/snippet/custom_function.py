@@ -23,14 +23,16 @@ from ..ops import Op
 from .torch_surface import Raised
 from .values import SnippetObject
 
-METHODS = ("forward", "backward")
+METHODS = ("forward", "backward", "setup_context")  # forward takes ctx first unless setup_context is defined
 
 
 # ---- reading ----------------------------------------------------------------------------------------------------
 def validate_class(validator, node: ast.ClassDef) -> None:
-    """A Function's body: docstrings, `pass`, and its `@staticmethod` forward and backward, each taking ctx first."""
+    """A Function's body: docstrings, `pass`, and its `@staticmethod` forward, backward and setup_context, each taking
+    ctx first (forward does not when setup_context is defined)."""
     where = f"class '{node.name}' (a torch.autograd.Function)"
     seen = set()
+    separate = any(isinstance(s, ast.FunctionDef) and s.name == "setup_context" for s in node.body)
     for statement in node.body:
         if isinstance(statement, ast.Pass) or (
             isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
@@ -42,18 +44,21 @@ def validate_class(validator, node: ast.ClassDef) -> None:
             )
         if statement.name not in METHODS:
             raise validator.refuse(
-                f"{where}: method '{statement.name}' is not supported (forward and backward; setup_context, jvp "
+                f"{where}: method '{statement.name}' is not supported (forward, backward and setup_context; jvp "
                 "and vmap are not)",
                 statement,
             )
         decorators = statement.decorator_list
         if len(decorators) != 1 or not (isinstance(decorators[0], ast.Name) and decorators[0].id == "staticmethod"):
             raise validator.refuse(f"{where}: '{statement.name}' must be a @staticmethod", statement)
-        if not statement.args.args:
+        if statement.name == "forward" and separate:
+            validator.function(statement)
+        elif not statement.args.args:
             raise validator.refuse(f"{where}: '{statement.name}' takes ctx as its first parameter", statement)
-        validator.function(statement, objects=(statement.args.args[0].arg,))
+        else:
+            validator.function(statement, objects=(statement.args.args[0].arg,))
         seen.add(statement.name)
-    missing = [m for m in METHODS if m not in seen]
+    missing = [m for m in METHODS[:2] if m not in seen]
     if missing:
         raise validator.refuse(f"{where} defines no {missing[0]}()", node)
 
@@ -65,14 +70,14 @@ def define_class(interpreter, node: ast.ClassDef) -> "FunctionClass":
         for s in node.body
         if isinstance(s, ast.FunctionDef)
     }
-    return FunctionClass(node.name, methods["forward"], methods["backward"], node.lineno)
+    return FunctionClass(node.name, methods["forward"], methods["backward"], methods.get("setup_context"))
 
 
 class FunctionClass(SnippetObject):
     type_name = "type"
 
-    def __init__(self, name: str, forward, backward, line: int):
-        self.name, self.forward, self.backward, self.line = name, forward, backward, line
+    def __init__(self, name: str, forward, backward, setup_context=None):
+        self.name, self.forward, self.backward, self.setup_context = name, forward, backward, setup_context
 
     def __repr__(self) -> str:
         return f"<class '__main__.{self.name}'>"
@@ -80,7 +85,7 @@ class FunctionClass(SnippetObject):
     def get_attribute(self, interpreter, name: str, node: ast.AST):
         if name == "apply":
             return Apply(self)
-        if name in METHODS:
+        if name in METHODS and getattr(self, name) is not None:
             return getattr(self, name)
         raise Raised("AttributeError", f"type object '{self.name}' has no attribute '{name}'", node.lineno)
 
@@ -160,7 +165,7 @@ def apply(interpreter, function: FunctionClass, args: list, node: ast.AST):
 
     pos = interpreter.position(node)
     tensors = [a for a in args if isinstance(a, engine.Tensor)]
-    params = [a.arg for a in function.forward.node.args.args][1:]
+    params = [a.arg for a in function.forward.node.args.args][function.setup_context is None :]
     sub = Tracer(symbolic=True)
     fixed = {}
     for index, a in enumerate(args):
@@ -217,8 +222,12 @@ def _callbacks(interpreter, function: FunctionClass, node: ast.AST, trace=None):
     `trace(result)` sees what forward returned."""
 
     def forward(context, *args):
-        context.snippet = Ctx(context)
-        result = interpreter.call_function(function.forward, [context.snippet, *args], {}, node)
+        context.snippet = ctx = Ctx(context)
+        if function.setup_context is None:
+            result = interpreter.call_function(function.forward, [ctx, *args], {}, node)
+        else:  # PyTorch 2's style: forward without ctx, then setup_context(ctx, inputs, output)
+            result = interpreter.call_function(function.forward, list(args), {}, node)
+            interpreter.call_function(function.setup_context, [ctx, tuple(args), result], {}, node)
         if trace is not None:
             trace(result)
         return result
