@@ -122,68 +122,20 @@ class Tracer:
     ) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
         takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
-        id). A custom Function's call is a row of its own (`Case.rows`), its tensor inputs named and retained, so
-        that the gradient its backward gave them is compared."""
-        fixed, found = fixed or {}, leaves
+        id); `leaves`, if given, receives the leaves' entries by name. A custom Function's call is a row of its own
+        (`Case.rows`), its tensor inputs named and retained, so that the gradient its backward gave them is
+        compared."""
         root_entry = self.entry(root, title, pos)
-        reached, stack = {id(root_entry): root_entry}, [root_entry]
-        while stack:
-            for arg in stack.pop().args:
-                if isinstance(arg, Entry) and id(arg) not in reached:
-                    reached[id(arg)] = arg
-                    stack.append(arg)
-        ordered = sorted(reached.values(), key=lambda e: e.serial)
-        leaves = [e for e in ordered if e.op is None]
-        custom = [e for e in ordered if isinstance(e.op, CustomCall)]
-        held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
-        statements = [
-            e
-            for e in ordered
-            if e.op is not None
-            and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e) or id(e) in held)
-        ]
-        names = self._names(leaves + statements, variables, fixed)
-        problem = next((e.op.problem for e in custom if e.op.problem), None)
-        if problem:
-            raise DiffcheckError(problem)
-        if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
-            if self.symbolic:
-                raise DiffcheckError("a tensor of it was changed in place")
-            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
-        elements = sum(e.value.size for e in leaves)
-        for count, what, limit in (
-            (len(statements), "named tensors", MAX_STATEMENTS),
-            (elements, "leaf elements", MAX_ELEMENTS),
-        ):
-            if count > limit:
-                raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
-        named = {id(e) for e in leaves + statements}
-        budget = [MAX_NODES]
+        found, statements, held = self._graph(root_entry)
+        names = self._names(found + statements, variables, fixed or {})
+        self._verifiable(found, statements)
         rows: dict[int, Any] = {}  # id(entry) -> the row of a custom Function's call, named in order
-
-        def apply(entry: Entry) -> Apply:
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
-            args, params = tuple(expr(a) for a in entry.args), entry.params
-            if isinstance(entry.op, CustomCall):
-                taken_rows = {row.name for row in rows.values()}
-                rows[id(entry)] = entry.op.row(_unique(entry.op.name, taken_rows))
-                return Apply(rows[id(entry)].name, args, (), entry.pos)
-            if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
-                return _reduction(entry, args)
-            return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
-
-        def expr(arg):
-            if not isinstance(arg, Entry):
-                return Const(int(arg) if isinstance(arg, (bool, np.bool_)) else arg)
-            return Var(names[id(arg)]) if id(arg) in named else apply(arg)
-
+        apply = _Builder(names, {id(e) for e in found + statements}, rows).apply
         assigns = [Assign(names[id(e)], apply(e)) for e in statements]
-        values = {names[id(e)]: e.value.tolist() for e in leaves}
-        if found is not None:  # the caller wants the leaves' entries by name
-            found.update((names[id(e)], e) for e in leaves)
-        no_grad = {names[id(e)] for e in leaves if not e.requires_grad}
+        values = {names[id(e)]: e.value.tolist() for e in found}
+        if leaves is not None:
+            leaves.update((names[id(e)], e) for e in found)
+        no_grad = {names[id(e)] for e in found if not e.requires_grad}
         taken = set(names.values())
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
             assigns.append(Assign(_unique(f"{names[id(root_entry)]} (output)", taken), Var(names[id(root_entry)])))
@@ -197,14 +149,45 @@ class Tracer:
                 Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),)))
             )
         retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
-        return Case(
-            Program(tuple(assigns), title),
-            values,
-            frozenset(no_grad),
-            frozenset(retain),
-            name=title,
-            rows=tuple(rows.values()),
-        )
+        program = Program(tuple(assigns), title)
+        return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
+
+    def _graph(self, root_entry: Entry) -> tuple[list, list, set]:
+        """The leaves and the named statements reaching `root_entry` (in creation order), and the ids of the
+        non-leaf entries passed to a custom Function (named and retained)."""
+        reached, stack = {id(root_entry): root_entry}, [root_entry]
+        while stack:
+            for arg in stack.pop().args:
+                if isinstance(arg, Entry) and id(arg) not in reached:
+                    reached[id(arg)] = arg
+                    stack.append(arg)
+        ordered = sorted(reached.values(), key=lambda e: e.serial)
+        custom = [e for e in ordered if isinstance(e.op, CustomCall)]
+        problem = next((e.op.problem for e in custom if e.op.problem), None)
+        if problem:
+            raise DiffcheckError(problem)
+        held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
+        statements = [
+            e
+            for e in ordered
+            if e.op is not None
+            and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e) or id(e) in held)
+        ]
+        return [e for e in ordered if e.op is None], statements, held
+
+    def _verifiable(self, leaves: list, statements: list) -> None:
+        """Refuse a graph through what the tracer did not see, or too large for SymPy."""
+        if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
+            if self.symbolic:
+                raise DiffcheckError("a tensor of it was changed in place")
+            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
+        elements = sum(e.value.size for e in leaves)
+        for count, what, limit in (
+            (len(statements), "named tensors", MAX_STATEMENTS),
+            (elements, "leaf elements", MAX_ELEMENTS),
+        ):
+            if count > limit:
+                raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
 
     def _retained(self, entry: Entry) -> bool:
         return entry.tensor.retains_grad and self.entries.get(id(entry.tensor)) is entry
@@ -230,6 +213,32 @@ class Tracer:
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
+
+
+class _Builder:
+    """Entries to the program's expressions: a named entry is its Var, any other its op applied (at most MAX_NODES),
+    a custom Function's call the row it brings (`rows`, named in order)."""
+
+    def __init__(self, names: dict, named: set, rows: dict):
+        self.names, self.named, self.rows, self.budget = names, named, rows, MAX_NODES
+
+    def apply(self, entry: Entry) -> Apply:
+        self.budget -= 1
+        if self.budget < 0:
+            raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
+        args, params = tuple(self.expr(a) for a in entry.args), entry.params
+        if isinstance(entry.op, CustomCall):
+            row = entry.op.row(_unique(entry.op.name, {row.name for row in self.rows.values()}))
+            self.rows[id(entry)] = row
+            return Apply(row.name, args, (), entry.pos)
+        if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
+            return _reduction(entry, args)
+        return Apply(entry.op, args, tuple((k, self.expr(v)) for k, v in params.items()), entry.pos)
+
+    def expr(self, arg):
+        if not isinstance(arg, Entry):
+            return Const(int(arg) if isinstance(arg, (bool, np.bool_)) else arg)
+        return Var(self.names[id(arg)]) if id(arg) in self.named else self.apply(arg)
 
 
 def _reduction(entry: Entry, args: tuple) -> Apply:
