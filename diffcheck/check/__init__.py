@@ -139,6 +139,15 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
 
 
 def _check(case: Case, engine) -> CheckResult:
+    if case.rows:
+        from .. import ops
+
+        with ops.registered(*case.rows):
+            return _check_rows(case, engine)
+    return _check_rows(case, engine)
+
+
+def _check_rows(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
     from ..lang.indices import index_inputs
     from .points import random_points

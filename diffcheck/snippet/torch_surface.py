@@ -17,6 +17,8 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError, TorchValueError
 from ..ops.dispatch import FLAGS
+from .factories import Device
+from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = (
@@ -98,6 +100,8 @@ class TorchSurface:
 
     def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
         dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
+        if kwargs.get("device") not in (None, "cpu", Device()):
+            raise self.fail("only the CPU device is supported", node)
         if dtype is not None and not isinstance(dtype, engine.dtype):
             raise Raised(
                 "TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}", node.lineno
@@ -111,6 +115,8 @@ class TorchSurface:
         if name == "tensor":
             data = _data(args[0], dtype, node, self)
             result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
+        elif name in ("full", "linspace"):
+            result = self._filled(name, args, dtype, requires_grad, node)
         else:
             if len(args) == 1 and isinstance(args[0], (tuple, list)):  # torch.ones((2, 3)), torch.zeros(x.shape)
                 args = list(args[0])
@@ -268,6 +274,8 @@ class TorchSurface:
     def _get_attribute(self, value, name: str, node: ast.Attribute):
         if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
             return getattr(value, name)
+        if isinstance(value, SnippetObject):
+            return value.get_attribute(self, name, node)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
@@ -293,6 +301,8 @@ class TorchSurface:
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
+        if isinstance(value, SnippetObject):
+            return value.set_attribute(self, name, new, node)
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
@@ -328,6 +338,8 @@ class TorchSurface:
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
         if name == "name" and isinstance(value, engine.Node):
             return value.name()
+        if isinstance(value, SnippetObject):
+            return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
             return self.value_method(value, name, args, kwargs, node)
         if name in ops.SIGNATURES:
