@@ -19,6 +19,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
+from .lang.indices import literal_indices
 from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
 
@@ -61,6 +62,7 @@ def _to_sym(value):
 def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if node.op in ("getitem", "setitem"):
         return _subscript(node, args, params["key"], point)
+    args = literal_indices(args)
     row = ops.OPS.get(ops.FRONTS[node.op].row)
     tuple_arguments(node, args, row is not None and row.variadic)
     params = number_params(node, params, _is_number)
@@ -75,7 +77,8 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
         params = exact_params(params)
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
-        symbolic = [_mask_as_number(a) for a in symbolic]
+        kept = {*op.index_args, *op.mask_args}  # an index or a mask the op takes as one
+        symbolic = [a if i in kept else _mask_as_number(a) for i, a in enumerate(symbolic)]
     try:
         if op.elementwise:
             return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)

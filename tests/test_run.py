@@ -28,7 +28,7 @@ from diffcheck.snippet.parse import parse_snippet
 
 SNIPPETS = Path(__file__).resolve().parent / "snippets"
 NAMES = sorted(path.stem for path in SNIPPETS.glob("*.py"))
-EXIT = {**{name: 2 for name in NAMES if name.startswith("errors_")}, "no_backward": 2}
+EXIT = {**{name: 2 for name in NAMES if name.startswith("errors_")}, "no_backward": 2, "legendre_wrong_backward": 1}
 ARTICLE = ["article_1", "article_2", "article_3"]  # the three programs of the seed article, verbatim
 
 

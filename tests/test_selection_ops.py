@@ -209,3 +209,19 @@ def test_run_prints_as_pytorch_and_verifies_the_backward(tmp_path):
     data = json.loads(result.stdout)
     assert data["stdout"] == PRINTED
     assert result.exit_code == 0 and [c["ok"] for c in data["checks"]] == [True]
+
+
+LINSPACE = json.loads(pathlib.Path(__file__).with_name("linspace.json").read_text())
+
+
+@pytest.mark.parametrize("case", LINSPACE, ids=[f"{c['start']}-{c['end']}-{c['steps']}-{c['dtype']}" for c in LINSPACE])
+def test_linspace_is_pytorchs_kernel_bit_for_bit(case):
+    """One kernel (ops/creation.py) for the table row (float32, the check language's linspace) and run's
+    torch.linspace of any dtype, recorded by tests/linspace_cases.py."""
+    from diffcheck import ops
+
+    made = engine.linspace(case["start"], case["end"], case["steps"], dtype=getattr(torch, case["dtype"]))
+    assert [float(v).hex() for v in made.data.tolist()] == case["values"]
+    if case["dtype"] == "float32":
+        row = ops.OPS["linspace"].forward(start=case["start"], end=case["end"], steps=case["steps"])
+        assert [float(v).hex() for v in np.asarray(row).tolist()] == case["values"]

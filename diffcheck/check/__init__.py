@@ -141,7 +141,17 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
 
 
 def _check(case: Case, engine) -> CheckResult:
+    if case.rows:
+        from .. import ops
+
+        with ops.registered(*case.rows):
+            return _check_rows(case, engine)
+    return _check_rows(case, engine)
+
+
+def _check_rows(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
+    from ..lang.indices import index_inputs
     from .points import random_points
     from .prepared import Prepared, masked
 
@@ -153,8 +163,12 @@ def _check(case: Case, engine) -> CheckResult:
     if case.order == 2 and not engine.capabilities.second_order:
         raise Unsupported(engine.name, "second derivatives")
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
+    indices = {name: case.values[name] for name in index_inputs(case.program, case.values)}
     points = (
-        [replace(case, values=values) for values in random_points(case.program, shapes, case.points, case.seed)]
+        [
+            replace(case, values={**values, **indices})  # an index or a mask keeps its given values
+            for values in random_points(case.program, shapes, case.points, case.seed)
+        ]
         if case.points
         else []
     )

@@ -71,7 +71,16 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
     show_default=True,
     help="Characters the snippet may print.",
 )
-def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output):
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0),
+    default=defaults.SNIPPET_SAMPLE,
+    show_default=True,
+    help="Calls of one graph shape (a loop's steps) verified between its first and last, drawn with a fixed seed.",
+)
+def run(
+    path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output, sample
+):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
 
@@ -109,7 +118,7 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
     outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout, limits)
     if outcome.raised:
         click.echo(outcome.raised, err=True)
-    report, lines = verify(outcome, rtol, atol, strict, timeout)
+    report, lines = verify(outcome, rtol, atol, strict, timeout, sample)
     out, _ = consoles()
     if fmt == "json":
         click.echo(_json(where, captured.getvalue(), report, lines))

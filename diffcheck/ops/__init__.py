@@ -12,9 +12,12 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    classification,
     creation,
     elementwise,
+    gather,
     linalg,
+    losses,
     modular,
     normalisers,
     pieces,
@@ -27,7 +30,7 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchValueError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -56,6 +59,7 @@ __all__ = [
     "Signature",
     "Spelling",
     "TorchIndexError",
+    "TorchValueError",
     "dims",
     "flag",
     "indeterminate_power",
@@ -83,6 +87,9 @@ register(
     *subscripts.ROWS,
     *selection.ROWS,
     *creation.ROWS,
+    *losses.ROWS,
+    *classification.ROWS,
+    *gather.ROWS,
 )
 
 

@@ -9,6 +9,7 @@ constants (linspace's float32 thirds included).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -89,27 +90,52 @@ def _arange(start=None, end=None, step=1):
     return values.astype(np.float32 if _float(start, end, step) else np.int64)
 
 
-def _linspace(start, end, steps, dtype=None):
-    """PyTorch's CPU kernel, in the answer's dtype (float32 unless told): the first half from start, the second
-    from end."""
+def linspace_values(start, end, steps: int, kind=np.float32) -> np.ndarray:
+    """torch.linspace as PyTorch's CPU kernel computes it, in `kind`: step = (end - start) / (steps - 1), the first
+    half `start + step * i` and the second `end - step * (steps - 1 - i)`, each one fused multiply-add (one rounding,
+    as the compiled kernel contracts it; measured against torch 2.13: bit for bit at 2000 points, float32 and 64).
+    The row's answer, and `diffcheck run`'s torch.linspace of any dtype."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    first, last = kind(start), kind(end)
+    if steps <= 1:
+        return np.asarray([first][:steps], dtype=kind)
+    step = (last - first) / kind(steps - 1)
+    i, half = np.arange(steps), steps // 2
+    if kind is np.float32:  # in float64 step * i is exact and the sum rounded once: the fused operation's value
+        wide = np.where(i < half, np.float64(first) + np.float64(step) * i, last - np.float64(step) * (steps - 1 - i))
+        return wide.astype(np.float32)
+    exact = [  # float64: no wider float holds the product, so exactly, rounded once
+        Fraction(float(first)) + Fraction(float(step)) * k
+        if k < half
+        else Fraction(float(last)) - Fraction(float(step)) * (steps - 1 - k)
+        for k in range(steps)
+    ]
+    return np.asarray([float(v) for v in exact], dtype=kind)
+
+
+def _linspace(start, end, steps, dtype=None):
+    """The row: float32 unless told; an integer dtype takes the float64 values, truncated, as PyTorch's kernel."""
     kind = np.dtype(getattr(dtype, "np", np.float32))
-    work = kind.type if kind.kind == "f" else np.float64
-    start, end = work(start), work(end)
-    step = (end - start) / work(max(steps - 1, 1))
-    i = np.arange(steps, dtype=work)
-    half = steps // 2
-    return np.where(np.arange(steps) < half, start + step * i, end - step * (work(steps - 1) - i)).astype(kind)
+    if kind.kind == "f":
+        return linspace_values(start, end, steps, kind.type)
+    return linspace_values(start, end, steps, np.float64).astype(kind)
 
 
 def _eye(n, m=None):
     return np.eye(n, n if m is None else m, dtype=np.float32)
 
 
-def _full(size, fill_value):
-    kind = np.float32 if type(fill_value) is float else np.bool_ if type(fill_value) is bool else np.int64
+def full_values(size, fill_value, kind=None) -> np.ndarray:
+    """torch.full's array: of `kind`, else of the fill value's (a float's the default float32, an int's int64, a
+    bool's bool). The row's answer, and `diffcheck run`'s torch.full of any dtype."""
+    if kind is None:
+        kind = np.float32 if type(fill_value) is float else np.bool_ if type(fill_value) is bool else np.int64
     return np.full(tuple(size) if isinstance(size, (tuple, list)) else (size,), fill_value, dtype=kind)[()]
+
+
+def _full(size, fill_value):
+    return full_values(size, fill_value)
 
 
 for _name, _params, _forward, _example in (

@@ -45,7 +45,8 @@ def ops_table(all_entries: list[Entry]):
     table = Table(
         title=f"[bold]The op table[/] (every spelling also works prefixed: {' '.join(PREFIXES)})", title_justify="left"
     )
-    table.add_column("op: spellings", overflow="fold")
+    # as wide as the longest name, so a name reads (and greps) whole: binary_cross_entropy_with_logits
+    table.add_column("op: spellings", overflow="fold", min_width=max((len(e.name) for e in all_entries), default=0))
     table.add_column("grad_fn", no_wrap=True)
     for column in (
         "arity; params",

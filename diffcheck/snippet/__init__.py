@@ -24,11 +24,13 @@ from ..lang.program import Pos
 from .autograd_surface import AutogradSurface
 from .builtins import Builtins
 from .expressions import Expressions
+from .factories import Factories
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .parse import Snippet, node_pos
 from .statements import Statements
 from .torch_surface import Raised, TorchSurface
-from .trace import Outcome, Tracer, verify
+from .trace import Tracer
+from .verification import Outcome, verify
 from .values import Module, Scope
 
 __all__ = ["run_snippet", "verify", "Outcome", "Limits"]
@@ -53,7 +55,7 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
     return run_deep(interpreter.run, None)  # a big stack: the snippet's recursion is bounded by limits.depth
 
 
-class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, TorchSurface):
+class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, TorchSurface, Factories):
     def __init__(self, snippet: Snippet, write: Callable[[str], Any], limits: Limits):
         self.snippet, self.write, self.limits = snippet, write, limits
         self.lines = snippet.lines

@@ -20,11 +20,13 @@ from .values import (
     TENSOR_CLASS,
     Scope,
     set_grad_mode,
+    Base,
     Builtin,
     Function,
     GradContext,
     MathFunction,
     Module,
+    SnippetObject,
     UserFunction,
 )
 
@@ -73,6 +75,8 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "base":
+            return Base(f"{module.path}.{name}")
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):
@@ -98,7 +102,7 @@ class Expressions:
         if isinstance(target, UserFunction):
             return self.call_function(target, args, kwargs, node)
         if isinstance(target, Function):
-            if target.name in ("tensor", "ones", "zeros"):
+            if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
                 return self._create(target.name, args, kwargs, node)
             if target.name in _CONTEXT_NAMES:
                 return self.grad_context(target.name, args, kwargs, node)
@@ -106,6 +110,8 @@ class Expressions:
             if extra is not None:
                 return extra(args, kwargs, node)
             return self.op(target.name, args, kwargs, node)
+        if isinstance(target, SnippetObject):
+            return target.call(self, args, kwargs, node)
         if isinstance(target, GradContext) and len(args) == 1 and isinstance(args[0], UserFunction):
             args[0].grad_mode = target.enabled  # torch.no_grad()(f)
             return args[0]

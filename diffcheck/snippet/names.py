@@ -36,9 +36,11 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
 CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
-    "tensor": _spec(1, 1, "dtype", "requires_grad"),
-    "ones": _spec(1, None, "dtype", "requires_grad"),
-    "zeros": _spec(1, None, "dtype", "requires_grad"),
+    "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
+    "ones": _spec(1, None, "dtype", "requires_grad", "device"),
+    "zeros": _spec(1, None, "dtype", "requires_grad", "device"),
+    "full": _spec(2, 2, "dtype", "requires_grad", "device"),
+    "linspace": _spec(3, 3, "dtype", "requires_grad", "device"),
 }
 TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
@@ -49,8 +51,11 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
+    "device": _spec(1, 1),
 }
-AUTOGRAD = {"grad": "function"}
+AUTOGRAD = {"grad": "function", "Function": "base"}
+BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
+CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
     **dict.fromkeys(
         "sqrt exp log log2 log10 log1p expm1 sin cos tan tanh sinh cosh asin acos atan atan2 pow fabs floor ceil "
@@ -120,7 +125,7 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
+            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device"], "function"),
             "nn": "module",
             "linalg": "module",
             "autograd": "module",
@@ -229,7 +234,6 @@ _REFUSED_OPERATORS = {
 }
 _COMPARISONS = {ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn}
 _REFUSED = {  # node type -> the message
-    ast.ClassDef: "class definitions are not supported",
     ast.AsyncFunctionDef: "function definitions are not supported",
     ast.Delete: "del is not supported",
     ast.Global: "global is not supported",

@@ -9,6 +9,9 @@ import ast
 
 from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABLE
 
+from . import custom_function
+
+CLASS_RULES = {"torch.autograd.Function": custom_function.validate_class}  # base class -> how its body is checked
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
 
 
@@ -30,7 +33,11 @@ class StatementRules:
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._target(element, depth + 1)
-        elif isinstance(target, ast.Attribute) and target.attr in SETTABLE:
+        elif isinstance(target, ast.Attribute) and (
+            target.attr in SETTABLE or isinstance(target.value, ast.Name) and target.value.id in self.objects
+        ):
+            if target.attr.startswith("_"):
+                raise self.refuse_attribute(f"attribute '{target.attr}' is not supported", target)
             self.value(target.value, 1)
         elif isinstance(target, ast.Attribute):
             raise self.refuse_attribute(
@@ -121,10 +128,30 @@ class StatementRules:
             ):
                 raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             self.value(decorator, 0)
+        self.function(node)
+
+    def function(self, node: ast.FunctionDef, objects: tuple = ()) -> None:
+        """A function's parameters and body; `objects`: parameters whose attributes are the snippet's own (ctx)."""
         self._arguments(node.args, 0)
         outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        known, self.objects = self.objects, self.objects | set(objects)
         self.block(node.body)
-        self.loops, self.functions = outer, self.functions - 1
+        self.loops, self.functions, self.objects = outer, self.functions - 1, known
+
+    def _class(self, node: ast.ClassDef) -> None:
+        """A class, by its one base: each base's rules (CLASS_RULES) say what its body may hold."""
+        self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
+        if node.decorator_list:
+            raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
+        if node.keywords:
+            raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
+        bases = [self.resolve(b, 1) for b in node.bases]
+        path = bases[0].partition(":")[2] if len(bases) == 1 and bases[0].startswith("base:") else None
+        if path not in CLASS_RULES:
+            raise self.refuse(
+                f"class '{node.name}': only subclasses of {' and '.join(sorted(CLASS_RULES))} are supported", node
+            )
+        CLASS_RULES[path](self, node)
 
     def _return(self, node: ast.Return) -> None:
         if not self.functions:
@@ -170,6 +197,7 @@ class StatementRules:
         ast.Continue: _jump,
         ast.With: _with,
         ast.FunctionDef: _def,
+        ast.ClassDef: _class,
         ast.Return: _return,
         ast.Try: _try,
         ast.Raise: _raise,

@@ -17,6 +17,36 @@ class Module:
 
 
 @dataclass(frozen=True)
+class Base:
+    """A class the snippet's classes may derive from, by its path (`torch.autograd.Function`)."""
+
+    path: str
+
+
+class SnippetObject:
+    """A value of the snippet's own classes (a custom Function, its `ctx` ...): the interpreter asks it for its
+    attributes, methods and calls; what it does not define is Python's AttributeError or TypeError."""
+
+    type_name = "object"
+
+    def get_attribute(self, interpreter, name: str, node: ast.AST):
+        from .torch_surface import Raised
+
+        raise Raised("AttributeError", f"'{self.type_name}' object has no attribute '{name}'", node.lineno)
+
+    def set_attribute(self, interpreter, name: str, value, node: ast.AST) -> None:
+        interpreter.fail(f"assigning to '.{name}' of {self.type_name} is not supported", node)
+
+    def call_method(self, interpreter, name: str, args: list, kwargs: dict, node: ast.AST):
+        return interpreter.call(self.get_attribute(interpreter, name, node), args, kwargs, node)
+
+    def call(self, interpreter, args: list, kwargs: dict, node: ast.AST):
+        from .torch_surface import Raised
+
+        raise Raised("TypeError", f"'{self.type_name}' object is not callable", node.lineno)
+
+
+@dataclass(frozen=True)
 class Function:
     name: str  # a torch function: a creator, a context manager, an op spelling, an extra (allclose, grad ...)
 
