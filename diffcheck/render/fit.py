@@ -5,7 +5,7 @@ A column either keeps every line of its cells whole (a status, a number, a path:
 spaces only (a list of numbers, a derivative, a detail: `wrap=True`), so a number keeps its exponent and a path stays
 clickable. The width a layout needs is known before drawing: each column's widest unbreakable piece, its header's
 longest word included (a header wraps between words, never inside one). Spare width goes to the columns that can use
-it, evenly, up to their natural width: a wide terminal shows the same cells on fewer lines. Where no layout fits, the
+it, left to right, up to their natural width: a wide terminal shows the same cells on fewer lines. Where no layout fits, the
 last one is drawn folded: rich breaks long words over lines, never replaces them with an ellipsis.
 """
 
@@ -68,13 +68,10 @@ def widths(columns: list[Col], width: int) -> list[int] | None:
     if spare < 0:
         return None
     out = list(low)
-    while spare > 0:
-        short = [i for i in range(len(out)) if out[i] < high[i]]
-        if not short:
-            break
-        for i in short[:spare]:
-            out[i] += 1
-        spare -= min(spare, len(short))
+    for i in range(len(out)):  # left to right: a report puts what matters most first
+        grow = min(spare, high[i] - low[i])
+        out[i] += grow
+        spare -= grow
     return out
 
 
