@@ -130,7 +130,10 @@ def _layout(shown: list[Outcome], detail: bool, stacked: bool = False):
     if stacked:
         columns = [Col("file\ncase", [Text.assemble(place(o), "\n", (label(o), "bold")) for o in shown], wrap=True)]
     else:  # a case name as written: `name [torch]` is no markup
-        columns = [Col("file", [place(o) for o in shown]), Col("case", [Text(label(o)) for o in shown], wrap=True)]
+        columns = [
+            Col("file", [place(o) for o in shown]),
+            Col("case", [Text(label(o)) for o in shown], wrap=True, floor=20),
+        ]
     columns += [
         Col("status", styled),
         Col("worst error", [_error_text(o) for o in shown], justify="right"),

@@ -86,9 +86,10 @@ def _under(result: CheckResult, tensors: list[TensorResult], hidden: int, deriva
     return lines
 
 
-def _layout(result, tensors, hidden, engine_label, verbose, stacked: bool, derivative: bool, role: bool):
-    """One way to draw the tensors: values side by side or stacked in one cell, the derivative in a column or under
-    the table, the role in its own column or under the tensor's name."""
+def _layout(result, tensors, hidden, engine_label, verbose, level: int):
+    """One way to draw the tensors, narrower as `level` grows: 0 the values side by side and the derivative in a
+    column; 1 the derivatives under the table; 2 the values stacked in one cell; 3 the role under the tensor's name;
+    4 is_leaf under requires_grad and the abs err under the status."""
     from rich.text import Text
 
     from .fit import Col, Layout
@@ -98,27 +99,40 @@ def _layout(result, tensors, hidden, engine_label, verbose, stacked: bool, deriv
     def values(t: TensorResult) -> list[str]:
         return [number_text(t.engine), number_text(t.sympy)] + ([number_text(t.numeric)] if numeric else [])
 
+    def stack(*cells) -> Text:  # lines of one cell, the first plain, the others dim
+        return Text("\n").join(
+            Text(c, style="dim" if i else "") if isinstance(c, str) else c for i, c in enumerate(cells)
+        )
+
     heads = [f"{engine_label} .grad", "SymPy"] + (["numeric"] if numeric else [])
-    if role:
-        columns = [Col("tensor", [Text(t.name, style="bold") for t in tensors]), Col("role", [t.role for t in tensors])]
+    names = [Text(t.name, style="bold") for t in tensors]
+    if level < 3:
+        columns = [Col("tensor", names), Col("role", [t.role for t in tensors])]
     else:
-        columns = [Col("tensor", [Text.assemble((t.name, "bold"), "\n", (t.role, "dim")) for t in tensors])]
-    columns += [
-        Col("req", [_yes(t.requires_grad) for t in tensors]),
-        Col("leaf", [_yes(t.is_leaf) for t in tensors]),
-    ]
-    if stacked:
-        cells = [Text("\n").join(Text(v, style="dim" if i else "") for i, v in enumerate(values(t))) for t in tensors]
-        columns.append(Col("\n".join(heads), cells, wrap=True))
+        cells = [Text.assemble(n, "\n", (t.role, "dim")) for n, t in zip(names, tensors)]
+        columns = [Col("tensor", cells, wrap=level == 4, fold=6)]  # narrowest: a long name folds, not a number
+    if level < 4:
+        columns += [
+            Col("req", [_yes(t.requires_grad) for t in tensors]),
+            Col("leaf", [_yes(t.is_leaf) for t in tensors]),
+        ]
     else:
-        columns += [Col(head, [values(t)[i] for t in tensors], wrap=True) for i, head in enumerate(heads)]
-    if derivative:
+        columns.append(Col("req\nleaf", [stack(_yes(t.requires_grad), _yes(t.is_leaf)) for t in tensors]))
+    if level < 2:
+        columns += [Col(head, [values(t)[i] for t in tensors]) for i, head in enumerate(heads)]  # whole, else stacked
+    else:
+        columns.append(Col("\n".join(heads), [stack(*values(t)) for t in tensors], wrap=True))
+    if level == 0:
         columns.append(Col("derivative", [_cut(t.derivative or "", verbose) for t in tensors], wrap=True, floor=24))
-    columns += [
-        Col("abs err", [_error_text(t) for t in tensors], justify="right"),
-        Col("status", [Text(*STATUS_STYLE[t.status]) for t in tensors]),
-    ]
-    return Layout(columns, _under(result, tensors, hidden, not derivative, verbose))
+    statuses = [Text(*STATUS_STYLE[t.status]) for t in tensors]
+    if level < 4:
+        columns += [
+            Col("abs err", [_error_text(t) for t in tensors], justify="right"),
+            Col("status", statuses),
+        ]
+    else:
+        columns.append(Col("status\nabs err", [stack(s, _error_text(t)) for s, t in zip(statuses, tensors)]))
+    return Layout(columns, _under(result, tensors, hidden, level > 0, verbose))
 
 
 def _cut(text: str, verbose: bool) -> str:
@@ -128,19 +142,17 @@ def _cut(text: str, verbose: bool) -> str:
 
 
 def tensor_table(result: CheckResult, engine_label: str = "engine", verbose: bool = False):
-    """The tensors of a check, fitted to the width: widest first, values side by side with the derivative beside
-    them; then the derivatives under the table; then the values stacked in one cell; then the role under the name.
-    Status notes are always under the table. Beyond MAX_ROWS tensors only the worst are shown unless `verbose`."""
+    """The tensors of a check, fitted to the width (the first of `_layout`'s levels that fits); status notes are
+    always under the table. Beyond MAX_ROWS tensors only the worst are shown unless `verbose`."""
     from rich.text import Text
 
     from .fit import Fitted
 
     tensors, hidden = _shown(result, verbose)
     title = Text(visible(result.source or result.name), style="bold")
-    shapes = [(False, True, True), (False, False, True), (True, False, True), (True, False, False)]
     return Fitted(
         title,
-        [lambda s=s, d=d, r=r: _layout(result, tensors, hidden, engine_label, verbose, s, d, r) for s, d, r in shapes],
+        [lambda level=level: _layout(result, tensors, hidden, engine_label, verbose, level) for level in range(5)],
     )
 
 
