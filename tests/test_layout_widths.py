@@ -173,6 +173,26 @@ def test_verify_at_each_width(tmp_path, monkeypatch, width):
     assert (result.exit_code, text) == (1, VERIFY_AT[width])
 
 
+OPS_AT_80 = """\
+The op table (every spelling also works prefixed: torch.nn.functional.
+torch.linalg. torch. linalg. math. numpy. np. F.)
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
+┃ op: spellings       ┃ grad_fn               ┃ fields                         ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩
+│ add                 │ AddBackward0          │ arity: 2                       │
+│ a + b               │                       │ rule: d/da (a + b) = 1, d/db   │
+│                     │                       │ (a + b) = 1                    │
+│                     │                       │ SymPy: a + b                   │
+│                     │                       │ domain: [-2, 2]                │
+│                     │                       │ special: none                  │
+├─────────────────────┼───────────────────────┼────────────────────────────────┤
+"""
+
+
+def test_the_op_table_at_80_stacks_a_rows_fields():
+    assert run(80, "ops").stdout.startswith(OPS_AT_80)
+
+
 def test_many_tensors_show_the_worst_and_say_how_many_are_not_shown():
     args = ["check", CHAIN, "x=1.5"]
     rows = lambda text: [line for line in text.splitlines() if line.startswith("│ ") and line[2] != " "]  # noqa: E731

@@ -76,7 +76,8 @@ def _ops_layout(all_entries: list[Entry], stacked: bool):
             grad_fns.append(grad_fn)
             fields.append((_arity_text(row), row.derivative, row.sympy, _domain_text(row), _special_text(row)))
             ends.append(index == len(entry.rows) - 1)
-    columns = [Col("op: spellings", names, wrap=True), Col("grad_fn", grad_fns, wrap=True)]
+    # names are words: only the rare long one (`torch::autograd::NotImplemented`) folds
+    columns = [Col("op: spellings", names, wrap=True, fold=16), Col("grad_fn", grad_fns, wrap=True, fold=20)]
     if stacked:
         cells = [
             Text("\n").join(Text.assemble((f"{label}: ", "dim"), text) for label, text in zip(_LABELS, row))
