@@ -198,7 +198,7 @@ def test_many_tensors_show_the_worst_and_say_how_many_are_not_shown():
     rows = lambda text: [line for line in text.splitlines() if line.startswith("│ ") and line[2] != " "]  # noqa: E731
     short, full = run(120, *args).stdout, run(120, *args, "-v").stdout
     assert len(rows(short)) == 12 and len(rows(full)) == 16
-    assert "… 4 more tensors not shown, all agreeing at least as well (-v/--verbose shows all)" in short
+    assert "… 4 more tensors not shown, none worse than those above (-v/--verbose shows all)" in short
     assert "more tensors" not in full
 
 

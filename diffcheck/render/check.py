@@ -70,7 +70,7 @@ def _under(result: CheckResult, tensors: list[TensorResult], hidden: int, deriva
     if hidden:
         lines.append(
             Text(
-                f"… {hidden} more tensor{'s' * (hidden > 1)} not shown, all agreeing at least as well "
+                f"… {hidden} more tensor{'s' * (hidden > 1)} not shown, none worse than those above "
                 "(-v/--verbose shows all)",
                 style="dim",
             )

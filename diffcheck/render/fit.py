@@ -4,9 +4,9 @@ is drawn; nothing that matters is ever cropped.
 A column either keeps every line of its cells whole (a status, a number, a path: `wrap=False`) or wraps them at
 spaces only (a list of numbers, a derivative, a detail: `wrap=True`), so a number keeps its exponent and a path stays
 clickable. The width a layout needs is known before drawing: each column's widest unbreakable piece, its header's
-longest word included (a header wraps between words, never inside one). Spare width goes to the columns that can use
-it, left to right, up to their natural width: a wide terminal shows the same cells on fewer lines. Where no layout fits, the
-last one is drawn folded: rich breaks long words over lines, never replaces them with an ellipsis.
+longest word included (a header wraps between words, never inside one). Spare width goes to the columns that can
+use it, left to right, up to their natural width: a wide terminal shows the same cells on fewer lines. Where no
+layout fits, the last one is drawn folded: rich breaks long words over lines, never replaces them with an ellipsis.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ class Col:
     cells: list = field(default_factory=list)  # str or rich Text, one per row
     wrap: bool = False  # may break lines at spaces; never inside a word
     justify: str = "left"
-    style: str = ""
     floor: int = 0  # a wrapping column gets at least min(this, its natural width): a derivative is not one word a line
     fold: int = 0  # prose: words longer than this may fold over lines (0: never)
 
@@ -85,7 +84,7 @@ def table(title, layout: Layout, sizes: list[int] | None):
     for index, col in enumerate(columns):
         header = Text(col.header, no_wrap=False, overflow="fold")  # wraps even where the column's cells do not
         if sizes is None:
-            grid.add_column(header, justify=col.justify, style=col.style, overflow="fold")
+            grid.add_column(header, justify=col.justify, overflow="fold")
         else:
             grid.add_column(
                 header,
@@ -93,7 +92,6 @@ def table(title, layout: Layout, sizes: list[int] | None):
                 no_wrap=not col.wrap,
                 overflow="fold",
                 justify=col.justify,
-                style=col.style,
             )
     for index, row in enumerate(zip(*(col.cells for col in columns))):
         grid.add_row(*row, end_section=index < len(layout.ends) and layout.ends[index])
