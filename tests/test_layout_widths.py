@@ -200,6 +200,8 @@ def test_many_tensors_show_the_worst_and_say_how_many_are_not_shown():
     assert len(rows(short)) == 12 and len(rows(full)) == 16
     assert "… 4 more tensors not shown, none worse than those above (-v/--verbose shows all)" in short
     assert "more tensors" not in full
+    notes = "a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11: non-leaf: .grad is None unless retained (--retain-grad NAME)"
+    assert notes in short  # one line for the same note, not eleven
 
 
 def test_a_long_derivative_is_cut_unless_verbose():

@@ -80,9 +80,14 @@ def _under(result: CheckResult, tensors: list[TensorResult], hidden: int, deriva
             lines.append(
                 Text.assemble((f"d{result.output.name}/d{t.name}", "bold"), f" = {_cut(t.derivative, verbose)}")
             )
+    notes: dict[str, list[str]] = {}  # the same note for many tensors (not-retained ones) is one line
     for t in tensors:
         if t.note:
-            lines.append(Text.assemble((t.name, "bold"), ": ", (t.note, "dim")))
+            notes.setdefault(t.note.replace(f"--retain-grad {t.name})", "--retain-grad NAME)"), []).append(t.name)
+    for note, names in notes.items():
+        if len(names) == 1:
+            note = note.replace("--retain-grad NAME)", f"--retain-grad {names[0]})")
+        lines.append(Text.assemble((", ".join(names), "bold"), ": ", (note, "dim")))
     return lines
 
 
