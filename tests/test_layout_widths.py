@@ -9,13 +9,14 @@ from click.testing import CliRunner
 from rich.cells import cell_len
 
 from diffcheck.cli import main
-from diffcheck.render.check import STATUS_STYLE
+from diffcheck.render.check import MAX_ELEMENTS, STATUS_STYLE, WORST_ELEMENTS
 
 WIDTHS = (60, 80, 120)
 README_CHECK = ["check", "z = pow(x, 2) + pow(y, 2)", "x=3", "y=4", "--no-grad", "y"]
 W = "[[0.1, -0.2, 0.3, 0.05], [0.4, 0.1, -0.3, 0.2], [-0.1, 0.25, 0.2, 0.3]]"
 MLP = ["check", "h = relu(W1 @ x + b1); y = sum(W2 @ h + b2)", "x=[1,2,3,4]", f"W1={W}", "b1=[0.1,0.2,0.3]"]
 MLP += ["W2=[[0.5, -0.5, 1.5]]", "b2=[0.5]"]
+W5 = str([[round(0.1 * (i - j) + 0.05, 2) for j in range(6)] for i in range(5)])  # 30 elements: the worst shown
 CHAIN = "; ".join(["a1 = x * 2", *(f"a{i} = a{i - 1} * 2" for i in range(2, 15)), "y = a14 + x"])
 CHECKS = [
     README_CHECK,
@@ -28,6 +29,7 @@ CHECKS = [
     ["check", "y = tanh(x) * x", "x=[0.5, -1.25, 3.0, 1e-300]", "--engine", "diffcheck"],
     ["check", "a_rather_long_intermediate_name = x * x; y = a_rather_long_intermediate_name + 1", "x=2"],
     ["check", CHAIN, "x=1.5"],
+    ["check", "y = sum(tanh(W @ x))", "x=[1,2,3,4,5,6]", f"W={W5}"],
     MLP,
 ]
 
@@ -222,6 +224,10 @@ def test_check_fits_and_keeps_every_number_and_status_whole(width, args):
     shown_tensors = [t for t in data["tensors"] if re.search(rf"^│ {re.escape(t['name'])} ", result.stdout, re.M)]
     assert shown_tensors
     for t in shown_tensors:
+        count = len(flat(t["engine"])) if isinstance(t["engine"], list) else 1
+        if count > MAX_ELEMENTS:  # the worst elements, each with its index, and how many are not shown
+            assert f"({count - WORST_ELEMENTS} more elements: -v)" in result.stdout
+            continue
         for key in ("engine", "sympy", "numeric"):
             for number in flat(t[key]) if t[key] is not None else []:
                 assert re.search(rf"(?<![\w.]){re.escape(shown(number))}(?![\w.])", result.stdout), (key, number)
@@ -239,3 +245,15 @@ def test_verify_and_ops_fit(width, args):
     if args[0] == "verify":  # every place whole on one line: a path stays clickable
         for place in re.findall(r"samples/\S+\.toml:\d+", run(300, *args, "-j", "1").stdout):
             assert re.search(rf"(?<!\S){re.escape(place)}(?!\S)", result.stdout), place
+
+
+def test_a_large_gradient_shows_its_worst_elements_first():
+    args = ["check", "y = sum(tanh(W @ x))", "x=[1,2,3,4,5,6]", f"W={W5}"]
+    short, full = run(120, *args).stdout, run(120, *args, "-v").stdout
+    w = next(t for t in json.loads(run(120, *args, "--format", "json").stdout)["tensors"] if t["name"] == "W")
+    engine, sympy = flat(w["engine"]), flat(w["sympy"])
+    worst = max(range(len(engine)), key=lambda i: abs(engine[i] - sympy[i]))
+    first = next(line for line in short.splitlines() if line.startswith("│ W "))
+    assert f"[{worst // 6}, {worst % 6}] {engine[worst]!r}" in first
+    assert "(24 more elements: -v)" in short and "more elements" not in full
+    assert all(re.search(rf"(?<![\w.]){re.escape(repr(v))}(?![\w.])", full) for v in engine)

@@ -58,6 +58,42 @@ def _shown(result: CheckResult, verbose: bool) -> tuple[list[TensorResult], int]
     return _worst_first(list(result.tensors))[:MAX_ROWS], len(result.tensors) - MAX_ROWS
 
 
+MAX_ELEMENTS = 16  # elements of one gradient shown without --verbose; beyond, the worst few
+WORST_ELEMENTS = 6
+
+
+def _elements(value, index: tuple = ()) -> list[tuple[tuple, Any]]:
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _elements(v, (*index, i))]
+    return [(index, value)]
+
+
+def _gap(a, b) -> float:
+    try:
+        gap = abs(float(a) - float(b))
+    except (TypeError, ValueError):  # SymPy's zoo, a complex value: as bad as it gets
+        return math.inf
+    return (0.0 if str(a) == str(b) else math.inf) if math.isnan(gap) else gap
+
+
+def _values(t: TensorResult, numeric: bool, verbose: bool) -> list[str]:
+    """The engine's, SymPy's (and the numeric) gradient as cell text; past MAX_ELEMENTS elements only the
+    WORST_ELEMENTS that differ most, each with its index, and a line saying how many are not shown."""
+    sides = [t.engine, t.sympy] + ([t.numeric] if numeric else [])
+    flat = [_elements(v) if isinstance(v, list) else None for v in sides]
+    if verbose or flat[0] is None or flat[1] is None or len(flat[0]) <= MAX_ELEMENTS:
+        return [number_text(v) for v in sides]
+    if any(f is not None and len(f) != len(flat[0]) for f in flat):
+        return [number_text(v) for v in sides]
+    gaps = [_gap(e, s) for (_, e), (_, s) in zip(flat[0], flat[1])]
+    worst = sorted(range(len(gaps)), key=lambda i: -gaps[i])[:WORST_ELEMENTS]
+    more = f"({len(gaps) - len(worst)} more elements: -v)"
+    return [
+        "\n".join([*(f"{list(f[i][0])} {number_text(f[i][1])}" for i in worst), more]) if f else number_text(v)
+        for f, v in zip(flat, sides)
+    ]
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -102,7 +138,7 @@ def _layout(result, tensors, hidden, engine_label, verbose, level: int):
     numeric = any(t.numeric is not None for t in result.tensors)
 
     def values(t: TensorResult) -> list[str]:
-        return [number_text(t.engine), number_text(t.sympy)] + ([number_text(t.numeric)] if numeric else [])
+        return _values(t, numeric, verbose)
 
     def stack(*cells) -> Text:  # lines of one cell, the first plain, the others dim
         return Text("\n").join(
