@@ -253,6 +253,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print only the verdict line (table format; the exit code is the same)."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Show every tensor and every derivative whole (table format).")
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -320,6 +321,7 @@ def check(
     engine_names,
     dtype,
     quiet,
+    verbose,
     graph,
     dot,
     max_length,
@@ -369,7 +371,7 @@ def check(
     )
     engine_names = engine_names_of(engine_names)
     if engine_names:
-        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)
+        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot, verbose)
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
@@ -380,13 +382,13 @@ def check(
     elif quiet:
         out.print(check_verdict(report.results[0]))
     else:
-        out.print(check_table(report.results[0]))
+        out.print(check_table(report.results[0], verbose=verbose))
     if graph or dot:
         _draw(case, graph, dot, out)
     sys.exit(report.return_code)
 
 
-def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> None:
+def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot, verbose: bool) -> None:
     """`check --engine ...`: the case on every named engine, side by side; exits. An engine that cannot run the case
     (an op it lacks) shows `unsupported`, which fails nothing, as `none` does."""
     from ..check import check_engines
@@ -403,7 +405,7 @@ def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> 
     if fmt == "json":
         click.echo(engines_json(runs, code))
     elif len(runs) == 1 and runs[0].result is not None:
-        out.print(check_table(runs[0].result, runs[0].engine))
+        out.print(check_table(runs[0].result, runs[0].engine, verbose))
     else:
         out.print(engines_table(runs))
     if graph or dot:
