@@ -45,7 +45,14 @@ def ops_table(all_entries: list[Entry]):
     from .fit import Fitted
 
     title = Text.assemble(("The op table", "bold"), f" (every spelling also works prefixed: {' '.join(PREFIXES)})")
-    return Fitted(title, [lambda: _ops_layout(all_entries, False), lambda: _ops_layout(all_entries, True)])
+    return Fitted(
+        title,
+        [
+            lambda: _ops_layout(all_entries, False),
+            lambda: _ops_layout(all_entries, True),
+            lambda: _ops_layout(all_entries, True, single=True),
+        ],
+    )
 
 
 _FIELDS = (
@@ -58,7 +65,9 @@ _FIELDS = (
 _LABELS = ("arity", "rule", "SymPy", "domain", "special")
 
 
-def _ops_layout(all_entries: list[Entry], stacked: bool):
+def _ops_layout(all_entries: list[Entry], stacked: bool, single: bool = False):
+    """Seven columns; or the fields stacked in one cell, beside name and grad_fn when those fit whole; or (`single`)
+    everything in one cell, so that no name or grad_fn is ever folded."""
     from rich.text import Text
 
     from .fit import Col, Layout
@@ -76,18 +85,25 @@ def _ops_layout(all_entries: list[Entry], stacked: bool):
             grad_fns.append(grad_fn)
             fields.append((_arity_text(row), row.derivative, row.sympy, _domain_text(row), _special_text(row)))
             ends.append(index == len(entry.rows) - 1)
-    # names are words: only the rare long one (`torch::autograd::NotImplemented`) folds
-    columns = [Col("op: spellings", names, wrap=True, fold=16), Col("grad_fn", grad_fns, wrap=True, fold=20)]
     if stacked:
         cells = [
             Text("\n").join(Text.assemble((f"{label}: ", "dim"), text) for label, text in zip(_LABELS, row))
             for row in fields
         ]  # Text, not markup: `[x, x]` is data
+        if single:
+            whole = [
+                Text("\n").join(part for part in (name, grad_fn, cell) if part)
+                for name, grad_fn, cell in zip(names, grad_fns, cells)
+            ]
+            return Layout([Col("op: spellings, grad_fn, fields", whole, wrap=True, floor=30, fold=24)], ends=ends)
+        columns = [Col("op: spellings", names, wrap=True), Col("grad_fn", grad_fns, wrap=True)]  # whole words
         columns.append(Col("fields", cells, wrap=True, floor=30, fold=24))
-    else:
-        columns += [
-            Col(head, [Text(row[i]) for row in fields], wrap=True, floor=12, fold=16) for i, head in enumerate(_FIELDS)
-        ]
+        return Layout(columns, ends=ends)
+    # names are words: only the rare long one (`torch::autograd::NotImplemented`) folds
+    columns = [Col("op: spellings", names, wrap=True, fold=16), Col("grad_fn", grad_fns, wrap=True, fold=20)]
+    columns += [
+        Col(head, [Text(row[i]) for row in fields], wrap=True, floor=12, fold=16) for i, head in enumerate(_FIELDS)
+    ]
     return Layout(columns, ends=ends)
 
 
