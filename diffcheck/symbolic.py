@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import mpmath
@@ -19,25 +18,11 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
+from .exact import Exact
 from .lang.lower import number_params, numbers_alone, run
 from .lang.program import Program
 
 DIGITS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Exact:
-    """A SymPy value at a point, by kind: finite, inf, -inf, zoo (complex infinity), nan or complex."""
-
-    kind: str
-    value: float = math.nan
-
-    @property
-    def is_finite(self) -> bool:
-        return self.kind == "finite"
-
-    def __str__(self) -> str:
-        return repr(self.value) if self.kind == "finite" else self.kind
 
 
 def _is_number(value) -> bool:

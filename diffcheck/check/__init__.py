@@ -93,8 +93,8 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
 
 def _check(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
+    from .fast import prepare
     from .points import random_points
-    from .prepared import Prepared
 
     started = time.perf_counter()
     validate(case)
@@ -113,12 +113,14 @@ def _check(case: Case, engine) -> CheckResult:
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []
     env = run_engine(first, hits, engine=engine)
-    prepared = Prepared(case, shapes)
+    prepared = prepare(case, shapes)
     results = [prepared.at(first, engine, env, hits)]
     for at in runs:
         hits = []
         results.append(prepared.at(at, engine, run_engine(at, hits, engine=engine), hits))
+    routes = list(dict.fromkeys(r.symbolic or prepared.route for r in results))
     result = _worst(results, case.points) if case.points else results[0]
+    result.symbolic = "+".join(routes)  # symengine, sympy, or both (points where symengine could not serve)
     if case.dtype == "float32":
         _ulps(result)
     result.seconds = time.perf_counter() - started
