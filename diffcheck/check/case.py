@@ -28,6 +28,7 @@ class Case:
     numeric: bool = False  # add a central-difference opinion
     max_sympy_nodes: int = MAX_SYMPY_NODES
     dtype: str = "float64"  # the engine's leaves: "float32" judges with a tolerance that follows the dtype
+    symbolic: str = ""  # the exact side's route: auto, sympy or symengine; empty: $DIFFCHECK_SYMBOLIC, else auto
 
 
 def validate(case: Case) -> None:

@@ -28,10 +28,11 @@ DIGITS = 30
 _told: list = []  # the notice that symengine is missing, given once per process
 
 
-def route() -> str:
-    chosen = os.environ.get(VARIABLE, "auto") or "auto"
+def route(case: Case) -> str:
+    """The case's route, else the environment's (`--symbolic` of fuzz sets it for its workers), else auto."""
+    chosen = case.symbolic or os.environ.get(VARIABLE, "") or "auto"
     if chosen not in ROUTES:
-        raise DiffcheckError(f"{VARIABLE}={chosen}: the symbolic route is one of {', '.join(ROUTES)}")
+        raise DiffcheckError(f"the symbolic route is one of {', '.join(ROUTES)}, not '{chosen}'")
     return chosen
 
 
@@ -51,13 +52,13 @@ def symengine_ready(required: bool) -> bool:
 
 def prepare(case: Case, shapes: dict) -> Prepared:
     """The symbolic side of `case` by the chosen route: symengine's where it can serve the case, else SymPy's."""
-    chosen = route()
+    chosen = route(case)
     if chosen != "sympy" and symengine_ready(chosen == "symengine"):
         from .forms import Unserved
 
         try:
             return FastPrepared(case, shapes)
-        except Unserved:
+        except (Unserved, RuntimeError):  # RuntimeError: symengine's own refusals
             pass
     prepared = Prepared(case, shapes)
     prepared.route = "sympy"
@@ -79,6 +80,7 @@ class FastPrepared(Prepared):
         self.syms = {name: forms.symbols(name, shapes[name]) for name in program.inputs}
         self.flat_syms = [s for name in program.inputs for s in forms.flat(self.syms[name])]
         full = forms.lower(program, self.syms)
+        forms.served(forms.flat(full[program.output]))
         self.target = forms.total(full[program.output])
         self.written = Written(program, shapes)
         self.output = Values(self.written.output, finite_only=False)
@@ -117,7 +119,8 @@ class FastPrepared(Prepared):
                 held = forms.flat(forms.symbols(name, shape))
                 lowered = forms.lower(program, self.syms, hold={name: forms.symbols(name, shape)})
                 partial = forms.total(lowered[out_name])
-                replace = dict(zip(held, forms.flat(full[name])))
+                forms.served([partial])
+                replace = {h: forms.to_symengine(v) for h, v in zip(held, forms.flat(full[name]))}
                 exprs = [partial.diff(s).xreplace(replace) for s in held]
                 written = Written(program, self.shapes, {name: shape})
                 derivatives[name] = (exprs, written.target, self.flat_syms + held, held)
@@ -137,6 +140,12 @@ class FastPrepared(Prepared):
             for i, a in enumerate(names)
             for b in names[i:]
         ]
+
+    def _offset(self, name: str) -> int:
+        from .forms import flat
+
+        inputs = self.case.program.inputs
+        return sum(len(flat(self.syms[other])) for other in inputs[: inputs.index(name)])
 
     def at(self, case: Case, engine, env: dict, hits: list):
         """symengine's result at this point where it serves (no special point met, every value finite and real),

@@ -171,11 +171,22 @@ def postorder(exprs: list) -> list:
     return order
 
 
-def plan(exprs: list, syms: list) -> Callable[..., list]:
+def served(exprs: list) -> None:
+    """Refuse (`Unserved`) expressions holding a node the plans do not know, before symengine differentiates them: a
+    SymPy object a row's form made (its own `sp.Function`, cached once SymPy's side has built it) is wrapped by
+    symengine as a Python callback, which its differentiation must not reach."""
+    for expr in postorder([to_symengine(e) for e in exprs]):
+        kind = type(expr).__name__
+        if not (isinstance(expr, se.Rational) or kind in _KNOWN):
+            raise Unserved(f"no mpmath function for symengine's {kind}")
+
+
+def plan(exprs: list, syms: list, as_written: bool = False) -> Callable[..., list]:
     """An mpmath function of `syms`' values returning `exprs`' values, each distinct node computed once in order.
 
     Constants are computed at the caller's working precision. It raises `Unserved` for a node it does not know,
-    and mpmath's errors (1/0) where the expressions have a pole.
+    and mpmath's errors (1/0) where the expressions have a pole. `as_written`: a power of 0 (but to a positive
+    integer) raises `Unserved` too: SymPy differentiates b**e as b**e * e/b, 0/0 there, which its value keeps.
     """
     slots = {s: i for i, s in enumerate(syms)}
     steps: list[tuple[Callable, list[int]]] = []
@@ -184,7 +195,7 @@ def plan(exprs: list, syms: list) -> Callable[..., list]:
             continue
         if type(expr).__name__ in ("Derivative", "Subs"):
             raise Unserved("symengine has no derivative here")
-        step = _step(expr)
+        step = _power_of_zero if as_written and type(expr).__name__ == "Pow" and expr.args[0] != se.E else _step(expr)
         slots[expr] = len(syms) + len(steps)
         steps.append((step, [slots[a] for a in expr.args]))
     outputs = [slots[to_symengine(e)] for e in exprs]
@@ -217,6 +228,12 @@ def _step(expr) -> Callable:
     if function is None:
         raise Unserved(f"no mpmath function for symengine's {kind}")
     return function
+
+
+def _power_of_zero(base, exponent):
+    if base == 0 and not (exponent > 0 and exponent == int(exponent)):
+        raise Unserved("a power of 0, whose derivative SymPy writes as 0/0")
+    return base**exponent
 
 
 def _sum(*terms):
@@ -283,3 +300,4 @@ _CORE.update(
     {name: getattr(mpmath, name) for name in ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "erf", "erfc")}
 )
 _CORE.update({"asin": mpmath.asin, "acos": mpmath.acos, "atan": mpmath.atan})
+_KNOWN = {*_CONSTANTS, *_CORE, "RealDouble", "RealMPFR", "Symbol"}

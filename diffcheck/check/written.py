@@ -93,7 +93,7 @@ def _planned(op, args: list, params: dict):
     form = forms.apply(op, symbolic, params)
     if isinstance(form, np.ndarray) and form.ndim == 0:
         form = form.item()
-    return forms.plan(forms.flat(form), fresh), np.shape(form)
+    return forms.plan(forms.flat(form), fresh, as_written=True), np.shape(form)
 
 
 def _number(value):

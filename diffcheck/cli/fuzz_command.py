@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import fail, settle
+from . import SYMBOLIC, fail, settle
 
 
 @click.command()
@@ -41,7 +41,8 @@ from . import fail, settle
     "engine (--against is the old name). diffcheck: its own engine alone, as without the option.",
 )
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
-def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
+@SYMBOLIC
+def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, symbolic):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal
     sample files.
 
@@ -53,6 +54,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run):
     \b
     Exit codes: 0 nothing unexplained found, 1 some disagreement found (written under --out), 2 bad usage.
     """
+    del symbolic  # its callback set the environment's route, which the workers (forked) inherit
     from ..fuzz import ENGINES, adapter
     from ..fuzz.generate import generate
     from ..fuzz.run import file_stem, sample_text, shrink_findings

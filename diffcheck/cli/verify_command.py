@@ -11,7 +11,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import ENGINE, EXIT_HELP, engine_names_of, fail, load_engines
+from . import ENGINE, EXIT_HELP, SYMBOLIC, engine_names_of, fail, load_engines
 
 
 def _timeout(ctx, param, value):
@@ -76,7 +76,8 @@ def _shard(ctx, param, value):
     help="Pin the current results as the expectations of cases that agree; refuse (and say so) the rest.",
 )
 @ENGINE
-def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_names):
+@SYMBOLIC
+def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_names, symbolic):
     """Check every [[case]] of the sample files under PATH... (files, or folders searched for *.toml).
 
     \b
@@ -102,7 +103,7 @@ def verify(paths, jobs, timeout, shard_of, fmt, output, verbose, update, engine_
 
     shown = fmt == "table" and sys.stdout.isatty()  # a machine format gets no bar, even on a terminal
     bar = partial(progress, consoles()[0] if shown else None, "verify")
-    batch, items = run(list(paths), jobs, timeout, shard_of, bar, engine_names)
+    batch, items = run(list(paths), jobs, timeout, shard_of, bar, engine_names, symbolic or "")
     lines = [f"diffcheck: warning: {line}" for line in batch.warnings]
     if update:
         written, refused = pin(batch, items)
