@@ -95,7 +95,8 @@ class FastPrepared(Prepared):
         self.first = Values(forms.plan(firsts, self.flat_syms))
         self.second = self._second() if case.order == 2 else []
         seconds = [e for *_, exprs in self.second for e in exprs]
-        within_budget(firsts + seconds, case.max_sympy_nodes)
+        if seconds:
+            within_budget(firsts + seconds, case.max_sympy_nodes)
         self.second_eval = Values(forms.plan(seconds, self.flat_syms))
 
     def _first(self, full: dict) -> dict[str, tuple]:
