@@ -80,7 +80,6 @@ class FastPrepared(Prepared):
         self.syms = {name: forms.symbols(name, shapes[name]) for name in program.inputs}
         self.flat_syms = [s for name in program.inputs for s in forms.flat(self.syms[name])]
         full = forms.lower(program, self.syms)
-        forms.served(forms.flat(full[program.output]))
         self.target = forms.total(full[program.output])
         self.written = Written(program, shapes)
         self.output = Values(self.written.output, finite_only=False)
@@ -120,7 +119,6 @@ class FastPrepared(Prepared):
                 held = forms.flat(forms.symbols(name, shape))
                 lowered = forms.lower(program, self.syms, hold={name: forms.symbols(name, shape)})
                 partial = forms.total(lowered[out_name])
-                forms.served([partial])
                 replace = {h: forms.to_symengine(v) for h, v in zip(held, forms.flat(full[name]))}
                 exprs = [partial.diff(s).xreplace(replace) for s in held]
                 written = Written(program, self.shapes, {name: shape})

@@ -102,6 +102,8 @@ def ndim(value):
 
 def apply(op, args: list, params: dict):
     """`op`'s form on symengine values (scalars or object arrays): a comparison used as a number is 1/0."""
+    if op.elementwise and not _row_served(op):
+        raise Unserved(f"'{op.name}': its form is SymPy's own")
     if op.name != "where":
         args = [_mask_as_number(a) for a in args]
     if op.elementwise:
@@ -171,14 +173,26 @@ def postorder(exprs: list) -> list:
     return order
 
 
-def served(exprs: list) -> None:
-    """Refuse (`Unserved`) expressions holding a node the plans do not know, before symengine differentiates them: a
-    SymPy object a row's form made (its own `sp.Function`, cached once SymPy's side has built it) is wrapped by
-    symengine as a Python callback, which its differentiation must not reach."""
-    for expr in postorder([to_symengine(e) for e in exprs]):
-        kind = type(expr).__name__
-        if not (isinstance(expr, se.Rational) or kind in _KNOWN):
-            raise Unserved(f"no mpmath function for symengine's {kind}")
+def _row_served(op) -> bool:
+    """Whether an elementwise row's form is symengine's through and through, tried once per row on symbols. A row's
+    own `sp.Function` (the rounding rows'), cached once SymPy's side has built it, makes a SymPy object, which
+    symengine wraps as a Python callback its differentiation must not reach."""
+    known = _SERVED.get(op.name)
+    if known is None:
+        try:
+            args = [se.Symbol(f"_a{i}") for i in range(op.arity)]
+            if op.name == "where":  # its condition is a relation
+                args[0] = se.Ne(args[0], 0)
+            form = op.sym(SHIM, *args)
+            kinds = [type(e).__name__ for e in postorder([to_symengine(form)]) if not isinstance(e, se.Rational)]
+            known = _SERVED[op.name] = all(kind in _KNOWN for kind in kinds)
+        except (Unserved, TypeError, ValueError, RuntimeError, AttributeError):
+            known = _SERVED[op.name] = False
+    return known
+
+
+_SERVED: dict = {}
+ops.subscribe(_SERVED.clear)
 
 
 def plan(exprs: list, syms: list, as_written: bool = False) -> Callable[..., list]:

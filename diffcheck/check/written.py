@@ -27,7 +27,6 @@ class Written:
     def __init__(self, program, shapes: dict, held: dict = {}):
         self.program, self.held = program, dict(held)
         self.layout = [(n, shapes[n]) for n in program.inputs] + list(self.held.items())
-        self.plans: dict = {}
 
     def env(self, values: list) -> dict:
         """Every statement's value (object arrays of mpmath numbers, or Python numbers) at the flat `values`."""
@@ -62,15 +61,25 @@ class Written:
         op, args, params = resolved
         tensors = [a for a in args if not forms.is_number(a)]
         key = (op.name, repr(sorted(params.items())), tuple(a if forms.is_number(a) else _kind(op, a) for a in args))
-        if key not in self.plans:
-            self.plans[key] = _planned(op, args, params)
-        function, shape = self.plans[key]
+        planned = _PLANS.get(key)
+        if planned is None:
+            if len(_PLANS) >= _MOST:
+                _PLANS.clear()
+            planned = _PLANS[key] = _planned(op, args, params)
+        function, shape = planned
         if op.elementwise:
             result = np.frompyfunc(lambda *v: function(*v)[0], len(tensors), 1)(*tensors) if tensors else function()[0]
             return result.item() if isinstance(result, np.ndarray) and result.ndim == 0 else result
         flat_values = [v for a in tensors for v in forms.flat(a)]
         values = function(*flat_values)
         return values[0] if shape == () else _array(values, shape)
+
+
+# Plans by (row, parameters, constants or shapes), shared by every case of the process: a batch's cases use a few
+# dozen; emptied when the op table changes, or when it holds `_MOST`.
+_PLANS: dict = {}
+_MOST = 4096
+ops.subscribe(_PLANS.clear)
 
 
 def _kind(op, value):
