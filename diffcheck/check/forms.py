@@ -158,6 +158,21 @@ def total(value):
     return se.Add(*flat(value)) if isinstance(value, np.ndarray) else to_symengine(value)
 
 
+TEXT_NODES = 1_000_000  # a derivative longer than this, written out, is described instead
+
+
+def text(expr) -> str:
+    """The expression as symengine prints it, unless written out it has more than `TEXT_NODES` nodes: a derivative of
+    shared subexpressions (`a = sin(a) * cos(a)` forty times) is small as a graph and exponential as text, and
+    symengine's printer would hold the interpreter (and the --timeout's clock) until it ran out of memory."""
+    sizes: dict = {}
+    for node in postorder([expr]):
+        sizes[node] = 1 + sum(sizes[a] for a in node.args)
+        if sizes[node] > TEXT_NODES:
+            return f"(too long to print: over {TEXT_NODES:,} nodes written out, {len(postorder([expr])):,} distinct)"
+    return str(expr)
+
+
 def postorder(exprs: list) -> list:
     """Every distinct subexpression, each after its arguments; iterative, so depth costs no stack."""
     order, seen = [], set()

@@ -127,7 +127,9 @@ def exact_nested(values: list, shape: tuple) -> Any:
 
 def derivative_text(exprs: list) -> str:
     if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
-        texts = [str(e) for e in exprs]
+        from .forms import text
+
+        texts = [text(e) for e in exprs]
     else:
         import sympy as sp
 
