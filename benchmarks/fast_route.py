@@ -65,7 +65,10 @@ def run(repeats: int, cases: int) -> dict:
         add("diffcheck check (wall)", wall(check))
         add("import sympy, numpy (wall)", wall([sys.executable, "-c", "import sympy, numpy"]))
         if repeat == 0:  # the old route, once: minutes at these sizes
-            add("verify -j 1 (sympy route)", workload("batch", "diffcheck-j1", "--cases", count, route="sympy")["seconds"])
+            add(
+                "verify -j 1 (sympy route)",
+                workload("batch", "diffcheck-j1", "--cases", count, route="sympy")["seconds"],
+            )
             slow = workload("symbolic", "diffcheck", route="sympy")
             add("check sin∘300 (sympy route)", slow["sin"]["seconds"])
             add("check 508-node (sympy route)", slow["nested"]["seconds"])

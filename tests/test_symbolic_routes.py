@@ -134,7 +134,9 @@ def test_without_symengine_one_notice_and_the_same_results():
 def test_symengine_asked_for_but_missing_is_trouble():
     done = _diffcheck("check", "sin(x)", "x=1", "--symbolic", "symengine", hide_symengine=True)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr == "diffcheck: error: --symbolic symengine: symengine cannot be imported (pip install symengine)\n"
+    assert (
+        done.stderr == "diffcheck: error: --symbolic symengine: symengine cannot be imported (pip install symengine)\n"
+    )
 
 
 def test_check_on_the_symengine_route_does_not_import_sympy():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Mapping
 
 import mpmath
 import numpy as np
@@ -119,7 +119,7 @@ def _mask_as_number(value):
     return value
 
 
-def lower(program, inputs: dict, hold: dict = {}) -> dict:
+def lower(program, inputs: Mapping, hold: Mapping = {}) -> dict:
     """Every statement's symengine value, as `symbolic.lower` gives SymPy's (but evaluated)."""
 
     def call(node, args, params):

@@ -9,6 +9,8 @@ nothing cancels across ops, as nothing does in SymPy's unevaluated tree.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import mpmath
 import numpy as np
 
@@ -24,7 +26,7 @@ class Written:
     """`program` as written, a function of its inputs' flat values (then the `held` names' flat values, which
     stand for those statements instead of their own)."""
 
-    def __init__(self, program, shapes: dict, held: dict = {}):
+    def __init__(self, program, shapes: Mapping, held: Mapping = {}):
         self.program, self.held = program, dict(held)
         self.layout = [(n, shapes[n]) for n in program.inputs] + list(self.held.items())
 
