@@ -10,7 +10,10 @@ DIFFCHECK_SYMBOLIC), interleaved over the repeats; the table shows medians and t
 - `diffcheck check "sin(x) * exp(x) + x ** 2" x=1` / `python -c "import sympy, numpy"` (wall clock): at most 0.6;
 - `verify` -j 2 / -j 1: at most 1/1.7, with what two processes give bare SymPy itself beside it.
 
-The machine's load average is printed before and after: on a shared machine the ratios are what to read.
+The machine's load average is printed before and after: on a shared machine the ratios are what to read. Where it
+is loaded (other work on its cores), wall-clock ratios swing with it; CPU time does not, so the same 1,000 cases are
+also checked in one process by `check` (the work of a verify worker) and by bare SymPy, each timed in CPU seconds
+from before its imports (`--cpu diffcheck|sympy` runs one of them).
 """
 
 from __future__ import annotations
@@ -40,6 +43,29 @@ def workload(*args: str, route: str = "auto") -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cpu(library: str, cases: int) -> float:
+    """CPU seconds of a fresh process checking `cases` generated cases in itself, imports included."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--cpu", library, "--cases", str(cases)], capture_output=True, text=True, env=ENV
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def cpu_worker(library: str, cases: int) -> float:
+    sys.path.insert(0, str(SYMBOLIC.parent))
+    import symbolic_batch
+
+    if library == "sympy":
+        symbolic_batch.batch("sympy", cases)
+        return time.process_time()
+    from diffcheck.check import Case, check
+    from diffcheck.lang.parse import parse_program
+
+    for tree, point in symbolic_batch.cases(cases):
+        check(Case(parse_program(symbolic_batch.text(tree)), point))
+    return time.process_time()
+
+
 def wall(command: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, capture_output=True, env=ENV, check=False)
@@ -58,6 +84,8 @@ def run(repeats: int, cases: int) -> dict:
         add("bare SymPy, 1 process", workload("batch", "sympy", "--cases", count)["seconds"])
         add("verify -j 1 (auto)", workload("batch", "diffcheck-j1", "--cases", count)["seconds"])
         add("verify -j 2 (auto)", workload("batch", "diffcheck-j2", "--cases", count)["seconds"])
+        add("CPU: check in one process (auto)", cpu("diffcheck", cases))
+        add("CPU: bare SymPy in one process", cpu("sympy", cases))
         add("bare SymPy, 2 processes", workload("batch", "sympy-2", "--cases", count)["seconds"])
         deep = workload("symbolic", "diffcheck")
         add("check sin∘300 (auto)", deep["sin"]["seconds"])
@@ -81,6 +109,8 @@ def run(repeats: int, cases: int) -> dict:
         "bare SymPy 2 processes / 1 (the machine's ceiling)": medians["bare SymPy, 2 processes"]
         / medians["bare SymPy, 1 process"],
         "verify -j 1: auto / sympy route": medians["verify -j 1 (auto)"] / medians["verify -j 1 (sympy route)"],
+        "CPU: check / bare SymPy, one process each": medians["CPU: check in one process (auto)"]
+        / medians["CPU: bare SymPy in one process"],
     }
     return {"repeats": repeats, "cases": cases, "seconds": series, "medians": medians, "ratios": ratios}
 
@@ -90,7 +120,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--json", action="store_true", help="print the data as JSON instead of a table")
+    parser.add_argument("--cpu", choices=["diffcheck", "sympy"], help="one CPU-time workload (run by the others)")
     args = parser.parse_args()
+    if args.cpu:
+        print(cpu_worker(args.cpu, args.cases))
+        return
     load_before = os.getloadavg()
     data = run(args.repeats, args.cases)
     data["load_average"] = {"before": load_before, "after": os.getloadavg(), "cpus": os.cpu_count()}
