@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import mpmath
@@ -19,26 +18,12 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
+from .exact import Exact
 from .lang.indices import literal_indices
 from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
 
 DIGITS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Exact:
-    """A SymPy value at a point, by kind: finite, inf, -inf, zoo (complex infinity), nan or complex."""
-
-    kind: str
-    value: float = math.nan
-
-    @property
-    def is_finite(self) -> bool:
-        return self.kind == "finite"
-
-    def __str__(self) -> str:
-        return repr(self.value) if self.kind == "finite" else self.kind
 
 
 def _is_number(value) -> bool:

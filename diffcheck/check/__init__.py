@@ -152,8 +152,9 @@ def _check(case: Case, engine) -> CheckResult:
 def _check_rows(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
     from ..lang.indices import index_inputs
+    from .fast import prepare
     from .points import random_points
-    from .prepared import Prepared, masked
+    from .prepared import masked
 
     started = time.perf_counter()
     validate(case)
@@ -176,14 +177,16 @@ def _check_rows(case: Case, engine) -> CheckResult:
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []
     env = run_engine(first, hits, engine=engine)
-    prepared = Prepared(first, shapes)
+    prepared = prepare(first, shapes)
     results = [prepared.at(first, engine, env, hits)]
     each_point = masked(case.program)  # a mask subscript: the SymPy side differs from point to point
     for at in runs:
         hits = []
-        prepared = Prepared(at, shapes) if each_point else prepared
+        prepared = prepare(at, shapes) if each_point else prepared
         results.append(prepared.at(at, engine, run_engine(at, hits, engine=engine), hits))
+    routes = list(dict.fromkeys(r.symbolic or prepared.route for r in results))
     result = _worst(results, case.points) if case.points else results[0]
+    result.symbolic = "+".join(routes)  # symengine, sympy, or both (points where symengine could not serve)
     if case.dtype == "float32":
         _ulps(result)
     result.seconds = time.perf_counter() - started

@@ -43,6 +43,31 @@ STRICT = click.option(
 )
 
 
+def _symbolic(ctx, param, value):
+    """`--symbolic` for the command and the workers it forks, as the environment's route, restored at the end."""
+    if value is not None:
+        from ..check.fast import VARIABLE, symengine_ready
+        from ..errors import DiffcheckError
+
+        if value == "symengine":  # asked for: trouble at once where it is missing
+            try:
+                symengine_ready(True)
+            except DiffcheckError as error:
+                fail(str(error))
+        before = os.environ.get(VARIABLE)
+        os.environ[VARIABLE] = value
+        ctx.call_on_close(lambda: os.environ.pop(VARIABLE) if before is None else os.environ.update({VARIABLE: before}))
+    return value
+
+
+SYMBOLIC = click.option(
+    "--symbolic",
+    type=click.Choice(["auto", "sympy", "symengine"]),
+    default=None,
+    callback=_symbolic,
+    help="The exact side's route: symengine (fast) wherever it can serve and SymPy elsewhere (auto, the default), "
+    "SymPy alone, or symengine required (an error if it cannot be imported). Values and statuses are the same.",
+)
 ENGINE = click.option(
     "--engine",
     "engine_names",
@@ -250,6 +275,7 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
 @DTYPE
+@SYMBOLIC
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print only the verdict line (table format; the exit code is the same)."
 )
@@ -319,6 +345,7 @@ def check(
     timeout,
     fmt,
     engine_names,
+    symbolic,
     dtype,
     quiet,
     verbose,
@@ -368,6 +395,7 @@ def check(
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
         dtype=dtype or "float64",
+        symbolic=symbolic or "",
     )
     engine_names = engine_names_of(engine_names)
     if engine_names:

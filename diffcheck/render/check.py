@@ -345,6 +345,7 @@ def result_data(result: CheckResult) -> dict:
                 for t in result.tensors
             ],
             "seconds": round(result.seconds, 6),
+            "symbolic": result.symbolic,
         }
     )
 
