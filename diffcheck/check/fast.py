@@ -68,15 +68,21 @@ def prepare(case: Case, shapes: dict) -> Prepared:
 
 
 def _plain(case: Case) -> bool:
-    """No index or mask inputs and no subscripts: what the symengine route was built and compared for."""
+    """No index or mask inputs or arguments (a loss's targets), no subscripts and no op of several tensors in or out
+    (cat, split, max over a dim): what the symengine route was built and compared for."""
+    from .. import ops
     from ..lang.indices import index_inputs
     from ..lang.program import Apply, walk
 
     program = case.program
     if index_inputs(program, case.values):
         return False
-    exprs = [s.value for s in program.statements]
-    return not any(isinstance(n, Apply) and n.op in ("getitem", "setitem") for e in exprs for n in walk(e))
+    for node in (n for s in program.statements for n in walk(s.value) if isinstance(n, Apply)):
+        front = ops.FRONTS.get(node.op)
+        row = ops.OPS.get(front.row) if front is not None else None
+        if row is None or row.variadic or row.outputs != 1 or row.index_args or row.mask_args:  # (a subscript: None)
+            return False
+    return True
 
 
 class FastPrepared(Prepared):

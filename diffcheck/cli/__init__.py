@@ -39,7 +39,9 @@ ATOL = click.option(
     "--atol", type=float, default=None, callback=_tolerance, help=f"Absolute tolerance (default {defaults.ATOL:g})."
 )
 STRICT = click.option(
-    "--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too."
+    "--strict",
+    is_flag=True,
+    help="Fail on kink, singular, zero-times-inf, overflow, indeterminate and rounding differences too.",
 )
 
 
