@@ -104,7 +104,7 @@ def summary(batch: Batch) -> str:
         counts.append(f"{batch.count(UNSUPPORTED)} unsupported by their engine")
     cases = len(batch.outcomes)  # every row: a file that cannot be read is one error, as a case that cannot run
     other = len(batch.errors)
-    outside = f"; {other} error{'s' * (other != 1)} outside the cases (a path, nothing found)" if other else ""
+    outside = f"; {other} error{'s' * (other != 1)} outside the cases" if other else ""  # a path, a signal ...
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
     return (
         f"{cases} case{'s' * (cases != 1)}: {', '.join(counts)}{outside} in {batch.seconds:.1f} s "
