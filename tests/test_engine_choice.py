@@ -140,10 +140,10 @@ def test_check_shows_engines_side_by_side_and_unsupported_is_no_failure():
     ]
 
 
-def test_run_refuses_another_engine_and_fuzz_takes_engine_as_against():
-    result = invoke("run", "-", "--engine", "torch")
+def test_run_loads_its_engines_before_the_run_and_fuzz_takes_engine_as_against():
+    result = invoke("run", "-", "--engine", "tensorflow")
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
-    assert "run interprets the snippet on diffcheck's own engine only" in result.output
+    assert "unknown engine 'tensorflow'" in result.output
     assert invoke("fuzz", "--engine", "diffcheck", "--cases", "2").exit_code == 0
     assert invoke("fuzz", "--engine", "tensorflow", "--cases", "2").exit_code == 2
 

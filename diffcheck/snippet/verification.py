@@ -44,11 +44,14 @@ def verify(
     strict: bool = False,
     timeout: float = 60.0,
     sample: int = SNIPPET_SAMPLE,
+    engines: tuple = (),
+    unsupported: Optional[list] = None,
 ) -> tuple[Report, list[list[int]]]:
     """Check the backward() calls with `check.check`, each within `timeout` seconds: of each graph shape (a loop's
     steps), the first and the last call and `sample` calls drawn between them with a fixed seed; each verified call
     stands for the calls after it up to the next verified one. Returns the report and, per result, the lines of the
-    calls it stands for."""
+    calls it stands for. `engines` (loaded `Engine`s; none: diffcheck's own) check each call in turn, the result's
+    title naming the engine; a call an engine cannot run is a line in `unsupported`, never a failure."""
     groups: dict[Any, tuple[Case, list[Backward]]] = {}
     errors = [outcome.raised] if outcome.raised else []
     if outcome.error is not None:
@@ -62,13 +65,17 @@ def verify(
     options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
     for _, calls in groups.values():
         for case, title, covered in _sampled(outcome.where, calls, sample):
-            case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
-            result = _verified(case, covered[0], outcome.where, timeout, errors)
-            if result is not None:
-                results.append(result)
-                lines.append([c.line for c in covered])
+            for engine in engines or (None,):
+                named = f"{title}  [{engine.name}]" if engine is not None else title
+                case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
+                result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
+                if result is not None:
+                    results.append(result)
+                    lines.append([c.line for c in covered])
     if not outcome.backwards and not errors:
         errors.append(f"{outcome.where}: no backward() call: nothing to verify")
+    elif not results and not errors and unsupported:  # as verify: a run that checked nothing is no pass
+        errors.append(f"{outcome.where}: no backward() call could be checked on the engines named")
     return Report(results, errors), lines
 
 
@@ -101,14 +108,20 @@ def _sampled(where: str, calls: list, sample: int):
     return out
 
 
-def _verified(case: Case, call: Backward, where: str, timeout: float, errors: list):
-    """One check, its failures as error lines; the notes of a snippet's rows."""
+def _verified(case: Case, call: Backward, where: str, timeout: float, errors: list, engine=None, unsupported=None):
+    """One check (on `engine`; diffcheck's own unless given), its failures as error lines; the notes of a snippet's
+    rows. A call the engine cannot run goes to `unsupported`."""
     from ..check.budget import run_deep
     from ..check import check
+    from ..engines import Unsupported
 
     case = _free_names(case)
     try:
-        result = run_deep(lambda: check(case), timeout)
+        result = run_deep(lambda: check(case, engine), timeout)
+    except Unsupported as error:
+        if unsupported is not None:
+            unsupported.append(f"{where}:{call.line}: backward() not checked on engine '{engine.name}': {error}")
+        return None
     except DiffcheckError as error:
         errors.append(f"{where}:{call.line}: cannot verify this backward(): {error}")
         return None
