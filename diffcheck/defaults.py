@@ -26,3 +26,10 @@ SNIPPET_MAX_STEPS = 100_000  # statements executed, loops and calls included (`-
 SNIPPET_MAX_CALL_DEPTH = 100  # nested calls of the snippet's own functions (`--max-depth`)
 SNIPPET_TIME_BUDGET = 30.0  # wall-clock seconds the snippet may run (`--time-budget`), verification apart
 SNIPPET_MAX_OUTPUT = 10_000_000  # characters the snippet may print (`--max-output`)
+SNIPPET_SAMPLE = 3  # calls of one graph shape verified between its first and last (`--sample`), drawn with a seed
+SNIPPET_SAMPLE_SEED = 0
+# What one verified backward() call of a snippet may hold: named tensors, op applications and leaf elements (SymPy
+# differentiates element by element). 5000 leaf elements admit a 2-layer MLP with 64 hidden units on a batch of 32.
+SNIPPET_MAX_TENSORS = 200
+SNIPPET_MAX_OPERATIONS = 5000
+SNIPPET_MAX_LEAF_ELEMENTS = 5000

@@ -86,7 +86,7 @@ class SampleItem(pytest.Item):
                 done = Done("error", str(error), 0.0)
             outcome = outcome_of(item, done, timeout=timeout or 0.0)
         if outcome.status != PASS:
-            raise CaseFailed(outcome.error or _report(outcome))
+            raise CaseFailed(outcome.error or _report(outcome, self.config.get_terminal_writer().fullwidth))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CaseFailed):
@@ -97,12 +97,13 @@ class SampleItem(pytest.Item):
         return self.path, self.item.line - 1, f"{self.file}:{self.item.line}: {self.name}"
 
 
-def _report(outcome) -> str:
-    """The problems of a failed case, one line each, then its `check` table as plain text."""
+def _report(outcome, width: int) -> str:
+    """The problems of a failed case, one line each, then its `check` table as plain text, fitted to pytest's
+    terminal width (COLUMNS, else 80 in CI)."""
     from .render.batch import problems
     from .render.check import check_table
     from .render.console import plain_text
 
     head = f"{outcome.file}:{outcome.line}: case '{outcome.name}': {outcome.status}"
-    table = plain_text(check_table(outcome.result), width=160)
+    table = plain_text(check_table(outcome.result), width=width)
     return "\n".join([head, *problems(outcome), "", *table])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import mpmath
@@ -19,25 +18,12 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
+from .exact import Exact
+from .lang.indices import literal_indices
 from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
 
 DIGITS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Exact:
-    """A SymPy value at a point, by kind: finite, inf, -inf, zoo (complex infinity), nan or complex."""
-
-    kind: str
-    value: float = math.nan
-
-    @property
-    def is_finite(self) -> bool:
-        return self.kind == "finite"
-
-    def __str__(self) -> str:
-        return repr(self.value) if self.kind == "finite" else self.kind
 
 
 def _is_number(value) -> bool:
@@ -61,6 +47,7 @@ def _to_sym(value):
 def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if node.op in ("getitem", "setitem"):
         return _subscript(node, args, params["key"], point)
+    args = literal_indices(args)
     row = ops.OPS.get(ops.FRONTS[node.op].row)
     tuple_arguments(node, args, row is not None and row.variadic)
     params = number_params(node, params, _is_number)
@@ -75,7 +62,8 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
         params = exact_params(params)
     symbolic = [_to_sym(a) for a in args]
     if op.name != "where":  # a mask in arithmetic counts as 1/0, as a bool tensor does in PyTorch
-        symbolic = [_mask_as_number(a) for a in symbolic]
+        kept = {*op.index_args, *op.mask_args}  # an index or a mask the op takes as one
+        symbolic = [a if i in kept else _mask_as_number(a) for i, a in enumerate(symbolic)]
     try:
         if op.elementwise:
             return np.frompyfunc(lambda *a: op.sym(sp, *a, **params), len(args), 1)(*symbolic)
@@ -405,6 +393,8 @@ def _exactly(expr, at: dict) -> Exact:
     try:
         return _classify_exact(substitute(expr, at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
+        return Exact("nan")
+    except ValueError:  # Max/Min of nan or zoo ("not comparable"): undefined there too
         return Exact("nan")
     except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
         return Exact("nan")

@@ -158,7 +158,7 @@ def test_a_signal_to_verify_reports_what_finished_and_leaves_no_process(folder, 
         f"diffcheck: error: stopped by {name}: 1 of 3 cases not finished",
         f"diffcheck: error: samples/b.toml:1: case 'hang': stopped while running: verify got {name}",
     ]
-    assert out.startswith("3 cases: 2 passed, 0 failed, 1 error, 0 timed out in ")
+    assert out.startswith("3 cases: 2 passed, 0 failed, 1 error, 0 timed out; 1 error outside the cases in ")
     assert run.left() == []
 
 

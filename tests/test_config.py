@@ -79,7 +79,10 @@ def test_a_broken_project_file_stops_no_check(project):
     assert invoke("check", "x", "x=1").exit_code == 0
 
 
-def test_run_leaves_the_projects_engines_to_check(project):
-    (project / "pyproject.toml").write_text('[tool.diffcheck]\nengines = ["diffcheck", "torch"]\n')
+def test_run_checks_each_backward_on_the_projects_engines(project):
+    pytest.importorskip("micrograd")
+    (project / "pyproject.toml").write_text('[tool.diffcheck]\nengines = ["diffcheck", "micrograd"]\n')
     (project / "s.py").write_text("import torch\nx = torch.tensor(2.0, requires_grad=True)\n(x * x).backward()\n")
-    assert invoke("run", "s.py").exit_code == 0
+    result = invoke("run", "s.py")
+    assert result.exit_code == 0, result.output
+    assert "(x * x).backward()  [diffcheck]" in result.stdout and "(x * x).backward()  [micrograd]" in result.stdout

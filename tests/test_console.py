@@ -76,7 +76,7 @@ def test_no_color_removes_every_style_and_color_always_forces_it():
 
 def test_a_dumb_terminal_keeps_its_real_width():
     lines = _in_terminal(CHECK, 100, TERM="dumb").splitlines()
-    assert max(len(line) for line in lines) == 100
+    assert 80 < max(len(line) for line in lines) <= 100  # the layout for 100 columns: wider than 80 allows
 
 
 def test_version_names_what_diffcheck_computes_with():

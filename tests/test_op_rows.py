@@ -187,7 +187,7 @@ def test_every_row_is_evaluated_fast_or_says_it_is_not():
         if op.mp == ops.SYMPY_ONLY or not op.grad_fn:
             continue
         shapes, params = ([()] * op.arity, {}) if op.elementwise else (op.example or ([(2, 2)], {"dim": 0}))
-        args = [symbols(f"a{i}", shape) for i, shape in enumerate(shapes)]
+        args = [_argument(op, i, shape, symbols) for i, shape in enumerate(shapes)]
         params = {**params, **{p: sp.Rational(1, 2) for p in op.params if ops.kind_of(p) == "number"}}
         arrays = [np.asarray(a, dtype=object) if np.ndim(a) else a for a in args]
         form = (
@@ -199,6 +199,17 @@ def test_every_row_is_evaluated_fast_or_says_it_is_not():
         flat = [sp.sympify(e) for part in parts for e in np.asarray(part, dtype=object).reshape(-1)]
         syms = sorted({s for e in flat for s in e.free_symbols}, key=str)
         assert mp_function(flat, syms) is not None, op.name
+
+
+def _argument(op, position: int, shape, symbols):
+    """Symbols, or what the row takes concrete: an index (zeros), a mask, a Python number (gather's dim)."""
+    if isinstance(shape, int):
+        return shape
+    if position in op.index_args:
+        return np.zeros(shape, dtype=np.int64)
+    if position in op.mask_args:
+        return np.ones(shape, dtype=bool)
+    return symbols(f"a{position}", shape)
 
 
 def test_every_op_has_a_row_for_each_way_it_is_called():

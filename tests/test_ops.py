@@ -227,12 +227,64 @@ CASES += [
 ]
 
 
+# issue 16's losses and selection by integer tensors (ops/losses.py, classification.py, gather.py); PyTorch's values:
+# tests/test_losses.py. `t` and `i` are integer index tensors: they do not require grad.
+_PAIR = {"v": [0.5, -1.0, 2.0], "w": [1.5, -0.5, 0.25]}
+_PROBS = {"v": [0.2, 0.5, 0.9], "w": [0.1, 0.5, 0.8]}
+_SUM = (("reduction", Const("sum")),)
+T, IDX = Var("t"), Var("i")
+CASES += [
+    ("mse_loss", Apply("mse_loss", (V, W)), _PAIR),
+    ("l1_loss", Apply("l1_loss", (V, W), _SUM), _PAIR),
+    ("smooth_l1_loss", Apply("smooth_l1_loss", (V, W), (("beta", Const(0.5)),)), _PAIR),
+    ("huber_loss", Apply("sum", (Apply("huber_loss", (V, W), (("reduction", Const("none")),)),)), _PAIR),
+    ("binary_cross_entropy", Apply("binary_cross_entropy", (V, W)), _PROBS),
+    ("bce_with_logits", Apply("binary_cross_entropy_with_logits", (V, W), _SUM), _PAIR),
+    ("nll_loss", Apply("nll_loss", (Apply("sin", (M,)), T)), {**_MAT, "t": [2, 0]}),
+    ("cross_entropy", Apply("cross_entropy", (M, T)), {**_MAT, "t": [2, 0]}),
+    (
+        "cross_entropy smoothing",
+        Apply("cross_entropy", (M, T), (("label_smoothing", Const(0.2)),)),
+        {**_MAT, "t": [1, 0]},
+    ),
+    ("cross_entropy probs", Apply("cross_entropy", (M, Var("P"))), {**_MAT, "P": [[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]]}),
+    ("gather", Apply("sum", (Apply("sin", (Apply("gather", (M, Const(1), IDX)),)),)), {**_MAT, "i": [[0, 0], [2, 1]]}),
+    (
+        "index_select",
+        Apply("sum", (Apply("sin", (Apply("index_select", (M, Const(1), IDX)),)),)),
+        {**_MAT, "i": [2, 0, 2]},
+    ),
+    (
+        "masked_fill",
+        Apply(
+            "sum",
+            (
+                Apply(
+                    "sin",
+                    (
+                        Apply(
+                            "masked_fill",
+                            (
+                                M,
+                                Apply("gt", (M, Const(0.6))),
+                            ),
+                            (("value", Const(0.5)),),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        _MAT,
+    ),
+]
+
+
 @pytest.mark.parametrize("label, expr, point", CASES, ids=[c[0] for c in CASES])
 def test_op_on_both_sides_and_against_finite_differences(label, expr, point):
     program = Program((Assign("out", expr),), label)
     result = check(Case(program, point))
     assert result.output.status == MATCH
-    inputs = [t for t in result.tensors if t.role == "input"]
+    inputs = [t for t in result.tensors if t.role == "input" and t.requires_grad]  # not an index tensor
     assert inputs and all(t.status == MATCH for t in inputs), [(t.name, t.engine, t.sympy) for t in inputs]
     for t in inputs:  # a third, independent opinion
 

@@ -111,11 +111,11 @@ def _on_a_terminal(args: list[str], cwd: Path) -> str:
 def test_a_real_terminal_gets_the_bar_and_a_machine_format_does_not(tmp_path):
     (tmp_path / "cases.toml").write_text(CASES)
     shown = _on_a_terminal(["verify", "cases.toml", "-j", "1"], tmp_path)
-    assert "cases/s" in shown and "failed" in shown and "3/3" in shown
+    assert "1 errored" in shown and "3/3" in shown  # the bar counts each ending (a rate only after a second)
     machine = _on_a_terminal(["verify", "cases.toml", "-j", "1", "--format", "json"], tmp_path)
     assert "cases/s" not in machine and machine.lstrip().startswith("{")
 
 
 def test_fuzz_shows_the_same_bar_on_a_terminal(tmp_path):
     shown = _on_a_terminal(["fuzz", "--cases", "16", "--seed", "1"], tmp_path)
-    assert "16/16" in shown and "disagreeing" in shown and "cases/s" in shown
+    assert "16/16" in shown and "cases/s" in shown  # 16 generated programs take more than a second

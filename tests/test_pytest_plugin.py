@@ -48,8 +48,9 @@ def test_cases_become_items_with_readable_failures(pytester):
         [
             "*cases/bad.toml:1: case 'stale pin': fail",
             "broken expectation: x.grad: expected 7.0, got 6.0",
-            "*┃ tensor ┃ role *┃ status*",  # the check table, as plain text
-            "*│ x *│ input *│*6.0*│*6.0*│*2*x*✓ match*",
+            "*┃ tensor ┃ role *┃ req ┃ leaf ┃*┃ status*",  # the check table, as plain text
+            "*│ x *│ input *│ yes │ yes *│ 6.0 *│ 6.0 *│ *0 │ ✓ match *│",
+            "dy/dx = 2*x",
             "*cases/bad.toml:10: case 'no input': no value for input 'z'*",
             "*cases/broken.toml:1:7: invalid TOML: *",
             "FAILED cases/bad.toml::stale pin - *",
@@ -58,6 +59,18 @@ def test_cases_become_items_with_readable_failures(pytester):
         ]
     )
     assert "\x1b[" not in result.stdout.str()  # no colour codes in a report meant to be read in CI logs
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_the_failure_report_fits_the_terminal(pytester, monkeypatch, columns):
+    """The check table of a failure is drawn at pytest's terminal width (COLUMNS in CI), never wider."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    _files(pytester)
+    result = pytester.runpytest("--diffcheck", "cases/bad.toml", "-p", "no:cacheprovider")
+    lines = result.stdout.lines
+    table = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert table and max(map(len, table)) <= columns, "\n".join(table)
+    assert not any("…" in line for line in table)
 
 
 def test_nodeids_are_file_and_case_name(pytester):

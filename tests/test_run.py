@@ -28,7 +28,7 @@ from diffcheck.snippet.parse import parse_snippet
 
 SNIPPETS = Path(__file__).resolve().parent / "snippets"
 NAMES = sorted(path.stem for path in SNIPPETS.glob("*.py"))
-EXIT = {**{name: 2 for name in NAMES if name.startswith("errors_")}, "no_backward": 2}
+EXIT = {**{name: 2 for name in NAMES if name.startswith("errors_")}, "no_backward": 2, "legendre_wrong_backward": 1}
 ARTICLE = ["article_1", "article_2", "article_3"]  # the three programs of the seed article, verbatim
 
 
@@ -343,3 +343,20 @@ def _applies(expr):
         if hasattr(node, "args"):
             yield node
             stack.extend(node.args)
+
+
+def test_run_checks_each_backward_call_on_the_engines_named(tmp_path):
+    pytest.importorskip("micrograd")
+    snippet = tmp_path / "s.py"
+    snippet.write_text("import torch\nx = torch.tensor(2.0, requires_grad=True)\n(x * x + x).backward()\n")
+    both = CliRunner().invoke(main, ["run", str(snippet), "--engine", "diffcheck", "--engine", "micrograd"])
+    assert both.exit_code == 0 and "[diffcheck]" in both.stdout and "[micrograd]" in both.stdout
+    vector = tmp_path / "v.py"
+    vector.write_text("import torch\nx = torch.tensor([2.0, 3.0], requires_grad=True)\n(x * x).sum().backward()\n")
+    lacking = CliRunner().invoke(main, ["run", str(vector), "--engine", "micrograd"])
+    assert lacking.exit_code == 2  # nothing was checked: no pass
+    assert lacking.stderr == (
+        f"diffcheck: note: {vector}:3: backward() not checked on engine 'micrograd': a tensor of shape (2,) (scalars "
+        "only) is not supported by engine 'micrograd'\n"
+        f"diffcheck: error: {vector}: no backward() call could be checked on the engines named\n"
+    )

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from diffcheck import ops
+from diffcheck.lang.indices import index_inputs
 from diffcheck.lang.lower import number_params, run
 from diffcheck.batch.samples import Sample
 from diffcheck.ops.subscripts import key_of
@@ -49,6 +50,7 @@ def rows_used(sample: Sample) -> set[str]:
         return value
 
     values = {n: np.asarray(sample.case.values.get(n, 0.5), dtype=float) for n in sample.case.program.inputs}
+    values.update(index_inputs(sample.case.program, sample.case.values))  # class targets, indices, masks
     run(sample.case.program, values, call)
     return used
 

@@ -32,12 +32,6 @@ class _Torch:
 SCOPE = {"torch": _Torch(), "F": types.SimpleNamespace(normalize=engine.TORCH_FUNCTIONS["normalize"]), "float": float}
 
 
-def _expression(case) -> str:
-    """The recorded expression as the library runs it: creation functions take no dtype= (their default dtype
-    gives the same values here: halves, small integers and linspace(0, 1, 3))."""
-    return case["expression"].replace(", dtype=x.dtype", "")
-
-
 # what the engine does not refuse as PyTorch does (left alone here): a fourth positional argument of torch.max, and
 # NumPy's own words for shapes maximum cannot broadcast; matrix norms ('nuc')
 NOT_PINNED = {"torch.max(x, 1, True, 2)", "torch.max(x, torch.ones(2))", "x.norm(p='nuc', dim=5)"}
@@ -48,7 +42,7 @@ NOT_PINNED = {"torch.max(x, 1, True, 2)", "torch.max(x, torch.ones(2))", "x.norm
 )
 def test_values_gradients_and_chains_as_pytorch(case):
     x = torch.tensor(case["x"], dtype=getattr(torch, case["dtype"]), requires_grad=True)
-    y = eval(_expression(case), {**SCOPE, "x": x})
+    y = eval(case["expression"], {**SCOPE, "x": x})
     y.backward(gradient=torch.tensor(np.reshape(case["weights"], case["shape"]).tolist(), dtype=y.dtype))
     assert chain(y) == case["chain"]
     assert str(y.dtype) == f"torch.{case['result_dtype']}" and list(np.shape(y.data)) == case["shape"]
@@ -84,6 +78,34 @@ def test_max_over_a_dim_is_pytorchs_return_type():
     with pytest.raises(AttributeError) as caught:
         _ = both.counts
     assert str(caught.value) == "'torch.return_types.max' object has no attribute 'counts'"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_whole_max_fills_its_mask_as_pytorch(dtype):
+    """evenly_distribute_backward fills zeros (an infinite gradient leaves the others 0, not nan) and takes the nan
+    elements when the answer is nan. Recorded with /tmp/torch/bin/python (PyTorch 2.13)."""
+    dtype = getattr(torch, dtype)
+    x = torch.tensor([0.0, 1.0], dtype=dtype, requires_grad=True)
+    torch.rsqrt(x.min()).backward()
+    assert x.grad.tolist() == [-float("inf"), 0.0]
+    y = torch.tensor([[0.0, 0.0], [0.0, 1.0]], dtype=dtype, requires_grad=True)
+    (y.max() / torch.tensor(0.0, dtype=dtype)).backward()
+    assert y.grad.tolist() == [[0.0, 0.0], [0.0, float("inf")]]
+    w = torch.tensor([1.0, float("nan"), 3.0, float("nan")], dtype=dtype, requires_grad=True)
+    w.max().backward()
+    assert w.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+
+
+def test_linspace_computes_in_its_dtype():
+    # PyTorch 2.13: torch.linspace(-1, 1, 4, dtype=torch.float64).tolist(), and in float32 (/tmp/torch/bin/python)
+    assert torch.linspace(-1, 1, 4, dtype=torch.float64).tolist() == [
+        -1.0,
+        -0.33333333333333337,
+        0.33333333333333337,
+        1.0,
+    ]
+    assert torch.linspace(-1, 1, 4).tolist() == [-1.0, -0.3333333134651184, 0.3333333134651184, 1.0]
+    assert torch.linspace(0, 1, 7).tolist()[1:3] == [0.1666666716337204, 0.3333333432674408]
 
 
 def test_ties_whole_share_evenly_over_a_dim_go_to_the_first():
@@ -187,3 +209,19 @@ def test_run_prints_as_pytorch_and_verifies_the_backward(tmp_path):
     data = json.loads(result.stdout)
     assert data["stdout"] == PRINTED
     assert result.exit_code == 0 and [c["ok"] for c in data["checks"]] == [True]
+
+
+LINSPACE = json.loads(pathlib.Path(__file__).with_name("linspace.json").read_text())
+
+
+@pytest.mark.parametrize("case", LINSPACE, ids=[f"{c['start']}-{c['end']}-{c['steps']}-{c['dtype']}" for c in LINSPACE])
+def test_linspace_is_pytorchs_kernel_bit_for_bit(case):
+    """One kernel (ops/creation.py) for the table row (float32, the check language's linspace) and run's
+    torch.linspace of any dtype, recorded by tests/linspace_cases.py."""
+    from diffcheck import ops
+
+    made = engine.linspace(case["start"], case["end"], case["steps"], dtype=getattr(torch, case["dtype"]))
+    assert [float(v).hex() for v in made.data.tolist()] == case["values"]
+    if case["dtype"] == "float32":
+        row = ops.OPS["linspace"].forward(start=case["start"], end=case["end"], steps=case["steps"])
+        assert [float(v).hex() for v in np.asarray(row).tolist()] == case["values"]

@@ -371,7 +371,7 @@ def test_counts_add_up_and_a_missing_path_is_said_once(tmp_path):
     assert table.exit_code == 2 and missing not in table.stdout  # stderr says it, once
     assert table.stderr.count(f"{missing}: no such file or directory") == 1
     assert table.stdout.splitlines()[-1].startswith(
-        "3 cases: 2 passed, 0 failed, 1 error, 0 timed out; 1 error outside the cases (a path, nothing found) in "
+        "3 cases: 2 passed, 0 failed, 1 error, 0 timed out; 1 error outside the cases in "
     )
     summary = json.loads(
         CliRunner().invoke(main, ["verify", str(tmp_path), missing, "-j", "1", "--format", "json"]).stdout

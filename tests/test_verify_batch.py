@@ -21,13 +21,14 @@ expect.grad = { x = 6 }
 
 
 def task(item):
-    """Runs in the workers (importable from this module): the worker's pid, and whether SymPy was there already."""
+    """Runs in the workers (importable from this module): the worker's pid, which of SymPy and the symengine route were
+    there already."""
     kind, value = item
     if kind == "sleep":
         time.sleep(value)
     elif kind == "die":
         os._exit(value)
-    return os.getpid(), "sympy" in sys.modules, value
+    return os.getpid(), ("sympy" in sys.modules, "diffcheck.check.written" in sys.modules), value
 
 
 def test_workers_start_once_and_are_reused_across_runs():
@@ -40,9 +41,10 @@ def test_workers_start_once_and_are_reused_across_runs():
     assert [d.value[2] for d in first] == list(range(40))
 
 
-def test_workers_come_with_sympy_imported_once_in_the_fork_server():
+def test_workers_come_with_the_symengine_route_imported_once_in_the_fork_server_and_not_sympy():
+    """The default route (auto) is symengine's: a worker imports SymPy only for a case symengine cannot serve."""
     done = run_pool(task, [("ok", 1)], 1, timeout=30)
-    assert done[0].kind == "ok" and done[0].value[1] is True
+    assert done[0].kind == "ok" and done[0].value[1] == (False, True)
 
 
 def test_a_hang_inside_a_chunk_times_out_alone_and_the_order_holds():

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 # Imported once, in the fork server, so no worker pays them on its first case (48 ms, against 9 ms for the next):
-# the modules `check` imports when it runs, and the SymPy module its first evaluated Add imports. First, the module
-# that pauses the server's collector while it imports the rest.
+# the modules `check` imports when it runs. First, the module that pauses the server's collector while it imports
+# the rest. SymPy (`_SYMPY`) only where the route is SymPy's: symengine's cases do not import it, and a worker
+# imports it for the rare case symengine cannot serve.
 _PRELOAD = [
     "diffcheck.batch._forkserver",
     "diffcheck.check",
-    "diffcheck.symbolic",
+    "diffcheck.check.fast",
+    "diffcheck.check.forms",
+    "diffcheck.check.written",
     "diffcheck.batch.verify",
     "diffcheck.engine",
     "diffcheck.lang.parse",
@@ -30,8 +33,8 @@ _PRELOAD = [
     "diffcheck.check.points",
     "diffcheck.check.compare",
     "diffcheck.engine.printing",
-    "sympy.tensor.tensor",
 ]
+_SYMPY = ["diffcheck.symbolic", "sympy.tensor.tensor"]  # and the SymPy module its first evaluated Add imports
 _READY = None  # a worker's first message: it is running and waits for work
 _PR_SET_PDEATHSIG = 1
 _STARTS = 40  # tries to start a worker, 50 ms apart: a fork server lost to kill -9 is replaced once it is reaped
@@ -62,9 +65,17 @@ def start_server():
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
+    context.set_forkserver_preload(_PRELOAD + (_SYMPY if _sympy_route() else []))
     forkserver.ensure_running()  # idempotent; forking a worker waits for the imports
     return context
+
+
+def _sympy_route() -> bool:
+    """Whether the cases go to SymPy: its route asked for (`--symbolic sympy` sets the environment's), or symengine
+    missing."""
+    from importlib.util import find_spec
+
+    return os.environ.get("DIFFCHECK_SYMBOLIC") == "sympy" or find_spec("symengine") is None
 
 
 def _worker(conn, task: Callable) -> None:

@@ -181,12 +181,14 @@ def verify(
     progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
     engines: tuple[str, ...] = (),
     dtype: Optional[str] = None,
+    symbolic: str = "",
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
     `progress(total)` is entered once the cases are known and yields `advance(kind, ran=True)`, called as each case
     finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
     More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
+    `symbolic` is the exact side's route for every case (check/fast.py; empty: the default).
     """
     started = time.perf_counter()
     files, errors = discover(paths)
@@ -198,6 +200,8 @@ def verify(
         )  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
+        if symbolic:
+            items = [replace(i, case=replace(i.case, symbolic=symbolic)) if isinstance(i, Sample) else i for i in items]
         samples = [item for item in items if isinstance(item, Sample)]
         ran: dict[int, Outcome] = {}
         with progress(len(items)) if progress else nullcontext(lambda kind, ran=True: None) as advance:

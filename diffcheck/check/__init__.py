@@ -19,6 +19,7 @@ from .case import Case, case_of, validate
 from .compare import (
     EXPLAINED,
     INDETERMINATE,
+    ROUNDING,
     KINK,
     MATCH,
     MISMATCH,
@@ -38,6 +39,7 @@ __all__ = [
     "RTOL",
     "EXPLAINED",
     "INDETERMINATE",
+    "ROUNDING",
     "KINK",
     "MATCH",
     "MISMATCH",
@@ -139,9 +141,20 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
 
 
 def _check(case: Case, engine) -> CheckResult:
+    if case.rows:
+        from .. import ops
+
+        with ops.registered(*case.rows):
+            return _check_rows(case, engine)
+    return _check_rows(case, engine)
+
+
+def _check_rows(case: Case, engine) -> CheckResult:
     from ..engines import Unsupported, default
+    from ..lang.indices import index_inputs
+    from .fast import prepare
     from .points import random_points
-    from .prepared import Prepared, masked
+    from .prepared import masked
 
     started = time.perf_counter()
     validate(case)
@@ -151,8 +164,12 @@ def _check(case: Case, engine) -> CheckResult:
     if case.order == 2 and not engine.capabilities.second_order:
         raise Unsupported(engine.name, "second derivatives")
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
+    indices = {name: case.values[name] for name in index_inputs(case.program, case.values)}
     points = (
-        [replace(case, values=values) for values in random_points(case.program, shapes, case.points, case.seed)]
+        [
+            replace(case, values={**values, **indices})  # an index or a mask keeps its given values
+            for values in random_points(case.program, shapes, case.points, case.seed)
+        ]
         if case.points
         else []
     )
@@ -160,14 +177,16 @@ def _check(case: Case, engine) -> CheckResult:
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []
     env = run_engine(first, hits, engine=engine)
-    prepared = Prepared(first, shapes)
+    prepared = prepare(first, shapes)
     results = [prepared.at(first, engine, env, hits)]
     each_point = masked(case.program)  # a mask subscript: the SymPy side differs from point to point
     for at in runs:
         hits = []
-        prepared = Prepared(at, shapes) if each_point else prepared
+        prepared = prepare(at, shapes) if each_point else prepared
         results.append(prepared.at(at, engine, run_engine(at, hits, engine=engine), hits))
+    routes = list(dict.fromkeys(r.symbolic or prepared.route for r in results))
     result = _worst(results, case.points) if case.points else results[0]
+    result.symbolic = "+".join(routes)  # symengine, sympy, or both (points where symengine could not serve)
     if case.dtype == "float32":
         _ulps(result)
     result.seconds = time.perf_counter() - started

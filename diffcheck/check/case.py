@@ -29,6 +29,8 @@ class Case:
     numeric: bool = False  # add a central-difference opinion
     max_sympy_nodes: int = MAX_SYMPY_NODES
     dtype: str = "float64"  # the engine's leaves: "float32" judges with a tolerance that follows the dtype
+    rows: tuple = ()  # op rows the program brings along (a snippet's custom Functions), in the table while checked
+    symbolic: str = ""  # the exact side's route: auto, sympy or symengine; empty: $DIFFCHECK_SYMBOLIC, else auto
 
 
 def case_of(

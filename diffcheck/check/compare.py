@@ -12,19 +12,25 @@ import numpy as np
 MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch"
 # Explained differences, each a convention PyTorch follows where SymPy has no finite or defined value.
 KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"
+ROUNDING = "rounding"  # PyTorch's backward rounds a constant to float32 (hardsigmoid's 1/6): within that error
 INDETERMINATE = "indeterminate"  # IEEE 754's pow(1, inf) = 1 against SymPy's nan for 1**oo
-EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE)
+EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE, ROUNDING)
 SEVERITY = {
     NONE: 0,
     NOT_RETAINED: 0,
     MATCH: 0,
     KINK: 1,
+    ROUNDING: 1,
     SINGULAR: 2,
     ZERO_TIMES_INF: 2,
     OVERFLOW: 2,
     INDETERMINATE: 2,
     MISMATCH: 3,
 }
+
+
+ROUNDING_FACTOR = 4  # a rounded constant's error, grown by the float64 arithmetic around it
+PATH_KINDS = ("kink", "rounding")  # hits that explain only the gradients whose path runs through them
 
 
 @dataclass
@@ -40,7 +46,7 @@ class Context:
         return [
             h
             for h in self.hits
-            if h.kind == kind and (kind != "kink" or self.tensor is None or self.tensor in h.depends)
+            if h.kind == kind and (kind not in PATH_KINDS or self.tensor is None or self.tensor in h.depends)
         ]
 
     def about(self, tensor: str) -> "Context":
@@ -122,6 +128,11 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
             return MISMATCH, f"{at} not differentiable here: {sides}, but the engine gives {e!r}, outside them"
     if base == MATCH:
         return MATCH, ""
+    rounding = context.of_kind("rounding")
+    if rounding and s.is_finite and math.isfinite(e):
+        bound = ROUNDING_FACTOR * max(h.bound for h in rounding)
+        if abs(e - s.value) <= bound * abs(s.value) + case.atol:
+            return ROUNDING, f"{_where(rounding)}: {rounding[0].convention}; SymPy gives {s.value!r}, the engine {e!r}"
     if kinks and sided is None:  # second derivatives at a kink: SymPy's DiracDelta against PyTorch's 0
         return KINK, f"{_where(kinks)} not differentiable here, so neither is its derivative"
     for kind, status in (("indeterminate", INDETERMINATE), ("singular", SINGULAR), ("overflow", OVERFLOW)):

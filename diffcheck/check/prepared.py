@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..lang.indices import index_inputs
 from ..lang.lower import fold
 from ..lang.program import Program, Var
 from .case import Case
@@ -59,10 +60,15 @@ class Prepared:
         from .. import symbolic
 
         self.case, program = case, case.program
-        self.syms = {name: symbolic.symbols(name, shapes[name]) for name in program.inputs}
-        self.flat_syms = [s for name in program.inputs for s in symbolic.flat(self.syms[name])]
+        self.indices = index_inputs(program, case.values)  # concrete on this side: no symbols, no derivative
+        self.syms = {
+            name: self.indices[name] if name in self.indices else symbolic.symbols(name, shapes[name])
+            for name in program.inputs
+        }
+        self.flat_syms = [s for name in self.symbolic_inputs for s in symbolic.flat(self.syms[name])]
         # a mask subscript is decided at the case's point (check builds one Prepared per point for those)
-        self.point = symbolic.at_point(self.syms, case.values) if masked(program) else None
+        symbols = {name: self.syms[name] for name in self.symbolic_inputs}
+        self.point = symbolic.at_point(symbols, case.values) if masked(program) else None
         full = symbolic.lower(program, self.syms, point=self.point)
         self.target = symbolic.scalar_output(full[program.output])
         self.output = symbolic.Evaluator(symbolic.flat(full[program.output]), self.flat_syms, as_written=True)
@@ -70,7 +76,7 @@ class Prepared:
         # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
         self.rows = [(n, "input") for n in program.inputs]
         self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
-        self.requiring = requiring(program, case.no_grad)
+        self.requiring = requiring(program, case.no_grad | frozenset(self.indices))
         self.origin = origins(program)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
@@ -80,6 +86,11 @@ class Prepared:
         seconds = [e for *_, exprs in self.second for e in exprs]
         symbolic.within_budget(firsts + seconds, case.max_sympy_nodes)
         self.second_eval = symbolic.Evaluator(seconds, self.flat_syms)
+
+    @property
+    def symbolic_inputs(self) -> list[str]:
+        """The inputs that are symbols (every one but the index tensors and masks), in the program's order."""
+        return [name for name in self.case.program.inputs if name not in self.indices]
 
     def _first(self, full: dict) -> dict[str, tuple]:
         """name -> (exprs, as-written function, its symbols, held symbols), for each tensor with a `.grad`.
@@ -138,7 +149,7 @@ class Prepared:
         """The result at `case.values`, from the engine's run there: `env` its tensors by name, `hits` the special
         points its ops met."""
         program, out_name = case.program, case.program.output
-        point = [float(v) for n in program.inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
+        point = [float(v) for n in self.symbolic_inputs for v in np.asarray(case.values[n], dtype=float).reshape(-1)]
         context = Context(case, hits, point)
         out = env[out_name]
         value = engine.value(out)
@@ -213,7 +224,7 @@ class Prepared:
         from .. import symbolic
 
         offset = 0
-        for other in self.case.program.inputs:
+        for other in self.symbolic_inputs:
             if other == name:
                 return offset
             offset += len(symbolic.flat(self.syms[other]))

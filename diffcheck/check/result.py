@@ -49,6 +49,7 @@ class CheckResult:
     seconds: float = 0.0
     broken_expectations: list[str] = field(default_factory=list)  # pinned values this result no longer produces
     engine: str = ""  # the engine under test, by the name it was given (empty: diffcheck's own, not asked for)
+    symbolic: str = ""  # the exact side's route: sympy, symengine, or symengine+sympy (check/fast.py)
 
     @property
     def statuses(self) -> list[str]:
@@ -125,7 +126,12 @@ def exact_nested(values: list, shape: tuple) -> Any:
 
 
 def derivative_text(exprs: list) -> str:
-    import sympy as sp
+    if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
+        from .forms import text
 
-    texts = [sp.sstr(e, order="none") for e in exprs]  # unsorted terms: sorting costs more than the whole check
+        texts = [text(e) for e in exprs]
+    else:
+        import sympy as sp
+
+        texts = [sp.sstr(e, order="none") for e in exprs]  # unsorted terms: sorting costs more than the whole check
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DiffcheckError
+from ..lang.indices import index_inputs, literal_indices
 from ..lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .case import Case
 
@@ -40,8 +41,11 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     if case.retain and not engine.capabilities.retain_grad:
         raise Unsupported(engine.name, "retain_grad()")
     applied: Optional[list] = [] if hits is not None else None
+    indices = index_inputs(case.program, case.values)  # class targets, gather's index, masks, weights
     leaves = {
-        name: engine.leaf(np.asarray(case.values[name], dtype=dtype), dtype, name not in case.no_grad)
+        name: engine.leaf(indices[name], dtype if indices[name].dtype.kind == "f" else indices[name].dtype.name, False)
+        if name in indices
+        else engine.leaf(np.asarray(case.values[name], dtype=dtype), dtype, name not in case.no_grad)
         for name in case.program.inputs
     }
     env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
@@ -81,15 +85,17 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     if node.op in SUBSCRIPTS:
         return _subscript(engine, node, args, params["key"])
     front = ops.FRONTS[node.op]
+    args = [engine.leaf(a, "int64", False) if type(a) is np.ndarray else a for a in literal_indices(args)]
     tuple_arguments(node, args, front.row in ops.OPS and ops.OPS[front.row].variadic)
     params = number_params(node, params, _is_number_param)
-    # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition stays a mask).
+    # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition and
+    # masked_fill's mask stay masks).
     args = [
         engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
         if not is_number(a)
         and type(a) is not tuple
         and np.asarray(engine.value(a)).dtype == np.bool_
-        and (node.op != "where" or i)
+        and not takes_mask(node.op, i)
         else a
         for i, a in enumerate(args)
     ]
@@ -113,6 +119,8 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         raise DiffcheckError(f"'{node.op}' gives int64 indices: nothing to differentiate in check", node.pos)
     try:
         result = engine.apply(op, resolved, row_params)
+    except (ops.TorchIndexError, ops.TorchValueError, *engine.refusals) as error:  # PyTorch's refusal, its words
+        raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
     except engine.program_errors as error:  # shapes that do not fit
         raise _shapes_error(node, tensors, error, engine) from None
     except RuntimeError as error:  # PyTorch's refusal, in its words (True - x: subtraction with a bool)
@@ -145,6 +153,12 @@ def _subscript(engine, node, args: list, spec: tuple):
 
 
 _NUMBERS_NAME = {int: "int", float: "float", bool: "bool"}
+
+
+def takes_mask(op: str, position: int) -> bool:
+    """Argument `position` of a call of `op` is a mask the op takes as such (where's condition, masked_fill's)."""
+    row = ops.OPS.get(ops.FRONTS[op].row) if op in ops.FRONTS else None
+    return op == "where" and position == 0 or row is not None and position in row.mask_args
 
 
 def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:

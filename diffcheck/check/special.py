@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 
 from .. import ops
-from ..lang.program import Program, Var, walk
+from ..lang.program import Apply, Program, Var, walk
 from .run import is_number
 
 ONE_SIDED_DIGITS = 60
@@ -34,11 +34,14 @@ class Hit:
     where: str  # the node's position in the source, e.g. "1:1"
     convention: str
     depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
+    bound: float = 0.0  # a rounding hit's relative error (ops.Op.rounded)
 
 
 def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: frozenset) -> list[Hit]:
     """The kinds of special point `op` sits on for these argument values (elementwise, any element counts)."""
     hits = []
+    if op.rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
+        hits.append(Hit(op.name, "rounding", where, op.rounded[1], depends, op.rounded[0]))
     for kind, test in (("kink", op.kink), ("singular", op.singular)):
         if test is not None:
             with np.errstate(all="ignore"):
@@ -66,13 +69,13 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
     """The special points the program's ops sit on, from each op's row and the forward values `value` reads of its
     arguments and result: `applied` holds (node, row, arguments, parameters, result) per op, in the order they ran.
     A non-finite result from finite arguments, where the row declares no special point, is a float64 overflow."""
-    closure = dependencies(program)
+    closure, below = dependencies(program), {}
     hits = []
     for node, op, args, params, result in applied:
         if op.variadic or op.outputs != 1 and op.kink is None and op.singular is None:  # cat, split: no special point
             continue
         datas = [a if is_number(a) else value(a) for a in args]
-        depends = names_in(node, closure)
+        depends = names_in(node, closure, below)
         here = special_points(op, datas, params, str(node.pos), depends)
         if (
             not here
@@ -122,9 +125,28 @@ def dependencies(program: Program) -> dict[str, frozenset]:
     return closure
 
 
-def names_in(expr, closure: dict) -> frozenset:
-    names = {node.name for node in walk(expr) if isinstance(node, Var)}
+def names_in(expr, closure: dict, below: Optional[dict] = None) -> frozenset:
+    """The names `expr` reads, and what they depend on. `below` (id of a node -> the names read under it) is filled
+    and reused: the ops of a program nested n deep would otherwise walk n subtrees of up to n nodes each."""
+    names = _read(expr, below) if below is not None else {node.name for node in walk(expr) if isinstance(node, Var)}
     return frozenset(names.union(*(closure.get(n, frozenset()) for n in names)))
+
+
+def _read(expr, below: dict) -> frozenset:
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in below:
+            continue
+        children = (*node.args, *(v for _, v in node.params)) if isinstance(node, Apply) else ()
+        if isinstance(node, Var):
+            below[id(node)] = frozenset((node.name,))
+        elif ready or not children:
+            below[id(node)] = frozenset().union(*(below[id(c)] for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children)
+    return below[id(expr)]
 
 
 def one_sided(function: Callable, values: list, index: int) -> Optional[tuple[float, float]]:

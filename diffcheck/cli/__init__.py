@@ -39,10 +39,37 @@ ATOL = click.option(
     "--atol", type=float, default=None, callback=_tolerance, help=f"Absolute tolerance (default {defaults.ATOL:g})."
 )
 STRICT = click.option(
-    "--strict", is_flag=True, help="Fail on kink, singular, zero-times-inf, overflow and indeterminate differences too."
+    "--strict",
+    is_flag=True,
+    help="Fail on kink, singular, zero-times-inf, overflow, indeterminate and rounding differences too.",
 )
 
 
+def _symbolic(ctx, param, value):
+    """`--symbolic` for the command and the workers it forks, as the environment's route, restored at the end."""
+    if value is not None:
+        from ..check.fast import VARIABLE, symengine_ready
+        from ..errors import DiffcheckError
+
+        if value == "symengine":  # asked for: trouble at once where it is missing
+            try:
+                symengine_ready(True)
+            except DiffcheckError as error:
+                fail(str(error))
+        before = os.environ.get(VARIABLE)
+        os.environ[VARIABLE] = value
+        ctx.call_on_close(lambda: os.environ.pop(VARIABLE) if before is None else os.environ.update({VARIABLE: before}))
+    return value
+
+
+SYMBOLIC = click.option(
+    "--symbolic",
+    type=click.Choice(["auto", "sympy", "symengine"]),
+    default=None,
+    callback=_symbolic,
+    help="The exact side's route: symengine (fast) wherever it can serve and SymPy elsewhere (auto, the default), "
+    "SymPy alone, or symengine required (an error if it cannot be imported). Values and statuses are the same.",
+)
 ENGINE = click.option(
     "--engine",
     "engine_names",
@@ -250,9 +277,11 @@ def _names(values: tuple[str, ...]) -> frozenset[str]:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @ENGINE
 @DTYPE
+@SYMBOLIC
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print only the verdict line (table format; the exit code is the same)."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Show every tensor and every derivative whole (table format).")
 @click.option("--graph", is_flag=True, help="Also print the computation graph under the table, as a tree.")
 @click.option("--dot", type=click.Path(dir_okay=False), metavar="FILE", help="Write the graph as Graphviz DOT to FILE.")
 @click.option(
@@ -318,8 +347,10 @@ def check(
     timeout,
     fmt,
     engine_names,
+    symbolic,
     dtype,
     quiet,
+    verbose,
     graph,
     dot,
     max_length,
@@ -366,10 +397,11 @@ def check(
         numeric=numeric,
         max_sympy_nodes=max_sympy_nodes,
         dtype=dtype or "float64",
+        symbolic=symbolic or "",
     )
     engine_names = engine_names_of(engine_names)
     if engine_names:
-        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot)
+        _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot, verbose)
     try:
         report = Report([run_deep(lambda: run_check(case), timeout)])
     except DiffcheckError as error:
@@ -380,13 +412,13 @@ def check(
     elif quiet:
         out.print(check_verdict(report.results[0]))
     else:
-        out.print(check_table(report.results[0]))
+        out.print(check_table(report.results[0], verbose=verbose))
     if graph or dot:
         _draw(case, graph, dot, out)
     sys.exit(report.return_code)
 
 
-def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> None:
+def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot, verbose: bool) -> None:
     """`check --engine ...`: the case on every named engine, side by side; exits. An engine that cannot run the case
     (an op it lacks) shows `unsupported`, which fails nothing, as `none` does."""
     from ..check import check_engines
@@ -403,7 +435,7 @@ def _check_engines(case, engines: list, timeout, fmt: str, graph: bool, dot) -> 
     if fmt == "json":
         click.echo(engines_json(runs, code))
     elif len(runs) == 1 and runs[0].result is not None:
-        out.print(check_table(runs[0].result, runs[0].engine))
+        out.print(check_table(runs[0].result, runs[0].engine, verbose))
     else:
         out.print(engines_table(runs))
     if graph or dot:

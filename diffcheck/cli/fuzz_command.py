@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import fail, settle
+from . import SYMBOLIC, fail, settle
 
 
 @click.command()
@@ -42,7 +42,8 @@ from . import fail, settle
 )
 @click.option("--dry-run", is_flag=True, help="Print a sample of generated programs and points; check nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="One line of counts instead of the table; the findings still.")
-def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, quiet):
+@SYMBOLIC
+def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, quiet, symbolic):
     """Generate random programs over the op table, check each on both sides, shrink disagreements to minimal
     sample files.
 
@@ -54,6 +55,7 @@ def fuzz(cases, seconds, seed, depth, jobs, out, numeric, against, dry_run, quie
     \b
     Exit codes: 0 nothing unexplained found, 1 some disagreement found (written under --out), 2 bad usage.
     """
+    del symbolic  # its callback set the environment's route, which the workers (forked) inherit
     from ..fuzz import ENGINES, adapter
     from ..fuzz.generate import generate
     from ..fuzz.run import file_stem, sample_text, shrink_findings

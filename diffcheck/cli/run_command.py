@@ -6,7 +6,6 @@ import io
 import sys
 
 import click
-from click.core import ParameterSource
 
 from .. import defaults
 from ..render.console import consoles
@@ -40,7 +39,8 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
     "engine_names",
     multiple=True,
     metavar="NAME",
-    help="Only diffcheck: the snippet is interpreted on diffcheck's own engine (its torch surface).",
+    help="Engine(s) that check each backward() call (repeatable; default diffcheck's own); the snippet itself is "
+    "interpreted on diffcheck's engine.",
 )
 @click.option(
     "--max-steps",
@@ -71,7 +71,16 @@ from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
     show_default=True,
     help="Characters the snippet may print.",
 )
-def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output):
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0),
+    default=defaults.SNIPPET_SAMPLE,
+    show_default=True,
+    help="Calls of one graph shape (a loop's steps) verified between its first and last, drawn with a fixed seed.",
+)
+def run(
+    path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output, sample
+):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
 
@@ -86,15 +95,9 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
     from ..snippet import Limits, run_snippet, verify
     from ..snippet.parse import MAX_LENGTH, parse_snippet
 
-    configured = click.get_current_context().get_parameter_source("engine_names") == ParameterSource.DEFAULT_MAP
-    other = [name for name in engine_names if name != "diffcheck" and not configured]  # a project's engines: check's
-    if other:
-        from . import fail
+    from . import engine_names_of, load_engines
 
-        fail(
-            f"--engine {other[0]}: run interprets the snippet on diffcheck's own engine only; "
-            "check the same program on other engines with `diffcheck check --engine`"
-        )
+    engines = tuple(load_engines(engine_names_of(engine_names)))  # before the run: a bad name is one line, exit 2
     if quiet and fmt == "json":
         raise click.UsageError("--quiet and --format json do not go together")
     where = "<stdin>" if path == "-" else path
@@ -109,7 +112,10 @@ def run(path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, 
     outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout, limits)
     if outcome.raised:
         click.echo(outcome.raised, err=True)
-    report, lines = verify(outcome, rtol, atol, strict, timeout)
+    unsupported: list[str] = []
+    report, lines = verify(outcome, rtol, atol, strict, timeout, sample, engines, unsupported)
+    for line in unsupported:  # not a failure: the engine lacks what the call needs (an op, a custom Function)
+        click.echo(f"diffcheck: note: {line}", err=True)
     out, _ = consoles()
     if fmt == "json":
         click.echo(_json(where, captured.getvalue(), report, lines))

@@ -13,7 +13,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import DTYPE, ENGINE, EXIT_HELP, engine_names_of, fail, load_engines
+from . import DTYPE, ENGINE, EXIT_HELP, SYMBOLIC, engine_names_of, fail, load_engines
 
 
 def _timeout(ctx, param, value):
@@ -79,6 +79,7 @@ def _shard(ctx, param, value):
 )
 @ENGINE
 @DTYPE
+@SYMBOLIC
 @click.option("-q", "--quiet", is_flag=True, help="The table shows only the cases that did not pass.")
 @click.option(
     "--sample-files-only",
@@ -105,6 +106,7 @@ def verify(
     update,
     engine_names,
     dtype,
+    symbolic,
     quiet,
     sample_files_only,
     junit_file,
@@ -135,7 +137,7 @@ def verify(
         paths, read = _stdin(list(paths), Path(folder), update)
         if sample_files_only:
             paths = _sample_files(paths)
-        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype)
+        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "")
     if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
         batch = renamed(batch, display(read), STDIN)
     extra = {"junit": junit_file, "json": json_file, "markdown": markdown_file}

@@ -9,7 +9,7 @@ need its class, at its end.
 from .tensors import CREATE_GRAPH_WARNING, NONLEAF_GRAD_WARNING, Tensor, _ndim  # (first: see above)
 from ..ops import OPS
 from .backward import _NUMPY_F, _TENSOR_F, NO_GRAD_ROOT, NON_SCALAR_ROOT, SECOND_BACKWARD, autograd, grad
-from .creation import ones, tensor, zeros
+from .creation import full, linspace, ones, tensor, zeros
 from .dtypes import (
     TORCH_DTYPES,
     _GradMode,
@@ -75,9 +75,11 @@ __all__ = [
     "enable_grad",
     "float32",
     "float64",
+    "full",
     "grad",
     "int64",
     "is_grad_enabled",
+    "linspace",
     "no_grad",
     "no_overload",
     "not_a_tensor",

@@ -312,7 +312,8 @@ def _hand_over(walk: _Walk, proxy, g) -> None:
         walk.see(node, None)
     if g is not None:
         if node._acc is None:
-            node._acc = [None] * len(node._vc)  # one counter per output, kept after out is freed
+            # as many as the op's outputs; split's (outputs=0): one counter per output, kept after out is freed
+            node._acc = [None] * (node.op.outputs or len(node._vc))
         node._acc[i] = g
 
 

@@ -1,4 +1,4 @@
-"""Making leaf tensors: torch.tensor, torch.ones, torch.zeros."""
+"""Making leaf tensors: torch.tensor, torch.ones, torch.zeros, torch.full, torch.linspace."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..ops.creation import full_values, linspace_values
 from .dtypes import _default_dtype, bool_, dtype, int64
 from .forward import _IGNORE, _quiet, _restore
 from .tensors import Tensor
@@ -68,3 +69,17 @@ def _ragged(data, sizes=None, dim: int = 0):
         if refused:
             return refused
     return None
+
+
+def full(shape, fill_value, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
+    """torch.full: the dtype is the fill value's (a bool's bool, an int's int64, a float's default) unless given;
+    the values are the table row's (ops/creation.py)."""
+    if dtype is None:
+        dtype = bool_ if isinstance(fill_value, bool) else int64 if isinstance(fill_value, int) else _default_dtype
+    return tensor(full_values(shape, fill_value, dtype.np), dtype=dtype, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps: int, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
+    """torch.linspace in `dtype` (the default float unless given): the table row's kernel (ops/creation.py)."""
+    dtype = dtype or _default_dtype
+    return tensor(linspace_values(start, end, steps, dtype.np.type), dtype=dtype, requires_grad=requires_grad)

@@ -49,6 +49,8 @@ def getitem(t: Tensor, key) -> Tensor:
 
 def setitem(t: Tensor, key, value) -> None:
     """`t[key] = value` in place: the values written through the subscript's steps (their errors PyTorch's)."""
+    if t._base is not None:  # PyTorch writes through to the base (and rebases its grad_fn): not followed here
+        raise NotImplementedError("item assignment into a view (a subscript of another tensor) is not supported")
     key = _key(key)
     steps, advanced = plan(np.shape(t.data), key, whole=type(key) is not tuple)
     numpy_key = positions(np.shape(t.data), steps, advanced)

@@ -109,6 +109,9 @@ class Engine(ABC):
     # Exceptions `apply` raises for operands that cannot be combined (shapes that do not fit): check reports them as
     # the program's mistake, one line naming the op. Anything else the engine raises reaches the caller.
     program_errors: tuple[type[BaseException], ...] = ()
+    # Exceptions with which `apply` refuses a program in PyTorch's words (a loss's reduction, a target out of
+    # bounds): check reports the text, one line naming the op.
+    refusals: tuple[type[BaseException], ...] = ()
     # Exceptions with which the engine refuses a program diffcheck's own engine runs: a comparison of engines
     # (`fuzz --against`) reports them as a difference.
     errors: tuple[type[BaseException], ...] = ()

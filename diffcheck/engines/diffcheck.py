@@ -20,9 +20,15 @@ class DiffcheckEngine(Engine):
     # shapes that do not broadcast or multiply: PyTorch's refusal (TorchShapeError, a RuntimeError, and its words for
     # cat's sizes, view's shape), or NumPy's where it has none
     program_errors = (ValueError, IndexError, RuntimeError)
+    refusals = (TypeError,)  # the rows raise PyTorch's errors where PyTorch refuses (RuntimeError's: above)
 
     def __init__(self):
-        self._dtypes = {"float32": engine.float32, "float64": engine.float64}
+        self._dtypes = {
+            "float32": engine.float32,
+            "float64": engine.float64,
+            "int64": engine.int64,
+            "bool": engine.bool_,
+        }
         self._functions = types.SimpleNamespace(**engine.FUNCTIONS)  # what a `via` row composes
 
     def leaf(self, data, dtype, requires_grad):

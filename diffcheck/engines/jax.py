@@ -153,7 +153,8 @@ class JaxEngine(Engine):
         self.capabilities = Capabilities(
             dtypes=frozenset({"float32", "float64"}),
             retain_grad=True,
-            ops=frozenset(functions()) | {op.name for op in ops.OPS.values() if op.via is not None},
+            # a `via` row with parameters composes the library's functions (losses): not these row functions
+            ops=frozenset(functions()) | {op.name for op in ops.OPS.values() if op.via is not None and not op.params},
         )
 
     def leaf(self, data, dtype, requires_grad):

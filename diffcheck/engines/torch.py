@@ -29,6 +29,9 @@ def functions(torch) -> dict[str, Callable]:
             continue
         if op.via is not None:
             own = getattr(torch, op.name, None) or getattr(torch.nn.functional, op.name, None)
+            if op.front is None and own is None and not _one_function(spelling(op.name)[0]):
+                name = spelling(op.name)[0]  # cross_entropy_probs: cross_entropy's own function
+                own = getattr(torch, name, None) or getattr(torch.nn.functional, name, None)
             if own is not None and op.name not in ("rdiv",):
                 table[op.name] = own
             elif op.front is None and _one_function(spelling(op.name)[0]):  # matmul's ranks, linear with a bias
@@ -39,17 +42,16 @@ def functions(torch) -> dict[str, Callable]:
                 table[op.name] = lambda x, _name=op.name: getattr(x, _name)
             continue
         front, order = spelling(op.name)
-        found = [
-            (name, getattr(where, name))
-            for name, where in (
-                (op.name, torch),
-                (front, torch),
-                (op.name, torch.nn.functional),
-                (front, torch.Tensor),  # x.view, x.expand, x.repeat: methods only
-                (op.name, torch.linalg),
-            )
-            if hasattr(where, name)
-        ]
+        places = (
+            (op.name, torch),
+            (front, torch),
+            (op.name, torch.nn.functional),
+            (front, torch.Tensor),  # x.view, x.expand, x.repeat: methods only
+            (op.name, torch.linalg),
+        )
+        if not ops.dispatch.SPELLINGS[front].torch:  # F.X only: torch.X, where it exists, is aten's (an int reduction)
+            places = (places[2], *places[:2], *places[3:])
+        found = [(name, getattr(where, name)) for name, where in places if hasattr(where, name)]
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
             table[op.name] = function if name == op.name else _reordered(function, order)
@@ -94,7 +96,8 @@ class TorchEngine(Engine):
         )
 
     def leaf(self, data, dtype, requires_grad):
-        return self.torch.tensor(data, dtype=self.dtypes[dtype], requires_grad=requires_grad)
+        kinds = {"int64": self.torch.int64, "bool": self.torch.bool}  # index and mask tensors (lang/indices.py)
+        return self.torch.tensor(data, dtype=self.dtypes.get(dtype) or kinds[dtype], requires_grad=requires_grad)
 
     def apply(self, op, args, params):
         if op.via is not None and op.name not in self.table:  # as PyTorch builds it: `c / x` is reciprocal(x) * c

@@ -10,6 +10,7 @@ from ..lang.program import Apply, Assign, Const, Expr, Var
 from . import Candidate, program_text
 from .shapes import RECIPES
 from ..ops.subscripts import key_of
+from .losses import LossForms, shape_of
 from .tables import edges_of, tables
 
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
@@ -17,12 +18,13 @@ PIECEWISE = 1  # where/clamp/maximum/minimum/relu per program: SymPy takes minut
 EDGE_RATE = 0.25  # share of cases with one input moved onto a kink or domain edge
 
 
-class _Generator:
+class _Generator(LossForms):
     """One random program: statements of nested ops, each subtree shaped to fit its parent."""
 
     def __init__(self, rng: np.random.Generator, depth: int):
         self.rng, self.depth = rng, depth
         self.inputs: dict[str, tuple] = {}
+        self.indices: dict[str, tuple] = {}  # integer inputs: name -> (shape, bound)
         self.named: dict[str, tuple] = {}  # earlier statements, usable as shared subexpressions
         self.edges: list[tuple] = []  # ("value", input, value) | ("tie", input, input)
         self.unused: list[str] = []  # intermediates no later statement reads yet
@@ -78,6 +80,7 @@ class _Generator:
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
         forms += ["param", "modular"] * (self.piecewise > 0)
         forms += ["rearrange"] * 3 * bool(tables().rearrange)
+        forms += ["loss"] + ["classify"] * (len(shape) <= 1) + ["select"] * (len(shape) > 0 and self.piecewise > 0)
         form = self.pick([f for f in forms if f != "reduce" or len(shape) < 2])
         self.piecewise -= form in ("clamp", "where", "minmax", "param", "modular")
         return getattr(self, "_" + form)(shape, depth)
@@ -221,7 +224,8 @@ class _Generator:
             depth, self.budget = int(self.rng.integers(min(2, self.depth), self.depth + 1)), 2 + self.depth // 2
             shape = self.named[self.unused[-1]] if self.unused and self.chance(0.8) else self.shape()
             statements.append(Assign(name, self.expr(shape, depth)))
-            self.named[name] = _shape_of(statements[-1].value, self.inputs, self.named, self.made)
+            indices = {n: shape for n, (shape, _) in self.indices.items()}
+            self.named[name] = _shape_of(statements[-1].value, {**self.inputs, **indices}, self.named, self.made)
             self.unused.append(name)
         return statements
 
@@ -240,6 +244,8 @@ def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
         if isinstance(inner, Apply) and inner.op in tables().reduce:  # max(x, dim)[0]: the values
             return shapes[0]
         return np.shape(np.zeros(shapes[0])[key_of(dict(expr.params)["key"].value, [])])
+    if (shape := shape_of(expr, shapes)) is not None:
+        return shape
     if expr.op in tables().reduce:
         dims = dict(expr.params)
         return (
@@ -271,7 +277,11 @@ def generate(seed: int, index: int, depth: int) -> Candidate:
     statements = gen.program()
     program = parse_program(program_text(statements), where=f"fuzz case {index}")
     bounds = domains(program)
-    values = {n: np.asarray(np.round(rng.uniform(*bounds[n], size=gen.inputs[n]), 3)) for n in program.inputs}
+    values = {
+        n: np.asarray(np.round(rng.uniform(*bounds[n], size=gen.inputs[n]), 3))
+        for n in program.inputs
+        if n not in gen.indices
+    }
     edges = [e for e in gen.edges if e and e[1] in values]
     if edges and rng.random() < EDGE_RATE:
         edge = edges[int(rng.integers(len(edges)))]
@@ -284,10 +294,12 @@ def generate(seed: int, index: int, depth: int) -> Candidate:
             target[...] = edge[2]
         else:
             target.reshape(-1)[int(rng.integers(target.size))] = edge[2]
-    no_grad = {n for n in program.inputs if rng.random() < 0.25}
-    if len(no_grad) == len(program.inputs):
-        no_grad.discard(program.inputs[0])
-    requiring = set(program.inputs) - no_grad
+    values.update({n: rng.integers(0, bound, size=shape) for n, (shape, bound) in gen.indices.items()})
+    floats = [n for n in program.inputs if n not in gen.indices]
+    no_grad = {n for n in floats if rng.random() < 0.25}
+    if floats and len(no_grad) == len(floats):
+        no_grad.discard(floats[0])
+    requiring = set(floats) - no_grad
     retain = set()
     for s in program.statements:
         if _requires(s.value, requiring):

@@ -29,6 +29,13 @@ class Tables:
     # for it; a row without one is not drawn (bmm and matmul of 3-D operands: the programs stay 2-D at most)
     rearrange: tuple[str, ...] = ()
 
+    # losses of two tensors of one shape, with a `reduction`: `_loss` (mse_loss ... binary_cross_entropy)
+    loss: tuple[str, ...] = ()
+    # losses of scores and integer class targets (`index_args`): `_classify` (nll_loss, cross_entropy)
+    classify: tuple[str, ...] = ()
+    # selection by an integer index after a dim (gather, index_select) or by a mask (masked_fill): `_select`
+    select: tuple[str, ...] = ()
+
 
 def _moves(row) -> bool:
     """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form."""
@@ -106,7 +113,20 @@ def tables() -> Tables:
             and differentiable(row[sig.name])
             and differentiable(ops.OPS[sig.tensor_pair])
         ),
+        loss=tuple(
+            sig.name for sig in fronts if sig.arity == 2 and "reduction" in sig.params and not _takes_index(sig)
+        ),
+        classify=tuple(
+            sig.name for sig in fronts if sig.arity == 2 and "reduction" in sig.params and _takes_index(sig)
+        ),
+        select=tuple(sig.name for sig in fronts if "reduction" not in sig.params and _takes_index(sig)),
     )
+
+
+def _takes_index(sig) -> bool:
+    """A row of the op takes an integer index or a mask (ops/table.py's `index_args`, `mask_args`)."""
+    rows = [ops.OPS.get(name) for name in (sig.row, *(row for _, row in sig.by_rank))]
+    return any(op is not None and (op.index_args or op.mask_args) for op in rows)
 
 
 ops.subscribe(tables.cache_clear)

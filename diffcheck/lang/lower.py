@@ -56,7 +56,7 @@ def numbers_alone(resolved: tuple) -> Any:
 
 def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -> dict:
     """Op parameters (dim, min, max ...) must be plain numbers; `dim` and `keepdim` integers; a choice (gelu's
-    approximate) one of its strings, which the parser checked."""
+    approximate) one of its strings, which the parser checked; a tensor parameter (a loss's weight) a tensor."""
     from ..ops import FRONTS, kind_of
 
     front = FRONTS.get(node.op)
@@ -66,13 +66,17 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
         return params  # max(x, y): a tensor where the dim goes is maximum's second argument (ops.resolve)
     tuples = {p for p in front.params if kind_of(p) == "dims"} if front else set()
     for name, value in params.items():
-        if name in choices and type(value) is str or kinds.get(name) == "tensor":
+        if name in choices and type(value) is str:
             continue
         if name in tuples and type(value) is tuple:
             continue
         if kinds.get(name) in ("shape", "sections") and type(value) in (tuple, list):  # sizes: integers
             if not all(type(n) is int for n in value):
                 raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be integers", node.pos)
+            continue
+        if kinds.get(name) == "tensor":  # linear's bias, a loss's weight: a tensor, never a number
+            if is_number(value):
+                raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a tensor", node.pos)
             continue
         if not is_number(value):
             raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a number", node.pos)

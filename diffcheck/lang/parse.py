@@ -29,6 +29,7 @@ from .text import (
     _scan_tokens,
 )
 from .shaped import ShapedArguments
+from .indices import index_literal
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
 from .subscripts import integer, subscript
@@ -129,6 +130,7 @@ class _Converter(ShapedArguments):
         self.consts: dict[str, Optional[float]] = {}  # intermediates without inputs -> estimated value
         self.choices: set[int] = set()  # the string literals `_call` took as a choice parameter (id of the ast node)
         self.sizes: list[ast.Constant] = []  # the constant tuples `_sizes` made (view's sizes), marked in `choices`
+        self.index_lists: set[int] = set()  # the integer list literals `_call` took as an index (id of the ast node)
 
     # ---- positions: ast columns are UTF-8 byte offsets, Pos counts characters ------------------------------------
     def _col(self, line: int, offset: int) -> int:
@@ -200,8 +202,8 @@ class _Converter(ShapedArguments):
         return done[0]
 
     def _constant(self, node: ast.Constant) -> _Node:
-        if id(node) in self.choices:  # a string choice `_call` took (approximate='tanh'): a parameter, not a number
-            self.nodes += 1
+        if id(node) in self.choices or id(node) in self.index_lists:  # a string choice (approximate='tanh'), an
+            self.nodes += 1  # integer list as an index (target=[2, 0]): `_call` took them, not numbers
             return _Node(Const(node.value, self.pos(node)), 1, True, None, node)
         if problem := _literal_problem(node.value):
             if isinstance(node.value, bool):
@@ -304,7 +306,7 @@ class _Converter(ShapedArguments):
         names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
         if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
             raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
-        tensors = args[:low] if tensors is None else tensors
+        tensors = self._index_lists(signature, args[:low]) if tensors is None else tensors
         children, count = [*tensors, *(params[name] for name in names)], len(tensors)
         function = signature.number_input  # torch.sub(2, x) keeps its 2 first
         return children, lambda kids: self._apply(
@@ -321,6 +323,8 @@ class _Converter(ShapedArguments):
     def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
         """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
         if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
+            if getattr(param, "refusal", "") and isinstance(value, ast.Constant) and type(value.value) is str:
+                raise ParseError(f"'{shown}': {param.refusal.format(value.value)}", self.pos(value))  # PyTorch's
             allowed = ", ".join(repr(choice) for choice in param.choices)
             allowed = f"one of {allowed}" if ops.kind_of(param) == "choice" else f"a number or {allowed}"
             got = self._source(value)[:40]
@@ -331,6 +335,19 @@ class _Converter(ShapedArguments):
         """A converted expression of `kids` (lang/subscripts.py builds subscripts with it)."""
         self.nodes += 1
         return _Node(expr, 1 + max(k.depth for k in kids), all(k.const for k in kids), None, node)
+
+    def _index_lists(self, signature: ops.Signature, args: list) -> list:
+        """An integer list literal where the op takes an index (`F.cross_entropy(z, [2, 0])`, `gather(x, 1, [[0]])`)
+        becomes a constant of nested tuples: an int64 tensor without grad on both sides."""
+        rows = [ops.OPS.get(name) for name in (signature.row, *(row for _, row in signature.by_rank))]
+        positions = {i for row in rows if row is not None for i in row.index_args}
+        converted = []
+        for i, arg in enumerate(args):
+            if i in positions and isinstance(arg, ast.List):
+                arg = ast.copy_location(ast.Constant(index_literal(arg, self.pos)), arg)
+                self.index_lists.add(id(arg))
+            converted.append(arg)
+        return converted
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,

@@ -30,9 +30,10 @@ class Pos:
 @_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Const:
-    """A number literal (int or float; never bool or complex), or the string of a choice parameter (approximate=)."""
+    """A number literal (int or float; never bool or complex), the string of a choice parameter (approximate=), or an
+    integer list where an op takes an index (nested tuples of ints: `F.cross_entropy(z, [2, 0])`)."""
 
-    value: Union[int, float, str]
+    value: Union[int, float, str, tuple]
     pos: Pos = field(default=Pos(1, 1), compare=False)
 
 

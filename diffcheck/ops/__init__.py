@@ -12,10 +12,13 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    classification,
     creation,
     elementwise,
     internal,
+    gather,
     linalg,
+    losses,
     modular,
     normalisers,
     pieces,
@@ -28,7 +31,7 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, TorchValueError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -58,6 +61,7 @@ __all__ = [
     "Spelling",
     "TorchIndexError",
     "TorchShapeError",
+    "TorchValueError",
     "dims",
     "flag",
     "indeterminate_power",
@@ -86,6 +90,9 @@ register(
     *selection.ROWS,
     *creation.ROWS,
     *internal.ROWS,
+    *losses.ROWS,
+    *classification.ROWS,
+    *gather.ROWS,
 )
 
 

@@ -346,7 +346,8 @@ row(
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (1, x >= 3), (x / 6 + sp.Rational(1, 2), True)),
     derivative="d/dx hardsigmoid(x) = 1/6 if -3 < x < 3 else 0",
     kink=lambda x: np.abs(x) == 3,
-    convention="x = ±3: grad 0 (exclusive); inside, float(1/6) = 0.1666666716 in float64 too (3e-8 relative)",
+    convention="x = ±3: grad 0 (exclusive)",
+    rounded=(abs(_ONE_SIXTH * 6 - 1), "PyTorch's backward multiplies by float32(1/6) = 0.16666667163 in float64 too"),
     edges=(3.0, -3.0),
     front=_functional("hardsigmoid"),
 )

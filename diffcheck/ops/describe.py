@@ -134,6 +134,18 @@ def _symbols(sp, name: str, shape: tuple):
     return array
 
 
+def _example_arg(sp, op: Op, position: int, name: str, shape):
+    """An example argument: symbols, a concrete index (zeros) or mask (alternating) where the row takes one, and a
+    Python number as it is (gather's dim)."""
+    if isinstance(shape, int):
+        return shape
+    if position in op.index_args:
+        return np.zeros(shape, dtype=np.int64)
+    if position in op.mask_args:
+        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+    return _symbols(sp, name, shape)
+
+
 def _sympy_form(op: Op) -> str:
     """`op.sym` on symbols named as the rule's own arguments (`c - x`, `a**b`), so it reads with `derivative`."""
     import sympy as sp
@@ -147,7 +159,7 @@ def _sympy_form(op: Op) -> str:
         if op.variadic:  # cat([x0, x1]): one list of tensors
             args = [[_symbols(sp, f"{names[0]}{i}", shape) for i, shape in enumerate(shapes)]]
         else:
-            args = [_symbols(sp, name, shape) for name, shape in zip(names, shapes)]
+            args = [_example_arg(sp, op, i, name, shape) for i, (name, shape) in enumerate(zip(names, shapes))]
     value = op.sym(sp, *args, **params)
     if op.outputs > 1:  # max(x, dim): the values (the indices have no SymPy form)
         value = value[0]

@@ -78,6 +78,11 @@ class TorchShapeError(RuntimeError):
 TorchShapeError.__name__ = TorchShapeError.__qualname__ = "RuntimeError"
 
 
+class TorchValueError(ValueError):
+    """A ValueError PyTorch raises too, with its text (a loss's batch sizes, a slice's step): not NumPy's shapes that
+    do not fit."""
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()

@@ -37,8 +37,9 @@ def precise(function, a):
 
 
 def _shifted(x, axis):
-    top = np.max(x, axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(top), top, 0)
+    # the max itself, infinite too: PyTorch's kernels give nan for a row holding +inf (inf - inf), as measured
+    # (logsumexp, unlike them, shifts by 0 there)
+    return x - np.max(x, axis=axis, keepdims=True)
 
 
 def softmax(x, dim):
@@ -76,9 +77,10 @@ def _log_softmax_vjp(F, g, out, x, dim):
     if is_tensor(out):
         return (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x.data)),)
     e = precise(np.exp, out)
-    e = e if np.ndim(e) else np.asarray(e)
+    if not np.ndim(e):
+        return (g - e * g,)
     np.multiply(e, sum_kept(F, g, dim, np.shape(x)), out=e)
-    return (np.subtract(g, e, out=e)[()],)
+    return (np.subtract(g, e, out=e),)  # the array itself, not a view: backward can store it as x.grad uncopied
 
 
 def _exp_sym(sp, x):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import kept_shape
-from .reductions import _extreme_sym, _extreme_vjp, _kept, _over, _tied
+from .reductions import _extreme_sym, _kept, _over, _tied
 from .table import SYMPY_ONLY, Family, Param, Signature, Spelling, flag
 
 ROWS = Family()
@@ -31,6 +31,15 @@ def _whole(name: str, pick):
         return pick(x)[()]
 
     return forward
+
+
+def _evenly(F, g, out, x):
+    """evenly_distribute_backward (CPU): zeros with grad / count filled in where the input equals the answer (where
+    it is nan, if the answer is nan) — a filled mask, so an infinite gradient leaves the others 0, not nan (amax's
+    scale_grad_by_count multiplies: nan there)."""
+    data, top = (a.data if hasattr(a, "grad_fn") else a for a in (x, out))
+    mask = np.isnan(data) if np.isnan(top) else np.asarray(data) == top
+    return (F.where(mask, g / int(np.sum(mask)), 0.0),)
 
 
 def _along(name: str, pick, arg):
@@ -95,7 +104,7 @@ for _name, _pick, _arg_pick, _function in (("max", np.max, np.argmax, "Max"), ("
         forward=_whole(_name, _pick),
         example=([(3,)], {}),
         front=Signature(params=_DIM, dim_row=f"{_name}_dim", pair_op=f"{_name}imum"),
-        vjp=lambda F, g, out, x: _extreme_vjp(F, g, out, x),
+        vjp=_evenly,
         sym=lambda sp, x, _f=_function: _extreme_sym(sp, x, None, False, getattr(sp, _f)),
         kink=_tied(_pick),
         convention="a tie shares the gradient evenly among the tied elements (evenly_distribute_backward)",
@@ -161,7 +170,7 @@ def _normalize_sym(sp, x, p=2.0, dim=1, eps=1e-12):
     from .statistics import _norm_sym
 
     norm = np.asarray(_norm_sym(sp, x, p, dim, True), dtype=object)
-    bounded = np.frompyfunc(lambda n: sp.Piecewise((n, n >= eps), (sp.sympify(eps), True)), 1, 1)(norm)
+    bounded = np.frompyfunc(lambda n: sp.Max(n, sp.sympify(eps), evaluate=False), 1, 1)(norm)
     return np.asarray(x, dtype=object) / bounded
 
 
@@ -181,4 +190,5 @@ row(
     kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
     convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
     derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
+    mp=SYMPY_ONLY,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import TorchIndexError
+from .dispatch import TorchIndexError, TorchValueError  # noqa: F401 - a slice's step; importable from here
 from .table import OPS, Family, Param
 
 ROWS = Family()
@@ -25,10 +25,6 @@ ZERO_DIM = (
 NOT_AN_INDEX = (
     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})"
 )
-
-
-class TorchValueError(ValueError):
-    """A ValueError PyTorch raises too (a slice's step), with its text."""
 
 
 def _before(dim: int, item) -> tuple:

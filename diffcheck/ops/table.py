@@ -18,12 +18,14 @@ class Param(str):
     """A parameter's name with its kind, which says what calls may give: "number" (a Python number: clamp's min),
     "int", "bool" (True/False only: keepdim), "dims" (an int or a tuple of ints, None for every dim: sum's dim),
     "shape" (a tuple of ints; as an op's first parameter also given as varargs: x.view(2, 3)), "sections" (an int
-    or a list of ints: split's), "tensor" (an optional tensor: linear's bias), "choice" (one of `choices`). A plain
-    string in `params` is a number; a number may take string `choices` too (norm's p: a number or 'fro')."""
+    or a list of ints: split's), "tensor" (an optional tensor: linear's bias, an argument of the row then; a loss's
+    weight, a tensor no gradient flows to), "choice" (one of `choices`). A plain string in `params` is a number; a
+    number may take string `choices` too (norm's p: a number or 'fro'). `refusal`: PyTorch's text for a choice it
+    does not take, `{}` standing for the value ("{} is not a valid value for reduction")."""
 
-    def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = ()):
+    def __new__(cls, name: str, kind: str = "number", choices: tuple[str, ...] = (), refusal: str = ""):
         param = super().__new__(cls, name)
-        param.kind, param.choices = kind, choices
+        param.kind, param.choices, param.refusal = kind, choices, refusal
         return param
 
 
@@ -149,6 +151,15 @@ class Op:
     output_names: tuple[str, ...] = ()  # the fields of PyTorch's return type (torch.return_types.max: values, indices)
     view: bool = False  # the answer is a view of input 0 (reshape, transpose): it shares its version counter and _base
     int_result: bool = False  # the answer is int64 whatever the inputs' dtype (argmax, argmin): never promoted
+    # Tensor arguments that are not values but positions: `index_args` integer index tensors (cross_entropy's class
+    # targets, gather's index), `mask_args` bool masks (masked_fill's). Never differentiable (the rule returns None
+    # there); a program's input used there is an int64 / bool tensor that does not require grad, and stays concrete
+    # integers on the SymPy side (lang/indices.py).
+    index_args: tuple[int, ...] = ()
+    mask_args: tuple[int, ...] = ()
+    # PyTorch's backward multiplies by a constant rounded to float32 in float64 too (hardsigmoid's 1/6): (the relative
+    # error that gives, what it is). A difference within it is labelled `rounding`, not a mismatch.
+    rounded: Optional[tuple[float, str]] = None
     # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 

@@ -104,7 +104,7 @@ def summary(batch: Batch) -> str:
         counts.append(f"{batch.count(UNSUPPORTED)} unsupported by their engine")
     cases = len(batch.outcomes)  # every row: a file that cannot be read is one error, as a case that cannot run
     other = len(batch.errors)
-    outside = f"; {other} error{'s' * (other != 1)} outside the cases (a path, nothing found)" if other else ""
+    outside = f"; {other} error{'s' * (other != 1)} outside the cases" if other else ""  # a path, a signal ...
     shard = f", shard {batch.shard[0]}/{batch.shard[1]}" if batch.shard else ""
     return (
         f"{cases} case{'s' * (cases != 1)}: {', '.join(counts)}{outside} in {batch.seconds:.1f} s "
@@ -118,37 +118,48 @@ def _error_text(outcome: Outcome) -> str:
 
 
 # ---- table ----------------------------------------------------------------------------------------------------------------
+def _layout(shown: list[Outcome], detail: bool, stacked: bool = False):
+    """The cases as rows: `file:line` whole (a path stays clickable), the status and numbers whole; why a case did
+    not pass in a `detail` column, or (narrow) under the table, one `file:line: problem` line each; narrower still,
+    the case's name under its `file:line`."""
+    from rich.text import Text
+
+    from .fit import Col, Layout
+
+    styled = [Text(*_STYLE[o.status]) for o in shown]
+    if stacked:
+        columns = [Col("file\ncase", [Text.assemble(place(o), "\n", (label(o), "bold")) for o in shown], wrap=True)]
+    else:  # a case name as written: `name [torch]` is no markup
+        columns = [
+            Col("file", [place(o) for o in shown]),
+            Col("case", [Text(label(o)) for o in shown], wrap=True, floor=20),
+        ]
+    columns += [
+        Col("status", styled),
+        Col("worst error", [_error_text(o) for o in shown], justify="right"),
+        Col("time", [f"{o.seconds:.2f}s" for o in shown], justify="right"),
+    ]
+    if detail:
+        return Layout([*columns, Col("detail", ["\n".join(problems(o)) for o in shown], wrap=True, floor=24)])
+    under = [Text(f"{place(o)}: {line}", style="red") for o in shown for line in problems(o)]
+    return Layout(columns, under)
+
+
 def table(batch: Batch, verbose: bool = False, errors: bool = True, quiet: bool = False):
     """One row per case and a summary line; `verbose` adds the full tensor table of every case that failed, `quiet`
     leaves out the cases that passed. The run's own errors (a missing path) are lines of it unless `errors` is False:
     on a terminal stderr has them already."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     from .check import check_table
+    from .fit import Fitted
 
-    grid = Table(title="[bold]diffcheck verify[/]", title_justify="left")
-    for column, options in (
-        ("file", {"overflow": "fold"}),
-        ("case", {"overflow": "fold"}),
-        ("status", {}),
-        ("worst error", {"justify": "right"}),
-        ("time", {"justify": "right"}),
-        ("detail", {"overflow": "fold"}),
-    ):
-        grid.add_column(column, **options)
     shown = [o for o in batch.outcomes if not (quiet and o.status == PASS)]
-    for o in shown:
-        text, style = _STYLE[o.status]
-        grid.add_row(
-            place(o),
-            Text(label(o)),  # as written: `name [torch]` is no markup
-            Text(text, style=style),
-            _error_text(o),
-            f"{o.seconds:.2f}s",
-            "\n".join(problems(o)),
-        )
+    grid = Fitted(
+        Text("diffcheck verify", style="bold"),
+        [lambda d=d, s=s: _layout(shown, d, s) for d, s in ((True, False), (False, False), (False, True))],
+    )
     parts = [grid] if shown else []  # no cases (or none to show): the errors and the summary say all there is
     for message in batch.errors if errors else ():
         parts.append(Text(f"error: {visible(message)}", style="bold red"))
@@ -156,7 +167,7 @@ def table(batch: Batch, verbose: bool = False, errors: bool = True, quiet: bool 
         for o in batch.outcomes:
             if o.status == FAIL and o.result is not None:
                 parts.append(Text(f"\n{o.file}:{o.line}: {o.name}", style="bold"))
-                parts.append(check_table(o.result, o.engine or "engine"))
+                parts.append(check_table(o.result, o.engine or "engine", verbose=True))
                 parts.extend(Text(f"broken expectation: {line}", style="red") for line in o.result.broken_expectations)
     style = "green" if batch.report.return_code == 0 else "bold red"
     parts.append(Text(summary(batch), style=style))

@@ -8,6 +8,7 @@ from typing import Any
 from ..check import (
     EXPLAINED,
     INDETERMINATE,
+    ROUNDING,
     KINK,
     MATCH,
     MISMATCH,
@@ -33,6 +34,7 @@ STATUS_STYLE = {
     ZERO_TIMES_INF: ("~ zero-times-inf", "yellow"),
     OVERFLOW: ("~ overflow", "yellow"),
     INDETERMINATE: ("~ indeterminate", "yellow"),
+    ROUNDING: ("~ rounding", "yellow"),
 }
 
 
@@ -42,45 +44,159 @@ def _error_text(t: TensorResult) -> str:
     return f"{t.abs_err:.1e}" if t.abs_err else "0"
 
 
-def tensor_table(result: CheckResult, engine_label: str = "engine"):
-    from rich.table import Table
+MAX_ROWS = 12  # tensors a table shows without --verbose: the worst ones
+MAX_DERIVATIVE = 400  # characters of one derivative shown without --verbose
+_RANK = {MISMATCH: 0, MATCH: 2, NONE: 3, NOT_RETAINED: 3}  # the rest (kink, singular ...) 1: explained
+
+
+def _worst_first(tensors: list[TensorResult]) -> list[TensorResult]:
+    return sorted(tensors, key=lambda t: (_RANK.get(t.status, 1), -(t.abs_err or 0.0)))
+
+
+def _shown(result: CheckResult, verbose: bool) -> tuple[list[TensorResult], int]:
+    """The tensors to show, in program order when all are shown, worst first when only the worst are."""
+    if verbose or len(result.tensors) <= MAX_ROWS:
+        return list(result.tensors), 0
+    return _worst_first(list(result.tensors))[:MAX_ROWS], len(result.tensors) - MAX_ROWS
+
+
+MAX_ELEMENTS = 16  # elements of one gradient shown without --verbose; beyond, the worst few
+WORST_ELEMENTS = 6
+
+
+def _elements(value, index: tuple = ()) -> list[tuple[tuple, Any]]:
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _elements(v, (*index, i))]
+    return [(index, value)]
+
+
+def _gap(a, b) -> float:
+    try:
+        gap = abs(float(a) - float(b))
+    except (TypeError, ValueError):  # SymPy's zoo, a complex value: as bad as it gets
+        return math.inf
+    return (0.0 if str(a) == str(b) else math.inf) if math.isnan(gap) else gap
+
+
+def _values(t: TensorResult, numeric: bool, verbose: bool) -> list[str]:
+    """The engine's, SymPy's (and the numeric) gradient as cell text; past MAX_ELEMENTS elements only the
+    WORST_ELEMENTS that differ most, each with its index, and a line saying how many are not shown."""
+    sides = [t.engine, t.sympy] + ([t.numeric] if numeric else [])
+    flat = [_elements(v) if isinstance(v, list) else None for v in sides]
+    if verbose or flat[0] is None or flat[1] is None or len(flat[0]) <= MAX_ELEMENTS:
+        return [number_text(v) for v in sides]
+    if any(f is not None and len(f) != len(flat[0]) for f in flat):
+        return [number_text(v) for v in sides]
+    gaps = [_gap(e, s) for (_, e), (_, s) in zip(flat[0], flat[1])]
+    worst = sorted(range(len(gaps)), key=lambda i: -gaps[i])[:WORST_ELEMENTS]
+    more = f"({len(gaps) - len(worst)} more elements: -v)"
+    return [
+        "\n".join([*(f"{list(f[i][0])} {number_text(f[i][1])}" for i in worst), more]) if f else number_text(v)
+        for f, v in zip(flat, sides)
+    ]
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _under(result: CheckResult, tensors: list[TensorResult], hidden: int, derivatives: bool, verbose: bool) -> list:
+    """What is printed under the table: the tensors not shown, the derivatives that moved out of it, the notes."""
     from rich.text import Text
 
-    numeric = any(t.numeric is not None for t in result.tensors)
-    table = Table(
-        title=Text(visible(result.source or result.name), style="bold"), title_justify="left", show_lines=False
-    )
-    for column, options in (
-        ("tensor", {"style": "bold"}),
-        ("role", {}),
-        ("requires_grad", {}),
-        ("is_leaf", {}),
-        (f"{engine_label} .grad", {"overflow": "fold"}),
-        ("SymPy", {"overflow": "fold"}),
-        *([("numeric", {"overflow": "fold"})] if numeric else []),
-        ("derivative", {"overflow": "fold"}),
-        ("abs err", {"justify": "right"}),
-        ("status", {}),
-    ):
-        table.add_column(column, **options)
-    for t in result.tensors:
-        label, style = STATUS_STYLE[t.status]
-        status = Text(label, style=style)
-        if t.note:
-            status.append(f"\n{t.note}", style="dim")
-        table.add_row(
-            t.name,
-            t.role,
-            str(t.requires_grad),
-            str(t.is_leaf),
-            number_text(t.engine),
-            number_text(t.sympy),
-            *([number_text(t.numeric) if t.numeric is not None else ""] if numeric else []),
-            t.derivative or "",
-            _error_text(t),
-            status,
+    lines = []
+    if hidden:
+        lines.append(
+            Text(
+                f"… {hidden} more tensor{'s' * (hidden > 1)} not shown, none worse than those above "
+                "(-v/--verbose shows all)",
+                style="dim",
+            )
         )
-    return table
+    for t in tensors if derivatives else ():
+        if t.derivative:
+            lines.append(
+                Text.assemble((f"d{result.output.name}/d{t.name}", "bold"), f" = {_cut(t.derivative, verbose)}")
+            )
+    notes: dict[str, list[str]] = {}  # the same note for many tensors (not-retained ones) is one line
+    for t in tensors:
+        if t.note:
+            notes.setdefault(t.note.replace(f"--retain-grad {t.name})", "--retain-grad NAME)"), []).append(t.name)
+    for note, names in notes.items():
+        if len(names) == 1:
+            note = note.replace("--retain-grad NAME)", f"--retain-grad {names[0]})")
+        lines.append(Text.assemble((", ".join(names), "bold"), ": ", (note, "dim")))
+    return lines
+
+
+def _layout(result, tensors, hidden, engine_label, verbose, level: int):
+    """One way to draw the tensors, narrower as `level` grows: 0 the values side by side and the derivative in a
+    column; 1 the derivatives under the table; 2 the values stacked in one cell; 3 the role under the tensor's name;
+    4 is_leaf under requires_grad and the abs err under the status."""
+    from rich.text import Text
+
+    from .fit import Col, Layout
+
+    numeric = any(t.numeric is not None for t in result.tensors)
+
+    def values(t: TensorResult) -> list[str]:
+        return _values(t, numeric, verbose)
+
+    def stack(*cells) -> Text:  # lines of one cell, the first plain, the others dim
+        return Text("\n").join(
+            Text(c, style="dim" if i else "") if isinstance(c, str) else c for i, c in enumerate(cells)
+        )
+
+    heads = [f"{engine_label} .grad", "SymPy"] + (["numeric"] if numeric else [])
+    names = [Text(t.name, style="bold") for t in tensors]
+    if level < 3:
+        columns = [Col("tensor", names), Col("role", [t.role for t in tensors])]
+    else:
+        cells = [Text.assemble(n, "\n", (t.role, "dim")) for n, t in zip(names, tensors)]
+        columns = [Col("tensor", cells, wrap=level == 4, fold=6)]  # narrowest: a long name folds, not a number
+    if level < 4:
+        columns += [
+            Col("req", [_yes(t.requires_grad) for t in tensors]),
+            Col("leaf", [_yes(t.is_leaf) for t in tensors]),
+        ]
+    else:
+        columns.append(Col("req\nleaf", [stack(_yes(t.requires_grad), _yes(t.is_leaf)) for t in tensors]))
+    if level < 2:
+        columns += [Col(head, [values(t)[i] for t in tensors]) for i, head in enumerate(heads)]  # whole, else stacked
+    else:
+        columns.append(Col("\n".join(heads), [stack(*values(t)) for t in tensors], wrap=True))
+    if level == 0:
+        columns.append(Col("derivative", [_cut(t.derivative or "", verbose) for t in tensors], wrap=True, floor=24))
+    statuses = [Text(*STATUS_STYLE[t.status]) for t in tensors]
+    if level < 4:
+        columns += [
+            Col("abs err", [_error_text(t) for t in tensors], justify="right"),
+            Col("status", statuses),
+        ]
+    else:
+        columns.append(Col("status\nabs err", [stack(s, _error_text(t)) for s, t in zip(statuses, tensors)]))
+    return Layout(columns, _under(result, tensors, hidden, level > 0, verbose))
+
+
+def _cut(text: str, verbose: bool) -> str:
+    if verbose or len(text) <= MAX_DERIVATIVE:
+        return text
+    return f"{text[:MAX_DERIVATIVE]} … {len(text) - MAX_DERIVATIVE} more characters (-v/--verbose)"
+
+
+def tensor_table(result: CheckResult, engine_label: str = "engine", verbose: bool = False):
+    """The tensors of a check, fitted to the width (the first of `_layout`'s levels that fits); status notes are
+    always under the table. Beyond MAX_ROWS tensors only the worst are shown unless `verbose`."""
+    from rich.text import Text
+
+    from .fit import Fitted
+
+    tensors, hidden = _shown(result, verbose)
+    title = Text(visible(result.source or result.name), style="bold")
+    return Fitted(
+        title,
+        [lambda level=level: _layout(result, tensors, hidden, engine_label, verbose, level) for level in range(5)],
+    )
 
 
 def verdict(result: CheckResult) -> str:
@@ -109,7 +225,7 @@ def check_verdict(result: CheckResult):
     return Text.from_markup(verdict(result), emoji=False)
 
 
-def check_table(result: CheckResult, engine_label: str = "engine"):
+def check_table(result: CheckResult, engine_label: str = "engine", verbose: bool = False):
     """The whole `check` report: the tensor table, the output line and a one-line verdict."""
     from rich.console import Group
     from rich.text import Text
@@ -121,7 +237,7 @@ def check_table(result: CheckResult, engine_label: str = "engine"):
             f"   (SymPy value: {number_text(out.sympy_value)}: {out.status})",
             style="red" if out.status == MISMATCH else "yellow",
         )
-    return Group(tensor_table(result, engine_label), line, Text.from_markup(verdict(result), emoji=False))
+    return Group(tensor_table(result, engine_label, verbose), line, Text.from_markup(verdict(result), emoji=False))
 
 
 # ---- several engines side by side (`check --engine A --engine B`) ----------------------------------------------------
@@ -140,29 +256,38 @@ def _short_status(t: TensorResult) -> str:
 def engines_table(runs: list):
     """One gradient column (headed by the engine's name) and one status column per engine beside SymPy's, for every
     tensor; under it each engine's verdict (or why it could not run the case). Narrow by design: tensor, SymPy, then
-    two columns per engine, so two engines fit 80 columns."""
+    two columns per engine; narrower, the status under each engine's .grad."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
+
+    from .fit import Col, Fitted, Layout
 
     ran = [r for r in runs if r.result is not None]
     first = ran[0].result if ran else None
     title = (first.source or first.name) if first else ""
-    table = Table(title=Text(title, style="bold"), title_justify="left")  # user text: never markup
-    table.add_column("tensor", style="bold")
-    table.add_column("SymPy", overflow="fold")
-    for run in runs:
-        table.add_column(f"{run.engine}", overflow="fold")  # its .grad
-        table.add_column("status", overflow="fold")
-    for index, t in enumerate(first.tensors if first else []):
-        cells = [t.name, number_text(t.sympy)]
+    tensors = list(enumerate(first.tensors)) if first else []
+
+    def status(m) -> Text:
+        return Text(_short_status(m), style=STATUS_STYLE[m.status][1]) if m else Text(UNSUPPORTED, style="dim")
+
+    def layout(stacked: bool) -> Layout:
+        columns = [
+            Col("tensor", [Text(t.name, style="bold") for _, t in tensors]),
+            Col("SymPy", [number_text(t.sympy) for _, t in tensors], wrap=True),
+        ]
         for run in runs:
-            if run.result is None:
-                cells += ["", Text(UNSUPPORTED, style="dim")]
-                continue
-            mine = run.result.tensors[index]
-            cells += [number_text(mine.engine), Text(_short_status(mine), style=STATUS_STYLE[mine.status][1])]
-        table.add_row(*cells)
+            mine = [run.result.tensors[i] if run.result else None for i, _ in tensors]
+            values = [Text(number_text(m.engine) if m else "") for m in mine]
+            if stacked:  # narrow: the status under the engine's .grad
+                cells = [Text("\n").join([v, status(m)]) if v.plain else status(m) for v, m in zip(values, mine)]
+                columns.append(Col(f"{run.engine}\nstatus", cells, wrap=True))
+            else:
+                columns += [Col(run.engine, values, wrap=True), Col("status", [status(m) for m in mine])]
+        return Layout(columns)
+
+    table = Fitted(
+        Text(visible(title), style="bold"), [lambda: layout(False), lambda: layout(True)]
+    )  # user text: never markup
     lines = [table] if first else []
     for run in runs:
         if run.result is None:
@@ -220,6 +345,7 @@ def result_data(result: CheckResult) -> dict:
                 for t in result.tensors
             ],
             "seconds": round(result.seconds, 6),
+            "symbolic": result.symbolic,
         }
     )
 

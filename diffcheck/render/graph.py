@@ -155,8 +155,12 @@ def build_graph(case: Case, engine=None) -> Graph:
         names.setdefault(id(env[name]), name)  # `z = x` names one tensor twice: the first name wins
 
     def value(expr):  # a named number is a tensor in `env`, made for the report: here it is the number again
-        if isinstance(expr, Const):
-            return expr.value
+        if isinstance(expr, Const):  # an integer list (an index) is the int64 tensor the run made of it
+            return (
+                engine.leaf(np.asarray(expr.value, np.int64), "int64", False)
+                if type(expr.value) is tuple
+                else expr.value
+            )
         return np.asarray(engine.value(env[expr.name])).item() if expr.name in numbers else env[expr.name]
 
     def listed(call: Apply) -> list:
@@ -180,12 +184,23 @@ def build_graph(case: Case, engine=None) -> Graph:
     inputs_of = {id(env[s.name]): listed(s.value) for s in program.statements if isinstance(s.value, Apply)}
     # a subscript of several steps (x[0, 1:]: SelectBackward0 then SliceBackward0) is drawn as one node
     steps = {id(env[s.name]) for s in program.statements if isinstance(s.value, Apply) and s.value.op == "getitem"}
-    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain, steps)))
+    composed = {  # calls PyTorch builds from other ops (cross_entropy, l1_loss, softsign): maybe several nodes
+        id(env[s.name]): s.value
+        for s in program.statements
+        if isinstance(s.value, Apply)
+        and s.value.op in ops.FRONTS
+        and getattr(ops.OPS.get(ops.FRONTS[s.value.op].row), "via", None) is not None
+    }
+    return Graph(tuple(_walk(engine, env[program.output], inputs_of, names, case.retain, steps, composed)))
 
 
-def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset, steps=frozenset()) -> list[GraphNode]:
+def _walk(
+    engine, out, inputs_of: dict, names: dict, retained: frozenset, steps=frozenset(), composed=None
+) -> list[GraphNode]:
     """The nodes breadth-first from the output, each tensor once; a number is drawn where it is used. `steps`: the
-    subscripts, whose nodes below the top one are not drawn (their edges are not checked)."""
+    subscripts, whose nodes below the top one are not drawn (their edges are not checked); `composed`: the calls
+    PyTorch builds from several nodes, refused where their nodes differ from the one drawn."""
+    composed = composed or {}
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
     for name, t in order:  # `order` grows while it is walked
@@ -196,8 +211,16 @@ def _walk(engine, out, inputs_of: dict, names: dict, retained: frozenset, steps=
         made_by = engine.grad_fn_name(t)
         if made_by is not None:  # leaves have no node; nor has a tensor without grad: PyTorch prunes below it
             args = inputs_of[id(t)]
+            drawn, listed = [_grad_fn_name(engine, a) for _, a in args], list(engine.next_functions(t))
+            if id(t) in composed and drawn != listed:  # the call's nodes are PyTorch's, its inputs deeper down
+                call = composed[id(t)]
+                raise DiffcheckError(
+                    f"--graph: '{call.op}' is built by PyTorch from several nodes ({made_by} of "
+                    f"{', '.join(map(str, listed))} ...); the graph view draws one node per call and cannot show them",
+                    call.pos,
+                )
             if id(t) not in steps:
-                _check_edges(made_by, engine.next_functions(t), [_grad_fn_name(engine, a) for _, a in args])
+                _check_edges(made_by, tuple(listed), drawn)
             for text, arg in args:
                 if is_number(arg) or id(arg) not in keys:
                     keys[id(arg)] = len(order)

@@ -38,23 +38,41 @@ def _spellings_text(entry: Entry) -> str:
 
 
 def ops_table(all_entries: list[Entry]):
-    """Every op, one line per row (per grad_fn); an op's overload rows are grouped, each with the call that picks it."""
-    from rich.table import Table
+    """Every op, one line per row (per grad_fn); an op's overload rows are grouped, each with the call that picks it.
+    Where the seven columns do not fit, a row's fields are stacked in one cell, each line labelled."""
     from rich.text import Text
 
-    table = Table(
-        title=f"[bold]The op table[/] (every spelling also works prefixed: {' '.join(PREFIXES)})", title_justify="left"
+    from .fit import Fitted
+
+    title = Text.assemble(("The op table", "bold"), f" (every spelling also works prefixed: {' '.join(PREFIXES)})")
+    return Fitted(
+        title,
+        [
+            lambda: _ops_layout(all_entries, False),
+            lambda: _ops_layout(all_entries, True),
+            lambda: _ops_layout(all_entries, True, single=True),
+        ],
     )
-    table.add_column("op: spellings", overflow="fold")
-    table.add_column("grad_fn", no_wrap=True)
-    for column in (
-        "arity; params",
-        "backward rule (engine)",
-        "SymPy form",
-        "smooth domain",
-        "kinks, singular points: PyTorch's convention",
-    ):
-        table.add_column(column, overflow="fold")
+
+
+_FIELDS = (
+    "arity; params",
+    "backward rule (engine)",
+    "SymPy form",
+    "smooth domain",
+    "kinks, singular points: PyTorch's convention",
+)
+_LABELS = ("arity", "rule", "SymPy", "domain", "special")
+
+
+def _ops_layout(all_entries: list[Entry], stacked: bool, single: bool = False):
+    """Seven columns; or the fields stacked in one cell, beside name and grad_fn when those fit whole; or (`single`)
+    everything in one cell, so that no name or grad_fn is ever folded."""
+    from rich.text import Text
+
+    from .fit import Col, Layout
+
+    names, grad_fns, fields, ends = [], [], [], []
     for entry in all_entries:
         others = [s for s in entry.spellings if s != entry.name] + list(entry.operators)
         op = Text(entry.name, style="bold")
@@ -63,12 +81,30 @@ def ops_table(all_entries: list[Entry]):
             grad_fn = Text(row.grad_fn or "none")
             if len(entry.rows) > 1 or not row.grad_fn:
                 grad_fn.append(f"\n{row.picked_by if row.grad_fn else 'not differentiable'}", style="dim")
-            cells = [
-                Text(text)
-                for text in (_arity_text(row), row.derivative, row.sympy, _domain_text(row), _special_text(row))
-            ]  # Text, not markup: `[x, x]` is data
-            table.add_row(op if index == 0 else "", grad_fn, *cells, end_section=index == len(entry.rows) - 1)
-    return table
+            names.append(op if index == 0 else "")
+            grad_fns.append(grad_fn)
+            fields.append((_arity_text(row), row.derivative, row.sympy, _domain_text(row), _special_text(row)))
+            ends.append(index == len(entry.rows) - 1)
+    if stacked:
+        cells = [
+            Text("\n").join(Text.assemble((f"{label}: ", "dim"), text) for label, text in zip(_LABELS, row))
+            for row in fields
+        ]  # Text, not markup: `[x, x]` is data
+        if single:
+            whole = [
+                Text("\n").join(part for part in (name, grad_fn, cell) if part)
+                for name, grad_fn, cell in zip(names, grad_fns, cells)
+            ]
+            return Layout([Col("op: spellings, grad_fn, fields", whole, wrap=True, floor=30, fold=24)], ends=ends)
+        columns = [Col("op: spellings", names, wrap=True), Col("grad_fn", grad_fns, wrap=True)]  # whole words
+        columns.append(Col("fields", cells, wrap=True, floor=30, fold=24))
+        return Layout(columns, ends=ends)
+    # names are words: only the rare long one (`torch::autograd::NotImplemented`) folds
+    columns = [Col("op: spellings", names, wrap=True, fold=16), Col("grad_fn", grad_fns, wrap=True, fold=20)]
+    columns += [
+        Col(head, [Text(row[i]) for row in fields], wrap=True, floor=12, fold=16) for i, head in enumerate(_FIELDS)
+    ]
+    return Layout(columns, ends=ends)
 
 
 def ops_detail(found: list[Entry]):

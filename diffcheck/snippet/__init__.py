@@ -26,13 +26,15 @@ from .builtins import Builtins
 from .expressions import Expressions
 from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
+from .factories import Factories
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .optim import FACTORIES as OPTIM_FACTORIES
 from .random_surface import RandomSurface
 from .parse import Snippet, node_pos
 from .statements import Statements
 from .torch_surface import Raised, TorchSurface
-from .trace import Outcome, Tracer, verify
+from .trace import Tracer
+from .verification import Outcome, verify
 from .values import Module, Scope
 
 __all__ = ["run_snippet", "verify", "Outcome", "Limits"]
@@ -57,7 +59,9 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
     return run_deep(interpreter.run, None)  # a big stack: the snippet's recursion is bounded by limits.depth
 
 
-class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface):
+class _Interpreter(
+    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, Factories
+):
     FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
 
     def __init__(self, snippet: Snippet, write: Callable[[str], Any], limits: Limits):

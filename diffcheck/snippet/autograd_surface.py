@@ -12,8 +12,9 @@ import numpy as np
 from .. import engine, ops
 from ..engine import type_name
 from ..errors import DiffcheckError
+from . import second_order
 from .torch_surface import Raised
-from .trace import Backward
+from .verification import Backward
 
 _OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
 
@@ -128,16 +129,27 @@ class AutogradSurface:
             if options.get(key) is not None and not isinstance(options.get(key), bool):
                 raise self.fail(f"backward({key}=...) must be True, False or None", node)
         implicit = _implicit(tensor, gradient)
+        leaves: dict = {}
+        call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
+        before = {name: entry.tensor._grad for name, entry in leaves.items()}
         self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph))
-        self._record(tensor, gradient, node)
+        self.outcome.backwards.append(call)
+        if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
+            made = [e.tensor for n, e in leaves.items() if before[n] is None and e.tensor.grad is not None]
+            second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
 
-    def _record(self, tensor, gradient, node) -> None:
+    def _record(self, tensor, gradient, node, leaves=None) -> None:
+        self.outcome.backwards.append(self._gradient_call(tensor, gradient, node, leaves))
+
+    def _gradient_call(self, tensor, gradient, node, leaves=None) -> Backward:
         call = Backward(node.lineno, self.source(node))
         try:
-            call.case = self.tracer.case(tensor, gradient, self.scope.flat(), call.text, self.position(node))
+            call.case = self.tracer.case(
+                tensor, gradient, self.scope.flat(), call.text, self.position(node), leaves=leaves
+            )
         except DiffcheckError as error:
             call.problem = error.message
-        self.outcome.backwards.append(call)
+        return call
 
     def _torch_grad(self, args, kwargs, node):
         names = ("outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused")
@@ -155,13 +167,18 @@ class AutogradSurface:
         implicit = [_implicit(t, g) for t, g in zip(outs, grads)]
         flags = {k: options[k] for k in ("retain_graph", "create_graph", "allow_unused") if options.get(k) is not None}
         result = self._engine(engine.grad, node, outs, ins, implicit, **flags)
+        leaves: dict = {}
+        for out, g in zip(outs, grads):
+            self._record(out, g, node, leaves)
+        first = self.outcome.backwards[-1].case if len(outs) == 1 else None
+        if flags.get("create_graph") and first is not None:  # d(out)/d(input) as an op: a second derivative verifies
+            second_order.record(self, first, leaves, ins, result, node)
+            return result
         for value in result:
             if value is not None:
                 self.tracer.leaf(value, self.source(node), self.position(node))
                 if value.grad_fn is not None:
                     self.tracer.opaque.add(id(value))
-        for out, g in zip(outs, grads):
-            self._record(out, g, node)
         return result
 
     def _torch_allclose(self, args, kwargs, node):

@@ -258,6 +258,8 @@ class Builtins:
         values, the key's tensors), as the in-place methods are."""
         if not isinstance(new, (engine.Tensor, int, float)):
             raise Raised("TypeError", f"can't assign a {type_name(new)} to a Tensor", node.lineno)
+        if tensor._base is not None:
+            raise self.fail("item assignment into a view (a subscript of another tensor) is not supported", node)
         label, pos = self.source(node), self.position(node)
         graph = engine.is_grad_enabled() and (
             tensor.requires_grad or isinstance(new, engine.Tensor) and new.requires_grad

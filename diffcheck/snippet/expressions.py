@@ -20,6 +20,7 @@ from .values import (
     TENSOR_CLASS,
     Scope,
     set_grad_mode,
+    Base,
     Builtin,
     Function,
     GradContext,
@@ -77,6 +78,8 @@ class Expressions:
             return TENSOR_CLASS
         if kind == "callable":
             return TorchClass(f"{module.path}.{name}")
+        if kind == "base":
+            return Base(f"{module.path}.{name}")
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):
@@ -104,7 +107,7 @@ class Expressions:
         if isinstance(target, SnippetObject):
             return target.invoke(self, args, kwargs, node)
         if isinstance(target, Function):
-            if target.name in ("tensor", "ones", "zeros"):
+            if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
                 return self._create(target.name, args, kwargs, node)
             if target.name in _CONTEXT_NAMES:
                 return self.grad_context(target.name, args, kwargs, node)

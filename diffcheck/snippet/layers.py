@@ -2,8 +2,7 @@
 `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
 
 Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
-torch.nn.functional's name (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`); a row the table lacks stops
-the run with one line naming it.
+torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 
-from .. import engine, ops
+from .. import engine
 from ..engine import type_name
 from .modules import ModuleValue, parameter
 from .torch_surface import Raised
@@ -231,19 +230,7 @@ def _loss(name: str):
                     f"{name}.forward() takes 3 positional arguments but {len(args) + 1} were given",
                     node.lineno,
                 )
-            signature = ops.SIGNATURES.get(functional)
-            if signature is None:
-                raise interp.fail(
-                    f"nn.{name} needs torch.nn.functional.{functional}, which diffcheck's op table does not have yet",
-                    node,
-                )
-            params = {}
-            for key, value in options.items():
-                if key in signature.params:
-                    params[key] = value
-                elif value != accepted[key]:
-                    raise interp.fail(f"nn.{name}({key}=...) is not supported by the table's {functional}", node)
-            return interp.op(functional, list(args), params, node)
+            return interp.op(functional, list(args), options, node)
 
         return ModuleValue(name, forward_impl=forward, initialised=True)
 

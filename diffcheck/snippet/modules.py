@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 from .. import engine
 from ..engine import type_name
 from ..engine.tensors import is_parameter, mark_parameter
+from . import custom_function
 from .torch_surface import Raised
 from .values import BoundMethod, SnippetObject, UserFunction
 
@@ -277,17 +278,17 @@ class ModuleSurface:
     classes by base class, methods run with their module as `self` (and as `super()`'s), grads cleared."""
 
     FACTORIES: dict = {}  # "torch.nn.Linear" -> (interp, args, kwargs, node) -> object; filled by snippet/__init__
-    CLASSES: dict = {"torch.nn.Module": define_module_class}  # base class -> how a `class` statement defines one
+    CLASSES: dict = {  # base class -> how a `class` statement defines one (the validator let through only these)
+        "torch.nn.Module": define_module_class,
+        "torch.autograd.Function": custom_function.define_class,
+    }
 
     def construct(self, qualname: str, args: list, kwargs: dict, node: ast.AST):
         return self.FACTORIES[qualname](self, args, kwargs, node)
 
     def define_class(self, node: ast.ClassDef):
         base = self.eval(node.bases[0])
-        define = self.CLASSES.get(getattr(base, "qualname", None))
-        if define is None:
-            raise self.fail("classes are supported only as subclasses of nn.Module (and torch.autograd.Function)", node)
-        return define(self, node)
+        return self.CLASSES[getattr(base, "qualname", None) or base.path](self, node)
 
     def call_method_of(self, module: ModuleValue, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
         self.selves.append(module)

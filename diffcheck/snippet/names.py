@@ -36,9 +36,11 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
 CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
-    "tensor": _spec(1, 1, "dtype", "requires_grad"),
-    "ones": _spec(1, None, "dtype", "requires_grad"),
-    "zeros": _spec(1, None, "dtype", "requires_grad"),
+    "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
+    "ones": _spec(1, None, "dtype", "requires_grad", "device"),
+    "zeros": _spec(1, None, "dtype", "requires_grad", "device"),
+    "full": _spec(2, 2, "dtype", "requires_grad", "device"),
+    "linspace": _spec(3, 3, "dtype", "requires_grad", "device"),
 }
 TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
@@ -49,20 +51,21 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
+    "device": _spec(1, 1),
 }
-AUTOGRAD = {"grad": "function"}
+AUTOGRAD = {"grad": "function", "Function": "base"}
 RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as numbers, or one tuple, list or torch.Size
     "manual_seed": _spec(1, 1, "seed"),
     "seed": _spec(0, 0),
     "initial_seed": _spec(0, 0),
     "Generator": _spec(0, 1, "device"),
-    "rand": _spec(0, None, "size", "generator", "dtype", "requires_grad"),
-    "randn": _spec(0, None, "size", "generator", "dtype", "requires_grad"),
-    "randint": _spec(1, 3, "low", "high", "size", "generator", "dtype", "requires_grad"),
-    "randperm": _spec(1, 1, "n", "generator", "dtype", "requires_grad"),
-    "normal": _spec(0, 3, "mean", "std", "size", "generator", "dtype", "requires_grad"),
-    "rand_like": _spec(1, 1, "dtype", "requires_grad"),
-    "randn_like": _spec(1, 1, "dtype", "requires_grad"),
+    "rand": _spec(0, None, "size", "generator", "dtype", "requires_grad", "device"),
+    "randn": _spec(0, None, "size", "generator", "dtype", "requires_grad", "device"),
+    "randint": _spec(1, 3, "low", "high", "size", "generator", "dtype", "requires_grad", "device"),
+    "randperm": _spec(1, 1, "n", "generator", "dtype", "requires_grad", "device"),
+    "normal": _spec(0, 3, "mean", "std", "size", "generator", "dtype", "requires_grad", "device"),
+    "rand_like": _spec(1, 1, "dtype", "requires_grad", "device"),
+    "randn_like": _spec(1, 1, "dtype", "requires_grad", "device"),
 }
 TORCH_EXTRAS.update(RANDOM)
 # torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
@@ -78,6 +81,8 @@ OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
     "out_features step param_groups manual_seed initial_seed seed".split()
 )
+BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
+CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
     **dict.fromkeys(
         "sqrt exp log log2 log10 log1p expm1 sin cos tan tanh sinh cosh asin acos atan atan2 pow fabs floor ceil "
@@ -150,7 +155,7 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled"], "function"),
+            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device"], "function"),
             **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",

@@ -20,6 +20,7 @@ from .names import (
     _REFUSED,
     _REFUSED_OPERATORS,
     BUILTINS,
+    CLASS_ATTRIBUTES,
     CREATORS,
     MODULES,
     OBJECT_MEMBERS,
@@ -83,6 +84,8 @@ class _Validator(StatementRules):
         self.modules: dict[str, str] = {}  # alias -> module path
         self.imported: dict[str, str] = {}  # name -> "kind:name" of what `from torch import name as name` bound
         self.loops = self.functions = 0  # enclosing loops (in this function) and functions: break, return
+        self.objects: set[str] = set()  # names of objects whose attributes are the snippet's own (a Function's ctx)
+        self.bases: dict[str, str] = {}  # name -> the path of the base class `from torch.autograd import` bound
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
         self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
 
@@ -157,6 +160,8 @@ class _Validator(StatementRules):
                 if module == "math":
                     kind = "math" if kind == "function" else "value"
                 self.imported[name] = f"{kind}:{alias.name}"  # an alias denotes what it names: `sin as s` is sin
+                if kind == "base":
+                    self.bases[name] = f"{module}.{alias.name}"
 
     def _bind(self, alias: ast.alias, name: str, path: str) -> None:
         self.modules[self._name_target(name, alias)] = path
@@ -179,6 +184,8 @@ class _Validator(StatementRules):
             name = self._name_target(node.id, node)
             if name in self.modules:
                 return f"module:{self.modules[name]}"
+            if name in self.bases:
+                return f"base:{self.bases[name]}"
             if name in self.imported:
                 return self.imported[name]
             if name not in self.assigned and name in BUILTINS:
@@ -194,6 +201,8 @@ class _Validator(StatementRules):
             return "value"
         if node.attr.startswith("_"):
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
+        if isinstance(node.value, ast.Name) and node.value.id in self.objects:
+            return "value"  # ctx.anything: the object's own attributes, set and read by the snippet
         base = self.resolve(node.value, depth + 1)
         if base == "undefined":
             return base
@@ -206,6 +215,8 @@ class _Validator(StatementRules):
                 return "undefined"
             if path == "math":
                 return "math:" + node.attr if kind == "function" else "value"
+            if kind == "base":
+                return f"base:{path}.{node.attr}"
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
         if base in ("method:values", "method:indices"):  # max(x, 1).values.sum(): torch.return_types' field
             base = "value"
@@ -215,7 +226,7 @@ class _Validator(StatementRules):
             return "value"
         if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
             return f"method:{node.attr}"
-        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS:
+        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS or node.attr in CLASS_ATTRIBUTES:
             return "value"
         raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
 
@@ -238,7 +249,18 @@ class _Validator(StatementRules):
 
     def _reference(self, node: ast.AST, depth: int) -> None:
         kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context", "callable"):
+        if kind in (
+            "value",
+            "dtype",
+            "undefined",
+            "class",
+            "builtin",
+            "function",
+            "math",
+            "context",
+            "callable",
+            "base",
+        ):
             return  # functions are values too: key=..., a function passed along
         shown = self._source(node)
         if kind == "method":

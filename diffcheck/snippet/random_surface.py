@@ -16,6 +16,7 @@ import numpy as np
 from .. import engine
 from ..engine import type_name
 from ..engine.mt19937 import Generator
+from .factories import Device
 from .torch_surface import MAX_ELEMENTS, Raised
 from .values import BoundMethod, SnippetObject
 
@@ -80,7 +81,7 @@ class RandomSurface:
 
     def _torch_Generator(self, args, kwargs, node):
         device = args[0] if args else kwargs.get("device", "cpu")
-        if device != "cpu":
+        if device not in ("cpu", Device()):
             raise self.fail("only a CPU torch.Generator is supported", node)
         return GeneratorValue(Generator())
 
@@ -100,6 +101,8 @@ class RandomSurface:
     def _random_leaf(self, draw, args: list, kwargs: dict, node: ast.AST):
         """A new leaf from `draw(generator=..., dtype=..., requires_grad=...)`, checked and traced as torch.tensor's."""
         dtype, requires_grad = kwargs.pop("dtype", None), kwargs.pop("requires_grad", False)
+        if kwargs.pop("device", None) not in (None, "cpu", Device()):
+            raise self.fail("only the CPU device is supported", node)
         if dtype is not None and not isinstance(dtype, engine.dtype):
             raise Raised("TypeError", f"argument 'dtype' must be torch.dtype, not {type_name(dtype)}", node.lineno)
         if not isinstance(requires_grad, bool):

@@ -9,8 +9,10 @@ import ast
 
 from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABLE
 
+from . import custom_function
+
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
-_CLASSES_ONLY = "classes are supported only as subclasses of nn.Module (and torch.autograd.Function)"
+_CLASSES_ONLY = "only subclasses of nn.Module and torch.autograd.Function are supported"
 
 
 def _docstring(node: ast.AST) -> bool:
@@ -35,7 +37,14 @@ class StatementRules:
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._target(element, depth + 1)
-        elif isinstance(target, ast.Attribute) and (target.attr in SETTABLE or target.attr in self.members):
+        elif isinstance(target, ast.Attribute) and (
+            target.attr in SETTABLE
+            or target.attr in self.members
+            or isinstance(target.value, ast.Name)
+            and target.value.id in self.objects
+        ):
+            if target.attr.startswith("_"):
+                raise self.refuse_attribute(f"attribute '{target.attr}' is not supported", target)
             self.value(target.value, 1)
         elif isinstance(target, ast.Attribute):
             raise self.refuse_attribute(
@@ -126,10 +135,15 @@ class StatementRules:
             ):
                 raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             self.value(decorator, 0)
+        self.function(node)
+
+    def function(self, node: ast.FunctionDef, objects: tuple = ()) -> None:
+        """A function's parameters and body; `objects`: parameters whose attributes are the snippet's own (ctx)."""
         self._arguments(node.args, 0)
         outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        known, self.objects = self.objects, self.objects | set(objects)
         self.block(node.body)
-        self.loops, self.functions = outer, self.functions - 1
+        self.loops, self.functions, self.objects = outer, self.functions - 1, known
 
     def _return(self, node: ast.Return) -> None:
         if not self.functions:
@@ -164,16 +178,18 @@ class StatementRules:
         if node.msg is not None:
             self.value(node.msg, 0)
 
-    # ---- classes: a subclass of nn.Module (snippet/modules.py); each base class has its rule ------------------------
+    # ---- classes: by their one base, nn.Module (snippet/modules.py) or torch.autograd.Function -----------------------
     def _class(self, node: ast.ClassDef) -> None:
+        """A class, by its one base: each base's rule (CLASS_RULES) says what its body may hold."""
         self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
         if node.decorator_list:
-            raise self.refuse("decorators on classes are not supported", node.decorator_list[0])
-        if node.keywords or len(node.bases) != 1:
-            raise self.refuse(f"class '{node.name}' must have one base class (nn.Module)", node)
-        rule = self.CLASS_RULES.get(self.resolve(node.bases[0], 1))
+            raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
+        if node.keywords:
+            raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
+        bases = [self.resolve(b, 1) for b in node.bases]
+        rule = self.CLASS_RULES.get(bases[0]) if len(bases) == 1 else None
         if rule is None:
-            raise self.refuse(_CLASSES_ONLY, node.bases[0])
+            raise self.refuse(f"class '{node.name}': {_CLASSES_ONLY}", node)
         rule(self, node)
 
     def _module_class(self, node: ast.ClassDef) -> None:
@@ -195,10 +211,12 @@ class StatementRules:
         self.block(node.body)
         self.loops, self.functions = outer, self.functions - 1
 
-    CLASS_RULES = {"callable:Module": _module_class}
+    CLASS_RULES = {  # base class, as the validator resolves it -> how its body is checked
+        "callable:Module": _module_class,
+        "base:torch.autograd.Function": custom_function.validate_class,
+    }
 
     RULES = {
-        ast.ClassDef: _class,
         ast.Assign: _assign,
         ast.Expr: _expression_statement,
         ast.AugAssign: _aug_assign,
@@ -209,6 +227,7 @@ class StatementRules:
         ast.Continue: _jump,
         ast.With: _with,
         ast.FunctionDef: _def,
+        ast.ClassDef: _class,
         ast.Return: _return,
         ast.Try: _try,
         ast.Raise: _raise,

@@ -16,11 +16,11 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..ops import TorchIndexError
-from ..ops.subscripts import TorchValueError
+from ..ops import TorchIndexError, TorchValueError
 from ..ops.dispatch import FLAGS
 from .names import TENSOR_ATTRIBUTES
 from .sizes import matmul_shape
+from .factories import Device
 from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
@@ -95,13 +95,15 @@ class TorchSurface:
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
             raise Raised("IndexError", str(error), node.lineno) from None
-        except TorchValueError as error:  # a slice's step
+        except TorchValueError as error:  # a slice's step, a loss's reduction, its batch sizes
             raise Raised("ValueError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
     def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
         dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
+        if kwargs.get("device") not in (None, "cpu", Device()):
+            raise self.fail("only the CPU device is supported", node)
         if dtype is not None and not isinstance(dtype, engine.dtype):
             raise Raised(
                 "TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}", node.lineno
@@ -115,6 +117,8 @@ class TorchSurface:
         if name == "tensor":
             data = _data(args[0], dtype, node, self)
             result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
+        elif name in ("full", "linspace"):
+            result = self._filled(name, args, dtype, requires_grad, node)
         else:
             if len(args) == 1 and isinstance(args[0], (tuple, list)):  # torch.ones((2, 3)), torch.zeros(x.shape)
                 args = list(args[0])
@@ -185,14 +189,17 @@ class TorchSurface:
             params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
         choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
         kinds = {p: ops.kind_of(p) for p in signature.params}
+        refused = {p for p in signature.params if getattr(p, "refusal", "")}
         for key, value in params.items():
             if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
                 params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
                 continue
             if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
-                continue  # linear's bias
-            if type(value) is str and value in choices.get(key, ()):
-                continue
+                continue  # linear's bias, a loss's weight
+            if type(value) is str and (value in choices.get(key, ()) or key in refused):
+                continue  # a reduction outside its choices: the row raises PyTorch's ValueError
+            if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
+                continue  # torch.arange(3, dtype=torch.float64)
             shape = kinds.get(key) == "shape"
             if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
                 continue  # torch.full((2, 3), 1.5)
@@ -255,7 +262,8 @@ class TorchSurface:
             return
         front = ops.FRONTS.get(op)
         row = ops.OPS.get(front.row) if front is not None else None
-        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise):  # matmul, cat, linear
+        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise or row.index_args):
+            return  # matmul, cat, linear; an index does not broadcast
             return
         shapes = [t.shape for t in tensors]
         ndim = max(len(s) for s in shapes)

@@ -1,6 +1,6 @@
-"""`diffcheck run`, tracing and verifying: every tensor a snippet makes is kept as a program tree over its leaf
-tensors, each backward() call becomes a `check.Case`, and `verify` checks them with `check.check` — the same comparison
-`diffcheck check` runs.
+"""`diffcheck run`, tracing: every tensor a snippet makes is kept as a program tree over its leaf tensors, and each
+backward() call becomes a `check.Case` (verification.py checks them with `check.check` — the same comparison
+`diffcheck check` runs).
 
 An entry is one *version* of a tensor: a leaf (a snapshot of its values) or an op of the table over earlier entries
 and Python numbers. A tensor whose values or requires_grad change (`.grad.zero_()`, accumulation, `requires_grad_()`)
@@ -10,19 +10,20 @@ does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from .. import engine
-from ..check import NOT_RETAINED, Case, Report
+from ..check import Case
+from ..defaults import SNIPPET_MAX_LEAF_ELEMENTS, SNIPPET_MAX_OPERATIONS, SNIPPET_MAX_TENSORS
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Assign, Const, Pos, Program, Var
 
-MAX_STATEMENTS = 200  # named tensors in one verified graph
-MAX_NODES = 5000  # op applications in one verified graph
-MAX_ELEMENTS = 1000  # leaf elements in one verified graph: SymPy differentiates element by element
+MAX_STATEMENTS = SNIPPET_MAX_TENSORS  # named tensors in one verified graph
+MAX_NODES = SNIPPET_MAX_OPERATIONS  # op applications in one verified graph
+MAX_ELEMENTS = SNIPPET_MAX_LEAF_ELEMENTS  # leaf elements in one verified graph
 MAX_TRACED = 10_000_000  # elements of all tensors of a run: each is kept, so that ids stay unique
 _LABEL = 50  # an unnamed tensor is labelled by its source text up to this length
 
@@ -59,10 +60,22 @@ class _Pieces:
         self.grad_fn, self.retains_grad, self.data = pieces[0].grad_fn if pieces else None, False, np.empty(0)
 
 
+@dataclass(eq=False)
+class CustomCall:
+    """The op of an entry a custom Function's `apply` made: `row(name)` is the table row that verifies this call
+    (its forward and backward the user's, its SymPy form the traced forward's), or `problem` says why none can."""
+
+    name: str
+    row: Callable[[str], Any]
+    problem: Optional[str] = None
+
+
 class Tracer:
     """Entries for every tensor of one run, the variable each tensor was first bound to, and Case building."""
 
-    def __init__(self):
+    def __init__(self, symbolic: bool = False):
+        # symbolic: a custom Function's forward, traced under no_grad as if its inputs required grad
+        self.symbolic = symbolic
         self.entries: dict[int, Entry] = {}  # id(tensor) -> its latest entry
         self.bindings: dict[int, str] = {}  # id(tensor) -> the variable it was first bound to
         self.alive: list = []  # every traced tensor, so that ids are never reused within a run
@@ -91,14 +104,15 @@ class Tracer:
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
-        if entry is None and tensor.grad_fn is not None:
-            self.opaque.add(id(tensor))
+        if entry is None and tensor.grad_fn is not None or self.symbolic and entry is not None and entry.op:
+            self.opaque.add(id(tensor))  # symbolic: changed in place in a forward, its values are no program's
         return self.leaf(tensor, label, pos)
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
-        """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it.
-        A list of tensors (cat's) is its tensors, as the check language has them; a tuple an op gave (split's) is
-        that op's entry, and its pieces are noted (one piece alone is not verifiable yet)."""
+        """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it
+        (a custom Function's forward, traced `symbolic`, as if grad were on). A list of tensors (cat's) is its
+        tensors, as the check language has them; a tuple an op gave (split's) is that op's entry, and its pieces are
+        noted (one piece alone is not verifiable yet)."""
         if len(args) == 1 and type(args[0]) in (list, tuple):
             given = args[0]
             args = (given,) if id(given) in self.entries else tuple(given)
@@ -106,7 +120,7 @@ class Tracer:
             self.pieces.update(id(t) for t in result)
             result = _Pieces(result)
         tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
-        if not engine.is_grad_enabled() or not tensors:
+        if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
             if not isinstance(result, _Pieces):
                 self.leaf(result, label, pos)
             return
@@ -124,7 +138,7 @@ class Tracer:
         indices) as leaves."""
         for other in result[1:]:
             self.leaf(other, label, pos)
-        if not engine.is_grad_enabled() or not any(isinstance(a, engine.Tensor) for a in args):
+        if not (engine.is_grad_enabled() or self.symbolic) or not any(isinstance(a, engine.Tensor) for a in args):
             self.leaf(result[0], label, pos)
             return
         refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
@@ -137,59 +151,32 @@ class Tracer:
         self.bindings.setdefault(id(tensor), name)
 
     # ---- one backward() call → one Case --------------------------------------------------------------------------
-    def case(self, root, gradient, variables: dict[str, Any], title: str, pos: Pos) -> Case:
+    def case(
+        self,
+        root,
+        gradient,
+        variables: dict[str, Any],
+        title: str,
+        pos: Pos,
+        fixed: Optional[dict] = None,
+        leaves: Optional[dict] = None,
+    ) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
-        takes it; raises DiffcheckError when the graph is too large to verify."""
+        takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
+        id); `leaves`, if given, receives the leaves' entries by name. A custom Function's call is a row of its own
+        (`Case.rows`), its tensor inputs named and retained, so that the gradient its backward gave them is
+        compared."""
         root_entry = self.entry(root, title, pos)
-        reached, stack = {id(root_entry): root_entry}, [root_entry]
-        while stack:
-            entry = stack.pop()
-            for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
-                if isinstance(arg, Entry) and id(arg) not in reached:
-                    reached[id(arg)] = arg
-                    stack.append(arg)
-        ordered = sorted(reached.values(), key=lambda e: e.serial)
-        leaves = [e for e in ordered if e.op is None]
-        statements = [
-            e
-            for e in ordered
-            if e.op is not None and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e))
-        ]
-        names = self._names(leaves + statements, variables)
-        if any(id(e.tensor) in self.pieces and e.requires_grad for e in leaves):
-            raise DiffcheckError(
-                "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
-                "or stack)"
-            )
-        if any(id(e.tensor) in self.opaque and e.requires_grad for e in leaves):
-            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
-        elements = sum(e.value.size for e in leaves)
-        for count, what, limit in (
-            (len(statements), "named tensors", MAX_STATEMENTS),
-            (elements, "leaf elements", MAX_ELEMENTS),
-        ):
-            if count > limit:
-                raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
-        named = {id(e) for e in leaves + statements}
-        budget = [MAX_NODES]
-
-        def apply(entry: Entry) -> Apply:
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
-            args, params = tuple(expr(a) for a in entry.args), entry.params
-            if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
-                return _reduction(entry, args)
-            return Apply(entry.op, args, tuple((k, expr(v)) for k, v in params.items()), entry.pos)
-
-        def expr(arg):
-            if not isinstance(arg, Entry):
-                return Const(int(arg) if isinstance(arg, (bool, np.bool_)) else arg)
-            return Var(names[id(arg)]) if id(arg) in named else apply(arg)
-
+        found, statements, held = self._graph(root_entry)
+        names = self._names(found + statements, variables, fixed or {})
+        self._verifiable(found, statements)
+        rows: dict[int, Any] = {}  # id(entry) -> the row of a custom Function's call, named in order
+        apply = _Builder(names, {id(e) for e in found + statements}, rows).apply
         assigns = [Assign(names[id(e)], apply(e)) for e in statements]
-        values = {names[id(e)]: e.value.tolist() for e in leaves}
-        no_grad = {names[id(e)] for e in leaves if not e.requires_grad}
+        values = {names[id(e)]: e.value.tolist() for e in found}
+        if leaves is not None:
+            leaves.update((names[id(e)], e) for e in found)
+        no_grad = {names[id(e)] for e in found if not e.requires_grad}
         taken = set(names.values())
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
             assigns.append(Assign(_unique(f"{names[id(root_entry)]} (output)", taken), Var(names[id(root_entry)])))
@@ -202,20 +189,66 @@ class Tracer:
             assigns.append(
                 Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),)))
             )
-        retain = {names[id(e)] for e in statements if self._retained(e)}
-        return Case(Program(tuple(assigns), title), values, frozenset(no_grad), frozenset(retain), name=title)
+        retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
+        program = Program(tuple(assigns), title)
+        return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
+
+    def _graph(self, root_entry: Entry) -> tuple[list, list, set]:
+        """The leaves and the named statements reaching `root_entry` (in creation order), and the ids of the
+        non-leaf entries passed to a custom Function (named and retained)."""
+        reached, stack = {id(root_entry): root_entry}, [root_entry]
+        while stack:
+            entry = stack.pop()
+            for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
+                if isinstance(arg, Entry) and id(arg) not in reached:
+                    reached[id(arg)] = arg
+                    stack.append(arg)
+        ordered = sorted(reached.values(), key=lambda e: e.serial)
+        custom = [e for e in ordered if isinstance(e.op, CustomCall)]
+        problem = next((e.op.problem for e in custom if e.op.problem), None)
+        if problem:
+            raise DiffcheckError(problem)
+        held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
+        statements = [
+            e
+            for e in ordered
+            if e.op is not None
+            and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e) or id(e) in held)
+        ]
+        return [e for e in ordered if e.op is None], statements, held
+
+    def _verifiable(self, leaves: list, statements: list) -> None:
+        """Refuse a graph through what the tracer did not see (one piece of a tuple, a create_graph gradient), or
+        too large for SymPy."""
+        if any(id(e.tensor) in self.pieces and e.requires_grad for e in leaves):
+            raise DiffcheckError(
+                "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
+                "or stack)"
+            )
+        if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
+            if self.symbolic:
+                raise DiffcheckError("a tensor of it was changed in place")
+            raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
+        elements = sum(e.value.size for e in leaves)
+        for count, what, limit in (
+            (len(statements), "named tensors", MAX_STATEMENTS),
+            (elements, "leaf elements", MAX_ELEMENTS),
+        ):
+            if count > limit:
+                raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
 
     def _retained(self, entry: Entry) -> bool:
         return entry.tensor.retains_grad and self.entries.get(id(entry.tensor)) is entry
 
-    def _names(self, entries: list[Entry], variables: dict[str, Any]) -> dict[int, str]:
+    def _names(self, entries: list[Entry], variables: dict[str, Any], fixed: dict) -> dict[int, str]:
         """Variable names for bound tensors, source text for the rest. When several versions want one name, the
         version the variable holds now keeps it and the others say the line they come from (`y@5`)."""
         groups: dict[str, list[Entry]] = {}
+        names: dict[int, str] = {id(e): fixed[id(e.tensor)] for e in entries if id(e.tensor) in fixed}
+        taken: set[str] = set(names.values())
         for e in entries:
-            groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
-        names: dict[int, str] = {}
-        taken: set[str] = set()
+            if id(e) not in names:
+                groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
         for base, group in groups.items():
             holder = variables.get(base)
             keep = (
@@ -237,6 +270,32 @@ class _Whole:
 
     def __init__(self, first):
         self.requires_grad, self.data = first.requires_grad, first.data
+
+
+class _Builder:
+    """Entries to the program's expressions: a named entry is its Var, any other its op applied (at most MAX_NODES),
+    a custom Function's call the row it brings (`rows`, named in order)."""
+
+    def __init__(self, names: dict, named: set, rows: dict):
+        self.names, self.named, self.rows, self.budget = names, named, rows, MAX_NODES
+
+    def apply(self, entry: Entry) -> Apply:
+        self.budget -= 1
+        if self.budget < 0:
+            raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
+        args, params = tuple(self.expr(a) for a in entry.args), entry.params
+        if isinstance(entry.op, CustomCall):
+            row = entry.op.row(_unique(entry.op.name, {row.name for row in self.rows.values()}))
+            self.rows[id(entry)] = row
+            return Apply(row.name, args, (), entry.pos)
+        if "dim" in params and (params["dim"] is None or type(params["dim"]) is tuple):
+            return _reduction(entry, args)
+        return Apply(entry.op, args, tuple((k, self.expr(v)) for k, v in params.items()), entry.pos)
+
+    def expr(self, arg):
+        if not isinstance(arg, Entry):
+            return Const(int(arg) if isinstance(arg, (bool, np.bool_)) else arg)
+        return Var(self.names[id(arg)]) if id(arg) in self.named else self.apply(arg)
 
 
 def _reduction(entry: Entry, args: tuple) -> Apply:
@@ -265,92 +324,3 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def _short(label: str, line: int) -> str:
     return label if 0 < len(label) <= _LABEL else f"<line {line}>"
-
-
-# ---- the backward() calls of a run, verified ------------------------------------------------------------------------
-@dataclass
-class Backward:
-    """One backward() call: the Case that verifies it, or why it cannot be verified."""
-
-    line: int
-    text: str
-    case: Optional[Case] = None
-    problem: Optional[str] = None
-
-
-@dataclass
-class Outcome:
-    """What a run produced besides its output: the backward() calls, and how it stopped if it did not finish."""
-
-    where: str
-    backwards: list[Backward] = field(default_factory=list)
-    raised: Optional[str] = None  # `file:line: RuntimeError: <text>`, as the real program would fail
-    error: Optional[DiffcheckError] = None  # something diffcheck cannot run, found while running
-
-
-def verify(
-    outcome: Outcome,
-    rtol: Optional[float] = None,
-    atol: Optional[float] = None,
-    strict: bool = False,
-    timeout: float = 60.0,
-) -> tuple[Report, list[list[int]]]:
-    """Check every distinct graph shape of the backward() calls with `check.check` (a loop's calls once), each within
-    `timeout` seconds. Returns the report and, per result, the lines of the calls it covers."""
-    from ..check.budget import run_deep
-    from ..check import check
-
-    groups: dict[Any, tuple[Case, list[Backward]]] = {}
-    errors = [outcome.raised] if outcome.raised else []
-    if outcome.error is not None:
-        errors.append(str(outcome.error))
-    for call in outcome.backwards:
-        if call.case is None:
-            errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
-            continue
-        groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
-    results, lines = [], []
-    for case, calls in groups.values():
-        title = f"{outcome.where}:{calls[0].line}: {calls[0].text}"
-        if len(calls) > 1:
-            same = len({_key(c.case) for c in calls}) == 1
-            what = "identical calls" if same else "calls of this graph shape, checked at the first one's values"
-            title += f"  ({len(calls)} {what}, lines {', '.join(map(str, sorted({c.line for c in calls})))})"
-        options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
-        case = replace(case, program=replace(case.program, source=title), name=title, strict=strict, **options)
-        try:
-            result = run_deep(lambda: check(case), timeout)
-        except DiffcheckError as error:
-            errors.append(f"{outcome.where}:{calls[0].line}: cannot verify this backward(): {error}")
-            continue
-        except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
-            errors.append(
-                f"{outcome.where}:{calls[0].line}: cannot verify this backward(): internal error in check: "
-                f"{type(error).__name__}: {error}"
-            )
-            continue
-        for t in result.tensors:
-            if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
-                t.note = _not_retained_note(t)
-        results.append(result)
-        lines.append([c.line for c in calls])
-    if not outcome.backwards and not errors:
-        errors.append(f"{outcome.where}: no backward() call: nothing to verify")
-    return Report(results, errors), lines
-
-
-def _not_retained_note(t) -> str:
-    if t.is_leaf:  # x.backward() on a leaf: the output row is the leaf itself
-        return "the leaf itself: its gradient is on its own row"
-    how = f"{t.name}.retain_grad()" if t.name.isidentifier() else "retain_grad()"
-    return f"non-leaf: .grad is None unless retained ({how} before backward)"
-
-
-def _shape_key(case: Case):
-    """Calls that differ only in their values (a loop's steps) are one graph shape: verified once."""
-    shapes = tuple(sorted((k, np.shape(v)) for k, v in case.values.items()))
-    return (case.program, shapes, case.no_grad, case.retain)
-
-
-def _key(case: Case):
-    return (case.program, tuple(sorted((k, repr(v)) for k, v in case.values.items())), case.no_grad, case.retain)

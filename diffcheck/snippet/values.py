@@ -17,6 +17,13 @@ class Module:
 
 
 @dataclass(frozen=True)
+class Base:
+    """A class the snippet's classes may derive from, by its path (`torch.autograd.Function`)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Function:
     name: str  # a torch function: a creator, a context manager, an op spelling, an extra (allclose, grad ...)
 

@@ -1,0 +1,200 @@
+"""`diffcheck run`, verifying: the backward() calls a run recorded (`Outcome`), each one's Case checked with
+`check.check` — of a loop's calls of one graph shape, the first, the last and a seeded sample between — and the
+report's notes for what a snippet adds (retain_grad(), a custom Function's inputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+import numpy as np
+
+from ..check import NOT_RETAINED, Case, Report
+from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
+from ..errors import DiffcheckError
+from ..lang.program import Apply, Var
+from .second_order import CREATE_GRAPH
+from .trace import _unique
+
+
+@dataclass
+class Backward:
+    """One backward() call: the Case that verifies it, or why it cannot be verified."""
+
+    line: int
+    text: str
+    case: Optional[Case] = None
+    problem: Optional[str] = None
+
+
+@dataclass
+class Outcome:
+    """What a run produced besides its output: the backward() calls, and how it stopped if it did not finish."""
+
+    where: str
+    backwards: list[Backward] = field(default_factory=list)
+    raised: Optional[str] = None  # `file:line: RuntimeError: <text>`, as the real program would fail
+    error: Optional[DiffcheckError] = None  # something diffcheck cannot run, found while running
+
+
+def verify(
+    outcome: Outcome,
+    rtol: Optional[float] = None,
+    atol: Optional[float] = None,
+    strict: bool = False,
+    timeout: float = 60.0,
+    sample: int = SNIPPET_SAMPLE,
+    engines: tuple = (),
+    unsupported: Optional[list] = None,
+) -> tuple[Report, list[list[int]]]:
+    """Check the backward() calls with `check.check`, each within `timeout` seconds: of each graph shape (a loop's
+    steps), the first and the last call and `sample` calls drawn between them with a fixed seed; each verified call
+    stands for the calls after it up to the next verified one. Returns the report and, per result, the lines of the
+    calls it stands for. `engines` (loaded `Engine`s; none: diffcheck's own) check each call in turn, the result's
+    title naming the engine; a call an engine cannot run is a line in `unsupported`, never a failure."""
+    groups: dict[Any, tuple[Case, list[Backward]]] = {}
+    errors = [outcome.raised] if outcome.raised else []
+    if outcome.error is not None:
+        errors.append(str(outcome.error))
+    for call in outcome.backwards:
+        if call.case is None:
+            errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
+            continue
+        groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
+    results, lines = [], []
+    options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
+    for _, calls in groups.values():
+        for case, title, covered in _sampled(outcome.where, calls, sample):
+            for engine in engines or (None,):
+                named = f"{title}  [{engine.name}]" if engine is not None else title
+                case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
+                result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
+                if result is not None:
+                    results.append(result)
+                    lines.append([c.line for c in covered])
+    if not outcome.backwards and not errors:
+        errors.append(f"{outcome.where}: no backward() call: nothing to verify")
+    elif not results and not errors and unsupported:  # as verify: a run that checked nothing is no pass
+        errors.append(f"{outcome.where}: no backward() call could be checked on the engines named")
+    return Report(results, errors), lines
+
+
+def sampled_calls(count: int, sample: int, seed: int = SNIPPET_SAMPLE_SEED) -> list[int]:
+    """The indices verified among `count` calls of one shape: the first, the last, and `sample` drawn between."""
+    import random
+
+    between = range(1, count - 1)
+    return sorted({0, count - 1, *random.Random(seed).sample(between, min(sample, len(between)))})
+
+
+def _sampled(where: str, calls: list, sample: int):
+    """(case, title, calls it stands for) per verified call of one graph shape."""
+    text = f"{where}:{calls[0].line}: {calls[0].text}"
+    every = f"lines {', '.join(map(str, sorted({c.line for c in calls})))}"
+    if len(calls) == 1:
+        return [(calls[0].case, text, calls)]
+    if len({_key(c.case) for c in calls}) == 1:
+        return [(calls[0].case, f"{text}  ({len(calls)} identical calls, {every})", calls)]
+    chosen = sampled_calls(len(calls), sample)
+    out = []
+    for k, index in enumerate(chosen):
+        end = chosen[k + 1] if k + 1 < len(chosen) else index + 1
+        stands = "itself" if end - index == 1 else f"calls {index + 1}-{end}"
+        title = (
+            f"{where}:{calls[index].line}: {calls[index].text}  (call {index + 1} of {len(calls)} of this graph "
+            f"shape, {every}; verified: {len(chosen)}, this one stands for {stands})"
+        )
+        out.append((calls[index].case, title, calls[index:end]))
+    return out
+
+
+def _verified(case: Case, call: Backward, where: str, timeout: float, errors: list, engine=None, unsupported=None):
+    """One check (on `engine`; diffcheck's own unless given), its failures as error lines; the notes of a snippet's
+    rows. A call the engine cannot run goes to `unsupported`."""
+    from ..check.budget import run_deep
+    from ..check import check
+    from ..engines import Unsupported
+
+    case = _free_names(case)
+    try:
+        result = run_deep(lambda: check(case, engine), timeout)
+    except Unsupported as error:
+        if unsupported is not None:
+            unsupported.append(f"{where}:{call.line}: backward() not checked on engine '{engine.name}': {error}")
+        return None
+    except DiffcheckError as error:
+        errors.append(f"{where}:{call.line}: cannot verify this backward(): {error}")
+        return None
+    except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
+        errors.append(
+            f"{where}:{call.line}: cannot verify this backward(): internal error in check: "
+            f"{type(error).__name__}: {error}"
+        )
+        return None
+    finally:
+        if case.rows:
+            from ..engine.forward import _kept
+
+            _kept.cache_clear()  # what a node keeps is cached by row name; these names come back as other rows
+    inputs = _custom_inputs(case)
+    for t in result.tensors:
+        if t.status == NOT_RETAINED:  # check's note names its --retain-grad flag; a snippet calls a method
+            t.note = _not_retained_note(t)
+        if t.name in inputs:
+            t.note = inputs[t.name] + (f"; {t.note}" if t.note else "")
+    return result
+
+
+def _free_names(case: Case) -> Case:
+    """The case with its rows renamed where a name is in the table still (a check that ran out of time goes on in
+    its thread with its rows until it ends)."""
+    from .. import ops
+
+    taken = set(ops.OPS)
+    renamed = {row.name: _unique(row.name, taken) for row in case.rows}
+    if all(old == new for old, new in renamed.items()):
+        return case
+
+    def rename(expr):
+        if not isinstance(expr, Apply):
+            return expr
+        return replace(expr, op=renamed.get(expr.op, expr.op), args=tuple(rename(a) for a in expr.args))
+
+    statements = tuple(replace(s, value=rename(s.value)) for s in case.program.statements)
+    rows = tuple(replace(row, name=renamed[row.name]) for row in case.rows)
+    return replace(case, program=replace(case.program, statements=statements), rows=rows)
+
+
+def _custom_inputs(case: Case) -> dict[str, str]:
+    """name -> what it is to a custom Function (`input 0 of Cube, whose backward (line 13) gave this gradient`),
+    for the tensors passed to one."""
+    rows = {row.name: row for row in case.rows if row.grad_fn != CREATE_GRAPH}  # custom Functions' rows
+    found: dict[str, str] = {}
+    stack = [s.value for s in case.program.statements]
+    while stack:
+        expr = stack.pop()
+        if not isinstance(expr, Apply):
+            continue
+        stack.extend(expr.args)
+        row = rows.get(expr.op)
+        for index, arg in enumerate(expr.args if row else ()):
+            if isinstance(arg, Var):
+                found.setdefault(arg.name, f"input {index} of {row.name}: {row.derivative} gave this gradient")
+    return found
+
+
+def _not_retained_note(t) -> str:
+    if t.is_leaf:  # x.backward() on a leaf: the output row is the leaf itself
+        return "the leaf itself: its gradient is on its own row"
+    how = f"{t.name}.retain_grad()" if t.name.isidentifier() else "retain_grad()"
+    return f"non-leaf: .grad is None unless retained ({how} before backward)"
+
+
+def _shape_key(case: Case):
+    """Calls that differ only in their values (a loop's steps) are one graph shape: verified once."""
+    shapes = tuple(sorted((k, np.shape(v)) for k, v in case.values.items()))
+    return (case.program, shapes, case.no_grad, case.retain)
+
+
+def _key(case: Case):
+    return (case.program, tuple(sorted((k, repr(v)) for k, v in case.values.items())), case.no_grad, case.retain)
