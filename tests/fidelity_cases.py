@@ -225,6 +225,9 @@ POINTS = {
     "S": [[0.5, -1.25, 2.0]],
     "B": [[[0.5, -1.25], [2.0, 0.75]]],
     "C": [[[1.5, 0.25], [-0.5, 1.0]]],
+    "u01": [0.25, 0.5, 0.875, 0.125],
+    "t01": [0.0, 1.0, 0.25, 1.0],
+    "N01": [[0.25, 0.75], [1.0, 0.0]],
 }
 BASE_CALLS = {
     **{name: (f"torch.{name}", ["p"]) for name in ("exp", "log", "sin", "cos", "tan", "sqrt", "log1p", "expm1")},
@@ -295,6 +298,20 @@ BASE_CALLS = {
     "max_dim": ("torch.max", ["M", 1]),
     "min_dim": ("torch.min", ["M", 0]),
     "vector_norm": ("torch.linalg.vector_norm", ["q"]),
+    # losses and selections by an integer index or a bool mask: ("int64" | "bool", values) is a tensor without grad
+    "mse_loss": ("F.mse_loss", ["p", "q"]),
+    "l1_loss": ("F.l1_loss", ["p", "q"]),
+    "smooth_l1_loss": ("F.smooth_l1_loss", ["p", "q"]),
+    "huber_loss": ("F.huber_loss", ["p", "q"], {"delta": 0.5}),
+    "binary_cross_entropy": ("F.binary_cross_entropy", ["u01", "t01"]),
+    "binary_cross_entropy_with_logits": ("F.binary_cross_entropy_with_logits", ["q", "t01"]),
+    "nll_loss": ("F.nll_loss", ["M", ("int64", [1, 0])]),
+    "cross_entropy": ("F.cross_entropy", ["M", ("int64", [1, 0])]),
+    "cross_entropy_smoothed": ("F.cross_entropy", ["M", ("int64", [1, 0])], {"label_smoothing": 0.25}),
+    "cross_entropy_probabilities": ("F.cross_entropy", ["M", "N01"]),
+    "gather": ("torch.gather", ["M", 1, ("int64", [[0, 0], [1, 0]])]),
+    "index_select": ("torch.index_select", ["M", 0, ("int64", [1, 1, 0])]),
+    "masked_fill": ("torch.masked_fill", ["q", ("bool", [True, False, False, True]), 0.5]),
 }
 HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS}  # (spelling, arguments[, parameters])
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
@@ -361,12 +378,23 @@ def first(y):
     return y[0] if isinstance(y, tuple) else y
 
 
+def arguments(torch, args: list) -> list:
+    """A call's arguments: POINTS' names as float64 tensors requiring grad, ("int64" | "bool", values) as a tensor
+    of that dtype without grad (a class target, an index, a mask), anything else as it is."""
+    return [
+        torch.tensor(POINTS[a], dtype=torch.float64, requires_grad=True)
+        if isinstance(a, str)
+        else torch.tensor(a[1], dtype=getattr(torch, a[0], None) or getattr(torch, a[0] + "_"))
+        if isinstance(a, tuple) and a[:1] in (("int64",), ("bool",))
+        else a
+        for a in args
+    ]
+
+
 def higher_order(torch, F, spelling: str, args: list, params: dict = None) -> dict:
     """First derivatives under create_graph (requires_grad, grad_fn, values) and second derivatives' values."""
-    tensors = [
-        torch.tensor(POINTS[a], dtype=torch.float64, requires_grad=True) if isinstance(a, str) else a for a in args
-    ]
-    inputs = [t for t in tensors if isinstance(t, torch.Tensor)]
+    tensors = arguments(torch, args)
+    inputs = [t for t in tensors if isinstance(t, torch.Tensor) and t.requires_grad]
     y = first(function(spelling, torch, F)(*tensors, **(params or {})))
     firsts = torch.autograd.grad(y.sum(), inputs, create_graph=True, allow_unused=True)
     record = {"first": [], "second": []}

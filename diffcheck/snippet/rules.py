@@ -186,8 +186,7 @@ class StatementRules:
             raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
         if node.keywords:
             raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
-        bases = [self.resolve(b, 1) for b in node.bases]
-        rule = self.CLASS_RULES.get(bases[0]) if len(bases) == 1 else None
+        rule = self.CLASS_RULES.get(self.resolve(node.bases[0], 1)) if len(node.bases) == 1 else None
         if rule is None:
             raise self.refuse(f"class '{node.name}': {_CLASSES_ONLY}", node)
         rule(self, node)
