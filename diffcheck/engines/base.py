@@ -116,6 +116,9 @@ class Engine(ABC):
     # (`fuzz --against`) reports them as a difference.
     errors: tuple[type[BaseException], ...] = ()
     own_conventions: bool = False  # its values at kinks are conventions of its own, not PyTorch's
+    # a budgeted case may run in a forked child (check/budget.py); False for frameworks whose thread pools do not
+    # survive a fork (PyTorch, JAX, and any user's engine unless it says so): their cases keep a thread's budget
+    fork_safe: bool = False
 
     @abstractmethod
     def leaf(self, data: np.ndarray, dtype: str, requires_grad: bool) -> Handle:
