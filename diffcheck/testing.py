@@ -67,7 +67,8 @@ def assert_gradients(
         name="assert_gradients",
     )
     chosen = load(engine) if isinstance(engine, str) else engine
-    result = check(case, chosen) if timeout is None else run_deep(lambda: check(case, chosen), timeout)
+    forkable = chosen is None or chosen.fork_safe
+    result = check(case, chosen) if timeout is None else run_deep(lambda: check(case, chosen), timeout, forkable)
     if result.failed:
         judged = float32_tolerance(case) if dtype == "float32" else case
         name = chosen.name if chosen is not None else "diffcheck"

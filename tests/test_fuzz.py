@@ -152,3 +152,20 @@ def test_against_torch_without_torch_is_one_line_and_exit_2():
 def test_against_torch_agrees_on_simple_cases():
     program = parse_program("out = sum(relu(x) * 2 - x)")
     assert evaluate(Candidate(program, {"x": [0.0, 1.5]}), against="torch")[0] == "ok"
+
+
+def test_a_case_past_its_budget_is_a_timeout_and_leaves_nothing_running(monkeypatch):
+    import threading
+
+    import diffcheck.fuzz as fuzz_module
+    from diffcheck.fuzz import Candidate, evaluate
+    from diffcheck.lang.parse import parse_program
+
+    monkeypatch.setattr(fuzz_module, "CASE_SECONDS", 1)
+    monkeypatch.setenv("DIFFCHECK_SYMBOLIC", "sympy")  # SymPy's exp tower takes minutes
+    before = threading.active_count()
+    kind, _, detail = evaluate(
+        Candidate(parse_program("exp(exp(exp(exp(exp(x)))))"), {"x": 1.0}, frozenset(), frozenset())
+    )
+    assert (kind, detail) == ("timeout", "over 1s")
+    assert threading.active_count() == before  # the work ran in a child process, killed at the deadline

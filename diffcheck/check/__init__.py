@@ -131,7 +131,7 @@ def check_engines(case: Case, engines: list, timeout=None) -> list[EngineRun]:
     runs = []
     for engine in engines:
         try:
-            result = run_deep(lambda engine=engine: check(case, engine), timeout)
+            result = run_deep(lambda engine=engine: check(case, engine), timeout, engine.fork_safe)
         except Unsupported as error:
             runs.append(EngineRun(engine.name, engine.label or engine.name, unsupported=error.message))
             continue

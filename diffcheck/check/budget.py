@@ -33,13 +33,14 @@ THREAD_NAME = "diffcheck-symbolic"
 _PR_SET_PDEATHSIG = 1
 
 
-def run_deep(work: Callable[[], T], timeout: Optional[float]) -> T:
+def run_deep(work: Callable[[], T], timeout: Optional[float], fork: bool = True) -> T:
     """`work()` on a big-stack thread; its result, its exception, or a LimitError after `timeout` seconds.
 
-    With a `timeout` the work runs in a child process killed at the deadline (where `fork` exists); with none it runs
-    in this process, and on such a thread already it simply runs the work.
+    With a `timeout` the work runs in a child process killed at the deadline (where `fork` exists, and unless `fork` is
+    False: an engine whose thread pools do not survive a fork); with none it runs in this process, and on such a thread
+    already it simply runs the work.
     """
-    if timeout is not None and hasattr(os, "fork"):
+    if timeout is not None and fork and hasattr(os, "fork"):
         return _in_child(work, timeout)
     if timeout is None and threading.current_thread().name == THREAD_NAME:
         return work()

@@ -31,6 +31,8 @@ otherwise reports the case as not supported by this engine (`Unsupported`), as i
 - `gradients(out, inputs, grad_output, create_graph)`: torch.autograd.grad (second derivatives, `--order 2`).
 - `grad_fn_name(t)` and `next_functions(t)`: PyTorch's node names (`check` shows the output's; the graph view).
 - `text(t)`: how the engine prints a tensor (defaults to `repr`).
+- `fork_safe = True`: a case with a `--timeout` may run in a forked child killed at its deadline (pure Python and NumPy
+  engines); left False, the case runs on a thread, which a runaway C call can outlive.
 
 A micrograd-style `Value` (scalar, `+`, `*`, `.backward()`, `.grad`) fits in about thirty lines::
 
@@ -116,6 +118,9 @@ class Engine(ABC):
     # (`fuzz --against`) reports them as a difference.
     errors: tuple[type[BaseException], ...] = ()
     own_conventions: bool = False  # its values at kinks are conventions of its own, not PyTorch's
+    # a budgeted case may run in a forked child (check/budget.py); False for frameworks whose thread pools do not
+    # survive a fork (PyTorch, JAX, and any user's engine unless it says so): their cases keep a thread's budget
+    fork_safe: bool = False
 
     @abstractmethod
     def leaf(self, data: np.ndarray, dtype: str, requires_grad: bool) -> Handle:

@@ -13,6 +13,7 @@ from .base import Capabilities, Engine
 
 
 class DiffcheckEngine(Engine):
+    fork_safe = True  # NumPy and Python only
     name = label = "diffcheck"
     capabilities = Capabilities(
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True

@@ -97,11 +97,18 @@ def functions() -> dict[str, Callable]:
             continue
         if forward is not None and getattr(np, numpy_name, None) is forward:
             function = getattr(jnp, numpy_name)
-        else:
+        elif _by_name(op):
             function = getattr(jnp, _NUMPY_NAMES.get(front, front), None) or getattr(nn, front, None)
+        else:  # jnp's namesake means something else (transpose's axes, split's sections, max's over a dim)
+            function = None
         if function is not None:
             table[op.name] = _numpy_call(function, order)
     return table
+
+
+def _by_name(op: ops.Op) -> bool:
+    """A row whose jax.numpy namesake computes it: elementwise, or one tensor out with NumPy's dim/keepdim only."""
+    return op.elementwise or (not op.variadic and op.outputs == 1 and set(op.params) <= {"dim", "keepdim"})
 
 
 def _ordered(function: Callable, order: tuple[int, ...]) -> Callable:

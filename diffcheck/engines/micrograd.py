@@ -23,6 +23,7 @@ def available() -> bool:
 
 
 class MicrogradEngine(Engine):
+    fork_safe = True  # pure Python
     name = label = "micrograd"
     capabilities = Capabilities(ops=OPS)
 

@@ -6,6 +6,7 @@ torch is imported only when the engine is loaded.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from typing import Callable, Optional
 
 from .. import ops
@@ -118,6 +119,9 @@ class TorchEngine(Engine):
         ]
         if "keepdim" in params:  # the check language's keepdim=True arrives as 1; torch takes only a bool
             params = {**params, "keepdim": bool(params["keepdim"])}
+        if op.arity == 0:  # creation, by position as PyTorch's overloads take it: arange(3) is arange(end=3)
+            leading = list(itertools.takewhile(params.__contains__, (p for p in op.params if p != "dtype")))
+            args, params = [params[p] for p in leading], {k: v for k, v in params.items() if k not in leading}
         return self.table[op.name](*args, **params)
 
     def getitem(self, t, key):

@@ -96,39 +96,28 @@ class Outcome:
     candidate: Optional[Candidate] = None
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Timeout()
-
-
 def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str] = None) -> tuple[str, tuple, str]:
     """(kind, explained statuses, detail) for one candidate, through parse → check like any other command."""
     from ..check import EXPLAINED, MISMATCH, Case, check
+    from ..check.budget import TimedOut, run_deep  # a child killed at the deadline: no blow-up outlives its case
     from ..errors import DiffcheckError
 
     case = Case(candidate.program, candidate.values, candidate.no_grad, candidate.retain, numeric=numeric)
     if against:
-        adapter(against).load()  # a slow first import must not run into the case's alarm
-    armed = signal.getsignal(signal.SIGALRM) is not None and hasattr(signal, "setitimer")
-    try:
-        if armed:
-            previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
+        adapter(against).load()  # a slow first import must not run into the case's budget
+
+    def judged():
         result = check(case)
-        other, conventions = _differs(candidate, result, against) if against else (None, ())
+        return (result, *(_differs(candidate, result, against) if against else (None, ())))
+
+    try:
+        result, other, conventions = _alarmed(judged) if against else run_deep(judged, CASE_SECONDS)
+    except TimedOut:
+        return "timeout", (), f"over {CASE_SECONDS}s"
     except DiffcheckError as error:
         return "invalid", (), str(error)
-    except _Timeout:
-        return "timeout", (), f"over {CASE_SECONDS}s"
     except Exception as error:  # noqa: BLE001 - any other exception is a crash of diffcheck: a finding
         return "crash", (), f"{type(error).__name__}: {error}"
-    finally:
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
     explained = tuple(s for s in result.statuses if s in EXPLAINED) + conventions
     bad = [t for t in result.tensors if t.status == MISMATCH]
     if bad or result.output.status == MISMATCH:
@@ -147,6 +136,26 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
     if other:
         return against, explained, other
     return "ok", explained, ""
+
+
+def _alarmed(work):
+    """`work()` within `CASE_SECONDS` by SIGALRM, where it can be armed: a run against PyTorch or JAX, whose thread
+    pools are not to be forked, keeps the process's own budget (it stops Python code, not a C call)."""
+    from ..check.budget import TimedOut
+
+    if signal.getsignal(signal.SIGALRM) is None or not hasattr(signal, "setitimer"):
+        return work()
+
+    def alarm(signum, frame):
+        raise TimedOut(f"over {CASE_SECONDS}s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
+    try:
+        return work()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _has_str(value) -> bool:

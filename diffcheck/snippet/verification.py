@@ -117,7 +117,7 @@ def _verified(case: Case, call: Backward, where: str, timeout: float, errors: li
 
     case = _free_names(case)
     try:
-        result = run_deep(lambda: check(case, engine), timeout)
+        result = run_deep(lambda: check(case, engine), timeout, engine is None or engine.fork_safe)
     except Unsupported as error:
         if unsupported is not None:
             unsupported.append(f"{where}:{call.line}: backward() not checked on engine '{engine.name}': {error}")
