@@ -89,7 +89,8 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
         args = [example[kind]() for kind in kinds.split(", ") if kind in example]
         if name == "normalize":  # its dim defaults to 1, as PyTorch's: a 1-D tensor is its IndexError
             args = [example["2-D"]()]
-        params = {kind: 0 for kind in kinds.split(", ") if kind not in example}
+        params = {kind: 0 for kind in kinds.split(", ") if kind not in example and "=" not in kind}
+        params.update((k, example[v]()) for k, v in (kind.split("=") for kind in kinds.split(", ") if "=" in kind))
         if row.arity == 0:  # arange, linspace ...: the row's own example call
             params = ops.OPS[row.row].example[1]
         result = engine.TORCH_FUNCTIONS[name](*args, **params)
@@ -190,7 +191,7 @@ def test_ops_lists_everything():
     "query, rows",
     [
         ("torch.sin", ["sin"]),
-        ("clip", ["clamp"]),
+        ("clip", ["clamp", "clamp_tensor"]),
         ("max", ["max", "max_dim"]),  # max(x, y) reaches maximum (Signature.pair_op)
         ("rsub", ["rsub"]),
         ("PowBackward1", ["pow_tensor"]),

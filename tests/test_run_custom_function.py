@@ -140,7 +140,10 @@ def test_a_function_class_is_checked_before_anything_runs(body, message):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("class A:\n    pass\n", "s.py:1:1: class 'A': only subclasses of torch.autograd.Function are supported"),
+        (
+            "class A:\n    pass\n",
+            "s.py:1:1: class 'A': only subclasses of nn.Module and torch.autograd.Function are supported",
+        ),
         (
             "import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
             "        return ctx.__dict__\n    @staticmethod\n    def backward(ctx, g):\n        return g\n",

@@ -58,7 +58,9 @@ def test_training_tutorial_output():
     """PyTorch's polynomial_custom_function tutorial (its loop cut from 2000 to 300 steps: the tracer keeps every
     tensor of a run, 10 million elements at most). Its losses print as PyTorch's, bit for bit, and so do b and d; a
     and c, sums of residuals that cancel to ~1e-10, drift apart in float32 (PyTorch's sin and sum kernels round
-    differently from NumPy's in the last bit): measured 4e-11 and 1.2e-9 apart."""
+    differently from NumPy's in the last bit): measured 2.6e-9 and 2.2e-9 apart (4e-11 and 1.2e-9 before the engine's
+    float32 sums took PyTorch's order for short vectors, which moves these residues: each is the rounding noise of
+    terms of order 1e-2, not a trend)."""
     from diffcheck.snippet import run_snippet
     from diffcheck.snippet.parse import parse_snippet
 
@@ -72,4 +74,4 @@ def test_training_tutorial_output():
     numbers = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
     (a, b, c, d), (ta, tb, tc, td) = ([float(v) for v in numbers.findall(line)] for line in (ours[3], torch[3]))
     assert (b, d) == (tb, td) == (-1.5471197366714478, 0.24978573620319366)
-    assert abs(a - ta) < 1e-9 and abs(c - tc) < 2e-9
+    assert abs(a - ta) < 3e-9 and abs(c - tc) < 3e-9

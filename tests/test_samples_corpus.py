@@ -76,7 +76,12 @@ def test_every_spelling_of_the_op_table_is_called_by_some_sample(corpus):
 
 def test_every_row_of_the_op_table_is_run_by_some_sample(corpus):
     used = set().union(*(rows_used(sample) for sample in corpus))
-    unused = [name for name, op in ops.OPS.items() if not (op.internal or op.int_result) and name not in used]
+    # clamp_tensor: clamp with tensor bounds, which the check language cannot write (its parameters are numbers)
+    unused = [
+        name
+        for name, op in ops.OPS.items()
+        if not (op.internal or op.int_result) and name not in used | {"clamp_tensor"}
+    ]
     assert not unused, f"no sample runs the rows: {', '.join(unused)}"
 
 

@@ -162,7 +162,7 @@ def takes_mask(op: str, position: int) -> bool:
 
 
 def _shapes_error(node, tensors: list, error: Exception, engine) -> DiffcheckError:
-    if isinstance(error, RuntimeError):  # PyTorch's own refusal, in its words
+    if isinstance(error, RuntimeError) and not isinstance(error, ops.TorchShapeError):  # PyTorch's refusal, its words
         return DiffcheckError(f"'{node.op}': {(str(error).splitlines() or [''])[0]}", node.pos)
     shapes = " and ".join(str(tuple(np.shape(engine.value(a)))) for a in tensors)
     return DiffcheckError(f"'{node.op}' cannot combine shapes {shapes}" if tensors else str(error), node.pos)

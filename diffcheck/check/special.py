@@ -85,8 +85,36 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
             here = [
                 Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range", depends)
             ]
+        if not here and not any(h.kind in ("overflow", "singular") for h in hits):  # else those made the inf
+            here = _non_finite(op, datas, value(result), str(node.pos), depends)
         hits.extend(here)
     return hits
+
+
+def _non_finite(op: ops.Op, datas: list, result, where: str, depends: frozenset) -> list[Hit]:
+    """An op with a nan or infinite argument: IEEE 754's arithmetic (PyTorch's) against SymPy's limits and
+    cancellations: relu(nan)'s mask passes the gradient and softplus' derivative at inf is its limit 1 where SymPy says
+    nan (labelled indeterminate); x - x at inf is nan where SymPy cancels it to 0 (labelled overflow: a non-finite
+    value on the way)."""
+    floats = [np.asarray(d, dtype=float) for d in datas if not isinstance(d, (bool, np.bool_)) and not _bools(d)]
+    kind = "indeterminate"  # explains SymPy's nan only
+    with np.errstate(all="ignore"):
+        if all(np.all(np.isfinite(d)) for d in floats):
+            return []
+        if any(np.any(np.isnan(d)) for d in floats):
+            text = "a nan argument has no derivative; PyTorch's rule (its mask or formula) gives the engine's value"
+        elif np.any(np.isnan(np.asarray(result, dtype=float))):  # a non-finite value on the way, as an overflow
+            kind, text = "overflow", "IEEE 754 makes inf - inf (0 * inf, inf / inf) nan, as PyTorch; SymPy cancels it"
+        else:
+            text = (
+                "an infinite argument: SymPy's derivative is an indeterminate form there (oo/oo, oo - oo), PyTorch's "
+                "formula gives a value"
+            )
+    return [Hit(op.name, kind, where, text, depends)]
+
+
+def _bools(d) -> bool:
+    return np.asarray(d).dtype.kind == "b"
 
 
 def dependencies(program: Program) -> dict[str, frozenset]:

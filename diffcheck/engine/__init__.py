@@ -23,7 +23,16 @@ from .dtypes import (
     no_grad,
 )
 from .forward import _apply, _apply_tensor, apply
-from .front import FUNCTIONS, TORCH_FUNCTIONS, _front, no_overload, not_a_tensor, type_name
+from .front import (
+    FUNCTIONS,
+    TORCH_FUNCTIONS,
+    _front,
+    no_overload,
+    not_a_second_tensor,
+    not_a_tensor,
+    type_name,
+    where_refusal,
+)
 from .node import Node
 from .random import (
     Generator,
@@ -74,6 +83,8 @@ __all__ = [
     "no_grad",
     "no_overload",
     "not_a_tensor",
+    "where_refusal",
+    "not_a_second_tensor",
     "ones",
     "tensor",
     "type_name",

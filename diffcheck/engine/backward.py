@@ -13,10 +13,12 @@ from .. import ops as _ops
 from ..ops import OPS
 from ..ops import arrays as _arrays
 from .creation import tensor
+from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
 from . import calls, versions
 from .front import FUNCTIONS
+from .casts import _as_output, _edge_value
 from .node import _Output
 from .tensors import Tensor, _data
 
@@ -95,9 +97,10 @@ _NUMPY_F = _Functions(
         "where": _where,  # NumPy's own kernel, without np.where's cost on scalars
         "expand": np.broadcast_to,  # a read-only view: sum's gradient costs no pass over memory
         "unsqueeze": lambda g, dim, keepdim, shape: _arrays.unsqueeze_dim(g, shape, dim, keepdim),
+        "graph": False,  # a rule may take a shortcut of the same value that records another graph (pow's x**1)
     },
 )
-_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor})
+_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor, "graph": True})
 
 
 def _forget_functions() -> None:
@@ -205,6 +208,7 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
     top = stack[-1].seq if stack else 1  # the seq of the stack's top; while it is empty, 1: above every seq
     F, wanted = _TENSOR_F if create_graph else _NUMPY_F, walk.wanted
     ndarray, shape, checked = np.ndarray, np.shape, versions.state.bumped  # no in-place change yet: nothing to check
+    mixed = _dtypes.state.mixed  # no op met two float dtypes yet: no gradient to cast
     while stack or heap:
         if heap and heap[0] < top:  # with the stack empty, top is 1: the heap's
             node = pending.pop(heappop(heap))
@@ -236,6 +240,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
                 d = saved[i]
                 if shape(ga.data if create_graph else ga) != shape(d):
                     ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
+            if mixed and ga is not None:  # some op met two float dtypes: each gradient in its input's dtype
+                ga = _as_output(ga, _edge_value(e), create_graph)
             # leaves and nodes apart: an attribute access specialises on one class, and misses on others
             if type(e) is Tensor:
                 if e._mark is not mark:
@@ -332,7 +338,9 @@ def _finish(walk: _Walk, targets: Optional[set], capture: Optional[list], create
             continue
         if wanted is not None:
             if id(leaf) in wanted:
-                results[wanted[id(leaf)]] = g if create_graph else Tensor(g.astype(leaf.data.dtype))
+                results[wanted[id(leaf)]] = (
+                    _as_output(g, leaf.data, True) if create_graph else Tensor(g.astype(leaf.data.dtype))
+                )
         elif targets is None or id(leaf) in targets:
             _accumulate(leaf, g, create_graph)
     return results
@@ -362,8 +370,9 @@ def _add(acc, ga):
 
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     """Add `g` into t.grad: a new tensor the first time, the same tensor object afterwards (as PyTorch)."""
-    if create_graph:
-        t._grad = g if t._grad is None else t._grad + g
+    if create_graph:  # PyTorch copies the first gradient into a new tensor (CopyBackwards), adds the next ones
+        g = _as_output(g, t.data, True)
+        t._grad = FUNCTIONS["copy"](Tensor(np.zeros_like(t.data)), g) if t._grad is None else t._grad + g
         return
     dtype = t.data.dtype
     # kept as it is when private (references: the walk's variable, this argument, _private's,

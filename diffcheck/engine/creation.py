@@ -16,7 +16,13 @@ def tensor(data, dtype: Optional[dtype] = None, requires_grad: bool = False) -> 
     """Build a leaf tensor from a number or nested list, as torch.tensor (default dtype float32)."""
     if isinstance(data, Tensor):
         data = data.data
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:
+        refused = _ragged(data)
+        if refused:
+            raise refused[0](refused[1]) from None
+        raise
     if dtype is None:
         kind = array.dtype.kind
         dtype = bool_ if kind == "b" else int64 if kind in "iu" else _default_dtype
@@ -35,6 +41,34 @@ def ones(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) -> 
 
 def zeros(*shape, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:
     return tensor(np.zeros(shape), dtype=dtype or _default_dtype, requires_grad=requires_grad)
+
+
+def _sizes(data) -> list:
+    """The shape torch.tensor expects of nested lists: each dimension's length from its first element."""
+    sizes = []
+    while isinstance(data, (list, tuple)):
+        sizes.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _ragged(data, sizes=None, dim: int = 0):
+    """PyTorch's error for the first element, depth first, that does not fit the expected shape: (type, text)."""
+    sizes = _sizes(data) if sizes is None else sizes
+    nested = isinstance(data, (list, tuple))
+    if dim >= len(sizes):
+        return (TypeError, f"must be real number, not {type(data).__name__}") if nested else None
+    if not nested:
+        return TypeError, "not a sequence"
+    if len(data) != sizes[dim]:
+        return ValueError, f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(data)})"
+    for item in data:
+        refused = _ragged(item, sizes, dim + 1)
+        if refused:
+            return refused
+    return None
 
 
 def full(shape, fill_value, dtype: Optional[dtype] = None, requires_grad: bool = False) -> Tensor:

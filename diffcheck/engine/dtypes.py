@@ -37,6 +37,13 @@ _default_dtype = float32
 _grad_enabled = True
 
 
+class _State:
+    mixed = False  # some op met tensors of two float dtypes: from then on, backward casts gradients (backward.py)
+
+
+state = _State()
+
+
 class _GradMode:
     def __init__(self, enabled: bool):
         self.enabled = enabled

@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..ops import OPS, Op
+from ..ops import OPS, Op, TorchShapeError
 from . import dtypes as _dtypes
 from .dtypes import _default_dtype, int64
 from .node import _NO_PARAMS, _NODE_CLASSES, Node
@@ -108,6 +108,8 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
         want = _default_dtype.np
     elif out.dtype.kind == "i" and want.kind == "b":  # the op counts bools (sum): int64, as PyTorch's sum
         want = int64.np
+    if any(type(a) is Tensor and a.data.dtype.kind == "f" and a.data.dtype != want for a in args):
+        _dtypes.state.mixed = True  # a float tensor computed in another dtype: its gradient is cast back
     if want == out.dtype or out.dtype.kind == "b":
         return out
     tensors = [type(a) is Tensor and a.data.dtype != want for a in args]
@@ -162,14 +164,33 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
     return t
 
 
+def broadcast_error(shapes) -> str:
+    """PyTorch's refusal of shapes that do not broadcast: the first dimension from the right where two differ."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for i in reversed(range(ndim)):
+        sizes = [s[i] for s in padded if s[i] != 1]
+        if len(set(sizes)) > 1:
+            a = sizes[0]
+            b = next(size for size in sizes if size != a)
+            return f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}"
+    return ""
+
+
 def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     datas = [a.data if type(a) is Tensor else a for a in args]
     token = _quiet(_IGNORE)
     try:
-        out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
+        try:
+            out = op.forward(*datas, **params) if params else op.forward(*datas)  # `**{}` alone costs ~0.2 µs
+        except ValueError:
+            refused = op.elementwise and broadcast_error([np.shape(d) for d in datas])
+            if refused:
+                raise TorchShapeError(refused) from None
+            raise
         dtype = out.dtype
-        for a in args:
-            if type(a) is Tensor and a.data.dtype != dtype:
+        for a in args:  # an internal row's answer has the dtype its forward gives (copy: the destination's)
+            if type(a) is Tensor and a.data.dtype != dtype and not op.internal:
                 out = _torch_typed(op.forward, args, datas, params, out, params.values() if op.elementwise else ())
                 break
     finally:

@@ -7,7 +7,7 @@ import types
 
 from .. import ops as _ops
 from ..ops import OPS, Op
-from . import dtypes as _dtypes
+from . import dtypes as _dtypes, inplace as _inplace
 from .dtypes import _default_dtype
 from .forward import (
     _IGNORE,
@@ -69,6 +69,41 @@ def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str
     )
 
 
+_WHERE = (  # torch.where's overloads; the last three are annotated with the arguments that do not fit
+    ("Tensor condition",),
+    ("Tensor condition", "Tensor input", "Tensor other", "*", "Tensor out = None"),
+    ("Tensor condition", "Number self", "Tensor other"),
+    ("Tensor condition", "Tensor input", "Number other"),
+    ("Tensor condition", "Number self", "Number other"),
+)
+
+
+def where_refusal(args) -> str:
+    """PyTorch's TypeError for torch.where with a condition that is not a tensor (or a value neither a tensor nor a
+    number), "" where an overload fits. As measured on 2.13: a Tensor parameter is marked `!type!` when the argument
+    is no tensor, a Number parameter always."""
+    fits = type(args[0]) is Tensor and all(type(a) in (Tensor, int, float, bool) for a in args[1:])
+    if fits or len(args) != 3:
+        return ""
+    got = [type_name(a) for a in args]
+    lines = [f"where() received an invalid combination of arguments - got ({', '.join(got)}), but expected one of:"]
+    for index, params in enumerate(_WHERE):
+        lines.append(f" * ({', '.join(params)})")
+        if index >= 2:
+            marks = [g if p.startswith("Tensor") and g == "Tensor" else f"!{g}!" for p, g in zip(params, got)]
+            lines.append(f"      didn't match because some of the arguments have invalid types: ({', '.join(marks)})")
+    return "\n".join(lines) + "\n"
+
+
+_SECOND = {"dot": "tensor", "mv": "vec", "mm": "mat2"}  # PyTorch's name of a second argument other than `other`
+
+
+def not_a_second_tensor(spelling: str, op: str, value, method: bool) -> str:
+    """PyTorch's TypeError for a number where an op takes only a tensor second (maximum, matmul, mm ...)."""
+    where = f"'{_SECOND.get(op, 'other')}' (position {1 if method else 2})"
+    return f"{spelling}(): argument {where} must be Tensor, not {type_name(value)}"
+
+
 def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = False):
     """The library function for a user-facing op: positional extras become parameters, then the overload row runs.
 
@@ -97,6 +132,10 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 raise TypeError(not_a_tensor(spelling, args[0]))
             if not (sig.number_self and type(args[1]) is Tensor):  # pow(2, x) is pow's Number-self overload
                 raise TypeError(no_overload(spelling, name, args, params, False))
+        if checks_where and where_refusal(args):
+            raise TypeError(where_refusal(args))
+        if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
+            raise TypeError(not_a_second_tensor(spelling, name, args[1], method))
         if len(args) > arity:
             if sizes_first:  # x.view(2, 3) or x.view((2, 3)): the sizes as varargs or as one sequence
                 rest = args[arity:]
@@ -116,13 +155,22 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
         return apply(op, resolved, params)
 
     front = general
-    if (
-        sig.single and OPS[sig.row].via is None and not variadic
-    ):  # a `via` row (relu6, softsign) composes others: `general` runs it
+    refuses_numbers = function and sig.tensors_only and arity > 1
+    checks_where = function and name == "where"  # torch.where's own TypeError (where_refusal)
+    # a `via` row (relu6, softsign) composes others: `general` runs it
+    if sig.single and OPS[sig.row].via is None and not variadic:
         row = sig.row
 
         def front(*args, **params):  # a row without overloads: the row resolve would give, without the call
-            if params or len(args) != arity or tensor_first and type(args[0]) is not Tensor:
+            if (
+                params
+                or len(args) != arity
+                or tensor_first
+                and type(args[0]) is not Tensor
+                or refuses_numbers
+                and type(args[1]) is not Tensor
+                or checks_where
+            ):
                 return general(*args, **params)
             return apply(OPS[row], args, _NO_PARAMS)
 
@@ -168,6 +216,7 @@ TORCH_FUNCTIONS: dict = {}
 _F = types.SimpleNamespace()  # what a `via` row composes: FUNCTIONS by name
 _MADE: dict = {}  # spelling -> the Signature (internal row: the Op) its functions were made from
 _METHODS: set = set()  # Tensor's methods made here
+_INPLACE: set = set()  # Tensor's in-place methods made here (`exp_`)
 _ENGINE = sys.modules[__package__]  # diffcheck.engine: torch's functions are its names too (diffcheck.engine.sin)
 
 
@@ -181,6 +230,9 @@ def _forget(spelling: str) -> None:
     if spelling in _METHODS:
         _METHODS.discard(spelling)
         delattr(Tensor, spelling)
+    if spelling + "_" in _INPLACE:
+        _INPLACE.discard(spelling + "_")
+        delattr(Tensor, spelling + "_")
 
 
 def _make(spelling: str, made) -> None:
@@ -199,6 +251,19 @@ def _make(spelling: str, made) -> None:
         _METHODS.add(spelling)
         method = _front(spelling, made, True, method=True)
         setattr(Tensor, spelling, property(method) if where.attribute else method)
+        if _has_inplace(made) and not hasattr(Tensor, spelling + "_"):
+            _INPLACE.add(spelling + "_")
+            setattr(Tensor, spelling + "_", _inplace.method(method))
+
+
+_NO_INPLACE = frozenset({"maximum", "minimum"})  # PyTorch's Tensor has no maximum_ / minimum_
+
+
+def _has_inplace(sig: _ops.Signature) -> bool:
+    """PyTorch's Tensor has `NAME_` for its elementwise differentiable methods but maximum and minimum
+    (tests/test_fidelity_engine.py compares the list with torch's)."""
+    row = OPS.get(sig.row)
+    return row is not None and row.elementwise and bool(row.grad_fn) and sig.name not in _NO_INPLACE
 
 
 def _sync() -> None:

@@ -12,10 +12,8 @@ from ..ops.subscripts import NOT_AN_INDEX, plan, positions
 from ..ops.dispatch import TorchIndexError
 from .dtypes import is_grad_enabled
 from .forward import apply
-from .inplace import LEAF_INPLACE, apply_inplace
+from .inplace import LEAF_INPLACE, LEAF_VIEW_INPLACE, apply_inplace
 from .tensors import Tensor
-
-LEAF_VIEW_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def _key(key):

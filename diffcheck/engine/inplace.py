@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from .dtypes import is_grad_enabled, no_grad
-from .versions import bump, counter
+from .versions import Version, bump, counter
 
 _REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
 
@@ -24,6 +24,13 @@ def current_node(node):
 
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+LEAF_VIEW_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class NotModelled(ValueError):
+    """A case the engine does not model and refuses rather than answer wrongly (`run` says so in one line)."""
+
+
 _KIND_NAMES = {"b": "Bool", "i": "Long", "u": "Long", "f": "Float"}
 
 
@@ -34,8 +41,8 @@ def _dtype_name(data) -> str:
 
 
 def write(t, new) -> bool:
-    """Write `new` into t's own array where t shares storage (a view, or a base with a version counter, which its
-    views made): the others see it, as PyTorch's views do. False where t's values are not an array that can take them
+    """Write `new` into t's own array, which others may share (a view and its base, `.data`, detach()): they see it,
+    as PyTorch's storage is shared. False where t's values are not an array that can take them
     (a 0-d value, an expand's read-only broadcast): the caller rebinds. Not under a graph: the op's node may have kept
     t's old array (PyTorch's CopySlices, which rebases a view's base onto the op, is not modelled)."""
     data = t.data
@@ -52,6 +59,10 @@ def apply_inplace(t, compute, *others):
     graph = is_grad_enabled() and (t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if graph and t._node is None and t._requires_grad:
         raise RuntimeError(LEAF_INPLACE)
+    if graph and type(t._vc) is Tensor:  # a view: PyTorch rebases its base onto CopySlices
+        if t._vc._node is None and t._vc._requires_grad:
+            raise RuntimeError(LEAF_VIEW_INPLACE)
+        raise NotModelled("an in-place change of a view that autograd records (CopySlices) is not supported")
     if not graph:
         with no_grad():
             result = compute(t, *others)
@@ -68,8 +79,12 @@ def apply_inplace(t, compute, *others):
         )
     bump(t)
     new = np.asarray(result.data).astype(old)
+    # into the storage itself where it can take the values (inplace.write), as PyTorch: what shares it (a view, `.data`,
+    # detach(), a node that saved it) sees them; a recorded change makes a new array, so the op's own node keeps the
+    # old ones
     if graph or not write(t, new):
         t.data = new[()]
+        _share(t)
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node
         vc = counter(t)
         if t._node is not None:
@@ -86,16 +101,50 @@ def apply_inplace(t, compute, *others):
 
 
 def fill_(t, value):
+    """FillBackward2 for a number, FillBackward3 for a (0-d) tensor, whose gradient is the sum of t's."""
+    from .front import FUNCTIONS
     from .tensors import Tensor
 
-    value = value.data if isinstance(value, Tensor) else value
-    return apply_inplace(t, lambda a: Tensor(np.full(np.shape(a.data), value, dtype=np.result_type(a.data))[()]))
+    if isinstance(value, Tensor):
+        return apply_inplace(t, FUNCTIONS["fill_tensor"], value)
+    return apply_inplace(t, lambda a: FUNCTIONS["fill"](a, value))
 
 
 def copy_(t, src):
+    """CopyBackwards: src's values (broadcast, in t's dtype); the gradient goes to src, none to t's old values."""
+    from .front import FUNCTIONS
     from .tensors import Tensor
 
-    if isinstance(src, Tensor) and src._requires_grad and is_grad_enabled():
-        return apply_inplace(t, lambda a, b: b + a * 0, src)
-    data = src.data if isinstance(src, Tensor) else src
-    return apply_inplace(t, lambda a: Tensor(np.broadcast_to(np.asarray(data), np.shape(a.data)).copy()[()]))
+    return apply_inplace(t, FUNCTIONS["copy"], src if isinstance(src, Tensor) else Tensor(np.asarray(src)))
+
+
+def alias(t, other):
+    """Make `other` share t's storage and version counter (`detach()`): in-place changes of one are the other's."""
+    vc = counter(t)
+    other._vc = vc
+    if vc.shares is None:
+        vc.shares = [weakref.ref(t)]
+    vc.shares.append(weakref.ref(other))
+    return other
+
+
+def _share(t) -> None:
+    """t's new values are every tensor's on its storage (not a view's: views keep their own values here)."""
+    vc = t._vc
+    if type(vc) is not Version or vc.shares is None:
+        return
+    tensors = [r() for r in vc.shares]
+    vc.shares = [weakref.ref(o) for o in tensors if o is not None]
+    if any(o is t for o in tensors):
+        for o in tensors:
+            if o is not None and o is not t:
+                o.data = t.data
+
+
+def method(function):
+    """The in-place method `NAME_` of a Tensor method `function` (`x.exp_()`, `x.pow_(2)`)."""
+
+    def inplace(self, *args, **params):
+        return apply_inplace(self, lambda a, *others: function(a, *others, **params), *args)
+
+    return inplace

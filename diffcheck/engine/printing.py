@@ -26,7 +26,7 @@ class _Formatter:
         if finite.size == 0:
             return
         magnitudes = np.abs(finite)
-        low, high = magnitudes.min(), magnitudes.max()
+        low, high = float(magnitudes.min()), float(magnitudes.max())  # Python's floats: 2 / 1e-308 is inf, quietly
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         if self.int_mode:
             if high / low > 1000.0 or high > 1.0e8:

@@ -11,7 +11,7 @@ import numpy as np
 from ..ops import OPS
 from .dtypes import _DTYPES, dtype
 from .node import _NO_PARAMS, Node, _named
-from .versions import bump, version
+from .versions import version
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
@@ -26,6 +26,18 @@ CREATE_GRAPH_WARNING = (
     "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
 )
+
+FLOAT_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
+    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
+    "python_variable_methods.cpp:822.)"
+)
+_FLOAT_WARNED = False  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warned_float() -> None:
+    global _FLOAT_WARNED
+    _FLOAT_WARNED = True
 
 
 class Tensor:
@@ -103,7 +115,8 @@ class Tensor:
         self._grad = value
 
     def detach(self) -> "Tensor":
-        return Tensor(self.data)
+        """A leaf on the same storage and version counter: an in-place change of either is the other's too."""
+        return _inplace.alias(self, Tensor(self.data))
 
     def backward(
         self,
@@ -148,10 +161,7 @@ class Tensor:
         return np.asarray(self.data)
 
     def zero_(self) -> "Tensor":
-        bump(self)  # the counter first: a view's base then shares the write (inplace.write)
-        if not _inplace.write(self, np.zeros_like(self.data)):
-            self.data = np.zeros_like(self.data)[()]
-        return self
+        return _inplace.apply_inplace(self, _front.FUNCTIONS["zero"])
 
     def add_(self, other, alpha=1):
         return _inplace.apply_inplace(self, lambda a, b: a + b * alpha if alpha != 1 else a + b, other)
@@ -188,11 +198,13 @@ class Tensor:
     def __repr__(self) -> str:
         from .printing import tensor_repr
 
-        return tensor_repr(self)
+        return ("Parameter containing:\n" if is_parameter(self) else "") + tensor_repr(self)
 
     __str__ = __repr__
 
     def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     def __getitem__(self, key) -> "Tensor":
@@ -202,10 +214,22 @@ class Tensor:
         _indexing.setitem(self, key, value)  # in place: CopySlices / IndexPutBackward0
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        if np.size(self.data) != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(np.asarray(self.data).reshape(()))
 
     def __float__(self) -> float:
-        return float(self.data)
+        if np.size(self.data) != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad and not _FLOAT_WARNED:
+            _warned_float()
+            warnings.warn(FLOAT_WARNING, UserWarning, stacklevel=2)
+        return float(np.asarray(self.data).reshape(()))
+
+    def __int__(self) -> int:
+        if np.size(self.data) != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return int(np.asarray(self.data).reshape(()))
 
     def __hash__(self) -> int:  # tensors are compared by identity in graphs, as in PyTorch
         return id(self)
@@ -278,6 +302,26 @@ class Tensor:
 
 def _data(value):
     return value.data if isinstance(value, Tensor) else value
+
+
+_PARAMETERS: dict = {}  # id -> weak reference: the tensors that are an nn.Parameter (printed as PyTorch prints one)
+
+
+def mark_parameter(t: Tensor) -> Tensor:
+    """Make `t` print as an nn.Parameter (`Parameter containing:` first); the engine's ops see a plain tensor."""
+    key = id(t)
+
+    def forget(ref) -> None:
+        if _PARAMETERS.get(key) is ref:
+            del _PARAMETERS[key]
+
+    _PARAMETERS[key] = weakref.ref(t, forget)
+    return t
+
+
+def is_parameter(value) -> bool:
+    marked = _PARAMETERS.get(id(value))
+    return marked is not None and marked() is value
 
 
 def _ndim(value) -> Optional[int]:

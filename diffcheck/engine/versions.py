@@ -25,10 +25,13 @@ MODIFIED = (
 
 
 class Version:
-    __slots__ = ("value",)
+    """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), None until then."""
+
+    __slots__ = ("value", "shares")
 
     def __init__(self):
         self.value = 0
+        self.shares = None
 
 
 class _State:

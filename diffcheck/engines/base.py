@@ -211,6 +211,8 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
             continue
         if signature.row == name and ops.OPS[name].variadic:  # cat([x, y]): its one list
             return front, (0,)
+        if signature.tensor_params == name:  # its parameters given as tensors, in order: clamp(x, lo, hi)
+            return front, tuple(range(ops.OPS[name].arity))
         param_choices = [{}, {"dim": 0}] if "dim" in signature.params else [{}]
         tensors = [p for p in signature.params if ops.kind_of(p) == "tensor"]  # linear's bias: an argument then
         param_choices += [{tensors[0]: signature.arity}] if tensors else []

@@ -18,7 +18,8 @@ class DiffcheckEngine(Engine):
     capabilities = Capabilities(
         dtypes=frozenset({"float32", "float64"}), retain_grad=True, second_order=True, grad_fn=True, next_functions=True
     )
-    # NumPy's refusal of shapes that do not broadcast or multiply; PyTorch's, in its words (cat's sizes, view's shape)
+    # shapes that do not broadcast or multiply: PyTorch's refusal (TorchShapeError, a RuntimeError, and its words for
+    # cat's sizes, view's shape), or NumPy's where it has none
     program_errors = (ValueError, IndexError, RuntimeError)
     refusals = (TypeError,)  # the rows raise PyTorch's errors where PyTorch refuses (RuntimeError's: above)
 

@@ -15,6 +15,7 @@ from . import (
     classification,
     creation,
     elementwise,
+    internal,
     gather,
     linalg,
     losses,
@@ -30,7 +31,7 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchValueError, resolve
+from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, TorchValueError, resolve
 from .table import (
     FRONTS,
     OPS,
@@ -59,6 +60,7 @@ __all__ = [
     "Signature",
     "Spelling",
     "TorchIndexError",
+    "TorchShapeError",
     "TorchValueError",
     "dims",
     "flag",
@@ -87,6 +89,7 @@ register(
     *subscripts.ROWS,
     *selection.ROWS,
     *creation.ROWS,
+    *internal.ROWS,
     *losses.ROWS,
     *classification.ROWS,
     *gather.ROWS,

@@ -45,18 +45,12 @@ def _logsigmoid(x):
     return (np.minimum(0, x) - np.log1p(np.exp(-np.abs(x))))[()]
 
 
-def _logsigmoid_vjp(F, g, out, x):
-    # log_sigmoid_backward_cpu_kernel: (max_deriv - sign * (z / (1 + z))) * grad, z = exp(-|x|)
-    negative = x < 0
-    z = F.exp(-F.abs(x))
-    return ((F.where(negative, 1.0, 0.0) - F.where(negative, 1.0, -1.0) * (z / (z + 1))) * g,)
-
-
 row(
     name="logsigmoid",
     grad_fn="LogSigmoidBackward0",
     forward=_logsigmoid,
-    vjp=_logsigmoid_vjp,
+    # log_sigmoid_backward_cpu_kernel: (max_deriv - sign * (z / (1 + z))) * grad, z = exp(-|x|)
+    vjp=lambda F, g, out, x: (F.log_sigmoid_backward(g, x),),  # LogSigmoidBackwardBackward0
     sym=lambda sp, x: sp.Mul(
         -1, sp.log(sp.Add(1, sp.exp(sp.Mul(-1, x, evaluate=False)), evaluate=False), evaluate=False), evaluate=False
     ),
@@ -81,7 +75,7 @@ row(
     params=("min_val", "max_val"),
     forward=_hardtanh,
     # hardtanh_backward: 0 where x <= min_val or x >= max_val (the bounds excluded), else grad
-    vjp=lambda F, g, out, x, min_val=-1.0, max_val=1.0: (F.where(F.logical_or(x <= min_val, x >= max_val), 0.0, g),),
+    vjp=lambda F, g, out, x, min_val=-1.0, max_val=1.0: (F.hardtanh_backward(g, x, min_val, max_val),),
     sym=_hardtanh_sym,
     derivative="d/dx hardtanh(x, lo, hi) = 1 if lo < x < hi else 0",
     kink=lambda x, min_val=-1.0, max_val=1.0: (np.asarray(x) == min_val) | (np.asarray(x) == max_val),
@@ -116,7 +110,7 @@ row(
     params=("negative_slope",),
     forward=_leaky_relu,
     # leaky_relu_backward: x > 0 ? grad : grad * negative_slope
-    vjp=lambda F, g, out, x, negative_slope=0.01: (F.where(x > 0, g, g * negative_slope),),
+    vjp=lambda F, g, out, x, negative_slope=0.01: (F.leaky_relu_backward(g, x, negative_slope),),
     sym=lambda sp, x, negative_slope=0.01: sp.Piecewise((x, x > 0), (negative_slope * x, True)),
     derivative="d/dx leaky_relu(x, s) = 1 if x > 0 else s",
     kink=lambda x, negative_slope=0.01: is_zero(x),
@@ -138,8 +132,7 @@ def _elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
 
 def _elu_vjp(F, g, out, x, alpha=1.0, scale=1.0, input_scale=1.0):
     # elu_backward (is_result false): x <= 0 ? grad * negiptcoef * negcoef * exp(x * negiptcoef) : grad * poscoef
-    negcoef, poscoef, negiptcoef = _typed(x, alpha) * _typed(x, scale), _typed(x, scale), _typed(x, input_scale)
-    return (F.where(x <= 0, g * negiptcoef * negcoef * F.exp(x * negiptcoef), g * poscoef),)
+    return (F.elu_backward(g, x, alpha, scale, input_scale),)  # EluBackwardBackward0
 
 
 def _elu_sym(sp, x, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -266,7 +259,7 @@ row(
     grad_fn="GeluBackward0",
     params=(Param("approximate", "choice", GELU_CHOICES),),
     forward=_gelu,
-    vjp=_gelu_vjp,
+    vjp=lambda F, g, out, x, approximate="none": (F.gelu_backward(g, x, approximate),),  # GeluBackwardBackward0
     sym=_gelu_sym,
     derivative="d/dx x Phi(x) = Phi(x) + x phi(x)  (approximate='tanh': of 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))))",
     front=_functional("gelu"),
@@ -370,7 +363,7 @@ row(
     grad_fn="HardswishBackward0",
     forward=_hardswish,
     # hardswish_backward (PyTorch 2.13): x <= -3 ? 0 : x < 3 ? grad * (x / 3 + 0.5) : grad
-    vjp=lambda F, g, out, x: (F.where(x <= -3, 0.0, F.where(x < 3, g * (x / 3 + 0.5), g)),),
+    vjp=lambda F, g, out, x: (F.hardswish_backward(g, x),),  # HardswishBackwardBackward0
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)),
     derivative="d/dx hardswish(x) = 0 if x <= -3, x/3 + 1/2 if -3 < x < 3, else 1",
     kink=lambda x: np.abs(x) == 3,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import is_bool, is_zero
+from .arrays import is_bool, is_zero, kind
 from .table import Family, Signature, Spelling
 
 ROWS = Family()
@@ -66,6 +66,47 @@ def _subtract(a, b):
     if bools:
         raise RuntimeError(_SUB_BOOLS if bools == 2 else _SUB_BOOL)
     return np.subtract(a, b)
+
+
+_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
+# PyTorch's CPU pow(tensor, number) computes these exponents by their own kernels (PowKernel.cpp), so
+# (-0.0) ** -0.5 is 1 / sqrt(-0.0) = -inf and (-inf) ** -0.5 is nan, where C's pow gives inf and 0
+_POWERS = {
+    0.5: np.sqrt,
+    2: lambda x: x * x,
+    3: lambda x: x * x * x,
+    -0.5: lambda x: 1 / np.sqrt(x),
+    -1: lambda x: 1 / x,
+    -2: lambda x: 1 / (x * x),
+}
+
+
+def _pow(x, e):
+    """tensor ** number as PyTorch's CPU kernels compute it; an integer tensor to a negative integer is refused."""
+    if kind(x) == "f" and type(e) is not bool:
+        fast = _POWERS.get(e)
+        if fast is not None:
+            return fast(x)
+    elif kind(x) in "iu" and isinstance(e, (int, np.integer)) and e < 0:
+        raise RuntimeError(_NEGATIVE_POWER)
+    return np.power(x, e)
+
+
+def _pow_tensors(a, b):
+    """tensor ** tensor: C's pow elementwise (NumPy's scalar power takes sqrt for 0.5: -0.0 ** 0.5 would be -0.0);
+    integers to negative powers are 1, ±1 or 0 as PyTorch's powi (no error); bool ** bool has no kernel."""
+    if is_bool(a) and is_bool(b):
+        raise NotImplementedError(""""pow" not implemented for 'Bool'""")
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
+    if kind(a) in "iub" and kind(b) in "iub":
+        out = np.power(a, np.maximum(b, 0))
+        odd = np.abs(b) % 2 == 1
+        negative = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+        out = np.where(b < 0, negative, out).astype(out.dtype)
+    else:
+        out = np.power(a, b)
+    return out.reshape(shape)[()]
 
 
 def _negative(x):
@@ -144,7 +185,7 @@ row(
         number_first="rdiv",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g / b, -(g * (out / b))),  # PyTorch's -g * ((a / b) / b) bit for bit, in fewer arrays
+    vjp=lambda F, g, out, a, b: (g / b, -g * (out / b)),  # PyTorch's -grad * ((self / other) / other)
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2",
     singular=lambda a, b: np.asarray(b) == 0,
@@ -189,11 +230,16 @@ row(
     name="pow",
     grad_fn="PowBackward0",
     arity=2,
-    forward=np.power,
+    forward=_pow,
     listed=(0,),  # tensor ** Python number
     front=Signature(operators=("a ** b",), number_first="rpow", tensor_pair="pow_tensor", lists_overloads=True),
     # torch: exponent == 0 gives zeros (selected, so x**0 at x = 0 has gradient 0 rather than 0 * inf)
-    vjp=lambda F, g, out, x, e: (F.zeros_like(g) if e == 0 else g * (e * (x if e == 2 else x ** (e - 1))), None),
+    # grad * (e * x.pow(e - 1)): x.pow(1) is x (first order takes it as it is; under create_graph its node, as
+    # PyTorch's, makes a third derivative of x**2 zeros rather than None)
+    vjp=lambda F, g, out, x, e: (
+        F.zeros_like(g) if e == 0 else g * (e * (x if e == 2 and not F.graph else F.pow(x, e - 1))),
+        None,
+    ),
     sym=lambda sp, x, e: sp.Pow(x, e, evaluate=False),
     derivative="d/dx x**e = e * x**(e-1)  (0 when e == 0)",
     domain=(0.5, 2.0),
@@ -206,7 +252,7 @@ row(
     grad_fn="PowBackward1",
     arity=2,
     front=None,  # tensor ** tensor
-    forward=np.power,
+    forward=_pow_tensors,
     vjp=lambda F, g, out, a, b: (
         F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
         g * F.where((a == 0) & (b >= 0), 0.0, out * F.log(a)),

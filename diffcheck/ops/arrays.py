@@ -79,3 +79,22 @@ def sum_kept(F, g, dim, shape):
 def is_tensor(value) -> bool:
     """A rule's operand is the engine's Tensor (under create_graph) rather than an array."""
     return hasattr(value, "grad_fn")
+
+
+def cascade_sum(x):
+    """All elements summed in PyTorch's CPU order where it does not depend on the CPU's vector width.
+
+    PyTorch's cascade_sum (aten/src/ATen/native/cpu/SumKernel.cpp) takes fewer elements than one vector (8 float32
+    with AVX2, 16 with AVX-512) through `row_sum`'s scalar path: four partial sums p_k = x_k + x_(4+k) + ..., the
+    elements past the last group of four added into p_0, then ((p_0 + p_1) + p_2) + p_3. For fewer than 5 elements
+    that is NumPy's left-to-right order; for 5 to 7 float32 elements it is done here. Longer sums run over vector
+    lanes whose count is the CPU's: NumPy's pairwise order stays (README: fidelity).
+    """
+    a = np.asarray(x)
+    if a.dtype != np.float32 or not 5 <= a.size < 8:
+        return np.sum(a)
+    flat = a.reshape(-1)
+    first = flat[0] + flat[4]
+    for value in flat[5:]:
+        first = first + value
+    return np.float32(0) + (((first + flat[1]) + flat[2]) + flat[3])  # the output starts at 0 (+0.0, not -0.0)

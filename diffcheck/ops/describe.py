@@ -66,19 +66,27 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     (`clamp(tensor, min)`: a call clamp refuses without a bound is no example), then its binary operator `symbol`
     where that reaches a row no call does (`number - tensor` is rsub, as torch.sub(number, tensor) is not)."""
     found: dict[str, str] = {}
-    tried = ([] if sig.needs_param else [{}]) + ([{sig.params[0]: 0}] if sig.params else [])  # sum(x), sum(x, dim)
+    # (params, how the call shows them): sum(x), sum(x, dim), clamp(x, min), clamp(x, min=tensor)
+    tried = ([] if sig.needs_param else [{}]) + ([{sig.params[0]: 0}] if sig.params else [])
     tried += [{sig.params[0]: (0,)}] if sig.list_row else []  # split(x, [1, 2]): a list picks its row
     tried += [{next(p for p in sig.params if kind_of(p) == "tensor"): 0}] if sig.tensor_row else []  # linear's bias
-    for function, params in [(True, params) for params in tried] + ([(False, {})] if symbol else []):
+    shown = [list(params) for params in tried]
+    if sig.tensor_params:
+        tried.append({sig.params[0]: _A_TENSOR})
+        shown.append([f"{sig.params[0]}=tensor"])
+    for function, params, names in [(True, *t) for t in zip(tried, shown)] + ([(False, {}, [])] if symbol else []):
         for kinds in itertools.product(_KINDS, repeat=sig.arity):
             try:
                 op, _, _ = dispatch.resolve(sig.name, kinds, dict(params), lambda kind: kind, function)
             except ValueError:  # a combination the op refuses (matmul of 0-D tensors)
                 continue
             texts = [_KIND_TEXT[kind] for kind in kinds]
-            call = f"{sig.name}({', '.join(texts + list(params))})" if function else f" {symbol} ".join(texts)
+            call = f"{sig.name}({', '.join(texts + names)})" if function else f" {symbol} ".join(texts)
             found.setdefault(op.name, call)
     return found
+
+
+_A_TENSOR = type("Tensor", (), {})()  # a parameter given a tensor: resolve picks the row by its type
 
 
 def _operators() -> dict[str, list[tuple[str, str]]]:

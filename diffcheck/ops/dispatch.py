@@ -69,6 +69,15 @@ class TorchRankError(RuntimeError, ValueError):
     """PyTorch's RuntimeError for ranks an op refuses (matmul of a 0-d tensor), a ValueError where shapes are judged."""
 
 
+class TorchShapeError(RuntimeError):
+    """PyTorch's RuntimeError for shapes that do not broadcast or multiply, with its text; a class of its own so the
+    check language can tell a program's shapes from the engine's other refusals. Named RuntimeError, as PyTorch's
+    (what prints `type(error).__name__`, `run` included, says what torch says)."""
+
+
+TorchShapeError.__name__ = TorchShapeError.__qualname__ = "RuntimeError"
+
+
 class TorchValueError(ValueError):
     """A ValueError PyTorch raises too, with its text (a loss's batch sizes, a slice's step): not NumPy's shapes that
     do not fit."""
@@ -132,6 +141,8 @@ def resolve(
         return OPS[sig.dim_row], args, params
     if sig.appends:
         return OPS[sig.row], (*args, *sig.appends), params
+    if sig.tensor_params and any(v is not None and not isinstance(v, (int, float, str)) for v in params.values()):
+        return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
     kinds = tuple(ndim_of(a) for a in args)
     if (
         sig.number_first

@@ -112,7 +112,7 @@ row(
     name="tanh",
     grad_fn="TanhBackward0",
     forward=np.tanh,
-    vjp=lambda F, g, out, x: (g * (1 - out * out),),
+    vjp=lambda F, g, out, x: (F.tanh_backward(g, out),),  # g * (1 - out * out): TanhBackwardBackward0
     sym=lambda sp, x: sp.tanh(x, evaluate=False),
     derivative="d/dx tanh(x) = 1 - tanh(x)**2",
     mp="tanh",
@@ -122,7 +122,7 @@ row(
     name="sigmoid",
     grad_fn="SigmoidBackward0",
     forward=lambda x: 1 / (1 + np.exp(0 - x)),  # NumPy has no -bool
-    vjp=lambda F, g, out, x: (g * (1 - out) * out,),
+    vjp=lambda F, g, out, x: (F.sigmoid_backward(g, out),),  # g * (1 - out) * out: SigmoidBackwardBackward0
     sym=lambda sp, x: sp.Pow(sp.Add(1, sp.exp(-x), evaluate=False), -1, evaluate=False),
     derivative="d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))",
     front=_activation("sigmoid"),
@@ -131,7 +131,7 @@ row(
     name="relu",
     grad_fn="ReluBackward0",
     forward=_relu,
-    vjp=lambda F, g, out, x: (F.where(out <= 0, 0.0, g),),  # threshold_backward: selects
+    vjp=lambda F, g, out, x: (F.threshold_backward(g, out),),  # selects: ThresholdBackwardBackward0
     sym=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
     derivative="d/dx relu(x) = 1 if x > 0 else 0",
     kink=is_zero,
@@ -205,7 +205,7 @@ row(
     name="asin",
     grad_fn="AsinBackward0",
     forward=np.arcsin,
-    vjp=lambda F, g, out, x: (g / F.sqrt(1 - x * x),),
+    vjp=lambda F, g, out, x: (g * F.rsqrt(-x * x + 1),),  # grad * (-self * self + 1).rsqrt()
     sym=lambda sp, x: sp.asin(x, evaluate=False),
     derivative="d/dx asin(x) = 1 / sqrt(1 - x**2)",
     domain=(-0.9, 0.9),
@@ -218,7 +218,7 @@ row(
     name="acos",
     grad_fn="AcosBackward0",
     forward=np.arccos,
-    vjp=lambda F, g, out, x: (-g / F.sqrt(1 - x * x),),
+    vjp=lambda F, g, out, x: (g * -F.rsqrt(-x * x + 1),),  # grad * -((-self * self + 1).rsqrt())
     sym=lambda sp, x: sp.acos(x, evaluate=False),
     derivative="d/dx acos(x) = -1 / sqrt(1 - x**2)",
     domain=(-0.9, 0.9),
@@ -241,7 +241,7 @@ row(
     grad_fn="SoftplusBackward0",
     forward=_softplus,
     # torch (beta 1, threshold 20): the identity above the threshold, so the gradient there is exactly 1
-    vjp=lambda F, g, out, x: (F.where(x > 20, g, g * F.sigmoid(x)),),
+    vjp=lambda F, g, out, x: (F.softplus_backward(g, x),),  # SoftplusBackwardBackward0
     sym=lambda sp, x: sp.log(sp.Add(1, sp.exp(x), evaluate=False), evaluate=False),
     derivative="d/dx log(1 + exp(x)) = sigmoid(x)  (1 above x = 20, as PyTorch)",
     front=Signature(spellings=(Spelling("softplus", torch=False, method=False, functional=True),)),

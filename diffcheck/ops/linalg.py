@@ -13,26 +13,13 @@ import math
 
 import numpy as np
 
-from .arrays import TYPE_NAMES
+from .dispatch import TorchShapeError
+from .products import dot_shapes, mm_shapes, mv_shapes, product
 from .shape import expanded
 from .table import Family, Param, Signature, Spelling
 
 ROWS = Family()
 row = ROWS.row
-
-
-def _product(kernel: str, mismatch, compute):
-    """dot, mv, mm: PyTorch neither promotes their operands' dtypes (NumPy would) nor multiplies bools."""
-
-    def forward(a, b):
-        ta, tb = np.result_type(a), np.result_type(b)
-        if ta != tb:
-            raise RuntimeError(mismatch(TYPE_NAMES[ta], TYPE_NAMES[tb]))
-        if ta.kind == "b":
-            raise NotImplementedError(f""""{kernel}" not implemented for 'Bool'""")
-        return compute(a, b)
-
-    return forward
 
 
 row(
@@ -42,8 +29,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2,), (2,)], {}),
-    forward=_product(
-        "dot", lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}", np.dot
+    forward=product(
+        "dot",
+        lambda a, b: f"dot : expected both vectors to have same dtype, but found {a[0]} and {b[0]}",
+        np.dot,
+        dot_shapes,
     ),
     vjp=lambda F, g, out, a, b: (g * b, g * a),
     sym=lambda sp, a, b: np.dot(a, b),
@@ -56,10 +46,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2, 2), (2,)], {}),
-    forward=_product(
+    forward=product(
         "addmv_impl_cpu",
         lambda m, v: f"addmv input tensors must have the same dtype, but got {v[0]}, {m[0]}, and {v[0]}",
         np.matmul,
+        mv_shapes,
     ),
     vjp=lambda F, g, out, m, v: (F.reshape(g, (-1, 1)) * F.reshape(v, (1, -1)), F.mv(F.t(m), g)),
     sym=lambda sp, m, v: np.matmul(m, v),
@@ -72,10 +63,11 @@ row(
     elementwise=False,
     front=None,
     example=([(2, 2), (2, 2)], {}),
-    forward=_product(
+    forward=product(
         "addmm_impl_cpu_",
         lambda a, b: f"expected m1 and m2 to have the same dtype, but got: {a[1]} != {b[1]}",
         np.matmul,
+        mm_shapes,
     ),
     vjp=lambda F, g, out, a, b: (F.mm(g, F.t(b)), F.mm(F.t(a), g)),
     sym=lambda sp, a, b: np.matmul(a, b),
@@ -92,7 +84,11 @@ def _bmm(a, b):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: {want} but got: {list(np.shape(b)[:2])}."
         )
-    return _product("bmm", lambda x, y: f"expected scalar type {x[0]} but found {y[0]}", np.matmul)(a, b)
+    return product("bmm", lambda x, y: f"expected scalar type {x[0]} but found {y[0]}", np.matmul, _fits)(a, b)
+
+
+def _fits(a, b) -> None:
+    """bmm's shapes are judged before its dtypes (the message above): nothing left to refuse."""
 
 
 row(
@@ -296,9 +292,9 @@ def _mm_refused(a, b):
 
 
 def _mm_shapes(a, b):
-    if np.shape(a)[1] != np.shape(b)[0]:
-        (n, k), (m, p) = np.shape(a), np.shape(b)
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {m}x{p})")
+    refused = mm_shapes(np.shape(a), np.shape(b))
+    if refused:
+        raise TorchShapeError(refused)
 
 
 def _addmm_forward(input, mat1, mat2, beta=1, alpha=1):
@@ -341,9 +337,13 @@ def _linear_via(F, x, weight, bias):
 
 def _linear_shapes(x: tuple, weight: tuple) -> None:
     """PyTorch's refusal of an input and a weight that do not multiply (None where they do)."""
+    if not x or not weight:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {len(x)}D and {len(weight)}D"
+        )
     if x[-1:] != weight[1:2]:
         rows = math.prod(x[:-1])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x[-1]} and {weight[1]}x{weight[0]})")
+        raise TorchShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x[-1]} and {weight[1]}x{weight[0]})")
 
 
 def _linear(x, weight, bias=None):

@@ -95,7 +95,10 @@ def _stepwise(function):
 
 
 def _sign(x):
-    return np.sign(x) if not is_bool(x) else np.array(x, copy=True)[()]
+    """PyTorch's (0 < x) - (x < 0): 0 at nan (NumPy's sign is nan there), so abs' gradient at nan is 0."""
+    if is_bool(x):
+        return np.array(x, copy=True)[()]
+    return np.where(np.isnan(x), np.zeros((), np.result_type(x)), np.sign(x))[()]
 
 
 def _is_integer(x):

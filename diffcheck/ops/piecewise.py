@@ -13,9 +13,29 @@ CLAMP_NO_BOUND = "torch.clamp: At least one of 'min' or 'max' must not be None"
 
 
 def _clamp(x, min=None, max=None):
+    """PyTorch's min(max(x, min), max) with std::max and std::min, nan kept: clamp(-0.0, min=0.0) is -0.0 and
+    clamp(x, min=1, max=0) is 0 everywhere."""
     if min is None and max is None:  # NumPy's clip would give x back
         raise RuntimeError(CLAMP_NO_BOUND)
-    return np.clip(x, min, max)
+    if min is not None:
+        x = np.where(x < min, min, x)
+    if max is not None:
+        x = np.where(max < x, max, x)
+    return x[()]
+
+
+def _inverted(sp, lo, hi) -> bool:
+    """Bounds known to be inverted (numbers, lo > hi); symbols never are."""
+    return lo is not None and hi is not None and sp.sympify(lo > hi) is sp.true
+
+
+def _maximum(a, b):
+    """std::max(a, b) with nan propagated, as PyTorch: a tie gives the first operand (maximum(0.0, -0.0) is 0.0)."""
+    return np.where((a < b) | np.isnan(b), b, a)[()]
+
+
+def _minimum(a, b):
+    return np.where((b < a) | np.isnan(b), b, a)[()]
 
 
 def _inside(x, lo, hi):
@@ -37,26 +57,27 @@ row(
     name="maximum",
     grad_fn="MaximumBackward0",
     arity=2,
-    forward=np.maximum,
+    forward=_maximum,
     front=_binary("maximum"),
+    # where(a == b, g / 2, g).masked_fill_(a < b, 0): a nan operand sends g to both sides, as PyTorch
     vjp=lambda F, g, out, a, b: (
-        F.where(a > b, g, F.where(a == b, g / 2, 0.0)),
-        F.where(b > a, g, F.where(a == b, g / 2, 0.0)),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
     ),
     sym=lambda sp, a, b: sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True)),
     derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
-    convention="tie a == b: 1/2 to each side",
+    convention="tie a == b: 1/2 to each side; a nan operand: the gradient to both",
 )
 row(
     name="minimum",
     grad_fn="MinimumBackward0",
     arity=2,
-    forward=np.minimum,
+    forward=_minimum,
     front=_binary("minimum"),
     vjp=lambda F, g, out, a, b: (
-        F.where(a < b, g, F.where(a == b, g / 2, 0.0)),
-        F.where(b < a, g, F.where(a == b, g / 2, 0.0)),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
     ),
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
     derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0",
@@ -68,14 +89,45 @@ row(
     grad_fn="ClampBackward1",
     params=("min", "max"),
     forward=_clamp,
-    front=Signature(spellings=(Spelling("clamp"), Spelling("clip")), needs_param=True, lists_overloads=True),
+    front=Signature(
+        spellings=(Spelling("clamp"), Spelling("clip")),
+        needs_param=True,
+        lists_overloads=True,
+        tensor_params="clamp_tensor",
+    ),
     vjp=lambda F, g, out, x, min=None, max=None: (F.where(_inside(x, min, max), g, 0.0),),
     sym=lambda sp, x, min=None, max=None: sp.Piecewise(
-        *([(min, x < min)] if min is not None else []), *([(max, x > max)] if max is not None else []), (x, True)
+        *([(max, True)] if _inverted(sp, min, max) else []),  # min(max(x, lo), hi) with lo > hi: hi everywhere
+        *([(min, x < min)] if min is not None else []),
+        *([(max, x > max)] if max is not None else []),
+        (x, True),
     ),
     derivative="d/dx clamp(x, lo, hi) = 1 if lo <= x <= hi else 0",
     kink=lambda x, min=None, max=None: (np.asarray(x) == min) | (np.asarray(x) == max),
     convention="at a bound: grad 1 (inclusive); masks nan/inf upstream outside",
+)
+row(
+    name="clamp_tensor",
+    grad_fn="ClampBackward0",
+    arity=3,
+    front=None,  # clamp(x, min=tensor, max=tensor): the bounds are inputs, with gradients of their own
+    forward=_clamp,
+    # derivatives.yaml: self clamp_backward; min and max clamp_backward_min_max (where the bound is the answer; with
+    # min > max, max is everywhere)
+    vjp=lambda F, g, out, x, lo, hi: (
+        F.where(_inside(x, lo, hi), g, 0.0),
+        None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0),
+        None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0),
+    ),
+    sym=lambda sp, x, lo, hi: sp.Piecewise(
+        *([(hi, lo > hi)] if lo is not None and hi is not None else []),
+        *([(lo, x < lo)] if lo is not None else []),
+        *([(hi, x > hi)] if hi is not None else []),
+        (x, True),
+    ),
+    derivative="d/dx = 1 if lo <= x <= hi; d/dlo = 1 where x < lo (< hi); d/dhi = 1 where x > hi (or hi < lo)",
+    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi),
+    convention="at a bound: the gradient to x (inclusive), none to the bound",
 )
 row(
     name="where",

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .arrays import axes, is_tensor, kept_shape, kind, reduced
+from .arrays import axes, cascade_sum, is_tensor, kept_shape, kind, reduced
 from .normalisers import precise
 from .table import SYMPY_ONLY, Family, Param, Signature, dims, flag
 
@@ -26,6 +26,8 @@ def _mean(x, axis=None, keepdims=False):
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {'Bool' if kind(x) == 'b' else 'Long'}"
         )
+    if axis is None and not keepdims and kind(x) == "f" and 5 <= np.size(x) < 8:  # PyTorch's sum, then / n
+        return cascade_sum(x) / np.asarray(x).dtype.type(np.size(x))
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice": PyTorch's nan, without a word
         return np.mean(x, axis=axis, keepdims=keepdims)
@@ -47,7 +49,7 @@ row(
     grad_fn="SumBackward0",
     saves=False,
     elementwise=False,
-    forward=np.sum,
+    forward=cascade_sum,
     example=([(3,)], {}),
     front=Signature(params=_DIM, dim_row="sum_dim"),
     vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)),),

@@ -77,6 +77,7 @@ class Signature:
     tensor_row: str = ""  # the row when the tensor parameter (kind "tensor") is given, it last among the arguments:
     # linear(x, W, b) is addmm's row with b, linear(x, W) another
     pair_op: str = ""  # the op when a tensor stands where `dim` goes: max(x, y) is maximum, max(x, 1) is max_dim
+    tensor_params: str = ""  # the row when a parameter is a tensor, the parameters its arguments: clamp_tensor
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0
     needs_param: bool = False  # a call gives one of `params` at least: PyTorch refuses clamp(x)
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
@@ -100,6 +101,7 @@ class Signature:
             or self.list_row
             or self.tensor_row
             or self.pair_op
+            or self.tensor_params
             or any(kind_of(p) == "dims" for p in self.params)
         )
 

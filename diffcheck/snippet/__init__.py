@@ -24,8 +24,12 @@ from ..lang.program import Pos
 from .autograd_surface import AutogradSurface
 from .builtins import Builtins
 from .expressions import Expressions
+from .layers import FACTORIES as NN_FACTORIES
+from .modules import ModuleSurface
 from .factories import Factories
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
+from .optim import FACTORIES as OPTIM_FACTORIES
+from .random_surface import RandomSurface
 from .parse import Snippet, node_pos
 from .statements import Statements
 from .torch_surface import Raised, TorchSurface
@@ -55,7 +59,11 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
     return run_deep(interpreter.run, None)  # a big stack: the snippet's recursion is bounded by limits.depth
 
 
-class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, TorchSurface, Factories):
+class _Interpreter(
+    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, Factories
+):
+    FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
+
     def __init__(self, snippet: Snippet, write: Callable[[str], Any], limits: Limits):
         self.snippet, self.write, self.limits = snippet, write, limits
         self.lines = snippet.lines
@@ -72,6 +80,8 @@ class _Interpreter(Statements, Expressions, Builtins, AutogradSurface, TorchSurf
         self.aliases: dict[int, list] = {}  # `.data` groups sharing storage
         self.sources: dict[int, str] = {}
         self.positions: dict[int, Pos] = {}
+        self.selves: list = []  # the modules whose methods are running: super()'s
+        self._generator = None  # this run's global generator, seeded from /dev/urandom when first drawn from
 
     @property
     def env(self) -> dict:

@@ -9,14 +9,22 @@ import ast
 
 import numpy as np
 
-from .. import engine
+from .. import engine, ops
 from ..engine import type_name
 from ..errors import DiffcheckError
 from . import second_order
 from .torch_surface import Raised
 from .verification import Backward
 
-_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
+_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
+
+
+def _op_of(method: str):
+    """The op an in-place method records (`exp_`: exp), as the tracer names it; None for one it cannot."""
+    if method in _OP_OF:
+        return _OP_OF[method]
+    name = method[:-1]
+    return name if name in ops.SIGNATURES and hasattr(engine.Tensor, method) else None
 
 
 class AutogradSurface:
@@ -34,7 +42,7 @@ class AutogradSurface:
         if not graph and tensor.grad_fn is not None:
             raise self.fail(f"{method}() on a tensor of the graph under no_grad is not supported", node)
         recorded = graph and not (tensor.is_leaf and tensor.requires_grad)
-        if recorded and (method not in _OP_OF and method != "clamp_" or kwargs.get("alpha", 1) != 1):
+        if recorded and (_op_of(method) is None or kwargs.get("alpha", 1) != 1 or method != "clamp_" and kwargs):
             raise self.fail(f"{method}() recorded in the graph is not supported (write it out of place)", node)
         refs = None
         if recorded:
@@ -44,8 +52,10 @@ class AutogradSurface:
             ]
         self._guard_shapes(_OP_OF.get(method, method), [tensor, *others], node)
         self._engine(getattr(tensor, method), node, *args, **kwargs)
-        if recorded:
-            op = _OP_OF.get(method, "clamp")
+        if recorded and method == "zero_":  # checked as y * 0: SymPy's derivative is ZeroBackward0's zeros
+            self.tracer._add(tensor, "mul", (refs[0], 0), {}, self.source(node), self.position(node))
+        elif recorded:
+            op = _op_of(method)
             params = {k: v for k, v in kwargs.items() if v is not None} if op == "clamp" else {}
             if op == "clamp" and args:
                 params.update(zip(("min", "max"), args))
@@ -93,13 +103,13 @@ class AutogradSurface:
         return self.inplace(tensor, "copy_", args, kwargs, node)
 
     def _tensor_zero_(self, tensor, args, kwargs, node):
-        return self.inplace(tensor, "mul_", [0], {}, node) if False else self._zero(tensor, node)
+        return self._zero(tensor, node)
 
     def _zero(self, tensor, node):
         if tensor.requires_grad and engine.is_grad_enabled():
             if tensor.is_leaf:
                 raise Raised("RuntimeError", engine.inplace.LEAF_INPLACE, node.lineno)
-            raise self.fail("zero_() on a tensor that requires grad is not supported", node)
+            return self.inplace(tensor, "zero_", [], {}, node)  # ZeroBackward0
         if tensor.grad_fn is not None:
             raise self.fail("zero_() on a tensor of the graph under no_grad is not supported", node)
         tensor.zero_()

@@ -15,7 +15,7 @@ from .names import EXCEPTIONS
 from ..ops.subscripts import spec_of
 from .sizes import text_length
 from .torch_surface import Raised
-from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, UserFunction, set_grad_mode
+from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, SnippetObject, UserFunction, set_grad_mode
 
 MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
 _SAFE_METHODS = {
@@ -226,6 +226,8 @@ class Builtins:
         raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
 
     def get_item(self, value, key, node: ast.AST):
+        if isinstance(value, SnippetObject):  # model[0] of an nn.Sequential
+            return value.item(self, key, node)
         if isinstance(value, engine.Tensor):
             result = self._engine(lambda: value[key], node)
             tensors: list = []

@@ -82,14 +82,14 @@ class FunctionClass(SnippetObject):
     def __repr__(self) -> str:
         return f"<class '__main__.{self.name}'>"
 
-    def get_attribute(self, interpreter, name: str, node: ast.AST):
+    def get(self, interpreter, name: str, node: ast.AST):
         if name == "apply":
             return Apply(self)
         if name in METHODS and getattr(self, name) is not None:
             return getattr(self, name)
         raise Raised("AttributeError", f"type object '{self.name}' has no attribute '{name}'", node.lineno)
 
-    def call(self, interpreter, args, kwargs, node):
+    def invoke(self, interpreter, args, kwargs, node):
         raise interpreter.fail(
             f"'{self.name}(...)': call '{self.name}.apply(...)' (Functions are not instantiated)", node
         )
@@ -104,7 +104,7 @@ class Apply(SnippetObject):
     def __repr__(self) -> str:
         return f"<bound method Function.apply of {self.function!r}>"
 
-    def call(self, interpreter, args, kwargs, node):
+    def invoke(self, interpreter, args, kwargs, node):
         if kwargs:
             raise interpreter.fail(f"keyword arguments to '{self.function.name}.apply' are not supported", node)
         return apply(interpreter, self.function, args, node)
@@ -120,7 +120,7 @@ class Ctx(SnippetObject):
     def __repr__(self) -> str:
         return f"<torch.autograd.function.{self.type_name} object at {hex(id(self))}>"
 
-    def get_attribute(self, interpreter, name: str, node: ast.AST):
+    def get(self, interpreter, name: str, node: ast.AST):
         context = self.context
         if name == "saved_tensors":
             return interpreter._engine(lambda: context.saved_tensors, node)
@@ -128,9 +128,9 @@ class Ctx(SnippetObject):
             return context.needs_input_grad
         if name in context.attributes:
             return context.attributes[name]
-        return super().get_attribute(interpreter, name, node)
+        return super().get(interpreter, name, node)
 
-    def set_attribute(self, interpreter, name: str, value, node: ast.AST) -> None:
+    def set(self, interpreter, name: str, value, node: ast.AST) -> None:
         if name in ("saved_tensors", "needs_input_grad"):
             raise Raised(
                 "AttributeError", f"attribute '{name}' of '{self.type_name}' objects is not writable", node.lineno

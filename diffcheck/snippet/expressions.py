@@ -27,6 +27,7 @@ from .values import (
     MathFunction,
     Module,
     SnippetObject,
+    TorchClass,
     UserFunction,
 )
 
@@ -75,6 +76,8 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "callable":
+            return TorchClass(f"{module.path}.{name}")
         if kind == "base":
             return Base(f"{module.path}.{name}")
         return DTYPES[name] if kind == "dtype" else Function(name)
@@ -101,6 +104,8 @@ class Expressions:
             return self.math(target.name, args, kwargs, node)
         if isinstance(target, UserFunction):
             return self.call_function(target, args, kwargs, node)
+        if isinstance(target, SnippetObject):
+            return target.invoke(self, args, kwargs, node)
         if isinstance(target, Function):
             if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
                 return self._create(target.name, args, kwargs, node)
@@ -110,8 +115,6 @@ class Expressions:
             if extra is not None:
                 return extra(args, kwargs, node)
             return self.op(target.name, args, kwargs, node)
-        if isinstance(target, SnippetObject):
-            return target.call(self, args, kwargs, node)
         if isinstance(target, GradContext) and len(args) == 1 and isinstance(args[0], UserFunction):
             args[0].grad_mode = target.enabled  # torch.no_grad()(f)
             return args[0]

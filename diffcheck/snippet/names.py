@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Optional
 
-from .. import ops
+from .. import engine, ops
 from .. import defaults
 from ..engine import TORCH_DTYPES
 
@@ -54,6 +54,33 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "device": _spec(1, 1),
 }
 AUTOGRAD = {"grad": "function", "Function": "base"}
+RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as numbers, or one tuple, list or torch.Size
+    "manual_seed": _spec(1, 1, "seed"),
+    "seed": _spec(0, 0),
+    "initial_seed": _spec(0, 0),
+    "Generator": _spec(0, 1, "device"),
+    "rand": _spec(0, None, "size", "generator", "dtype", "requires_grad", "device"),
+    "randn": _spec(0, None, "size", "generator", "dtype", "requires_grad", "device"),
+    "randint": _spec(1, 3, "low", "high", "size", "generator", "dtype", "requires_grad", "device"),
+    "randperm": _spec(1, 1, "n", "generator", "dtype", "requires_grad", "device"),
+    "normal": _spec(0, 3, "mean", "std", "size", "generator", "dtype", "requires_grad", "device"),
+    "rand_like": _spec(1, 1, "dtype", "requires_grad", "device"),
+    "randn_like": _spec(1, 1, "dtype", "requires_grad", "device"),
+}
+TORCH_EXTRAS.update(RANDOM)
+# torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
+# which the class checks as PyTorch does
+NN_CLASSES = (
+    "Module Parameter Linear Sequential ReLU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
+    "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
+).split()
+OPTIMIZERS = ("SGD", "Adam", "AdamW")
+# attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
+# own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
+OBJECT_MEMBERS = set(
+    "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
+    "out_features step param_groups manual_seed initial_seed seed".split()
+)
 BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
@@ -92,10 +119,11 @@ FUNCTIONAL: dict[str, str] = {}
 LINALG: dict[str, str] = {}
 MODULES = {
     "torch": TORCH,
-    "torch.nn": {"functional": "module"},
     "torch.nn.functional": FUNCTIONAL,
     "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
+    "torch.nn": {"functional": "module", **dict.fromkeys(NN_CLASSES, "callable")},
+    "torch.optim": dict.fromkeys(OPTIMIZERS, "callable"),
     "math": MATH,
 }
 _OP_METHODS: dict[str, Spec] = {}
@@ -120,14 +148,18 @@ def _sync() -> None:
             _OP_ATTRIBUTES.add(name)
         elif spelling.method:
             _OP_METHODS[name] = _spec(sig.arity - 1, None if most is None else most - 1, *sig.params)
+            if hasattr(engine.Tensor, name + "_") and name + "_" not in _PLAIN_METHODS:  # exp_, pow_ ...
+                _OP_METHODS[name + "_"] = _OP_METHODS[name]
     TORCH.update(
         {
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
             **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device"], "function"),
+            **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",
+            "optim": "module",
             "autograd": "module",
             "Tensor": "class",
         }
@@ -171,6 +203,8 @@ _PLAIN_METHODS = {
     "numel": _spec(0, 0),
     "size": _spec(0, 0),
     "name": _spec(0, 0),
+    "uniform_": _spec(0, 2, "generator"),
+    "normal_": _spec(0, 2, "mean", "std", "generator"),
 }  # `name` is grad_fn.name()
 TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)
 _sync()
@@ -221,6 +255,7 @@ BUILTINS = {
     "repr": _spec(1, 1),
     "round": _spec(1, 2),
     "len": _spec(1, 1),
+    "super": _spec(0, 2),
 }
 
 _OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}

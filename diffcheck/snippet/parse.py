@@ -23,6 +23,7 @@ from .names import (
     CLASS_ATTRIBUTES,
     CREATORS,
     MODULES,
+    OBJECT_MEMBERS,
     OP_FUNCTIONS,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
@@ -30,7 +31,7 @@ from .names import (
     VALUE_METHODS,
     _spec,
 )
-from .rules import MAX_DEPTH, StatementRules
+from .rules import MAX_DEPTH, StatementRules, _is_super, _members
 
 MAX_LENGTH = 100_000  # characters of snippet text
 
@@ -86,6 +87,7 @@ class _Validator(StatementRules):
         self.objects: set[str] = set()  # names of objects whose attributes are the snippet's own (a Function's ctx)
         self.bases: dict[str, str] = {}  # name -> the path of the base class `from torch.autograd import` bound
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
+        self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))
@@ -119,14 +121,18 @@ class _Validator(StatementRules):
 
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name == "torch" or alias.name == "torch.nn.functional" and alias.asname is None:
+            if alias.name == "torch" or alias.name in _SUBMODULES and alias.asname is None:
                 self._bind(alias, alias.asname or "torch", "torch")
-            elif alias.name == "torch.nn.functional":
-                self._bind(alias, alias.asname, "torch.nn.functional")
+            elif alias.name in _SUBMODULES:
+                self._bind(alias, alias.asname, alias.name)
             elif alias.name == "math":
                 self._bind(alias, alias.asname or "math", "math")
             elif alias.name.split(".")[0] == "torch":
-                raise self.refuse(f"'{alias.name}' is not supported (import torch, or torch.nn.functional as F)", alias)
+                raise self.refuse(
+                    f"'{alias.name}' is not supported (import torch, torch.nn as nn, torch.optim as optim, or "
+                    "torch.nn.functional as F)",
+                    alias,
+                )
             else:
                 raise self.refuse(f"import of '{alias.name}' is not supported (only torch and math)", alias)
 
@@ -190,6 +196,9 @@ class _Validator(StatementRules):
         if not isinstance(node, ast.Attribute):
             self.value(node, depth)
             return "value"
+        if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
+            self.value(node.value, depth + 1)
+            return "value"
         if node.attr.startswith("_"):
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
         if isinstance(node.value, ast.Name) and node.value.id in self.objects:
@@ -213,9 +222,11 @@ class _Validator(StatementRules):
             base = "value"
         if base != "value":
             raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
+        if node.attr in self.members:  # `self.relu(x)`: the snippet's own attribute, whatever tensors call so
+            return "value"
         if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
             return f"method:{node.attr}"
-        if node.attr in TENSOR_ATTRIBUTES or node.attr in CLASS_ATTRIBUTES:
+        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS or node.attr in CLASS_ATTRIBUTES:
             return "value"
         raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
 
@@ -238,7 +249,18 @@ class _Validator(StatementRules):
 
     def _reference(self, node: ast.AST, depth: int) -> None:
         kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in ("value", "dtype", "undefined", "class", "builtin", "function", "math", "context", "base"):
+        if kind in (
+            "value",
+            "dtype",
+            "undefined",
+            "class",
+            "builtin",
+            "function",
+            "math",
+            "context",
+            "callable",
+            "base",
+        ):
             return  # functions are values too: key=..., a function passed along
         shown = self._source(node)
         if kind == "method":
@@ -264,7 +286,11 @@ class _Validator(StatementRules):
             spec = TORCH_EXTRAS[name]
         elif kind_name in ("dtype", "class", "constant"):
             raise self.refuse(f"'{shown}' cannot be called", node)
-        elif kind_name in ("undefined", "value"):  # a function of the snippet's: checked when called
+        elif kind_name in (
+            "undefined",
+            "value",
+            "callable",
+        ):  # the snippet's functions, nn classes: checked when called
             spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
@@ -410,3 +436,6 @@ def _bound(node: ast.AST) -> list[str]:
     else:
         return []
     return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]
+
+
+_SUBMODULES = ("torch.nn", "torch.nn.functional", "torch.optim")

@@ -11,8 +11,12 @@ from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABL
 
 from . import custom_function
 
-CLASS_RULES = {"torch.autograd.Function": custom_function.validate_class}  # base class -> how its body is checked
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
+_CLASSES_ONLY = "only subclasses of nn.Module and torch.autograd.Function are supported"
+
+
+def _docstring(node: ast.AST) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
 class StatementRules:
@@ -34,7 +38,10 @@ class StatementRules:
             for element in target.elts:
                 self._target(element, depth + 1)
         elif isinstance(target, ast.Attribute) and (
-            target.attr in SETTABLE or isinstance(target.value, ast.Name) and target.value.id in self.objects
+            target.attr in SETTABLE
+            or target.attr in self.members
+            or isinstance(target.value, ast.Name)
+            and target.value.id in self.objects
         ):
             if target.attr.startswith("_"):
                 raise self.refuse_attribute(f"attribute '{target.attr}' is not supported", target)
@@ -138,21 +145,6 @@ class StatementRules:
         self.block(node.body)
         self.loops, self.functions, self.objects = outer, self.functions - 1, known
 
-    def _class(self, node: ast.ClassDef) -> None:
-        """A class, by its one base: each base's rules (CLASS_RULES) say what its body may hold."""
-        self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
-        if node.decorator_list:
-            raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
-        if node.keywords:
-            raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
-        bases = [self.resolve(b, 1) for b in node.bases]
-        path = bases[0].partition(":")[2] if len(bases) == 1 and bases[0].startswith("base:") else None
-        if path not in CLASS_RULES:
-            raise self.refuse(
-                f"class '{node.name}': only subclasses of {' and '.join(sorted(CLASS_RULES))} are supported", node
-            )
-        CLASS_RULES[path](self, node)
-
     def _return(self, node: ast.Return) -> None:
         if not self.functions:
             raise self.refuse("'return' outside function", node)
@@ -186,6 +178,43 @@ class StatementRules:
         if node.msg is not None:
             self.value(node.msg, 0)
 
+    # ---- classes: by their one base, nn.Module (snippet/modules.py) or torch.autograd.Function -----------------------
+    def _class(self, node: ast.ClassDef) -> None:
+        """A class, by its one base: each base's rule (CLASS_RULES) says what its body may hold."""
+        self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
+        if node.decorator_list:
+            raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
+        if node.keywords:
+            raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
+        rule = self.CLASS_RULES.get(self.resolve(node.bases[0], 1)) if len(node.bases) == 1 else None
+        if rule is None:
+            raise self.refuse(f"class '{node.name}': {_CLASSES_ONLY}", node)
+        rule(self, node)
+
+    def _module_class(self, node: ast.ClassDef) -> None:
+        for statement in node.body:
+            if isinstance(statement, ast.FunctionDef):
+                self._method(statement)
+            elif not (isinstance(statement, ast.Pass) or _docstring(statement)):
+                raise self.refuse("an nn.Module class holds only methods (def) and a docstring", statement)
+
+    def _method(self, node: ast.FunctionDef) -> None:
+        if node.name != "__init__":
+            self._name_target(node.name, node)
+        if node.decorator_list:
+            raise self.refuse("decorators on methods are not supported", node.decorator_list[0])
+        if not node.args.args:
+            raise self.refuse(f"method '{node.name}' needs a first parameter (self)", node)
+        self._arguments(node.args, 0)
+        outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        self.block(node.body)
+        self.loops, self.functions = outer, self.functions - 1
+
+    CLASS_RULES = {  # base class, as the validator resolves it -> how its body is checked
+        "callable:Module": _module_class,
+        "base:torch.autograd.Function": custom_function.validate_class,
+    }
+
     RULES = {
         ast.Assign: _assign,
         ast.Expr: _expression_statement,
@@ -204,3 +233,26 @@ class StatementRules:
         ast.Assert: _assert,
         ast.Pass: lambda self, node: None,
     }
+
+
+def _is_super(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _members(tree: ast.Module) -> set[str]:
+    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), and
+    the methods' names: what `model.fc1` and `self.helper(x)` may name."""
+    members = set()
+    for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+        for method in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
+            members.add(method.name)
+            if not method.args.args:
+                continue
+            this = method.args.args[0].arg
+            for node in ast.walk(method):
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                        if target.value.id == this:
+                            members.add(target.attr)
+    return {name for name in members if not name.startswith("_")}

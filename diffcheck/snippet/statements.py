@@ -9,7 +9,6 @@ import time
 
 from .. import engine
 from ..lang.parse import SYMBOLS
-from . import custom_function
 from .torch_surface import Raised
 from .names import EXCEPTIONS
 from .values import (
@@ -23,7 +22,6 @@ from .values import (
     set_grad_mode,
 )
 
-CLASSES = {"torch.autograd.Function": custom_function.define_class}  # base class -> what makes the class
 _INPLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_"}
 
 
@@ -61,6 +59,9 @@ class Statements:
             self.scope.vars[target.id] = value
             if isinstance(value, engine.Tensor):
                 self.tracer.bind(target.id, value, self.position(target))
+            elif hasattr(value, "named_parameters") and not isinstance(value, engine.Tensor):
+                for name, parameter in value.named_parameters():  # model.fc1.weight in the verification tables
+                    self.tracer.bind(f"{target.id}.{name}", parameter, self.position(target))
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = list(self.iterate(value, target))
             if len(items) != len(target.elts):
@@ -152,9 +153,7 @@ class Statements:
         return UserFunction(name, node, defaults, kw_defaults, self.scope)
 
     def _class(self, node: ast.ClassDef) -> None:
-        """A class, made by its base's handler (CLASSES): the validator let through only the bases listed there."""
-        base = self.eval(node.bases[0])
-        self.scope.vars[node.name] = CLASSES[base.path](self, node)
+        self.scope.vars[node.name] = self.define_class(node)
 
     def _return(self, node: ast.Return) -> None:
         raise ReturnValue(None if node.value is None else self.eval(node.value))

@@ -18,17 +18,14 @@ from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops import TorchIndexError, TorchValueError
 from ..ops.dispatch import FLAGS
+from .names import TENSOR_ATTRIBUTES
 from .sizes import matmul_shape
 from .factories import Device
 from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 _PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
-FLOAT_WARNING = (
-    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
-    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
-    "python_variable_methods.cpp:822.)"
-)
+FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
 class Raised(Exception):
@@ -80,6 +77,8 @@ class TorchSurface:
         return self._python(round, node, *args)
 
     def _builtin_len(self, args, kwargs, node):
+        if isinstance(args[0], SnippetObject):
+            return args[0].length(self, node)
         if isinstance(args[0], engine.Tensor):
             if args[0].dim() == 0:
                 raise Raised("TypeError", "len() of a 0-d tensor", node.lineno)
@@ -170,6 +169,8 @@ class TorchSurface:
                     f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
                     node.lineno,
                 )
+        if signature.name == "where" and not operator and engine.where_refusal(positional):
+            raise Raised("TypeError", engine.where_refusal(positional), node.lineno)
         if not operator and positional and not isinstance(positional[0], engine.Tensor):
             if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
                 if all(isinstance(a, (int, float)) for a in positional):
@@ -177,12 +178,8 @@ class TorchSurface:
             elif not signature.number_input or not isinstance(positional[0], (int, float)):
                 raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
         if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
-            raise Raised(
-                "TypeError",
-                f"{spelling}(): argument 'other' (position {2 - method}) must be Tensor, not "
-                f"{type_name(positional[1])}",
-                node.lineno,
-            )
+            refusal = engine.not_a_second_tensor(spelling, signature.name, positional[1], method)
+            raise Raised("TypeError", refusal, node.lineno)
         for value in positional:
             if not isinstance(value, (engine.Tensor, int, float)):
                 raise Raised(
@@ -286,10 +283,10 @@ class TorchSurface:
             raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
+        if isinstance(value, SnippetObject):
+            return value.get(self, name, node)
         if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
             return getattr(value, name)
-        if isinstance(value, SnippetObject):
-            return value.get_attribute(self, name, node)
         if name == "next_functions" and isinstance(value, engine.Node):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
@@ -304,19 +301,25 @@ class TorchSurface:
             if grad is not None:
                 self.tracer.entry(grad, self.source(node), self.position(node))
             return grad
-        if name == "data":  # a new leaf sharing the values: in-place changes of either reach the other
-            result = self._detached(value, node)
+        if name == "data":  # a new leaf sharing the values (not the version counter, unlike detach())
+            result = engine.Tensor(value.data)
+            self.tracer.leaf(result, self.source(node), self.position(node))
             self._alias(value, result)
             return result
         if name == "shape":
             return Size(value.shape)
         if name in ops.SIGNATURES and ops.dispatch.SPELLINGS[name].attribute:  # x.T, x.mT: ops, traced as one
             return self.op(name, [value], {}, node, method=True)
+        if name not in TENSOR_ATTRIBUTES:  # a name the snippet's classes use (`x.fc1`) read on a tensor
+            raise self.fail(f"attribute '{name}' of a tensor is not supported", node)
         return getattr(value, name)
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
         if isinstance(value, SnippetObject):
-            return value.set_attribute(self, name, new, node)
+            value.set(self, name, new, node)
+            if isinstance(new, engine.Tensor) and new.grad_fn is None:
+                self.tracer.entry(new, self.source(node), self.position(node))
+            return
         if not isinstance(value, engine.Tensor):
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "grad":
@@ -334,6 +337,8 @@ class TorchSurface:
             value.data = np.array(new.data, copy=True)[()]
             self._share(value)
             return
+        if name != "requires_grad":
+            raise self.fail(f"setting '.{name}' on a tensor is not supported", node)
         if not isinstance(new, bool):
             raise Raised("TypeError", f"requires_grad must be a bool, not {type_name(new)}", node.lineno)
         self._engine(setattr, node, value, "requires_grad", new)
@@ -359,6 +364,8 @@ class TorchSurface:
         if name in ops.SIGNATURES:
             return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
+        if handler is None and name[:-1] in ops.SIGNATURES and hasattr(engine.Tensor, name):  # exp_, pow_ ...
+            return self.inplace(value, name, args, kwargs, node)
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
         return handler(value, args, kwargs, node)

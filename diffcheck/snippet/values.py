@@ -23,29 +23,6 @@ class Base:
     path: str
 
 
-class SnippetObject:
-    """A value of the snippet's own classes (a custom Function, its `ctx` ...): the interpreter asks it for its
-    attributes, methods and calls; what it does not define is Python's AttributeError or TypeError."""
-
-    type_name = "object"
-
-    def get_attribute(self, interpreter, name: str, node: ast.AST):
-        from .torch_surface import Raised
-
-        raise Raised("AttributeError", f"'{self.type_name}' object has no attribute '{name}'", node.lineno)
-
-    def set_attribute(self, interpreter, name: str, value, node: ast.AST) -> None:
-        interpreter.fail(f"assigning to '.{name}' of {self.type_name} is not supported", node)
-
-    def call_method(self, interpreter, name: str, args: list, kwargs: dict, node: ast.AST):
-        return interpreter.call(self.get_attribute(interpreter, name, node), args, kwargs, node)
-
-    def call(self, interpreter, args: list, kwargs: dict, node: ast.AST):
-        from .torch_surface import Raised
-
-        raise Raised("TypeError", f"'{self.type_name}' object is not callable", node.lineno)
-
-
 @dataclass(frozen=True)
 class Function:
     name: str  # a torch function: a creator, a context manager, an op spelling, an extra (allclose, grad ...)
@@ -156,3 +133,60 @@ class ReturnValue(Exception):
     def __init__(self, value):
         super().__init__()
         self.value = value
+
+
+class SnippetObject:
+    """An object of torch's the snippet holds (an nn.Module, an optimizer, a generator): attributes, methods and calls
+    come to it, with the interpreter, the AST node (for PyTorch's errors at its line) and plain values."""
+
+    type_name = "object"
+
+    def get(self, interp, name: str, node: ast.AST):
+        raise interp.missing(self, name, node)
+
+    def set(self, interp, name: str, value, node: ast.AST) -> None:
+        raise interp.missing(self, name, node)
+
+    def call_method(self, interp, name: str, args: list, kwargs: dict, node: ast.AST):
+        return interp.call(self.get(interp, name, node), args, kwargs, node)
+
+    def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
+        raise _type_error(f"'{self.type_name}' object is not callable", node)
+
+    def item(self, interp, key, node: ast.AST):
+        raise _type_error(f"'{self.type_name}' object is not subscriptable", node)
+
+    def length(self, interp, node: ast.AST) -> int:
+        raise _type_error(f"object of type '{self.type_name}' has no len()", node)
+
+
+def _type_error(message: str, node: ast.AST):
+    from .torch_surface import Raised
+
+    return Raised("TypeError", message, node.lineno)
+
+
+@dataclass
+class BoundMethod(SnippetObject):
+    """A method of a SnippetObject as a value (`model.forward`, `opt.step`): `run(interp, args, kwargs, node)`."""
+
+    name: str
+    run: Any
+    type_name = "method"
+
+    def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
+        return self.run(interp, args, kwargs, node)
+
+
+@dataclass(frozen=True)
+class TorchClass(SnippetObject):
+    """A class of torch.nn or torch.optim (`nn.Linear`, `optim.SGD`): calling it makes the object."""
+
+    qualname: str
+    type_name = "type"
+
+    def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
+        return interp.construct(self.qualname, args, kwargs, node)
+
+    def __repr__(self) -> str:
+        return f"<class '{self.qualname}'>"

@@ -1,0 +1,251 @@
+"""`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` (PyTorch's initialisation),
+`nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
+
+Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
+torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from .. import engine
+from ..engine import type_name
+from .modules import ModuleValue, parameter
+from .torch_surface import Raised
+
+# loss class -> (torch.nn.functional's name, its keyword arguments and defaults, in PyTorch's order)
+LOSSES = {
+    "MSELoss": ("mse_loss", {"reduction": "mean"}),
+    "L1Loss": ("l1_loss", {"reduction": "mean"}),
+    "SmoothL1Loss": ("smooth_l1_loss", {"reduction": "mean", "beta": 1.0}),
+    "HuberLoss": ("huber_loss", {"reduction": "mean", "delta": 1.0}),
+    "BCELoss": ("binary_cross_entropy", {"weight": None, "reduction": "mean"}),
+    "BCEWithLogitsLoss": (
+        "binary_cross_entropy_with_logits",
+        {"weight": None, "reduction": "mean", "pos_weight": None},
+    ),
+    "CrossEntropyLoss": (
+        "cross_entropy",
+        {"weight": None, "ignore_index": -100, "reduction": "mean", "label_smoothing": 0.0},
+    ),
+    "NLLLoss": ("nll_loss", {"weight": None, "ignore_index": -100, "reduction": "mean"}),
+}
+ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+
+
+def _options(name: str, args: list, kwargs: dict, accepted: dict, node: ast.AST) -> dict:
+    """A layer's arguments by position and keyword over `accepted` (name -> default), with Python's TypeErrors."""
+    if len(args) > len(accepted):
+        raise Raised(
+            "TypeError",
+            f"{name}.__init__() takes from 1 to {len(accepted) + 1} positional arguments but {len(args) + 1} were given",
+            node.lineno,
+        )
+    options = dict(zip(accepted, args))
+    for key, value in kwargs.items():
+        if key not in accepted:
+            raise Raised("TypeError", f"{name}.__init__() got an unexpected keyword argument '{key}'", node.lineno)
+        if key in options:
+            raise Raised("TypeError", f"{name}.__init__() got multiple values for argument '{key}'", node.lineno)
+        options[key] = value
+    return {**accepted, **options}
+
+
+def _one_input(module: ModuleValue, args: list, kwargs: dict, node: ast.AST):
+    if len(args) != 1 or kwargs:
+        raise Raised(
+            "TypeError",
+            f"{module.name}.forward() takes 2 positional arguments but {len(args) + 1} were given",
+            node.lineno,
+        )
+    return args[0]
+
+
+# ---- nn.Module, nn.Parameter ----------------------------------------------------------------------------------------
+def make_module(interp, args, kwargs, node):
+    return ModuleValue("Module", initialised=True)
+
+
+def make_parameter(interp, args, kwargs, node):
+    options = _options("Parameter", args, kwargs, {"data": None, "requires_grad": True}, node)
+    data = options["data"]
+    if data is None:
+        data = engine.tensor([])
+    if not isinstance(data, engine.Tensor):
+        raise Raised(
+            "TypeError", f"Parameter.__new__() argument 'data' must be Tensor, not {type_name(data)}", node.lineno
+        )
+    result = interp._engine(parameter, node, data.data, False)
+    interp._engine(result.requires_grad_, node, options["requires_grad"])
+    interp.tracer.leaf(result, interp.source(node), interp.position(node))
+    return result
+
+
+# ---- nn.Linear ------------------------------------------------------------------------------------------------------
+def make_linear(interp, args, kwargs, node):
+    options = _options(
+        "Linear",
+        args,
+        kwargs,
+        {"in_features": None, "out_features": None, "bias": True, "device": None, "dtype": None},
+        node,
+    )
+    fan_in, fan_out = options["in_features"], options["out_features"]
+    if type(fan_in) is not int or type(fan_out) is not int or fan_in <= 0 or fan_out <= 0:
+        raise interp.fail("nn.Linear takes two positive integers (in_features, out_features)", node)
+    if options["device"] not in (None, "cpu"):
+        raise interp.fail("only the CPU device is supported", node)
+    dtype = options["dtype"]
+    generator = interp._default_generator().generator
+    # reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), then the bias uniform on +-1/sqrt(fan_in)
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in))
+    weight = engine.zeros(fan_out, fan_in, dtype=dtype)
+    weight.uniform_(-bound, bound, generator=generator)
+    made = [("weight", weight)]
+    if options["bias"]:  # bias=False draws no numbers and keeps `bias` None, as PyTorch's register_parameter
+        bias = engine.zeros(fan_out, dtype=dtype)
+        bias_bound = 1 / math.sqrt(fan_in)
+        bias.uniform_(-bias_bound, bias_bound, generator=generator)
+        made.append(("bias", bias))
+    module = ModuleValue("Linear", forward_impl=_linear_forward, extra=_linear_repr, initialised=True)
+    module.attrs.update(in_features=fan_in, out_features=fan_out)
+    if not options["bias"]:
+        module.attrs["bias"] = None
+    label, pos = interp.source(node), interp.position(node)
+    for name, tensor in made:
+        module.params[name] = parameter(tensor.data)
+        interp.tracer.leaf(module.params[name], f"{label}.{name}", pos)
+    return module
+
+
+def _linear_forward(interp, module, args, kwargs, node):
+    x = _one_input(module, args, kwargs, node)
+    if not isinstance(x, engine.Tensor):
+        raise Raised(
+            "TypeError", f"linear(): argument 'input' (position 1) must be Tensor, not {type_name(x)}", node.lineno
+        )
+    return interp.op("linear", [x, module.params["weight"], module.params.get("bias")], {}, node)
+
+
+def _linear_repr(module) -> str:
+    return (
+        f"in_features={module.attrs['in_features']}, out_features={module.attrs['out_features']}, "
+        f"bias={module.params.get('bias') is not None}"
+    )
+
+
+# ---- nn.Sequential --------------------------------------------------------------------------------------------------
+def make_sequential(interp, args, kwargs, node):
+    if kwargs:
+        raise Raised(
+            "TypeError", f"Sequential.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'", node.lineno
+        )
+    module = ModuleValue("Sequential", forward_impl=_sequential_forward, initialised=True)
+    for index, layer in enumerate(args):
+        if not isinstance(layer, ModuleValue):
+            raise Raised("TypeError", f"{_module_type(layer)} is not a Module subclass", node.lineno)
+        module.modules[str(index)] = layer
+    return module
+
+
+def _module_type(value) -> str:
+    return "torch.FloatTensor" if isinstance(value, engine.Tensor) else type_name(value)
+
+
+def _sequential_forward(interp, module, args, kwargs, node):
+    value = _one_input(module, args, kwargs, node)
+    for layer in module.modules.values():
+        value = layer.invoke(interp, [value], {}, node)
+    return value
+
+
+# ---- activations, Softmax, Flatten, Identity ------------------------------------------------------------------------
+def _activation(name: str, op: str):
+    def make(interp, args, kwargs, node):
+        inplace = _options(name, args, kwargs, {"inplace": False}, node)["inplace"] if name == "ReLU" else False
+        if inplace:
+            raise interp.fail("nn.ReLU(inplace=True) is not supported (it changes its input in place)", node)
+
+        def forward(interp, module, args, kwargs, node):
+            return interp.op(op, [_one_input(module, args, kwargs, node)], {}, node)
+
+        if name != "ReLU" and (args or kwargs):
+            raise Raised(
+                "TypeError",
+                f"{name}.__init__() takes 1 positional argument but {len(args) + 1} were given",
+                node.lineno,
+            )
+        return ModuleValue(name, forward_impl=forward, initialised=True)
+
+    return make
+
+
+def _normaliser(name: str, op: str):
+    def make(interp, args, kwargs, node):
+        dim = _options(name, args, kwargs, {"dim": None}, node)["dim"]
+        if type(dim) is not int:
+            raise interp.fail(f"nn.{name} needs dim= (an integer); PyTorch's implicit dim is deprecated", node)
+
+        def forward(interp, module, args, kwargs, node):
+            return interp.op(op, [_one_input(module, args, kwargs, node)], {"dim": dim}, node)
+
+        return ModuleValue(name, forward_impl=forward, extra=lambda module: f"dim={dim}", initialised=True)
+
+    return make
+
+
+def make_flatten(interp, args, kwargs, node):
+    options = _options("Flatten", args, kwargs, {"start_dim": 1, "end_dim": -1}, node)
+
+    def forward(interp, module, args, kwargs, node):
+        x = _one_input(module, args, kwargs, node)
+        return interp.op("flatten", [x], dict(options), node)
+
+    extra = f"start_dim={options['start_dim']}, end_dim={options['end_dim']}"
+    return ModuleValue("Flatten", forward_impl=forward, extra=lambda module: extra, initialised=True)
+
+
+def make_identity(interp, args, kwargs, node):
+    return ModuleValue("Identity", forward_impl=lambda i, m, a, k, n: _one_input(m, a, k, n), initialised=True)
+
+
+# ---- losses ---------------------------------------------------------------------------------------------------------
+def _loss(name: str):
+    functional, accepted = LOSSES[name]
+
+    def make(interp, args, kwargs, node):
+        if args or "size_average" in kwargs or "reduce" in kwargs:
+            raise interp.fail(f"nn.{name} takes its options by keyword ({', '.join(accepted)})", node)
+        options = _options(name, [], kwargs, accepted, node)
+        if options["reduction"] not in ("mean", "sum", "none"):
+            raise Raised("ValueError", f"{options['reduction']} is not a valid value for reduction", node.lineno)
+
+        def forward(interp, module, args, kwargs, node):
+            if len(args) != 2 or kwargs:
+                raise Raised(
+                    "TypeError",
+                    f"{name}.forward() takes 3 positional arguments but {len(args) + 1} were given",
+                    node.lineno,
+                )
+            return interp.op(functional, list(args), options, node)
+
+        return ModuleValue(name, forward_impl=forward, initialised=True)
+
+    return make
+
+
+FACTORIES = {
+    "torch.nn.Module": make_module,
+    "torch.nn.Parameter": make_parameter,
+    "torch.nn.Linear": make_linear,
+    "torch.nn.Sequential": make_sequential,
+    "torch.nn.Softmax": _normaliser("Softmax", "softmax"),
+    "torch.nn.LogSoftmax": _normaliser("LogSoftmax", "log_softmax"),
+    "torch.nn.Flatten": make_flatten,
+    "torch.nn.Identity": make_identity,
+    **{f"torch.nn.{name}": _activation(name, op) for name, op in ACTIVATIONS.items()},
+    **{f"torch.nn.{name}": _loss(name) for name in LOSSES},
+}
