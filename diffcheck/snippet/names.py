@@ -81,7 +81,6 @@ OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
     "out_features step param_groups manual_seed initial_seed seed".split()
 )
-BASES = {"torch.autograd.Function"}  # classes a snippet's class may derive from (snippet/classes.py runs them)
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
     **dict.fromkeys(
