@@ -41,7 +41,12 @@ def test_every_row_jax_computes_agrees_with_the_row():
     for name, function in functions().items():
         op = ops.OPS[name]
         shapes, params = _PARAMS.get(name) or op.example or ([(3,)] * op.arity, {})
-        args = [rng.uniform(*op.domain, size=shape) for shape in shapes] + list(_ARGS.get(name, ()))
+        listed = range(op.arity) if op.listed is None else op.listed  # a Scalar argument (x ** 2's 2) is a number
+        args = [
+            rng.uniform(*op.domain, size=shape) if i in listed else float(rng.uniform(*op.domain))
+            for i, shape in enumerate(shapes)
+        ]
+        args += list(_ARGS.get(name, ()))
         with np.errstate(all="ignore"):
             want = np.asarray(op.forward(*args, **params), dtype=float)
         got = np.asarray(function(*args, **params), dtype=float)
