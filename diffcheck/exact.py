@@ -22,3 +22,28 @@ class Exact:
 
     def __str__(self) -> str:
         return repr(self.value) if self.kind == "finite" else self.kind
+
+
+# ---- evaluating an expression tree at a point (both routes' numeric evaluators) -----------------------------------
+def add_all(*terms):
+    """An n-ary Add at a point, left to right (mpmath numbers)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def multiply_all(*factors):
+    """An n-ary Mul at a point, left to right."""
+    total = factors[0]
+    for factor in factors[1:]:
+        total = total * factor
+    return total
+
+
+def first_branch(*parts):
+    """A Piecewise at a point: the value of its first branch whose condition holds."""
+    for value, condition in zip(parts[::2], parts[1::2]):
+        if condition:
+            return value
+    raise ValueError("no branch of the Piecewise holds")

@@ -18,7 +18,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .exact import Exact
+from .exact import Exact, add_all, first_branch, multiply_all
 from .lang.indices import literal_indices
 from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
@@ -318,27 +318,6 @@ def _step(expr) -> Optional[Callable]:
     return function if function is not None and expr.args else None
 
 
-def _sum(*terms):
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
-
-
-def _product(*factors):
-    total = factors[0]
-    for factor in factors[1:]:
-        total = total * factor
-    return total
-
-
-def _piecewise(*parts):
-    for value, condition in zip(parts[::2], parts[1::2]):
-        if condition:
-            return value
-    raise ValueError("no branch of the Piecewise holds")
-
-
 def _heaviside(x, at_zero):
     return at_zero if x == 0 else mpmath.mpf(x > 0)
 
@@ -354,12 +333,12 @@ _MP_CONSTANTS = {
 }
 # SymPy's arithmetic and logic, and the functions its derivatives bring in; each row's own function is its `mp`
 _MP_CORE = {
-    sp.Add: _sum,
-    sp.Mul: _product,
+    sp.Add: add_all,
+    sp.Mul: multiply_all,
     sp.Pow: lambda base, exponent: power_fits(base, exponent) and base**exponent,
     sp.sign: mpmath.sign,
     sp.Heaviside: _heaviside,
-    sp.Piecewise: _piecewise,
+    sp.Piecewise: first_branch,
     sp.StrictGreaterThan: operator.gt,
     sp.GreaterThan: operator.ge,
     sp.StrictLessThan: operator.lt,

@@ -19,6 +19,7 @@ import symengine as se
 
 from .. import ops
 from ..errors import DiffcheckError
+from ..exact import add_all, first_branch, multiply_all
 from ..lang.lower import number_params, numbers_alone, run
 
 
@@ -265,27 +266,6 @@ def _power_of_zero(base, exponent):
     return base**exponent
 
 
-def _sum(*terms):
-    result = terms[0]
-    for term in terms[1:]:
-        result = result + term
-    return result
-
-
-def _product(*factors):
-    result = factors[0]
-    for factor in factors[1:]:
-        result = result * factor
-    return result
-
-
-def _piecewise(*parts):
-    for value, condition in zip(parts[::2], parts[1::2]):
-        if condition:
-            return value
-    raise ValueError("no branch of the Piecewise holds")
-
-
 def _compare(relation):
     def compare(a, b):
         if isinstance(a, mpmath.mpc) or isinstance(b, mpmath.mpc):
@@ -306,10 +286,10 @@ _CONSTANTS = {
 }
 _BOOLEAN = {"StrictLessThan", "LessThan", "Equality", "Unequality", "And", "Or", "Not", "BooleanTrue", "BooleanFalse"}
 _CORE = {
-    "Add": _sum,
-    "Mul": _product,
+    "Add": add_all,
+    "Mul": multiply_all,
     "Pow": lambda base, exponent: base**exponent,
-    "Piecewise": _piecewise,
+    "Piecewise": first_branch,
     "StrictLessThan": _compare(operator.lt),
     "LessThan": _compare(operator.le),
     "Equality": operator.eq,
