@@ -47,3 +47,19 @@ def first_branch(*parts):
         if condition:
             return value
     raise ValueError("no branch of the Piecewise holds")
+
+
+def postorder(exprs: list) -> list:
+    """Every distinct subexpression of `exprs` (SymPy's or symengine's; plain numbers left out), each after its
+    arguments; iterative, so depth costs no stack."""
+    order, seen = [], set()
+    stack = [(e, False) for e in reversed(exprs) if hasattr(e, "args")]
+    while stack:
+        expr, ready = stack.pop()
+        if ready:
+            order.append(expr)
+        elif expr not in seen:
+            seen.add(expr)
+            stack.append((expr, True))
+            stack.extend((a, False) for a in reversed(expr.args) if a not in seen)
+    return order

@@ -18,7 +18,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from . import ops
 from .errors import DiffcheckError, LimitError
-from .exact import Exact, add_all, first_branch, multiply_all
+from .exact import Exact, add_all, first_branch, multiply_all, postorder
 from .lang.indices import literal_indices
 from .lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
 from .lang.program import Program
@@ -187,21 +187,6 @@ def within_budget(exprs: list, limit: int) -> None:
             stack.extend(expr.args)
 
 
-def _postorder(exprs: list) -> list:
-    """Every distinct subexpression of `exprs`, each after its arguments; iterative, so depth costs no stack."""
-    order, seen = [], set()
-    stack = [(e, False) for e in reversed(exprs) if isinstance(e, sp.Basic)]
-    while stack:
-        expr, ready = stack.pop()
-        if ready:
-            order.append(expr)
-        elif expr not in seen:
-            seen.add(expr)
-            stack.append((expr, True))
-            stack.extend((a, False) for a in reversed(expr.args) if a not in seen)
-    return order
-
-
 def flat(value) -> list:
     return np.asarray(value, dtype=object).reshape(-1).tolist()
 
@@ -214,7 +199,7 @@ def canonical(exprs: list) -> list:
     walks the tree, and a derivative of a nested program shares its subtrees so often that the walk does not end.
     """
     done: dict = {}
-    for expr in _postorder(exprs):
+    for expr in postorder(exprs):
         args = tuple(done[a] for a in expr.args)
         if isinstance(expr, sp.Pow):
             power_fits(*args)
@@ -279,7 +264,7 @@ def mp_function(exprs: list, syms: list) -> Optional[Callable[..., list]]:
     """
     slots = {s: i for i, s in enumerate(syms)}
     steps: list[tuple[Callable, list[int]]] = []
-    for expr in _postorder(exprs):
+    for expr in postorder(exprs):
         if expr in slots or isinstance(expr, ExprCondPair):  # an input; a Piecewise branch, read by its Piecewise
             continue
         step = _step(expr)
@@ -478,7 +463,7 @@ def substitute(expr, at: dict):
     """`expr.xreplace(at)`, rebuilt bottom-up (each distinct subexpression once, no recursion), with every power
     checked by `power_fits` before SymPy evaluates it."""
     done: dict = {}
-    for node in _postorder([expr]):
+    for node in postorder([expr]):
         if node in at:
             done[node] = at[node]
             continue

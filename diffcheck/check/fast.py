@@ -225,7 +225,8 @@ def _exact(value, finite_only: bool) -> Exact:
 
 def within_budget(exprs: list, limit: int) -> None:
     """As symbolic.within_budget, counted on symengine's expressions."""
-    from .forms import postorder, to_symengine
+    from ..exact import postorder
+    from .forms import to_symengine
 
     if len(postorder([to_symengine(e) for e in exprs])) > limit:
         raise LimitError(f"the SymPy expressions grew past {limit} nodes (raise it with --max-sympy-nodes)")

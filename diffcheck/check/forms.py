@@ -19,7 +19,7 @@ import symengine as se
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..exact import add_all, first_branch, multiply_all
+from ..exact import add_all, first_branch, multiply_all, postorder
 from ..lang.lower import number_params, numbers_alone, run
 
 
@@ -172,21 +172,6 @@ def text(expr) -> str:
         if sizes[node] > TEXT_NODES:
             return f"(too long to print: over {TEXT_NODES:,} nodes written out, {len(postorder([expr])):,} distinct)"
     return str(expr)
-
-
-def postorder(exprs: list) -> list:
-    """Every distinct subexpression, each after its arguments; iterative, so depth costs no stack."""
-    order, seen = [], set()
-    stack = [(e, False) for e in reversed(exprs)]
-    while stack:
-        expr, ready = stack.pop()
-        if ready:
-            order.append(expr)
-        elif expr not in seen:
-            seen.add(expr)
-            stack.append((expr, True))
-            stack.extend((a, False) for a in reversed(expr.args) if a not in seen)
-    return order
 
 
 def _row_served(op) -> bool:
