@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import SYMBOLIC, fail, settle
+from . import settle
+from .options import SYMBOLIC, fail
 
 
 @click.command()

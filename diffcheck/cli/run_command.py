@@ -9,7 +9,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
+from .options import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
 
 
 @click.command(epilog=EXIT_HELP)
@@ -95,7 +95,7 @@ def run(
     from ..snippet import Limits, run_snippet, verify
     from ..snippet.parse import MAX_LENGTH, parse_snippet
 
-    from . import engine_names_of, load_engines
+    from .options import engine_names_of, load_engines
 
     engines = tuple(load_engines(engine_names_of(engine_names)))  # before the run: a bad name is one line, exit 2
     if quiet and fmt == "json":

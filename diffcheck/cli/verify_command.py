@@ -13,7 +13,7 @@ import click
 
 from .. import defaults
 from ..render.console import consoles
-from . import DTYPE, ENGINE, EXIT_HELP, SYMBOLIC, engine_names_of, fail, load_engines
+from .options import DTYPE, ENGINE, EXIT_HELP, SYMBOLIC, engine_names_of, fail, load_engines
 
 
 def _timeout(ctx, param, value):
