@@ -12,9 +12,8 @@ import click
 from .. import __version__
 from .options import EXIT_HELP, fail
 
-# Commands living in their own modules, imported only when used: "name": "module:attribute".
+# Commands living in their own modules, imported only when used (`check`, the common one, is registered below): "name": "module:attribute".
 COMMANDS: dict[str, str] = {
-    "check": "diffcheck.cli.check_command:check",
     "ops": "diffcheck.cli.ops_command:ops",
     "verify": "diffcheck.cli.verify_command:verify",
     "run": "diffcheck.cli.run_command:run",
@@ -142,3 +141,8 @@ def settle() -> None:
     if _collector_paused:
         gc.freeze()
         gc.enable()
+
+
+from .check_command import check  # noqa: E402 - registered on `main` as it always was: main.commands["check"]
+
+main.add_command(check)
