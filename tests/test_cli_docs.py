@@ -1,5 +1,7 @@
-"""Every CLI command has --help text and a README mention (as sqlite-utils' test_docs), and shell completion works."""
+"""Every CLI command has --help text, every command and option is named in the docs site (as sqlite-utils'
+test_docs), and shell completion works."""
 
+import re
 from pathlib import Path
 
 import click
@@ -8,7 +10,8 @@ from click.testing import CliRunner
 
 from diffcheck.cli import main
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = "\n".join(page.read_text(encoding="utf-8") for page in sorted((ROOT / "docs").rglob("*.md")))
 NAMES = main.list_commands(click.Context(main))  # names only: lazy commands are imported by the tests themselves
 
 
@@ -39,9 +42,30 @@ def test_every_command_has_help(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_command_is_in_the_readme(name):
+def test_every_command_is_in_the_docs(name):
     for full, _ in commands_named(name):
-        assert full in README, f"README.md never mentions `{full}`"
+        assert full in DOCS, f"docs/ never mentions `{full}`"
+
+
+def documented(option: str) -> bool:
+    """`option` is named in code in the docs: `--rtol`, `--max-steps N`, `-j N`, `diffcheck -V`."""
+    return re.search(rf"`[^`\n]*(?<![\w-]){re.escape(option)}(?![\w-])[^`\n]*`", DOCS) is not None
+
+
+@pytest.mark.parametrize("name", [None, *NAMES])
+def test_every_option_is_in_the_docs(name):
+    commands = [("diffcheck", main)] if name is None else list(commands_named(name))
+    missing = [
+        f"{full} {' / '.join(param.opts)}"
+        for full, command in commands
+        for param in command.params
+        if isinstance(param, click.Option) and not any(documented(o) for o in param.opts + param.secondary_opts)
+    ]
+    assert missing == [], f"options the docs never name: {missing}"
+
+
+def test_the_option_check_can_fail():
+    assert documented("--rtol") and documented("-V") and not documented("--rto") and not documented("--no-such-flag")
 
 
 def test_the_walk_sees_the_commands():
@@ -65,7 +89,7 @@ def complete(env: dict) -> str:
 )
 def test_completion_script_is_produced_and_documented(shell, marker):
     assert marker in complete({"_DIFFCHECK_COMPLETE": f"{shell}_source"})
-    assert f"_DIFFCHECK_COMPLETE={shell}_source diffcheck" in README
+    assert f"_DIFFCHECK_COMPLETE={shell}_source diffcheck" in DOCS
 
 
 @pytest.mark.parametrize(

@@ -112,12 +112,13 @@ def test_the_readme_check_at_each_width(width):
     assert (result.exit_code, result.stdout) == (0, README_AT[width])
 
 
-def test_the_readme_shows_the_80_column_table():
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md", "docs/check.md"])
+def test_the_readme_and_the_docs_show_the_80_column_table(page):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[1] / page).read_text(encoding="utf-8")
     command = '$ diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y'
-    assert f"{command}\n{README_AT[80]}```" in readme
+    assert f"{command}\n{README_AT[80]}```" in text
 
 
 SAMPLE = """\

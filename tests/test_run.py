@@ -246,8 +246,8 @@ def test_unreadable_file_and_option_conflicts(run):
 
 
 def test_run_is_documented():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert "## `diffcheck run`" in readme
+    page = (Path(__file__).resolve().parents[1] / "docs" / "run.md").read_text(encoding="utf-8")
+    assert page.startswith("# `diffcheck run`\n")
     assert CliRunner().invoke(main, ["run", "--help"]).exit_code == 0
 
 
