@@ -1,4 +1,4 @@
-"""The README's fidelity table: how far the engine's float32 transcendental functions (and their gradients) are from
+"""The fidelity table of docs/fidelity.md: how far the engine's float32 transcendental functions (and their gradients) are from
 PyTorch's, in ulps. Not a test (PyTorch's kernels depend on the CPU); run with a PyTorch 2.13 interpreter beside
 the project:
 

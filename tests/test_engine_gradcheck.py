@@ -1,6 +1,6 @@
 """The wrong backward rules of tests/test_engine_choice_toy.py, as custom `torch.autograd.Function`s under PyTorch's
 own `gradcheck` (finite differences): what it catches, misses and flags falsely, beside diffcheck's verdicts on the
-same rules in the toy engine. The README's comparison table is this test's outcome."""
+same rules in the toy engine. The comparison table of docs/engines.md is this test's outcome."""
 
 from __future__ import annotations
 

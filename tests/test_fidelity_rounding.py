@@ -1,7 +1,7 @@
 """Issue 23, rounding: float32 sums and means of fewer than 8 elements are added in PyTorch's CPU order (its cascade
 sum's scalar path: four partial sums, then left to right), bit for bit against PyTorch 2.13 (tests/fidelity.json).
 Longer sums run over vector lanes whose count depends on the CPU (AVX2: 8, AVX-512: 16; the recording machine's is
-in the file); there the engine keeps NumPy's pairwise order and the README's fidelity section says by how much they
+in the file); there the engine keeps NumPy's pairwise order and docs/fidelity.md says by how much they
 differ."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ..errors import DiffcheckError
 from .lines import Locator, nesting
 from .values import _a, _Invalid, _toml_float, _toml_type, _unheld, tensor_value
 
-# key -> what it holds, for messages and the README table. Order is the order `--update` and the docs use.
+# key -> what it holds, for messages and the table of docs/sample-files.md. Order is the order `--update` and the docs use.
 KEYS = {
     "name": "string",
     "program": "string",

@@ -88,7 +88,7 @@ def cascade_sum(x):
     with AVX2, 16 with AVX-512) through `row_sum`'s scalar path: four partial sums p_k = x_k + x_(4+k) + ..., the
     elements past the last group of four added into p_0, then ((p_0 + p_1) + p_2) + p_3. For fewer than 5 elements
     that is NumPy's left-to-right order; for 5 to 7 float32 elements it is done here. Longer sums run over vector
-    lanes whose count is the CPU's: NumPy's pairwise order stays (README: fidelity).
+    lanes whose count is the CPU's: NumPy's pairwise order stays (docs/fidelity.md).
     """
     a = np.asarray(x)
     if a.dtype != np.float32 or not 5 <= a.size < 8:
