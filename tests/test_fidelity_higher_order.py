@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from diffcheck import engine, ops
-from fidelity_cases import HIGHER_CALLS, arguments, first, function, higher_order  # tests/ is on sys.path under pytest
+from fidelity_cases import HIGHER_CALLS, WEIGHTED, arguments, call, higher_order  # tests/ is on sys.path under pytest
 
 RECORDED = json.loads((Path(__file__).resolve().parent / "fidelity.json").read_text(encoding="utf-8"))["higher_order"]
 
@@ -45,6 +45,10 @@ ULPS_SECOND = 1e-9  # second derivatives: PyTorch's double-backward formulas rou
 FIRST_RTOL = {"gelu_tanh": 1e-12}
 
 
+def _ours(label: str) -> dict:
+    return higher_order(engine, engine, *HIGHER_CALLS[label], weighted=label in WEIGHTED)
+
+
 def _array(values) -> np.ndarray:
     return np.array([float(v) for v in values])
 
@@ -60,7 +64,7 @@ def _close(ours, theirs, rtol: float, atol: float) -> bool:
 
 @pytest.mark.parametrize("label", sorted(HIGHER_CALLS))
 def test_first_derivative_keeps_pytorchs_graph(label):
-    ours, theirs = higher_order(engine, engine, *HIGHER_CALLS[label]), RECORDED[label]
+    ours, theirs = _ours(label), RECORDED[label]
     for i, (mine, recorded) in enumerate(zip(ours["first"], theirs["first"])):
         assert (mine is None) == (recorded is None)
         if mine is None:
@@ -78,7 +82,7 @@ def test_first_derivative_keeps_pytorchs_graph(label):
 
 @pytest.mark.parametrize("label", sorted(HIGHER_CALLS))
 def test_second_derivatives_are_pytorchs(label):
-    ours, theirs = higher_order(engine, engine, *HIGHER_CALLS[label]), RECORDED[label]
+    ours, theirs = _ours(label), RECORDED[label]
     for mine, recorded in zip(ours["second"], theirs["second"]):
         if label in NO_SECOND:
             assert mine is None and recorded.startswith("!! derivative for aten::hardsigmoid_backward")
@@ -110,7 +114,7 @@ def test_every_differentiable_row_is_recorded():
     """A row users call is in HIGHER_CALLS (re-record with tests/fidelity_cases.py when a row is added)."""
     for spelling, args, *params in HIGHER_CALLS.values():
         tensors = arguments(engine, args)
-        answer = first(function(spelling, engine, engine)(*tensors, **(params[0] if params else {})))
+        answer = call(engine, engine, spelling, tensors, *params)
         _rows_reached(answer.grad_fn, set())
     rows = {op.name for op in ops.OPS.values() if op.grad_fn and not op.internal and op.via is None}
     assert rows - _rows_reached.names - NOT_DIFFERENTIABLE == set()
