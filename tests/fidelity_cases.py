@@ -189,7 +189,7 @@ for f in (lambda: (a / b).sum(), lambda: (a * b * c).sum(), lambda: (a / b * a).
     "hardsigmoid_double_backward": """
 x = torch.tensor([-4.0, -1.5, 0.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
 g, = torch.autograd.grad(F.hardsigmoid(x).sum(), x, create_graph=True)
-out(g, g.requires_grad, g.grad_fn.name(), [(f.name(), k) for f, k in g.grad_fn.next_functions])
+out(g, g.requires_grad, g.grad_fn.name(), [(f.name().rsplit("::")[-1], k) for f, k in g.grad_fn.next_functions])
 h, = torch.autograd.grad((F.hardsigmoid(x) * x).sum(), x, create_graph=True)
 out(h)
 torch.autograd.grad(g.sum(), x)
@@ -212,7 +212,7 @@ for f in (lambda: x.clamp(lo, hi), lambda: torch.clamp(x, min=lo), lambda: torch
         t.grad = None
     y = f()
     (y * w).sum().backward()
-    out(y, [None if n is None else n.name() for n, _ in y.grad_fn.next_functions])
+    out(y, [None if n is None else n.name().rsplit("::")[-1] for n, _ in y.grad_fn.next_functions])
     out(x.grad, lo.grad, hi.grad, c.grad)
 """,
     "clamp_tensor_bounds_mixed": """
@@ -372,7 +372,10 @@ VARIANT_CALLS = {
     **{f"smooth_l1_loss_{r}": ("F.smooth_l1_loss", ["p", "q"], {"reduction": r, "beta": 0.5}) for r in ("sum", "none")},
     "smooth_l1_loss_beta0": ("F.smooth_l1_loss", ["p", "q"], {"beta": 0.0}),
     **{f"huber_loss_{r}": ("F.huber_loss", ["p", "q"], {"reduction": r, "delta": 0.5}) for r in ("sum", "none")},
-    **{f"binary_cross_entropy_{r}": ("F.binary_cross_entropy", ["u01", "t01"], {"reduction": r}) for r in ("sum", "none")},
+    **{
+        f"binary_cross_entropy_{r}": ("F.binary_cross_entropy", ["u01", "t01"], {"reduction": r})
+        for r in ("sum", "none")
+    },
     "binary_cross_entropy_weight": ("F.binary_cross_entropy", ["u01", "t01", ("float64", [1.0, 2.0, 0.5, 3.0])]),
     **{
         f"binary_cross_entropy_with_logits_{r}": ("F.binary_cross_entropy_with_logits", ["q", "t01"], {"reduction": r})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    backward_functions,
     classification,
     creation,
     elementwise,
@@ -92,6 +93,7 @@ register(
     *internal.ROWS,
     *losses.ROWS,
     *classification.ROWS,
+    *backward_functions.ROWS,
     *gather.ROWS,
 )
 
