@@ -176,9 +176,9 @@ out([t.dtype for t in second], [[round(v, 6) for v in t.tolist()] if t.dim() els
 a = torch.tensor([1.5, 0.7, -2.3], requires_grad=True)
 b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
 c = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
-for f in (lambda: (a / b).sum(), lambda: (a * b * c).sum(), lambda: (a / b * a).sum(), lambda: (torch.exp(a * b) / c).sum(),
-          lambda: ((a - b) ** 2 * c).sum(), lambda: (torch.sin(a) * b + a / c).sum(), lambda: (a * a / (b * c)).sum(),
-          lambda: (torch.sigmoid(a * b) * torch.tanh(a / c)).sum(), lambda: (torch.sqrt(a * a + b) - c * a).sum()):
+for f in (lambda: (a / b).sum(), lambda: (a * b * c).sum(), lambda: (a / b * a).sum(), lambda: ((a - b) ** 2 * c).sum(),
+          lambda: (a * a / (b * c)).sum(), lambda: ((a - c) / (c + a) * b).sum(), lambda: ((a * b - c) / (a + c * a)).sum(),
+          lambda: torch.maximum(a * b, a / c).sum(), lambda: torch.where(a > 0, a * c, b / a).sum()):
     y = f()
     firsts = [t for t in torch.autograd.grad(y, [a, b, c], create_graph=True, allow_unused=True) if t is not None]
     out([(t.dtype, t.grad_fn.name() if t.grad_fn else None, t.tolist()) for t in firsts])
@@ -251,6 +251,61 @@ out(torch.where(x > 0, 1.0, 2.0), torch.where(x > 0, x, 0.0))
 """,
     "print_tiny_float64": "out(torch.tensor([1e-308, 2.0], dtype=torch.float64))",
 }
+
+
+def mixed_expressions(count: int = 150) -> list:
+    """Random expressions of + - * / over a float32 vector `a` and float64 0-d tensors `b`, `c` (seeded, the same
+    list on every run): their second derivatives meet float32 and float64, and add many contributions up."""
+    import random
+
+    draw = random.Random(5)
+
+    def expression(depth: int) -> str:
+        if depth == 0:
+            return draw.choice("abcaa")
+        return f"({expression(depth - 1)} {draw.choice('+-*/*/')} {expression(depth - 1)})"
+
+    found = []
+    while len(found) < count:
+        text = expression(draw.choice([2, 3]))
+        if "a" in text:
+            found.append(text)
+    return found
+
+
+def second_order(torch, text: str) -> list:
+    """First derivatives of sum(text) under create_graph, then each one's derivatives (None: not connected)."""
+    a = torch.tensor([1.5, 0.7, -2.3], requires_grad=True)
+    b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    operands = {"a": a, "b": b, "c": c}
+    y = _evaluate(text, operands).sum()
+    firsts = torch.autograd.grad(y, [a, b, c], create_graph=True, allow_unused=True)
+    record = [[_values(g) for g in firsts]]
+    for g in firsts:
+        if g is None or not g.requires_grad:
+            record.append(None)
+            continue
+        record.append(
+            [_values(s) for s in torch.autograd.grad(g.sum(), [a, b, c], retain_graph=True, allow_unused=True)]
+        )
+    return record
+
+
+def _evaluate(text: str, operands: dict):
+    """An expression of mixed_expressions on tensors (parsed, not eval'd)."""
+    import ast
+    import operator
+
+    apply = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+    def walk(node):
+        if isinstance(node, ast.Name):
+            return operands[node.id]
+        return apply[type(node.op)](walk(node.left), walk(node.right))
+
+    return walk(ast.parse(text, mode="eval").body)
+
 
 # Tensor methods whose in-place `NAME_` PyTorch has or not (the table's method spellings, recorded)
 METHODS = [
@@ -540,6 +595,7 @@ def _record() -> dict:
             out["programs"][name] = run_program(source, torch, F)
     for label, call in HIGHER_CALLS.items():
         out["higher_order"][label] = higher_order(torch, F, *call, **({"weighted": True} if label in WEIGHTED else {}))
+    out["second_order_mixed"] = {text: second_order(torch, text) for text in mixed_expressions()}
     out["inplace_methods"] = {name: hasattr(torch.Tensor, name + "_") for name in METHODS}
     out["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     out["sums"] = [

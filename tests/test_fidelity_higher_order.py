@@ -13,9 +13,17 @@ import numpy as np
 import pytest
 
 from diffcheck import engine, ops
-from fidelity_cases import HIGHER_CALLS, WEIGHTED, arguments, call, higher_order  # tests/ is on sys.path under pytest
+from fidelity_cases import (
+    HIGHER_CALLS,
+    WEIGHTED,
+    arguments,
+    call,
+    higher_order,
+    second_order,
+)  # tests/ is on sys.path under pytest
 
-RECORDED = json.loads((Path(__file__).resolve().parent / "fidelity.json").read_text(encoding="utf-8"))["higher_order"]
+DATA = json.loads((Path(__file__).resolve().parent / "fidelity.json").read_text(encoding="utf-8"))
+RECORDED, MIXED = DATA["higher_order"], DATA["second_order_mixed"]
 
 ULPS_SECOND = 1e-9  # second derivatives: PyTorch's double-backward formulas round in another order (silu, mish)
 # first derivatives agree to the last bit but where a float64 transcendental (NumPy's against PyTorch's vectorised
@@ -77,6 +85,14 @@ def test_losses_derivatives_are_pytorchs_to_the_last_bit(label):
     values = [[None if f is None else f["value"] for f in answer["first"]] for answer in (ours, theirs)]
     assert repr(values[0]) == repr(values[1])  # the zeros' signs too
     assert repr(ours["second"]) == repr(theirs["second"])
+
+
+@pytest.mark.parametrize("text", sorted(MIXED))
+def test_mixed_dtype_second_derivatives_are_pytorchs_to_the_last_bit(text):
+    """A float32 vector with float64 0-d tensors: each op computes in float32, each gradient is cast to its input's
+    dtype (ToCopyBackward0), the gradients of an op are made in PyTorch's order (`other` before `self`) and div's
+    rule divides a new self / other: the second derivatives add the same contributions in the same order."""
+    assert repr(second_order(engine, text)) == repr(MIXED[text])
 
 
 def _rows_reached(node, seen: set) -> None:

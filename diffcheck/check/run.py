@@ -100,7 +100,11 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         for i, a in enumerate(args)
     ]
     tensors = [t for a in args for t in (a if type(a) is tuple else (a,)) if not is_number(t)]
-    tensors += [v for k, v in params.items() if ops.kind_of(_param(front, k)) == "tensor"]  # linear's bias
+    tensors += [  # linear's bias; clamp's bounds given as tensors
+        v
+        for k, v in params.items()
+        if ops.kind_of(_param(front, k)) == "tensor" or front is not None and front.tensor_params and not is_number(v)
+    ]
 
     def ndim(value) -> Optional[int]:
         return None if is_number(value) else np.ndim(engine.value(value))

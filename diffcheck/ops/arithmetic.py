@@ -142,7 +142,7 @@ row(
         number_first="rsub",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g, -g),
+    vjp=lambda F, g, out, a, b: (-g, g)[::-1],  # `other` first: see mul
     sym=lambda sp, a, b: sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False),
     derivative="d/da (a - b) = 1, d/db (a - b) = -1",
 )
@@ -169,7 +169,10 @@ row(
         number_first="mul",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g * b, g * a),
+    # PyTorch's generated backward computes the gradients in the sorted order of derivatives.yaml's input names
+    # ('other' before 'self'): under create_graph their nodes are made in that order, which decides the order in
+    # which a second derivative adds its contributions up (float32's last bit)
+    vjp=lambda F, g, out, a, b: (g * a, g * b)[::-1],
     sym=lambda sp, a, b: _product(sp, a, b),
     derivative="d/da (a * b) = b, d/db (a * b) = a",
     convention="multiplies: 0 * inf upstream is nan",
@@ -185,7 +188,9 @@ row(
         number_first="rdiv",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g / b, -g * (out / b)),  # PyTorch's -grad * ((self / other) / other)
+    # PyTorch's -grad * ((self / other) / other): under create_graph self / other is a node of its own (the answer
+    # is the same value, but a second derivative reaches self and other by another path)
+    vjp=lambda F, g, out, a, b: (-g * (((a / b) if F.graph else out) / b), g / b)[::-1],  # `other` first
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2",
     singular=lambda a, b: np.asarray(b) == 0,
@@ -253,10 +258,10 @@ row(
     arity=2,
     front=None,  # tensor ** tensor
     forward=_pow_tensors,
-    vjp=lambda F, g, out, a, b: (
-        F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
+    vjp=lambda F, g, out, a, b: (  # `exponent` before `self`, as PyTorch makes them
         g * F.where((a == 0) & (b >= 0), 0.0, out * F.log(a)),
-    ),
+        F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
+    )[::-1],
     sym=lambda sp, a, b: sp.Pow(a, b, evaluate=False),
     domain=(0.5, 2.0),
     derivative="d/da a**b = b * a**(b-1), d/db a**b = a**b * log(a)",

@@ -10,6 +10,8 @@ call it.
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 from typing import Any, Callable, Optional
 
 from .table import FRONTS, OPS, Op, Signature, Spelling, kind_of, subscribe
@@ -107,6 +109,16 @@ def _dims(sig: Signature, args: tuple, params: dict, ndim_of) -> dict:
     return params
 
 
+def _as_number(name: str, value, ndim_of):
+    """A bound beside a number bound: PyTorch's Scalar overload takes a 0-d tensor without grad as its number and
+    refuses any other tensor there (its overloads are all-Tensor or all-Number)."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if ndim_of(value) == 0 and not getattr(value, "requires_grad", True):
+        return float(np.asarray(getattr(value, "data", value)))
+    raise TypeError(f"{name}() received an invalid combination of arguments: tensor and number bounds together")
+
+
 def resolve(
     name: str, args: tuple, params: dict, ndim_of: Callable[[Any], Optional[int]], function: bool = False
 ) -> tuple[Op, tuple, dict]:
@@ -142,7 +154,9 @@ def resolve(
     if sig.appends:
         return OPS[sig.row], (*args, *sig.appends), params
     if sig.tensor_params and any(v is not None and not isinstance(v, (int, float, str)) for v in params.values()):
-        return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
+        if not any(isinstance(v, (int, float)) for v in params.values()):
+            return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
+        params = {k: _as_number(name, v, ndim_of) for k, v in params.items()}  # clamp(x, 0.0, tensor(1.0))
     kinds = tuple(ndim_of(a) for a in args)
     if (
         sig.number_first

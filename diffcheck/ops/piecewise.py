@@ -60,10 +60,10 @@ row(
     forward=_maximum,
     front=_binary("maximum"),
     # where(a == b, g / 2, g).masked_fill_(a < b, 0): a nan operand sends g to both sides, as PyTorch
-    vjp=lambda F, g, out, a, b: (
-        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+    vjp=lambda F, g, out, a, b: (  # `other` before `self`, as PyTorch makes them
         F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
-    ),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+    )[::-1],
     sym=lambda sp, a, b: sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True)),
     derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
@@ -75,10 +75,10 @@ row(
     arity=2,
     forward=_minimum,
     front=_binary("minimum"),
-    vjp=lambda F, g, out, a, b: (
-        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+    vjp=lambda F, g, out, a, b: (  # `other` before `self`
         F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
-    ),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+    )[::-1],
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
     derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
@@ -126,8 +126,8 @@ row(
         (x, True),
     ),
     derivative="d/dx = 1 if lo <= x <= hi; d/dlo = 1 where x < lo (< hi); d/dhi = 1 where x > hi (or hi < lo)",
-    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi),
-    convention="at a bound: the gradient to x (inclusive), none to the bound",
+    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi) | (np.asarray(lo) == hi),
+    convention="at a bound: the gradient to x (inclusive), none to the bound; lo == hi with x outside: to none",
 )
 row(
     name="where",

@@ -194,8 +194,8 @@ class TorchSurface:
             if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
                 params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
                 continue
-            if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
-                continue  # linear's bias, a loss's weight
+            if isinstance(value, engine.Tensor) and (kinds.get(key) == "tensor" or signature.tensor_params):
+                continue  # linear's bias, a loss's weight; clamp's bounds (ClampBackward0)
             if type(value) is str and (value in choices.get(key, ()) or key in refused):
                 continue  # a reduction outside its choices: the row raises PyTorch's ValueError
             if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
