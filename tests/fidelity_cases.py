@@ -222,6 +222,22 @@ out(torch.clamp(x, torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dty
 out(torch.clamp(torch.tensor([1, 5, -3]), torch.tensor(0), torch.tensor(2)))
 out(torch.clamp(x, torch.tensor([[0.0], [1.0]]), torch.tensor(1.5)))
 """,
+    "loss_second_derivative_nodes": """
+p = torch.tensor([0.5, 1.5, 2.0, 0.25], dtype=torch.float64, requires_grad=True)
+q = torch.tensor([1.25, -0.75, 2.0, 0.5], dtype=torch.float64, requires_grad=True)
+u = torch.tensor([0.25, 0.5, 0.875, 0.125], dtype=torch.float64, requires_grad=True)
+t = torch.tensor([0.0, 1.0, 0.25, 1.0], dtype=torch.float64)
+w = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
+for f, args in ((lambda: F.mse_loss(p, q), [p, q]), (lambda: F.smooth_l1_loss(p, q, beta=0.5), [p, q]),
+                (lambda: F.huber_loss(p, q, delta=0.5, reduction="sum"), [p, q]), (lambda: F.binary_cross_entropy(u, t), [u]),
+                (lambda: F.binary_cross_entropy(u, t, weight=w, reduction="none").sum(), [u]),
+                (lambda: (F.softmax(q, 0) * w).sum(), [q]), (lambda: (F.log_softmax(q, 0) * w).sum(), [q]),
+                (lambda: F.nll_loss(torch.stack([p, q]), torch.tensor([1, 3])), [p, q])):
+    firsts = torch.autograd.grad(f(), args, create_graph=True)
+    for g in firsts:
+        seconds = torch.autograd.grad(g.sum(), args, create_graph=True, allow_unused=True)
+        out([None if s is None or s.grad_fn is None else s.grad_fn.name() for s in seconds])
+""",
     # ---- PyTorch's exceptions --------------------------------------------------------------------------------------
     "broadcast_mismatch": "torch.ones(2) + torch.ones(3)",
     "broadcast_mismatch_2d": "torch.ones(2, 3) * torch.ones(4, 1, 2)",

@@ -31,9 +31,9 @@ def _numel(x) -> int:
     return math.prod(_shape(x))
 
 
-def _mean(grad, x, reduction):
+def _mean(F, grad, x, reduction):
     """`grad /= input.numel()` for 'mean' (a Scalar divisor: DivBackward1 under create_graph)."""
-    return grad / _numel(x) if reduction == "mean" else grad
+    return F.div_scalar(grad, _numel(x)) if reduction == "mean" else grad
 
 
 def _grad_output_rule(F, backward, g, gout, reduction, *args):
@@ -123,7 +123,7 @@ def _mse_backward(gout, x, y, reduction="mean"):
 
 def _mse_double(F, g, gout, x, reduction):
     """mse_loss_double_backward(grad * grad_output, input): 2 * grad, / numel for 'mean'."""
-    return _mean(2 * (g * gout), x, reduction)
+    return _mean(F, F.mul_scalar(g * gout, 2.0), x, reduction)  # 2 * grad: a Scalar factor, MulBackward1
 
 
 row(
@@ -163,7 +163,7 @@ def _smooth_l1_rule(F, g, out, gout, x, y, reduction="mean", beta=1.0):
     if beta == 0:
         second = F.zeros_like(g * gout)
     else:
-        second = _mean(g * gout * _inside(F, x, y, beta) / beta, x, reduction)
+        second = _mean(F, F.div_scalar(g * gout * _inside(F, x, y, beta), beta), x, reduction)
     return (
         _grad_output_rule(F, F.smooth_l1_loss_backward, g, gout, reduction, x, y, reduction, beta),
         second,
@@ -201,7 +201,7 @@ def _huber_backward(gout, x, y, reduction="mean", delta=1.0):
 def _huber_rule(F, g, out, gout, x, y, reduction="mean", delta=1.0):
     """grad_output: huber_loss_double_backward_grad_output; input: huber_loss_double_backward(grad * grad_output,
     ...), grad * (|d| < delta) (/ numel for 'mean'); target: its negation."""
-    second = _mean(g * gout * _inside(F, x, y, delta), x, reduction)
+    second = _mean(F, g * gout * _inside(F, x, y, delta), x, reduction)
     return (
         _grad_output_rule(F, F.huber_loss_backward, g, gout, reduction, x, y, reduction, delta),
         second,
@@ -244,7 +244,7 @@ def _bce_rule(F, g, out, gout, x, y, reduction="mean", weight=None):
     if w is not None:
         gi, ggo = gi * w, ggo * w
     gt = gt / denominator
-    return _mean(ggo, x, reduction), _mean(gi, x, reduction), _mean(gt, x, reduction)
+    return _mean(F, ggo, x, reduction), _mean(F, gi, x, reduction), _mean(F, gt, x, reduction)
 
 
 def _bce_backward(gout, x, y, reduction="mean", weight=None):
