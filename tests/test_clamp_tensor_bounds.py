@@ -120,3 +120,19 @@ def test_run_takes_tensor_bounds_in_every_spelling(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(PYTORCH)
     assert "✓ all gradients agree (4 checked; x, lo, hi at a kink" in done.stdout
+
+
+def test_a_bound_requiring_grad_beside_a_number_is_one_line_in_check_and_run(tmp_path):
+    message = "clamp() received an invalid combination of arguments - got a tensor and a number as bounds"
+    result = CliRunner().invoke(main, ["check", "sum(clamp(x, 0.0, hi))", "x=[-1,0.5,2]", "hi=1.0"])
+    assert (result.exit_code, result.stderr) == (2, f"diffcheck: error: expression:1:5: 'clamp': {message}\n")
+    scalar = CliRunner().invoke(main, ["check", "sum(clamp(x, 0.0, hi))", "x=[-1,0.5,2]", "hi=1.0", "--no-grad", "hi"])
+    assert scalar.exit_code == 0 and "✓ all gradients agree (1 checked)" in scalar.output  # the Scalar overload
+    path = tmp_path / "mixed.py"
+    path.write_text(
+        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "c = torch.tensor(0.5, requires_grad=True)\ny = torch.clamp(x, c, 1.5)\n",
+        encoding="utf-8",
+    )
+    done = CliRunner().invoke(main, ["run", str(path)])
+    assert done.exit_code == 2 and done.stderr == f"{path}:4: TypeError: {message}\n"

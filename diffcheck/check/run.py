@@ -113,7 +113,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         if not tensors and args:  # (arange and the like, without arguments, make tensors)
             return numbers_alone(ops.resolve(node.op, tuple(args), params, ndim))
         op, resolved, row_params = ops.resolve(node.op, tuple(args), params, ndim, node.function)
-    except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
+    except (ops.TorchIndexError, ops.TorchTypeError) as error:  # PyTorch's own refusal (a dim out of range)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
     except (ValueError, IndexError) as error:  # ranks that do not fit (numbers alone: matmul's)
         raise _shapes_error(node, tensors, error, engine) from None

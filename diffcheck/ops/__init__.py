@@ -32,7 +32,15 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, TorchValueError, resolve
+from .dispatch import (
+    PREFIXES,
+    SIGNATURES,
+    TorchIndexError,
+    TorchShapeError,
+    TorchTypeError,
+    TorchValueError,
+    resolve,
+)
 from .table import (
     FRONTS,
     OPS,
@@ -62,6 +70,7 @@ __all__ = [
     "Spelling",
     "TorchIndexError",
     "TorchShapeError",
+    "TorchTypeError",
     "TorchValueError",
     "dims",
     "flag",

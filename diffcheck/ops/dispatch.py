@@ -85,6 +85,10 @@ class TorchValueError(ValueError):
     do not fit."""
 
 
+class TorchTypeError(TypeError):
+    """A TypeError PyTorch's argument parser raises (clamp's tensor and number bounds together), with its first line."""
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()
@@ -114,9 +118,11 @@ def _as_number(name: str, value, ndim_of):
     refuses any other tensor there (its overloads are all-Tensor or all-Number)."""
     if value is None or isinstance(value, (int, float)):
         return value
-    if ndim_of(value) == 0 and not getattr(value, "requires_grad", True):
-        return float(np.asarray(getattr(value, "data", value)))
-    raise TypeError(f"{name}() received an invalid combination of arguments: tensor and number bounds together")
+    if ndim_of(value) == 0 and not hasattr(value, "requires_grad"):
+        return value  # the symbolic side's 0-d value: the engine, which ran first, took it as a number
+    if ndim_of(value) == 0 and not value.requires_grad:
+        return float(np.asarray(value.data))
+    raise TorchTypeError(f"{name}() received an invalid combination of arguments - got a tensor and a number as bounds")
 
 
 def resolve(

@@ -16,7 +16,7 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..ops import TorchIndexError, TorchValueError
+from ..ops import TorchIndexError, TorchTypeError, TorchValueError
 from ..ops.dispatch import FLAGS
 from .names import TENSOR_ATTRIBUTES
 from .sizes import matmul_shape
@@ -97,6 +97,8 @@ class TorchSurface:
             raise Raised("IndexError", str(error), node.lineno) from None
         except TorchValueError as error:  # a slice's step, a loss's reduction, its batch sizes
             raise Raised("ValueError", str(error), node.lineno) from None
+        except TorchTypeError as error:  # PyTorch's argument parser: clamp's tensor and number bounds together
+            raise Raised("TypeError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
