@@ -2,7 +2,8 @@
 derivative's requires_grad and grad_fn (the rows say which of PyTorch's backward nodes they are:
 ThresholdBackwardBackward0, EluBackwardBackward0 ...) and its values, and the second derivatives' values — None where
 PyTorch's is None, zeros where the graph is connected but the derivative zero. Recorded by tests/fidelity_cases.py
-into tests/fidelity.json (HIGHER_CALLS: the table's elementwise, activation, arithmetic and reduction calls)."""
+into tests/fidelity.json (HIGHER_CALLS: the table's calls, the losses and normalisers in every variant; MIXED: random
+programs of a float32 vector and float64 0-d tensors)."""
 
 from __future__ import annotations
 

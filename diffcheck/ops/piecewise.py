@@ -47,6 +47,13 @@ def _inside(x, lo, hi):
     return inside
 
 
+def _clamp_tensor_vjp(F, g, x, lo, hi):
+    """The bounds' gradients first (derivatives.yaml's 'min, max' sorts before 'self': PyTorch makes them first)."""
+    glo = None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0)
+    ghi = None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0)
+    return F.where(_inside(x, lo, hi), g, 0.0), glo, ghi
+
+
 def _binary(name: str) -> Signature:
     """maximum and minimum: neither takes a Python number for `b` (torch.max(a, b) reaches them: ops/selection.py)."""
     return Signature(spellings=(Spelling(name),), tensors_only=True)
@@ -114,11 +121,7 @@ row(
     forward=_clamp,
     # derivatives.yaml: self clamp_backward; min and max clamp_backward_min_max (where the bound is the answer; with
     # min > max, max is everywhere)
-    vjp=lambda F, g, out, x, lo, hi: (
-        F.where(_inside(x, lo, hi), g, 0.0),
-        None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0),
-        None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0),
-    ),
+    vjp=lambda F, g, out, x, lo, hi: _clamp_tensor_vjp(F, g, x, lo, hi),
     sym=lambda sp, x, lo, hi: sp.Piecewise(
         *([(hi, lo > hi)] if lo is not None and hi is not None else []),
         *([(lo, x < lo)] if lo is not None else []),
