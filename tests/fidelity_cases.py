@@ -269,22 +269,38 @@ out(torch.where(x > 0, 1.0, 2.0), torch.where(x > 0, x, 0.0))
 }
 
 
-def mixed_expressions(count: int = 150) -> list:
-    """Random expressions of + - * / over a float32 vector `a` and float64 0-d tensors `b`, `c` (seeded, the same
-    list on every run): their second derivatives meet float32 and float64, and add many contributions up."""
+def mixed_expressions() -> list:
+    """Random expressions over float32 vectors `a`, `d` and float64 0-d tensors `b`, `c` (seeded, the same list on
+    every run): of + - * / alone, and with squares, maximum, minimum, where and clamp. Their second derivatives meet
+    float32 and float64, and add many contributions up."""
+    return _drawn(5, 150, "abcaa", {}) + _drawn(11, 100, "abcaad", _FORMS)
+
+
+_FORMS = {
+    "max": "torch.maximum({}, {} * a)",
+    "min": "torch.minimum({} * a, {})",
+    "where": "torch.where(a > 0.5, {} * a, {} * a)",
+    "square": "(({}) ** 2 + 0 * {})",
+    "clamp": "torch.clamp({} * a + {}, min=-1.5, max=2.0)",
+}
+
+
+def _drawn(seed: int, count: int, leaves: str, forms: dict) -> list:
     import random
 
-    draw = random.Random(5)
+    draw = random.Random(seed)
 
     def expression(depth: int) -> str:
         if depth == 0:
-            return draw.choice("abcaa")
-        return f"({expression(depth - 1)} {draw.choice('+-*/*/')} {expression(depth - 1)})"
+            return draw.choice(leaves)
+        kind = draw.choice(["+", "-", "*", "/", *forms])
+        x, y = expression(depth - 1), expression(depth - 1)
+        return forms[kind].format(x, y) if kind in forms else f"({x} {kind} {y})"
 
     found = []
     while len(found) < count:
         text = expression(draw.choice([2, 3]))
-        if "a" in text:
+        if "a" in text.replace("torch.", "").replace("clamp", "").replace("max", "").replace("where", ""):
             found.append(text)
     return found
 
@@ -292,32 +308,42 @@ def mixed_expressions(count: int = 150) -> list:
 def second_order(torch, text: str) -> list:
     """First derivatives of sum(text) under create_graph, then each one's derivatives (None: not connected)."""
     a = torch.tensor([1.5, 0.7, -2.3], requires_grad=True)
+    d = torch.tensor([0.3, -1.1, 2.2], requires_grad=True)
     b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
     c = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
-    operands = {"a": a, "b": b, "c": c}
-    y = _evaluate(text, operands).sum()
-    firsts = torch.autograd.grad(y, [a, b, c], create_graph=True, allow_unused=True)
+    inputs = [a, b, c, d]
+    y = _evaluate(text, torch, {"a": a, "b": b, "c": c, "d": d}).sum()
+    firsts = torch.autograd.grad(y, inputs, create_graph=True, allow_unused=True)
     record = [[_values(g) for g in firsts]]
     for g in firsts:
         if g is None or not g.requires_grad:
             record.append(None)
             continue
-        record.append(
-            [_values(s) for s in torch.autograd.grad(g.sum(), [a, b, c], retain_graph=True, allow_unused=True)]
-        )
+        record.append([_values(s) for s in torch.autograd.grad(g.sum(), inputs, retain_graph=True, allow_unused=True)])
     return record
 
 
-def _evaluate(text: str, operands: dict):
-    """An expression of mixed_expressions on tensors (parsed, not eval'd)."""
+def _evaluate(text: str, torch, operands: dict):
+    """An expression of mixed_expressions on tensors, parsed (not eval'd): names, numbers, + - * / **, `a > 0.5`,
+    torch.maximum / minimum / where / clamp."""
     import ast
     import operator
 
     apply = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+    apply[ast.Pow] = operator.pow
 
     def walk(node):
         if isinstance(node, ast.Name):
             return operands[node.id]
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp):  # -1.5
+            return -walk(node.operand)
+        if isinstance(node, ast.Compare):
+            return walk(node.left) > walk(node.comparators[0])
+        if isinstance(node, ast.Call):
+            keywords = {k.arg: walk(k.value) for k in node.keywords}
+            return getattr(torch, node.func.attr)(*map(walk, node.args), **keywords)
         return apply[type(node.op)](walk(node.left), walk(node.right))
 
     return walk(ast.parse(text, mode="eval").body)
