@@ -172,6 +172,72 @@ out(ga, gb)
 second = torch.autograd.grad(ga.sum() + gb, [a, b, c])
 out([t.dtype for t in second], [[round(v, 6) for v in t.tolist()] if t.dim() else round(t.item(), 6) for t in second])
 """,
+    "mixed_dtypes_second_derivatives": """
+a = torch.tensor([1.5, 0.7, -2.3], requires_grad=True)
+b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
+c = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+for f in (lambda: (a / b).sum(), lambda: (a * b * c).sum(), lambda: (a / b * a).sum(), lambda: ((a - b) ** 2 * c).sum(),
+          lambda: (a * a / (b * c)).sum(), lambda: ((a - c) / (c + a) * b).sum(), lambda: ((a * b - c) / (a + c * a)).sum(),
+          lambda: torch.maximum(a * b, a / c).sum(), lambda: torch.where(a > 0, a * c, b / a).sum()):
+    y = f()
+    firsts = [t for t in torch.autograd.grad(y, [a, b, c], create_graph=True, allow_unused=True) if t is not None]
+    out([(t.dtype, t.grad_fn.name() if t.grad_fn else None, t.tolist()) for t in firsts])
+    for g in firsts:
+        out([t.tolist() for t in torch.autograd.grad(g.sum(), [a, b, c], retain_graph=True, allow_unused=True)
+             if t is not None])
+""",
+    "hardsigmoid_double_backward": """
+x = torch.tensor([-4.0, -1.5, 0.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+g, = torch.autograd.grad(F.hardsigmoid(x).sum(), x, create_graph=True)
+out(g, g.requires_grad, g.grad_fn.name(), [(f.name().rsplit("::")[-1], k) for f, k in g.grad_fn.next_functions])
+h, = torch.autograd.grad((F.hardsigmoid(x) * x).sum(), x, create_graph=True)
+out(h)
+torch.autograd.grad(g.sum(), x)
+""",
+    "hardsigmoid_double_backward_h": """
+x = torch.tensor([-4.0, -1.5, 0.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+h, = torch.autograd.grad((F.hardsigmoid(x) * x).sum(), x, create_graph=True)
+out(h.grad_fn.name(), torch.autograd.grad(h.sum(), x))
+""",
+    "clamp_tensor_bounds_spellings": """
+x = torch.tensor([-1.0, 0.5, 2.0, 0.0, 1.5], requires_grad=True)
+lo = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0], requires_grad=True)
+hi = torch.tensor([1.5, 0.25, 1.5, -1.0, 1.5], requires_grad=True)
+c = torch.tensor(1.0, requires_grad=True)
+w = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+for f in (lambda: x.clamp(lo, hi), lambda: torch.clamp(x, min=lo), lambda: torch.clamp(x, max=hi),
+          lambda: x.clamp(min=lo, max=hi), lambda: torch.clip(x, lo, hi), lambda: x.clip(max=c),
+          lambda: torch.clamp(x, lo, c), lambda: torch.clamp(x, min=c, max=hi), lambda: torch.clamp(x, c)):
+    for t in (x, lo, hi, c):
+        t.grad = None
+    y = f()
+    (y * w).sum().backward()
+    out(y, [None if n is None else n.name().rsplit("::")[-1] for n, _ in y.grad_fn.next_functions])
+    out(x.grad, lo.grad, hi.grad, c.grad)
+""",
+    "clamp_tensor_bounds_mixed": """
+x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+out(torch.clamp(x, 0.0, torch.tensor(1.0)), torch.clamp(x, torch.tensor(0.0), 1.0))
+out(torch.clamp(x, torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64)))
+out(torch.clamp(torch.tensor([1, 5, -3]), torch.tensor(0), torch.tensor(2)))
+out(torch.clamp(x, torch.tensor([[0.0], [1.0]]), torch.tensor(1.5)))
+""",
+    "loss_second_derivative_nodes": """
+p = torch.tensor([0.5, 1.5, 2.0, 0.25], dtype=torch.float64, requires_grad=True)
+q = torch.tensor([1.25, -0.75, 2.0, 0.5], dtype=torch.float64, requires_grad=True)
+u = torch.tensor([0.25, 0.5, 0.875, 0.125], dtype=torch.float64, requires_grad=True)
+t = torch.tensor([0.0, 1.0, 0.25, 1.0], dtype=torch.float64)
+w = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
+for f, args in ((lambda: F.mse_loss(p, q), [p, q]), (lambda: F.smooth_l1_loss(p, q, beta=0.5), [p, q]),
+                (lambda: F.huber_loss(p, q, delta=0.5, reduction="sum"), [p, q]), (lambda: F.binary_cross_entropy(u, t), [u]),
+                (lambda: F.binary_cross_entropy(u, t, weight=w, reduction="none").sum(), [u]),
+                (lambda: (F.softmax(q, 0) * w).sum(), [q]), (lambda: (F.log_softmax(q, 0) * w).sum(), [q]),
+                (lambda: F.nll_loss(torch.stack([p, q]), torch.tensor([1, 3])), [p, q])):
+    firsts = torch.autograd.grad(f(), args, create_graph=True)
+    for g in firsts:
+        seconds = torch.autograd.grad(g.sum(), args, create_graph=True, allow_unused=True)
+        out([None if s is None or s.grad_fn is None else s.grad_fn.name() for s in seconds])
+""",
     # ---- PyTorch's exceptions --------------------------------------------------------------------------------------
     "broadcast_mismatch": "torch.ones(2) + torch.ones(3)",
     "broadcast_mismatch_2d": "torch.ones(2, 3) * torch.ones(4, 1, 2)",
@@ -201,6 +267,87 @@ out(torch.where(x > 0, 1.0, 2.0), torch.where(x > 0, x, 0.0))
 """,
     "print_tiny_float64": "out(torch.tensor([1e-308, 2.0], dtype=torch.float64))",
 }
+
+
+def mixed_expressions() -> list:
+    """Random expressions over float32 vectors `a`, `d` and float64 0-d tensors `b`, `c` (seeded, the same list on
+    every run): of + - * / alone, and with squares, maximum, minimum, where and clamp. Their second derivatives meet
+    float32 and float64, and add many contributions up."""
+    return _drawn(5, 150, "abcaa", {}) + _drawn(11, 100, "abcaad", _FORMS)
+
+
+_FORMS = {
+    "max": "torch.maximum({}, {} * a)",
+    "min": "torch.minimum({} * a, {})",
+    "where": "torch.where(a > 0.5, {} * a, {} * a)",
+    "square": "(({}) ** 2 + 0 * {})",
+    "clamp": "torch.clamp({} * a + {}, min=-1.5, max=2.0)",
+}
+
+
+def _drawn(seed: int, count: int, leaves: str, forms: dict) -> list:
+    import random
+
+    draw = random.Random(seed)
+
+    def expression(depth: int) -> str:
+        if depth == 0:
+            return draw.choice(leaves)
+        kind = draw.choice(["+", "-", "*", "/", *forms])
+        x, y = expression(depth - 1), expression(depth - 1)
+        return forms[kind].format(x, y) if kind in forms else f"({x} {kind} {y})"
+
+    found = []
+    while len(found) < count:
+        text = expression(draw.choice([2, 3]))
+        if "a" in text.replace("torch.", "").replace("clamp", "").replace("max", "").replace("where", ""):
+            found.append(text)
+    return found
+
+
+def second_order(torch, text: str) -> list:
+    """First derivatives of sum(text) under create_graph, then each one's derivatives (None: not connected)."""
+    a = torch.tensor([1.5, 0.7, -2.3], requires_grad=True)
+    d = torch.tensor([0.3, -1.1, 2.2], requires_grad=True)
+    b = torch.tensor(1.703125, dtype=torch.float64, requires_grad=True)
+    c = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    inputs = [a, b, c, d]
+    y = _evaluate(text, torch, {"a": a, "b": b, "c": c, "d": d}).sum()
+    firsts = torch.autograd.grad(y, inputs, create_graph=True, allow_unused=True)
+    record = [[_values(g) for g in firsts]]
+    for g in firsts:
+        if g is None or not g.requires_grad:
+            record.append(None)
+            continue
+        record.append([_values(s) for s in torch.autograd.grad(g.sum(), inputs, retain_graph=True, allow_unused=True)])
+    return record
+
+
+def _evaluate(text: str, torch, operands: dict):
+    """An expression of mixed_expressions on tensors, parsed (not eval'd): names, numbers, + - * / **, `a > 0.5`,
+    torch.maximum / minimum / where / clamp."""
+    import ast
+    import operator
+
+    apply = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+    apply[ast.Pow] = operator.pow
+
+    def walk(node):
+        if isinstance(node, ast.Name):
+            return operands[node.id]
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp):  # -1.5
+            return -walk(node.operand)
+        if isinstance(node, ast.Compare):
+            return walk(node.left) > walk(node.comparators[0])
+        if isinstance(node, ast.Call):
+            keywords = {k.arg: walk(k.value) for k in node.keywords}
+            return getattr(torch, node.func.attr)(*map(walk, node.args), **keywords)
+        return apply[type(node.op)](walk(node.left), walk(node.right))
+
+    return walk(ast.parse(text, mode="eval").body)
+
 
 # Tensor methods whose in-place `NAME_` PyTorch has or not (the table's method spellings, recorded)
 METHODS = [
@@ -313,7 +460,40 @@ BASE_CALLS = {
     "index_select": ("torch.index_select", ["M", 0, ("int64", [1, 1, 0])]),
     "masked_fill": ("torch.masked_fill", ["q", ("bool", [True, False, False, True]), 0.5]),
 }
-HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS}  # (spelling, arguments[, parameters])
+# the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
+VARIANT_CALLS = {
+    "softmax_dim1": ("F.softmax", ["M", 1]),
+    "log_softmax_dim1": ("F.log_softmax", ["N", 1]),
+    "softmax_dim0_2d": ("Tensor.softmax", ["N", 0]),
+    **{f"mse_loss_{r}": ("F.mse_loss", ["p", "q"], {"reduction": r}) for r in ("sum", "none")},
+    **{f"smooth_l1_loss_{r}": ("F.smooth_l1_loss", ["p", "q"], {"reduction": r, "beta": 0.5}) for r in ("sum", "none")},
+    "smooth_l1_loss_beta0": ("F.smooth_l1_loss", ["p", "q"], {"beta": 0.0}),
+    **{f"huber_loss_{r}": ("F.huber_loss", ["p", "q"], {"reduction": r, "delta": 0.5}) for r in ("sum", "none")},
+    **{
+        f"binary_cross_entropy_{r}": ("F.binary_cross_entropy", ["u01", "t01"], {"reduction": r})
+        for r in ("sum", "none")
+    },
+    "binary_cross_entropy_weight": ("F.binary_cross_entropy", ["u01", "t01", ("float64", [1.0, 2.0, 0.5, 3.0])]),
+    **{
+        f"binary_cross_entropy_with_logits_{r}": ("F.binary_cross_entropy_with_logits", ["q", "t01"], {"reduction": r})
+        for r in ("sum", "none")
+    },
+    "binary_cross_entropy_with_logits_weights": (
+        "F.binary_cross_entropy_with_logits",
+        ["q", "u01", ("float64", [1.0, 2.0, 0.5, 3.0])],
+        {"pos_weight": ("float64", [2.0, 1.0, 0.5, 4.0])},
+    ),
+    **{f"nll_loss_{r}": ("F.nll_loss", ["M", ("int64", [1, 0])], {"reduction": r}) for r in ("sum", "none")},
+    "nll_loss_weight": ("F.nll_loss", ["M", ("int64", [1, 0]), ("float64", [2.0, 0.5])]),
+    **{f"cross_entropy_{r}": ("F.cross_entropy", ["M", ("int64", [1, 0])], {"reduction": r}) for r in ("sum", "none")},
+    "cross_entropy_weight": ("F.cross_entropy", ["M", ("int64", [1, 1]), ("float64", [2.0, 0.5])]),
+    "cross_entropy_vector": ("F.cross_entropy", ["v", ("int64", 1)]),
+    "cross_entropy_probabilities_smoothed": ("F.cross_entropy", ["M", "N01"], {"label_smoothing": 0.25}),
+    "cross_entropy_probabilities_sum": ("F.cross_entropy", ["M", "N01"], {"reduction": "sum"}),
+}
+# recorded with the answer times WEIGHTS (its elements' weights: a plain sum would give a normaliser a zero gradient)
+WEIGHTED = {"softmax", "log_softmax", *VARIANT_CALLS}
+HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS, **VARIANT_CALLS}  # (spelling, arguments[, parameters])
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
 HIGHER_CALLS = {label: call for label, call in HIGHER_CALLS.items() if label not in NOT_TWICE}
 
@@ -379,24 +559,37 @@ def first(y):
 
 
 def arguments(torch, args: list) -> list:
-    """A call's arguments: POINTS' names as float64 tensors requiring grad, ("int64" | "bool", values) as a tensor
-    of that dtype without grad (a class target, an index, a mask), anything else as it is."""
+    """A call's arguments: POINTS' names as float64 tensors requiring grad, ("int64" | "bool" | "float64", values) as
+    a tensor of that dtype without grad (a class target, an index, a mask, a loss's weight), anything else as it is."""
     return [
         torch.tensor(POINTS[a], dtype=torch.float64, requires_grad=True)
         if isinstance(a, str)
         else torch.tensor(a[1], dtype=getattr(torch, a[0], None) or getattr(torch, a[0] + "_"))
-        if isinstance(a, tuple) and a[:1] in (("int64",), ("bool",))
+        if isinstance(a, tuple) and a[:1] in (("int64",), ("bool",), ("float64",))
         else a
         for a in args
     ]
 
 
-def higher_order(torch, F, spelling: str, args: list, params: dict = None) -> dict:
+def call(torch, F, spelling: str, tensors: list, params: dict = None):
+    """The call's (first) answer; a parameter given as ("float64", values) is a tensor (a weight)."""
+    params = {key: arguments(torch, [v])[0] if isinstance(v, tuple) else v for key, v in (params or {}).items()}
+    return first(function(spelling, torch, F)(*tensors, **params))
+
+
+def weights(torch, y):
+    """Fixed weights of an answer's elements, 1, 2, 3 ... in its shape and dtype."""
+    n = math.prod(y.shape)
+    return torch.tensor([float(k + 1) for k in range(n)], dtype=y.dtype).reshape(tuple(y.shape))
+
+
+def higher_order(torch, F, spelling: str, args: list, params: dict = None, weighted: bool = False) -> dict:
     """First derivatives under create_graph (requires_grad, grad_fn, values) and second derivatives' values."""
     tensors = arguments(torch, args)
     inputs = [t for t in tensors if isinstance(t, torch.Tensor) and t.requires_grad]
-    y = first(function(spelling, torch, F)(*tensors, **(params or {})))
-    firsts = torch.autograd.grad(y.sum(), inputs, create_graph=True, allow_unused=True)
+    y = call(torch, F, spelling, tensors, params)
+    total = (y * weights(torch, y)).sum() if weighted else y.sum()
+    firsts = torch.autograd.grad(total, inputs, create_graph=True, allow_unused=True)
     record = {"first": [], "second": []}
     for g in firsts:
         record["first"].append(
@@ -443,7 +636,8 @@ def _record() -> dict:
             warnings.simplefilter("ignore")
             out["programs"][name] = run_program(source, torch, F)
     for label, call in HIGHER_CALLS.items():
-        out["higher_order"][label] = higher_order(torch, F, *call)
+        out["higher_order"][label] = higher_order(torch, F, *call, **({"weighted": True} if label in WEIGHTED else {}))
+    out["second_order_mixed"] = {text: second_order(torch, text) for text in mixed_expressions()}
     out["inplace_methods"] = {name: hasattr(torch.Tensor, name + "_") for name in METHODS}
     out["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
     out["sums"] = [

@@ -183,6 +183,26 @@ def test_a_function_keeps_a_number_first_where_the_operator_moves_it(source, nod
     assert [(n.name, n.grad_fn, n.inputs) for n in graph.nodes] == nodes
 
 
+def test_a_loss_pytorch_composes_is_drawn_node_by_node():
+    result = invoke("sum(softsign(x)) + l1_loss(x, y)", "x=[1,2]", "y=[0,3]", "--graph", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split("\n", 3)[3] == (
+        "AddBackward0  out = 2.1667  grad 1.\n"
+        "├── SumBackward0  sum(…) = 1.1667  grad 1.\n"
+        "│   └── DivBackward0  softsign(x) = [0.5000, 0.6667]  grad [1., 1.]\n"
+        "│       ├── AccumulateGrad  x = [1., 2.]  requires_grad=True  x.grad = [ 0.7500, -0.3889]\n"
+        "│       └── AddBackward0  inside softsign(x)\n"
+        "│           ├── AbsBackward0  inside softsign(x)\n"
+        "│           │   └── AccumulateGrad  x = [1., 2.]  requires_grad=True  x.grad = [ 0.7500, -0.3889]\n"
+        "│           └── None  a tensor without grad inside softsign(x)  " + PRUNED + "\n"
+        "└── MeanBackward0  l1_loss(x, y) = 1.  grad 1.\n"
+        "    └── AbsBackward0  inside l1_loss(x, y)\n"
+        "        └── SubBackward0  inside l1_loss(x, y)\n"
+        "            ├── AccumulateGrad  x = [1., 2.]  requires_grad=True  x.grad = [ 0.7500, -0.3889]\n"
+        "            └── AccumulateGrad  y = [0., 3.]  requires_grad=True  y.grad = [-0.5000,  0.5000]\n"
+    )
+
+
 def test_nothing_requires_grad():
     graph = graph_of("w = x * y", {"x": 1.0, "y": 3.0}, no_grad=["x", "y"])
     assert [n.grad_fn for n in graph.nodes] == [None]
@@ -229,7 +249,20 @@ PROGRAMS = [
 ]
 
 
-@pytest.mark.parametrize("source, values, no_grad", PROGRAMS)
+# calls PyTorch builds from several nodes (issue 23): drawn node by node inside the call, down to its arguments
+COMPOSED = [
+    ("l1_loss(x, y)", {"x": [1.0, 2.0], "y": [0.0, 3.0]}, ()),
+    ("smooth_l1_loss(x, y, beta=0.0) + sum(softsign(x))", {"x": [1.0, 2.0], "y": [0.0, 3.0]}, ()),
+    (
+        "cross_entropy(W @ x, t, label_smoothing=0.1)",
+        {"x": [1.0, 2.0], "W": [[1.0, 0.5], [0.2, -1.0], [0.3, 0.1]], "t": 1},
+        ("x",),
+    ),
+    ("cross_entropy(z, p)", {"z": [[0.5, 1.0], [2.0, -1.0]], "p": [[0.25, 0.75], [1.0, 0.0]]}, ()),
+]
+
+
+@pytest.mark.parametrize("source, values, no_grad", PROGRAMS + COMPOSED)
 def test_graph_matches_the_engines_next_functions(source, values, no_grad):
     case = Case(parse_program(source), values, frozenset(no_grad))
     out = run_engine(case)[case.program.output]
@@ -348,7 +381,7 @@ def test_parse_dot_rejects_broken_dot():
     assert parse_dot(DOT)[0] >= {"out", "n0", "v5"}
 
 
-@pytest.mark.parametrize("source, values, no_grad", PROGRAMS)
+@pytest.mark.parametrize("source, values, no_grad", PROGRAMS + COMPOSED)
 def test_dot_parses(source, values, no_grad):
     graph = graph_of(source, values, no_grad)
     nodes, edges = parse_dot(graph_dot(graph))
@@ -356,7 +389,7 @@ def test_dot_parses(source, values, no_grad):
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
-@pytest.mark.parametrize("source, values, no_grad", PROGRAMS)
+@pytest.mark.parametrize("source, values, no_grad", PROGRAMS + COMPOSED)
 def test_graphviz_renders_it(source, values, no_grad, tmp_path):
     path = tmp_path / "graph.dot"
     path.write_text(graph_dot(graph_of(source, values, no_grad)))

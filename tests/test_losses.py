@@ -195,9 +195,16 @@ def test_a_row_holding_inf_is_nan_as_pytorchs_kernels_give():
     ]
 
 
-def test_the_graph_view_refuses_a_loss_pytorch_composes_in_one_line():
-    """cross_entropy is NllLossBackward0 of LogSoftmaxBackward0: nodes the program does not name (softsign too)."""
+def test_the_graph_view_draws_the_nodes_pytorch_composes_a_loss_of():
+    """cross_entropy is NllLossBackward0 of LogSoftmaxBackward0: nodes the program does not name, drawn inside the
+    call, down to its arguments (issue 23)."""
     result = _check("F.cross_entropy(z, [2, 0])", Z, "--graph")
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1
-    assert "--graph: 'cross_entropy' is built by PyTorch from several nodes (NllLossBackward0 of" in result.stderr
+    assert result.exit_code == 0, result.output
+    lines = [line.strip("│├└─ ") for line in result.stdout.splitlines()]
+    assert lines[-3:] == [
+        "NllLossBackward0  out = 0.2816  grad 1.",  # PyTorch 2.13: tensor(0.2816, grad_fn=<NllLossBackward0>)
+        "LogSoftmaxBackward0  inside cross_entropy(z, (2, 0))",  # its next_functions: (LogSoftmaxBackward0, 0)
+        "AccumulateGrad  z = [[ 0.5000, -1.2500,  2.0000], [ 1.5000,  0.2500, -0.7500]]  requires_grad=True  "
+        "z.grad = [[ 0.0884,  0.0154, -0.1038], [-0.1408,  0.1029,  0.0379]]",
+    ]
     assert _check("F.mse_loss(z, z)", Z, "--graph").exit_code == 0  # one node: drawn

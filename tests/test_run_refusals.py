@@ -151,7 +151,7 @@ def stops(text: str) -> str:
     [
         (T + "torch.tensor([x, x])", "s.py:3:1: torch.tensor() of tensors is not supported (use .detach() or .item())"),
         (T + "round(x)", "s.py:3:1: round() of a tensor is not supported"),
-        (T + "torch.clamp(x, min=x)", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),
+        (T + "torch.clamp(x, min=[0.5])", "s.py:3:1: parameter 'min' of 'clamp' must be a number"),  # a tensor: ok
         (T + "y = x.shape * 2", "s.py:3:5: '*' on tuples is not supported"),  # torch: a torch.Size, not a tuple
         ("a = (1,)\nfor _ in range(30):\n    a = (a, a)", "s.py:3:9: tuple of more than 1000000 items"),
         (T + "x.sum((1.5,), keepdim=True)", "s.py:3:1: the dims of 'sum' must be integers"),

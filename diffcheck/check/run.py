@@ -100,7 +100,11 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         for i, a in enumerate(args)
     ]
     tensors = [t for a in args for t in (a if type(a) is tuple else (a,)) if not is_number(t)]
-    tensors += [v for k, v in params.items() if ops.kind_of(_param(front, k)) == "tensor"]  # linear's bias
+    tensors += [  # linear's bias; clamp's bounds given as tensors
+        v
+        for k, v in params.items()
+        if ops.kind_of(_param(front, k)) == "tensor" or front is not None and front.tensor_params and not is_number(v)
+    ]
 
     def ndim(value) -> Optional[int]:
         return None if is_number(value) else np.ndim(engine.value(value))
@@ -109,7 +113,7 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
         if not tensors and args:  # (arange and the like, without arguments, make tensors)
             return numbers_alone(ops.resolve(node.op, tuple(args), params, ndim))
         op, resolved, row_params = ops.resolve(node.op, tuple(args), params, ndim, node.function)
-    except ops.TorchIndexError as error:  # PyTorch's own refusal (a dim out of range), in its words
+    except (ops.TorchIndexError, ops.TorchTypeError) as error:  # PyTorch's own refusal (a dim out of range)
         raise DiffcheckError(f"'{node.op}': {error}", node.pos) from None
     except (ValueError, IndexError) as error:  # ranks that do not fit (numbers alone: matmul's)
         raise _shapes_error(node, tensors, error, engine) from None

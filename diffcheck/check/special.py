@@ -74,13 +74,13 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
     for node, op, args, params, result in applied:
         if op.variadic or op.outputs != 1 and op.kink is None and op.singular is None:  # cat, split: no special point
             continue
-        datas = [a if is_number(a) else value(a) for a in args]
+        datas = [a if a is None or is_number(a) else value(a) for a in args]  # None: clamp(x, min=t)'s absent max
         depends = names_in(node, closure, below)
         here = special_points(op, datas, params, str(node.pos), depends)
         if (
             not here
             and not np.all(np.isfinite(value(result)))
-            and all(np.all(np.isfinite(d)) for d in datas if not isinstance(d, (bool, np.bool_)))
+            and all(np.all(np.isfinite(d)) for d in datas if d is not None and not isinstance(d, (bool, np.bool_)))
         ):
             here = [
                 Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range", depends)
@@ -96,7 +96,11 @@ def _non_finite(op: ops.Op, datas: list, result, where: str, depends: frozenset)
     cancellations: relu(nan)'s mask passes the gradient and softplus' derivative at inf is its limit 1 where SymPy says
     nan (labelled indeterminate); x - x at inf is nan where SymPy cancels it to 0 (labelled overflow: a non-finite
     value on the way)."""
-    floats = [np.asarray(d, dtype=float) for d in datas if not isinstance(d, (bool, np.bool_)) and not _bools(d)]
+    floats = [
+        np.asarray(d, dtype=float)
+        for d in datas
+        if d is not None and not isinstance(d, (bool, np.bool_)) and not _bools(d)
+    ]
     kind = "indeterminate"  # explains SymPy's nan only
     with np.errstate(all="ignore"):
         if all(np.all(np.isfinite(d)) for d in floats):

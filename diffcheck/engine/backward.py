@@ -239,7 +239,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
             if ga is not None and (type(ga) is ndarray or create_graph or type(saved[i]) is ndarray):
                 d = saved[i]
                 if shape(ga.data if create_graph else ga) != shape(d):
-                    ga = F.sum_to(ga, shape(d))  # broadcast in the forward: sum back to the input's shape
+                    # broadcast in the forward: summed back to the input's shape (at::sum_to: sum() for a 0-d one)
+                    ga = F.sum_to(ga, shape(d)) if shape(d) else F.sum(ga)
             if mixed and ga is not None:  # some op met two float dtypes: each gradient in its input's dtype
                 ga = _as_output(ga, _edge_value(e), create_graph)
             # leaves and nodes apart: an attribute access specialises on one class, and misses on others

@@ -119,7 +119,8 @@ def tensor_repr(t, default_dtype=None) -> str:
     elif dtype is not default_dtype and dtype is not int64 and dtype is not bool_:
         suffixes.append(f"dtype={dtype!r}")
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        # the node's class: its name() without C++'s namespace (torch::autograd::NotImplemented)
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     prefix = "tensor("

@@ -74,6 +74,8 @@ def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -
             if not all(type(n) is int for n in value):
                 raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be integers", node.pos)
             continue
+        if front.tensor_params and not is_number(value):  # clamp's bounds as tensors: the clamp_tensor row
+            continue
         if kinds.get(name) == "tensor":  # linear's bias, a loss's weight: a tensor, never a number
             if is_number(value):
                 raise DiffcheckError(f"parameter '{name}' of '{node.op}' must be a tensor", node.pos)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     activations,
     arithmetic,
+    backward_functions,
     classification,
     creation,
     elementwise,
@@ -31,7 +32,15 @@ from . import (
     transposes,
 )
 from .arithmetic import indeterminate_power
-from .dispatch import PREFIXES, SIGNATURES, TorchIndexError, TorchShapeError, TorchValueError, resolve
+from .dispatch import (
+    PREFIXES,
+    SIGNATURES,
+    TorchIndexError,
+    TorchShapeError,
+    TorchTypeError,
+    TorchValueError,
+    resolve,
+)
 from .table import (
     FRONTS,
     OPS,
@@ -61,6 +70,7 @@ __all__ = [
     "Spelling",
     "TorchIndexError",
     "TorchShapeError",
+    "TorchTypeError",
     "TorchValueError",
     "dims",
     "flag",
@@ -92,6 +102,7 @@ register(
     *internal.ROWS,
     *losses.ROWS,
     *classification.ROWS,
+    *backward_functions.ROWS,
     *gather.ROWS,
 )
 

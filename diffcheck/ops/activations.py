@@ -342,7 +342,7 @@ row(
     grad_fn="HardsigmoidBackward0",
     forward=_hardsigmoid,
     # hardsigmoid_backward: (x > -3 && x < 3) ? grad * one_sixth : 0, one_sixth a float constant (float64 too)
-    vjp=lambda F, g, out, x: (F.where(F.logical_and(x > -3, x < 3), g * _typed(x, _ONE_SIXTH), 0.0),),
+    vjp=lambda F, g, out, x: (F.hardsigmoid_backward(g, x),),  # PyTorch's NotImplemented node under create_graph
     sym=lambda sp, x: sp.Piecewise((0, x <= -3), (1, x >= 3), (x / 6 + sp.Rational(1, 2), True)),
     derivative="d/dx hardsigmoid(x) = 1/6 if -3 < x < 3 else 0",
     kink=lambda x: np.abs(x) == 3,

@@ -119,6 +119,21 @@ def _negative(x):
 # next_functions has an entry per tensor argument of PyTorch's overload, a Python number included (PyTorch wraps it:
 # `x + 2` lists (None, 0) for the 2), and none for a Scalar argument (`x ** 2`, `2 - x`) or a parameter (clamp's min):
 # `listed` names the inputs that have one where that is not all of them.
+def _mul_vjp(F, g, out, a, b):
+    """PyTorch's generated backward computes the gradients in the sorted order of derivatives.yaml's input names
+    ('other' before 'self'): under create_graph their nodes are made in that order, which decides the order in which
+    a second derivative adds its contributions up (float32's last bit)."""
+    other = g * a
+    return g * b, other
+
+
+def _div_vjp(F, g, out, a, b):
+    """-grad * ((self / other) / other), then grad / other (`other` first, as mul); under create_graph self / other is
+    a node of its own (the same value as the answer, but a second derivative reaches self and other another way)."""
+    other = -g * ((a / b if F.graph else out) / b)
+    return g / b, other
+
+
 row(
     name="add",
     grad_fn="AddBackward0",
@@ -169,7 +184,7 @@ row(
         number_first="mul",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g * b, g * a),
+    vjp=_mul_vjp,
     sym=lambda sp, a, b: _product(sp, a, b),
     derivative="d/da (a * b) = b, d/db (a * b) = a",
     convention="multiplies: 0 * inf upstream is nan",
@@ -185,7 +200,7 @@ row(
         number_first="rdiv",
         number_input=True,
     ),
-    vjp=lambda F, g, out, a, b: (g / b, -g * (out / b)),  # PyTorch's -grad * ((self / other) / other)
+    vjp=_div_vjp,
     sym=lambda sp, a, b: sp.Mul(a, sp.Pow(b, -1, evaluate=False), evaluate=False),
     derivative="d/da (a / b) = 1/b, d/db (a / b) = -a/b**2",
     singular=lambda a, b: np.asarray(b) == 0,
@@ -253,10 +268,10 @@ row(
     arity=2,
     front=None,  # tensor ** tensor
     forward=_pow_tensors,
-    vjp=lambda F, g, out, a, b: (
-        F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
+    vjp=lambda F, g, out, a, b: (  # `exponent` before `self`, as PyTorch makes them
         g * F.where((a == 0) & (b >= 0), 0.0, out * F.log(a)),
-    ),
+        F.where(b == 0, 0.0, g * (b * a ** (b - 1))),
+    )[::-1],
     sym=lambda sp, a, b: sp.Pow(a, b, evaluate=False),
     domain=(0.5, 2.0),
     derivative="d/da a**b = b * a**(b-1), d/db a**b = a**b * log(a)",

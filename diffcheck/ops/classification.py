@@ -85,9 +85,9 @@ def _nll(x, target, reduction="mean", ignore_index=-100, weight=None):
     return (total / picked.dtype.type(weights))[()]
 
 
-def _nll_vjp(F, g, out, x, target, reduction="mean", ignore_index=-100, weight=None):
-    """nll_loss_backward: -(grad / total_weight) ('mean'), -grad; times the class's weight at each kept sample's
-    target class, 0 elsewhere."""
+def nll_backward(g, x, target, reduction="mean", ignore_index=-100, weight=None):
+    """nll_loss_backward on arrays: -(grad / total_weight) ('mean'), -grad; times the class's weight at each kept
+    sample's target class, 0 elsewhere (zeros with the few entries written: a dense mask costs two passes more)."""
     data = _data(x)
     t = _targets(data, target, ignore_index)
     w = _class_weights(data, weight)
@@ -96,16 +96,10 @@ def _nll_vjp(F, g, out, x, target, reduction="mean", ignore_index=-100, weight=N
     scale = np.ones(t.size, dtype=data.dtype) if w is None else w[np.where(keep, t, 0)].astype(data.dtype)
     if reduction == "mean":
         g = g / data.dtype.type(keep.sum() if w is None else np.sum(scale[keep]))
-    if not is_tensor(g):  # on arrays: zeros with the few entries written (a dense mask would cost two passes more)
-        grad = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
-        each = np.reshape(g, -1)[rows] if reduction == "none" and data.ndim == 2 else g
-        grad[rows, classes] = -each if w is None else -(scale[rows] * each)
-        return grad.reshape(np.shape(data)), None
-    onehot = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
-    onehot[rows, classes] = scale[rows]
-    if reduction == "none" and data.ndim == 2:
-        g = F.reshape(g, (t.size, 1))
-    return -g * onehot.reshape(np.shape(data)), None
+    grad = np.zeros((t.size, np.shape(data)[-1]), dtype=data.dtype)
+    each = np.reshape(g, -1)[rows] if reduction == "none" and data.ndim == 2 else g
+    grad[rows, classes] = -each if w is None else -(scale[rows] * each)
+    return grad.reshape(np.shape(data))
 
 
 def _nll_sym(sp, x, target, reduction="mean", ignore_index=-100, weight=None):
@@ -133,7 +127,11 @@ row(
     front=_functional("nll_loss"),
     example=([(2, 3), (2,)], {}),
     forward=_nll,
-    vjp=_nll_vjp,
+    # nll_loss_backward: NllLossBackwardBackward0 under create_graph
+    vjp=lambda F, g, out, x, target, reduction="mean", ignore_index=-100, weight=None: (
+        F.nll_loss_backward(g, x, target, weight, reduction, ignore_index),
+        None,
+    ),
     sym=_nll_sym,
     derivative="d/dx_ic nll_loss = -1/n where c is sample i's target, else 0",
 )
@@ -150,15 +148,16 @@ def _scalar_row(name: str, grad_fn: str, compute, rule, derivative: str):
         internal=True,
         example=([(2,)], {"other": 0.5}),
         forward=lambda x, other: compute(x, other),
-        vjp=lambda F, g, out, x, other: (rule(g, other),),
+        vjp=lambda F, g, out, x, other: (rule(F, g, other),),
         sym=lambda sp, x, other: compute(x, _number(sp, other)),
         derivative=derivative,
     )
 
 
-_scalar_row("mul_scalar", "MulBackward1", lambda x, c: x * c, lambda g, c: g * c, "d/dx x * c = c")
-_scalar_row("div_scalar", "DivBackward1", lambda x, c: x / c, lambda g, c: g / c, "d/dx x / c = 1 / c")
-_scalar_row("add_scalar", "AddBackward1", lambda x, c: x + c, lambda g, c: g, "d/dx x + c = 1")
+# their rules are C++'s too: grad * other, a Scalar, is MulBackward1 again
+_scalar_row("mul_scalar", "MulBackward1", lambda x, c: x * c, lambda F, g, c: F.mul_scalar(g, c), "d/dx x * c = c")
+_scalar_row("div_scalar", "DivBackward1", lambda x, c: x / c, lambda F, g, c: F.div_scalar(g, c), "d/dx x / c = 1 / c")
+_scalar_row("add_scalar", "AddBackward1", lambda x, c: x + c, lambda F, g, c: g, "d/dx x + c = 1")
 
 
 # ---- cross_entropy -------------------------------------------------------------------------------------------------

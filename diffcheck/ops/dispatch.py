@@ -10,6 +10,8 @@ call it.
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 from typing import Any, Callable, Optional
 
 from .table import FRONTS, OPS, Op, Signature, Spelling, kind_of, subscribe
@@ -83,6 +85,10 @@ class TorchValueError(ValueError):
     do not fit."""
 
 
+class TorchTypeError(TypeError):
+    """A TypeError PyTorch's argument parser raises (clamp's tensor and number bounds together), with its first line."""
+
+
 def check_dims(dim, ndim: int) -> None:
     """PyTorch's refusals of a reduction's dims: one out of range (a 0-d tensor takes -1 and 0), or one named twice."""
     span, seen = max(ndim, 1), set()
@@ -105,6 +111,18 @@ def _dims(sig: Signature, args: tuple, params: dict, ndim_of) -> dict:
         if params[name] is not None:
             check_dims(params[name], ndim_of(args[0]) or 0)
     return params
+
+
+def _as_number(name: str, value, ndim_of):
+    """A bound beside a number bound: PyTorch's Scalar overload takes a 0-d tensor without grad as its number and
+    refuses any other tensor there (its overloads are all-Tensor or all-Number)."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if ndim_of(value) == 0 and not hasattr(value, "requires_grad"):
+        return value  # the symbolic side's 0-d value: the engine, which ran first, took it as a number
+    if ndim_of(value) == 0 and not value.requires_grad:
+        return float(np.asarray(value.data))
+    raise TorchTypeError(f"{name}() received an invalid combination of arguments - got a tensor and a number as bounds")
 
 
 def resolve(
@@ -142,7 +160,9 @@ def resolve(
     if sig.appends:
         return OPS[sig.row], (*args, *sig.appends), params
     if sig.tensor_params and any(v is not None and not isinstance(v, (int, float, str)) for v in params.values()):
-        return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
+        if not any(isinstance(v, (int, float)) for v in params.values()):
+            return OPS[sig.tensor_params], (*args, *(params.get(p) for p in sig.params)), {}
+        params = {k: _as_number(name, v, ndim_of) for k, v in params.items()}  # clamp(x, 0.0, tensor(1.0))
     kinds = tuple(ndim_of(a) for a in args)
     if (
         sig.number_first

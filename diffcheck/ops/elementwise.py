@@ -287,7 +287,7 @@ row(
     name="exp2",
     grad_fn="Exp2Backward0",
     forward=np.exp2,
-    vjp=lambda F, g, out, x: (g * out * _LN2,),
+    vjp=lambda F, g, out, x: (F.mul_scalar(g * out, _LN2),),  # grad * result * M_LN2: MulBackward1
     sym=lambda sp, x: sp.Pow(2, x, evaluate=False),
     derivative="d/dx 2**x = 2**x * log(2) = out * log(2)",
 )

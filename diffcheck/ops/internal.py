@@ -12,6 +12,7 @@ import types
 import numpy as np
 
 from .activations import (
+    _ONE_SIXTH,
     _GELU_BETA,
     _GELU_KAPPA,
     _GELU_PDF,
@@ -52,6 +53,18 @@ def _softplus_backward(g, x):
     z = exp(x), then g * z / (z + 1), as PyTorch's CPU kernel."""
     z = np.exp(np.minimum(x, 20))
     return np.where(x > 20, g, g * z / (z + 1))[()]
+
+
+def _hardsigmoid_backward(g, x):
+    """(x > -3 && x < 3) ? grad * one_sixth : 0, one_sixth a float constant (float64 too)."""
+    return np.where((x > -3) & (x < 3), g * _typed(x, _ONE_SIXTH), np.zeros((), np.result_type(g)))[()]
+
+
+def _not_implemented(name: str):
+    def vjp(F, g, out, *args, **params):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+
+    return vjp
 
 
 def _zeros(F, g):
@@ -245,6 +258,17 @@ row(
     ),
     sym=lambda sp, g, x: sp.Piecewise((0, x <= -3), (g * (x / 3 + sp.Rational(1, 2)), x < 3), (g, True)),
     derivative="d/dg = hardswish'(x); d/dx = g / 3 inside (-3, 3), else 0",
+)
+row(
+    name="hardsigmoid_backward",
+    grad_fn="torch::autograd::NotImplemented",  # printed <NotImplemented>
+    arity=2,
+    listed=(1,),  # PyTorch's node has one edge, the input's
+    internal=True,
+    forward=_hardsigmoid_backward,
+    vjp=_not_implemented("hardsigmoid_backward"),  # derivatives.yaml has no formula: a second derivative raises
+    sym=lambda sp, g, x: sp.Piecewise((g / 6, (x > -3) & (x < 3)), (0, True)),
+    derivative="d/dg = 1/6 inside (-3, 3), else 0; no second derivative in PyTorch",
 )
 row(
     name="to_copy",

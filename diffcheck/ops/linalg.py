@@ -69,7 +69,7 @@ row(
         np.matmul,
         mm_shapes,
     ),
-    vjp=lambda F, g, out, a, b: (F.mm(g, F.t(b)), F.mm(F.t(a), g)),
+    vjp=lambda F, g, out, a, b: (F.mm(F.t(a), g), F.mm(g, F.t(b)))[::-1],  # `mat2` before `self`, as PyTorch
     sym=lambda sp, a, b: np.matmul(a, b),
     derivative="d/dA (A B) = g B^T, d/dB = A^T g",
 )
@@ -98,7 +98,7 @@ row(
     elementwise=False,
     example=([(1, 2, 2), (1, 2, 2)], {}),
     forward=_bmm,
-    vjp=lambda F, g, out, a, b: (F.bmm(g, F.mT(b)), F.bmm(F.mT(a), g)),
+    vjp=lambda F, g, out, a, b: (F.bmm(F.mT(a), g), F.bmm(g, F.mT(b)))[::-1],  # `mat2` before `self`
     sym=lambda sp, a, b: np.matmul(a, b),
     derivative="d/dA (A B) = g B^T, d/dB = A^T g, batch by batch",
 )
@@ -305,8 +305,8 @@ def _addmm_forward(input, mat1, mat2, beta=1, alpha=1):
 
 def _addmm_vjp(F, g, out, input, mat1, mat2, beta=1, alpha=1):
     """derivatives.yaml: self beta * grad (summed to its shape), mat1 alpha * grad @ mat2^T, mat2 alpha * mat1^T @ grad."""
+    g1, g2 = F.mm(g, F.t(mat2)), F.mm(F.t(mat1), g)  # mat1, mat2, self: PyTorch's order of making them
     gi = F.sum_to(g if beta == 1 else g * beta, np.shape(_data(input)))
-    g1, g2 = F.mm(g, F.t(mat2)), F.mm(F.t(mat1), g)
     return (gi, g1 if alpha == 1 else g1 * alpha, g2 if alpha == 1 else g2 * alpha)
 
 

@@ -96,8 +96,8 @@ def _mse(x, y, reduction="mean"):
 
 
 def _mse_vjp(F, g, out, x, y, reduction="mean"):
-    norm = _norm(x, reduction, 2.0)  # mse_loss_backward: norm * (input - target) * grad
-    return norm * (x - y) * g, norm * (y - x) * g
+    # mse_loss_backward(grad, self, target), and (grad, target, self) for the target: MseLossBackwardBackward0
+    return F.mse_loss_backward(g, x, y, reduction), F.mse_loss_backward(g, y, x, reduction)
 
 
 row(
@@ -157,10 +157,8 @@ def _smooth_l1(x, y, reduction="mean", beta=1.0):
 
 
 def _smooth_l1_vjp(F, g, out, x, y, reduction="mean", beta=1.0):
-    # smooth_l1_backward: x = input - target; |x| < beta ? norm * x / beta * grad : norm * sign(x) * grad
-    norm, d = _norm(x, reduction), x - y
-    grad = F.where(F.abs(d) < beta, norm * d / beta * g, norm * F.sign(d) * g)
-    return grad, -grad
+    # smooth_l1_loss_backward(grad, self, target) and (grad, target, self): SmoothL1LossBackwardBackward0
+    return F.smooth_l1_loss_backward(g, x, y, reduction, beta), F.smooth_l1_loss_backward(g, y, x, reduction, beta)
 
 
 def _smooth_l1_element(sp, a, b, beta=1.0):
@@ -232,10 +230,8 @@ def _huber_element(sp, a, b, delta=1.0):
 
 
 def _huber_vjp(F, g, out, x, y, reduction="mean", delta=1.0):
-    # huber_backward: x < -delta ? -norm * delta * grad : x > delta ? norm * delta * grad : norm * x * grad
-    norm, d = _norm(x, reduction), x - y
-    grad = F.where(d < -delta, -norm * delta * g, F.where(d > delta, norm * delta * g, norm * d * g))
-    return grad, -grad
+    # huber_loss_backward(grad, self, target) and (grad, target, self): HuberLossBackwardBackward0
+    return F.huber_loss_backward(g, x, y, reduction, delta), F.huber_loss_backward(g, y, x, reduction, delta)
 
 
 row(
@@ -284,18 +280,19 @@ _EPSILON = float(np.float32(1e-12))  # Loss.cpp's EPSILON is a float: 9.99999996
 
 
 def _bce_vjp(F, g, out, x, y, reduction="mean", weight=None):
-    # binary_cross_entropy_backward: grad * (x - t) / max((1 - x) * x, EPSILON), times the weight, / numel ('mean')
-    gx = g * (x - y) / F.maximum((1 - x) * x, _EPSILON)
-    # binary_cross_entropy_target_backward: -logit(x) * grad, the same weight and norm
+    # binary_cross_entropy_backward (BinaryCrossEntropyBackwardBackward0); binary_cross_entropy_target_backward,
+    # composed: -logit(x) * grad, the weight, / numel
     gy = -(F.log(x / (1 - x))) * g
-    return _weighted(x, reduction, _weights("binary_cross_entropy", weight=weight)["weight"], gx, gy)
+    w = _weights("binary_cross_entropy", weight=weight)["weight"]
+    return F.binary_cross_entropy_backward(g, x, y, reduction, weight), *_weighted(F, x, reduction, w, gy)
 
 
-def _weighted(x, reduction, w, *grads):
+def _weighted(F, x, reduction, w, *grads):
+    """Times the weight, then `div_(numel)` for 'mean' (a Scalar divisor: DivBackward1)."""
     grads = grads if w is None else tuple(grad * w for grad in grads)
     if reduction == "mean":
         n = math.prod(np.shape(getattr(x, "data", x)))
-        grads = tuple(grad / n for grad in grads)
+        grads = tuple(F.div_scalar(grad, n) for grad in grads)
     return grads
 
 
@@ -363,7 +360,7 @@ def _bce_logits_vjp(F, g, out, x, y, reduction="mean", weight=None, pos_weight=N
         t = pw * y
         gx = ((t + 1 - y) * F.sigmoid(x) - t) * g
         gy = (F.logsigmoid(-x) - F.logsigmoid(x) * pw) * g
-    return _weighted(x, reduction, weights["weight"], gx, gy)
+    return _weighted(F, x, reduction, weights["weight"], gx, gy)
 
 
 row(

@@ -1,7 +1,8 @@
 """Op rows, normalisers along one dim: softmax and log_softmax (torch.X, Tensor.X and torch.nn.functional.X).
 
 Forward as PyTorch's CPU kernels compute them (the max subtracted, exp, the sum; softmax multiplies by the sum's
-reciprocal), backward as derivatives.yaml's `_softmax_backward_data` / `_log_softmax_backward_data`. `dim` is one int
+reciprocal), backward as derivatives.yaml's `_softmax_backward_data` / `_log_softmax_backward_data` (rows of
+ops/backward_functions.py). `dim` is one int
 and required, as PyTorch's (`torch.softmax(x)` is its TypeError; F.softmax's implicit dim is deprecated and not taken).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import is_tensor, kind, sum_kept
+from .arrays import kind
 from .dispatch import check_dims
 from .table import Family, Param, Signature, Spelling
 
@@ -63,26 +64,6 @@ def log_softmax(x, dim):
     return s[()]
 
 
-def _softmax_vjp(F, g, out, x, dim):
-    """PyTorch: grad_input = output * (grad - sum(grad * output, dim, keepdim=True)); on arrays in one buffer."""
-    if is_tensor(out) or np.ndim(out) == 0:
-        return (out * (g - sum_kept(F, g * out, dim, np.shape(out.data if is_tensor(out) else out))),)
-    t = np.multiply(g, out)
-    np.subtract(g, sum_kept(F, t, dim, np.shape(x)), out=t)
-    return (np.multiply(t, out, out=t),)
-
-
-def _log_softmax_vjp(F, g, out, x, dim):
-    """PyTorch: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True); on arrays in one buffer."""
-    if is_tensor(out):
-        return (g - F.exp(out) * sum_kept(F, g, dim, np.shape(x.data)),)
-    e = precise(np.exp, out)
-    if not np.ndim(e):
-        return (g - e * g,)
-    np.multiply(e, sum_kept(F, g, dim, np.shape(x)), out=e)
-    return (np.subtract(g, e, out=e),)  # the array itself, not a view: backward can store it as x.grad uncopied
-
-
 def _exp_sym(sp, x):
     return np.frompyfunc(lambda e: sp.exp(e, evaluate=False), 1, 1)(x)
 
@@ -112,7 +93,8 @@ row(
     front=_front("softmax"),
     example=([(2, 2)], {"dim": 1}),
     forward=softmax,
-    vjp=_softmax_vjp,
+    # _softmax_backward_data: grad_input = output * (grad - sum(grad * output, dim, keepdim=True))
+    vjp=lambda F, g, out, x, dim: (F.softmax_backward_data(g, out, dim),),
     sym=_softmax_sym,
     derivative="d/dx_j softmax(x)_i = s_i (δ_ij - s_j) along dim",
     mp="exp",
@@ -125,8 +107,8 @@ row(
     front=_front("log_softmax"),
     example=([(2, 2)], {"dim": 1}),
     forward=log_softmax,
-    # PyTorch: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True)
-    vjp=_log_softmax_vjp,
+    # _log_softmax_backward_data: grad_input = grad - exp(output) * sum(grad, dim, keepdim=True)
+    vjp=lambda F, g, out, x, dim: (F.log_softmax_backward_data(g, out, dim),),
     sym=_log_softmax_sym,
     derivative="d/dx_j log_softmax(x)_i = δ_ij - softmax(x)_j along dim",
     mp="log",

@@ -47,6 +47,13 @@ def _inside(x, lo, hi):
     return inside
 
 
+def _clamp_tensor_vjp(F, g, x, lo, hi):
+    """The bounds' gradients first (derivatives.yaml's 'min, max' sorts before 'self': PyTorch makes them first)."""
+    glo = None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0)
+    ghi = None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0)
+    return F.where(_inside(x, lo, hi), g, 0.0), glo, ghi
+
+
 def _binary(name: str) -> Signature:
     """maximum and minimum: neither takes a Python number for `b` (torch.max(a, b) reaches them: ops/selection.py)."""
     return Signature(spellings=(Spelling(name),), tensors_only=True)
@@ -60,10 +67,10 @@ row(
     forward=_maximum,
     front=_binary("maximum"),
     # where(a == b, g / 2, g).masked_fill_(a < b, 0): a nan operand sends g to both sides, as PyTorch
-    vjp=lambda F, g, out, a, b: (
-        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+    vjp=lambda F, g, out, a, b: (  # `other` before `self`, as PyTorch makes them
         F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
-    ),
+        F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
+    )[::-1],
     sym=lambda sp, a, b: sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True)),
     derivative="d/da max(a, b) = 1 if a > b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
@@ -75,10 +82,10 @@ row(
     arity=2,
     forward=_minimum,
     front=_binary("minimum"),
-    vjp=lambda F, g, out, a, b: (
-        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+    vjp=lambda F, g, out, a, b: (  # `other` before `self`
         F.where(a < b, 0.0, F.where(a == b, g / 2, g)),
-    ),
+        F.where(a > b, 0.0, F.where(a == b, g / 2, g)),
+    )[::-1],
     sym=lambda sp, a, b: sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True)),
     derivative="d/da min(a, b) = 1 if a < b, 1/2 if a == b, else 0",
     kink=lambda a, b: np.asarray(a) == b,
@@ -114,11 +121,7 @@ row(
     forward=_clamp,
     # derivatives.yaml: self clamp_backward; min and max clamp_backward_min_max (where the bound is the answer; with
     # min > max, max is everywhere)
-    vjp=lambda F, g, out, x, lo, hi: (
-        F.where(_inside(x, lo, hi), g, 0.0),
-        None if lo is None else F.where(F.logical_and(x < lo, lo < hi) if hi is not None else x < lo, g, 0.0),
-        None if hi is None else F.where(F.logical_or(x > hi, hi < lo) if lo is not None else x > hi, g, 0.0),
-    ),
+    vjp=lambda F, g, out, x, lo, hi: _clamp_tensor_vjp(F, g, x, lo, hi),
     sym=lambda sp, x, lo, hi: sp.Piecewise(
         *([(hi, lo > hi)] if lo is not None and hi is not None else []),
         *([(lo, x < lo)] if lo is not None else []),
@@ -126,8 +129,8 @@ row(
         (x, True),
     ),
     derivative="d/dx = 1 if lo <= x <= hi; d/dlo = 1 where x < lo (< hi); d/dhi = 1 where x > hi (or hi < lo)",
-    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi),
-    convention="at a bound: the gradient to x (inclusive), none to the bound",
+    kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi) | (np.asarray(lo) == hi),
+    convention="at a bound: the gradient to x (inclusive), none to the bound; lo == hi with x outside: to none",
 )
 row(
     name="where",

@@ -7,6 +7,7 @@ pruned (dimmed, dashed) input where next_functions has None: the input does not 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -36,6 +37,7 @@ class GraphNode:
     retained: bool  # the user asked for retain_grad() on it
     inputs: tuple[int, ...] = ()  # keys of the tensors and numbers its grad_fn reads, in next_functions order
     number: bool = False  # a Python number operand: no tensor at all
+    inner: bool = False  # one of the nodes PyTorch builds a call from (l1_loss's AbsBackward0): no tensor to show
 
     @property
     def pruned(self) -> bool:
@@ -203,9 +205,23 @@ def _walk(
     composed = composed or {}
     order, keys = [(None, out)], {id(out): 0}
     nodes = []
+
+    def key_of(text, arg) -> int:
+        if is_number(arg) or id(arg) not in keys:
+            keys[id(arg)] = len(order)
+            order.append((text, arg))
+        return keys[id(arg)]
+
     for name, t in order:  # `order` grows while it is walked
         if is_number(t):
             nodes.append(GraphNode(len(nodes), name, None, (), repr(t), None, False, number=True))
+            continue
+        if type(t) is _Constant:
+            nodes.append(GraphNode(len(nodes), name, None, (), name, None, False))
+            continue
+        if type(t) is _Inner:
+            inputs = tuple(key_of(*entry) for entry in t.below())
+            nodes.append(GraphNode(len(nodes), name, t.fn.name(), (), "", None, False, inputs, inner=True))
             continue
         inputs = []
         made_by = engine.grad_fn_name(t)
@@ -213,19 +229,11 @@ def _walk(
             args = inputs_of[id(t)]
             drawn, listed = [_grad_fn_name(engine, a) for _, a in args], list(engine.next_functions(t))
             if id(t) in composed and drawn != listed:  # the call's nodes are PyTorch's, its inputs deeper down
-                call = composed[id(t)]
-                raise DiffcheckError(
-                    f"--graph: '{call.op}' is built by PyTorch from several nodes ({made_by} of "
-                    f"{', '.join(map(str, listed))} ...); the graph view draws one node per call and cannot show them",
-                    call.pos,
-                )
-            if id(t) not in steps:
+                call = re.sub(r"\S+#\d+", "…", _call_text(composed[id(t)]))  # a temporary's name is no user's
+                args = _Inner(_node_of(composed[id(t)], t), call, args).below()
+            elif id(t) not in steps:
                 _check_edges(made_by, tuple(listed), drawn)
-            for text, arg in args:
-                if is_number(arg) or id(arg) not in keys:
-                    keys[id(arg)] = len(order)
-                    order.append((text, arg))
-                inputs.append(keys[id(arg)])
+            inputs = [key_of(text, arg) for text, arg in args]
         grad = engine.grad(t) if engine.requires_grad(t) else None
         name = names[id(t)]
         data = engine.value(t)
@@ -242,6 +250,40 @@ def _walk(
             )
         )
     return nodes
+
+
+def _node_of(call: Apply, t):
+    """The grad_fn object of a composed call's answer (PyTorch's and the engine's tensors have one)."""
+    node = getattr(t, "grad_fn", None)
+    if node is None or not hasattr(node, "next_functions"):
+        raise DiffcheckError(
+            f"--graph: '{call.op}' is built from several nodes, which this engine does not show", call.pos
+        )
+    return node
+
+
+class _Constant:
+    """A pruned entry of a composed call's inner node: no tensor of the program."""
+
+
+class _Inner:
+    """A node inside a composed call (l1_loss's AbsBackward0 under its MeanBackward0): walked through the grad_fn
+    objects' next_functions down to the call's arguments, which are drawn as the program's tensors."""
+
+    def __init__(self, fn, call: str, args: list):
+        self.fn, self.call, self.args = fn, call, args
+
+    def below(self) -> list:
+        """(label, tensor or inner node) per next_functions entry; an argument's node or leaf is the argument."""
+        found = []
+        for child, _ in self.fn.next_functions:
+            if child is None:  # a tensor without grad the call made (softsign's 1, a count): pruned
+                found.append((f"a tensor without grad inside {self.call}", _Constant()))
+                continue
+            variable = getattr(child, "variable", None)
+            arg = next((a for a in self.args if getattr(a[1], "grad_fn", None) is child or a[1] is variable), None)
+            found.append(arg or (f"inside {self.call}", _Inner(child, self.call, self.args)))
+        return found
 
 
 def _grad_fn_name(engine, t) -> Optional[str]:
@@ -279,6 +321,8 @@ def _grad(node: GraphNode) -> str:
 def _label(node: GraphNode):
     from rich.text import Text
 
+    if node.inner:
+        return Text.assemble((node.grad_fn, "bold"), "  ", (node.name, "dim"))
     if node.pruned:
         why = (
             NUMBER
@@ -360,6 +404,8 @@ def graph_dot(graph: Graph) -> str:
                 f"\tn{node.key} [label=AccumulateGrad]",
                 f"\tv{node.key} -> n{node.key}",
             ]
+        elif node.inner:
+            lines.append(f"\tn{node.key} [label={_quote(node.grad_fn, node.name)}]")
         else:
             lines.append(f"\tn{node.key} [label={_quote(node.grad_fn, _named(node), _grad(node))}]")
         for k in node.inputs:

@@ -16,7 +16,7 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
-from ..ops import TorchIndexError, TorchValueError
+from ..ops import TorchIndexError, TorchTypeError, TorchValueError
 from ..ops.dispatch import FLAGS
 from .names import TENSOR_ATTRIBUTES
 from .sizes import matmul_shape
@@ -97,6 +97,8 @@ class TorchSurface:
             raise Raised("IndexError", str(error), node.lineno) from None
         except TorchValueError as error:  # a slice's step, a loss's reduction, its batch sizes
             raise Raised("ValueError", str(error), node.lineno) from None
+        except TorchTypeError as error:  # PyTorch's argument parser: clamp's tensor and number bounds together
+            raise Raised("TypeError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
 
@@ -194,8 +196,8 @@ class TorchSurface:
             if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
                 params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
                 continue
-            if kinds.get(key) == "tensor" and isinstance(value, engine.Tensor):
-                continue  # linear's bias, a loss's weight
+            if isinstance(value, engine.Tensor) and (kinds.get(key) == "tensor" or signature.tensor_params):
+                continue  # linear's bias, a loss's weight; clamp's bounds (ClampBackward0)
             if type(value) is str and (value in choices.get(key, ()) or key in refused):
                 continue  # a reduction outside its choices: the row raises PyTorch's ValueError
             if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
