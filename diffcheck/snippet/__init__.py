@@ -28,6 +28,7 @@ from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
 from .factories import Factories
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
+from .op_calls import OpCalls
 from .optim import FACTORIES as OPTIM_FACTORIES
 from .random_surface import RandomSurface
 from .parse import Snippet, node_pos
@@ -60,7 +61,7 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
 
 
 class _Interpreter(
-    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, Factories
+    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, OpCalls, Factories
 ):
     FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
 
