@@ -74,12 +74,12 @@ NN_CLASSES = (
     "Module Parameter Linear Sequential ReLU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
     "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
 ).split()
-OPTIMIZERS = ("SGD", "Adam", "AdamW")
+OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
 # attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
-    "out_features step param_groups manual_seed initial_seed seed".split()
+    "out_features step param_groups state add_param_group manual_seed initial_seed seed".split()
 )
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
