@@ -391,3 +391,26 @@ def test_limits_stop_the_run_with_one_line(text, message):
 )
 def test_new_constructs_keep_the_whitelist(text, message):
     assert refusal(text) == message
+
+
+def test_calls_that_cannot_be_verified_are_one_line_with_their_count():
+    """A loop's backward() calls too big to verify: one line per line and reason, with how many calls it stands for
+    (and the calls that can be verified still are)."""
+    text = (
+        "import torch\nw = torch.ones(5001, requires_grad=True)\nv = torch.ones(2, requires_grad=True)\n"
+        "for step in range(40):\n    (w * w).sum().backward()\n    (v * v).sum().backward()\n"
+        "    with torch.no_grad():\n        v -= 0.1 * v.grad\n"
+    )
+    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
+    report, _ = verify(outcome)
+    assert outcome.calls == 80 and len(report.results) == 5 and report.return_code == 2
+    assert report.errors == [
+        "s.py:5: cannot verify these 40 backward() calls: graph too large to verify: 5001 leaf elements (limit 5000)"
+    ]
+
+
+def test_the_tensors_held_at_once_are_bounded_not_those_made():
+    made = "import torch\nfor i in range(12):\n    y = torch.zeros(1000000)\n"
+    assert run_snippet(parse_snippet(made, "s.py"), lambda _: None).error is None
+    held = "import torch\nkept = []\nfor i in range(12):\n    kept.append(torch.zeros(1000000))\n"
+    assert stops(held) == "s.py:4:17: the snippet holds more than 10000000 tensor elements at once"

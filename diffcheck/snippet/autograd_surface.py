@@ -131,15 +131,16 @@ class AutogradSurface:
         implicit = _implicit(tensor, gradient)
         leaves: dict = {}
         call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
-        before = {name: entry.tensor._grad for name, entry in leaves.items()}
+        alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
+        before = {name: tensor._grad for name, tensor in alive.items()}
         self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph))
-        self.outcome.backwards.append(call)
+        self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
-            made = [e.tensor for n, e in leaves.items() if before[n] is None and e.tensor.grad is not None]
+            made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
             second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
 
     def _record(self, tensor, gradient, node, leaves=None) -> None:
-        self.outcome.backwards.append(self._gradient_call(tensor, gradient, node, leaves))
+        self.outcome.record(self._gradient_call(tensor, gradient, node, leaves))
 
     def _gradient_call(self, tensor, gradient, node, leaves=None) -> Backward:
         call = Backward(node.lineno, self.source(node))
@@ -170,7 +171,7 @@ class AutogradSurface:
         leaves: dict = {}
         for out, g in zip(outs, grads):
             self._record(out, g, node, leaves)
-        first = self.outcome.backwards[-1].case if len(outs) == 1 else None
+        first = self.outcome.last.case if len(outs) == 1 else None
         if flags.get("create_graph") and first is not None:  # d(out)/d(input) as an op: a second derivative verifies
             second_order.record(self, first, leaves, ins, result, node)
             return result
@@ -178,7 +179,7 @@ class AutogradSurface:
             if value is not None:
                 self.tracer.leaf(value, self.source(node), self.position(node))
                 if value.grad_fn is not None:
-                    self.tracer.opaque.add(id(value))
+                    self.tracer.mark_opaque(value)
         return result
 
     def _torch_allclose(self, args, kwargs, node):
