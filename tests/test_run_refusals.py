@@ -414,3 +414,17 @@ def test_the_tensors_held_at_once_are_bounded_not_those_made():
     assert run_snippet(parse_snippet(made, "s.py"), lambda _: None).error is None
     held = "import torch\nkept = []\nfor i in range(12):\n    kept.append(torch.zeros(1000000))\n"
     assert stops(held) == "s.py:4:17: the snippet holds more than 10000000 tensor elements at once"
+
+
+def test_data_read_in_a_loop_is_not_held():
+    """`.data` tensors share storage through groups that hold them weakly: 80 steps read 16M elements through `.data`
+    (more than the cap), holding one step's."""
+    text = (
+        "import torch\nb = torch.zeros(100000, requires_grad=True)\nfor t in range(80):\n"
+        "    (b * b).sum().backward()\n    b.data.sub_(0.1 * b.grad.data)\n    b.grad.data.zero_()\n"
+        "print(b.grad.sum(), b.data.sum())\n"
+    )
+    printed: list[str] = []
+    outcome = run_snippet(parse_snippet(text, "s.py"), printed.append)
+    assert outcome.error is None and outcome.calls == 80
+    assert printed == ["tensor(0.) tensor(0.)\n"]

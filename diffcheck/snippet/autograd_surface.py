@@ -6,6 +6,7 @@ interpreter; every gradient call is recorded for verification as backward() is."
 from __future__ import annotations
 
 import ast
+import weakref
 
 import numpy as np
 
@@ -66,16 +67,22 @@ class AutogradSurface:
 
     def _share(self, tensor) -> None:
         """`.data` shares storage: every tensor of the group takes the new values."""
-        for other in self.aliases.get(id(tensor), ()):
-            if other is not tensor:
+        for ref in self.aliases.get(id(tensor), ()):
+            other = ref()
+            if other is not None and other is not tensor:
                 other.data = tensor.data
 
     def _alias(self, a, b) -> None:
-        group = self.aliases.get(id(a)) or [a]
-        if not any(t is b for t in group):
-            group.append(b)
-        for t in group:
-            self.aliases[id(t)] = group
+        """`b` shares `a`'s storage. A group holds its tensors weakly (a loop reading `w.data` makes one each step)
+        and a freed tensor leaves it, its id free for another."""
+        group = self.aliases.get(id(a))
+        if group is None:
+            group = self.aliases[id(a)] = [weakref.ref(a)]
+            weakref.finalize(a, self.aliases.pop, id(a), None)
+        if not any(ref() is b for ref in group):
+            group[:] = [ref for ref in group if ref() is not None] + [weakref.ref(b)]
+            self.aliases[id(b)] = group
+            weakref.finalize(b, self.aliases.pop, id(b), None)
 
     def _tensor_add_(self, tensor, args, kwargs, node):
         return self.inplace(tensor, "add_", args, kwargs, node)
