@@ -139,7 +139,8 @@ def _sync() -> None:
         spelling = ops.dispatch.SPELLINGS[name]
         varargs = bool(sig.params) and ops.kind_of(sig.params[0]) == "shape"  # x.view(2, 3): sizes as varargs
         most = None if varargs else sig.arity + len(sig.params)
-        OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params)
+        creation = any(ops.kind_of(p) == "dtype" for p in sig.params)  # arange, eye, zeros_like ...
+        OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params, *(("requires_grad", "device") if creation else ()))
         TORCH[name] = "function" if spelling.torch else "missing"
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
         LINALG[name] = "function" if spelling.linalg else "missing"

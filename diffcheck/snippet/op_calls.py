@@ -17,6 +17,7 @@ from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
 from ..ops.dispatch import FLAGS
+from .factories import Device
 from .sizes import matmul_shape
 from .torch_surface import MAX_ELEMENTS, Raised
 
@@ -38,6 +39,8 @@ class OpCalls:
         """One op of the table, by function, method or `operator` (Python's, on the engine's tensors: `2 + x` is
         x.__radd__(2), add(x, 2), where torch.add(2, x) keeps the 2 first); the result is traced."""
         signature = ops.SIGNATURES[spelling]
+        if not method and ("requires_grad" in kwargs or "device" in kwargs):
+            return self._created(spelling, args, kwargs, node)
         positional = args[: signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
         if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
@@ -110,6 +113,27 @@ class OpCalls:
             )
             return result
         self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
+        return result
+
+    def _created(self, spelling: str, args: list, kwargs: dict, node: ast.AST):
+        """A creation row (arange, eye, zeros_like ...) with `requires_grad=` or `device=`, which torch's factories
+        take: the answer is a leaf that requires grad if asked."""
+        kwargs = dict(kwargs)
+        requires_grad, device = kwargs.pop("requires_grad", False), kwargs.pop("device", None)
+        if device not in (None, "cpu", Device()):
+            raise self.fail("only the CPU device is supported", node)
+        if not isinstance(requires_grad, bool):  # torch lists the factory's overloads: not modelled
+            raise self.fail(f"requires_grad= of 'torch.{spelling}' must be True or False", node)
+        result = self.op(spelling, args, kwargs, node)
+        if requires_grad:
+            if not result.dtype.is_floating_point:
+                raise Raised(
+                    "RuntimeError",
+                    "Only Tensors of floating point and complex dtype can require gradients",
+                    node.lineno,
+                )
+            result.requires_grad_(True)
+            self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 
     def _joined(self, spelling: str, signature, positional: list, params: dict, node: ast.AST):
