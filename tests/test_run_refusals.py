@@ -428,3 +428,21 @@ def test_data_read_in_a_loop_is_not_held():
     outcome = run_snippet(parse_snippet(text, "s.py"), printed.append)
     assert outcome.error is None and outcome.calls == 80
     assert printed == ["tensor(0.) tensor(0.)\n"]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            "F.leaky_relu(x * 1, 0.1, inplace=True)",
+            "s.py:4:1: leaky_relu(inplace=True) is not supported (write it out of place)",
+        ),
+        ("nn.ELU(inplace=True)(x * 1)", "s.py:4:1: nn.ELU(inplace=True) is not supported (write it out of place)"),
+        ("F.relu(x * 1, inplace=1)", "s.py:4:1: inplace= of 'relu' must be True or False"),
+        ("torch.eye(2, requires_grad=1)", "s.py:4:1: requires_grad= of 'torch.eye' must be True or False"),
+    ],
+)
+def test_in_place_activations_beyond_relu_stop_with_one_line(line, message):
+    text = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + line + "\nx = 1\n"
+    text = text.replace("x * 1", "torch.ones(2, requires_grad=True) * 1")
+    assert stops(text) == message

@@ -41,6 +41,8 @@ class OpCalls:
         signature = ops.SIGNATURES[spelling]
         if not method and ("requires_grad" in kwargs or "device" in kwargs):
             return self._created(spelling, args, kwargs, node)
+        if "inplace" in kwargs:
+            return self._activation(spelling, args, kwargs, node)
         positional = args[: signature.arity]
         params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
         if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
@@ -135,6 +137,23 @@ class OpCalls:
             result.requires_grad_(True)
             self.tracer.leaf(result, self.source(node), self.position(node))
         return result
+
+    def _activation(self, spelling: str, args: list, kwargs: dict, node: ast.AST):
+        """F.relu(x, inplace=True) is x.relu_(); an activation's `inplace=False` is the op itself."""
+        kwargs = dict(kwargs)
+        inplace = kwargs.pop("inplace")
+        if type(inplace) is not bool:
+            raise self.fail(f"inplace= of '{spelling}' must be True or False", node)
+        if not inplace:
+            return self.op(spelling, args, kwargs, node)
+        if spelling != "relu" or len(args) != 1 or kwargs or not isinstance(args[0], engine.Tensor):
+            raise self.fail(f"{spelling}(inplace=True) is not supported (write it out of place)", node)
+        return self.inplace(args[0], "relu_", [], {}, node)
+
+    def _torch_relu_(self, args: list, kwargs: dict, node: ast.AST):
+        if not isinstance(args[0], engine.Tensor):
+            raise Raised("TypeError", not_a_tensor("relu_", args[0]), node.lineno)
+        return self.inplace(args[0], "relu_", [], {}, node)
 
     def _joined(self, spelling: str, signature, positional: list, params: dict, node: ast.AST):
         """cat and stack: a list (or a tuple, split's) of tensors, run and traced with its tensors as arguments."""
