@@ -18,7 +18,7 @@ from diffcheck.cli import main
 from diffcheck.errors import DiffcheckError
 from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet.parse import parse_snippet
-from diffcheck.snippet.verification import Backward, _sampled, sampled_calls
+from diffcheck.snippet.verification import Backward, Outcome, Sampler, _sampled, sampled_calls
 
 SNIPPETS = Path(__file__).resolve().parent / "snippets"
 
@@ -179,6 +179,14 @@ def test_sampled_calls_are_first_last_and_a_seeded_sample(count, sample):
     assert chosen == sampled_calls(count, sample)  # seeded: the same every run
 
 
+def _shape(calls, sample=3):
+    outcome = Outcome("s.py", sample)
+    for call in calls:
+        outcome.record(call)
+    (shape,) = outcome.shapes.values()
+    return shape
+
+
 def test_each_verified_call_stands_for_the_calls_up_to_the_next():
     from dataclasses import replace
 
@@ -186,14 +194,31 @@ def test_each_verified_call_stands_for_the_calls_up_to_the_next():
     from diffcheck.lang.program import Assign, Program, Var
 
     base = Case(Program((Assign("y", Var("x")),)), {"x": 0.0})
-    calls = [Backward(7, "loss.backward()", replace(base, values={"x": float(i)})) for i in range(100)]
-    parts = _sampled("s.py", calls, 3)
+    calls = [Backward(7 + i % 2, "loss.backward()", replace(base, values={"x": float(i)})) for i in range(100)]
+    parts = _sampled("s.py", _shape(calls))
     assert sum(len(covered) for _, _, covered in parts) == 100
-    assert [covered[0] for _, _, covered in parts] == [calls[i] for i in sampled_calls(100, 3)]
+    assert [case for case, _, _ in parts] == [calls[i].case for i in sampled_calls(100, 3)]
     assert [title.split("  (")[1] for _, title, _ in parts][0] == (
-        "call 1 of 100 of this graph shape, lines 7; verified: 5, this one stands for calls 1-50)"
+        "call 1 of 100 of this graph shape, lines 7, 8; verified: 5, this one stands for calls 1-2)"
     )
+    assert [covered for _, _, covered in parts][:2] == [
+        [7, 8],
+        [7, 8] * 13 + [7],
+    ]  # the lines of the calls each stands for
     identical = [Backward(7, "loss.backward()", base) for _ in range(10)]
-    assert [title for _, title, _ in _sampled("s.py", identical, 3)] == [
+    assert [title for _, title, _ in _sampled("s.py", _shape(identical))] == [
         "s.py:7: loss.backward()  (10 identical calls, lines 7)"
     ]
+
+
+@given(st.integers(1, 300), st.integers(0, 10))
+def test_only_the_sampled_calls_are_kept(count, sample):
+    """A loop's calls are sampled as they come: what is not verified is not held (a 2000-step loop holds 5 Cases)."""
+    calls = [Backward(7, "loss.backward()", object()) for _ in range(count)]
+    sampler = Sampler(sample)
+    for call in calls:
+        sampler.add(call)
+    kept = sampler.chosen()
+    assert [index for index, _ in kept] == sampled_calls(count, sample)
+    assert all(call is calls[index] for index, call in kept)
+    assert len(sampler.between) <= sample

@@ -391,3 +391,58 @@ def test_limits_stop_the_run_with_one_line(text, message):
 )
 def test_new_constructs_keep_the_whitelist(text, message):
     assert refusal(text) == message
+
+
+def test_calls_that_cannot_be_verified_are_one_line_with_their_count():
+    """A loop's backward() calls too big to verify: one line per line and reason, with how many calls it stands for
+    (and the calls that can be verified still are)."""
+    text = (
+        "import torch\nw = torch.ones(5001, requires_grad=True)\nv = torch.ones(2, requires_grad=True)\n"
+        "for step in range(40):\n    (w * w).sum().backward()\n    (v * v).sum().backward()\n"
+        "    with torch.no_grad():\n        v -= 0.1 * v.grad\n"
+    )
+    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
+    report, _ = verify(outcome)
+    assert outcome.calls == 80 and len(report.results) == 5 and report.return_code == 2
+    assert report.errors == [
+        "s.py:5: cannot verify these 40 backward() calls: graph too large to verify: 5001 leaf elements (limit 5000)"
+    ]
+
+
+def test_the_tensors_held_at_once_are_bounded_not_those_made():
+    made = "import torch\nfor i in range(12):\n    y = torch.zeros(1000000)\n"
+    assert run_snippet(parse_snippet(made, "s.py"), lambda _: None).error is None
+    held = "import torch\nkept = []\nfor i in range(12):\n    kept.append(torch.zeros(1000000))\n"
+    assert stops(held) == "s.py:4:17: the snippet holds more than 10000000 tensor elements at once"
+
+
+def test_data_read_in_a_loop_is_not_held():
+    """`.data` tensors share storage through groups that hold them weakly: 80 steps read 16M elements through `.data`
+    (more than the cap), holding one step's."""
+    text = (
+        "import torch\nb = torch.zeros(100000, requires_grad=True)\nfor t in range(80):\n"
+        "    (b * b).sum().backward()\n    b.data.sub_(0.1 * b.grad.data)\n    b.grad.data.zero_()\n"
+        "print(b.grad.sum(), b.data.sum())\n"
+    )
+    printed: list[str] = []
+    outcome = run_snippet(parse_snippet(text, "s.py"), printed.append)
+    assert outcome.error is None and outcome.calls == 80
+    assert printed == ["tensor(0.) tensor(0.)\n"]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            "F.leaky_relu(x * 1, 0.1, inplace=True)",
+            "s.py:4:1: leaky_relu(inplace=True) is not supported (write it out of place)",
+        ),
+        ("nn.ELU(inplace=True)(x * 1)", "s.py:4:1: nn.ELU(inplace=True) is not supported (write it out of place)"),
+        ("F.relu(x * 1, inplace=1)", "s.py:4:1: inplace= of 'relu' must be True or False"),
+        ("torch.eye(2, requires_grad=1)", "s.py:4:1: requires_grad= of 'torch.eye' must be True or False"),
+    ],
+)
+def test_in_place_activations_beyond_relu_stop_with_one_line(line, message):
+    text = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + line + "\nx = 1\n"
+    text = text.replace("x * 1", "torch.ones(2, requires_grad=True) * 1")
+    assert stops(text) == message

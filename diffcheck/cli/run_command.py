@@ -108,12 +108,12 @@ def run(
     snippet = parse_snippet(text, where)
     captured = io.StringIO()
     stdout = _Stdout()
-    limits = Limits(max_steps, max_depth, time_budget, max_output)
+    limits = Limits(max_steps, max_depth, time_budget, max_output, sample)
     outcome = run_snippet(snippet, captured.write if fmt == "json" else stdout, limits)
     if outcome.raised:
         click.echo(outcome.raised, err=True)
     unsupported: list[str] = []
-    report, lines = verify(outcome, rtol, atol, strict, timeout, sample, engines, unsupported)
+    report, lines = verify(outcome, rtol, atol, strict, timeout, engines, unsupported)
     for line in unsupported:  # not a failure: the engine lacks what the call needs (an op, a custom Function)
         click.echo(f"diffcheck: note: {line}", err=True)
     out, _ = consoles()

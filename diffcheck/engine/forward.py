@@ -102,7 +102,10 @@ def _torch_typed(compute, args, datas: list, params: dict, out, scalars=()):
     float64 in NumPy and float32 in PyTorch; sin of an int is float64, of a bool float16, and the default float in
     PyTorch. The tensors are cast to PyTorch's dtype and the op runs again, so the answer is computed in that dtype
     as PyTorch computes it; a bool condition stays as it is where other tensors carry the values (`where`).
-    `scalars`: parameters that are operands too (clamp's bounds), unlike a dim or a shape."""
+    `scalars`: parameters that are operands too (clamp's bounds), unlike a dim or a shape. A creation row's `dtype=`
+    is its answer's."""
+    if params.get("dtype") is not None:  # zeros_like(x, dtype=torch.float64): the row cast its answer
+        return out
     want = _result_dtype([*args, *scalars])
     if out.dtype.kind == "f" and want.kind != "f":  # the op makes floats of integers: the default float dtype
         want = _default_dtype.np

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from .. import engine
 from ..check.budget import run_deep
+from ..defaults import SNIPPET_SAMPLE
 from ..errors import DiffcheckError
 from ..lang.program import Pos
 from .autograd_surface import AutogradSurface
@@ -28,6 +29,7 @@ from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
 from .factories import Factories
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
+from .op_calls import OpCalls
 from .optim import FACTORIES as OPTIM_FACTORIES
 from .random_surface import RandomSurface
 from .parse import Snippet, node_pos
@@ -44,13 +46,14 @@ _PYTHON_ERRORS = (TypeError, ValueError, ZeroDivisionError, OverflowError, Index
 
 @dataclass(frozen=True)
 class Limits:
-    """What one run may spend: statements executed, nested calls, wall-clock seconds, characters printed (the `run`
-    flags)."""
+    """What one run may spend: statements executed, nested calls, wall-clock seconds, characters printed; and how
+    many calls of one graph shape it keeps for verification between the first and the last (the `run` flags)."""
 
     steps: int = MAX_STEPS
     depth: int = MAX_CALL_DEPTH
     seconds: float = TIME_BUDGET
     output: int = MAX_OUTPUT
+    sample: int = SNIPPET_SAMPLE
 
 
 def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Limits = Limits()) -> Outcome:
@@ -60,7 +63,7 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
 
 
 class _Interpreter(
-    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, Factories
+    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, OpCalls, Factories
 ):
     FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
 
@@ -71,7 +74,7 @@ class _Interpreter(
         self.filename = "<stdin>" if snippet.where == "<stdin>" else os.path.abspath(snippet.where)
         self.scope = Scope()
         self.tracer = Tracer()
-        self.outcome = Outcome(snippet.where)
+        self.outcome = Outcome(snippet.where, limits.sample)
         self.registry: dict = {}  # the warning registry of the snippet's module: once per call site
         self.float_warned = False
         self.steps = self.depth = self.printed = 0

@@ -6,6 +6,7 @@ interpreter; every gradient call is recorded for verification as backward() is."
 from __future__ import annotations
 
 import ast
+import weakref
 
 import numpy as np
 
@@ -66,16 +67,22 @@ class AutogradSurface:
 
     def _share(self, tensor) -> None:
         """`.data` shares storage: every tensor of the group takes the new values."""
-        for other in self.aliases.get(id(tensor), ()):
-            if other is not tensor:
+        for ref in self.aliases.get(id(tensor), ()):
+            other = ref()
+            if other is not None and other is not tensor:
                 other.data = tensor.data
 
     def _alias(self, a, b) -> None:
-        group = self.aliases.get(id(a)) or [a]
-        if not any(t is b for t in group):
-            group.append(b)
-        for t in group:
-            self.aliases[id(t)] = group
+        """`b` shares `a`'s storage. A group holds its tensors weakly (a loop reading `w.data` makes one each step)
+        and a freed tensor leaves it, its id free for another."""
+        group = self.aliases.get(id(a))
+        if group is None:
+            group = self.aliases[id(a)] = [weakref.ref(a)]
+            weakref.finalize(a, self.aliases.pop, id(a), None)
+        if not any(ref() is b for ref in group):
+            group[:] = [ref for ref in group if ref() is not None] + [weakref.ref(b)]
+            self.aliases[id(b)] = group
+            weakref.finalize(b, self.aliases.pop, id(b), None)
 
     def _tensor_add_(self, tensor, args, kwargs, node):
         return self.inplace(tensor, "add_", args, kwargs, node)
@@ -131,15 +138,16 @@ class AutogradSurface:
         implicit = _implicit(tensor, gradient)
         leaves: dict = {}
         call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
-        before = {name: entry.tensor._grad for name, entry in leaves.items()}
+        alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
+        before = {name: tensor._grad for name, tensor in alive.items()}
         self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph))
-        self.outcome.backwards.append(call)
+        self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
-            made = [e.tensor for n, e in leaves.items() if before[n] is None and e.tensor.grad is not None]
+            made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
             second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
 
     def _record(self, tensor, gradient, node, leaves=None) -> None:
-        self.outcome.backwards.append(self._gradient_call(tensor, gradient, node, leaves))
+        self.outcome.record(self._gradient_call(tensor, gradient, node, leaves))
 
     def _gradient_call(self, tensor, gradient, node, leaves=None) -> Backward:
         call = Backward(node.lineno, self.source(node))
@@ -170,7 +178,7 @@ class AutogradSurface:
         leaves: dict = {}
         for out, g in zip(outs, grads):
             self._record(out, g, node, leaves)
-        first = self.outcome.backwards[-1].case if len(outs) == 1 else None
+        first = self.outcome.last.case if len(outs) == 1 else None
         if flags.get("create_graph") and first is not None:  # d(out)/d(input) as an op: a second derivative verifies
             second_order.record(self, first, leaves, ins, result, node)
             return result
@@ -178,7 +186,7 @@ class AutogradSurface:
             if value is not None:
                 self.tracer.leaf(value, self.source(node), self.position(node))
                 if value.grad_fn is not None:
-                    self.tracer.opaque.add(id(value))
+                    self.tracer.mark_opaque(value)
         return result
 
     def _torch_allclose(self, args, kwargs, node):

@@ -32,7 +32,12 @@ LOSSES = {
     ),
     "NLLLoss": ("nll_loss", {"weight": None, "ignore_index": -100, "reduction": "mean"}),
 }
-ACTIVATIONS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+ACTIVATIONS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+_ACTIVATION_OPTIONS = {  # the constructor's arguments in order, with their defaults
+    "ReLU": {"inplace": False},
+    "LeakyReLU": {"negative_slope": 0.01, "inplace": False},
+    "ELU": {"alpha": 1.0, "inplace": False},
+}
 
 
 def _options(name: str, args: list, kwargs: dict, accepted: dict, node: ast.AST) -> dict:
@@ -164,21 +169,32 @@ def _sequential_forward(interp, module, args, kwargs, node):
 
 # ---- activations, Softmax, Flatten, Identity ------------------------------------------------------------------------
 def _activation(name: str, op: str):
+    options = _ACTIVATION_OPTIONS.get(name, {})
+
     def make(interp, args, kwargs, node):
-        inplace = _options(name, args, kwargs, {"inplace": False}, node)["inplace"] if name == "ReLU" else False
-        if inplace:
-            raise interp.fail("nn.ReLU(inplace=True) is not supported (it changes its input in place)", node)
-
-        def forward(interp, module, args, kwargs, node):
-            return interp.op(op, [_one_input(module, args, kwargs, node)], {}, node)
-
-        if name != "ReLU" and (args or kwargs):
+        if not options and (args or kwargs):
             raise Raised(
                 "TypeError",
                 f"{name}.__init__() takes 1 positional argument but {len(args) + 1} were given",
                 node.lineno,
             )
-        return ModuleValue(name, forward_impl=forward, initialised=True)
+        given = _options(name, args, kwargs, options, node)
+        params = {k: v for k, v in given.items() if k != "inplace"}
+        inplace = given.get("inplace", False)
+
+        def forward(interp, module, args, kwargs, node):
+            x = _one_input(module, args, kwargs, node)
+            if not inplace:
+                return interp.op(op, [x], params, node)
+            if op != "relu":
+                raise interp.fail(f"nn.{name}(inplace=True) is not supported (write it out of place)", node)
+            return interp.op(op, [x], {"inplace": True}, node)
+
+        def extra(module) -> str:  # PyTorch's extra_repr: the options, then ", inplace=True" when set
+            shown = [f"{k}={v}" for k, v in params.items()] + ["inplace=True"] * inplace
+            return ", ".join(shown)
+
+        return ModuleValue(name, forward_impl=forward, extra=extra, initialised=True)
 
     return make
 

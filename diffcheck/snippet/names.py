@@ -47,6 +47,7 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "isclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
     "equal": _spec(2, 2),
     "is_grad_enabled": _spec(0, 0),
+    "relu_": _spec(1, 1),  # torch.relu_(x), F.relu_(x): x.relu_()
     "no_grad": _spec(0, 0),
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
@@ -71,15 +72,15 @@ TORCH_EXTRAS.update(RANDOM)
 # torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
 # which the class checks as PyTorch does
 NN_CLASSES = (
-    "Module Parameter Linear Sequential ReLU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
+    "Module Parameter Linear Sequential ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
     "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
 ).split()
-OPTIMIZERS = ("SGD", "Adam", "AdamW")
+OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
 # attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
-    "out_features step param_groups manual_seed initial_seed seed".split()
+    "out_features step param_groups state add_param_group manual_seed initial_seed seed".split()
 )
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
@@ -110,6 +111,8 @@ EXCEPTIONS = {  # Python's exception classes a snippet may catch or raise, each 
     "UserWarning": ("Warning", "Exception"),
     "Warning": ("Exception",),
 }
+# torch.nn.functional's activations that take `inplace=` (only relu's in-place form runs: snippet/op_calls.py)
+INPLACE_FUNCTIONAL = set("relu relu6 elu selu celu leaky_relu hardtanh silu mish hardsigmoid hardswish".split())
 # The op table's spellings, kept in step with it (`_sync`). Those a module lacks are "missing": using one raises
 # PyTorch's AttributeError when it runs (torch.softplus is only torch.nn.functional.softplus).
 OP_FUNCTIONS: dict[str, Spec] = {}
@@ -139,7 +142,9 @@ def _sync() -> None:
         spelling = ops.dispatch.SPELLINGS[name]
         varargs = bool(sig.params) and ops.kind_of(sig.params[0]) == "shape"  # x.view(2, 3): sizes as varargs
         most = None if varargs else sig.arity + len(sig.params)
-        OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params)
+        creation = any(ops.kind_of(p) == "dtype" for p in sig.params)  # arange, eye, zeros_like ...
+        extra = ("requires_grad", "device") if creation else ("inplace",) if name in INPLACE_FUNCTIONAL else ()
+        OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params, *extra)
         TORCH[name] = "function" if spelling.torch else "missing"
         FUNCTIONAL[name] = "function" if spelling.functional else "missing"
         LINALG[name] = "function" if spelling.linalg else "missing"
@@ -154,7 +159,7 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device"], "function"),
+            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device", "relu_"], "function"),
             **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",
@@ -163,6 +168,7 @@ def _sync() -> None:
             "Tensor": "class",
         }
     )
+    FUNCTIONAL["relu_"] = "function"
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
         del TENSOR_METHODS[name]
     TENSOR_METHODS.update(_OP_METHODS)
@@ -181,6 +187,7 @@ TENSOR_ATTRIBUTES = {
     "shape",
     "data",
     "next_functions",
+    "_version",  # the version counter in-place ops bump
 }  # `next_functions` is grad_fn.next_functions
 SETTABLE = {"grad", "requires_grad", "data"}
 _PLAIN_METHODS = {

@@ -1,11 +1,7 @@
-"""`diffcheck run`, torch.optim: `SGD`, `Adam` and `AdamW` with PyTorch 2.13's options, `zero_grad()` (grads set to
-None by default), `step()`, `param_groups` (a list of dicts: reading it and setting `lr` work as in PyTorch) and
-printing.
-
-Updates follow PyTorch's single-tensor implementations (`_single_tensor_sgd`, `_single_tensor_adam`, what CPU tensors
-run: foreach is for CUDA), operation by operation in the parameter's dtype. Its CPU kernels fuse `a + alpha * b`
-(add with alpha, lerp, addcmul) into one fused multiply-add, so those are fma here too; pinned bit for bit against
-torch 2.13 by tests/test_run_optim.py (tests/optim.json, from tests/record_torch_optim.py).
+"""`diffcheck run`, torch.optim: `SGD`, `Adam`, `AdamW` and `RMSprop` with PyTorch 2.13's options and refusals,
+`zero_grad()` (grads set to None by default), `step()` and `step(closure)`, `param_groups` (a list of dicts: reading
+it and setting `lr` work as in PyTorch), `add_param_group`, `state` (per parameter), `state_dict()` and printing. The
+updates' arithmetic is optim_updates.py's.
 """
 
 from __future__ import annotations
@@ -16,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import engine
-from ..engine.mt19937 import _fma32, _fma64
 from ..engine.versions import bump
 from ..engine import type_name
+from .optim_updates import UPDATES
 from .torch_surface import Raised
 from .values import BoundMethod, SnippetObject
 
@@ -49,92 +45,32 @@ _DEFAULTS = {
     },
 }
 _DEFAULTS["AdamW"] = {**_DEFAULTS["Adam"], "weight_decay": 0.01, "decoupled_weight_decay": True}
+_DEFAULTS["RMSprop"] = {  # in torch's order: param_groups print it
+    "lr": 0.01,
+    "momentum": 0,
+    "alpha": 0.99,
+    "eps": 1e-08,
+    "centered": False,
+    "weight_decay": 0,
+    "capturable": False,
+    "foreach": None,
+    "maximize": False,
+    "differentiable": False,
+}
 _POSITIONAL = {
     "SGD": ("lr", "momentum", "dampening", "weight_decay", "nesterov"),
     "Adam": ("lr", "betas", "eps", "weight_decay", "amsgrad"),
+    "RMSprop": ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"),
 }
 _POSITIONAL["AdamW"] = _POSITIONAL["Adam"]
-
-
-# ---- the arithmetic, in the parameter's dtype ------------------------------------------------------------------------
-def fma(a, b, c):
-    """a * b + c rounded once, in the dtype of `c` (b a Python number: cast to that dtype first, as a Scalar is)."""
-    dtype = np.asarray(c).dtype
-    shape = np.broadcast_shapes(np.shape(a), np.shape(c))
-    a, b, c = (np.atleast_1d(np.asarray(v, dtype)) for v in (a, b, c))  # the fma helpers index their arrays
-    return (_fma32 if dtype == np.float32 else _fma64)(a, b, c).astype(dtype).reshape(shape)
-
-
-def times(a, number):
-    return (np.asarray(a) * np.asarray(number, np.asarray(a).dtype)).astype(np.asarray(a).dtype)
-
-
-def sgd_update(p, g, state: dict, group: dict):
-    """_single_tensor_sgd for one parameter: the new value (state holds the momentum buffer)."""
-    g = -g if group["maximize"] else g
-    if group["weight_decay"] != 0:
-        g = fma(p, group["weight_decay"], g)  # grad.add(param, alpha=weight_decay)
-    momentum = group["momentum"]
-    if momentum != 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = np.array(g, copy=True)
-        else:
-            buf = fma(g, 1 - group["dampening"], times(buf, momentum))  # buf.mul_(momentum).add_(grad, alpha=1 - d)
-        state["momentum_buffer"] = buf
-        g = fma(buf, momentum, g) if group["nesterov"] else buf
-    return fma(g, -group["lr"], p)  # param.add_(grad, alpha=-lr)
-
-
-def lerp(start, end, weight: float):
-    """Tensor.lerp_ with a number weight, PyTorch's CPU formula: start + w * (end - start) for |w| < 0.5, else
-    end - (end - start) * (1 - w), each product fused with its sum."""
-    dtype = np.asarray(start).dtype
-    diff = (end - start).astype(dtype)
-    if abs(weight) < 0.5:
-        return fma(diff, weight, start)
-    return fma(-diff, np.asarray(1, dtype) - np.asarray(weight, dtype), end)
-
-
-def adam_update(p, g, state: dict, group: dict):
-    """_single_tensor_adam for one parameter (capturable and differentiable off): the new value."""
-    dtype = p.dtype
-    g = -g if group["maximize"] else g
-    if not state:
-        state.update(step=np.float32(0), exp_avg=np.zeros_like(p), exp_avg_sq=np.zeros_like(p))
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p)
-    state["step"] = np.float32(state["step"] + np.float32(1))
-    lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-    if decay != 0:
-        if group["decoupled_weight_decay"]:
-            p = times(p, 1 - lr * decay)  # param.mul_(1 - lr * weight_decay)
-        else:
-            g = fma(p, decay, g)
-    state["exp_avg"] = lerp(state["exp_avg"], g, 1 - beta1)
-    # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2): self + (value * t1) * t2, fused
-    state["exp_avg_sq"] = fma(times(g, 1 - beta2), g, times(state["exp_avg_sq"], beta2))
-    step = float(state["step"])
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    second = state["exp_avg_sq"]
-    if group["amsgrad"]:
-        state["max_exp_avg_sq"] = second = np.maximum(state["max_exp_avg_sq"], second)
-    # the exact square root: PyTorch's vectorised one (Sleef) is 1 ulp off for about 1 element in 6
-    denom = (np.sqrt(second) / np.asarray(bias_correction2**0.5, dtype)).astype(dtype) + np.asarray(eps, dtype)
-    quotient = (times(state["exp_avg"], -step_size) / denom).astype(dtype)  # addcdiv_: self + value * t1 / t2
-    return (p + quotient).astype(dtype)
-
-
-_UPDATES = {"SGD": sgd_update, "Adam": adam_update, "AdamW": adam_update}
 
 
 @dataclass(eq=False)
 class OptimizerValue(SnippetObject):
     kind: str
     param_groups: list
-    state: dict = field(default_factory=dict)  # id(param) -> its state
+    defaults: dict = field(default_factory=dict)  # the constructor's options: what add_param_group fills in
+    state: "OptimizerState" = field(default_factory=lambda: OptimizerState())
 
     @property
     def type_name(self) -> str:
@@ -143,10 +79,11 @@ class OptimizerValue(SnippetObject):
     def get(self, interp, name: str, node: ast.AST):
         if name == "param_groups":
             return self.param_groups
-        if name == "zero_grad":
-            return BoundMethod(name, self._zero_grad)
-        if name == "step":
-            return BoundMethod(name, self._step)
+        if name == "state":
+            return self.state
+        method = getattr(self, f"_{name}", None)
+        if name in ("zero_grad", "step", "state_dict", "add_param_group"):
+            return BoundMethod(name, method)
         raise Raised("AttributeError", f"'{self.kind}' object has no attribute '{name}'", node.lineno)
 
     def _zero_grad(self, interp, args, kwargs, node):
@@ -156,25 +93,98 @@ class OptimizerValue(SnippetObject):
                 interp.clear_grad(p, set_to_none, node)
 
     def _step(self, interp, args, kwargs, node):
-        if args or kwargs:
-            raise interp.fail(f"{self.kind}.step(closure) is not supported", node)
-        update = _UPDATES[self.kind]
+        """step() or step(closure): the closure (which recomputes the loss) runs with grad enabled first, and its
+        answer is step's."""
+        closure = ([*args, *kwargs.values()] or [None])[0]
+        loss = None
+        if closure is not None:
+            with engine.enable_grad():
+                loss = interp.call(closure, [], {}, node)
+        update = UPDATES[self.kind]
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state.setdefault(id(p), {})
                 with np.errstate(all="ignore"):
-                    p.data = update(np.asarray(p.data), np.asarray(p.grad.data), state, group)[()]
+                    p.data = update(np.asarray(p.data), np.asarray(p.grad.data), self.state.arrays(p), group)[()]
+                self.state.updated(p)
                 bump(p)
                 interp._share(p)
+        return loss
+
+    def _state_dict(self, interp, args, kwargs, node):
+        """{'state': {index: state}, 'param_groups': [options and 'params': indices]}, parameters numbered in
+        group order as PyTorch numbers them."""
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [
+            {**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+            for g in self.param_groups
+        ]
+        state = {index.get(id(p), p): self.state[p] for p in self.state.params}
+        return {"state": state, "param_groups": groups}
+
+    def _add_param_group(self, interp, args, kwargs, node):
+        (group,) = [*args, *kwargs.values()]
+        if not isinstance(group, dict):
+            raise Raised("TypeError", f"param_group must be a dict, but got {type_name(group)}", node.lineno)
+        added = _group(group, self.defaults, node)
+        held = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in held for p in added["params"]):
+            raise Raised("ValueError", "some parameters appear in more than one parameter group", node.lineno)
+        self.param_groups.append(added)
 
     def __repr__(self) -> str:
-        lines = [f"{self.kind} ("]
-        for index, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {index}")
-            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
-        return "\n".join(lines + [")"])
+        groups = [
+            f"Parameter Group {index}\n" + "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
+            for index, group in enumerate(self.param_groups)
+        ]
+        return f"{self.kind} (\n" + "\n".join(groups) + ")"
+
+
+class OptimizerState(SnippetObject):
+    """optimizer.state: a defaultdict from parameter to its state (a dict: `momentum_buffer`, Adam's `step`,
+    `exp_avg`, `exp_avg_sq` ... as tensors, the same tensors from step to step as in PyTorch, their values replaced
+    by each update). Reading a parameter without state gives {} and adds it, as a defaultdict does."""
+
+    type_name = "defaultdict"
+
+    def __init__(self):
+        self.params: list = []  # the keys in insertion order
+        self.values: dict[int, dict] = {}  # id(param) -> {name: NumPy value}, what the updates read and write
+        self.tensors: dict[int, dict] = {}  # id(param) -> {name: the tensor a snippet sees}
+
+    def arrays(self, p) -> dict:
+        if id(p) not in self.values:
+            self.params.append(p)
+            self.values[id(p)], self.tensors[id(p)] = {}, {}
+        return self.values[id(p)]
+
+    def updated(self, p) -> None:
+        tensors = self.tensors[id(p)]
+        for name, value in self.values[id(p)].items():
+            if name in tensors:
+                tensors[name].data = value
+            else:
+                tensors[name] = engine.Tensor(value)
+
+    def __getitem__(self, p) -> dict:
+        self.arrays(p)
+        return self.tensors[id(p)]
+
+    def item(self, interp, key, node: ast.AST):
+        if not isinstance(key, engine.Tensor):
+            raise interp.fail("optimizer.state is indexed by a parameter", node)
+        return self[key]
+
+    def length(self, interp, node: ast.AST) -> int:
+        return len(self.params)
+
+    def __contains__(self, key) -> bool:
+        return any(p is key for p in self.params)
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{p!r}: {self.tensors[id(p)]!r}" for p in self.params)
+        return f"defaultdict(<class 'dict'>, {{{items}}})"
 
 
 def _optimizer(kind: str):
@@ -192,15 +202,14 @@ def _optimizer(kind: str):
             options[key] = value
         group = {**defaults, **options}
         _check(kind, group, interp, node)
-        groups = _groups(kind, params, group, node)
-        return OptimizerValue(kind, groups)
+        return OptimizerValue(kind, _groups(params, group, node), group)
 
     return make
 
 
 def _check(kind: str, group: dict, interp, node) -> None:
     for key in ("foreach", "fused"):
-        if group[key]:
+        if group.get(key):
             raise interp.fail(f"{kind}({key}=True) is not supported (PyTorch's single-tensor updates are)", node)
     if group.get("capturable") or group["differentiable"]:
         raise interp.fail(f"{kind}(capturable/differentiable=True) is not supported", node)
@@ -209,6 +218,13 @@ def _check(kind: str, group: dict, interp, node) -> None:
         raise interp.fail(f"{kind}'s lr must be a number", node)
     if lr < 0:
         raise Raised("ValueError", f"Invalid learning rate: {lr}", node.lineno)
+    if kind == "RMSprop":
+        for key, what in (("eps", "epsilon"), ("momentum", "momentum"), ("weight_decay", "weight_decay")):
+            if group[key] < 0:
+                raise Raised("ValueError", f"Invalid {what} value: {group[key]}", node.lineno)
+        if group["alpha"] < 0:
+            raise Raised("ValueError", f"Invalid alpha value: {group['alpha']}", node.lineno)
+        return
     if kind == "SGD":
         if group["momentum"] < 0:
             raise Raised("ValueError", f"Invalid momentum value: {group['momentum']}", node.lineno)
@@ -228,7 +244,7 @@ def _check(kind: str, group: dict, interp, node) -> None:
     group["betas"] = tuple(betas)
 
 
-def _groups(kind: str, params, group: dict, node) -> list:
+def _groups(params, defaults: dict, node) -> list:
     if isinstance(params, engine.Tensor):
         raise Raised(
             "TypeError",
@@ -241,16 +257,22 @@ def _groups(kind: str, params, group: dict, node) -> list:
     params = list(params)
     if not params:
         raise Raised("ValueError", "optimizer got an empty parameter list", node.lineno)
-    given = params if isinstance(params[0], dict) else [{"params": params}]
-    groups = []
-    for entry in given:
-        tensors = entry["params"]
-        tensors = [tensors] if isinstance(tensors, engine.Tensor) else list(tensors)
-        for t in tensors:
-            if not isinstance(t, engine.Tensor) or not t.is_leaf:
-                raise Raised("ValueError", "can't optimize a non-leaf Tensor", node.lineno)
-        groups.append({"params": tensors, **{**group, **{k: v for k, v in entry.items() if k != "params"}}})
-    return groups
+    return [
+        _group(entry, defaults, node) for entry in (params if isinstance(params[0], dict) else [{"params": params}])
+    ]
+
+
+def _group(entry: dict, defaults: dict, node) -> dict:
+    """One parameter group as add_param_group makes it: the given keys in their order, then the defaults not given."""
+    tensors = entry["params"]
+    tensors = [tensors] if isinstance(tensors, engine.Tensor) else list(tensors)
+    for t in tensors:
+        if not isinstance(t, engine.Tensor) or not t.is_leaf:
+            raise Raised("ValueError", "can't optimize a non-leaf Tensor", node.lineno)
+    group = {**entry, "params": tensors}
+    for key, value in defaults.items():
+        group.setdefault(key, value)
+    return group
 
 
 FACTORIES = {f"torch.optim.{kind}": _optimizer(kind) for kind in _DEFAULTS}

@@ -199,7 +199,7 @@ class _Validator(StatementRules):
         if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
             self.value(node.value, depth + 1)
             return "value"
-        if node.attr.startswith("_"):
+        if node.attr.startswith("_") and node.attr not in TENSOR_ATTRIBUTES:  # x._version is PyTorch's
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
         if isinstance(node.value, ast.Name) and node.value.id in self.objects:
             return "value"  # ctx.anything: the object's own attributes, set and read by the snippet

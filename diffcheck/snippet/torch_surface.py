@@ -1,5 +1,6 @@
-"""`diffcheck run`, the torch surface: creating tensors, ops by function, method and operator, tensor attributes
-and methods, and the builtins that look inside tensors — each with PyTorch's behaviour and error texts.
+"""`diffcheck run`, the torch surface: tensor attributes and methods, running engine calls, and the builtins that
+look inside tensors — each with PyTorch's behaviour and error texts (creating tensors: factories.py; ops by
+function, method and operator: op_calls.py).
 
 `TorchSurface` is mixed into the interpreter (`snippet/__init__.py`), which supplies `fail`, `warn`, `source`, `position`
 and the tracer; every tensor made here is traced so that backward() calls can be verified.
@@ -8,23 +9,17 @@ and the tracer; every tensor made here is traced so that backward() calls can be
 from __future__ import annotations
 
 import ast
-import math
-from typing import Callable, Optional
 
 import numpy as np
 
 from .. import engine
 from .. import ops
-from ..engine import no_overload, not_a_tensor, type_name
+from ..engine import type_name
 from ..ops import TorchIndexError, TorchTypeError, TorchValueError
-from ..ops.dispatch import FLAGS
 from .names import TENSOR_ATTRIBUTES
-from .sizes import matmul_shape
-from .factories import Device
 from .values import SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
-_PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
 FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
@@ -101,188 +96,6 @@ class TorchSurface:
             raise Raised("TypeError", str(error), node.lineno) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as error:
             raise self.fail(f"cannot run this on diffcheck's engine: {error}", node) from None
-
-    def _create(self, name: str, args: list, kwargs: dict, node: ast.Call):
-        dtype, requires_grad = kwargs.get("dtype"), kwargs.get("requires_grad", False)
-        if kwargs.get("device") not in (None, "cpu", Device()):
-            raise self.fail("only the CPU device is supported", node)
-        if dtype is not None and not isinstance(dtype, engine.dtype):
-            raise Raised(
-                "TypeError", f"{name}(): argument 'dtype' must be torch.dtype, not {type_name(dtype)}", node.lineno
-            )
-        if not isinstance(requires_grad, bool):
-            raise Raised(
-                "TypeError",
-                f"{name}(): argument 'requires_grad' must be bool, not {type_name(requires_grad)}",
-                node.lineno,
-            )
-        if name == "tensor":
-            data = _data(args[0], dtype, node, self)
-            result = self._engine(engine.tensor, node, data, dtype=dtype, requires_grad=requires_grad)
-        elif name in ("full", "linspace"):
-            result = self._filled(name, args, dtype, requires_grad, node)
-        else:
-            if len(args) == 1 and isinstance(args[0], (tuple, list)):  # torch.ones((2, 3)), torch.zeros(x.shape)
-                args = list(args[0])
-            if not all(type(n) is int and n >= 0 for n in args):
-                raise self.fail(f"torch.{name}() takes sizes as non-negative integers", node)
-            if int(np.prod(args)) > MAX_ELEMENTS:
-                raise self.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
-            result = self._engine(getattr(engine, name), node, *args, dtype=dtype, requires_grad=requires_grad)
-        self.tracer.leaf(result, self.source(node), self.position(node))
-        return result
-
-    def op(
-        self,
-        spelling: str,
-        args: list,
-        kwargs: dict,
-        node: ast.AST,
-        operator: Optional[Callable] = None,
-        method: bool = False,
-    ):
-        """One op of the table, by function, method or `operator` (Python's, on the engine's tensors: `2 + x` is
-        x.__radd__(2), add(x, 2), where torch.add(2, x) keeps the 2 first); the result is traced."""
-        signature = ops.SIGNATURES[spelling]
-        positional = args[: signature.arity]
-        params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
-        if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
-            return self.op(signature.pair_op, [positional[0], params["dim"]], {}, node, method=method)  # max(x, y)
-        kinds = {p: ops.kind_of(p) for p in signature.params}
-        first = signature.params[0] if signature.params else None
-        if len(kinds) == 1 and kinds[first] == "shape" and len(args) > signature.arity + 1:  # torch.full takes a tuple
-            params[first] = tuple(args[signature.arity :])  # x.view(2, 3): the sizes as varargs
-        elif first and kinds[first] == "shape" and type(params.get(first)) is int:
-            params[first] = (params[first],)  # x.flip(0), x.view(-1)
-        row = ops.OPS.get(signature.row)
-        if row is not None and row.variadic:  # torch.cat([a, b]): the engine raises PyTorch's TypeErrors
-            return self._joined(spelling, signature, positional, params, node)
-        if (
-            signature.dim_row
-            and "keepdim" in params
-            and ("dim" not in params or signature.name == "mean" and not method and type(params["keepdim"]) is not bool)
-        ):
-            raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method), node.lineno)
-        for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
-            if key in FLAGS and key in params and type(params[key]) is not bool:
-                where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
-                raise Raised(
-                    "TypeError",
-                    f"{spelling}(): argument '{key}'{where} must be bool, not {type_name(params[key])}",
-                    node.lineno,
-                )
-        if signature.name == "where" and not operator and engine.where_refusal(positional):
-            raise Raised("TypeError", engine.where_refusal(positional), node.lineno)
-        if not operator and positional and not isinstance(positional[0], engine.Tensor):
-            if signature.number_self:  # torch.pow(2, x) is pow's Number-self overload; none takes two numbers
-                if all(isinstance(a, (int, float)) for a in positional):
-                    raise Raised("TypeError", no_overload(spelling, "pow", args, kwargs, False), node.lineno)
-            elif not signature.number_input or not isinstance(positional[0], (int, float)):
-                raise Raised("TypeError", not_a_tensor(spelling, positional[0]), node.lineno)
-        if signature.tensors_only and not isinstance(positional[1], engine.Tensor):
-            refusal = engine.not_a_second_tensor(spelling, signature.name, positional[1], method)
-            raise Raised("TypeError", refusal, node.lineno)
-        for value in positional:
-            if not isinstance(value, (engine.Tensor, int, float)):
-                raise Raised(
-                    "TypeError", f"{spelling}(): expected a Tensor or a number, got {type_name(value)}", node.lineno
-                )
-        if isinstance(params.get("dim"), (tuple, list)):  # only sum and mean take a dim
-            params["dim"] = self._dims(spelling, signature.name, args, kwargs, params, method, node)
-        choices = {p: getattr(p, "choices", ()) for p in signature.params}  # approximate='tanh', p='fro'
-        kinds = {p: ops.kind_of(p) for p in signature.params}
-        refused = {p for p in signature.params if getattr(p, "refusal", "")}
-        for key, value in params.items():
-            if kinds.get(key) in ("shape", "sections") and isinstance(value, (tuple, list)):
-                params[key] = tuple(value)  # sizes (a torch.Size too): the engine takes them as PyTorch does
-                continue
-            if isinstance(value, engine.Tensor) and (kinds.get(key) == "tensor" or signature.tensor_params):
-                continue  # linear's bias, a loss's weight; clamp's bounds (ClampBackward0)
-            if type(value) is str and (value in choices.get(key, ()) or key in refused):
-                continue  # a reduction outside its choices: the row raises PyTorch's ValueError
-            if kinds.get(key) == "dtype" and isinstance(value, engine.dtype):
-                continue  # torch.arange(3, dtype=torch.float64)
-            shape = kinds.get(key) == "shape"
-            if shape and type(value) in (tuple, list) and all(type(n) is int for n in value):
-                continue  # torch.full((2, 3), 1.5)
-            if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
-                raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
-        params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
-        self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
-        result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
-        if isinstance(result, tuple):  # max(x, dim): values and indices
-            self.tracer.answers(
-                result, signature.name, tuple(positional), params, self.source(node), self.position(node)
-            )
-            return result
-        self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
-        return result
-
-    def _joined(self, spelling: str, signature, positional: list, params: dict, node: ast.AST):
-        """cat and stack: a list (or a tuple, split's) of tensors, run and traced with its tensors as arguments."""
-        for key, value in params.items():
-            if type(value) is not int:
-                raise self.fail(f"parameter '{key}' of '{spelling}' must be an integer", node)
-        result = self._engine(engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
-        self.tracer.op(result, signature.name, tuple(positional), params, self.source(node), self.position(node))
-        return result
-
-    def _dims(
-        self, spelling: str, op: str, args: list, kwargs: dict, params: dict, method: bool, node: ast.AST
-    ) -> tuple:
-        """Several dims (a tuple, a list, a torch.Size) as PyTorch's argument parser takes them, as a plain tuple of
-        ints (the engine's test for several dims is `type(dim) in (tuple, list)`). The parser picks the overload by the
-        first element, an int and not a bool, and unpacks the others, bools included, once it has picked one."""
-        dims = params["dim"]
-        for index, dim in enumerate(dims):
-            if isinstance(dim, engine.Tensor):
-                raise self.fail(f"a tensor among the dims of '{spelling}' is not supported", node)
-            if index == 0 and type(dim) is not int:
-                if "keepdim" in params:  # torch's text then depends on the form and the op (three measured): refused
-                    raise self.fail(f"the dims of '{spelling}' must be integers", node)
-                raise Raised("TypeError", no_overload(spelling, op, args[method:], kwargs, method), node.lineno)
-            if not isinstance(dim, int):
-                raise Raised(
-                    "TypeError",
-                    f"{spelling}(): argument 'dim' failed to unpack the object at pos "
-                    f'{index + 1} with error "type must be tuple of ints,but got '
-                    f'{type_name(dim)}"',
-                    node.lineno,
-                )
-        return tuple(int(dim) for dim in dims)  # torch unpacks a bool as 0 or 1: its errors say 1, never True
-
-    def _guard_shapes(self, op: str, tensors: list, node: ast.AST) -> None:
-        """PyTorch's broadcasting error text, and no result too large to hold (checked before it is computed)."""
-        self.in_time(node)
-        for tensor in tensors:  # zeros(0, 10**9) holds nothing, and its sum(0) 10**9 zeros
-            if not np.size(tensor.data) and math.prod(d for d in tensor.shape if d) > MAX_ELEMENTS:
-                raise self.fail(f"an empty tensor whose other sizes make more than {MAX_ELEMENTS} elements", node)
-        if op in _PRODUCTS and len(tensors) == 2:
-            shape = matmul_shape(tuple(tensors[0].shape), tuple(tensors[1].shape))
-            if shape is not None and math.prod(shape) > MAX_ELEMENTS:
-                raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
-            return
-        front = ops.FRONTS.get(op)
-        row = ops.OPS.get(front.row) if front is not None else None
-        if len(tensors) < 2 or front is not None and (row is None or not row.elementwise or row.index_args):
-            return  # matmul, cat, linear; an index does not broadcast
-            return
-        shapes = [t.shape for t in tensors]
-        ndim = max(len(s) for s in shapes)
-        for i in range(ndim - 1, -1, -1):  # torch reports the last mismatching dimension
-            a, b = (s[i - ndim + len(s)] if i - ndim + len(s) >= 0 else 1 for s in shapes[:2])
-            if a != b and a != 1 and b != 1:
-                raise Raised(
-                    "RuntimeError",
-                    f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {i}",
-                    node.lineno,
-                )
-        try:
-            size = int(np.prod(np.broadcast_shapes(*shapes)))
-        except ValueError as error:
-            raise self.fail(f"'{op}': {error}", node) from None
-        if size > MAX_ELEMENTS:
-            raise self.fail(f"result of more than {MAX_ELEMENTS} elements", node)
 
     def _get_attribute(self, value, name: str, node: ast.Attribute):
         if isinstance(value, SnippetObject):
@@ -404,54 +217,3 @@ class TorchSurface:
 
     def _tensor_size(self, tensor, args, kwargs, node):
         return Size(tensor.shape)
-
-
-def _data(value, dtype, node: ast.AST, interpreter: TorchSurface):
-    """torch.tensor's data: a number or nested lists and tuples of numbers, checked as PyTorch checks it — every
-    element's type first, then each sequence against the shape the first elements give (none when it has a zero),
-    with torch's errors."""
-    floats = []
-
-    def scan(item) -> None:
-        if isinstance(item, (list, tuple)):
-            for element in item:
-                scan(element)
-        elif isinstance(item, engine.Tensor):
-            raise interpreter.fail("torch.tensor() of tensors is not supported (use .detach() or .item())", node)
-        elif type(item) not in (int, float, bool):
-            raise Raised("TypeError", f"new(): invalid data type '{type_name(item)}'", node.lineno)
-        elif type(item) is float:
-            floats.append(item)
-
-    def store(item, dim: int) -> None:
-        if dim == len(sizes):
-            if isinstance(item, (list, tuple)):  # a sequence where the first elements had a number
-                floating = dtype.is_floating_point if dtype is not None else bool(floats)
-                raise Raised(
-                    "TypeError",
-                    f"must be real number, not {type_name(item)}"
-                    if floating
-                    else f"'{type_name(item)}' object cannot be interpreted as an integer",
-                    node.lineno,
-                )
-        elif not isinstance(item, (list, tuple)):
-            raise Raised("TypeError", "not a sequence", node.lineno)
-        elif len(item) != sizes[dim]:
-            raise Raised(
-                "ValueError", f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(item)})", node.lineno
-            )
-        else:
-            for element in item:
-                store(element, dim + 1)
-
-    scan(value)
-    sizes, first = [], value
-    while isinstance(first, (list, tuple)):
-        sizes.append(len(first))
-        first = first[0] if first else None
-    count = int(np.prod(sizes))
-    if count > MAX_ELEMENTS:
-        raise interpreter.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
-    if count:  # PyTorch stores nothing, so checks nothing, when the shape has a zero; the engine says what it takes
-        store(value, 0)
-    return value

@@ -5,11 +5,14 @@ backward() call becomes a `check.Case` (verification.py checks them with `check.
 An entry is one *version* of a tensor: a leaf (a snapshot of its values) or an op of the table over earlier entries
 and Python numbers. A tensor whose values or requires_grad change (`.grad.zero_()`, accumulation, `requires_grad_()`)
 gets a new entry; results computed earlier keep pointing at the version they were computed from, as autograd's graph
-does.
+does. Entries hold their tensors weakly: a tensor the snippet no longer reaches is freed, its entries live on while a
+later entry reaches them, and what the tracer knew of it (the variable it was bound to) stays in its `Record` — so a
+training loop's memory stays that of one step, not of all.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -24,18 +27,49 @@ from ..lang.program import Apply, Assign, Const, Pos, Program, Var
 MAX_STATEMENTS = SNIPPET_MAX_TENSORS  # named tensors in one verified graph
 MAX_NODES = SNIPPET_MAX_OPERATIONS  # op applications in one verified graph
 MAX_ELEMENTS = SNIPPET_MAX_LEAF_ELEMENTS  # leaf elements in one verified graph
-MAX_TRACED = 10_000_000  # elements of all tensors of a run: each is kept, so that ids stay unique
+MAX_TRACED = 10_000_000  # elements of the traced tensors alive at once
 _LABEL = 50  # an unnamed tensor is labelled by its source text up to this length
 
 
-class Entry:
-    __slots__ = ("tensor", "serial", "op", "args", "params", "value", "requires_grad", "label", "pos")
+class Record:
+    """What the tracer knows of one tensor, shared by its entries and kept after it is freed."""
 
-    def __init__(self, tensor, serial: int, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos):
-        self.tensor, self.serial, self.op, self.args, self.params = tensor, serial, op, args, params
+    __slots__ = ("binding", "opaque", "piece", "elements")
+
+    def __init__(self, elements: int):
+        self.binding: Optional[str] = None  # the variable it was first bound to
+        self.opaque = False  # made through a graph the tracer did not see (a create_graph gradient)
+        self.piece = False  # one answer of split, chunk or unbind
+        self.elements = elements
+
+
+class Entry:
+    __slots__ = (
+        "_tensor",
+        "record",
+        "ndim",
+        "serial",
+        "op",
+        "args",
+        "params",
+        "value",
+        "requires_grad",
+        "label",
+        "pos",
+    )
+
+    def __init__(self, tensor, record: Record, serial: int, op, args: tuple, params: dict, label: str, pos: Pos):
+        # an engine tensor weakly (None once freed); split's tuple and several answers' first, strongly
+        self._tensor = weakref.ref(tensor) if isinstance(tensor, engine.Tensor) else (lambda: tensor)
+        self.record, self.ndim = record, np.ndim(tensor.data)
+        self.serial, self.op, self.args, self.params = serial, op, args, params
         self.requires_grad, self.label, self.pos = tensor.requires_grad, label, pos
         # what can change later needs a copy: a leaf's values, or a result's that requires no grad (zero_())
         self.value = np.array(tensor.data, copy=True) if op is None or not self.requires_grad else None
+
+    @property
+    def tensor(self):
+        return self._tensor()
 
     def current(self, tensor) -> bool:
         """Still describes `tensor`: same requires_grad, same values (nan equal to nan)."""
@@ -76,25 +110,42 @@ class Tracer:
     def __init__(self, symbolic: bool = False):
         # symbolic: a custom Function's forward, traced under no_grad as if its inputs required grad
         self.symbolic = symbolic
-        self.entries: dict[int, Entry] = {}  # id(tensor) -> its latest entry
-        self.bindings: dict[int, str] = {}  # id(tensor) -> the variable it was first bound to
-        self.alive: list = []  # every traced tensor, so that ids are never reused within a run
+        # id(tensor) -> its latest entry and its record, while it is alive (a freed tensor's id may come again)
+        self.entries: dict[int, Entry] = {}
+        self.records: dict[int, Record] = {}
         self.serial = 0
-        self.elements = 0  # of every tensor kept alive
-        self.opaque: set[int] = set()  # tensors with a graph the tracer did not see (create_graph gradients)
-        self.pieces: set[int] = set()  # tensors that are one answer of split, chunk or unbind
+        self.elements = 0  # of the traced tensors alive
+        self.pieces: list = []  # split's tuples (held: a tuple cannot be referred to weakly)
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         key = id(tensor.pieces) if isinstance(tensor, _Pieces) else id(tensor)
-        if key not in self.entries:
-            self.alive.append(tensor)
-            self.elements += int(np.size(tensor.data))
+        record = self.records.get(key)
+        if record is None:
+            record = self.records[key] = Record(int(np.size(tensor.data)))
+            self.elements += record.elements
             if self.elements > MAX_TRACED:
-                raise DiffcheckError(f"the snippet makes more than {MAX_TRACED} tensor elements", pos)
+                raise DiffcheckError(f"the snippet holds more than {MAX_TRACED} tensor elements at once", pos)
+            if isinstance(tensor, engine.Tensor):
+                weakref.finalize(tensor, self._forget, key)
+            else:
+                self.pieces.append(tensor)
         self.serial += 1
-        entry = Entry(tensor, self.serial, op, args, params, _short(label, pos.line), pos)
+        entry = Entry(tensor, record, self.serial, op, args, params, _short(label, pos.line), pos)
         self.entries[key] = entry
         return entry
+
+    def _forget(self, key: int) -> None:
+        """A traced tensor was freed: its id may be another tensor's next."""
+        self.entries.pop(key, None)
+        record = self.records.pop(key, None)
+        if record is not None:
+            self.elements -= record.elements
+
+    def record(self, tensor) -> Optional[Record]:
+        return self.records.get(id(tensor))
+
+    def mark_opaque(self, tensor) -> None:
+        self.records[id(tensor)].opaque = True
 
     def leaf(self, tensor, label: str, pos: Pos) -> Entry:
         return self._add(tensor, None, (), {}, label, pos)
@@ -104,9 +155,10 @@ class Tracer:
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
-        if entry is None and tensor.grad_fn is not None or self.symbolic and entry is not None and entry.op:
-            self.opaque.add(id(tensor))  # symbolic: changed in place in a forward, its values are no program's
-        return self.leaf(tensor, label, pos)
+        opaque = entry is None and tensor.grad_fn is not None or self.symbolic and entry is not None and entry.op
+        entry = self.leaf(tensor, label, pos)
+        entry.record.opaque |= bool(opaque)  # symbolic: changed in place in a forward, its values are no program's
+        return entry
 
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
         """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it
@@ -117,7 +169,8 @@ class Tracer:
             given = args[0]
             args = (given,) if id(given) in self.entries else tuple(given)
         if type(result) is tuple:
-            self.pieces.update(id(t) for t in result)
+            for piece in result:
+                self.entry(piece, label, pos).record.piece = True
             result = _Pieces(result)
         tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
         if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
@@ -143,12 +196,12 @@ class Tracer:
             return
         refs = tuple(self.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args)
         self.serial += 1
-        whole = Entry(_Whole(result[0]), self.serial, op, refs, params, _short(label, pos.line), pos)
+        whole = Entry(_Whole(result[0]), Record(0), self.serial, op, refs, params, _short(label, pos.line), pos)
         self._add(result[0], "getitem", (whole,), {"key": (False, (0,))}, label, pos)
 
     def bind(self, name: str, tensor, pos: Pos) -> None:
-        self.entry(tensor, name, pos)
-        self.bindings.setdefault(id(tensor), name)
+        record = self.entry(tensor, name, pos).record
+        record.binding = record.binding or name
 
     # ---- one backward() call → one Case --------------------------------------------------------------------------
     def case(
@@ -181,7 +234,8 @@ class Tracer:
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
             assigns.append(Assign(_unique(f"{names[id(root_entry)]} (output)", taken), Var(names[id(root_entry)])))
         if gradient is not None:  # backward(gradient=g) is the gradient of sum(root * g), g held constant
-            label = self.bindings.get(id(gradient), "gradient")
+            record = self.record(gradient)
+            label = record.binding if record is not None and record.binding else "gradient"
             g = _unique(label if label not in taken else f"{label} (gradient)", taken)
             values[g] = np.asarray(gradient.data).tolist()
             no_grad.add(g)
@@ -212,20 +266,19 @@ class Tracer:
         statements = [
             e
             for e in ordered
-            if e.op is not None
-            and (e is root_entry or id(e.tensor) in self.bindings or self._retained(e) or id(e) in held)
+            if e.op is not None and (e is root_entry or e.record.binding or self._retained(e) or id(e) in held)
         ]
         return [e for e in ordered if e.op is None], statements, held
 
     def _verifiable(self, leaves: list, statements: list) -> None:
         """Refuse a graph through what the tracer did not see (one piece of a tuple, a create_graph gradient), or
         too large for SymPy."""
-        if any(id(e.tensor) in self.pieces and e.requires_grad for e in leaves):
+        if any(e.record.piece and e.requires_grad for e in leaves):
             raise DiffcheckError(
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
                 "or stack)"
             )
-        if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
+        if any(e.record.opaque and (e.requires_grad or self.symbolic) for e in leaves):
             if self.symbolic:
                 raise DiffcheckError("a tensor of it was changed in place")
             raise DiffcheckError("the graph goes through a gradient made with create_graph=True (not verifiable yet)")
@@ -238,24 +291,30 @@ class Tracer:
                 raise DiffcheckError(f"graph too large to verify: {count} {what} (limit {limit})")
 
     def _retained(self, entry: Entry) -> bool:
-        return entry.tensor.retains_grad and self.entries.get(id(entry.tensor)) is entry
+        tensor = entry.tensor
+        return tensor is not None and tensor.retains_grad and self.entries.get(id(tensor)) is entry
 
     def _names(self, entries: list[Entry], variables: dict[str, Any], fixed: dict) -> dict[int, str]:
         """Variable names for bound tensors, source text for the rest. When several versions want one name, the
         version the variable holds now keeps it and the others say the line they come from (`y@5`)."""
         groups: dict[str, list[Entry]] = {}
-        names: dict[int, str] = {id(e): fixed[id(e.tensor)] for e in entries if id(e.tensor) in fixed}
+        tensors = {id(e): e.tensor for e in entries}
+        names: dict[int, str] = {
+            id(e): fixed[id(tensors[id(e)])]
+            for e in entries
+            if tensors[id(e)] is not None and id(tensors[id(e)]) in fixed
+        }
         taken: set[str] = set(names.values())
         for e in entries:
             if id(e) not in names:
-                groups.setdefault(self.bindings.get(id(e.tensor), e.label), []).append(e)
+                groups.setdefault(e.record.binding or e.label, []).append(e)
         for base, group in groups.items():
             holder = variables.get(base)
             keep = (
                 group[0]
                 if len(group) == 1
                 else next(
-                    (e for e in reversed(group) if e.tensor is holder and self.entries.get(id(holder)) is e), None
+                    (e for e in reversed(group) if tensors[id(e)] is holder and self.entries.get(id(holder)) is e), None
                 )
             )
             for e in group:
@@ -304,7 +363,7 @@ def _reduction(entry: Entry, args: tuple) -> Apply:
     their place. A mean of means is the mean (each is over equally many elements); the values, and so the gradients,
     are those of the one reduction."""
     dims, keep = entry.params["dim"], entry.params.get("keepdim", False)
-    ndim = entry.args[0].tensor.dim()
+    ndim = entry.args[0].ndim
     axes = sorted({d % max(ndim, 1) for d in dims or range(ndim)}, reverse=True) if dims or keep else ()
     if not axes:
         return Apply(entry.op, args, (), entry.pos)

@@ -4,6 +4,7 @@ report's notes for what a snippet adds (retain_grad(), a custom Function's input
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -27,14 +28,87 @@ class Backward:
     problem: Optional[str] = None
 
 
+class Sampler:
+    """Of items coming one by one (a loop's calls of one graph shape): the first, the last, and `size` drawn with a
+    fixed seed between them, uniformly (Algorithm R over the ones between: each is kept or dropped as the next
+    comes), so that what is not verified is not kept."""
+
+    def __init__(self, size: int, seed: int = SNIPPET_SAMPLE_SEED):
+        self.size, self.random = size, random.Random(seed)
+        self.count = 0
+        self.first: Optional[tuple] = None
+        self.pending: Optional[tuple] = None  # the latest: the last unless another comes
+        self.between: list[tuple] = []  # (index, item)
+
+    def add(self, item) -> None:
+        index, self.count = self.count, self.count + 1
+        if index == 0:
+            self.first = (0, item)
+            return
+        if self.pending is not None:
+            seen = self.pending[0] - 1  # its place among the items between
+            if seen < self.size:
+                self.between.append(self.pending)
+            else:
+                slot = self.random.randrange(seen + 1)
+                if slot < self.size:
+                    self.between[slot] = self.pending
+        self.pending = (index, item)
+
+    def chosen(self) -> list[tuple]:
+        """(index, item) of the kept ones, in order."""
+        return [self.first, *sorted(self.between, key=lambda pair: pair[0])] + [self.pending] * (
+            self.pending is not None
+        )
+
+
+def sampled_calls(count: int, sample: int, seed: int = SNIPPET_SAMPLE_SEED) -> list[int]:
+    """The indices verified among `count` calls of one shape: the first, the last, and `sample` drawn between."""
+    sampler = Sampler(sample, seed)
+    for index in range(count):
+        sampler.add(index)
+    return [index for index, _ in sampler.chosen()]
+
+
+@dataclass
+class Shape:
+    """The calls of one graph shape: every call's line, the sampled calls' Cases, whether all were identical."""
+
+    sampler: Sampler
+    key: Any  # the first call's values: identical calls are verified once
+    lines: list[int] = field(default_factory=list)
+    identical: bool = True
+
+
 @dataclass
 class Outcome:
-    """What a run produced besides its output: the backward() calls, and how it stopped if it did not finish."""
+    """What a run produced besides its output: its backward() calls (those verification will check, sampled per graph
+    shape as they come: `sample` between the first and the last; of those that cannot be verified, a count per line
+    and reason), and how it stopped if it did not finish."""
 
     where: str
-    backwards: list[Backward] = field(default_factory=list)
+    sample: int = SNIPPET_SAMPLE
+    calls: int = 0
+    last: Optional[Backward] = None  # the latest call
+    shapes: dict = field(default_factory=dict)  # shape key -> Shape, in order of first call
+    problems: dict = field(default_factory=dict)  # (line, problem) -> calls
     raised: Optional[str] = None  # `file:line: RuntimeError: <text>`, as the real program would fail
     error: Optional[DiffcheckError] = None  # something diffcheck cannot run, found while running
+
+    def record(self, call: Backward) -> None:
+        self.calls += 1
+        self.last = call
+        if call.case is None:
+            key = (call.line, call.problem)
+            self.problems[key] = self.problems.get(key, 0) + 1
+            return
+        shape = self.shapes.get(_shape_key(call.case))
+        if shape is None:
+            shape = self.shapes[_shape_key(call.case)] = Shape(Sampler(self.sample), _key(call.case))
+        elif shape.identical:
+            shape.identical = _key(call.case) == shape.key
+        shape.lines.append(call.line)
+        shape.sampler.add(call)
 
 
 def verify(
@@ -43,72 +117,61 @@ def verify(
     atol: Optional[float] = None,
     strict: bool = False,
     timeout: float = 60.0,
-    sample: int = SNIPPET_SAMPLE,
     engines: tuple = (),
     unsupported: Optional[list] = None,
 ) -> tuple[Report, list[list[int]]]:
-    """Check the backward() calls with `check.check`, each within `timeout` seconds: of each graph shape (a loop's
-    steps), the first and the last call and `sample` calls drawn between them with a fixed seed; each verified call
-    stands for the calls after it up to the next verified one. Returns the report and, per result, the lines of the
-    calls it stands for. `engines` (loaded `Engine`s; none: diffcheck's own) check each call in turn, the result's
-    title naming the engine; a call an engine cannot run is a line in `unsupported`, never a failure."""
-    groups: dict[Any, tuple[Case, list[Backward]]] = {}
+    """Check the backward() calls the run kept with `check.check`, each within `timeout` seconds: of each graph shape
+    (a loop's steps), the first and the last call and `outcome.sample` calls drawn between them with a fixed seed;
+    each verified call stands for the calls after it up to the next verified one. Returns the report and, per result,
+    the lines of the calls it stands for. `engines` (loaded `Engine`s; none: diffcheck's own) check each call in turn,
+    the result's title naming the engine; a call an engine cannot run is a line in `unsupported`, never a failure."""
     errors = [outcome.raised] if outcome.raised else []
     if outcome.error is not None:
         errors.append(str(outcome.error))
-    for call in outcome.backwards:
-        if call.case is None:
-            errors.append(f"{outcome.where}:{call.line}: cannot verify this backward(): {call.problem}")
-            continue
-        groups.setdefault(_shape_key(call.case), (call.case, []))[1].append(call)
+    for (line, problem), count in outcome.problems.items():
+        calls = "this backward()" if count == 1 else f"these {count} backward() calls"
+        errors.append(f"{outcome.where}:{line}: cannot verify {calls}: {problem}")
     results, lines = [], []
     options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
-    for _, calls in groups.values():
-        for case, title, covered in _sampled(outcome.where, calls, sample):
+    for shape in outcome.shapes.values():
+        for case, title, covered in _sampled(outcome.where, shape):
             for engine in engines or (None,):
                 named = f"{title}  [{engine.name}]" if engine is not None else title
                 case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
                 result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
                 if result is not None:
                     results.append(result)
-                    lines.append([c.line for c in covered])
-    if not outcome.backwards and not errors:
+                    lines.append(covered)
+    if not outcome.calls and not errors:
         errors.append(f"{outcome.where}: no backward() call: nothing to verify")
     elif not results and not errors and unsupported:  # as verify: a run that checked nothing is no pass
         errors.append(f"{outcome.where}: no backward() call could be checked on the engines named")
     return Report(results, errors), lines
 
 
-def sampled_calls(count: int, sample: int, seed: int = SNIPPET_SAMPLE_SEED) -> list[int]:
-    """The indices verified among `count` calls of one shape: the first, the last, and `sample` drawn between."""
-    import random
-
-    between = range(1, count - 1)
-    return sorted({0, count - 1, *random.Random(seed).sample(between, min(sample, len(between)))})
-
-
-def _sampled(where: str, calls: list, sample: int):
-    """(case, title, calls it stands for) per verified call of one graph shape."""
-    text = f"{where}:{calls[0].line}: {calls[0].text}"
-    every = f"lines {', '.join(map(str, sorted({c.line for c in calls})))}"
-    if len(calls) == 1:
-        return [(calls[0].case, text, calls)]
-    if len({_key(c.case) for c in calls}) == 1:
-        return [(calls[0].case, f"{text}  ({len(calls)} identical calls, {every})", calls)]
-    chosen = sampled_calls(len(calls), sample)
+def _sampled(where: str, shape: Shape):
+    """(case, title, lines of the calls it stands for) per verified call of one graph shape."""
+    chosen, count = shape.sampler.chosen(), shape.sampler.count
+    first = chosen[0][1]
+    text = f"{where}:{first.line}: {first.text}"
+    every = f"lines {', '.join(map(str, sorted(set(shape.lines))))}"
+    if count == 1:
+        return [(first.case, text, shape.lines)]
+    if shape.identical:
+        return [(first.case, f"{text}  ({count} identical calls, {every})", shape.lines)]
     out = []
-    for k, index in enumerate(chosen):
-        end = chosen[k + 1] if k + 1 < len(chosen) else index + 1
+    for k, (index, call) in enumerate(chosen):
+        end = chosen[k + 1][0] if k + 1 < len(chosen) else index + 1
         stands = "itself" if end - index == 1 else f"calls {index + 1}-{end}"
         title = (
-            f"{where}:{calls[index].line}: {calls[index].text}  (call {index + 1} of {len(calls)} of this graph "
-            f"shape, {every}; verified: {len(chosen)}, this one stands for {stands})"
+            f"{where}:{call.line}: {call.text}  (call {index + 1} of {count} of this graph shape, {every}; "
+            f"verified: {len(chosen)}, this one stands for {stands})"
         )
-        out.append((calls[index].case, title, calls[index:end]))
+        out.append((call.case, title, shape.lines[index:end]))
     return out
 
 
-def _verified(case: Case, call: Backward, where: str, timeout: float, errors: list, engine=None, unsupported=None):
+def _verified(case: Case, line: int, where: str, timeout: float, errors: list, engine=None, unsupported=None):
     """One check (on `engine`; diffcheck's own unless given), its failures as error lines; the notes of a snippet's
     rows. A call the engine cannot run goes to `unsupported`."""
     from ..check.budget import run_deep
@@ -120,15 +183,14 @@ def _verified(case: Case, call: Backward, where: str, timeout: float, errors: li
         result = run_deep(lambda: check(case, engine), timeout, engine is None or engine.fork_safe)
     except Unsupported as error:
         if unsupported is not None:
-            unsupported.append(f"{where}:{call.line}: backward() not checked on engine '{engine.name}': {error}")
+            unsupported.append(f"{where}:{line}: backward() not checked on engine '{engine.name}': {error}")
         return None
     except DiffcheckError as error:
-        errors.append(f"{where}:{call.line}: cannot verify this backward(): {error}")
+        errors.append(f"{where}:{line}: cannot verify this backward(): {error}")
         return None
     except Exception as error:  # noqa: BLE001 - a crash in one check must not lose the output and the others
         errors.append(
-            f"{where}:{call.line}: cannot verify this backward(): internal error in check: "
-            f"{type(error).__name__}: {error}"
+            f"{where}:{line}: cannot verify this backward(): internal error in check: {type(error).__name__}: {error}"
         )
         return None
     finally:
