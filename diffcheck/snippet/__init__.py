@@ -99,10 +99,12 @@ class _Interpreter(
         try:
             with warnings.catch_warnings(), engine.enable_grad():
                 warnings.showwarning = self._show
-                self.block(self.snippet.tree.body)
+                if self.snippet.examples is None:
+                    self.block(self.snippet.tree.body)
+                else:
+                    self._session()
         except Raised as stop:
-            text = f"{stop.kind}: {stop.message}" if stop.message else stop.kind
-            self.outcome.raised = f"{self.snippet.where}:{stop.line}: {text}"
+            self.outcome.raised = self._raised(stop)
         except DiffcheckError as error:
             self.outcome.error = error.located(self.snippet.where)
         finally:
@@ -111,6 +113,21 @@ class _Interpreter(
             else:
                 linecache.cache[self.filename] = cached
         return self.outcome
+
+    def _session(self) -> None:
+        """A REPL session: an exception ends the example that raised it (the REPL shows it and reads on); each is one
+        line of `outcome.raised`."""
+        raised, body = [], self.snippet.tree.body
+        for start, end in self.snippet.examples:
+            try:
+                self.block(body[start:end])
+            except Raised as stop:
+                raised.append(self._raised(stop))
+        self.outcome.raised = "\n".join(raised) or None
+
+    def _raised(self, stop: Raised) -> str:
+        text = f"{stop.kind}: {stop.message}" if stop.message else stop.kind
+        return f"{self.snippet.where}:{stop.line}: {text}"
 
     @staticmethod
     def _show(message, category, filename, lineno, file=None, line=None) -> None:

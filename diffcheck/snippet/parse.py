@@ -17,6 +17,7 @@ from ..lang.program import Pos
 from .expression_rules import ExpressionRules
 from .names import _REFUSED, MODULES
 from .rules import StatementRules, _members
+from .session import is_session, read_session
 
 MAX_LENGTH = 100_000  # characters of snippet text
 
@@ -29,6 +30,8 @@ class Snippet:
     text: str
     where: str
     lines: tuple[str, ...]
+    examples: tuple[tuple[int, int], ...] | None = None  # a REPL session's examples: spans of tree.body
+    echo: frozenset[int] = frozenset()  # ids of the expression statements whose value the REPL echoes
 
     def source(self, node: ast.AST) -> str:
         """The node's source text, on one line (ast offsets count UTF-8 bytes)."""
@@ -46,13 +49,18 @@ def node_pos(lines: list[str], node: ast.AST) -> Pos:
     return Pos(node.lineno, len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1)
 
 
-def parse_snippet(text: str, where: str) -> Snippet:
-    """Parse and validate a whole snippet; raises ParseError (or LimitError) located at `where:line:col`."""
+def parse_snippet(text: str, where: str, session: bool | None = None) -> Snippet:
+    """Parse and validate a whole snippet; raises ParseError (or LimitError) located at `where:line:col`. A REPL
+    session (`>>> ` prompts; `session` None: when its first code line has one) runs as the REPL runs it."""
     try:
         text = text[1:] if text.startswith("\ufeff") else text
         if len(text) > MAX_LENGTH:
             raise ParseError(f"snippet is {len(text)} characters long (limit {MAX_LENGTH})")
         clean = _clean(text)
+        if session or session is None and is_session(clean):
+            tree, examples, echo, lines = read_session(clean)
+            _Validator("\n".join(lines), tree).module(tree)
+            return Snippet(tree, "\n".join(lines), where, tuple(lines), examples, echo)
         _scan_tokens(clean, DEFAULT_LIMITS)
         tree = _ast_parse(clean, "exec")
         _Validator(clean, tree).module(tree)
