@@ -99,7 +99,7 @@ class _Interpreter(
         try:
             with warnings.catch_warnings(), engine.enable_grad():
                 warnings.showwarning = self._show
-                if self.snippet.examples is None:
+                if not self.snippet.session:
                     self.block(self.snippet.tree.body)
                 else:
                     self._session()
@@ -115,12 +115,12 @@ class _Interpreter(
         return self.outcome
 
     def _session(self) -> None:
-        """A REPL session: an exception ends the example that raised it (the REPL shows it and reads on); each is one
-        line of `outcome.raised`."""
-        raised, body = [], self.snippet.tree.body
-        for start, end in self.snippet.examples:
+        """A REPL session: an exception ends the statement that raised it (the REPL shows it and reads on); each is
+        one line of `outcome.raised`."""
+        raised = []
+        for statement in self.snippet.tree.body:
             try:
-                self.block(body[start:end])
+                self.block([statement])
             except Raised as stop:
                 raised.append(self._raised(stop))
         self.outcome.raised = "\n".join(raised) or None

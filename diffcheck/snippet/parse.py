@@ -30,7 +30,7 @@ class Snippet:
     text: str
     where: str
     lines: tuple[str, ...]
-    examples: tuple[tuple[int, int], ...] | None = None  # a REPL session's examples: spans of tree.body
+    session: bool = False  # a REPL session: each top-level statement runs as one the REPL read
     echo: frozenset[int] = frozenset()  # ids of the expression statements whose value the REPL echoes
 
     def source(self, node: ast.AST) -> str:
@@ -58,9 +58,9 @@ def parse_snippet(text: str, where: str, session: bool | None = None) -> Snippet
             raise ParseError(f"snippet is {len(text)} characters long (limit {MAX_LENGTH})")
         clean = _clean(text)
         if session or session is None and is_session(clean):
-            tree, examples, echo, lines = read_session(clean)
+            tree, echo, lines = read_session(clean)
             _Validator("\n".join(lines), tree).module(tree)
-            return Snippet(tree, "\n".join(lines), where, tuple(lines), examples, echo)
+            return Snippet(tree, "\n".join(lines), where, tuple(lines), True, echo)
         _scan_tokens(clean, DEFAULT_LIMITS)
         tree = _ast_parse(clean, "exec")
         _Validator(clean, tree).module(tree)

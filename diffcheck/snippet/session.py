@@ -1,11 +1,13 @@
-"""`diffcheck run`, reading a REPL session: a docstring's `>>> ` examples, run as the Python REPL and doctest run them.
+"""`diffcheck run`, reading a REPL session: a docstring's `>>> ` examples, run as the Python REPL runs them.
 
-`doctest`'s own parser splits the text into examples (a `>>> ` line and its `... ` continuations; the lines between
-are the output the author expected, not code). Each example is parsed as Python's REPL compiles it, in 'single' mode,
-and its statements are placed at their lines and columns in the file (the prompts become spaces), so messages point
-into the file. The REPL echoes the repr of an expression statement's value unless it is None — also inside a loop or
-a branch of the example, never inside a function or class body (CPython's interactive compiler does the same) — and
-an exception ends only the example that raised it.
+A code line starts with the prompt `>>> ` or `... ` (or is the bare prompt); the lines between are the output the
+author expected, not code. A run of consecutive code lines is one block, parsed as Python with the prompts removed
+(PyTorch's docstrings put `>>> ` on every line of a class, blank ones included, as xdoctest reads them; Python's
+doctest style has one statement per `>>> ` line and its `... ` lines, the same statements either way). Each top-level
+statement then runs as the REPL runs one it compiled in 'single' mode: the repr of an expression statement's value is
+echoed unless it is None — also inside a loop or a branch, never inside a function or class body (CPython's
+interactive compiler does the same) — and an exception ends only that statement. The statements keep their lines and
+columns in the file (the prompts become spaces), so messages point into it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..errors import DiffcheckError, ParseError
 from ..lang.program import Pos
 from ..lang.text import DEFAULT_LIMITS, _ast_parse, _scan_tokens
 
-_PROMPT = re.compile(r"[ \t]*>>>(?: |$)")
+_PROMPT = re.compile(r"([ \t]*)(>>>|\.\.\.)(?: |$)")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -26,47 +28,54 @@ def is_session(text: str) -> bool:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            return _PROMPT.match(line) is not None
+            return stripped.startswith(">>>") and _PROMPT.match(line) is not None
     return False
 
 
-def read_session(text: str) -> tuple[ast.Module, tuple[tuple[int, int], ...], frozenset[int], list[str]]:
-    """The session as one module: its statements, each example's span of them (start, end), the ids of the
+def read_session(text: str) -> tuple[ast.Module, frozenset[int], list[str]]:
+    """The session as one module whose top-level statements each run as one REPL statement, the ids of the
     expression statements the REPL echoes, and the file's lines with every prompt blanked (the code's columns)."""
-    import doctest
-
-    try:
-        examples = doctest.DocTestParser().get_examples(text)
-    except ValueError as error:  # "line 3 of the docstring for <string> has inconsistent leading whitespace: ..."
-        found = re.search(r"line (\d+) of the docstring for \S+ (.*)", str(error), re.S)
-        line, message = (int(found[1]), found[2].split("\n")[0]) if found else (1, str(error))
-        raise ParseError(f"not a REPL session: {message}", Pos(line, 1)) from None
     lines = text.split("\n")
     body: list[ast.stmt] = []
-    spans, echo = [], set()
-    for example in examples:
-        shift = example.indent + 4  # the prompt and the indentation before it
-        source_lines = example.source.split("\n")[:-1]
-        for k, code in enumerate(source_lines):
-            lines[example.lineno + k] = " " * shift + code if code else ""
-        tree = _parsed(example.source, example.lineno, shift)
+    echo: set[int] = set()
+    for first, last, shift in _blocks(lines):
+        source = "\n".join(line[shift:] for line in lines[first:last]) + "\n"
+        for k in range(first, last):
+            lines[k] = " " * shift + lines[k][shift:] if len(lines[k]) > shift else ""
+        tree = _parsed(source, first, shift)
         for node in ast.walk(tree):
             if hasattr(node, "lineno"):
-                node.lineno += example.lineno
-                node.end_lineno += example.lineno
+                node.lineno += first
+                node.end_lineno += first
                 node.col_offset += shift
                 node.end_col_offset += shift
         echo.update(_echoed(tree))
-        spans.append((len(body), len(body) + len(tree.body)))
         body.extend(tree.body)
-    return ast.Module(body=body, type_ignores=[]), tuple(spans), frozenset(echo), lines
+    return ast.Module(body=body, type_ignores=[]), frozenset(echo), lines
 
 
-def _parsed(source: str, offset: int, shift: int) -> ast.Interactive:
-    """One example parsed as the REPL compiles it; an error's place moved to the example's place in the file."""
+def _blocks(lines: list[str]):
+    """(first, end, prompt width) of each run of consecutive code lines: a `... ` line without a block before it
+    is the author's output (doctest reads it so too)."""
+    start, shift = None, 0
+    for k, line in enumerate([*lines, ""]):
+        found = _PROMPT.match(line)
+        if found and (start is not None or found[2] == ">>>"):
+            if start is None:
+                start, shift = k, len(found[1]) + 4
+            elif len(found[1]) + 4 != shift:
+                raise ParseError("prompt indented unlike the line before it", Pos(k + 1, len(found[1]) + 1))
+            continue
+        if start is not None:
+            yield start, k, shift
+            start = None
+
+
+def _parsed(source: str, offset: int, shift: int) -> ast.Module:
+    """One block parsed; an error's place moved to the block's place in the file."""
     try:
         _scan_tokens(source, DEFAULT_LIMITS)
-        return _ast_parse(source, "single")
+        return _ast_parse(source, "exec")
     except DiffcheckError as error:
         if error.pos is not None:
             error.pos = Pos(error.pos.line + offset, error.pos.col + shift)
@@ -74,7 +83,7 @@ def _parsed(source: str, offset: int, shift: int) -> ast.Interactive:
 
 
 def _echoed(tree: ast.AST) -> list[int]:
-    """The expression statements of the example outside any function or class body."""
+    """The expression statements of a block outside any function or class body."""
     found, todo = [], [tree]
     while todo:
         node = todo.pop()
