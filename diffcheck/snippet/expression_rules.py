@@ -15,6 +15,7 @@ from .names import (
     CLASS_ATTRIBUTES,
     CREATORS,
     MODULES,
+    NUMPY_NAMES,
     OBJECT_MEMBERS,
     OP_FUNCTIONS,
     TENSOR_ATTRIBUTES,
@@ -169,7 +170,8 @@ class ExpressionRules:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.refuse("'**' arguments are not supported", keyword.value)
-            if keyword.arg not in spec.keywords and "*" not in spec.keywords:
+            named = NUMPY_NAMES.get(keyword.arg, keyword.arg) if kind_name in ("function", "method") else keyword.arg
+            if named not in spec.keywords and "*" not in spec.keywords:
                 supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
                 raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
             self.value(keyword.value, depth + 1)

@@ -13,7 +13,7 @@ from .. import engine
 from ..engine import type_name
 from ..lang.parse import SYMBOLS
 from ..ops.dispatch import BINARY, PYTHON, UNARY
-from .names import BUILTINS, DTYPES, MODULES
+from .names import BUILTINS, CREATORS, DTYPES, MODULES, NUMPY_NAMES
 from .sizes import text_length
 from .torch_surface import Raised, Size
 from .values import (
@@ -92,6 +92,8 @@ class Expressions:
             target = self.eval(func)
         args = [self.eval(arg) for arg in node.args]
         kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+        if isinstance(target, Function) or target is None and isinstance(receiver, engine.Tensor):
+            kwargs = {NUMPY_NAMES.get(k, k): v for k, v in kwargs.items()}  # x.sum(axis=1): PyTorch's aliases
         if target is None and isinstance(func, ast.Attribute):
             return self._method(receiver, func.attr, args, kwargs, node)
         return self.call(target, args, kwargs, node)
@@ -107,7 +109,7 @@ class Expressions:
         if isinstance(target, SnippetObject):
             return target.invoke(self, args, kwargs, node)
         if isinstance(target, Function):
-            if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
+            if target.name in CREATORS:
                 return self._create(target.name, args, kwargs, node)
             if target.name in _CONTEXT_NAMES:
                 return self.grad_context(target.name, args, kwargs, node)

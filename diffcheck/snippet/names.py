@@ -39,9 +39,12 @@ CREATORS = {
     "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
     "ones": _spec(1, None, "dtype", "requires_grad", "device"),
     "zeros": _spec(1, None, "dtype", "requires_grad", "device"),
+    "empty": _spec(1, None, "dtype", "requires_grad", "device"),  # zeros: PyTorch's memory is not initialised
     "full": _spec(2, 2, "dtype", "requires_grad", "device"),
     "linspace": _spec(3, 3, "dtype", "requires_grad", "device"),
 }
+# NumPy's names PyTorch's argument parser takes for its own in every torch function and tensor method
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
     "isclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
@@ -203,6 +206,7 @@ _PLAIN_METHODS = {
     "size": _spec(0, 0),
     "name": _spec(0, 0),
     "uniform_": _spec(0, 2, "generator"),
+    "random_": _spec(1, 2, "generator"),
     "normal_": _spec(0, 2, "mean", "std", "generator"),
 }  # `name` is grad_fn.name()
 TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)
