@@ -27,15 +27,10 @@ RANDOM = {
 }
 # Refused before anything runs (exit 2, one line): what is missing
 REFUSED = {
-    "allow_mutation_on_saved_tensors": "6:33: 'torch.autograd.graph' is not supported",
+    "allow_mutation_on_saved_tensors": "6:39: 'torch.autograd.graph.allow_mutation_on_saved_tensors' is not supported",
     "cosine_embedding_loss": "5:23: 'torch.nn.CosineEmbeddingLoss' is not supported",
-    "disable_saved_tensors_hooks": "7:33: 'torch.autograd.graph' is not supported",
-    "function_mark_non_differentiable": "5:5: import from 'torch.autograd.function' is not supported (torch, "
-    "torch.nn.functional)",
-    "function_save_for_backward": "5:5: import from 'torch.autograd.function' is not supported (torch, "
-    "torch.nn.functional)",
-    "function_set_materialize_grads": "5:5: import from 'torch.autograd.function' is not supported (torch, "
-    "torch.nn.functional)",
+    "disable_saved_tensors_hooks": "7:39: 'torch.autograd.graph.disable_saved_tensors_hooks' is not supported",
+    "function_mark_non_differentiable": "10:25: assigning to the builtin 'sorted' is not supported",
     "functional_hessian": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
     "functional_hvp": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
     "functional_jacobian": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
@@ -50,12 +45,11 @@ REFUSED = {
     "module_apply_no_grad": "8:24: builtin 'type' is not supported",
     "multilabel_soft_margin_loss": "5:23: 'torch.nn.MultiLabelSoftMarginLoss' is not supported",
     "nll_loss": "19:23: 'torch.nn.Conv2d' is not supported",
-    "node_name": "7:23: attribute 'clone' is not supported",
-    "node_register_hook": "7:23: attribute 'clone' is not supported",
-    "node_register_prehook": "6:23: attribute 'clone' is not supported",
+    "node_register_hook": "9:36: attribute 'register_hook' is not supported",
+    "node_register_prehook": "8:36: attribute 'register_prehook' is not supported",
     "poisson_nll_loss": "5:23: 'torch.nn.PoissonNLLLoss' is not supported",
-    "register_multi_grad_hook": "15:28: 'torch.autograd.graph' is not supported",
-    "saved_tensors_hooks": "16:33: 'torch.autograd.graph' is not supported",
+    "register_multi_grad_hook": "15:34: 'torch.autograd.graph.register_multi_grad_hook' is not supported",
+    "saved_tensors_hooks": "16:39: 'torch.autograd.graph.saved_tensors_hooks' is not supported",
     "soft_margin_loss": "5:23: 'torch.nn.SoftMarginLoss' is not supported",
     "tensor_grad_dtype": "6:11: attribute 'grad_dtype' is not supported",
     "tensor_post_accumulate_grad_hook": "8:23: attribute 'register_post_accumulate_grad_hook' is not supported",
@@ -136,4 +130,40 @@ def test_random_fills_and_numpy_names_as_pytorch(tmp_path, monkeypatch):
     )
     result = CliRunner().invoke(main, ["run", "--quiet", "s.txt"])
     assert result.stdout == "tensor([4, 4, 3])\ntensor([[2., 5., 6.],\n        [4., 5., 4.]])\ntensor([2.])\n"
-    assert result.stderr == "s.txt:6: RuntimeError: random_ expects 'from' to be less than 'to', but got from=3 >= to=3\n"
+    assert (
+        result.stderr == "s.txt:6: RuntimeError: random_ expects 'from' to be less than 'to', but got from=3 >= to=3\n"
+    )
+
+
+ONCE = """\
+>>> import torch
+>>> from torch.autograd.function import once_differentiable
+>>> class Cube(torch.autograd.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x ** 3
+...     @staticmethod
+...     @once_differentiable
+...     def backward(ctx, g):
+...         x, = ctx.saved_tensors
+...         print(torch.is_grad_enabled())
+...         return g * 3 * x ** 2
+>>> x = torch.tensor([1., 2.], requires_grad=True)
+>>> y = Cube.apply(x.clone()).sum()
+>>> y.backward()
+>>> x.grad
+>>> isinstance(y.grad_fn, torch.autograd.graph.Node), isinstance(x, torch.autograd.graph.Node)
+>>> x.clone().grad_fn
+"""
+
+
+def test_once_differentiable_clone_and_node(tmp_path, monkeypatch):
+    """@once_differentiable on a Function's backward (it runs with gradients off), x.clone() (CloneBackward0,
+    verified as its input), isinstance(..., torch.autograd.graph.Node): the output PyTorch 2.13 printed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.txt").write_text(ONCE)
+    result = CliRunner().invoke(main, ["run", "s.txt"])
+    printed = "False\ntensor([ 3., 12.])\n(True, False)\n<CloneBackward0 object at 0x…>\n"
+    assert _ADDRESS.sub("0x…", result.stdout).startswith(printed)
+    assert "✓ all gradients agree (2 checked)" in result.stdout and result.exit_code == 0, result.output

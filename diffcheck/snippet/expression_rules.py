@@ -23,6 +23,7 @@ from .names import (
     TORCH_EXTRAS,
     VALUE_METHODS,
     _spec,
+    base_path,
 )
 from .rules import MAX_DEPTH, _is_super
 
@@ -73,7 +74,7 @@ class ExpressionRules:
             if path == "math":
                 return "math:" + node.attr if kind == "function" else "value"
             if kind == "base":
-                return f"base:{path}.{node.attr}"
+                return f"base:{base_path(path, node.attr)}"
             return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
         if base in ("method:values", "method:indices"):  # max(x, 1).values.sum(): torch.return_types' field
             base = "value"
@@ -111,6 +112,7 @@ class ExpressionRules:
             "dtype",
             "undefined",
             "class",
+            "node_class",
             "builtin",
             "function",
             "math",
@@ -141,7 +143,7 @@ class ExpressionRules:
             spec = TENSOR_METHODS.get(name) or VALUE_METHODS[name]
         elif kind_name == "context":
             spec = TORCH_EXTRAS[name]
-        elif kind_name in ("dtype", "class", "constant"):
+        elif kind_name in ("dtype", "class", "node_class", "constant"):
             raise self.refuse(f"'{shown}' cannot be called", node)
         elif kind_name in (
             "undefined",

@@ -13,10 +13,11 @@ from .. import engine
 from ..engine import type_name
 from ..lang.parse import SYMBOLS
 from ..ops.dispatch import BINARY, PYTHON, UNARY
-from .names import BUILTINS, CREATORS, DTYPES, MODULES, NUMPY_NAMES
+from .names import BUILTINS, CREATORS, DTYPES, MODULES, NUMPY_NAMES, base_path
 from .sizes import text_length
 from .torch_surface import Raised, Size
 from .values import (
+    NODE_CLASS,
     TENSOR_CLASS,
     Scope,
     set_grad_mode,
@@ -76,10 +77,12 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "node_class":
+            return NODE_CLASS
         if kind == "callable":
             return TorchClass(f"{module.path}.{name}")
         if kind == "base":
-            return Base(f"{module.path}.{name}")
+            return Base(base_path(module.path, name))
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):

@@ -56,7 +56,19 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
     "device": _spec(1, 1),
 }
-AUTOGRAD = {"grad": "function", "Function": "base"}
+AUTOGRAD = {"grad": "function", "Function": "base", "function": "module", "graph": "module"}
+AUTOGRAD_GRAPH = {"Node": "node_class"}  # torch.autograd.graph: Node, the class of grad_fn objects
+# torch.autograd.function, where Function is defined; @once_differentiable decorates a Function's backward
+AUTOGRAD_FUNCTION = {"Function": "base", "once_differentiable": "decorator"}
+
+
+def base_path(module: str, name: str) -> str:
+    """The path a base class is known by (torch.autograd.function.Function is torch.autograd.Function)."""
+    return (
+        "torch.autograd.Function" if (module, name) == ("torch.autograd.function", "Function") else f"{module}.{name}"
+    )
+
+
 RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as numbers, or one tuple, list or torch.Size
     "manual_seed": _spec(1, 1, "seed"),
     "seed": _spec(0, 0),
@@ -124,6 +136,8 @@ MODULES = {
     "torch.nn.functional": FUNCTIONAL,
     "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
+    "torch.autograd.function": AUTOGRAD_FUNCTION,
+    "torch.autograd.graph": AUTOGRAD_GRAPH,
     "torch.nn": {"functional": "module", **dict.fromkeys(NN_CLASSES, "callable")},
     "torch.optim": dict.fromkeys(OPTIMIZERS, "callable"),
     "math": MATH,
@@ -198,6 +212,7 @@ _PLAIN_METHODS = {
     "retain_grad": _spec(0, 0),
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
+    "clone": _spec(0, 0),
     "item": _spec(0, 0),
     "tolist": _spec(0, 0),
     "zero_": _spec(0, 0),

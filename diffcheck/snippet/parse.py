@@ -15,7 +15,7 @@ from ..errors import DiffcheckError, ParseError
 from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from ..lang.program import Pos
 from .expression_rules import ExpressionRules
-from .names import _REFUSED, MODULES
+from .names import _REFUSED, MODULES, base_path
 from .rules import StatementRules, _members
 from .session import is_session, read_session
 
@@ -154,7 +154,7 @@ class _Validator(StatementRules, ExpressionRules):
                     kind = "math" if kind == "function" else "value"
                 self.imported[name] = f"{kind}:{alias.name}"  # an alias denotes what it names: `sin as s` is sin
                 if kind == "base":
-                    self.bases[name] = f"{module}.{alias.name}"
+                    self.bases[name] = base_path(module, alias.name)
 
     def _bind(self, alias: ast.alias, name: str, path: str) -> None:
         self.modules[self._name_target(name, alias)] = path

@@ -48,6 +48,16 @@ class TensorClass:
 TENSOR_CLASS = TensorClass()
 
 
+class NodeClass:
+    """torch.autograd.graph.Node, for isinstance(): the class of every grad_fn."""
+
+    def __repr__(self) -> str:
+        return "<class 'torch.autograd.graph.Node'>"
+
+
+NODE_CLASS = NodeClass()
+
+
 @dataclass(frozen=True)
 class GradContext:
     """torch.no_grad(), torch.enable_grad(), torch.set_grad_enabled(mode): a `with` context or a decorator."""
