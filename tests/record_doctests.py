@@ -1,6 +1,7 @@
-"""Records what PyTorch prints for each REPL session in tests/doctests/ (run with /tmp/torch/bin/python, from any
-directory): `NAME.stdout`, and `NAME.stderr` where a statement raised, one line each, `NAME.txt:LINE: Kind: message`
-as `diffcheck run` writes it (LINE: the innermost line of the session in the traceback).
+"""Records what PyTorch prints for each REPL session in tests/doctests/, or for the session files named (run with
+/tmp/torch/bin/python, from any directory): `NAME.stdout`, and `NAME.stderr` where a statement raised, one line
+each, `NAME.txt:LINE: Kind: message` as `diffcheck run` writes it (LINE: the innermost line of the session in the
+traceback).
 
 The session runs as the Python REPL runs it: a run of consecutive prompt lines (`>>> `, `... `) is one block of code,
 the other lines are the author's expected output; each top-level statement of a block is compiled in 'single' mode,
@@ -64,8 +65,9 @@ def main(names: list[str]) -> None:
         stdout, stderr = record(Path(names[1]))
         sys.stdout.write(json.dumps([stdout, stderr]))
         return
-    for path in sorted(HERE.glob("*.txt")):
-        if names and path.stem not in names:
+    paths = [Path(n) for n in names if n.endswith(".txt")]  # tests/sessions/*.txt: our own sessions
+    for path in paths or sorted(HERE.glob("*.txt")):
+        if names and not paths and path.stem not in names:
             continue
         child = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, check=True)
         stdout, stderr = json.loads(child.stdout)

@@ -31,12 +31,6 @@ REFUSED = {
     "cosine_embedding_loss": "5:23: 'torch.nn.CosineEmbeddingLoss' is not supported",
     "disable_saved_tensors_hooks": "7:39: 'torch.autograd.graph.disable_saved_tensors_hooks' is not supported",
     "function_mark_non_differentiable": "10:25: assigning to the builtin 'sorted' is not supported",
-    "functional_hessian": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
-    "functional_hvp": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
-    "functional_jacobian": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
-    "functional_jvp": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
-    "functional_vhp": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
-    "functional_vjp": "4:5: import from 'torch.autograd.functional' is not supported (torch, torch.nn.functional)",
     "gaussian_nll_loss": "5:23: 'torch.nn.GaussianNLLLoss' is not supported",
     "hinge_embedding_loss": "5:23: 'torch.nn.HingeEmbeddingLoss' is not supported",
     "inference_mode": "8:24: 'torch.inference_mode' is not supported",
@@ -55,14 +49,38 @@ REFUSED = {
     "tensor_post_accumulate_grad_hook": "8:23: attribute 'register_post_accumulate_grad_hook' is not supported",
     "tensor_register_hook": "6:23: attribute 'register_hook' is not supported",
 }
-# Seeded, so PyTorch prints the same numbers on every run, and so does diffcheck (its generator is PyTorch's), but for
-# float32 reductions printed at full precision: these lines differ in the last bits (line: what PyTorch printed)
-ROUNDING = {
+# Where diffcheck prints otherwise, line by line (0-based, after masking): (PyTorch's text, diffcheck's). Seeded
+# float32 reductions printed at full precision differ in the last bits (PyTorch's kernels sum in another order);
+# jvp(create_graph=True)'s answer is sum's double backward, whose node is PyTorch's unsqueeze (SqueezeBackward1)
+# and the engine's reshape (ViewBackward0).
+KNOWN = {
     "cross_entropy_loss": {
-        5: "4.6379876136779785",  # loss(input, target).item(): cross_entropy with probabilities
-        9: "tensor([1.0000, 1.0000, 1.0000])",  # softmax's rows summed: PyTorch's are 1 +- 1 ulp, ours 1.0
-        10: "2.55349063873291",
-    }
+        5: ("4.6379876136779785", "4.63798713684082"),  # loss(input, target).item(), cross_entropy of probabilities
+        9: ("tensor([1.0000, 1.0000, 1.0000])", "tensor([1., 1., 1.])"),  # softmax's rows summed: 1 +- 1 ulp
+        10: ("2.55349063873291", "2.5534908771514893"),
+    },
+    "functional_jvp": {
+        1: (
+            "(tensor([#, #, #, #], grad_fn=<SumBackward1>), tensor([#, #, #, #], grad_fn=<SqueezeBackward1>))",
+            "(tensor([#, #, #, #], grad_fn=<SumBackward1>), tensor([#, #, #, #], grad_fn=<ViewBackward0>))",
+        ),
+    },
+}
+# Gradient calls that run but are not verified, (line, why): the double-backward trick's second call differentiates
+# with respect to grad_outputs, which the second-order verification does not follow yet
+UNVERIFIED = {
+    "functional_jvp": [
+        (12, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
+        (16, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
+        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
+        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
+    ],
+    "functional_hvp": [
+        (12, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
+        (17, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
+        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
+        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
+    ],
 }
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 _NUMBER = re.compile(r"-?\d+\.\d*(?:e[+-]?\d+)?")
@@ -71,12 +89,6 @@ _NUMBER = re.compile(r"-?\d+\.\d*(?:e[+-]?\d+)?")
 def _masked(name: str, text: str) -> str:
     text = _ADDRESS.sub("0x…", text)
     return _NUMBER.sub("#", text) if name in RANDOM else text
-
-
-def _close(ours: str, theirs: str) -> bool:
-    """The same numbers within float32's rounding (2 ulp of 1)."""
-    a, b = (re.findall(r"-?\d+\.\d*", text) for text in (ours, theirs))
-    return len(a) == len(b) and all(abs(float(x) - float(y)) <= 2.4e-7 * max(1.0, abs(float(y))) for x, y in zip(a, b))
 
 
 def _run(name: str, monkeypatch):
@@ -100,16 +112,19 @@ def test_session_prints_what_pytorch_prints(name, monkeypatch):
     stderr_path = DOCTESTS / f"{name}.stderr"
     raised = stderr_path.read_text(encoding="utf-8") if stderr_path.exists() else ""
     ours, theirs = _masked(name, result.stdout).split("\n"), _masked(name, stdout).split("\n")
-    for line, text in ROUNDING.get(name, {}).items():
-        assert theirs[line] == text and ours[line] != text, (line, ours[line])
-        assert _close(ours[line], text), (line, ours[line])
+    for line, (pytorch, diffcheck) in KNOWN.get(name, {}).items():
+        assert (theirs[line], ours[line]) == (pytorch, diffcheck), line
         ours[line] = theirs[line]
     assert ours == theirs
-    assert result.stderr.startswith(raised)
-    rest = result.stderr[len(raised) :]
+    unverified = "".join(
+        f"diffcheck: error: {name}.txt:{line}: cannot verify this backward(): {why}\n"
+        for line, why in UNVERIFIED.get(name, [])
+    )
+    assert result.stderr.startswith(raised + unverified)
+    rest = result.stderr[len(raised + unverified) :]
     # a session that raised, or made no backward() call, exits 2 (trouble): nothing else may be on stderr
     assert rest in ("", f"diffcheck: error: {name}.txt: no backward() call: nothing to verify\n"), result.stderr
-    assert result.exit_code == (2 if raised or rest else 0), result.stderr
+    assert result.exit_code == (2 if raised or unverified or rest else 0), result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -135,35 +150,30 @@ def test_random_fills_and_numpy_names_as_pytorch(tmp_path, monkeypatch):
     )
 
 
-ONCE = """\
->>> import torch
->>> from torch.autograd.function import once_differentiable
->>> class Cube(torch.autograd.Function):
-...     @staticmethod
-...     def forward(ctx, x):
-...         ctx.save_for_backward(x)
-...         return x ** 3
-...     @staticmethod
-...     @once_differentiable
-...     def backward(ctx, g):
-...         x, = ctx.saved_tensors
-...         print(torch.is_grad_enabled())
-...         return g * 3 * x ** 2
->>> x = torch.tensor([1., 2.], requires_grad=True)
->>> y = Cube.apply(x.clone()).sum()
->>> y.backward()
->>> x.grad
->>> isinstance(y.grad_fn, torch.autograd.graph.Node), isinstance(x, torch.autograd.graph.Node)
->>> x.clone().grad_fn
-"""
+SESSIONS = Path(__file__).resolve().parent / "sessions"
+# our own sessions (tests/sessions/, recorded by record_doctests.py as the corpus): the gradient calls not verified
+SESSION_UNVERIFIED = {
+    "functional": [
+        (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
+        (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
+    ],
+    "once_differentiable": [],
+}
 
 
-def test_once_differentiable_clone_and_node(tmp_path, monkeypatch):
-    """@once_differentiable on a Function's backward (it runs with gradients off), x.clone() (CloneBackward0,
-    verified as its input), isinstance(..., torch.autograd.graph.Node): the output PyTorch 2.13 printed."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "s.txt").write_text(ONCE)
-    result = CliRunner().invoke(main, ["run", "s.txt"])
-    printed = "False\ntensor([ 3., 12.])\n(True, False)\n<CloneBackward0 object at 0x…>\n"
-    assert _ADDRESS.sub("0x…", result.stdout).startswith(printed)
-    assert "✓ all gradients agree (2 checked)" in result.stdout and result.exit_code == 0, result.output
+@pytest.mark.parametrize("name", sorted(SESSION_UNVERIFIED))
+def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
+    """functional: torch.autograd.functional's six functions on fixed inputs, tuples of inputs and outputs, a
+    lambda, and two of PyTorch's errors (-0. included, byte for byte); once_differentiable: @once_differentiable on a
+    Function's backward (it runs with gradients off), x.clone() (CloneBackward0, verified as its input),
+    isinstance(..., torch.autograd.graph.Node)."""
+    monkeypatch.chdir(SESSIONS)
+    result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
+    assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())
+    raised = SESSIONS / f"{name}.stderr"
+    unverified = "".join(
+        f"diffcheck: error: {name}.txt:{line}: cannot verify this backward(): {why}\n"
+        for line, why in SESSION_UNVERIFIED[name]
+    )
+    assert result.stderr == (raised.read_text() if raised.exists() else "") + unverified
+    assert result.exit_code == (2 if result.stderr else 0)

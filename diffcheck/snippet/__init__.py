@@ -27,6 +27,7 @@ from .expressions import Expressions
 from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
 from .factories import Factories
+from .functional_surface import FunctionalSurface
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .optim import FACTORIES as OPTIM_FACTORIES
 from .random_surface import RandomSurface
@@ -60,7 +61,15 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
 
 
 class _Interpreter(
-    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, Factories
+    Statements,
+    Expressions,
+    Builtins,
+    AutogradSurface,
+    FunctionalSurface,
+    ModuleSurface,
+    RandomSurface,
+    TorchSurface,
+    Factories,
 ):
     FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
 

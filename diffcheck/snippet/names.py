@@ -56,7 +56,17 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
     "device": _spec(1, 1),
 }
-AUTOGRAD = {"grad": "function", "Function": "base", "function": "module", "graph": "module"}
+AUTOGRAD = {"grad": "function", "Function": "base", "function": "module", "graph": "module", "functional": "module"}
+_FUNCTIONAL = ("func", "inputs", "v", "create_graph", "strict")
+FUNCTIONAL_AD = {  # torch.autograd.functional (snippet/functional_surface.py)
+    "vjp": _spec(2, 5, *_FUNCTIONAL),
+    "jvp": _spec(2, 5, *_FUNCTIONAL),
+    "vhp": _spec(2, 5, *_FUNCTIONAL),
+    "hvp": _spec(2, 5, *_FUNCTIONAL),
+    "jacobian": _spec(2, 6, "func", "inputs", "create_graph", "strict", "vectorize", "strategy"),
+    "hessian": _spec(2, 6, "func", "inputs", "create_graph", "strict", "vectorize", "outer_jacobian_strategy"),
+}
+TORCH_EXTRAS.update(FUNCTIONAL_AD)
 AUTOGRAD_GRAPH = {"Node": "node_class"}  # torch.autograd.graph: Node, the class of grad_fn objects
 # torch.autograd.function, where Function is defined; @once_differentiable decorates a Function's backward
 AUTOGRAD_FUNCTION = {"Function": "base", "once_differentiable": "decorator"}
@@ -138,6 +148,7 @@ MODULES = {
     "torch.autograd": AUTOGRAD,
     "torch.autograd.function": AUTOGRAD_FUNCTION,
     "torch.autograd.graph": AUTOGRAD_GRAPH,
+    "torch.autograd.functional": dict.fromkeys(FUNCTIONAL_AD, "function"),
     "torch.nn": {"functional": "module", **dict.fromkeys(NN_CLASSES, "callable")},
     "torch.optim": dict.fromkeys(OPTIMIZERS, "callable"),
     "math": MATH,
