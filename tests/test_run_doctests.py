@@ -177,3 +177,19 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     )
     assert result.stderr == (raised.read_text() if raised.exists() else "") + unverified
     assert result.exit_code == (2 if result.stderr else 0)
+
+
+def test_a_second_derivative_with_respect_to_grad_outputs():
+    """jvp's double-backward trick: the first gradient is a function of the grad_outputs tensor given with
+    create_graph=True, so its gradient with respect to that tensor exists (PyTorch 2.13: e + e**2 here)."""
+    import math
+
+    from diffcheck import engine
+
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp().sum()
+    g = engine.zeros_like(y).requires_grad_()
+    (first,) = engine.grad([y], [x], [g], create_graph=True)
+    (second,) = engine.grad([first], [g], [engine.ones_like(x)], create_graph=True)
+    assert first.tolist() == [0.0, 0.0] and second.requires_grad
+    assert abs(second.item() - (math.e + math.e**2)) < 1e-5
