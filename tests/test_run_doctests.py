@@ -158,6 +158,7 @@ SESSION_UNVERIFIED = {
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
     "once_differentiable": [],
+    "reprs": [],
 }
 
 
@@ -166,7 +167,8 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     """functional: torch.autograd.functional's six functions on fixed inputs, tuples of inputs and outputs, a
     lambda, and two of PyTorch's errors (-0. included, byte for byte); once_differentiable: @once_differentiable on a
     Function's backward (it runs with gradients off), x.clone() (CloneBackward0, verified as its input),
-    isinstance(..., torch.autograd.graph.Node)."""
+    isinstance(..., torch.autograd.graph.Node); reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

@@ -66,6 +66,9 @@ class GradContext:
     name: str
     previous: Optional[bool] = None  # set_grad_enabled: the mode before it was made, restored when a `with` ends
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.grad_mode.{self.name} object at {hex(id(self))}>"
+
 
 def set_grad_mode(enabled: bool) -> None:
     from ..engine import dtypes
@@ -85,7 +88,7 @@ class UserFunction:
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
 
     def __repr__(self) -> str:
-        return f"<function {self.name}>"
+        return f"<function {self.name} at {hex(id(self))}>"
 
 
 class ExceptionValue:
