@@ -1,7 +1,9 @@
 """`diffcheck run`, `torch.autograd.functional`: vjp, jvp, jacobian, hessian, vhp and hvp, built as PyTorch 2.13's
 functional.py builds them, from the snippet's own function and torch.autograd.grad (jvp and hvp by the double-backward
 trick, jacobian one grad call per output element, hessian the jacobian of a jacobian), so the answers, their grad_fn
-and the errors are PyTorch's, and every gradient call inside is recorded and verified as the snippet's own.
+and the errors are PyTorch's, and every gradient call inside is recorded and verified as the snippet's own. One
+difference: under create_graph an input that requires grad is used as it is, where PyTorch takes a view of it (the
+same values and answers; the gradients are then with respect to a leaf, which verifying a second derivative needs).
 `strict=True` and the forward-mode strategies are refused; `vectorize=True` gives the same answers one call at a
 time. A mixin of the interpreter.
 """
