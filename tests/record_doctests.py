@@ -12,6 +12,7 @@ statement. Nothing of diffcheck is imported: this is the reference the test comp
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import io
 import json
@@ -41,6 +42,7 @@ def blocks(lines: list[str]):
 def record(path: Path) -> tuple[str, str]:
     lines = path.read_text(encoding="utf-8").split("\n")
     out, err = io.StringIO(), []
+    builtins.__dict__.pop("_", None)  # the REPL's `_` starts unset in a fresh interpreter
     namespace: dict = {"__name__": "__main__"}
     for first, end, shift in blocks(lines):
         tree = ast.parse("\n".join(line[shift:] for line in lines[first:end]) + "\n")

@@ -26,6 +26,8 @@ PLAIN = [
     ">>> 1 / 0\n>>> y = 5; 1 / 0; y = 6\n>>> y\n>>> [1][3]\n>>> {'a': 1}['b']\n>>> 'after'\n",
     # a comment-only prompt line, a bare prompt, tuples of values
     ">>> # a comment\n>>>\n>>> (1, 'two', None, [3.5])\n>>> True and None\n",
+    # `_` is the last value echoed (None echoes nothing, and sets nothing); a global `_` hides it
+    ">>> _\n>>> 6 * 7\n>>> _ + 1\n>>> None\n>>> _\n>>> _ = 'mine'\n>>> 5\n>>> _\n",
 ]
 
 

@@ -86,6 +86,7 @@ class _Interpreter(
         self.steps = self.depth = self.printed = 0
         self.deadline = time.monotonic() + limits.seconds
         self.handling: list = []  # the exceptions being handled (a bare `raise` re-raises the last)
+        self.echoed: dict = {}  # a REPL session's `_`: the last value echoed
         self.aliases: dict[int, list] = {}  # `.data` groups sharing storage
         self.sources: dict[int, str] = {}
         self.positions: dict[int, Pos] = {}

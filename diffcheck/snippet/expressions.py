@@ -56,6 +56,8 @@ class Expressions:
             return scope.vars[node.id]
         if node.id in BUILTINS:
             return Builtin(node.id)
+        if node.id == "_" and "_" in self.echoed:  # the REPL's builtins._: the last value it echoed
+            return self.echoed["_"]
         raise Raised("NameError", f"name '{node.id}' is not defined", node.lineno)
 
     def _attribute(self, node: ast.Attribute):
