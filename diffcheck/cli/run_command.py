@@ -78,8 +78,27 @@ from .options import ATOL, EXIT_HELP, RTOL, STRICT, finite_seconds
     show_default=True,
     help="Calls of one graph shape (a loop's steps) verified between its first and last, drawn with a fixed seed.",
 )
+@click.option(
+    "--doctest",
+    is_flag=True,
+    help="Run the file as a REPL session (doctest's `>>> ` examples; the default when its first code line has the "
+    "prompt): each expression statement's value is echoed, an exception ends only its example.",
+)
 def run(
-    path, quiet, fmt, rtol, atol, strict, timeout, engine_names, max_steps, max_depth, time_budget, max_output, sample
+    path,
+    quiet,
+    fmt,
+    rtol,
+    atol,
+    strict,
+    timeout,
+    engine_names,
+    max_steps,
+    max_depth,
+    time_budget,
+    max_output,
+    sample,
+    doctest,
 ):
     """Run a PyTorch snippet on diffcheck's engine — interpreted, never executed — print exactly what PyTorch
     prints, then verify the gradients of every backward() call with SymPy.
@@ -105,7 +124,7 @@ def run(
         text = sys.stdin.read(4 * MAX_LENGTH + 1) if path == "-" else _read(path)
     except (OSError, UnicodeDecodeError) as error:
         raise DiffcheckError(f"cannot read: {getattr(error, 'strerror', None) or error}", where=where) from None
-    snippet = parse_snippet(text, where)
+    snippet = parse_snippet(text, where, doctest or None)
     captured = io.StringIO()
     stdout = _Stdout()
     limits = Limits(max_steps, max_depth, time_budget, max_output, sample)

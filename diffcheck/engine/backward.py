@@ -165,6 +165,9 @@ def _starts(roots: list, grad_roots: list, create_graph: bool) -> list:
                     f"Mismatch in shape: grad_output[{index}] has a shape of {_size(g.shape)} and "
                     f"output[{index}] has a shape of {_size(root.shape)}."
                 )
+            if create_graph:  # the given gradient as it is: a second derivative may be taken with respect to it
+                starts.append((root._node or root, g))
+                continue
             g = g.data
         starts.append((root._node or root, Tensor(g) if create_graph else g))
     return starts

@@ -125,4 +125,13 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Opt
     return _in_place(self, lambda kind: _normal.normal(generator, np.shape(self.data), kind, mean, std))
 
 
-Tensor.uniform_, Tensor.normal_ = uniform_, normal_
+def random_(self: Tensor, low: int, high: Optional[int] = None, *, generator: Optional[Generator] = None) -> Tensor:
+    """Tensor.random_(to) / random_(from, to): integers in [from, to) in the tensor's dtype, drawn as torch.randint
+    draws them (the same kernel, random_from_to)."""
+    low, high = (0, low) if high is None else (low, high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _in_place(self, lambda kind: _generator.randint(generator, low, high, np.shape(self.data), kind))
+
+
+Tensor.uniform_, Tensor.normal_, Tensor.random_ = uniform_, normal_, random_

@@ -28,6 +28,7 @@ from .expressions import Expressions
 from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
 from .factories import Factories
+from .functional_surface import FunctionalSurface
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .op_calls import OpCalls
 from .optim import FACTORIES as OPTIM_FACTORIES
@@ -63,7 +64,16 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
 
 
 class _Interpreter(
-    Statements, Expressions, Builtins, AutogradSurface, ModuleSurface, RandomSurface, TorchSurface, OpCalls, Factories
+    Statements,
+    Expressions,
+    Builtins,
+    AutogradSurface,
+    FunctionalSurface,
+    ModuleSurface,
+    RandomSurface,
+    TorchSurface,
+    OpCalls,
+    Factories,
 ):
     FACTORIES = {**NN_FACTORIES, **OPTIM_FACTORIES}
 
@@ -80,6 +90,7 @@ class _Interpreter(
         self.steps = self.depth = self.printed = 0
         self.deadline = time.monotonic() + limits.seconds
         self.handling: list = []  # the exceptions being handled (a bare `raise` re-raises the last)
+        self.echoed: dict = {}  # a REPL session's `_`: the last value echoed
         self.aliases: dict[int, list] = {}  # `.data` groups sharing storage
         self.sources: dict[int, str] = {}
         self.positions: dict[int, Pos] = {}
@@ -102,10 +113,12 @@ class _Interpreter(
         try:
             with warnings.catch_warnings(), engine.enable_grad():
                 warnings.showwarning = self._show
-                self.block(self.snippet.tree.body)
+                if not self.snippet.session:
+                    self.block(self.snippet.tree.body)
+                else:
+                    self._session()
         except Raised as stop:
-            text = f"{stop.kind}: {stop.message}" if stop.message else stop.kind
-            self.outcome.raised = f"{self.snippet.where}:{stop.line}: {text}"
+            self.outcome.raised = self._raised(stop)
         except DiffcheckError as error:
             self.outcome.error = error.located(self.snippet.where)
         finally:
@@ -114,6 +127,21 @@ class _Interpreter(
             else:
                 linecache.cache[self.filename] = cached
         return self.outcome
+
+    def _session(self) -> None:
+        """A REPL session: an exception ends the statement that raised it (the REPL shows it and reads on); each is
+        one line of `outcome.raised`."""
+        raised = []
+        for statement in self.snippet.tree.body:
+            try:
+                self.block([statement])
+            except Raised as stop:
+                raised.append(self._raised(stop))
+        self.outcome.raised = "\n".join(raised) or None
+
+    def _raised(self, stop: Raised) -> str:
+        text = f"{stop.kind}: {stop.message}" if stop.message else stop.kind
+        return f"{self.snippet.where}:{stop.line}: {text}"
 
     @staticmethod
     def _show(message, category, filename, lineno, file=None, line=None) -> None:

@@ -84,6 +84,12 @@ class AutogradSurface:
             self.aliases[id(b)] = group
             weakref.finalize(b, self.aliases.pop, id(b), None)
 
+    def _tensor_clone(self, tensor, args, kwargs, node):
+        """x.clone(): the table's clone row (CloneBackward0), which users reach by this method alone."""
+        result = self._engine(engine.FUNCTIONS["clone"], node, tensor)
+        self.tracer.op(result, "clone", (tensor,), {}, self.source(node), self.position(node))
+        return result
+
     def _tensor_add_(self, tensor, args, kwargs, node):
         return self.inplace(tensor, "add_", args, kwargs, node)
 

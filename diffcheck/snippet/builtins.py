@@ -15,7 +15,16 @@ from .names import EXCEPTIONS
 from ..ops.subscripts import spec_of
 from .sizes import text_length
 from .torch_surface import Raised
-from .values import TENSOR_CLASS, ExceptionValue, ReturnValue, Scope, SnippetObject, UserFunction, set_grad_mode
+from .values import (
+    NODE_CLASS,
+    TENSOR_CLASS,
+    ExceptionValue,
+    ReturnValue,
+    Scope,
+    SnippetObject,
+    UserFunction,
+    set_grad_mode,
+)
 
 MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
 _SAFE_METHODS = {
@@ -106,10 +115,17 @@ class Builtins:
         for kind in kinds:
             if kind is TENSOR_CLASS and isinstance(value, engine.Tensor):
                 return True
+            if kind is NODE_CLASS:
+                if isinstance(value, engine.Node):
+                    return True
+                continue
             if getattr(kind, "name", None) in python and isinstance(value, python[kind.name]):
                 return True
             if kind is not TENSOR_CLASS and getattr(kind, "name", None) not in python:
-                raise self.fail("isinstance() takes torch.Tensor or int, float, str, list, tuple, dict, bool", node)
+                raise self.fail(
+                    "isinstance() takes torch.Tensor, torch.autograd.graph.Node or int, float, str, list, tuple, dict, bool",
+                    node,
+                )
         return False
 
     def _reduce(self, name, args, kwargs, node):

@@ -49,8 +49,11 @@ def validate_class(validator, node: ast.ClassDef) -> None:
                 statement,
             )
         decorators = statement.decorator_list
-        if len(decorators) != 1 or not (isinstance(decorators[0], ast.Name) and decorators[0].id == "staticmethod"):
+        if not decorators or not (isinstance(decorators[0], ast.Name) and decorators[0].id == "staticmethod"):
             raise validator.refuse(f"{where}: '{statement.name}' must be a @staticmethod", statement)
+        for decorator in decorators[1:]:  # @staticmethod then @once_differentiable, on backward
+            if statement.name != "backward" or validator.resolve(decorator, 1) != "decorator:once_differentiable":
+                raise validator.refuse(f"{where}: only @once_differentiable may follow @staticmethod", decorator)
         if statement.name == "forward" and separate:
             validator.function(statement)
         elif not statement.args.args:
@@ -70,14 +73,16 @@ def define_class(interpreter, node: ast.ClassDef) -> "FunctionClass":
         for s in node.body
         if isinstance(s, ast.FunctionDef)
     }
-    return FunctionClass(node.name, methods["forward"], methods["backward"], methods.get("setup_context"))
+    once = any(len(s.decorator_list) > 1 for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "backward")
+    return FunctionClass(node.name, methods["forward"], methods["backward"], methods.get("setup_context"), once)
 
 
 class FunctionClass(SnippetObject):
     type_name = "type"
 
-    def __init__(self, name: str, forward, backward, setup_context=None):
+    def __init__(self, name: str, forward, backward, setup_context=None, once: bool = False):
         self.name, self.forward, self.backward, self.setup_context = name, forward, backward, setup_context
+        self.once = once  # @once_differentiable: its backward runs with gradients off, as PyTorch's wrapper does
 
     def __repr__(self) -> str:
         return f"<class '__main__.{self.name}'>"
@@ -237,6 +242,9 @@ def _callbacks(interpreter, function: FunctionClass, node: ast.AST, trace=None):
 
         outer, interpreter.tracer = interpreter.tracer, Tracer()  # gradients are traced when the snippet reads them
         try:
+            if function.once:
+                with engine.no_grad():
+                    return interpreter.call_function(function.backward, [context.snippet, *grads], {}, node)
             return interpreter.call_function(function.backward, [context.snippet, *grads], {}, node)
         finally:
             interpreter.tracer = outer

@@ -13,10 +13,11 @@ from .. import engine
 from ..engine import type_name
 from ..lang.parse import SYMBOLS
 from ..ops.dispatch import BINARY, PYTHON, UNARY
-from .names import BUILTINS, DTYPES, MODULES
+from .names import BUILTINS, CREATORS, DTYPES, MODULES, NUMPY_NAMES, base_path
 from .sizes import text_length
 from .torch_surface import Raised, Size
 from .values import (
+    NODE_CLASS,
     TENSOR_CLASS,
     Scope,
     set_grad_mode,
@@ -55,6 +56,8 @@ class Expressions:
             return scope.vars[node.id]
         if node.id in BUILTINS:
             return Builtin(node.id)
+        if node.id == "_" and "_" in self.echoed:  # the REPL's builtins._: the last value it echoed
+            return self.echoed["_"]
         raise Raised("NameError", f"name '{node.id}' is not defined", node.lineno)
 
     def _attribute(self, node: ast.Attribute):
@@ -76,10 +79,12 @@ class Expressions:
             return Module(f"{module.path}.{name}")
         if kind == "class":
             return TENSOR_CLASS
+        if kind == "node_class":
+            return NODE_CLASS
         if kind == "callable":
             return TorchClass(f"{module.path}.{name}")
         if kind == "base":
-            return Base(f"{module.path}.{name}")
+            return Base(base_path(module.path, name))
         return DTYPES[name] if kind == "dtype" else Function(name)
 
     def _call(self, node: ast.Call):
@@ -92,6 +97,8 @@ class Expressions:
             target = self.eval(func)
         args = [self.eval(arg) for arg in node.args]
         kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+        if isinstance(target, Function) or target is None and isinstance(receiver, engine.Tensor):
+            kwargs = {NUMPY_NAMES.get(k, k): v for k, v in kwargs.items()}  # x.sum(axis=1): PyTorch's aliases
         if target is None and isinstance(func, ast.Attribute):
             return self._method(receiver, func.attr, args, kwargs, node)
         return self.call(target, args, kwargs, node)
@@ -107,7 +114,7 @@ class Expressions:
         if isinstance(target, SnippetObject):
             return target.invoke(self, args, kwargs, node)
         if isinstance(target, Function):
-            if target.name in ("tensor", "ones", "zeros", "full", "linspace"):
+            if target.name in CREATORS:
                 return self._create(target.name, args, kwargs, node)
             if target.name in _CONTEXT_NAMES:
                 return self.grad_context(target.name, args, kwargs, node)

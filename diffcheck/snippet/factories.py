@@ -58,7 +58,8 @@ class Factories:
                 raise self.fail(f"torch.{name}() takes sizes as non-negative integers", node)
             if int(np.prod(args)) > MAX_ELEMENTS:
                 raise self.fail(f"tensor of more than {MAX_ELEMENTS} elements", node)
-            result = self._engine(getattr(engine, name), node, *args, dtype=dtype, requires_grad=requires_grad)
+            made = engine.zeros if name == "empty" else getattr(engine, name)  # empty's values are undefined
+            result = self._engine(made, node, *args, dtype=dtype, requires_grad=requires_grad)
         self.tracer.leaf(result, self.source(node), self.position(node))
         return result
 

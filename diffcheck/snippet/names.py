@@ -39,9 +39,12 @@ CREATORS = {
     "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
     "ones": _spec(1, None, "dtype", "requires_grad", "device"),
     "zeros": _spec(1, None, "dtype", "requires_grad", "device"),
+    "empty": _spec(1, None, "dtype", "requires_grad", "device"),  # zeros: PyTorch's memory is not initialised
     "full": _spec(2, 2, "dtype", "requires_grad", "device"),
     "linspace": _spec(3, 3, "dtype", "requires_grad", "device"),
 }
+# NumPy's names PyTorch's argument parser takes for its own in every torch function and tensor method
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "allclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
     "isclose": _spec(2, 5, "rtol", "atol", "equal_nan"),
@@ -54,7 +57,29 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
     "device": _spec(1, 1),
 }
-AUTOGRAD = {"grad": "function", "Function": "base"}
+AUTOGRAD = {"grad": "function", "Function": "base", "function": "module", "graph": "module", "functional": "module"}
+_FUNCTIONAL = ("func", "inputs", "v", "create_graph", "strict")
+FUNCTIONAL_AD = {  # torch.autograd.functional (snippet/functional_surface.py)
+    "vjp": _spec(2, 5, *_FUNCTIONAL),
+    "jvp": _spec(2, 5, *_FUNCTIONAL),
+    "vhp": _spec(2, 5, *_FUNCTIONAL),
+    "hvp": _spec(2, 5, *_FUNCTIONAL),
+    "jacobian": _spec(2, 6, "func", "inputs", "create_graph", "strict", "vectorize", "strategy"),
+    "hessian": _spec(2, 6, "func", "inputs", "create_graph", "strict", "vectorize", "outer_jacobian_strategy"),
+}
+TORCH_EXTRAS.update(FUNCTIONAL_AD)
+AUTOGRAD_GRAPH = {"Node": "node_class"}  # torch.autograd.graph: Node, the class of grad_fn objects
+# torch.autograd.function, where Function is defined; @once_differentiable decorates a Function's backward
+AUTOGRAD_FUNCTION = {"Function": "base", "once_differentiable": "decorator"}
+
+
+def base_path(module: str, name: str) -> str:
+    """The path a base class is known by (torch.autograd.function.Function is torch.autograd.Function)."""
+    return (
+        "torch.autograd.Function" if (module, name) == ("torch.autograd.function", "Function") else f"{module}.{name}"
+    )
+
+
 RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as numbers, or one tuple, list or torch.Size
     "manual_seed": _spec(1, 1, "seed"),
     "seed": _spec(0, 0),
@@ -124,6 +149,9 @@ MODULES = {
     "torch.nn.functional": FUNCTIONAL,
     "torch.linalg": LINALG,
     "torch.autograd": AUTOGRAD,
+    "torch.autograd.function": AUTOGRAD_FUNCTION,
+    "torch.autograd.graph": AUTOGRAD_GRAPH,
+    "torch.autograd.functional": dict.fromkeys(FUNCTIONAL_AD, "function"),
     "torch.nn": {"functional": "module", **dict.fromkeys(NN_CLASSES, "callable")},
     "torch.optim": dict.fromkeys(OPTIMIZERS, "callable"),
     "math": MATH,
@@ -202,6 +230,7 @@ _PLAIN_METHODS = {
     "retain_grad": _spec(0, 0),
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
+    "clone": _spec(0, 0),
     "item": _spec(0, 0),
     "tolist": _spec(0, 0),
     "zero_": _spec(0, 0),
@@ -210,6 +239,7 @@ _PLAIN_METHODS = {
     "size": _spec(0, 0),
     "name": _spec(0, 0),
     "uniform_": _spec(0, 2, "generator"),
+    "random_": _spec(1, 2, "generator"),
     "normal_": _spec(0, 2, "mean", "std", "generator"),
 }  # `name` is grad_fn.name()
 TENSOR_METHODS = dict(_PLAIN_METHODS)  # and the op table's methods (`_sync`)

@@ -9,29 +9,15 @@ declared in `snippet/names.py`.
 from __future__ import annotations
 
 import ast
-import builtins
 from dataclasses import dataclass
 
 from ..errors import DiffcheckError, ParseError
 from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from ..lang.program import Pos
-from .names import (
-    _OPERATORS,
-    _REFUSED,
-    _REFUSED_OPERATORS,
-    BUILTINS,
-    CLASS_ATTRIBUTES,
-    CREATORS,
-    MODULES,
-    OBJECT_MEMBERS,
-    OP_FUNCTIONS,
-    TENSOR_ATTRIBUTES,
-    TENSOR_METHODS,
-    TORCH_EXTRAS,
-    VALUE_METHODS,
-    _spec,
-)
-from .rules import MAX_DEPTH, StatementRules, _is_super, _members
+from .expression_rules import ExpressionRules
+from .names import _REFUSED, MODULES, base_path
+from .rules import StatementRules, _members
+from .session import is_session, read_session
 
 MAX_LENGTH = 100_000  # characters of snippet text
 
@@ -44,6 +30,8 @@ class Snippet:
     text: str
     where: str
     lines: tuple[str, ...]
+    session: bool = False  # a REPL session: each top-level statement runs as one the REPL read
+    echo: frozenset[int] = frozenset()  # ids of the expression statements whose value the REPL echoes
 
     def source(self, node: ast.AST) -> str:
         """The node's source text, on one line (ast offsets count UTF-8 bytes)."""
@@ -61,13 +49,18 @@ def node_pos(lines: list[str], node: ast.AST) -> Pos:
     return Pos(node.lineno, len(line.encode()[: node.col_offset].decode("utf-8", "replace")) + 1)
 
 
-def parse_snippet(text: str, where: str) -> Snippet:
-    """Parse and validate a whole snippet; raises ParseError (or LimitError) located at `where:line:col`."""
+def parse_snippet(text: str, where: str, session: bool | None = None) -> Snippet:
+    """Parse and validate a whole snippet; raises ParseError (or LimitError) located at `where:line:col`. A REPL
+    session (`>>> ` prompts; `session` None: when its first code line has one) runs as the REPL runs it."""
     try:
         text = text[1:] if text.startswith("\ufeff") else text
         if len(text) > MAX_LENGTH:
             raise ParseError(f"snippet is {len(text)} characters long (limit {MAX_LENGTH})")
         clean = _clean(text)
+        if session or session is None and is_session(clean):
+            tree, echo, lines = read_session(clean)
+            _Validator("\n".join(lines), tree).module(tree)
+            return Snippet(tree, "\n".join(lines), where, tuple(lines), True, echo)
         _scan_tokens(clean, DEFAULT_LIMITS)
         tree = _ast_parse(clean, "exec")
         _Validator(clean, tree).module(tree)
@@ -76,7 +69,7 @@ def parse_snippet(text: str, where: str) -> Snippet:
         raise err.located(where) from None
 
 
-class _Validator(StatementRules):
+class _Validator(StatementRules, ExpressionRules):
     """Walks every statement and expression; a node type without a handler is refused with its place."""
 
     def __init__(self, text: str, tree: ast.Module):
@@ -161,7 +154,7 @@ class _Validator(StatementRules):
                     kind = "math" if kind == "function" else "value"
                 self.imported[name] = f"{kind}:{alias.name}"  # an alias denotes what it names: `sin as s` is sin
                 if kind == "base":
-                    self.bases[name] = f"{module}.{alias.name}"
+                    self.bases[name] = base_path(module, alias.name)
 
     def _bind(self, alias: ast.alias, name: str, path: str) -> None:
         self.modules[self._name_target(name, alias)] = path
@@ -172,253 +165,6 @@ class _Validator(StatementRules):
         return name
 
     STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, **StatementRules.RULES}
-
-    # ---- expressions -------------------------------------------------------------------------------------------
-    def resolve(self, node: ast.AST, depth: int) -> str:
-        """What a name or attribute chain denotes, validating the chain: `module:<path>`, `function:<name>`,
-        `dtype:<name>`, `context:<name>`, `builtin:<name>`, `method:<name>`, `value` (a variable, an attribute) or
-        `undefined` (a name never bound: Python raises NameError when it runs)."""
-        if depth > MAX_DEPTH:
-            raise self.refuse(f"expression nests more than {MAX_DEPTH} levels deep", node)
-        if isinstance(node, ast.Name):
-            name = self._name_target(node.id, node)
-            if name in self.modules:
-                return f"module:{self.modules[name]}"
-            if name in self.bases:
-                return f"base:{self.bases[name]}"
-            if name in self.imported:
-                return self.imported[name]
-            if name not in self.assigned and name in BUILTINS:
-                return f"builtin:{name}"
-            if name not in self.assigned and hasattr(builtins, name):
-                raise self.refuse(f"builtin '{name}' is not supported", node)
-            return "value" if name in self.assigned else "undefined"  # a NameError when it runs, as in Python
-        if not isinstance(node, ast.Attribute):
-            self.value(node, depth)
-            return "value"
-        if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
-            self.value(node.value, depth + 1)
-            return "value"
-        if node.attr.startswith("_") and node.attr not in TENSOR_ATTRIBUTES:  # x._version is PyTorch's
-            raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
-        if isinstance(node.value, ast.Name) and node.value.id in self.objects:
-            return "value"  # ctx.anything: the object's own attributes, set and read by the snippet
-        base = self.resolve(node.value, depth + 1)
-        if base == "undefined":
-            return base
-        if base.startswith("module:"):
-            path = base[len("module:") :]
-            kind = MODULES[path].get(node.attr)
-            if kind is None:
-                raise self.refuse_attribute(f"'{path}.{node.attr}' is not supported", node)
-            if kind == "missing":  # PyTorch's AttributeError when it runs, as an unbound name's NameError
-                return "undefined"
-            if path == "math":
-                return "math:" + node.attr if kind == "function" else "value"
-            if kind == "base":
-                return f"base:{path}.{node.attr}"
-            return f"module:{path}.{node.attr}" if kind == "module" else f"{kind}:{node.attr}"
-        if base in ("method:values", "method:indices"):  # max(x, 1).values.sum(): torch.return_types' field
-            base = "value"
-        if base != "value":
-            raise self.refuse_attribute(f"'{self._source(node.value)}' has no attribute '{node.attr}' here", node)
-        if node.attr in self.members:  # `self.relu(x)`: the snippet's own attribute, whatever tensors call so
-            return "value"
-        if node.attr in TENSOR_METHODS or node.attr in VALUE_METHODS:
-            return f"method:{node.attr}"
-        if node.attr in TENSOR_ATTRIBUTES or node.attr in OBJECT_MEMBERS or node.attr in CLASS_ATTRIBUTES:
-            return "value"
-        raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
-
-    def value(self, node: ast.AST, depth: int) -> None:
-        """Validate an expression that produces a value (not a function or module)."""
-        if depth > MAX_DEPTH:
-            raise self.refuse(f"expression nests more than {MAX_DEPTH} levels deep", node)
-        handler = self.EXPRESSIONS.get(type(node))
-        if handler is None:
-            raise self.unsupported(node)
-        handler(self, node, depth)
-
-    def _constant(self, node: ast.Constant, depth: int) -> None:
-        if isinstance(node.value, complex):
-            raise self.refuse("complex numbers are not supported", node)
-        if isinstance(node.value, bytes):
-            raise self.refuse("bytes literals are not supported", node)
-        if node.value is Ellipsis:
-            raise self.refuse("'...' is not supported", node)
-
-    def _reference(self, node: ast.AST, depth: int) -> None:
-        kind, _, name = self.resolve(node, depth).partition(":")
-        if kind in (
-            "value",
-            "dtype",
-            "undefined",
-            "class",
-            "builtin",
-            "function",
-            "math",
-            "context",
-            "callable",
-            "base",
-        ):
-            return  # functions are values too: key=..., a function passed along
-        shown = self._source(node)
-        if kind == "method":
-            raise self.refuse(f"method '{name}' must be called: '{shown}()'", node)
-        if kind == "context":
-            raise self.refuse(f"'{shown}' is only supported as 'with {shown}():'", node)
-        if kind == "module":
-            raise self.refuse(f"module '{shown}' can only be used as '{shown}.<name>'", node)
-        raise self.refuse(f"'{shown}' can only be called", node)
-
-    def _call(self, node: ast.Call, depth: int) -> None:
-        kind_name, _, name = self.resolve(node.func, depth + 1).partition(":")
-        shown = self._source(node.func)
-        if kind_name == "builtin":
-            spec = BUILTINS[name]
-        elif kind_name == "function":
-            spec = CREATORS.get(name) or TORCH_EXTRAS.get(name) or OP_FUNCTIONS[name]
-        elif kind_name == "math":
-            spec = _spec(0, None)
-        elif kind_name == "method":
-            spec = TENSOR_METHODS.get(name) or VALUE_METHODS[name]
-        elif kind_name == "context":
-            spec = TORCH_EXTRAS[name]
-        elif kind_name in ("dtype", "class", "constant"):
-            raise self.refuse(f"'{shown}' cannot be called", node)
-        elif kind_name in (
-            "undefined",
-            "value",
-            "callable",
-        ):  # the snippet's functions, nn classes: checked when called
-            spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
-        else:
-            raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.refuse("starred arguments are not supported", arg)
-            self.value(arg, depth + 1)
-        given = len(node.args)
-        if given < spec.low or spec.high is not None and given > spec.high:
-            takes = (
-                f"{spec.low}"
-                if spec.low == spec.high
-                else f"at least {spec.low}"
-                if spec.high is None
-                else f"{spec.low} to {spec.high}"
-            )
-            raise self.refuse(
-                f"'{shown}' takes {takes} positional argument{'s' * (takes != '1')} ({given} given)", node
-            )
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                raise self.refuse("'**' arguments are not supported", keyword.value)
-            if keyword.arg not in spec.keywords and "*" not in spec.keywords:
-                supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
-                raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
-            self.value(keyword.value, depth + 1)
-
-    def _binop(self, node: ast.BinOp, depth: int) -> None:
-        if type(node.op) not in _OPERATORS:
-            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported", node)
-        self.value(node.left, depth + 1)
-        self.value(node.right, depth + 1)
-
-    def _unaryop(self, node: ast.UnaryOp, depth: int) -> None:
-        if not isinstance(node.op, (ast.USub, ast.UAdd, ast.Not)):
-            raise self.refuse(f"operator '{_REFUSED_OPERATORS[type(node.op)]}' is not supported", node)
-        self.value(node.operand, depth + 1)
-
-    def _compare(self, node: ast.Compare, depth: int) -> None:
-        sides = [node.left, *node.comparators]
-        for op, left, right in zip(node.ops, sides, sides[1:]):
-            if isinstance(op, (ast.Is, ast.IsNot)) and any(
-                isinstance(side, (ast.Tuple, ast.List, ast.Dict)) for side in (left, right)
-            ):
-                # Python warns at compile time and folds equal constant tuples into one object: `(1,) is (1,)` is True
-                raise self.refuse("'is' with a literal is not supported (use '==')", node)
-        for side in sides:
-            self.value(side, depth + 1)
-
-    def _boolop(self, node: ast.BoolOp, depth: int) -> None:
-        for side in node.values:
-            self.value(side, depth + 1)
-
-    def _ifexp(self, node: ast.IfExp, depth: int) -> None:
-        for side in (node.test, node.body, node.orelse):
-            self.value(side, depth + 1)
-
-    def _dict(self, node: ast.Dict, depth: int) -> None:
-        for key, value in zip(node.keys, node.values):
-            if key is None:
-                raise self.refuse("'**' in a dict is not supported", value)
-            self.value(key, depth + 1)
-            self.value(value, depth + 1)
-
-    def _subscript(self, node: ast.Subscript, depth: int) -> None:
-        self.value(node.value, depth + 1)
-        self.value(node.slice, depth + 1)
-
-    def _slice(self, node: ast.Slice, depth: int) -> None:
-        for part in (node.lower, node.upper, node.step):
-            if part is not None:
-                self.value(part, depth + 1)
-
-    def _comprehension(self, node, depth: int) -> None:
-        for generator in node.generators:
-            if generator.is_async:
-                raise self.refuse("async comprehensions are not supported", node)
-            self._target(generator.target)
-            self.value(generator.iter, depth + 1)
-            for condition in generator.ifs:
-                self.value(condition, depth + 1)
-        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
-            self.value(part, depth + 1)
-
-    def _lambda(self, node: ast.Lambda, depth: int) -> None:
-        self._arguments(node.args, depth)
-        loops, self.loops = self.loops, 0
-        self.value(node.body, depth + 1)
-        self.loops = loops
-
-    def _list(self, node: ast.List | ast.Tuple, depth: int) -> None:
-        for element in node.elts:
-            self.value(element, depth + 1)
-
-    def _fstring(self, node: ast.JoinedStr, depth: int) -> None:
-        for part in node.values:
-            self.value(part, depth + 1)
-
-    def _formatted(self, node: ast.FormattedValue, depth: int) -> None:
-        self.value(node.value, depth + 1)
-        if node.format_spec is not None:
-            self.value(node.format_spec, depth + 1)
-
-    EXPRESSIONS = {
-        ast.Constant: _constant,
-        ast.Name: _reference,
-        ast.Attribute: _reference,
-        ast.Call: _call,
-        ast.BinOp: _binop,
-        ast.UnaryOp: _unaryop,
-        ast.Compare: _compare,
-        ast.List: _list,
-        ast.Tuple: _list,
-        ast.JoinedStr: _fstring,
-        ast.FormattedValue: _formatted,
-        ast.BoolOp: _boolop,
-        ast.IfExp: _ifexp,
-        ast.Dict: _dict,
-        ast.Subscript: _subscript,
-        ast.Slice: _slice,
-        ast.Lambda: _lambda,
-        ast.ListComp: _comprehension,
-        ast.DictComp: _comprehension,
-        ast.GeneratorExp: _comprehension,
-    }
-
-    def _source(self, node: ast.AST) -> str:
-        return ast.get_source_segment("\n".join(self.lines), node) or type(node).__name__
 
 
 def _bound(node: ast.AST) -> list[str]:

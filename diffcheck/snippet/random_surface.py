@@ -1,5 +1,5 @@
 """`diffcheck run`, torch's random numbers: `torch.manual_seed`, `torch.Generator`, `rand`, `randn`, `randint`,
-`randperm`, `normal`, `rand_like`, `randn_like` and the in-place `uniform_`/`normal_`, drawn by the engine's copy of
+`randperm`, `normal`, `rand_like`, `randn_like` and the in-place `uniform_`/`normal_`/`random_`, drawn by the engine's copy of
 PyTorch's CPU generator (engine/random.py), so a seeded snippet prints PyTorch's numbers.
 
 Each run has its own global generator, seeded from /dev/urandom as PyTorch's is at start-up: an unseeded snippet
@@ -195,3 +195,8 @@ class RandomSurface:
 
     def _tensor_normal_(self, tensor, args, kwargs, node):
         return self._fill_random(tensor, "normal_", args, kwargs, node)
+
+    def _tensor_random_(self, tensor, args, kwargs, node):
+        if not args or any(type(a) is not int for a in args):
+            raise self.fail("random_() is supported with integer bounds: random_(to) or random_(from, to)", node)
+        return self._fill_random(tensor, "random_", args, kwargs, node)

@@ -27,8 +27,13 @@ def record(interpreter, first, leaves: dict, inputs: list, results, node) -> Non
         problem = "a gradient made with create_graph=True through a custom Function is not verifiable yet"
     elif len(names) > MAX_ARGUMENTS:
         problem = f"a gradient made with create_graph=True over {len(names)} inputs (at most {MAX_ARGUMENTS})"
+    missing = [name for name in names if name not in leaves]  # grad_outputs' tensor: an input of the program
+    if missing and problem is None:
+        problem = (
+            f"a gradient made with create_graph=True and a tensor as grad_outputs ({missing[0]}) is not verifiable yet"
+        )
     by_tensor = {id(entry.tensor): name for name, entry in leaves.items() if entry.tensor is not None}
-    refs = tuple(leaves[name] for name in names)
+    refs = tuple(leaves[name] for name in names if name in leaves)
     for value, wrt in zip(results, inputs):
         if value is None or value.grad_fn is None:
             continue

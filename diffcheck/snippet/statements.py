@@ -93,7 +93,10 @@ class Statements:
         self.store(target, self.binary(node.op, current, other, node))
 
     def _expression(self, node: ast.Expr) -> None:
-        self.eval(node.value)
+        value = self.eval(node.value)
+        if value is not None and id(node) in self.snippet.echo:  # a REPL session echoes the value's repr
+            self._builtin_print([self._builtin_repr([value], {}, node)], {}, node)
+            self.echoed["_"] = value
 
     def _for(self, node: ast.For) -> None:
         for item in self.iterate(self.eval(node.iter), node.iter):

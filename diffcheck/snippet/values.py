@@ -48,6 +48,16 @@ class TensorClass:
 TENSOR_CLASS = TensorClass()
 
 
+class NodeClass:
+    """torch.autograd.graph.Node, for isinstance(): the class of every grad_fn."""
+
+    def __repr__(self) -> str:
+        return "<class 'torch.autograd.graph.Node'>"
+
+
+NODE_CLASS = NodeClass()
+
+
 @dataclass(frozen=True)
 class GradContext:
     """torch.no_grad(), torch.enable_grad(), torch.set_grad_enabled(mode): a `with` context or a decorator."""
@@ -55,6 +65,9 @@ class GradContext:
     enabled: bool
     name: str
     previous: Optional[bool] = None  # set_grad_enabled: the mode before it was made, restored when a `with` ends
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.grad_mode.{self.name} object at {hex(id(self))}>"
 
 
 def set_grad_mode(enabled: bool) -> None:
@@ -75,7 +88,7 @@ class UserFunction:
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
 
     def __repr__(self) -> str:
-        return f"<function {self.name}>"
+        return f"<function {self.name} at {hex(id(self))}>"
 
 
 class ExceptionValue:
