@@ -15,9 +15,10 @@ from ..ops import arrays as _arrays
 from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
-from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
+from .forward import _IGNORE, _float64, _quiet, _restore
 from . import calls, versions
 from .front import FUNCTIONS
+from .accumulate import _add, _deliver, _finish
 from .casts import _as_output, _edge_value
 from .node import _Output
 from .tensors import Tensor, _data
@@ -319,74 +320,6 @@ def _hand_over(walk: _Walk, proxy, g) -> None:
             # as many as the op's outputs; split's (outputs=0): one counter per output, kept after out is freed
             node._acc = [None] * (node.op.outputs or len(node._vc))
         node._acc[i] = g
-
-
-def _deliver(walk: _Walk, node, g, targets: Optional[set], capture: Optional[list], create_graph: bool) -> None:
-    """A node's gradient is the gradient of its output tensor: autograd.grad's answer, or a retained .grad."""
-    if walk.wanted is not None:
-        if id(node) in walk.wanted:
-            i = walk.wanted[id(node)]
-            walk.results[i] = g if create_graph else Tensor(g.astype(capture[i].data.dtype))
-    else:
-        t = node._retained()
-        if t is not None and (targets is None or id(t) in targets):
-            _accumulate(t, g, create_graph)
-
-
-def _finish(walk: _Walk, targets: Optional[set], capture: Optional[list], create_graph: bool) -> Optional[list]:
-    """Leaves' gradients, complete once every node has run: into `.grad`, or autograd.grad's answers."""
-    wanted, results = walk.wanted, walk.results
-    for leaf in walk.leaves:
-        g, leaf._acc = leaf._acc, None
-        if g is None:
-            continue
-        if wanted is not None:
-            if id(leaf) in wanted:
-                results[wanted[id(leaf)]] = (
-                    _as_output(g, leaf.data, True) if create_graph else Tensor(g.astype(leaf.data.dtype))
-                )
-        elif targets is None or id(leaf) in targets:
-            _accumulate(leaf, g, create_graph)
-    return results
-
-
-def _private(a, references: int) -> bool:
-    """Whether array `a` may be written or kept as it is: it owns its memory and at most `references` references,
-    the caller's own, can see it, so it is a temporary a rule made for this gradient alone. PyTorch steals and adds
-    into such gradients the same way; a shared one (add's rule returns `(g, g)`, a user's `gradient=`) is never
-    touched."""
-    return a.base is None and a.flags.writeable and _refcount(a) <= references
-
-
-def _add(acc, ga):
-    """acc + ga, into `acc` itself when nothing else can see it (references: the holder the caller read it from,
-    the caller's variable, this argument and getrefcount's)."""
-    if (
-        type(ga) is np.ndarray
-        and type(acc) is np.ndarray
-        and acc.dtype == ga.dtype
-        and acc.shape == ga.shape
-        and _private(acc, 4)
-    ):
-        return np.add(acc, ga, out=acc)
-    return acc + ga
-
-
-def _accumulate(t: Tensor, g, create_graph: bool) -> None:
-    """Add `g` into t.grad: a new tensor the first time, the same tensor object afterwards (as PyTorch)."""
-    if create_graph:  # PyTorch copies the first gradient into a new tensor (CopyBackwards), adds the next ones
-        g = _as_output(g, t.data, True)
-        t._grad = FUNCTIONS["copy"](Tensor(np.zeros_like(t.data)), g) if t._grad is None else t._grad + g
-        return
-    dtype = t.data.dtype
-    # kept as it is when private (references: the walk's variable, this argument, _private's,
-    # getrefcount's); a gradient straight from a rule's tuple or shared with anything else is copied
-    if not (type(g) is np.ndarray and g.dtype == dtype and _private(g, 4)):
-        g = g.astype(dtype)
-    if t._grad is None:
-        t._grad = Tensor(g)
-    else:
-        t._grad.data = t._grad.data + g
 
 
 def grad(
