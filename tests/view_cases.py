@@ -87,7 +87,7 @@ CASES = [
     ("y = x * 1; v = y[0]; v += w; v -= 1", "y v", "y"),
     ("y = x * 1; v = y[1:]; v.clamp_(min=0)", "y v", "y"),
     ("y = torch.zeros(2, 3, dtype=torch.float64); v = y[0]; v.copy_(w); y = y * x", "y", "y"),
-    ("y = c.clone(); v = y[0]; v.mul_(w)", "y v", "y"),
+    ("y = c * 1; v = y[0]; v.mul_(w)", "y v", "y"),
     ("y = x.exp(); v = y[0]; v.mul_(2)", "y", "y"),
     ("y = x * 1; v = y[0]; z = v * v; v.mul_(2)", "z", "z"),
     ("y = x * 1; v = y[0]; z = v.exp(); v.mul_(2); z = z * 1", "z", "z"),

@@ -33,8 +33,10 @@ def apply_call(op: Op, args: tuple, params: dict):
                     t._requires_grad, t._node = True, output_node(node, i)
             node._vc = tuple(counter(t) for t in answers)  # it may save any of them; their grad_fns are _Outputs
     if op.view:  # every answer: split's pieces are views of the input, each sharing its counter
-        for t in answers:
-            view_of(t, inputs[0])
+        for i, t in enumerate(answers):
+            view_of(t, inputs[0], op, params, None if op.outputs == 1 else i)
+            # made under no_grad, a view of a tensor that requires grad requires grad, without a grad_fn (PyTorch)
+            t._requires_grad = t._requires_grad or inputs[0]._requires_grad
     if op.outputs == 1:
         return answers[0]
     return ReturnType(op.name.split("_")[0], op.output_names, answers) if op.output_names else tuple(answers)

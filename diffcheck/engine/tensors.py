@@ -178,6 +178,19 @@ class Tensor:
     def clamp_(self, min=None, max=None):
         return _inplace.apply_inplace(self, lambda a: _front.clamp(a, min=min, max=max))
 
+    # `x += y` is `x.add_(y)`, as torch.Tensor has it: in place, with its refusals
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
     def fill_(self, value):
         return _inplace.fill_(self, value)
 
@@ -206,6 +219,12 @@ class Tensor:
         if not self.shape:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self):
+        """unbind(0), as PyTorch's Tensor.__iter__: the rows are views with UnbindBackward0."""
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_front.FUNCTIONS["unbind"](self, 0))
 
     def __getitem__(self, key) -> "Tensor":
         return _indexing.getitem(self, key)  # SelectBackward0, SliceBackward0 ... as PyTorch (engine/indexing.py)

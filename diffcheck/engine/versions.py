@@ -25,13 +25,17 @@ MODIFIED = (
 
 
 class Version:
-    """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), None until then."""
+    """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), `views` the views
+    of it (engine/views.py), None until then."""
 
-    __slots__ = ("value", "shares")
+    __slots__ = ("value", "shares", "views")
 
     def __init__(self):
         self.value = 0
-        self.shares = None
+        self.shares = self.views = None
+
+
+PRIVATE = object()  # in a node's `_versions`, paired with the counter of its input 0, which it keeps a copy of
 
 
 class _State:
@@ -63,13 +67,17 @@ def bump(t) -> None:
     state.bumped = True
 
 
-def view_of(t, base) -> None:
-    """Make t a view of `base` (of base's own base, for a view of a view, as PyTorch): one counter, one `_base`."""
+def view_of(t, base, op, params: dict, index=None) -> None:
+    """Make t a view of `base` (of base's own base, for a view of a view, as PyTorch): one counter, one `_base`;
+    `op` made it (output `index` of a multi-output op)."""
+    from . import views
+
     root = base if base._base is None else base._base
     vc = counter(root)
     t._vc = root
     if t._node is not None:
         t._node._vc = vc
+    views.register(t, base, op, params, index, root, vc)
 
 
 def record(node, inputs) -> None:
@@ -106,7 +114,11 @@ def check(node) -> None:
         differentiable = op.output_differentiability or (True,) * len(outs)  # the others have no grad_fn
         saved += [(d, vc, (node, i) if differentiable[i] else None) for i, (d, vc) in enumerate(zip(outs, counters))]
     edges, datas = node._inputs()
+    noted = getattr(node, "_versions", ())
+    private = next((value for c, value in noted if c is PRIVATE), None)
     for i, (e, d) in enumerate(zip(edges, datas)):
+        if i == 0 and private is not None:  # an in-place op's own input: the node keeps a copy of its old values
+            continue
         if e is not None and kept[1 if op.variadic else 1 + i]:
             saved.append(
                 (
@@ -115,7 +127,6 @@ def check(node) -> None:
                     (e.e0, e.d0) if type(e) is _Output else (current_node(e), 0) if isinstance(e, Node) else None,
                 )
             )
-    noted = getattr(node, "_versions", ())
     for data, vc, made_by in saved:
         expected = next((value for c, value in noted if c is vc), 0)
         if vc is not None and vc.value != expected:

@@ -61,6 +61,8 @@ class AutogradSurface:
                 params.update(zip(("min", "max"), args))
                 refs = refs[:1]
             self.tracer._add(tensor, op, tuple(refs), params, self.source(node), self.position(node))
+        if recorded and tensor._base is not None:  # a view: its base has the new values (CopySlices)
+            self.tracer.written(tensor, self.source(node), self.position(node))
         self._share(tensor)
         return tensor
 

@@ -83,6 +83,10 @@ class Tracer:
         self.elements = 0  # of every tensor kept alive
         self.opaque: set[int] = set()  # tensors with a graph the tracer did not see (create_graph gradients)
         self.pieces: set[int] = set()  # tensors that are one answer of split, chunk or unbind
+        # id(view) -> (its parent tensor, the op, its other arguments, params): a view's entry follows its parent's
+        self.views: dict[int, tuple] = {}
+        self.derived: dict[int, Entry] = {}  # id(view) -> the parent entry its latest entry was derived from
+        self.unverifiable: dict[int, str] = {}  # id(tensor) -> why a version of it cannot be verified
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         key = id(tensor.pieces) if isinstance(tensor, _Pieces) else id(tensor)
@@ -100,7 +104,16 @@ class Tracer:
         return self._add(tensor, None, (), {}, label, pos)
 
     def entry(self, tensor, label: str, pos: Pos) -> Entry:
-        """The entry describing `tensor` now: its latest one if still current, else a new leaf version."""
+        """The entry describing `tensor` now: its latest one if still current, else a new leaf version; a view's
+        made again from its parent's entry when that changed (its base was changed in place: PyTorch's regenerated
+        view)."""
+        if id(tensor) in self.views:
+            parent, op, rest, params = self.views[id(tensor)]
+            base = self.entry(parent, label, pos)
+            if self.derived.get(id(tensor)) is not base:
+                self.derived[id(tensor)] = base
+                if id(tensor) in self.entries:
+                    return self._add(tensor, op, (base, *(self._ref(a, label, pos) for a in rest)), params, label, pos)
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
@@ -120,6 +133,9 @@ class Tracer:
             self.pieces.update(id(t) for t in result)
             result = _Pieces(result)
         tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
+        if isinstance(result, engine.Tensor) and result._base is not None and isinstance(args[0], engine.Tensor):
+            self.views[id(result)] = (args[0], op, args[1:], params)
+            self.derived[id(result)] = self.entry(args[0], label, pos)
         if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
             if not isinstance(result, _Pieces):
                 self.leaf(result, label, pos)
@@ -127,6 +143,30 @@ class Tracer:
         refs = tuple(self._ref(a, label, pos) for a in args)
         params = {k: self.entry(v, label, pos) if isinstance(v, engine.Tensor) else v for k, v in params.items()}
         self._add(result, op, refs, params, label, pos)
+
+    def written(self, tensor, label: str, pos: Pos) -> None:
+        """The view `tensor` was changed in place (its latest entry has the new values): its base's new version is
+        the old one with them written in, through each view step back up (a subscript's as an item assignment, a
+        reshape's and a transpose's by their inverse), as PyTorch's CopySlices writes into the base."""
+        value = self.entries[id(tensor)]
+        while id(tensor) in self.views:
+            parent, op, rest, params = self.views[id(tensor)]
+            base = self.entry(parent, label, pos)
+            self.serial += 1
+            if op == "getitem":
+                op, args = "setitem", (base, value, *(self._ref(a, label, pos) for a in rest))
+            else:
+                op, params = _inverse(op, params, parent.shape)
+                args = (value,)
+            if op is None:
+                self.unverifiable[id(parent)] = (
+                    f"an in-place change of a view made by '{self.views[id(tensor)][1]}' (not verifiable yet)"
+                )
+                value = self.leaf(parent, label, pos)
+                return
+            value = Entry(parent, self.serial, op, args, params, _short(label, pos.line), pos)
+            tensor = parent
+        self.entries[id(tensor)] = value
 
     def _ref(self, arg, label: str, pos: Pos):
         if type(arg) is tuple:
@@ -225,6 +265,9 @@ class Tracer:
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
                 "or stack)"
             )
+        problem = next((self.unverifiable[id(e.tensor)] for e in leaves if id(e.tensor) in self.unverifiable), None)
+        if problem:
+            raise DiffcheckError(problem)
         if any(id(e.tensor) in self.opaque and (e.requires_grad or self.symbolic) for e in leaves):
             if self.symbolic:
                 raise DiffcheckError("a tensor of it was changed in place")
@@ -261,6 +304,22 @@ class Tracer:
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
+
+
+_RESHAPES = {"view", "reshape", "flatten", "squeeze", "unsqueeze"}
+_INVOLUTIONS = {"t", "T", "mT", "transpose"}
+
+
+def _inverse(op: str, params: dict, shape: tuple) -> tuple:
+    """The op and params that take a view's values back to its parent's layout; (None, None) if none here."""
+    if op in _RESHAPES:
+        return "reshape", {"shape": tuple(shape)}
+    if op in _INVOLUTIONS:
+        return op, params
+    if op == "permute":
+        dims = params["dims"]
+        return "permute", {"dims": tuple(int(i) for i in np.argsort([d % len(dims) for d in dims]))}
+    return None, None
 
 
 class _Whole:
