@@ -67,3 +67,75 @@ def test_as_pytorch(case):
 
 def test_recorded_with_pytorch_2_13():
     assert RECORDED["torch"].startswith("2.13")
+
+
+# ---- the same statements in `diffcheck run`: PyTorch's values, graphs and errors, and verified ----------------------
+HEADER = f"""import torch
+x = torch.tensor({X}, dtype=torch.float64, requires_grad=True)
+w = torch.tensor({W}, dtype=torch.float64, requires_grad=True)
+t = torch.tensor({T}, dtype=torch.float64, requires_grad=True)
+c = torch.tensor({C}, dtype=torch.float64)
+
+
+def graph(fn):
+    if fn is None:
+        return "None"
+    nexts = [graph(f) for f, _ in fn.next_functions]
+    name = fn.name().replace("torch::autograd::", "")
+    return f"{{name}}({{', '.join(nexts)}})" if nexts else name
+
+
+"""
+SHOW = 'print([{0}.detach().reshape(-1).tolist(), list({0}.shape), graph({0}.grad_fn), {0}._version, {0}._base is not None])\n'
+BACKWARD = """n = {0}.numel()
+weights = torch.tensor([0.5 + i / max(n, 1) for i in range(n)], dtype=torch.float64).reshape({0}.shape)
+(({0}) * weights).sum().backward()
+print([None if g is None else g.reshape(-1).tolist() for g in (x.grad, w.grad, t.grad)])
+"""
+NOT_VERIFIABLE = {  # PyTorch's answer, which no program states: run says so and exits 2
+    "y = t * t; t.data.fill_(3.0)": "changed through .data",
+    "y = t.exp(); t.data.fill_(3.0)": "changed through .data",
+    "y = t * 3; t.data.fill_(3.0)": "changed through .data",
+    "y = w * w; w.data.mul_(2.0)": "changed through .data",
+    "d = t.data; y = t * t; d.add_(1.0)": "changed through .data",
+}
+
+
+RUN_REFUSED = {  # run refuses what it cannot trace, in one line with the place, before the snippet goes on
+    "y = x * 1; v = y[0]\nwith torch.no_grad():\n    y.mul_(2)": "mul_() on a tensor of the graph under no_grad is not supported",
+}
+
+
+def snippet(case: dict) -> str:
+    text = HEADER + case["code"] + "\n" + "".join(SHOW.format(name) for name in case["names"].split())
+    return text + (BACKWARD.format(case["root"]) if case["root"] else "")
+
+
+@pytest.mark.parametrize("case", RECORDED["cases"], ids=[c["code"] for c in RECORDED["cases"]])
+def test_run_as_pytorch(case, tmp_path):
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    path = tmp_path / "s.py"
+    path.write_text(snippet(case))
+    result = CliRunner().invoke(main, ["run", str(path), "-q"])
+    lines = result.stdout.splitlines()
+    raised = case.get("error") or case.get("backward_error")
+    if case["code"] in RUN_REFUSED:
+        assert RUN_REFUSED[case["code"]] in result.stderr and result.exit_code == 2
+        return
+    if case.get("error"):
+        assert lines == []
+    else:
+        tensors = case["tensors"]
+        shown = [[v["value"], v["shape"], v["graph"], v["version"], v["view"]] for v in tensors.values()]
+        assert [eval(line) for line in lines[: len(shown)]] == shown
+        if "grads" in case:
+            assert eval(lines[len(shown)]) == [case["grads"][k] for k in ("x", "w", "t")]
+    if raised:
+        assert f"{raised[0]}: {raised[1]}" in result.stderr and result.exit_code == 2
+    elif case["code"] in NOT_VERIFIABLE:
+        assert NOT_VERIFIABLE[case["code"]] in result.stderr and result.exit_code == 2
+    elif case["root"]:
+        assert result.exit_code == 0, result.stderr

@@ -15,7 +15,7 @@ from ..ops import arrays as _arrays
 from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
-from .forward import _IGNORE, _float64, _quiet, _refcount, _restore
+from .forward import _IGNORE, _float64, _is_hollow, _quiet, _refcount, _restore
 from . import calls, versions
 from .front import FUNCTIONS
 from .casts import _as_output, _edge_value
@@ -272,10 +272,21 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
 
 
 def _check_saved(node) -> None:
-    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since."""
+    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since; then
+    a leaf's values as they are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
     versions.check(node)
+    if node.op.variadic:
+        return
+    for i in range(node.op.arity):
+        e, d = getattr(node, f"e{i}"), getattr(node, f"d{i}")
+        if type(e) is Tensor and d is not e.data and not _is_hollow(d) and _same_kind(d, e.data):
+            setattr(node, f"d{i}", e.data)
+
+
+def _same_kind(a, b) -> bool:
+    return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
 
 
 def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:

@@ -45,6 +45,11 @@ class _State:
 state = _State()
 
 
+def data_changed() -> None:
+    """A tensor's values were replaced without a version (`x.data = ...`): backward reads saved leaves anew."""
+    state.bumped = True
+
+
 def counter(t) -> Version:
     """t's counter, made on first need and given to its grad_fn too, where the nodes that saved t find it."""
     vc = t._vc

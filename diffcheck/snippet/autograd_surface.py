@@ -16,7 +16,7 @@ from . import second_order
 from .torch_surface import Raised
 from .verification import Backward
 
-_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
+_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero", "copy_": "expand"}
 
 
 def _op_of(method: str):
@@ -54,6 +54,9 @@ class AutogradSurface:
         self._engine(getattr(tensor, method), node, *args, **kwargs)
         if recorded and method == "zero_":  # checked as y * 0: SymPy's derivative is ZeroBackward0's zeros
             self.tracer._add(tensor, "mul", (refs[0], 0), {}, self.source(node), self.position(node))
+        elif recorded and method == "copy_":  # the source's values in the tensor's shape: checked as its expand
+            size = tuple(tensor.shape)
+            self.tracer._add(tensor, "expand", (refs[1],), {"size": size}, self.source(node), self.position(node))
         elif recorded:
             op = _op_of(method)
             params = {k: v for k, v in kwargs.items() if v is not None} if op == "clamp" else {}
@@ -67,10 +70,12 @@ class AutogradSurface:
         return tensor
 
     def _share(self, tensor) -> None:
-        """`.data` shares storage: every tensor of the group takes the new values."""
+        """`.data` shares storage: every tensor of the group takes the new values (which graphs that saved one read
+        in backward: the tracer notes it)."""
         for other in self.aliases.get(id(tensor), ()):
             if other is not tensor:
                 other.data = tensor.data
+            self.tracer.data_changed(other)
 
     def _alias(self, a, b) -> None:
         group = self.aliases.get(id(a)) or [a]

@@ -199,7 +199,7 @@ class _Validator(StatementRules):
         if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
             self.value(node.value, depth + 1)
             return "value"
-        if node.attr.startswith("_"):
+        if node.attr.startswith("_") and node.attr not in ("_version", "_base"):  # a tensor's two
             raise self.refuse_attribute(f"attribute '{node.attr}' is not supported", node)
         if isinstance(node.value, ast.Name) and node.value.id in self.objects:
             return "value"  # ctx.anything: the object's own attributes, set and read by the snippet
@@ -357,7 +357,14 @@ class _Validator(StatementRules):
 
     def _subscript(self, node: ast.Subscript, depth: int) -> None:
         self.value(node.value, depth + 1)
-        self.value(node.slice, depth + 1)
+        self.key(node.slice, depth + 1)
+
+    def key(self, node: ast.AST, depth: int) -> None:
+        """A subscript's key: `...` is an item of it (`x[..., 0]`), never a value elsewhere."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        for item in items:
+            if not (isinstance(item, ast.Constant) and item.value is Ellipsis):
+                self.value(item, depth)
 
     def _slice(self, node: ast.Slice, depth: int) -> None:
         for part in (node.lower, node.upper, node.step):

@@ -87,6 +87,7 @@ class Tracer:
         self.views: dict[int, tuple] = {}
         self.derived: dict[int, Entry] = {}  # id(view) -> the parent entry its latest entry was derived from
         self.unverifiable: dict[int, str] = {}  # id(tensor) -> why a version of it cannot be verified
+        self.stale: set[int] = set()  # ids of leaf entries whose tensor's values changed through `.data` since
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         key = id(tensor.pieces) if isinstance(tensor, _Pieces) else id(tensor)
@@ -167,6 +168,13 @@ class Tracer:
             value = Entry(parent, self.serial, op, args, params, _short(label, pos.line), pos)
             tensor = parent
         self.entries[id(tensor)] = value
+
+    def data_changed(self, tensor) -> None:
+        """`tensor`'s values changed through `.data` (no version counts it): a graph that used its earlier values
+        reads the new ones in backward where it saved them (PyTorch's saved leaf), which no program states."""
+        entry = self.entries.get(id(tensor))
+        if entry is not None and entry.op is None and not entry.current(tensor):
+            self.stale.add(id(entry))
 
     def _ref(self, arg, label: str, pos: Pos):
         if type(arg) is tuple:
@@ -264,6 +272,11 @@ class Tracer:
             raise DiffcheckError(
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
                 "or stack)"
+            )
+        if any(id(e) in self.stale for e in leaves):
+            raise DiffcheckError(
+                "a leaf of the graph was changed through .data after the graph used it (PyTorch's backward reads the "
+                "new values where it saved the leaf): not verifiable"
             )
         problem = next((self.unverifiable[id(e.tensor)] for e in leaves if id(e.tensor) in self.unverifiable), None)
         if problem:
