@@ -16,7 +16,7 @@ from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _is_hollow, _quiet, _refcount, _restore
-from . import calls, versions
+from . import calls, versions, views
 from .front import FUNCTIONS
 from .casts import _as_output, _edge_value
 from .node import _Output
@@ -133,6 +133,7 @@ def _run_backward(
     """
     if retain_graph is None:
         retain_graph = create_graph
+    views.fresh([*roots, *(capture or ())])  # a view's grad_fn is current before the walk starts from or ends at it
     starts = _starts(roots, grad_roots, create_graph)
     targets = None if inputs is None else {id(t) for t in inputs}
     # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
@@ -277,7 +278,7 @@ def _check_saved(node) -> None:
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
     versions.check(node)
-    if node.op.variadic:
+    if node.op.variadic or not node.op.saves:
         return
     for i in range(node.op.arity):
         e, d = getattr(node, f"e{i}"), getattr(node, f"d{i}")

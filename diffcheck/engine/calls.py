@@ -8,6 +8,7 @@ from . import dtypes as _dtypes
 from .forward import _IGNORE, _hollow, _kept, _next_seq, _quiet, _restore
 from .node import _Output, _OUTPUT, node_class
 from .tensors import Tensor
+from . import views
 from .versions import counter, record, view_of
 
 
@@ -76,6 +77,7 @@ def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     outs = out if op.outputs != 1 else (out,)
     outs = outs if kept[0] else tuple(_hollow(o) for o in outs)
     node.out = outs if op.outputs != 1 else outs[0]
+    views.fresh(inputs)  # a view's grad_fn is current before it is an edge
     edges = [((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None for a in inputs]
     datas = [d if kept[1 if op.variadic else 1 + i] else _hollow(d) for i, d in enumerate(datas)]
     if op.variadic:

@@ -90,11 +90,15 @@ def apply_inplace(t, compute, *others):
         views.refresh(t)
     if graph:
         _noted(result._node, counter(t))
+        root = t._vc if view else t
+        newly = not root._requires_grad
         if view:
             views.copy_slices(t, result._node)
         else:
             _rebase(t, result._node)
-    views.regenerate(t._vc if view else t)
+        if newly:
+            views.require(root)
+    views.fresh((t,))  # a view changed: its grad_fn now (its base's other views' when next used)
     return t
 
 

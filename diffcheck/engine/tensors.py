@@ -82,10 +82,14 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Optional[Node]:
+        if type(self._vc) is Tensor:  # a view of a base changed in place: its grad_fn regenerated (engine/views.py)
+            _views.fresh((self,))
         return _named(self._node)
 
     @property
     def is_leaf(self) -> bool:
+        if type(self._vc) is Tensor:
+            _views.fresh((self,))
         return self._node is None
 
     @property
@@ -95,6 +99,7 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        _views.fresh((self,))
         if self._node is not None:
             self._retains_grad = True
             self._node._retained = weakref.ref(self)  # weak: the node must not keep its output alive
@@ -360,3 +365,4 @@ def _ndim(value) -> Optional[int]:
 
 # The table's functions and the backward pass, which import this module: read on use, not at import.
 from . import front as _front, backward as _backward, inplace as _inplace, indexing as _indexing  # noqa: E402
+from . import views as _views  # noqa: E402

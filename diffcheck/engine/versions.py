@@ -26,13 +26,13 @@ MODIFIED = (
 
 class Version:
     """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), `views` the views
-    of it (engine/views.py), None until then."""
+    of it and `copies` those whose values are a copy (engine/views.py), None until then."""
 
-    __slots__ = ("value", "shares", "views")
+    __slots__ = ("value", "shares", "views", "copies")
 
     def __init__(self):
         self.value = 0
-        self.shares = self.views = None
+        self.shares = self.views = self.copies = None
 
 
 PRIVATE = object()  # in a node's `_versions`, paired with the counter of its input 0, which it keeps a copy of

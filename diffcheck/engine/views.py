@@ -1,6 +1,7 @@
 """Views and their base, as PyTorch keeps them: an in-place change of a view writes into its base's storage (every
-other view sees it), and under autograd rebases the base's history onto a CopySlices node, after which every view of
-the base has an AsStridedBackward0 node over the base's new grad_fn — PyTorch's regenerated view grad_fn.
+other view sees it), and under autograd rebases the base's history onto a CopySlices node; a view of a base changed
+in place since its grad_fn was set gets an AsStridedBackward0 node over the base's grad_fn when next used or read
+(`fresh`) — PyTorch's regenerated view grad_fn, as lazily: a base with many views pays for the ones used.
 
 A view knows the steps from its root base (`chain`: the view rows with their parameters), so its elements' places in
 the root are found on demand by running the steps on the root's element numbers. A view whose values are not a NumPy
@@ -39,11 +40,12 @@ class View:
     """How a view was made from its root: the steps, the multi-output op and output number it came from (`split`'s
     pieces), and whether grad mode was off then — PyTorch's CreationMeta, which decides the in-place refusals."""
 
-    __slots__ = ("ref", "chain", "piece", "no_grad", "place")
+    __slots__ = ("ref", "chain", "piece", "no_grad", "place", "version")
 
-    def __init__(self, ref, chain: tuple, piece, no_grad: bool):
+    def __init__(self, ref, chain: tuple, piece, no_grad: bool, version: int):
         self.ref, self.chain, self.piece, self.no_grad = ref, chain, piece, no_grad
         self.place = None  # positions(), once needed
+        self.version = version  # the base's version when the view's grad_fn was set
 
 
 _VIEWS: dict[int, View] = {}  # id(view tensor) -> how it was made, while it lives
@@ -62,10 +64,17 @@ def register(t, base, op: Op, params: dict, index, root, vc) -> None:
             del _VIEWS[key]
 
     no_grad = not _dtypes._grad_enabled or bool(parent and parent.no_grad)
-    _VIEWS[key] = View(weakref.ref(t, forget), chain, piece or (parent.piece if parent else None), no_grad)
-    if vc.views is None:
-        vc.views = []
-    vc.views.append(_VIEWS[key].ref)
+    view = _VIEWS[key] = View(weakref.ref(t, forget), chain, piece or (parent.piece if parent else None), no_grad, vc.value)
+    _note(vc, "views", view.ref)
+    data, stored = t.data, root.data
+    if not (type(data) is np.ndarray and type(stored) is np.ndarray and np.may_share_memory(data, stored)):
+        _note(vc, "copies", view.ref)  # refreshed after every write
+
+
+def _note(vc, which: str, ref) -> None:
+    if getattr(vc, which) is None:
+        setattr(vc, which, [])
+    getattr(vc, which).append(ref)
 
 
 def positions(t) -> tuple:
@@ -116,48 +125,63 @@ def write(t, new) -> None:
 
 
 def refresh(root) -> None:
-    """Views of `root` whose values are not a NumPy view of its array (a 0-d view, a view of a 0-d root) take
-    their values from it again."""
+    """Views of `root` whose values are a copy, not a NumPy view of its array (a 0-d view, a view of a 0-d root),
+    take their values from it again."""
     from .inplace import _share
 
     _share(root)
     vc = root._vc
-    if vc is None or vc.views is None:
+    if vc is None or vc.copies is None:
         return
-    data = root.data
-    for view in _live(vc):
-        if not (type(view.data) is np.ndarray and type(data) is np.ndarray and np.may_share_memory(view.data, data)):
-            view.data = np.asarray(data)[positions(view)][()]
+    data = np.asarray(root.data)
+    for view in _live(vc, "copies"):
+        view.data = data[positions(view)][()]
 
 
-def _live(vc) -> list:
-    views = [r() for r in vc.views]
-    vc.views = [weakref.ref(v) for v in views if v is not None and id(v) in _VIEWS]
-    return [v for v in views if v is not None]
+def _live(vc, which: str) -> list:
+    """The live views of one of the counter's lists (`views`: all, `copies`), the list pruned of the dead."""
+    views = [v for v in (r() for r in getattr(vc, which) or ()) if v is not None and id(v) in _VIEWS]
+    setattr(vc, which, [_VIEWS[id(v)].ref for v in views])
+    return views
 
 
-def regenerate(root) -> None:
-    """After the root's storage changed in place: every view of a root that requires grad has an
-    AsStridedBackward0 node over the root's grad_fn (or the root itself), as PyTorch regenerates a view's grad_fn."""
+def fresh(tensors) -> None:
+    """Views among `tensors` whose base changed in place since their grad_fn was set, if it requires grad, get an
+    AsStridedBackward0 node over its grad_fn (or the base itself), as PyTorch regenerates a view's grad_fn when it
+    is next read."""
+    from .tensors import Tensor
+
+    for t in tensors:
+        root = t._vc if type(t) is Tensor else None
+        if type(root) is Tensor and root._requires_grad:
+            view = _VIEWS.get(id(t))
+            if view is not None and view.version != root._vc.value:
+                regenerate(t, view)
+
+
+def regenerate(t, view: View) -> None:
     from .inplace import _REBASED
 
-    vc = root._vc
-    if not root._requires_grad or vc is None or vc.views is None:
-        return
-    op = OPS["subscript_strided"]
-    for view in _live(vc):
-        node = node_class(op)()
-        node.op, node.seq = op, _next_seq()
-        node._retained = node._mark = None
-        node.params = {"key": positions(view)}
-        node.e0, node.d0, node.out = root._node or root, _hollow(root.data), _hollow(view.data)
-        node._vc = vc
-        old = view._node
-        if old is not None:
-            _REBASED[id(old)] = (old, node)
-            if old._retained is not None:
-                node._retained, old._retained = old._retained, None
-        view._node, view._requires_grad = node, True
+    root, op = t._vc, OPS["subscript_strided"]
+    node = node_class(op)()
+    node.op, node.seq = op, _next_seq()
+    node._retained = node._mark = None
+    node.params = {"key": positions(t)}
+    node.e0, node.d0, node.out = root._node or root, _hollow(root.data), _hollow(t.data)
+    view.version, node._vc = root._vc.value, root._vc
+    old = t._node
+    if old is not None:
+        _REBASED[id(old)] = (old, node)
+        if old._retained is not None:
+            node._retained, old._retained = old._retained, None
+    t._node, t._requires_grad = node, True
+
+
+def require(root) -> None:
+    """The root requires grad now (an in-place op with an input that does): so do its views, as PyTorch's view
+    requires grad where its base does."""
+    for view in _live(root._vc, "views"):
+        view._requires_grad = True
 
 
 # ---- CopySlices: the base's node after an in-place change of a view under autograd -----------------------------------
