@@ -86,7 +86,7 @@ def graph(fn):
 
 
 """
-SHOW = 'print([{0}.detach().reshape(-1).tolist(), list({0}.shape), graph({0}.grad_fn), {0}._version, {0}._base is not None])\n'
+SHOW = "print([{0}.detach().reshape(-1).tolist(), list({0}.shape), graph({0}.grad_fn), {0}._version, {0}._base is not None])\n"
 BACKWARD = """n = {0}.numel()
 weights = torch.tensor([0.5 + i / max(n, 1) for i in range(n)], dtype=torch.float64).reshape({0}.shape)
 (({0}) * weights).sum().backward()
@@ -139,3 +139,47 @@ def test_run_as_pytorch(case, tmp_path):
         assert NOT_VERIFIABLE[case["code"]] in result.stderr and result.exit_code == 2
     elif case["root"]:
         assert result.exit_code == 0, result.stderr
+
+
+# ---- properties: any basic subscript's view, changed in place, is its base changed there ------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SHAPE = (3, 4)
+
+
+@st.composite
+def basic_keys(draw):
+    """A subscript of ints and slices (steps 1 to 3) over a (3, 4) tensor, as PyTorch takes it."""
+    items = []
+    for size in SHAPE[: draw(st.integers(1, 2))]:
+        if draw(st.booleans()):
+            items.append(draw(st.integers(-size, size - 1)))
+        else:
+            start = draw(st.integers(0, size - 1))
+            items.append(slice(start, draw(st.integers(start + 1, size)), draw(st.integers(1, 3))))
+    return tuple(items)
+
+
+BASE = np.arange(12.0).reshape(SHAPE) / 4 - 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(basic_keys(), st.sampled_from([1.5, -2.0]))
+def test_a_views_change_is_its_bases(key, factor):
+    """Without grad the values go into the base; with grad the base's gradient is the out-of-place program's:
+    `y[key] = y[key] * factor`, bit for bit."""
+    c = torch.tensor(BASE)
+    c[key].mul_(factor)
+    expected = BASE.copy()
+    expected[key] *= factor
+    assert np.array_equal(c.data, expected) and c._version == 1
+    x = torch.tensor(BASE, requires_grad=True)
+    y = x * 1
+    v = y[key]
+    v.mul_(factor)
+    assert y.grad_fn.name() == "CopySlices" and v.grad_fn.name() == "AsStridedBackward0"
+    (y * y).sum().backward()
+    gradient = 2 * expected
+    gradient[key] *= factor
+    assert np.array_equal(x.grad.data, gradient)

@@ -85,9 +85,10 @@ def apply_inplace(t, compute, *others):
     if view:
         views.write(t, new)
     else:
-        if not write(t, new):
+        rebound = not write(t, new)
+        if rebound:
             t.data = new[()]
-        views.refresh(t)
+        views.refresh(t, rebound)
     if graph:
         _noted(result._node, counter(t))
         root = t._vc if view else t

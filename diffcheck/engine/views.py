@@ -17,7 +17,7 @@ import numpy as np
 from ..ops import OPS, Op
 from . import dtypes as _dtypes
 from .forward import _hollow, _next_seq
-from .node import Node, _named, node_class
+from .node import Node, node_class
 
 MULTI_OUTPUT = (
     "Output {index} of {name} is a view and is being modified inplace. This view is the output of a function that "
@@ -64,7 +64,9 @@ def register(t, base, op: Op, params: dict, index, root, vc) -> None:
             del _VIEWS[key]
 
     no_grad = not _dtypes._grad_enabled or bool(parent and parent.no_grad)
-    view = _VIEWS[key] = View(weakref.ref(t, forget), chain, piece or (parent.piece if parent else None), no_grad, vc.value)
+    view = _VIEWS[key] = View(
+        weakref.ref(t, forget), chain, piece or (parent.piece if parent else None), no_grad, vc.value
+    )
     _note(vc, "views", view.ref)
     data, stored = t.data, root.data
     if not (type(data) is np.ndarray and type(stored) is np.ndarray and np.may_share_memory(data, stored)):
@@ -72,9 +74,15 @@ def register(t, base, op: Op, params: dict, index, root, vc) -> None:
 
 
 def _note(vc, which: str, ref) -> None:
-    if getattr(vc, which) is None:
-        setattr(vc, which, [])
-    getattr(vc, which).append(ref)
+    """Add a view to one of the counter's lists, dropping the dead ones whenever the list doubles (a loop that makes
+    a view of a parameter at every step keeps it short)."""
+    refs = getattr(vc, which)
+    if refs is None:
+        refs = []
+        setattr(vc, which, refs)
+    refs.append(ref)
+    if len(refs) >= 64 and len(refs) & (len(refs) - 1) == 0:
+        refs[:] = [r for r in refs if r() is not None]
 
 
 def positions(t) -> tuple:
@@ -117,25 +125,28 @@ def write(t, new) -> None:
     data = root.data
     if type(data) is np.ndarray and data.flags.writeable:
         data[place] = new
+        refresh(root)
     else:  # a 0-d root is a NumPy scalar: a new value, and every view of it refreshed
         data = np.array(data, copy=True)
         data[place] = new
         root.data = data[()]
-    refresh(root)
+        refresh(root, rebound=True)
 
 
-def refresh(root) -> None:
+def refresh(root, rebound: bool = False) -> None:
     """Views of `root` whose values are a copy, not a NumPy view of its array (a 0-d view, a view of a 0-d root),
-    take their values from it again."""
+    take their values from it again; every view does where the root has a new array (`rebound`)."""
     from .inplace import _share
 
     _share(root)
     vc = root._vc
-    if vc is None or vc.copies is None:
+    if vc is None or (vc.views if rebound else vc.copies) is None:
         return
     data = np.asarray(root.data)
-    for view in _live(vc, "copies"):
+    for view in _live(vc, "views" if rebound else "copies"):
         view.data = data[positions(view)][()]
+    if rebound:  # each view's values are a copy now
+        vc.copies = list(vc.views)
 
 
 def _live(vc, which: str) -> list:

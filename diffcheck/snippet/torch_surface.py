@@ -30,6 +30,7 @@ FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 _NODES = (engine.Node, engine.node._AccumulateGrad)  # grad_fn objects: a leaf's AccumulateGrad too
 
+
 class Raised(Exception):
     """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
 

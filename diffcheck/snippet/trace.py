@@ -29,11 +29,12 @@ _LABEL = 50  # an unnamed tensor is labelled by its source text up to this lengt
 
 
 class Entry:
-    __slots__ = ("tensor", "serial", "op", "args", "params", "value", "requires_grad", "label", "pos")
+    __slots__ = ("tensor", "serial", "op", "args", "params", "value", "requires_grad", "label", "pos", "stale")
 
     def __init__(self, tensor, serial: int, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos):
         self.tensor, self.serial, self.op, self.args, self.params = tensor, serial, op, args, params
         self.requires_grad, self.label, self.pos = tensor.requires_grad, label, pos
+        self.stale = False  # a leaf whose tensor's values changed through `.data` since (Tracer.data_changed)
         # what can change later needs a copy: a leaf's values, or a result's that requires no grad (zero_())
         self.value = np.array(tensor.data, copy=True) if op is None or not self.requires_grad else None
 
@@ -87,7 +88,6 @@ class Tracer:
         self.views: dict[int, tuple] = {}
         self.derived: dict[int, Entry] = {}  # id(view) -> the parent entry its latest entry was derived from
         self.unverifiable: dict[int, str] = {}  # id(tensor) -> why a version of it cannot be verified
-        self.stale: set[int] = set()  # ids of leaf entries whose tensor's values changed through `.data` since
 
     def _add(self, tensor, op: Optional[str], args: tuple, params: dict, label: str, pos: Pos) -> Entry:
         key = id(tensor.pieces) if isinstance(tensor, _Pieces) else id(tensor)
@@ -174,7 +174,7 @@ class Tracer:
         reads the new ones in backward where it saved them (PyTorch's saved leaf), which no program states."""
         entry = self.entries.get(id(tensor))
         if entry is not None and entry.op is None and not entry.current(tensor):
-            self.stale.add(id(entry))
+            entry.stale = True
 
     def _ref(self, arg, label: str, pos: Pos):
         if type(arg) is tuple:
@@ -273,7 +273,7 @@ class Tracer:
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
                 "or stack)"
             )
-        if any(id(e) in self.stale for e in leaves):
+        if any(e.stale for e in leaves):
             raise DiffcheckError(
                 "a leaf of the graph was changed through .data after the graph used it (PyTorch's backward reads the "
                 "new values where it saved the leaf): not verifiable"
