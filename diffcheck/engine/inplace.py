@@ -119,7 +119,7 @@ def _noted(node, vc) -> None:
     node._vc = vc
     if node.op.saves:
         noted = getattr(node, "_versions", ())
-        node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value), (PRIVATE, vc))
+        node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value), (PRIVATE, None))
 
 
 def fill_(t, value):

@@ -35,7 +35,7 @@ class Version:
         self.shares = self.views = self.copies = None
 
 
-PRIVATE = object()  # in a node's `_versions`, paired with the counter of its input 0, which it keeps a copy of
+PRIVATE = object()  # in a node's `_versions`: its input 0 is a copy it keeps (an in-place op's own), never checked
 
 
 class _State:
@@ -120,9 +120,9 @@ def check(node) -> None:
         saved += [(d, vc, (node, i) if differentiable[i] else None) for i, (d, vc) in enumerate(zip(outs, counters))]
     edges, datas = node._inputs()
     noted = getattr(node, "_versions", ())
-    private = next((value for c, value in noted if c is PRIVATE), None)
+    private = any(c is PRIVATE for c, _ in noted)
     for i, (e, d) in enumerate(zip(edges, datas)):
-        if i == 0 and private is not None:  # an in-place op's own input: the node keeps a copy of its old values
+        if i == 0 and private:  # an in-place op's own input: the node keeps a copy of its old values
             continue
         if e is not None and kept[1 if op.variadic else 1 + i]:
             saved.append(

@@ -108,13 +108,13 @@ class Tracer:
         """The entry describing `tensor` now: its latest one if still current, else a new leaf version; a view's
         made again from its parent's entry when that changed (its base was changed in place: PyTorch's regenerated
         view)."""
-        if id(tensor) in self.views:
+        latest = self.entries.get(id(tensor))
+        if id(tensor) in self.views and latest is not None and latest.op is not None:  # a view the graph saw made
             parent, op, rest, params = self.views[id(tensor)]
             base = self.entry(parent, label, pos)
             if self.derived.get(id(tensor)) is not base:
                 self.derived[id(tensor)] = base
-                if id(tensor) in self.entries:
-                    return self._add(tensor, op, (base, *(self._ref(a, label, pos) for a in rest)), params, label, pos)
+                return self._add(tensor, op, (base, *(self._ref(a, label, pos) for a in rest)), params, label, pos)
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
