@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import diffcheck as torch
-from view_cases import C, T, W, X, graph
+from view_cases import C, T, W, X, graph, second
 
 RECORDED = json.loads(pathlib.Path(__file__).with_name("views.json").read_text())
 
@@ -63,6 +63,12 @@ DATA = [c for c in RECORDED["cases"] if ".data" in c["code"]]
 def test_as_pytorch(case):
     want = {k: case[k] for k in ("tensors", "grads", "error", "backward_error") if k in case}
     assert run(case) == want
+
+
+@pytest.mark.parametrize("case", RECORDED["second"], ids=[c["code"] for c in RECORDED["second"]])
+def test_second_derivatives_through_in_place_ops_as_pytorch(case):
+    """A rule under create_graph=True reads what an in-place op's node saved at its version then (CopySlices too)."""
+    assert second(torch, case["code"]) == {"code": case["code"], "h": case["h"]}
 
 
 def test_recorded_with_pytorch_2_13():

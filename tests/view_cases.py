@@ -111,6 +111,28 @@ CASES = [
 ]
 
 
+# second derivatives through in-place ops (create_graph=True): statements ending in `h = (..)`, gradients recorded
+SECOND = [
+    "y = x * x; v = y[0]; v.mul_(w)",
+    "y = x * x; y.mul_(w)",
+    "y = x * x; v = y.view(-1); v[1:3] = w[:2] * w[1:]",
+]
+SECOND_TAIL = (
+    "\ng, gw = torch.autograd.grad((y * y).sum(), (x, w), create_graph=True)"
+    "\nh = torch.autograd.grad((g * g).sum() + gw.sum(), (x, w))"
+)
+
+
+def second(torch, code: str) -> dict:
+    scope = {
+        "torch": torch,
+        "x": torch.tensor(X, dtype=torch.float64, requires_grad=True),
+        "w": torch.tensor(W, dtype=torch.float64, requires_grad=True),
+    }
+    exec(code + SECOND_TAIL, scope)
+    return {"code": code, "h": [t.reshape(-1).tolist() for t in scope["h"]]}
+
+
 def graph(fn) -> str:
     if fn is None:
         return "None"
@@ -160,6 +182,10 @@ def record(torch, code: str, names: str, root):
 if __name__ == "__main__":
     import torch
 
-    recorded = {"torch": torch.__version__, "cases": [record(torch, *case) for case in CASES]}
+    recorded = {
+        "torch": torch.__version__,
+        "cases": [record(torch, *case) for case in CASES],
+        "second": [second(torch, code) for code in SECOND],
+    }
     path = pathlib.Path(__file__).with_name("views.json")
     path.write_text(json.dumps(recorded, indent=1) + "\n")

@@ -304,9 +304,9 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
     if not create_graph:
         return edges, saved, op.vjp(F, g, node.out, *((saved,) if op.variadic else saved), **params)
     # the rule runs on tensors rebuilt from what the node saved, so it is recorded
-    rebuilt = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e) for e, d in zip(edges, saved)]
+    rebuilt = [e if type(e) is Tensor else d if e is None else rebuild(d, e) for e, d in zip(edges, saved)]
     if op.outputs == 1:
-        answer = Tensor(node.out, True, node)
+        answer = rebuild(node.out, node)
     else:
         differentiable = op.output_differentiability or (True,) * len(node.out)
         answer = tuple(
@@ -314,6 +314,15 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
             for i, o in enumerate(node.out)
         )
     return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
+
+
+def rebuild(data, node) -> Tensor:
+    """A tensor of `node`'s output from what a node saved, for a rule under create_graph=True: on the output's
+    version counter, so what the rule records notes its version now (an in-place change before is no change since)."""
+    t = Tensor(data, True, node)
+    vc = getattr(node, "_vc", None)
+    t._vc = vc if type(vc) is versions.Version else None
+    return t
 
 
 def _hand_over(walk: _Walk, proxy, g) -> None:

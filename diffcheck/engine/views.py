@@ -220,10 +220,11 @@ def _copy_slices_vjp(F, g, out, inputs, inner, key):
     part = F.subscript_index(g, key)
     edges, saved = inner._inputs()
     if F.graph:  # create_graph: the op's rule on tensors rebuilt from what it saved
+        from .backward import rebuild
         from .tensors import Tensor
 
-        saved = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e) for e, d in zip(edges, saved)]
-        out = Tensor(inner.out, True, inner)
+        saved = [e if type(e) is Tensor else d if e is None else rebuild(d, e) for e, d in zip(edges, saved)]
+        out = rebuild(inner.out, inner)
     else:
         out = inner.out
     grads = inner.op.vjp(F, part, out, *saved, **inner.params)
