@@ -91,6 +91,8 @@ CASES = [
     ("y = x.exp(); v = y[0]; v.mul_(2)", "y", "y"),
     ("y = x * 1; v = y[0]; z = v * v; v.mul_(2)", "z", "z"),
     ("y = x * 1; v = y[0]; z = v.exp(); v.mul_(2); z = z * 1", "z", "z"),
+    ("y = x * 1; u = y[1]; z = u * u; v = y[0]; v.mul_(2)", "", "z"),
+    ("y = x * 1; u = y[1]; z = u * u; y.mul_(2)", "", "z"),
     # refused
     ("v = x[0]; v.mul_(2)", "", None),
     ("v = x.view(-1); v[0] = 1", "", None),

@@ -103,7 +103,6 @@ def check(node) -> None:
     """Raise PyTorch's RuntimeError if a tensor `node` saved was changed in place since: compares each saved
     tensor's counter with the version noted when it was saved."""
     from .forward import _kept
-    from .inplace import current_node  # a saved input names the grad_fn its tensor has now, a saved output its own
 
     op = node.op
     if not op.saves or type(node) is _Output:
@@ -126,16 +125,28 @@ def check(node) -> None:
             continue
         if e is not None and kept[1 if op.variadic else 1 + i]:
             saved.append(
-                (
-                    d,
-                    _edge_counter(e),
-                    (e.e0, e.d0) if type(e) is _Output else (current_node(e), 0) if isinstance(e, Node) else None,
-                )
+                (d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else e if isinstance(e, Node) else None)
             )
     for data, vc, made_by in saved:
         expected = next((value for c, value in noted if c is vc), 0)
         if vc is not None and vc.value != expected:
+            if isinstance(made_by, Node):  # a saved input names the grad_fn its tensor has now, a saved output its own
+                made_by = (_current(made_by), 0)
             raise RuntimeError(_message(data, made_by, vc.value, expected))
+
+
+def _current(node):
+    """The grad_fn the tensor `node` made has now: after in-place ops rebased it, or, for a view of a base changed
+    since, regenerated as PyTorch does when the saved tensor is read."""
+    from .inplace import current_node
+    from .views import made
+
+    view = made(node)
+    if view is not None:
+        from .views import fresh
+
+        fresh((view,))
+    return current_node(node)
 
 
 def _message(data, made_by, version: int, expected: int) -> str:

@@ -49,6 +49,13 @@ class View:
 
 
 _VIEWS: dict[int, View] = {}  # id(view tensor) -> how it was made, while it lives
+_MADE_BY: dict[int, weakref.ref] = {}  # id(the node that made a view) -> the view, while it lives
+
+
+def made(node):
+    """The live view `node` made, if it made one."""
+    ref = _MADE_BY.get(id(node))
+    return None if ref is None else ref()
 
 
 def register(t, base, op: Op, params: dict, index, root, vc) -> None:
@@ -57,16 +64,20 @@ def register(t, base, op: Op, params: dict, index, root, vc) -> None:
     parent = _VIEWS.get(id(base)) if base is not root else None
     chain = (parent.chain if parent else ()) + ((op, params, index),)
     piece = (op.grad_fn[: op.grad_fn.rindex("Backward")], index) if op.outputs != 1 else None
-    key = id(t)
+    key, made_by = id(t), None if t._node is None else id(t._node)
 
     def forget(ref) -> None:
         if _VIEWS.get(key) is not None and _VIEWS[key].ref is ref:
             del _VIEWS[key]
+        if made_by is not None and _MADE_BY.get(made_by) is ref:
+            del _MADE_BY[made_by]
 
     no_grad = not _dtypes._grad_enabled or bool(parent and parent.no_grad)
     view = _VIEWS[key] = View(
         weakref.ref(t, forget), chain, piece or (parent.piece if parent else None), no_grad, vc.value
     )
+    if made_by is not None:
+        _MADE_BY[made_by] = view.ref
     _note(vc, "views", view.ref)
     data, stored = t.data, root.data
     if not (type(data) is np.ndarray and type(stored) is np.ndarray and np.may_share_memory(data, stored)):
