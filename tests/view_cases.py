@@ -64,6 +64,14 @@ CASES = [
     ("b = x * 1; b[:, 0] = 1", "b", "b"),
     ("b = x * 1; b[None] = 2", "b", "b"),
     ("b = t * 1; b[...] = 4", "b", "b"),
+    # a part written with a value of another shape: copy_to's ViewBackward0 and ExpandBackward0 before CopySlices
+    ("b = x * 1; b[1:] = w", "b", "b"),
+    ("b = x * 1; b[0] = w[:1]", "b", "b"),
+    ("b = x * 1; b[:, 0] = w[:2]", "b", "b"),
+    ("b = x * 1; b[0] = w.unsqueeze(0)", "b", "b"),
+    ("b = x * 1; b[:, 0:1] = w[:1]", "b", "b"),
+    ("b = x * 1; b[[0, 1]] = w", "b", "b"),
+    ("b = x * 1; b[0] = w[:2]", "", None),
     # in-place on a view under autograd: the base gets CopySlices, the views AsStridedBackward0
     ("y = x * 1; v = y[0]; v.mul_(2)", "y v", "y"),
     ("y = x * 1; v = y[0]; v.mul_(w)", "y v", "y"),

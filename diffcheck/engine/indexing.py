@@ -59,12 +59,14 @@ def setitem(t: Tensor, key, value) -> None:
     row = OPS["subscript_index_put" if advanced else "subscript_copy"]
     if is_grad_enabled() and t._requires_grad and t._node is None:
         raise RuntimeError(LEAF_INPLACE if advanced else LEAF_VIEW_INPLACE)
+    if not advanced and isinstance(value, Tensor):
+        value = _source(value, numpy_key[0].shape if numpy_key else ())
     apply_inplace(t, lambda a, *v: apply(row, (a, v[0] if v else value), {"key": numpy_key}), *_tensor(value))
 
 
 def _copy_to(t: Tensor, value) -> None:
     """PyTorch's copy_to: the same shape is copied (CopyBackwards), a 0-d value fills (FillBackward3), another is
-    viewed without its leading 1s and expanded, then copied."""
+    brought to the shape (`_source`), then copied."""
     from .front import FUNCTIONS
     from .inplace import copy_
 
@@ -75,10 +77,21 @@ def _copy_to(t: Tensor, value) -> None:
     elif not value.shape:
         apply_inplace(t, FUNCTIONS["fill_tensor"], value)
     else:
-        shape = list(value.shape)
-        while shape and shape[0] == 1:
-            shape.pop(0)
-        copy_(t, FUNCTIONS["expand"](FUNCTIONS["view"](value, tuple(shape)), t.shape))
+        copy_(t, _source(value, t.shape))
+
+
+def _source(value: Tensor, shape: tuple) -> Tensor:
+    """The values copy_to writes into a place of `shape`: as they are where the shapes match or the value is 0-d,
+    else viewed without their leading 1s (ViewBackward0) and expanded if that is not the shape (ExpandBackward0)."""
+    from .front import FUNCTIONS
+
+    if value.shape == shape or not value.shape:
+        return value
+    stripped = list(value.shape)
+    while stripped and stripped[0] == 1:
+        stripped.pop(0)
+    value = FUNCTIONS["view"](value, tuple(stripped))
+    return value if value.shape == shape else FUNCTIONS["expand"](value, shape)
 
 
 def assigned(t: Tensor, key, value) -> Tensor:

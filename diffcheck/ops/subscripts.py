@@ -130,9 +130,19 @@ row(
 
 
 # ---- item assignment (`diffcheck run`): the new values in, out of place; the engine writes them back in place ------
+def _stripped(shape: tuple) -> tuple:
+    """A value's shape without its leading 1s, as PyTorch's copy_to views it before expanding it."""
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return tuple(shape[k:])
+
+
 def _assign(x, value, key):
     out = np.array(x, copy=True)
     target = np.shape(out[key])
+    if _stripped(np.shape(value)) != np.shape(value):
+        value = np.reshape(value, _stripped(np.shape(value)))[()]
     try:
         if np.broadcast_shapes(np.shape(value), target) != target:
             raise ValueError
@@ -158,7 +168,8 @@ def _expanded(shape: tuple, target: tuple) -> str:
 def _assign_vjp(F, g, out, x, value, key):
     hole = np.zeros(np.shape(out), dtype=bool)
     hole[key] = True
-    return F.where(hole, 0.0, g), F.sum_to(F.subscript_index(g, key), np.shape(value))
+    part = F.sum_to(F.subscript_index(g, key), _stripped(np.shape(value)))
+    return F.where(hole, 0.0, g), F.reshape(part, np.shape(value))
 
 
 for _name, _grad_fn in (("subscript_copy", "CopySlices"), ("subscript_index_put", "IndexPutBackward0")):
