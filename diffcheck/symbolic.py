@@ -101,7 +101,7 @@ def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
             answer = on_symbols(sp, x, key, whole=not spec[0])
     except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
         raise DiffcheckError(f"subscript: {error}", node.pos) from None
-    return answer[()] if np.ndim(answer) == 0 else answer
+    return np.asarray(answer, dtype=object)[()] if np.ndim(answer) == 0 else answer  # `b[...] = 4` of a 0-d b: 4
 
 
 def _decided(node, index, point: Optional[dict]):

@@ -15,8 +15,8 @@ from ..ops import arrays as _arrays
 from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
-from .forward import _IGNORE, _float64, _quiet, _restore
-from . import calls, versions
+from .forward import _IGNORE, _float64, _is_hollow, _quiet, _refcount, _restore
+from . import calls, versions, views
 from .front import FUNCTIONS
 from .accumulate import _add, _deliver, _finish
 from .casts import _as_output, _edge_value
@@ -134,6 +134,7 @@ def _run_backward(
     """
     if retain_graph is None:
         retain_graph = create_graph
+    views.fresh([*roots, *(capture or ())])  # a view's grad_fn is current before the walk starts from or ends at it
     starts = _starts(roots, grad_roots, create_graph)
     targets = None if inputs is None else {id(t) for t in inputs}
     # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
@@ -277,10 +278,21 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
 
 
 def _check_saved(node) -> None:
-    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since."""
+    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since; then
+    a leaf's values as they are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
     versions.check(node)
+    if node.op.variadic or not node.op.saves:
+        return
+    for i in range(node.op.arity):
+        e, d = getattr(node, f"e{i}"), getattr(node, f"d{i}")
+        if type(e) is Tensor and d is not e.data and not _is_hollow(d) and _same_kind(d, e.data):
+            setattr(node, f"d{i}", e.data)
+
+
+def _same_kind(a, b) -> bool:
+    return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
 
 
 def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
@@ -297,9 +309,9 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
     if not create_graph:
         return edges, saved, op.vjp(F, g, node.out, *((saved,) if op.variadic else saved), **params)
     # the rule runs on tensors rebuilt from what the node saved, so it is recorded
-    rebuilt = [e if type(e) is Tensor else d if e is None else Tensor(d, True, e) for e, d in zip(edges, saved)]
+    rebuilt = [e if type(e) is Tensor else d if e is None else rebuild(d, e) for e, d in zip(edges, saved)]
     if op.outputs == 1:
-        answer = Tensor(node.out, True, node)
+        answer = rebuild(node.out, node)
     else:
         differentiable = op.output_differentiability or (True,) * len(node.out)
         answer = tuple(
@@ -307,6 +319,15 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
             for i, o in enumerate(node.out)
         )
     return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
+
+
+def rebuild(data, node) -> Tensor:
+    """A tensor of `node`'s output from what a node saved, for a rule under create_graph=True: on the output's
+    version counter, so what the rule records notes its version now (an in-place change before is no change since)."""
+    t = Tensor(data, True, node)
+    vc = getattr(node, "_vc", None)
+    t._vc = vc if type(vc) is versions.Version else None
+    return t
 
 
 def _hand_over(walk: _Walk, proxy, g) -> None:

@@ -8,6 +8,7 @@ from . import dtypes as _dtypes
 from .forward import _IGNORE, _hollow, _kept, _next_seq, _quiet, _restore
 from .node import _Output, _OUTPUT, node_class
 from .tensors import Tensor
+from . import views
 from .versions import counter, record, view_of
 
 
@@ -33,8 +34,10 @@ def apply_call(op: Op, args: tuple, params: dict):
                     t._requires_grad, t._node = True, output_node(node, i)
             node._vc = tuple(counter(t) for t in answers)  # it may save any of them; their grad_fns are _Outputs
     if op.view:  # every answer: split's pieces are views of the input, each sharing its counter
-        for t in answers:
-            view_of(t, inputs[0])
+        for i, t in enumerate(answers):
+            view_of(t, inputs[0], op, params, None if op.outputs == 1 else i)
+            # made under no_grad, a view of a tensor that requires grad requires grad, without a grad_fn (PyTorch)
+            t._requires_grad = t._requires_grad or inputs[0]._requires_grad
     if op.outputs == 1:
         return answers[0]
     return ReturnType(op.name.split("_")[0], op.output_names, answers) if op.output_names else tuple(answers)
@@ -74,6 +77,7 @@ def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     outs = out if op.outputs != 1 else (out,)
     outs = outs if kept[0] else tuple(_hollow(o) for o in outs)
     node.out = outs if op.outputs != 1 else outs[0]
+    views.fresh(inputs)  # a view's grad_fn is current before it is an edge
     edges = [((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None for a in inputs]
     datas = [d if kept[1 if op.variadic else 1 + i] else _hollow(d) for i, d in enumerate(datas)]
     if op.variadic:

@@ -15,6 +15,7 @@ from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _next_seq
 from .node import Node
+from . import views
 from .calls import output_node
 from .tensors import Tensor
 from .versions import _message, record, version
@@ -108,6 +109,7 @@ def apply(name: str, forward: Callable, backward: Callable, args: tuple):
     node.op, node.seq = _op(name, len(answers), ctx.saved is not None), _next_seq()
     node._retained = node._mark = None
     node.params = {"ctx": ctx}
+    views.fresh(inputs)
     node.e0 = tuple((t._node or t) if t._requires_grad else t for t in inputs)
     node.d0 = tuple(t.data for t in inputs)
     node.out = tuple(a.data if isinstance(a, Tensor) else None for a in answers)

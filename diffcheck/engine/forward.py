@@ -154,9 +154,10 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
     node = _NODE_CLASSES[op.name]()
     node.op, node.seq = op, _next_seq()
     node._retained = node._mark = None
-    node.e0 = x._node or x
-    if x._vc is not None:  # x counts in-place changes: note its version
+    if x._vc is not None:  # x counts in-place changes: note its version (a view: its grad_fn is current)
+        views.fresh(args)
         record(node, args)
+    node.e0 = x._node or x
     if type(out) is _ndarray or type(d) is _ndarray:
         _keep(node, op, out, (d,))
     else:
@@ -211,6 +212,11 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     node._retained = node._mark = None
     if op.params:
         node.params = params
+    for a in args:
+        if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes: note the versions
+            views.fresh(args)  # a view's grad_fn is current before it is an edge
+            record(node, args)
+            break
     arity = op.arity
     a = args[0]
     node.e0 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
@@ -220,10 +226,6 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         if arity > 2:
             a = args[2]
             node.e2 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
-    for a in args:
-        if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes: note the versions
-            record(node, args)
-            break
     if type(out) is _ndarray or type(datas[0]) is _ndarray:
         _keep(node, op, out, datas)
     else:  # scalars: keeping them all costs less than choosing
@@ -238,4 +240,4 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     return t
 
 
-from . import calls  # noqa: E402  (it runs rows through this module's helpers)
+from . import calls, views  # noqa: E402  (they run rows through this module's helpers)

@@ -7,7 +7,7 @@ import types
 
 from .. import ops as _ops
 from ..ops import OPS, Op
-from . import dtypes as _dtypes, inplace as _inplace
+from . import dtypes as _dtypes, inplace as _inplace, views as _views
 from .dtypes import _default_dtype
 from .forward import (
     _IGNORE,
@@ -331,10 +331,11 @@ def _operator(name: str, compute):
             node = cls()
             node.op, node.seq = op, _next_seq()
             node._retained = node._mark = None
+            if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
+                _views.fresh((self, other))  # a view's grad_fn is current before it is an edge
+                record(node, (self, other))
             node.e0 = (self._node or self) if ra else self
             node.e1 = ((other._node or other) if rb else other) if kind is Tensor else None
-            if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
-                record(node, (self, other))
             if type(out) is _ndarray:
                 _keep(node, op, out, (da, db))
             else:

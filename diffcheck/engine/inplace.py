@@ -1,7 +1,8 @@
 """In-place tensor methods as PyTorch has them (`add_`, `sub_`, `mul_`, `div_`, `fill_`, `copy_`, `clamp_`): the
 new values go into the same tensor, its version counter is bumped (backward then refuses what saved the old values),
 a leaf that requires grad refuses them while grad mode is on, and a change that autograd records (the tensor or the
-other operand requires grad, grad mode on) moves the tensor onto the op's node, as PyTorch rebases it.
+other operand requires grad, grad mode on) moves the tensor onto the op's node, as PyTorch rebases it — a view's
+base onto CopySlices (engine/views.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import weakref
 import numpy as np
 
 from .dtypes import is_grad_enabled, no_grad
-from .versions import Version, bump, counter
+from . import views
+from .versions import PRIVATE, Version, bump, counter
 
 _REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
 
@@ -27,10 +29,6 @@ LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place 
 LEAF_VIEW_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
-class NotModelled(ValueError):
-    """A case the engine does not model and refuses rather than answer wrongly (`run` says so in one line)."""
-
-
 _KIND_NAMES = {"b": "Bool", "i": "Long", "u": "Long", "f": "Float"}
 
 
@@ -43,8 +41,7 @@ def _dtype_name(data) -> str:
 def write(t, new) -> bool:
     """Write `new` into t's own array, which others may share (a view and its base, `.data`, detach()): they see it,
     as PyTorch's storage is shared. False where t's values are not an array that can take them
-    (a 0-d value, an expand's read-only broadcast): the caller rebinds. Not under a graph: the op's node may have kept
-    t's old array (PyTorch's CopySlices, which rebases a view's base onto the op, is not modelled)."""
+    (a 0-d value, an expand's read-only broadcast): the caller rebinds."""
     data = t.data
     if t._vc is None or type(data) is not np.ndarray or not data.flags.writeable or data.shape != np.shape(new):
         return False
@@ -53,21 +50,27 @@ def write(t, new) -> bool:
 
 
 def apply_inplace(t, compute, *others):
-    """Replace t's values by `compute(t, *others)` (an out-of-place op of the engine), in place, as PyTorch."""
+    """Replace t's values by `compute(t, *others)` (an out-of-place op of the engine), in place, as PyTorch: into
+    t's storage (a view's: its base's, engine/views.py), so that what shares it sees the new values."""
     from .tensors import Tensor
 
     graph = is_grad_enabled() and (t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+    view = type(t._vc) is Tensor
+    if view:
+        views.refuse(t, graph)
     if graph and t._node is None and t._requires_grad:
         raise RuntimeError(LEAF_INPLACE)
-    if graph and type(t._vc) is Tensor:  # a view: PyTorch rebases its base onto CopySlices
-        if t._vc._node is None and t._vc._requires_grad:
-            raise RuntimeError(LEAF_VIEW_INPLACE)
-        raise NotModelled("an in-place change of a view that autograd records (CopySlices) is not supported")
-    if not graph:
-        with no_grad():
+    storage = t.data
+    if graph and type(storage) is np.ndarray:
+        t.data = storage.copy()  # the op's node keeps the values from before the change
+    try:
+        if not graph:
+            with no_grad():
+                result = compute(t, *others)
+        else:
             result = compute(t, *others)
-    else:
-        result = compute(t, *others)
+    finally:
+        t.data = storage
     old, new = np.result_type(t.data), np.result_type(result.data)
     if new != old and not np.can_cast(new, old, casting="same_kind"):
         raise RuntimeError(
@@ -79,25 +82,44 @@ def apply_inplace(t, compute, *others):
         )
     bump(t)
     new = np.asarray(result.data).astype(old)
-    # into the storage itself where it can take the values (inplace.write), as PyTorch: what shares it (a view, `.data`,
-    # detach(), a node that saved it) sees them; a recorded change makes a new array, so the op's own node keeps the
-    # old ones
-    if graph or not write(t, new):
-        t.data = new[()]
-        _share(t)
-    if graph:  # the tensor is now the op's output: its grad_fn is the op's node
-        vc = counter(t)
-        if t._node is not None:
-            _REBASED[id(t._node)] = (t._node, result._node)
-            t._node._retained = None  # retain_grad() follows the tensor onto its new grad_fn, as in PyTorch
-        t._node, t._requires_grad = result._node, True
-        t._node._vc = vc
-        if t._node.op.saves:  # the op's own node saved t's values from before the change: they are current for it
-            noted = getattr(t._node, "_versions", ())
-            t._node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value),)
-        if t._retains_grad:
-            t._node._retained = weakref.ref(t)
+    if view:
+        views.write(t, new)
+    else:
+        rebound = not write(t, new)
+        if rebound:
+            t.data = new[()]
+        views.refresh(t, rebound)
+    if graph:
+        _noted(result._node, counter(t))
+        root = t._vc if view else t
+        newly = not root._requires_grad
+        if view:
+            views.copy_slices(t, result._node)
+        else:
+            _rebase(t, result._node)
+        if newly:
+            views.require(root)
+    views.fresh((t,))  # a view changed: its grad_fn now (its base's other views' when next used)
     return t
+
+
+def _rebase(t, node) -> None:
+    """The tensor is now the op's output: its grad_fn is the op's node."""
+    if t._node is not None:
+        _REBASED[id(t._node)] = (t._node, node)
+        t._node._retained = None  # retain_grad() follows the tensor onto its new grad_fn, as in PyTorch
+    t._node, t._requires_grad = node, True
+    if t._retains_grad:
+        t._node._retained = weakref.ref(t)
+
+
+def _noted(node, vc) -> None:
+    """The op's own node keeps a copy of t's values from before the change, never changed later (PyTorch's
+    original self); its answer, t now, is current for it."""
+    node._vc = vc
+    if node.op.saves:
+        noted = getattr(node, "_versions", ())
+        node._versions = tuple((c, v) for c, v in noted if c is not vc) + ((vc, vc.value), (PRIVATE, None))
 
 
 def fill_(t, value):

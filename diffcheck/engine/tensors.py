@@ -82,10 +82,14 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Optional[Node]:
+        if type(self._vc) is Tensor:  # a view of a base changed in place: its grad_fn regenerated (engine/views.py)
+            _views.fresh((self,))
         return _named(self._node)
 
     @property
     def is_leaf(self) -> bool:
+        if type(self._vc) is Tensor:
+            _views.fresh((self,))
         return self._node is None
 
     @property
@@ -95,6 +99,7 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        _views.fresh((self,))
         if self._node is not None:
             self._retains_grad = True
             self._node._retained = weakref.ref(self)  # weak: the node must not keep its output alive
@@ -178,6 +183,19 @@ class Tensor:
     def clamp_(self, min=None, max=None):
         return _inplace.apply_inplace(self, lambda a: _front.clamp(a, min=min, max=max))
 
+    # `x += y` is `x.add_(y)`, as torch.Tensor has it: in place, with its refusals
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
     def fill_(self, value):
         return _inplace.fill_(self, value)
 
@@ -206,6 +224,12 @@ class Tensor:
         if not self.shape:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self):
+        """unbind(0), as PyTorch's Tensor.__iter__: the rows are views with UnbindBackward0."""
+        if not self.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_front.FUNCTIONS["unbind"](self, 0))
 
     def __getitem__(self, key) -> "Tensor":
         return _indexing.getitem(self, key)  # SelectBackward0, SliceBackward0 ... as PyTorch (engine/indexing.py)
@@ -341,3 +365,4 @@ def _ndim(value) -> Optional[int]:
 
 # The table's functions and the backward pass, which import this module: read on use, not at import.
 from . import front as _front, backward as _backward, inplace as _inplace, indexing as _indexing  # noqa: E402
+from . import views as _views  # noqa: E402

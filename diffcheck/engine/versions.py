@@ -25,13 +25,17 @@ MODIFIED = (
 
 
 class Version:
-    """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), None until then."""
+    """A version counter; `shares` lists (weakly) the tensors on one storage with it (`detach()`), `views` the views
+    of it and `copies` those whose values are a copy (engine/views.py), None until then."""
 
-    __slots__ = ("value", "shares")
+    __slots__ = ("value", "shares", "views", "copies")
 
     def __init__(self):
         self.value = 0
-        self.shares = None
+        self.shares = self.views = self.copies = None
+
+
+PRIVATE = object()  # in a node's `_versions`: its input 0 is a copy it keeps (an in-place op's own), never checked
 
 
 class _State:
@@ -39,6 +43,11 @@ class _State:
 
 
 state = _State()
+
+
+def data_changed() -> None:
+    """A tensor's values were replaced without a version (`x.data = ...`): backward reads saved leaves anew."""
+    state.bumped = True
 
 
 def counter(t) -> Version:
@@ -63,13 +72,17 @@ def bump(t) -> None:
     state.bumped = True
 
 
-def view_of(t, base) -> None:
-    """Make t a view of `base` (of base's own base, for a view of a view, as PyTorch): one counter, one `_base`."""
+def view_of(t, base, op, params: dict, index=None) -> None:
+    """Make t a view of `base` (of base's own base, for a view of a view, as PyTorch): one counter, one `_base`;
+    `op` made it (output `index` of a multi-output op)."""
+    from . import views
+
     root = base if base._base is None else base._base
     vc = counter(root)
     t._vc = root
     if t._node is not None:
         t._node._vc = vc
+    views.register(t, base, op, params, index, root, vc)
 
 
 def record(node, inputs) -> None:
@@ -90,7 +103,6 @@ def check(node) -> None:
     """Raise PyTorch's RuntimeError if a tensor `node` saved was changed in place since: compares each saved
     tensor's counter with the version noted when it was saved."""
     from .forward import _kept
-    from .inplace import current_node  # a saved input names the grad_fn its tensor has now, a saved output its own
 
     op = node.op
     if not op.saves or type(node) is _Output:
@@ -106,20 +118,35 @@ def check(node) -> None:
         differentiable = op.output_differentiability or (True,) * len(outs)  # the others have no grad_fn
         saved += [(d, vc, (node, i) if differentiable[i] else None) for i, (d, vc) in enumerate(zip(outs, counters))]
     edges, datas = node._inputs()
+    noted = getattr(node, "_versions", ())
+    private = any(c is PRIVATE for c, _ in noted)
     for i, (e, d) in enumerate(zip(edges, datas)):
+        if i == 0 and private:  # an in-place op's own input: the node keeps a copy of its old values
+            continue
         if e is not None and kept[1 if op.variadic else 1 + i]:
             saved.append(
-                (
-                    d,
-                    _edge_counter(e),
-                    (e.e0, e.d0) if type(e) is _Output else (current_node(e), 0) if isinstance(e, Node) else None,
-                )
+                (d, _edge_counter(e), (e.e0, e.d0) if type(e) is _Output else e if isinstance(e, Node) else None)
             )
-    noted = getattr(node, "_versions", ())
     for data, vc, made_by in saved:
         expected = next((value for c, value in noted if c is vc), 0)
         if vc is not None and vc.value != expected:
+            if isinstance(made_by, Node):  # a saved input names the grad_fn its tensor has now, a saved output its own
+                made_by = (_current(made_by), 0)
             raise RuntimeError(_message(data, made_by, vc.value, expected))
+
+
+def _current(node):
+    """The grad_fn the tensor `node` made has now: after in-place ops rebased it, or, for a view of a base changed
+    since, regenerated as PyTorch does when the saved tensor is read."""
+    from .inplace import current_node
+    from .views import made
+
+    view = made(node)
+    if view is not None:
+        from .views import fresh
+
+        fresh((view,))
+    return current_node(node)
 
 
 def _message(data, made_by, version: int, expected: int) -> str:

@@ -102,6 +102,19 @@ row(
     example=([(3,)], {"key": (np.array([2, 0, 2]),)}),
 )
 row(
+    name="subscript_strided",
+    grad_fn="AsStridedBackward0",
+    params=(Param("key", "index"),),
+    saves=False,
+    elementwise=False,
+    internal=True,
+    forward=_take,
+    vjp=lambda F, g, out, x, key: (F.subscript_put(g, np.shape(x), key),),
+    sym=lambda sp, x, key: np.asarray(x, dtype=object)[key],
+    derivative="the gradient placed at the view's elements of its base, zeros elsewhere (a view after its base changed)",
+    example=([(2, 3)], {"key": (np.array([0, 0]), np.array([1, 2]))}),
+)
+row(
     name="subscript_put",
     grad_fn="IndexPutBackward0",
     params=(Param("shape", "shape"), Param("key", "index")),
@@ -117,9 +130,19 @@ row(
 
 
 # ---- item assignment (`diffcheck run`): the new values in, out of place; the engine writes them back in place ------
+def _stripped(shape: tuple) -> tuple:
+    """A value's shape without its leading 1s, as PyTorch's copy_to views it before expanding it."""
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return tuple(shape[k:])
+
+
 def _assign(x, value, key):
     out = np.array(x, copy=True)
     target = np.shape(out[key])
+    if _stripped(np.shape(value)) != np.shape(value):
+        value = np.reshape(value, _stripped(np.shape(value)))[()]
     try:
         if np.broadcast_shapes(np.shape(value), target) != target:
             raise ValueError
@@ -145,7 +168,8 @@ def _expanded(shape: tuple, target: tuple) -> str:
 def _assign_vjp(F, g, out, x, value, key):
     hole = np.zeros(np.shape(out), dtype=bool)
     hole[key] = True
-    return F.where(hole, 0.0, g), F.sum_to(F.subscript_index(g, key), np.shape(value))
+    part = F.sum_to(F.subscript_index(g, key), _stripped(np.shape(value)))
+    return F.where(hole, 0.0, g), F.reshape(part, np.shape(value))
 
 
 for _name, _grad_fn in (("subscript_copy", "CopySlices"), ("subscript_index_put", "IndexPutBackward0")):
@@ -180,7 +204,12 @@ def plan(shape: tuple, key, whole: bool = True) -> tuple[list, tuple]:
         raise TorchIndexError(f"too many indices for tensor of dimension {len(shape)}")
     steps, advanced, current, dim, real = [], {}, list(shape), 0, 0
     for item in items:
-        if item is None:
+        if type(item) is bool:  # a new dim of 1 and a one-element mask on it: `x[True]`, `x[False]` (empty)
+            steps.append(("subscript_unsqueeze", {"dim": dim}))
+            current.insert(dim, 1)
+            advanced[dim] = np.arange(int(item), dtype=np.int64)
+            dim += 1
+        elif item is None:
             steps.append(("subscript_unsqueeze", {"dim": dim}))
             current.insert(dim, 1)
             dim += 1
@@ -214,7 +243,7 @@ def plan(shape: tuple, key, whole: bool = True) -> tuple[list, tuple]:
 
 def _width(item) -> int:
     """How many of the tensor's dims an index takes."""
-    if item is None or item is Ellipsis:
+    if item is None or item is Ellipsis or type(item) is bool:
         return 0
     if isinstance(item, (list, np.ndarray)) and np.asarray(item).dtype == np.bool_:
         return max(np.ndim(item), 1)
@@ -285,7 +314,7 @@ def spec_of(key, tensors: list) -> tuple:
             return ("slice", part.start, part.stop, part.step)
         if type(part) is list:
             return ("list", tuple(part))
-        if part is None or type(part) is int:
+        if part is None or type(part) in (int, bool):
             return part
         tensors.append(part)
         return ("tensor", len(tensors) - 1)

@@ -17,7 +17,7 @@ from . import second_order
 from .torch_surface import Raised
 from .verification import Backward
 
-_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
+_OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero", "copy_": "expand"}
 
 
 def _op_of(method: str):
@@ -55,6 +55,9 @@ class AutogradSurface:
         self._engine(getattr(tensor, method), node, *args, **kwargs)
         if recorded and method == "zero_":  # checked as y * 0: SymPy's derivative is ZeroBackward0's zeros
             self.tracer._add(tensor, "mul", (refs[0], 0), {}, self.source(node), self.position(node))
+        elif recorded and method == "copy_":  # the source's values in the tensor's shape: checked as its expand
+            size = tuple(tensor.shape)
+            self.tracer._add(tensor, "expand", (refs[1],), {"size": size}, self.source(node), self.position(node))
         elif recorded:
             op = _op_of(method)
             params = {k: v for k, v in kwargs.items() if v is not None} if op == "clamp" else {}
@@ -62,15 +65,21 @@ class AutogradSurface:
                 params.update(zip(("min", "max"), args))
                 refs = refs[:1]
             self.tracer._add(tensor, op, tuple(refs), params, self.source(node), self.position(node))
+        if recorded and tensor._base is not None:  # a view: its base has the new values (CopySlices)
+            self.tracer.written(tensor, self.source(node), self.position(node))
         self._share(tensor)
         return tensor
 
     def _share(self, tensor) -> None:
-        """`.data` shares storage: every tensor of the group takes the new values."""
+        """`.data` shares storage: every tensor of the group takes the new values (which graphs that saved one read
+        in backward: the tracer notes it)."""
         for ref in self.aliases.get(id(tensor), ()):
             other = ref()
-            if other is not None and other is not tensor:
+            if other is None:
+                continue
+            if other is not tensor:
                 other.data = tensor.data
+            self.tracer.data_changed(other)
 
     def _alias(self, a, b) -> None:
         """`b` shares `a`'s storage. A group holds its tensors weakly (a loop reading `w.data` makes one each step)

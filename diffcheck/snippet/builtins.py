@@ -227,13 +227,11 @@ class Builtins:
         if isinstance(value, engine.Tensor):
             if value.dim() == 0:
                 raise Raised("TypeError", "iteration over a 0-d tensor", node.lineno)
-            if value.requires_grad:
-                raise self.fail(
-                    "iterating over a tensor that requires grad is not supported yet (tensor indexing)", node
-                )
-            rows = [engine.Tensor(value.data[i]) for i in range(value.shape[0])]
-            for row in rows:
-                self.tracer.leaf(row, self.source(node), self.position(node))
+            # unbind(0), as PyTorch's Tensor.__iter__ (UnbindBackward0); each row traced as its subscript, which
+            # the symbolic side takes as it takes x[i]
+            rows = self._engine(list, node, value)
+            for i, row in enumerate(rows):
+                self.tracer.op(row, "getitem", (value,), {"key": (False, (i,))}, self.source(node), self.position(node))
             return rows
         if isinstance(value, dict):
             return list(value)
@@ -274,8 +272,6 @@ class Builtins:
         values, the key's tensors), as the in-place methods are."""
         if not isinstance(new, (engine.Tensor, int, float)):
             raise Raised("TypeError", f"can't assign a {type_name(new)} to a Tensor", node.lineno)
-        if tensor._base is not None:
-            raise self.fail("item assignment into a view (a subscript of another tensor) is not supported", node)
         label, pos = self.source(node), self.position(node)
         graph = engine.is_grad_enabled() and (
             tensor.requires_grad or isinstance(new, engine.Tensor) and new.requires_grad
@@ -291,6 +287,8 @@ class Builtins:
         self._engine(lambda: tensor.__setitem__(key, new), node)
         if graph:
             self.tracer._add(tensor, "setitem", refs, {"key": spec}, label, pos)
+            if tensor._base is not None:  # into a view: its base has the new values (CopySlices)
+                self.tracer.written(tensor, label, pos)
         self._share(tensor)
 
     # ---- the snippet's functions --------------------------------------------------------------------------------

@@ -217,7 +217,14 @@ class ExpressionRules:
 
     def _subscript(self, node: ast.Subscript, depth: int) -> None:
         self.value(node.value, depth + 1)
-        self.value(node.slice, depth + 1)
+        self.key(node.slice, depth + 1)
+
+    def key(self, node: ast.AST, depth: int) -> None:
+        """A subscript's key: `...` is an item of it (`x[..., 0]`), never a value elsewhere."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        for item in items:
+            if not (isinstance(item, ast.Constant) and item.value is Ellipsis):
+                self.value(item, depth)
 
     def _slice(self, node: ast.Slice, depth: int) -> None:
         for part in (node.lower, node.upper, node.step):

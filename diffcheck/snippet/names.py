@@ -215,7 +215,8 @@ TENSOR_ATTRIBUTES = {
     "shape",
     "data",
     "next_functions",
-    "_version",  # the version counter in-place ops bump
+    "_version",  # how many in-place changes its storage had (a view's base's)
+    "_base",  # the tensor it is a view of, or None
 }  # `next_functions` is grad_fn.next_functions
 SETTABLE = {"grad", "requires_grad", "data"}
 _PLAIN_METHODS = {

@@ -52,7 +52,7 @@ class StatementRules:
             )
         elif isinstance(target, ast.Subscript):
             self.value(target.value, 1)
-            self.value(target.slice, 1)
+            self.key(target.slice, 1)
         else:
             raise self.unsupported(target)
 

@@ -23,6 +23,9 @@ MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
+_NODES = (engine.Node, engine.node._AccumulateGrad)  # grad_fn objects: a leaf's AccumulateGrad too
+
+
 class Raised(Exception):
     """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
 
@@ -102,7 +105,7 @@ class TorchSurface:
             return value.get(self, name, node)
         if isinstance(value, tuple) and name in getattr(value, "fields", ()):  # torch.return_types: .values
             return getattr(value, name)
-        if name == "next_functions" and isinstance(value, engine.Node):
+        if name == "next_functions" and isinstance(value, _NODES):
             return value.next_functions
         if not isinstance(value, engine.Tensor) or name == "next_functions":
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
@@ -150,6 +153,7 @@ class TorchSurface:
             if not isinstance(new, engine.Tensor):
                 raise Raised("TypeError", f"Variable data has to be a tensor, but got {type_name(new)}", node.lineno)
             value.data = np.array(new.data, copy=True)[()]
+            engine.versions.data_changed()
             self._share(value)
             return
         if name != "requires_grad":
@@ -170,7 +174,7 @@ class TorchSurface:
         return result
 
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
-        if name == "name" and isinstance(value, engine.Node):
+        if name == "name" and isinstance(value, _NODES):
             return value.name()
         if isinstance(value, SnippetObject):
             return value.call_method(self, name, args, kwargs, node)

@@ -34,13 +34,18 @@ _LABEL = 50  # an unnamed tensor is labelled by its source text up to this lengt
 class Record:
     """What the tracer knows of one tensor, shared by its entries and kept after it is freed."""
 
-    __slots__ = ("binding", "opaque", "piece", "elements")
+    __slots__ = ("binding", "opaque", "piece", "elements", "view", "derived", "unverifiable")
 
     def __init__(self, elements: int):
         self.binding: Optional[str] = None  # the variable it was first bound to
         self.opaque = False  # made through a graph the tracer did not see (a create_graph gradient)
         self.piece = False  # one answer of split, chunk or unbind
         self.elements = elements
+        self.view: Optional[tuple] = (
+            None  # a view's (parent tensor, op, other arguments, params): it follows its parent
+        )
+        self.derived = None  # the parent's entry the view's latest entry was derived from
+        self.unverifiable: Optional[str] = None  # why a version of it cannot be verified
 
 
 class Entry:
@@ -56,6 +61,7 @@ class Entry:
         "requires_grad",
         "label",
         "pos",
+        "stale",
     )
 
     def __init__(self, tensor, record: Record, serial: int, op, args: tuple, params: dict, label: str, pos: Pos):
@@ -64,6 +70,7 @@ class Entry:
         self.record, self.ndim = record, np.ndim(tensor.data)
         self.serial, self.op, self.args, self.params = serial, op, args, params
         self.requires_grad, self.label, self.pos = tensor.requires_grad, label, pos
+        self.stale = False  # a leaf whose tensor's values changed through `.data` since (Tracer.data_changed)
         # what can change later needs a copy: a leaf's values, or a result's that requires no grad (zero_())
         self.value = np.array(tensor.data, copy=True) if op is None or not self.requires_grad else None
 
@@ -151,7 +158,16 @@ class Tracer:
         return self._add(tensor, None, (), {}, label, pos)
 
     def entry(self, tensor, label: str, pos: Pos) -> Entry:
-        """The entry describing `tensor` now: its latest one if still current, else a new leaf version."""
+        """The entry describing `tensor` now: its latest one if still current, else a new leaf version; a view's
+        made again from its parent's entry when that changed (its base was changed in place: PyTorch's regenerated
+        view)."""
+        latest, record = self.entries.get(id(tensor)), self.records.get(id(tensor))
+        if record is not None and record.view and latest is not None and latest.op is not None:  # a view seen made
+            parent, op, rest, params = record.view
+            base = self.entry(parent, label, pos)
+            if record.derived is not base:
+                record.derived = base
+                return self._add(tensor, op, (base, *(self._ref(a, label, pos) for a in rest)), params, label, pos)
         entry = self.entries.get(id(tensor))
         if entry is not None and (tensor.grad_fn is not None or entry.current(tensor)):
             return entry  # a result that requires grad changes only through recorded in-place ops
@@ -173,13 +189,52 @@ class Tracer:
                 self.entry(piece, label, pos).record.piece = True
             result = _Pieces(result)
         tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
+        view = None
+        if isinstance(result, engine.Tensor) and result._base is not None and isinstance(args[0], engine.Tensor):
+            view = (args[0], op, args[1:], params), self.entry(args[0], label, pos)
         if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
             if not isinstance(result, _Pieces):
-                self.leaf(result, label, pos)
+                self._viewed(self.leaf(result, label, pos), view)
             return
         refs = tuple(self._ref(a, label, pos) for a in args)
         params = {k: self.entry(v, label, pos) if isinstance(v, engine.Tensor) else v for k, v in params.items()}
-        self._add(result, op, refs, params, label, pos)
+        self._viewed(self._add(result, op, refs, params, label, pos), view)
+
+    @staticmethod
+    def _viewed(entry: Entry, view: Optional[tuple]) -> None:
+        if view is not None:
+            entry.record.view, entry.record.derived = view
+
+    def written(self, tensor, label: str, pos: Pos) -> None:
+        """The view `tensor` was changed in place (its latest entry has the new values): its base's new version is
+        the old one with them written in, through each view step back up (a subscript's as an item assignment, a
+        reshape's and a transpose's by their inverse), as PyTorch's CopySlices writes into the base."""
+        value = self.entries[id(tensor)]
+        while (record := self.records.get(id(tensor))) is not None and record.view:
+            parent, op, rest, params = record.view
+            base = self.entry(parent, label, pos)
+            self.serial += 1
+            if op == "getitem":
+                op, args = "setitem", (base, value, *(self._ref(a, label, pos) for a in rest))
+            else:
+                op, params = _inverse(op, params, parent.shape)
+                args = (value,)
+            if op is None:
+                base.record.unverifiable = (
+                    f"an in-place change of a view made by '{record.view[1]}' (not verifiable yet)"
+                )
+                self.leaf(parent, label, pos)
+                return
+            value = Entry(parent, base.record, self.serial, op, args, params, _short(label, pos.line), pos)
+            tensor = parent
+        self.entries[id(tensor)] = value
+
+    def data_changed(self, tensor) -> None:
+        """`tensor`'s values changed through `.data` (no version counts it): a graph that used its earlier values
+        reads the new ones in backward where it saved them (PyTorch's saved leaf), which no program states."""
+        entry = self.entries.get(id(tensor))
+        if entry is not None and entry.op is None and not entry.current(tensor):
+            entry.stale = True
 
     def _ref(self, arg, label: str, pos: Pos):
         if type(arg) is tuple:
@@ -278,6 +333,14 @@ class Tracer:
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
                 "or stack)"
             )
+        if any(e.stale for e in leaves):
+            raise DiffcheckError(
+                "a leaf of the graph was changed through .data after the graph used it (PyTorch's backward reads the "
+                "new values where it saved the leaf): not verifiable"
+            )
+        problem = next((e.record.unverifiable for e in leaves if e.record.unverifiable), None)
+        if problem:
+            raise DiffcheckError(problem)
         if any(e.record.opaque and (e.requires_grad or self.symbolic) for e in leaves):
             if self.symbolic:
                 raise DiffcheckError("a tensor of it was changed in place")
@@ -320,6 +383,22 @@ class Tracer:
             for e in group:
                 names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
         return names
+
+
+_RESHAPES = {"view", "reshape", "flatten", "squeeze", "unsqueeze"}
+_INVOLUTIONS = {"t", "T", "mT", "transpose"}
+
+
+def _inverse(op: str, params: dict, shape: tuple) -> tuple:
+    """The op and params that take a view's values back to its parent's layout; (None, None) if none here."""
+    if op in _RESHAPES:
+        return "reshape", {"shape": tuple(shape)}
+    if op in _INVOLUTIONS:
+        return op, params
+    if op == "permute":
+        dims = params["dims"]
+        return "permute", {"dims": tuple(int(i) for i in np.argsort([d % len(dims) for d in dims]))}
+    return None, None
 
 
 class _Whole:

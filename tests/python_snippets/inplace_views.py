@@ -14,3 +14,6 @@ with torch.no_grad():
 print(w)
 z = torch.zeros(2)
 z.view(2).mul_(w)
+print(z)
+z.sum().backward()
+print(w.grad)
