@@ -140,6 +140,11 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         # An indeterminate form explains only SymPy's nan: where SymPy is defined, another hit must explain it.
         if not found or (kind == "indeterminate" and s.kind != "nan"):
             continue
+        if s.is_finite and not math.isfinite(e) and kind == "singular" and all(h.undefined for h in found):
+            return SINGULAR, (
+                f"{_where(found)}: {found[0].convention}; the op's value is not finite here (PyTorch's too), "
+                f"where SymPy's form cancels it (x/x = 1) and gives {s.value!r}; the engine {e!r}"
+            )
         if s.is_finite and not math.isfinite(e) and kind == "singular":
             return ZERO_TIMES_INF, (
                 f"{_where(found)} has an infinite local derivative; the engine's chain rule "

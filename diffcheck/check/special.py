@@ -11,7 +11,7 @@ defines the value as 1 and PyTorch follows it, while SymPy leaves the form undef
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import mpmath
@@ -35,13 +35,15 @@ class Hit:
     convention: str
     depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
     bound: float = 0.0  # a rounding hit's relative error (ops.Op.rounded)
+    undefined: bool = False  # a singular hit where the op's own value is not finite (0 % 0), not only its derivative
 
 
 def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: frozenset) -> list[Hit]:
     """The kinds of special point `op` sits on for these argument values (elementwise, any element counts)."""
     hits = []
-    if op.rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
-        hits.append(Hit(op.name, "rounding", where, op.rounded[1], depends, op.rounded[0]))
+    rounded = op.rounded(*datas, **params) if callable(op.rounded) else op.rounded
+    if rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
+        hits.append(Hit(op.name, "rounding", where, rounded[1], depends, rounded[0]))
     for kind, test in (("kink", op.kink), ("singular", op.singular)):
         if test is not None:
             with np.errstate(all="ignore"):
@@ -77,6 +79,8 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
         datas = [a if is_number(a) else value(a) for a in args]
         depends = names_in(node, closure, below)
         here = special_points(op, datas, params, str(node.pos), depends)
+        if any(h.kind == "singular" for h in here) and not np.all(np.isfinite(value(result))):
+            here = [replace(h, undefined=True) if h.kind == "singular" else h for h in here]
         if (
             not here
             and not np.all(np.isfinite(value(result)))

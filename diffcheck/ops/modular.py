@@ -73,16 +73,38 @@ def _steps(sp):
     return _STEPS
 
 
+def _snapped(x, unit=1):
+    """x, or the multiple of `unit` it lies within a few bits of the working precision of: mpmath computes a quotient
+    a/b as a * (1/b), so fmod(y, y)'s y/y can come out 1 - 1e-60 and floor to 0, where SymPy's exact 1 floors to 1."""
+    import mpmath
+
+    near = mpmath.nint(x / unit) * unit
+    return near if abs(x - near) <= abs(x) * mpmath.ldexp(1, 8 - mpmath.mp.prec) else x
+
+
+def _mp_floor(x):
+    import mpmath
+
+    return mpmath.floor(_snapped(x))
+
+
+def _mp_ceil(x):
+    import mpmath
+
+    return mpmath.ceil(_snapped(x))
+
+
 def _mp_trunc(x):
     import mpmath
 
+    x = _snapped(x)
     return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
 
 
 def _mp_round(x):
     import mpmath
 
-    return mpmath.nint(x)  # halves to even
+    return mpmath.nint(_snapped(x, mpmath.mpf(0.5)))  # halves to even
 
 
 def _stepwise(function):
@@ -107,8 +129,8 @@ def _is_integer(x):
 
 for _name, _grad_fn, _forward, _mp, _kink, _where in (
     ("sign", "SignBackward0", _sign, "sign", None, "x = 0"),
-    ("floor", "FloorBackward0", _stepwise(np.floor), "floor", _is_integer, "an integer x"),
-    ("ceil", "CeilBackward0", _stepwise(np.ceil), "ceil", _is_integer, "an integer x"),
+    ("floor", "FloorBackward0", _stepwise(np.floor), _mp_floor, _is_integer, "an integer x"),
+    ("ceil", "CeilBackward0", _stepwise(np.ceil), _mp_ceil, _is_integer, "an integer x"),
     ("round", "RoundBackward0", _stepwise(np.round), _mp_round, lambda x: np.abs(x) % 1 == 0.5, "x = k + 1/2"),
     (
         "trunc",
