@@ -7,7 +7,6 @@ prints it to text, and picks the point, so results do not depend on how cases ar
 
 from __future__ import annotations
 
-import signal
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
@@ -111,7 +110,9 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
         return (result, *(_differs(candidate, result, against) if against else (None, ())))
 
     try:
-        result, other, conventions = _alarmed(judged) if against else run_deep(judged, CASE_SECONDS)
+        # against PyTorch or JAX, whose thread pools are not to be forked: a big-stack thread of this process, as
+        # every check gets (SymPy's Piecewise recurses deeply), interrupted at the deadline
+        result, other, conventions = run_deep(judged, CASE_SECONDS, fork=not against)
     except TimedOut:
         return "timeout", (), f"over {CASE_SECONDS}s"
     except DiffcheckError as error:
@@ -136,26 +137,6 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
     if other:
         return against, explained, other
     return "ok", explained, ""
-
-
-def _alarmed(work):
-    """`work()` within `CASE_SECONDS` by SIGALRM, where it can be armed: a run against PyTorch or JAX, whose thread
-    pools are not to be forked, keeps the process's own budget (it stops Python code, not a C call)."""
-    from ..check.budget import TimedOut
-
-    if signal.getsignal(signal.SIGALRM) is None or not hasattr(signal, "setitimer"):
-        return work()
-
-    def alarm(signum, frame):
-        raise TimedOut(f"over {CASE_SECONDS}s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
-    try:
-        return work()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _has_str(value) -> bool:
