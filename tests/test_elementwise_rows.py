@@ -6,6 +6,7 @@ tanh ...), within the ulps ULPS names for that op (PyTorch's vectorised SLEEF ke
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +245,16 @@ def test_a_rounded_alpha_and_a_cancelled_quotient_are_explained():
     (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
     assert x["engine"] == "nan" and x["sympy"] == 0.0
     assert "the op's value is not finite here (PyTorch's too), where SymPy's form cancels it" in x["note"]
+
+
+def test_atan2_on_its_branch_cut_is_a_kink():
+    """A `fuzz --seed 42` finding: ceil(-0.949) is -0.0 (PyTorch's and the engine's), and atan2(-0.0, -0.949) is -pi
+    where SymPy, without a signed zero, says pi: atan2's branch cut (a = 0, b < 0) is declared, a jump of 2 pi."""
+    result = cli("check", "atan2(ceil(x), x)", "x=[0.5, -0.949]", "--format", "json")
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)["output"]
+    assert output["value"][1] == -math.pi and output["sympy"][1] == math.pi and output["status"] == "kink"
+    result = cli("check", "atan2(y, x)", "x=-2", "y=0", "--format", "json")
+    (y,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "y"]
+    assert (y["engine"], y["sympy"], y["status"]) == (-0.5, -0.5, "kink")  # 1/b, as beside the cut (torch 2.13)
+    assert "the branch cut, a jump of 2 pi" in y["note"]

@@ -234,8 +234,12 @@ row(
     sym=lambda sp, a, b: sp.atan2(a, b, evaluate=False),
     derivative="d/da atan2(a, b) = b/(a**2 + b**2), d/db atan2(a, b) = -a/(a**2 + b**2)",
     domain=(0.3, 2.0),
+    # the branch cut: across a = 0 (b < 0) the value jumps by 2 pi; on it, it is ±pi by the zero's sign (SymPy: pi)
+    kink=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) < 0),
     singular=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) == 0),
-    convention="a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch masks the reciprocal there)",
+    convention="a = ±0, b < 0 (the branch cut, a jump of 2 pi): value ±pi by the zero's sign (SymPy has no -0: pi), "
+    "grads b/(a^2 + b^2) and 0 as beside it; a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch "
+    "masks the reciprocal there)",
     edges=(0.0,),
     mp="atan2",
 )
