@@ -207,3 +207,19 @@ def test_a_loss_jax_computes_otherwise_is_a_finding(monkeypatch):
     monkeypatch.setattr(fuzz_jax, "functions", lambda: {**table, "cross_entropy": wrong})
     kind, _, detail = _evaluate("out = cross_entropy(z, t)", _ZT)
     assert kind == "jax" and "JAX" in detail
+
+
+@pytest.mark.parametrize(
+    "source, values, retain, label",
+    [
+        # `fuzz --engine jax --seed 41` findings. JAX's abs'(0) = 1 times sqrt's infinite derivative is inf, PyTorch's
+        # sign(0) = 0 times it nan, and SymPy has no derivative (nan): JAX's convention where SymPy has none
+        ("out = l1_loss(sqrt(x), x, reduction='none')", {"x": [[0.0, 0.0], [0.0, 0.0]]}, (), "no derivative in SymPy"),
+        # a retained rename of an input (t2 = y) has its gradient, so the kink on its path is on t2's too
+        ("t2 = y\nout = leaky_relu(y, negative_slope=0.5)", {"y": [0.0, 0.0]}, {"t2"}, "kink of leaky_relu"),
+    ],
+)
+def test_jax_conventions_where_sympy_has_no_derivative(source, values, retain, label):
+    kind, explained, detail = _evaluate(source, values, retain=retain)
+    assert kind == "ok", detail
+    assert f"jax convention: {label}" in explained
