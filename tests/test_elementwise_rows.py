@@ -258,3 +258,7 @@ def test_atan2_on_its_branch_cut_is_a_kink():
     (y,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "y"]
     assert (y["engine"], y["sympy"], y["status"]) == (-0.5, -0.5, "kink")  # 1/b, as beside the cut (torch 2.13)
     assert "the branch cut, a jump of 2 pi" in y["note"]
+    # what is computed from atan2(-0.0, b < 0) = -pi differs from SymPy's pi everywhere after: singular there
+    result = cli("check", "x / atan2(ceil(x), x)", "x=-0.026", "--format", "json")
+    (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
+    assert (x["engine"], x["sympy"], x["status"]) == (-1 / math.pi, 1 / math.pi, "singular"), x

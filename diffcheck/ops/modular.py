@@ -224,6 +224,13 @@ def _atan2_vjp(F, g, a, b):
     return g * b * recip, g * -a * recip
 
 
+def _atan2_singular(a, b):
+    """The origin, and a = -0.0 on the branch cut: IEEE's value there is -pi, SymPy's (no signed zero) pi, so what
+    is computed from it differs everywhere after (x / atan2(ceil(x), x) at x = -0.026: ceil gives -0.0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (a == 0) & ((b == 0) | (np.signbit(a) & (b < 0)))
+
+
 row(
     name="atan2",
     grad_fn="Atan2Backward0",
@@ -236,7 +243,7 @@ row(
     domain=(0.3, 2.0),
     # the branch cut: across a = 0 (b < 0) the value jumps by 2 pi; on it, it is ±pi by the zero's sign (SymPy: pi)
     kink=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) < 0),
-    singular=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) == 0),
+    singular=_atan2_singular,
     convention="a = ±0, b < 0 (the branch cut, a jump of 2 pi): value ±pi by the zero's sign (SymPy has no -0: pi), "
     "grads b/(a^2 + b^2) and 0 as beside it; a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch "
     "masks the reciprocal there)",
