@@ -7,7 +7,7 @@ Re-record with a PyTorch 2.13 interpreter (diffcheck need not be installed there
 
 A call is (spelling, tensor arguments, keyword parameters). The spelling is `torch.NAME`, `Tensor.NAME` (a method),
 `F.NAME` (torch.nn.functional) or an operator `a % b`; a tensor argument is the name of a list in POINTS, a Python
-number stays as it is. Each call runs in float32 and float64, every tensor requiring grad, and backward from the sum.
+number stays as it is; a name given twice is one tensor (`a % a`: x % x). Each call runs in float32 and float64, every tensor requiring grad, and backward from the sum.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ POINTS = {
     "b": [2.0, -2.0, 1.5, -0.5, 1.0, 1.5, 1.0, -1.5, 0.0],
     "zeros": [0.0, -0.0, 0.0, 1.0],  # atan2 at the origin: PyTorch's gradient 0 there
     "signed_zeros": [0.0, 0.0, -0.0, 0.0],
+    "non_finite": [math.nan, math.inf, -math.inf, 0.0, -0.0, -2.0],  # sign(nan) is 0 (log2(-1) is nan)
 }
 
 CALLS = {
@@ -54,6 +55,11 @@ CALLS = {
     "floor_divide_tensor": ("torch.floor_divide", ["a", "b"], {}),
     "floordiv_operator": ("a // b", ["a", 1.5], {}),
     "rmod_operator": ("a % b", [2.0, "b"], {}),
+    # one tensor on both sides: a value 0 (nan at 0), d/da 1 and d/db -floor(a/b) = -1 add up to 0
+    "mod_self": ("a % b", ["x", "x"], {}),
+    "fmod_self": ("torch.fmod", ["x", "x"], {}),
+    "remainder_self": ("torch.remainder", ["a", "a"], {}),
+    "sign_non_finite": ("torch.sign", ["non_finite"], {}),
     # activations
     "logsigmoid": ("F.logsigmoid", ["x"], {}),
     "hardtanh": ("F.hardtanh", ["x"], {}),
@@ -83,6 +89,7 @@ ERRORS = {
     "gelu_bad_approximate": ("F.gelu", ["x"], {"approximate": "tanhh"}, "forward"),
     "floor_divide_backward": ("torch.floor_divide", ["a", "b"], {}, "backward"),
     "floordiv_operator_backward": ("a // b", ["a", 2.0], {}, "backward"),
+    "floordiv_self_backward": ("a // b", ["x", "x"], {}, "backward"),
     "rmod_backward": ("a % b", [2.0, "b"], {}, "backward"),
     "atan2_number": ("torch.atan2", ["a", 2.0], {}, "run"),  # diffcheck's library takes it; `run` refuses
 }
@@ -107,7 +114,8 @@ def _record() -> dict:
         return getattr({"torch": torch, "F": F}[space], name)
 
     def arguments(args, dtype):
-        return [torch.tensor(POINTS[a], dtype=dtype, requires_grad=True) if isinstance(a, str) else a for a in args]
+        made = {a: torch.tensor(POINTS[a], dtype=dtype, requires_grad=True) for a in args if isinstance(a, str)}
+        return [made[a] if isinstance(a, str) else a for a in args]
 
     def name_of(node):
         return None if node is None else node.name()
@@ -129,8 +137,7 @@ def _record() -> dict:
                 y.sum().backward()
                 record["grads"] = [
                     [_number(v) for v in t.grad.tolist()] if t.grad is not None else None
-                    for t in tensors
-                    if isinstance(t, torch.Tensor)
+                    for t in dict.fromkeys(t for t in tensors if isinstance(t, torch.Tensor))
                 ]
             except RuntimeError as error:
                 record["backward_error"] = str(error)

@@ -33,6 +33,22 @@ def test_run_deep_reports_the_wall_clock_budget():
     never.set()
 
 
+def test_run_deep_in_this_process_stops_python_code_at_its_deadline():
+    """Without a fork (an engine whose thread pools do not survive one: `fuzz --engine torch`) the work runs on a
+    big-stack thread of this process; past the budget it is interrupted there, not left running."""
+    import threading
+
+    def spin():
+        while True:
+            pass
+
+    before = threading.active_count()
+    with pytest.raises(LimitError, match=r"^the case exceeded its wall-clock budget of 0.05 s"):
+        run_deep(spin, timeout=0.05, fork=False)
+    assert threading.active_count() == before
+    assert run_deep(lambda: sys.getrecursionlimit(), timeout=60, fork=False) >= 100_000  # the big stack's limit
+
+
 def test_check_over_its_timeout_is_one_line_exit_2():
     program = "; ".join(["a0 = sin(x)"] + [f"a{i} = sin(a{i - 1}) * cos(a{i - 1})" for i in range(1, 40)])
     # SymPy's route: symengine checks this one within the budget

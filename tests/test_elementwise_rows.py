@@ -6,6 +6,7 @@ tanh ...), within the ulps ULPS names for that op (PyTorch's vectorised SLEEF ke
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +77,9 @@ def _function(spelling: str):
 
 
 def _arguments(args, dtype):
-    return [diffcheck.tensor(POINTS[a], dtype=dtype, requires_grad=True) if isinstance(a, str) else a for a in args]
+    """The call's arguments: a name given twice is one tensor (`x % x`)."""
+    made = {a: diffcheck.tensor(POINTS[a], dtype=dtype, requires_grad=True) for a in args if isinstance(a, str)}
+    return [made[a] if isinstance(a, str) else a for a in args]
 
 
 def test_the_recording_is_pytorch_2_13():
@@ -110,7 +113,7 @@ def test_values_gradients_and_nodes_as_pytorch(label, dtype_name):
         assert str(raised.value) == recorded["backward_error"]
         return
     y.sum().backward()
-    grads = [t.grad for t in tensors if isinstance(t, diffcheck.Tensor)]
+    grads = [t.grad for t in dict.fromkeys(t for t in tensors if isinstance(t, diffcheck.Tensor))]
     for ours_grad, theirs in zip(grads, recorded["grads"]):
         ours_grad = np.asarray(ours_grad.tolist(), dtype=np.float64).reshape(-1)
         assert _ulps(ours_grad, _values(theirs), np_dtype) <= grad_ulps, (ours_grad.tolist(), theirs)
@@ -206,6 +209,22 @@ def test_diffcheck_ops_shows_each_new_op(name):
         ("hardsigmoid(x)", "x=-3", "kink"),
         ("hardswish(x)", "x=3", "kink"),
         ("rsqrt(x)", "x=0", "singular"),
+        # celu's backward rounds alpha to float32 (1/alpha.toFloat()): 0.2, 0.3 are not float32 numbers, 2.5 is
+        ("celu(x, 0.2)", "x=0", "rounding"),
+        ("celu(x, alpha=0.3)", "x=-3", "rounding"),
+        ("celu(x, alpha=2.5)", "x=0", "match"),
+        ("celu(x)", "x=0", "match"),
+        # one tensor on both sides of % and fmod: 0 everywhere, no jump (mpmath's y/y is 1, not 1 - 1e-60)
+        ("fmod(x, x)", "x=[0.988, 1.0]", "match"),
+        ("x % x", "x=-1", "match"),
+        ("(2*x) % x", "x=[-1.0, 0.3]", "match"),
+        ("x % (x + 0)", "x=1.5", "match"),  # SymPy's form is nan (on its jump); both one-sided derivatives are 0
+        ("x % (2*x)", "x=-1", "match"),
+        # 0 % 0 is nan (PyTorch's value and gradient) where SymPy cancels x/x: singular, not zero-times-inf
+        ("x % x", "x=0", "singular"),
+        ("fmod(x, x)", "x=0", "singular"),
+        ("x % (2*x)", "x=0", "singular"),
+        ("sign(log2(x))", "x=-1", "match"),  # sign(nan) is 0, its gradient 0 (tests/elementwise.json)
     ],
 )
 def test_special_points_are_labelled(program, point, status):
@@ -213,3 +232,33 @@ def test_special_points_are_labelled(program, point, status):
     assert result.exit_code == 0, result.output
     (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
     assert x["status"] == status, x
+
+
+def test_a_rounded_alpha_and_a_cancelled_quotient_are_explained():
+    """The notes say why: celu's float32 alpha (PyTorch's gradient, bit for bit), and 0 % 0's nan where SymPy's
+    form cancels x/x."""
+    result = cli("check", "celu(x, 0.3)", "x=0", "--format", "json")
+    (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
+    assert x["engine"] == 0.9999999602635717 and x["sympy"] == 1.0  # 0.3 / float32(0.3), as torch 2.13
+    assert "alpha rounded to float32 (0.30000001192092896)" in x["note"]
+    result = cli("check", "x % x", "x=0", "--format", "json")
+    (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
+    assert x["engine"] == "nan" and x["sympy"] == 0.0
+    assert "the op's value is not finite here (PyTorch's too), where SymPy's form cancels it" in x["note"]
+
+
+def test_atan2_on_its_branch_cut_is_a_kink():
+    """A `fuzz --seed 42` finding: ceil(-0.949) is -0.0 (PyTorch's and the engine's), and atan2(-0.0, -0.949) is -pi
+    where SymPy, without a signed zero, says pi: atan2's branch cut (a = 0, b < 0) is declared, a jump of 2 pi."""
+    result = cli("check", "atan2(ceil(x), x)", "x=[0.5, -0.949]", "--format", "json")
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)["output"]
+    assert output["value"][1] == -math.pi and output["sympy"][1] == math.pi and output["status"] == "kink"
+    result = cli("check", "atan2(y, x)", "x=-2", "y=0", "--format", "json")
+    (y,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "y"]
+    assert (y["engine"], y["sympy"], y["status"]) == (-0.5, -0.5, "kink")  # 1/b, as beside the cut (torch 2.13)
+    assert "the branch cut, a jump of 2 pi" in y["note"]
+    # what is computed from atan2(-0.0, b < 0) = -pi differs from SymPy's pi everywhere after: singular there
+    result = cli("check", "x / atan2(ceil(x), x)", "x=-0.026", "--format", "json")
+    (x,) = [t for t in json.loads(result.output)["tensors"] if t["name"] == "x"]
+    assert (x["engine"], x["sympy"], x["status"]) == (-1 / math.pi, 1 / math.pi, "singular"), x

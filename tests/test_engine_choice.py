@@ -95,12 +95,16 @@ def test_micrograd_runs_scalar_programs_and_says_what_it_lacks():
     e = load("micrograd")
     result = check(Case(parse_program("x * y + 2 / x - x ** 3 + relu(x) - 3 - y"), {"x": 1.5, "y": -2.0}), e)
     assert {t.name: t.status for t in result.tensors} == {"x": MATCH, "y": MATCH, "out": "not-retained"}
+    for reduction in ("mean", "sum", "none"):  # the one loss of two scalars a Value computes
+        loss = check(Case(parse_program(f"mse_loss(x * y, y, reduction='{reduction}')"), {"x": 1.5, "y": -2.0}), e)
+        assert [t.status for t in loss.tensors][:2] == [MATCH, MATCH] and not loss.failed
     at_kink = check(Case(parse_program("relu(x) * y"), {"x": 0.0, "y": 2.0}), e)
     assert [t.status for t in at_kink.tensors][:2] == [KINK, MATCH] and not at_kink.failed
     for source, values, feature in [
         ("sin(x)", {"x": 1.0}, "'sin'"),
         ("x ** y", {"x": 1.0, "y": 2.0}, "'pow_tensor'"),
         ("sum(x)", {"x": [1.0, 2.0]}, "a tensor of shape (2,) (scalars only)"),
+        ("l1_loss(x, y)", {"x": 1.0, "y": 2.0}, "'l1_loss'"),  # no abs in micrograd
     ]:
         with pytest.raises(Unsupported) as raised:
             check(Case(parse_program(source), values), e)

@@ -107,6 +107,13 @@ def test_nan_on_both_sides_at_a_singular_point_is_no_finding(program):
     assert evaluate(Candidate(parse_program(program), {"x": 0.0}))[0] == "ok"
 
 
+def test_a_condition_holding_a_piecewise_is_no_crash():
+    """A crash of `fuzz --seed 41`: SymPy 1.14's ITE rewrite of a condition holding hardsigmoid's Piecewise failed
+    (pop from an empty set) on its branch x*x <= -3, False once evaluated."""
+    values = {"x": 0.0, "y": [0.0, 0.0, 0.0], "z": 0.0}
+    assert evaluate(Candidate(parse_program("where(hardsigmoid(x * x) < x, y, z)"), values))[0] == "ok"
+
+
 def test_written_sample_is_a_valid_verify_file(tmp_path):
     candidate = Candidate(
         parse_program("t1 = exp(x)\nout = sin(t1) * y"),

@@ -39,6 +39,8 @@ def test_every_row_jax_computes_agrees_with_the_row():
     rng = np.random.default_rng(0)
     assert {"add", "rpow", "erf", "var", "norm", "gelu", "hardswish", "elu_scaled"} <= set(functions())
     for name, function in functions().items():
+        if name in LOSSES:  # their targets are classes or probabilities: test_every_loss_agrees_with_its_row
+            continue
         op = ops.OPS[name]
         shapes, params = _PARAMS.get(name) or op.example or ([(3,)] * op.arity, {})
         listed = range(op.arity) if op.listed is None else op.listed  # a Scalar argument (x ** 2's 2) is a number
@@ -51,6 +53,70 @@ def test_every_row_jax_computes_agrees_with_the_row():
             want = np.asarray(op.forward(*args, **params), dtype=float)
         got = np.asarray(function(*args, **params), dtype=float)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True, err_msg=name)
+
+
+# The losses engines/jax_losses.py spells, each with arguments and parameters it takes (classes: integer targets)
+_X, _Y, _P = (
+    [[0.2, -1.3, 0.7], [1.1, 0.4, -0.6]],
+    [[0.3, 0.9, 0.1], [0.6, 0.2, 0.8]],
+    [[0.1, 0.7, 0.2], [0.5, 0.25, 0.25]],
+)
+_W = np.array([0.5, 2.0, 1.5])
+LOSSES = {
+    "mse_loss": [((_X, _Y), {})],
+    "l1_loss": [((_X, _Y), {})],
+    "smooth_l1_loss": [((_X, _Y), {}), ((_X, _Y), {"beta": 0.5}), ((_X, _Y), {"beta": 0.0})],
+    "huber_loss": [((_X, _Y), {}), ((_X, _Y), {"delta": 0.4})],
+    "binary_cross_entropy": [((_Y, _P), {}), ((_Y, _P), {"weight": _W}), (([0.0, 1.0, 0.5], [1.0, 0.0, 0.5]), {})],
+    "binary_cross_entropy_with_logits": [((_X, _P), {}), ((_X, _P), {"weight": _W, "pos_weight": _W[::-1]})],
+    "nll_loss": [((_X, [2, 0]), {}), ((_X, [2, 1]), {"weight": _W}), ((_X, [2, -100]), {}), ((_X[0], 1), {})],
+    "cross_entropy": [
+        ((_X, [2, 0]), {}),
+        ((_X, [1, 1]), {"weight": _W, "label_smoothing": 0.2}),
+        ((_X, [2, 5]), {"ignore_index": 5, "label_smoothing": 0.1}),
+        ((_X[1], 0), {"label_smoothing": 0.3}),
+    ],
+    "cross_entropy_probs": [((_X, _P), {}), ((_X, _P), {"weight": _W, "label_smoothing": 0.25}), ((_X[0], _P[0]), {})],
+}
+
+
+def test_every_loss_agrees_with_its_row():
+    """Each reduction of each loss JAX spells, with its parameters, as the row's forward computes it (and the row's
+    gradients, through the engine against JAX's vjp)."""
+    pytest.importorskip("jax")
+    from diffcheck.engines.jax import functions, load
+
+    load()
+    assert set(LOSSES) <= set(functions())
+    for name, calls in LOSSES.items():
+        op = ops.OPS[name]
+        for (x, y), params in calls:
+            for reduction in ("mean", "sum", "none"):
+                target = np.asarray(y, dtype=np.int64 if op.index_args else np.float64)
+                args = [np.asarray(x, dtype=np.float64), target]
+                want = np.asarray(op.forward(*args, reduction=reduction, **params), dtype=float)
+                got = np.asarray(functions()[name](*args, reduction=reduction, **params), dtype=float)
+                np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15, err_msg=f"{name} {params} {reduction}")
+
+
+_XY = {"x": [0.3, -1.2], "y": [0.25, 0.5]}
+_ZT = {"z": [[0.2, -1.3, 0.7], [1.1, 0.4, -0.6]], "t": [2, 0]}
+
+
+@pytest.mark.parametrize(
+    "source, values",
+    [
+        ("out = mse_loss(x, y) + l1_loss(x, y, reduction='sum')", _XY),
+        ("out = sum(smooth_l1_loss(x, y, reduction='none', beta=0.5) * huber_loss(x, y, delta=2.0))", _XY),
+        ("out = binary_cross_entropy(sigmoid(x), y) + binary_cross_entropy_with_logits(x, y)", _XY),
+        ("out = nll_loss(log_softmax(z, 1), t) + cross_entropy(z, t, label_smoothing=0.2)", _ZT),
+        ("out = cross_entropy(z, softmax(p, 1), reduction='sum')", {**_ZT, "p": _P} | {"t": None}),
+    ],
+)
+def test_losses_agree_through_the_engine(source, values):
+    """Gradients by jax.vjp of the spelled loss, against diffcheck's engine (PyTorch's rules) and SymPy."""
+    values = {k: v for k, v in values.items() if v is not None}
+    assert _evaluate(source, values, no_grad={"p"} & set(values)) == ("ok", (), "")
 
 
 def test_a_row_jax_lacks_is_unsupported_on_that_engine():
@@ -129,3 +195,31 @@ def test_a_jax_difference_away_from_kinks_is_a_finding(monkeypatch):
     monkeypatch.setattr(fuzz_jax, "functions", lambda: {**table, "sin": jnp.cos})
     kind, _, detail = _evaluate("out = sin(x)", {"x": 0.3})
     assert kind == "jax" and "JAX" in detail and "SymPy" in detail
+
+
+def test_a_loss_jax_computes_otherwise_is_a_finding(monkeypatch):
+    """The losses are JAX's own opinion, not skipped: a wrong spelling of cross_entropy is found."""
+    pytest.importorskip("jax")
+    from diffcheck.engines import jax as fuzz_jax
+
+    table = fuzz_jax.functions()
+    wrong = lambda x, t, **params: 2 * table["cross_entropy"](x, t, **params)  # noqa: E731
+    monkeypatch.setattr(fuzz_jax, "functions", lambda: {**table, "cross_entropy": wrong})
+    kind, _, detail = _evaluate("out = cross_entropy(z, t)", _ZT)
+    assert kind == "jax" and "JAX" in detail
+
+
+@pytest.mark.parametrize(
+    "source, values, retain, label",
+    [
+        # `fuzz --engine jax --seed 41` findings. JAX's abs'(0) = 1 times sqrt's infinite derivative is inf, PyTorch's
+        # sign(0) = 0 times it nan, and SymPy has no derivative (nan): JAX's convention where SymPy has none
+        ("out = l1_loss(sqrt(x), x, reduction='none')", {"x": [[0.0, 0.0], [0.0, 0.0]]}, (), "no derivative in SymPy"),
+        # a retained rename of an input (t2 = y) has its gradient, so the kink on its path is on t2's too
+        ("t2 = y\nout = leaky_relu(y, negative_slope=0.5)", {"y": [0.0, 0.0]}, {"t2"}, "kink of leaky_relu"),
+    ],
+)
+def test_jax_conventions_where_sympy_has_no_derivative(source, values, retain, label):
+    kind, explained, detail = _evaluate(source, values, retain=retain)
+    assert kind == "ok", detail
+    assert f"jax convention: {label}" in explained

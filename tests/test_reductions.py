@@ -152,3 +152,30 @@ def test_run_takes_every_spelling():
         "AddBackward0 LinalgVectorNormBackward0 tensor([[ 4.6232,  0.1265,  5.3963],\n"
         "        [ 3.3092, -2.7316,  0.2166]], dtype=torch.float64)"
     ) in result.output
+
+
+@pytest.mark.parametrize("shape", [(300, 257), (3, 70000), (70000, 1), (4, 50, 400)])
+def test_log_softmax_in_blocks_of_rows_is_bit_for_bit_the_whole_array(shape, monkeypatch):
+    """A big float64 log_softmax along its last dim runs block by block of rows (its temporaries in cache: one memory
+    pass, benchmarks/normalisers.py); values and gradients have the bits of the whole-array computation, inf and nan
+    rows too, and the gradient is stored as x.grad without a copy."""
+    from diffcheck.ops import normalisers
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape) * 30
+    x.reshape(-1)[::997], x.reshape(-1)[5::1999], x.reshape(-1)[7::3001] = np.inf, -np.inf, np.nan
+    g = rng.standard_normal(shape)
+
+    def run():
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        with np.errstate(all="ignore"):
+            y = torch.log_softmax(t, -1)
+            y.backward(gradient=torch.tensor(g))
+        return y.detach().numpy().view(np.int64), t.grad.numpy()
+
+    assert normalisers._row_blocks(x, len(shape) - 1) is not None
+    blocked, blocked_grad = run()
+    assert blocked_grad.base is None  # the rule's own array
+    monkeypatch.setattr(normalisers, "_BLOCKED", math.inf)  # the whole array at once, as before the blocks
+    whole, whole_grad = run()
+    assert np.array_equal(blocked, whole) and np.array_equal(blocked_grad.view(np.int64), whole_grad.view(np.int64))

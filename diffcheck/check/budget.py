@@ -30,6 +30,7 @@ STACK_BYTES = 512 * 1024 * 1024  # virtual: only the pages deep recursion touche
 # lower limit would turn legal programs into "too deeply nested"; for a budgeted case it is raised in the child only.
 RECURSION_LIMIT = 100_000
 THREAD_NAME = "diffcheck-symbolic"
+_GRACE_SECONDS = 5.0  # for a thread past its deadline to stop once interrupted
 _PR_SET_PDEATHSIG = 1
 
 
@@ -79,10 +80,26 @@ def _on_big_stack(work: Callable[[], T], timeout: Optional[float]) -> Optional[d
     finally:
         threading.stack_size(previous_stack)
     worker.join(timeout)
+    if worker.is_alive() and _interrupt(worker):
+        outcome = {"error": _timed_out(timeout)}
     if worker.is_alive():
         return None
     sys.setrecursionlimit(previous_limit)
     return outcome
+
+
+class _Interrupted(BaseException):
+    """Raised inside a thread past its deadline; a BaseException, so no `except Exception` on the way swallows it."""
+
+
+def _interrupt(worker: threading.Thread) -> bool:
+    """Raise _Interrupted in `worker` (it stops Python code, not a C call) and wait a moment for it to end: whether
+    it ended. A thread that cannot be stopped is left to run, as before."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Interrupted))
+    worker.join(_GRACE_SECONDS)
+    return not worker.is_alive()
 
 
 def _in_child(work: Callable[[], T], timeout: float) -> T:

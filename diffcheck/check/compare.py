@@ -133,13 +133,22 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         bound = ROUNDING_FACTOR * max(h.bound for h in rounding)
         if abs(e - s.value) <= bound * abs(s.value) + case.atol:
             return ROUNDING, f"{_where(rounding)}: {rounding[0].convention}; SymPy gives {s.value!r}, the engine {e!r}"
-    if kinks and sided is None:  # second derivatives at a kink: SymPy's DiracDelta against PyTorch's 0
-        return KINK, f"{_where(kinks)} not differentiable here, so neither is its derivative"
+    if kinks and sided is None:  # second derivatives at a kink (SymPy's DiracDelta against PyTorch's 0), or a value
+        # on a jump (atan2's branch cut at -0.0: PyTorch's -pi, SymPy's pi)
+        return KINK, (
+            f"{_where(kinks)} not differentiable here, nor what comes of it (PyTorch: {kinks[0].convention}); "
+            f"SymPy gives {s}, the engine {e!r}"
+        )
     for kind, status in (("indeterminate", INDETERMINATE), ("singular", SINGULAR), ("overflow", OVERFLOW)):
         found = context.of_kind(kind)
         # An indeterminate form explains only SymPy's nan: where SymPy is defined, another hit must explain it.
         if not found or (kind == "indeterminate" and s.kind != "nan"):
             continue
+        if s.is_finite and not math.isfinite(e) and kind == "singular" and all(h.undefined for h in found):
+            return SINGULAR, (
+                f"{_where(found)}: {found[0].convention}; the op's value is not finite here (PyTorch's too), "
+                f"where SymPy's form cancels it (x/x = 1) and gives {s.value!r}; the engine {e!r}"
+            )
         if s.is_finite and not math.isfinite(e) and kind == "singular":
             return ZERO_TIMES_INF, (
                 f"{_where(found)} has an infinite local derivative; the engine's chain rule "

@@ -11,7 +11,7 @@ defines the value as 1 and PyTorch follows it, while SymPy leaves the form undef
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 import mpmath
@@ -35,13 +35,15 @@ class Hit:
     convention: str
     depends: frozenset = frozenset()  # the inputs and named tensors the node's value depends on
     bound: float = 0.0  # a rounding hit's relative error (ops.Op.rounded)
+    undefined: bool = False  # a singular hit where the op's own value is not finite (0 % 0), not only its derivative
 
 
 def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: frozenset) -> list[Hit]:
     """The kinds of special point `op` sits on for these argument values (elementwise, any element counts)."""
     hits = []
-    if op.rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
-        hits.append(Hit(op.name, "rounding", where, op.rounded[1], depends, op.rounded[0]))
+    rounded = op.rounded(*datas, **params) if callable(op.rounded) else op.rounded
+    if rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
+        hits.append(Hit(op.name, "rounding", where, rounded[1], depends, rounded[0]))
     for kind, test in (("kink", op.kink), ("singular", op.singular)):
         if test is not None:
             with np.errstate(all="ignore"):
@@ -69,14 +71,17 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
     """The special points the program's ops sit on, from each op's row and the forward values `value` reads of its
     arguments and result: `applied` holds (node, row, arguments, parameters, result) per op, in the order they ran.
     A non-finite result from finite arguments, where the row declares no special point, is a float64 overflow."""
-    closure, below = dependencies(program), {}
+    closure, below, aliases = dependencies(program), {}, _aliases(program)
     hits = []
     for node, op, args, params, result in applied:
         if op.variadic or op.outputs != 1 and op.kink is None and op.singular is None:  # cat, split: no special point
             continue
         datas = [a if a is None or is_number(a) else value(a) for a in args]  # None: clamp(x, min=t)'s absent max
         depends = names_in(node, closure, below)
+        depends = depends.union(*(aliases.get(n, ()) for n in depends))
         here = special_points(op, datas, params, str(node.pos), depends)
+        if any(h.kind == "singular" for h in here) and not np.all(np.isfinite(value(result))):
+            here = [replace(h, undefined=True) if h.kind == "singular" else h for h in here]
         if (
             not here
             and not np.all(np.isfinite(value(result)))
@@ -127,6 +132,20 @@ def dependencies(program: Program) -> dict[str, frozenset]:
     for statement in program.statements:
         closure[statement.name] = names_in(statement.value, closure)
     return closure
+
+
+def _aliases(program: Program) -> dict[str, frozenset]:
+    """For each name, the statements that merely rename it (`t2 = y`): their gradient is its gradient, so a special
+    point on its path is on theirs."""
+    renamed: dict[str, set] = {}
+    for statement in program.statements:
+        if isinstance(statement.value, Var):
+            target = statement.value.name
+            renamed.setdefault(target, set()).add(statement.name)
+            for names in renamed.values():  # a rename of a rename
+                if target in names:
+                    names.add(statement.name)
+    return {name: frozenset(names) for name, names in renamed.items()}
 
 
 def names_in(expr, closure: dict, below: Optional[dict] = None) -> frozenset:

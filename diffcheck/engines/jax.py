@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import ops
 from .base import Capabilities, Engine, Unsupported, rows, spelling
+from .jax_losses import losses
 
 _NUMPY_NAMES = {"sub": "subtract", "neg": "negative", "clamp": "clip"}  # where the row's forward wraps NumPy's
 _PARAMS = {"dim": "axis", "keepdim": "keepdims"}  # NumPy's names for PyTorch's parameters
@@ -73,16 +74,19 @@ def _special(jax, jnp) -> dict[str, Callable]:
 
 @functools.cache
 def functions() -> dict[str, Callable]:
-    """Every row users reach that JAX computes (row name -> a function of the row's arguments and parameters): the
-    front op the row overloads (`rpow(x, c)` is pow(c, x)), from `_special`, else by the name of the NumPy function
+    """Every row users reach that JAX computes (row name -> a function of the row's arguments and parameters): a loss
+    as engines/jax_losses.py spells it, the front op the row overloads (`rpow(x, c)` is pow(c, x)), from `_special`, else by the name of the NumPy function
     its row computes with (`asin` is np.arcsin, so jnp.arcsin), else by its own name in jax.numpy or jax.nn. A `via`
     row is composed. A row JAX has nothing for is left out: a case using it is not supported by this engine."""
     import jax
     import jax.numpy as jnp
     from jax import nn
 
-    special, table = _special(jax, jnp), {}
+    special, spelled, table = _special(jax, jnp), losses(jax, jnp), {}
     for op in ops.OPS.values():
+        if op.name in spelled:  # the losses, `via` rows among them: spelled whole (engines/jax_losses.py)
+            table[op.name] = spelled[op.name]
+            continue
         if op.via is not None:
             continue
         if op.internal:  # no front op: only by its own name, with its arguments in the row's order
@@ -168,10 +172,11 @@ class JaxEngine(Engine):
         return _Tensor(self.jnp.asarray(data, dtype=dtype), None, (), {}, requires_grad)
 
     def apply(self, op, args, params):
-        if op.via is not None:
+        if op.via is not None and op.name not in functions():
             return op.via(self.composed, *args, **params)
         if op.name not in functions():  # a row a `via` row composes, which JAX has nothing for
             raise Unsupported(self.name, f"'{op.name}'")
+        params = {k: v.value if isinstance(v, _Tensor) else v for k, v in params.items()}  # a loss's weight
         value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
         requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
         return _Tensor(value, op, tuple(args), dict(params), requires)

@@ -1,6 +1,11 @@
 """micrograd (Karpathy's scalar autograd, `pip install micrograd`) behind the interface: scalar programs of
-`+ - * /`, `**` with a number exponent and `relu`. Every other op, and any tensor that is not a scalar, is reported
-per case as not supported by engine 'micrograd'.
+`+ - * /`, `**` with a number exponent, `relu`, and the one loss a scalar `Value` can compute, `mse_loss` of two
+scalars ((x - y)**2 whatever the reduction: the mean and the sum of one element are itself). Every other op, and any
+tensor that is not a scalar, is reported per case as not supported by engine 'micrograd'.
+
+The other losses cannot be: micrograd's `Value` has no log, exp or abs (binary_cross_entropy(_with_logits),
+smooth_l1/huber/l1_loss's |x - y| and its sign(0) = 0), and nll_loss and cross_entropy need a class dimension, a
+tensor micrograd does not have.
 
 micrograd has no `requires_grad` and no notion of a `.grad` that is None: the adapter keeps both beside each `Value`,
 so reports read as PyTorch's do. micrograd is imported only when the engine is loaded.
@@ -15,7 +20,7 @@ import numpy as np
 
 from .base import Capabilities, Engine, Unsupported, rows
 
-OPS = frozenset({"add", "sub", "rsub", "mul", "div", "rdiv", "neg", "reciprocal", "pow", "relu"})
+OPS = frozenset({"add", "sub", "rsub", "mul", "div", "rdiv", "neg", "reciprocal", "pow", "relu", "mse_loss"})
 
 
 def available() -> bool:
@@ -57,6 +62,9 @@ class MicrogradEngine(Engine):
             out = a.relu()
         elif op.name == "neg":
             out = -a
+        elif op.name == "mse_loss":  # mse_kernel: diff * diff; backward 2 * diff * grad, as PyTorch's with n = 1
+            diff = a - self._value(b)
+            out = diff * diff
         elif op.name == "reciprocal":
             out = a**-1
         else:

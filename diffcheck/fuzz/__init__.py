@@ -7,7 +7,6 @@ prints it to text, and picks the point, so results do not depend on how cases ar
 
 from __future__ import annotations
 
-import signal
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
@@ -111,7 +110,9 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
         return (result, *(_differs(candidate, result, against) if against else (None, ())))
 
     try:
-        result, other, conventions = _alarmed(judged) if against else run_deep(judged, CASE_SECONDS)
+        # against PyTorch or JAX, whose thread pools are not to be forked: a big-stack thread of this process, as
+        # every check gets (SymPy's Piecewise recurses deeply), interrupted at the deadline
+        result, other, conventions = run_deep(judged, CASE_SECONDS, fork=not against)
     except TimedOut:
         return "timeout", (), f"over {CASE_SECONDS}s"
     except DiffcheckError as error:
@@ -138,24 +139,18 @@ def evaluate(candidate: Candidate, numeric: bool = False, against: Optional[str]
     return "ok", explained, ""
 
 
-def _alarmed(work):
-    """`work()` within `CASE_SECONDS` by SIGALRM, where it can be armed: a run against PyTorch or JAX, whose thread
-    pools are not to be forked, keeps the process's own budget (it stops Python code, not a C call)."""
-    from ..check.budget import TimedOut
-
-    if signal.getsignal(signal.SIGALRM) is None or not hasattr(signal, "setitimer"):
-        return work()
-
-    def alarm(signum, frame):
-        raise TimedOut(f"over {CASE_SECONDS}s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
-    try:
-        return work()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _undefined(exact, ours, theirs) -> bool:
+    """Whether SymPy has no derivative (nan) wherever the framework differs from the engine: its value there is its
+    own convention (JAX's abs'(0) = 1 times sqrt's infinite derivative: inf, where PyTorch's 0 * inf is nan)."""
+    if exact is None or ours is None or theirs is None:
+        return False
+    sympy = np.vectorize(float, otypes=[float])(np.asarray(exact, dtype=object))
+    ours, theirs = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if sympy.shape != ours.shape or ours.shape != theirs.shape:
+        return False
+    with np.errstate(all="ignore"):
+        differ = ~np.isclose(ours, theirs, rtol=1e-8, atol=1e-12, equal_nan=True)
+    return bool(differ.any() and np.isnan(sympy[differ]).all())
 
 
 def _has_str(value) -> bool:
@@ -253,7 +248,8 @@ def _differs(c: Candidate, result, against: str) -> tuple[Optional[str], tuple]:
             ours is None or np.allclose(np.asarray(ours, dtype=float), theirs, rtol=1e-8, atol=1e-12, equal_nan=True)
         ):
             continue
-        if engine.own_conventions and status in EXPLAINED:
+        if engine.own_conventions and (status in EXPLAINED or _undefined(exact, ours, theirs)):
+            status = status if status in EXPLAINED else "no derivative in SymPy"
             op = note.split(" at ", 1)[0]
             conventions.append(f"{against} convention: {status}" + f" of {op}" * (" " not in op and bool(op)))
             continue

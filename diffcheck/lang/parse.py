@@ -2,19 +2,17 @@
 
 Python's own parser (`ast.parse`) reads the text; a dispatch table keyed by AST node type then converts the tree and
 is itself the whitelist: a node type without a handler is refused, so nothing the table does not name gets through.
-Cleaning, limits and the token scan are in `lang/text.py`, command-line values in `lang/values.py`.
+Cleaning, limits and the token scan are in `lang/text.py`, command-line values in `lang/values.py`, calls in
+`lang/calls.py`, constant folding in `lang/folding.py`.
 """
 
 from __future__ import annotations
 
 import ast
-import math
-import operator
 from typing import Any, Callable, NamedTuple, Optional
 
-from .. import ops
-from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY
-from ..errors import DiffcheckError, LimitError, ParseError
+from ..ops.dispatch import BINARY, FLAGS, PREFIXES, UNARY  # noqa: F401 - PREFIXES importable from here, as before
+from ..errors import DiffcheckError, ParseError
 from .text import (
     DEFAULT_LIMITS,
     Limits,
@@ -28,11 +26,12 @@ from .text import (
     _printable,
     _scan_tokens,
 )
+from .calls import Calls
+from .folding import Folding
 from .shaped import ShapedArguments
-from .indices import index_literal
 from .values import parse_assignment, parse_value  # noqa: F401 - importable from here, as before the split
 from .program import Apply, Assign, Const, Pos, Program, Var
-from .subscripts import integer, subscript
+from .subscripts import subscript
 
 # Python's operators as written; the op each reaches is the table's (ops.dispatch.BINARY / UNARY), the rest refused
 SYMBOLS = {
@@ -89,29 +88,6 @@ _LABELS = {
     ast.Import: "import",
     ast.ImportFrom: "import",
 }
-# Folding only *estimates* constants in floats, to refuse what SymPy would compute exactly forever (9**9**9).
-_FOLD: dict[str, Callable[..., Any]] = {
-    "add": operator.add,
-    "sub": operator.sub,
-    "mul": operator.mul,
-    "pow": pow,
-    "div": operator.truediv,
-    "neg": operator.neg,
-    "square": lambda a: a * a,
-}
-_GROWS = {"mul": "product", "div": "quotient", "pow": "power", "square": "square"}  # repeated, these explode exactly
-
-
-def _string_choice(param, value: ast.AST) -> bool:
-    """A number parameter given one of its string choices (norm's p='fro')."""
-    return bool(getattr(param, "choices", ())) and isinstance(value, ast.Constant) and type(value.value) is str
-
-
-def _int_literal(node: ast.AST) -> bool:
-    """`1` or `-1`: a dim, where max(x, 1) takes one (anything else there is a tensor: max(x, y))."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 class _Node(NamedTuple):  # a converted expression, its depth, whether input-free, its estimated value, its ast
@@ -122,7 +98,7 @@ class _Node(NamedTuple):  # a converted expression, its depth, whether input-fre
     src: ast.AST
 
 
-class _Converter(ShapedArguments):
+class _Converter(ShapedArguments, Calls, Folding):
     def __init__(self, text: str, limits: Limits):
         self.limits, self.lines, self.op_names, self.nodes = limits, text.split("\n"), _op_names(), 0
         self.assigned: dict[str, int] = {}  # name -> line of its statement
@@ -248,106 +224,10 @@ class _Converter(ShapedArguments):
             raise ParseError(f"unsupported operator '{symbol}'", self._between(node.left, right, symbol[:2], node))
         return [node.left, right], lambda kids: self._apply(op, kids, (), node)
 
-    def _call(self, node: ast.Call):
-        func, parts = node.func, []
-        while isinstance(func, ast.Attribute):
-            parts.append(func.attr)
-            func = func.value
-        if not isinstance(func, ast.Name):
-            raise ParseError("unsupported syntax: call of something other than a function name", self.pos(node))
-        shown = ".".join([func.id, *reversed(parts)])
-        prefix, key = shown[: len(shown) - len(parts[0])] if parts else "", parts[0] if parts else func.id
-        if prefix and prefix not in PREFIXES:
-            raise self.refuse(node.func)
-        self._ascii(node.func)
-        signature = ops.SIGNATURES.get(key)
-        if signature is None:
-            import difflib  # only for this message
-
-            close = difflib.get_close_matches(key, list(ops.SIGNATURES), n=1)
-            hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
-            raise ParseError(f"unknown function '{shown}'{hint}", self.pos(node))
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise ParseError("unsupported syntax: starred argument", self.pos(arg))
-        tensors, args = self._shaped_arguments(signature, node, shown)
-        low, high, given = signature.arity, signature.arity + len(signature.params), len(args)
-        if not low <= given <= high:
-            takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
-            raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
-        params = dict(zip(signature.params, args[low:]))
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))
-            self._ascii(keyword)
-            if keyword.arg not in signature.params:
-                raise ParseError(f"unexpected keyword argument '{keyword.arg}' for '{shown}'", self.pos(keyword))
-            if keyword.arg in params:
-                raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
-            params[keyword.arg] = keyword.value
-        for param in signature.params:
-            if (
-                ops.kind_of(param) in ("shape", "sections")
-                and param in params
-                and id(params[param]) not in self.choices
-            ):
-                params[param] = self._sizes(shown, [params[param]], ops.kind_of(param) == "sections")
-        for name in FLAGS.intersection(params):
-            value = params[name]
-            if isinstance(value, ast.Constant) and isinstance(value.value, bool):
-                params[name] = ast.copy_location(ast.Constant(int(value.value)), value)
-        for param in signature.params:
-            if param in params and (ops.kind_of(param) == "choice" or _string_choice(param, params[param])):
-                self._choice(shown, param, params[param])
-            if param in params and ops.kind_of(param) in ("shape", "dims") and isinstance(params[param], ast.Tuple):
-                params[param] = self._int_tuple(params[param])
-        if signature.pair_op and len(node.args) == 2 and not _int_literal(node.args[1]):  # max(x, y) is maximum
-            return list(node.args), lambda kids: self._apply(signature.pair_op, kids, (), node)
-        names = [name for name in signature.params if name in params]  # signature order: clamp(x, 0, 1) == keywords
-        if signature.needs_param and not names:  # torch.clamp(x) raises: a bound at least
-            raise ParseError(f"'{shown}' needs {' or '.join(map(repr, signature.params))}", self.pos(node))
-        tensors = self._index_lists(signature, args[:low]) if tensors is None else tensors
-        children, count = [*tensors, *(params[name] for name in names)], len(tensors)
-        function = signature.number_input  # torch.sub(2, x) keeps its 2 first
-        return children, lambda kids: self._apply(
-            signature.name, kids[:count], tuple(zip(names, kids[count:])), node, function
-        )
-
-    def _int_tuple(self, value: ast.Tuple) -> ast.Constant:
-        """A shape or several dims written as a tuple of integers (`full((2, 3), 0.5)`), taken as one constant."""
-        numbers = tuple(integer(self, e, "a shape or dims are a tuple of integers") for e in value.elts)
-        constant = ast.copy_location(ast.Constant(numbers), value)
-        self.choices.add(id(constant))
-        return constant
-
-    def _choice(self, shown: str, param: ops.Param, value: ast.AST) -> None:
-        """A string-choice parameter (gelu's approximate): one of its choices, written as a string literal."""
-        if not (isinstance(value, ast.Constant) and type(value.value) is str and value.value in param.choices):
-            if getattr(param, "refusal", "") and isinstance(value, ast.Constant) and type(value.value) is str:
-                raise ParseError(f"'{shown}': {param.refusal.format(value.value)}", self.pos(value))  # PyTorch's
-            allowed = ", ".join(repr(choice) for choice in param.choices)
-            allowed = f"one of {allowed}" if ops.kind_of(param) == "choice" else f"a number or {allowed}"
-            got = self._source(value)[:40]
-            raise ParseError(f"'{shown}' takes {param}= {allowed}, not {got}", self.pos(value))
-        self.choices.add(id(value))
-
     def _made(self, expr, kids: list[_Node], node: ast.AST) -> _Node:
         """A converted expression of `kids` (lang/subscripts.py builds subscripts with it)."""
         self.nodes += 1
         return _Node(expr, 1 + max(k.depth for k in kids), all(k.const for k in kids), None, node)
-
-    def _index_lists(self, signature: ops.Signature, args: list) -> list:
-        """An integer list literal where the op takes an index (`F.cross_entropy(z, [2, 0])`, `gather(x, 1, [[0]])`)
-        becomes a constant of nested tuples: an int64 tensor without grad on both sides."""
-        rows = [ops.OPS.get(name) for name in (signature.row, *(row for _, row in signature.by_rank))]
-        positions = {i for row in rows if row is not None for i in row.index_args}
-        converted = []
-        for i, arg in enumerate(args):
-            if i in positions and isinstance(arg, ast.List):
-                arg = ast.copy_location(ast.Constant(index_literal(arg, self.pos)), arg)
-                self.index_lists.add(id(arg))
-            converted.append(arg)
-        return converted
 
     HANDLERS: dict[type, Callable[..., Any]] = {
         ast.Constant: _constant,
@@ -355,7 +235,7 @@ class _Converter(ShapedArguments):
         ast.BinOp: _binop,
         ast.UnaryOp: _unaryop,
         ast.Compare: _compare,
-        ast.Call: _call,
+        ast.Call: Calls._call,  # lang/calls.py
         ast.Attribute: ShapedArguments._attribute,
         ast.Subscript: subscript,  # lang/subscripts.py
     }
@@ -374,46 +254,6 @@ class _Converter(ShapedArguments):
             self._fold(op, args, node) if const and not params else None,
             node,
         )
-
-    def _shown(self, kid: _Node) -> str:
-        """A constant operand for a message: its estimated value (9**9 shows as 387420489), else its source."""
-        if kid.value is None:
-            return self._source(kid.src)[:40]
-        text = str(int(kid.value)) if kid.value.is_integer() and abs(kid.value) < 1e16 else repr(kid.value)
-        return f"({text})" if kid.value < 0 else text
-
-    def _fold(self, op: str, args: list[_Node], node: ast.AST) -> Optional[float]:
-        """Estimate a constant in floats; refuse one that SymPy, computing exactly, would choke on."""
-        values = [kid.value for kid in args]
-        shown = lambda: [self._shown(kid) for kid in args]  # noqa: E731  (only when refusing)
-        if op == "pow" and values[1] is not None and abs(values[1]) > self.limits.max_power:
-            raise LimitError(
-                f"constant power {'**'.join(shown())} is too large (limit: exponent "
-                f"{self.limits.max_power}; raise it with --max-power)",
-                self.pos(node),
-            )
-        if op not in _FOLD or None in values:
-            return None
-        try:
-            value = _FOLD[op](*values)
-        except ZeroDivisionError:
-            return None
-        except OverflowError:
-            value = math.inf
-        if isinstance(value, complex):  # a negative base to a fractional power: no real estimate
-            return None
-        tiny = value == 0 and all(v != 0 and math.isfinite(v) for v in values)
-        if op in _GROWS and (math.isinf(value) or tiny):
-            logs = [math.log10(abs(v)) if v and math.isfinite(v) else 0.0 for v in values]
-            size = {"mul": sum(logs), "div": logs[0] - logs[-1], "pow": logs[0] * values[-1], "square": 2 * logs[0]}
-            about = f"about 10**{round(size[op])}, " if math.isfinite(size[op]) and (size[op] > 300 or tiny) else ""
-            symbol = {"mul": "*", "div": "/", "pow": "**"}.get(op)
-            text = symbol.join(shown()) if symbol else f"square({shown()[0]})"
-            raise LimitError(
-                f"constant {_GROWS[op]} {text} is too {'small' if tiny else 'large'} ({about}beyond floating point)",
-                self.pos(node),
-            )
-        return value
 
     # ---- statements -----------------------------------------------------------------------------------------------
     def program(self, module: ast.Module, source: str) -> Program:

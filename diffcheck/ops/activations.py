@@ -189,6 +189,18 @@ def _celu(x, alpha=1.0):
     return _elu(x, alpha, 1.0, 1.0 / alpha)  # at::celu: elu(x, alpha, 1, 1 / alpha), 1/alpha in double
 
 
+def _celu_rounded(x, alpha=1.0):
+    """celu's backward takes 1/alpha of alpha rounded to float32 (float64 too): x <= 0's gradient
+    alpha/f32(alpha) * exp(x/f32(alpha)) is off by that relative error, grown |x/alpha| times by the exp."""
+    if alpha == 0 or float(np.float32(alpha)) == alpha:
+        return None
+    error = abs(float(np.float32(alpha)) - alpha) / abs(float(np.float32(alpha)))
+    with np.errstate(all="ignore"):
+        grows = np.max(np.abs(np.minimum(np.asarray(x, dtype=np.float64), 0) / alpha), initial=0.0)
+    text = f"PyTorch's backward takes 1/alpha of alpha rounded to float32 ({float(np.float32(alpha))!r}), float64 too"
+    return error * (1 + grows), text
+
+
 row(
     name="celu",
     grad_fn="CeluBackward0",
@@ -202,6 +214,7 @@ row(
     derivative="d/dx celu(x, a) = 1 if x > 0 else exp(x / a)",
     kink=lambda x, alpha=1.0: is_zero(x),
     convention="x = 0: grad 1 (the left-hand side's exp(0); both sides agree, the second derivative jumps)",
+    rounded=_celu_rounded,
     edges=(0.0,),
     front=_functional("celu", torch=True),
 )

@@ -14,7 +14,7 @@ import numpy as np
 from .arrays import kept_shape, sum_kept, sum_to
 from .classification import _CLASS, nll_backward
 from .losses import _EPSILON, REDUCTION, WEIGHT, _norm, _weights
-from .normalisers import precise
+from .normalisers import _row_blocks, precise
 from .table import Family, Param
 
 ROWS = Family()
@@ -83,7 +83,17 @@ row(
 
 
 def _log_softmax_backward(gout, y, dim):
-    """grad - exp(output) * sum(grad, dim, keepdim), in one buffer."""
+    """grad - exp(output) * sum(grad, dim, keepdim), in one buffer (a big float64 array block by block of rows)."""
+    blocked = _row_blocks(y, dim % np.ndim(y)) if np.ndim(y) and type(gout) is np.ndarray else None
+    if blocked is not None and gout.shape == y.shape and gout.dtype == y.dtype and gout.flags.c_contiguous:
+        rows, blocks = blocked
+        result = np.empty_like(y)  # its own memory: backward stores it as x.grad uncopied
+        grads, written = gout.reshape(rows.shape), result.reshape(rows.shape)
+        for b in blocks:
+            e = np.exp(rows[b], out=written[b])
+            np.multiply(e, np.sum(grads[b], axis=1, keepdims=True), out=e)
+            np.subtract(grads[b], e, out=e)
+        return result
     e = precise(np.exp, y)
     if not np.ndim(e):
         return gout - e * gout

@@ -73,16 +73,38 @@ def _steps(sp):
     return _STEPS
 
 
+def _snapped(x, unit=1):
+    """x, or the multiple of `unit` it lies within a few bits of the working precision of: mpmath computes a quotient
+    a/b as a * (1/b), so fmod(y, y)'s y/y can come out 1 - 1e-60 and floor to 0, where SymPy's exact 1 floors to 1."""
+    import mpmath
+
+    near = mpmath.nint(x / unit) * unit
+    return near if abs(x - near) <= abs(x) * mpmath.ldexp(1, 8 - mpmath.mp.prec) else x
+
+
+def _mp_floor(x):
+    import mpmath
+
+    return mpmath.floor(_snapped(x))
+
+
+def _mp_ceil(x):
+    import mpmath
+
+    return mpmath.ceil(_snapped(x))
+
+
 def _mp_trunc(x):
     import mpmath
 
+    x = _snapped(x)
     return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
 
 
 def _mp_round(x):
     import mpmath
 
-    return mpmath.nint(x)  # halves to even
+    return mpmath.nint(_snapped(x, mpmath.mpf(0.5)))  # halves to even
 
 
 def _stepwise(function):
@@ -107,8 +129,8 @@ def _is_integer(x):
 
 for _name, _grad_fn, _forward, _mp, _kink, _where in (
     ("sign", "SignBackward0", _sign, "sign", None, "x = 0"),
-    ("floor", "FloorBackward0", _stepwise(np.floor), "floor", _is_integer, "an integer x"),
-    ("ceil", "CeilBackward0", _stepwise(np.ceil), "ceil", _is_integer, "an integer x"),
+    ("floor", "FloorBackward0", _stepwise(np.floor), _mp_floor, _is_integer, "an integer x"),
+    ("ceil", "CeilBackward0", _stepwise(np.ceil), _mp_ceil, _is_integer, "an integer x"),
     ("round", "RoundBackward0", _stepwise(np.round), _mp_round, lambda x: np.abs(x) % 1 == 0.5, "x = k + 1/2"),
     (
         "trunc",
@@ -202,6 +224,13 @@ def _atan2_vjp(F, g, a, b):
     return g * b * recip, g * -a * recip
 
 
+def _atan2_singular(a, b):
+    """The origin, and a = -0.0 on the branch cut: IEEE's value there is -pi, SymPy's (no signed zero) pi, so what
+    is computed from it differs everywhere after (x / atan2(ceil(x), x) at x = -0.026: ceil gives -0.0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (a == 0) & ((b == 0) | (np.signbit(a) & (b < 0)))
+
+
 row(
     name="atan2",
     grad_fn="Atan2Backward0",
@@ -212,8 +241,12 @@ row(
     sym=lambda sp, a, b: sp.atan2(a, b, evaluate=False),
     derivative="d/da atan2(a, b) = b/(a**2 + b**2), d/db atan2(a, b) = -a/(a**2 + b**2)",
     domain=(0.3, 2.0),
-    singular=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) == 0),
-    convention="a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch masks the reciprocal there)",
+    # the branch cut: across a = 0 (b < 0) the value jumps by 2 pi; on it, it is ±pi by the zero's sign (SymPy: pi)
+    kink=lambda a, b: (np.asarray(a) == 0) & (np.asarray(b) < 0),
+    singular=_atan2_singular,
+    convention="a = ±0, b < 0 (the branch cut, a jump of 2 pi): value ±pi by the zero's sign (SymPy has no -0: pi), "
+    "grads b/(a^2 + b^2) and 0 as beside it; a = b = 0: value ±0 or ±pi by the zeros' signs, grads 0 (PyTorch "
+    "masks the reciprocal there)",
     edges=(0.0,),
     mp="atan2",
 )

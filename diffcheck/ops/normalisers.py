@@ -56,8 +56,41 @@ def softmax(x, dim):
     return e[()]
 
 
+_BLOCK = 1 << 15  # elements of a block of rows (256 KiB of float64): its temporaries stay in the CPU's cache
+_BLOCKED = 1 << 16  # from this many elements the blocks pay for their Python loop
+
+
+def _row_blocks(a, axis):
+    """`a` as rows along `axis` and the slices of its blocks of rows, where blocking pays: a big C-contiguous
+    float64 array reduced along its last dim (each row computed as the whole array computes it: the same bits, one
+    memory pass instead of one per step). None elsewhere."""
+    if not (a.dtype == np.float64 and a.ndim >= 2 and axis == a.ndim - 1 and a.size >= _BLOCKED):
+        return None
+    if not a.flags.c_contiguous:
+        return None
+    rows = a.reshape(-1, a.shape[-1])
+    step = max(1, _BLOCK // max(1, rows.shape[1]))
+    return rows, [slice(i, i + step) for i in range(0, rows.shape[0], step)]
+
+
+def _log_softmax_blocked(x, axis):
+    blocked = _row_blocks(x, axis)
+    if blocked is None:
+        return None
+    rows, blocks = blocked
+    out = np.empty_like(x)  # its own memory (a reshape of it would be a view, which backward copies)
+    written = out.reshape(rows.shape)
+    for b in blocks:
+        s = np.subtract(rows[b], np.max(rows[b], axis=1, keepdims=True), out=written[b])
+        s -= np.log(np.sum(np.exp(s), axis=1, keepdims=True))
+    return out
+
+
 def log_softmax(x, dim):
     axis = _axis(x, dim, "log_softmax_lastdim_kernel_impl")
+    blocked = _log_softmax_blocked(np.asarray(x), axis)
+    if blocked is not None:
+        return blocked
     s = _shifted(x, axis)
     e = precise(np.exp, s)
     s -= precise(np.log, np.sum(e, axis=axis, keepdims=True))

@@ -132,6 +132,19 @@ row(
     kink=lambda x, lo, hi: (np.asarray(x) == lo) | (np.asarray(x) == hi) | (np.asarray(lo) == hi),
     convention="at a bound: the gradient to x (inclusive), none to the bound; lo == hi with x outside: to none",
 )
+
+
+def _where_sym(sp, c, a, b):
+    try:
+        return sp.Piecewise((a, c), (b, True))
+    except KeyError:  # SymPy 1.14 rewrites a condition holding a Piecewise to ITE, and fails (pop from an empty set)
+        # on a branch of it that evaluates to False there (hardsigmoid(x*x) < x: x*x <= -3): evaluate those first
+        c = c.replace(
+            lambda e: isinstance(e, sp.Piecewise), lambda e: sp.Piecewise(*((v, q.doit()) for v, q in e.args))
+        )
+        return sp.Piecewise((a, c), (b, True))
+
+
 row(
     name="where",
     grad_fn="WhereBackward0",
@@ -140,7 +153,7 @@ row(
     front=Signature(spellings=(Spelling("where", method=False),), tensor_first=False),
     forward=lambda c, a, b: np.where(c, a, b),
     vjp=lambda F, g, out, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-    sym=lambda sp, c, a, b: sp.Piecewise((a, c), (b, True)),
+    sym=lambda sp, c, a, b: _where_sym(sp, c, a, b),
     derivative="d/da where(c, a, b) = 1 where c, d/db = 1 where not c  (selects)",
 )
 

@@ -158,8 +158,9 @@ class Op:
     index_args: tuple[int, ...] = ()
     mask_args: tuple[int, ...] = ()
     # PyTorch's backward multiplies by a constant rounded to float32 in float64 too (hardsigmoid's 1/6): (the relative
-    # error that gives, what it is). A difference within it is labelled `rounding`, not a mismatch.
-    rounded: Optional[tuple[float, str]] = None
+    # error that gives, what it is), or a function of the arguments' values and parameters giving that or None (celu's
+    # 1/alpha.toFloat(): exact for alpha = 1). A difference within it is labelled `rounding`, not a mismatch.
+    rounded: Union[None, tuple[float, str], Callable[..., Optional[tuple[float, str]]]] = None
     # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 
