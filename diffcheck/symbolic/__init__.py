@@ -84,7 +84,7 @@ def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
     """`x[key]` on an object array of symbols, by the steps the engine takes (ops.subscripts.plan), so both refuse
     alike; a traced `x[key] = value` (setitem) writes the value's symbols in. A mask must be decided here: one that
     depends on the inputs is decided at `point` (symbol -> value): the answer's shape depends on it."""
-    from .ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
+    from ..ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
 
     fixed = 2 if node.op == "setitem" else 1
     if isinstance(args[0], tuple):
