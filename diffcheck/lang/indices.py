@@ -101,6 +101,37 @@ def _subscript(node: Apply, args: list, spec: tuple):
     return x[positions(x.shape, steps, advanced)]
 
 
+def subscript(node: Apply, args: list, spec: tuple, sp, decided: Callable):
+    """`x[key]` on an object array of symbols (SymPy's, or symengine's through its shim `sp`), by the steps the engine
+    takes (ops.subscripts.plan), so both refuse alike; a traced `x[key] = value` (setitem) writes the value's symbols
+    in. `decided(tensor)` gives a tensor of the key as NumPy: a mask that depends on the inputs is decided at the
+    point, as the answer's shape depends on it."""
+    from ..ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
+
+    fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
+    if _is_number(args[0]):
+        raise DiffcheckError(f"'{type(args[0]).__name__}' object is not subscriptable", node.pos)
+    x = np.asarray(args[0], dtype=object)
+    key = key_of(spec, [decided(t) for t in args[fixed:]])
+    try:
+        if node.op == "setitem":
+            steps, advanced = plan(x.shape, key, whole=not spec[0])
+            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], positions(x.shape, steps, advanced))
+        else:
+            answer = on_symbols(sp, x, key, whole=not spec[0])
+    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
+        raise DiffcheckError(f"subscript: {error}", node.pos) from None
+    return answer[()] if np.ndim(answer) == 0 else answer
+
+
+UNDECIDED = (
+    "subscript: a mask that depends on the inputs is not supported by check (the answer's shape would depend on the "
+    "point); use where(mask, x, 0)"
+)
+
+
 def literal_indices(args: list) -> list:
     """The program's integer list literals (nested tuples of ints, as the parser makes them) as int64 arrays; a
     tuple of tensors (split's pieces, a list argument of cat) stays as it is."""

@@ -17,8 +17,8 @@ import sympy as sp
 from .. import ops
 from ..errors import DiffcheckError, LimitError
 from ..exact import Exact
-from ..lang.indices import literal_indices
-from ..lang.lower import answer_of, number_params, numbers_alone, run, tuple_arguments
+from ..lang.indices import UNDECIDED, literal_indices, subscript
+from ..lang.lower import number_params, numbers_alone, run, tuple_arguments
 from ..lang.program import Program
 from .evaluate import DIGITS, Evaluator, canonical, compile_as_written, mp_function
 from .powers import power_fits, substitute
@@ -46,7 +46,7 @@ def _to_sym(value):
 
 def _call(node, args: list, params: dict, point: Optional[dict] = None):
     if node.op in ("getitem", "setitem"):
-        return _subscript(node, args, params["key"], point)
+        return subscript(node, args, params["key"], sp, lambda index: _decided(node, index, point))
     args = literal_indices(args)
     row = ops.OPS.get(ops.FRONTS[node.op].row)
     tuple_arguments(node, args, row is not None and row.variadic)
@@ -80,30 +80,6 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
         ) from None
 
 
-def _subscript(node, args: list, spec: tuple, point: Optional[dict]):
-    """`x[key]` on an object array of symbols, by the steps the engine takes (ops.subscripts.plan), so both refuse
-    alike; a traced `x[key] = value` (setitem) writes the value's symbols in. A mask must be decided here: one that
-    depends on the inputs is decided at `point` (symbol -> value): the answer's shape depends on it."""
-    from ..ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
-
-    fixed = 2 if node.op == "setitem" else 1
-    if isinstance(args[0], tuple):
-        return answer_of(node, args[0], spec)
-    if _is_number(args[0]):
-        raise DiffcheckError(f"'{type(args[0]).__name__}' object is not subscriptable", node.pos)
-    x = np.asarray(args[0], dtype=object)
-    key = key_of(spec, [_decided(node, t, point) for t in args[fixed:]])
-    try:
-        if node.op == "setitem":
-            steps, advanced = plan(x.shape, key, whole=not spec[0])
-            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], positions(x.shape, steps, advanced))
-        else:
-            answer = on_symbols(sp, x, key, whole=not spec[0])
-    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
-        raise DiffcheckError(f"subscript: {error}", node.pos) from None
-    return answer[()] if np.ndim(answer) == 0 else answer
-
-
 def _decided(node, index, point: Optional[dict]):
     """A subscript's tensor (a mask) as NumPy, each element decided at `point` (exactly), else refused."""
     if not isinstance(index, np.ndarray) and not isinstance(index, sp.Basic):
@@ -115,11 +91,7 @@ def _decided(node, index, point: Optional[dict]):
         return np.asarray([bool(e) for e in flat], dtype=bool).reshape(np.shape(index))
     if all(isinstance(e, sp.Integer) for e in flat):
         return np.asarray([int(e) for e in flat], dtype=np.int64).reshape(np.shape(index))
-    raise DiffcheckError(
-        "subscript: a mask that depends on the inputs is not supported by check (the answer's shape would depend on "
-        "the point); use where(mask, x, 0)",
-        node.pos,
-    )
+    raise DiffcheckError(UNDECIDED, node.pos)
 
 
 def exact_params(params: dict) -> dict:
