@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 
 from ..errors import DiffcheckError, LimitError
-from ..exact import Exact
+from ..exact import Exact, postorder
 from .case import Case
 from ..lang.indices import index_inputs
 from .prepared import Prepared, masked, origins, requiring
@@ -96,8 +96,10 @@ class FastPrepared(Prepared):
         self.origin = origins(program)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
-        within_budget(forms.flat(full[program.output]) + firsts, case.max_sympy_nodes)
-        self.first = Values(forms.plan(firsts, self.flat_syms))
+        order = postorder([forms.to_symengine(e) for e in firsts])  # walked once: counted, then planned
+        outputs = postorder([forms.to_symengine(e) for e in forms.flat(full[program.output])], set(order))
+        _within(len(order) + len(outputs), case.max_sympy_nodes)
+        self.first = Values(forms.plan(firsts, self.flat_syms, order=order))
         self.second = self._second() if case.order == 2 else []
         seconds = [e for *_, exprs in self.second for e in exprs]
         if seconds:
@@ -191,8 +193,11 @@ def _exact(value, finite_only: bool) -> Exact:
 
 def within_budget(exprs: list, limit: int) -> None:
     """As symbolic.within_budget, counted on symengine's expressions."""
-    from ..exact import postorder
     from .forms import to_symengine
 
-    if len(postorder([to_symengine(e) for e in exprs])) > limit:
+    _within(len(postorder([to_symengine(e) for e in exprs])), limit)
+
+
+def _within(nodes: int, limit: int) -> None:
+    if nodes > limit:
         raise LimitError(f"the SymPy expressions grew past {limit} nodes (raise it with --max-sympy-nodes)")

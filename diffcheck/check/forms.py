@@ -227,16 +227,17 @@ _SERVED: dict = {}
 ops.subscribe(_SERVED.clear)
 
 
-def plan(exprs: list, syms: list, as_written: bool = False) -> Callable[..., list]:
+def plan(exprs: list, syms: list, as_written: bool = False, order: Optional[list] = None) -> Callable[..., list]:
     """An mpmath function of `syms`' values returning `exprs`' values, each distinct node computed once in order.
 
     Constants are computed at the caller's working precision. It raises `Unserved` for a node it does not know,
     and mpmath's errors (1/0) where the expressions have a pole. `as_written`: a power of 0 (but to a positive
     integer) raises `Unserved` too: SymPy differentiates b**e as b**e * e/b, 0/0 there, which its value keeps.
+    `order`: the expressions' postorder, where the caller has walked it already.
     """
     slots = {s: i for i, s in enumerate(syms)}
     steps: list[tuple[Callable, list[int]]] = []
-    for expr in postorder([to_symengine(e) for e in exprs]):
+    for expr in postorder([to_symengine(e) for e in exprs]) if order is None else order:
         if expr in slots:
             continue
         if type(expr).__name__ in ("Derivative", "Subs"):

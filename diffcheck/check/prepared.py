@@ -98,6 +98,8 @@ class Prepared:
         Aliases share their first name's derivative. A retained non-leaf is held as fresh symbols, and the output
         differentiated with respect to them (`_held`)."""
         retained = {self.origin[name] for name in self.case.retain}
+        inputs = [n for n, role in self.rows if role == "input" and n in self.requiring and self.origin[n] == n]
+        gradient = iter(self._gradient(self.target, [s for n in inputs for s in _flat(self.syms[n])]))
         derivatives: dict[str, tuple] = {}
         for name, role in self.rows:
             if name not in self.requiring or (role != "input" and self.origin[name] not in retained):
@@ -105,7 +107,7 @@ class Prepared:
             if self.origin[name] != name:
                 derivatives[name] = derivatives[self.origin[name]]
             elif role == "input":
-                exprs = self._gradient(self.target, _flat(self.syms[name]))
+                exprs = [next(gradient) for _ in range(np.size(self.syms[name]))]
                 derivatives[name] = (exprs, self.target_fn, self.flat_syms, [])
             else:
                 derivatives[name] = self._held(name, full)

@@ -136,11 +136,14 @@ def derivative_text(exprs: list) -> str:
     from ..exact import postorder
 
     sizes: dict = {}
-    order = postorder(exprs)
-    for node in order:
-        sizes[node] = 1 + sum(sizes[a] for a in node.args)
-    if sum(sizes.get(e, 1) for e in exprs) > TEXT_NODES:
-        return f"(too long to print: over {TEXT_NODES:,} nodes written out, {len(order):,} distinct)"
+    seen: set = set()
+    written = 0
+    for expr in exprs:  # one expression at a time, the shared ones walked once: a long row stops early
+        for node in postorder([expr], seen):
+            sizes[node] = 1 + sum(sizes[a] for a in node.args)
+        written += sizes.get(expr, 1)
+        if written > TEXT_NODES:
+            return f"(too long to print: over {TEXT_NODES:,} nodes written out)"
     if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
         texts = [str(e) for e in exprs]
     else:

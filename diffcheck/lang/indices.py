@@ -27,6 +27,10 @@ def uses_indices(program: Program) -> bool:
 
 
 def _rows_taking_indices() -> set[str]:
+    """The fronts one of whose rows takes an index, a mask or a tensor parameter: worked out once, and again after
+    the table changes (every case asks)."""
+    if _TAKING:
+        return _TAKING[0]
     fronts = set()
     for name, sig in ops.FRONTS.items():
         candidates = [sig.row, *(row for _, row in sig.by_rank)]
@@ -34,7 +38,12 @@ def _rows_taking_indices() -> set[str]:
             ops.kind_of(p) == "tensor" for p in sig.params
         ):
             fronts.add(name)
+    _TAKING.append(fronts)
     return fronts
+
+
+_TAKING: list = []
+ops.subscribe(_TAKING.clear)
 
 
 def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
