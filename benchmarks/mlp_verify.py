@@ -6,8 +6,9 @@ practical time), on each symbolic route, and on another checkout for a before/af
 A size is batch,inputs,hidden: the parameters are inputs*hidden + 2*hidden + 1 (57, 161 and 2,305 by default). Each
 row is the median CPU time (this process's children: the run and the check it forks) and wall time of a fresh
 `diffcheck run --quiet` of the seeded snippet, its exit code, interleaved with the others so all see the same load;
-the load average is printed with them (the machine is shared). A run whose check passes `--timeout` (60 s) reports
-the call as not verifiable: its row says so.
+the load average is printed with them (the machine is shared, so CPU time is the figure to compare). A run whose
+check passes `--timeout` (60 s of wall time) reports the call as not verifiable: exit code 2, and the CPU time it had
+used by then.
 """
 
 from __future__ import annotations

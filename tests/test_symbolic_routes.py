@@ -147,6 +147,16 @@ SERVED = [
     ("sum(stack(chunk(v, 2), 0) ** 2)", {"v": V}),
     ("T2 = stack(unbind(x), 1); out = sum(T2 * exp(x.T))", {"x": W}),
     ("sum(relu(X @ W1 + b1) @ W2) + sum(relu(-X))", {"X": W, "W1": W.T * 0.7, "b1": V[:2], "W2": V[:2]}),
+    (  # 62 symbols: derivatives in reverse mode (check/fast.py's REVERSE_FROM)
+        "h = relu(X @ W1 + b1); out = F.mse_loss(h @ W2, t)",
+        {
+            "X": np.sin(np.arange(20.0)).reshape(4, 5),
+            "W1": np.cos(np.arange(30.0)).reshape(5, 6),
+            "b1": np.linspace(-0.3, 0.4, 6),
+            "W2": np.linspace(0.5, -0.6, 6),
+            "t": np.array([0.1, -0.2, 0.3, 0.4]),
+        },
+    ),
 ]
 
 

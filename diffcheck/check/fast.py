@@ -26,6 +26,7 @@ from .prepared import Prepared, masked, origins, requiring
 ROUTES = ("auto", "sympy", "symengine")
 VARIABLE = "DIFFCHECK_SYMBOLIC"  # the route (`--symbolic` sets it, so verify's workers follow it)
 DIGITS = 30
+REVERSE_FROM = 32  # symbols from which derivatives are taken in reverse mode (at 57 it is 1.7x faster than diff)
 _told: list = []  # the notice that symengine is missing, given once per process
 
 
@@ -107,10 +108,18 @@ class FastPrepared(Prepared):
         self.second_eval = Values(forms.plan(seconds, self.flat_syms))
 
     def _gradient(self, target, syms: list) -> list:
+        """symengine's `diff` per symbol (C++, its forms shorter to print) for a few symbols; one reverse-mode pass
+        (adjoint.py) for many, where a `diff` per symbol, each walking the whole expression, costs the most, and for
+        Max and Min, which `diff` cannot differentiate."""
+        import symengine as se
+
         from .adjoint import gradient
         from .forms import to_symengine
 
-        return gradient(to_symengine(target), syms)
+        target = to_symengine(target)
+        if len(syms) < REVERSE_FROM and not target.atoms(se.Max, se.Min):
+            return [target.diff(s) for s in syms]
+        return gradient(target, syms)
 
     def _held(self, name: str, full: dict) -> tuple:
         from . import forms
