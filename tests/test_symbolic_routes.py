@@ -179,6 +179,21 @@ def test_stack_of_unbind_is_valued_as_written_on_the_fast_route():
     assert assert_same(case) == "symengine"
 
 
+def test_a_long_weight_is_its_own_constant_on_the_fast_route():
+    """Two weights NumPy prints alike (1,001 elements: its repr elides the middle) are two constants of the value as
+    written, not one plan shared by both."""
+    from diffcheck.lang.parse import parse_program
+
+    program = parse_program("F.binary_cross_entropy(sigmoid(z), t, weight=w, reduction='sum')")
+    z, t = np.linspace(-1.0, 1.0, 1001), np.linspace(0.0, 1.0, 1001)
+    for middle in (1.0, 1000.0):
+        w = np.ones(1001)
+        w[500] = middle
+        result = check(Case(program, {"z": z, "t": t, "w": w}, symbolic="symengine"))
+        assert result.symbolic == "symengine" and result.output.status == "match"
+        assert math.isclose(result.output.sympy_value, result.output.value, rel_tol=1e-12)
+
+
 def test_reverse_mode_gives_what_diff_gives():
     """check/adjoint.py's one backward pass against symengine's diff, symbol by symbol, at a few points (SymPy's
     Heaviside for Max and Min, which diff lacks)."""

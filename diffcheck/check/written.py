@@ -60,7 +60,7 @@ class Written:
         if not isinstance(resolved, tuple):
             return resolved  # numbers alone
         op, args, params = resolved
-        key = (op.name, repr(sorted(params.items())), tuple(_kind(op, i, a) for i, a in enumerate(args)))
+        key = (op.name, _params_key(params), tuple(_kind(op, i, a) for i, a in enumerate(args)))
         planned = _PLANS.get(key)
         if planned is None:
             if len(_PLANS) >= _MOST:
@@ -92,6 +92,14 @@ def _kind(op, index: int, value):
     if isinstance(value, tuple):
         return ("tensor", "list", tuple(np.shape(v) for v in value))
     return ("tensor", None) if op.elementwise else ("tensor", np.shape(value))
+
+
+def _params_key(params: dict) -> tuple:
+    """The parameters as a plan's key: a loss's weight (an array) by its bytes, as NumPy's repr elides long ones."""
+    return tuple(
+        (name, (v.dtype.str, v.shape, v.tobytes()) if isinstance(v, np.ndarray) else repr(v))
+        for name, v in sorted(params.items())
+    )
 
 
 def _pieces(value) -> tuple:
