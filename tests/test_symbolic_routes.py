@@ -141,6 +141,7 @@ SERVED = [
     ("sum(x[x > 0] ** 2)", {"x": W}),
     ("sum(exp(max(x, 1)[0]))", {"x": W}),
     ("sum(min(x, 0)[0] ** 2)", {"x": W}),
+    ("amax(x) * amin(x) + sum(amax(x, 1) ** 2)", {"x": W}),  # Max and Min: reverse mode, SymPy's Heaviside
     ("c = cat([x, x * 2], dim=1); out = sum(cat([c, c], 0) ** 2)", {"x": W}),
     ("sum(cat(split(v, 3), 0) ** 3)", {"v": V}),
     ("sum(cat(split(x, [1, 2], 1), 1) * x)", {"x": W}),
