@@ -68,8 +68,9 @@ def prepare(case: Case, shapes: dict) -> Prepared:
 
 
 class FastPrepared(Prepared):
-    """Prepared's interface on symengine: the same rows, derivatives and second-order blocks (derivatives in reverse
-    mode, adjoint.py); SymPy's Prepared is built, once, for the first point symengine cannot value."""
+    """Prepared's interface on symengine: the same rows, derivatives and second-order blocks (by `diff`, or in reverse
+    mode for many symbols: `_gradient`); SymPy's Prepared is built, once, for the first point symengine cannot
+    value."""
 
     route = "symengine"
 
