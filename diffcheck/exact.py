@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,11 @@ def first_branch(*parts):
     raise ValueError("no branch of the Piecewise holds")
 
 
-def postorder(exprs: list) -> list:
+def postorder(exprs: list, seen: Optional[set] = None) -> list:
     """Every distinct subexpression of `exprs` (SymPy's or symengine's; plain numbers left out), each after its
-    arguments; iterative, so depth costs no stack."""
-    order, seen = [], set()
+    arguments; iterative, so depth costs no stack. `seen`: subexpressions already walked (left out, with theirs),
+    updated with the new ones."""
+    order, seen = [], set() if seen is None else seen
     stack = [(e, False) for e in reversed(exprs) if hasattr(e, "args")]
     while stack:
         expr, ready = stack.pop()

@@ -395,7 +395,8 @@ def test_update_text_keeps_comments_and_round_trips():
 def test_the_docs_document_every_key_and_the_hook_exists():
     from pathlib import Path
 
-    from diffcheck.batch.samples import EXPECT_KEYS, KEYS
+    from diffcheck.batch.expect import EXPECT_KEYS
+    from diffcheck.batch.samples import KEYS
 
     root = Path(__file__).resolve().parent.parent
     page = (root / "docs" / "sample-files.md").read_text(encoding="utf-8")

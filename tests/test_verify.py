@@ -28,7 +28,8 @@ strict = true
 """
 MALFORMED = '[[case]]\nname = "broken\n'
 # SymPy differentiates a sum of 400 products of 16 terms for each of 512 symbols: minutes; the engine: microseconds.
-SLOW = '[[case]]\nname = "slow"\nprogram = "sum(sin(W @ V))"\ninputs = {{ W = {m}, V = {m} }}\n'.format(
+# minutes on SymPy's route, which floor keeps it on (symengine's would take well under a second)
+SLOW = '[[case]]\nname = "slow"\nprogram = "sum(sin(W @ V)) + sum(floor(V))"\ninputs = {{ W = {m}, V = {m} }}\n'.format(
     m=[[(i * 16 + j) / 100 for j in range(16)] for i in range(16)]
 )
 

@@ -11,7 +11,8 @@ from typing import Any
 from ..check import Case, CheckResult, float32_tolerance
 from ..check.compare import EXPLAINED
 from ..lang.values import number_text as shown
-from .samples import _MISSING, BOM, Expect, text_digest
+from .expect import _MISSING, Expect
+from .samples import BOM, text_digest
 from .values import same_value
 
 

@@ -25,6 +25,7 @@ _PRELOAD = [
     "diffcheck.check.fast",
     "diffcheck.check.forms",
     "diffcheck.check.written",
+    "diffcheck.check.adjoint",
     "diffcheck.batch.verify",
     "diffcheck.engine",
     "diffcheck.lang.parse",

@@ -6,19 +6,17 @@ positions: `samples_lines.Locator` finds them in the raw text).
 
 from __future__ import annotations
 
-import difflib
-import enum
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from ..check import Case
-from ..check.compare import EXPLAINED, MATCH, NONE, NOT_RETAINED
 from ..defaults import ATOL, MAX_POINTS, MAX_SAMPLE_BYTES, RTOL
 from ..errors import DiffcheckError
+from .expect import Expect, suggest, expectations
 from .lines import Locator, nesting
 from .values import _a, _Invalid, _toml_float, _toml_type, _unheld, tensor_value
 
@@ -40,21 +38,10 @@ KEYS = {
     "dtype": 'string ("float64" or "float32")',
     "expect": "table",
 }
-EXPECT_KEYS = ("output", "grad_fn", "grad", "status")
-PINNABLE = (MATCH, NONE, NOT_RETAINED, *EXPLAINED)  # a mismatch is never an expectation
 DTYPES = ("float64", "float32")
 CASE_HEADER = re.compile(r"""^[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]""", re.MULTILINE)  # a sample file's mark
 BOM = "\ufeff"
 MAX_NESTING = 100  # arrays and inline tables in a sample file (values need 3 levels; tomllib recurses per level)
-
-
-class _Missing(enum.Enum):
-    """No pinned output (None is a value): an enum member, so it is still itself once pickled to a worker."""
-
-    MISSING = "missing"
-
-
-_MISSING = _Missing.MISSING
 
 
 class SampleError(DiffcheckError):
@@ -63,29 +50,6 @@ class SampleError(DiffcheckError):
     def __init__(self, message: str, line: int):
         super().__init__(message)
         self.line = line
-
-
-@dataclass
-class Expect:
-    """Pinned expectations: values as the engine gives them (None: `.grad` is None); absent keys are not checked."""
-
-    output: Any = _MISSING
-    grad_fn: Optional[str] = None
-    grad: dict[str, Any] = field(default_factory=dict)
-    status: dict[str, str] = field(default_factory=dict)
-    engines: dict[str, "Expect"] = field(default_factory=dict)  # `[case.expect.torch]`: pins for one engine
-
-    def on(self, engine: str) -> "Expect":
-        """The expectations on `engine`: the case's, with that engine's own pins over them."""
-        own = self.engines.get(engine)
-        if own is None:
-            return replace(self, engines={})
-        return Expect(
-            own.output if own.output is not _MISSING else self.output,
-            own.grad_fn if own.grad_fn is not None else self.grad_fn,
-            {**self.grad, **own.grad},
-            {**self.status, **own.status},
-        )
 
 
 @dataclass
@@ -111,11 +75,6 @@ class Refusal:
     line: int
     name: Optional[str]
     message: str  # one line, starting with file:line
-
-
-def _suggest(key: str, known, prefix: str = "") -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{prefix}{close[0]}'?)" if close else ""
 
 
 # ---- loading ------------------------------------------------------------------------------------------------------------
@@ -180,7 +139,7 @@ def _cases_of(data: dict, locator: Locator, file: str) -> list:
             line = locator.top.get(key, 1)
             raise _Unreadable(
                 line,
-                f"{file}:{line}: unknown top-level key '{key}'{_suggest(key, ['case'])}"
+                f"{file}:{line}: unknown top-level key '{key}'{suggest(key, ['case'])}"
                 " (a sample file holds [[case]] tables)",
             )
     cases = data.get("case", [])
@@ -246,7 +205,7 @@ class _CaseReader:
         raw = self.raw
         for key in raw:
             if key not in KEYS:
-                raise self.refuse(f"unknown key '{key}'{_suggest(key, KEYS)}", key)
+                raise self.refuse(f"unknown key '{key}'{suggest(key, KEYS)}", key)
         for key in ("name", "program"):
             if key not in raw:
                 raise self.refuse(f"missing required key '{key}'")
@@ -277,7 +236,7 @@ class _CaseReader:
         tensors = [*inputs, *computed]
         if order == 2:  # Hessian blocks, as check names them
             tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
-        expect = _expect(self.typed("expect", dict, {}), tensors, points, self.refuse)
+        expect = expectations(self.typed("expect", dict, {}), tensors, points, self.refuse)
         engines = self.engines()
         return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect, engines=engines)
 
@@ -322,7 +281,7 @@ class _CaseReader:
             if name not in inputs:
                 kind = "is computed by the program" if name in computed else "is not used by the program"
                 raise self.refuse(
-                    f"input '{name}' {kind}{_suggest(name, inputs)}; inputs are: {', '.join(inputs) or '(none)'}",
+                    f"input '{name}' {kind}{suggest(name, inputs)}; inputs are: {', '.join(inputs) or '(none)'}",
                     "inputs",
                     name,
                 )
@@ -345,7 +304,7 @@ class _CaseReader:
             if name not in allowed:
                 what = "an input" if key == "no_grad" else "a computed name"
                 raise self.refuse(
-                    f"'{key}' names '{name}', not {what} of the program{_suggest(name, allowed)} "
+                    f"'{key}' names '{name}', not {what} of the program{suggest(name, allowed)} "
                     f"({'inputs' if key == 'no_grad' else 'computed'}: {', '.join(allowed)})",
                     key,
                 )
@@ -392,75 +351,6 @@ def for_engines(items: list, engines: tuple[str, ...]) -> list:
         for engine in chosen:
             out.append(replace(item, name=f"{item.name} [{engine}]", expect=item.expect.on(engine), engine=engine))
     return out
-
-
-def _expect(raw: dict, tensors: list, points: int, refuse, engine: str = "") -> Expect:
-    from ..engines import BUILT_IN
-
-    expect = Expect()
-    for key in raw:
-        if key in BUILT_IN and not engine:  # `[case.expect.torch]`: what this engine alone gives
-            if not isinstance(raw[key], dict):
-                raise refuse(f"'expect.{key}' must be a table of pins, not {_toml_type(raw[key])}", "expect", key)
-
-            def nested(message, *path, key=key, **options):  # messages and lines name `expect.torch.grad`
-                return refuse(message.replace("'expect.", f"'expect.{key}.", 1), "expect", key, *path[1:], **options)
-
-            expect.engines[key] = _expect(raw[key], tensors, points, nested, key)
-            continue
-        if key not in EXPECT_KEYS:
-            raise refuse(f"unknown key 'expect.{key}'{_suggest(key, EXPECT_KEYS, 'expect.')}", "expect", key)
-        if key in ("output", "grad") and points:
-            raise refuse(
-                f"'expect.{key}' pins values at one point, but 'points' checks random points "
-                "(pin 'status' instead, or drop 'points')",
-                "expect",
-                key,
-            )
-    if "output" in raw:
-        try:
-            expect.output = tensor_value(raw["output"])
-        except _Invalid as error:
-            raise refuse(f"'expect.output': {error}", "expect", "output") from None
-    if "grad_fn" in raw:
-        if not isinstance(raw["grad_fn"], str):
-            raise refuse(
-                f"'expect.grad_fn' must be a string such as \"AddBackward0\", not {_toml_type(raw['grad_fn'])}",
-                "expect",
-                "grad_fn",
-            )
-        expect.grad_fn = raw["grad_fn"]
-    for key in ("grad", "status"):
-        table = raw.get(key, {})
-        if not isinstance(table, dict):
-            raise refuse(f"'expect.{key}' must be a table of tensor names, not {_toml_type(table)}", "expect", key)
-        for name, value in table.items():
-            if name not in tensors:
-                raise refuse(
-                    f"'expect.{key}' names '{name}', not a tensor of the program{_suggest(name, tensors)} "
-                    f"(tensors: {', '.join(tensors)})",
-                    "expect",
-                    key,
-                    name,
-                )
-            if key == "status":
-                if value not in PINNABLE:
-                    raise refuse(
-                        f"'expect.status.{name}' must be one of {', '.join(PINNABLE)}, not {value!r}"
-                        + (" (a mismatch is a bug, not an expectation)" if value == "mismatch" else ""),
-                        "expect",
-                        key,
-                        name,
-                    )
-                expect.status[name] = value
-                continue
-            try:
-                expect.grad[name] = tensor_value(value, allow_none=True)
-            except _Invalid as error:
-                raise refuse(
-                    f"'expect.grad.{name}': {error} (or \"none\" for a None .grad)", "expect", key, name
-                ) from None
-    return expect
 
 
 def is_sample_file(path: Path) -> bool:

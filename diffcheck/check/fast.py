@@ -18,13 +18,15 @@ import mpmath
 import numpy as np
 
 from ..errors import DiffcheckError, LimitError
-from ..exact import Exact
+from ..exact import Exact, postorder
 from .case import Case
-from .prepared import Prepared, origins, requiring
+from ..lang.indices import index_inputs
+from .prepared import Prepared, masked, origins, requiring
 
 ROUTES = ("auto", "sympy", "symengine")
 VARIABLE = "DIFFCHECK_SYMBOLIC"  # the route (`--symbolic` sets it, so verify's workers follow it)
 DIGITS = 30
+REVERSE_FROM = 32  # symbols from which derivatives are taken in reverse mode (at 57 it is 1.7x faster than diff)
 _told: list = []  # the notice that symengine is missing, given once per process
 
 
@@ -51,11 +53,9 @@ def symengine_ready(required: bool) -> bool:
 
 
 def prepare(case: Case, shapes: dict) -> Prepared:
-    """The symbolic side of `case` by the chosen route: symengine's where it can serve the case, else SymPy's.
-    Programs with index or mask inputs (a loss's targets) or subscripts keep SymPy's route: their concrete values and
-    per-point masks are Prepared's alone."""
+    """The symbolic side of `case` by the chosen route: symengine's where it can serve the case, else SymPy's."""
     chosen = route(case)
-    if chosen != "sympy" and _plain(case) and symengine_ready(chosen == "symengine"):
+    if chosen != "sympy" and symengine_ready(chosen == "symengine"):
         from .forms import Unserved
 
         try:
@@ -67,27 +67,10 @@ def prepare(case: Case, shapes: dict) -> Prepared:
     return prepared
 
 
-def _plain(case: Case) -> bool:
-    """No index or mask inputs or arguments (a loss's targets), no subscripts and no op of several tensors in or out
-    (cat, split, max over a dim): what the symengine route was built and compared for."""
-    from .. import ops
-    from ..lang.indices import index_inputs
-    from ..lang.program import Apply, walk
-
-    program = case.program
-    if index_inputs(program, case.values):
-        return False
-    for node in (n for s in program.statements for n in walk(s.value) if isinstance(n, Apply)):
-        front = ops.FRONTS.get(node.op)
-        row = ops.OPS.get(front.row) if front is not None else None
-        if row is None or row.variadic or row.outputs != 1 or row.index_args or row.mask_args:  # (a subscript: None)
-            return False
-    return True
-
-
 class FastPrepared(Prepared):
-    """Prepared's interface on symengine: the same rows, derivatives and second-order blocks; SymPy's Prepared is
-    built, once, for the first point symengine cannot value."""
+    """Prepared's interface on symengine: the same rows, derivatives and second-order blocks (by `diff`, or in reverse
+    mode for many symbols: `_gradient`); SymPy's Prepared is built, once, for the first point symengine cannot
+    value."""
 
     route = "symengine"
 
@@ -97,75 +80,59 @@ class FastPrepared(Prepared):
 
         self.case, self.shapes, program = case, shapes, case.program
         self.fallback = None
-        self.indices, self.point = {}, None  # no index inputs, no masks: `_plain` cases only
-        self.syms = {name: forms.symbols(name, shapes[name]) for name in program.inputs}
-        self.flat_syms = [s for name in program.inputs for s in forms.flat(self.syms[name])]
-        full = forms.lower(program, self.syms)
+        self.indices = index_inputs(program, case.values)  # concrete here too: no symbols, no derivative
+        self.syms = {
+            name: self.indices[name] if name in self.indices else forms.symbols(name, shapes[name])
+            for name in program.inputs
+        }
+        self.flat_syms = [s for name in self.symbolic_inputs for s in forms.flat(self.syms[name])]
+        self.point = _at_point(self, case.values) if masked(program) else None
+        full = forms.lower(program, self.syms, point=self.point)
         self.target = forms.total(full[program.output])
-        self.written = Written(program, shapes)
+        self.written = Written(program, shapes, indices=self.indices)
         self.output = Values(self.written.output, finite_only=False)
         self.target_fn = self.written.target
         self.rows = [(n, "input") for n in program.inputs]
         self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
-        self.requiring = requiring(program, case.no_grad)
+        self.requiring = requiring(program, case.no_grad | frozenset(self.indices))
         self.origin = origins(program)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
-        within_budget(forms.flat(full[program.output]) + firsts, case.max_sympy_nodes)
-        self.first = Values(forms.plan(firsts, self.flat_syms))
+        order = postorder([forms.to_symengine(e) for e in firsts])  # walked once: counted, then planned
+        outputs = postorder([forms.to_symengine(e) for e in forms.flat(full[program.output])], set(order))
+        _within(len(order) + len(outputs), case.max_sympy_nodes)
+        self.first = Values(forms.plan(firsts, self.flat_syms, order=order))
         self.second = self._second() if case.order == 2 else []
         seconds = [e for *_, exprs in self.second for e in exprs]
         if seconds:
             within_budget(firsts + seconds, case.max_sympy_nodes)
         self.second_eval = Values(forms.plan(seconds, self.flat_syms))
 
-    def _first(self, full: dict) -> dict[str, tuple]:
-        """As Prepared._first: name -> (exprs, as-written function, its symbols, held symbols)."""
+    def _gradient(self, target, syms: list) -> list:
+        """symengine's `diff` per symbol (C++, its forms shorter to print) for a few symbols; one reverse-mode pass
+        (adjoint.py) for many, where a `diff` per symbol, each walking the whole expression, costs the most, and for
+        Max and Min, which `diff` cannot differentiate."""
+        import symengine as se
+
+        from .adjoint import gradient
+        from .forms import to_symengine
+
+        target = to_symengine(target)
+        if len(syms) < REVERSE_FROM and not target.atoms(se.Max, se.Min):
+            return [target.diff(s) for s in syms]
+        return gradient(target, syms)
+
+    def _held(self, name: str, full: dict) -> tuple:
         from . import forms
         from .written import Written
 
-        program, out_name = self.case.program, self.case.program.output
-        retained = {self.origin[name] for name in self.case.retain}
-        derivatives: dict[str, tuple] = {}
-        for name, role in self.rows:
-            if name not in self.requiring or (role != "input" and self.origin[name] not in retained):
-                continue
-            if self.origin[name] != name:
-                derivatives[name] = derivatives[self.origin[name]]
-            elif role == "input":
-                exprs = [self.target.diff(s) for s in forms.flat(self.syms[name])]
-                derivatives[name] = (exprs, self.target_fn, self.flat_syms, [])
-            else:
-                shape = np.shape(full[name])
-                held = forms.flat(forms.symbols(name, shape))
-                lowered = forms.lower(program, self.syms, hold={name: forms.symbols(name, shape)})
-                partial = forms.total(lowered[out_name])
-                replace = {h: forms.to_symengine(v) for h, v in zip(held, forms.flat(full[name]))}
-                exprs = [partial.diff(s).xreplace(replace) for s in held]
-                written = Written(program, self.shapes, {name: shape})
-                derivatives[name] = (exprs, written.target, self.flat_syms + held, held)
-        return derivatives
-
-    def _second(self) -> list[tuple]:
-        from . import forms
-
-        names = [n for n in self.case.program.inputs if n in self.requiring]
-        return [
-            (
-                f"d2/d{a}d{b}",
-                a,
-                b,
-                [d.diff(s) for d in self.derivatives[a][0] for s in forms.flat(self.syms[b])],
-            )
-            for i, a in enumerate(names)
-            for b in names[i:]
-        ]
-
-    def _offset(self, name: str) -> int:
-        from .forms import flat
-
-        inputs = self.case.program.inputs
-        return sum(len(flat(self.syms[other])) for other in inputs[: inputs.index(name)])
+        shape = np.shape(full[name])
+        held = forms.flat(forms.symbols(name, shape))
+        lowered = forms.lower(self.case.program, self.syms, hold={name: forms.symbols(name, shape)}, point=self.point)
+        replace = {h: forms.to_symengine(v) for h, v in zip(held, forms.flat(full[name]))}
+        exprs = [e.xreplace(replace) for e in self._gradient(forms.total(lowered[self.case.program.output]), held)]
+        written = Written(self.case.program, self.shapes, {name: shape}, self.indices)
+        return exprs, written.target, self.flat_syms + held, held
 
     def at(self, case: Case, engine, env: dict, hits: list):
         """symengine's result at this point where it serves (no special point met, every value finite and real),
@@ -184,6 +151,17 @@ class FastPrepared(Prepared):
         result = self.fallback.at(case, engine, env, hits)
         result.symbolic = "sympy"
         return result
+
+
+def _at_point(prepared: Prepared, values: dict) -> dict:
+    """Each input symbol -> its exact value at `values` (what a mask subscript is decided with)."""
+    from .forms import flat, to_symengine
+
+    return {
+        s: to_symengine(v)
+        for name in prepared.symbolic_inputs
+        for s, v in zip(flat(prepared.syms[name]), np.asarray(values[name], dtype=float).reshape(-1).tolist())
+    }
 
 
 class Values:
@@ -225,8 +203,11 @@ def _exact(value, finite_only: bool) -> Exact:
 
 def within_budget(exprs: list, limit: int) -> None:
     """As symbolic.within_budget, counted on symengine's expressions."""
-    from ..exact import postorder
     from .forms import to_symengine
 
-    if len(postorder([to_symengine(e) for e in exprs])) > limit:
+    _within(len(postorder([to_symengine(e) for e in exprs])), limit)
+
+
+def _within(nodes: int, limit: int) -> None:
+    if nodes > limit:
         raise LimitError(f"the SymPy expressions grew past {limit} nodes (raise it with --max-sympy-nodes)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from fractions import Fraction
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Optional
 
 import mpmath
 import numpy as np
@@ -20,7 +20,8 @@ import symengine as se
 from .. import ops
 from ..errors import DiffcheckError
 from ..exact import add_all, first_branch, multiply_all, postorder
-from ..lang.lower import number_params, numbers_alone, run
+from ..lang.indices import UNDECIDED, literal_indices, subscript
+from ..lang.lower import number_params, numbers_alone, run, tuple_arguments
 
 
 class Unserved(Exception):
@@ -55,8 +56,9 @@ class _Shim:
     true, false = se.true, se.false
 
     @staticmethod
-    def Rational(p, q=1):  # noqa: N802 - SymPy's name
-        return se.Rational(p, q)
+    def Rational(p, q=1):  # noqa: N802 - SymPy's name; p may be a number's text ("0.5"), as SymPy takes it
+        exact = Fraction(p) / Fraction(q)
+        return se.Rational(exact.numerator, exact.denominator)
 
     @staticmethod
     def Float(value, digits=15):  # noqa: N802 - SymPy's name; the rows give floats, whose binary value is exact
@@ -79,6 +81,8 @@ SHIM = _Shim()
 
 def to_symengine(value):
     """A Python number as SymPy's lowering makes it: an int exactly, a float as the decimal it prints as."""
+    if isinstance(value, np.generic):  # an element of an index, a mask or a weight
+        value = value.item()
     if isinstance(value, bool):
         return se.true if value else se.false
     if isinstance(value, int):
@@ -102,42 +106,84 @@ def ndim(value):
 
 
 def apply(op, args: list, params: dict):
-    """`op`'s form on symengine values (scalars or object arrays): a comparison used as a number is 1/0."""
+    """`op`'s form on symengine values (scalars, object arrays, a list of them for cat and stack): a comparison used
+    as a number is 1/0; an index or a mask the op takes as one (gather's index, masked_fill's mask) stays as it is."""
     if op.elementwise and not _row_served(op):
         raise Unserved(f"'{op.name}': its form is SymPy's own")
     if op.name != "where":
-        args = [_mask_as_number(a) for a in args]
+        kept = {*op.index_args, *op.mask_args}
+        args = [a if i in kept else _mask_as_number(a) for i, a in enumerate(args)]
     if op.elementwise:
         return np.frompyfunc(lambda *a: op.sym(SHIM, *a, **params), len(args), 1)(*args)
+    if op.variadic:  # cat, stack: the list of arrays
+        return op.sym(SHIM, [np.asarray(to_symengine(a), dtype=object) for a in args[0]], **params)
     return op.sym(SHIM, *[np.asarray(a, dtype=object) if np.ndim(a) else a for a in args], **params)
 
 
 def _mask_as_number(value):
     if isinstance(value, np.ndarray):
-        return np.frompyfunc(_mask_as_number, 1, 1)(value)
+        return np.frompyfunc(_mask_as_number, 1, 1)(value) if value.dtype == object else value
     if type(value).__name__ in _BOOLEAN:
         return se.Piecewise((1, value), (0, True))
     return value
 
 
-def lower(program, inputs: Mapping, hold: Mapping = {}) -> dict:
-    """Every statement's symengine value, as `symbolic.lower` gives SymPy's (but evaluated)."""
+def lower(program, inputs: Mapping, hold: Mapping = {}, point: Optional[dict] = None) -> dict:
+    """Every statement's symengine value, as `symbolic.lower` gives SymPy's (but evaluated); a mask subscript decided
+    at `point` (symbol -> exact value). What symengine cannot build is `Unserved`: SymPy builds it, or says why not."""
 
     def call(node, args, params):
-        params = number_params(node, params, is_number)
         try:
-            resolved = ops.resolve(node.op, tuple(args), params, ndim, node.function)
-        except ValueError as error:
-            raise DiffcheckError(str(error), node.pos) from None
-        if all(is_number(a) for a in args):
-            return numbers_alone(resolved)
-        op, args, params = resolved
-        try:
-            return apply(op, [to_symengine(a) for a in args], params)
-        except (ValueError, IndexError, TypeError, RuntimeError, AttributeError) as error:
-            raise Unserved(f"'{node.op}': {error}") from None
+            return _call(node, args, params, point)
+        except (DiffcheckError, Unserved):
+            raise
+        except Exception as error:  # noqa: BLE001 - any other trouble building: SymPy's route says what it is
+            raise Unserved(f"'{node.op}': {type(error).__name__}: {error}") from None
 
     return run(program, inputs, call, hold)
+
+
+def _call(node, args: list, params: dict, point: Optional[dict]):
+    if node.op in ("getitem", "setitem"):
+        return subscript(node, args, params["key"], SHIM, lambda index: _decided(node, index, point))
+    resolved = resolve(node, args, params)
+    if not isinstance(resolved, tuple):
+        return resolved
+    op, args, params = resolved
+    return apply(op, [to_symengine(a) for a in args], params)
+
+
+def resolve(node, args: list, params: dict):
+    """A call's (row, arguments, parameters), as SymPy's lowering resolves it (a float parameter exact, as the
+    number it prints as); or its value, for Python numbers alone."""
+    args = literal_indices(args)
+    row = ops.OPS.get(ops.FRONTS[node.op].row)
+    tuple_arguments(node, args, row is not None and row.variadic)
+    params = number_params(node, params, is_number)
+    try:
+        resolved = ops.resolve(node.op, tuple(args), params, ndim, node.function)
+    except ValueError as error:
+        raise DiffcheckError(str(error), node.pos) from None
+    if args and all(is_number(a) for a in args):
+        return numbers_alone(resolved)
+    op, args, params = resolved
+    if op.grad_fn:
+        params = {name: to_symengine(v) if type(v) is float else v for name, v in params.items()}
+    return op, list(args), params
+
+
+def _decided(node, index, point: Optional[dict]):
+    """A subscript's tensor as NumPy, each element decided at `point` (as symbolic._decided decides SymPy's)."""
+    if not isinstance(index, np.ndarray) and not isinstance(index, se.Basic):
+        return np.asarray(index)
+    flat = np.asarray(index, dtype=object).reshape(-1)
+    if point is not None:
+        flat = [e.xreplace(point) if isinstance(e, se.Basic) else e for e in flat]
+    if all(e in (se.true, se.false, True, False) for e in flat):
+        return np.asarray([bool(e) for e in flat], dtype=bool).reshape(np.shape(index))
+    if all(isinstance(e, se.Integer) for e in flat):
+        return np.asarray([int(e) for e in flat], dtype=np.int64).reshape(np.shape(index))
+    raise DiffcheckError(UNDECIDED, node.pos)
 
 
 def symbols(name: str, shape: tuple):
@@ -157,21 +203,6 @@ def flat(value) -> list:
 def total(value):
     """The scalar backward differentiates: the output, or the sum of a tensor's elements."""
     return se.Add(*flat(value)) if isinstance(value, np.ndarray) else to_symengine(value)
-
-
-TEXT_NODES = 1_000_000  # a derivative longer than this, written out, is described instead
-
-
-def text(expr) -> str:
-    """The expression as symengine prints it, unless written out it has more than `TEXT_NODES` nodes: a derivative of
-    shared subexpressions (`a = sin(a) * cos(a)` forty times) is small as a graph and exponential as text, and
-    symengine's printer would hold the interpreter (and the --timeout's clock) until it ran out of memory."""
-    sizes: dict = {}
-    for node in postorder([expr]):
-        sizes[node] = 1 + sum(sizes[a] for a in node.args)
-        if sizes[node] > TEXT_NODES:
-            return f"(too long to print: over {TEXT_NODES:,} nodes written out, {len(postorder([expr])):,} distinct)"
-    return str(expr)
 
 
 def _row_served(op) -> bool:
@@ -196,16 +227,17 @@ _SERVED: dict = {}
 ops.subscribe(_SERVED.clear)
 
 
-def plan(exprs: list, syms: list, as_written: bool = False) -> Callable[..., list]:
+def plan(exprs: list, syms: list, as_written: bool = False, order: Optional[list] = None) -> Callable[..., list]:
     """An mpmath function of `syms`' values returning `exprs`' values, each distinct node computed once in order.
 
     Constants are computed at the caller's working precision. It raises `Unserved` for a node it does not know,
     and mpmath's errors (1/0) where the expressions have a pole. `as_written`: a power of 0 (but to a positive
     integer) raises `Unserved` too: SymPy differentiates b**e as b**e * e/b, 0/0 there, which its value keeps.
+    `order`: the expressions' postorder, where the caller has walked it already.
     """
     slots = {s: i for i, s in enumerate(syms)}
     steps: list[tuple[Callable, list[int]]] = []
-    for expr in postorder([to_symengine(e) for e in exprs]):
+    for expr in postorder([to_symengine(e) for e in exprs]) if order is None else order:
         if expr in slots:
             continue
         if type(expr).__name__ in ("Derivative", "Subs"):

@@ -96,13 +96,10 @@ class Prepared:
         """name -> (exprs, as-written function, its symbols, held symbols), for each tensor with a `.grad`.
 
         Aliases share their first name's derivative. A retained non-leaf is held as fresh symbols, and the output
-        differentiated with respect to them."""
-        import sympy as sp
-
-        from .. import symbolic
-
-        program, out_name = self.case.program, self.case.program.output
+        differentiated with respect to them (`_held`)."""
         retained = {self.origin[name] for name in self.case.retain}
+        inputs = [n for n, role in self.rows if role == "input" and n in self.requiring and self.origin[n] == n]
+        gradient = iter(self._gradient(self.target, [s for n in inputs for s in _flat(self.syms[n])]))
         derivatives: dict[str, tuple] = {}
         for name, role in self.rows:
             if name not in self.requiring or (role != "input" and self.origin[name] not in retained):
@@ -110,38 +107,39 @@ class Prepared:
             if self.origin[name] != name:
                 derivatives[name] = derivatives[self.origin[name]]
             elif role == "input":
-                derivatives[name] = (
-                    [sp.diff(self.target, s) for s in symbolic.flat(self.syms[name])],
-                    self.target_fn,
-                    self.flat_syms,
-                    [],
-                )
+                exprs = [next(gradient) for _ in range(np.size(self.syms[name]))]
+                derivatives[name] = (exprs, self.target_fn, self.flat_syms, [])
             else:
-                held_array = symbolic.symbols(name, np.shape(full[name]))
-                held = symbolic.flat(held_array)
-                partial = symbolic.scalar_output(
-                    symbolic.lower(program, self.syms, hold={name: held_array}, point=self.point)[out_name]
-                )
-                replace_held = dict(zip(held, symbolic.flat(full[name])))
-                derivatives[name] = (
-                    [sp.diff(partial, s).xreplace(replace_held) for s in held],
-                    symbolic.compile_as_written(partial, self.flat_syms + held),
-                    self.flat_syms + held,
-                    held,
-                )
+                derivatives[name] = self._held(name, full)
         return derivatives
+
+    def _gradient(self, target, syms: list) -> list:
+        """d target / d s for each symbol of `syms`."""
+        import sympy as sp
+
+        return [sp.diff(target, s) for s in syms]
+
+    def _held(self, name: str, full: dict) -> tuple:
+        """The retained non-leaf `name` held as fresh symbols: the output's derivatives with respect to them, its
+        value put back in; the output as written as a function of the inputs and the held symbols."""
+        from .. import symbolic
+
+        held_array = symbolic.symbols(name, np.shape(full[name]))
+        held = symbolic.flat(held_array)
+        lowered = symbolic.lower(self.case.program, self.syms, hold={name: held_array}, point=self.point)
+        partial = symbolic.scalar_output(lowered[self.case.program.output])
+        replace_held = dict(zip(held, symbolic.flat(full[name])))
+        exprs = [e.xreplace(replace_held) for e in self._gradient(partial, held)]
+        return exprs, symbolic.compile_as_written(partial, self.flat_syms + held), self.flat_syms + held, held
 
     def _second(self) -> list[tuple]:
         """(label, name_a, name_b, exprs) per Hessian block of the requiring inputs."""
-        import sympy as sp
-
-        from .. import symbolic
-
         requiring = [n for n in self.case.program.inputs if n in self.requiring]
         blocks = []
         for i, a in enumerate(requiring):
             for b in requiring[i:]:
-                exprs = [sp.diff(d, s) for d in self.derivatives[a][0] for s in symbolic.flat(self.syms[b])]
+                wrt = _flat(self.syms[b])
+                exprs = [e for d in self.derivatives[a][0] for e in self._gradient(d, wrt)]
                 blocks.append((f"d2/d{a}d{b}", a, b, exprs))
         return blocks
 
@@ -221,13 +219,11 @@ class Prepared:
 
     def _offset(self, name: str) -> int:
         """Index of the first symbol of input `name` in the flat symbol list."""
-        from .. import symbolic
-
         offset = 0
         for other in self.symbolic_inputs:
             if other == name:
                 return offset
-            offset += len(symbolic.flat(self.syms[other]))
+            offset += np.size(self.syms[other])
         raise KeyError(name)
 
     def _second_order(self, case: Case, engine, context: Context, point: list) -> list[TensorResult]:
@@ -262,6 +258,11 @@ class Prepared:
                 )
             )
         return rows
+
+
+def _flat(value) -> list:
+    """A symbol or an object array of them, as a list (either route's)."""
+    return np.asarray(value, dtype=object).reshape(-1).tolist()
 
 
 def _hessian_block(engine, g, a, b) -> np.ndarray:

@@ -125,11 +125,27 @@ def exact_nested(values: list, shape: tuple) -> Any:
     return nest([exact_plain(v) for v in values], shape)
 
 
-def derivative_text(exprs: list) -> str:
-    if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
-        from .forms import text
+TEXT_NODES = 1_000_000  # a row's derivatives longer than this, written out, are described instead
 
-        texts = [text(e) for e in exprs]
+
+def derivative_text(exprs: list) -> str:
+    """A row's derivatives as SymPy or symengine print them, unless written out they have more than `TEXT_NODES`
+    nodes together: a derivative of shared subexpressions (`a = sin(a) * cos(a)` forty times, a 2-layer MLP's loss
+    by each of its weights) is small as a graph and huge as text, and printing it would hold the interpreter (and
+    the --timeout's clock) for as long as it takes."""
+    from ..exact import postorder
+
+    sizes: dict = {}
+    seen: set = set()
+    written = 0
+    for expr in exprs:  # one expression at a time, the shared ones walked once: a long row stops early
+        for node in postorder([expr], seen):
+            sizes[node] = 1 + sum(sizes[a] for a in node.args)
+        written += sizes.get(expr, 1)
+        if written > TEXT_NODES:
+            return f"(too long to print: over {TEXT_NODES:,} nodes written out)"
+    if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
+        texts = [str(e) for e in exprs]
     else:
         import sympy as sp
 

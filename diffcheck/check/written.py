@@ -18,17 +18,18 @@ import symengine as se
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..lang.lower import number_params, numbers_alone, run
+from ..lang.indices import UNDECIDED, subscript
+from ..lang.lower import run
 from . import forms
 
 
 class Written:
     """`program` as written, a function of its inputs' flat values (then the `held` names' flat values, which
-    stand for those statements instead of their own)."""
+    stand for those statements instead of their own); `indices`, the index and mask inputs, are constants."""
 
-    def __init__(self, program, shapes: Mapping, held: Mapping = {}):
-        self.program, self.held = program, dict(held)
-        self.layout = [(n, shapes[n]) for n in program.inputs] + list(self.held.items())
+    def __init__(self, program, shapes: Mapping, held: Mapping = {}, indices: Mapping = {}):
+        self.program, self.held, self.indices = program, dict(held), dict(indices)
+        self.layout = [(n, shapes[n]) for n in program.inputs if n not in self.indices] + list(self.held.items())
 
     def env(self, values: list) -> dict:
         """Every statement's value (object arrays of mpmath numbers, or Python numbers) at the flat `values`."""
@@ -38,7 +39,7 @@ class Written:
             part = [_number(v) for v in values[start : start + size]]
             named[name] = part[0] if shape == () else _array(part, shape)
             start += size
-        inputs = {n: named[n] for n in self.program.inputs}
+        inputs = {n: self.indices[n] if n in self.indices else named[n] for n in self.program.inputs}
         return run(self.program, inputs, self._call, {n: named[n] for n in self.held})
 
     def output(self, *values) -> list:
@@ -53,28 +54,26 @@ class Written:
         return result
 
     def _call(self, node, args: list, params: dict):
-        params = number_params(node, params, forms.is_number)
-        try:
-            resolved = ops.resolve(node.op, tuple(args), params, forms.ndim, node.function)
-        except ValueError as error:
-            raise DiffcheckError(str(error), node.pos) from None
-        if all(forms.is_number(a) for a in args):
-            return numbers_alone(resolved)
+        if node.op in ("getitem", "setitem"):
+            return subscript(node, args, params["key"], forms.SHIM, lambda index: _decided(node, index))
+        resolved = forms.resolve(node, args, params)
+        if not isinstance(resolved, tuple):
+            return resolved  # numbers alone
         op, args, params = resolved
-        tensors = [a for a in args if not forms.is_number(a)]
-        key = (op.name, repr(sorted(params.items())), tuple(a if forms.is_number(a) else _kind(op, a) for a in args))
+        key = (op.name, _params_key(params), tuple(_kind(op, i, a) for i, a in enumerate(args)))
         planned = _PLANS.get(key)
         if planned is None:
             if len(_PLANS) >= _MOST:
                 _PLANS.clear()
             planned = _PLANS[key] = _planned(op, args, params)
-        function, shape = planned
+        function, shapes = planned
+        tensors = [a for i, a in enumerate(args) if _kind(op, i, a)[0] == "tensor"]
         if op.elementwise:
             result = np.frompyfunc(lambda *v: function(*v)[0], len(tensors), 1)(*tensors) if tensors else function()[0]
             return result.item() if isinstance(result, np.ndarray) and result.ndim == 0 else result
-        flat_values = [v for a in tensors for v in forms.flat(a)]
-        values = function(*flat_values)
-        return values[0] if shape == () else _array(values, shape)
+        values = iter(function(*[v for a in tensors for t in _pieces(a) for v in forms.flat(t)]))
+        answers = [None if shape is None else _shaped(values, shape) for shape in shapes]
+        return tuple(answers) if op.outputs != 1 else answers[0]
 
 
 # Plans by (row, parameters, constants or shapes), shared by every case of the process: a batch's cases use a few
@@ -84,27 +83,74 @@ _MOST = 4096
 ops.subscribe(_PLANS.clear)
 
 
-def _kind(op, value):
-    """What a tensor argument's plan depends on: nothing for an elementwise op (it maps scalars), else its shape."""
-    return None if op.elementwise else ("tensor", np.shape(value))
+def _kind(op, index: int, value):
+    """What an argument's plan depends on: a number or a concrete array (an index, a mask or a weight given as an
+    input) is a constant of the form; a tensor of values its shape (nothing for an elementwise op, which maps
+    scalars); a list of tensors (cat's) their shapes."""
+    if forms.is_number(value) or isinstance(value, np.ndarray) and value.dtype != object and not op.elementwise:
+        return ("constant", repr(value) if forms.is_number(value) else (value.dtype.str, value.shape, value.tobytes()))
+    if isinstance(value, tuple):
+        return ("tensor", "list", tuple(np.shape(v) for v in value))
+    return ("tensor", None) if op.elementwise else ("tensor", np.shape(value))
+
+
+def _params_key(params: dict) -> tuple:
+    """The parameters as a plan's key: a loss's weight (an array) by its bytes, as NumPy's repr elides long ones."""
+    return tuple(
+        (name, (v.dtype.str, v.shape, v.tobytes()) if isinstance(v, np.ndarray) else repr(v))
+        for name, v in sorted(params.items())
+    )
+
+
+def _pieces(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _planned(op, args: list, params: dict):
-    """The op's form on fresh symbols for its tensor arguments, planned: (function, shape of its result)."""
+    """The op's form on fresh symbols for its tensor arguments, planned: (function, shape of each result; None for
+    a result that is no tensor of values, max over a dim's indices)."""
     fresh, symbolic = [], []
     for i, arg in enumerate(args):
-        if forms.is_number(arg):
+        if _kind(op, i, arg)[0] == "constant":
             symbolic.append(forms.to_symengine(arg))
             continue
-        shape = () if op.elementwise else np.shape(arg)
-        held = forms.symbols(f"_a{i}", shape)
-        fresh.extend(forms.flat(held))
-        # where's condition: a mask (its values are bools) tested as a relation symengine accepts
-        symbolic.append(se.Ne(held, 0) if op.name == "where" and i == 0 and shape == () else held)
+        held = [_held(op, i, f"_a{i}_{k}", () if op.elementwise else np.shape(a)) for k, a in enumerate(_pieces(arg))]
+        fresh.extend(s for h, _ in held for s in forms.flat(h))
+        symbolic.append(tuple(form for _, form in held) if isinstance(arg, tuple) else held[0][1])
     form = forms.apply(op, symbolic, params)
-    if isinstance(form, np.ndarray) and form.ndim == 0:
-        form = form.item()
-    return forms.plan(forms.flat(form), fresh, as_written=True), np.shape(form)
+    parts = form if op.outputs != 1 else (form,)
+    parts = [p.item() if isinstance(p, np.ndarray) and p.ndim == 0 else p for p in parts]
+    kept = [p for p in parts if p is not None]
+    function = forms.plan([e for p in kept for e in forms.flat(p)], fresh, as_written=True)
+    return function, [None if p is None else np.shape(p) for p in parts]
+
+
+def _held(op, index: int, name: str, shape: tuple):
+    """(fresh symbols, what the form takes): a condition (where's, masked_fill's mask) is tested as a relation
+    symengine accepts, its values being bools."""
+    held = forms.symbols(name, shape)
+    if not (op.name == "where" and index == 0 or index in op.mask_args):
+        return held, held
+    relation = np.frompyfunc(lambda s: se.Ne(s, 0), 1, 1)(held) if shape else se.Ne(held, 0)
+    return held, relation
+
+
+def _shaped(values, shape: tuple):
+    if shape == ():
+        return next(values)
+    return _array([next(values) for _ in range(int(np.prod(shape, dtype=int)))], shape)
+
+
+def _decided(node, index):
+    """A subscript's tensor at this point: its values are already numbers (a mask's are bools)."""
+    if not isinstance(index, np.ndarray):
+        return np.asarray(index)
+    flat = index.reshape(-1).tolist()
+    if all(isinstance(e, (bool, np.bool_)) for e in flat):
+        return np.asarray(flat, dtype=bool).reshape(index.shape)
+    if all(isinstance(e, (int, np.integer)) for e in flat):
+        return np.asarray(flat, dtype=np.int64).reshape(index.shape)
+    raise DiffcheckError(UNDECIDED, node.pos)
 
 
 def _number(value):

@@ -15,7 +15,7 @@ from ..ops import arrays as _arrays
 from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
-from .forward import _IGNORE, _float64, _is_hollow, _quiet, _refcount, _restore
+from .forward import _IGNORE, _float64, _is_hollow, _quiet, _restore
 from . import calls, versions, views
 from .front import FUNCTIONS
 from .accumulate import _add, _deliver, _finish

@@ -27,6 +27,10 @@ def uses_indices(program: Program) -> bool:
 
 
 def _rows_taking_indices() -> set[str]:
+    """The fronts one of whose rows takes an index, a mask or a tensor parameter: worked out once, and again after
+    the table changes (every case asks)."""
+    if _TAKING:
+        return _TAKING[0]
     fronts = set()
     for name, sig in ops.FRONTS.items():
         candidates = [sig.row, *(row for _, row in sig.by_rank)]
@@ -34,7 +38,12 @@ def _rows_taking_indices() -> set[str]:
             ops.kind_of(p) == "tensor" for p in sig.params
         ):
             fronts.add(name)
+    _TAKING.append(fronts)
     return fronts
+
+
+_TAKING: list = []
+ops.subscribe(_TAKING.clear)
 
 
 def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -99,6 +108,37 @@ def _subscript(node: Apply, args: list, spec: tuple):
     x = np.asarray(args[0])
     steps, advanced = plan(x.shape, key_of(spec, [np.asarray(t) for t in args[1:]]), whole=not spec[0])
     return x[positions(x.shape, steps, advanced)]
+
+
+def subscript(node: Apply, args: list, spec: tuple, sp, decided: Callable):
+    """`x[key]` on an object array of symbols (SymPy's, or symengine's through its shim `sp`), by the steps the engine
+    takes (ops.subscripts.plan), so both refuse alike; a traced `x[key] = value` (setitem) writes the value's symbols
+    in. `decided(tensor)` gives a tensor of the key as NumPy: a mask that depends on the inputs is decided at the
+    point, as the answer's shape depends on it."""
+    from ..ops.subscripts import TorchValueError, key_of, on_symbols, plan, positions
+
+    fixed = 2 if node.op == "setitem" else 1
+    if isinstance(args[0], tuple):
+        return answer_of(node, args[0], spec)
+    if _is_number(args[0]):
+        raise DiffcheckError(f"'{type(args[0]).__name__}' object is not subscriptable", node.pos)
+    x = np.asarray(args[0], dtype=object)
+    key = key_of(spec, [decided(t) for t in args[fixed:]])
+    try:
+        if node.op == "setitem":
+            steps, advanced = plan(x.shape, key, whole=not spec[0])
+            answer = ops.OPS["subscript_copy"].sym(sp, x, args[1], positions(x.shape, steps, advanced))
+        else:
+            answer = on_symbols(sp, x, key, whole=not spec[0])
+    except (ops.TorchIndexError, TorchValueError, RuntimeError) as error:
+        raise DiffcheckError(f"subscript: {error}", node.pos) from None
+    return np.asarray(answer, dtype=object)[()] if np.ndim(answer) == 0 else answer  # `b[...] = 4` of a 0-d b: 4
+
+
+UNDECIDED = (
+    "subscript: a mask that depends on the inputs is not supported by check (the answer's shape would depend on the "
+    "point); use where(mask, x, 0)"
+)
 
 
 def literal_indices(args: list) -> list:
