@@ -16,7 +16,7 @@ from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _quiet, _restore
-from . import calls, versions
+from . import calls, hooks, versions
 from .front import FUNCTIONS
 from .accumulate import _add, _deliver, _finish
 from .casts import _as_output, _edge_value
@@ -135,6 +135,7 @@ def _run_backward(
     if retain_graph is None:
         retain_graph = create_graph
     starts = _starts(roots, grad_roots, create_graph)
+    inputs = None if inputs is None else list(inputs)
     targets = None if inputs is None else {id(t) for t in inputs}
     # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
     collecting = gc.isenabled()
@@ -142,6 +143,10 @@ def _run_backward(
     token = _quiet(_IGNORE)
     try:
         with _GradMode(create_graph):
+            if hooks.state.live:  # hooks registered: the walk that calls them (hooked.py)
+                from .hooked import walk
+
+                return walk(starts, not retain_graph, create_graph, inputs, capture)
             return _walk(starts, not retain_graph, create_graph, targets, capture)
     finally:
         _restore(token)

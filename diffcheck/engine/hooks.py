@@ -1,0 +1,119 @@
+"""Autograd hooks, as PyTorch's: on tensors (their gradient, before it is used or accumulated), after a leaf's
+gradient is accumulated, on nodes (before and after they run), and on several tensors at once. A hook is a plain
+Python callable (the snippet interpreter hands one that runs the snippet's function); a registration returns a
+handle whose remove() drops it. The hooks of a vertex live in its `_hooks` slot, a dict of kind -> {id: hook} (in
+registration order), unset until the first one: the walk without hooks never reads it. `state.live` counts the
+hooks registered and not removed: while it is 0, backward takes its fast walk (hooked.py runs the other)."""
+
+from __future__ import annotations
+
+import itertools
+import types
+from typing import Callable
+
+NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient"
+NON_LEAF_POST = "post accumulate grad hooks cannot be registered on non-leaf tensors"
+
+state = types.SimpleNamespace(live=0, replaced=False, walk=None)
+_ids = itertools.count()
+
+
+class RemovableHandle:
+    """torch.utils.hooks.RemovableHandle: remove() drops the hook (a second remove() does nothing)."""
+
+    def __init__(self, table: dict, key: int):
+        self._table, self._key = table, key
+
+    def remove(self) -> None:
+        if self._table.pop(self._key, None) is not None:
+            state.live -= 1
+
+    def __repr__(self) -> str:
+        return f"<torch.utils.hooks.RemovableHandle object at {hex(id(self))}>"
+
+
+def hooks_of(vertex, kind: str) -> tuple:
+    """The hooks of `kind` on a tensor or node, in registration order."""
+    table = getattr(vertex, "_hooks", None)
+    return tuple(table[kind].values()) if table and kind in table else ()
+
+
+def _add(vertex, kind: str, hook: Callable) -> RemovableHandle:
+    table = getattr(vertex, "_hooks", None)
+    if table is None:
+        table = vertex._hooks = {}
+    hooks = table.setdefault(kind, {})
+    key = next(_ids)
+    hooks[key] = hook
+    state.live += 1
+    return RemovableHandle(hooks, key)
+
+
+def register_tensor_hook(tensor, hook: Callable) -> RemovableHandle:
+    """Tensor.register_hook: on a leaf, run on its gradient before it is accumulated; on a non-leaf, on the gradient
+    of its grad_fn's output before the node runs (and before retain_grad() keeps it)."""
+    if not tensor._requires_grad:
+        raise RuntimeError(NO_GRAD)
+    return _add(tensor if tensor._node is None else tensor._node, "tensor", hook)
+
+
+def register_post_accumulate_grad_hook(tensor, hook: Callable) -> RemovableHandle:
+    if not tensor._requires_grad:
+        raise RuntimeError(NO_GRAD)
+    if tensor._node is not None:
+        raise RuntimeError(NON_LEAF_POST)
+    return _add(tensor, "post", hook)
+
+
+def register_node_hook(node, hook: Callable) -> RemovableHandle:
+    """Node.register_hook: hook(grad_inputs, grad_outputs) after the node ran; a tuple it returns replaces
+    grad_inputs."""
+    return _add(node, "after", hook)
+
+
+def register_node_prehook(node, hook: Callable) -> RemovableHandle:
+    """Node.register_prehook: hook(grad_outputs) before the node runs; a tuple it returns replaces grad_outputs."""
+    return _add(node, "before", hook)
+
+
+class MultiHandle:
+    """torch.autograd.graph._MultiHandle: remove() drops the hook from every tensor."""
+
+    def __init__(self, handles: list):
+        self._handles = handles
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.graph._MultiHandle object at {hex(id(self))}>"
+
+
+def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiHandle:
+    """torch.autograd.graph.register_multi_grad_hook. "all": fn(grads) once per backward, after the gradients of
+    every tensor the backward reaches are computed (None for the others); "any": fn(grad) at the first of them."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = list(tensors)
+    seen: dict = {"walk": None, "grads": None, "left": 0}
+
+    def on(index: int):
+        def hook(grad):
+            walk = state.walk
+            if seen["walk"] is not walk.mark:
+                will = [walk.will_run(t) for t in tensors]
+                seen.update(walk=walk.mark, grads=[None] * len(tensors), left=sum(will), fired=False)
+            if mode == "any":
+                if not seen["fired"]:
+                    seen["fired"] = True
+                    fn(grad)
+                return None
+            seen["grads"][index], seen["left"] = grad, seen["left"] - 1
+            if seen["left"] == 0:
+                fn(tuple(seen["grads"]))
+            return None
+
+        return hook
+
+    return MultiHandle([register_tensor_hook(t, on(i)) for i, t in enumerate(tensors) if t._requires_grad])
