@@ -6,7 +6,7 @@ first among ready nodes): its tensor hooks, then the accumulation into .grad, th
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heappop
 from typing import Optional
 
 import numpy as np
@@ -104,9 +104,13 @@ def _legacy(dtype) -> str:
     from .dtypes import _DTYPES
 
     name = repr(_DTYPES[np.dtype(dtype)])[len("torch.") :]
-    return "torch." + {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}.get(
-        name, name.capitalize()
-    ) + "Tensor"
+    return (
+        "torch."
+        + {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}.get(
+            name, name.capitalize()
+        )
+        + "Tensor"
+    )
 
 
 def _node_hooks(kind: str, node, grads: tuple, outputs: tuple, create_graph: bool) -> tuple:

@@ -47,7 +47,18 @@ class Tensor:
     # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
     # `_node`: the grad_fn, plain as ops make it (`Node`); `grad_fn` gives it its class.
     # `_vc`: the version counter, None until one is needed, or the base tensor of a view (versions.py).
-    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "_vc", "_hooks", "__weakref__")
+    __slots__ = (
+        "data",
+        "_requires_grad",
+        "_node",
+        "_grad",
+        "_retains_grad",
+        "_mark",
+        "_acc",
+        "_vc",
+        "_hooks",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):

@@ -15,10 +15,10 @@ from ..engine import hooks, type_name
 from ..errors import DiffcheckError
 from . import second_order
 from .hook_surface import REPLACED
-
-INPUTS = "backward(inputs=...) is not verifiable yet"
 from .torch_surface import Raised
 from .verification import Backward
+
+INPUTS = "backward(inputs=...) is not verifiable yet"
 
 _OP_OF = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "zero_": "zero"}
 

@@ -18,6 +18,7 @@ class HookSurface:
     def _hook(self, func, node: ast.AST):
         """The callable the engine calls: the snippet's function run by this interpreter (a value that is not a
         function raises Python's TypeError when the hook runs, as in PyTorch)."""
+
         def call(*values):
             return self.call(func, list(values), {}, node)
 
