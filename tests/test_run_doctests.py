@@ -169,6 +169,7 @@ SESSION_UNVERIFIED = {
         (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
+    "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "once_differentiable": [],
     "reprs": [],
 }
@@ -179,7 +180,10 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     """functional: torch.autograd.functional's six functions on fixed inputs, tuples of inputs and outputs, a
     lambda, and two of PyTorch's errors (-0. included, byte for byte); once_differentiable: @once_differentiable on a
     Function's backward (it runs with gradients off), x.clone() (CloneBackward0, verified as its input),
-    isinstance(..., torch.autograd.graph.Node); reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    isinstance(..., torch.autograd.graph.Node); hooks: tensor, post-accumulate, node and multi-grad hooks in
+    PyTorch's order (several on one tensor, a non-leaf's before retain_grad() keeps it, a leaf's as soon as its last
+    consumer ran, node hooks' grad_inputs with None for a constant, autograd.grad calling tensor hooks and not
+    post-accumulate ones), handles' remove() and PyTorch's errors; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])

@@ -67,6 +67,10 @@ def _edges(vertex) -> tuple:
     return tuple(e for e in vertex._inputs()[0] if e is not None and (type(e) is not Tensor or e._requires_grad))
 
 
+def _constant(edge) -> bool:
+    return edge is None or (type(edge) is Tensor and not edge._requires_grad)
+
+
 def _reaching(children: dict, goals: set) -> set:
     """The vertices from which a goal is reached (goals included), by a fixed point over the graph's edges."""
     needed, changed = set(goals), True
@@ -171,7 +175,9 @@ def _run(walk: _HookedWalk, free: bool, F) -> None:
         edges, saved, in_grads = _general(walk, node, g, F, create_graph)
         if type(node) is not _Output and hooked and _hooks.hooks_of(node, "after"):
             outputs = tuple(g) if type(g) is list else (g,)
-            in_grads = _node_hooks("after", node, tuple(in_grads), outputs, create_graph)
+            # PyTorch computes no gradient for an input that does not require one: None, to hooks too
+            in_grads = tuple(None if _constant(e) else ga for e, ga in zip(edges, in_grads))
+            in_grads = _node_hooks("after", node, in_grads, outputs, create_graph)
         _route(walk, edges, saved, in_grads, F)
         if free and node.op.saves:
             node.out = node.d0 = None

@@ -11,6 +11,8 @@ import itertools
 import types
 from typing import Callable
 
+from ..ops import TorchValueError
+
 NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient"
 NON_LEAF_POST = "post accumulate grad hooks cannot be registered on non-leaf tensors"
 
@@ -94,7 +96,7 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
     """torch.autograd.graph.register_multi_grad_hook. "all": fn(grads) once per backward, after the gradients of
     every tensor the backward reaches are computed (None for the others); "any": fn(grad) at the first of them."""
     if mode not in ("all", "any"):
-        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+        raise TorchValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
     tensors = list(tensors)
     seen: dict = {"walk": None, "grads": None, "left": 0}
 
