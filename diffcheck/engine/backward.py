@@ -359,5 +359,7 @@ def grad(
 
 
 autograd = types.SimpleNamespace(
-    grad=grad, backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(grad_tensors, **kw)
+    grad=grad,
+    backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(grad_tensors, **kw),
+    graph=types.SimpleNamespace(register_multi_grad_hook=hooks.register_multi_grad_hook),
 )
