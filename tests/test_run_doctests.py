@@ -28,9 +28,7 @@ RANDOM = {
 }
 # Refused before anything runs (exit 2, one line): what is missing
 REFUSED = {
-    "allow_mutation_on_saved_tensors": "6:39: 'torch.autograd.graph.allow_mutation_on_saved_tensors' is not supported",
     "cosine_embedding_loss": "5:23: 'torch.nn.CosineEmbeddingLoss' is not supported",
-    "disable_saved_tensors_hooks": "7:39: 'torch.autograd.graph.disable_saved_tensors_hooks' is not supported",
     "function_mark_non_differentiable": "10:25: assigning to the builtin 'sorted' is not supported",
     "gaussian_nll_loss": "5:23: 'torch.nn.GaussianNLLLoss' is not supported",
     "hinge_embedding_loss": "5:23: 'torch.nn.HingeEmbeddingLoss' is not supported",
@@ -172,6 +170,7 @@ SESSION_UNVERIFIED = {
     "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "once_differentiable": [],
     "reprs": [],
+    "saved_contexts": [],
 }
 
 
@@ -183,7 +182,9 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     isinstance(..., torch.autograd.graph.Node); hooks: tensor, post-accumulate, node and multi-grad hooks in
     PyTorch's order (several on one tensor, a non-leaf's before retain_grad() keeps it, a leaf's as soon as its last
     consumer ran, node hooks' grad_inputs with None for a constant, autograd.grad calling tensor hooks and not
-    post-accumulate ones), handles' remove() and PyTorch's errors; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    post-accumulate ones), handles' remove() and PyTorch's errors; saved_contexts: save_on_cpu,
+    disable_saved_tensors_hooks' message, allow_mutation_on_saved_tensors (in-place changes, with and without grad,
+    of tensors a graph saved; backward uses the saved values); reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])

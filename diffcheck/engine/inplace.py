@@ -11,6 +11,7 @@ import weakref
 import numpy as np
 
 from .dtypes import is_grad_enabled, no_grad
+from . import saved as _saved
 from .versions import Version, bump, counter
 
 _REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
@@ -82,7 +83,7 @@ def apply_inplace(t, compute, *others):
     # into the storage itself where it can take the values (inplace.write), as PyTorch: what shares it (a view, `.data`,
     # detach(), a node that saved it) sees them; a recorded change makes a new array, so the op's own node keeps the
     # old ones
-    if graph or not write(t, new):
+    if graph or _saved.state.mutation or not write(t, new):  # allow_mutation_on_saved_tensors: a new array
         t.data = new[()]
         _share(t)
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node

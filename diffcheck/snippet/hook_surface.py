@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 from .. import engine
-from ..engine import hooks
+from ..engine import hooks, saved
 
 REPLACED = "a hook replaced gradients during this call (not verifiable)"
 HANDLES = (hooks.RemovableHandle, hooks.MultiHandle)
@@ -40,6 +40,25 @@ class HookSurface:
             return value.remove()
         return self._engine(getattr(value, name), node, self._one_hook(args, kwargs, node))
 
+    def _torch_disable_saved_tensors_hooks(self, args, kwargs, node):
+        message = args[0] if args else kwargs["error_message"]
+        return SavedContext(lambda: saved.disable_saved_tensors_hooks(message))
+
+    def _torch_save_on_cpu(self, args, kwargs, node):
+        return saved.save_on_cpu(*args, **kwargs)
+
+    def _torch_allow_mutation_on_saved_tensors(self, args, kwargs, node):
+        return SavedContext(saved.allow_mutation_on_saved_tensors)
+
+    def saved_context(self, context, body: list, node: ast.AST) -> None:
+        """`with` one of them: entering raises PyTorch's RuntimeError at the `with` line."""
+        manager = context.make() if isinstance(context, SavedContext) else context
+        self._engine(manager.__enter__, node)
+        try:
+            self.block(body)
+        finally:
+            manager.__exit__(None, None, None)
+
     def _torch_register_multi_grad_hook(self, args, kwargs, node):
         options = {**dict(zip(("tensors", "fn", "mode"), args)), **kwargs}
         tensors = options.get("tensors")
@@ -48,6 +67,16 @@ class HookSurface:
             raise self.fail("register_multi_grad_hook() takes a list or tuple of tensors", node)
         fn = self._hook(options.get("fn"), node)
         return self._engine(hooks.register_multi_grad_hook, node, tensors, fn, options.get("mode", "all"))
+
+
+class SavedContext:
+    """A torch.autograd.graph context manager about saved tensors (engine/saved.py), for `with`."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __repr__(self) -> str:
+        return f"<contextlib._GeneratorContextManager object at {hex(id(self))}>"
 
 
 def is_hook_method(value, name: str) -> bool:
