@@ -216,3 +216,20 @@ def test_observing_hooks_change_no_gradient_bit(a, b, c):
     for i, (p, h) in enumerate(zip(plain, hooked)):
         assert p.grad.data.tobytes() == h.grad.data.tobytes() == seen[i].tobytes()
     assert engine.is_grad_enabled()
+
+
+def test_hooks_of_a_dead_tensor_stop_counting():
+    """A snippet that never removes its hooks does not leave the slower hooked walk to everything after it."""
+    import gc
+
+    live = hooks.state.live
+    x = torch.tensor([1.0], requires_grad=True)
+    handle = x.register_hook(lambda g: None)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda go: None)
+    assert hooks.state.live == live + 2
+    del x, y
+    gc.collect()
+    assert hooks.state.live == live
+    handle.remove()  # the tensor is gone: nothing to remove
+    assert hooks.state.live == live

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import types
+import weakref
 from typing import Callable
 
 from ..ops import TorchValueError
@@ -20,14 +21,30 @@ state = types.SimpleNamespace(live=0, replaced=False, walk=None)
 _ids = itertools.count()
 
 
+class _Table(dict):
+    """One kind of hooks of one vertex, id -> hook. When the vertex (and so the table) dies, its hooks stop counting
+    as live: a snippet that never removes its hooks leaves the fast walk to the next one."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = [0]  # shared with the finalizer, which cannot read the dead table
+        weakref.finalize(self, _drop, self.count)
+
+
+def _drop(count: list) -> None:
+    state.live -= count[0]
+
+
 class RemovableHandle:
     """torch.utils.hooks.RemovableHandle: remove() drops the hook (a second remove() does nothing)."""
 
-    def __init__(self, table: dict, key: int):
-        self._table, self._key = table, key
+    def __init__(self, table: _Table, key: int):
+        self._table, self._key = weakref.ref(table), key  # weak, as PyTorch's: a handle keeps no vertex's hooks
 
     def remove(self) -> None:
-        if self._table.pop(self._key, None) is not None:
+        table = self._table()
+        if table is not None and table.pop(self._key, None) is not None:
+            table.count[0] -= 1
             state.live -= 1
 
     def __repr__(self) -> str:
@@ -44,9 +61,12 @@ def _add(vertex, kind: str, hook: Callable) -> RemovableHandle:
     table = getattr(vertex, "_hooks", None)
     if table is None:
         table = vertex._hooks = {}
-    hooks = table.setdefault(kind, {})
+    hooks = table.get(kind)
+    if hooks is None:
+        hooks = table[kind] = _Table()
     key = next(_ids)
     hooks[key] = hook
+    hooks.count[0] += 1
     state.live += 1
     return RemovableHandle(hooks, key)
 
