@@ -172,6 +172,8 @@ def _run(walk: _HookedWalk, free: bool, F) -> None:
             g = list(outputs) if type(g) is list else outputs[0]
         if node.out is None or versions.state.bumped:
             _check_saved(node)
+        if type(node) is not _Output:
+            _hooks.unpack_saved(node)
         edges, saved, in_grads = _general(walk, node, g, F, create_graph)
         if type(node) is not _Output and hooked and _hooks.hooks_of(node, "after"):
             outputs = tuple(g) if type(g) is list else (g,)

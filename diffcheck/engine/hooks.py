@@ -12,7 +12,10 @@ import types
 import weakref
 from typing import Callable
 
-from ..ops import TorchValueError
+import numpy as np
+
+from ..ops import TorchTypeError, TorchValueError
+from .forward import _is_hollow
 
 NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient"
 NON_LEAF_POST = "post accumulate grad hooks cannot be registered on non-leaf tensors"
@@ -139,3 +142,25 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
         return hook
 
     return MultiHandle([register_tensor_hook(t, on(i)) for i, t in enumerate(tensors) if t._requires_grad])
+
+
+def attach_saved(node, unpack: Callable, items: list) -> None:
+    """saved_tensors_hooks: the node's saved tensors were packed (`items`, (role, packed) in unpack order: role
+    "self", "other" or "result"); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
+    _add(node, "saved", (unpack, items))
+
+
+def unpack_saved(node) -> None:
+    """Before the node's rule runs: each packed tensor through unpack, in place of what the node saved."""
+    for unpack, items in hooks_of(node, "saved"):
+        for role, packed in items:
+            value = unpack(packed)
+            if not hasattr(value, "data"):
+                raise TorchTypeError(
+                    f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(value).__name__}"
+                )
+            slot = "out" if role == "result" else "d0" if role == "self" else "d1"
+            old = getattr(node, slot)
+            if _is_hollow(old) or not np.array_equal(old, value.data, equal_nan=True):
+                state.replaced = True  # the rule runs on other values than the graph's
+            setattr(node, slot, value.data)

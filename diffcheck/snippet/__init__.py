@@ -30,6 +30,7 @@ from .modules import ModuleSurface
 from .factories import Factories
 from .functional_surface import FunctionalSurface
 from .hook_surface import HookSurface
+from .saved_hooks import SavedHooksSurface
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .op_calls import OpCalls
 from .optim import FACTORIES as OPTIM_FACTORIES
@@ -74,6 +75,7 @@ class _Interpreter(
     ModuleSurface,
     RandomSurface,
     TorchSurface,
+    SavedHooksSurface,
     OpCalls,
     Factories,
 ):

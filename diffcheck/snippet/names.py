@@ -73,11 +73,15 @@ TORCH_EXTRAS["register_multi_grad_hook"] = _spec(2, 2, "tensors", "fn", "mode")
 AUTOGRAD_GRAPH = {
     "Node": "node_class",
     "register_multi_grad_hook": "function",
-    **dict.fromkeys(["disable_saved_tensors_hooks", "save_on_cpu", "allow_mutation_on_saved_tensors"], "context"),
+    **dict.fromkeys(
+        ["disable_saved_tensors_hooks", "save_on_cpu", "allow_mutation_on_saved_tensors", "saved_tensors_hooks"],
+        "context",
+    ),
 }
 TORCH_EXTRAS["disable_saved_tensors_hooks"] = _spec(1, 1, "error_message")
 TORCH_EXTRAS["save_on_cpu"] = _spec(0, 2, "pin_memory", "device_type")
 TORCH_EXTRAS["allow_mutation_on_saved_tensors"] = _spec(0, 0)
+TORCH_EXTRAS["saved_tensors_hooks"] = _spec(2, 2, "pack_hook", "unpack_hook")
 # torch.autograd.function, where Function is defined; @once_differentiable decorates a Function's backward
 AUTOGRAD_FUNCTION = {"Function": "base", "once_differentiable": "decorator"}
 
