@@ -45,12 +45,13 @@ class SavedHooksSurface:
         return SavedHooksContext(self, options["pack_hook"], options["unpack_hook"], node)
 
     def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, *rest, **options):
+        if not getattr(self, "saved_pairs", None):  # outside saved_tensors_hooks: nothing to pack
+            return super().op(spelling, args, kwargs, node, *rest, **options)
         before = {id(a._node) for a in args if isinstance(a, engine.Tensor)}
         result = super().op(spelling, args, kwargs, node, *rest, **options)
-        if getattr(self, "saved_pairs", None) and isinstance(result, engine.Tensor):
-            made = result._node
-            if made is not None and id(made) not in before:
-                self._pack(made, args, result, node)
+        made = result._node if isinstance(result, engine.Tensor) else None
+        if made is not None and id(made) not in before:  # a node this op made (not an input's)
+            self._pack(made, args, result, node)
         return result
 
     def _pack(self, made, args: list, result, node: ast.AST) -> None:
