@@ -61,13 +61,12 @@ KNOWN = {
 }
 # Gradient calls that run but are not verified, (line, why): the double-backward trick's second call differentiates
 # with respect to grad_outputs, which the second-order verification does not follow yet; a hook that replaces a
-# gradient makes it other than the graph's derivative; backward(inputs=...) is not followed yet
+# gradient makes it other than the graph's derivative
 _HOOKED = "a hook replaced gradients during this call (not verifiable)"
 UNVERIFIED = {
     "tensor_register_hook": [(7, _HOOKED)],
     "node_register_hook": [(10, _HOOKED)],
     "node_register_prehook": [(9, _HOOKED)],
-    "register_multi_grad_hook": [(19, "backward(inputs=...) is not verifiable yet")],
     "functional_jvp": [
         (12, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
         (16, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
