@@ -28,9 +28,7 @@ RANDOM = {
 }
 # Refused before anything runs (exit 2, one line): what is missing
 REFUSED = {
-    "allow_mutation_on_saved_tensors": "6:39: 'torch.autograd.graph.allow_mutation_on_saved_tensors' is not supported",
     "cosine_embedding_loss": "5:23: 'torch.nn.CosineEmbeddingLoss' is not supported",
-    "disable_saved_tensors_hooks": "7:39: 'torch.autograd.graph.disable_saved_tensors_hooks' is not supported",
     "function_mark_non_differentiable": "10:25: assigning to the builtin 'sorted' is not supported",
     "gaussian_nll_loss": "5:23: 'torch.nn.GaussianNLLLoss' is not supported",
     "hinge_embedding_loss": "5:23: 'torch.nn.HingeEmbeddingLoss' is not supported",
@@ -40,15 +38,9 @@ REFUSED = {
     "module_apply_no_grad": "8:24: builtin 'type' is not supported",
     "multilabel_soft_margin_loss": "5:23: 'torch.nn.MultiLabelSoftMarginLoss' is not supported",
     "nll_loss": "19:23: 'torch.nn.Conv2d' is not supported",
-    "node_register_hook": "9:36: attribute 'register_hook' is not supported",
-    "node_register_prehook": "8:36: attribute 'register_prehook' is not supported",
     "poisson_nll_loss": "5:23: 'torch.nn.PoissonNLLLoss' is not supported",
-    "register_multi_grad_hook": "15:34: 'torch.autograd.graph.register_multi_grad_hook' is not supported",
-    "saved_tensors_hooks": "16:39: 'torch.autograd.graph.saved_tensors_hooks' is not supported",
     "soft_margin_loss": "5:23: 'torch.nn.SoftMarginLoss' is not supported",
     "tensor_grad_dtype": "6:11: attribute 'grad_dtype' is not supported",
-    "tensor_post_accumulate_grad_hook": "8:23: attribute 'register_post_accumulate_grad_hook' is not supported",
-    "tensor_register_hook": "6:23: attribute 'register_hook' is not supported",
 }
 # Where diffcheck prints otherwise, line by line (0-based, after masking): (PyTorch's text, diffcheck's). Seeded
 # float32 reductions printed at full precision differ in the last bits (PyTorch's kernels sum in another order);
@@ -68,8 +60,13 @@ KNOWN = {
     },
 }
 # Gradient calls that run but are not verified, (line, why): the double-backward trick's second call differentiates
-# with respect to grad_outputs, which the second-order verification does not follow yet
+# with respect to grad_outputs, which the second-order verification does not follow yet; a hook that replaces a
+# gradient makes it other than the graph's derivative
+_HOOKED = "a hook replaced gradients during this call (not verifiable)"
 UNVERIFIED = {
+    "tensor_register_hook": [(7, _HOOKED)],
+    "node_register_hook": [(10, _HOOKED)],
+    "node_register_prehook": [(9, _HOOKED)],
     "functional_jvp": [
         (12, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
         (16, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
@@ -168,8 +165,11 @@ SESSION_UNVERIFIED = {
         (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
+    "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "once_differentiable": [],
     "reprs": [],
+    "saved_contexts": [],
+    "saved_hooks": [(32, _HOOKED)],  # unpack returns other values: the gradients are not the graph's derivative
 }
 
 
@@ -178,7 +178,13 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     """functional: torch.autograd.functional's six functions on fixed inputs, tuples of inputs and outputs, a
     lambda, and two of PyTorch's errors (-0. included, byte for byte); once_differentiable: @once_differentiable on a
     Function's backward (it runs with gradients off), x.clone() (CloneBackward0, verified as its input),
-    isinstance(..., torch.autograd.graph.Node); reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    isinstance(..., torch.autograd.graph.Node); hooks: tensor, post-accumulate, node and multi-grad hooks in
+    PyTorch's order (several on one tensor, a non-leaf's before retain_grad() keeps it, a leaf's as soon as its last
+    consumer ran, node hooks' grad_inputs with None for a constant, autograd.grad calling tensor hooks and not
+    post-accumulate ones), handles' remove() and PyTorch's errors; saved_contexts: save_on_cpu,
+    disable_saved_tensors_hooks' message, allow_mutation_on_saved_tensors (in-place changes, with and without grad,
+    of tensors a graph saved; backward uses the saved values); saved_hooks: saved_tensors_hooks' pack and unpack on
+    ops saving inputs, constants and results, in PyTorch's order; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])

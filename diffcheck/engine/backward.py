@@ -16,7 +16,8 @@ from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
 from .forward import _IGNORE, _float64, _is_hollow, _quiet, _restore
-from . import calls, versions, views
+from . import calls, hooks, versions, views
+from . import saved as _saved
 from .front import FUNCTIONS
 from .accumulate import _add, _deliver, _finish
 from .casts import _as_output, _edge_value
@@ -136,6 +137,7 @@ def _run_backward(
         retain_graph = create_graph
     views.fresh([*roots, *(capture or ())])  # a view's grad_fn is current before the walk starts from or ends at it
     starts = _starts(roots, grad_roots, create_graph)
+    inputs = None if inputs is None else list(inputs)
     targets = None if inputs is None else {id(t) for t in inputs}
     # Backward leaves nothing behind but gradients, so the cyclic collector has nothing to find meanwhile.
     collecting = gc.isenabled()
@@ -143,6 +145,10 @@ def _run_backward(
     token = _quiet(_IGNORE)
     try:
         with _GradMode(create_graph):
+            if hooks.state.live:  # hooks registered: the walk that calls them (hooked.py)
+                from .hooked import walk
+
+                return walk(starts, not retain_graph, create_graph, inputs, capture)
             return _walk(starts, not retain_graph, create_graph, targets, capture)
     finally:
         _restore(token)
@@ -283,7 +289,7 @@ def _check_saved(node) -> None:
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
     versions.check(node)
-    if node.op.variadic or not node.op.saves:
+    if node.op.variadic or not node.op.saves or _saved.state.mutation:  # a changed leaf kept its own array
         return
     for i in range(node.op.arity):
         e, d = getattr(node, f"e{i}"), getattr(node, f"d{i}")
@@ -375,5 +381,7 @@ def grad(
 
 
 autograd = types.SimpleNamespace(
-    grad=grad, backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(grad_tensors, **kw)
+    grad=grad,
+    backward=lambda tensors, grad_tensors=None, **kw: tensors.backward(grad_tensors, **kw),
+    graph=types.SimpleNamespace(register_multi_grad_hook=hooks.register_multi_grad_hook),
 )

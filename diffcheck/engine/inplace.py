@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from .dtypes import is_grad_enabled, no_grad
-from . import views
+from . import saved as _saved, views
 from .versions import PRIVATE, Version, bump, counter
 
 _REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
@@ -85,7 +85,7 @@ def apply_inplace(t, compute, *others):
     if view:
         views.write(t, new)
     else:
-        rebound = not write(t, new)
+        rebound = _saved.state.mutation or not write(t, new)  # allow_mutation_on_saved_tensors: a new array
         if rebound:
             t.data = new[()]
         views.refresh(t, rebound)

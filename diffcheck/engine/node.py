@@ -39,7 +39,7 @@ class Node:
     and `_versions` are version counting's (see versions.py).
     """
 
-    __slots__ = ("op", "out", "seq", "_retained", "_mark", "_acc", "d0", "e0", "_vc", "_versions")
+    __slots__ = ("op", "out", "seq", "_retained", "_mark", "_acc", "d0", "e0", "_vc", "_versions", "_hooks")
     params = _NO_PARAMS
 
     def name(self) -> str:
@@ -87,6 +87,16 @@ class Node:
             else (e._retained and e._retained()) or (None if d is None or _is_hollow(d) else Tensor(d, True, e))
             for e, d in zip(*self._inputs())
         )
+
+    def register_hook(self, hook):
+        from .hooks import register_node_hook
+
+        return register_node_hook(self, hook)
+
+    def register_prehook(self, hook):
+        from .hooks import register_node_prehook
+
+        return register_node_prehook(self, hook)
 
     def __repr__(self) -> str:
         return f"<{self.op.grad_fn} object at {hex(id(self))}>"

@@ -47,7 +47,18 @@ class Tensor:
     # tensors ops make with a grad_fn never lack a grad_fn, so they are never a walk's vertex and skip the store.
     # `_node`: the grad_fn, plain as ops make it (`Node`); `grad_fn` gives it its class.
     # `_vc`: the version counter, None until one is needed, or the base tensor of a view (versions.py).
-    __slots__ = ("data", "_requires_grad", "_node", "_grad", "_retains_grad", "_mark", "_acc", "_vc", "__weakref__")
+    __slots__ = (
+        "data",
+        "_requires_grad",
+        "_node",
+        "_grad",
+        "_retains_grad",
+        "_mark",
+        "_acc",
+        "_vc",
+        "_hooks",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data, requires_grad: bool = False, grad_fn: Optional[Node] = None):
@@ -103,6 +114,14 @@ class Tensor:
         if self._node is not None:
             self._retains_grad = True
             self._node._retained = weakref.ref(self)  # weak: the node must not keep its output alive
+
+    def register_hook(self, hook):
+        """hook(grad) on this tensor's gradient before it is used; a tensor it returns replaces it (hooks.py)."""
+        return _hooks.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) on a leaf after its .grad is accumulated."""
+        return _hooks.register_post_accumulate_grad_hook(self, hook)
 
     @property
     def grad(self) -> Optional["Tensor"]:
@@ -366,3 +385,4 @@ def _ndim(value) -> Optional[int]:
 # The table's functions and the backward pass, which import this module: read on use, not at import.
 from . import front as _front, backward as _backward, inplace as _inplace, indexing as _indexing  # noqa: E402
 from . import views as _views  # noqa: E402
+from . import hooks as _hooks  # noqa: E402

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops.arrays import TYPE_NAMES
+from . import saved as _saved
 from .node import Node, _Output, _named
 
 MODIFIED = (
@@ -105,7 +106,7 @@ def check(node) -> None:
     from .forward import _kept
 
     op = node.op
-    if not op.saves or type(node) is _Output:
+    if not op.saves or type(node) is _Output or _saved.state.mutation:  # allow_mutation_on_saved_tensors
         return
     own = getattr(node, "check_versions", None)
     if own is not None:  # a custom Function's node: its ctx checks what it saved, when backward reads it

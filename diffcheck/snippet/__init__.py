@@ -29,6 +29,8 @@ from .layers import FACTORIES as NN_FACTORIES
 from .modules import ModuleSurface
 from .factories import Factories
 from .functional_surface import FunctionalSurface
+from .hook_surface import HookSurface
+from .saved_hooks import SavedHooksSurface
 from .names import MAX_CALL_DEPTH, MAX_OUTPUT, MAX_STEPS, TIME_BUDGET
 from .op_calls import OpCalls
 from .optim import FACTORIES as OPTIM_FACTORIES
@@ -69,9 +71,11 @@ class _Interpreter(
     Builtins,
     AutogradSurface,
     FunctionalSurface,
+    HookSurface,
     ModuleSurface,
     RandomSurface,
     TorchSurface,
+    SavedHooksSurface,
     OpCalls,
     Factories,
 ):

@@ -11,9 +11,10 @@ import weakref
 import numpy as np
 
 from .. import engine, ops
-from ..engine import type_name
+from ..engine import hooks, type_name
 from ..errors import DiffcheckError
 from . import second_order
+from .hook_surface import REPLACED
 from .torch_surface import Raised
 from .verification import Backward
 
@@ -140,8 +141,13 @@ class AutogradSurface:
 
     # ---- gradients ---------------------------------------------------------------------------------------------
     def _tensor_backward(self, tensor, args, kwargs, node):
-        options = {**dict(zip(("gradient", "retain_graph", "create_graph"), args)), **kwargs}
-        gradient, retain_graph = options.get("gradient"), options.get("retain_graph")
+        options = {**dict(zip(("gradient", "retain_graph", "create_graph", "inputs"), args)), **kwargs}
+        gradient, retain_graph, inputs = options.get("gradient"), options.get("retain_graph"), options.get("inputs")
+        inputs = [inputs] if isinstance(inputs, engine.Tensor) else inputs
+        if inputs is not None and not (
+            isinstance(inputs, (list, tuple)) and inputs and all(isinstance(t, engine.Tensor) for t in inputs)
+        ):
+            raise self.fail("backward(inputs=...) must be a tensor or a list or tuple of tensors", node)
         create_graph = options.get("create_graph", False)
         if isinstance(gradient, (int, float)):
             raise Raised("TypeError", f"'{type_name(gradient)}' object is not iterable", node.lineno)
@@ -155,14 +161,20 @@ class AutogradSurface:
         call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
         alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
         before = {name: tensor._grad for name, tensor in alive.items()}
-        self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph))
+        hooks.state.replaced = False
+        self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph), inputs)
+        if hooks.state.replaced:  # the gradients are not the graph's derivatives (with inputs=, they are: checked)
+            call.case, call.problem = None, REPLACED
         self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
             made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
             second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
 
     def _record(self, tensor, gradient, node, leaves=None) -> None:
-        self.outcome.record(self._gradient_call(tensor, gradient, node, leaves))
+        call = self._gradient_call(tensor, gradient, node, leaves)
+        if hooks.state.replaced:
+            call.case, call.problem = None, REPLACED
+        self.outcome.record(call)
 
     def _gradient_call(self, tensor, gradient, node, leaves=None) -> Backward:
         call = Backward(node.lineno, self.source(node))
@@ -189,6 +201,7 @@ class AutogradSurface:
             raise self.fail("grad_outputs must be a tensor or a list of tensors, one per output", node)
         implicit = [_implicit(t, g) for t, g in zip(outs, grads)]
         flags = {k: options[k] for k in ("retain_graph", "create_graph", "allow_unused") if options.get(k) is not None}
+        hooks.state.replaced = False
         result = self._engine(engine.grad, node, outs, ins, implicit, **flags)
         leaves: dict = {}
         for out, g in zip(outs, grads):

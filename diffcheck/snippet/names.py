@@ -68,7 +68,20 @@ FUNCTIONAL_AD = {  # torch.autograd.functional (snippet/functional_surface.py)
     "hessian": _spec(2, 6, "func", "inputs", "create_graph", "strict", "vectorize", "outer_jacobian_strategy"),
 }
 TORCH_EXTRAS.update(FUNCTIONAL_AD)
-AUTOGRAD_GRAPH = {"Node": "node_class"}  # torch.autograd.graph: Node, the class of grad_fn objects
+TORCH_EXTRAS["register_multi_grad_hook"] = _spec(2, 2, "tensors", "fn", "mode")
+# torch.autograd.graph: Node, the class of grad_fn objects; hooks (snippet/hook_surface.py)
+AUTOGRAD_GRAPH = {
+    "Node": "node_class",
+    "register_multi_grad_hook": "function",
+    **dict.fromkeys(
+        ["disable_saved_tensors_hooks", "save_on_cpu", "allow_mutation_on_saved_tensors", "saved_tensors_hooks"],
+        "context",
+    ),
+}
+TORCH_EXTRAS["disable_saved_tensors_hooks"] = _spec(1, 1, "error_message")
+TORCH_EXTRAS["save_on_cpu"] = _spec(0, 2, "pin_memory", "device_type")
+TORCH_EXTRAS["allow_mutation_on_saved_tensors"] = _spec(0, 0)
+TORCH_EXTRAS["saved_tensors_hooks"] = _spec(2, 2, "pack_hook", "unpack_hook")
 # torch.autograd.function, where Function is defined; @once_differentiable decorates a Function's backward
 AUTOGRAD_FUNCTION = {"Function": "base", "once_differentiable": "decorator"}
 
@@ -220,7 +233,11 @@ TENSOR_ATTRIBUTES = {
 }  # `next_functions` is grad_fn.next_functions
 SETTABLE = {"grad", "requires_grad", "data"}
 _PLAIN_METHODS = {
-    "backward": _spec(0, 3, "gradient", "retain_graph", "create_graph"),
+    "backward": _spec(0, 4, "gradient", "retain_graph", "create_graph", "inputs"),
+    "register_hook": _spec(1, 1, "hook"),  # a tensor's, and grad_fn.register_hook(hook)
+    "register_prehook": _spec(1, 1, "hook"),  # grad_fn's
+    "register_post_accumulate_grad_hook": _spec(1, 1, "hook"),
+    "remove": _spec(0, 0),  # a hook's handle
     "add_": _spec(1, 1, "alpha"),
     "sub_": _spec(1, 1, "alpha"),
     "mul_": _spec(1, 1),

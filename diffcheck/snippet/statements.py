@@ -133,6 +133,8 @@ class Statements:
 
     def _with(self, node: ast.With) -> None:
         context = self.eval(node.items[0].context_expr)
+        if not isinstance(context, GradContext):  # torch.autograd.graph's about saved tensors (hook_surface.py)
+            return self.saved_context(context, node.body, node.items[0].context_expr)
         previous = engine.is_grad_enabled() if context.previous is None else context.previous
         set_grad_mode(context.enabled)
         try:

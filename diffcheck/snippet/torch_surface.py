@@ -16,6 +16,7 @@ from .. import engine
 from .. import ops
 from ..engine import type_name
 from ..ops import TorchIndexError, TorchTypeError, TorchValueError
+from .hook_surface import is_hook_method
 from .names import TENSOR_ATTRIBUTES
 from .values import SnippetObject
 
@@ -176,6 +177,8 @@ class TorchSurface:
     def _method(self, value, name: str, args: list, kwargs: dict, node: ast.Call):
         if name == "name" and isinstance(value, _NODES):
             return value.name()
+        if is_hook_method(value, name):
+            return self.hook_method(value, name, args, kwargs, node)
         if isinstance(value, SnippetObject):
             return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
