@@ -11,7 +11,7 @@ import string
 
 from .. import engine
 from ..engine import type_name
-from .names import EXCEPTIONS
+from .names import BUILTINS, EXCEPTIONS
 from ..ops.subscripts import spec_of
 from .sizes import text_length
 from .torch_surface import Raised
@@ -40,6 +40,11 @@ class Builtins:
     """Python behaviour (see the module docstring)."""
 
     def builtin(self, name: str, args: list, kwargs: dict, node: ast.AST):
+        spec = BUILTINS[name]  # called through a name the validator could not tell from the snippet's (`f = sorted`)
+        unknown = [k for k in kwargs if k not in spec.keywords and "*" not in spec.keywords]
+        if unknown or len(args) < spec.low or spec.high is not None and len(args) > spec.high:
+            shown = f"unexpected keyword argument '{unknown[0]}'" if unknown else f"{len(args)} positional arguments"
+            raise self.fail(f"{shown} for '{name}' is not supported", node)
         if name in EXCEPTIONS:
             message = "" if not args else repr(args[0]) if name == "KeyError" else self._python(str, node, args[0])
             return ExceptionValue(name, message, tuple(args))
