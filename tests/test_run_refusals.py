@@ -160,7 +160,10 @@ def test_a_binding_shadows_a_builtin_in_its_scope_as_in_python():
     assert "".join(printed) == "[3, 1] [1, 2]\n[3, 2, 1]\n[0, 1] 1\n3 2\n"
     assert refusal("def f():\n    sorted = 1\nopen('f')") == "s.py:3:1: builtin 'open' is not supported"
     assert refusal("def f(open):\n    return open\nopen('f')") == "s.py:3:1: builtin 'open' is not supported"
-    assert stops("g = sorted\ng([1], key=abs)\n") == "s.py:2:1: unexpected keyword argument 'key' for 'sorted' is not supported"
+    assert (
+        stops("g = sorted\ng([1], key=abs)\n")
+        == "s.py:2:1: unexpected keyword argument 'key' for 'sorted' is not supported"
+    )
 
 
 def stops(text: str) -> str:

@@ -272,6 +272,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
                 node.d1 = None
                 if arity > 2:
                     node.d2 = None
+                    if arity > 3:
+                        node.d3 = None
     ga = in_grads = None  # the last gradient's only holder is then its leaf: _finish takes it without a copy
     return _finish(walk, targets, capture, create_graph)
 

@@ -90,6 +90,8 @@ def _keep(node: Node, op: Op, out, datas) -> None:
         node.d1 = datas[1] if kept[2] else _hollow(datas[1])
         if op.arity > 2:
             node.d2 = datas[2] if kept[3] else _hollow(datas[2])
+            if op.arity > 3:
+                node.d3 = datas[3] if kept[4] else _hollow(datas[3])
 
 
 def _result_dtype(values) -> Optional[np.dtype]:
@@ -220,6 +222,9 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         if arity > 2:
             a = args[2]
             node.e2 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
+            if arity > 3:
+                a = args[3]
+                node.e3 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
     for a in args:
         if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes: note the versions
             record(node, args)
@@ -232,6 +237,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
             node.d1 = datas[1]
             if arity > 2:
                 node.d2 = datas[2]
+                if arity > 3:
+                    node.d3 = datas[3]
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
     t._grad, t._retains_grad, t._vc = None, False, None

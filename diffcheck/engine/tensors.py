@@ -184,6 +184,9 @@ class Tensor:
     def copy_(self, src):
         return _inplace.copy_(self, src)
 
+    def index_add_(self, dim, index, source, alpha=1):
+        return _inplace.apply_inplace(self, lambda a, i, s: _front.index_add(a, dim, i, s, alpha=alpha), index, source)
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor (or its base, or a view of it) has had."""

@@ -119,7 +119,10 @@ def tables() -> Tables:
         classify=tuple(
             sig.name for sig in fronts if sig.arity == 2 and "reduction" in sig.params and _takes_index(sig)
         ),
-        select=tuple(sig.name for sig in fronts if "reduction" not in sig.params and _takes_index(sig)),
+        # index_add (a source tensor too) is not drawn
+        select=tuple(
+            sig.name for sig in fronts if "reduction" not in sig.params and _takes_index(sig) and sig.arity <= 3
+        ),
     )
 
 
