@@ -105,14 +105,14 @@ _NUMPY_F = _Functions(
         "graph": False,  # a rule may take a shortcut of the same value that records another graph (pow's x**1)
     },
 )
+
+
 def _sum_to_tensor(g, shape):
     """at::sum_to: to no dims at all it is g.sum() (SumBackward0), whatever g's shape, else the sum_to row."""
     return FUNCTIONS["sum"](g) if tuple(shape) == () else FUNCTIONS["sum_to"](g, shape)
 
 
-_TENSOR_F = _Functions(
-    _tensor_function, {"unsqueeze": _unsqueeze_tensor, "sum_to": _sum_to_tensor, "graph": True}
-)
+_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor, "sum_to": _sum_to_tensor, "graph": True})
 
 
 def _forget_functions() -> None:

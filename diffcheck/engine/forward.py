@@ -153,6 +153,8 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
         _restore(token)
     if not (x._requires_grad and _dtypes._grad_enabled and op.grad_fn):
         return Tensor(out)
+    if _dtypes._inference_made:
+        _dtypes.check_saved(op, args)
     node = _NODE_CLASSES[op.name]()
     node.op, node.seq = op, _next_seq()
     node._retained = node._mark = None
@@ -207,6 +209,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
             break
     else:
         return Tensor(out)
+    if _dtypes._inference_made:
+        _dtypes.check_saved(op, args)
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
     node.op, node.seq = op, _next_seq()  # at most three targets a line: four or more build and unpack a tuple

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from . import dtypes
 from .dtypes import is_grad_enabled, no_grad
 from .versions import Version, bump, counter
 
@@ -85,6 +86,8 @@ def apply_inplace(t, compute, *others):
     if graph or not write(t, new):
         t.data = new[()]
         _share(t)
+    if dtypes._inference_made and not dtypes._inference and dtypes.is_inference(t):
+        raise RuntimeError(dtypes.NO_INPLACE)  # as PyTorch, where the version counter's check comes after the kernel
     if graph:  # the tensor is now the op's output: its grad_fn is the op's node
         vc = counter(t)
         if t._node is not None:

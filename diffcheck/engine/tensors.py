@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..ops import OPS
+from . import dtypes as _dtypes
 from .dtypes import _DTYPES, dtype
 from .node import _NO_PARAMS, Node, _named
 from .versions import version
@@ -55,6 +56,8 @@ class Tensor:
         self._grad: Optional[Tensor] = None
         self._retains_grad = False
         self._mark = self._vc = None
+        if _dtypes._inference:
+            _dtypes.made_in_inference(self)
 
     # ---- autograd attributes -----------------------------------------------------------------------------------
     @property
@@ -70,6 +73,8 @@ class Tensor:
         return self
 
     def _set_requires_grad(self, value: bool, int_message: str) -> None:
+        if value and not _dtypes._inference and _dtypes.is_inference(self):
+            raise RuntimeError(_dtypes.NO_REQUIRES_GRAD)
         if self._node is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
@@ -190,7 +195,13 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor (or its base, or a view of it) has had."""
+        if _dtypes._inference_made and _dtypes.is_inference(self):
+            raise RuntimeError(_dtypes.NO_VERSION)
         return version(self)
+
+    def is_inference(self) -> bool:
+        """Made in inference mode (torch.inference_mode)."""
+        return _dtypes.is_inference(self)
 
     @property
     def _base(self) -> Optional["Tensor"]:

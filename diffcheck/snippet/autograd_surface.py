@@ -228,6 +228,12 @@ class AutogradSurface:
     def _torch_is_grad_enabled(self, args, kwargs, node):
         return engine.is_grad_enabled()
 
+    def _torch_is_inference_mode_enabled(self, args, kwargs, node):
+        return engine.is_inference_mode_enabled()
+
+    def _tensor_is_inference(self, tensor, args, kwargs, node):
+        return tensor.is_inference()
+
 
 def _implicit(tensor, gradient):
     """PyTorch takes backward() without a gradient on any one-element tensor (shape (1,) too): ones of its shape."""

@@ -23,7 +23,8 @@ from .values import (
     Scope,
     SnippetObject,
     UserFunction,
-    set_grad_mode,
+    modes,
+    set_modes,
 )
 
 MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
@@ -167,6 +168,8 @@ class Builtins:
     def value_method(self, value, name: str, args: list, kwargs: dict, node: ast.AST):
         methods = next((names for kind, names in _SAFE_METHODS.items() if isinstance(value, kind)), set())
         if name not in methods:
+            if hasattr(value, name):  # Python's own (a list's sort, named like a tensor's): not a method to lie about
+                raise self.fail(f"'{type_name(value)}.{name}()' is not supported", node)
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "format":
             return self.str_format(value, args, kwargs, node)
@@ -306,9 +309,9 @@ class Builtins:
         self._bind_arguments(function, args, kwargs, scope.vars, node)
         outer_scope, self.scope = self.scope, scope
         self.depth += 1
-        mode = engine.is_grad_enabled()
+        mode, inference = modes()
         if function.grad_mode is not None:
-            set_grad_mode(function.grad_mode)
+            set_modes(function.grad_mode, function.inference)
         try:
             if isinstance(function.node, ast.Lambda):
                 return self.eval(function.node.body)
@@ -319,7 +322,7 @@ class Builtins:
         finally:
             self.scope, self.depth = outer_scope, self.depth - 1
             if function.grad_mode is not None:
-                set_grad_mode(mode)
+                set_modes(mode, inference)
 
     def _bind_arguments(self, function: UserFunction, args: list, kwargs: dict, into: dict, node: ast.AST) -> None:
         spec, name = function.node.args, function.name

@@ -34,7 +34,7 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 
 
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
-CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
+CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
     "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
     "ones": _spec(1, None, "dtype", "requires_grad", "device"),
@@ -54,6 +54,8 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "no_grad": _spec(0, 0),
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
+    "inference_mode": _spec(0, 1, "mode"),
+    "is_inference_mode_enabled": _spec(0, 0),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
     "device": _spec(1, 1),
 }
@@ -187,7 +189,10 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device", "relu_"], "function"),
+            **dict.fromkeys(
+                ["allclose", "isclose", "equal", "is_grad_enabled", "is_inference_mode_enabled", "device", "relu_"],
+                "function",
+            ),
             **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",
@@ -228,6 +233,7 @@ _PLAIN_METHODS = {
     "copy_": _spec(1, 1),
     "clamp_": _spec(0, 2, "min", "max"),
     "retain_grad": _spec(0, 0),
+    "is_inference": _spec(0, 0),
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
     "clone": _spec(0, 0),

@@ -127,7 +127,8 @@ class StatementRules:
         for decorator in node.decorator_list:
             if not (
                 isinstance(decorator, ast.Call)
-                and self.resolve(decorator.func, 1) in ("context:no_grad", "context:enable_grad")
+                and self.resolve(decorator.func, 1)
+                in ("context:no_grad", "context:enable_grad", "context:inference_mode")
             ):
                 raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             self.value(decorator, 0)

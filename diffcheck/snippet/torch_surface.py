@@ -127,7 +127,7 @@ class TorchSurface:
             return self.op(name, [value], {}, node, method=True)
         if name not in TENSOR_ATTRIBUTES:  # a name the snippet's classes use (`x.fc1`) read on a tensor
             raise self.fail(f"attribute '{name}' of a tensor is not supported", node)
-        return getattr(value, name)
+        return self._engine(getattr, node, value, name)  # x._version of an inference tensor: PyTorch's error
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
         if isinstance(value, SnippetObject):
