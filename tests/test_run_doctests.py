@@ -159,6 +159,7 @@ SESSION_UNVERIFIED = {
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
     "inference": [],
+    "inplace_activations": [],
     "once_differentiable": [],
     "sort_index_add": [],
     "reprs": [],
@@ -174,7 +175,9 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers; sort_index_add: sort (stable, nan last,
     SortBackward0), index_add(_) and its errors, ctx.mark_non_differentiable, a local `sorted` shadowing the builtin;
     inference: torch.inference_mode (with, decorator, mode=False), is_inference(), and PyTorch's errors when an
-    inference tensor meets autograd (its in-place change outside the mode is made, then refused, as in PyTorch)."""
+    inference tensor meets autograd (its in-place change outside the mode is made, then refused, as in PyTorch);
+    inplace_activations: leaky_relu and elu in place (F.*(inplace=True), F.*_, nn.*(inplace=True)): LeakyReluBackward1
+    and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

@@ -120,7 +120,7 @@ def made_in_inference(t) -> None:
 
 
 def is_inference(t) -> bool:
-    return _INFERENCE_TENSORS.get(id(t)) is t
+    return t is not None and _INFERENCE_TENSORS.get(id(t)) is t
 
 
 def check_saved(op, args) -> None:

@@ -151,3 +151,12 @@ def method(function):
         return apply_inplace(self, lambda a, *others: function(a, *others, **params), *args)
 
     return inplace
+
+
+def activation_(t, name: str, *params):
+    """F.leaky_relu_(t, s), F.elu_(t, a): the activation's in-place row (ops.activations.INPLACE_ROWS), whose node
+    reads the result (LeakyReluBackward1, EluBackward1)."""
+    from ..ops.activations import INPLACE_ROWS
+    from .front import FUNCTIONS
+
+    return apply_inplace(t, lambda a: FUNCTIONS[INPLACE_ROWS[name]](a, *params))

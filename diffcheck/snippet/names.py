@@ -51,6 +51,8 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "equal": _spec(2, 2),
     "is_grad_enabled": _spec(0, 0),
     "relu_": _spec(1, 1),  # torch.relu_(x), F.relu_(x): x.relu_()
+    "leaky_relu_": _spec(1, 2, "negative_slope"),  # F.leaky_relu_(x, s): F.leaky_relu(x, s, inplace=True)
+    "elu_": _spec(1, 2, "alpha"),
     "no_grad": _spec(0, 0),
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
@@ -201,7 +203,7 @@ def _sync() -> None:
             "Tensor": "class",
         }
     )
-    FUNCTIONAL["relu_"] = "function"
+    FUNCTIONAL.update(dict.fromkeys(["relu_", "leaky_relu_", "elu_"], "function"))
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
         del TENSOR_METHODS[name]
     TENSOR_METHODS.update(_OP_METHODS)
