@@ -20,9 +20,9 @@ def test_inference_mode_switches_both_modes_and_marks_what_it_makes():
     assert not engine.is_inference_mode_enabled() and engine.is_grad_enabled()
     assert y.is_inference() and not y.requires_grad and not x.is_inference()
     with pytest.raises(RuntimeError, match="^Inference tensors do not track version counter.$"):
-        y._version
+        _ = y._version
     with pytest.raises(RuntimeError, match="^Inference tensors cannot be saved for backward"):
-        y * x  # mul saves both operands
+        _ = y * x  # mul saves both operands
     assert (x + y).grad_fn.name() == "AddBackward0"  # add saves none
     with pytest.raises(RuntimeError, match="^Setting requires_grad=True on inference tensor outside InferenceMode"):
         y.requires_grad_()
