@@ -44,7 +44,7 @@ REFUSED = {
     "register_multi_grad_hook": "15:34: 'torch.autograd.graph.register_multi_grad_hook' is not supported",
     "saved_tensors_hooks": "16:39: 'torch.autograd.graph.saved_tensors_hooks' is not supported",
     "soft_margin_loss": "5:23: 'torch.nn.SoftMarginLoss' is not supported",
-    "tensor_grad_dtype": "6:11: attribute 'grad_dtype' is not supported",
+    "tensor_grad_dtype": "9:30: 'torch.float16' is not supported",  # grad_dtype runs (tests/sessions/grad_dtype)
     "tensor_post_accumulate_grad_hook": "8:23: attribute 'register_post_accumulate_grad_hook' is not supported",
     "tensor_register_hook": "6:23: attribute 'register_hook' is not supported",
 }
@@ -158,6 +158,7 @@ SESSION_UNVERIFIED = {
         (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
+    "grad_dtype": [],
     "inference": [],
     "inplace_activations": [],
     "once_differentiable": [],
@@ -177,7 +178,8 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     inference: torch.inference_mode (with, decorator, mode=False), is_inference(), and PyTorch's errors when an
     inference tensor meets autograd (its in-place change outside the mode is made, then refused, as in PyTorch);
     inplace_activations: leaky_relu and elu in place (F.*(inplace=True), F.*_, nn.*(inplace=True)): LeakyReluBackward1
-    and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope."""
+    and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope;
+    grad_dtype: Tensor.grad_dtype (2.13) read, set, None, backward casting into it, and its errors."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

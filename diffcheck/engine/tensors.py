@@ -117,7 +117,25 @@ class Tensor:
                 f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
                 f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
             )
+        from .accumulate import check_assigned
+
+        check_assigned(self, value)
         self._grad = value
+
+    @property
+    def grad_dtype(self):
+        """The dtype backward casts this leaf's gradient to (PyTorch 2.13): its own dtype unless set; None: any."""
+        from .accumulate import grad_dtype
+
+        return grad_dtype(self)
+
+    @grad_dtype.setter
+    def grad_dtype(self, value) -> None:
+        from .accumulate import set_grad_dtype
+
+        if value is not None and not isinstance(value, dtype):
+            raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
+        set_grad_dtype(self, value)
 
     def detach(self) -> "Tensor":
         """A leaf on the same storage and version counter: an in-place change of either is the other's too."""

@@ -223,8 +223,9 @@ TENSOR_ATTRIBUTES = {
     "data",
     "next_functions",
     "_version",  # the version counter in-place ops bump
+    "grad_dtype",  # PyTorch 2.13: the dtype backward casts a leaf's gradient to
 }  # `next_functions` is grad_fn.next_functions
-SETTABLE = {"grad", "requires_grad", "data"}
+SETTABLE = {"grad", "requires_grad", "data", "grad_dtype"}
 _PLAIN_METHODS = {
     "backward": _spec(0, 3, "gradient", "retain_graph", "create_graph"),
     "add_": _spec(1, 1, "alpha"),

@@ -152,6 +152,9 @@ class TorchSurface:
             value.data = np.array(new.data, copy=True)[()]
             self._share(value)
             return
+        if name == "grad_dtype":
+            self._engine(setattr, node, value, name, new)  # PyTorch's RuntimeErrors: not a dtype, not a leaf ...
+            return
         if name != "requires_grad":
             raise self.fail(f"setting '.{name}' on a tensor is not supported", node)
         if not isinstance(new, bool):
