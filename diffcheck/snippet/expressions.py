@@ -28,7 +28,7 @@ from .values import (
     MathFunction,
     Module,
     SnippetObject,
-    TorchClass,
+    torch_class,
     UserFunction,
 )
 
@@ -82,7 +82,7 @@ class Expressions:
         if kind == "node_class":
             return NODE_CLASS
         if kind == "callable":
-            return TorchClass(f"{module.path}.{name}")
+            return torch_class(f"{module.path}.{name}")
         if kind == "base":
             return Base(base_path(module.path, name))
         return DTYPES[name] if kind == "dtype" else Function(name)

@@ -109,7 +109,7 @@ OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
-    "out_features step param_groups state add_param_group manual_seed initial_seed seed".split()
+    "out_features step param_groups state add_param_group manual_seed initial_seed seed apply".split()
 )
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
@@ -301,6 +301,7 @@ BUILTINS = {
     "round": _spec(1, 2),
     "len": _spec(1, 1),
     "super": _spec(0, 2),
+    "type": _spec(1, 1),  # of an nn module only: its class, compared with `is` / `==` (snippet/modules.py)
 }
 
 _OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}

@@ -220,3 +220,11 @@ class TorchClass(SnippetObject):
 
     def __repr__(self) -> str:
         return f"<class '{self.qualname}'>"
+
+
+_TORCH_CLASSES: dict[str, TorchClass] = {}
+
+
+def torch_class(qualname: str) -> TorchClass:
+    """The one object for a torch class, so that `type(m) is nn.Linear` holds as in Python."""
+    return _TORCH_CLASSES.setdefault(qualname, TorchClass(qualname))
