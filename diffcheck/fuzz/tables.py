@@ -38,8 +38,9 @@ class Tables:
 
 
 def _moves(row) -> bool:
-    """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form."""
-    return row is not None and (row.view or row.variadic or row.outputs != 1)
+    """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form (sort's
+    values and indices are: the generator takes the values)."""
+    return row is not None and (row.view or row.variadic or row.outputs != 1 and not row.output_names)
 
 
 def differentiable(op) -> bool:
@@ -119,10 +120,7 @@ def tables() -> Tables:
         classify=tuple(
             sig.name for sig in fronts if sig.arity == 2 and "reduction" in sig.params and _takes_index(sig)
         ),
-        # index_add (a source tensor too) is not drawn
-        select=tuple(
-            sig.name for sig in fronts if "reduction" not in sig.params and _takes_index(sig) and sig.arity <= 3
-        ),
+        select=tuple(sig.name for sig in fronts if "reduction" not in sig.params and _takes_index(sig)),
     )
 
 
