@@ -459,6 +459,9 @@ BASE_CALLS = {
     "gather": ("torch.gather", ["M", 1, ("int64", [[0, 0], [1, 0]])]),
     "index_select": ("torch.index_select", ["M", 0, ("int64", [1, 1, 0])]),
     "masked_fill": ("torch.masked_fill", ["q", ("bool", [True, False, False, True]), 0.5]),
+    "sort": ("torch.sort", ["M", 1]),
+    "sort_descending": ("Tensor.sort", ["M", 0, True]),
+    "index_add": ("torch.index_add", ["M", 1, ("int64", [1, 1]), "N"]),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {

@@ -18,8 +18,10 @@ from .dtypes import (
     enable_grad,
     float32,
     float64,
+    inference_mode,
     int64,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
 )
 from .forward import _apply, _apply_tensor, apply
@@ -78,7 +80,9 @@ __all__ = [
     "full",
     "grad",
     "int64",
+    "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "linspace",
     "no_grad",
     "no_overload",

@@ -3,6 +3,7 @@ adding a contribution into a gradient no one else can see, in place, as PyTorch 
 
 from __future__ import annotations
 
+import weakref
 from typing import Optional
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from .casts import _as_output
 from .forward import _refcount
 from .front import FUNCTIONS
+from .inplace import NotModelled
 from .tensors import Tensor
 
 
@@ -67,10 +69,12 @@ def _add(acc, ga):
 def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     """Add `g` into t.grad: a new tensor the first time, the same tensor object afterwards (as PyTorch)."""
     if create_graph:  # PyTorch copies the first gradient into a new tensor (CopyBackwards), adds the next ones
+        if _target_dtype(t) != t.data.dtype:
+            raise NotModelled("a grad_dtype other than the tensor's dtype under create_graph=True is not supported")
         g = _as_output(g, t.data, True)
         t._grad = FUNCTIONS["copy"](Tensor(np.zeros_like(t.data)), g) if t._grad is None else t._grad + g
         return
-    dtype = t.data.dtype
+    dtype = _target_dtype(t)
     # kept as it is when private (references: the walk's variable, this argument, _private's,
     # getrefcount's); a gradient straight from a rule's tuple or shared with anything else is copied
     if not (type(g) is np.ndarray and g.dtype == dtype and _private(g, 4)):
@@ -79,3 +83,51 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
         t._grad = Tensor(g)
     else:
         t._grad.data = t._grad.data + g
+
+
+# ---- Tensor.grad_dtype (PyTorch 2.13): the dtype AccumulateGrad casts a leaf's gradient to --------------------------
+_GRAD_DTYPES: dict = {}  # id(leaf) -> (weakref to it, its grad_dtype: an engine dtype or None) where one was set
+_SCALAR = {"float32": ("Float", "float"), "float64": ("Double", "double"), "int64": ("Long", "long int")}
+_SCALAR["bool"] = ("Bool", "bool")  # c10's ScalarType name and the C++ type's, which PyTorch's messages show
+
+
+def grad_dtype(t):
+    """The leaf's grad_dtype: what was set (None: any dtype), else its own dtype."""
+    if t._node is not None:
+        raise RuntimeError("grad_dtype can only be accessed on leaf tensors.")
+    held = _GRAD_DTYPES.get(id(t))
+    return held[1] if held is not None and held[0]() is t else t.dtype
+
+
+def set_grad_dtype(t, value) -> None:
+    if t._node is not None:
+        raise RuntimeError("grad_dtype can only be set on leaf tensors.")
+    if value is not None and t._grad is not None and t._grad.dtype is not value:
+        raise RuntimeError(
+            f"Cannot set grad_dtype to '{_SCALAR[value.name][0]}' because there is already a gradient with dtype "
+            f"'{_SCALAR[t._grad.dtype.name][1]}'. Please clear the gradient (.grad = None) before changing "
+            "grad_dtype, or ensure the new grad_dtype matches the existing gradient's dtype."
+        )
+    key = id(t)
+    _GRAD_DTYPES[key] = (weakref.ref(t, lambda _, key=key: _GRAD_DTYPES.pop(key, None)), value)
+
+
+def check_assigned(t, grad) -> None:
+    """`t.grad = grad`: its dtype must be t's grad_dtype (by default t's dtype; None takes any)."""
+    wanted = grad_dtype(t) if t._node is None else t.dtype
+    if grad is not None and wanted is not None and grad.dtype is not wanted:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_SCALAR[grad.dtype.name][1]}' to a tensor with grad_dtype "
+            f"'{_SCALAR[wanted.name][0]}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's "
+            "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match."
+        )
+
+
+def _target_dtype(t):
+    """The NumPy dtype a leaf's gradient accumulates in: its grad_dtype where one was set, else its own."""
+    held = _GRAD_DTYPES.get(id(t)) if _GRAD_DTYPES else None
+    if held is None or held[0]() is not t or held[1] is None:
+        return t.data.dtype
+    return held[1].np

@@ -88,9 +88,13 @@ def _tensor_function(name: str):
 
 
 def _unsqueeze_tensor(g, dim, keepdim, shape):
-    if keepdim:
+    """A reduction's gradient given its reduced dims back, as PyTorch's sum_backward (unsqueeze_multiple): one
+    unsqueeze per dim in increasing order, so that the graph has its UnsqueezeBackward0 nodes."""
+    if keepdim or dim is None:
         return g
-    return FUNCTIONS["reshape"](g, np.shape(_arrays.unsqueeze_dim(np.empty(np.shape(g.data)), shape, dim, False)))
+    for axis in sorted(_arrays.axes(shape, dim)):
+        g = FUNCTIONS["unsqueeze"](g, axis)
+    return g
 
 
 _NUMPY_F = _Functions(
@@ -102,7 +106,14 @@ _NUMPY_F = _Functions(
         "graph": False,  # a rule may take a shortcut of the same value that records another graph (pow's x**1)
     },
 )
-_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor, "graph": True})
+
+
+def _sum_to_tensor(g, shape):
+    """at::sum_to: to no dims at all it is g.sum() (SumBackward0), whatever g's shape, else the sum_to row."""
+    return FUNCTIONS["sum"](g) if tuple(shape) == () else FUNCTIONS["sum_to"](g, shape)
+
+
+_TENSOR_F = _Functions(_tensor_function, {"unsqueeze": _unsqueeze_tensor, "sum_to": _sum_to_tensor, "graph": True})
 
 
 def _forget_functions() -> None:
@@ -279,6 +290,8 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
                 node.d1 = None
                 if arity > 2:
                     node.d2 = None
+                    if arity > 3:
+                        node.d3 = None
     ga = in_grads = None  # the last gradient's only holder is then its leaf: _finish takes it without a copy
     return _finish(walk, targets, capture, create_graph)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 
@@ -68,3 +70,63 @@ def enable_grad() -> _GradMode:
 
 def is_grad_enabled() -> bool:
     return _grad_enabled
+
+
+# ---- inference mode (torch.inference_mode): grad mode off, and the tensors made inside are inference tensors ------
+_inference = False
+_inference_made = False  # some inference tensor was made: only then do ops look for one among their inputs
+_INFERENCE_TENSORS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> tensor made in it
+NOT_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+)
+NO_VERSION = "Inference tensors do not track version counter."
+NO_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+NO_REQUIRES_GRAD = "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+
+
+class _InferenceMode:
+    """c10::InferenceMode(enabled): inference mode `enabled`, grad mode its opposite; both restored on exit."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+
+    def __enter__(self):
+        global _grad_enabled, _inference
+        self.previous = (_grad_enabled, _inference)
+        _grad_enabled, _inference = not self.enabled, self.enabled
+
+    def __exit__(self, *exc):
+        global _grad_enabled, _inference
+        _grad_enabled, _inference = self.previous
+
+
+def inference_mode(mode: bool = True) -> _InferenceMode:
+    return _InferenceMode(mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    return _inference
+
+
+def made_in_inference(t) -> None:
+    global _inference_made
+    _inference_made = True
+    _INFERENCE_TENSORS[id(t)] = t
+
+
+def is_inference(t) -> bool:
+    return t is not None and _INFERENCE_TENSORS.get(id(t)) is t
+
+
+def check_saved(op, args) -> None:
+    """PyTorch refuses to record a node that saves an inference tensor (mul does; add saves none)."""
+    from .forward import _kept
+
+    for a, kept in zip(args, _kept(op.name)[1:]):
+        if kept and is_inference(a):
+            raise RuntimeError(NOT_SAVED)

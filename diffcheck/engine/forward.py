@@ -90,6 +90,8 @@ def _keep(node: Node, op: Op, out, datas) -> None:
         node.d1 = datas[1] if kept[2] else _hollow(datas[1])
         if op.arity > 2:
             node.d2 = datas[2] if kept[3] else _hollow(datas[2])
+            if op.arity > 3:
+                node.d3 = datas[3] if kept[4] else _hollow(datas[3])
 
 
 def _result_dtype(values) -> Optional[np.dtype]:
@@ -151,6 +153,8 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
         _restore(token)
     if not (x._requires_grad and _dtypes._grad_enabled and op.grad_fn):
         return Tensor(out)
+    if _dtypes._inference_made:
+        _dtypes.check_saved(op, args)
     node = _NODE_CLASSES[op.name]()
     node.op, node.seq = op, _next_seq()
     node._retained = node._mark = None
@@ -206,6 +210,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
             break
     else:
         return Tensor(out)
+    if _dtypes._inference_made:
+        _dtypes.check_saved(op, args)
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
     node.op, node.seq = op, _next_seq()  # at most three targets a line: four or more build and unpack a tuple
@@ -226,6 +232,9 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         if arity > 2:
             a = args[2]
             node.e2 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
+            if arity > 3:
+                a = args[3]
+                node.e3 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None
     if type(out) is _ndarray or type(datas[0]) is _ndarray:
         _keep(node, op, out, datas)
     else:  # scalars: keeping them all costs less than choosing
@@ -234,6 +243,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
             node.d1 = datas[1]
             if arity > 2:
                 node.d2 = datas[2]
+                if arity > 3:
+                    node.d3 = datas[3]
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
     t._grad, t._retains_grad, t._vc = None, False, None

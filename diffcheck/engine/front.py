@@ -328,6 +328,8 @@ def _operator(name: str, compute):
                 return front(self, other)
         ra = self._requires_grad
         if (ra or rb) and _dtypes._grad_enabled:
+            if _dtypes._inference_made:
+                _dtypes.check_saved(op, (self, other))
             node = cls()
             node.op, node.seq = op, _next_seq()
             node._retained = node._mark = None

@@ -11,11 +11,16 @@ import weakref
 
 import numpy as np
 
+from . import dtypes
 from .dtypes import is_grad_enabled, no_grad
 from . import saved as _saved, views
 from .versions import PRIVATE, Version, bump, counter
 
 _REBASED: dict = {}  # id(node) -> (node, the node its output moved onto by an in-place op): PyTorch names the latter
+
+
+class NotModelled(ValueError):
+    """A case the engine does not model and refuses rather than answer wrongly (`run` says so in one line)."""
 
 
 def current_node(node):
@@ -89,6 +94,8 @@ def apply_inplace(t, compute, *others):
         if rebound:
             t.data = new[()]
         views.refresh(t, rebound)
+    if dtypes._inference_made and not dtypes._inference and dtypes.is_inference(t):
+        raise RuntimeError(dtypes.NO_INPLACE)  # as PyTorch, where the version counter's check comes after the kernel
     if graph:
         _noted(result._node, counter(t))
         root = t._vc if view else t
@@ -170,3 +177,12 @@ def method(function):
         return apply_inplace(self, lambda a, *others: function(a, *others, **params), *args)
 
     return inplace
+
+
+def activation_(t, name: str, *params):
+    """F.leaky_relu_(t, s), F.elu_(t, a): the activation's in-place row (ops.activations.INPLACE_ROWS), whose node
+    reads the result (LeakyReluBackward1, EluBackward1)."""
+    from ..ops.activations import INPLACE_ROWS
+    from .front import FUNCTIONS
+
+    return apply_inplace(t, lambda a: FUNCTIONS[INPLACE_ROWS[name]](a, *params))

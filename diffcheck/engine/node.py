@@ -55,7 +55,9 @@ class Node:
             return (self.e0,), (self.d0,)
         if arity == 2:
             return (self.e0, self.e1), (self.d0, self.d1)
-        return (self.e0, self.e1, self.e2), (self.d0, self.d1, self.d2)
+        if arity == 3:
+            return (self.e0, self.e1, self.e2), (self.d0, self.d1, self.d2)
+        return (self.e0, self.e1, self.e2, self.e3), (self.d0, self.d1, self.d2, self.d3)
 
     @property
     def next_functions(self) -> tuple:
@@ -128,6 +130,7 @@ class _Output(Node):
 _OUTPUT = Op(name="output", grad_fn="", forward=None, sym=None, derivative="", arity=0, saves=False)
 
 _EXTRA_SLOTS = {0: (), 1: ("d1", "e1"), 2: ("d1", "e1"), 3: ("d1", "e1", "d2", "e2")}  # one layout for 1 and 2 inputs
+_EXTRA_SLOTS[4] = _EXTRA_SLOTS[3] + ("d3", "e3")  # index_add(x, dim, index, source)
 _LAYOUTS: dict[tuple, type] = {}  # slots -> the plain class ops make nodes of
 _BY_GRAD_FN: dict[str, type] = {}  # grad_fn name -> the class users see, a subclass of its layout's
 _NODE_CLASSES: dict[str, type] = {}  # row name -> the plain class of its nodes

@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..ops import OPS
+from . import dtypes as _dtypes
 from .dtypes import _DTYPES, dtype
 from .node import _NO_PARAMS, Node, _named
 from .versions import version
@@ -66,6 +67,8 @@ class Tensor:
         self._grad: Optional[Tensor] = None
         self._retains_grad = False
         self._mark = self._vc = None
+        if _dtypes._inference:
+            _dtypes.made_in_inference(self)
 
     # ---- autograd attributes -----------------------------------------------------------------------------------
     @property
@@ -81,6 +84,8 @@ class Tensor:
         return self
 
     def _set_requires_grad(self, value: bool, int_message: str) -> None:
+        if value and not _dtypes._inference and _dtypes.is_inference(self):
+            raise RuntimeError(_dtypes.NO_REQUIRES_GRAD)
         if self._node is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
@@ -136,7 +141,25 @@ class Tensor:
                 f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
                 f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
             )
+        from .accumulate import check_assigned
+
+        check_assigned(self, value)
         self._grad = value
+
+    @property
+    def grad_dtype(self):
+        """The dtype backward casts this leaf's gradient to (PyTorch 2.13): its own dtype unless set; None: any."""
+        from .accumulate import grad_dtype
+
+        return grad_dtype(self)
+
+    @grad_dtype.setter
+    def grad_dtype(self, value) -> None:
+        from .accumulate import set_grad_dtype
+
+        if value is not None and not isinstance(value, dtype):
+            raise RuntimeError(f"grad_dtype must be a torch.dtype or None, but got {type(value).__name__}")
+        set_grad_dtype(self, value)
 
     def detach(self) -> "Tensor":
         """A leaf on the same storage and version counter: an in-place change of either is the other's too."""
@@ -221,10 +244,19 @@ class Tensor:
     def copy_(self, src):
         return _inplace.copy_(self, src)
 
+    def index_add_(self, dim, index, source, alpha=1):
+        return _inplace.apply_inplace(self, lambda a, i, s: _front.index_add(a, dim, i, s, alpha=alpha), index, source)
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor (or its base, or a view of it) has had."""
+        if _dtypes._inference_made and _dtypes.is_inference(self):
+            raise RuntimeError(_dtypes.NO_VERSION)
         return version(self)
+
+    def is_inference(self) -> bool:
+        """Made in inference mode (torch.inference_mode)."""
+        return _dtypes.is_inference(self)
 
     @property
     def _base(self) -> Optional["Tensor"]:

@@ -195,7 +195,10 @@ class _Generator(LossForms):
         """An op along one dim that keeps the shape (softmax, cumsum), along a dim of the answer's own shape."""
         op = self.pick(tables().along)
         dim = int(self.rng.integers(len(shape)))
-        return Apply(op, (self.expr(shape, depth - 1),), (("dim", Const(dim)),))
+        made = Apply(op, (self.expr(shape, depth - 1),), (("dim", Const(dim)),))
+        if ops.OPS[ops.FRONTS[op].row].outputs > 1:  # sort: (values, indices), the values
+            return Apply("getitem", (made,), (("key", Const((False, (0,)))),))
+        return made
 
     def _rearrange(self, shape, depth):
         """An op that moves elements (view, cat, T, linear ...), by its recipe; an expression of another form where

@@ -66,6 +66,9 @@ class LossForms:
             return Apply(op, (self.expr(shape, depth - 1), mask), (("value", Const(self.pick([0.0, 1.5]))),))
         dim, size = int(self.rng.integers(len(shape))), self.dim()
         source = tuple(size if d == dim else n for d, n in enumerate(shape))
+        if op == "index_add":  # source's `size` slices added into x's at indices along dim
+            index = self.index((size,), shape[dim])
+            return Apply(op, (self.expr(shape, depth - 1), Const(dim), index, self.expr(source, depth - 1)))
         index = self.index(shape if op == "gather" else (shape[dim],), size)
         return Apply(op, (self.expr(source, depth - 1), Const(dim), index))
 
@@ -80,6 +83,6 @@ def shape_of(expr: Apply, shapes: list) -> Optional[tuple]:
     if expr.op == "index_select":
         dim = expr.args[1].value
         return tuple(shapes[2][0] if d == dim else n for d, n in enumerate(shapes[0]))
-    if expr.op == "masked_fill":
+    if expr.op in ("masked_fill", "index_add"):
         return tuple(shapes[0])
     return None

@@ -38,8 +38,9 @@ class Tables:
 
 
 def _moves(row) -> bool:
-    """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form."""
-    return row is not None and (row.view or row.variadic or row.outputs != 1)
+    """A row that rearranges elements or takes or gives several tensors: not a unary or along-dim form (sort's
+    values and indices are: the generator takes the values)."""
+    return row is not None and (row.view or row.variadic or row.outputs != 1 and not row.output_names)
 
 
 def differentiable(op) -> bool:

@@ -156,6 +156,64 @@ row(
     edges=(0.0,),
     front=_functional("elu"),
 )
+# ---- in place (F.leaky_relu(x, inplace=True), F.elu_(x), nn.ELU(inplace=True)): the nodes whose rule reads the
+# result, the input being gone (LeakyReluBackward1, EluBackward1); PyTorch refuses their backward for a negative
+# slope or alpha, where the result no longer tells the input's sign
+_NEGATIVE_LEAKY = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is caused "
+    "by calling in-place forward function with a negative slope, please call out-of-place version instead. File an "
+    "issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward calculation "
+    "with negative slope"
+)
+_NEGATIVE_ELU = (
+    "In-place elu backward calculation is triggered with a negative slope which is not supported. This is caused by "
+    "calling in-place forward function with a negative slope, please call out-of-place version instead."
+)
+
+
+def _leaky_relu_result_vjp(F, g, out, x, negative_slope=0.01):
+    # leaky_relu_backward(grad, result, negative_slope, true): result > 0 ? grad : grad * negative_slope
+    if negative_slope < 0:
+        raise RuntimeError(_NEGATIVE_LEAKY)
+    return (F.leaky_relu_backward(g, out, negative_slope),)
+
+
+def _elu_result_vjp(F, g, out, x, alpha=1.0):
+    # elu_backward (is_result true): result <= 0 ? grad * negiptcoef * (result + negcoef) : grad * poscoef
+    if alpha < 0:
+        raise RuntimeError(_NEGATIVE_ELU)
+    data = out.data if hasattr(out, "grad_fn") else np.asarray(out)
+    negcoef = _typed(data, alpha)
+    return (F.where(data <= 0, g * (out + negcoef), g),)
+
+
+row(
+    name="leaky_relu_result",
+    grad_fn="LeakyReluBackward1",
+    params=("negative_slope",),
+    internal=True,
+    forward=_leaky_relu,
+    vjp=_leaky_relu_result_vjp,
+    sym=lambda sp, x, negative_slope=0.01: sp.Piecewise((x, x > 0), (negative_slope * x, True)),
+    derivative="d/dx leaky_relu(x, s) = 1 if x > 0 else s (read from the result)",
+    kink=lambda x, negative_slope=0.01: is_zero(x),
+    convention="x = 0: grad negative_slope (the left-hand side's)",
+    edges=(0.0,),
+)
+row(
+    name="elu_result",
+    grad_fn="EluBackward1",
+    params=("alpha",),
+    internal=True,
+    forward=_elu,
+    vjp=_elu_result_vjp,
+    sym=_elu_sym,
+    derivative="d/dx elu(x, a) = 1 if x > 0 else elu(x) + a (read from the result)",
+    kink=_elu_kink,
+    convention="x = 0: grad alpha (the left-hand side's)",
+    edges=(0.0,),
+)
+INPLACE_ROWS = {"leaky_relu": "leaky_relu_result", "elu": "elu_result"}  # the activation -> its in-place row
 row(
     name="elu_scaled",
     grad_fn="EluBackward0",

@@ -163,3 +163,89 @@ row(
     )[()],
     derivative="d/dx masked_fill(x, mask, v) = 0 where mask, else 1",
 )
+
+
+# ---- index_add (and Tensor.index_add_): source's slices added into x's at index along dim ----------------------------
+def _index_added(x, dim, index, source):
+    """The axis and the index as a vector, after PyTorch's checks (its messages name the in-place kernel)."""
+    index, source = np.asarray(index), np.asarray(source)
+    if kind(index) not in "iu":
+        raise RuntimeError(
+            f"index_add_(): Expected dtype int32/int64 for index but got: {TYPE_NAMES[index.dtype][0].capitalize()}"
+        )
+    if index.ndim > 1:
+        raise TorchIndexError(
+            f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: Long and size: "
+            f"{list(index.shape)}"
+        )
+    check_dims(dim, np.ndim(x))
+    if source.dtype != np.result_type(x):
+        names = (TYPE_NAMES[np.result_type(a)][0].capitalize() for a in (x, source))
+        raise RuntimeError("index_add_(): self ({}) and source ({}) must have the same scalar type".format(*names))
+    axis = dim % max(np.ndim(x), 1)
+    shape, other = list(np.shape(x)), list(source.shape)
+    if np.ndim(x) and (
+        len(other) != len(shape) or other[:axis] + other[axis + 1 :] != shape[:axis] + shape[axis + 1 :]
+    ):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = "
+            f"{shape} source.shape = {other}"
+        )
+    count = other[axis] if source.ndim else 1
+    if index.size != count:
+        raise RuntimeError(
+            f"index_add_(): Number of indices ({index.size}) should be equal to source.size(dim): ({count}), for dim: "
+            f"{dim}"
+        )
+    if ((index < 0) | (index >= (shape[axis] if shape else 1))).any():  # a negative index too
+        raise TorchIndexError("index out of range in self")
+    return axis, index.reshape(-1)
+
+
+def _index_add(x, dim, index, source, alpha=1):
+    axis, index = _index_added(x, dim, index, source)
+    x, source = np.asarray(x), np.asarray(source)
+    if x.ndim == 0:
+        return (x + alpha * source.reshape(()))[()]
+    answer = x.copy()
+    np.add.at(answer, (slice(None),) * axis + (index,), source * answer.dtype.type(alpha) if alpha != 1 else source)
+    return answer[()]
+
+
+def _index_add_vjp(F, g, out, x, dim, index, source, alpha=1):
+    # derivatives.yaml: self: grad; source: maybe_multiply(grad.index_select(dim, index).expand_as(source), alpha)
+    index = _array(index)
+    if np.ndim(_array(source)) == 0 or np.ndim(_array(x)) == 0:
+        picked = F.reshape(F.index_select(F.reshape(g, (-1,)), 0, np.reshape(index, -1)), ())
+    else:
+        picked = F.index_select(g, dim, np.reshape(index, -1))
+    picked = F.expand(picked, np.shape(_array(source))) if F.graph else picked
+    return g, None, None, picked if alpha == 1 else F.mul_scalar(picked, alpha)  # MulBackward1
+
+
+def _index_add_sym(sp, x, dim, index, source, alpha=1):
+    x, source = np.asarray(x, dtype=object), np.asarray(source, dtype=object)
+    if x.ndim == 0:
+        return x[()] + alpha * source.reshape(())[()]
+    axis, index = _index_added(np.zeros(x.shape), int(dim), np.asarray(index, dtype=np.int64), np.zeros(source.shape))
+    answer = x.copy()
+    for position, at in enumerate(index):  # in index order: the same sums PyTorch's CPU kernel makes
+        where = (slice(None),) * axis + (at,)
+        answer[where] = answer[where] + alpha * np.take(source, position, axis=axis)
+    return answer[()]
+
+
+row(
+    name="index_add",
+    grad_fn="IndexAddBackward0",
+    arity=4,
+    params=("alpha",),
+    elementwise=False,
+    index_args=(2,),
+    listed=(0, 3),
+    example=([(3, 2), 0, (2,), (2, 2)], {}),
+    forward=_index_add,
+    vjp=_index_add_vjp,
+    sym=_index_add_sym,
+    derivative="d/dx index_add(x, dim, index, s) = 1; d/ds = the gradient at index (times alpha)",
+)

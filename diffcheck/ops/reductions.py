@@ -77,7 +77,8 @@ row(
     forward=_mean,
     example=([(3,)], {}),
     front=Signature(params=_DIM, dim_row="mean_dim"),
-    vjp=lambda F, g, out, x: (F.expand(g, np.shape(x)) / math.prod(np.shape(x)),),
+    # mean_backward: grad.expand(sizes) / numel, a Scalar divisor (DivBackward1 under create_graph)
+    vjp=lambda F, g, out, x: (F.div_scalar(F.expand(g, np.shape(x)), math.prod(np.shape(x))),),
     sym=lambda sp, x: _sym_mean(sp, np.sum(x), math.prod(np.shape(x))),
     derivative="d/dx_i mean(x) = 1/n",
 )
@@ -91,7 +92,7 @@ row(
     example=([(2, 2)], {"dim": 0}),
     forward=lambda x, dim, keepdim=False: _mean(x, axis=axes(np.shape(x), dim), keepdims=keepdim),
     vjp=lambda F, g, out, x, dim, keepdim=False: (
-        F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)) / reduced(np.shape(x), dim),
+        F.div_scalar(F.expand(F.unsqueeze(g, dim, keepdim, np.shape(x)), np.shape(x)), reduced(np.shape(x), dim)),
     ),
     sym=lambda sp, x, dim, keepdim=False: _sym_mean(
         sp, np.sum(x, axis=axes(np.shape(x), dim), keepdims=keepdim), reduced(np.shape(x), dim)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import kept_shape
+from .dispatch import check_dims
 from .reductions import _extreme_sym, _kept, _over, _tied
 from .table import SYMPY_ONLY, Family, Param, Signature, Spelling, flag
 
@@ -190,5 +191,93 @@ row(
     kink=lambda x, p=2.0, dim=1, eps=1e-12: np.all(np.asarray(x) == 0, axis=_over(x, dim)),
     convention="the norm at 0 is clamped to eps: the gradient there is grad / eps (ClampMinBackward0 passes it)",
     derivative="d/dx x / max(||x||_p, eps) (quotient rule; the norm clamped below at eps)",
+    mp=SYMPY_ONLY,
+)
+
+
+# ---- sort: values and indices along one dim, stable (PyTorch's CPU kernel), nan the largest -------------------------
+def _sort_order(x, axis: int, descending: bool):
+    """Per position of the answer, the index along `axis` it takes: a stable sort, nan after every number (first when
+    descending), ties in their order."""
+    moved = np.moveaxis(np.asarray(x), axis, -1)
+    if not descending:
+        order = np.argsort(moved, axis=-1, kind="stable")
+    else:
+        nan = np.isnan(moved) if moved.dtype.kind == "f" else np.zeros(moved.shape, dtype=bool)
+        flipped = -np.where(nan, 0, moved) if moved.dtype.kind != "b" else ~moved
+        order = np.lexsort((flipped, ~nan), axis=-1)
+    return np.moveaxis(order, -1, axis)
+
+
+def _sort(x, dim=-1, descending=False):
+    check_dims(dim, np.ndim(x))
+    if np.ndim(x) == 0:
+        return np.asarray(x)[()], np.int64(0)
+    axis = dim % np.ndim(x)
+    order = _sort_order(x, axis, descending).astype(np.int64)
+    return np.take_along_axis(np.asarray(x), order, axis)[()], order[()]
+
+
+def _sort_vjp(F, gs, outs, x, dim=-1, descending=False):
+    """value_selecting_reduction_backward with keepdim: each value's gradient back to the index it came from, read
+    as a gather by the inverse permutation."""
+    g = gs[0]
+    if g is None or np.ndim(outs[1]) == 0:
+        return (g,)
+    axis = dim % np.ndim(outs[1])
+    return (F.gather(g, axis, np.argsort(outs[1], axis=axis, kind="stable").astype(np.int64)),)
+
+
+MAX_SORTED = 8  # elements along the dim the symbolic form takes: the k-th smallest is a min over C(n, k) maxima
+
+
+def _kth(sp, values: list, k: int):
+    """The k-th smallest (0-based) of `values`: the least of the maxima of its (k+1)-element subsets."""
+    from itertools import combinations
+
+    return sp.Min(*(sp.Max(*subset) for subset in combinations(values, k + 1)))
+
+
+def _sort_sym(sp, x, dim=-1, descending=False):
+    x = np.asarray(x, dtype=object)
+    if x.ndim == 0:
+        return x[()], None
+    moved = np.moveaxis(x, dim % x.ndim, -1)
+    n = moved.shape[-1]
+    if n > MAX_SORTED:
+        raise ValueError(f"sort of more than {MAX_SORTED} elements along dim has no symbolic form here")
+    answer = np.empty(moved.shape, dtype=object)
+    for index in np.ndindex(*moved.shape[:-1]):
+        row_ = list(moved[index])
+        for k in range(n):
+            answer[index + (k,)] = _kth(sp, row_, n - 1 - k if descending else k)
+    return np.moveaxis(answer, -1, dim % x.ndim), None
+
+
+def _sort_ties(x, dim):
+    """Elements equal to another along dim: sort is not differentiable there (PyTorch picks by position)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return np.zeros((), dtype=bool)
+    moved = np.moveaxis(x, dim % x.ndim, -1)
+    tied = (moved[..., :, None] == moved[..., None, :]).sum(axis=-1) > 1
+    return np.moveaxis(tied, -1, dim % x.ndim)
+
+
+row(
+    name="sort",
+    grad_fn="SortBackward0",
+    params=(Param("dim", "int"), flag("descending")),
+    elementwise=False,
+    outputs=2,
+    output_differentiability=(True, False),
+    output_names=("values", "indices"),
+    example=([(2, 3)], {"dim": 1}),
+    forward=_sort,
+    vjp=_sort_vjp,
+    sym=_sort_sym,
+    kink=lambda x, dim=-1, descending=False: _sort_ties(x, dim),
+    convention="a tie: each tied value's gradient to the index the stable sort put there",
+    derivative="d/dx sort(x, dim) = the permutation the sort applied, taken back",
     mp=SYMPY_ONLY,
 )

@@ -243,7 +243,7 @@ row(
     **_VIEW,
     front=Signature(needs_param=True),
     forward=_unsqueeze,
-    vjp=lambda F, g, out, x, dim: (F.reshape(g, np.shape(x)),),
+    vjp=lambda F, g, out, x, dim: (F.squeeze(g, dim),),  # grad.squeeze(dim): SqueezeBackward1
     sym=lambda sp, x, dim: _unsqueeze(x, dim),
     derivative="reshape the gradient back",
     example=([(2,)], {"dim": 0}),

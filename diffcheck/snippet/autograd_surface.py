@@ -52,7 +52,7 @@ class AutogradSurface:
             refs = [self.tracer.entry(tensor, label, pos)] + [
                 self.tracer.entry(a, label, pos) if isinstance(a, engine.Tensor) else a for a in args
             ]
-        self._guard_shapes(_OP_OF.get(method, method), [tensor, *others], node)
+        self._guard_shapes(_op_of(method) or method, [tensor, *others], node)
         self._engine(getattr(tensor, method), node, *args, **kwargs)
         if recorded and method == "zero_":  # checked as y * 0: SymPy's derivative is ZeroBackward0's zeros
             self.tracer._add(tensor, "mul", (refs[0], 0), {}, self.source(node), self.position(node))
@@ -249,6 +249,12 @@ class AutogradSurface:
 
     def _torch_is_grad_enabled(self, args, kwargs, node):
         return engine.is_grad_enabled()
+
+    def _torch_is_inference_mode_enabled(self, args, kwargs, node):
+        return engine.is_inference_mode_enabled()
+
+    def _tensor_is_inference(self, tensor, args, kwargs, node):
+        return tensor.is_inference()
 
 
 def _implicit(tensor, gradient):

@@ -11,7 +11,7 @@ import string
 
 from .. import engine
 from ..engine import type_name
-from .names import EXCEPTIONS
+from .names import BUILTINS, EXCEPTIONS
 from ..ops.subscripts import spec_of
 from .sizes import text_length
 from .torch_surface import Raised
@@ -23,7 +23,8 @@ from .values import (
     Scope,
     SnippetObject,
     UserFunction,
-    set_grad_mode,
+    modes,
+    set_modes,
 )
 
 MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
@@ -40,6 +41,11 @@ class Builtins:
     """Python behaviour (see the module docstring)."""
 
     def builtin(self, name: str, args: list, kwargs: dict, node: ast.AST):
+        spec = BUILTINS[name]  # called through a name the validator could not tell from the snippet's (`f = sorted`)
+        unknown = [k for k in kwargs if k not in spec.keywords and "*" not in spec.keywords]
+        if unknown or len(args) < spec.low or spec.high is not None and len(args) > spec.high:
+            shown = f"unexpected keyword argument '{unknown[0]}'" if unknown else f"{len(args)} positional arguments"
+            raise self.fail(f"{shown} for '{name}' is not supported", node)
         if name in EXCEPTIONS:
             message = "" if not args else repr(args[0]) if name == "KeyError" else self._python(str, node, args[0])
             return ExceptionValue(name, message, tuple(args))
@@ -162,6 +168,8 @@ class Builtins:
     def value_method(self, value, name: str, args: list, kwargs: dict, node: ast.AST):
         methods = next((names for kind, names in _SAFE_METHODS.items() if isinstance(value, kind)), set())
         if name not in methods:
+            if hasattr(value, name):  # Python's own (a list's sort, named like a tensor's): not a method to lie about
+                raise self.fail(f"'{type_name(value)}.{name}()' is not supported", node)
             raise Raised("AttributeError", f"'{type_name(value)}' object has no attribute '{name}'", node.lineno)
         if name == "format":
             return self.str_format(value, args, kwargs, node)
@@ -299,9 +307,9 @@ class Builtins:
         self._bind_arguments(function, args, kwargs, scope.vars, node)
         outer_scope, self.scope = self.scope, scope
         self.depth += 1
-        mode = engine.is_grad_enabled()
+        mode, inference = modes()
         if function.grad_mode is not None:
-            set_grad_mode(function.grad_mode)
+            set_modes(function.grad_mode, function.inference)
         try:
             if isinstance(function.node, ast.Lambda):
                 return self.eval(function.node.body)
@@ -312,7 +320,7 @@ class Builtins:
         finally:
             self.scope, self.depth = outer_scope, self.depth - 1
             if function.grad_mode is not None:
-                set_grad_mode(mode)
+                set_modes(mode, inference)
 
     def _bind_arguments(self, function: UserFunction, args: list, kwargs: dict, into: dict, node: ast.AST) -> None:
         spec, name = function.node.args, function.name

@@ -25,7 +25,7 @@ from .names import (
     _spec,
     base_path,
 )
-from .rules import MAX_DEPTH, _is_super
+from .rules import MAX_DEPTH, _is_super, _parameters
 
 
 class ExpressionRules:
@@ -46,9 +46,9 @@ class ExpressionRules:
                 return f"base:{self.bases[name]}"
             if name in self.imported:
                 return self.imported[name]
-            if name not in self.assigned and name in BUILTINS:
-                return f"builtin:{name}"
-            if name not in self.assigned and hasattr(builtins, name):
+            if hasattr(builtins, name) and name not in self.scope:  # a builtin unless this scope shadows it
+                if name in BUILTINS:
+                    return f"builtin:{name}"
                 raise self.refuse(f"builtin '{name}' is not supported", node)
             return "value" if name in self.assigned else "undefined"  # a NameError when it runs, as in Python
         if not isinstance(node, ast.Attribute):
@@ -232,6 +232,12 @@ class ExpressionRules:
                 self.value(part, depth + 1)
 
     def _comprehension(self, node, depth: int) -> None:
+        outer = self.scope
+        self.scope = outer | {t.id for g in node.generators for t in ast.walk(g.target) if isinstance(t, ast.Name)}
+        self._comprehension_parts(node, depth)
+        self.scope = outer
+
+    def _comprehension_parts(self, node, depth: int) -> None:
         for generator in node.generators:
             if generator.is_async:
                 raise self.refuse("async comprehensions are not supported", node)
@@ -244,9 +250,10 @@ class ExpressionRules:
 
     def _lambda(self, node: ast.Lambda, depth: int) -> None:
         self._arguments(node.args, depth)
-        loops, self.loops = self.loops, 0
+        loops, self.loops, outer = self.loops, 0, self.scope
+        self.scope = outer | _parameters(node.args)
         self.value(node.body, depth + 1)
-        self.loops = loops
+        self.loops, self.scope = loops, outer
 
     def _list(self, node: ast.List | ast.Tuple, depth: int) -> None:
         for element in node.elts:

@@ -28,14 +28,14 @@ from .values import (
     MathFunction,
     Module,
     SnippetObject,
-    TorchClass,
+    torch_class,
     UserFunction,
 )
 
 MAX_TEXT = 1_000_000  # characters of one string or items of one list
 MAX_INT_BITS = 100_000
 _EXTRA_PYTHON = {"//": operator.floordiv, "%": operator.mod, "in": lambda a, b: a in b}
-_CONTEXT_NAMES = {"no_grad", "enable_grad", "set_grad_enabled"}
+_CONTEXT_NAMES = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode"}
 
 
 class Expressions:
@@ -82,7 +82,7 @@ class Expressions:
         if kind == "node_class":
             return NODE_CLASS
         if kind == "callable":
-            return TorchClass(f"{module.path}.{name}")
+            return torch_class(f"{module.path}.{name}")
         if kind == "base":
             return Base(base_path(module.path, name))
         return DTYPES[name] if kind == "dtype" else Function(name)
@@ -123,11 +123,16 @@ class Expressions:
                 return extra(args, kwargs, node)
             return self.op(target.name, args, kwargs, node)
         if isinstance(target, GradContext) and len(args) == 1 and isinstance(args[0], UserFunction):
-            args[0].grad_mode = target.enabled  # torch.no_grad()(f)
+            args[0].grad_mode, args[0].inference = target.enabled, target.inference  # torch.no_grad()(f)
             return args[0]
         raise Raised("TypeError", f"'{type_name(target)}' object is not callable", node.lineno)
 
     def grad_context(self, name: str, args, kwargs, node) -> GradContext:
+        if name == "inference_mode":
+            mode = args[0] if args else kwargs.get("mode", True)
+            if not isinstance(mode, bool):
+                raise self.fail("torch.inference_mode(mode) takes True or False", node)
+            return GradContext(not mode, name, inference=mode)
         if name != "set_grad_enabled":
             return GradContext(name == "enable_grad", name)
         mode = args[0] if args else kwargs.get("mode")

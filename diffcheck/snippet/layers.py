@@ -186,9 +186,9 @@ def _activation(name: str, op: str):
             x = _one_input(module, args, kwargs, node)
             if not inplace:
                 return interp.op(op, [x], params, node)
-            if op != "relu":
+            if op not in ("relu", "leaky_relu", "elu"):
                 raise interp.fail(f"nn.{name}(inplace=True) is not supported (write it out of place)", node)
-            return interp.op(op, [x], {"inplace": True}, node)
+            return interp.op(op, [x], {**params, "inplace": True}, node)
 
         def extra(module) -> str:  # PyTorch's extra_repr: the options, then ", inplace=True" when set
             shown = [f"{k}={v}" for k, v in params.items()] + ["inplace=True"] * inplace

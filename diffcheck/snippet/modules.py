@@ -17,7 +17,7 @@ from ..engine import type_name
 from ..engine.tensors import is_parameter, mark_parameter
 from . import custom_function
 from .torch_surface import Raised
-from .values import BoundMethod, SnippetObject, UserFunction
+from .values import BoundMethod, SnippetObject, UserFunction, torch_class
 
 
 def parameter(data, requires_grad: bool = True):
@@ -258,6 +258,17 @@ def _state_dict(interp, module, args, kwargs, node):
     return state
 
 
+def _apply(interp, module, args, kwargs, node):
+    """Module.apply(fn): fn on every submodule, children first, then on the module itself; the module back."""
+    given = [*args, *kwargs.values()]
+    if len(given) != 1 or set(kwargs) - {"fn"}:
+        raise interp.fail("apply() takes one function (fn)", node)
+    for child in [m for m in module.modules.values() if m is not None]:
+        _apply(interp, child, given, {}, node)
+    interp.call(given[0], [module], {}, node)
+    return module
+
+
 def _forward(interp, module, args, kwargs, node):
     return module.invoke(interp, args, kwargs, node)
 
@@ -270,6 +281,7 @@ _METHODS: dict[str, Any] = {
     "eval": _eval,
     "state_dict": _state_dict,
     "forward": _forward,
+    "apply": _apply,
 }
 
 
@@ -296,6 +308,13 @@ class ModuleSurface:
             return self.call_function(function, [module, *args], kwargs, node)
         finally:
             self.selves.pop()
+
+    def _builtin_type(self, args, kwargs, node):
+        """type(m) of an nn module: the snippet's class, or torch's (one object each, so `is` compares)."""
+        value = args[0]
+        if isinstance(value, ModuleValue):
+            return value.cls if value.cls is not None else torch_class(f"torch.nn.{value.name}")
+        raise self.fail(f"type() is supported only of an nn module (not of {type_name(value)!r})", node)
 
     def _builtin_super(self, args, kwargs, node):
         if len(args) == 2 and isinstance(args[1], ModuleValue):

@@ -34,7 +34,7 @@ def _spec(low: int, high: Optional[int], *keywords: str) -> Spec:
 
 
 DTYPES = TORCH_DTYPES  # torch's names for the engine's dtypes
-CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled"}  # with torch.no_grad():, @torch.no_grad()
+CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode"}  # with torch.no_grad():, @torch.no_grad()
 CREATORS = {
     "tensor": _spec(1, 1, "dtype", "requires_grad", "device"),
     "ones": _spec(1, None, "dtype", "requires_grad", "device"),
@@ -51,9 +51,13 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "equal": _spec(2, 2),
     "is_grad_enabled": _spec(0, 0),
     "relu_": _spec(1, 1),  # torch.relu_(x), F.relu_(x): x.relu_()
+    "leaky_relu_": _spec(1, 2, "negative_slope"),  # F.leaky_relu_(x, s): F.leaky_relu(x, s, inplace=True)
+    "elu_": _spec(1, 2, "alpha"),
     "no_grad": _spec(0, 0),
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
+    "inference_mode": _spec(0, 1, "mode"),
+    "is_inference_mode_enabled": _spec(0, 0),
     "grad": _spec(2, 6, "outputs", "inputs", "grad_outputs", "retain_graph", "create_graph", "allow_unused"),
     "device": _spec(1, 1),
 }
@@ -118,7 +122,7 @@ OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
     "parameters named_parameters zero_grad train eval state_dict forward training weight bias in_features "
-    "out_features step param_groups state add_param_group manual_seed initial_seed seed".split()
+    "out_features step param_groups state add_param_group manual_seed initial_seed seed apply".split()
 )
 CLASS_ATTRIBUTES = {"apply", "forward"}  # of a snippet's classes: `F.apply(x)`, `F.forward(ctx, x)`
 MATH = {
@@ -200,7 +204,10 @@ def _sync() -> None:
             **dict.fromkeys(CREATORS, "function"),
             **dict.fromkeys(DTYPES, "dtype"),
             **dict.fromkeys(CONTEXTS, "context"),
-            **dict.fromkeys(["allclose", "isclose", "equal", "is_grad_enabled", "device", "relu_"], "function"),
+            **dict.fromkeys(
+                ["allclose", "isclose", "equal", "is_grad_enabled", "is_inference_mode_enabled", "device", "relu_"],
+                "function",
+            ),
             **dict.fromkeys(RANDOM, "function"),
             "nn": "module",
             "linalg": "module",
@@ -209,7 +216,7 @@ def _sync() -> None:
             "Tensor": "class",
         }
     )
-    FUNCTIONAL["relu_"] = "function"
+    FUNCTIONAL.update(dict.fromkeys(["relu_", "leaky_relu_", "elu_"], "function"))
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
         del TENSOR_METHODS[name]
     TENSOR_METHODS.update(_OP_METHODS)
@@ -230,8 +237,9 @@ TENSOR_ATTRIBUTES = {
     "next_functions",
     "_version",  # how many in-place changes its storage had (a view's base's)
     "_base",  # the tensor it is a view of, or None
+    "grad_dtype",  # PyTorch 2.13: the dtype backward casts a leaf's gradient to
 }  # `next_functions` is grad_fn.next_functions
-SETTABLE = {"grad", "requires_grad", "data"}
+SETTABLE = {"grad", "requires_grad", "data", "grad_dtype"}
 _PLAIN_METHODS = {
     "backward": _spec(0, 4, "gradient", "retain_graph", "create_graph", "inputs"),
     "register_hook": _spec(1, 1, "hook"),  # a tensor's, and grad_fn.register_hook(hook)
@@ -246,6 +254,7 @@ _PLAIN_METHODS = {
     "copy_": _spec(1, 1),
     "clamp_": _spec(0, 2, "min", "max"),
     "retain_grad": _spec(0, 0),
+    "is_inference": _spec(0, 0),
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
     "clone": _spec(0, 0),
@@ -310,6 +319,7 @@ BUILTINS = {
     "round": _spec(1, 2),
     "len": _spec(1, 1),
     "super": _spec(0, 2),
+    "type": _spec(1, 1),  # of an nn module only: its class, compared with `is` / `==` (snippet/modules.py)
 }
 
 _OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}

@@ -16,11 +16,13 @@ import numpy as np
 from .. import engine
 from .. import ops
 from ..engine import no_overload, not_a_tensor, type_name
+from ..ops.activations import INPLACE_ROWS
 from ..ops.dispatch import FLAGS
 from .factories import Device
 from .sizes import matmul_shape
 from .torch_surface import MAX_ELEMENTS, Raised
 
+_DEFAULTS = {"leaky_relu": (0.01,), "elu": (1.0,)}  # the in-place rows' parameters when not given
 _PRODUCTS = {"matmul", "mm", "mv", "dot"}  # a result larger than its operands: sized before it is computed
 
 
@@ -146,14 +148,42 @@ class OpCalls:
             raise self.fail(f"inplace= of '{spelling}' must be True or False", node)
         if not inplace:
             return self.op(spelling, args, kwargs, node)
+        if spelling in INPLACE_ROWS and args and isinstance(args[0], engine.Tensor):
+            return self.inplace_activation(spelling, args[0], args[1:], kwargs, node)
         if spelling != "relu" or len(args) != 1 or kwargs or not isinstance(args[0], engine.Tensor):
             raise self.fail(f"{spelling}(inplace=True) is not supported (write it out of place)", node)
         return self.inplace(args[0], "relu_", [], {}, node)
+
+    def inplace_activation(self, spelling: str, x, args: list, kwargs: dict, node: ast.AST):
+        """F.leaky_relu(x, s, inplace=True), F.elu_(x): the row's in-place node (LeakyReluBackward1, EluBackward1),
+        traced as the activation itself (the same function of the old values)."""
+        names = ops.SIGNATURES[spelling].params
+        if len(args) > len(names) or set(kwargs) - set(names):
+            raise self.fail(f"{spelling}(inplace=True) takes {', '.join(names)}", node)
+        given = {**dict(zip(names, args)), **kwargs}
+        graph = engine.is_grad_enabled() and x.requires_grad
+        if not graph and x.grad_fn is not None:
+            raise self.fail(f"{spelling}_() on a tensor of the graph under no_grad is not supported", node)
+        label, pos = self.source(node), self.position(node)
+        ref = self.tracer.entry(x, label, pos) if graph and not x.is_leaf else None
+        row = ops.OPS[INPLACE_ROWS[spelling]]
+        values = [given.get(name, default) for name, default in zip(row.params, _DEFAULTS[spelling])]
+        self._engine(engine.inplace.activation_, node, x, spelling, *values)
+        if ref is not None:
+            self.tracer._add(x, spelling, (ref,), given, label, pos)
+        self._share(x)
+        return x
 
     def _torch_relu_(self, args: list, kwargs: dict, node: ast.AST):
         if not isinstance(args[0], engine.Tensor):
             raise Raised("TypeError", not_a_tensor("relu_", args[0]), node.lineno)
         return self.inplace(args[0], "relu_", [], {}, node)
+
+    def _torch_leaky_relu_(self, args: list, kwargs: dict, node: ast.AST):
+        return self._activation("leaky_relu", args, {**kwargs, "inplace": True}, node)
+
+    def _torch_elu_(self, args: list, kwargs: dict, node: ast.AST):
+        return self._activation("elu", args, {**kwargs, "inplace": True}, node)
 
     def _joined(self, spelling: str, signature, positional: list, params: dict, node: ast.AST):
         """cat and stack: a list (or a tuple, split's) of tensors, run and traced with its tensors as arguments."""

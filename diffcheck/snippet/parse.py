@@ -16,7 +16,7 @@ from ..lang.text import DEFAULT_LIMITS, _ast_parse, _clean, _scan_tokens
 from ..lang.program import Pos
 from .expression_rules import ExpressionRules
 from .names import _REFUSED, MODULES, base_path
-from .rules import StatementRules, _members
+from .rules import StatementRules, _bound, _members, local_names
 from .session import is_session, read_session
 
 MAX_LENGTH = 100_000  # characters of snippet text
@@ -80,6 +80,7 @@ class _Validator(StatementRules, ExpressionRules):
         self.objects: set[str] = set()  # names of objects whose attributes are the snippet's own (a Function's ctx)
         self.bases: dict[str, str] = {}  # name -> the path of the base class `from torch.autograd import` bound
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
+        self.scope = local_names(tree.body)  # what the current scope and those around it bind: a builtin's name
         self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
@@ -165,23 +166,6 @@ class _Validator(StatementRules, ExpressionRules):
         return name
 
     STATEMENTS = {ast.Import: _import, ast.ImportFrom: _import_from, **StatementRules.RULES}
-
-
-def _bound(node: ast.AST) -> list[str]:
-    """The names a node binds: assignment and loop targets (unpacked), functions, parameters, `except ... as`."""
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
-        targets = [node.target]
-    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-        return [node.name]
-    elif isinstance(node, ast.arg):
-        return [node.arg]
-    elif isinstance(node, ast.ExceptHandler):
-        return [node.name] if node.name else []
-    else:
-        return []
-    return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]
 
 
 _SUBMODULES = ("torch.nn", "torch.nn.functional", "torch.optim")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from .names import _OPERATORS, _REFUSED_OPERATORS, BUILTINS, EXCEPTIONS, SETTABLE
+from .names import _OPERATORS, _REFUSED_OPERATORS, EXCEPTIONS, SETTABLE
 
 from . import custom_function
 
@@ -60,8 +60,6 @@ class StatementRules:
         name = self._name_target(target.id, target)
         if name in self.modules or name in self.imported:
             raise self.refuse(f"'{name}' names what was imported; assigning to it is not supported", target)
-        if name in BUILTINS:
-            raise self.refuse(f"assigning to the builtin '{name}' is not supported", target)
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
         if type(node.op) not in _OPERATORS:
@@ -121,8 +119,6 @@ class StatementRules:
             raise self.refuse("positional-only parameters are not supported", args.posonlyargs[0])
         for arg in args.args + args.kwonlyargs:
             self._name_target(arg.arg, arg)
-            if arg.arg in BUILTINS:
-                raise self.refuse(f"a parameter may not be named like the builtin '{arg.arg}'", arg)
         for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
             self.value(default, depth + 1)
 
@@ -131,7 +127,8 @@ class StatementRules:
         for decorator in node.decorator_list:
             if not (
                 isinstance(decorator, ast.Call)
-                and self.resolve(decorator.func, 1) in ("context:no_grad", "context:enable_grad")
+                and self.resolve(decorator.func, 1)
+                in ("context:no_grad", "context:enable_grad", "context:inference_mode")
             ):
                 raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             self.value(decorator, 0)
@@ -142,8 +139,9 @@ class StatementRules:
         self._arguments(node.args, 0)
         outer, self.loops, self.functions = self.loops, 0, self.functions + 1
         known, self.objects = self.objects, self.objects | set(objects)
+        scope, self.scope = self.scope, self.scope | _parameters(node.args) | local_names(node.body)
         self.block(node.body)
-        self.loops, self.functions, self.objects = outer, self.functions - 1, known
+        self.loops, self.functions, self.objects, self.scope = outer, self.functions - 1, known, scope
 
     def _return(self, node: ast.Return) -> None:
         if not self.functions:
@@ -207,8 +205,9 @@ class StatementRules:
             raise self.refuse(f"method '{node.name}' needs a first parameter (self)", node)
         self._arguments(node.args, 0)
         outer, self.loops, self.functions = self.loops, 0, self.functions + 1
+        scope, self.scope = self.scope, self.scope | _parameters(node.args) | local_names(node.body)
         self.block(node.body)
-        self.loops, self.functions = outer, self.functions - 1
+        self.loops, self.functions, self.scope = outer, self.functions - 1, scope
 
     CLASS_RULES = {  # base class, as the validator resolves it -> how its body is checked
         "callable:Module": _module_class,
@@ -235,6 +234,10 @@ class StatementRules:
     }
 
 
+def _parameters(args: ast.arguments) -> set[str]:
+    return {arg.arg for arg in args.posonlyargs + args.args + args.kwonlyargs}
+
+
 def _is_super(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
 
@@ -256,3 +259,36 @@ def _members(tree: ast.Module) -> set[str]:
                         if target.value.id == this:
                             members.add(target.attr)
     return {name for name in members if not name.startswith("_")}
+
+
+def _bound(node: ast.AST) -> list[str]:
+    """The names a node binds: assignment and loop targets (unpacked), functions, parameters, `except ... as`."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.comprehension)):
+        targets = [node.target]
+    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return [node.name]
+    elif isinstance(node, ast.arg):
+        return [node.arg]
+    elif isinstance(node, ast.ExceptHandler):
+        return [node.name] if node.name else []
+    else:
+        return []
+    return [t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)]
+
+
+_SCOPES = (ast.FunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def local_names(body: list) -> set[str]:
+    """The names a scope's own statements bind (not those of the functions, lambdas, classes and comprehensions it
+    holds, which are scopes of their own; their names are bound here): a binding that shadows a builtin shadows it
+    in this scope and those inside it, as in Python."""
+    names, todo = set(), list(body)
+    while todo:
+        node = todo.pop()
+        names.update(_bound(node))
+        if not isinstance(node, _SCOPES):
+            todo.extend(ast.iter_child_nodes(node))
+    return names

@@ -19,7 +19,8 @@ from .values import (
     GradContext,
     ReturnValue,
     UserFunction,
-    set_grad_mode,
+    modes,
+    set_modes,
 )
 
 _INPLACE = {ast.Add: "add_", ast.Sub: "sub_", ast.Mult: "mul_", ast.Div: "div_"}
@@ -135,12 +136,13 @@ class Statements:
         context = self.eval(node.items[0].context_expr)
         if not isinstance(context, GradContext):  # torch.autograd.graph's about saved tensors (hook_surface.py)
             return self.saved_context(context, node.body, node.items[0].context_expr)
-        previous = engine.is_grad_enabled() if context.previous is None else context.previous
-        set_grad_mode(context.enabled)
+        grad, inference = modes()
+        previous = grad if context.previous is None else context.previous
+        set_modes(context.enabled, context.inference)
         try:
             self.block(node.body)
         finally:
-            set_grad_mode(previous)
+            set_modes(previous, inference)
 
     def _def(self, node: ast.FunctionDef) -> None:
         function = self.make_function(node.name, node)
@@ -149,6 +151,7 @@ class Statements:
             if not isinstance(context, GradContext):
                 raise self.fail("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             function.grad_mode = context.enabled if function.grad_mode is None else function.grad_mode
+            function.inference = context.inference if function.inference is None else function.inference
         self.scope.vars[node.name] = function
 
     def make_function(self, name: str, node) -> UserFunction:

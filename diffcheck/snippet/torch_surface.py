@@ -131,7 +131,7 @@ class TorchSurface:
             return self.op(name, [value], {}, node, method=True)
         if name not in TENSOR_ATTRIBUTES:  # a name the snippet's classes use (`x.fc1`) read on a tensor
             raise self.fail(f"attribute '{name}' of a tensor is not supported", node)
-        return getattr(value, name)
+        return self._engine(getattr, node, value, name)  # x._version of an inference tensor: PyTorch's error
 
     def _set_attribute(self, value, name: str, new, node: ast.Attribute) -> None:
         if isinstance(value, SnippetObject):
@@ -156,6 +156,9 @@ class TorchSurface:
             value.data = np.array(new.data, copy=True)[()]
             engine.versions.data_changed()
             self._share(value)
+            return
+        if name == "grad_dtype":
+            self._engine(setattr, node, value, name, new)  # PyTorch's RuntimeErrors: not a dtype, not a leaf ...
             return
         if name != "requires_grad":
             raise self.fail(f"setting '.{name}' on a tensor is not supported", node)

@@ -65,6 +65,7 @@ class GradContext:
     enabled: bool
     name: str
     previous: Optional[bool] = None  # set_grad_enabled: the mode before it was made, restored when a `with` ends
+    inference: Optional[bool] = None  # inference_mode(mode): inference mode on or off (grad mode its opposite)
 
     def __repr__(self) -> str:
         return f"<torch.autograd.grad_mode.{self.name} object at {hex(id(self))}>"
@@ -74,6 +75,21 @@ def set_grad_mode(enabled: bool) -> None:
     from ..engine import dtypes
 
     dtypes._grad_enabled = enabled
+
+
+def modes() -> tuple[bool, bool]:
+    """Grad mode and inference mode, to restore after a `with` or a decorated function."""
+    from ..engine import dtypes
+
+    return dtypes._grad_enabled, dtypes._inference
+
+
+def set_modes(grad: bool, inference: Optional[bool]) -> None:
+    from ..engine import dtypes
+
+    dtypes._grad_enabled = grad
+    if inference is not None:
+        dtypes._inference = inference
 
 
 @dataclass
@@ -86,6 +102,7 @@ class UserFunction:
     kw_defaults: dict
     closure: "Scope"
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
+    inference: Optional[bool] = None  # @torch.inference_mode(): True
 
     def __repr__(self) -> str:
         return f"<function {self.name} at {hex(id(self))}>"
@@ -203,3 +220,11 @@ class TorchClass(SnippetObject):
 
     def __repr__(self) -> str:
         return f"<class '{self.qualname}'>"
+
+
+_TORCH_CLASSES: dict[str, TorchClass] = {}
+
+
+def torch_class(qualname: str) -> TorchClass:
+    """The one object for a torch class, so that `type(m) is nn.Linear` holds as in Python."""
+    return _TORCH_CLASSES.setdefault(qualname, TorchClass(qualname))
