@@ -173,8 +173,20 @@ def _mp_functions() -> dict:
             if op.mp is not None and op.mp != ops.SYMPY_ONLY and op.elementwise:
                 form = op.sym(sp, *(sp.Symbol(f"a{i}", real=True) for i in range(op.arity)))
                 function = getattr(mpmath, op.mp) if isinstance(op.mp, str) else op.mp
-                _MP_FUNCTIONS.setdefault(type(form), function)
+                _MP_FUNCTIONS.setdefault(type(form), function if op.arity == 1 else _real_operands(function))
     return _MP_FUNCTIONS
+
+
+def _real_operands(function: Callable) -> Callable:
+    """`function` where a complex operand raises ValueError: mpmath's functions of two arguments (atan2) are defined
+    on the reals only and fail inside on an mpc (`atan2(asin(x), y)` at x = 1.3), so SymPy says what it is there."""
+
+    def real_only(*args):
+        if any(isinstance(a, mpmath.mpc) for a in args):
+            raise ValueError("an operand off the real line")
+        return function(*args)
+
+    return real_only
 
 
 ops.subscribe(_MP_FUNCTIONS.clear)
