@@ -23,3 +23,28 @@ def statuses_of(program: str, **values) -> list:
 )
 def test_an_operand_of_atan2_off_the_real_line_is_singular(program, values):
     assert statuses_of(program, **values)[:2] == ["singular", "singular"]
+
+
+HUBER_MAX = "out = abs(maximum(huber_loss(x, x, reduction='none', delta=0.5), y / x))"
+
+
+def test_sympys_abs_rule_failing_on_a_nan_comparison_is_differentiated_by_branches():
+    """SymPy's d|a| for an `a` it cannot prove real writes the inner |x - x| as 0/sign(0) and compares the nan;
+    |a| is differentiated as a Piecewise instead, so the check runs (nan = nan at 0, as PyTorch's maximum
+    propagates it) and the gradients elsewhere are right."""
+    at_zero = check(Case(parse_program(HUBER_MAX), dict(x=[[0.0, 0.0], [0.0, 0.0]], y=[0.0, 0.0])))
+    assert at_zero.statuses[:2] == ["match", "match"] and not at_zero.failed
+    elsewhere = check(Case(parse_program(HUBER_MAX), dict(x=[[1.0, 2.0], [-3.0, 0.7]], y=[0.5, -2.0])))
+    assert [t.engine for t in elsewhere.tensors[:2]] == [[[-0.5, 0.0], [0.0, 0.0]], [1.0, 0.0]]
+    assert [t.sympy for t in elsewhere.tensors[:2]] == [[[-0.5, 0.0], [0.0, 0.0]], [1.0, 0.0]]
+
+
+def test_real_abs_rewrites_only_the_unproved_abs():
+    import sympy as sp
+
+    from diffcheck.symbolic import real_abs
+
+    x, y = sp.symbols("x y", real=True)
+    proved = sp.Abs(x - 1)
+    assert real_abs(proved) == proved
+    assert real_abs(sp.Abs(sp.Max(x, y / x))) == sp.Piecewise((sp.Max(x, y / x), sp.Max(x, y / x) >= 0), (-sp.Max(x, y / x), True))
