@@ -48,3 +48,25 @@ def test_real_abs_rewrites_only_the_unproved_abs():
     proved = sp.Abs(x - 1)
     assert real_abs(proved) == proved
     assert real_abs(sp.Abs(sp.Max(x, y / x))) == sp.Piecewise((sp.Max(x, y / x), sp.Max(x, y / x) >= 0), (-sp.Max(x, y / x), True))
+
+
+def test_a_branch_not_taken_is_not_valued():
+    """SymPy folds maximum's comparison into hardsigmoid's branches (`y < zoo*x` for x <= -3): at x = 0 that branch
+    is not taken, so its nan comparison does not make the value nan. The tie splits 1/2 each, as PyTorch does."""
+    result = check(Case(parse_program("out = maximum(x / hardsigmoid(x), y)"), dict(x=0.0, y=0.0)))
+    assert result.output.sympy_value == 0.0 and result.output.status == "match"
+    assert [(t.status, t.engine, t.sympy) for t in result.tensors[:2]] == [("match", 1.0, 1.0), ("match", 0.5, 0.5)]
+
+
+def test_substitute_taken_values_conditions_first():
+    import sympy as sp
+    from sympy.logic.boolalg import ITE
+
+    from diffcheck.symbolic.powers import substitute_taken
+
+    x, y = sp.symbols("x y", real=True)
+    expr = sp.Piecewise((1, ITE(x <= -3, y < sp.zoo * x, y < x)), (2, True))
+    assert substitute_taken(expr, {x: sp.Float(0), y: sp.Float(0)}) == 2
+    assert substitute_taken(expr, {x: sp.Float(0), y: sp.Float(-1)}) == 1
+    with pytest.raises(TypeError):
+        substitute_taken(expr, {x: sp.Float(-4), y: sp.Float(0)})

@@ -13,7 +13,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .. import ops
 from ..exact import Exact, add_all, first_branch, multiply_all, postorder
-from .powers import power_fits, substitute
+from .powers import power_fits, substitute, substitute_taken
 
 DIGITS = 30
 
@@ -194,13 +194,21 @@ ops.subscribe(_MP_FUNCTIONS.clear)
 
 def _exactly(expr, at: dict) -> Exact:
     try:
-        return _classify_exact(substitute(expr, at))
+        return _classify_exact(_substituted(expr, at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
     except ValueError:  # Max/Min of nan or zoo ("not comparable"): undefined there too
         return Exact("nan")
     except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
         return Exact("nan")
+
+
+def _substituted(expr, at: dict):
+    """`expr` at `at`; where valuing every branch fails, valuing only the branches taken (`substitute_taken`)."""
+    try:
+        return substitute(expr, at)
+    except (TypeError, ValueError):
+        return substitute_taken(expr, at)
 
 
 def compile_as_written(expr, syms: list):
