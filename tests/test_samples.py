@@ -229,12 +229,12 @@ ERRORS = [
     (
         CASE + '[case.expect]\nstatus = { x = "kinked" }\n',
         "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-        "overflow, indeterminate, rounding, not 'kinked'",
+        "overflow, indeterminate, rounding, ill-conditioned, not 'kinked'",
     ),
     (
         CASE + '[case.expect]\nstatus = { x = "mismatch" }\n',
         "f.toml:6: case 'c': 'expect.status.x' must be one of match, none, not-retained, kink, singular, zero-times-inf, "
-        "overflow, indeterminate, rounding, not 'mismatch' (a mismatch is a bug, not an expectation)",
+        "overflow, indeterminate, rounding, ill-conditioned, not 'mismatch' (a mismatch is a bug, not an expectation)",
     ),
 ]
 

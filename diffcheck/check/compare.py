@@ -14,13 +14,15 @@ MATCH, NONE, NOT_RETAINED, MISMATCH = "match", "none", "not-retained", "mismatch
 KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW = "kink", "singular", "zero-times-inf", "overflow"
 ROUNDING = "rounding"  # PyTorch's backward rounds a constant to float32 (hardsigmoid's 1/6): within that error
 INDETERMINATE = "indeterminate"  # IEEE 754's pow(1, inf) = 1 against SymPy's nan for 1**oo
-EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE, ROUNDING)
+ILL_CONDITIONED = "ill-conditioned"  # cos(1e7): the float64 argument's rounding, grown by the op's condition number
+EXPLAINED = (KINK, SINGULAR, ZERO_TIMES_INF, OVERFLOW, INDETERMINATE, ROUNDING, ILL_CONDITIONED)
 SEVERITY = {
     NONE: 0,
     NOT_RETAINED: 0,
     MATCH: 0,
     KINK: 1,
     ROUNDING: 1,
+    ILL_CONDITIONED: 1,
     SINGULAR: 2,
     ZERO_TIMES_INF: 2,
     OVERFLOW: 2,
@@ -30,7 +32,11 @@ SEVERITY = {
 
 
 ROUNDING_FACTOR = 4  # a rounded constant's error, grown by the float64 arithmetic around it
-PATH_KINDS = ("kink", "rounding")  # hits that explain only the gradients whose path runs through them
+PATH_KINDS = (
+    "kink",
+    "rounding",
+    "ill-conditioned",
+)  # hits that explain only the gradients whose path runs through them
 
 
 @dataclass
@@ -133,6 +139,15 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
         bound = ROUNDING_FACTOR * max(h.bound for h in rounding)
         if abs(e - s.value) <= bound * abs(s.value) + case.atol:
             return ROUNDING, f"{_where(rounding)}: {rounding[0].convention}; SymPy gives {s.value!r}, the engine {e!r}"
+    ill = context.of_kind("ill-conditioned")
+    if ill and s.is_finite and math.isfinite(e):
+        worst = max(ill, key=lambda h: h.bound)
+        bound = ROUNDING_FACTOR * worst.bound
+        if abs(e - s.value) <= bound * abs(s.value) + case.atol:
+            return ILL_CONDITIONED, (
+                f"{_where([worst])}: {worst.convention}; the difference is within {bound:.2g} relative; "
+                f"SymPy gives {s.value!r}, the engine {e!r}"
+            )
     if kinks and sided is None:  # second derivatives at a kink (SymPy's DiracDelta against PyTorch's 0), or a value
         # on a jump (atan2's branch cut at -0.0: PyTorch's -pi, SymPy's pi)
         return KINK, (

@@ -115,9 +115,9 @@ class Prepared:
 
     def _gradient(self, target, syms: list) -> list:
         """d target / d s for each symbol of `syms`."""
-        import sympy as sp
+        from .. import symbolic
 
-        return [sp.diff(target, s) for s in syms]
+        return [symbolic.differentiate(target, s) for s in syms]
 
     def _held(self, name: str, full: dict) -> tuple:
         """The retained non-leaf `name` held as fresh symbols: the output's derivatives with respect to them, its

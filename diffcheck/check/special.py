@@ -44,6 +44,8 @@ def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: f
     rounded = op.rounded(*datas, **params) if callable(op.rounded) else op.rounded
     if rounded is not None:  # everywhere the op runs: its rounded constant reaches every gradient through it
         hits.append(Hit(op.name, "rounding", where, rounded[1], depends, rounded[0]))
+    if op.conditioned is not None:
+        hits.extend(_ill_conditioned(op, datas, where, depends))
     for kind, test in (("kink", op.kink), ("singular", op.singular)):
         if test is not None:
             with np.errstate(all="ignore"):
@@ -65,6 +67,24 @@ def special_points(op: ops.Op, datas: list, params: dict, where: str, depends: f
                 )
             )
     return hits
+
+
+ILL_ULPS = 16  # the argument's own rounding, grown by the float64 ops before it (float32's tolerance is 16 ulps too)
+ILL_FROM = 1e-13  # below this the grown rounding cannot reach a tolerance: no hit
+
+
+def _ill_conditioned(op: ops.Op, datas: list, where: str, depends: frozenset) -> list[Hit]:
+    """An `ill-conditioned` hit where the op's condition number at the engine's float64 argument grows that
+    argument's rounding (ILL_ULPS ulps) past ILL_FROM; its bound is the relative error that may give."""
+    kappa = op.conditioned(*datas)
+    bound = kappa * ILL_ULPS * float(np.finfo(np.float64).eps)
+    if not bound > ILL_FROM:
+        return []
+    convention = (
+        f"its float64 argument's rounding ({ILL_ULPS} ulps) grows {kappa:.3g} times in its value and derivative "
+        "(condition number |x f'(x)/f(x)|, |x f''(x)/f'(x)|)"
+    )
+    return [Hit(op.name, "ill-conditioned", where, convention, depends, bound)]
 
 
 def found(applied: list, program: Program, value: Callable) -> list[Hit]:

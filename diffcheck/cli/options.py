@@ -39,7 +39,7 @@ ATOL = click.option(
 STRICT = click.option(
     "--strict",
     is_flag=True,
-    help="Fail on kink, singular, zero-times-inf, overflow, indeterminate and rounding differences too.",
+    help="Fail on kink, singular, zero-times-inf, overflow, indeterminate, ill-conditioned and rounding differences too.",
 )
 
 

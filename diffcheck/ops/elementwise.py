@@ -28,6 +28,17 @@ def _softplus(x):
     return np.where(x > 20, x, np.log1p(np.exp(np.minimum(x, 20))))
 
 
+def _periodic_condition(x) -> float:
+    """sin, cos, tan: the largest |2x / sin(2x)| over the elements, which bounds |x f'(x) / f(x)| and
+    |x f''(x) / f'(x)| for the three (1 at 0): at x = 1e7 float64's rounding of x moves it by 1e-9 rad, and the
+    value and derivative near a zero of theirs by that over their size."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        kappa = np.where(x == 0, 1.0, np.abs(2 * x / np.sin(2 * x)))
+    finite = kappa[np.isfinite(kappa)]
+    return float(finite.max()) if finite.size else 1.0
+
+
 def _abs(x):
     if is_bool(x):
         raise NotImplementedError(""""abs_cpu" not implemented for 'Bool'""")
@@ -86,6 +97,7 @@ row(
     sym=lambda sp, x: sp.sin(x, evaluate=False),
     derivative="d/dx sin(x) = cos(x)",
     mp="sin",
+    conditioned=_periodic_condition,
 )
 row(
     name="cos",
@@ -95,6 +107,7 @@ row(
     sym=lambda sp, x: sp.cos(x, evaluate=False),
     derivative="d/dx cos(x) = -sin(x)",
     mp="cos",
+    conditioned=_periodic_condition,
 )
 row(
     name="tan",
@@ -107,6 +120,7 @@ row(
     convention="poles at pi/2 + k*pi are never hit exactly in floating point: huge finite values",
     edges=(),
     mp="tan",
+    conditioned=_periodic_condition,
 )
 row(
     name="tanh",

@@ -161,6 +161,10 @@ class Op:
     # error that gives, what it is), or a function of the arguments' values and parameters giving that or None (celu's
     # 1/alpha.toFloat(): exact for alpha = 1). A difference within it is labelled `rounding`, not a mismatch.
     rounded: Union[None, tuple[float, str], Callable[..., Optional[tuple[float, str]]]] = None
+    # The op's condition number at the engine's float64 argument, a function of the arguments' values: how many times
+    # a relative error of the argument grows in the op's value or derivative (sin, cos, tan of a large argument:
+    # |2x / sin(2x)|). A difference within ILL_ULPS ulps of the argument grown by it is labelled `ill-conditioned`.
+    conditioned: Optional[Callable[..., float]] = None
     # Derived: not variadic, one output, not a view, typed as the inputs: the fast paths take it in one attribute load
     plain_call: bool = field(init=False, repr=False, compare=False)
 

@@ -9,6 +9,7 @@ from ..check import (
     EXPLAINED,
     INDETERMINATE,
     ROUNDING,
+    ILL_CONDITIONED,
     KINK,
     MATCH,
     MISMATCH,
@@ -35,6 +36,7 @@ STATUS_STYLE = {
     OVERFLOW: ("~ overflow", "yellow"),
     INDETERMINATE: ("~ indeterminate", "yellow"),
     ROUNDING: ("~ rounding", "yellow"),
+    ILL_CONDITIONED: ("~ ill-conditioned", "yellow"),
 }
 
 

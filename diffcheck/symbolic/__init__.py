@@ -161,3 +161,26 @@ def within_budget(exprs: list, limit: int) -> None:
 
 def flat(value) -> list:
     return np.asarray(value, dtype=object).reshape(-1).tolist()
+
+
+def differentiate(expr, sym) -> sp.Expr:
+    """d expr / d sym by SymPy; where its rule for |a| fails, with each such |a| written as a Piecewise.
+
+    SymPy differentiates |a| of an `a` it cannot prove real (a Piecewise of `y/x`, which may be zoo) through re/im
+    and `rewrite(sign)`, which writes an inner |b| as b/sign(b): 0/0 = nan for b = x - x, then compared in a
+    condition ("Invalid NaN comparison"). Every value here is real off the ops' singular points, so |a| is
+    a for a >= 0 and -a below, which SymPy differentiates branch by branch.
+    """
+    try:
+        return sp.diff(expr, sym)
+    except (TypeError, ValueError):
+        return sp.diff(real_abs(expr), sym)
+
+
+def real_abs(expr):
+    """`expr` with each |a| whose `a` SymPy cannot prove real written as Piecewise((a, a >= 0), (-a, True))."""
+    while True:
+        unproved = {e for e in expr.atoms(sp.Abs) if not e.args[0].is_extended_real}
+        if not unproved:
+            return expr
+        expr = expr.xreplace({e: sp.Piecewise((e.args[0], e.args[0] >= 0), (-e.args[0], True)) for e in unproved})

@@ -13,7 +13,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .. import ops
 from ..exact import Exact, add_all, first_branch, multiply_all, postorder
-from .powers import power_fits, substitute
+from .powers import power_fits, substitute, substitute_taken
 
 DIGITS = 30
 
@@ -173,8 +173,20 @@ def _mp_functions() -> dict:
             if op.mp is not None and op.mp != ops.SYMPY_ONLY and op.elementwise:
                 form = op.sym(sp, *(sp.Symbol(f"a{i}", real=True) for i in range(op.arity)))
                 function = getattr(mpmath, op.mp) if isinstance(op.mp, str) else op.mp
-                _MP_FUNCTIONS.setdefault(type(form), function)
+                _MP_FUNCTIONS.setdefault(type(form), function if op.arity == 1 else _real_operands(function))
     return _MP_FUNCTIONS
+
+
+def _real_operands(function: Callable) -> Callable:
+    """`function` where a complex operand raises ValueError: mpmath's functions of two arguments (atan2) are defined
+    on the reals only and fail inside on an mpc (`atan2(asin(x), y)` at x = 1.3), so SymPy says what it is there."""
+
+    def real_only(*args):
+        if any(isinstance(a, mpmath.mpc) for a in args):
+            raise ValueError("an operand off the real line")
+        return function(*args)
+
+    return real_only
 
 
 ops.subscribe(_MP_FUNCTIONS.clear)
@@ -182,13 +194,21 @@ ops.subscribe(_MP_FUNCTIONS.clear)
 
 def _exactly(expr, at: dict) -> Exact:
     try:
-        return _classify_exact(substitute(expr, at))
+        return _classify_exact(_substituted(expr, at))
     except TypeError:  # a Piecewise condition comparing zoo or a complex number: undefined on the real line
         return Exact("nan")
     except ValueError:  # Max/Min of nan or zoo ("not comparable"): undefined there too
         return Exact("nan")
     except (MemoryError, OverflowError, RecursionError):  # SymPy's numbers blew up (exp of 1e16 where mpmath failed)
         return Exact("nan")
+
+
+def _substituted(expr, at: dict):
+    """`expr` at `at`; where valuing every branch fails, valuing only the branches taken (`substitute_taken`)."""
+    try:
+        return substitute(expr, at)
+    except (TypeError, ValueError):
+        return substitute_taken(expr, at)
 
 
 def compile_as_written(expr, syms: list):

@@ -4,9 +4,11 @@ each one."""
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import mpmath
 import sympy as sp
+from sympy.logic.boolalg import ITE
 
 from ..errors import LimitError
 from ..exact import postorder
@@ -63,3 +65,38 @@ def substitute(expr, at: dict):
             power_fits(*args)
         done[node] = node.func(*args) if args != node.args else node
     return done[expr] if isinstance(expr, sp.Basic) else expr
+
+
+def substitute_taken(expr, at: dict, done: Optional[dict] = None):
+    """`substitute`, but a Piecewise or an ITE values its conditions first and only the branch they take.
+
+    SymPy folds a comparison into each branch of an inner Piecewise (`maximum(x / hardsigmoid(x), y)` holds
+    `y < zoo*x` for the branch x <= -3), so valuing every branch compares nan (`zoo*0`) at x = 0, where that
+    branch is not taken. Recursive: for the points where `substitute` raised.
+    """
+    done = {} if done is None else done
+    if expr in done:
+        return done[expr]
+    if expr in at:
+        value = at[expr]
+    elif isinstance(expr, sp.Piecewise):
+        value = next((substitute_taken(v, at, done) for v, c in expr.args if _holds(c, at, done)), sp.nan)
+    elif isinstance(expr, ITE):
+        condition, then, otherwise = expr.args
+        value = substitute_taken(then if _holds(condition, at, done) else otherwise, at, done)
+    elif not expr.args:
+        value = expr
+    else:
+        args = tuple(substitute_taken(a, at, done) for a in expr.args)
+        if isinstance(expr, sp.Pow):
+            power_fits(*args)
+        value = expr.func(*args) if args != expr.args else expr
+    done[expr] = value
+    return value
+
+
+def _holds(condition, at: dict, done: dict) -> bool:
+    value = substitute_taken(condition, at, done)
+    if value not in (sp.true, sp.false):
+        raise TypeError(f"a condition undecided at the point: {value}")
+    return value is sp.true
