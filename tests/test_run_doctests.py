@@ -37,7 +37,6 @@ REFUSED = {
     "nll_loss": "19:23: 'torch.nn.Conv2d' is not supported",
     "poisson_nll_loss": "5:23: 'torch.nn.PoissonNLLLoss' is not supported",
     "soft_margin_loss": "5:23: 'torch.nn.SoftMarginLoss' is not supported",
-    "tensor_grad_dtype": "9:30: 'torch.float16' is not supported",  # grad_dtype runs (tests/sessions/grad_dtype)
 }
 # Where diffcheck prints otherwise, line by line (0-based, after masking): (PyTorch's text, diffcheck's). Seeded
 # float32 reductions printed at full precision differ in the last bits (PyTorch's kernels sum in another order).

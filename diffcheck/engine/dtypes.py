@@ -24,6 +24,24 @@ float64 = dtype("float64", np.float64, True)
 int64 = dtype("int64", np.int64, False)
 bool_ = dtype("bool", np.bool_, False)
 _DTYPES = {d.np: d for d in (float32, float64, int64, bool_)}
+
+
+class _Unsupported(dtype):
+    """A dtype PyTorch has and the engine does not compute in (NumPy's float16 rounds otherwise than PyTorch's half
+    kernels): a name to print, compare and assign (`x.grad_dtype = torch.float16`); a tensor of it is refused."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str):
+        self.name, self.is_floating_point = name, True
+
+    @property
+    def np(self):
+        raise ValueError(f"{self!r} tensors are not supported by diffcheck's engine")
+
+
+float16 = _Unsupported("float16")
+bfloat16 = _Unsupported("bfloat16")
 # torch's names for them, aliases included (torch.long is torch.int64): `bool` itself would shadow the builtin here
 TORCH_DTYPES = {
     "float32": float32,
@@ -33,6 +51,9 @@ TORCH_DTYPES = {
     "int64": int64,
     "long": int64,
     "bool": bool_,
+    "float16": float16,
+    "half": float16,
+    "bfloat16": bfloat16,
 }
 _default_dtype = float32
 
