@@ -75,8 +75,7 @@ def test_item_assignment_as_pytorch(case):
     n = np.size(b.data)
     weights = np.reshape([0.5 + i / n for i in range(n)], np.shape(b.data)).tolist()
     b.backward(gradient=torch.tensor(weights, dtype=torch.float64))
-    # PyTorch names CopySlices with its namespace: torch::autograd::CopySlices
-    assert chain(b) == [name.replace("torch::autograd::", "") for name in case["chain"]]
+    assert chain(b) == case["chain"]  # PyTorch names CopySlices with its namespace: torch::autograd::CopySlices
     assert b._version == case["version"]
     assert flat(b) == case["value"]
     assert flat(scope["x"].grad) == case["grad_x"] and flat(scope["v"].grad) == case["grad_y"]
@@ -95,7 +94,7 @@ def test_a_view_shares_the_version_counter_and_backward_sees_the_change():
     d = c * 2
     e = d[0]
     d[1] = 0.0
-    assert (e._version, d._version, d.grad_fn.name()) == (1, 1, "CopySlices")
+    assert (e._version, d._version, d.grad_fn.name()) == (1, 1, "torch::autograd::CopySlices")
     z = (d * d).sum()
     d[0] = 3.0
     with pytest.raises(RuntimeError) as caught:

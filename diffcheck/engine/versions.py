@@ -156,7 +156,8 @@ def _message(data, made_by, version: int, expected: int) -> str:
     which = ""
     if made_by is not None:
         name = _named(made_by[0]).name()
-        name = name[: name.rindex("Backward")] if "Backward" in name else f"torch::autograd::{name}"
+        if "::" not in name:  # a C++ node (CopySlices) is named with its namespace already
+            name = name[: name.rindex("Backward")] if "Backward" in name else f"torch::autograd::{name}"
         which = f", which is output {made_by[1]} of {name},"
     return MODIFIED.format(
         type=TYPE_NAMES[np.result_type(data)][0] + "Tensor",

@@ -216,7 +216,7 @@ class CopySlices(Node):
     __slots__ = ("params",)
 
     def name(self) -> str:
-        return "CopySlices"
+        return "torch::autograd::CopySlices"  # PyTorch's C++ name; printed without its namespace
 
     def check_versions(self) -> None:
         from .versions import check
@@ -246,7 +246,7 @@ def _copy_slices_vjp(F, g, out, inputs, inner, key):
 def _op(saves: bool) -> Op:
     return Op(
         name="copy_slices",
-        grad_fn="CopySlices",
+        grad_fn="torch::autograd::CopySlices",
         forward=None,
         sym=None,
         derivative="",

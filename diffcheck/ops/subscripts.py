@@ -88,32 +88,35 @@ row(
     example=([(2,)], {}),
     **_VIEW,
 )
-row(
-    name="subscript_index",
-    grad_fn="IndexBackward0",
-    params=(Param("key", "index"),),
-    saves=False,
-    elementwise=False,
-    internal=True,
-    forward=_take,
-    vjp=lambda F, g, out, x, key: (F.subscript_put(g, np.shape(x), key),),
-    sym=lambda sp, x, key: np.asarray(x, dtype=object)[key],
-    derivative="the gradient added at the indices (repeated ones add up), zeros elsewhere",
-    example=([(3,)], {"key": (np.array([2, 0, 2]),)}),
-)
-row(
-    name="subscript_strided",
-    grad_fn="AsStridedBackward0",
-    params=(Param("key", "index"),),
-    saves=False,
-    elementwise=False,
-    internal=True,
-    forward=_take,
-    vjp=lambda F, g, out, x, key: (F.subscript_put(g, np.shape(x), key),),
-    sym=lambda sp, x, key: np.asarray(x, dtype=object)[key],
-    derivative="the gradient placed at the view's elements of its base, zeros elsewhere (a view after its base changed)",
-    example=([(2, 3)], {"key": (np.array([0, 0]), np.array([1, 2]))}),
-)
+# An advanced index (IndexBackward0), and a view regenerated after its base changed in place (AsStridedBackward0):
+# both take the elements at the key, and their gradient goes back to those places.
+for _name, _grad_fn, _derivative, _example in (
+    (
+        "subscript_index",
+        "IndexBackward0",
+        "the gradient added at the indices (repeated ones add up), zeros elsewhere",
+        ([(3,)], {"key": (np.array([2, 0, 2]),)}),
+    ),
+    (
+        "subscript_strided",
+        "AsStridedBackward0",
+        "the gradient placed at the view's elements of its base, zeros elsewhere (a view after its base changed)",
+        ([(2, 3)], {"key": (np.array([0, 0]), np.array([1, 2]))}),
+    ),
+):
+    row(
+        name=_name,
+        grad_fn=_grad_fn,
+        params=(Param("key", "index"),),
+        saves=False,
+        elementwise=False,
+        internal=True,
+        forward=_take,
+        vjp=lambda F, g, out, x, key: (F.subscript_put(g, np.shape(x), key),),
+        sym=lambda sp, x, key: np.asarray(x, dtype=object)[key],
+        derivative=_derivative,
+        example=_example,
+    )
 row(
     name="subscript_put",
     grad_fn="IndexPutBackward0",
@@ -172,7 +175,10 @@ def _assign_vjp(F, g, out, x, value, key):
     return F.where(hole, 0.0, g), F.reshape(part, np.shape(value))
 
 
-for _name, _grad_fn in (("subscript_copy", "CopySlices"), ("subscript_index_put", "IndexPutBackward0")):
+for _name, _grad_fn in (
+    ("subscript_copy", "torch::autograd::CopySlices"),
+    ("subscript_index_put", "IndexPutBackward0"),
+):
     row(
         name=_name,
         grad_fn=_grad_fn,
