@@ -112,7 +112,7 @@ CASES = [(name, Apply(name, (X,)), {"x": 0.7}) for name in UNARY] + [
         {"v": [0.5, -1.0, 2.0], "W": [[1.0, 2.0, 0.5], [3.0, -4.0, 0.25]], "x": [0.5, -1.0]},
     ),
 ]
-# issue 16's elementwise rows (ops/elementwise.py, ops/activations.py); PyTorch's values: tests/test_elementwise_rows.py
+# issue 16's elementwise rows (ops/elementwise.py, ops/activations.py, ops/soft_activations.py); PyTorch's values: tests/test_elementwise_rows.py
 ELEMENTWISE = ["erf", "erfc", "exp2", "log2", "log10", "rsqrt", "sign", "floor", "ceil", "round", "trunc", "frac"]
 ACTIVATIONS = ["logsigmoid", "hardtanh", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish"]
 ACTIVATIONS += ["softsign", "hardswish"]

@@ -11,7 +11,8 @@ import types
 
 import numpy as np
 
-from .activations import (
+from .activations import _typed
+from .soft_activations import (
     _ONE_SIXTH,
     _GELU_BETA,
     _GELU_KAPPA,
@@ -19,7 +20,6 @@ from .activations import (
     GELU_CHOICES,
     _erf_of,
     _gelu_vjp,
-    _typed,
 )
 from .table import Family, Param
 
