@@ -7,7 +7,6 @@ pruned (dimmed, dashed) input where next_functions has None: the input does not 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
@@ -16,6 +15,7 @@ import numpy as np
 from .. import ops
 from ..check import Case, run_engine
 from ..errors import DiffcheckError
+from .graph_calls import _Constant, _Inner, _brief, _call_text, inner_inputs
 from ..check.run import is_number
 from ..lang.program import Apply, Assign, Const, Program, Var
 from ..engine.printing import format_values
@@ -114,19 +114,6 @@ def _flatten(program: Program) -> tuple[Program, dict[str, str], set[str]]:
 def _tuple_op(node: Apply) -> bool:
     row = ops.OPS.get(ops.FRONTS[node.op].row)
     return row is not None and row.outputs != 1
-
-
-def _brief(expr) -> str:
-    return expr.name if isinstance(expr, Var) else repr(expr.value) if isinstance(expr, Const) else "…"
-
-
-def _call_text(node: Apply) -> str:
-    """`sin(x)`, `mul(…, y)`, `sum(x, dim=0)`: one level deep, so labels stay short however deep the nesting."""
-    if node.op == "getitem":  # x[0, 1:]
-        from ..ops.subscripts import shown
-
-        return f"{_brief(node.args[0])}{shown(dict(node.params)['key'].value)}"
-    return f"{node.op}({', '.join([*map(_brief, node.args), *(f'{k}={_brief(v)}' for k, v in node.params)])})"
 
 
 def build_graph(case: Case, engine=None) -> Graph:
@@ -229,8 +216,7 @@ def _walk(
             args = inputs_of[id(t)]
             drawn, listed = [_grad_fn_name(engine, a) for _, a in args], list(engine.next_functions(t))
             if id(t) in composed and drawn != listed:  # the call's nodes are PyTorch's, its inputs deeper down
-                call = re.sub(r"\S+#\d+", "…", _call_text(composed[id(t)]))  # a temporary's name is no user's
-                args = _Inner(_node_of(composed[id(t)], t), call, args).below()
+                args = inner_inputs(composed[id(t)], t, args)
             elif id(t) not in steps:
                 _check_edges(made_by, tuple(listed), drawn)
             inputs = [key_of(text, arg) for text, arg in args]
@@ -250,40 +236,6 @@ def _walk(
             )
         )
     return nodes
-
-
-def _node_of(call: Apply, t):
-    """The grad_fn object of a composed call's answer (PyTorch's and the engine's tensors have one)."""
-    node = getattr(t, "grad_fn", None)
-    if node is None or not hasattr(node, "next_functions"):
-        raise DiffcheckError(
-            f"--graph: '{call.op}' is built from several nodes, which this engine does not show", call.pos
-        )
-    return node
-
-
-class _Constant:
-    """A pruned entry of a composed call's inner node: no tensor of the program."""
-
-
-class _Inner:
-    """A node inside a composed call (l1_loss's AbsBackward0 under its MeanBackward0): walked through the grad_fn
-    objects' next_functions down to the call's arguments, which are drawn as the program's tensors."""
-
-    def __init__(self, fn, call: str, args: list):
-        self.fn, self.call, self.args = fn, call, args
-
-    def below(self) -> list:
-        """(label, tensor or inner node) per next_functions entry; an argument's node or leaf is the argument."""
-        found = []
-        for child, _ in self.fn.next_functions:
-            if child is None:  # a tensor without grad the call made (softsign's 1, a count): pruned
-                found.append((f"a tensor without grad inside {self.call}", _Constant()))
-                continue
-            variable = getattr(child, "variable", None)
-            arg = next((a for a in self.args if getattr(a[1], "grad_fn", None) is child or a[1] is variable), None)
-            found.append(arg or (f"inside {self.call}", _Inner(child, self.call, self.args)))
-        return found
 
 
 def _grad_fn_name(engine, t) -> Optional[str]:
