@@ -11,28 +11,11 @@ import numpy as np
 from ..ops import OPS
 from . import dtypes as _dtypes
 from .dtypes import _DTYPES, dtype
+from .messages import CREATE_GRAPH_WARNING, FLOAT_WARNING, NONLEAF_GRAD_WARNING
 from .node import _NO_PARAMS, Node, _named
+from .parameters import is_parameter
 from .versions import version
 
-NONLEAF_GRAD_WARNING = (
-    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
-    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
-    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the "
-    "leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
-    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
-)
-CREATE_GRAPH_WARNING = (
-    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
-    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
-    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the "
-    "cycle and avoid the leak. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)"
-)
-
-FLOAT_WARNING = (
-    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using "
-    "tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/generated/"
-    "python_variable_methods.cpp:822.)"
-)
 _FLOAT_WARNED = False  # PyTorch warns once per process (TORCH_WARN_ONCE)
 
 
@@ -377,26 +360,6 @@ class Tensor:
 
 def _data(value):
     return value.data if isinstance(value, Tensor) else value
-
-
-_PARAMETERS: dict = {}  # id -> weak reference: the tensors that are an nn.Parameter (printed as PyTorch prints one)
-
-
-def mark_parameter(t: Tensor) -> Tensor:
-    """Make `t` print as an nn.Parameter (`Parameter containing:` first); the engine's ops see a plain tensor."""
-    key = id(t)
-
-    def forget(ref) -> None:
-        if _PARAMETERS.get(key) is ref:
-            del _PARAMETERS[key]
-
-    _PARAMETERS[key] = weakref.ref(t, forget)
-    return t
-
-
-def is_parameter(value) -> bool:
-    marked = _PARAMETERS.get(id(value))
-    return marked is not None and marked() is value
 
 
 def _ndim(value) -> Optional[int]:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 from .. import engine
 from ..engine import type_name
-from ..engine.tensors import is_parameter, mark_parameter
+from ..engine.parameters import is_parameter, mark_parameter
 from . import custom_function
 from .torch_surface import Raised
 from .values import BoundMethod, SnippetObject, UserFunction, torch_class
