@@ -50,6 +50,19 @@ def first_branch(*parts):
     raise ValueError("no branch of the Piecewise holds")
 
 
+def run_steps(steps: list, outputs: list):
+    """A compiled evaluator: `steps` are (function, argument slots) appending one value each after the inputs'
+    values; the function returns the values at `outputs`."""
+
+    def function(*values) -> list:
+        computed = list(values)
+        for step, args in steps:
+            computed.append(step(*[computed[a] for a in args]))
+        return [computed[i] for i in outputs]
+
+    return function
+
+
 def postorder(exprs: list, seen: Optional[set] = None) -> list:
     """Every distinct subexpression of `exprs` (SymPy's or symengine's; plain numbers left out), each after its
     arguments; iterative, so depth costs no stack. `seen`: subexpressions already walked (left out, with theirs),

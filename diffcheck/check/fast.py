@@ -21,7 +21,7 @@ from ..errors import DiffcheckError, LimitError
 from ..exact import Exact, postorder
 from .case import Case
 from ..lang.indices import index_inputs
-from .prepared import Prepared, masked, origins, requiring
+from .prepared import Prepared, masked
 
 ROUTES = ("auto", "sympy", "symengine")
 VARIABLE = "DIFFCHECK_SYMBOLIC"  # the route (`--symbolic` sets it, so verify's workers follow it)
@@ -92,10 +92,7 @@ class FastPrepared(Prepared):
         self.written = Written(program, shapes, indices=self.indices)
         self.output = Values(self.written.output, finite_only=False)
         self.target_fn = self.written.target
-        self.rows = [(n, "input") for n in program.inputs]
-        self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
-        self.requiring = requiring(program, case.no_grad | frozenset(self.indices))
-        self.origin = origins(program)
+        self._describe(program, case)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
         order = postorder([forms.to_symengine(e) for e in firsts])  # walked once: counted, then planned

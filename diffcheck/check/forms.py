@@ -19,7 +19,7 @@ import symengine as se
 
 from .. import ops
 from ..errors import DiffcheckError
-from ..exact import add_all, first_branch, multiply_all, postorder
+from ..exact import add_all, first_branch, multiply_all, postorder, run_steps
 from ..lang.indices import UNDECIDED, literal_indices, subscript
 from ..lang.lower import number_params, numbers_alone, run, tuple_arguments
 
@@ -246,14 +246,7 @@ def plan(exprs: list, syms: list, as_written: bool = False, order: Optional[list
         slots[expr] = len(syms) + len(steps)
         steps.append((step, [slots[a] for a in expr.args]))
     outputs = [slots[to_symengine(e)] for e in exprs]
-
-    def function(*values) -> list:
-        computed = list(values)
-        for step, args in steps:
-            computed.append(step(*[computed[a] for a in args]))
-        return [computed[i] for i in outputs]
-
-    return function
+    return run_steps(steps, outputs)
 
 
 def _step(expr) -> Callable:

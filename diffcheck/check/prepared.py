@@ -73,11 +73,7 @@ class Prepared:
         self.target = symbolic.scalar_output(full[program.output])
         self.output = symbolic.Evaluator(symbolic.flat(full[program.output]), self.flat_syms, as_written=True)
         self.target_fn = symbolic.compile_as_written(self.target, self.flat_syms)
-        # Which tensors SymPy differentiates for: requiring leaves always, non-leaves when retained.
-        self.rows = [(n, "input") for n in program.inputs]
-        self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
-        self.requiring = requiring(program, case.no_grad | frozenset(self.indices))
-        self.origin = origins(program)
+        self._describe(program, case)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
         symbolic.within_budget(symbolic.flat(full[program.output]) + firsts, case.max_sympy_nodes)
@@ -86,6 +82,14 @@ class Prepared:
         seconds = [e for *_, exprs in self.second for e in exprs]
         symbolic.within_budget(firsts + seconds, case.max_sympy_nodes)
         self.second_eval = symbolic.Evaluator(seconds, self.flat_syms)
+
+    def _describe(self, program, case: Case) -> None:
+        """The table's rows, and which tensors the exact side differentiates for: requiring leaves always, non-leaves
+        when retained (both routes alike)."""
+        self.rows = [(n, "input") for n in program.inputs]
+        self.rows += [(s.name, "output" if s.name == program.output else "intermediate") for s in program.statements]
+        self.requiring = requiring(program, case.no_grad | frozenset(self.indices))
+        self.origin = origins(program)
 
     @property
     def symbolic_inputs(self) -> list[str]:

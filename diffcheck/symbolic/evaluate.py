@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .. import ops
-from ..exact import Exact, add_all, first_branch, multiply_all, postorder
+from ..exact import Exact, add_all, first_branch, multiply_all, postorder, run_steps
 from .powers import power_fits, substitute, substitute_taken
 
 DIGITS = 30
@@ -106,14 +106,7 @@ def mp_function(exprs: list, syms: list) -> Optional[Callable[..., list]]:
         slots[expr] = len(syms) + len(steps)
         steps.append((step, args))
     outputs = [slots[e] for e in exprs]
-
-    def function(*values) -> list:
-        computed = list(values)
-        for step, args in steps:
-            computed.append(step(*[computed[a] for a in args]))
-        return [computed[i] for i in outputs]
-
-    return function
+    return run_steps(steps, outputs)
 
 
 def _step(expr) -> Optional[Callable]:
