@@ -114,8 +114,10 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
     kinks = context.of_kind("kink")
     one = None
     # Beside a point with an infinite local derivative (sqrt at 0 in abs(sqrt(x))) difference quotients are no
-    # derivative at all: there a non-finite engine value is judged as at any singular point, not by the kink test.
-    if kinks and sided is not None and (math.isfinite(e) or not context.of_kind("singular")):
+    # derivative at all: there a non-finite engine value, or SymPy's non-finite one (atan2(selu(z), z) at 0: the
+    # kink of selu meets atan2's origin), is judged as at any singular point, not by the kink test.
+    singular = context.of_kind("singular")
+    if kinks and sided is not None and (math.isfinite(e) or not singular) and (s.is_finite or not singular):
         one = sided.one_sided(k)
         if one is not None and not close(one[0], one[1], case):
             low, high = sorted(one)
