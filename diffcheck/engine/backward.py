@@ -238,7 +238,7 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
             node = stack.pop()
             top = stack[-1].seq if stack else 1
         g, node._acc = node._acc, None
-        if g is not None and (wanted is not None or node._retained is not None):
+        if g is not None and (wanted is not None or (extras := node._x) is not None and extras.retained is not None):
             _deliver(walk, node, g, targets, capture, create_graph)
         op, out, arity = node.op, node.out, node.op.arity
         if out is None or checked:

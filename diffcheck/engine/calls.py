@@ -71,7 +71,7 @@ def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     kept = _kept(op.name)
     node = node_class(op)()
     node.op, node.seq = op, _next_seq()
-    node._retained = node._mark = None
+    node._x = node._mark = None
     if op.params:
         node.params = params
     outs = out if op.outputs != 1 else (out,)
@@ -94,7 +94,7 @@ def output_node(node, i: int) -> _Output:
     """The grad_fn of output i of a multi-output node: newer than the node, so a walk runs it first."""
     proxy = _Output()
     proxy.op, proxy.seq = _OUTPUT, _next_seq()
-    proxy._retained = proxy._mark = None
+    proxy._x = proxy._mark = None
     proxy.e0, proxy.d0 = node, i
     proxy.out = i  # not None: a proxy saves nothing, so a second backward never stops at it
     return proxy

@@ -107,7 +107,7 @@ def apply(name: str, forward: Callable, backward: Callable, args: tuple):
             raise ValueError(f"{name}.forward returned its input as it is (mark_dirty and views are not modelled)")
     node = _node_class(f"{name}Backward")()
     node.op, node.seq = _op(name, len(answers), ctx.saved is not None), _next_seq()
-    node._retained = node._mark = None
+    node._x = node._mark = None
     node.params = {"ctx": ctx}
     views.fresh(inputs)
     node.e0 = tuple((t._node or t) if t._requires_grad else t for t in inputs)

@@ -157,7 +157,7 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
         _dtypes.check_saved(op, args)
     node = _NODE_CLASSES[op.name]()
     node.op, node.seq = op, _next_seq()
-    node._retained = node._mark = None
+    node._x = node._mark = None
     if x._vc is not None:  # x counts in-place changes: note its version (a view: its grad_fn is current)
         views.fresh(args)
         record(node, args)
@@ -215,7 +215,7 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
     node.op, node.seq = op, _next_seq()  # at most three targets a line: four or more build and unpack a tuple
-    node._retained = node._mark = None
+    node._x = node._mark = None
     if op.params:
         node.params = params
     for a in args:

@@ -332,7 +332,7 @@ def _operator(name: str, compute):
                 _dtypes.check_saved(op, (self, other))
             node = cls()
             node.op, node.seq = op, _next_seq()
-            node._retained = node._mark = None
+            node._x = node._mark = None
             if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
                 _views.fresh((self, other))  # a view's grad_fn is current before it is an edge
                 record(node, (self, other))

@@ -187,7 +187,7 @@ def regenerate(t, view: View) -> None:
     root, op = t._vc, OPS["subscript_strided"]
     node = node_class(op)()
     node.op, node.seq = op, _next_seq()
-    node._retained = node._mark = None
+    node._x = node._mark = None
     node.params = {"key": positions(t)}
     node.e0, node.d0, node.out = root._node or root, _hollow(root.data), _hollow(t.data)
     view.version, node._vc = root._vc.value, root._vc
@@ -266,7 +266,7 @@ def copy_slices(t, inner) -> None:
     edges, datas = inner._inputs()
     node = CopySlices()
     node.op, node.seq = _OPS[inner.op.saves], _next_seq()
-    node._retained = node._mark = None
+    node._x = node._mark = None
     node.params = {"inner": inner, "key": positions(t)}
     first = (root._node or root) if root._requires_grad else None
     node.e0, node.d0 = (first, *edges[1:]), (_hollow(root.data), *datas[1:])
