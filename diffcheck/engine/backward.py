@@ -15,7 +15,7 @@ from ..ops import arrays as _arrays
 from .creation import tensor
 from . import dtypes as _dtypes
 from .dtypes import _GradMode
-from .forward import _IGNORE, _float64, _is_hollow, _quiet, _restore
+from .forward import _IGNORE, _float64, _is_hollow, _next_seq, _quiet, _restore
 from . import calls, hooks, versions, views
 from . import saved as _saved
 from .front import FUNCTIONS
@@ -23,6 +23,7 @@ from .accumulate import _add, _deliver, _finish
 from .casts import _as_output, _edge_value
 from .node import _Output
 from .tensors import Tensor, _data
+from .untracked import deep
 
 _BOOLS = frozenset({np.bool_, bool})
 _FLOATS = frozenset({_float64, float})
@@ -154,6 +155,7 @@ def _run_backward(
     collecting = gc.isenabled()
     gc.disable()
     token = _quiet(_IGNORE)
+    below = deep.walking()
     try:
         with _GradMode(create_graph):
             if hooks.state.live:  # hooks registered: the walk that calls them (hooked.py)
@@ -162,6 +164,7 @@ def _run_backward(
                 return walk(starts, not retain_graph, create_graph, inputs, capture)
             return _walk(starts, not retain_graph, create_graph, targets, capture)
     finally:
+        deep.walked(below, _next_seq())
         _restore(token)
         if collecting:
             gc.enable()

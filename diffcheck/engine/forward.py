@@ -15,6 +15,7 @@ from .dtypes import _default_dtype, int64
 from .node import _NO_PARAMS, _NODE_CLASSES, Node
 from .promotion import result_type
 from .tensors import Tensor
+from .untracked import deep as _deep
 from .versions import record
 
 # np.errstate costs ~1.7 µs per use, more than a scalar op; setting the context variable it sets costs a tenth of that
@@ -156,7 +157,8 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
     if _dtypes._inference_made:
         _dtypes.check_saved(op, args)
     node = _NODE_CLASSES[op.name]()
-    node.op, node.seq = op, _next_seq()
+    seq = _next_seq()
+    node.op, node.seq = op, seq
     node._x = node._mark = None
     if x._vc is not None:  # x counts in-place changes: note its version (a view: its grad_fn is current)
         views.fresh(args)
@@ -166,6 +168,8 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
         _keep(node, op, out, (d,))
     else:
         node.out, node.d0 = out, d
+    if seq < _deep.below and node._x is None:  # a deep graph: out of the collector's way (untracked.py)
+        _deep.untrack(node)
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
     t._grad, t._retains_grad, t._vc = None, False, None
@@ -214,7 +218,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         _dtypes.check_saved(op, args)
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
-    node.op, node.seq = op, _next_seq()  # at most three targets a line: four or more build and unpack a tuple
+    seq = _next_seq()
+    node.op, node.seq = op, seq  # at most three targets a line: four or more build and unpack a tuple
     node._x = node._mark = None
     if op.params:
         node.params = params
@@ -245,6 +250,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
                 node.d2 = datas[2]
                 if arity > 3:
                     node.d3 = datas[3]
+    if seq < _deep.below and node._x is None:
+        _deep.untrack(node)
     t = _new(Tensor)
     t.data, t._requires_grad, t._node = out, True, node
     t._grad, t._retains_grad, t._vc = None, False, None

@@ -25,6 +25,7 @@ from .forward import (
 )
 from .node import _NODE_CLASSES, node_class
 from .tensors import Tensor, _ndim
+from .untracked import deep as _deep
 from .versions import record
 
 _DIM = "tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None"
@@ -331,7 +332,8 @@ def _operator(name: str, compute):
             if _dtypes._inference_made:
                 _dtypes.check_saved(op, (self, other))
             node = cls()
-            node.op, node.seq = op, _next_seq()
+            seq = _next_seq()
+            node.op, node.seq = op, seq
             node._x = node._mark = None
             if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
                 _views.fresh((self, other))  # a view's grad_fn is current before it is an edge
@@ -342,6 +344,8 @@ def _operator(name: str, compute):
                 _keep(node, op, out, (da, db))
             else:
                 node.out, node.d0, node.d1 = out, da, db
+            if seq < _deep.below and node._x is None:  # a deep graph: out of the collector's way (untracked.py)
+                _deep.untrack(node)
             t = _new(Tensor)
             t.data, t._requires_grad, t._node = out, True, node
             t._grad, t._retains_grad, t._vc = None, False, None

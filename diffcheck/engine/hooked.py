@@ -164,7 +164,9 @@ def _run(walk: _HookedWalk, free: bool, F) -> None:
         hooked = walk.needed is None or id(node) in walk.needed
         if hooked and g is not None and type(g) is not list:
             g = walk.call(node, g)
-        if g is not None and (walk.wanted is not None or (extras := node._x) is not None and extras.retained is not None):
+        if g is not None and (
+            walk.wanted is not None or (extras := node._x) is not None and extras.retained is not None
+        ):
             _deliver(walk, node, g, walk.targets, walk.capture, create_graph)
         if type(node) is not _Output and hooked:
             outputs = tuple(g) if type(g) is list else (g,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ..ops import OPS, Op
+from .untracked import deep
 
 if TYPE_CHECKING:
     from .tensors import Tensor
@@ -131,6 +132,7 @@ def _set_extra(node: Node, name: str, value) -> None:
         if value is None:
             return
         extras = node._x = _Extras()
+        deep.track(node)  # what extras hold may close a cycle: the collector must see the node (untracked.py)
     setattr(extras, name, value)
 
 
