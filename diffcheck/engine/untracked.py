@@ -24,6 +24,7 @@ whose closure holds a tensor of that graph): the collector cannot find it, and t
 from __future__ import annotations
 
 import gc
+import sys
 
 DEPTH = 1 << 17  # nodes recorded since the last backward() before new ones are untracked
 _WALKING = float("-inf")  # `below` while a backward walk runs: below every seq, so nothing is untracked
@@ -54,12 +55,13 @@ class _Deep:
         try:
             import ctypes
 
+            if sys.implementation.name != "cpython":  # another interpreter's objects are not CPython's to untrack
+                raise ImportError
             api = ctypes.pythonapi
             signature = ctypes.PYFUNCTYPE(None, ctypes.py_object)
             self._untrack = signature(("PyObject_GC_UnTrack", api))
             self._track = signature(("PyObject_GC_Track", api))
         except (ImportError, AttributeError):  # no C API to reach: every node stays tracked
-            self.below = _WALKING
             self._untrack = self._track = lambda node: None
 
     def walking(self) -> float:
