@@ -9,6 +9,7 @@ import sys
 import tracemalloc
 
 import pytest
+from test_engine_scale import chain as _chain  # tests/ is on sys.path under pytest
 
 import diffcheck as torch
 from diffcheck.engine import untracked
@@ -21,14 +22,6 @@ pytestmark = pytest.mark.skipif(sys.implementation.name != "cpython", reason="un
 def shallow(monkeypatch):
     """Every node made from now on is past the depth (seqs count down from 0), as in a graph of DEPTH nodes."""
     monkeypatch.setattr(deep, "below", 0)
-
-
-def _chain(x, depth: int):
-    y = x
-    for _ in range(depth // 2):
-        y = y * 0.9999
-        y = y + 0.0001
-    return y
 
 
 def _leaf(value=0.5):
