@@ -185,7 +185,8 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     inplace_activations: leaky_relu and elu in place (F.*(inplace=True), F.*_, nn.*(inplace=True)): LeakyReluBackward1
     and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope;
     grad_dtype: Tensor.grad_dtype (2.13) read, set, None, backward casting into it, and its errors; module_type:
-    type(m) of nn modules compared with `is` and `==`, and Module.apply (children first) under @torch.no_grad()."""
+    type(m) of nn modules compared with `is` and `==`, Module.apply (children first) under @torch.no_grad(), and the
+    reprs of every nn class and optimizer `run` has (the module PyTorch defines it in)."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

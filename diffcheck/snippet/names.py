@@ -112,12 +112,24 @@ RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as num
 }
 TORCH_EXTRAS.update(RANDOM)
 # torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
-# which the class checks as PyTorch does
-NN_CLASSES = (
-    "Module Parameter Linear Sequential ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
-    "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
-).split()
-OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
+# which the class checks as PyTorch does; each by the module PyTorch defines it in, which its repr shows
+# (`<class 'torch.nn.modules.linear.Linear'>`)
+DEFINED_IN = {
+    "torch.nn.modules.module": "Module",
+    "torch.nn.parameter": "Parameter",
+    "torch.nn.modules.linear": "Linear Identity",
+    "torch.nn.modules.container": "Sequential",
+    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax",
+    "torch.nn.modules.flatten": "Flatten",
+    "torch.nn.modules.loss": "MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss",
+    "torch.optim.sgd": "SGD",
+    "torch.optim.adam": "Adam",
+    "torch.optim.adamw": "AdamW",
+    "torch.optim.rmsprop": "RMSprop",
+}
+CLASS_MODULES = {name: path for path, names in DEFINED_IN.items() for name in names.split()}
+NN_CLASSES = [name for name, path in CLASS_MODULES.items() if path.startswith("torch.nn.")]
+OPTIMIZERS = [name for name, path in CLASS_MODULES.items() if path.startswith("torch.optim.")]
 # attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(

@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .names import EXCEPTIONS
+from .names import CLASS_MODULES, EXCEPTIONS
 
 
 @dataclass(frozen=True)
@@ -218,8 +218,9 @@ class TorchClass(SnippetObject):
     def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
         return interp.construct(self.qualname, args, kwargs, node)
 
-    def __repr__(self) -> str:
-        return f"<class '{self.qualname}'>"
+    def __repr__(self) -> str:  # the module PyTorch defines it in: <class 'torch.nn.modules.linear.Linear'>
+        name = self.qualname.rpartition(".")[2]
+        return f"<class '{CLASS_MODULES[name]}.{name}'>"
 
 
 _TORCH_CLASSES: dict[str, TorchClass] = {}
