@@ -157,6 +157,7 @@ SESSION_UNVERIFIED = {
     "grad_dtype": [],
     "inference": [],
     "inplace_activations": [],
+    "list_methods": [],
     "module_type": [],
     "once_differentiable": [],
     "sort_index_add": [],
@@ -186,7 +187,9 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope;
     grad_dtype: Tensor.grad_dtype (2.13) read, set, None, backward casting into it, and its errors; module_type:
     type(m) of nn modules compared with `is` and `==`, Module.apply (children first) under @torch.no_grad(), and the
-    reprs of every nn class and optimizer `run` has (the module PyTorch defines it in)."""
+    reprs of every nn class and optimizer `run` has (the module PyTorch defines it in); list_methods: a list's remove,
+    sort, reverse, copy, clear beside a hook handle's remove() (and its TypeError with an argument), a tensor's truth
+    in a list's remove and count."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

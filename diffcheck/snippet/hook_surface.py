@@ -9,9 +9,11 @@ import ast
 
 from .. import engine
 from ..engine import hooks, saved
+from .values import Raised
 
 REPLACED = "a hook replaced gradients during this call (not verifiable)"
-HANDLES = (hooks.RemovableHandle, hooks.MultiHandle)
+_HANDLE_NAMES = {hooks.RemovableHandle: "RemovableHandle", hooks.MultiHandle: "_MultiHandle"}  # PyTorch's class names
+HANDLES = tuple(_HANDLE_NAMES)
 
 
 class HookSurface:
@@ -37,6 +39,12 @@ class HookSurface:
     def hook_method(self, value, name: str, args: list, kwargs: dict, node: ast.AST):
         """grad_fn.register_hook / register_prehook, or a handle's remove() (`is_hook_method`)."""
         if isinstance(value, HANDLES):
+            if args:  # `h.remove(1)` passed the validator as a list's remove would (names.method_spec)
+                raise Raised(
+                    "TypeError",
+                    f"{_HANDLE_NAMES[type(value)]}.remove() takes 1 positional argument but {len(args) + 1} were given",
+                    node.lineno,
+                )
             return value.remove()
         return self._engine(getattr(value, name), node, self._one_hook(args, kwargs, node))
 

@@ -304,7 +304,28 @@ VALUE_METHODS = {  # methods of Python's lists, dicts and strings a snippet may 
     "replace": _spec(2, 2),
     "startswith": _spec(1, 1),
     "endswith": _spec(1, 1),
+    "remove": _spec(1, 1),  # a list's (a hook handle's is a tensor method's: `method_spec`)
+    "reverse": _spec(0, 0),
+    "clear": _spec(0, 0),
+    "copy": _spec(0, 0),
+    "sort": _spec(0, 0, "reverse"),  # a list's (a tensor's is the op's)
 }
+
+
+def method_spec(name: str) -> Spec:
+    """What `v.NAME(...)` may take, before the run tells what `v` is: a name both a tensor's (or a hook handle's) and a
+    list's or string's (`remove`, `sort`, `split`) takes what either takes; the call checks its receiver's at run time."""
+    specs = [spec for spec in (TENSOR_METHODS.get(name), VALUE_METHODS.get(name)) if spec is not None]
+    if len(specs) == 1:
+        return specs[0]
+    highs = [spec.high for spec in specs]
+    return Spec(
+        min(spec.low for spec in specs),
+        None if None in highs else max(highs),
+        frozenset().union(*(spec.keywords for spec in specs)),
+    )
+
+
 BUILTINS = {
     "print": _spec(0, None, "sep", "end", "flush"),
     "range": _spec(1, 3),

@@ -165,6 +165,14 @@ class ReturnValue(Exception):
         self.value = value
 
 
+class Raised(Exception):
+    """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
+
+    def __init__(self, kind: str, message: str, line: int, value=None):
+        super().__init__(message)
+        self.kind, self.message, self.line, self.value = kind, message, line, value
+
+
 class SnippetObject:
     """An object of torch's the snippet holds (an nn.Module, an optimizer, a generator): attributes, methods and calls
     come to it, with the interpreter, the AST node (for PyTorch's errors at its line) and plain values."""
