@@ -50,8 +50,12 @@ _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists wh
 
 
 def type_name(value) -> str:
-    """A value's type as PyTorch's messages name it."""
-    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+    """A value's type as PyTorch's messages name it; an object standing for another (`run`'s nn modules) names the
+    type it stands for in its `type_name`."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    named = getattr(value, "type_name", None)
+    return named if isinstance(named, str) else type(value).__name__
 
 
 def not_a_tensor(spelling: str, value) -> str:

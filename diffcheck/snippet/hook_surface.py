@@ -9,7 +9,7 @@ import ast
 
 from .. import engine
 from ..engine import hooks, saved
-from .values import Raised
+from .values import Builtin, Function, MathFunction, Raised, TorchClass, UserFunction
 
 REPLACED = "a hook replaced gradients during this call (not verifiable)"
 _HANDLE_NAMES = {hooks.RemovableHandle: "RemovableHandle", hooks.MultiHandle: "_MultiHandle"}  # PyTorch's class names
@@ -22,9 +22,14 @@ class HookSurface:
         function raises Python's TypeError when the hook runs, as in PyTorch)."""
 
         def call(*values):
-            return self.call(func, list(values), {}, node)
+            try:
+                return self.call(func, list(values), {}, node)
+            except Raised as error:
+                # raised inside a builtin, which PyTorch's traceback does not show: at the line that ran backward
+                error.native = error.native or not isinstance(func, UserFunction)
+                raise
 
-        call.__name__ = getattr(func, "name", "hook")
+        call.__name__ = _python_name(func)
         return call
 
     def _one_hook(self, args, kwargs, node):
@@ -85,6 +90,19 @@ class SavedContext:
 
     def __repr__(self) -> str:
         return f"<contextlib._GeneratorContextManager object at {hex(id(self))}>"
+
+
+def _python_name(func) -> str:
+    """The __name__ Python gives the callable `func` stands for: a function's, a builtin's, a method's, a class's;
+    '<unknown>' where it has none (an nn module), as PyTorch's hook errors say."""
+    if isinstance(func, TorchClass):
+        return func.qualname.rpartition(".")[2]
+    if isinstance(func, (UserFunction, Builtin, MathFunction, Function)) or getattr(func, "type_name", None) in (
+        "type",
+        "method",
+    ):
+        return func.name
+    return "<unknown>"
 
 
 def is_hook_method(value, name: str) -> bool:

@@ -82,6 +82,10 @@ class TorchSurface:
         try:
             with np.errstate(all="ignore"):  # NumPy's warnings are not PyTorch's (nan cast to int64 is silent there)
                 return function(*args, **kwargs)
+        except Raised as error:  # a hook's: a builtin's error is at this line (the traceback has no frame inside it)
+            if error.native:
+                error.line, error.native = node.lineno, False
+            raise
         except RuntimeError as error:  # NotImplementedError too, as PyTorch raises for abs of a bool tensor
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:

@@ -31,11 +31,13 @@ class Function:
 @dataclass(frozen=True)
 class Builtin:
     name: str
+    type_name = "builtin_function_or_method"  # Python's type of print, math.sqrt
 
 
 @dataclass(frozen=True)
 class MathFunction:
     name: str
+    type_name = "builtin_function_or_method"  # Python's type of print, math.sqrt
 
 
 class TensorClass:
@@ -103,6 +105,7 @@ class UserFunction:
     closure: "Scope"
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
     inference: Optional[bool] = None  # @torch.inference_mode(): True
+    type_name = "function"  # in PyTorch's messages (a hook returned one)
 
     def __repr__(self) -> str:
         return f"<function {self.name} at {hex(id(self))}>"
@@ -171,6 +174,7 @@ class Raised(Exception):
     def __init__(self, kind: str, message: str, line: int, value=None):
         super().__init__(message)
         self.kind, self.message, self.line, self.value = kind, message, line, value
+        self.native = False  # raised inside a builtin PyTorch called back: at the line of the call into PyTorch
 
 
 class SnippetObject:
