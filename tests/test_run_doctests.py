@@ -162,6 +162,7 @@ SESSION_UNVERIFIED = {
     "module_type": [],
     "once_differentiable": [],
     "sort_index_add": [],
+    "sort_stable": [],
     "reprs": [],
     "saved_contexts": [],
     "saved_hooks": [(32, _HOOKED)],  # unpack returns other values: the gradients are not the graph's derivative
@@ -192,7 +193,8 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     sort, reverse, copy, clear beside a hook handle's remove() (and its TypeError with an argument), a tensor's truth
     in a list's remove and count; hook_names: builtins, torch functions, classes, nn modules and bound methods as
     hooks, named in PyTorch's errors by their __name__ or '<unknown>', what they return named by its Python type, a
-    builtin's error at the backward() line, the type checked before the size."""
+    builtin's error at the backward() line, the type checked before the size; sort_stable: sort's keyword-only
+    stable= (True, False, None: SortBackward1) and PyTorch's TypeErrors for the calls its overloads do not fit."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

@@ -102,7 +102,7 @@ REFUSED = [
     # a name both a tensor's and a list's method takes what either takes (sort's key= is neither's here)
     (
         T + "x.sort(key=abs)",
-        "s.py:3:8: unexpected keyword argument 'key' for 'x.sort' (supported: descending, dim, reverse)",
+        "s.py:3:8: unexpected keyword argument 'key' for 'x.sort' (supported: descending, dim, reverse, stable)",
     ),
     (T + "x.remove(1, 2)", "s.py:3:1: 'x.remove' takes 0 to 1 positional arguments (2 given)"),
     ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
@@ -206,7 +206,7 @@ def stops(text: str) -> str:
         (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
         (
             T + "x.sort(reverse=True)",
-            "s.py:3:1: unexpected keyword argument 'reverse' for 'x.sort' (supported: descending, dim)",
+            "s.py:3:1: unexpected keyword argument 'reverse' for 'x.sort' (supported: descending, dim, stable)",
         ),
         (T + "a = [x, x]\na.sort()", "s.py:4:1: sort() of a list of tensors is not supported"),
         ("import torch\ntorch.zeros(2, device='cuda')", "s.py:2:1: only the CPU device is supported"),

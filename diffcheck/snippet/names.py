@@ -198,7 +198,7 @@ def _sync() -> None:
     for name, sig in ops.SIGNATURES.items():
         spelling = ops.dispatch.SPELLINGS[name]
         varargs = bool(sig.params) and ops.kind_of(sig.params[0]) == "shape"  # x.view(2, 3): sizes as varargs
-        most = None if varargs else sig.arity + len(sig.params)
+        most = None if varargs else sig.arity + len(sig.positional)
         creation = any(ops.kind_of(p) == "dtype" for p in sig.params)  # arange, eye, zeros_like ...
         extra = ("requires_grad", "device") if creation else ("inplace",) if name in INPLACE_FUNCTIONAL else ()
         OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params, *extra)
