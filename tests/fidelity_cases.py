@@ -461,6 +461,7 @@ BASE_CALLS = {
     "masked_fill": ("torch.masked_fill", ["q", ("bool", [True, False, False, True]), 0.5]),
     "sort": ("torch.sort", ["M", 1]),
     "sort_descending": ("Tensor.sort", ["M", 0, True]),
+    "sort_stable": ("torch.sort", ["M"], {"stable": True, "descending": True}),  # SortBackward1
     "index_add": ("torch.index_add", ["M", 1, ("int64", [1, 1]), "N"]),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)

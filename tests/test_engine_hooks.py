@@ -2,6 +2,7 @@
 recorded from PyTorch 2.13 (the session tests/sessions/hooks.txt pins the same through `run`); hooks that only
 observe leave every gradient bit for bit what the walk without hooks computes."""
 
+import functools
 import gc
 
 import numpy as np
@@ -168,6 +169,16 @@ def bad(g):
         (
             "tensor",
             lambda g: torch.ones(2, dtype=torch.float64),
+            RuntimeError,
+            "hook '<lambda>' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)",
+        ),
+        # a builtin is named by its __name__; a callable without one (functools.partial, an nn module) '<unknown>'
+        ("tensor", sum, RuntimeError, "hook 'sum' has changed the size of value"),
+        ("tensor", functools.partial(bad), RuntimeError, "hook '<unknown>' has changed the size of value"),
+        ("tensor", list, TypeError, "expected Variable, but hook returned 'list'"),
+        (  # the type is checked before the size
+            "tensor",
+            lambda g: torch.ones(3, dtype=torch.float64),
             RuntimeError,
             "hook '<lambda>' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)",
         ),

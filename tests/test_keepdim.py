@@ -14,7 +14,7 @@ from diffcheck.lang.parse import parse_assignment, parse_program
 from diffcheck.lang.program import Apply, Assign, Const, Pos, Program, Var
 
 W = "W=[[1,2,3],[4,5,6]]"
-BOOL_ONLY = "(True and False are only accepted for descending, keepdim, unbiased)"
+BOOL_ONLY = "(True and False are only accepted for descending, keepdim, stable, unbiased)"
 
 
 def check(*args):

@@ -80,7 +80,7 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
     call = re.fullmatch(r"(\w+)\((.*)\)", row.picked_by)
     op = ops.OPS[row.row]
     if call is not None and not op.elementwise and op.example is not None:
-        result = _by_example(call.group(1), op)  # whole-array rows: their own example's arguments fit them
+        result = _by_example(call.group(1), op, call.group(2))  # whole-array rows: their example's arguments fit
     elif call is None:  # `number - tensor`
         left, symbol, right = row.picked_by.split(" ")
         result = OPERATORS[symbol](example[left](), example[right]())
@@ -98,8 +98,9 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
     assert (result.grad_fn.name() if result.grad_fn else "") == row.grad_fn
 
 
-def _by_example(name: str, op):
+def _by_example(name: str, op, kinds: str):
     shapes, params = op.example
+    params = {**params, **{k: v == "True" for k, v in (kind.split("=") for kind in kinds.split(", ") if "=" in kind)}}
     low, high = op.domain
     inside = op.domain != (-2.0, 2.0)  # binary_cross_entropy's (0, 1): values spread inside it
     values = [np.arange(1.0, 1.0 + np.prod(s)) for s in shapes]

@@ -195,8 +195,13 @@ REFUSALS = [
     # literals
     ("x = 'abc'", "string literals are not supported", 1, 5),
     ("b'abc' + x", "bytes literals are not supported", 1, 1),
-    ("True", "True is not a number (True and False are only accepted for descending, keepdim, unbiased)", 1, 1),
-    ("x * False", "False is not a number (True and False are only accepted for descending, keepdim, unbiased)", 1, 5),
+    ("True", "True is not a number (True and False are only accepted for descending, keepdim, stable, unbiased)", 1, 1),
+    (
+        "x * False",
+        "False is not a number (True and False are only accepted for descending, keepdim, stable, unbiased)",
+        1,
+        5,
+    ),
     ("None", "None is not a number", 1, 1),
     ("2 + 1j", "complex literals are not supported", 1, 5),
     # names

@@ -154,12 +154,15 @@ SESSION_UNVERIFIED = {
         (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
     ],
     "hooks": [(12, _HOOKED), (23, _HOOKED)],
+    "hook_names": [(21, _HOOKED), (27, _HOOKED)],
     "grad_dtype": [],
     "inference": [],
     "inplace_activations": [],
+    "list_methods": [],
     "module_type": [],
     "once_differentiable": [],
     "sort_index_add": [],
+    "sort_stable": [],
     "reprs": [],
     "saved_contexts": [],
     "saved_hooks": [(32, _HOOKED)],  # unpack returns other values: the gradients are not the graph's derivative
@@ -185,7 +188,13 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     inplace_activations: leaky_relu and elu in place (F.*(inplace=True), F.*_, nn.*(inplace=True)): LeakyReluBackward1
     and EluBackward1, whose rules read the result, and PyTorch's refusal of their backward for a negative slope;
     grad_dtype: Tensor.grad_dtype (2.13) read, set, None, backward casting into it, and its errors; module_type:
-    type(m) of nn modules compared with `is` and `==`, and Module.apply (children first) under @torch.no_grad()."""
+    type(m) of nn modules compared with `is` and `==`, Module.apply (children first) under @torch.no_grad(), and the
+    reprs of every nn class and optimizer `run` has (the module PyTorch defines it in); list_methods: a list's remove,
+    sort, reverse, copy, clear beside a hook handle's remove() (and its TypeError with an argument), a tensor's truth
+    in a list's remove and count; hook_names: builtins, torch functions, classes, nn modules and bound methods as
+    hooks, named in PyTorch's errors by their __name__ or '<unknown>', what they return named by its Python type, a
+    builtin's error at the backward() line, the type checked before the size; sort_stable: sort's keyword-only
+    stable= (True, False, None: SortBackward1) and PyTorch's TypeErrors for the calls its overloads do not fit."""
     monkeypatch.chdir(SESSIONS)
     result = CliRunner().invoke(main, ["run", "--quiet", f"{name}.txt"])
     assert _ADDRESS.sub("0x…", result.stdout) == _ADDRESS.sub("0x…", (SESSIONS / f"{name}.stdout").read_text())

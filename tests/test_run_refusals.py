@@ -99,6 +99,12 @@ REFUSED = [
     ),
     (T + "torch.pow(x)", "s.py:3:1: 'torch.pow' takes 2 positional arguments (1 given)"),
     (T + "x.sum(0, True, 1)", "s.py:3:1: 'x.sum' takes 0 to 2 positional arguments (3 given)"),
+    # a name both a tensor's and a list's method takes what either takes (sort's key= is neither's here)
+    (
+        T + "x.sort(key=abs)",
+        "s.py:3:8: unexpected keyword argument 'key' for 'x.sort' (supported: descending, dim, reverse, stable)",
+    ),
+    (T + "x.remove(1, 2)", "s.py:3:1: 'x.remove' takes 0 to 1 positional arguments (2 given)"),
     ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
     ("print(**{})", "s.py:1:9: '**' arguments are not supported"),
     # with
@@ -160,7 +166,7 @@ def test_a_binding_shadows_a_builtin_in_its_scope_as_in_python():
     assert "".join(printed) == "[3, 1] [1, 2]\n[3, 2, 1]\n[0, 1] 1\n3 2\n"
     assert refusal("def f():\n    sorted = 1\nopen('f')") == "s.py:3:1: builtin 'open' is not supported"
     assert refusal("def f(open):\n    return open\nopen('f')") == "s.py:3:1: builtin 'open' is not supported"
-    assert stops("x = [2, 1]\nx.sort()\n") == "s.py:2:1: 'list.sort()' is not supported"  # not an AttributeError
+    assert stops("x = {'a': 1}\nx.copy()\n") == "s.py:2:1: 'dict.copy()' is not supported"  # not an AttributeError
     assert (
         stops("g = sorted\ng([1], key=abs)\n")
         == "s.py:2:1: unexpected keyword argument 'key' for 'sorted' is not supported"
@@ -198,6 +204,11 @@ def stops(text: str) -> str:
         ("import torch\ntorch.ones(1000, 1) + torch.ones(1, 1001)", "s.py:2:1: result of more than 1000000 elements"),
         ("a = [1]\nfor _ in range(30):\n    a = [a, a]", "s.py:3:9: list of more than 1000000 items"),
         (T + "x.backward(gradient=[1.0])", "s.py:3:1: backward(gradient=...) must be a tensor, not list"),
+        (
+            T + "x.sort(reverse=True)",
+            "s.py:3:1: unexpected keyword argument 'reverse' for 'x.sort' (supported: descending, dim, stable)",
+        ),
+        (T + "a = [x, x]\na.sort()", "s.py:4:1: sort() of a list of tensors is not supported"),
         ("import torch\ntorch.zeros(2, device='cuda')", "s.py:2:1: only the CPU device is supported"),
         ("import torch\ntorch.device('cuda:0')", "s.py:2:1: only the CPU device is supported"),
         ("import torch\ntorch.full((2,), [1])", "s.py:2:1: torch.full() takes a Python number as its fill value"),
@@ -419,7 +430,7 @@ def test_limits_stop_the_run_with_one_line(text, message):
             "s.py:3:1: name '__e' is not supported (names may not start with '__')",
         ),
         ("x = [1]\nx.__len__()", "s.py:2:3: attribute '__len__' is not supported"),
-        ("x = [1]\nx.reverse()", "s.py:2:3: attribute 'reverse' is not supported"),
+        ("x = {}\nx.update({})", "s.py:2:3: attribute 'update' is not supported"),
         ("import math\nmath.__loader__", "s.py:2:6: attribute '__loader__' is not supported"),
         ("import math\nmath.os", "s.py:2:6: 'math.os' is not supported"),
     ],

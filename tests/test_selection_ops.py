@@ -225,3 +225,23 @@ def test_linspace_is_pytorchs_kernel_bit_for_bit(case):
     if case["dtype"] == "float32":
         row = ops.OPS["linspace"].forward(start=case["start"], end=case["end"], steps=case["steps"])
         assert [float(v).hex() for v in np.asarray(row).tolist()] == case["values"]
+
+
+def test_sort_stable_is_the_keyword_overload():
+    """sort's stable= (keyword-only; True, False or None) is PyTorch 2.13's sort.stable: the same answer, SortBackward1;
+    dim by position beside it is PyTorch's TypeError (texts recorded in tests/sessions/sort_stable.stderr)."""
+    x = torch.tensor([[2.0, 1.0, 2.0], [0.0, 1.0, 1.0]], requires_grad=True)
+    for stable in (True, False, None):
+        values, indices = torch.sort(x, stable=stable, descending=True, dim=0)
+        assert values.grad_fn.name() == "SortBackward1" and indices.tolist() == [[0, 0, 0], [1, 1, 1]]
+    assert x.sort(1).values.grad_fn.name() == "SortBackward0"
+    (values * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]  # PyTorch 2.13
+    with pytest.raises(TypeError) as error:
+        torch.sort(x, 0, stable=True)
+    assert str(error.value).startswith(
+        "sort() received an invalid combination of arguments - got (Tensor, int, stable=bool), but expected one of:\n"
+        " * (Tensor input, *, bool stable, int dim = -1, bool descending = False, tuple of Tensors out = None)\n"
+    )
+    with pytest.raises(TypeError, match=r"^sort\(\) takes from 1 to 0 positional arguments but 2 were given$"):
+        x.sort(0, True, stable=True)

@@ -41,6 +41,11 @@ _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists wh
         "Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
         "Tensor input, Number min = None, Number max = None, *, Tensor out = None",
     ),
+    ("sort", False): (
+        "Tensor input, *, bool stable, int dim = -1, bool descending = False, tuple of Tensors out = None",
+        "Tensor input, int dim = -1, bool descending = False, *, tuple of Tensors out = None",
+    ),
+    ("sort", True): ("*, bool stable, int dim = -1, bool descending = False", "int dim = -1, bool descending = False"),
     ("pow", False): (
         "Tensor input, Tensor exponent, *, Tensor out = None",
         "Number self, Tensor exponent, *, Tensor out = None",
@@ -50,8 +55,12 @@ _OVERLOADS = {  # (op, method): the overloads PyTorch's argument parser lists wh
 
 
 def type_name(value) -> str:
-    """A value's type as PyTorch's messages name it."""
-    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+    """A value's type as PyTorch's messages name it; an object standing for another (`run`'s nn modules) names the
+    type it stands for in its `type_name`."""
+    if isinstance(value, Tensor):
+        return "Tensor"
+    named = getattr(value, "type_name", None)
+    return named if isinstance(named, str) else type(value).__name__
 
 
 def not_a_tensor(spelling: str, value) -> str:
@@ -68,6 +77,26 @@ def no_overload(spelling: str, op: str, args, kwargs: dict, method: bool) -> str
         f"{spelling}() received an invalid combination of arguments - got ({got_text}), but expected one of:\n"
         + "".join(f" * ({overload})\n" for overload in _OVERLOADS[op, method])
     )
+
+
+def keyword_refusal(spelling: str, sig: _ops.Signature, args, kwargs: dict, method: bool) -> str:
+    """PyTorch's TypeError for a call giving a keyword-only overload's keyword (sort's stable=) that the overload does
+    not fit: parameters by position too, or the keyword neither a bool nor None; "" where it fits. `args` without a
+    method's tensor. As measured on 2.13, a method's parser says more past two arguments, and names the keywords."""
+    keyword = sig.keyword_row[0] if sig.keyword_row else None
+    if keyword not in kwargs:
+        return ""
+    given = len(args) - (sig.arity - method)
+    if given <= 0 and type(kwargs[keyword]) in (bool, type(None)):
+        return ""
+    if method and given + len(kwargs) > 2:
+        if given > 0:
+            return f"{spelling}() takes from 1 to 0 positional arguments but {given} were given"
+        return f"{spelling}(): argument '{keyword}' must be bool, not {type_name(kwargs[keyword])}"
+    text = no_overload(spelling, sig.name, args, kwargs, method)
+    if method and given + len(kwargs) > 1:
+        text += f"      didn't match because some of the keywords were incorrect: {', '.join(reversed(kwargs))}\n"
+    return text
 
 
 _WHERE = (  # torch.where's overloads; the last three are annotated with the arguments that do not fit
@@ -135,6 +164,8 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 raise TypeError(no_overload(spelling, name, args, params, False))
         if checks_where and where_refusal(args):
             raise TypeError(where_refusal(args))
+        if sig.keyword_row and keyword_refusal(spelling, sig, args[method:], params, method):
+            raise TypeError(keyword_refusal(spelling, sig, args[method:], params, method))
         if refuses_numbers and len(args) > 1 and type(args[1]) is not Tensor:
             raise TypeError(not_a_second_tensor(spelling, name, args[1], method))
         if len(args) > arity:
@@ -142,12 +173,12 @@ def _front(spelling: str, sig: _ops.Signature, function: bool, method: bool = Fa
                 rest = args[arity:]
                 params[names[0]] = rest[0] if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else rest
             else:
-                params.update(zip(names, args[arity:]))
+                params.update(zip(sig.positional, args[arity:]))
             args = args[:arity]
         if sizes_first and isinstance(params.get(names[0]), (int, list)):
             params[names[0]] = tuple(params[names[0]]) if isinstance(params[names[0]], list) else (params[names[0]],)
         if params:  # min=None is no bound; dim=None stays, as it picks sum's and mean's dim overload in PyTorch
-            params = {k: v for k, v in params.items() if v is not None or k == "dim"}
+            params = {k: v for k, v in params.items() if v is not None or k == "dim" or k in sig.keyword_row[:1]}
         op, resolved, params = _ops.resolve(name, args, params, _ndim, function)
         if op.via is not None:
             return op.via(_F, *resolved, **params)

@@ -17,6 +17,7 @@ from ..ops import TorchTypeError
 from .accumulate import _accumulate, _deliver, _finish
 from .backward import _NUMPY_F, _TENSOR_F, _check_saved, _general, _Walk
 from .casts import _as_output, _edge_value
+from .front import type_name
 from .node import _Output
 from .tensors import Tensor
 
@@ -89,19 +90,25 @@ def _as_tensor(g, create_graph: bool):
 
 def _replace(hook, g, answer, create_graph: bool):
     """A tensor hook's answer in place of g, with PyTorch's checks."""
-    name = getattr(hook, "__name__", "hook")
+    name = _hook_name(hook)
     if not isinstance(answer, Tensor):
-        raise TorchTypeError(f"expected Variable, but hook returned '{type(answer).__name__}'")
+        raise TorchTypeError(f"expected Variable, but hook returned '{type_name(answer)}'")
     old = g.data if create_graph else g
-    if np.shape(answer.data) != np.shape(old):
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-    if answer.data.dtype != np.result_type(old):
+    if answer.data.dtype != np.result_type(old):  # the type before the size, as python_hook.cpp checks
         raise RuntimeError(
             f"hook '{name}' has changed the type of value (was {_legacy(np.result_type(old))} got "
             f"{_legacy(answer.data.dtype)})"
         )
+    if np.shape(answer.data) != np.shape(old):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
     _hooks.state.replaced = True
     return answer if create_graph else answer.data
+
+
+def _hook_name(hook) -> str:
+    """How PyTorch's errors name a hook: its __name__ (a builtin's too, `print`), else '<unknown>' (an nn module)."""
+    name = getattr(hook, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 def _legacy(dtype) -> str:
@@ -126,10 +133,10 @@ def _node_hooks(kind: str, node, grads: tuple, outputs: tuple, create_graph: boo
         if answer is None:
             continue
         if not isinstance(answer, tuple):
-            raise TorchTypeError(f"expected tuple, but hook returned '{type(answer).__name__}'")
+            raise TorchTypeError(f"expected tuple, but hook returned '{type_name(answer)}'")
         if len(answer) != len(grads):
             raise RuntimeError(
-                f"hook '{getattr(hook, '__name__', 'hook')}' has returned an incorrect number of values "
+                f"hook '{_hook_name(hook)}' has returned an incorrect number of values "
                 f"(got {len(answer)}, but expected {len(grads)})"
             )
         new = []

@@ -218,6 +218,8 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
         param_choices += [{tensors[0]: signature.arity}] if tensors else []
         if signature.list_row:
             param_choices.append({signature.params[0]: (1,)})
+        if signature.keyword_row:  # sort(x, stable=True): sort_stable
+            param_choices.append({signature.keyword_row[0]: True})
         for kinds, params in itertools.product(
             itertools.product((None, 0, 1, 2, 3), repeat=signature.arity), param_choices
         ):

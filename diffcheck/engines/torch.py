@@ -5,6 +5,7 @@ torch is imported only when the engine is loaded.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 from typing import Callable, Optional
@@ -56,6 +57,9 @@ def functions(torch) -> dict[str, Callable]:
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
             table[op.name] = function if name == op.name else _reordered(function, order)
+            keyword = ops.FRONTS[front].keyword_row  # sort_stable is torch.sort(x, stable=True, ...)
+            if keyword and keyword[1] == op.name:
+                table[op.name] = functools.partial(table[op.name], **{keyword[0]: True})
     return table
 
 

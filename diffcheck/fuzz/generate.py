@@ -195,7 +195,11 @@ class _Generator(LossForms):
         """An op along one dim that keeps the shape (softmax, cumsum), along a dim of the answer's own shape."""
         op = self.pick(tables().along)
         dim = int(self.rng.integers(len(shape)))
-        made = Apply(op, (self.expr(shape, depth - 1),), (("dim", Const(dim)),))
+        params = (("dim", Const(dim)),)
+        keyword = ops.FRONTS[op].keyword_row  # sort(x, dim=1, stable=True): at odd dims, no further draw, so that
+        if keyword and dim % 2:  # a seed's programs stay what they were
+            params += ((keyword[0], Const(True)),)
+        made = Apply(op, (self.expr(shape, depth - 1),), params)
         if ops.OPS[ops.FRONTS[op].row].outputs > 1:  # sort: (values, indices), the values
             return Apply("getitem", (made,), (("key", Const((False, (0,)))),))
         return made

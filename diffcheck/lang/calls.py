@@ -52,11 +52,11 @@ class Calls:
             if isinstance(arg, ast.Starred):
                 raise ParseError("unsupported syntax: starred argument", self.pos(arg))
         tensors, args = self._shaped_arguments(signature, node, shown)
-        low, high, given = signature.arity, signature.arity + len(signature.params), len(args)
+        low, high, given = signature.arity, signature.arity + len(signature.positional), len(args)
         if not low <= given <= high:
             takes = f"{low} argument{'s' * (low != 1)}" if low == high else f"{low} to {high} arguments"
             raise ParseError(f"'{shown}' takes {takes} ({given} given)", self.pos(node))
-        params = dict(zip(signature.params, args[low:]))
+        params = dict(zip(signature.positional, args[low:]))
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise ParseError("unsupported syntax: **kwargs", self.pos(keyword))

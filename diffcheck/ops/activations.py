@@ -124,9 +124,10 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
     _floats("elu", "elu_cpu")(x)
-    # elu_kernel: x <= 0 ? expm1(x * negiptcoef) * negcoef : x * poscoef, the coefficients in the tensor's dtype
+    # cpu/Elu.h: x < 0 ? expm1(x * negiptcoef) * negcoef : x * poscoef, the coefficients in the tensor's dtype; ±0
+    # takes the positive branch, so elu(±0) is ±0 whatever alpha's sign (the backward's branch is x <= 0)
     negcoef, poscoef, negiptcoef = _typed(x, alpha) * _typed(x, scale), _typed(x, scale), _typed(x, input_scale)
-    return np.where(x <= 0, np.expm1(x * negiptcoef) * negcoef, x * poscoef)[()]
+    return np.where(x < 0, np.expm1(x * negiptcoef) * negcoef, x * poscoef)[()]
 
 
 def _elu_vjp(F, g, out, x, alpha=1.0, scale=1.0, input_scale=1.0):

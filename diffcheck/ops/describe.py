@@ -71,6 +71,9 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     tried += [{sig.params[0]: (0,)}] if sig.list_row else []  # split(x, [1, 2]): a list picks its row
     tried += [{next(p for p in sig.params if kind_of(p) == "tensor"): 0}] if sig.tensor_row else []  # linear's bias
     shown = [list(params) for params in tried]
+    if sig.keyword_row:  # sort(x, stable=True): the keyword picks its row
+        tried.append({sig.keyword_row[0]: True})
+        shown.append([f"{sig.keyword_row[0]}=True"])
     if sig.tensor_params:
         tried.append({sig.params[0]: _A_TENSOR})
         shown.append([f"{sig.params[0]}=tensor"])

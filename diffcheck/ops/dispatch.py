@@ -141,6 +141,9 @@ def resolve(
         args = (list(args),)  # the check language's cat([x, y]) arrives as its tensors: the list is the argument
     if sig.single:
         return OPS[sig.row], args, params
+    if sig.keyword_row and sig.keyword_row[0] in params:  # sort(x, stable=None) too: the keyword picks the overload
+        keyword, row = sig.keyword_row
+        return OPS[row], args, {k: v for k, v in params.items() if k != keyword}
     other = args[1] if len(args) > 1 else params.get("dim")
     if sig.pair_op and type(other) not in (type(None), int, bool, float, tuple, list) and ndim_of(other) is not None:
         return resolve(sig.pair_op, (args[0], other), {}, ndim_of, function)  # max(x, y): a tensor where dim goes

@@ -264,9 +264,7 @@ def _sort_ties(x, dim):
     return np.moveaxis(tied, -1, dim % x.ndim)
 
 
-row(
-    name="sort",
-    grad_fn="SortBackward0",
+_SORT = dict(
     params=(Param("dim", "int"), flag("descending")),
     elementwise=False,
     outputs=2,
@@ -281,3 +279,13 @@ row(
     derivative="d/dx sort(x, dim) = the permutation the sort applied, taken back",
     mp=SYMPY_ONLY,
 )
+row(
+    name="sort",
+    grad_fn="SortBackward0",
+    front=Signature(
+        params=(Param("dim", "int"), flag("descending"), flag("stable")), keyword_row=("stable", "sort_stable")
+    ),
+    **_SORT,
+)
+# sort.stable: stable= given (True, False or None: PyTorch's CPU sort is stable either way), every parameter a keyword
+row(name="sort_stable", grad_fn="SortBackward1", front=None, **_SORT)

@@ -83,6 +83,13 @@ class Signature:
     tensors_only: bool = False  # PyTorch takes no Python number as the second argument (maximum, matmul)
     lists_overloads: bool = False  # a number first: PyTorch's TypeError lists the overloads (pow, clamp)
     tensor_first: bool = True  # the library's function refuses a number first (where's condition: taken)
+    keyword_row: tuple[str, str] = ()  # (a keyword-only parameter, the row a call giving it runs, even as None):
+    # sort(x, stable=True) is SortBackward1, whose overload takes every parameter by keyword
+
+    @property
+    def positional(self) -> tuple[str, ...]:
+        """The parameters a call may give by position (a keyword_row's is keyword-only)."""
+        return tuple(p for p in self.params if p not in self.keyword_row[:1])
 
     @property
     def number_self(self) -> bool:
@@ -102,6 +109,7 @@ class Signature:
             or self.tensor_row
             or self.pair_op
             or self.tensor_params
+            or self.keyword_row
             or any(kind_of(p) == "dims" for p in self.params)
         )
 

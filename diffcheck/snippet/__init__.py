@@ -192,6 +192,8 @@ class _Interpreter(
             return function(*args, **kwargs)
         except RecursionError:
             raise self.fail("values nest too deeply", node) from None
+        except RuntimeError as error:  # a tensor's truth in a list's remove, index, count: PyTorch's error
+            raise Raised("RuntimeError", str(error), node.lineno) from None
         except _PYTHON_ERRORS as error:
             message = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
             raise Raised(type(error).__name__, message, node.lineno) from None

@@ -29,7 +29,7 @@ from .values import (
 
 MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 ** 9)) is refused)
 _SAFE_METHODS = {
-    list: {"append", "extend", "pop", "insert", "index", "count"},
+    list: {"append", "extend", "pop", "insert", "index", "count", "remove", "reverse", "clear", "copy", "sort"},
     tuple: {"index", "count"},
     dict: {"items", "keys", "values", "get", "pop"},
     str: {"format", "join", "upper", "lower", "strip", "split", "replace", "startswith", "endswith", "count", "index"},
@@ -180,6 +180,8 @@ class Builtins:
                 self.text_fits(sum(map(text_length, parts)) + len(value) * max(len(parts) - 1, 0), node)
             if name == "extend" and len(value) + len(args[0]) > MAX_ITEMS:
                 raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name == "sort" and any(isinstance(v, engine.Tensor) for v in value):
+            raise self.fail("sort() of a list of tensors is not supported", node)
         if name == "append" and len(value) >= MAX_ITEMS:
             raise self.fail(f"list of more than {MAX_ITEMS} items", node)
         if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):

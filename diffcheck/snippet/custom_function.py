@@ -102,6 +102,7 @@ class FunctionClass(SnippetObject):
 
 class Apply(SnippetObject):
     type_name = "method"
+    name = "apply"
 
     def __init__(self, function: FunctionClass):
         self.function = function

@@ -24,6 +24,7 @@ from .names import (
     VALUE_METHODS,
     _spec,
     base_path,
+    method_spec,
 )
 from .rules import MAX_DEPTH, _is_super, _parameters
 
@@ -140,7 +141,7 @@ class ExpressionRules:
         elif kind_name == "math":
             spec = _spec(0, None)
         elif kind_name == "method":
-            spec = TENSOR_METHODS.get(name) or VALUE_METHODS[name]
+            spec = method_spec(name)
         elif kind_name == "context":
             spec = TORCH_EXTRAS[name]
         elif kind_name in ("dtype", "class", "node_class", "constant"):

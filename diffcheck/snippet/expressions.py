@@ -154,6 +154,9 @@ class Expressions:
                 name != "matmul" or isinstance(left, engine.Tensor) and isinstance(right, engine.Tensor)
             ):
                 return self.op(name, [left, right], {}, node, operator=PYTHON[symbol])
+            if symbol == "+" and type(left) in (list, tuple, str):  # the sequence's concatenation refuses
+                kind = type(left).__name__
+                raise Raised("TypeError", f'can only concatenate {kind} (not "Tensor") to {kind}', node.lineno)
             raise Raised(
                 "TypeError",
                 f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and '{type_name(right)}'",

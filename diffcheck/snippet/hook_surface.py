@@ -9,9 +9,11 @@ import ast
 
 from .. import engine
 from ..engine import hooks, saved
+from .values import Builtin, Function, MathFunction, Raised, TorchClass, UserFunction
 
 REPLACED = "a hook replaced gradients during this call (not verifiable)"
-HANDLES = (hooks.RemovableHandle, hooks.MultiHandle)
+_HANDLE_NAMES = {hooks.RemovableHandle: "RemovableHandle", hooks.MultiHandle: "_MultiHandle"}  # PyTorch's class names
+HANDLES = tuple(_HANDLE_NAMES)
 
 
 class HookSurface:
@@ -20,9 +22,14 @@ class HookSurface:
         function raises Python's TypeError when the hook runs, as in PyTorch)."""
 
         def call(*values):
-            return self.call(func, list(values), {}, node)
+            try:
+                return self.call(func, list(values), {}, node)
+            except Raised as error:
+                # raised inside a builtin, which PyTorch's traceback does not show: at the line that ran backward
+                error.native = error.native or not isinstance(func, UserFunction)
+                raise
 
-        call.__name__ = getattr(func, "name", "hook")
+        call.__name__ = _python_name(func)
         return call
 
     def _one_hook(self, args, kwargs, node):
@@ -37,6 +44,12 @@ class HookSurface:
     def hook_method(self, value, name: str, args: list, kwargs: dict, node: ast.AST):
         """grad_fn.register_hook / register_prehook, or a handle's remove() (`is_hook_method`)."""
         if isinstance(value, HANDLES):
+            if args:  # `h.remove(1)` passed the validator as a list's remove would (names.method_spec)
+                raise Raised(
+                    "TypeError",
+                    f"{_HANDLE_NAMES[type(value)]}.remove() takes 1 positional argument but {len(args) + 1} were given",
+                    node.lineno,
+                )
             return value.remove()
         return self._engine(getattr(value, name), node, self._one_hook(args, kwargs, node))
 
@@ -77,6 +90,19 @@ class SavedContext:
 
     def __repr__(self) -> str:
         return f"<contextlib._GeneratorContextManager object at {hex(id(self))}>"
+
+
+def _python_name(func) -> str:
+    """The __name__ Python gives the callable `func` stands for: a function's, a builtin's, a method's, a class's;
+    '<unknown>' where it has none (an nn module), as PyTorch's hook errors say."""
+    if isinstance(func, TorchClass):
+        return func.qualname.rpartition(".")[2]
+    if isinstance(func, (UserFunction, Builtin, MathFunction, Function)) or getattr(func, "type_name", None) in (
+        "type",
+        "method",
+    ):
+        return func.name
+    return "<unknown>"
 
 
 def is_hook_method(value, name: str) -> bool:

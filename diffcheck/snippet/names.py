@@ -112,12 +112,24 @@ RANDOM = {  # torch's random functions (snippet/random_surface.py); sizes as num
 }
 TORCH_EXTRAS.update(RANDOM)
 # torch.nn's classes and torch.optim's optimizers (snippet/modules.py, snippet/optim.py): called with any arguments,
-# which the class checks as PyTorch does
-NN_CLASSES = (
-    "Module Parameter Linear Sequential ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax Flatten Identity MSELoss L1Loss "
-    "SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss"
-).split()
-OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop")
+# which the class checks as PyTorch does; each by the module PyTorch defines it in, which its repr shows
+# (`<class 'torch.nn.modules.linear.Linear'>`)
+DEFINED_IN = {
+    "torch.nn.modules.module": "Module",
+    "torch.nn.parameter": "Parameter",
+    "torch.nn.modules.linear": "Linear Identity",
+    "torch.nn.modules.container": "Sequential",
+    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax",
+    "torch.nn.modules.flatten": "Flatten",
+    "torch.nn.modules.loss": "MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss",
+    "torch.optim.sgd": "SGD",
+    "torch.optim.adam": "Adam",
+    "torch.optim.adamw": "AdamW",
+    "torch.optim.rmsprop": "RMSprop",
+}
+CLASS_MODULES = {name: path for path, names in DEFINED_IN.items() for name in names.split()}
+NN_CLASSES = [name for name, path in CLASS_MODULES.items() if path.startswith("torch.nn.")]
+OPTIMIZERS = [name for name, path in CLASS_MODULES.items() if path.startswith("torch.optim.")]
 # attributes and methods of those objects (and of a torch.Generator) a snippet may name; the attributes a snippet's
 # own nn.Module classes assign (`self.fc1 = ...`) and their methods are added per snippet by the validator
 OBJECT_MEMBERS = set(
@@ -186,7 +198,7 @@ def _sync() -> None:
     for name, sig in ops.SIGNATURES.items():
         spelling = ops.dispatch.SPELLINGS[name]
         varargs = bool(sig.params) and ops.kind_of(sig.params[0]) == "shape"  # x.view(2, 3): sizes as varargs
-        most = None if varargs else sig.arity + len(sig.params)
+        most = None if varargs else sig.arity + len(sig.positional)
         creation = any(ops.kind_of(p) == "dtype" for p in sig.params)  # arange, eye, zeros_like ...
         extra = ("requires_grad", "device") if creation else ("inplace",) if name in INPLACE_FUNCTIONAL else ()
         OP_FUNCTIONS[name] = _spec(sig.arity, most, *sig.params, *extra)
@@ -292,7 +304,28 @@ VALUE_METHODS = {  # methods of Python's lists, dicts and strings a snippet may 
     "replace": _spec(2, 2),
     "startswith": _spec(1, 1),
     "endswith": _spec(1, 1),
+    "remove": _spec(1, 1),  # a list's (a hook handle's is a tensor method's: `method_spec`)
+    "reverse": _spec(0, 0),
+    "clear": _spec(0, 0),
+    "copy": _spec(0, 0),
+    "sort": _spec(0, 0, "reverse"),  # a list's (a tensor's is the op's)
 }
+
+
+def method_spec(name: str) -> Spec:
+    """What `v.NAME(...)` may take, before the run tells what `v` is: a name both a tensor's (or a hook handle's) and a
+    list's or string's (`remove`, `sort`, `split`) takes what either takes; the call checks its receiver's at run time."""
+    specs = [spec for spec in (TENSOR_METHODS.get(name), VALUE_METHODS.get(name)) if spec is not None]
+    if len(specs) == 1:
+        return specs[0]
+    highs = [spec.high for spec in specs]
+    return Spec(
+        min(spec.low for spec in specs),
+        None if None in highs else max(highs),
+        frozenset().union(*(spec.keywords for spec in specs)),
+    )
+
+
 BUILTINS = {
     "print": _spec(0, None, "sep", "end", "flush"),
     "range": _spec(1, 3),

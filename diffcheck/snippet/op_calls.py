@@ -46,7 +46,7 @@ class OpCalls:
         if "inplace" in kwargs:
             return self._activation(spelling, args, kwargs, node)
         positional = args[: signature.arity]
-        params = {**dict(zip(signature.params, args[signature.arity :])), **kwargs}
+        params = {**dict(zip(signature.positional, args[signature.arity :])), **kwargs}
         if signature.pair_op and isinstance(params.get("dim"), engine.Tensor) and len(params) == 1:
             return self.op(signature.pair_op, [positional[0], params["dim"]], {}, node, method=method)  # max(x, y)
         kinds = {p: ops.kind_of(p) for p in signature.params}
@@ -64,7 +64,10 @@ class OpCalls:
             and ("dim" not in params or signature.name == "mean" and not method and type(params["keepdim"]) is not bool)
         ):
             raise Raised("TypeError", no_overload(spelling, signature.name, args[method:], kwargs, method), node.lineno)
-        for index, key in enumerate(signature.params):  # PyTorch's argument parser: keepdim is a bool, never 1 or None
+        refusal = engine.keyword_refusal(spelling, signature, args[method:], kwargs, method)  # sort(x, stable=1)
+        if refusal:
+            raise Raised("TypeError", refusal, node.lineno)
+        for index, key in enumerate(signature.positional):  # PyTorch's argument parser: keepdim a bool, never 1 or None
             if key in FLAGS and key in params and type(params[key]) is not bool:
                 where = f" (position {signature.arity + index + (not method)})" if key not in kwargs else ""
                 raise Raised(
@@ -108,7 +111,9 @@ class OpCalls:
                 continue  # torch.full((2, 3), 1.5)
             if value is not None and type(value) not in (int, float, bool) and (key, type(value)) != ("dim", tuple):
                 raise self.fail(f"parameter '{key}' of '{spelling}' must be a number", node)
-        params = {k: v for k, v in params.items() if v is not None or k == "dim"}  # dim=None: see engine._front
+        params = {  # dim=None: see engine._front; stable=None picks sort's keyword overload
+            k: v for k, v in params.items() if v is not None or k == "dim" or k in signature.keyword_row[:1]
+        }
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
         if isinstance(result, tuple):  # max(x, dim): values and indices

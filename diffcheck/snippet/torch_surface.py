@@ -17,22 +17,14 @@ from .. import ops
 from ..engine import type_name
 from ..ops import TorchIndexError, TorchTypeError, TorchValueError
 from .hook_surface import is_hook_method
-from .names import TENSOR_ATTRIBUTES
-from .values import SnippetObject
+from .names import NUMPY_NAMES, TENSOR_ATTRIBUTES, TENSOR_METHODS
+from .values import Raised, SnippetObject
 
 MAX_ELEMENTS = 1_000_000  # elements of one tensor
 FLOAT_WARNING = engine.tensors.FLOAT_WARNING
 
 
 _NODES = (engine.Node, engine.node._AccumulateGrad)  # grad_fn objects: a leaf's AccumulateGrad too
-
-
-class Raised(Exception):
-    """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
-
-    def __init__(self, kind: str, message: str, line: int, value=None):
-        super().__init__(message)
-        self.kind, self.message, self.line, self.value = kind, message, line, value
 
 
 class Size(tuple):
@@ -90,6 +82,10 @@ class TorchSurface:
         try:
             with np.errstate(all="ignore"):  # NumPy's warnings are not PyTorch's (nan cast to int64 is silent there)
                 return function(*args, **kwargs)
+        except Raised as error:  # a hook's: a builtin's error is at this line (the traceback has no frame inside it)
+            if error.native:
+                error.line, error.native = node.lineno, False
+            raise
         except RuntimeError as error:  # NotImplementedError too, as PyTorch raises for abs of a bool tensor
             raise Raised(type(error).__name__, str(error), node.lineno) from None
         except TorchIndexError as error:
@@ -186,6 +182,7 @@ class TorchSurface:
             return value.call_method(self, name, args, kwargs, node)
         if not isinstance(value, engine.Tensor):
             return self.value_method(value, name, args, kwargs, node)
+        self._tensor_keywords(name, kwargs, node)
         if name in ops.SIGNATURES:
             return self.op(name, [value, *args], kwargs, node, method=True)
         handler = getattr(self, f"_tensor_{name}", None)
@@ -194,6 +191,16 @@ class TorchSurface:
         if handler is None:
             raise Raised("AttributeError", f"'Tensor' object has no attribute '{name}'", node.lineno)
         return handler(value, args, kwargs, node)
+
+    def _tensor_keywords(self, name: str, kwargs: dict, node: ast.Call) -> None:
+        """The validator let a list's keywords through for a name a tensor's method has too (`x.sort(reverse=True)`,
+        names.method_spec): a tensor's takes its own only."""
+        spec = TENSOR_METHODS.get(name)
+        for key in kwargs:
+            if spec is not None and NUMPY_NAMES.get(key, key) not in spec.keywords and "*" not in spec.keywords:
+                supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
+                shown = self.source(node.func)
+                raise self.fail(f"unexpected keyword argument '{key}' for '{shown}'{supported}", node)
 
     def _tensor_retain_grad(self, tensor, args, kwargs, node):
         self._engine(tensor.retain_grad, node)

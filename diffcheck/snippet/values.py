@@ -8,7 +8,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .names import EXCEPTIONS
+from .names import CLASS_MODULES, EXCEPTIONS
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,13 @@ class Function:
 @dataclass(frozen=True)
 class Builtin:
     name: str
+    type_name = "builtin_function_or_method"  # Python's type of print, math.sqrt
 
 
 @dataclass(frozen=True)
 class MathFunction:
     name: str
+    type_name = "builtin_function_or_method"  # Python's type of print, math.sqrt
 
 
 class TensorClass:
@@ -103,6 +105,7 @@ class UserFunction:
     closure: "Scope"
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
     inference: Optional[bool] = None  # @torch.inference_mode(): True
+    type_name = "function"  # in PyTorch's messages (a hook returned one)
 
     def __repr__(self) -> str:
         return f"<function {self.name} at {hex(id(self))}>"
@@ -165,6 +168,15 @@ class ReturnValue(Exception):
         self.value = value
 
 
+class Raised(Exception):
+    """What the real program would raise at this line (autograd's RuntimeError, a TypeError, a NameError ...)."""
+
+    def __init__(self, kind: str, message: str, line: int, value=None):
+        super().__init__(message)
+        self.kind, self.message, self.line, self.value = kind, message, line, value
+        self.native = False  # raised inside a builtin PyTorch called back: at the line of the call into PyTorch
+
+
 class SnippetObject:
     """An object of torch's the snippet holds (an nn.Module, an optimizer, a generator): attributes, methods and calls
     come to it, with the interpreter, the AST node (for PyTorch's errors at its line) and plain values."""
@@ -218,8 +230,9 @@ class TorchClass(SnippetObject):
     def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
         return interp.construct(self.qualname, args, kwargs, node)
 
-    def __repr__(self) -> str:
-        return f"<class '{self.qualname}'>"
+    def __repr__(self) -> str:  # the module PyTorch defines it in: <class 'torch.nn.modules.linear.Linear'>
+        name = self.qualname.rpartition(".")[2]
+        return f"<class '{CLASS_MODULES[name]}.{name}'>"
 
 
 _TORCH_CLASSES: dict[str, TorchClass] = {}
