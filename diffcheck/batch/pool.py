@@ -145,6 +145,7 @@ class _Slot:
         self.process.start()
         child.close()
         self.conn, self.chunk, self.ready, self.started = parent, deque(), False, 0.0
+        self.room = _room(parent)
 
     def running(self) -> bool:
         """Whether the worker is running an item (and the clock of its timeout runs)."""
@@ -163,6 +164,23 @@ class _Slot:
             self.process.kill()
             self.process.join()
         self.conn.close()
+
+
+def _room(conn) -> int:
+    """Bytes the parent can send into the worker's emptied pipe without blocking (half the socket's buffer, as Linux
+    reports it doubled); 0 where the pipe is no socket."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=conn.fileno())
+    except (OSError, ValueError):
+        return 0
+    try:
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 2
+    except OSError:
+        return 0
+    finally:
+        sock.detach()
 
 
 class _Stop:
@@ -310,15 +328,25 @@ class Pool:
         return results  # type: ignore[return-value]
 
     def _deal(self, pending: deque) -> None:
-        """A chunk to each idle worker: a quarter of each worker's share, at most 16, so few messages early and a
+        """A chunk to each worker that is idle or on the last item it holds (so it goes straight on to the next
+        chunk, waiting for no reply): a quarter of each worker's share, at most 16, so few messages early and a
         balanced end."""
+        from multiprocessing.reduction import ForkingPickler
+
         for slot in self.slots:
-            if not slot.chunk and pending:
+            if len(slot.chunk) < 2 and pending:
                 size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
-                slot.chunk = deque(pending.popleft() for _ in range(size))
-                slot.started = time.monotonic()
+                chunk = [pending[k] for k in range(size)]
+                data = ForkingPickler.dumps(chunk)  # what Connection.send sends
+                if slot.chunk and len(data) > slot.room:  # it could block the parent while the worker runs on
+                    continue
+                for _ in chunk:
+                    pending.popleft()
+                if not slot.chunk:  # idle: the chunk's first item starts now (a busy worker's clock runs on)
+                    slot.started = time.monotonic()
+                slot.chunk.extend(chunk)
                 try:
-                    slot.conn.send(list(slot.chunk))
+                    slot.conn.send_bytes(data)
                 except OSError:  # it died: its sentinel is ready, and the chunk is handled as lost
                     pass
 
