@@ -57,6 +57,8 @@ def numbers_alone(resolved: tuple) -> Any:
 def number_params(node: Apply, params: dict, is_number: Callable[[Any], bool]) -> dict:
     """Op parameters (dim, min, max ...) must be plain numbers; `dim` and `keepdim` integers; a choice (gelu's
     approximate) one of its strings, which the parser checked; a tensor parameter (a loss's weight) a tensor."""
+    if not params:  # most calls (every lowering of every call runs this)
+        return {}
     from ..ops import FRONTS, kind_of
 
     front = FRONTS.get(node.op)
