@@ -56,6 +56,8 @@ def masked(program: Program) -> bool:
 class Prepared:
     """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
 
+    sizes = None  # the first derivatives' nodes -> their sizes written out, where counted (derivative_text)
+
     def __init__(self, case: Case, shapes: dict):
         from .. import symbolic
 
@@ -194,7 +196,7 @@ class Prepared:
             len(point) if held else self._offset(self.origin[name]),
         )
         numeric = nest([sided.central(k) for k in range(len(exprs))], shape) if context.case.numeric else None
-        sympy, derivative = exact_nested(exact, shape), derivative_text(exprs)
+        sympy, derivative = exact_nested(exact, shape), derivative_text(exprs, self.sizes)
         grad = engine.grad(t)
         if grad is None:
             return TensorResult(
