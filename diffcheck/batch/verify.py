@@ -193,7 +193,8 @@ def verify(
     started = time.perf_counter()
     files, errors = discover(paths)
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
-    with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
+    with Pool(check_sample, jobs, timeout) as pool:
+        pool.start_early()  # the first worker starts (and imports SymPy) while the files load
         items, warnings = load_all(files)
         items = for_engines(
             in_dtype(items, dtype), engines
