@@ -47,10 +47,13 @@ def masked(program: Program) -> bool:
     from ..lang.program import Apply, walk
 
     return any(
-        isinstance(node, Apply) and len(node.args) > {"getitem": 1, "setitem": 2}.get(node.op, len(node.args))
+        type(node) is Apply and node.op in _BEFORE_KEY and len(node.args) > _BEFORE_KEY[node.op]
         for statement in program.statements
         for node in walk(statement.value)
     )
+
+
+_BEFORE_KEY = {"getitem": 1, "setitem": 2}  # a subscript's arguments before its key's tensors
 
 
 class Prepared:
