@@ -184,6 +184,8 @@ class Values:
 
 
 def _exact(value, finite_only: bool) -> Exact:
+    if type(value) is mpmath.mpf and mpmath.isfinite(value):  # most values: already at the working precision
+        return Exact("finite", float(value))
     from .forms import Unserved
 
     if isinstance(value, (bool, np.bool_)):
