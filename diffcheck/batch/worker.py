@@ -49,13 +49,21 @@ def work(conn, task: Callable, idle_imports: tuple) -> None:
 
 
 def _import(modules: tuple) -> None:
+    """Import `modules` as the fork server imports its own: the collector paused, and what they made frozen after,
+    since it lives as long as the worker (SymPy's modules: a few hundred thousand objects every full collection of
+    the worker would walk again)."""
+    import gc
     import importlib
 
+    gc.disable()
     try:
         for module in modules:
             importlib.import_module(module)
     except ImportError:  # the case that needs it says so
         pass
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _end_with_the_parent() -> None:
