@@ -43,17 +43,24 @@ def origins(program: Program) -> dict[str, str]:
 
 def masked(program: Program) -> bool:
     """The program subscripts by a tensor (`x[x > 0]`): its answer's shape, and so its SymPy side, depends on the
-    point."""
+    point. (The last program's answer is kept: check and the symengine route both ask.)"""
+    global _LAST
     from ..lang.program import Apply, walk
 
-    return any(
+    last = _LAST  # read once: another thread may replace it
+    if last[0] is program:
+        return last[1]
+    found = any(
         type(node) is Apply and node.op in _BEFORE_KEY and len(node.args) > _BEFORE_KEY[node.op]
         for statement in program.statements
         for node in walk(statement.value)
     )
+    _LAST = (program, found)
+    return found
 
 
 _BEFORE_KEY = {"getitem": 1, "setitem": 2}  # a subscript's arguments before its key's tensors
+_LAST: tuple = (None, False)  # (program, whether it is masked)
 
 
 class Prepared:

@@ -24,11 +24,11 @@ def uses_indices(program: Program) -> bool:
     """The program calls an op one of whose rows takes an index or a mask (cheap: no run; and the last program's
     answer is kept, as each lowering of a case asks)."""
     global _LAST
-    rows = _rows_taking_indices()
-    if _LAST[0] is program and _LAST[1] is rows:
-        return _LAST[2]
+    rows, last = _rows_taking_indices(), _LAST  # read once: another thread may replace it
+    if last[0] is program and last[1] is rows:
+        return last[2]
     used = any(isinstance(node, Apply) and node.op in rows for s in program.statements for node in walk(s.value))
-    _LAST = (program, rows, used)  # one assignment: a thread reading it sees the old entry or the new one
+    _LAST = (program, rows, used)
     return used
 
 
