@@ -148,9 +148,14 @@ def verify(
 
 
 def _make_line(made: dict, outcome) -> None:
+    """A case's line of the JSON report, made as it finishes; one that cannot be made now is made (and fails, as it
+    always did) with the report, after the run."""
     from ..render.batch import case_json
 
-    made[id(outcome)] = (outcome, case_json(outcome))
+    try:
+        made[id(outcome)] = (outcome, case_json(outcome))
+    except Exception:  # noqa: BLE001 - the run goes on: no case is lost to its report's line
+        pass
 
 
 def _stdin(paths: list[Path], folder: Path, update: bool) -> tuple[list[Path], Optional[Path]]:
