@@ -205,7 +205,7 @@ class Pool:
         def add() -> None:
             try:
                 self._add(tuple(_SYMPY))
-            except _Unstartable:  # `run` tries again, and charges the items if it cannot
+            except Exception:  # noqa: BLE001 - `run` starts it again, and says (or charges the items) what fails
                 pass
 
         self.early = threading.Thread(target=add, daemon=True)
