@@ -120,8 +120,10 @@ def found(applied: list, program: Program, value: Callable) -> list[Hit]:
 
 def _finite(value) -> bool:
     """Every element finite (a bool or an integer is): math's test for the scalars most ops see, NumPy's else."""
-    if isinstance(value, (float, int)):  # Python's numbers and NumPy's float64 scalars
+    if isinstance(value, float):  # Python's floats and NumPy's float64 scalars
         return math.isfinite(value)
+    if isinstance(value, int):  # bools too
+        return True
     return bool(np.all(np.isfinite(value)))
 
 
