@@ -60,12 +60,16 @@ def __dir__() -> list[str]:
 
 def __getattr__(name: str):
     """The API, engine names, dtypes and table ops (diffcheck.sin, diffcheck.int64 ...) load on first use only."""
-    import importlib
+    import importlib.util
 
     if name in _API:
         module, attribute = _API[name]
         loaded = importlib.import_module(module, __name__)
         return loaded if attribute is None else getattr(loaded, attribute)
+    if name.isidentifier() and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        # A submodule not imported yet: `from .. import defaults` asks here before importing it, and must not pay
+        # for the engine (NumPy and the op table: 0.15 s of every command's start-up).
+        raise AttributeError(f"module 'diffcheck' has no attribute '{name}'")
     engine = importlib.import_module(".engine", __name__)
     if name in engine.TORCH_DTYPES:  # diffcheck.bool, as torch.bool: the engine's own name, bool_, is not torch's
         value = engine.TORCH_DTYPES[name]

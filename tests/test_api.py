@@ -49,3 +49,15 @@ def test_importing_diffcheck_loads_neither_sympy_nor_numpy():
     code = "import sys, diffcheck; dir(diffcheck); print('sympy' in sys.modules, 'numpy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout == "False False\n"
+
+
+def test_importing_a_submodule_by_name_does_not_load_the_engine():
+    """`from diffcheck import defaults` asks the package's __getattr__ first: the CLI's start-up (`--version`, and
+    `verify` before its fork server starts) must not pay for NumPy and the op table there."""
+    code = (
+        "import sys; from diffcheck import defaults, errors; import diffcheck.cli.verify_command; "
+        "print('numpy' in sys.modules, 'diffcheck.engine' in sys.modules, defaults.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "False False diffcheck.defaults\n"
+    assert not hasattr(diffcheck, "not_a_name")

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
 from diffcheck import ops
 from diffcheck.check import Case, check
@@ -106,6 +107,14 @@ def test_cos_of_a_huge_argument_is_labelled_ill_conditioned():
         "cos at 1:7: its float64 argument's rounding (16 ulps) grows 4.36e+07 times in its value and derivative"
     )
     assert CliRunner().invoke(main, ["check", *LINEAR_COS, "--strict"]).exit_code == 1
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_the_condition_number_of_one_value_is_the_arrays(value):
+    """sin/cos/tan's condition number takes a shortcut for one float (every scalar case of a batch asks)."""
+    with np.errstate(all="ignore"):
+        expected = _periodic_condition(np.array([value, value]))
+    assert _periodic_condition(value) == _periodic_condition(np.float64(value)) == expected
 
 
 def test_a_wrong_rule_is_not_excused_by_an_ill_conditioned_argument():

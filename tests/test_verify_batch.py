@@ -47,6 +47,28 @@ def test_workers_come_with_the_symengine_route_imported_once_in_the_fork_server_
     assert done[0].kind == "ok" and done[0].value[1] == (False, True)
 
 
+def test_a_worker_started_early_imports_sympy_while_it_waits_and_serves_the_run():
+    """verify starts its first worker as it loads the files: idle, that worker imports SymPy for the cases symengine
+    cannot serve; the run then uses it, and starts no other for one item."""
+    with Pool(task, 2, timeout=30) as pool:
+        pool.start_early()
+        pool._joined()  # the worker is forked; the parent "loads files" for a while
+        time.sleep(1.0)
+        done = pool.run([("ok", 1)])
+        assert len(pool.slots) == 1
+    assert done[0].kind == "ok" and done[0].value[1] == (True, True)
+
+
+def test_a_worker_started_early_and_given_nothing_is_killed_not_waited_for():
+    """(It may be importing SymPy: there is nothing it could still be doing for the batch.)"""
+    with Pool(task, 1, timeout=30) as pool:
+        pool.start_early()
+        pool._joined()
+        (slot,) = pool.slots
+        assert pool.run([]) == []
+    assert slot.process.exitcode == -9 and not pool.slots
+
+
 def test_a_hang_inside_a_chunk_times_out_alone_and_the_order_holds():
     # 40 items on one worker go out four at a time: item 5 is the second of its chunk
     items = [("sleep", 600) if n == 5 else ("ok", n) for n in range(40)]

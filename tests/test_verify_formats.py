@@ -229,3 +229,19 @@ def test_one_run_writes_every_report_asked_for(folder, tmp_path):
     assert unwritable.stderr.endswith(
         f"diffcheck: error: --json {tmp_path / 'missing' / 'r.json'}: No such file or directory\n"
     )
+
+
+def test_the_json_lines_made_as_the_cases_finish_are_the_reports_own():
+    """verify makes each case's line of the JSON report while it waits for the workers: the same text, and a line
+    made for another outcome object (a case renamed or re-pinned since) is not taken."""
+    made: dict = {}
+
+    def keep(outcome):
+        made[id(outcome)] = (outcome, batch_render.case_json(outcome))
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "arithmetic.toml"
+    batch, _ = verify([samples], 1, done=keep)
+    assert len(made) == len(batch.outcomes) == 22
+    assert batch_render.json_text(batch, made) == batch_render.json_text(batch)
+    stale = {id(o): (object(), '{"stale": true}') for o in batch.outcomes}
+    assert batch_render.json_text(batch, stale) == batch_render.json_text(batch)

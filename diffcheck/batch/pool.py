@@ -15,10 +15,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from .worker import READY, work
+
 # Imported once, in the fork server, so no worker pays them on its first case (48 ms, against 9 ms for the next):
 # the modules `check` imports when it runs. First, the module that pauses the server's collector while it imports
-# the rest. SymPy (`_SYMPY`) only where the route is SymPy's: symengine's cases do not import it, and a worker
-# imports it for the rare case symengine cannot serve.
+# the rest. SymPy (`_SYMPY`) only where the route is SymPy's: symengine's cases do not import it, and the server is
+# ready sooner without it; a worker imports it while it waits for its first items (`verify` starts one as it loads
+# the files), for the cases symengine cannot serve (1% of generated cases, a fifth of the samples).
 _PRELOAD = [
     "diffcheck.batch._forkserver",
     "diffcheck.check",
@@ -36,8 +39,6 @@ _PRELOAD = [
     "diffcheck.engine.printing",
 ]
 _SYMPY = ["diffcheck.symbolic", "sympy.tensor.tensor"]  # and the SymPy module its first evaluated Add imports
-_READY = None  # a worker's first message: it is running and waits for work
-_PR_SET_PDEATHSIG = 1
 _STARTS = 40  # tries to start a worker, 50 ms apart: a fork server lost to kill -9 is replaced once it is reaped
 _LONGEST_WAIT = 3600.0  # seconds of one wait for the workers (a finite --timeout of 1e300 s cannot be slept in one go)
 
@@ -79,72 +80,17 @@ def _sympy_route() -> bool:
     return os.environ.get("DIFFCHECK_SYMBOLIC") == "sympy" or find_spec("symengine") is None
 
 
-def _worker(conn, task: Callable) -> None:
-    """Say ready, then run chunks of (index, item) until told to stop, sending each item's outcome in turn. A parent
-    that is gone ends the worker quietly: its stderr belongs to the parent's one-line messages."""
-    import gc
-    import signal
-    import warnings
-
-    from ..errors import DiffcheckError
-
-    _end_with_the_parent()
-    gc.freeze()  # what the fork server imported lives as long as this worker: no collection need walk it
-    gc.enable()  # the fork server paused it (diffcheck.batch._forkserver)
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent's to handle: it kills the workers
-        signal.signal(number, signal.SIG_IGN)
-    warnings.simplefilter("ignore")
-    try:
-        conn.send(_READY)
-        while (chunk := conn.recv()) is not None:
-            for index, item in chunk:
-                started = time.perf_counter()
-                try:
-                    kind, value = "ok", task(item)
-                except DiffcheckError as error:
-                    kind, value = "error", str(error)
-                except RecursionError:
-                    kind, value = "error", "input too deeply nested for this run (recursion limit)"
-                except Exception as error:  # noqa: BLE001 - one case's bug must not end the batch
-                    kind, value = "error", f"internal error: {type(error).__name__}: {error}"
-                conn.send((kind, index, value, time.perf_counter() - started))
-    except (EOFError, OSError):
-        pass
-
-
-def _end_with_the_parent() -> None:
-    """No worker outlives the verify process, however it ends (kill -9 included), even in the middle of a case.
-
-    The kernel kills this worker when the fork server, its parent, exits (Linux's PR_SET_PDEATHSIG); the fork server
-    exits when the last copy of its "alive" pipe closes, and multiprocessing gives each worker a copy: swapped for
-    /dev/null here, so the verify process holds the only one. Elsewhere a worker ends at its next message."""
-    import ctypes
-    import signal
-    from multiprocessing import forkserver
-
-    server = os.getppid()
-    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
-    if alive is not None:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, alive)  # the descriptor stays valid for multiprocessing, and holds the pipe no more
-        os.close(null)
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # no prctl: not Linux
-        return
-    if os.getppid() != server:  # the fork server ended before the request took effect
-        os._exit(1)
-
-
 class _Slot:
     """One worker process, its pipe, the chunk it holds (first: the item it runs) and since when that item runs."""
 
-    def __init__(self, context, task: Callable):
+    def __init__(self, context, task: Callable, idle_imports: tuple):
         parent, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, task), daemon=True)
+        self.process = context.Process(target=work, args=(child, task, idle_imports), daemon=True)
         self.process.start()
         child.close()
         self.conn, self.chunk, self.ready, self.started = parent, deque(), False, 0.0
+        self.dealt = False  # whether it was given items: one that never was is killed at the end (no need to wait)
+        self.room = _room(parent)
 
     def running(self) -> bool:
         """Whether the worker is running an item (and the clock of its timeout runs)."""
@@ -163,6 +109,23 @@ class _Slot:
             self.process.kill()
             self.process.join()
         self.conn.close()
+
+
+def _room(conn) -> int:
+    """Bytes the parent can send into the worker's emptied pipe without blocking (half the socket's buffer, as Linux
+    reports it doubled); 0 where the pipe is no socket."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=conn.fileno())
+    except (OSError, ValueError):
+        return 0
+    try:
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 2
+    except OSError:
+        return 0
+    finally:
+        sock.detach()
 
 
 class _Stop:
@@ -224,6 +187,7 @@ class Pool:
         self.unfinished = False
         self.stop = _Stop()
         self.selector.register(self.stop.reader, selectors.EVENT_READ, None)
+        self.early: Optional[Any] = None  # the thread starting the first worker (`start_early`)
 
     @property
     def stopped(self) -> Optional[str]:
@@ -233,20 +197,40 @@ class Pool:
         self.stop.__enter__()
         return self
 
+    def start_early(self) -> None:
+        """Start the first worker now, on a thread (forking waits for the fork server's imports), so it is ready,
+        and has imported what only some cases need, when the caller has its items (verify: the files loaded)."""
+        import threading
+
+        def add() -> None:
+            try:
+                self._add(tuple(_SYMPY))
+            except Exception:  # noqa: BLE001 - `run` starts it again, and says (or charges the items) what fails
+                pass
+
+        self.early = threading.Thread(target=add, daemon=True)
+        self.early.start()
+
+    def _joined(self) -> None:
+        if self.early is not None:
+            self.early.join()
+            self.early = None
+
     def __exit__(self, *exc) -> None:
+        self._joined()
         try:
             for slot in list(self.slots):
-                self._drop(slot, kill=self.unfinished or exc[0] is not None)
+                self._drop(slot, kill=self.unfinished or exc[0] is not None or not slot.dealt)
         finally:
             self.selector.close()
             self.stop.__exit__(*exc)
 
-    def _add(self) -> None:
+    def _add(self, idle_imports: tuple = ()) -> None:
         import selectors
 
         for attempt in range(_STARTS):
             try:
-                slot = _Slot(self.context, self.task)
+                slot = _Slot(self.context, self.task, idle_imports)
                 break
             except (EOFError, OSError) as error:  # the fork server is gone, and not yet reaped to be replaced
                 if attempt == _STARTS - 1:
@@ -284,6 +268,7 @@ class Pool:
                 finished(index, done)
 
         self.unfinished = bool(items)
+        self._joined()
         self._start(min(self.jobs, len(items)) - len(slots), pending, settle)
         while pending or any(slot.chunk for slot in slots):  # every item is pending, in a chunk, or done
             if self.stop.signal:
@@ -310,15 +295,26 @@ class Pool:
         return results  # type: ignore[return-value]
 
     def _deal(self, pending: deque) -> None:
-        """A chunk to each idle worker: a quarter of each worker's share, at most 16, so few messages early and a
+        """A chunk to each worker that is idle or on the last item it holds (so it goes straight on to the next
+        chunk, waiting for no reply): a quarter of each worker's share, at most 16, so few messages early and a
         balanced end."""
+        from multiprocessing.reduction import ForkingPickler
+
         for slot in self.slots:
-            if not slot.chunk and pending:
+            if len(slot.chunk) < 2 and pending:
                 size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
-                slot.chunk = deque(pending.popleft() for _ in range(size))
-                slot.started = time.monotonic()
+                chunk = [pending[k] for k in range(size)]
+                data = ForkingPickler.dumps(chunk)  # what Connection.send sends
+                if slot.chunk and len(data) > slot.room:  # it could block the parent while the worker runs on
+                    continue
+                for _ in chunk:
+                    pending.popleft()
+                if not slot.chunk:  # idle: the chunk's first item starts now (a busy worker's clock runs on)
+                    slot.started = time.monotonic()
+                slot.chunk.extend(chunk)
+                slot.dealt = True
                 try:
-                    slot.conn.send(list(slot.chunk))
+                    slot.conn.send_bytes(data)
                 except OSError:  # it died: its sentinel is ready, and the chunk is handled as lost
                     pass
 
@@ -375,7 +371,7 @@ def _receive(
     slot: _Slot, message: Optional[tuple], results: list, finished: Optional[Callable[[int, Done], None]]
 ) -> None:
     now = time.monotonic()
-    if message is _READY:  # the clock of the item it holds starts now, not when the chunk was sent
+    if message is READY:  # the clock of the item it holds starts now, not when the chunk was sent
         slot.ready, slot.started = True, now
         return
     kind, index, value, seconds = message

@@ -182,18 +182,21 @@ def verify(
     engines: tuple[str, ...] = (),
     dtype: Optional[str] = None,
     symbolic: str = "",
+    done: Optional[Callable[[Outcome], None]] = None,
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
     `progress(total)` is entered once the cases are known and yields `advance(kind, ran=True)`, called as each case
     finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
     More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
-    `symbolic` is the exact side's route for every case (check/fast.py; empty: the default).
+    `symbolic` is the exact side's route for every case (check/fast.py; empty: the default). `done(outcome)` is
+    called as each case that ran finishes (the CLI makes its report's line meanwhile).
     """
     started = time.perf_counter()
     files, errors = discover(paths)
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
-    with Pool(check_sample, jobs, timeout) as pool:  # the workers import SymPy while the files load
+    with Pool(check_sample, jobs, timeout) as pool:
+        pool.start_early()  # the first worker starts (and imports SymPy) while the files load
         items, warnings = load_all(files)
         items = for_engines(
             in_dtype(items, dtype), engines
@@ -208,10 +211,12 @@ def verify(
             for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
                 advance(PROGRESS[ERROR], ran=False)
 
-            def finished(index: int, done: Done) -> None:
-                ran[index] = outcome_of(samples[index], done, timeout)
-                stopped.append(done.kind == "stopped")
+            def finished(index: int, result: Done) -> None:
+                ran[index] = outcome_of(samples[index], result, timeout)
+                stopped.append(result.kind == "stopped")
                 advance(PROGRESS[ran[index].status])
+                if done:
+                    done(ran[index])
 
             stopped: list[bool] = []
             pool.run(samples, finished)

@@ -166,15 +166,13 @@ def _check_rows(case: Case, engine) -> CheckResult:
     if case.order == 2 and not engine.capabilities.second_order:
         raise Unsupported(engine.name, "second derivatives")
     shapes = {name: np.shape(np.asarray(case.values.get(name, 0.0), dtype=float)) for name in case.program.inputs}
-    indices = {name: case.values[name] for name in index_inputs(case.program, case.values)}
-    points = (
-        [
+    points = []
+    if case.points:
+        indices = {name: case.values[name] for name in index_inputs(case.program, case.values)}
+        points = [
             replace(case, values={**values, **indices})  # an index or a mask keeps its given values
             for values in random_points(case.program, shapes, case.points, case.seed)
         ]
-        if case.points
-        else []
-    )
     runs = iter(points or [case])
     # The engine first: it reports bad shapes and retain_grad misuse as PyTorch would, before SymPy's work.
     first, hits = next(runs), []

@@ -22,6 +22,7 @@ from ..exact import Exact, postorder
 from .case import Case
 from ..lang.indices import index_inputs
 from .prepared import Prepared, masked
+from .result import written_sizes
 
 ROUTES = ("auto", "sympy", "symengine")
 VARIABLE = "DIFFCHECK_SYMBOLIC"  # the route (`--symbolic` sets it, so verify's workers follow it)
@@ -95,7 +96,8 @@ class FastPrepared(Prepared):
         self._describe(program, case)
         self.derivatives = self._first(full)
         firsts = [e for exprs, *_ in self.derivatives.values() for e in exprs]
-        order = postorder([forms.to_symengine(e) for e in firsts])  # walked once: counted, then planned
+        order = postorder([forms.to_symengine(e) for e in firsts])  # walked once: counted, planned, sized for text
+        self.sizes = written_sizes(order)
         outputs = postorder([forms.to_symengine(e) for e in forms.flat(full[program.output])], set(order))
         _within(len(order) + len(outputs), case.max_sympy_nodes)
         self.first = Values(forms.plan(firsts, self.flat_syms, order=order))
@@ -182,6 +184,8 @@ class Values:
 
 
 def _exact(value, finite_only: bool) -> Exact:
+    if type(value) is mpmath.mpf and mpmath.isfinite(value):  # most values: already at the working precision
+        return Exact("finite", float(value))
     from .forms import Unserved
 
     if isinstance(value, (bool, np.bool_)):

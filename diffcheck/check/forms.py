@@ -114,6 +114,8 @@ def apply(op, args: list, params: dict):
         kept = {*op.index_args, *op.mask_args}
         args = [a if i in kept else _mask_as_number(a) for i, a in enumerate(args)]
     if op.elementwise:
+        if not any(type(a) is np.ndarray for a in args):  # scalars (most calls): no ufunc to make
+            return op.sym(SHIM, *args, **params)
         return np.frompyfunc(lambda *a: op.sym(SHIM, *a, **params), len(args), 1)(*args)
     if op.variadic:  # cat, stack: the list of arrays
         return op.sym(SHIM, [np.asarray(to_symengine(a), dtype=object) for a in args[0]], **params)

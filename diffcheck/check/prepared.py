@@ -43,18 +43,30 @@ def origins(program: Program) -> dict[str, str]:
 
 def masked(program: Program) -> bool:
     """The program subscripts by a tensor (`x[x > 0]`): its answer's shape, and so its SymPy side, depends on the
-    point."""
+    point. (The last program's answer is kept: check and the symengine route both ask.)"""
+    global _LAST
     from ..lang.program import Apply, walk
 
-    return any(
-        isinstance(node, Apply) and len(node.args) > {"getitem": 1, "setitem": 2}.get(node.op, len(node.args))
+    last = _LAST  # read once: another thread may replace it
+    if last[0] is program:
+        return last[1]
+    found = any(
+        type(node) is Apply and node.op in _BEFORE_KEY and len(node.args) > _BEFORE_KEY[node.op]
         for statement in program.statements
         for node in walk(statement.value)
     )
+    _LAST = (program, found)
+    return found
+
+
+_BEFORE_KEY = {"getitem": 1, "setitem": 2}  # a subscript's arguments before its key's tensors
+_LAST: tuple = (None, False)  # (program, whether it is masked)
 
 
 class Prepared:
     """The SymPy side of a case, built and differentiated once, evaluated at any point of the same shapes."""
+
+    sizes = None  # the first derivatives' nodes -> their sizes written out, where counted (derivative_text)
 
     def __init__(self, case: Case, shapes: dict):
         from .. import symbolic
@@ -194,7 +206,7 @@ class Prepared:
             len(point) if held else self._offset(self.origin[name]),
         )
         numeric = nest([sided.central(k) for k in range(len(exprs))], shape) if context.case.numeric else None
-        sympy, derivative = exact_nested(exact, shape), derivative_text(exprs)
+        sympy, derivative = exact_nested(exact, shape), derivative_text(exprs, self.sizes)
         grad = engine.grad(t)
         if grad is None:
             return TensorResult(

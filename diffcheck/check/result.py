@@ -128,22 +128,18 @@ def exact_nested(values: list, shape: tuple) -> Any:
 TEXT_NODES = 1_000_000  # a row's derivatives longer than this, written out, are described instead
 
 
-def derivative_text(exprs: list) -> str:
+def derivative_text(exprs: list, sizes: Optional[dict] = None) -> str:
     """A row's derivatives as SymPy or symengine print them, unless written out they have more than `TEXT_NODES`
     nodes together: a derivative of shared subexpressions (`a = sin(a) * cos(a)` forty times, a 2-layer MLP's loss
     by each of its weights) is small as a graph and huge as text, and printing it would hold the interpreter (and
-    the --timeout's clock) for as long as it takes."""
-    from ..exact import postorder
-
-    sizes: dict = {}
-    seen: set = set()
-    written = 0
-    for expr in exprs:  # one expression at a time, the shared ones walked once: a long row stops early
-        for node in postorder([expr], seen):
-            sizes[node] = 1 + sum(sizes[a] for a in node.args)
-        written += sizes.get(expr, 1)
-        if written > TEXT_NODES:
-            return f"(too long to print: over {TEXT_NODES:,} nodes written out)"
+    the --timeout's clock) for as long as it takes. `sizes`: each node's size written out, where the caller has
+    counted them (`written_sizes`)."""
+    if sizes is not None and all(e in sizes for e in exprs):
+        written = sum(sizes[e] for e in exprs)
+    else:
+        written = _written(exprs)
+    if written > TEXT_NODES:
+        return f"(too long to print: over {TEXT_NODES:,} nodes written out)"
     if exprs and type(exprs[0]).__module__.startswith("symengine"):  # the symengine route's forms
         texts = [str(e) for e in exprs]
     else:
@@ -151,3 +147,28 @@ def derivative_text(exprs: list) -> str:
 
         texts = [sp.sstr(e, order="none") for e in exprs]  # unsorted terms: sorting costs more than the whole check
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def written_sizes(order: list) -> dict:
+    """Each node of a postorder (exact.postorder) -> its size written out, a shared subtree counted each time."""
+    sizes: dict = {}
+    for node in order:
+        sizes[node] = 1 + sum(sizes[a] for a in node.args)
+    return sizes
+
+
+def _written(exprs: list) -> int:
+    """The nodes of `exprs` written out, counted until past `TEXT_NODES`: one expression at a time, the shared ones
+    walked once, so a long row stops early."""
+    from ..exact import postorder
+
+    sizes: dict = {}
+    seen: set = set()
+    written = 0
+    for expr in exprs:
+        for node in postorder([expr], seen):
+            sizes[node] = 1 + sum(sizes[a] for a in node.args)
+        written += sizes.get(expr, 1)
+        if written > TEXT_NODES:
+            break
+    return written

@@ -11,6 +11,7 @@ defines the value as 1 and PyTorch follows it, while SymPy leaves the form undef
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
@@ -90,30 +91,40 @@ def _ill_conditioned(op: ops.Op, datas: list, where: str, depends: frozenset) ->
 def found(applied: list, program: Program, value: Callable) -> list[Hit]:
     """The special points the program's ops sit on, from each op's row and the forward values `value` reads of its
     arguments and result: `applied` holds (node, row, arguments, parameters, result) per op, in the order they ran.
-    A non-finite result from finite arguments, where the row declares no special point, is a float64 overflow."""
-    closure, below, aliases = dependencies(program), {}, _aliases(program)
+    A non-finite result from finite arguments, where the row declares no special point, is a float64 overflow.
+    What each hit depends on is worked out only for the ops that have one (most programs: none)."""
+    below: dict = {}
+    closure: Optional[dict] = None
     hits = []
     for node, op, args, params, result in applied:
         if op.variadic or op.outputs != 1 and op.kink is None and op.singular is None:  # cat, split: no special point
             continue
         datas = [a if a is None or is_number(a) else value(a) for a in args]  # None: clamp(x, min=t)'s absent max
-        depends = names_in(node, closure, below)
-        depends = depends.union(*(aliases.get(n, ()) for n in depends))
-        here = special_points(op, datas, params, str(node.pos), depends)
-        if any(h.kind == "singular" for h in here) and not np.all(np.isfinite(value(result))):
+        here = special_points(op, datas, params, str(node.pos), frozenset())
+        out_finite = _finite(value(result))
+        if not out_finite and any(h.kind == "singular" for h in here):
             here = [replace(h, undefined=True) if h.kind == "singular" else h for h in here]
-        if (
-            not here
-            and not np.all(np.isfinite(value(result)))
-            and all(np.all(np.isfinite(d)) for d in datas if d is not None and not isinstance(d, (bool, np.bool_)))
-        ):
-            here = [
-                Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range", depends)
-            ]
-        if not here and not any(h.kind in ("overflow", "singular") for h in hits):  # else those made the inf
-            here = _non_finite(op, datas, value(result), str(node.pos), depends)
-        hits.extend(here)
+        finite_args = all(_finite(d) for d in datas if d is not None)
+        if not here and not out_finite and finite_args:
+            here = [Hit(op.name, "overflow", str(node.pos), "float64 overflow: the value left the float range")]
+        if not here and not finite_args and not any(h.kind in ("overflow", "singular") for h in hits):
+            here = _non_finite(op, datas, value(result), str(node.pos), frozenset())  # (else those made the inf)
+        if here:
+            if closure is None:
+                closure, aliases = dependencies(program), _aliases(program)
+            depends = names_in(node, closure, below)
+            depends = depends.union(*(aliases.get(n, ()) for n in depends))
+            hits.extend(replace(h, depends=depends) for h in here)
     return hits
+
+
+def _finite(value) -> bool:
+    """Every element finite (a bool or an integer is): math's test for the scalars most ops see, NumPy's else."""
+    if isinstance(value, float):  # Python's floats and NumPy's float64 scalars
+        return math.isfinite(value)
+    if isinstance(value, int):  # bools too
+        return True
+    return bool(np.all(np.isfinite(value)))
 
 
 def _non_finite(op: ops.Op, datas: list, result, where: str, depends: frozenset) -> list[Hit]:

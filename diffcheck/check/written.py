@@ -60,16 +60,19 @@ class Written:
         if not isinstance(resolved, tuple):
             return resolved  # numbers alone
         op, args, params = resolved
-        key = (op.name, _params_key(params), tuple(_kind(op, i, a) for i, a in enumerate(args)))
+        kinds = tuple(_kind(op, i, a) for i, a in enumerate(args))
+        key = (op.name, _params_key(params), kinds)
         planned = _PLANS.get(key)
         if planned is None:
             if len(_PLANS) >= _MOST:
                 _PLANS.clear()
             planned = _PLANS[key] = _planned(op, args, params)
         function, shapes = planned
-        tensors = [a for i, a in enumerate(args) if _kind(op, i, a)[0] == "tensor"]
+        tensors = [a for a, kind in zip(args, kinds) if kind[0] == "tensor"]
         if op.elementwise:
-            result = np.frompyfunc(lambda *v: function(*v)[0], len(tensors), 1)(*tensors) if tensors else function()[0]
+            if not any(type(t) is np.ndarray for t in tensors):  # scalars (most calls): no ufunc to make
+                return function(*tensors)[0]
+            result = np.frompyfunc(lambda *v: function(*v)[0], len(tensors), 1)(*tensors)
             return result.item() if isinstance(result, np.ndarray) and result.ndim == 0 else result
         values = iter(function(*[v for a in tensors for t in _pieces(a) for v in forms.flat(t)]))
         answers = [None if shape is None else _shaped(values, shape) for shape in shapes]

@@ -93,7 +93,10 @@ def engine_names_of(names) -> tuple[str, ...]:
 
 
 def load_engines(names) -> list:
-    """The engines the user named, loaded (the first bad name: one line, exit code 2); empty when none was named."""
+    """The engines the user named, loaded (the first bad name: one line, exit code 2); empty when none was named
+    (without importing the engines' module: `verify` starts its fork server after this, as early as it can)."""
+    if not names:
+        return []
     from ..engines import load
 
     return [load(name) for name in dict.fromkeys(names)]

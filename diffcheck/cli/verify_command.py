@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -137,11 +138,24 @@ def verify(
         paths, read = _stdin(list(paths), Path(folder), update)
         if sample_files_only:
             paths = _sample_files(paths)
-        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "")
+        made: dict = {}  # the JSON report's lines, made as the cases finish (the parent waits for the workers)
+        keep = partial(_make_line, made) if fmt == "json" or json_file is not None else None
+        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "", keep)
     if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
         batch = renamed(batch, display(read), STDIN)
     extra = {"junit": junit_file, "json": json_file, "markdown": markdown_file}
-    _report(batch, items, fmt, output, verbose, update, quiet, {k: v for k, v in extra.items() if v is not None})
+    _report(batch, items, fmt, output, verbose, update, quiet, {k: v for k, v in extra.items() if v is not None}, made)
+
+
+def _make_line(made: dict, outcome) -> None:
+    """A case's line of the JSON report, made as it finishes; one that cannot be made now is made (and fails, as it
+    always did) with the report, after the run."""
+    from ..render.batch import case_json
+
+    try:
+        made[id(outcome)] = (outcome, case_json(outcome))
+    except Exception:  # noqa: BLE001 - the run goes on: no case is lost to its report's line
+        pass
 
 
 def _stdin(paths: list[Path], folder: Path, update: bool) -> tuple[list[Path], Optional[Path]]:
@@ -179,15 +193,21 @@ def _sample_files(paths: list[Path]) -> list[Path]:
 
 def _bar(fmt: str):
     """The progress bar's factory: on a terminal, for the table only (a machine format gets none)."""
-    from functools import partial
-
     from ..render.progress import progress
 
     return partial(progress, consoles()[0] if fmt == "table" and sys.stdout.isatty() else None, "verify")
 
 
 def _report(
-    batch, items: list, fmt: str, output: Optional[Path], verbose: bool, update: bool, quiet: bool, extra: dict
+    batch,
+    items: list,
+    fmt: str,
+    output: Optional[Path],
+    verbose: bool,
+    update: bool,
+    quiet: bool,
+    extra: dict,
+    made: dict,
 ) -> None:
     """Errors and warnings on stderr, the report on stdout or in `output`, the `extra` reports (format -> file) beside
     it, `--update`'s pins; exits. A report that cannot be written is one line and exit 2, after the others."""
@@ -205,19 +225,19 @@ def _report(
     unwritten = []
     for extra_fmt, path in extra.items():  # one run, every report a CI job wants
         try:
-            write_report(path, render(batch, extra_fmt, verbose))
+            write_report(path, render(batch, extra_fmt, verbose, made))
         except OSError as error:
             unwritten.append(f"--{_FLAGS[extra_fmt]} {path}: {error.strerror or error}")
     if output is not None:
         try:
-            write_report(output, render(batch, fmt, verbose))
+            write_report(output, render(batch, fmt, verbose, made))
         except OSError as error:  # the summary still says how the run went
             unwritten.insert(0, f"--output {output}: {error.strerror or error}")
         click.echo(summary(batch))
     elif fmt == "table":
         consoles()[0].print(table(batch, verbose, errors=False, quiet=quiet))  # stderr has the run's errors
     else:
-        click.echo(render(batch, fmt, verbose), nl=False)
+        click.echo(render(batch, fmt, verbose, made), nl=False)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary:
         try:

@@ -22,23 +22,31 @@ class _Formatter:
         if not floating:
             self.max_width = max([len(str(v)) for v in flat.tolist()] or [1])
             return
-        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
-        if finite.size == 0:
-            return
-        magnitudes = np.abs(finite)
-        low, high = float(magnitudes.min()), float(magnitudes.max())  # Python's floats: 2 / 1e-308 is inf, quietly
-        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if flat.size == 1:  # a scalar, the most printed tensor: the same tests on one Python float
+            value = float(flat[0])
+            if not math.isfinite(value) or value == 0:
+                return
+            finite, low = [value], abs(value)
+            high, self.int_mode = low, value == math.ceil(value)
+        else:
+            finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+            if finite.size == 0:
+                return
+            magnitudes = np.abs(finite)
+            low, high = float(magnitudes.min()), float(magnitudes.max())  # Python's floats: 2 / 1e-308 is inf, quietly
+            self.int_mode = bool(np.all(finite == np.ceil(finite)))
+            finite = finite.tolist()
         if self.int_mode:
             if high / low > 1000.0 or high > 1.0e8:
                 self.sci_mode = True
-                self.max_width = max(len(f"{v:.{PRECISION}e}") for v in finite.tolist())
+                self.max_width = max(len(f"{v:.{PRECISION}e}") for v in finite)
             else:
-                self.max_width = max(len(f"{v:.0f}") + 1 for v in finite.tolist())
+                self.max_width = max(len(f"{v:.0f}") + 1 for v in finite)
         elif high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4:
             self.sci_mode = True
-            self.max_width = max(len(f"{v:.{PRECISION}e}") for v in finite.tolist())
+            self.max_width = max(len(f"{v:.{PRECISION}e}") for v in finite)
         else:
-            self.max_width = max(len(f"{v:.{PRECISION}f}") for v in finite.tolist())
+            self.max_width = max(len(f"{v:.{PRECISION}f}") for v in finite)
 
     def format(self, value) -> str:
         if not self.floating:

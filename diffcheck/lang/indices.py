@@ -21,9 +21,18 @@ from .program import Apply, Pos, Program, Var, walk
 
 
 def uses_indices(program: Program) -> bool:
-    """The program calls an op one of whose rows takes an index or a mask (cheap: no run)."""
-    rows = _rows_taking_indices()
-    return any(isinstance(node, Apply) and node.op in rows for s in program.statements for node in walk(s.value))
+    """The program calls an op one of whose rows takes an index or a mask (cheap: no run; and the last program's
+    answer is kept, as each lowering of a case asks)."""
+    global _LAST
+    rows, last = _rows_taking_indices(), _LAST  # read once: another thread may replace it
+    if last[0] is program and last[1] is rows:
+        return last[2]
+    used = any(isinstance(node, Apply) and node.op in rows for s in program.statements for node in walk(s.value))
+    _LAST = (program, rows, used)
+    return used
+
+
+_LAST: tuple = (None, None, False)  # (program, the rows it was asked about, its answer)
 
 
 def _rows_taking_indices() -> set[str]:

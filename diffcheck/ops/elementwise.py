@@ -32,6 +32,13 @@ def _periodic_condition(x) -> float:
     """sin, cos, tan: the largest |2x / sin(2x)| over the elements, which bounds |x f'(x) / f(x)| and
     |x f''(x) / f'(x)| for the three (1 at 0): at x = 1e7 float64's rounding of x moves it by 1e-9 rad, and the
     value and derivative near a zero of theirs by that over their size."""
+    if isinstance(x, float):  # one value (NumPy's float64 is one): the same IEEE operations, without the arrays
+        twice = 2.0 * float(x)
+        if x == 0 or not math.isfinite(twice):  # (the array path's nan and inf are left out too)
+            return 1.0
+        sine = float(np.sin(twice))
+        kappa = abs(twice / sine) if sine != 0 else math.inf
+        return kappa if math.isfinite(kappa) else 1.0
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         kappa = np.where(x == 0, 1.0, np.abs(2 * x / np.sin(2 * x)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Mapping
 
 from ..check.compare import MATCH, MISMATCH, NONE, NOT_RETAINED
 from ..lang.values import number_text
@@ -186,12 +187,13 @@ def table_text(batch: Batch, verbose: bool = False) -> str:
 
 
 # ---- JSON -----------------------------------------------------------------------------------------------------------------
-def json_text(batch: Batch) -> str:
+def json_text(batch: Batch, made: Mapping[int, tuple] = {}) -> str:
     """Stable keys: `exit_code`, `summary`, `cases` (each with its full `result` as `check --format json` gives it),
     `errors`, `warnings`. Shards' `cases` lists concatenate into the whole run's.
 
     One key, and one case, per line: each is encoded compactly by the json module's C encoder, where `indent=`
-    would take its pure-Python one (0.4 s per 1,000 cases, in the process that waits for every worker)."""
+    would take its pure-Python one (0.4 s per 1,000 cases, in the process that waits for every worker). `made`:
+    id(outcome) -> (outcome, its line), the lines `case_json` made as the cases finished."""
     data = {
         "exit_code": batch.report.return_code,
         "summary": {
@@ -206,29 +208,39 @@ def json_text(batch: Batch) -> str:
             "jobs": batch.jobs,
             "shard": f"{batch.shard[0]}/{batch.shard[1]}" if batch.shard else None,
         },
-        "cases": [
-            {
-                "file": o.file,
-                "line": o.line,
-                "name": o.name,
-                "status": o.status,
-                "seconds": round(o.seconds, 6),
-                "worst_error": plain(o.result.worst_error) if o.result else None,
-                "broken_expectations": o.result.broken_expectations if o.result else [],
-                "error": o.error,
-                "result": result_data(o.result) if o.result else None,
-                **({"engine": o.engine} if o.engine else {}),
-                **({"reason": o.note} if o.status == UNSUPPORTED else {}),
-            }  # already plain
-            for o in batch.outcomes
-        ],
         "errors": batch.errors,
         "warnings": batch.warnings,
     }
-    lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in data.items() if key != "cases"]
-    cases = ",\n".join(f"    {json.dumps(case)}" for case in data["cases"])
+    lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in data.items()]
+    cases = ",\n".join(f"    {_made(o, made)}" for o in batch.outcomes)
     lines.insert(2, f'  "cases": [\n{cases}\n  ]' if cases else '  "cases": []')
     return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def case_json(o: Outcome) -> str:
+    """One case's line of the JSON report. `verify` makes them as the cases finish, while it waits for the workers,
+    rather than all after the last (json_text's `made`)."""
+    return json.dumps(
+        {
+            "file": o.file,
+            "line": o.line,
+            "name": o.name,
+            "status": o.status,
+            "seconds": round(o.seconds, 6),
+            "worst_error": plain(o.result.worst_error) if o.result else None,
+            "broken_expectations": o.result.broken_expectations if o.result else [],
+            "error": o.error,
+            "result": result_data(o.result) if o.result else None,
+            **({"engine": o.engine} if o.engine else {}),
+            **({"reason": o.note} if o.status == UNSUPPORTED else {}),
+        }  # already plain
+    )
+
+
+def _made(o: Outcome, made: Mapping[int, tuple]) -> str:
+    """The line made for this very outcome (a renamed or re-pinned case is a new one), else made now."""
+    known = made.get(id(o))
+    return known[1] if known is not None and known[0] is o else case_json(o)
 
 
 # ---- JUnit XML ------------------------------------------------------------------------------------------------------------
@@ -363,11 +375,11 @@ def markdown_text(batch: Batch) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render(batch: Batch, fmt: str, verbose: bool = False) -> str:
-    """The report in `fmt` as text."""
+def render(batch: Batch, fmt: str, verbose: bool = False, made: Mapping[int, tuple] = {}) -> str:
+    """The report in `fmt` as text (`made`: the JSON lines made as the cases finished, json_text's)."""
     makers = {
         "table": lambda: table_text(batch, verbose),
-        "json": lambda: json_text(batch) + "\n",
+        "json": lambda: json_text(batch, made) + "\n",
         "junit": lambda: junit_text(batch),
         "github": lambda: github_text(batch),
         "markdown": lambda: markdown_text(batch),

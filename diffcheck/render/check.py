@@ -301,7 +301,17 @@ def engines_table(runs: list):
 
 # ---- machine formats ------------------------------------------------------------------------------------------------
 def plain(value: Any) -> Any:
-    """JSON-safe: non-finite floats become the strings "nan", "inf", "-inf"; tuples become lists."""
+    """JSON-safe: non-finite floats become the strings "nan", "inf", "-inf"; tuples become lists. (A batch's
+    report runs this on every value of every case, after the last one: the common types are told apart first.)"""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is float:
+        return value if math.isfinite(value) else str(value)
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, (list, tuple)):
