@@ -287,3 +287,18 @@ def test_a_point_symengine_cannot_value_goes_to_sympy():
     result = check(case)
     assert (result.symbolic, result.tensors[0].sympy, result.tensors[0].status) == ("sympy", 1.0, "kink")
     assert assert_same(case) == "sympy"
+
+
+def test_a_point_that_only_widens_the_tolerance_stays_on_symengine():
+    """sin at 3.1 is ill-conditioned (its argument's rounding grows ~74 times): the hit widens the comparison's
+    tolerance and nothing else, so symengine values the point, with SymPy's statuses and values."""
+    from diffcheck.check.run import run_engine
+    from diffcheck.lang.parse import parse_program
+
+    case = Case(parse_program("sin(x) * y"), {"x": 3.1, "y": 2.0})
+    hits: list = []
+    run_engine(case, hits)
+    assert [h.kind for h in hits] == ["ill-conditioned"]
+    result = check(case)
+    assert (result.symbolic, [t.status for t in result.tensors[:2]]) == ("symengine", ["match", "match"])
+    assert assert_same(case) == "symengine"
