@@ -45,6 +45,22 @@ def test_past_the_default_recursion_limit_the_api_checks_on_a_deep_stack():
     assert x.sympy == pytest.approx(chain_derivative(levels, 0.5), rel=1e-12)
 
 
+def test_a_shallow_program_whose_sympy_forms_are_deep_checks_on_a_deep_stack():
+    """Three statements, nested 6 deep, but hardsigmoid of hardswish of a where is a Piecewise in a Piecewise, and
+    printing its derivative passed the default recursion limit (fuzz seed 22, case 365: a RecursionError, on both
+    routes, where the statuses are these)."""
+    source = (
+        "t1 = view(((x + x) + huber_loss(y, y, reduction='sum')), size=())\n"
+        "t2 = hardswish(where((binary_cross_entropy_with_logits(z, z, reduction='mean') <= (t1 * 1.5)), t1, x))\n"
+        "out = hardsigmoid(t2)"
+    )
+    values = {"x": 1.305, "y": [[-0.265, 0.02, 1.387], [-1.877, -1.177, 0.525]], "z": [-1.985, -1.83]}
+    case = Case(parse_program(source), values, no_grad=frozenset({"x", "z"}), retain=frozenset({"t2"}))
+    assert nesting(case.program) <= DEEP
+    result = check(case)
+    assert [t.status for t in result.tensors] == ["none", "match", "none", "not-retained", "rounding", "not-retained"]
+
+
 @SLOW
 @pytest.mark.slow
 def test_sin_applied_300_times_checks():

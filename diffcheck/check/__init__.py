@@ -71,13 +71,17 @@ def check(case: Case, engine=None) -> CheckResult:
 
     `engine` is the engine under test (engines/base.py), diffcheck's own unless given. SymPy recurses about seven
     frames per level of nesting, so a program nested deeper than `DEEP` (`sin` applied 300 times) is checked on a
-    thread whose stack and recursion limit fit it.
+    thread whose stack and recursion limit fit it, and so is one whose SymPy forms outgrow the default limit anyway
+    (hardsigmoid of hardswish of a where: each a Piecewise of the other's).
     """
-    if nesting(case.program) > DEEP:
-        from .budget import run_deep
+    from .budget import run_deep
 
+    if nesting(case.program) > DEEP:
         return run_deep(lambda: _check(case, engine), None)
-    return _check(case, engine)
+    try:
+        return _check(case, engine)
+    except RecursionError:  # a shallow program whose SymPy forms are deep (piecewise ops composed): again, with room
+        return run_deep(lambda: _check(case, engine), None)
 
 
 def check_program(
