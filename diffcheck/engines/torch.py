@@ -5,7 +5,6 @@ torch is imported only when the engine is loaded.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import itertools
 from typing import Callable, Optional
@@ -59,8 +58,19 @@ def functions(torch) -> dict[str, Callable]:
             table[op.name] = function if name == op.name else _reordered(function, order)
             keyword = ops.FRONTS[front].keyword_row  # sort_stable is torch.sort(x, stable=True, ...)
             if keyword and keyword[1] == op.name:
-                table[op.name] = functools.partial(table[op.name], **{keyword[0]: True})
+                table[op.name] = _keyword_overload(table[op.name], keyword[0], ops.FRONTS[front])
     return table
+
+
+def _keyword_overload(function: Callable, keyword: str, signature) -> Callable:
+    """PyTorch's keyword-only overload (sort's stable=): the keyword given, and the bool parameters as bools, which
+    that overload's parser insists on (the check language hands `descending=True` over as 1)."""
+    bools = {p for p in signature.params if ops.kind_of(p) == "bool"}
+
+    def call(*args, **params):
+        return function(*args, **{keyword: True, **{k: bool(v) if k in bools else v for k, v in params.items()}})
+
+    return call
 
 
 def _one_function(front: str) -> bool:
