@@ -138,24 +138,15 @@ def verify(
         paths, read = _stdin(list(paths), Path(folder), update)
         if sample_files_only:
             paths = _sample_files(paths)
+        from ..render.batch import keep_case_json
+
         made: dict = {}  # the JSON report's lines, made as the cases finish (the parent waits for the workers)
-        keep = partial(_make_line, made) if fmt == "json" or json_file is not None else None
+        keep = partial(keep_case_json, made) if fmt == "json" or json_file is not None else None
         batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "", keep)
     if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
         batch = renamed(batch, display(read), STDIN)
     extra = {"junit": junit_file, "json": json_file, "markdown": markdown_file}
     _report(batch, items, fmt, output, verbose, update, quiet, {k: v for k, v in extra.items() if v is not None}, made)
-
-
-def _make_line(made: dict, outcome) -> None:
-    """A case's line of the JSON report, made as it finishes; one that cannot be made now is made (and fails, as it
-    always did) with the report, after the run."""
-    from ..render.batch import case_json
-
-    try:
-        made[id(outcome)] = (outcome, case_json(outcome))
-    except Exception:  # noqa: BLE001 - the run goes on: no case is lost to its report's line
-        pass
 
 
 def _stdin(paths: list[Path], folder: Path, update: bool) -> tuple[list[Path], Optional[Path]]:

@@ -237,6 +237,15 @@ def case_json(o: Outcome) -> str:
     )
 
 
+def keep_case_json(made: dict, outcome: Outcome) -> None:
+    """A case's line of the JSON report, made as it finishes, into `made`; one that cannot be made now is made (and
+    fails, as it always did) with the report, after the run."""
+    try:
+        made[id(outcome)] = (outcome, case_json(outcome))
+    except Exception:  # noqa: BLE001 - the run goes on: no case is lost to its report's line
+        pass
+
+
 def _made(o: Outcome, made: Mapping[int, tuple]) -> str:
     """The line made for this very outcome (a renamed or re-pinned case is a new one), else made now."""
     known = made.get(id(o))
