@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from diffcheck.defaults import ATOL, RTOL
 from diffcheck.batch.pins import update_text
-from diffcheck.batch.samples import Refusal, Sample, load
+from diffcheck.batch.samples import Refusal, Sample, Unloaded, for_engines, in_dtype, load
 from diffcheck.batch.values import same_value, tensor_value
 
 
@@ -251,6 +251,36 @@ def test_duplicate_names_and_other_cases_still_load():
     assert items[2].message == "f.toml:12: case 'c': duplicate name (also the case on line 1)"
 
 
+def loaded_by_the_workers(text: str) -> tuple[list, list]:
+    """`load(lazy=True)`, each case left unloaded then loaded as the worker that runs it loads it."""
+    items, warnings = load(text, "f.toml", lazy=True)
+    return [item.load() if isinstance(item, Unloaded) else item for item in items], warnings
+
+
+@pytest.mark.parametrize("text", [CASE, *(text for text, _ in ERRORS)])
+def test_a_case_loaded_by_its_worker_is_the_case_the_parent_loads(text):  # a broken file is refused by the parent
+    assert loaded_by_the_workers(text) == load(text, "f.toml")
+
+
+def test_a_file_that_repeats_a_name_is_loaded_by_the_parent():
+    text = CASE + "\n" + CASE.replace("inputs", "rtoll = 1\ninputs") + "\n" + CASE
+    items, _ = load(text, "f.toml", lazy=True)
+    assert [type(item) for item in items] == [Sample, Refusal, Refusal]
+    assert items == load(text, "f.toml")[0]
+
+
+def test_an_unloaded_case_takes_the_commands_changes_and_engines_when_loaded():
+    (unloaded,), _ = load(CASE + 'engines = ["torch", "jax"]\n', "f.toml", lazy=True)
+    copies = for_engines(in_dtype([unloaded], "float32"), ())  # a case listing engines is loaded to be copied
+    assert [(c.name, c.engine, c.case.dtype) for c in copies] == [
+        ("c [torch]", "torch", "float32"),
+        ("c [jax]", "jax", "float32"),
+    ]
+    (unloaded,), _ = load(CASE, "f.toml", lazy=True)
+    (kept,) = for_engines(in_dtype([unloaded], "float32"), ())
+    assert isinstance(kept, Unloaded) and kept.load().case.dtype == "float32"
+
+
 def test_a_file_without_cases_is_a_warning():
     assert load("# nothing yet\n", "f.toml") == ([], ["f.toml:1: no [[case]] tables in this file"])
 
@@ -295,6 +325,7 @@ def test_the_line_of_a_misspelt_key_is_where_it_was_written(layouts, data):
         text += f'\n[[case]]\nname = "c{index}"\n' + layout.replace("@", "rtoll = 1\n" if index == bad else "")
     bad_line = text.count("\n", 0, text.index("rtoll = 1")) + 1
     items, _ = load(text, "f.toml")
+    assert loaded_by_the_workers(text) == (items, [])
     assert [isinstance(item, Refusal) for item in items] == [i == bad for i in range(len(layouts))]
     assert items[bad].message == f"f.toml:{bad_line}: case 'c{bad}': unknown key 'rtoll' (did you mean 'rtol'?)"
 

@@ -197,6 +197,54 @@ def test_the_report_is_the_same_with_one_or_two_workers(tmp_path):
     assert len(cases(one)) > 40
 
 
+REFUSED = """\
+[[case]]
+name = "unknown key"
+program = "x"
+inputs = { x = 1 }
+rtoll = 1
+
+[[case]]
+name = "bad program"
+program = "x +"
+inputs = { x = 1 }
+
+[[case]]
+name = "on engines"
+program = "y = x * x"
+inputs = { x = 3 }
+engines = ["torch", "jax"]
+
+[[case]]
+name = 7
+program = "x"
+"""
+
+
+def test_cases_loaded_by_the_workers_report_as_cases_loaded_by_the_parent(tmp_path):
+    """The workers load the cases they run; `--update` has the parent load them all first: one report either way."""
+    from diffcheck.batch.verify import verify as run
+    from diffcheck.render.batch import json_text
+
+    twice = GOOD + "\n" + GOOD.replace("inputs", "rtoll = 1\ninputs", 1)  # a repeated name: the parent loads it
+    write(tmp_path, **{"a.toml": twice, "b.toml": STALE, "c.toml": MALFORMED, "d.toml": REFUSED})
+    paths = [ROOT / "samples", tmp_path]
+    by_workers, items = run(paths, jobs=2, dtype="float32", lazy=True)
+    assert sum(type(item).__name__ == "Unloaded" for item in items) > 250
+    by_parent, items = run(paths, jobs=2, dtype="float32")
+    assert {type(item).__name__ for item in items} == {"Sample", "Refusal"}
+    report = timeless(json.loads(json_text(by_workers)))
+    assert report == timeless(json.loads(json_text(by_parent)))
+    where = f"{tmp_path.as_posix()}/d.toml"
+    assert [(c["line"], c["error"]) for c in report["cases"] if c["file"] == where] == [
+        (5, f"{where}:5: case 'unknown key': unknown key 'rtoll' (did you mean 'rtol'?)"),
+        (9, f"{where}:9: case 'bad program': program at 1:4: syntax error: invalid syntax"),
+        (12, None),  # on torch, and on jax: supported or not, no error
+        (12, None),
+        (19, f"{where}:19: case #4: 'name' must be a non-empty string"),
+    ]
+
+
 def test_shards_partition_the_cases_and_their_reports_merge(tmp_path):
     write(tmp_path, **{"a.toml": GOOD, "b.toml": STALE, "c.toml": MALFORMED, "d.toml": STRICT})
     paths = [ROOT / "samples" / "reductions.toml", tmp_path]

@@ -8,6 +8,7 @@ U+0085 and the other breaks `str.splitlines` knows are ordinary characters in a 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Optional
 
 _KEY = re.compile(
@@ -22,6 +23,23 @@ def _parts(dotted: str) -> tuple[str, ...]:
     return tuple(p[1:-1] if p[0] in "\"'" else p for p in _PART.findall(dotted))
 
 
+@dataclass
+class CaseLines:
+    """Where one `[[case]]` is written: its header's line, its keys' lines (by path below the case) and where its
+    strings' texts begin. All that the case's refusals need, so it travels with the case to the worker that loads it."""
+
+    header: int
+    keys: dict[tuple, int] = field(default_factory=dict)
+    value_starts: dict[tuple, int] = field(default_factory=dict)  # path -> line where a string's text begins
+
+    def line(self, path: tuple = ()) -> int:
+        """The line of the longest prefix of `path` written in the case, else the case's header."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.keys:
+                return self.keys[path[:end]]
+        return self.header
+
+
 class Locator:
     """Line numbers of `[[case]]` headers and of keys (as paths below their case), from a scan of the raw text.
 
@@ -30,10 +48,8 @@ class Locator:
     """
 
     def __init__(self, text: str):
-        self.cases: list[int] = []
-        self.keys: list[dict[tuple, int]] = []
+        self.cases: list[CaseLines] = []
         self.top: dict[str, int] = {}
-        self.value_starts: dict[tuple[int, tuple], int] = {}  # (case, path) -> line where a string's text begins
         table, quote, depth = (), None, 0
         for number, line in enumerate(text.split("\n"), start=1):
             if quote is None and depth == 0:
@@ -41,12 +57,11 @@ class Locator:
                 if header and not key:
                     path = _parts(header.group(2))
                     if header.group(1) == "[[" and path == ("case",):
-                        self.cases.append(number)
-                        self.keys.append({})
+                        self.cases.append(CaseLines(number))
                         table = ()
                     elif path[:1] == ("case",) and self.cases:
                         table = path[1:]
-                        self.keys[-1].setdefault(table, number)
+                        self.cases[-1].keys.setdefault(table, number)
                     else:
                         table = None
                         self.top.setdefault(path[0] if path else "", number)
@@ -55,18 +70,11 @@ class Locator:
                     if table is None or not self.cases:
                         self.top.setdefault(path[0], number)
                     else:
-                        self.keys[-1].setdefault(table + path, number)
+                        self.cases[-1].keys.setdefault(table + path, number)
                         rest = line[key.end() :].lstrip()
                         starts_own_line = rest[:3] in ('"""', "'''") and not rest[3:].strip()
-                        self.value_starts[(len(self.cases) - 1, table + path)] = number + starts_own_line
+                        self.cases[-1].value_starts[table + path] = number + starts_own_line
             quote, depth = _scan(line, quote, depth)
-
-    def line(self, case: int, path: tuple = ()) -> int:
-        """The line of the longest prefix of `path` written in case `case`, else the case's header."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.keys[case]:
-                return self.keys[case][path[:end]]
-        return self.cases[case]
 
 
 _TOKEN = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]', re.S)

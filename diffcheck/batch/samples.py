@@ -1,7 +1,7 @@
 """Sample files: TOML `[[case]]` tables → validated cases with pinned expectations, and the `--update` writer.
 
 Read with the standard `tomllib`; every refusal is one line naming the file, the line and the case (`tomllib` keeps no
-positions: `samples_lines.Locator` finds them in the raw text).
+positions: `lines.Locator` finds them in the raw text).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..check import Case
 from ..defaults import ATOL, MAX_POINTS, MAX_SAMPLE_BYTES, RTOL
 from ..errors import DiffcheckError
 from .expect import Expect, suggest, expectations
-from .lines import Locator, nesting
+from .lines import CaseLines, Locator, nesting
 from .values import _a, _Invalid, _toml_float, _toml_type, _unheld, tensor_value
 
 # key -> what it holds, for messages and the table of docs/sample-files.md. Order is the order `--update` and the docs use.
@@ -68,6 +68,31 @@ class Sample:
 
 
 @dataclass
+class Unloaded:
+    """A case found in its file and not yet read key by key: the worker that runs it loads it (`load`), so the parsing of
+    a big batch is shared by the workers, not done by the parent before any case starts. `line`, `name` and `engine`
+    are what the loaded Sample's will be. (A case needed loaded sooner, for its engines or in a file that repeats a
+    name, is loaded by the parent, as `load(lazy=False)` loads every case.)"""
+
+    file: str
+    line: int
+    index: int
+    name: Optional[str]  # as written; None unless a string (the case is then refused when loaded)
+    raw: dict
+    lines: CaseLines
+    digest: str
+    changes: tuple[tuple[str, object], ...] = ()  # (field, value) the command sets in the Case (--dtype, --symbolic)
+    engine: str = ""
+
+    def load(self) -> "Sample | Refusal":
+        loaded = _loaded(self.raw, self.index, self.file, self.lines)
+        if isinstance(loaded, Sample):
+            loaded.digest = self.digest
+            loaded.case = replace(loaded.case, **dict(self.changes))
+        return loaded
+
+
+@dataclass
 class Refusal:
     """A file or case that could not be loaded: reported as an error, never silently skipped."""
 
@@ -92,8 +117,9 @@ class _Unreadable(Exception):
         self.line, self.message = line, message
 
 
-def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
-    """The cases of one sample file, in file order (refused ones included), and warnings."""
+def load(text: str, file: str, lazy: bool = False) -> tuple[list[Sample | Unloaded | Refusal], list[str]]:
+    """The cases of one sample file, in file order (refused ones included), and warnings. `lazy`: cases left to be
+    loaded where they run (`Unloaded`), unless the file repeats a case's name (duplicates are told apart by loading)."""
     digest = text_digest(text)
     text = text.removeprefix(BOM)  # one, as for a program; a second is refused by tomllib
     try:
@@ -104,7 +130,21 @@ def load(text: str, file: str) -> tuple[list[Sample | Refusal], list[str]]:
         return [Refusal(file, error.line, None, error.message)], []
     if not cases:
         return [], [f"{file}:1: no [[case]] tables in this file"]
+    if lazy and _distinct(cases):
+        return [
+            Unloaded(file, lines.header, i, _name(raw), raw, lines, digest)
+            for i, (raw, lines) in enumerate(zip(cases, locator.cases))
+        ], []
     return _samples(cases, file, locator, digest), []
+
+
+def _name(raw: dict) -> Optional[str]:
+    return raw.get("name") if isinstance(raw.get("name"), str) else None
+
+
+def _distinct(cases: list) -> bool:
+    names = [name for name in map(_name, cases) if name is not None]
+    return len(set(names)) == len(names)
 
 
 def _read_toml(text: str, file: str) -> dict:
@@ -155,11 +195,9 @@ def _samples(cases: list, file: str, locator: Locator, digest: str) -> list[Samp
     loaded: list[Sample | Refusal] = []
     names: dict[str, int] = {}
     for index, raw in enumerate(cases):
-        try:
-            sample = _case(raw, index, file, locator)
-        except SampleError as error:
-            name = raw.get("name") if isinstance(raw.get("name"), str) else None
-            loaded.append(Refusal(file, error.line, name, str(error)))
+        sample = _loaded(raw, index, file, locator.cases[index])
+        if isinstance(sample, Refusal):
+            loaded.append(sample)
             continue
         if sample.name in names:
             loaded.append(
@@ -178,20 +216,23 @@ def _samples(cases: list, file: str, locator: Locator, digest: str) -> list[Samp
     return loaded
 
 
-def _case(raw: dict, index: int, file: str, locator: Locator) -> Sample:
-    return _CaseReader(raw, index, file, locator).sample()
+def _loaded(raw: dict, index: int, file: str, lines: CaseLines) -> Sample | Refusal:
+    try:
+        return _CaseReader(raw, index, file, lines).sample()
+    except SampleError as error:
+        return Refusal(file, error.line, _name(raw), str(error))
 
 
 class _CaseReader:
     """One `[[case]]` table read key by key; every refusal names the file, the line of the key and the case."""
 
-    def __init__(self, raw: dict, index: int, file: str, locator: Locator):
-        self.raw, self.index, self.file, self.locator = raw, index, file, locator
+    def __init__(self, raw: dict, index: int, file: str, lines: CaseLines):
+        self.raw, self.index, self.file, self.lines = raw, index, file, lines
         name = raw.get("name")
         self.label = f"case '{name}'" if isinstance(name, str) and name.strip() else f"case #{index + 1}"
 
     def refuse(self, message: str, *path: str, line: Optional[int] = None) -> SampleError:
-        line = line or self.locator.line(self.index, path)
+        line = line or self.lines.line(path)
         return SampleError(f"{self.file}:{line}: {self.label}: {message}", line)
 
     def typed(self, key: str, kinds, default):
@@ -238,7 +279,7 @@ class _CaseReader:
             tensors += [f"d2/d{a}d{b}" for i, a in enumerate(requiring) for b in requiring[i:]]
         expect = expectations(self.typed("expect", dict, {}), tensors, points, self.refuse)
         engines = self.engines()
-        return Sample(self.file, self.locator.cases[self.index], self.index, raw["name"], case, expect, engines=engines)
+        return Sample(self.file, self.lines.header, self.index, raw["name"], case, expect, engines=engines)
 
     def dtype(self) -> str:
         """`dtype = "float32"`: the engine's leaves in float32, judged in float32 ulps (as `check --dtype`)."""
@@ -269,8 +310,7 @@ class _CaseReader:
         try:
             return parse_program(self.raw["program"], where="program")
         except DiffcheckError as error:
-            locator, index = self.locator, self.index
-            start = locator.value_starts.get((index, ("program",)), locator.line(index, ("program",)))
+            start = self.lines.value_starts.get(("program",), self.lines.line(("program",)))
             line = start + (error.pos.line - 1 if error.pos else 0)
             at = f" at {error.pos}" if error.pos else ""
             raise self.refuse(f"program{at}: {error.message}", line=line) from None
@@ -333,9 +373,16 @@ class _CaseReader:
 
 def in_dtype(items: list, dtype: Optional[str]) -> list:
     """`verify --dtype`: every sample's case in `dtype`, whatever its own `dtype` key says (None: as they say)."""
-    if dtype is None:
-        return items
-    return [replace(item, case=replace(item.case, dtype=dtype)) if isinstance(item, Sample) else item for item in items]
+    return items if dtype is None else [with_case(item, dtype=dtype) for item in items]
+
+
+def with_case(item: Sample | Unloaded | Refusal, **changes) -> Sample | Unloaded | Refusal:
+    """The item with `changes` made to its Case (an unloaded one's made when it is loaded); a refusal as it is."""
+    if isinstance(item, Sample):
+        return replace(item, case=replace(item.case, **changes))
+    if isinstance(item, Unloaded):
+        return replace(item, changes=item.changes + tuple(changes.items()))
+    return item
 
 
 def for_engines(items: list, engines: tuple[str, ...]) -> list:
@@ -344,6 +391,8 @@ def for_engines(items: list, engines: tuple[str, ...]) -> list:
     its name (`name [torch]`), so every report row says which engine it is about. No engines anywhere: unchanged."""
     out = []
     for item in items:
+        if isinstance(item, Unloaded) and (engines or "engines" in item.raw):  # its copies are known once it is loaded
+            item = item.load()
         if not isinstance(item, Sample) or not (engines or item.engines):
             out.append(item)
             continue

@@ -18,7 +18,7 @@ from ..check.compare import MATCH, NONE, NOT_RETAINED
 from .. import defaults
 from ..errors import DiffcheckError
 from .pool import Done, Pool, default_jobs
-from .samples import Refusal, Sample, for_engines, in_dtype
+from .samples import Refusal, Sample, Unloaded, for_engines, in_dtype, with_case
 
 PASS, FAIL, ERROR, TIMEOUT = "pass", "fail", "error", "timeout"
 UNSUPPORTED = "unsupported"  # the case needs what its engine lacks (an op): an outcome, neither a pass nor a failure
@@ -142,9 +142,9 @@ def _not_a_file(file: Path) -> str:
     return "not a regular file (a FIFO, a socket or a device is read only when named as a PATH)"
 
 
-def load_all(found: list[Path | Refusal]) -> tuple[list[Sample | Refusal], list[str]]:
+def load_all(found: list[Path | Refusal], lazy: bool = False) -> tuple[list[Sample | Unloaded | Refusal], list[str]]:
     """Every case of every file in order (unreadable files, refused cases and discovery's rows included), and
-    warnings."""
+    warnings. `lazy`: cases left to be loaded by the workers that run them, where they can be (`samples.Unloaded`)."""
     from .files import TooLarge, read_text
     from .samples import load
 
@@ -161,7 +161,7 @@ def load_all(found: list[Path | Refusal]) -> tuple[list[Sample | Refusal], list[
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             items.append(Refusal(name, 1, None, f"{name}:1: cannot read: {reason}"))
             continue
-        loaded, warned = load(text, name)
+        loaded, warned = load(text, name, lazy)
         items.extend(loaded)
         warnings.extend(warned)
     return items, warnings
@@ -183,6 +183,7 @@ def verify(
     dtype: Optional[str] = None,
     symbolic: str = "",
     done: Optional[Callable[[Outcome], None]] = None,
+    lazy: bool = False,
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
@@ -190,22 +191,24 @@ def verify(
     finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
     More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
     `symbolic` is the exact side's route for every case (check/fast.py; empty: the default). `done(outcome)` is
-    called as each case that ran finishes (the CLI makes its report's line meanwhile).
+    called as each case that ran finishes (the CLI makes its report's line meanwhile). `lazy`: the workers load the
+    cases they run, sharing that work; otherwise the parent loads every case before any runs, and the items returned
+    are `Sample`s and `Refusal`s, as `update` needs.
     """
     started = time.perf_counter()
     files, errors = discover(paths)
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
     with Pool(check_sample, jobs, timeout) as pool:
         pool.start_early()  # the first worker starts (and imports SymPy) while the files load
-        items, warnings = load_all(files)
+        items, warnings = load_all(files, lazy)
         items = for_engines(
             in_dtype(items, dtype), engines
         )  # a case once per engine it runs on (--engine, its `engines` key)
         if shard_of:
             items = shard(items, *shard_of)
         if symbolic:
-            items = [replace(i, case=replace(i.case, symbolic=symbolic)) if isinstance(i, Sample) else i for i in items]
-        samples = [item for item in items if isinstance(item, Sample)]
+            items = [with_case(item, symbolic=symbolic) for item in items]
+        samples = [item for item in items if not isinstance(item, Refusal)]
         ran: dict[int, Outcome] = {}
         with progress(len(items)) if progress else nullcontext(lambda kind, ran=True: None) as advance:
             for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
@@ -214,7 +217,7 @@ def verify(
             def finished(index: int, result: Done) -> None:
                 ran[index] = outcome_of(samples[index], result, timeout)
                 stopped.append(result.kind == "stopped")
-                advance(PROGRESS[ran[index].status])
+                advance(PROGRESS[ran[index].status], ran=not isinstance(result.value, Refusal))
                 if done:
                     done(ran[index])
 
@@ -223,12 +226,7 @@ def verify(
     if pool.stopped:  # SIGTERM or SIGHUP: what finished is reported, the rest as errors
         errors.append(f"stopped by {pool.stopped}: {sum(stopped)} of {len(samples)} cases not finished")
     outcomes = iter(ran[index] for index in range(len(samples)))
-    outcomes = [
-        next(outcomes)
-        if isinstance(item, Sample)
-        else Outcome(item.file, item.line, item.name, ERROR, error=item.message)
-        for item in items
-    ]
+    outcomes = [next(outcomes) if not isinstance(item, Refusal) else _refused(item) for item in items]
     if not items and not errors:
         where = ", ".join(str(p) for p in paths)
         slice_ = f" in shard {shard_of[0]}/{shard_of[1]}" if shard_of else ""
@@ -246,7 +244,7 @@ def verify_paths(
     """`diffcheck.verify(...)`: every case of the sample files under `paths`, as `diffcheck verify` runs them
     (worker processes, `timeout` seconds a case). `batch.report.return_code` is the command's exit code;
     `batch.outcomes` has one `Outcome` per case."""
-    return verify([Path(p) for p in paths], jobs, timeout, None, None, tuple(engines), dtype)[0]
+    return verify([Path(p) for p in paths], jobs, timeout, None, None, tuple(engines), dtype, lazy=True)[0]
 
 
 def check_case(case, engine: str = "") -> CheckResult:
@@ -263,12 +261,18 @@ def check_case(case, engine: str = "") -> CheckResult:
         raise
 
 
-def check_sample(sample: Sample) -> CheckResult:
+def check_sample(sample: Sample | Unloaded) -> CheckResult | EngineRun | Refusal:
     """The worker's task: `check_case`, with what the result no longer produces of the sample's pinned expectations
-    (worked out in the worker, off the parent process's path)."""
+    (worked out in the worker, off the parent process's path); an unloaded case is loaded first, and may be refused."""
     from ..check import EngineRun
     from ..engines import EngineLoadError, Unsupported
     from .pins import broken
+
+    if isinstance(sample, Unloaded):
+        loaded = sample.load()
+        if isinstance(loaded, Refusal):
+            return loaded
+        sample = loaded
 
     try:
         result = check_case(sample.case, sample.engine)
@@ -277,8 +281,14 @@ def check_sample(sample: Sample) -> CheckResult:
     return replace(result, broken_expectations=broken(sample.expect, result, sample.case), engine=sample.engine)
 
 
-def outcome_of(sample: Sample, done: Done, timeout: float) -> Outcome:
+def _refused(refusal: Refusal) -> Outcome:
+    return Outcome(refusal.file, refusal.line, refusal.name, ERROR, error=refusal.message)
+
+
+def outcome_of(sample: Sample | Unloaded, done: Done, timeout: float) -> Outcome:
     """One sample's Outcome from what its task (`check_sample`) gave."""
+    if done.kind == "ok" and isinstance(done.value, Refusal):  # refused as the worker loaded it: as if by the parent
+        return _refused(done.value)
     base = dict(file=sample.file, line=sample.line, name=sample.name, seconds=done.seconds, engine=sample.engine)
     where = f"{sample.file}:{sample.line}: case '{sample.name}'"
     if done.kind == "timeout":

@@ -38,6 +38,9 @@ class OutputInfo:
     status: str  # the forward values compared: match / singular / mismatch
 
 
+_FAILING, _FAILING_STRICT = frozenset({MISMATCH}), frozenset({MISMATCH, *EXPLAINED})
+
+
 @dataclass
 class CheckResult:
     name: str
@@ -57,8 +60,12 @@ class CheckResult:
 
     @property
     def failed(self) -> bool:
-        failing = {MISMATCH, *EXPLAINED} if self.strict else {MISMATCH}
-        return bool(self.broken_expectations) or any(s in failing for s in self.statuses)
+        failing = _FAILING_STRICT if self.strict else _FAILING
+        return (
+            bool(self.broken_expectations)
+            or self.output.status in failing
+            or any(t.status in failing for t in self.tensors)
+        )
 
     @property
     def worst_error(self) -> Optional[float]:

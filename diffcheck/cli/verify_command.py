@@ -142,7 +142,9 @@ def verify(
 
         made: dict = {}  # the JSON report's lines, made as the cases finish (the parent waits for the workers)
         keep = partial(keep_case_json, made) if fmt == "json" or json_file is not None else None
-        batch, items = run(paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "", keep)
+        batch, items = run(
+            paths, jobs, timeout, shard_of, _bar(fmt), engine_names, dtype, symbolic or "", keep, lazy=not update
+        )  # --update pins loaded cases: the parent loads them
     if read is not None:  # reports name the sample file read from stdin `<stdin>`, not by its temporary path
         batch = renamed(batch, display(read), STDIN)
     extra = {"junit": junit_file, "json": json_file, "markdown": markdown_file}
