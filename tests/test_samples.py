@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffcheck.defaults import ATOL, RTOL
+from diffcheck.batch.lines import _scan
 from diffcheck.batch.pins import update_text
 from diffcheck.batch.samples import Refusal, Sample, Unloaded, for_engines, in_dtype, load
 from diffcheck.batch.values import same_value, tensor_value
@@ -307,6 +308,38 @@ def test_lines_skip_multiline_strings_and_arrays():
     items, _ = load(text, "f.toml")
     assert items[0].message.startswith("f.toml:4: case 'a': program at 1:1: ")  # the program's text starts on line 4
     assert items[1].message == "f.toml:16: case 'b': unknown key 'rtoll' (did you mean 'rtol'?)"
+
+
+def scanned_char_by_char(line: str, quote, depth: int):
+    """The line scanner's meaning, one character at a time (its first form): the oracle of its regex form."""
+    i = 0
+    while i < len(line):
+        if quote:
+            if line.startswith(quote, i):
+                i, quote = i + len(quote), None
+                continue
+            i += 2 if quote in ('"', '"""') and line[i] == "\\" else 1
+            continue
+        char = line[i]
+        if char == "#":
+            break
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            quote, i = line[i : i + 3], i + 3
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return (quote if quote in ('"""', "'''") else None), depth
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="\"'#[]{}\\ a=\r", max_size=30), st.sampled_from([None, '"""', "'''"]), st.integers(0, 3))
+def test_the_line_scanner_carries_strings_and_brackets_as_one_character_at_a_time_would(line, quote, depth):
+    assert _scan(line, quote, depth) == scanned_char_by_char(line, quote, depth)
 
 
 CASE_LAYOUTS = [  # "@" is where the misspelt key goes

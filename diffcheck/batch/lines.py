@@ -96,27 +96,31 @@ def nesting(text: str) -> tuple[int, int]:
     return peak, text.count("\n", 0, at) + 1
 
 
+_OUTSIDE = re.compile(r"""\"\"\"|'''|["'#\[\]{}]""")  # what opens a string or a comment, or is a bracket
+_CLOSE = {  # from inside a string, through its closing quote (a basic string's backslash escapes the next character)
+    '"': re.compile(r'(?:\\.|[^\\])*?"'),
+    '"""': re.compile(r'(?:\\.|[^\\])*?"""'),
+    "'": re.compile(r".*?'"),
+    "'''": re.compile(r".*?'''"),
+}
+
+
 def _scan(line: str, quote: Optional[str], depth: int) -> tuple[Optional[str], int]:
     """Carry string and bracket state across a line: (open multi-line quote or None, open bracket depth)."""
-    i = 0
-    while i < len(line):
+    at = 0
+    while True:
         if quote:
-            if line.startswith(quote, i):
-                i, quote = i + len(quote), None
-                continue
-            i += 2 if quote in ('"', '"""') and line[i] == "\\" else 1
-            continue
-        char = line[i]
-        if char == "#":
-            break
-        if line.startswith('"""', i) or line.startswith("'''", i):
-            quote, i = line[i : i + 3], i + 3
-            continue
-        if char in "\"'":
+            closed = _CLOSE[quote].match(line, at)
+            if closed is None:  # a one-line string left open ends with its line (tomllib has refused it already)
+                return (quote if len(quote) == 3 else None), depth
+            at, quote = closed.end(), None
+        token = _OUTSIDE.search(line, at)
+        if token is None or token.group() == "#":
+            return None, depth
+        at, char = token.end(), token.group()
+        if char[0] in "\"'":
             quote = char
         elif char in "[{":
             depth += 1
-        elif char in "]}":
+        else:
             depth = max(0, depth - 1)
-        i += 1
-    return (quote if quote in ('"""', "'''") else None), depth
