@@ -48,6 +48,16 @@ def test_the_bar_shows_cases_each_kind_of_ending_and_a_rate_only_once_it_means_s
     assert text.count("cases/s") == text.count("2.0 cases/s")
 
 
+def test_a_bar_started_without_a_total_is_told_it_later():
+    console = Console(force_terminal=True, file=io.StringIO(), width=120)
+    with progress(console, "verify", None) as advance:
+        advance("")
+        advance(total=2)
+        advance("failed")
+    text = console.file.getvalue()
+    assert "2/2" in text and "3/2" not in text  # telling the total counted no case
+
+
 def test_the_bar_is_a_no_op_off_a_terminal():
     console = Console(file=io.StringIO(), width=120)
     with progress(console, "verify", 2) as advance:
@@ -62,17 +72,20 @@ def test_verify_advances_once_per_case_with_its_failure(tmp_path, lazy):
     (tmp_path / "cases.toml").write_text(CASES)
     calls = []
 
+    def advance(kind="", ran=True, total=None):
+        calls.append(("total", total) if total is not None else (kind, ran))
+
     @contextmanager
     def record(total):
-        calls.append(("total", total))
-        yield lambda kind, ran=True: calls.append((kind, ran))
+        calls.append(("entered with", total))
+        yield advance
 
     batch, _ = verify([tmp_path], jobs=1, progress=record, lazy=lazy)
-    assert calls[0] == ("total", 3)
-    if not lazy:  # the refused case, known before anything runs
-        assert calls[1] == ("errored", False)
+    assert calls[0] == ("entered with", None)  # the files load as the cases run
+    if not lazy:  # the parent refuses the case as it loads the file, before the run draws it
+        assert calls[1:3] == [("errored", False), ("total", 3)]
     # completion order is the pool's; the counts are not. A case its worker refused did not run either.
-    assert sorted(calls[1:]) == [("", True), ("errored", False), ("failed", True)]
+    assert sorted(calls[1:]) == [("", True), ("errored", False), ("failed", True), ("total", 3)]
     assert [o.status for o in batch.outcomes] == ["pass", "fail", "error"]
 
 

@@ -41,6 +41,22 @@ def test_workers_start_once_and_are_reused_across_runs():
     assert [d.value[2] for d in first] == list(range(40))
 
 
+def test_items_from_a_generator_are_drawn_ahead_of_the_workers_and_while_they_run():
+    """verify loads its files as the pool draws cases: the first cases run while later files load."""
+    events = []
+
+    def items():
+        for n in range(400):
+            time.sleep(0.005)  # a slow loader (2 s in all): the worker has long started when it ends
+            events.append("drawn")
+            yield ("ok", n)
+
+    done = run_pool(task, items(), 1, timeout=30, finished=lambda index, outcome: events.append("finished"))
+    assert [d.value[2] for d in done] == list(range(400)) and events.count("drawn") == 400
+    first_result, last_draw = events.index("finished"), len(events) - 1 - events[::-1].index("drawn")
+    assert 64 < first_result < last_draw  # the first draw (64 items a worker) came before any worker started
+
+
 def test_workers_come_with_the_symengine_route_imported_once_in_the_fork_server_and_not_sympy():
     """The default route (auto) is symengine's: a worker imports SymPy only for a case symengine cannot serve."""
     done = run_pool(task, [("ok", 1)], 1, timeout=30)

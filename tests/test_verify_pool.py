@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from diffcheck.errors import DiffcheckError
 from diffcheck.batch.pool import run_pool
-from diffcheck.batch.verify import shard
+from diffcheck.batch.verify import in_shard
 
 
 def task(item):
@@ -86,6 +86,6 @@ def test_errors_inside_a_task_are_one_line_outcomes():
 @given(st.integers(0, 40), st.integers(1, 7))
 def test_shards_partition_the_items_exactly(count, n):
     items = list(range(count))
-    slices = [shard(items, k, n) for k in range(1, n + 1)]
+    slices = [[i for position, i in enumerate(items, start=1) if in_shard(position, k, n)] for k in range(1, n + 1)]
     assert sorted(i for s in slices for i in s) == items
     assert all(len(s) - len(slices[-1]) in (0, 1) for s in slices)  # balanced

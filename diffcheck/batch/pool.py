@@ -13,7 +13,8 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from itertools import islice
+from typing import Any, Callable, Iterable, Optional
 
 from .worker import READY, work
 
@@ -41,6 +42,7 @@ _PRELOAD = [
 _SYMPY = ["diffcheck.symbolic", "sympy.tensor.tensor"]  # and the SymPy module its first evaluated Add imports
 _STARTS = 40  # tries to start a worker, 50 ms apart: a fork server lost to kill -9 is replaced once it is reaped
 _LONGEST_WAIT = 3600.0  # seconds of one wait for the workers (a finite --timeout of 1e300 s cannot be slept in one go)
+_AHEAD = 64  # items drawn ahead per worker: its next chunks are ready, and a draw is not a wait for one file's loading
 
 
 @dataclass
@@ -255,31 +257,39 @@ class Pool:
             while pending:
                 settle(pending.popleft()[0], Done("crash", str(error), 0.0))
 
-    def run(self, items: list, finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
+    def run(self, items: Iterable, finished: Optional[Callable[[int, Done], None]] = None) -> list[Done]:
         """`task(item)` for every item, each call killed after `timeout` s (0: never); `finished(index, done)` is
-        called as each item's outcome arrives, in completion order. Results are in the items' order."""
+        called as each item's outcome arrives, in completion order. Results are in the items' order. `items` may be
+        a generator that loads them: it is drawn on ahead of the workers' needs, and while they run."""
         timeout, slots = self.timeout, self.slots
-        results: list[Optional[Done]] = [None] * len(items)
-        pending = deque(enumerate(items))
+        feed = _Feed(items, self.jobs * _AHEAD)
+        pending, results = feed.pending, feed.results
 
         def settle(index: int, done: Done) -> None:
             results[index] = done
             if finished:
                 finished(index, done)
 
-        self.unfinished = bool(items)
         self._joined()
-        self._start(min(self.jobs, len(items)) - len(slots), pending, settle)
-        while pending or any(slot.chunk for slot in slots):  # every item is pending, in a chunk, or done
-            if self.stop.signal:
+        feed.fill()
+        self.unfinished = bool(pending)
+        self._start(min(self.jobs, len(pending)) - len(slots), pending, settle)
+        while pending or any(slot.chunk for slot in slots) or not feed.done:  # each item: to draw, pending, in a
+            if self.stop.signal:  # chunk, or done
+                feed.draw()
                 self._give_up(pending, settle)
                 return results  # type: ignore[return-value]
-            self._deal(pending)
+            feed.fill()
+            self._deal(pending, feed.done)
             now = time.monotonic()
             deadlines = [s.started + timeout - now for s in slots if timeout and s.running()]
             readable, ended = set(), set()
             wait = min([_LONGEST_WAIT, *deadlines]) if deadlines else None
-            for key, _ in self.selector.select(max(0.0, wait) if wait is not None else None):
+            events = self.selector.select(0) if not feed.done else []
+            if not events and not feed.done:  # nothing to read yet: draw more meanwhile
+                feed.fill(more=True)
+                continue
+            for key, _ in events or self.selector.select(max(0.0, wait) if wait is not None else None):
                 if key.data is not None:  # a worker's pipe or its process; None: the stop signal's pipe
                     (readable if key.fileobj is key.data.conn else ended).add(key.data)
             for slot in list(slots):
@@ -289,20 +299,21 @@ class Pool:
                         settle(slot.chunk.popleft()[0], lost)
                     pending.extendleft(reversed(slot.chunk))  # the rest of its chunk goes back, in order
                     self._drop(slot, kill=True)
-                    if pending:
+                    if pending or not feed.done:
                         self._start(1, pending, settle)
         self.unfinished = False
         return results  # type: ignore[return-value]
 
-    def _deal(self, pending: deque) -> None:
+    def _deal(self, pending: deque, all_drawn: bool) -> None:
         """A chunk to each worker that is idle or on the last item it holds (so it goes straight on to the next
-        chunk, waiting for no reply): a quarter of each worker's share, at most 16, so few messages early and a
-        balanced end."""
+        chunk, waiting for no reply): a quarter of each worker's share of what is left, at most 16, so few messages
+        early and a balanced end."""
         from multiprocessing.reduction import ForkingPickler
 
         for slot in self.slots:
             if len(slot.chunk) < 2 and pending:
-                size = max(1, min(16, len(pending) // (4 * self.jobs), len(pending)))
+                left = len(pending) if all_drawn else 2**62  # more to come: not the end yet
+                size = max(1, min(16, left // (4 * self.jobs), len(pending)))
                 chunk = [pending[k] for k in range(size)]
                 data = ForkingPickler.dumps(chunk)  # what Connection.send sends
                 if slot.chunk and len(data) > slot.room:  # it could block the parent while the worker runs on
@@ -353,6 +364,34 @@ class Pool:
             slot.chunk.clear()
         while pending:
             settle(pending.popleft()[0], Done("stopped", f"not run: verify got {self.stop.signal}", 0.0))
+
+
+class _Feed:
+    """The items to run, drawn from their iterable `ahead` at a time: `pending` holds those drawn and not yet dealt,
+    as (index, item); `results` has a place for each item drawn."""
+
+    def __init__(self, items: Iterable, ahead: int):
+        self.source, self.ahead = iter(items), ahead
+        self.pending: deque = deque()
+        self.results: list[Optional[Done]] = []
+        self.done = False  # every item drawn
+
+    def fill(self, more: bool = False) -> None:
+        """Draw until `ahead` items are pending (`more`: `ahead` more, whatever is pending)."""
+        count = self.ahead if more else self.ahead - len(self.pending)
+        if self.done or count <= 0:
+            return
+        drawn = 0
+        for item in islice(self.source, count):
+            self.pending.append((len(self.results), item))
+            self.results.append(None)
+            drawn += 1
+        self.done = drawn < count
+
+    def draw(self) -> None:
+        """Draw every item left."""
+        while not self.done:
+            self.fill(more=True)
 
 
 class _Unstartable(Exception):

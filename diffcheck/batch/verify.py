@@ -167,9 +167,10 @@ def load_all(found: list[Path | Refusal], lazy: bool = False) -> tuple[list[Samp
     return items, warnings
 
 
-def shard(items: list, k: int, n: int) -> list:
-    """Items k, k + n, k + 2n ... (1-based): the N shards partition the items, and interleaving spreads a slow file."""
-    return items[k - 1 :: n]
+def in_shard(position: int, k: int, n: int) -> bool:
+    """Whether the item at `position` (1-based) is in shard k of n: items k, k + n, k + 2n ...; the N shards partition
+    the items, and interleaving spreads a slow file."""
+    return (position - k) % n == 0
 
 
 # ---- running ----------------------------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def verify(
     jobs: Optional[int] = None,
     timeout: float = defaults.TIMEOUT,
     shard_of: Optional[tuple[int, int]] = None,
-    progress: Optional[Callable[[int], ContextManager[Callable[[bool], None]]]] = None,
+    progress: Optional[Callable[[Optional[int]], ContextManager[Callable[..., None]]]] = None,
     engines: tuple[str, ...] = (),
     dtype: Optional[str] = None,
     symbolic: str = "",
@@ -187,32 +188,46 @@ def verify(
 ) -> tuple[Batch, list]:
     """Discover, load, slice and run; returns the batch and its items (which `update` needs).
 
-    `progress(total)` is entered once the cases are known and yields `advance(kind, ran=True)`, called as each case
-    finishes with how it ended (`PROGRESS`); the cases refused before running are advanced first, with `ran=False`.
-    More jobs than `JOBS_PER_CPU` per CPU are cut to that: past it, workers only compete for the CPUs and memory.
-    `symbolic` is the exact side's route for every case (check/fast.py; empty: the default). `done(outcome)` is
-    called as each case that ran finishes (the CLI makes its report's line meanwhile). `lazy`: the workers load the
-    cases they run, sharing that work; otherwise the parent loads every case before any runs, and the items returned
-    are `Sample`s and `Refusal`s, as `update` needs.
+    The files are loaded as the workers need cases, and while they run. `progress(None)` is entered at once and
+    yields `advance(kind, ran=True)`, called as each case finishes with how it ended (`PROGRESS`), the cases refused
+    by the loader with `ran=False`; `advance(total=n)` once every file is loaded. More jobs than `JOBS_PER_CPU` per
+    CPU are cut to that: past it, workers only compete for the CPUs and memory. `symbolic` is the exact side's route
+    for every case (check/fast.py; empty: the default). `done(outcome)` is called as each case that ran finishes (the
+    CLI makes its report's line meanwhile). `lazy`: the workers load the cases they run, sharing that work;
+    otherwise the parent loads each case before it runs, and the items returned are `Sample`s and `Refusal`s, as
+    `update` needs.
     """
     started = time.perf_counter()
     files, errors = discover(paths)
     jobs = min(jobs or default_jobs(), defaults.JOBS_PER_CPU * default_jobs())  # and the pool starts no more than cases
+    items: list[Sample | Unloaded | Refusal] = []  # every case, in order, as loaded
+    samples: list[Sample | Unloaded] = []  # the ones to run, in order
+    warnings: list[str] = []
+    ran: dict[int, Outcome] = {}
+    stopped: list[bool] = []
     with Pool(check_sample, jobs, timeout) as pool:
-        pool.start_early()  # the first worker starts (and imports SymPy) while the files load
-        items, warnings = load_all(files, lazy)
-        items = for_engines(
-            in_dtype(items, dtype), engines
-        )  # a case once per engine it runs on (--engine, its `engines` key)
-        if shard_of:
-            items = shard(items, *shard_of)
-        if symbolic:
-            items = [with_case(item, symbolic=symbolic) for item in items]
-        samples = [item for item in items if not isinstance(item, Refusal)]
-        ran: dict[int, Outcome] = {}
-        with progress(len(items)) if progress else nullcontext(lambda kind, ran=True: None) as advance:
-            for _ in range(len(items) - len(samples)):  # refused cases are errors, known before anything runs
-                advance(PROGRESS[ERROR], ran=False)
+        pool.start_early()  # the first worker starts (and imports SymPy) while the first files load
+        with progress(None) if progress else nullcontext(_no_progress) as advance:
+
+            def to_run():
+                """The cases to run, loaded file by file as the pool draws them: in `dtype`, once per engine it runs
+                on (--engine, its `engines` key), in this shard, on the `symbolic` route."""
+                position = 0
+                for path in files:
+                    loaded, warned = load_all([path], lazy)
+                    warnings.extend(warned)
+                    for item in for_engines(in_dtype(loaded, dtype), engines):
+                        position += 1
+                        if shard_of and not in_shard(position, *shard_of):
+                            continue
+                        item = with_case(item, symbolic=symbolic) if symbolic else item
+                        items.append(item)
+                        if isinstance(item, Refusal):
+                            advance(PROGRESS[ERROR], ran=False)
+                        else:
+                            samples.append(item)
+                            yield item
+                advance(total=len(items))
 
             def finished(index: int, result: Done) -> None:
                 ran[index] = outcome_of(samples[index], result, timeout)
@@ -221,8 +236,7 @@ def verify(
                 if done:
                     done(ran[index])
 
-            stopped: list[bool] = []
-            pool.run(samples, finished)
+            pool.run(to_run(), finished)
     if pool.stopped:  # SIGTERM or SIGHUP: what finished is reported, the rest as errors
         errors.append(f"stopped by {pool.stopped}: {sum(stopped)} of {len(samples)} cases not finished")
     outcomes = iter(ran[index] for index in range(len(samples)))
@@ -232,6 +246,10 @@ def verify(
         slice_ = f" in shard {shard_of[0]}/{shard_of[1]}" if shard_of else ""
         errors.append(f"no cases found{slice_} in {where} (looked for [[case]] tables in *.toml files)")
     return Batch(outcomes, errors, warnings, time.perf_counter() - started, jobs, shard_of), items
+
+
+def _no_progress(kind: str = "", ran: bool = True, total: Optional[int] = None) -> None:
+    """`advance` without a progress bar."""
 
 
 def verify_paths(

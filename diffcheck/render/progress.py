@@ -13,7 +13,7 @@ Advance = Callable[..., None]
 RATE_AFTER = 1.0  # seconds of work before a rate is shown: the first cases' rate says nothing
 
 
-def _ignore(kind: str = "", ran: bool = True) -> None:
+def _ignore(kind: str = "", ran: bool = True, total: Optional[int] = None) -> None:
     """`advance` off a terminal."""
 
 
@@ -23,7 +23,8 @@ def progress(console, label: str, total: Optional[int]) -> Iterator[Advance]:
 
     `kind` is how the case ended when it is worth counting ("failed", "errored", "disagreeing"; empty for a good
     one); each kind is counted apart. `ran` False: a case refused before it ran (a broken file), which the rate leaves
-    out. `total` None (e.g. `fuzz --time`) gives a bar without an end and without ETA.
+    out. `total` None (e.g. `fuzz --time`) gives a bar without an end and without ETA, until `advance(total=n)` says
+    it (`verify`, once its files are loaded), counting no case.
     """
     if console is None or not console.is_terminal:
         yield _ignore
@@ -42,8 +43,11 @@ def progress(console, label: str, total: Optional[int]) -> Iterator[Advance]:
         task = bar.add_task(label, total=total, status="")
         started, done, ran_count, kinds = time.perf_counter(), 0, 0, {}
 
-        def advance(kind: str = "", ran: bool = True) -> None:
+        def advance(kind: str = "", ran: bool = True, total: Optional[int] = None) -> None:
             nonlocal done, ran_count
+            if total is not None:
+                bar.update(task, total=total)
+                return
             done, ran_count = done + 1, ran_count + ran
             if kind:
                 kinds[kind] = kinds.get(kind, 0) + 1
