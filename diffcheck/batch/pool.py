@@ -270,8 +270,10 @@ class Pool:
             if finished:
                 finished(index, done)
 
-        self._joined()
         feed.fill()
+        while self.early is not None and self.early.is_alive() and not feed.done:  # the fork server still imports
+            feed.fill(more=True)
+        self._joined()
         self.unfinished = bool(pending)
         self._start(min(self.jobs, len(pending)) - len(slots), pending, settle)
         while pending or any(slot.chunk for slot in slots) or not feed.done:  # each item: to draw, pending, in a
