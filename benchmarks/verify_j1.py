@@ -72,10 +72,11 @@ def verify(root: Path, folder: Path, jobs: int) -> tuple[float, float]:
     return wall, children_cpu() - cpu
 
 
-def sympy(count: int) -> tuple[float, float]:
+def sympy(count: int, library: str = "sympy") -> tuple[float, float]:
+    """symbolic_batch.py's `batch sympy` (or `sympy-2`: two processes): its own wall time, and the CPU of the tree."""
     cpu = children_cpu()
     script = Path(__file__).resolve().parent / "symbolic_batch.py"
-    done = subprocess.run([sys.executable, str(script), "batch", "sympy", "--cases", str(count)], capture_output=True)
+    done = subprocess.run([sys.executable, str(script), "batch", library, "--cases", str(count)], capture_output=True)
     reap()
     return json.loads(done.stdout)["seconds"], children_cpu() - cpu
 

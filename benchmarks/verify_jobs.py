@@ -15,23 +15,12 @@ from __future__ import annotations
 import argparse
 import compileall
 import ctypes
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from verify_j1 import _PR_SET_CHILD_SUBREAPER, ROOT, children_cpu, reap, sympy, verify, write_cases
-
-
-def sympy_two(count: int) -> tuple[float, float]:
-    cpu = children_cpu()
-    script = Path(__file__).resolve().parent / "symbolic_batch.py"
-    done = subprocess.run([sys.executable, str(script), "batch", "sympy-2", "--cases", str(count)], capture_output=True)
-    reap()
-    return json.loads(done.stdout)["seconds"], children_cpu() - cpu
+from verify_j1 import _PR_SET_CHILD_SUBREAPER, ROOT, sympy, verify, write_cases
 
 
 def main() -> None:
@@ -50,7 +39,7 @@ def main() -> None:
         write_cases(Path(folder), args.cases)
         for _ in range(args.repeats):
             rows["bare SymPy, 1 process"].append(sympy(args.cases))
-            rows["bare SymPy, 2 processes"].append(sympy_two(args.cases))
+            rows["bare SymPy, 2 processes"].append(sympy(args.cases, "sympy-2"))
             for name, root in trees.items():
                 for jobs in (1, 2):
                     rows.setdefault(f"{name}verify -j {jobs}", []).append(verify(root, Path(folder), jobs))
