@@ -144,6 +144,13 @@ REFUSALS = [
     ("pow(x, exponent=2)", "'pow' takes 2 arguments (1 given)", 1, 1),
     ("sin(x, out=y)", "unexpected keyword argument 'out' for 'sin'", 1, 8),
     ("clamp(x, 0, min=1)", "'clamp' got multiple values for argument 'min'", 1, 13),
+    (
+        "sort(x, 0, stable=True)",
+        "'sort' with stable= takes its other arguments by keyword, as PyTorch's overload does "
+        "(e.g. sort(x, dim=0, stable=True))",
+        1,
+        9,
+    ),
     ("clamp(x, min=0, min=1)", "'clamp' got multiple values for argument 'min'", 1, 17),
     ("sin(*x)", "unsupported syntax: starred argument", 1, 5),
     ("clamp(x, **k)", "unsupported syntax: **kwargs", 1, 10),

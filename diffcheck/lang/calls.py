@@ -66,6 +66,13 @@ class Calls:
             if keyword.arg in params:
                 raise ParseError(f"'{shown}' got multiple values for argument '{keyword.arg}'", self.pos(keyword))
             params[keyword.arg] = keyword.value
+        keyword = signature.keyword_row[:1]
+        if keyword and keyword[0] in params and given > low:  # PyTorch's TypeError: that overload is keyword-only
+            raise ParseError(
+                f"'{shown}' with {keyword[0]}= takes its other arguments by keyword, as PyTorch's overload does "
+                f"(e.g. {shown}(x, dim=0, {keyword[0]}=True))",
+                self.pos(node.args[low]),
+            )
         for param in signature.params:
             if (
                 ops.kind_of(param) in ("shape", "sections")
