@@ -57,6 +57,21 @@ def test_items_from_a_generator_are_drawn_ahead_of_the_workers_and_while_they_ru
     assert 64 < first_result < last_draw  # the first draw (64 items a worker) came before any worker started
 
 
+def test_a_case_past_its_timeout_is_killed_while_later_items_still_load():
+    events = []
+
+    def items():
+        yield ("sleep", 60)
+        for n in range(600):
+            time.sleep(0.01)  # a slow loader: 6 s in all, 0.64 s a draw
+            events.append("drawn")
+            yield ("ok", n)
+
+    done = run_pool(task, items(), 1, timeout=0.5, finished=lambda index, outcome: events.append(outcome.kind))
+    assert done[0].kind == "timeout" and [d.value[2] for d in done[1:]] == list(range(600))
+    assert events.index("timeout") < len(events) - 1 - events[::-1].index("drawn")
+
+
 def test_workers_come_with_the_symengine_route_imported_once_in_the_fork_server_and_not_sympy():
     """The default route (auto) is symengine's: a worker imports SymPy only for a case symengine cannot serve."""
     done = run_pool(task, [("ok", 1)], 1, timeout=30)

@@ -288,8 +288,8 @@ class Pool:
             readable, ended = set(), set()
             wait = min([_LONGEST_WAIT, *deadlines]) if deadlines else None
             events = self.selector.select(0) if not feed.done else []
-            if not events and not feed.done:  # nothing to read yet: draw more meanwhile
-                feed.fill(more=True)
+            if not events and not feed.done and (wait is None or wait > 0):  # nothing to read, nothing overdue yet:
+                feed.fill(more=True)  # draw more meanwhile
                 continue
             for key, _ in events or self.selector.select(max(0.0, wait) if wait is not None else None):
                 if key.data is not None:  # a worker's pipe or its process; None: the stop signal's pipe
