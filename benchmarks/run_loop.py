@@ -110,22 +110,25 @@ def main() -> None:
         f"{min(loads):.2f}–{max(loads):.2f} over the run"
     )
     for kind in args.kinds:
-        print(f"{kind} (iterations: size / {SCALE[kind]})" if SCALE[kind] > 1 else kind)
-        for tree in trees:
-            per = {
-                size: statistics.median(r) / (size // SCALE[kind]) * 1e6 if (r := runs[tree, kind, size]) else None
-                for size in args.sizes
-            }
-            first = per[args.sizes[0]]
-            print(f"  {tree}\n    " + "  ".join(_cell(size, p, first) for size, p in per.items()))
-        if len(trees) == 2:
-            cells = []
-            for size in args.sizes:
-                old, new = (runs[t, kind, size] for t in trees)
-                cells.append(
-                    f"{size:,}: {statistics.median(new) / statistics.median(old):.3f}" if old and new else f"{size:,}: —"
-                )
-            print("    new/old  " + "  ".join(cells))
+        _report(kind, trees, args.sizes, runs)
+
+
+def _report(kind: str, trees: list, sizes: list, runs: dict) -> None:
+    """One snippet's lines: µs per iteration per tree and size, and new/old for two trees."""
+    print(f"{kind} (iterations: size / {SCALE[kind]})" if SCALE[kind] > 1 else kind)
+    for tree in trees:
+        per = {
+            size: statistics.median(r) / (size // SCALE[kind]) * 1e6 if (r := runs[tree, kind, size]) else None
+            for size in sizes
+        }
+        print(f"  {tree}\n    " + "  ".join(_cell(size, p, per[sizes[0]]) for size, p in per.items()))
+    if len(trees) == 2:
+        pairs = {size: [runs[t, kind, size] for t in trees] for size in sizes}
+        ratios = {
+            size: statistics.median(new) / statistics.median(old) if old and new else None
+            for size, (old, new) in pairs.items()
+        }
+        print("    new/old  " + "  ".join(f"{size:,}: " + (f"{r:.3f}" if r else "—") for size, r in ratios.items()))
 
 
 if __name__ == "__main__":
