@@ -31,7 +31,7 @@ from .trace_entries import (
     Record,
     _Pieces,
     _short,
-    _unique,
+    Taken,
     _Whole,
 )
 
@@ -201,8 +201,8 @@ class Tracer:
         compared."""
         root_entry = self.entry(root, title, pos)
         found, statements, held = self._graph(root_entry)
+        self._verifiable(found, statements)  # before naming: a loop's graph too large is refused at once
         names = self._names(found + statements, variables, fixed or {})
-        self._verifiable(found, statements)
         rows: dict[int, Any] = {}  # id(entry) -> the row of a custom Function's call, named in order
         apply = _Builder(names, {id(e) for e in found + statements}, rows).apply
         assigns = [Assign(names[id(e)], apply(e)) for e in statements]
@@ -210,19 +210,17 @@ class Tracer:
         if leaves is not None:
             leaves.update((names[id(e)], e) for e in found)
         no_grad = {names[id(e)] for e in found if not e.requires_grad}
-        taken = set(names.values())
+        taken = Taken(names.values())
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
-            assigns.append(Assign(_unique(f"{names[id(root_entry)]} (output)", taken), Var(names[id(root_entry)])))
+            assigns.append(Assign(taken.unique(f"{names[id(root_entry)]} (output)"), Var(names[id(root_entry)])))
         if gradient is not None:  # backward(gradient=g) is the gradient of sum(root * g), g held constant
             record = self.record(gradient)
             label = record.binding if record is not None and record.binding else "gradient"
-            g = _unique(label if label not in taken else f"{label} (gradient)", taken)
+            g = taken.unique(label if label not in taken else f"{label} (gradient)")
             values[g] = np.asarray(gradient.data).tolist()
             no_grad.add(g)
             out = names[id(root_entry)]
-            assigns.append(
-                Assign(_unique(f"sum({out} * {g})", taken), Apply("sum", (Apply("mul", (Var(out), Var(g))),)))
-            )
+            assigns.append(Assign(taken.unique(f"sum({out} * {g})"), Apply("sum", (Apply("mul", (Var(out), Var(g))),))))
         retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
         program = Program(tuple(assigns), title)
         return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
@@ -292,7 +290,7 @@ class Tracer:
             for e in entries
             if tensors[id(e)] is not None and id(tensors[id(e)]) in fixed
         }
-        taken: set[str] = set(names.values())
+        taken = Taken(names.values())
         for e in entries:
             if id(e) not in names:
                 groups.setdefault(e.record.binding or e.label, []).append(e)
@@ -306,7 +304,7 @@ class Tracer:
                 )
             )
             for e in group:
-                names[id(e)] = _unique(base if e is keep else f"{base}@{e.pos.line}", taken)
+                names[id(e)] = taken.unique(base if e is keep else f"{base}@{e.pos.line}")
         return names
 
 
@@ -332,6 +330,7 @@ class _Builder:
 
     def __init__(self, names: dict, named: set, rows: dict):
         self.names, self.named, self.rows, self.budget = names, named, rows, MAX_NODES
+        self.taken = Taken()  # the rows' names
 
     def apply(self, entry: Entry) -> Apply:
         self.budget -= 1
@@ -339,7 +338,7 @@ class _Builder:
             raise DiffcheckError(f"graph too large to verify (more than {MAX_NODES} operations)")
         args, params = tuple(self.expr(a) for a in entry.args), entry.params
         if isinstance(entry.op, CustomCall):
-            row = entry.op.row(_unique(entry.op.name, {row.name for row in self.rows.values()}))
+            row = entry.op.row(self.taken.unique(entry.op.name))
             self.rows[id(entry)] = row
             return Apply(row.name, args, (), entry.pos)
         if entry.op == "clone":  # x.clone() is its input to differentiate (the check language has no clone)

@@ -109,13 +109,30 @@ class _Whole:
         self.requires_grad, self.data = first.requires_grad, first.data
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, k = name, 1
-    while candidate in taken:
-        k += 1
-        candidate = f"{name}#{k}"
-    taken.add(candidate)
-    return candidate
+class Taken:
+    """The names one case has given out. Each base name remembers the last suffix it was given, so the next `name#k`
+    is found without trying again every suffix before it (a loop's thousands of versions of one variable, `y@5`,
+    `y@5#2` … `y@5#5000`, would otherwise cost the square of their number); the names are the same: the smallest
+    free suffix, as names are only ever added."""
+
+    __slots__ = ("names", "_last")
+
+    def __init__(self, names=()):
+        self.names: set[str] = set(names)
+        self._last: dict[str, int] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def unique(self, name: str) -> str:
+        """`name`, or `name#k` with the smallest k ≥ 2 not given out yet; given out from now on."""
+        candidate, k = name, self._last.get(name, 1)
+        while candidate in self.names:
+            k += 1
+            candidate = f"{name}#{k}"
+        self._last[name] = k
+        self.names.add(candidate)
+        return candidate
 
 
 def _short(label: str, line: int) -> str:

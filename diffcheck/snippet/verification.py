@@ -15,7 +15,7 @@ from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Var
 from .second_order import CREATE_GRAPH
-from .trace import _unique
+from .trace_entries import Taken
 
 
 @dataclass
@@ -212,8 +212,8 @@ def _free_names(case: Case) -> Case:
     its thread with its rows until it ends)."""
     from .. import ops
 
-    taken = set(ops.OPS)
-    renamed = {row.name: _unique(row.name, taken) for row in case.rows}
+    taken = Taken(ops.OPS)
+    renamed = {row.name: taken.unique(row.name) for row in case.rows}
     if all(old == new for old, new in renamed.items()):
         return case
 
