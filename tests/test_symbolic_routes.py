@@ -118,6 +118,8 @@ T = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]])  # no kink of |x - t| (0, beta,
 # Programs symengine serves since the fast route took index and mask arguments, subscripts and tuple ops: each must
 # take it at these points (no kink met) and agree with SymPy's route.
 SERVED = [
+    ("((x - x) * cos(x)) * (tanh(0.88) ** 3)", {"x": 0.993}),  # an exact 0 times a number: S.Zero, on either route
+    ("(x - x) * log(x) + 2 * (0 * W)", {"x": 0.5, "W": W}),
     ("sum(exp(torch.gather(x, 1, index)))", {"x": W, "index": np.array([[0, 0], [2, 1]])}),
     ("sum(sin(index_select(x, 1, index)))", {"x": W, "index": np.array([2, 0])}),
     ("sum(exp(masked_fill(x, mask, -1.0)))", {"x": W, "mask": np.array([[1, 0, 0], [0, 1, 1]])}),

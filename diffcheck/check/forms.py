@@ -52,7 +52,7 @@ class _Shim:
     Ne = Unequality = staticmethod(se.Ne)
     StrictGreaterThan, GreaterThan = staticmethod(se.Gt), staticmethod(se.Ge)
     StrictLessThan, LessThan = staticmethod(se.Lt), staticmethod(se.Le)
-    Integer, pi, nan, E, oo = se.Integer, se.pi, se.nan, se.E, se.oo
+    Integer, pi, nan, E, oo, S = se.Integer, se.pi, se.nan, se.E, se.oo, se.S  # S.Zero: a product with an exact 0
     true, false = se.true, se.false
 
     @staticmethod
