@@ -275,7 +275,9 @@ class Pool:
             feed.fill(more=True)
         self._joined()
         self.unfinished = bool(pending)
-        self._start(min(self.jobs, len(pending)) - len(slots), pending, settle)
+        self._deal(pending, feed.done)  # the early worker's first chunk, before it turns to importing SymPy
+        known = len(pending) + sum(len(slot.chunk) for slot in slots)
+        self._start(min(self.jobs, known) - len(slots), pending, settle)
         while pending or any(slot.chunk for slot in slots) or not feed.done:  # each item: to draw, pending, in a
             if self.stop.signal:  # chunk, or done
                 feed.draw()
