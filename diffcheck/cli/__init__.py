@@ -147,8 +147,43 @@ def run() -> None:
     _collector_paused = True
     try:
         main()
+    except SystemExit as done:
+        if _quick_exit and (done.code is None or (isinstance(done.code, int) and 0 <= done.code < 256)):
+            _end_now(done.code or 0)
+        raise
     finally:
         gc.freeze()
+
+
+_quick_exit = False  # set by `exit_quickly`, in the program's own process only
+
+
+def exit_quickly() -> None:
+    """This command leaves nothing to finalise: the program ends without the interpreter's teardown, which frees the
+    objects of every module one by one (NumPy's, symengine's, rich's: 15 ms of a `check` that takes 0.19 s). From
+    `main` (a CliRunner, a notebook) nothing changes."""
+    global _quick_exit
+    _quick_exit = _collector_paused
+
+
+def _end_now(code: int) -> None:
+    """End the process with `code` as the interpreter's exit would, once stdout and stderr are flushed and the atexit
+    handlers have run (coverage's, logging's), but skip freeing what is alive. With another thread running, or a
+    stream that cannot be flushed, this returns and the interpreter's exit does its work as usual."""
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 def settle() -> None:
