@@ -140,19 +140,21 @@ def run() -> None:
     and collector passes over them free nothing: they were ~13% of a `check`'s instructions, and the interpreter's
     last collection at exit walked them all once more, ~6%. A command that runs long in this process calls `settle`
     once started; the others are one case, or wait on worker processes, and run paused. At exit what is alive is
-    frozen, so the last collection skips it.
+    frozen, so the last collection skips it; after a command that called `exit_quickly` the process ends there.
     """
     global _collector_paused
     gc.disable()
     _collector_paused = True
+    ending: list = []  # the exit code `main` ends with (it always ends by SystemExit)
     try:
         main()
     except SystemExit as done:
-        if _quick_exit and (done.code is None or (isinstance(done.code, int) and 0 <= done.code < 256)):
-            _end_now(done.code or 0)
+        ending.append(done.code)
         raise
     finally:
         gc.freeze()
+        if _quick_exit and ending:
+            _end_now(ending[0])
 
 
 _quick_exit = False  # set by `exit_quickly`, in the program's own process only
@@ -166,14 +168,15 @@ def exit_quickly() -> None:
     _quick_exit = _collector_paused
 
 
-def _end_now(code: int) -> None:
-    """End the process with `code` as the interpreter's exit would, once stdout and stderr are flushed and the atexit
-    handlers have run (coverage's, logging's), but skip freeing what is alive. With another thread running, or a
-    stream that cannot be flushed, this returns and the interpreter's exit does its work as usual."""
+def _end_now(code) -> None:
+    """End the process with SystemExit's `code` as the interpreter's exit would, once stdout and stderr are flushed
+    and the atexit handlers have run (coverage's, logging's), but skip freeing what is alive. With another thread
+    running, a code that is not an exit status (a message), or a stream that cannot be flushed, this returns and the
+    interpreter's exit does its work as usual."""
     import atexit
     import threading
 
-    if threading.active_count() > 1:
+    if not (code is None or type(code) is int and 0 <= code < 256) or threading.active_count() > 1:
         return
     try:
         sys.stdout.flush()
@@ -183,7 +186,7 @@ def _end_now(code: int) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         return
-    os._exit(code)
+    os._exit(code or 0)
 
 
 def settle() -> None:

@@ -1,0 +1,47 @@
+"""`diffcheck check`'s common path, in the real program: the modules it leaves unimported (in its own process and in
+the child its case runs in). What start-up costs is measured by benchmarks/fast_route.py, not here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECK = ["check", "sin(x) * exp(x) + x ** 2", "x=1"]
+# sympy: symengine serves the case; tomllib: no pyproject.toml to read; difflib: no misspelt name to suggest one for;
+# the rest: `diffcheck ops`', `--version`'s and `--format json`'s only.
+LEFT_OUT = {"sympy", "tomllib", "difflib", "diffcheck.ops.describe", "importlib.metadata", "json"}
+
+
+def _imported(cwd: Path, *argv: str) -> set[str]:
+    """Every module the program imported, in either process (-X importtime reports each import on stderr)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DIFFCHECK_SYMBOLIC", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "diffcheck", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "✓ all gradients agree (1 checked)"
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_checks_common_path_leaves_out_what_it_does_not_need(tmp_path):
+    imported = _imported(tmp_path, *CHECK)
+    assert {"numpy", "symengine", "mpmath", "click", "rich.table", "diffcheck.engine"} <= imported  # it did load
+    assert imported & LEFT_OUT == set()
+
+
+@pytest.mark.parametrize("config", ["[project]\nname = 'mine'\n", "[tool.diffcheck]\nrtol = 1e-6\n"])
+def test_a_pyproject_toml_is_still_read(tmp_path, config):
+    (tmp_path / "pyproject.toml").write_text(config)
+    imported = _imported(tmp_path, *CHECK)
+    assert "tomllib" in imported and "sympy" not in imported
