@@ -67,7 +67,12 @@ ENDING = (
     "argv, code, ended_by, stderr",
     [
         (["check", "sin(x)", "x=1"], 0, "_end_now", ""),
-        (["check", "sin(x) +", "x=1"], 2, "_end_now", "diffcheck: error: expression:1:9: syntax error: invalid syntax\n"),
+        (
+            ["check", "sin(x) +", "x=1"],
+            2,
+            "_end_now",
+            "diffcheck: error: expression:1:9: syntax error: invalid syntax\n",
+        ),
         (["check", "sin(x)", "x=1", "--format", "json"], 0, "_end_now", ""),
         (["--version"], 0, "None", ""),  # the other commands end as they always did
     ],
