@@ -17,7 +17,7 @@ CHECK = ["check", "sin(x) * exp(x) + x ** 2", "x=1"]
 LEFT_OUT = {"sympy", "tomllib", "difflib", "diffcheck.ops.describe", "importlib.metadata", "json"}
 
 
-def _imported(cwd: Path, *argv: str) -> set[str]:
+def _imported(cwd: Path, *argv: str, last: str = "✓ all gradients agree (1 checked)") -> set[str]:
     """Every module the program imported, in either process (-X importtime reports each import on stderr)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("DIFFCHECK_SYMBOLIC", None)
@@ -30,7 +30,7 @@ def _imported(cwd: Path, *argv: str) -> set[str]:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "✓ all gradients agree (1 checked)"
+    assert done.stdout.splitlines()[-1] == last
     return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
 
 
@@ -45,3 +45,8 @@ def test_a_pyproject_toml_is_still_read(tmp_path, config):
     (tmp_path / "pyproject.toml").write_text(config)
     imported = _imported(tmp_path, *CHECK)
     assert "tomllib" in imported and "sympy" not in imported
+
+
+def test_json_is_written_without_rich(tmp_path):
+    imported = _imported(tmp_path, *CHECK, "--format", "json", last="}")
+    assert "json" in imported and not any(name == "rich" or name.startswith("rich.") for name in imported)

@@ -188,12 +188,13 @@ def check(
     engine_names = engine_names_of(engine_names)
     if engine_names:
         _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot, verbose)
-    printing: list = []
+    printing: list = [None]  # stdout's console for a table (JSON is echoed: no rich at all)
 
-    def meanwhile() -> None:  # while the case runs in its child process: what printing the report needs (20 ms)
-        printing.append(consoles()[0])
+    def meanwhile() -> None:  # while the case runs in its child process: what printing the table needs (20 ms)
         if fmt == "table":
-            load_check_table()
+            printing[0] = consoles()[0]
+            if not quiet:
+                load_check_table()
 
     try:
         report = Report([run_deep(lambda: run_check(case), timeout, meanwhile=meanwhile)])
