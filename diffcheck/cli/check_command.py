@@ -153,13 +153,15 @@ def check(
       diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y
       diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
     """
-    from . import exit_quickly
-    from ..check.budget import run_deep
-    from ..check import ATOL, RTOL, Case, Report, check as run_check
-    from ..errors import DiffcheckError
-    from ..lang.parse import Limits, parse_assignment, parse_program
-    from ..render.check import check_json, check_table, check_verdict, load_check_table
-    from ..render.console import consoles
+    from . import blas_threads_asleep, exit_quickly
+
+    with blas_threads_asleep():  # NumPy loads here
+        from ..check.budget import run_deep
+        from ..check import ATOL, RTOL, Case, Report, check as run_check
+        from ..errors import DiffcheckError
+        from ..lang.parse import Limits, parse_assignment, parse_program
+        from ..render.check import check_json, check_table, check_verdict, load_check_table
+        from ..render.console import consoles
 
     exit_quickly()
     if graph and fmt == "json":
