@@ -2,7 +2,7 @@
 
     python benchmarks/check_startup.py [--repeats 9] [--before /path/to/another/checkout] [--cwd DIR] [--importtime]
 
-One run, interleaved over the repeats, medians: `python -m diffcheck check "sin(x) * exp(x) + x ** 2" x=1` of this
+One run, interleaved over the repeats (in a shuffled order), medians: `python -m diffcheck check "sin(x) * exp(x) + x ** 2" x=1` of this
 checkout (and of another one with --before), and the bare imports, each in a fresh process. Wall seconds, and CPU
 seconds of the process and its children (the case's child process; NumPy's BLAS threads count too, so the CPU of the
 bare imports exceeds their wall time). The bytecode of each tree is compiled first, as installing a wheel does: with
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -70,8 +71,10 @@ def main() -> None:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as empty:
         cwd = str(args.cwd or empty)
+        order = random.Random(0)
         for _ in range(args.repeats):
-            for name, (argv, root) in runs.items():
+            for name in order.sample(list(runs), len(runs)):  # a shuffled order: none is always first after a pause
+                argv, root = runs[name]
                 seconds, used = timed(argv, root, cwd)
                 wall[name].append(seconds)
                 cpu[name].append(used)

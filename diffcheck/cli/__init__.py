@@ -197,7 +197,7 @@ _BLAS_WAIT = "OPENBLAS_THREAD_TIMEOUT"
 def blas_threads_asleep():
     """NumPy loaded in this block starts OpenBLAS's worker threads with OPENBLAS_THREAD_TIMEOUT=4: an idle worker
     busy-waits 2**4 cycles for work before it sleeps, not 2**28 (about 0.1 s). That wait, on the second core, made
-    `import numpy` take 0.14 s instead of 0.08 s on a 2-core machine, and `check` never multiplies anything big enough
+    `import numpy` take 0.15 s instead of 0.09 s on a 2-core machine, and `check` never multiplies anything big enough
     to use the threads. The threads and what they compute stay the same (a big product wakes them). Only in the
     program's own process, where the user has not set the variable; it is taken out again after, so processes
     started later inherit nothing."""
