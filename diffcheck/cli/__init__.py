@@ -175,6 +175,7 @@ def _end_now(code) -> None:
     running, a code that is not an exit status (a message), or a stream that cannot be flushed, this returns and the
     interpreter's exit does its work as usual."""
     import atexit
+    import ctypes
     import threading
 
     if not (code is None or type(code) is int and 0 <= code < 256) or threading.active_count() > 1:
@@ -187,6 +188,10 @@ def _end_now(code) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         return
+    try:
+        ctypes.CDLL(None).fflush(None)  # C's stdio buffers too (what an extension printed): exit() would flush them
+    except (OSError, AttributeError):
+        pass
     os._exit(code or 0)
 
 
