@@ -7,7 +7,8 @@ DIFFCHECK_SYMBOLIC), interleaved over the repeats; the table shows medians and t
   process: at most 0.4; the SymPy route's verify is shown beside it;
 - `check` of `sin` applied 300 times: under 0.5 s; of the 508-node expression: under 0.2 s (inside the process,
   parse to result; the SymPy route's times once, beside them);
-- `diffcheck check "sin(x) * exp(x) + x ** 2" x=1` / `python -c "import sympy, numpy"` (wall clock): at most 0.6;
+- `diffcheck check "sin(x) * exp(x) + x ** 2" x=1` / `python -c "import sympy, numpy"` (wall clock): at most 0.6
+  (check_startup.py measures this one alone, with CPU time and another checkout beside it);
 - `verify` -j 2 / -j 1: at most 1/1.7, with what two processes give bare SymPy itself beside it.
 
 The machine's load average is printed before and after: on a shared machine the ratios are what to read. Where it
@@ -19,6 +20,7 @@ from before its imports (`--cpu diffcheck|sympy` runs one of them).
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -73,6 +75,9 @@ def wall(command: list[str]) -> float:
 
 
 def run(repeats: int, cases: int) -> dict:
+    # diffcheck's bytecode first, as installing a wheel writes it: with PYTHONDONTWRITEBYTECODE set, a fresh checkout
+    # would compile every module in every process, about 25 ms of `check`'s start-up
+    compileall.compile_dir(ROOT / "diffcheck", quiet=1)
     series: dict[str, list[float]] = {}
 
     def add(name: str, value: float) -> None:

@@ -49,6 +49,28 @@ def test_run_deep_in_this_process_stops_python_code_at_its_deadline():
     assert run_deep(lambda: sys.getrecursionlimit(), timeout=60, fork=False) >= 100_000  # the big stack's limit
 
 
+def test_meanwhile_runs_here_while_the_child_works_or_before_work_without_one():
+    import os
+
+    here = os.getpid()
+    calls = []
+    assert run_deep(os.getpid, timeout=60, meanwhile=lambda: calls.append(os.getpid())) != here
+    assert calls == [here]
+    calls.clear()
+    assert run_deep(lambda: list(calls), timeout=None, meanwhile=lambda: calls.append("first")) == ["first"]
+    assert run_deep(lambda: list(calls), timeout=60, fork=False, meanwhile=lambda: calls.append("again")) == [
+        "first",
+        "again",
+    ]
+
+
+def test_a_child_that_answered_is_not_late_for_a_caller_busy_past_the_deadline():
+    """`check` loads rich meanwhile: a case answered within its budget counts even when the caller looks later."""
+    import time
+
+    assert run_deep(lambda: 42, timeout=0.05, meanwhile=lambda: time.sleep(1.0)) == 42
+
+
 def test_check_over_its_timeout_is_one_line_exit_2():
     program = "; ".join(["a0 = sin(x)"] + [f"a{i} = sin(a{i - 1}) * cos(a{i - 1})" for i in range(1, 40)])
     # SymPy's route: symengine checks this one within the budget

@@ -153,13 +153,17 @@ def check(
       diffcheck check "z = pow(x, 2) + pow(y, 2)" x=3 y=4 --no-grad y
       diffcheck check "sum(sin(x) * W @ x)" "x=[1,2]" "W=[[1,2],[3,4]]" --no-grad W
     """
-    from ..check.budget import run_deep
-    from ..check import ATOL, RTOL, Case, Report, check as run_check
-    from ..errors import DiffcheckError
-    from ..lang.parse import Limits, parse_assignment, parse_program
-    from ..render.check import check_json, check_table, check_verdict
-    from ..render.console import consoles
+    from . import blas_threads_asleep, exit_quickly
 
+    with blas_threads_asleep():  # NumPy loads here
+        from ..check.budget import run_deep
+        from ..check import ATOL, RTOL, Case, Report, check as run_check
+        from ..errors import DiffcheckError
+        from ..lang.parse import Limits, parse_assignment, parse_program
+        from ..render.check import check_json, check_table, check_verdict, load_check_table
+        from ..render.console import consoles
+
+    exit_quickly()
     if graph and fmt == "json":
         fail("--graph draws for people and cannot mix with --format json; write the graph with --dot FILE")
     if (graph or dot) and points:
@@ -186,11 +190,19 @@ def check(
     engine_names = engine_names_of(engine_names)
     if engine_names:
         _check_engines(case, load_engines(engine_names), timeout, fmt, graph, dot, verbose)
+    printing: list = [None]  # stdout's console for a table (JSON is echoed: no rich at all)
+
+    def meanwhile() -> None:  # while the case runs in its child process: what printing the table needs (20 ms)
+        if fmt == "table":
+            printing[0] = consoles()[0]
+            if not quiet:
+                load_check_table()
+
     try:
-        report = Report([run_deep(lambda: run_check(case), timeout)])
+        report = Report([run_deep(lambda: run_check(case), timeout, meanwhile=meanwhile)])
     except DiffcheckError as error:
         raise error.located("expression") from None
-    out, _ = consoles()
+    out = printing[0]
     if fmt == "json":
         click.echo(check_json(report))
     elif quiet:

