@@ -78,3 +78,28 @@ def test_check_loads_numpy_with_blas_threads_that_sleep_when_idle(tmp_path, user
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == f"loaded with {loaded} then {then}"
+
+
+VERIFY_PROBE = (  # the variable as a verify worker sees it, and as this process has it after
+    "import os, diffcheck.cli as cli\n"
+    "cli._collector_paused = True  # as in the program's own process (cli.run)\n"
+    "with cli.one_blas_thread():\n"
+    "    from diffcheck.batch.pool import run_pool, start_server\n"
+    "    start_server()\n"
+    "print(run_pool(os.getenv, ['OPENBLAS_NUM_THREADS'], 1, 60)[0].value, os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+)
+
+
+@pytest.mark.parametrize("users, expected", [(None, "1 None"), ("3", "3 3")])
+def test_verify_workers_load_numpy_with_one_blas_thread(tmp_path, users, expected):
+    """The fork server, and so every worker, loads NumPy with one BLAS thread (the workers are one per CPU); the
+    process starting it keeps no trace of the setting, and the user's own value stands."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if users is not None:
+        env["OPENBLAS_NUM_THREADS"] = users
+    done = subprocess.run(
+        [sys.executable, "-c", VERIFY_PROBE], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == expected

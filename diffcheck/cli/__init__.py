@@ -195,25 +195,33 @@ def _end_now(code) -> None:
     os._exit(code or 0)
 
 
-_BLAS_WAIT = "OPENBLAS_THREAD_TIMEOUT"
-
-
 @contextlib.contextmanager
-def blas_threads_asleep():
-    """NumPy loaded in this block starts OpenBLAS's worker threads with OPENBLAS_THREAD_TIMEOUT=4: an idle worker
-    busy-waits 2**4 cycles for work before it sleeps, not 2**28 (about 0.1 s). That wait, on the second core, made
-    `import numpy` take 0.15 s instead of 0.09 s on a 2-core machine, and `check` never multiplies anything big enough
-    to use the threads. The threads and what they compute stay the same (a big product wakes them). Only in the
-    program's own process, where the user has not set the variable; it is taken out again after, so processes
-    started later inherit nothing."""
-    if not _collector_paused or "numpy" in sys.modules or _BLAS_WAIT in os.environ:
+def blas_setting(variable: str, value: str):
+    """NumPy loaded, and processes started, in this block see OpenBLAS's `variable` set to `value`: only in the program's
+    own process, where the user has not set it; it is taken out again after, so what starts later inherits nothing."""
+    if not _collector_paused or variable in os.environ:
         yield
         return
-    os.environ[_BLAS_WAIT] = "4"
+    os.environ[variable] = value
     try:
         yield
     finally:
-        os.environ.pop(_BLAS_WAIT, None)
+        os.environ.pop(variable, None)
+
+
+def blas_threads_asleep():
+    """`check`'s: NumPy's OpenBLAS worker threads with OPENBLAS_THREAD_TIMEOUT=4, an idle worker busy-waiting 2**4
+    cycles for work before it sleeps, not 2**28 (about 0.1 s). That wait, on the second core, made `import numpy` take
+    0.15 s instead of 0.09 s on a 2-core machine, and `check` never multiplies anything big enough to use the threads.
+    The threads and what they compute stay the same (a big product wakes them)."""
+    return blas_setting("OPENBLAS_THREAD_TIMEOUT", "4")
+
+
+def one_blas_thread():
+    """`verify`'s: its fork server (so every worker) and this process load NumPy with OPENBLAS_NUM_THREADS=1. The
+    workers are one per CPU already, so BLAS threads would only compete with them, and each process's idle thread
+    busy-waits about 0.1 s of a CPU the others need (0.12 s of CPU in a 1,000-case run on 2 CPUs)."""
+    return blas_setting("OPENBLAS_NUM_THREADS", "1")
 
 
 def settle() -> None:

@@ -130,9 +130,11 @@ def verify(
         fail("--update pins the results of each case's own dtype; --dtype changes them for one run only")
     load_engines(engine_names)  # a bad name or a missing framework: one line, before any worker starts
     from ..batch.pool import start_server
+    from . import one_blas_thread
 
-    start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
-    from ..batch.verify import STDIN, display, renamed, verify as run
+    with one_blas_thread():  # the fork server starts, and NumPy loads here
+        start_server()  # first: its imports (SymPy) overlap this process's own and the loading of the files
+        from ..batch.verify import STDIN, display, renamed, verify as run
 
     with tempfile.TemporaryDirectory(prefix="diffcheck-stdin-") as folder:
         paths, read = _stdin(list(paths), Path(folder), update)
