@@ -1,39 +1,105 @@
 """saved_tensors_hooks in `run` reads what each node saves from PyTorch's recording (tests/saved_hooks.json, by
-tests/saved_hooks_cases.py with /tmp/torch/bin/python); its copy in the package must agree, and an op the recording
-does not list is refused in one line (the session tests/sessions/saved_hooks.txt pins the rest)."""
+tests/saved_hooks_cases.py with /tmp/torch/bin/python); its copy in the package must agree, every recorded case the
+table keeps must give PyTorch's gradients when unpack_hook returns the saved tensors doubled, and an op the table does
+not list is refused in one line (the sessions tests/sessions/saved_hooks*.txt pin the rest)."""
 
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from diffcheck.cli import main
 from diffcheck.snippet.saved_table import SAVED
+from saved_hooks_cases import CALLS, combos, key, table  # tests/ is on sys.path under pytest
 
 RECORDED = json.loads((Path(__file__).resolve().parent / "saved_hooks.json").read_text(encoding="utf-8"))
 
 
 def test_the_package_copy_is_the_recording():
-    copy = {
-        op: {combo: {"grad_fn": g, "pack": list(p), "unpack": list(u)} for combo, (g, p, u) in cases.items()}
-        for op, cases in SAVED.items()
-    }
-    assert copy == RECORDED
+    copy = {op: {combo: (g, tuple(p), tuple(u)) for combo, (g, p, u) in cases.items()} for op, cases in table(RECORDED).items()}
+    assert copy == SAVED
     # PyTorch packs by op and by which inputs require grad: mul saves only what the other input's gradient needs
     assert SAVED["mul"] == {
         "ct": ("MulBackward0", ("self",), ("self",)),
         "tc": ("MulBackward0", ("other",), ("other",)),
         "tt": ("MulBackward0", ("other", "self"), ("other", "self")),
     }
+    assert len(SAVED) > 100 and SAVED["sort"] == {"t": ("SortBackward0", ("result1",), ("result1",))}
+
+
+KEPT: list = []
+table(RECORDED, KEPT)
+
+
+def _literal(arg, requires_grad: bool) -> str:
+    """A call's argument as snippet source: POINTS' names a float64 tensor, (dtype, values) a tensor of it."""
+    from fidelity_cases import POINTS
+
+    if isinstance(arg, str):
+        return f"torch.tensor({POINTS[arg]!r}, dtype=torch.float64, requires_grad={requires_grad})"
+    if isinstance(arg, tuple) and arg[:1] in (("int64",), ("bool",), ("float64",)):
+        return f"torch.tensor({arg[1]!r}, dtype=torch.{arg[0]})"
+    return repr(arg)
+
+
+def _source(label: str, flags: dict) -> str:
+    """A snippet calling CALLS[label] inside saved_tensors_hooks whose unpack doubles float tensors, then printing
+    the gradients (as saved_hooks_cases.record_one does in PyTorch)."""
+    from fidelity_cases import WEIGHTED
+
+    spelling, args, params = (*CALLS[label], {})[:3]
+    names = [f"a{i}" for i in range(len(args))]
+    lines = ["import torch", "def unpack(t):", "    return t * 2 if t.dtype == torch.float64 else t"]
+    lines += [f"{n} = {_literal(a, flags.get(i, False))}" for i, (n, a) in enumerate(zip(names, args))]
+    keywords = "".join(f", {k}={_literal(v, False)}" for k, v in params.items())
+    if spelling == "where(a > 0, a, b)":
+        expression = "torch.where(a0 > 0, a0, a1)"
+    elif spelling.endswith("([a, b])"):
+        expression = f"{spelling[: -len('([a, b])')]}([a0, a1]{keywords})"
+    elif spelling.startswith("a "):
+        expression = f"a0 {spelling.split()[1]} a1"
+    elif spelling.startswith("Tensor."):
+        expression = f"a0.{spelling[len('Tensor.') :]}({', '.join(names[1:])}{keywords})"
+    else:
+        expression = f"{spelling.replace('F.', 'torch.nn.functional.', 1)}({', '.join(names)}{keywords})"
+    lines += [
+        "with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach(), unpack):",
+        f"    y = {expression}",
+        "y = y if isinstance(y, torch.Tensor) else y[0]",
+        "total = (y * torch.arange(1, y.numel() + 1, dtype=y.dtype).reshape(y.shape)).sum()"
+        if label in WEIGHTED
+        else "total = y.sum()",
+        "total.backward()",
+        *(f"print(None if {names[i]}.grad is None else {names[i]}.grad.reshape(-1).tolist())" for i in sorted(flags) if flags[i]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("label, flags", KEPT, ids=[f"{label}-{key(CALLS[label][1], f)}" for label, f in KEPT])
+def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label, flags):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(_source(label, flags))
+    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
+    # a backward whose saved tensors unpack changed is not verifiable against SymPy: exit code 2 and that line
+    assert result.exit_code == 0 or result.stderr.endswith("(not verifiable)\n"), result.stderr
+    recorded = RECORDED[label][key(CALLS[label][1], flags)]["doubled"]
+    printed = [None if line == "None" else eval(line, {"inf": float("inf"), "nan": float("nan")}) for line in result.stdout.splitlines()]
+    assert len(printed) == len(recorded)
+    for ours, theirs in zip(printed, recorded):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
 
 
 def test_an_op_not_recorded_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.py").write_text(
-        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "import torch\nx = torch.tensor([[1.0, 2.0]], requires_grad=True)\n"
         "with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):\n"
-        "    y = x.sin()\n    z = x ** 3\n"
+        "    y = x.sin()\n    z = torch.nn.functional.logsigmoid(x)\n"
     )
     result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "diffcheck: error: s.py:5:9: saved_tensors_hooks around PowBackward0 is not supported\n"
+    assert result.stderr == "diffcheck: error: s.py:5:9: saved_tensors_hooks around LogSigmoidBackward0 is not supported\n"

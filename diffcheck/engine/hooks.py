@@ -146,8 +146,12 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
 
 def attach_saved(node, unpack: Callable, items: list) -> None:
     """saved_tensors_hooks: the node's saved tensors were packed (`items`, (role, packed) in unpack order: role
-    "self", "other" or "result"); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
+    "self", "other", "input2", "input3" (input slots d0 .. d3), "tensors<k>" (a list's k-th), "result" or
+    "result<k>" (the k-th answer)); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
     _add(node, "saved", (unpack, items))
+
+
+_SLOTS = {"self": "d0", "other": "d1", "input2": "d2", "input3": "d3"}
 
 
 def unpack_saved(node) -> None:
@@ -159,8 +163,25 @@ def unpack_saved(node) -> None:
                 raise TorchTypeError(
                     f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(value).__name__}"
                 )
-            slot = "out" if role == "result" else "d0" if role == "self" else "d1"
-            old = getattr(node, slot)
+            slot, index = _slot(node, role)
+            old = getattr(node, slot) if index is None else getattr(node, slot)[index]
             if _is_hollow(old) or not np.array_equal(old, value.data, equal_nan=True):
                 state.replaced = True  # the rule runs on other values than the graph's
-            setattr(node, slot, value.data)
+            if index is None:
+                setattr(node, slot, value.data)
+            else:
+                held = list(getattr(node, slot))
+                held[index] = value.data
+                setattr(node, slot, tuple(held))
+
+
+def _slot(node, role: str) -> tuple:
+    """The node's attribute holding a role's tensor, and its index where that holds a tuple (a list's inputs, the
+    answers of a multi-output node)."""
+    if role in _SLOTS:
+        return _SLOTS[role], None
+    if role.startswith("tensors"):
+        return "d0", int(role[len("tensors") :])
+    if role == "result":
+        return "out", 0 if type(node.out) is tuple else None
+    return "out", int(role[len("result") :])

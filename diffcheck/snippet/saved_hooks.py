@@ -45,27 +45,47 @@ class SavedHooksSurface:
         return SavedHooksContext(self, options["pack_hook"], options["unpack_hook"], node)
 
     def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, *rest, **options):
-        if not getattr(self, "saved_pairs", None):  # outside saved_tensors_hooks: nothing to pack
-            return super().op(spelling, args, kwargs, node, *rest, **options)
-        before = {id(a._node) for a in args if isinstance(a, engine.Tensor)}
-        result = super().op(spelling, args, kwargs, node, *rest, **options)
-        made = result._node if isinstance(result, engine.Tensor) else None
+        if not getattr(self, "saved_pairs", None) or getattr(self, "_packing", False):  # nothing to pack, or a call
+            return super().op(spelling, args, kwargs, node, *rest, **options)  # within one (max(x, y)'s maximum)
+        before = {id(a._node) for a in _tensors(args, kwargs)}
+        self._packing = True
+        try:
+            result = super().op(spelling, args, kwargs, node, *rest, **options)
+        finally:
+            self._packing = False
+        first = result[0] if isinstance(result, tuple) and result else result
+        made = first._node if isinstance(first, engine.Tensor) else None
+        made = made.e0 if type(made) is engine.node._Output else made
         if made is not None and id(made) not in before:  # a node this op made (not an input's)
-            self._pack(made, args, result, node)
+            self._pack(made, args, kwargs, result, node)
         return result
 
-    def _pack(self, made, args: list, result, node: ast.AST) -> None:
+    def _pack(self, made, args: list, kwargs: dict, result, node: ast.AST) -> None:
         pack, unpack = self.saved_pairs[-1]
-        name = made.op.name
-        edges = made._inputs()[0][: made.op.arity]
-        inputs = [next((a for a in args if a is e or getattr(a, "_node", None) is e), None) for e in edges]
-        combo = "".join("t" if a is not None and a.requires_grad else "c" for a in inputs)
-        case = SAVED.get(name, {}).get(combo)
-        if case is None or any(a is None for a in inputs) or case[0] != engine.node._named(made).name():
-            raise self.fail(f"saved_tensors_hooks around {engine.node._named(made).name()} is not supported", node)
-        roles = {"self": inputs[0], "other": inputs[-1], "result": result}
+        name = engine.node._named(made).name()
+        edges = made._inputs()[0]
+        values = _tensors(args, kwargs)
+        inputs = [next((a for a in values if a is e or a._node is e), None) for e in edges]
+        combo = "".join("c" if e is None or e is a and not a.requires_grad else "t" for e, a in zip(edges, inputs))
+        case = SAVED.get(made.op.name, {}).get(combo)
+        composed = any(e is not None and a is None for e, a in zip(edges, inputs))  # an input made inside the call
+        if case is None or composed or case[0] != name:
+            raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
+        answers = result if isinstance(result, tuple) else (result,)
+        roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}}
+        slots = ("tensors" if made.op.variadic else "", SLOTS)
+        roles.update((f"tensors{k}" if slots[0] else SLOTS[k], a) for k, a in enumerate(inputs))
         packed = {role: self.call(pack, [roles[role]], {}, node) for role in case[1]}
         if packed:
             hooks.attach_saved(
                 made, lambda value: self.call(unpack, [value], {}, node), [(r, packed[r]) for r in case[2]]
             )
+
+
+SLOTS = ("self", "other", "input2", "input3")  # SAVED's names of a node's input slots d0 .. d3
+
+
+def _tensors(args: list, kwargs: dict) -> list:
+    """The call's tensors, a list's (torch.cat's) included."""
+    flat = [v for a in [*args, *kwargs.values()] for v in (a if isinstance(a, (list, tuple)) else (a,))]
+    return [v for v in flat if isinstance(v, engine.Tensor)]
