@@ -137,6 +137,8 @@ def _slots(engine, label: str, flags: dict):
     edges = node._inputs()[0]
     variadic = node.op.variadic
     roles = {"result": "result"} if len(answers) == 1 else {f"result{k}": f"result{k}" for k in range(len(answers))}
+    if any(e is not None and not any(e is t for t in tensors) for e in edges):
+        return None, {}  # an input made inside the call (linear's weight.t()): a composition, refused
     for i, t in enumerate(tensors):
         at = [s for s, e in enumerate(edges) if e is t]  # the call's tensors are leaves: their own edges
         if at:
