@@ -65,7 +65,7 @@ class SavedHooksSurface:
         name = engine.node._named(made).name()
         edges = made._inputs()[0]
         values = _tensors(args, kwargs)
-        inputs = [next((a for a in values if a is e or a._node is e), None) for e in edges]
+        inputs = [None if e is None else next((a for a in values if a is e or a._node is e), None) for e in edges]
         combo = "".join("c" if e is None or e is a and not a.requires_grad else "t" for e, a in zip(edges, inputs))
         case = SAVED.get(made.op.name, {}).get(combo)
         composed = any(e is not None and a is None for e, a in zip(edges, inputs))  # an input made inside the call
@@ -73,12 +73,12 @@ class SavedHooksSurface:
             raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
         answers = result if isinstance(result, tuple) else (result,)
         roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}}
-        slots = ("tensors" if made.op.variadic else "", SLOTS)
-        roles.update((f"tensors{k}" if slots[0] else SLOTS[k], a) for k, a in enumerate(inputs))
-        packed = {role: self.call(pack, [roles[role]], {}, node) for role in case[1]}
+        roles.update(zip([f"tensors{k}" for k in range(len(inputs))] if made.op.variadic else SLOTS, inputs))
+        # an optional tensor not given (clamp's max) is not saved: PyTorch packs only defined tensors
+        packed = {role: self.call(pack, [roles[role]], {}, node) for role in case[1] if roles[role] is not None}
         if packed:
             hooks.attach_saved(
-                made, lambda value: self.call(unpack, [value], {}, node), [(r, packed[r]) for r in case[2]]
+                made, lambda value: self.call(unpack, [value], {}, node), [(r, packed[r]) for r in case[2] if r in packed]
             )
 
 
