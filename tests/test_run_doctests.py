@@ -156,6 +156,7 @@ SESSION_UNVERIFIED = {
     "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "hook_names": [(21, _HOOKED), (27, _HOOKED)],
     "grad_dtype": [],
+    "equal": [],
     "inference": [],
     "inplace_activations": [],
     "list_methods": [],
@@ -183,7 +184,9 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     of tensors a graph saved; backward uses the saved values); saved_hooks: saved_tensors_hooks' pack and unpack on
     ops saving inputs, constants and results, in PyTorch's order; saved_hooks_ops: the same around pow (both
     overloads), relu, sigmoid, softmax, log_softmax, matmul (mv, dot), mse_loss, sort, cat, where, clamp (number and
-    tensor bounds) and max(dim) (an index tensor, a bool condition packed), then an unpack doubling what they saved; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    tensor bounds) and max(dim) (an index tensor, a bool condition packed), then an unpack doubling what they saved; equal: torch.equal and
+    Tensor.equal (a Python bool: sizes first, no broadcasting, values across dtypes, nan never equal, -0.0 == 0.0,
+    requires_grad aside) and PyTorch's TypeErrors; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers; sort_index_add: sort (stable, nan last,
     SortBackward0), index_add(_) and its errors, ctx.mark_non_differentiable, a local `sorted` shadowing the builtin;
     inference: torch.inference_mode (with, decorator, mode=False), is_inference(), and PyTorch's errors when an
