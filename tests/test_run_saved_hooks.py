@@ -18,7 +18,10 @@ RECORDED = json.loads((Path(__file__).resolve().parent / "saved_hooks.json").rea
 
 
 def test_the_package_copy_is_the_recording():
-    copy = {op: {combo: (g, tuple(p), tuple(u)) for combo, (g, p, u) in cases.items()} for op, cases in table(RECORDED).items()}
+    copy = {
+        op: {combo: (g, tuple(p), tuple(u)) for combo, (g, p, u) in cases.items()}
+        for op, cases in table(RECORDED).items()
+    }
     assert copy == SAVED
     # PyTorch packs by op and by which inputs require grad: mul saves only what the other input's gradient needs
     assert SAVED["mul"] == {
@@ -76,7 +79,11 @@ def _source(label: str, flags: dict) -> str:
         if label in WEIGHTED
         else "total = y.sum()",
         "total.backward()",
-        *(f"print(None if {names[i]}.grad is None else {names[i]}.grad.reshape(-1).tolist())" for i in sorted(flags) if flags[i]),
+        *(
+            f"print(None if {names[i]}.grad is None else {names[i]}.grad.reshape(-1).tolist())"
+            for i in sorted(flags)
+            if flags[i]
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -89,7 +96,10 @@ def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label
     # a backward whose saved tensors unpack changed is not verifiable against SymPy: exit code 2 and that line
     assert result.exit_code == 0 or result.stderr.endswith("(not verifiable)\n"), result.stderr
     recorded = RECORDED[label][key(CALLS[label][1], flags)]["doubled"]
-    printed = [None if line == "None" else eval(line, {"inf": float("inf"), "nan": float("nan")}) for line in result.stdout.splitlines()]
+    printed = [
+        None if line == "None" else eval(line, {"inf": float("inf"), "nan": float("nan")})
+        for line in result.stdout.splitlines()
+    ]
     assert len(printed) == len(recorded)
     for ours, theirs in zip(printed, recorded):
         assert (ours is None) == (theirs is None)
@@ -106,4 +116,6 @@ def test_an_op_not_recorded_is_refused(tmp_path, monkeypatch):
     )
     result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "diffcheck: error: s.py:5:9: saved_tensors_hooks around LogSigmoidBackward0 is not supported\n"
+    assert (
+        result.stderr == "diffcheck: error: s.py:5:9: saved_tensors_hooks around LogSigmoidBackward0 is not supported\n"
+    )

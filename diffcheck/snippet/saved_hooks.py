@@ -45,9 +45,9 @@ class SavedHooksSurface:
         return SavedHooksContext(self, options["pack_hook"], options["unpack_hook"], node)
 
     def op(self, spelling: str, args: list, kwargs: dict, node: ast.AST, *rest, **options):
-        if not getattr(self, "saved_pairs", None) or getattr(self, "_packing", False):  # nothing to pack, or a call
-            return super().op(spelling, args, kwargs, node, *rest, **options)  # within one (max(x, y)'s maximum)
-        before = {id(a._node) for a in _tensors(args, kwargs)}
+        if not self._hooked():
+            return super().op(spelling, args, kwargs, node, *rest, **options)
+        olds = {id(a): a._node for a in _tensors(args, kwargs)}
         self._packing = True
         try:
             result = super().op(spelling, args, kwargs, node, *rest, **options)
@@ -56,32 +56,83 @@ class SavedHooksSurface:
         first = result[0] if isinstance(result, tuple) and result else result
         made = first._node if isinstance(first, engine.Tensor) else None
         made = made.e0 if type(made) is engine.node._Output else made
-        if made is not None and id(made) not in before:  # a node this op made (not an input's)
-            self._pack(made, args, kwargs, result, node)
+        if made is not None and made not in olds.values():  # a node this op made (not an input's)
+            self._pack(made, _tensors(args, kwargs), olds, result, node)
         return result
 
-    def _pack(self, made, args: list, kwargs: dict, result, node: ast.AST) -> None:
+    def inplace(self, tensor, method: str, args: list, kwargs: dict, node: ast.AST):
+        """x.mul_(y), x.relu_(), y += x ...: the node made packs as the op's would, the tensor being its answer."""
+        if not self._hooked():
+            return super().inplace(tensor, method, args, kwargs, node)
+        olds = {id(a): a._node for a in _tensors([tensor, *args], kwargs)}
+        result = super().inplace(tensor, method, args, kwargs, node)
+        if tensor._node is not None and tensor._node is not olds[id(tensor)]:
+            self._pack(tensor._node, _tensors([tensor, *args], kwargs), olds, tensor, node)
+        return result
+
+    def get_item(self, value, key, node: ast.AST):
+        """A subscript's nodes save nothing (select, slice, unsqueeze) or are refused (an index tensor: IndexBackward0
+        saves it)."""
+        if not self._hooked() or not isinstance(value, engine.Tensor):
+            return super().get_item(value, key, node)
+        before = value._node
+        result = super().get_item(value, key, node)
+        made = result._node if isinstance(result, engine.Tensor) else None
+        while made is not None and made is not before and type(made) is not engine.Tensor:
+            self._unsaving(made, node)
+            made = made._inputs()[0][0]
+        return result
+
+    def set_item(self, value, key, new, node: ast.AST) -> None:
+        if not self._hooked() or not isinstance(value, engine.Tensor):
+            return super().set_item(value, key, new, node)
+        before = value._node
+        super().set_item(value, key, new, node)
+        if value._node is not None and value._node is not before:
+            self._unsaving(value._node, node)
+
+    def _hooked(self) -> bool:
+        """Inside saved_tensors_hooks, and not in a call an op makes itself (max(x, y) calls maximum)."""
+        return bool(getattr(self, "saved_pairs", None)) and not getattr(self, "_packing", False)
+
+    def _unsaving(self, made, node: ast.AST) -> None:
+        name = engine.node._named(made).name()
+        if name not in UNSAVING:
+            raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
+
+    def _pack(self, made, values: list, olds: dict, result, node: ast.AST) -> None:
+        """Pack what PyTorch's node saves (SAVED), by role; refused where the table has no case, the call composes
+        nodes (an input made inside it), or an op in place would save its input (PyTorch saves a clone of it)."""
         pack, unpack = self.saved_pairs[-1]
         name = engine.node._named(made).name()
         edges = made._inputs()[0]
-        values = _tensors(args, kwargs)
-        inputs = [None if e is None else next((a for a in values if a is e or a._node is e), None) for e in edges]
+        inputs = [None if e is None else next((a for a in values if a is e or olds[id(a)] is e), None) for e in edges]
         combo = "".join("c" if e is None or e is a and not a.requires_grad else "t" for e, a in zip(edges, inputs))
         case = SAVED.get(made.op.name, {}).get(combo)
-        composed = any(e is not None and a is None for e, a in zip(edges, inputs))  # an input made inside the call
-        if case is None or composed or case[0] != name:
-            raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
+        # an input made inside the call (a composition), or a tensor given as a parameter (a loss's weight)
+        composed = any(e is not None and a is None for e, a in zip(edges, inputs)) or any(
+            isinstance(v, engine.Tensor) for v in made.params.values()
+        )
         answers = result if isinstance(result, tuple) else (result,)
         roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}}
-        roles.update(zip([f"tensors{k}" for k in range(len(inputs))] if made.op.variadic else SLOTS, inputs))
+        inputs_by = dict(zip([f"tensors{k}" for k in range(len(inputs))] if made.op.variadic else SLOTS, inputs))
+        changed = any(inputs_by.get(r) is not None and inputs_by[r] is answers[0] for r in (case or ("", ()))[1])
+        if case is None or composed or case[0] != name or changed:
+            raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
+        roles.update(inputs_by)
         # an optional tensor not given (clamp's max) is not saved: PyTorch packs only defined tensors
         packed = {role: self.call(pack, [roles[role]], {}, node) for role in case[1] if roles[role] is not None}
         if packed:
             hooks.attach_saved(
-                made, lambda value: self.call(unpack, [value], {}, node), [(r, packed[r]) for r in case[2] if r in packed]
+                made,
+                lambda value: self.call(unpack, [value], {}, node),
+                [(r, packed[r]) for r in case[2] if r in packed],
             )
 
 
+# PyTorch's nodes of a subscript or an item assignment that save no tensor (recorded with PyTorch 2.13); an index
+# tensor's IndexBackward0 and IndexPutBackward0 save it, and are refused
+UNSAVING = {"SelectBackward0", "SliceBackward0", "UnsqueezeBackward0", "AliasBackward0", "CopySlices"}
 SLOTS = ("self", "other", "input2", "input3")  # SAVED's names of a node's input slots d0 .. d3
 
 
