@@ -46,7 +46,7 @@ def key(args: list, flags: dict) -> str:
     return "".join("t" if flags[i] else "c" for i in sorted(flags))
 
 
-def made(torch, args: list, flags: dict, params: dict):
+def made(torch, args: list, flags: dict):
     """The call's tensors, those of `flags` False without grad."""
     tensors = arguments(torch, args)
     return [t.detach() if i in flags and not flags[i] else t for i, t in enumerate(tensors)]
@@ -83,7 +83,7 @@ def _nodes(answer) -> list:
 
 def record_one(torch, F, label: str, flags: dict) -> dict:
     spelling, args, params = (*CALLS[label], {})[:3]
-    tensors = made(torch, args, flags, params)
+    tensors = made(torch, args, flags)
     params = {k: arguments(torch, [v])[0] if isinstance(v, tuple) else v for k, v in params.items()}
     packed, unpacked = [], []
 
@@ -115,7 +115,7 @@ def record() -> dict:
     import torch.nn.functional as F
 
     table: dict = {}
-    for label, (spelling, args, *_) in sorted(CALLS.items()):
+    for label, (_, args, *_) in sorted(CALLS.items()):
         for flags in combos(args):
             table.setdefault(label, {})[key(args, flags)] = record_one(torch, F, label, flags)
     return table
@@ -126,7 +126,7 @@ def _slots(engine, label: str, flags: dict):
     from diffcheck.engine.node import _named, _Output
 
     spelling, args, params = (*CALLS[label], {})[:3]
-    tensors = made(engine, args, flags, params)
+    tensors = made(engine, args, flags)
     params = {k: arguments(engine, [v])[0] if isinstance(v, tuple) else v for k, v in params.items()}
     answer = function(spelling, engine, engine)(*tensors, **params)
     answers = answer if isinstance(answer, tuple) else (answer,)
@@ -160,7 +160,7 @@ def table(recorded: dict, kept: list = None) -> dict:
 
     saved: dict = {}
     for label in sorted(recorded):
-        spelling, args, *_ = CALLS[label]
+        args = CALLS[label][1]
         for flags in combos(args):
             case = recorded[label][key(args, flags)]
             node, roles = _slots(engine, label, flags)

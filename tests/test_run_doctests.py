@@ -167,7 +167,8 @@ SESSION_UNVERIFIED = {
     "reprs": [],
     "saved_contexts": [],
     "saved_hooks": [(32, _HOOKED)],  # unpack returns other values: the gradients are not the graph's derivative
-    "saved_hooks_ops": [(59, _HOOKED), (62, _HOOKED), (65, _HOOKED)],  # unpack doubles what pow, sigmoid, softmax saved
+    # unpack doubles what pow, sigmoid, softmax, relu_ and sigmoid_ saved; exp_'s result was changed in place after
+    "saved_hooks_ops": [(59, _HOOKED), (62, _HOOKED), (65, _HOOKED), (77, _HOOKED), (85, _HOOKED)],
 }
 
 
@@ -184,7 +185,9 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     of tensors a graph saved; backward uses the saved values); saved_hooks: saved_tensors_hooks' pack and unpack on
     ops saving inputs, constants and results, in PyTorch's order; saved_hooks_ops: the same around pow (both
     overloads), relu, sigmoid, softmax, log_softmax, matmul (mv, dot), mse_loss, sort, cat, where, clamp (number and
-    tensor bounds) and max(dim) (an index tensor, a bool condition packed), then an unpack doubling what they saved; equal: torch.equal and
+    tensor bounds) and max(dim) (an index tensor, a bool condition packed), ops in place (relu_, sigmoid_, exp_ whose
+    saved result add_ and mul_ then change: backward uses it changed, unchecked, as PyTorch's unpacked tensors are),
+    subscripts saving nothing, then an unpack doubling what they saved; equal: torch.equal and
     Tensor.equal (a Python bool: sizes first, no broadcasting, values across dtypes, nan never equal, -0.0 == 0.0,
     requires_grad aside) and PyTorch's TypeErrors; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers; sort_index_add: sort (stable, nan last,

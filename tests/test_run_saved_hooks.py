@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from diffcheck.cli import main
 from diffcheck.snippet.saved_table import SAVED
-from saved_hooks_cases import CALLS, combos, key, table  # tests/ is on sys.path under pytest
+from saved_hooks_cases import CALLS, key, table  # tests/ is on sys.path under pytest
 
 RECORDED = json.loads((Path(__file__).resolve().parent / "saved_hooks.json").read_text(encoding="utf-8"))
 
@@ -107,15 +107,46 @@ def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)  # gelu tanh: ~0 by cancellation
 
 
-def test_an_op_not_recorded_is_refused(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "call, grad_fn",
+    [
+        ("torch.nn.functional.cross_entropy(M, torch.tensor([1, 0]))", "NllLossBackward0"),  # total_weight
+        ("torch.nn.functional.logsigmoid(x)", "LogSigmoidBackward0"),  # its buffer
+        ("torch.nn.functional.linear(M, M)", "MmBackward0"),  # of weight.t(), made inside the call
+        ("2 / x", "MulBackward0"),  # reciprocal(x) * 2
+        ("x[torch.tensor([1, 0])]", "IndexBackward0"),  # the index tensor
+        ("(x * 1).clamp_(0, 1)", "ClampBackward1"),  # a clone of its input before the change
+        (
+            "torch.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach() / 2, weight=x.detach())",
+            "BinaryCrossEntropyBackward0",
+        ),  # a loss's weight
+    ],
+)
+def test_what_pytorch_saves_and_diffcheck_does_not_hold_is_refused(tmp_path, monkeypatch, call, grad_fn):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.py").write_text(
-        "import torch\nx = torch.tensor([[1.0, 2.0]], requires_grad=True)\n"
-        "with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):\n"
-        "    y = x.sin()\n    z = torch.nn.functional.logsigmoid(x)\n"
+        "import torch\nx = torch.tensor([0.25, 0.5], requires_grad=True)\n"
+        "M = torch.tensor([[0.5, 1.5], [2.0, 1.0]], requires_grad=True)\n"
+        "with torch.autograd.graph.saved_tensors_hooks(lambda t: print('pack', t) or t, lambda t: t):\n"
+        f"    y = {call}\n"
     )
     result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert (
-        result.stderr == "diffcheck: error: s.py:5:9: saved_tensors_hooks around LogSigmoidBackward0 is not supported\n"
+    assert result.exit_code == 2
+    assert result.stderr == f"diffcheck: error: s.py:5:9: saved_tensors_hooks around {grad_fn} is not supported\n"
+
+
+def test_a_pack_hook_of_an_or_returns_the_tensor(tmp_path, monkeypatch):
+    """`print(...) or t`: Python never asks the last operand's truth (a tensor of several values would raise)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(
+        "import torch\nx = torch.tensor([0.25, 0.5], requires_grad=True)\n"
+        "with torch.autograd.graph.saved_tensors_hooks(lambda t: print('pack', t) or t, lambda t: t):\n"
+        "    y = x.sin()\ny.sum().backward()\nprint(x.grad, None or x, 1 and x)\n"
+    )
+    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "pack tensor([0.2500, 0.5000], requires_grad=True)\n"
+        "tensor([0.9689, 0.8776]) tensor([0.2500, 0.5000], requires_grad=True) "
+        "tensor([0.2500, 0.5000], requires_grad=True)\n"
     )

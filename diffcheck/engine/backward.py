@@ -299,12 +299,14 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
     return _finish(walk, targets, capture, create_graph)
 
 
-def _check_saved(node) -> None:
-    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since; then
-    a leaf's values as they are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
+def _check_saved(node, packed: bool = False) -> None:
+    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since (not
+    where saved_tensors_hooks packed them: backward uses what unpack returns, unchecked); then a leaf's values as they
+    are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
-    versions.check(node)
+    if not packed:
+        versions.check(node)
     if node.op.variadic or not node.op.saves or _saved.state.mutation:  # a changed leaf kept its own array
         return
     for i in range(node.op.arity):
