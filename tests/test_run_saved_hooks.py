@@ -116,6 +116,7 @@ def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label
         ("2 / x", "MulBackward0"),  # reciprocal(x) * 2
         ("x[torch.tensor([1, 0])]", "IndexBackward0"),  # the index tensor
         ("(x * 1).clamp_(0, 1)", "ClampBackward1"),  # a clone of its input before the change
+        ("(x * 1)[1:].exp_()", "ExpBackward0 in place on a view"),  # its result, inside CopySlices
         (
             "torch.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach() / 2, weight=x.detach())",
             "BinaryCrossEntropyBackward0",

@@ -65,8 +65,12 @@ class SavedHooksSurface:
         if not self._hooked():
             return super().inplace(tensor, method, args, kwargs, node)
         olds = {id(a): a._node for a in _tensors([tensor, *args], kwargs)}
+        base = tensor._base
+        rebased = base._node if base is not None else None
         result = super().inplace(tensor, method, args, kwargs, node)
-        if tensor._node is not None and tensor._node is not olds[id(tensor)]:
+        if base is not None and base._node is not rebased:  # a view changed: the base's CopySlices holds the node
+            self._inplace_view(base._node.params["inner"], node)
+        elif tensor._node is not None and tensor._node is not olds[id(tensor)]:
             self._pack(tensor._node, _tensors([tensor, *args], kwargs), olds, tensor, node)
         return result
 
@@ -90,6 +94,16 @@ class SavedHooksSurface:
         super().set_item(value, key, new, node)
         if value._node is not None and value._node is not before:
             self._unsaving(value._node, node)
+
+    def _inplace_view(self, inner, node: ast.AST) -> None:
+        """An op in place on a view: passed where its node saves nothing defined (add_, mul_(2)), else refused."""
+        edges = inner._inputs()[0]
+        combo = "".join("c" if e is None or type(e) is engine.Tensor and not e.requires_grad else "t" for e in edges)
+        case = SAVED.get(inner.op.name, {}).get(combo)
+        held = dict(zip(SLOTS, edges))
+        if case is None or any(held.get(role, True) is not None for role in case[1]):
+            name = engine.node._named(inner).name()
+            raise self.fail(f"saved_tensors_hooks around {name} in place on a view is not supported", node)
 
     def _hooked(self) -> bool:
         """Inside saved_tensors_hooks, and not in a call an op makes itself (max(x, y) calls maximum)."""
@@ -130,9 +144,17 @@ class SavedHooksSurface:
             )
 
 
-# PyTorch's nodes of a subscript or an item assignment that save no tensor (recorded with PyTorch 2.13); an index
-# tensor's IndexBackward0 and IndexPutBackward0 save it, and are refused
-UNSAVING = {"SelectBackward0", "SliceBackward0", "UnsqueezeBackward0", "AliasBackward0", "CopySlices"}
+# PyTorch's nodes of a subscript or an item assignment that save no tensor (recorded with PyTorch 2.13; a view of a
+# tensor changed in place is AsStridedBackward0); an index tensor's IndexBackward0 and IndexPutBackward0 save it, and
+# are refused
+UNSAVING = {
+    "SelectBackward0",
+    "SliceBackward0",
+    "UnsqueezeBackward0",
+    "AliasBackward0",
+    "AsStridedBackward0",
+    "torch::autograd::CopySlices",
+}
 SLOTS = ("self", "other", "input2", "input3")  # SAVED's names of a node's input slots d0 .. d3
 
 
