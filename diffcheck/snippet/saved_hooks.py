@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from .. import engine
 from ..engine import hooks, saved
 from .saved_table import SAVED
@@ -104,6 +106,24 @@ class SavedHooksSurface:
         if case is None or any(held.get(role, True) is not None for role in case[1]):
             name = engine.node._named(inner).name()
             raise self.fail(f"saved_tensors_hooks around {name} in place on a view is not supported", node)
+
+    def pack_saved_for_backward(self, context, node: ast.AST) -> None:
+        """A custom Function's ctx.save_for_backward: packed once its forward returned, as PyTorch's apply does;
+        each ctx.saved_tensors unpacks them."""
+        if not self._hooked() or not context.saved:
+            return
+        pack, unpack = self.saved_pairs[-1]
+        saved = [t for t, _ in context.saved]
+        packed = [None if t is None else self.call(pack, [t], {}, node) for t in saved]
+
+        def unpacked() -> tuple:
+            values = tuple(None if p is None else self.call(unpack, [p], {}, node) for p in packed)
+            for t, value in zip(saved, values):
+                if t is not None and not (isinstance(value, engine.Tensor) and np.array_equal(value.data, t.data)):
+                    hooks.state.replaced = True  # backward runs on other values than the graph's
+            return values
+
+        context.unpack = unpacked
 
     def _hooked(self) -> bool:
         """Inside saved_tensors_hooks, and not in a call an op makes itself (max(x, y) calls maximum)."""
