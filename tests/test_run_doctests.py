@@ -190,7 +190,8 @@ def test_own_sessions_print_what_pytorch_prints(name, monkeypatch):
     subscripts and item assignments saving nothing (an op in place on a view too), then an unpack doubling what they
     saved, and a custom Function's save_for_backward (packed once its forward returned, unpacked by
     ctx.saved_tensors); equal: torch.equal and Tensor.equal (a Python bool: sizes first, no broadcasting, values
-    across dtypes, nan never equal, -0.0 == 0.0, requires_grad aside) and PyTorch's TypeErrors; reprs: what the REPL echoes for functions, lambdas, dtypes, sizes,
+    across dtypes, nan never equal, -0.0 == 0.0, requires_grad aside) and PyTorch's TypeErrors; reprs: what the REPL
+    echoes for functions, lambdas, dtypes, sizes,
     grad_fn objects, grad modes, torch.Tensor, ranges, dicts and numbers; sort_index_add: sort (stable, nan last,
     SortBackward0), index_add(_) and its errors, ctx.mark_non_differentiable, a local `sorted` shadowing the builtin;
     inference: torch.inference_mode (with, decorator, mode=False), is_inference(), and PyTorch's errors when an
