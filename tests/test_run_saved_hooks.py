@@ -151,3 +151,17 @@ def test_a_pack_hook_of_an_or_returns_the_tensor(tmp_path, monkeypatch):
         "tensor([0.9689, 0.8776]) tensor([0.2500, 0.5000], requires_grad=True) "
         "tensor([0.2500, 0.5000], requires_grad=True)\n"
     )
+
+
+def test_the_ops_of_a_pack_hook_pack_nothing(tmp_path, monkeypatch):
+    """PyTorch runs pack_hook with the hooks off: its own ops save without packing (no recursion), and backward
+    uses what it returned (recorded with PyTorch 2.13: cos(sin(x)))."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(
+        "import torch\nx = torch.tensor([0.5, 1.5], requires_grad=True)\ndef pack(t):\n    print('pack', t)\n"
+        "    return t.sin()\nwith torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):\n    y = x.sin()\n"
+        "y.sum().backward()\nprint(x.grad)\n"
+    )
+    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
+    assert result.stdout == "pack tensor([0.5000, 1.5000], requires_grad=True)\ntensor([0.8873, 0.5424])\n"
+    assert result.stderr.endswith("(not verifiable)\n") and result.exit_code == 2

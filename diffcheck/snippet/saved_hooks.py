@@ -36,7 +36,8 @@ class SavedHooksContext:
 
 
 class SavedHooksSurface:
-    """A mixin before OpCalls: `op` packs what the new node saves while a pair of hooks is active."""
+    """A mixin before Builtins, AutogradSurface and OpCalls: while a pair of hooks is active, `op` and `inplace` pack
+    what the new node saves, and `get_item` / `set_item` refuse a subscript whose node saves a tensor."""
 
     saved_pairs: list
 
@@ -114,7 +115,7 @@ class SavedHooksSurface:
             return
         pack, unpack = self.saved_pairs[-1]
         saved = [t for t, _ in context.saved]
-        packed = [None if t is None else self.call(pack, [t], {}, node) for t in saved]
+        packed = [None if t is None else self._packed(pack, t, node) for t in saved]
 
         def unpacked() -> tuple:
             values = tuple(None if p is None else self.call(unpack, [p], {}, node) for p in packed)
@@ -124,6 +125,14 @@ class SavedHooksSurface:
             return values
 
         context.unpack = unpacked
+
+    def _packed(self, pack, tensor, node: ast.AST):
+        """pack_hook(tensor), with the hooks off meanwhile as PyTorch's: the ops it calls pack nothing."""
+        outer, self._packing = getattr(self, "_packing", False), True
+        try:
+            return self.call(pack, [tensor], {}, node)
+        finally:
+            self._packing = outer
 
     def _hooked(self) -> bool:
         """Inside saved_tensors_hooks, and not in a call an op makes itself (max(x, y) calls maximum)."""
@@ -155,7 +164,7 @@ class SavedHooksSurface:
             raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
         roles.update(inputs_by)
         # an optional tensor not given (clamp's max) is not saved: PyTorch packs only defined tensors
-        packed = {role: self.call(pack, [roles[role]], {}, node) for role in case[1] if roles[role] is not None}
+        packed = {role: self._packed(pack, roles[role], node) for role in case[1] if roles[role] is not None}
         if packed:
             hooks.attach_saved(
                 made,
