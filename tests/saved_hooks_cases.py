@@ -144,12 +144,22 @@ def _slots(engine, label: str, flags: dict):
         if at:
             slot = i if i in at else at[0]
             roles[f"arg{i}"] = f"tensors{slot}" if variadic else SLOTS[slot]
+    for name, value in node.params.items():  # a loss's weight: a parameter of the row, given by position or keyword
+        roles.update({f"arg{i}": f"param:{name}" for i, t in enumerate(tensors) if t is value and i not in roles})
+        if params.get(name) is value:
+            roles[f"param:{name}"] = f"param:{name}"
     return _named(node), roles
 
 
 def combination(engine, edge) -> str:
     """An input slot as SAVED's keys spell it: "t" if its gradient is wanted, "c" (a constant, a number) if not."""
     return "t" if edge is not None and (type(edge) is not engine.Tensor or edge.requires_grad) else "c"
+
+
+def weighted(engine, params: dict) -> str:
+    """SAVED's key adds the parameters given a tensor (`+weight,pos_weight`): the node saves them too."""
+    names = sorted(k for k, v in params.items() if isinstance(v, engine.Tensor))
+    return "+" + ",".join(names) if names else ""
 
 
 def table(recorded: dict, kept: list = None) -> dict:
@@ -169,7 +179,7 @@ def table(recorded: dict, kept: list = None) -> dict:
             if not all(r in roles for r in case["pack"] + case["unpack"]):
                 continue
             edges = node._inputs()[0]
-            combo = "".join(combination(engine, e) for e in edges)
+            combo = "".join(combination(engine, e) for e in edges) + weighted(engine, node.params)
             entry = (node.name(), tuple(roles[r] for r in case["pack"]), tuple(roles[r] for r in case["unpack"]))
             cases = saved.setdefault(node.op.name, {})
             assert cases.get(combo, entry) == entry, (label, cases[combo], entry)

@@ -147,7 +147,7 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
 def attach_saved(node, unpack: Callable, items: list) -> None:
     """saved_tensors_hooks: the node's saved tensors were packed (`items`, (role, packed) in unpack order: role
     "self", "other", "input2", "input3" (input slots d0 .. d3), "tensors<k>" (a list's k-th), "result" or
-    "result<k>" (the k-th answer)); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
+    "result<k>" (the k-th answer), "param:<name>" (a tensor parameter: a loss's weight)); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
     _add(node, "saved", (unpack, items))
 
 
@@ -165,9 +165,12 @@ def unpack_saved(node) -> None:
                 )
             slot, index = _slot(node, role)
             old = getattr(node, slot) if index is None else getattr(node, slot)[index]
+            old = getattr(old, "data", old)  # a loss's weight is a tensor among the parameters
             if _is_hollow(old) or not np.array_equal(old, value.data, equal_nan=True):
                 state.replaced = True  # the rule runs on other values than the graph's
-            if index is None:
+            if slot == "params":
+                node.params = {**node.params, index: value.data}
+            elif index is None:
                 setattr(node, slot, value.data)
             else:
                 held = list(getattr(node, slot))
@@ -180,6 +183,8 @@ def _slot(node, role: str) -> tuple:
     answers of a multi-output node)."""
     if role in _SLOTS:
         return _SLOTS[role], None
+    if role.startswith("param:"):  # a loss's weight: the parameter of that name
+        return "params", role[len("param:") :]
     if role.startswith("tensors"):
         return "d0", int(role[len("tensors") :])
     if role == "result":

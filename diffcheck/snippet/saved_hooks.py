@@ -150,14 +150,13 @@ class SavedHooksSurface:
         name = engine.node._named(made).name()
         edges = made._inputs()[0]
         inputs = [None if e is None else next((a for a in values if a is e or olds[id(a)] is e), None) for e in edges]
+        weights = {f"param:{k}": v for k, v in made.params.items() if isinstance(v, engine.Tensor)}  # a loss's
         combo = "".join("c" if e is None or e is a and not a.requires_grad else "t" for e, a in zip(edges, inputs))
+        combo += "+" + ",".join(sorted(k[len("param:") :] for k in weights)) if weights else ""
         case = SAVED.get(made.op.name, {}).get(combo)
-        # an input made inside the call (a composition), or a tensor given as a parameter (a loss's weight)
-        composed = any(e is not None and a is None for e, a in zip(edges, inputs)) or any(
-            isinstance(v, engine.Tensor) for v in made.params.values()
-        )
+        composed = any(e is not None and a is None for e, a in zip(edges, inputs))  # an input made inside the call
         answers = result if isinstance(result, tuple) else (result,)
-        roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}}
+        roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}, **weights}
         inputs_by = dict(zip([f"tensors{k}" for k in range(len(inputs))] if made.op.variadic else SLOTS, inputs))
         changed = any(inputs_by.get(r) is not None and inputs_by[r] is answers[0] for r in (case or ("", ()))[1])
         if case is None or composed or case[0] != name or changed:

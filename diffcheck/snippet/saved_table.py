@@ -1,6 +1,7 @@
 """What PyTorch 2.13's nodes save, for saved_tensors_hooks: op row -> which input slots require grad ("t"; "c" a
-constant or a number) -> (grad_fn, roles packed in order, roles unpacked in order), a role naming an input slot
-("self", "other", "input2", "input3"; "tensors<k>" in a list) or an answer ("result", "result<k>"). Made from
+constant or a number; "+weight" when a loss's weight tensors are given) -> (grad_fn, roles packed in order, roles
+unpacked in order), a role naming an input slot ("self", "other", "input2", "input3"; "tensors<k>" in a list), an
+answer ("result", "result<k>") or a tensor parameter ("param:weight"). Made from
 tests/saved_hooks.json (recorded by tests/saved_hooks_cases.py, whose `table` turns it into these terms:
 `python tests/saved_hooks_cases.py --table`); tests/test_run_saved_hooks.py checks that they agree. A case left out
 (PyTorch saves an intermediate, or the call is a composition) is refused."""
@@ -45,13 +46,43 @@ SAVED = {
     },
     "binary_cross_entropy": {
         "ct": ("BinaryCrossEntropyBackward0", ("self", "other"), ("self", "other")),
+        "ct+weight": (
+            "BinaryCrossEntropyBackward0",
+            ("self", "other", "param:weight"),
+            ("self", "other", "param:weight"),
+        ),
         "tc": ("BinaryCrossEntropyBackward0", ("self", "other"), ("self", "other")),
+        "tc+weight": (
+            "BinaryCrossEntropyBackward0",
+            ("self", "other", "param:weight"),
+            ("self", "other", "param:weight"),
+        ),
         "tt": ("BinaryCrossEntropyBackward0", ("self", "other"), ("self", "other")),
+        "tt+weight": (
+            "BinaryCrossEntropyBackward0",
+            ("self", "other", "param:weight"),
+            ("self", "other", "param:weight"),
+        ),
     },
     "binary_cross_entropy_with_logits": {
         "ct": ("BinaryCrossEntropyWithLogitsBackward0", ("self", "other"), ("self", "other")),
+        "ct+pos_weight,weight": (
+            "BinaryCrossEntropyWithLogitsBackward0",
+            ("param:pos_weight", "self", "other", "param:weight"),
+            ("param:pos_weight", "self", "other", "param:weight"),
+        ),
         "tc": ("BinaryCrossEntropyWithLogitsBackward0", ("self", "other"), ("self", "other")),
+        "tc+pos_weight,weight": (
+            "BinaryCrossEntropyWithLogitsBackward0",
+            ("param:pos_weight", "self", "other", "param:weight"),
+            ("param:pos_weight", "self", "other", "param:weight"),
+        ),
         "tt": ("BinaryCrossEntropyWithLogitsBackward0", ("self", "other"), ("self", "other")),
+        "tt+pos_weight,weight": (
+            "BinaryCrossEntropyWithLogitsBackward0",
+            ("param:pos_weight", "self", "other", "param:weight"),
+            ("param:pos_weight", "self", "other", "param:weight"),
+        ),
     },
     "bmm": {
         "ct": ("BmmBackward0", ("self",), ("self",)),
