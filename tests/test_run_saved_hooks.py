@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from diffcheck.cli import main
@@ -162,3 +164,20 @@ def test_the_ops_of_a_pack_hook_pack_nothing(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert result.stdout == "pack tensor([0.5000, 1.5000], requires_grad=True)\ntensor([0.8873, 0.5424])\n"
     assert result.stderr.endswith("(not verifiable)\n") and result.exit_code == 2
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(KEPT))
+def test_hooks_that_give_back_what_was_saved_change_nothing(tmp_path, monkeypatch, case):
+    """Any kept case: pack returning t.detach() and unpack returning it print the gradients the call gives without
+    hooks, and the backward stays verifiable (the same exit code)."""
+    monkeypatch.chdir(tmp_path)
+    source = _source(*case).replace("return t * 2 if t.dtype == torch.float64 else t", "return t")
+    plain = source.replace("with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach(), unpack):", "if True:")
+    results = []
+    for text in (source, plain):
+        (tmp_path / "s.py").write_text(text)
+        results.append(CliRunner().invoke(main, ["run", "--quiet", "s.py"]))
+    hooked, bare = results
+    assert "saved_tensors_hooks" in source and "saved_tensors_hooks" not in plain
+    assert (hooked.stdout, hooked.exit_code, hooked.stderr) == (bare.stdout, bare.exit_code, bare.stderr)
