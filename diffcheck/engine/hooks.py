@@ -154,8 +154,10 @@ def attach_saved(node, unpack: Callable, items: list) -> None:
 _SLOTS = {"self": "d0", "other": "d1", "input2": "d2", "input3": "d3"}
 
 
-def unpack_saved(node) -> None:
-    """Before the node's rule runs: each packed tensor through unpack, in place of what the node saved."""
+def unpack_saved(node) -> dict:
+    """Before the node's rule runs: each packed tensor through unpack, in place of what the node saved. Returns
+    role -> the tensor unpack returned, which a rule under create_graph=True uses as it is (backward.py)."""
+    unpacked: dict = {}
     for unpack, items in hooks_of(node, "saved"):
         for role, packed in items:
             value = unpack(packed)
@@ -163,6 +165,7 @@ def unpack_saved(node) -> None:
                 raise TorchTypeError(
                     f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(value).__name__}"
                 )
+            unpacked[role] = value
             slot, index = _slot(node, role)
             old = getattr(node, slot) if index is None else getattr(node, slot)[index]
             old = getattr(old, "data", old)  # a loss's weight is a tensor among the parameters
@@ -176,6 +179,7 @@ def unpack_saved(node) -> None:
                 held = list(getattr(node, slot))
                 held[index] = value.data
                 setattr(node, slot, tuple(held))
+    return unpacked
 
 
 def _slot(node, role: str) -> tuple:
