@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import hooks, saved
+from ..engine.forward import _next_seq
 from .saved_table import SAVED
 
 
@@ -82,10 +83,10 @@ class SavedHooksSurface:
         saves it)."""
         if not self._hooked() or not isinstance(value, engine.Tensor):
             return super().get_item(value, key, node)
-        before = value._node
+        mark = _next_seq()  # nodes made from here on have smaller numbers
         result = super().get_item(value, key, node)
         made = result._node if isinstance(result, engine.Tensor) else None
-        while made is not None and made is not before and type(made) is not engine.Tensor:
+        while made is not None and type(made) is not engine.Tensor and made.seq < mark:
             self._unsaving(made, node)
             made = made._inputs()[0][0]
         return result
@@ -93,9 +94,9 @@ class SavedHooksSurface:
     def set_item(self, value, key, new, node: ast.AST) -> None:
         if not self._hooked() or not isinstance(value, engine.Tensor):
             return super().set_item(value, key, new, node)
-        before = value._node
+        mark = _next_seq()
         super().set_item(value, key, new, node)
-        if value._node is not None and value._node is not before:
+        if value._node is not None and value._node.seq < mark:
             self._unsaving(value._node, node)
 
     def _inplace_view(self, inner, node: ast.AST) -> None:
@@ -158,7 +159,7 @@ class SavedHooksSurface:
         answers = result if isinstance(result, tuple) else (result,)
         roles = {"result": answers[0], **{f"result{k}": a for k, a in enumerate(answers)}, **weights}
         inputs_by = dict(zip([f"tensors{k}" for k in range(len(inputs))] if made.op.variadic else SLOTS, inputs))
-        changed = any(inputs_by.get(r) is not None and inputs_by[r] is answers[0] for r in (case or ("", ()))[1])
+        changed = case is not None and any(inputs_by.get(r) is not None and inputs_by[r] is answers[0] for r in case[1])
         if case is None or composed or case[0] != name or changed:
             raise self.fail(f"saved_tensors_hooks around {name} is not supported", node)
         roles.update(inputs_by)
