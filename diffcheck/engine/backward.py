@@ -299,12 +299,14 @@ def _walk(starts: list, free: bool, create_graph: bool, targets: Optional[set], 
     return _finish(walk, targets, capture, create_graph)
 
 
-def _check_saved(node) -> None:
-    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since; then
-    a leaf's values as they are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
+def _check_saved(node, packed: bool = False) -> None:
+    """PyTorch's refusals of a node's saved tensors: freed by an earlier backward, or changed in place since (not
+    where saved_tensors_hooks packed them: backward uses what unpack returns, unchecked); then a leaf's values as they
+    are now, as PyTorch reads a saved leaf (changed through `.data`, which no version counts)."""
     if node.out is None:
         raise RuntimeError(SECOND_BACKWARD)
-    versions.check(node)
+    if not packed:
+        versions.check(node)
     if node.op.variadic or not node.op.saves or _saved.state.mutation:  # a changed leaf kept its own array
         return
     for i in range(node.op.arity):
@@ -317,9 +319,11 @@ def _same_kind(a, b) -> bool:
     return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
 
 
-def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
+def _general(walk: _Walk, node, g, F, create_graph: bool, unpacked: Optional[dict] = None) -> tuple:
     """(edges, saved data, input gradients) of a node `_walk` does not run inline: no gradient, create_graph,
-    parameters, three inputs or a list of them; an _Output hands its gradient to its node and has no edges."""
+    parameters, three inputs or a list of them; an _Output hands its gradient to its node and has no edges.
+    `unpacked`: saved_tensors_hooks' answers by role, which a rule under create_graph uses as they are (a detached
+    one is a constant there, as in PyTorch)."""
     op = node.op
     if type(node) is _Output:
         _hand_over(walk, node, g)
@@ -340,7 +344,45 @@ def _general(walk: _Walk, node, g, F, create_graph: bool) -> tuple:
             Tensor(o, True, calls.output_node(node, i)) if differentiable[i] else Tensor(o)
             for i, o in enumerate(node.out)
         )
+    if unpacked:
+        rebuilt, answer, params = _unpacked(unpacked, rebuilt, answer, params)
     return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
+
+
+_ROLES = {"self": 0, "other": 1, "input2": 2, "input3": 3}
+
+
+def _unpacked(unpacked: dict, rebuilt: list, answer, params: dict) -> tuple:
+    """The rule's tensors under create_graph with saved_tensors_hooks' answers in place of what the node saved, each
+    with the autograd identity of the tensor saved, as PyTorch's SavedVariable::unpack gives them."""
+    rebuilt, answers = list(rebuilt), list(answer) if type(answer) is tuple else [answer]
+    for role, value in unpacked.items():
+        if role in _ROLES:
+            rebuilt[_ROLES[role]] = _as_saved(value, rebuilt[_ROLES[role]])
+        elif role.startswith("tensors"):
+            k = int(role[len("tensors") :])
+            rebuilt[0] = tuple(_as_saved(value, t) if i == k else t for i, t in enumerate(rebuilt[0]))
+        elif role.startswith("param:"):
+            params = {**params, role[len("param:") :]: Tensor(value.data)}
+        else:
+            k = int(role[len("result") :] or 0)
+            answers[k] = _as_saved(value, answers[k])
+    return rebuilt, tuple(answers) if type(answer) is tuple else answers[0], params
+
+
+def _as_saved(value, saved):
+    """unpack's values on `saved`'s place in the graph: its node's output, or a leaf through CloneBackward0."""
+    if type(saved) is not Tensor or not saved._requires_grad:
+        return Tensor(value.data)
+    if saved._node is not None:
+        return rebuild(value.data, saved._node)
+    if np.array_equal(saved.data, value.data, equal_nan=True):
+        return saved
+    from . import FUNCTIONS
+
+    alias = FUNCTIONS["clone"](saved)  # the leaf's gradient, through an identity
+    alias.data = value.data
+    return alias
 
 
 def rebuild(data, node) -> Tensor:

@@ -32,6 +32,7 @@ class Context:
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         self.saved: Optional[tuple] = None  # (tensor or None, its version when saved) per saved tensor
         self.materialize = True
+        self.unpack = None  # saved_tensors_hooks: gives the saved tensors from what pack returned
         self.non_differentiable: set[int] = set()
         self.attributes: dict = {}
 
@@ -48,6 +49,8 @@ class Context:
     def saved_tensors(self) -> tuple:
         """The saved tensors, refused as PyTorch refuses them after one was changed in place (a backward without
         retain_graph frees them: the walk refuses a second one before backward runs)."""
+        if self.unpack is not None:  # saved_tensors_hooks packed them: what unpack returns, unchecked by versions
+            return self.unpack()
         for t, saved_at in self.saved or ():
             if t is not None and version(t) != saved_at:
                 made_by = None if t._node is None else (t.grad_fn, 0)

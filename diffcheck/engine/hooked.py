@@ -180,10 +180,9 @@ def _run(walk: _HookedWalk, free: bool, F) -> None:
             outputs = _node_hooks("before", node, outputs, outputs, create_graph)
             g = list(outputs) if type(g) is list else outputs[0]
         if node.out is None or versions.state.bumped:
-            _check_saved(node)
-        if type(node) is not _Output:
-            _hooks.unpack_saved(node)
-        edges, saved, in_grads = _general(walk, node, g, F, create_graph)
+            _check_saved(node, type(node) is not _Output and bool(_hooks.hooks_of(node, "saved")))
+        unpacked = _hooks.unpack_saved(node) if type(node) is not _Output else None
+        edges, saved, in_grads = _general(walk, node, g, F, create_graph, unpacked)
         if type(node) is not _Output and hooked and _hooks.hooks_of(node, "after"):
             outputs = tuple(g) if type(g) is list else (g,)
             # PyTorch computes no gradient for an input that does not require one: None, to hooks too

@@ -146,12 +146,18 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
 
 def attach_saved(node, unpack: Callable, items: list) -> None:
     """saved_tensors_hooks: the node's saved tensors were packed (`items`, (role, packed) in unpack order: role
-    "self", "other" or "result"); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
+    "self", "other", "input2", "input3" (input slots d0 .. d3), "tensors<k>" (a list's k-th), "result" or
+    "result<k>" (the k-th answer), "param:<name>" (a tensor parameter: a loss's weight)); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
     _add(node, "saved", (unpack, items))
 
 
-def unpack_saved(node) -> None:
-    """Before the node's rule runs: each packed tensor through unpack, in place of what the node saved."""
+_SLOTS = {"self": "d0", "other": "d1", "input2": "d2", "input3": "d3"}
+
+
+def unpack_saved(node) -> dict:
+    """Before the node's rule runs: each packed tensor through unpack, in place of what the node saved. Returns
+    role -> the tensor unpack returned, which a rule under create_graph=True uses as it is (backward.py)."""
+    unpacked: dict = {}
     for unpack, items in hooks_of(node, "saved"):
         for role, packed in items:
             value = unpack(packed)
@@ -159,8 +165,32 @@ def unpack_saved(node) -> None:
                 raise TorchTypeError(
                     f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type {type(value).__name__}"
                 )
-            slot = "out" if role == "result" else "d0" if role == "self" else "d1"
-            old = getattr(node, slot)
+            unpacked[role] = value
+            slot, index = _slot(node, role)
+            old = getattr(node, slot) if index is None else getattr(node, slot)[index]
+            old = getattr(old, "data", old)  # a loss's weight is a tensor among the parameters
             if _is_hollow(old) or not np.array_equal(old, value.data, equal_nan=True):
                 state.replaced = True  # the rule runs on other values than the graph's
-            setattr(node, slot, value.data)
+            if slot == "params":
+                node.params = {**node.params, index: value.data}
+            elif index is None:
+                setattr(node, slot, value.data)
+            else:
+                held = list(getattr(node, slot))
+                held[index] = value.data
+                setattr(node, slot, tuple(held))
+    return unpacked
+
+
+def _slot(node, role: str) -> tuple:
+    """The node's attribute holding a role's tensor, and its index where that holds a tuple (a list's inputs, the
+    answers of a multi-output node)."""
+    if role in _SLOTS:
+        return _SLOTS[role], None
+    if role.startswith("param:"):  # a loss's weight: the parameter of that name
+        return "params", role[len("param:") :]
+    if role.startswith("tensors"):
+        return "d0", int(role[len("tensors") :])
+    if role == "result":
+        return "out", 0 if type(node.out) is tuple else None
+    return "out", int(role[len("result") :])

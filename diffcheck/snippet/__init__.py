@@ -68,6 +68,7 @@ def run_snippet(snippet: Snippet, write: Callable[[str], Any] = None, limits: Li
 class _Interpreter(
     Statements,
     Expressions,
+    SavedHooksSurface,  # before Builtins and AutogradSurface: it wraps their get_item, set_item and inplace
     Builtins,
     AutogradSurface,
     FunctionalSurface,
@@ -75,7 +76,6 @@ class _Interpreter(
     ModuleSurface,
     RandomSurface,
     TorchSurface,
-    SavedHooksSurface,
     OpCalls,
     Factories,
 ):

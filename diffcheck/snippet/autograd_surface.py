@@ -242,10 +242,14 @@ class AutogradSurface:
         return np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(options.get("equal_nan", False)))
 
     def _torch_equal(self, args, kwargs, node):
-        a, b = args
-        if not isinstance(a, engine.Tensor) or not isinstance(b, engine.Tensor):
-            raise Raised("TypeError", f"equal(): argument 'other' must be Tensor, not {type_name(b)}", node.lineno)
-        return bool(np.shape(a.data) == np.shape(b.data) and np.array_equal(a.data, b.data))
+        options = {**dict(zip(("input", "other"), args)), **kwargs}
+        return _equal(options["input"], options["other"], False, node)
+
+    def _tensor_equal(self, tensor, args, kwargs, node):
+        options = {**dict(zip(("other",), args)), **kwargs}
+        if "other" not in options:
+            raise Raised("TypeError", 'equal() missing 1 required positional arguments: "other"', node.lineno)
+        return _equal(tensor, options["other"], True, node)
 
     def _torch_is_grad_enabled(self, args, kwargs, node):
         return engine.is_grad_enabled()
@@ -255,6 +259,19 @@ class AutogradSurface:
 
     def _tensor_is_inference(self, tensor, args, kwargs, node):
         return tensor.is_inference()
+
+
+def _equal(a, b, method: bool, node) -> bool:
+    """torch.equal: the same size and the same values (as PyTorch compares them across dtypes: 1 == 1.0 == True;
+    nan is never equal, -0.0 equals 0.0), whatever requires grad; a Python bool."""
+    for name, value, position in (("input", a, 1), ("other", b, 2 - method)):
+        if not isinstance(value, engine.Tensor) and not (method and name == "input"):
+            raise Raised(
+                "TypeError",
+                f"equal(): argument '{name}' (position {position}) must be Tensor, not {type_name(value)}",
+                node.lineno,
+            )
+    return bool(a.shape == b.shape and np.array_equal(a.data, b.data))
 
 
 def _implicit(tensor, gradient):

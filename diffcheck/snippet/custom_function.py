@@ -188,6 +188,9 @@ def apply(interpreter, function: FunctionClass, args: list, node: ast.AST):
     finally:
         interpreter.tracer = outer
     answers = result if isinstance(result, tuple) else (result,)
+    made = next((a._node for a in answers if isinstance(a, engine.Tensor) and a._node is not None), None)
+    if made is not None and hasattr(interpreter, "pack_saved_for_backward"):
+        interpreter.pack_saved_for_backward((made.e0 if made.op.name == "output" else made).params["ctx"], node)
     label = interpreter.source(node)
     refs = tuple(outer.entry(t, label, pos) for t in tensors)
     problem = _problem(function, tensors, fixed)

@@ -216,12 +216,11 @@ class Expressions:
 
     def _boolop(self, node: ast.BoolOp):
         is_and = isinstance(node.op, ast.And)
-        value = None
-        for part in node.values:
+        for part in node.values[:-1]:
             value = self.eval(part)
             if self.truth(value, part) != is_and:
                 return value
-        return value
+        return self.eval(node.values[-1])  # the last operand's truth is never asked: `print(t) or t` is t
 
     def _ifexp(self, node: ast.IfExp):
         return self.eval(node.body if self.truth(self.eval(node.test), node.test) else node.orelse)

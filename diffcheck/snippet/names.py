@@ -267,6 +267,7 @@ _PLAIN_METHODS = {
     "clamp_": _spec(0, 2, "min", "max"),
     "retain_grad": _spec(0, 0),
     "is_inference": _spec(0, 0),
+    "equal": _spec(0, 1, "other"),  # torch.equal's method: a Python bool
     "requires_grad_": _spec(0, 1, "requires_grad"),
     "detach": _spec(0, 0),
     "clone": _spec(0, 0),
