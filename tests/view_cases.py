@@ -73,6 +73,10 @@ CASES = [
     ("b = x * 1; b[[0, 1]] = w", "b", "b"),
     ("b = x * 1; b[0] = w[:2]", "", None),
     # in-place on a view under autograd: the base gets CopySlices, the views AsStridedBackward0
+    # a view used twice after its base changed: both uses reach its regenerated node, made before theirs
+    ("y = x * 1; v = y[1]; y[0, 0] = 4.0; a = v[0] * 3; b = v[1:].sin(); s = a + b.sum()", "s", "s"),
+    ("y = x * 1; v = y[1]; y[0, 0] = 4.0; b = v[1:].sin(); a = v[0] * 3; s = a + b.sum()", "s", "s"),
+    ("y = x * 1; v = y[1]; y[0] = w; s = (v * v).sum() + v.exp().sum()", "s", "s"),
     ("y = x * 1; v = y[0]; v.mul_(2)", "y v", "y"),
     ("y = x * 1; v = y[0]; v.mul_(w)", "y v", "y"),
     ("y = x * 1; v = y[:, 1]; v.add_(w[:2])", "y v", "y"),

@@ -69,6 +69,7 @@ class ReturnType(tuple):
 def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     """The row's node, keeping what its rule reads (the rest as shapes only), with its inputs' versions noted."""
     kept = _kept(op.name)
+    views.fresh(inputs)  # a view's grad_fn is current before it is an edge, and older than this node
     node = node_class(op)()
     node.op, node.seq = op, _next_seq()
     node._x = node._mark = None
@@ -77,7 +78,6 @@ def _node(op: Op, inputs: tuple, datas: list, out, params: dict):
     outs = out if op.outputs != 1 else (out,)
     outs = outs if kept[0] else tuple(_hollow(o) for o in outs)
     node.out = outs if op.outputs != 1 else outs[0]
-    views.fresh(inputs)  # a view's grad_fn is current before it is an edge
     edges = [((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None for a in inputs]
     datas = [d if kept[1 if op.variadic else 1 + i] else _hollow(d) for i, d in enumerate(datas)]
     if op.variadic:

@@ -108,11 +108,11 @@ def apply(name: str, forward: Callable, backward: Callable, args: tuple):
     for i in outs:
         if any(answers[i] is t for t in inputs):
             raise ValueError(f"{name}.forward returned its input as it is (mark_dirty and views are not modelled)")
+    views.fresh(inputs)  # a view's grad_fn is current before it is an edge, and older than this node
     node = _node_class(f"{name}Backward")()
     node.op, node.seq = _op(name, len(answers), ctx.saved is not None), _next_seq()
     node._x = node._mark = None
     node.params = {"ctx": ctx}
-    views.fresh(inputs)
     node.e0 = tuple((t._node or t) if t._requires_grad else t for t in inputs)
     node.d0 = tuple(t.data for t in inputs)
     node.out = tuple(a.data if isinstance(a, Tensor) else None for a in answers)

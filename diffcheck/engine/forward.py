@@ -156,12 +156,13 @@ def _apply_tensor(op: Op, args: tuple) -> Tensor:
         return Tensor(out)
     if _dtypes._inference_made:
         _dtypes.check_saved(op, args)
+    if x._vc is not None:  # a view's grad_fn made current first: a node is newer than its inputs' (the walk's order)
+        views.fresh(args)
     node = _NODE_CLASSES[op.name]()
     seq = _next_seq()
     node.op, node.seq = op, seq
     node._x = node._mark = None
-    if x._vc is not None:  # x counts in-place changes: note its version (a view: its grad_fn is current)
-        views.fresh(args)
+    if x._vc is not None:  # x counts in-place changes: note its version
         record(node, args)
     node.e0 = x._node or x
     if type(out) is _ndarray or type(d) is _ndarray:
@@ -216,6 +217,12 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
         return Tensor(out)
     if _dtypes._inference_made:
         _dtypes.check_saved(op, args)
+    versioned = False
+    for a in args:
+        if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes
+            views.fresh(args)  # a view's grad_fn is current before it is an edge, and older than this node
+            versioned = True
+            break
     # The node and its tensor are filled in here rather than by __init__: no Python frame per object.
     node = _NODE_CLASSES[op.name]()  # no __init__: the call makes an empty instance
     seq = _next_seq()
@@ -223,11 +230,8 @@ def _apply(op: Op, args: tuple, params: dict) -> Tensor:
     node._x = node._mark = None
     if op.params:
         node.params = params
-    for a in args:
-        if type(a) is Tensor and a._vc is not None:  # an input counts in-place changes: note the versions
-            views.fresh(args)  # a view's grad_fn is current before it is an edge
-            record(node, args)
-            break
+    if versioned:  # note the inputs' versions
+        record(node, args)
     arity = op.arity
     a = args[0]
     node.e0 = ((a._node or a) if a._requires_grad else a) if type(a) is Tensor else None

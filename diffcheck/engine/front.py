@@ -362,12 +362,14 @@ def _operator(name: str, compute):
         if (ra or rb) and _dtypes._grad_enabled:
             if _dtypes._inference_made:
                 _dtypes.check_saved(op, (self, other))
+            versioned = self._vc is not None or kind is Tensor and other._vc is not None  # counting in-place changes
+            if versioned:
+                _views.fresh((self, other))  # a view's grad_fn is current before it is an edge, and older than the node
             node = cls()
             seq = _next_seq()
             node.op, node.seq = op, seq
             node._x = node._mark = None
-            if self._vc is not None or kind is Tensor and other._vc is not None:  # they count in-place changes
-                _views.fresh((self, other))  # a view's grad_fn is current before it is an edge
+            if versioned:
                 record(node, (self, other))
             node.e0 = (self._node or self) if ra else self
             node.e1 = ((other._node or other) if rb else other) if kind is Tensor else None
