@@ -197,7 +197,7 @@ def test_each_verified_call_stands_for_the_calls_up_to_the_next():
     calls = [Backward(7 + i % 2, "loss.backward()", replace(base, values={"x": float(i)})) for i in range(100)]
     parts = _sampled("s.py", _shape(calls))
     assert sum(len(covered) for _, _, covered in parts) == 100
-    assert [case for case, _, _ in parts] == [calls[i].case for i in sampled_calls(100, 3)]
+    assert [call for call, _, _ in parts] == [calls[i] for i in sampled_calls(100, 3)]
     assert [title.split("  (")[1] for _, title, _ in parts][0] == (
         "call 1 of 100 of this graph shape, lines 7, 8; verified: 5, this one stands for calls 1-2)"
     )

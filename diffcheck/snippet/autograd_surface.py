@@ -161,10 +161,13 @@ class AutogradSurface:
         call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
         alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
         before = {name: tensor._grad for name, tensor in alive.items()}
+        held = {name: _data(grad) for name, grad in before.items()}  # copied: accumulation may add in place
         hooks.state.replaced = False
         self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph), inputs)
         if hooks.state.replaced:  # the gradients are not the graph's derivatives (with inputs=, they are: checked)
             call.case, call.problem = None, REPLACED
+        elif call.case is not None and inputs is None:  # what the snippet saw, held against the traced graph's
+            call.own = {name: (held[name], _data(t._grad)) for name, t in alive.items()}
         self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
             made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
@@ -279,3 +282,8 @@ def _implicit(tensor, gradient):
     if gradient is None and tensor.numel() == 1 and tensor.dim() > 0:
         return engine.Tensor(np.ones(tensor.shape, dtype=np.result_type(tensor.data)))
     return gradient
+
+
+def _data(grad):
+    """A .grad's values as they are now (a later in-place change of .grad must not reach them), or None."""
+    return None if grad is None else np.array(grad.data)

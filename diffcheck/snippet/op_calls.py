@@ -116,8 +116,8 @@ class OpCalls:
         }
         self._guard_shapes(signature.name, [a for a in positional if isinstance(a, engine.Tensor)], node)
         result = self._engine(operator or engine.TORCH_FUNCTIONS[spelling], node, *positional, **params)
-        if isinstance(result, tuple):  # max(x, dim): values and indices
-            self.tracer.answers(
+        if isinstance(result, tuple) and ops.OPS[signature.row].outputs:  # max(x, dim): values and indices (split's
+            self.tracer.answers(  # pieces, a row of no fixed number of outputs, are the tuple the tracer's op records)
                 result, signature.name, tuple(positional), params, self.source(node), self.position(node)
             )
             return result

@@ -104,26 +104,28 @@ class Tracer:
     def op(self, result, op: str, args: tuple, params: dict, label: str, pos: Pos) -> None:
         """Record `result = op(*args, **params)`; under no_grad the result is a constant leaf, as autograd sees it
         (a custom Function's forward, traced `symbolic`, as if grad were on). A list of tensors (cat's) is its
-        tensors, as the check language has them; a tuple an op gave (split's) is that op's entry, and its pieces are
-        noted (one piece alone is not verifiable yet)."""
+        tensors, as the check language has them; a tuple an op gave (split's) is that op's entry, and each piece is
+        that entry's `[i]`."""
         if len(args) == 1 and type(args[0]) in (list, tuple):
             given = args[0]
             args = (given,) if id(given) in self.entries else tuple(given)
-        if type(result) is tuple:
-            for piece in result:
-                self.entry(piece, label, pos).record.piece = True
+        pieces = result if type(result) is tuple else ()
+        if pieces:
             result = _Pieces(result)
         tensors = [a for a in args if isinstance(a, engine.Tensor) or type(a) is tuple]
         view = None
         if isinstance(result, engine.Tensor) and result._base is not None and isinstance(args[0], engine.Tensor):
             view = (args[0], op, args[1:], params), self.entry(args[0], label, pos)
         if not (engine.is_grad_enabled() or self.symbolic) or not tensors:
-            if not isinstance(result, _Pieces):
-                self._viewed(self.leaf(result, label, pos), view)
+            for answer in pieces or (result,):
+                self._viewed(self.leaf(answer, label, pos), view)
             return
         refs = tuple(self._ref(a, label, pos) for a in args)
         params = {k: self.entry(v, label, pos) if isinstance(v, engine.Tensor) else v for k, v in params.items()}
-        self._viewed(self._add(result, op, refs, params, label, pos), view)
+        whole = self._add(result, op, refs, params, label, pos)
+        self._viewed(whole, view)
+        for i, piece in enumerate(pieces):  # split(x, 2)[1]: the check language indexes the tuple so too
+            self._add(piece, "getitem", (whole,), {"key": (False, (i,))}, label, pos)
 
     @staticmethod
     def _viewed(entry: Entry, view: Optional[tuple]) -> None:
@@ -249,13 +251,8 @@ class Tracer:
         return [e for e in ordered if e.op is None], statements, held
 
     def _verifiable(self, leaves: list, statements: list) -> None:
-        """Refuse a graph through what the tracer did not see (one piece of a tuple, a create_graph gradient), or
-        too large for SymPy."""
-        if any(e.record.piece and e.requires_grad for e in leaves):
-            raise DiffcheckError(
-                "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
-                "or stack)"
-            )
+        """Refuse a graph through what the tracer did not see (a leaf changed through .data, a create_graph
+        gradient), or too large for SymPy."""
         if any(e.stale for e in leaves):
             raise DiffcheckError(
                 "a leaf of the graph was changed through .data after the graph used it (PyTorch's backward reads the "

@@ -23,12 +23,11 @@ _LABEL = 50  # an unnamed tensor is labelled by its source text up to this lengt
 class Record:
     """What the tracer knows of one tensor, shared by its entries and kept after it is freed."""
 
-    __slots__ = ("binding", "opaque", "piece", "elements", "view", "derived", "unverifiable")
+    __slots__ = ("binding", "opaque", "elements", "view", "derived", "unverifiable")
 
     def __init__(self, elements: int):
         self.binding: Optional[str] = None  # the variable it was first bound to
         self.opaque = False  # made through a graph the tracer did not see (a create_graph gradient)
-        self.piece = False  # one answer of split, chunk or unbind
         self.elements = elements
         self.view: Optional[tuple] = (
             None  # a view's (parent tensor, op, other arguments, params): it follows its parent

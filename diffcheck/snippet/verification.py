@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..check import NOT_RETAINED, Case, Report
+from ..check import MISMATCH, NOT_RETAINED, Case, Report
 from ..defaults import SNIPPET_SAMPLE, SNIPPET_SAMPLE_SEED
 from ..errors import DiffcheckError
 from ..lang.program import Apply, Var
@@ -26,6 +26,7 @@ class Backward:
     text: str
     case: Optional[Case] = None
     problem: Optional[str] = None
+    own: dict = field(default_factory=dict)  # leaf name -> (.grad before, .grad after) in the snippet's own run
 
 
 class Sampler:
@@ -134,12 +135,16 @@ def verify(
     results, lines = [], []
     options = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
     for shape in outcome.shapes.values():
-        for case, title, covered in _sampled(outcome.where, shape):
+        for call, title, covered in _sampled(outcome.where, shape):
             for engine in engines or (None,):
                 named = f"{title}  [{engine.name}]" if engine is not None else title
-                case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
+                case = replace(
+                    call.case, program=replace(call.case.program, source=named), name=named, strict=strict, **options
+                )
                 result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
                 if result is not None:
+                    if engine is None:  # the snippet ran on diffcheck's engine: what it saw is what the check gives
+                        _own_gradients(case, result, call.own)
                     results.append(result)
                     lines.append(covered)
     if not outcome.calls and not errors:
@@ -150,15 +155,15 @@ def verify(
 
 
 def _sampled(where: str, shape: Shape):
-    """(case, title, lines of the calls it stands for) per verified call of one graph shape."""
+    """(call, title, lines of the calls it stands for) per verified call of one graph shape."""
     chosen, count = shape.sampler.chosen(), shape.sampler.count
     first = chosen[0][1]
     text = f"{where}:{first.line}: {first.text}"
     every = f"lines {', '.join(map(str, sorted(set(shape.lines))))}"
     if count == 1:
-        return [(first.case, text, shape.lines)]
+        return [(first, text, shape.lines)]
     if shape.identical:
-        return [(first.case, f"{text}  ({count} identical calls, {every})", shape.lines)]
+        return [(first, f"{text}  ({count} identical calls, {every})", shape.lines)]
     out = []
     for k, (index, call) in enumerate(chosen):
         end = chosen[k + 1][0] if k + 1 < len(chosen) else index + 1
@@ -167,8 +172,43 @@ def _sampled(where: str, shape: Shape):
             f"{where}:{call.line}: {call.text}  (call {index + 1} of {count} of this graph shape, {every}; "
             f"verified: {len(chosen)}, this one stands for {stands})"
         )
-        out.append((call.case, title, shape.lines[index:end]))
+        out.append((call, title, shape.lines[index:end]))
     return out
+
+
+def _own_gradients(case: Case, result, own: dict) -> None:
+    """A leaf whose .grad in the snippet's own run is not its .grad before plus what the engine gives on the traced
+    graph, run in the snippet's dtype (bit for bit: the same engine, the same ops), is a mismatch: the gradient the
+    snippet saw is not the graph's that was verified (the engine's state — views, in-place changes — went wrong where
+    a fresh run does not, or the trace missed a step). Leaves of mixed dtypes, and custom Functions' graphs, are not
+    held to it."""
+    from ..check.run import run_engine
+    from ..engines import default
+
+    dtypes = {np.asarray(v).dtype.name for pair in own.values() for v in pair if v is not None}
+    if not own or case.rows or len(dtypes) > 1 or not dtypes <= {"float32", "float64"}:
+        return
+    try:
+        engine = default()
+        env = run_engine(replace(case, dtype=dtypes.pop() if dtypes else "float64"), engine=engine)
+    except Exception:  # noqa: BLE001 - the check itself said what it could of this graph
+        return
+    for t in result.tensors:
+        if t.role != "input" or t.name not in own:
+            continue
+        before, after = own[t.name]
+        given = engine.grad(env[t.name])
+        want = before if given is None else given if before is None else before + given
+        if (want is None) != (after is None) or (
+            want is not None and not np.array_equal(np.asarray(want), np.asarray(after), equal_nan=True)
+        ):
+            shown = "None" if after is None else np.asarray(after).tolist()
+            wanted = "None" if want is None else np.asarray(want).tolist()
+            t.status = MISMATCH
+            t.note = (
+                f"the snippet's .grad after this backward() is {shown}, where its graph gives {wanted} "
+                "(diffcheck went wrong in this run: please report it)"
+            )
 
 
 def _verified(case: Case, line: int, where: str, timeout: float, errors: list, engine=None, unsupported=None):
