@@ -250,7 +250,7 @@ class Tracer:
 
     def _verifiable(self, leaves: list, statements: list) -> None:
         """Refuse a graph through what the tracer did not see (one piece of a tuple, a create_graph gradient), or
-        too large for SymPy."""
+        larger than the limits (defaults.SNIPPET_MAX_*) that keep its verification inside the timeout."""
         if any(e.record.piece and e.requires_grad for e in leaves):
             raise DiffcheckError(
                 "the graph uses one piece of split, chunk or unbind (not verifiable yet: only their tuple, in cat "
