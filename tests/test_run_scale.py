@@ -93,6 +93,16 @@ def test_a_graph_too_large_is_refused_before_its_tensors_are_named(monkeypatch):
     assert report.return_code == 2
 
 
+def test_a_graph_at_the_limit_is_verified():
+    text = "import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x\nfor i in range(5000):\n    y = y * 1.0\n"
+    outcome = run_snippet(parse_snippet(text + "y.backward()\n", "s.py"), lambda _: None)
+    report, _ = verify(outcome)
+    assert (report.errors, report.return_code) == ([], 0)
+    ((result,),) = [report.results]
+    assert len(result.tensors) == 5001 and not result.failed  # x and the 5000 versions of y
+    assert (result.tensors[0].name, result.tensors[0].status, result.tensors[0].engine) == ("x", "match", 1.0)
+
+
 # y = x / 2**1000 + x * (2 - 2 / 2**1000): its exact derivative is 2 - 2**-1000, 2.0 in float64 (PyTorch 2.13 prints 2.0)
 CHAIN = (
     "import torch\nx = torch.tensor(0.25, requires_grad=True)\ny = x\nfor i in range(1000):\n    y = 0.5 * y + x\n"
