@@ -1,8 +1,8 @@
 """`diffcheck run` of a long loop, cost per iteration: `python benchmarks/run_loop.py [OLD_TREE] NEW_TREE [--repeats N]`.
 
-Three snippets, each at several sizes: `chain`, a loop `y = y * 1.0` then one backward() (refused as too large to
-verify: 5000+ named tensors; until the tracer named one variable's versions in linear time its naming cost the square
-of the loop's length), `print`, the same loop printed without backward(), and `train`, a training step per
+Three snippets, each at several sizes: `chain`, a loop `y = y * 1.0` then one backward() (its verification apart:
+run_graph_size.py times that; until the tracer named one variable's versions in linear time its naming cost the
+square of the loop's length), `print`, the same loop printed without backward(), and `train`, a training step per
 iteration (backward(), an update under no_grad, grad.zero_(): one traced case per iteration), at a tenth of the size.
 Each run is a fresh process with the tree on PYTHONPATH, the trees taken in turn so that the host's load drifts over
 both alike. Time is CPU time (time.process_time, the interpreter's thread included: the machine is shared) of

@@ -1,12 +1,20 @@
 """`diffcheck run` at scale: a loop's thousands of tensors of one name are named with linear work (counted here, never
-timed: speed is benchmarks/run_loop.py's business), and the names are those of the plain rule, the smallest free
-`#k`."""
+timed: speed is benchmarks/run_loop.py's and run_graph_size.py's business), the names are those of the plain rule, the
+smallest free `#k`, and a graph of a thousand named tensors is verified with its exact gradient."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from diffcheck.cli import main
 from diffcheck.snippet import run_snippet, verify
 from diffcheck.snippet import trace_entries
 from diffcheck.snippet.parse import parse_snippet
@@ -76,10 +84,54 @@ def test_a_graph_too_large_is_refused_before_its_tensors_are_named(monkeypatch):
         raise AssertionError("named a graph too large to verify")
 
     monkeypatch.setattr(Tracer, "_names", never)
-    text = "import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x\nfor i in range(5000):\n    y = y * 1.0\n"
+    text = "import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x\nfor i in range(8000):\n    y = y * 1.0\n"
     outcome = run_snippet(parse_snippet(text + "y.backward()\n", "s.py"), lambda _: None)
     report, _ = verify(outcome)
     assert report.errors == [
-        "s.py:6: cannot verify this backward(): graph too large to verify: 5000 named tensors (limit 200)"
+        "s.py:6: cannot verify this backward(): graph too large to verify: 8000 named tensors (limit 5000)"
     ]
     assert report.return_code == 2
+
+
+def test_a_graph_at_the_limit_is_verified():
+    text = "import torch\nx = torch.tensor(2.0, requires_grad=True)\ny = x\nfor i in range(5000):\n    y = y * 1.0\n"
+    outcome = run_snippet(parse_snippet(text + "y.backward()\n", "s.py"), lambda _: None)
+    report, _ = verify(outcome)
+    assert (report.errors, report.return_code) == ([], 0)
+    ((result,),) = [report.results]
+    assert len(result.tensors) == 5001 and not result.failed  # x and the 5000 versions of y
+    assert (result.tensors[0].name, result.tensors[0].status, result.tensors[0].engine) == ("x", "match", 1.0)
+
+
+# y = x / 2**1000 + x * (2 - 2 / 2**1000): its exact derivative is 2 - 2**-1000, 2.0 in float64 (PyTorch 2.13 prints 2.0)
+CHAIN = (
+    "import torch\nx = torch.tensor(0.25, requires_grad=True)\ny = x\nfor i in range(1000):\n    y = 0.5 * y + x\n"
+    "y.backward()\nprint(x.grad.item())\n"
+)
+
+
+def test_a_graph_of_a_thousand_named_tensors_is_verified_exactly(tmp_path, monkeypatch):
+    (tmp_path / "chain.py").write_text(CHAIN, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIFFCHECK_SYMBOLIC", raising=False)
+    result = CliRunner().invoke(main, ["run", "--format", "json", "chain.py"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    ((check,),) = [report["checks"]]
+    x, *versions = check["tensors"]
+    assert report["stdout"] == "2.0\n" and check["ok"] and check["symbolic"] == "symengine"
+    assert [v["name"] for v in versions] == [f"y@5#{k}" if k > 1 else "y@5" for k in range(1, 1000)] + ["y"]
+    assert (x["engine"], x["sympy"], x["abs_err"], x["status"]) == (2.0, 2.0, 0.0, "match")
+    assert Fraction(x["derivative"]) == 2 - Fraction(1, 2**1000)
+
+
+def test_a_graph_of_a_thousand_named_tensors_in_a_real_process(tmp_path):
+    (tmp_path / "chain.py").write_text(CHAIN, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "DIFFCHECK_SYMBOLIC")}
+    done = subprocess.run(
+        [sys.executable, "-m", "diffcheck", "run", "chain.py"], cwd=tmp_path, capture_output=True, env=env, timeout=300
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    lines = done.stdout.decode().splitlines()
+    assert lines[0] == "2.0" and lines[-1] == "✓ all gradients agree (1 checked)"
+    assert "… 989 more tensors not shown, none worse than those above (-v/--verbose shows all)" in lines

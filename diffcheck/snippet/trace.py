@@ -252,7 +252,7 @@ class Tracer:
 
     def _verifiable(self, leaves: list, statements: list) -> None:
         """Refuse a graph through what the tracer did not see (a leaf changed through .data, a create_graph
-        gradient), or too large for SymPy."""
+        gradient), or larger than the limits (defaults.SNIPPET_MAX_*) that keep its verification inside the timeout."""
         if any(e.stale for e in leaves):
             raise DiffcheckError(
                 "a leaf of the graph was changed through .data after the graph used it (PyTorch's backward reads the "
