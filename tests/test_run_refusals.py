@@ -234,25 +234,24 @@ def test_run_stops_where_the_engine_cannot_follow(text, message):
     assert stops(text) == message
 
 
-def test_a_graph_too_large_to_verify_is_trouble_not_a_crash():
-    text = T + "y = x\nfor _ in range(5001):\n    y = y * x\ny.backward()\n"
-    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
+@pytest.mark.parametrize(
+    "loop, message",
+    [
+        (
+            "y = x\nfor _ in range(5001):\n    y = y * x\ny.backward()\n",
+            "graph too large to verify: 5001 named tensors (limit 5000)",
+        ),
+        (  # tensors kept in a list are named by no variable: their ops are counted, one named tensor (the root) or not
+            "ys = [x]\nfor _ in range(20001):\n    ys.append(ys[-1] * 1.0)\nys[-1].backward()\n",
+            "graph too large to verify (more than 20000 operations)",
+        ),
+    ],
+)
+def test_a_graph_too_large_to_verify_is_trouble_with_the_limit_not_a_crash(loop, message):
+    outcome = run_snippet(parse_snippet(T + loop, "s.py"), lambda _: None)
     report, _ = verify(outcome)
     assert report.results == [] and report.return_code == 2
-    assert report.errors == [
-        "s.py:6: cannot verify this backward(): graph too large to verify: 5001 named tensors (limit 5000)"
-    ]
-
-
-def test_a_graph_of_too_many_operations_is_refused_with_the_limit():
-    """Tensors kept in a list are named by no variable: their ops are counted, one named tensor (the root) or not."""
-    text = T + "ys = [x]\nfor _ in range(20001):\n    ys.append(ys[-1] * 1.0)\nys[-1].backward()\n"
-    outcome = run_snippet(parse_snippet(text, "s.py"), lambda _: None)
-    report, _ = verify(outcome)
-    assert report.results == [] and report.return_code == 2
-    assert report.errors == [
-        "s.py:6: cannot verify this backward(): graph too large to verify (more than 20000 operations)"
-    ]
+    assert report.errors == [f"s.py:6: cannot verify this backward(): {message}"]
 
 
 B = T + "b = torch.tensor([True, False])\n"  # three lines: messages below point at line 4
