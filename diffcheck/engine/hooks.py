@@ -147,7 +147,8 @@ def register_multi_grad_hook(tensors, fn: Callable, mode: str = "all") -> MultiH
 def attach_saved(node, unpack: Callable, items: list) -> None:
     """saved_tensors_hooks: the node's saved tensors were packed (`items`, (role, packed) in unpack order: role
     "self", "other", "input2", "input3" (input slots d0 .. d3), "tensors<k>" (a list's k-th), "result" or
-    "result<k>" (the k-th answer), "param:<name>" (a tensor parameter: a loss's weight)); its backward unpacks them with `unpack` and uses the answers (hooked.py)."""
+    "result<k>" (the k-th answer), "param:<name>" (a tensor parameter: a loss's weight)); its backward unpacks them
+    with `unpack` and uses the answers (hooked.py)."""
     _add(node, "saved", (unpack, items))
 
 
