@@ -161,8 +161,8 @@ class AutogradSurface:
         call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
         alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
         before = {name: tensor._grad for name, tensor in alive.items()}
-        held = {name: _data(grad) for name, grad in before.items()} if call.case is not None else {}  # copied:
-        # accumulation may add in place
+        # the .grad a verified call's answer is added to (copied: accumulation may add in place)
+        held = {name: _data(grad) for name, grad in before.items()} if call.case is not None else {}
         hooks.state.replaced = False
         self._engine(tensor.backward, node, implicit, retain_graph, bool(create_graph), inputs)
         if hooks.state.replaced:  # the gradients are not the graph's derivatives (with inputs=, they are: checked)
