@@ -349,7 +349,7 @@ def _general(walk: _Walk, node, g, F, create_graph: bool, unpacked: Optional[dic
     return edges, saved, op.vjp(F, g, answer, *((rebuilt,) if op.variadic else rebuilt), **params)
 
 
-_ROLES = {"self": 0, "other": 1, "input2": 2, "input3": 3}
+_ROLES = {role: i for i, role in enumerate(hooks.SLOTS)}
 
 
 def _unpacked(unpacked: dict, rebuilt: list, answer, params: dict) -> tuple:

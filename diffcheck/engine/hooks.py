@@ -152,7 +152,8 @@ def attach_saved(node, unpack: Callable, items: list) -> None:
     _add(node, "saved", (unpack, items))
 
 
-_SLOTS = {"self": "d0", "other": "d1", "input2": "d2", "input3": "d3"}
+SLOTS = ("self", "other", "input2", "input3")  # saved_tensors_hooks' names of a node's input slots d0 .. d3
+_SLOTS = {role: f"d{i}" for i, role in enumerate(SLOTS)}
 
 
 def unpack_saved(node) -> dict:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import hooks, saved
+from ..engine.hooks import SLOTS
 from ..engine.forward import _next_seq
 from .saved_table import SAVED
 
@@ -184,7 +185,6 @@ UNSAVING = {
     "AsStridedBackward0",
     "torch::autograd::CopySlices",
 }
-SLOTS = ("self", "other", "input2", "input3")  # SAVED's names of a node's input slots d0 .. d3
 
 
 def _tensors(args: list, kwargs: dict) -> list:
