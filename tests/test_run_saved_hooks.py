@@ -90,11 +90,16 @@ def _source(label: str, flags: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_quiet(path, text: str):
+    """`diffcheck run --quiet s.py` of `text`, written at `path` (the working folder: messages say `s.py`)."""
+    (path / "s.py").write_text(text)
+    return CliRunner().invoke(main, ["run", "--quiet", "s.py"])
+
+
 @pytest.mark.parametrize("label, flags", KEPT, ids=[f"{label}-{key(CALLS[label][1], f)}" for label, f in KEPT])
 def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label, flags):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "s.py").write_text(_source(label, flags))
-    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
+    result = run_quiet(tmp_path, _source(label, flags))
     # a backward whose saved tensors unpack changed is not verifiable against SymPy: exit code 2 and that line
     assert result.exit_code == 0 or result.stderr.endswith("(not verifiable)\n"), result.stderr
     recorded = RECORDED[label][key(CALLS[label][1], flags)]["doubled"]
@@ -124,13 +129,13 @@ def test_backward_computes_with_what_unpack_returns(tmp_path, monkeypatch, label
 )
 def test_what_pytorch_saves_and_diffcheck_does_not_hold_is_refused(tmp_path, monkeypatch, call, grad_fn):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "s.py").write_text(
+    result = run_quiet(
+        tmp_path,
         "import torch\nx = torch.tensor([0.25, 0.5], requires_grad=True)\n"
         "M = torch.tensor([[0.5, 1.5], [2.0, 1.0]], requires_grad=True)\n"
         "with torch.autograd.graph.saved_tensors_hooks(lambda t: print('pack', t) or t, lambda t: t):\n"
-        f"    y = {call}\n"
+        f"    y = {call}\n",
     )
-    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert result.exit_code == 2
     assert result.stderr == f"diffcheck: error: s.py:5:9: saved_tensors_hooks around {grad_fn} is not supported\n"
 
@@ -138,12 +143,12 @@ def test_what_pytorch_saves_and_diffcheck_does_not_hold_is_refused(tmp_path, mon
 def test_a_pack_hook_of_an_or_returns_the_tensor(tmp_path, monkeypatch):
     """`print(...) or t`: Python never asks the last operand's truth (a tensor of several values would raise)."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "s.py").write_text(
+    result = run_quiet(
+        tmp_path,
         "import torch\nx = torch.tensor([0.25, 0.5], requires_grad=True)\n"
         "with torch.autograd.graph.saved_tensors_hooks(lambda t: print('pack', t) or t, lambda t: t):\n"
-        "    y = x.sin()\ny.sum().backward()\nprint(x.grad, None or x, 1 and x)\n"
+        "    y = x.sin()\ny.sum().backward()\nprint(x.grad, None or x, 1 and x)\n",
     )
-    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
         "pack tensor([0.2500, 0.5000], requires_grad=True)\n"
@@ -156,12 +161,12 @@ def test_the_ops_of_a_pack_hook_pack_nothing(tmp_path, monkeypatch):
     """PyTorch runs pack_hook with the hooks off: its own ops save without packing (no recursion), and backward
     uses what it returned (recorded with PyTorch 2.13: cos(sin(x)))."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "s.py").write_text(
+    result = run_quiet(
+        tmp_path,
         "import torch\nx = torch.tensor([0.5, 1.5], requires_grad=True)\ndef pack(t):\n    print('pack', t)\n"
         "    return t.sin()\nwith torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):\n    y = x.sin()\n"
-        "y.sum().backward()\nprint(x.grad)\n"
+        "y.sum().backward()\nprint(x.grad)\n",
     )
-    result = CliRunner().invoke(main, ["run", "--quiet", "s.py"])
     assert result.stdout == "pack tensor([0.5000, 1.5000], requires_grad=True)\ntensor([0.8873, 0.5424])\n"
     assert result.stderr.endswith("(not verifiable)\n") and result.exit_code == 2
 
@@ -174,10 +179,6 @@ def test_hooks_that_give_back_what_was_saved_change_nothing(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     source = _source(*case).replace("return t * 2 if t.dtype == torch.float64 else t", "return t")
     plain = source.replace("with torch.autograd.graph.saved_tensors_hooks(lambda t: t.detach(), unpack):", "if True:")
-    results = []
-    for text in (source, plain):
-        (tmp_path / "s.py").write_text(text)
-        results.append(CliRunner().invoke(main, ["run", "--quiet", "s.py"]))
-    hooked, bare = results
+    hooked, bare = (run_quiet(tmp_path, text) for text in (source, plain))
     assert "saved_tensors_hooks" in source and "saved_tensors_hooks" not in plain
     assert (hooked.stdout, hooked.exit_code, hooked.stderr) == (bare.stdout, bare.exit_code, bare.stderr)
