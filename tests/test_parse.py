@@ -726,11 +726,13 @@ def applied(draw, children):
     if sig.name == "neg" and draw(st.booleans()):
         return tree, f"(-{args[0][1]})"
     positional = 0  # leading params may go positionally when all before them are given
-    # max(x, y) with y no int literal is maximum (a pair_op): its dim goes by keyword here
+    # max(x, y) with y no int literal is maximum (a pair_op): its dim goes by keyword here; sort's stable= picks an
+    # overload whose every parameter is a keyword
     while (
         positional < len(chosen)
         and chosen[positional] == sig.params[positional]
         and not sig.pair_op
+        and not set(sig.keyword_row[:1]) & set(chosen)
         and draw(st.booleans())
     ):
         positional += 1
