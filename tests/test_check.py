@@ -114,6 +114,14 @@ def test_rule_off_by_one_part_in_a_million_is_reported(monkeypatch):
         ("abs(x)", ["x=0"], "x", "kink", "one-sided derivatives -1.0 and 1.0"),
         ("maximum(x, y)", ["x=1", "y=1"], "y", "kink", "PyTorch: tie a == b: 1/2 to each side"),
         ("clamp(x, 0, 1)", ["x=1"], "x", "kink", "one-sided derivatives 0.0 and 1.0"),
+        (  # fuzz --against jax, seed 303: x ** 1.5 is not real left of 0, where remainder jumps
+            "(x % 1.5) + x ** 1.5",
+            ["x=0"],
+            "x",
+            "kink",
+            "remainder at 1:2 not differentiable here, at the edge of the real domain: only the right-sided difference "
+            "quotient is defined, 1.0000000000003162; the engine's 1.0 agrees",
+        ),
         ("sqrt(x)", ["x=0"], "x", "singular", "SymPy gives zoo, the engine inf"),
         ("1 / x", ["x=0"], "x", "singular", "SymPy gives zoo, the engine -inf"),
         ("log(x)", ["x=0"], "x", "singular", "sqrt" if False else "log at 1:1"),
@@ -145,6 +153,19 @@ def test_engine_outside_the_one_sided_interval_is_a_mismatch(monkeypatch):
     monkeypatch.setitem(ops.OPS, "relu", replace(ops.OPS["relu"], vjp=lambda F, g, out, x: (g * 2.0 + 0 * out,)))
     code, data = run("relu(x)", "x=0")
     assert code == 1 and rows(data)["x"]["status"] == "mismatch" and "outside them" in rows(data)["x"]["note"]
+
+
+def test_engine_off_the_only_defined_side_is_a_mismatch(monkeypatch):
+    from dataclasses import replace
+
+    wrong = replace(ops.OPS["remainder"], vjp=lambda F, g, out, x, c: (g * 2.0, None))
+    monkeypatch.setitem(ops.OPS, "remainder", wrong)
+    code, data = run("(x % 1.5) + x ** 1.5", "x=0")
+    assert (
+        code == 1
+        and rows(data)["x"]["status"] == "mismatch"
+        and rows(data)["x"]["note"] == "SymPy gives nan, the engine 2.0"
+    )
 
 
 def test_sympy_differentiates_what_was_written():

@@ -70,6 +70,16 @@ class Sided:
 
         return one_sided(self.function, self.values, self.offset + k)
 
+    def edge(self, k: int) -> Optional[tuple[str, float]]:
+        """At the edge of the function's real domain (x ** 1.5 at 0): the side where it is defined and its difference
+        quotient; None unless exactly one side is."""
+        from .special import sides
+
+        left, right = sides(self.function, self.values, self.offset + k)
+        if (left is None) == (right is None):
+            return None
+        return ("left", left) if right is None else ("right", right)
+
     def central(self, k: int):
         from .special import central
 
@@ -134,6 +144,13 @@ def classify(e: float, s, context: Context, sided: Optional[Sided], k: int) -> t
                     f"{kinks[0].convention})",
                 )
             return MISMATCH, f"{at} not differentiable here: {sides}, but the engine gives {e!r}, outside them"
+        edge = sided.edge(k) if one is None and base != MATCH and math.isfinite(e) else None
+        if edge is not None and close(e, edge[1], case):  # (x % 1.5) + x ** 1.5 at 0: defined from the right alone
+            return KINK, (
+                f"{_where(kinks)} not differentiable here, at the edge of the real domain: only the {edge[0]}-sided "
+                f"difference quotient is defined, {edge[1]!r}; the engine's {e!r} agrees (PyTorch: "
+                f"{kinks[0].convention})"
+            )
     if base == MATCH:
         return MATCH, ""
     rounding = context.of_kind("rounding")

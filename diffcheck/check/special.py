@@ -205,19 +205,32 @@ def _read(expr, below: dict) -> frozenset:
 
 def one_sided(function: Callable, values: list, index: int) -> Optional[tuple[float, float]]:
     """Left and right difference quotients of `function` in argument `index`, at 60 digits; None if not finite."""
+    left, right = sides(function, values, index)
+    return None if left is None or right is None else (left, right)
+
+
+def sides(function: Callable, values: list, index: int) -> tuple[Optional[float], Optional[float]]:
+    """Left and right difference quotients of `function` in argument `index`, at 60 digits, each None where it is
+    not finite: off the real line, or where the function is not defined at the point itself (both None)."""
     with mpmath.workdps(ONE_SIDED_DIGITS):
         args = [mpmath.mpf(v) for v in values]
         try:
             centre = _real(function(*args))
-            args[index] += STEP
-            right = (_real(function(*args)) - centre) / STEP
-            args[index] -= 2 * STEP
-            left = (centre - _real(function(*args))) / STEP
         except (ZeroDivisionError, ValueError, TypeError, OverflowError):
-            return None
-        if not all(mpmath.isfinite(v) for v in (left, right)):
-            return None
-        return float(left), float(right)
+            return None, None
+        if not mpmath.isfinite(centre):
+            return None, None
+        return _quotient(function, args, index, centre, -STEP), _quotient(function, args, index, centre, STEP)
+
+
+def _quotient(function: Callable, args: list, index: int, centre, step) -> Optional[float]:
+    moved = list(args)
+    moved[index] += step
+    try:
+        quotient = (_real(function(*moved)) - centre) / step
+    except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+        return None
+    return float(quotient) if mpmath.isfinite(quotient) else None
 
 
 def central(function: Callable, values: list, index: int) -> Optional[float]:
