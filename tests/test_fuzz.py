@@ -54,6 +54,29 @@ def test_generated_cases_are_valid_programs():
     assert "invalid" not in kinds
 
 
+def test_a_sorted_values_subscript_keeps_its_shape():
+    """Seed 202, case 437 at depth 6 draws `sort(atan(u), dim=0)[0][0:2]`: the values of sort are u's shape, not its
+    first row's (the generator took them for `u[0]`, and its slice of a scalar ended the whole run)."""
+    candidate = generate(202, 437, 6)
+    assert "sort(atan(u), dim=0)[0][0:2]" in candidate.program.source
+    assert evaluate(candidate)[0] == "ok"
+
+
+def test_a_case_the_generator_fails_on_is_invalid_and_the_others_run(monkeypatch):
+    from diffcheck import fuzz
+    from diffcheck.fuzz import generate as generation
+
+    def failing(seed, index, depth):
+        if index == 1:
+            raise IndexError("too many indices")
+        return generate(seed, index, depth)
+
+    monkeypatch.setattr(generation, "generate", failing)
+    outcomes = fuzz.run_chunk([0, 1, 2], 11, 3, False, None)
+    assert [(o.index, o.kind) for o in outcomes] == [(0, "ok"), (1, "invalid"), (2, "ok")]
+    assert outcomes[1].detail == "the generator failed: IndexError: too many indices"
+
+
 def test_shrink_cuts_a_program_down_to_the_failing_op():
     program = parse_program("t1 = exp(x) * y\nout = sin(t1) + cos(y)")
     start = Candidate(program, {"x": 0.3, "y": 1.7})

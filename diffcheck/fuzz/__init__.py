@@ -163,7 +163,11 @@ def run_chunk(indices: list[int], seed: int, depth: int, numeric: bool, against:
 
     outcomes = []
     for index in indices:
-        candidate = generate(seed, index, depth)
+        try:
+            candidate = generate(seed, index, depth)
+        except Exception as error:  # noqa: BLE001 - the generator's bug costs its case, not the run's other results
+            outcomes.append(Outcome(index, "invalid", (), f"the generator failed: {type(error).__name__}: {error}"))
+            continue
         kind, explained, detail = evaluate(candidate, numeric, against)
         outcomes.append(Outcome(index, kind, explained, detail, candidate if kind in FINDINGS else None))
     return outcomes

@@ -248,7 +248,7 @@ def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
     shapes = [_shape_of(a, inputs, named, made) for a in expr.args]
     if expr.op == "getitem":
         inner = expr.args[0]
-        if isinstance(inner, Apply) and inner.op in tables().reduce:  # max(x, dim)[0]: the values
+        if isinstance(inner, Apply) and _several_outputs(inner.op):  # max(x, dim)[0], sort(x, dim)[0]: the values
             return shapes[0]
         return np.shape(np.zeros(shapes[0])[key_of(dict(expr.params)["key"].value, [])])
     if (shape := shape_of(expr, shapes)) is not None:
@@ -263,6 +263,11 @@ def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
     if expr.op == "matmul":
         return tuple(shapes[0][:-1]) + tuple(shapes[1][1:])
     return max(shapes, key=len)
+
+
+def _several_outputs(op: str) -> bool:
+    """Whether the generator's `op(...)[0]` takes the first of the op's answers (its values), not a row of a tensor."""
+    return op in tables().reduce or (op in ops.FRONTS and ops.OPS[ops.FRONTS[op].row].outputs > 1)
 
 
 def _requires(expr: Expr, requiring: set) -> bool:
