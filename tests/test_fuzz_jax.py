@@ -39,7 +39,7 @@ def test_every_row_jax_computes_agrees_with_the_row():
     rng = np.random.default_rng(0)
     assert {"add", "rpow", "erf", "var", "norm", "gelu", "hardswish", "elu_scaled"} <= set(functions())
     for name, function in functions().items():
-        if name in LOSSES:  # their targets are classes or probabilities: test_every_loss_agrees_with_its_row
+        if name in LOSSES or name in SHAPED:  # test_every_loss_agrees_with_its_row, test_shaped_rows_agree_...
             continue
         op = ops.OPS[name]
         shapes, params = _PARAMS.get(name) or op.example or ([(3,)] * op.arity, {})
@@ -53,6 +53,79 @@ def test_every_row_jax_computes_agrees_with_the_row():
             want = np.asarray(op.forward(*args, **params), dtype=float)
         got = np.asarray(function(*args, **params), dtype=float)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True, err_msg=name)
+
+
+_A = np.arange(1.0, 25.0).reshape(2, 3, 4) * np.array([1, -0.5, 0.25, 2])  # no ties along any dim
+_M = _A[0] - 3.0
+_I = np.array([2, 0, 2])
+# Rows of shapes, pieces, indices and creation (engines/jax.py's `_by_row`): (arguments, parameters) of each call
+SHAPED = {
+    "t": [((_M,), {})],
+    "transpose": [((_A,), {"dim0": 0, "dim1": 2}), ((_A,), {"dim0": -1, "dim1": 1})],
+    "permute": [((_A,), {"dims": (2, 0, 1)})],
+    "view": [((_M,), {"size": (4, 3)}), ((_A,), {"size": (-1,)})],
+    "reshape": [((_A,), {"shape": (6, -1)})],
+    "flatten": [
+        ((_A,), {"start_dim": 1, "end_dim": 2}),
+        ((_A,), {"start_dim": 0, "end_dim": -1}),
+        ((np.asarray(2.5),), {}),
+    ],
+    "unsqueeze": [((_M,), {"dim": -1}), ((_M,), {"dim": 0}), ((_M,), {"dim": -3})],
+    "expand": [((_M[:, :1],), {"size": (2, 3, 4)}), ((_M[:1],), {"size": (5, -1, 4)})],
+    "repeat": [((_M,), {"repeats": (2, 1, 2)})],
+    "flip": [((_A,), {"dims": (0, 2)}), ((_M,), {"dims": (1,)})],
+    "cat": [(((_M, _M[:1]),), {"dim": 0}), (((_M, _M),), {"dim": -1})],
+    "stack": [(((_M, _M * 2),), {"dim": 1})],
+    "split": [((_A[0].T,), {"split_size_or_sections": 3, "dim": 0}), ((_M,), {"split_size_or_sections": 2, "dim": 1})],
+    "split_list": [((_A[0].T,), {"split_size_or_sections": [1, 3], "dim": 0})],
+    "chunk": [((_A[0].T,), {"chunks": 3, "dim": 0}), ((_M,), {"chunks": 2, "dim": 1})],
+    "unbind": [((_M,), {"dim": 1}), ((_A,), {"dim": 0})],
+    "max_dim": [((_M,), {"dim": 1, "keepdim": True}), ((_A,), {"dim": 0, "keepdim": False})],
+    "min_dim": [((_M,), {"dim": 0, "keepdim": False})],
+    "sort": [((_M,), {"dim": 1, "descending": True}), ((_A,), {"dim": 0, "descending": False})],
+    "sort_stable": [((_M,), {"dim": -1, "descending": False})],
+    "vector_norm": [
+        ((_M,), {"ord": 2, "dim": None, "keepdim": False}),
+        ((_M,), {"ord": 3, "dim": 1, "keepdim": True}),
+        ((_A,), {"ord": float("inf"), "dim": (0, 2), "keepdim": False}),
+    ],
+    "normalize": [((_M,), {"p": 2.0, "dim": 1, "eps": 1e-12}), ((_A,), {"p": 1.0, "dim": 0, "eps": 1e-12})],
+    "bmm": [((_A, _A.transpose(0, 2, 1)), {})],
+    "addmm": [((_M[:, :3], _M, _M.T[:, :3]), {"beta": 0.5, "alpha": 2.0})],
+    "gather": [((_M, 1, np.array([[3, 0], [1, 1], [0, 2]])), {})],
+    "index_select": [((_M, 0, _I), {}), ((_M, 1, _I), {})],
+    "index_add": [((_M, 0, _I, _M * 3), {"alpha": 1.5}), ((_M, 1, _I, _M[:, :3]), {"alpha": 1})],
+    "masked_fill": [((_M, _M > 1), {"value": 0.5})],
+    "zeros_like": [((_M,), {})],
+    "ones_like": [((_M,), {})],
+    "full_like": [((_M,), {"fill_value": 2.5})],
+    "arange": [
+        ((), {"start": 5}),
+        ((), {"start": 1.0, "end": 3.0, "step": 0.25}),
+        ((), {"start": 2, "end": 9, "step": 3}),
+    ],
+    "eye": [((), {"n": 3, "m": 4}), ((), {"n": 2})],
+    "full": [((), {"size": (2, 3), "fill_value": 1.5}), ((), {"size": (2,), "fill_value": 4})],
+}
+
+
+def test_shaped_rows_agree_with_the_row():
+    """Each row `_by_row` spells, as the row's forward computes it: values (to rounding: normalize divides in another
+    order), each piece of a tuple, and dtypes."""
+    pytest.importorskip("jax")
+    from diffcheck.engines.jax import functions, load
+
+    load()
+    assert set(SHAPED) <= set(functions())
+    for name, calls in SHAPED.items():
+        for args, params in calls:
+            want, got = ops.OPS[name].forward(*args, **params), functions()[name](*args, **params)
+            wants, gots = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+            assert len(gots) == len(wants), name
+            for w, g in zip(wants, gots):
+                w, g = np.asarray(w), np.asarray(g)
+                assert g.dtype == w.dtype, (name, params, g.dtype, w.dtype)
+                np.testing.assert_allclose(g, w, rtol=1e-13, atol=0, err_msg=f"{name} {params}")
 
 
 # The losses engines/jax_losses.py spells, each with arguments and parameters it takes (classes: integer targets)
@@ -117,6 +190,28 @@ def test_losses_agree_through_the_engine(source, values):
     """Gradients by jax.vjp of the spelled loss, against diffcheck's engine (PyTorch's rules) and SymPy."""
     values = {k: v for k, v in values.items() if v is not None}
     assert _evaluate(source, values, no_grad={"p"} & set(values)) == ("ok", (), "")
+
+
+_Z = {"z": [[0.5, -1.0, 2.0], [2.5, 0.25, -0.75]], "w": [[1.5, 0.5, -2.0], [1.0, -0.5, 3.0]]}
+
+
+@pytest.mark.parametrize(
+    "source, values, no_grad",
+    [
+        ("t1 = z[0, 1:] * 2\nout = sum(t1 * z[z > 0.3][:2])", {"z": _Z["z"]}, ()),
+        ("out = sum(z[[1, 1, 0]][:2] * w[..., None, :3][0])", _Z, ()),
+        ("t1 = cat(split(z, [1, 2], dim=1), dim=1)\nout = sum(chunk(t1, 2)[1] * unbind(w, 0)[0])", _Z, ()),
+        ("t1 = max(z * w, 1)[0]\nout = sum(t1 * sort(w, dim=0, descending=True)[0][1, :2])", _Z, ()),
+        ("out = sum(permute(unsqueeze(z, 0), (2, 0, 1)) * expand(unsqueeze(t(w), 1), (3, 2, 2)))", _Z, ()),
+        ("out = vector_norm(normalize(z, dim=1) @ t(w), 3) + sum(gather(z, 1, i) * 2)", {**_Z, "i": [[2], [0]]}, {"i"}),
+        ("out = sum(index_add(z, 1, i, w[:, :2]) ** 2 + masked_fill(w, w > 1, 0.0))", {**_Z, "i": [2, 0]}, {"i"}),
+        ("out = sum(flatten(bmm(stack([z, w]), stack([t(w), t(z)])), 1) * arange(4.0))", _Z, ()),
+    ],
+)
+def test_shapes_pieces_and_subscripts_agree_through_the_engine(source, values, no_grad):
+    """Subscripts (slices, masks, index tensors), a tuple's pieces and the values of max and sort, recorded by the
+    engine and differentiated by jax.vjp, against diffcheck's engine and SymPy; `t1` retained where it is."""
+    assert _evaluate(source, values, no_grad=no_grad, retain={"t1"} & set(source.split())) == ("ok", (), "")
 
 
 def test_a_row_jax_lacks_is_unsupported_on_that_engine():

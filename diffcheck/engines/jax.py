@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import itertools
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -72,6 +72,122 @@ def _special(jax, jnp) -> dict[str, Callable]:
     }
 
 
+def _by_row(jnp) -> dict[str, Callable]:
+    """Rows whose jax.numpy spelling takes other arguments than PyTorch's (shapes, pieces, indices, creation), called
+    with the row's own arguments and parameters. A row of several answers gives a tuple (`max(x, 1)`: values, indices;
+    `split`: the pieces), as PyTorch's does. Not linspace: jnp.linspace's float32 points are not PyTorch's (which
+    counts the second half back from `end`), so its constants would differ before any gradient does."""
+
+    def cuts(sizes: list) -> list:
+        return list(itertools.accumulate(sizes))[:-1]
+
+    def split(x, split_size_or_sections, dim=0):
+        n = x.shape[dim]
+        if isinstance(split_size_or_sections, (list, tuple)):
+            sizes = list(split_size_or_sections)
+        else:
+            size = split_size_or_sections
+            sizes = [min(size, n - start) for start in range(0, n, size)] if size else [n]
+        return tuple(jnp.split(x, cuts(sizes), axis=dim))
+
+    def chunk(x, chunks, dim=0):
+        n = x.shape[dim]
+        return split(x, max(-(-n // chunks), 1) if n else 1, dim)
+
+    def expand(x, size):
+        size = tuple(size)
+        kept = (1,) * (len(size) - x.ndim) + x.shape  # new dims go in front, as in broadcasting
+        return jnp.broadcast_to(x, tuple(k if s == -1 else s for s, k in zip(size, kept)))
+
+    def flatten(x, start_dim=0, end_dim=-1):
+        if x.ndim == 0:
+            return x.reshape(1)
+        start, end = start_dim % x.ndim, end_dim % x.ndim
+        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+
+    def vector_norm(x, ord=2, dim=None, keepdim=False):
+        a = jnp.abs(x)
+        axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+        if ord == float("inf"):
+            return jnp.max(a, axis=axis, keepdims=bool(keepdim))
+        if ord == float("-inf"):
+            return jnp.min(a, axis=axis, keepdims=bool(keepdim))
+        return jnp.sum(a**ord, axis=axis, keepdims=bool(keepdim)) ** (1 / ord)
+
+    def normalize(x, p=2.0, dim=1, eps=1e-12):
+        return x / jnp.maximum(vector_norm(x, p, dim, True), eps)
+
+    def extreme(reduce, arg):
+        def call(x, dim, keepdim=False):
+            return reduce(x, axis=dim, keepdims=bool(keepdim)), arg(x, axis=dim, keepdims=bool(keepdim))
+
+        return call
+
+    def sort(x, dim=-1, descending=False):
+        order = jnp.argsort(x, axis=dim, descending=bool(descending))
+        return jnp.take_along_axis(x, order, axis=dim), order
+
+    def dtype_of(dtype, *values):
+        """`dtype=` as given (the engine's dtype: its NumPy type in `.np`), else PyTorch's default for the values:
+        bool, int64 for integers, float32 (torch's default dtype) otherwise."""
+        if dtype is not None:
+            return jnp.dtype(getattr(dtype, "np", dtype))
+        if values and all(isinstance(v, bool) for v in values):
+            return jnp.bool_
+        return jnp.int64 if values and all(isinstance(v, int) for v in values) else jnp.float32
+
+    def arange(start=0, end=None, step=1, dtype=None):
+        start, end = (0, start) if end is None else (start, end)
+        return jnp.arange(start, end, step, dtype=dtype_of(dtype, start, end, step))
+
+    def like(fill):
+        def call(x, fill_value=fill, dtype=None):
+            return jnp.full_like(x, fill_value, dtype=None if dtype is None else dtype_of(dtype))
+
+        return call
+
+    return {
+        "t": lambda x: x.T,
+        "transpose": lambda x, dim0, dim1: jnp.swapaxes(x, dim0, dim1),
+        "permute": lambda x, dims: jnp.transpose(x, tuple(dims)),
+        "view": lambda x, size: jnp.reshape(x, tuple(size)),
+        "reshape": lambda x, shape: jnp.reshape(x, tuple(shape)),
+        "flatten": flatten,
+        "unsqueeze": lambda x, dim: jnp.expand_dims(x, dim),
+        "expand": expand,
+        "repeat": lambda x, repeats: jnp.tile(x, tuple(repeats)),
+        "flip": lambda x, dims: jnp.flip(x, axis=tuple(dims)),
+        "cat": lambda tensors, dim=0: jnp.concatenate(tensors, axis=dim),
+        "stack": lambda tensors, dim=0: jnp.stack(tensors, axis=dim),
+        "split": split,
+        "split_list": split,
+        "chunk": chunk,
+        "unbind": lambda x, dim=0: tuple(jnp.moveaxis(x, dim, 0)),
+        "max_dim": extreme(jnp.max, jnp.argmax),
+        "min_dim": extreme(jnp.min, jnp.argmin),
+        "sort": sort,
+        "sort_stable": sort,
+        "vector_norm": vector_norm,
+        "normalize": normalize,
+        "bmm": jnp.matmul,
+        "addmm": lambda c, a, b, beta=1, alpha=1: beta * c + alpha * (a @ b),
+        "gather": lambda x, dim, index: jnp.take_along_axis(x, index, axis=dim),
+        "index_select": lambda x, dim, index: jnp.take(x, index, axis=dim),
+        "index_add": lambda x, dim, index, source, alpha=1: jnp.moveaxis(
+            jnp.moveaxis(x, dim, 0).at[index].add(alpha * jnp.moveaxis(source, dim, 0)), 0, dim
+        ),
+        "masked_fill": lambda x, mask, value: jnp.where(mask, jnp.asarray(value, dtype=x.dtype), x),
+        "zeros_like": like(0),
+        "ones_like": like(1),
+        "full_like": like(None),
+        "arange": arange,
+        "eye": lambda n, m=None, dtype=None: jnp.eye(n, m, dtype=dtype_of(dtype)),
+        "full": lambda size, fill_value, dtype=None: jnp.full(
+            tuple(size), fill_value, dtype=dtype_of(dtype, fill_value)
+        ),
+    }
+
+
 @functools.cache
 def functions() -> dict[str, Callable]:
     """Every row users reach that JAX computes (row name -> a function of the row's arguments and parameters): a loss
@@ -82,8 +198,11 @@ def functions() -> dict[str, Callable]:
     import jax.numpy as jnp
     from jax import nn
 
-    special, spelled, table = _special(jax, jnp), losses(jax, jnp), {}
+    special, spelled, by_row = _special(jax, jnp), losses(jax, jnp), _by_row(jnp)
+    table = {name: function for name, function in by_row.items() if name in ops.OPS}
     for op in ops.OPS.values():
+        if op.name in table:
+            continue
         if op.name in spelled:  # the losses, `via` rows among them: spelled whole (engines/jax_losses.py)
             table[op.name] = spelled[op.name]
             continue
@@ -138,14 +257,37 @@ def _numpy_call(function: Callable, order: tuple[int, ...]) -> Callable:
 
 
 class _Tensor:
-    """A value and how it was made: the engine's record of the program, replayed under jax.vjp by backward."""
+    """A value and how it was made: the engine's record of the program, replayed under jax.vjp by backward. `make`
+    computes the value from its arguments' values (None: a leaf)."""
 
-    __slots__ = ("value", "op", "args", "params", "requires_grad", "serial", "retained", "grad")
+    __slots__ = ("value", "make", "args", "params", "requires_grad", "serial", "retained", "grad")
     _serials = itertools.count()
 
-    def __init__(self, value, op, args: tuple, params: dict, requires_grad: bool):
-        self.value, self.op, self.args, self.params, self.requires_grad = value, op, args, params, requires_grad
+    def __init__(self, value, make: Optional[Callable], args: tuple, params: dict, requires_grad: bool):
+        self.value, self.make, self.args, self.params, self.requires_grad = value, make, args, params, requires_grad
         self.serial, self.retained, self.grad = next(self._serials), False, None
+
+
+def _handles(args) -> list:
+    """The tensors among `args`, a list argument's (cat's) included."""
+    return [h for a in args for h in (a if isinstance(a, (tuple, list)) else (a,)) if isinstance(h, _Tensor)]
+
+
+def _values(args, values: Optional[dict] = None) -> list:
+    """`args` with each tensor as its value (from `values`, by id, where the replay computed it anew)."""
+
+    def value(a):
+        if isinstance(a, _Tensor):
+            return a.value if values is None else values.get(id(a), a.value)
+        if isinstance(a, (tuple, list)):
+            return type(a)(value(item) for item in a)
+        return a
+
+    return [value(a) for a in args]
+
+
+def _piece(make: Callable, index: int) -> Callable:
+    return lambda *args, **params: make(*args, **params)[index]
 
 
 class JaxEngine(Engine):
@@ -177,9 +319,42 @@ class JaxEngine(Engine):
         if op.name not in functions():  # a row a `via` row composes, which JAX has nothing for
             raise Unsupported(self.name, f"'{op.name}'")
         params = {k: v.value if isinstance(v, _Tensor) else v for k, v in params.items()}  # a loss's weight
-        value = functions()[op.name](*(a.value if isinstance(a, _Tensor) else a for a in args), **params)
-        requires = bool(op.grad_fn) and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
-        return _Tensor(value, op, tuple(args), dict(params), requires)
+        make = functions()[op.name]
+        value = make(*_values(args), **params)
+        requires = bool(op.grad_fn) and any(t.requires_grad for t in _handles(args))
+        if op.outputs == 1:
+            return _Tensor(value, make, tuple(args), dict(params), requires)
+        differentiable = op.output_differentiability or (True,) * len(value)  # max(x, 1)'s indices: no gradient
+        return tuple(
+            _Tensor(piece, _piece(make, i), tuple(args), dict(params), requires and differentiable[i])
+            for i, piece in enumerate(value)
+        )
+
+    def getitem(self, t, key):
+        return self._indexed(lambda x, *tensors: x[self._key(key, tensors)], t, key)
+
+    def setitem(self, t, key, value):
+        return self._indexed(
+            lambda x, v, *tensors: x.at[self._key(key, tensors)].set(v), t, key, value, requires=_handles([value])
+        )
+
+    def _indexed(self, make: Callable, t, key, *more, requires=()):
+        """A subscript, recorded as a function of the tensor (and the value written) and of the key's tensors."""
+        tensors = tuple(k for k in (key if isinstance(key, tuple) else (key,)) if isinstance(k, _Tensor))
+        args = (t, *more, *tensors)
+        value = make(*_values(args))
+        return _Tensor(value, make, args, {}, t.requires_grad or any(h.requires_grad for h in requires))
+
+    def _key(self, key, tensors: tuple):
+        """`key` with its tensors' values in their places (`tensors`, in order) and lists as arrays, as JAX indexes."""
+        given = iter(tensors)
+
+        def item(part):
+            if isinstance(part, _Tensor):
+                return next(given)
+            return self.jnp.asarray(part) if isinstance(part, list) else part
+
+        return tuple(item(p) for p in key) if isinstance(key, tuple) else item(key)
 
     def value(self, t):
         return np.asarray(t.value)
@@ -188,10 +363,10 @@ class JaxEngine(Engine):
         return t.requires_grad
 
     def is_leaf(self, t) -> bool:
-        return t.op is None or not t.requires_grad
+        return t.make is None or not t.requires_grad
 
     def retain_grad(self, t) -> None:
-        t.retained = t.op is not None
+        t.retained = t.make is not None
 
     def grad(self, t):
         return None if t.grad is None else np.asarray(t.grad)
@@ -203,16 +378,15 @@ class JaxEngine(Engine):
         """jax.vjp of the recorded program as a function of its leaves requiring grad (and of a zero added to each
         retained tensor: the gradient with respect to it is that tensor's `.grad`), accumulated into `.grad`."""
         tape = _requiring(out)
-        leaves = [t for t in tape if t.op is None]
+        leaves = [t for t in tape if t.make is None]
         probed = [t for t in tape if t.retained]
 
         def forward(leaf_values, probes):
             values = dict(zip(map(id, leaves), leaf_values))
             added = dict(zip(map(id, probed), probes))
             for t in tape:
-                if t.op is not None:
-                    args = [values.get(id(a), a.value) if isinstance(a, _Tensor) else a for a in t.args]
-                    values[id(t)] = functions()[t.op.name](*args, **t.params) + added.get(id(t), 0.0)
+                if t.make is not None:
+                    values[id(t)] = t.make(*_values(t.args, values), **t.params) + added.get(id(t), 0.0)
             return values[id(out)]
 
         _, pullback = self.jax.vjp(forward, [t.value for t in leaves], [self.jnp.zeros_like(t.value) for t in probed])
@@ -231,7 +405,7 @@ def _requiring(out: _Tensor) -> list[_Tensor]:
         if id(t) in found or not t.requires_grad:
             continue
         found[id(t)] = t
-        stack.extend(a for a in t.args if isinstance(a, _Tensor))
+        stack.extend(_handles(t.args))
     return sorted(found.values(), key=lambda t: t.serial)
 
 
