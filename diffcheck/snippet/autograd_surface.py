@@ -172,7 +172,7 @@ class AutogradSurface:
         self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
             made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
-            second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
+            second_order.record(self, call.case, leaves, made, [t.grad for t in made], node, gradient)
 
     def _record(self, tensor, gradient, node, leaves=None) -> None:
         call = self._gradient_call(tensor, gradient, node, leaves)
@@ -212,7 +212,7 @@ class AutogradSurface:
             self._record(out, g, node, leaves)
         first = self.outcome.last.case if len(outs) == 1 else None
         if flags.get("create_graph") and first is not None:  # d(out)/d(input) as an op: a second derivative verifies
-            second_order.record(self, first, leaves, ins, result, node)
+            second_order.record(self, first, leaves, ins, result, node, grads[0])
             return result
         for value in result:
             if value is not None:
