@@ -47,23 +47,15 @@ KNOWN = {
         10: ("2.55349063873291", "2.5534908771514893"),
     },
 }
-# Gradient calls that run but are not verified, (line, why): the double-backward trick's second call differentiates
-# with respect to grad_outputs, which the second-order verification does not follow yet; a hook that replaces a
-# gradient makes it other than the graph's derivative
+# Gradient calls that run but are not verified, (line, why): a gradient with create_graph=True of several outputs at
+# once; a hook that replaces a gradient makes it other than the graph's derivative
 _HOOKED = "a hook replaced gradients during this call (not verifiable)"
 UNVERIFIED = {
     "tensor_register_hook": [(7, _HOOKED)],
     "node_register_hook": [(10, _HOOKED)],
     "node_register_prehook": [(9, _HOOKED)],
-    "functional_jvp": [
-        (12, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (16, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-    ],
+    # hvp on a tuple of inputs: its second call has two outputs, whose gradients with create_graph=True are no row yet
     "functional_hvp": [
-        (12, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
-        (17, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
         (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
         (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
     ],
@@ -149,10 +141,7 @@ def test_random_fills_and_numpy_names_as_pytorch(tmp_path, monkeypatch):
 SESSIONS = Path(__file__).resolve().parent / "sessions"
 # our own sessions (tests/sessions/, recorded by record_doctests.py as the corpus): the gradient calls not verified
 SESSION_UNVERIFIED = {
-    "functional": [
-        (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
-        (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-    ],
+    "functional": [],
     "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "hook_names": [(21, _HOOKED), (27, _HOOKED)],
     "grad_dtype": [],

@@ -4,6 +4,8 @@ against SymPy's second derivative; the engine's own second derivative is what is
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from diffcheck import ops
 from diffcheck.check import MATCH, MISMATCH
 from diffcheck.snippet import run_snippet, verify
@@ -67,12 +69,124 @@ def test_a_wrong_second_derivative_is_a_mismatch():
     assert report.return_code == 1
 
 
-def test_what_stays_unverifiable_says_why():
+SNIPPETS = Path(__file__).resolve().parent / "snippets"
+
+
+def snippet_report(name: str):
+    """tests/snippets/NAME.py interpreted and verified: its output (as PyTorch 2.13 printed it: NAME.stdout) and report."""
+    printed, report = outcome_of((SNIPPETS / f"{name}.py").read_text(encoding="utf-8"))
+    assert printed == (SNIPPETS / f"{name}.stdout").read_text(encoding="utf-8")
+    return report
+
+
+def engine_values(result) -> dict:
+    """The engine's gradient of each tensor that matched, by name."""
+    return {t.name: t.engine for t in result.tensors if t.status == MATCH}
+
+
+def test_a_gradient_penalty_with_grad_outputs_verifies():
+    # PyTorch 2.13's x.grad and w.grad (float64, .tolist()): the engine's second derivative is theirs bit for bit
+    report = snippet_report("second_order_gp64")
+    assert report.return_code == 0 and not report.errors
+    assert [[(name, status) for name, status, _, _ in call] for call in statuses(report)] == [
+        [("x", MATCH), ("w", MATCH)],
+        [("x", MATCH), ("w", MATCH)],
+    ]
+    assert engine_values(report.results[1]) == {
+        "x": [0.16484832655999257, -0.0007306353425232496, 0.003628009997604109],
+        "w": [-0.002726731756607745, -0.020942862281962373, -0.004984629704419355],
+    }
+
+
+def test_grad_outputs_that_require_grad_get_their_gradient():
+    # seed = s.exp() * 2 as grad_outputs: the penalty's gradient flows through it to s (PyTorch 2.13's s.grad)
+    report = snippet_report("second_order_gp_computed")
+    assert report.return_code == 0 and not report.errors
+    assert [(name, status) for name, status, _, _ in statuses(report)[1]] == [
+        ("x", MATCH),
+        ("w", MATCH),
+        ("s", MATCH),
+        ("seed", MATCH),
+    ]
+    assert engine_values(report.results[1])["s"] == [17.559093468926207, 1.9034931856814945, 0.3913684794037732]
+
+
+def test_jvp_and_hvp_verify_their_double_backward_calls():
+    # jvp's second call differentiates with respect to its zeros that require grad; hvp's third goes through a
+    # gradient row nested in another's program. The products are PyTorch 2.13's (.tolist())
+    report = snippet_report("second_order_functional")
+    assert report.return_code == 0 and not report.errors
+    products = [values for r in report.results for name, values in engine_values(r).items() if name != "x"]
+    assert [0.9182168195493894, 0.0, 0.1540075074627938] in products  # jvp(f, x, v)
+    assert [1.515452354478644, 0.0, -5.301777053491296] in products  # hvp(g, x, v)
+
+
+def test_a_wrong_row_is_caught(monkeypatch):
+    """The row's engine side perturbed (its gradients 1% off): the backward through it is a mismatch, exit 1."""
+    from diffcheck.snippet import second_order
+
+    value = second_order._Derivative.value
+
+    def perturbed(self, arrays, requiring, seed=None, wanted=()):
+        answer = value(self, arrays, requiring, seed, wanted)
+        return answer if seed is None else [None if a is None else a * 1.01 for a in answer]
+
+    monkeypatch.setattr(second_order._Derivative, "value", perturbed)
+    report = snippet_report("second_order_gp64")
+    assert [[(name, status) for name, status, _, _ in call] for call in statuses(report)] == [
+        [("x", MATCH), ("w", MATCH)],
+        [("x", MISMATCH), ("w", MISMATCH)],
+    ]
+    assert report.return_code == 1
+
+
+def test_a_row_over_four_inputs_verifies():
+    # MAX_ARGUMENTS is gone: a row is variadic. PyTorch 2.13: a.grad None, b, c, d: 12., 8., 6.
     _, report = outcome_of(
         "import torch\na = torch.tensor(1.0, requires_grad=True)\nb = torch.tensor(2.0, requires_grad=True)\n"
         "c = torch.tensor(3.0, requires_grad=True)\nd = torch.tensor(4.0, requires_grad=True)\n"
         "(g,) = torch.autograd.grad(a * b * c * d, a, create_graph=True)\ng.backward()\n"
     )
+    assert report.return_code == 0 and not report.errors
+    assert statuses(report)[1] == [("b", MATCH, 12.0, 12.0), ("c", MATCH, 8.0, 8.0), ("d", MATCH, 6.0, 6.0)]
+
+
+NESTED = """import torch
+x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+y = (x.sin() * x).sum()
+(g1,) = torch.autograd.grad(y, x, create_graph=True)
+(g2,) = torch.autograd.grad((g1 * g1).sum(), x, create_graph=True)
+(g3,) = torch.autograd.grad((g2 * g2).sum(), x, create_graph=True)
+g3.sum().backward(retain_graph=True)
+print(x.grad.tolist())
+(g4,) = torch.autograd.grad((g3 * g3).sum(), x, create_graph=True)
+x.grad = None
+g4.sum().backward()
+print(x.grad.tolist())
+"""
+
+
+def test_rows_nest_three_deep_and_a_fourth_is_refused():
+    printed, report = outcome_of(NESTED)
+    assert printed == "[-125.80367780765862, -146.56991978859304]\n[28684.08097337329, 10265.765998962645]\n"
+    assert [[(name, status) for name, status, _, _ in call] for call in statuses(report)] == [[("x", MATCH)]] * 5
     assert report.errors == [
-        "s.py:7: cannot verify this backward(): a gradient made with create_graph=True over 4 inputs (at most 3)"
+        "s.py:11: cannot verify this backward(): gradients made with create_graph=True nested 4 deep (each of a graph "
+        "holding the one before): at most 3 are verifiable"
+    ]
+    assert report.return_code == 2
+
+
+def test_what_stays_unverifiable_says_why():
+    printed, report = outcome_of(
+        "import torch\nclass Cube(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+        "        ctx.save_for_backward(x)\n        return x ** 3\n    @staticmethod\n    def backward(ctx, grad):\n"
+        "        (x,) = ctx.saved_tensors\n        return 3 * x ** 2 * grad\n"
+        "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "(g,) = torch.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)\ng.sum().backward()\nprint(x.grad)\n"
+    )
+    assert printed == "tensor([ 6., 12.])\n"  # PyTorch 2.13's
+    assert report.errors == [
+        "s.py:13: cannot verify this backward(): a gradient made with create_graph=True through a custom Function is "
+        "not verifiable yet"
     ]

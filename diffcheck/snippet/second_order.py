@@ -44,8 +44,8 @@ def record(interpreter, first, leaves: dict, inputs: list, results, node, gradie
         problem = "a gradient made with create_graph=True through a custom Function is not verifiable yet"
     elif depth > MAX_DEPTH:
         problem = (
-            f"a gradient made with create_graph=True of a graph holding gradients so made, {depth} deep (at most "
-            f"{MAX_DEPTH} are verifiable)"
+            f"gradients made with create_graph=True nested {depth} deep (each of a graph holding the one before): "
+            f"at most {MAX_DEPTH} are verifiable"
         )
     by_tensor = {id(entry.tensor): name for name, entry in leaves.items() if entry.tensor is not None}
     requiring = tuple(ref.requires_grad for ref in refs)
