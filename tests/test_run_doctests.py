@@ -47,18 +47,13 @@ KNOWN = {
         10: ("2.55349063873291", "2.5534908771514893"),
     },
 }
-# Gradient calls that run but are not verified, (line, why): a gradient with create_graph=True of several outputs at
-# once; a hook that replaces a gradient makes it other than the graph's derivative
+# Gradient calls that run but are not verified, (line, why): a hook that replaces a gradient makes it other than the
+# graph's derivative
 _HOOKED = "a hook replaced gradients during this call (not verifiable)"
 UNVERIFIED = {
     "tensor_register_hook": [(7, _HOOKED)],
     "node_register_hook": [(10, _HOOKED)],
     "node_register_prehook": [(9, _HOOKED)],
-    # hvp on a tuple of inputs: its second call has two outputs, whose gradients with create_graph=True are no row yet
-    "functional_hvp": [
-        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
-        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
-    ],
 }
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 
@@ -159,7 +154,11 @@ SESSION_UNVERIFIED = {
     # unpack doubles what pow, sigmoid, softmax, relu_ and sigmoid_ saved; exp_'s result was changed in place after
     "saved_hooks_ops": [
         *((line, _HOOKED) for line in (59, 62, 65, 77, 85, 117)),
-        (119, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
+        (
+            119,
+            "the graph goes through a gradient made with create_graph=True on line 117, whose call is not verified: "
+            + _HOOKED,
+        ),
     ],
 }
 

@@ -190,3 +190,25 @@ def test_what_stays_unverifiable_says_why():
         "s.py:13: cannot verify this backward(): a gradient made with create_graph=True through a custom Function is "
         "not verifiable yet"
     ]
+
+
+def test_functional_with_create_graph_and_tuples_of_inputs_verifies():
+    # hvp and vhp on a tuple of inputs take gradients of two outputs at once with create_graph=True: one row over the
+    # sum of both terms
+    report = snippet_report("second_order_functional_more")
+    assert report.return_code == 0 and not report.errors
+    assert len(report.results) == 32  # its 33 gradient calls, two of them identical (verified once)
+    assert all(status == MATCH for call in statuses(report) for _, status, _, _ in call)
+
+
+def test_a_backward_through_a_gradient_whose_call_is_not_verified_says_which():
+    printed, report = outcome_of(
+        "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x * x\ny.register_hook(lambda g: g * 2)\n"
+        "(g,) = torch.autograd.grad(y.sum(), x, create_graph=True)\ng.sum().backward()\nprint(g, x.grad)\n"
+    )
+    assert printed == "tensor([4., 8.], grad_fn=<AddBackward0>) tensor([4., 4.])\n"  # PyTorch 2.13's
+    assert report.errors == [
+        "s.py:5: cannot verify this backward(): a hook replaced gradients during this call (not verifiable)",
+        "s.py:6: cannot verify this backward(): the graph goes through a gradient made with create_graph=True on "
+        "line 5, whose call is not verified: a hook replaced gradients during this call (not verifiable)",
+    ]

@@ -26,18 +26,16 @@ CREATE_GRAPH = "CreateGraphGradient"  # the grad_fn of its node in the check's e
 MAX_DEPTH = 3  # rows nested in rows' programs: a gradient of a gradient of a gradient made with create_graph=True
 
 
-def record(interpreter, first, leaves: dict, inputs: list, results, node, gradient=None) -> None:
+def record(interpreter, first, leaves: dict, inputs: list, results, node, given: dict) -> None:
     """Trace each gradient `results[k]` (of the first call's output with respect to `inputs[k]`) as an op over the
-    inputs of the first call's program (`first`: its Case; `leaves`: name -> entry; `gradient`: grad_outputs'
-    tensor, which the program names too, held constant)."""
+    inputs of the first call's program (`first`: its Case; `leaves`: name -> entry; `given`: name -> grad_outputs'
+    tensor, which the program holds constant)."""
     from .trace import CustomCall
 
     program = first.program
     pos, label = interpreter.position(node), interpreter.source(node)
     names = list(program.inputs)
-    refs = [leaves.get(name) for name in names]
-    if gradient is not None:  # the one input that is no leaf of the graph: Tracer.case named grad_outputs' tensor so
-        refs = [interpreter.tracer.entry(gradient, label, pos) if ref is None else ref for ref in refs]
+    refs = [leaves[name] if name in leaves else interpreter.tracer.entry(given[name], label, pos) for name in names]
     depth = 1 + max((_depth(row) for row in first.rows if row.grad_fn == CREATE_GRAPH), default=0)
     problem = None
     if any(row.grad_fn != CREATE_GRAPH for row in first.rows):
