@@ -111,11 +111,14 @@ class _Derivative:
         """SymPy's derivative at `args` (one object array or expression per input): the program lowered over symbols
         of its own, differentiated step by step, then the arguments put in their place."""
         from .. import symbolic
+        from ..lang.indices import index_inputs
 
         held = [_held(sp, arg) for arg in args]
         count = len(self.names)
         with _nested_rows(self.first) as case:
-            out = symbolic.lower(case.program, dict(zip(self.names, held[:count])))[case.program.output]
+            concrete = index_inputs(case.program, case.values)  # an index, a mask, a weight: as the snippet had it
+            inputs = {name: concrete.get(name, h) for name, h in zip(self.names, held)}
+            out = symbolic.lower(case.program, inputs)[case.program.output]
         value = symbolic.scalar_output(out)
         for step, wrt in enumerate(self.steps):
             if step:
