@@ -212,3 +212,26 @@ def test_a_backward_through_a_gradient_whose_call_is_not_verified_says_which():
         "s.py:6: cannot verify this backward(): the graph goes through a gradient made with create_graph=True on "
         "line 5, whose call is not verified: a hook replaced gradients during this call (not verifiable)",
     ]
+
+
+def test_grad_outputs_that_is_a_leaf_of_the_graph_and_backward_with_a_computed_gradient():
+    # grad_outputs=x, the leaf differentiated for: held constant in the first derivative, differentiated after; then
+    # backward(gradient=v * v, create_graph=True): the .grad it made is a row whose gradient reaches v. The engine's
+    # gradients are PyTorch 2.13's x.grad and v.grad (.tolist()) bit for bit
+    printed, report = outcome_of(
+        "import torch\nx = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)\ny = x ** 3\n"
+        "(g,) = torch.autograd.grad(y, x, grad_outputs=x, create_graph=True)\ng.sum().backward()\n"
+        "print(x.grad.tolist())\nx.grad = None\n"
+        "v = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)\nz = x.sin() * 2\n"
+        "z.backward(gradient=v * v, create_graph=True)\ngx = x.grad\nx.grad = None\n(gx ** 2).sum().backward()\n"
+    )
+    assert printed == "[9.0, 36.0, 2.25]\n"
+    assert report.return_code == 0 and not report.errors
+    assert [[(name, status) for name, status, _, _ in call] for call in statuses(report)] == [
+        [("x", MATCH)],
+        [("x", MATCH)],
+        [("x", MATCH)],
+        [("v", MATCH), ("x", MATCH), ("v * v", MATCH)],
+    ]
+    assert engine_values(report.results[3])["x"] == [-0.22732435670642046, -3.0272099812317133, -53.854143027705376]
+    assert engine_values(report.results[3])["v"] == [0.5838531634528578, 2.770851033091105, 98.57934757556094]
