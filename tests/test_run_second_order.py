@@ -235,3 +235,13 @@ def test_grad_outputs_that_is_a_leaf_of_the_graph_and_backward_with_a_computed_g
     ]
     assert engine_values(report.results[3])["x"] == [-0.22732435670642046, -3.0272099812317133, -53.854143027705376]
     assert engine_values(report.results[3])["v"] == [0.5838531634528578, 2.770851033091105, 98.57934757556094]
+
+
+def test_rows_take_symengines_route_and_sympys(monkeypatch):
+    """A row's exact side is built on symengine where the case takes its route (no SymPy import: a second saved per
+    check) and on SymPy's when asked; both verify."""
+    report = snippet_report("second_order_gp64")
+    assert [r.symbolic for r in report.results] == ["symengine", "symengine"] and report.return_code == 0
+    monkeypatch.setenv("DIFFCHECK_SYMBOLIC", "sympy")
+    report = snippet_report("second_order_gp64")
+    assert [r.symbolic for r in report.results] == ["sympy", "sympy"] and report.return_code == 0

@@ -14,6 +14,7 @@ walk in progress holds.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -108,29 +109,62 @@ class _Derivative:
                 return [None if g is None else g.data for g in grads]
 
     def symbolic(self, sp, args: list):
-        """SymPy's derivative at `args` (one object array or expression per input): the program lowered over symbols
-        of its own, differentiated step by step, then the arguments put in their place."""
-        from .. import symbolic
+        """The exact derivative at `args` (one object array or expression per input), on SymPy or on symengine (`sp`
+        its shim): the program lowered over symbols of its own, differentiated step by step, then the arguments put
+        in their place."""
         from ..lang.indices import index_inputs
 
-        held = [_held(sp, arg) for arg in args]
+        algebra = _Algebra(sp)
+        held = [algebra.held(arg) for arg in args]
         count = len(self.names)
         with _nested_rows(self.first) as case:
             concrete = index_inputs(case.program, case.values)  # an index, a mask, a weight: as the snippet had it
             inputs = {name: concrete.get(name, h) for name, h in zip(self.names, held)}
-            out = symbolic.lower(case.program, inputs)[case.program.output]
-        value = symbolic.scalar_output(out)
+            out = algebra.lower(case.program, inputs)[case.program.output]
+        value = algebra.total(_each(lambda e: e, out).reshape(-1))
         for step, wrt in enumerate(self.steps):
             if step:
-                seed = held[count + step - 1]
-                value = sp.Add(*(s * v for s, v in zip(symbolic.flat(seed), symbolic.flat(value))))
-            value = _each(lambda s, target=value: symbolic.differentiate(target, s), held[wrt])
+                seed = _each(lambda e: e, held[count + step - 1]).reshape(-1)
+                value = algebra.total([s * v for s, v in zip(seed, value.reshape(-1))])
+            value = _each(lambda s, target=value: algebra.differentiate(target, s), held[wrt])
         back = {}
         for h, arg in zip(held, args):
             if h is not arg:
-                back.update(zip(symbolic.flat(h), symbolic.flat(arg)))
-        answer = _each(lambda e: sp.sympify(e).xreplace(back), value)
+                back.update(zip(_each(lambda e: e, h).reshape(-1), _each(lambda e: e, arg).reshape(-1)))
+        answer = _each(lambda e: algebra.exact(e).xreplace(back), value)
         return answer[()] if answer.ndim == 0 else answer
+
+
+class _Algebra:
+    """What `_Derivative.symbolic` needs of SymPy, or of symengine (the exact side's fast route) when `sp` is its
+    shim: symbols of its own (Dummies: a row nested in another's program never mistakes them for the outer row's),
+    the program's lowering, sums and derivatives."""
+
+    def __init__(self, sp):
+        if sp is sys.modules.get("sympy"):  # (importing SymPy to ask would cost the fast route a second and more)
+            from .. import symbolic
+
+            self.basic, self.dummy, self.lower = sp.Basic, lambda: sp.Dummy("held", real=True), symbolic.lower
+            self.exact, self.differentiate = sp.sympify, symbolic.differentiate
+        else:
+            import symengine
+
+            from ..check import forms
+
+            self.basic, self.dummy, self.lower = symengine.Basic, lambda: symengine.Dummy("held"), forms.lower
+            self.exact, self.differentiate = forms.to_symengine, lambda expr, s: expr.diff(s)
+        self.add = sp.Add
+
+    def held(self, arg):
+        """Symbols of its own for an argument that is symbolic; an index (concrete integers) as it is."""
+        array = np.asarray(arg, dtype=object)
+        if not any(isinstance(e, self.basic) for e in array.reshape(-1)):
+            return arg
+        dummies = _each(lambda e: self.dummy(), array)
+        return dummies[()] if dummies.ndim == 0 else dummies
+
+    def total(self, terms):
+        return self.add(*(self.exact(t) for t in terms))
 
 
 def _gradient(value, wrt, seed):
@@ -151,18 +185,6 @@ def _each(function, value) -> np.ndarray:
     for index in np.ndindex(*array.shape):
         out[index] = function(array[index])
     return out
-
-
-def _held(sp, arg):
-    """Symbols of its own (Dummies: a row nested in another's program never mistakes them for the outer row's) for
-    an argument that is symbolic; an index (concrete integers) as it is."""
-    array = np.asarray(arg, dtype=object)
-    if not any(isinstance(e, sp.Basic) for e in array.reshape(-1)):
-        return arg
-    dummies = np.empty(array.shape, dtype=object)
-    for index in np.ndindex(*array.shape):
-        dummies[index] = sp.Dummy("held", real=True)
-    return dummies[()] if dummies.ndim == 0 else dummies
 
 
 @contextmanager
@@ -238,10 +260,4 @@ class _GradRow:
         return self.derivative.value(list(arrays), self.requiring)
 
     def sym(self, sp, args):
-        import sympy
-
-        if sp is not sympy:
-            from ..check.forms import Unserved
-
-            raise Unserved("a gradient made with create_graph=True: its form is SymPy's derivative")
         return self.derivative.symbolic(sp, [a[()] if np.ndim(a) == 0 else a for a in args])
