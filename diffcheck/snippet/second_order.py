@@ -2,8 +2,8 @@
 an op of its own for the tracer, so that a later backward() through it (a second derivative) is verified the same way
 as any call. Its row takes every input of the first call's program, grad_outputs' tensor included (a leaf or a
 computed tensor: the gradient is linear in it, and its gradient flows back to it when it requires grad). Its engine
-side runs that program again on fresh leaves and differentiates it with create_graph, as the snippet did; its SymPy
-side is SymPy's derivative of that program.
+side runs that program again on fresh leaves and differentiates it with create_graph, as the snippet did; its exact
+side is the derivative of that program (by symengine on the fast route, by SymPy on SymPy's).
 
 Rows nest: a create_graph gradient of a graph that holds one (`hvp`'s double-backward trick) runs the inner row as an
 op of its program. Differentiating a row with create_graph (a row inside another's program) gives, per input, the
