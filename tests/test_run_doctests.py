@@ -47,26 +47,13 @@ KNOWN = {
         10: ("2.55349063873291", "2.5534908771514893"),
     },
 }
-# Gradient calls that run but are not verified, (line, why): the double-backward trick's second call differentiates
-# with respect to grad_outputs, which the second-order verification does not follow yet; a hook that replaces a
-# gradient makes it other than the graph's derivative
+# Gradient calls that run but are not verified, (line, why): a hook that replaces a gradient makes it other than the
+# graph's derivative
 _HOOKED = "a hook replaced gradients during this call (not verifiable)"
 UNVERIFIED = {
     "tensor_register_hook": [(7, _HOOKED)],
     "node_register_hook": [(10, _HOOKED)],
     "node_register_prehook": [(9, _HOOKED)],
-    "functional_jvp": [
-        (12, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (16, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-        (24, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-    ],
-    "functional_hvp": [
-        (12, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
-        (17, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
-        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
-        (27, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
-    ],
 }
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 
@@ -149,10 +136,7 @@ def test_random_fills_and_numpy_names_as_pytorch(tmp_path, monkeypatch):
 SESSIONS = Path(__file__).resolve().parent / "sessions"
 # our own sessions (tests/sessions/, recorded by record_doctests.py as the corpus): the gradient calls not verified
 SESSION_UNVERIFIED = {
-    "functional": [
-        (13, "a gradient made with create_graph=True through a custom Function is not verifiable yet"),
-        (14, "a gradient made with create_graph=True and a tensor as grad_outputs (gradient) is not verifiable yet"),
-    ],
+    "functional": [],
     "hooks": [(12, _HOOKED), (23, _HOOKED)],
     "hook_names": [(21, _HOOKED), (27, _HOOKED)],
     "grad_dtype": [],
@@ -170,7 +154,11 @@ SESSION_UNVERIFIED = {
     # unpack doubles what pow, sigmoid, softmax, relu_ and sigmoid_ saved; exp_'s result was changed in place after
     "saved_hooks_ops": [
         *((line, _HOOKED) for line in (59, 62, 65, 77, 85, 117)),
-        (119, "the graph goes through a gradient made with create_graph=True (not verifiable yet)"),
+        (
+            119,
+            "the graph goes through a gradient made with create_graph=True on line 117, whose call is not verified: "
+            + _HOOKED,
+        ),
     ],
 }
 

@@ -158,7 +158,8 @@ class AutogradSurface:
                 raise self.fail(f"backward({key}=...) must be True, False or None", node)
         implicit = _implicit(tensor, gradient)
         leaves: dict = {}
-        call = self._gradient_call(tensor, gradient, node, leaves)  # the graph before backward frees it
+        given: dict = {}  # gradient's name in the program -> the tensor
+        call = self._gradient_call(tensor, gradient, node, leaves, given)  # the graph before backward frees it
         alive = {name: entry.tensor for name, entry in leaves.items() if entry.tensor is not None}  # freed: no .grad
         before = {name: tensor._grad for name, tensor in alive.items()}
         # the .grad a verified call's answer is added to (copied: accumulation may add in place)
@@ -172,19 +173,19 @@ class AutogradSurface:
         self.outcome.record(call)
         if create_graph and call.case is not None:  # a .grad made here (not added to) is d(out)/d(leaf), an op
             made = [t for n, t in alive.items() if before[n] is None and t.grad is not None]
-            second_order.record(self, call.case, leaves, made, [t.grad for t in made], node)
+            second_order.record(self, call.case, leaves, made, [t.grad for t in made], node, given)
 
-    def _record(self, tensor, gradient, node, leaves=None) -> None:
-        call = self._gradient_call(tensor, gradient, node, leaves)
+    def _record(self, tensor, gradient, node, leaves=None, given=None) -> None:
+        call = self._gradient_call(tensor, gradient, node, leaves, given)
         if hooks.state.replaced:
             call.case, call.problem = None, REPLACED
         self.outcome.record(call)
 
-    def _gradient_call(self, tensor, gradient, node, leaves=None) -> Backward:
+    def _gradient_call(self, tensor, gradient, node, leaves=None, given=None) -> Backward:
         call = Backward(node.lineno, self.source(node))
         try:
             call.case = self.tracer.case(
-                tensor, gradient, self.scope.flat(), call.text, self.position(node), leaves=leaves
+                tensor, gradient, self.scope.flat(), call.text, self.position(node), leaves=leaves, given=given
             )
         except DiffcheckError as error:
             call.problem = error.message
@@ -208,18 +209,39 @@ class AutogradSurface:
         hooks.state.replaced = False
         result = self._engine(engine.grad, node, outs, ins, implicit, **flags)
         leaves: dict = {}
+        given: dict = {}  # grad_outputs' names in the program -> their tensors
         for out, g in zip(outs, grads):
-            self._record(out, g, node, leaves)
+            self._record(out, g, node, leaves, given)
         first = self.outcome.last.case if len(outs) == 1 else None
+        problem = self.outcome.last.problem  # why the call is not verified, if it is not
+        if flags.get("create_graph") and len(outs) > 1 and not hooks.state.replaced:
+            first, leaves, given, problem = self._joint_case(outs, grads, node)
         if flags.get("create_graph") and first is not None:  # d(out)/d(input) as an op: a second derivative verifies
-            second_order.record(self, first, leaves, ins, result, node)
+            second_order.record(self, first, leaves, ins, result, node, given)
             return result
         for value in result:
             if value is not None:
                 self.tracer.leaf(value, self.source(node), self.position(node))
-                if value.grad_fn is not None:
-                    self.tracer.mark_opaque(value)
+                if value.grad_fn is not None:  # made with create_graph=True by a call that is not verified
+                    self.tracer.record(value).unverifiable = (
+                        f"the graph goes through a gradient made with create_graph=True on line {node.lineno}, whose "
+                        f"call is not verified: {problem}"
+                    )
         return result
+
+    def _joint_case(self, outs: list, grads: list, node) -> tuple:
+        """The program of several outputs' gradients at once (the sum of their terms), which a gradient made with
+        create_graph=True is the derivative of, with its leaves and grad_outputs by name; or None and why not."""
+        leaves: dict = {}
+        given: dict = {}
+        pairs = list(zip(outs, grads))
+        try:
+            case = self.tracer.joint_case(
+                pairs, self.scope.flat(), self.source(node), self.position(node), None, leaves, given
+            )
+        except DiffcheckError as error:
+            return None, leaves, given, error.message
+        return case, leaves, given, None
 
     def _torch_allclose(self, args, kwargs, node):
         return bool(np.all(self._close(args, kwargs, node)))

@@ -76,9 +76,6 @@ class Tracer:
     def record(self, tensor) -> Optional[Record]:
         return self.records.get(id(tensor))
 
-    def mark_opaque(self, tensor) -> None:
-        self.records[id(tensor)].opaque = True
-
     def leaf(self, tensor, label: str, pos: Pos) -> Entry:
         return self._add(tensor, None, (), {}, label, pos)
 
@@ -195,14 +192,29 @@ class Tracer:
         pos: Pos,
         fixed: Optional[dict] = None,
         leaves: Optional[dict] = None,
+        given: Optional[dict] = None,
     ) -> Case:
         """The program from the snippet's leaves to `root` (to sum(root * gradient) with a gradient), as `check`
         takes it; raises DiffcheckError when the graph is too large to verify. `fixed`: names for some tensors (by
-        id); `leaves`, if given, receives the leaves' entries by name. A custom Function's call is a row of its own
-        (`Case.rows`), its tensor inputs named and retained, so that the gradient its backward gave them is
-        compared."""
-        root_entry = self.entry(root, title, pos)
-        found, statements, held = self._graph(root_entry)
+        id); `leaves`, if given, receives the leaves' entries by name, and `given` the gradient's name and tensor. A
+        custom Function's call is a row of its own (`Case.rows`), its tensor inputs named and retained, so that the
+        gradient its backward gave them is compared."""
+        return self.joint_case([(root, gradient)], variables, title, pos, fixed, leaves, given)
+
+    def joint_case(
+        self,
+        pairs: list,
+        variables: dict[str, Any],
+        title: str,
+        pos: Pos,
+        fixed: Optional[dict] = None,
+        leaves: Optional[dict] = None,
+        given: Optional[dict] = None,
+    ) -> Case:
+        """`case` of several (root, gradient) pairs at once, as torch.autograd.grad takes several outputs: the sum
+        of each one's term (sum(root * gradient), or the root)."""
+        root_entries = [self.entry(root, title, pos) for root, _ in pairs]
+        found, statements, held = self._graph(root_entries)
         self._verifiable(found, statements)  # before naming: a loop's graph too large is refused at once
         names = self._names(found + statements, variables, fixed or {})
         rows: dict[int, Any] = {}  # id(entry) -> the row of a custom Function's call, named in order
@@ -213,24 +225,38 @@ class Tracer:
             leaves.update((names[id(e)], e) for e in found)
         no_grad = {names[id(e)] for e in found if not e.requires_grad}
         taken = Taken(names.values())
-        if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
-            assigns.append(Assign(taken.unique(f"{names[id(root_entry)]} (output)"), Var(names[id(root_entry)])))
-        if gradient is not None:  # backward(gradient=g) is the gradient of sum(root * g), g held constant
+        terms = []
+        for root_entry, (_, gradient) in zip(root_entries, pairs):
+            out = names[id(root_entry)]
+            if gradient is None:
+                terms.append(out)
+                continue
+            # backward(gradient=g) is the gradient of sum(root * g), g held constant
             record = self.record(gradient)
             label = record.binding if record is not None and record.binding else "gradient"
             g = taken.unique(label if label not in taken else f"{label} (gradient)")
             values[g] = np.asarray(gradient.data).tolist()
             no_grad.add(g)
-            out = names[id(root_entry)]
+            if given is not None:
+                given[g] = gradient
             assigns.append(Assign(taken.unique(f"sum({out} * {g})"), Apply("sum", (Apply("mul", (Var(out), Var(g))),))))
+            terms.append(assigns[-1].name)
+        if len(pairs) == 1 and root_entries[0].op is None and pairs[0][1] is None:  # x.backward() on a leaf: dx/dx
+            assigns.append(Assign(taken.unique(f"{terms[0]} (output)"), Var(terms[0])))
+        elif len(terms) > 1:
+            total = Var(terms[0])
+            for term in terms[1:]:
+                total = Apply("add", (total, Var(term)))
+            assigns.append(Assign(taken.unique(" + ".join(terms)), total))
         retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
         program = Program(tuple(assigns), title)
         return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
 
-    def _graph(self, root_entry: Entry) -> tuple[list, list, set]:
-        """The leaves and the named statements reaching `root_entry` (in creation order), and the ids of the
-        non-leaf entries passed to a custom Function (named and retained)."""
-        reached, stack = {id(root_entry): root_entry}, [root_entry]
+    def _graph(self, root_entries: list) -> tuple[list, list, set]:
+        """The leaves and the named statements reaching the roots (in creation order), and the ids of the non-leaf
+        entries passed to a custom Function (named and retained)."""
+        reached = {id(e): e for e in root_entries}
+        stack = list(reached.values())
         while stack:
             entry = stack.pop()
             for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
@@ -243,10 +269,11 @@ class Tracer:
         if problem:
             raise DiffcheckError(problem)
         held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
+        roots = {id(e) for e in root_entries}
         statements = [
             e
             for e in ordered
-            if e.op is not None and (e is root_entry or e.record.binding or self._retained(e) or id(e) in held)
+            if e.op is not None and (id(e) in roots or e.record.binding or self._retained(e) or id(e) in held)
         ]
         return [e for e in ordered if e.op is None], statements, held
 
