@@ -215,17 +215,30 @@ class Tracer:
         taken = Taken(names.values())
         if root_entry.op is None and gradient is None:  # x.backward() on a leaf: d x / d x
             assigns.append(Assign(taken.unique(f"{names[id(root_entry)]} (output)"), Var(names[id(root_entry)])))
+        dtypes = {names[id(e)]: e.value.dtype.name for e in found if e.value.dtype.kind == "f"}
         if gradient is not None:  # backward(gradient=g) is the gradient of sum(root * g), g held constant
             record = self.record(gradient)
             label = record.binding if record is not None and record.binding else "gradient"
             g = taken.unique(label if label not in taken else f"{label} (gradient)")
-            values[g] = np.asarray(gradient.data).tolist()
+            dtypes[g] = np.asarray(root.data).dtype.name  # PyTorch's backward casts g to the root's dtype
+            values[g] = np.asarray(gradient.data, dtype=dtypes[g]).tolist()
             no_grad.add(g)
             out = names[id(root_entry)]
             assigns.append(Assign(taken.unique(f"sum({out} * {g})"), Apply("sum", (Apply("mul", (Var(out), Var(g))),))))
         retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
         program = Program(tuple(assigns), title)
-        return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
+        # in the leaves' dtypes, so that the engine's run is the snippet's: float32 if any is (judged in its ulps)
+        dtype = "float32" if "float32" in dtypes.values() else "float64"
+        return Case(
+            program,
+            values,
+            frozenset(no_grad),
+            frozenset(retain),
+            name=title,
+            dtype=dtype,
+            dtypes={name: kind for name, kind in dtypes.items() if kind != dtype},
+            rows=tuple(rows.values()),
+        )
 
     def _graph(self, root_entry: Entry) -> tuple[list, list, set]:
         """The leaves and the named statements reaching `root_entry` (in creation order), and the ids of the
