@@ -137,10 +137,8 @@ def verify(
     for shape in outcome.shapes.values():
         for call, title, covered in _sampled(outcome.where, shape):
             for engine in engines or (None,):
-                named = f"{title}  [{engine.name}]" if engine is not None else title
-                case = replace(
-                    call.case, program=replace(call.case.program, source=named), name=named, strict=strict, **options
-                )
+                case, named = _on(call.case, engine, title)
+                case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
                 result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
                 if result is not None:
                     if engine is None:  # the snippet ran on diffcheck's engine: what it saw is what the check gives
@@ -152,6 +150,16 @@ def verify(
     elif not results and not errors and unsupported:  # as verify: a run that checked nothing is no pass
         errors.append(f"{outcome.where}: no backward() call could be checked on the engines named")
     return Report(results, errors), lines
+
+
+def _on(case: Case, engine, title: str) -> tuple[Case, str]:
+    """The case for `engine` (None: diffcheck's own, which the snippet ran on) and its title. An engine that has no
+    float32 checks a float32 snippet's graph in float64, as its title says: its rules are what is compared."""
+    if engine is None:
+        return case, title
+    if {case.dtype, *case.dtypes.values()} <= engine.capabilities.dtypes:
+        return case, f"{title}  [{engine.name}]"
+    return replace(case, dtype="float64", dtypes={}), f"{title}  [{engine.name}, in float64]"
 
 
 def _sampled(where: str, shape: Shape):
