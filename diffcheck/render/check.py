@@ -225,7 +225,7 @@ def verdict(result: CheckResult) -> str:
     if at_special:
         text += f"; {', '.join(at_special)} at {special}, explained by PyTorch's convention"
     if within:
-        text += f"; {', '.join(within)} within rounding (see the note)"
+        text += f"; {', '.join(within)} within rounding"
     return text + ")"
 
 
