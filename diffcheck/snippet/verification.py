@@ -188,9 +188,8 @@ def _own_gradients(case: Case, result, own: dict) -> None:
     """A leaf whose .grad in the snippet's own run is not its .grad before plus the engine's gradient in the check
     (the traced graph run in the leaves' dtypes: the same engine, the same ops), bit for bit, is a mismatch: the
     gradient the snippet saw is not the graph's that was verified (the engine's state — views, in-place changes — went
-    wrong where a fresh run does not, or the trace missed a step). Custom Functions' graphs are not held to it."""
-    if case.rows:
-        return
+    wrong where a fresh run does not, or the trace missed a step); a custom Function's too, its backward run as the
+    snippet's row."""
     for t in result.tensors:
         if t.role != "input" or t.name not in own:
             continue
