@@ -484,3 +484,36 @@ def test_the_points_limit_is_one_number_for_the_cli_and_every_case():
     assert points.type.max == MAX_POINTS == 10_000
     with pytest.raises(DiffcheckError, match="points must be 0 to 10000, not 10001"):
         check(Case(parse_program("sin(x)"), {}, points=10_001))
+
+
+# torch.linspace(-3.0, 3.02, 7) and torch.tensor(0.7) in float32, as PyTorch 2.13 gives them (tolist(), item())
+CANCELLING_X = [-3.0, -1.996666669845581, -0.9933333396911621, 0.009999990463256836, 1.0133333206176758]
+CANCELLING_X += [2.0166666507720947, 3.0199999809265137]
+CANCELLING_W = 0.699999988079071
+
+
+def test_float32_beyond_16_ulps_is_rounding_where_the_graph_in_float64_agrees():
+    """d/dw sum(100 sin(w x)) = sum(100 x cos(w x)): seven terms up to 300 that cancel to -5.46 keep float32's error of
+    the terms, 38.6 ulps of the answer. The rules are right (in float64 the same graph agrees with SymPy): `rounding`,
+    failing only with --strict. The engine's values are PyTorch 2.13's for the same graph (w.grad, loss.item())."""
+    exit_code, data = run(
+        "y = sum(sin(w * x) * 100)", f"w={CANCELLING_W}", f"x={CANCELLING_X}", "--no-grad", "x", "--dtype", "float32"
+    )
+    w = rows(data)["w"]
+    assert exit_code == 0
+    assert (w["engine"], w["status"]) == (-5.46496057510376, "rounding")
+    assert w["note"] == (
+        "float32's rounding: the same graph in float64 agrees with SymPy (abs err 1.3e-14); 38.6 ulp of float32"
+    )
+    assert (data["output"]["value"], data["output"]["status"]) == (1.28495454788208, "rounding")
+    strict, _ = run(
+        "y = sum(sin(w * x) * 100)",
+        f"w={CANCELLING_W}",
+        f"x={CANCELLING_X}",
+        "--no-grad",
+        "x",
+        "--dtype",
+        "float32",
+        "--strict",
+    )
+    assert strict == 1

@@ -101,7 +101,15 @@ def test_the_right_backward_verifies_in_a_loop(monkeypatch):
     monkeypatch.chdir(SNIPPETS)
     result = CliRunner().invoke(main, ["run", "--sample", "1", "legendre_small.py"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("✓ all gradients agree (5 checked)") == 3  # a, b, c, d and P3's input
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith(("✓", "✗"))]
+    # a, b, c, d and P3's input. In float32, d's gradient is a sum of 20 terms near 1 cancelling to about -0.04:
+    # at the last call float32's error of the terms is 1190 ulps of it, while in float64 the graph agrees with SymPy
+    assert verdicts == ["✓ all gradients agree (5 checked)"] * 2 + [
+        "✓ all gradients agree (5 checked; d within rounding)"
+    ]
+    assert "\nd: float32's rounding: the same graph in float64 agrees with SymPy (abs err 4.5e-16); 1.19e+03 ulp" in (
+        result.stdout
+    )
 
 
 def test_several_outputs_and_a_number_input_verify():

@@ -48,6 +48,23 @@ loss.backward()
 print(x.grad)
 """
 
+# PyTorch 2.13 gives x.grad [0.5, 13.5, 62.5] (4 x**3, the Function's backward and the product's)
+CUSTOM = """\
+import torch
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * g
+x = torch.tensor([0.5, 1.5, 2.5], requires_grad=True)
+(Cube.apply(x) * x).sum().backward()
+print(x.grad.tolist())
+"""
+
 
 def run(tmp_path, text: str):
     path = tmp_path / "s.py"
@@ -56,7 +73,7 @@ def run(tmp_path, text: str):
 
 
 def test_gradients_the_snippet_saw_agree_with_its_graph(tmp_path):
-    for text in (VIEWS, ACCUMULATED, PIECES):
+    for text in (VIEWS, ACCUMULATED, PIECES, CUSTOM):
         result = run(tmp_path, text)
         assert result.exit_code == 0, result.output
         assert "please report it" not in result.output
@@ -81,6 +98,14 @@ def test_a_gradient_the_snippet_saw_that_is_not_its_graphs_is_a_mismatch(tmp_pat
     assert x["note"] == (
         "the snippet's .grad after this backward() is [1.0, 4.0, 0.1988564133644104], where its graph gives "
         "[0.0, 3.0, -0.8011435866355896] (diffcheck went wrong in this run: please report it)"
+    )
+    result = run(tmp_path, CUSTOM)  # a custom Function's graph is held to it too
+    assert result.exit_code == 1
+    x = json.loads(result.output)["checks"][0]["tensors"][0]
+    assert (x["name"], x["status"]) == ("x", "mismatch")
+    assert x["note"] == (
+        "the snippet's .grad after this backward() is [1.5, 14.5, 63.5], where its graph gives [0.5, 13.5, 62.5] "
+        "(diffcheck went wrong in this run: please report it)"
     )
 
 

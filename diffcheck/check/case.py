@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Union
 
 from ..defaults import ATOL, MAX_POINTS, MAX_SYMPY_NODES, RTOL
@@ -29,6 +29,9 @@ class Case:
     numeric: bool = False  # add a central-difference opinion
     max_sympy_nodes: int = MAX_SYMPY_NODES
     dtype: str = "float64"  # the engine's leaves: "float32" judges with a tolerance that follows the dtype
+    # inputs held in another dtype than `dtype` (a `run` snippet's float64 leaves beside float32 ones), name -> dtype:
+    # the engine promotes as PyTorch does, so the run is the snippet's
+    dtypes: Mapping[str, str] = field(default_factory=dict)
     rows: tuple = ()  # op rows the program brings along (a snippet's custom Functions), in the table while checked
     symbolic: str = ""  # the exact side's route: auto, sympy or symengine; empty: $DIFFCHECK_SYMBOLIC, else auto
 
@@ -86,8 +89,9 @@ def validate(case: Case) -> None:
                 f"--retain-grad '{_printable(name)}': not a computed name of the program "
                 f"(computed: {', '.join(s.name for s in program.statements)})"
             )
-    if case.dtype not in ("float64", "float32"):
-        raise DiffcheckError(f"dtype must be float64 or float32, not {case.dtype}")
+    for dtype in (case.dtype, *case.dtypes.values()):
+        if dtype not in ("float64", "float32"):
+            raise DiffcheckError(f"dtype must be float64 or float32, not {dtype}")
     if case.order not in (1, 2):
         raise DiffcheckError(f"order must be 1 or 2, not {case.order}")
     if not 0 <= case.points <= MAX_POINTS:

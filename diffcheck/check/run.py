@@ -25,8 +25,8 @@ def is_number(value) -> bool:
 
 
 def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, engine=None) -> dict:
-    """The program on `engine` (diffcheck's own unless given) in the case's dtype (float64 unless told), backward from the output; every
-    statement's tensor by name.
+    """The program on `engine` (diffcheck's own unless given) in the case's dtype (float64 unless told; an input in
+    `case.dtypes` in its own), backward from the output; every statement's tensor by name.
 
     `hits` collects the special points (kinks, singular points, indeterminate forms, overflows) the program's ops
     sit on.
@@ -36,19 +36,23 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
 
     engine = engine or default()
     dtype = case.dtype
-    if dtype not in engine.capabilities.dtypes:
-        raise Unsupported(engine.name, dtype)
+    for needed in (dtype, *case.dtypes.values()):
+        if needed not in engine.capabilities.dtypes:
+            raise Unsupported(engine.name, needed)
     if case.retain and not engine.capabilities.retain_grad:
         raise Unsupported(engine.name, "retain_grad()")
     applied: Optional[list] = [] if hits is not None else None
     indices = index_inputs(case.program, case.values)  # class targets, gather's index, masks, weights
+    held = {name: case.dtypes.get(name, dtype) for name in case.program.inputs}  # each input's float dtype
     leaves = {
-        name: engine.leaf(indices[name], dtype if indices[name].dtype.kind == "f" else indices[name].dtype.name, False)
+        name: engine.leaf(
+            indices[name], held[name] if indices[name].dtype.kind == "f" else indices[name].dtype.name, False
+        )
         if name in indices
-        else engine.leaf(np.asarray(case.values[name], dtype=dtype), dtype, name not in case.no_grad)
+        else engine.leaf(np.asarray(case.values[name], dtype=held[name]), held[name], name not in case.no_grad)
         for name in case.program.inputs
     }
-    env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied))
+    env = run(case.program, leaves, lambda node, args, params: _call(engine, node, args, params, applied, dtype))
     for statement in case.program.statements:  # `z = 2` names a number; report it as the constant tensor it is
         if isinstance(env[statement.name], tuple) and "#" not in statement.name:  # (the graph's temporaries: z#1)
             if getattr(statement.value, "op", None) in ("max", "min"):
@@ -78,8 +82,9 @@ def run_engine(case: Case, hits: Optional[list] = None, backward: bool = True, e
     return env
 
 
-def _call(engine, node, args: list, params: dict, applied: Optional[list]):
-    """One call of the program: its table row resolved (written once, in ops), then run on the engine."""
+def _call(engine, node, args: list, params: dict, applied: Optional[list], dtype: str = "float64"):
+    """One call of the program: its table row resolved (written once, in ops), then run on the engine (`dtype`: the
+    case's, which a mask used as a number takes)."""
     from ..engines import Unsupported
 
     if node.op in SUBSCRIPTS:
@@ -88,10 +93,10 @@ def _call(engine, node, args: list, params: dict, applied: Optional[list]):
     args = [engine.leaf(a, "int64", False) if type(a) is np.ndarray else a for a in literal_indices(args)]
     tuple_arguments(node, args, front.row in ops.OPS and ops.OPS[front.row].variadic)
     params = number_params(node, params, _is_number_param)
-    # A mask used as a number is 1/0 in float64, as PyTorch promotes a bool tensor (where's condition and
-    # masked_fill's mask stay masks).
+    # A mask used as a number is 1/0 in the case's dtype, as PyTorch promotes a bool tensor to the float it meets
+    # (where's condition and masked_fill's mask stay masks).
     args = [
-        engine.leaf(np.asarray(engine.value(a), dtype=np.float64), "float64", False)
+        engine.leaf(np.asarray(engine.value(a), dtype=dtype), dtype, False)
         if not is_number(a)
         and type(a) is not tuple
         and np.asarray(engine.value(a)).dtype == np.bool_

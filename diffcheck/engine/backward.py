@@ -190,7 +190,7 @@ def _starts(roots: list, grad_roots: list, create_graph: bool) -> list:
             if create_graph:  # the given gradient as it is: a second derivative may be taken with respect to it
                 starts.append((root._node or root, g))
                 continue
-            g = g.data
+            g = np.asarray(g.data).astype(np.asarray(root.data).dtype, copy=False)  # PyTorch casts it to the root's
         starts.append((root._node or root, Tensor(g) if create_graph else g))
     return starts
 

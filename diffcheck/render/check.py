@@ -212,11 +212,20 @@ def verdict(result: CheckResult) -> str:
     if bad:
         return f"[bold red]✗ {len(bad)} disagreement{'s' if len(bad) > 1 else ''}: {', '.join(bad)}[/]"
     special = "a kink, singular point, overflow or indeterminate form"
+    rounded = {t.name for t in result.tensors if t.status == ROUNDING}  # a rounding's cause is in its note
+    if result.output.status == ROUNDING:
+        rounded.add(f"{result.output.name} (value)")
+    at_special = [name for name in explained if name not in rounded]
+    within = [name for name in explained if name in rounded]
     if explained and result.strict:
-        return f"[bold red]✗ --strict: {', '.join(explained)} differ at {special}[/]"
+        parts = [f"{', '.join(at_special)} differ at {special}"] * bool(at_special)
+        parts += [f"{', '.join(within)} differ by rounding"] * bool(within)
+        return f"[bold red]✗ --strict: {'; '.join(parts)}[/]"
     text = f"[green]✓ all gradients agree[/] ({len(checked)} checked"
-    if explained:
-        text += f"; {', '.join(explained)} at {special}, explained by PyTorch's convention"
+    if at_special:
+        text += f"; {', '.join(at_special)} at {special}, explained by PyTorch's convention"
+    if within:
+        text += f"; {', '.join(within)} within rounding"
     return text + ")"
 
 

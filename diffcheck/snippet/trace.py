@@ -225,8 +225,9 @@ class Tracer:
             leaves.update((names[id(e)], e) for e in found)
         no_grad = {names[id(e)] for e in found if not e.requires_grad}
         taken = Taken(names.values())
+        dtypes = {names[id(e)]: e.value.dtype.name for e in found if e.value.dtype.kind == "f"}
         terms = []
-        for root_entry, (_, gradient) in zip(root_entries, pairs):
+        for root_entry, (root, gradient) in zip(root_entries, pairs):
             out = names[id(root_entry)]
             if gradient is None:
                 terms.append(out)
@@ -235,7 +236,8 @@ class Tracer:
             record = self.record(gradient)
             label = record.binding if record is not None and record.binding else "gradient"
             g = taken.unique(label if label not in taken else f"{label} (gradient)")
-            values[g] = np.asarray(gradient.data).tolist()
+            dtypes[g] = np.asarray(root.data).dtype.name  # PyTorch's backward casts g to the root's dtype
+            values[g] = np.asarray(gradient.data, dtype=dtypes[g]).tolist()
             no_grad.add(g)
             if given is not None:
                 given[g] = gradient
@@ -250,7 +252,18 @@ class Tracer:
             assigns.append(Assign(taken.unique(" + ".join(terms)), total))
         retain = {names[id(e)] for e in statements if self._retained(e) or id(e) in held and e.requires_grad}
         program = Program(tuple(assigns), title)
-        return Case(program, values, frozenset(no_grad), frozenset(retain), name=title, rows=tuple(rows.values()))
+        # in the leaves' dtypes, so that the engine's run is the snippet's: float32 if any is (judged in its ulps)
+        dtype = "float32" if "float32" in dtypes.values() else "float64"
+        return Case(
+            program,
+            values,
+            frozenset(no_grad),
+            frozenset(retain),
+            name=title,
+            dtype=dtype,
+            dtypes={name: kind for name, kind in dtypes.items() if kind != dtype},
+            rows=tuple(rows.values()),
+        )
 
     def _graph(self, root_entries: list) -> tuple[list, list, set]:
         """The leaves and the named statements reaching the roots (in creation order), and the ids of the non-leaf

@@ -137,10 +137,8 @@ def verify(
     for shape in outcome.shapes.values():
         for call, title, covered in _sampled(outcome.where, shape):
             for engine in engines or (None,):
-                named = f"{title}  [{engine.name}]" if engine is not None else title
-                case = replace(
-                    call.case, program=replace(call.case.program, source=named), name=named, strict=strict, **options
-                )
+                case, named = _on(call.case, engine, title)
+                case = replace(case, program=replace(case.program, source=named), name=named, strict=strict, **options)
                 result = _verified(case, covered[0], outcome.where, timeout, errors, engine, unsupported)
                 if result is not None:
                     if engine is None:  # the snippet ran on diffcheck's engine: what it saw is what the check gives
@@ -152,6 +150,16 @@ def verify(
     elif not results and not errors and unsupported:  # as verify: a run that checked nothing is no pass
         errors.append(f"{outcome.where}: no backward() call could be checked on the engines named")
     return Report(results, errors), lines
+
+
+def _on(case: Case, engine, title: str) -> tuple[Case, str]:
+    """The case for `engine` (None: diffcheck's own, which the snippet ran on) and its title. An engine that has no
+    float32 checks a float32 snippet's graph in float64, as its title says: its rules are what is compared."""
+    if engine is None:
+        return case, title
+    if {case.dtype, *case.dtypes.values()} <= engine.capabilities.dtypes:
+        return case, f"{title}  [{engine.name}]"
+    return replace(case, dtype="float64", dtypes={}), f"{title}  [{engine.name}, in float64]"
 
 
 def _sampled(where: str, shape: Shape):
@@ -177,27 +185,18 @@ def _sampled(where: str, shape: Shape):
 
 
 def _own_gradients(case: Case, result, own: dict) -> None:
-    """A leaf whose .grad in the snippet's own run is not its .grad before plus what the engine gives on the traced
-    graph, run in the snippet's dtype (bit for bit: the same engine, the same ops), is a mismatch: the gradient the
-    snippet saw is not the graph's that was verified (the engine's state — views, in-place changes — went wrong where
-    a fresh run does not, or the trace missed a step). Leaves of mixed dtypes, and custom Functions' graphs, are not
-    held to it."""
-    from ..check.run import run_engine
-    from ..engines import default
-
-    dtypes = {np.asarray(v).dtype.name for pair in own.values() for v in pair if v is not None}
-    if not own or case.rows or len(dtypes) > 1 or not dtypes <= {"float32", "float64"}:
-        return
-    try:
-        engine = default()
-        env = run_engine(replace(case, dtype=dtypes.pop() if dtypes else "float64"), engine=engine)
-    except Exception:  # noqa: BLE001 - the check itself said what it could of this graph
-        return
+    """A leaf whose .grad in the snippet's own run is not its .grad before plus the engine's gradient in the check
+    (the traced graph run in the leaves' dtypes: the same engine, the same ops), bit for bit, is a mismatch: the
+    gradient the snippet saw is not the graph's that was verified (the engine's state — views, in-place changes — went
+    wrong where a fresh run does not, or the trace missed a step); a custom Function's too, its backward run as the
+    snippet's row."""
     for t in result.tensors:
         if t.role != "input" or t.name not in own:
             continue
         before, after = own[t.name]
-        given = engine.grad(env[t.name])
+        given = None if t.engine is None else np.asarray(t.engine, dtype=case.dtypes.get(t.name, case.dtype))
+        if given is not None and after is not None:  # cast to the .grad's dtype (grad_dtype), then accumulated
+            given = given.astype(after.dtype)
         want = before if given is None else given if before is None else before + given
         if (want is None) != (after is None) or (
             want is not None and not np.array_equal(np.asarray(want), np.asarray(after), equal_nan=True)
@@ -295,8 +294,13 @@ def _not_retained_note(t) -> str:
 def _shape_key(case: Case):
     """Calls that differ only in their values (a loop's steps) are one graph shape: verified once."""
     shapes = tuple(sorted((k, np.shape(v)) for k, v in case.values.items()))
-    return (case.program, shapes, case.no_grad, case.retain)
+    return (case.program, shapes, case.no_grad, case.retain, _dtypes(case))
 
 
 def _key(case: Case):
-    return (case.program, tuple(sorted((k, repr(v)) for k, v in case.values.items())), case.no_grad, case.retain)
+    values = tuple(sorted((k, repr(v)) for k, v in case.values.items()))
+    return (case.program, values, case.no_grad, case.retain, _dtypes(case))
+
+
+def _dtypes(case: Case):
+    return (case.dtype, tuple(sorted(case.dtypes.items())))
