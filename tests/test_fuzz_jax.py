@@ -206,6 +206,8 @@ _Z = {"z": [[0.5, -1.0, 2.0], [2.5, 0.25, -0.75]], "w": [[1.5, 0.5, -2.0], [1.0,
         ("out = vector_norm(normalize(z, dim=1) @ t(w), 3) + sum(gather(z, 1, i) * 2)", {**_Z, "i": [[2], [0]]}, {"i"}),
         ("out = sum(index_add(z, 1, i, w[:, :2]) ** 2 + masked_fill(w, w > 1, 0.0))", {**_Z, "i": [2, 0]}, {"i"}),
         ("out = sum(flatten(bmm(stack([z, w]), stack([t(w), t(z)])), 1) * arange(4.0))", _Z, ()),
+        # compositions that read their tensor's shape (fuzz --against jax, seed 303, cases 56 and 67)
+        ("out = sum(T(z[0]) * expand_as(w[:1], w))", _Z, ()),
     ],
 )
 def test_shapes_pieces_and_subscripts_agree_through_the_engine(source, values, no_grad):

@@ -267,6 +267,11 @@ class _Tensor:
         self.value, self.make, self.args, self.params, self.requires_grad = value, make, args, params, requires_grad
         self.serial, self.retained, self.grad = next(self._serials), False, None
 
+    @property
+    def data(self):
+        """The value, as the rows' compositions read a tensor's (`T`'s dims, `expand_as`'s shape)."""
+        return self.value
+
 
 def _handles(args) -> list:
     """The tensors among `args`, a list argument's (cat's) included."""
