@@ -220,6 +220,19 @@ class BoundMethod(SnippetObject):
         return self.run(interp, args, kwargs, node)
 
 
+class LazyIterator(SnippetObject):
+    """map's, filter's and reversed's iterators: lazy and used up once, as Python 3's."""
+
+    def __init__(self, type_name: str, items):
+        self.type_name, self.items = type_name, items
+
+    def __iter__(self):
+        return self.items
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object at {hex(id(self))}>"
+
+
 @dataclass(frozen=True)
 class TorchClass(SnippetObject):
     """A class of torch.nn or torch.optim (`nn.Linear`, `optim.SGD`): calling it makes the object."""
