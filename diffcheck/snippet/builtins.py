@@ -69,6 +69,8 @@ class Builtins:
             shown = f"unexpected keyword argument '{unknown[0]}'" if unknown else f"{len(args)} positional arguments"
             raise self.fail(f"{shown} for '{name}' is not supported", node)
         if name in EXCEPTIONS:
+            if args:
+                self.text_fits(text_length(args[0]), node)
             message = "" if not args else repr(args[0]) if name == "KeyError" else self._python(str, node, args[0])
             return ExceptionValue(name, message, tuple(args))
         handler = getattr(self, f"_builtin_{name}", None)
@@ -190,7 +192,10 @@ class Builtins:
         return self._python(repr, node, args[0])
 
     def text_fits(self, length: int, node: ast.AST) -> None:
-        """Refuse a string of more than MAX_ITEMS characters before it is made."""
+        """Refuse a string of more than MAX_ITEMS characters before it is made (what the snippet's own __repr__
+        and __str__ return counts as it comes: classes.ClassValue.text)."""
+        if not self.rendering:
+            self.rendered, self.text_node = 0, node
         if length > MAX_ITEMS:
             raise self.fail(f"string longer than {MAX_ITEMS} characters", node)
 

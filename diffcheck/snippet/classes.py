@@ -124,7 +124,8 @@ class ClassValue(SnippetObject):
         member = self.lookup(name)
         if member is None or member.kind != "method":
             return None
-        interp, node = self.interp, member.value.node
+        interp = self.interp
+        node = interp.text_node or member.value.node
         interp.rendering += 1
         try:
             text = interp.call_method(member.owner, member.value, [instance], {}, node)

@@ -216,7 +216,7 @@ class Statements:
 
     def _assert(self, node: ast.Assert) -> None:
         if not self.truth(self.eval(node.test), node.test):
-            message = "" if node.msg is None else self._python(str, node, self.eval(node.msg))
+            message = "" if node.msg is None else self._builtin_str([self.eval(node.msg)], {}, node)
             raise Raised(
                 "AssertionError",
                 message,
