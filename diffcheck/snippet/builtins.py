@@ -22,7 +22,6 @@ from .values import (
     TENSOR_CLASS,
     ExceptionValue,
     LazyIterator,
-    Module,
     ReturnValue,
     Scope,
     SnippetObject,
@@ -148,8 +147,6 @@ class Builtins:
         name = args[1]
         if not isinstance(name, str):
             raise Raised("TypeError", f"attribute name must be string, not '{type_name(name)}'", node.lineno)
-        if isinstance(args[0], Module):
-            raise self.fail("getattr(), setattr() and hasattr() of a module are not supported", node)
         if name.startswith("_") and name not in TENSOR_ATTRIBUTES:
             raise self.fail(f"attribute '{name}' is not supported", node)
         return name

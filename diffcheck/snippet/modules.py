@@ -3,7 +3,8 @@
 registration order, `parameters()`, `named_parameters()`, `zero_grad()`, `train()`/`eval()`, `state_dict()` and
 printing. Layers compute through the op table (`nn.Linear` is the `linear` row), so every forward is traced and each
 backward() verified like any other; `nn.Linear` draws its initial weights from the run's generator as PyTorch does,
-so a seeded model prints PyTorch's weights. torch.nn's layers are in `snippet/layers.py`.
+so a seeded model prints PyTorch's weights. torch.nn's layers are in `snippet/layers.py`; the class machinery a
+subclass shares with the snippet's plain classes (methods, inheritance, super()) in `snippet/classes.py`.
 """
 
 from __future__ import annotations
