@@ -67,6 +67,24 @@ def run(text: str) -> tuple[str, object]:
         ("map(abs, 1)\n", "s.py:1: TypeError: 'int' object is not iterable"),
         ("class A:\n    pass\nmap(abs, A())\n", "s.py:3: TypeError: 'A' object is not iterable"),
         ("m = map(abs, [1])\nlen(m)\n", "s.py:2: TypeError: object of type 'map' has no len()"),
+        ("class A:\n    pass\nA() + 1\n", "s.py:3: TypeError: unsupported operand type(s) for +: 'A' and 'int'"),
+        (
+            "class A:\n    pass\nA() ** 2\n",
+            "s.py:3: TypeError: unsupported operand type(s) for ** or pow(): 'A' and 'int'",
+        ),
+        ("class A:\n    pass\nA() < A()\n", "s.py:3: TypeError: '<' not supported between instances of 'A' and 'A'"),
+        ("class A:\n    pass\n-A()\n", "s.py:3: TypeError: bad operand type for unary -: 'A'"),
+        ("class A:\n    pass\n1 in A()\n", "s.py:3: TypeError: argument of type 'A' is not iterable"),
+        ("class A:\n    pass\nabs(A())\n", "s.py:3: TypeError: bad operand type for abs(): 'A'"),
+        (
+            "class A:\n    pass\nmin([A(), A()])\n",
+            "s.py:3: TypeError: '<' not supported between instances of 'A' and 'A'",
+        ),
+        ("class A:\n    pass\n','.join([A()])\n", "s.py:3: TypeError: sequence item 0: expected str instance, A found"),
+        (
+            "import torch.nn as nn\nnn.ReLU() + 1\n",
+            "s.py:2: TypeError: unsupported operand type(s) for +: 'ReLU' and 'int'",
+        ),
         (
             "class A:\n    pass\nclass B:\n    def f(self):\n        return super(A, self).f()\nB().f()\n",
             "s.py:5: TypeError: super(type, obj): obj must be an instance or subtype of type",

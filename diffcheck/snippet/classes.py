@@ -30,7 +30,7 @@ class Kind:
     """What instances of a kind of class are and inherit past the snippet's classes (object's, here)."""
 
     def make(self, cls: "ClassValue"):
-        return InstanceValue(cls)
+        return _named(cls.name)(cls)
 
     def no_init(self, interp, instance, args: list, kwargs: dict, node: ast.AST) -> None:
         """Calling a class none of whose classes defines __init__."""
@@ -227,6 +227,17 @@ class InstanceValue(SnippetObject):
     def __str__(self) -> str:
         text = self.cls.text(self, "__str__")
         return repr(self) if text is None else text
+
+
+_NAMED: dict[str, type] = {}
+
+
+def _named(name: str) -> type:
+    """InstanceValue under the snippet's class name, so that Python's own messages about an instance name its class
+    (`abs(obj)`: "bad operand type for abs(): 'Linear'"), as they would in the real program."""
+    if name not in _NAMED:
+        _NAMED[name] = type(name, (InstanceValue,), {"__module__": "__main__", "__qualname__": name})
+    return _NAMED[name]
 
 
 @dataclass(eq=False)
