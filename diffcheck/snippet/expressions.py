@@ -25,7 +25,6 @@ from .values import (
     Builtin,
     Function,
     GradContext,
-    LazyIterator,
     MathFunction,
     Module,
     SnippetObject,
@@ -206,7 +205,11 @@ class Expressions:
         if symbol in ("in", "not in"):
             if isinstance(right, engine.Tensor) or isinstance(left, engine.Tensor) and isinstance(right, (list, tuple)):
                 raise self.fail(f"'{symbol}' with tensors is not supported", node)
-            if isinstance(right, SnippetObject) and not isinstance(right, LazyIterator):
+            if (
+                isinstance(right, SnippetObject)
+                and not hasattr(right, "__contains__")
+                and not hasattr(right, "__iter__")
+            ):
                 raise Raised("TypeError", f"argument of type '{type_name(right)}' is not iterable", node.lineno)
             found = self._python(lambda a, b: a in b, node, left, right)
             return found if symbol == "in" else not found
