@@ -44,7 +44,7 @@ _ABSENT = object()  # hasattr's default for getattr
 
 def _opaque(value) -> bool:
     """An object of the snippet's or torch's that Python cannot iterate (map's and filter's iterators can)."""
-    return isinstance(value, SnippetObject) and not isinstance(value, LazyIterator)
+    return isinstance(value, SnippetObject) and not hasattr(value, "__iter__")
 
 
 def _instance_of(value, kind) -> bool:
@@ -278,8 +278,8 @@ class Builtins:
                 raise self.fail(f"list of more than {MAX_ITEMS} items", node)
         if name == "sort":
             return self.sort(value, kwargs, node, "sort() of a list")
-        if name == "append" and len(value) >= MAX_ITEMS or name == "setdefault" and len(value) >= MAX_ITEMS:
-            raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name in ("append", "setdefault") and len(value) >= MAX_ITEMS:
+            raise self.fail(f"{type_name(value)} of more than {MAX_ITEMS} items", node)
         if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
             count = value.count(args[0]) if args[0] else len(value) + 1
             self.text_fits(len(value) + count * max(len(args[1]) - len(args[0]), 0), node)

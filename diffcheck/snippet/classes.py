@@ -96,7 +96,7 @@ class ClassValue(SnippetObject):
             raise interp.fail(f"reading property '{name}' from class '{self.name}' is not supported", node)
         if member.kind == "method":  # a function: self is its first argument
             return BoundMethod(
-                name, lambda i, args, kwargs, n: i.call_method(member.owner, member.value, args, kwargs, n)
+                name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, args, kwargs, n)
             )
         return bind(member, self, name)
 
@@ -128,7 +128,7 @@ class ClassValue(SnippetObject):
         node = interp.text_node or member.value.node
         interp.rendering += 1
         try:
-            text = interp.call_method(member.owner, member.value, [instance], {}, node)
+            text = interp.run_method(member.owner, member.value, [instance], {}, node)
         finally:
             interp.rendering -= 1
         if not isinstance(text, str):
@@ -140,16 +140,16 @@ class ClassValue(SnippetObject):
 
 
 def bind(member: Member, instance, name: str):
-    """A member as `instance.NAME` reads it: a method bound to it, a class method to its class, a property's value
-    (through `property_value`), a static method or an attribute as it is."""
+    """A member as `instance.NAME` reads it (a property is `read`'s): a method bound to it, a class method to its
+    class, a static method or an attribute as it is."""
     if member.kind == "method":
         return BoundMethod(
-            name, lambda i, args, kwargs, n: i.call_method(member.owner, member.value, [instance, *args], kwargs, n)
+            name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, [instance, *args], kwargs, n)
         )
     if member.kind == "classmethod":
         cls = instance if isinstance(instance, ClassValue) else instance.cls
         return BoundMethod(
-            name, lambda i, args, kwargs, n: i.call_method(member.owner, member.value, [cls, *args], kwargs, n)
+            name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, [cls, *args], kwargs, n)
         )
     return member.value
 
@@ -159,7 +159,7 @@ def read(interp, instance, cls: Optional[ClassValue], name: str, node: ast.AST, 
     `own`), then its class's; `MISSING` when none has it."""
     member = cls.lookup(name) if cls is not None else None
     if member is not None and member.kind == "property":
-        return interp.call_method(member.owner, member.value, [instance], {}, node)
+        return interp.run_method(member.owner, member.value, [instance], {}, node)
     for table in own:
         if name in table:
             return table[name]
@@ -252,7 +252,7 @@ class SuperValue(SnippetObject):
         member = self.owner.base.lookup(name) if self.owner.base is not None else None
         if member is not None:
             if member.kind == "property":
-                return interp.call_method(member.owner, member.value, [self.instance], {}, node)
+                return interp.run_method(member.owner, member.value, [self.instance], {}, node)
             return bind(member, self.instance, name)
         return self.owner.kind.inherited(interp, self.instance, name, node)
 

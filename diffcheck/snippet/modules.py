@@ -298,7 +298,7 @@ class ModuleSurface:
             )
         return self.CLASSES[qualname](self, node)
 
-    def call_method(self, owner: classes.ClassValue, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
+    def run_method(self, owner: classes.ClassValue, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
         """A method of `owner` called with `args` (its self first): super() in it starts past `owner`."""
         self.selves.append((args[0] if args else None, owner))
         try:
