@@ -67,6 +67,7 @@ def run(text: str) -> tuple[str, object]:
         ("map(abs, 1)\n", "s.py:1: TypeError: 'int' object is not iterable"),
         ("class A:\n    pass\nmap(abs, A())\n", "s.py:3: TypeError: 'A' object is not iterable"),
         ("m = map(abs, [1])\nlen(m)\n", "s.py:2: TypeError: object of type 'map' has no len()"),
+        ("[2, 1].sort(dim=0)\n", "s.py:1: TypeError: 'dim' is an invalid keyword argument for sort()"),
         ("class A:\n    pass\nA() + 1\n", "s.py:3: TypeError: unsupported operand type(s) for +: 'A' and 'int'"),
         (
             "class A:\n    pass\nA() ** 2\n",

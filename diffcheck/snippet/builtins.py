@@ -277,6 +277,11 @@ class Builtins:
             if name == "extend" and len(value) + len(args[0]) > MAX_ITEMS:
                 raise self.fail(f"list of more than {MAX_ITEMS} items", node)
         if name == "sort":
+            if args:
+                raise Raised("TypeError", "sort() takes no positional arguments", node.lineno)
+            unknown = [k for k in kwargs if k not in ("key", "reverse")]  # a tensor's sort's: the validator let it by
+            if unknown:
+                raise Raised("TypeError", f"'{unknown[0]}' is an invalid keyword argument for sort()", node.lineno)
             return self.sort(value, kwargs, node, "sort() of a list")
         if name in ("append", "setdefault") and len(value) >= MAX_ITEMS:
             raise self.fail(f"{type_name(value)} of more than {MAX_ITEMS} items", node)
