@@ -6,6 +6,8 @@ makemore_batchnorm.py."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -194,6 +196,22 @@ def test_static_and_class_methods_and_type():
         "        return cls.f(v, 1), cls\nclass B(A):\n    pass\nprint(A.g(2), B().g(3), type(B()) is B, type(B()) is A)\n"
     )
     assert run(text) == ("(3, <class '__main__.A'>) (4, <class '__main__.B'>) True False\n", None)
+
+
+def test_functions_and_bound_methods_print_as_pythons():
+    """Recorded with Python 3.11: a method read from its class is the function, from an object a bound method (a
+    class method's bound to the class), named after the class that defines it."""
+    text = (
+        "class A:\n    def f(self):\n        return 1\n    @classmethod\n    def g(cls):\n        return 2\n"
+        "class B(A):\n    def f(self):\n        return super().f() + 10\na = B()\nprint(A.f, a.f, B.g, a.g)\n"
+        "print(A.f(a), B.f(a), a.f(), a.g())\n"
+    )
+    printed, ended = run(text)
+    assert ended is None
+    assert re.sub("0x[0-9a-f]+", "0x…", printed) == (
+        "<function A.f at 0x…> <bound method B.f of <__main__.B object at 0x…>> <bound method A.g of <class "
+        "'__main__.B'>> <bound method A.g of <class '__main__.B'>>\n1 11 11 2\n"
+    )
 
 
 def test_an_objects_default_text_is_pythons():

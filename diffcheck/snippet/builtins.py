@@ -415,6 +415,8 @@ class Builtins:
         mode, inference = modes()
         if function.grad_mode is not None:
             set_modes(function.grad_mode, function.inference)
+        if function.owner is not None:  # a method: super() in it finds its self and class here
+            self.selves.append((args[0] if args else None, function.owner))
         try:
             if isinstance(function.node, ast.Lambda):
                 return self.eval(function.node.body)
@@ -426,6 +428,8 @@ class Builtins:
             self.scope, self.depth = outer_scope, self.depth - 1
             if function.grad_mode is not None:
                 set_modes(mode, inference)
+            if function.owner is not None:
+                self.selves.pop()
 
     def _bind_arguments(self, function: UserFunction, args: list, kwargs: dict, into: dict, node: ast.AST) -> None:
         spec, name = function.node.args, function.name

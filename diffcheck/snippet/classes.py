@@ -21,7 +21,6 @@ MAX_RENDERED = 1_000_000  # characters the snippet's __repr__/__str__ may return
 
 
 class Member(NamedTuple):
-    owner: "ClassValue"  # the class that defines it (super() in its methods starts past it)
     kind: str  # "method", "staticmethod", "classmethod", "property" or "attribute"
     value: Any
 
@@ -78,10 +77,10 @@ class ClassValue(SnippetObject):
     def lookup(self, name: str) -> Optional[Member]:
         for cls in self.lineage():
             if name in cls.attributes:
-                return Member(cls, "attribute", cls.attributes[name])
+                return Member("attribute", cls.attributes[name])
             if name in cls.methods:
                 function, kind = cls.methods[name]
-                return Member(cls, kind, function)
+                return Member(kind, function)
         return None
 
     def subclass_of(self, other: "ClassValue") -> bool:
@@ -94,11 +93,7 @@ class ClassValue(SnippetObject):
             raise Raised("AttributeError", f"type object '{self.name}' has no attribute '{name}'", node.lineno)
         if member.kind == "property":
             raise interp.fail(f"reading property '{name}' from class '{self.name}' is not supported", node)
-        if member.kind == "method":  # a function: self is its first argument
-            return BoundMethod(
-                name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, args, kwargs, n)
-            )
-        return bind(member, self, name)
+        return member.value if member.kind == "method" else bind(member, self, name)  # a method: a function
 
     def set(self, interp, name: str, value, node: ast.AST) -> None:
         self.methods.pop(name, None)
@@ -128,7 +123,7 @@ class ClassValue(SnippetObject):
         node = interp.text_node or member.value.node
         interp.rendering += 1
         try:
-            text = interp.run_method(member.owner, member.value, [instance], {}, node)
+            text = interp.call_function(member.value, [instance], {}, node)
         finally:
             interp.rendering -= 1
         if not isinstance(text, str):
@@ -142,16 +137,13 @@ class ClassValue(SnippetObject):
 def bind(member: Member, instance, name: str):
     """A member as `instance.NAME` reads it (a property is `read`'s): a method bound to it, a class method to its
     class, a static method or an attribute as it is."""
-    if member.kind == "method":
-        return BoundMethod(
-            name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, [instance, *args], kwargs, n)
-        )
-    if member.kind == "classmethod":
-        cls = instance if isinstance(instance, ClassValue) else instance.cls
-        return BoundMethod(
-            name, lambda i, args, kwargs, n: i.run_method(member.owner, member.value, [cls, *args], kwargs, n)
-        )
-    return member.value
+    if member.kind not in ("method", "classmethod"):
+        return member.value
+    this = instance if member.kind == "method" or isinstance(instance, ClassValue) else instance.cls
+    function = member.value
+    return BoundMethod(
+        name, lambda i, args, kwargs, n: i.call_function(function, [this, *args], kwargs, n), this, function.name
+    )
 
 
 def read(interp, instance, cls: Optional[ClassValue], name: str, node: ast.AST, own: tuple[dict, ...]):
@@ -159,7 +151,7 @@ def read(interp, instance, cls: Optional[ClassValue], name: str, node: ast.AST, 
     `own`), then its class's; `MISSING` when none has it."""
     member = cls.lookup(name) if cls is not None else None
     if member is not None and member.kind == "property":
-        return interp.run_method(member.owner, member.value, [instance], {}, node)
+        return interp.call_function(member.value, [instance], {}, node)
     for table in own:
         if name in table:
             return table[name]
@@ -252,7 +244,7 @@ class SuperValue(SnippetObject):
         member = self.owner.base.lookup(name) if self.owner.base is not None else None
         if member is not None:
             if member.kind == "property":
-                return interp.run_method(member.owner, member.value, [self.instance], {}, node)
+                return interp.call_function(member.value, [self.instance], {}, node)
             return bind(member, self.instance, name)
         return self.owner.kind.inherited(interp, self.instance, name, node)
 
@@ -270,8 +262,9 @@ def define(interp, node: ast.ClassDef, base: Optional[ClassValue], kind: Kind) -
             interp.tick(statement)
             if isinstance(statement, ast.FunctionDef):
                 function = interp.make_function(f"{node.name}.{statement.name}", statement)
+                decorated = interp.decorate(function, statement.decorator_list)
                 function.closure = outer
-                methods[statement.name] = (function, interp.decorate(function, statement.decorator_list))
+                methods[statement.name] = (function, decorated)
                 interp.scope.vars.pop(statement.name, None)
             elif isinstance(statement, ast.Assign):
                 value = interp.eval(statement.value)
@@ -280,4 +273,7 @@ def define(interp, node: ast.ClassDef, base: Optional[ClassValue], kind: Kind) -
                     methods.pop(target.id, None)
     finally:
         attributes, interp.scope = interp.scope.vars, outer
-    return ClassValue(node.name, methods, attributes, base, kind, interp)
+    cls = ClassValue(node.name, methods, attributes, base, kind, interp)
+    for function, decorated in methods.values():
+        function.owner = cls if decorated != "staticmethod" else None
+    return cls

@@ -18,7 +18,7 @@ from ..engine import type_name
 from ..engine.parameters import is_parameter, mark_parameter
 from . import classes, custom_function
 from .torch_surface import Raised
-from .values import BoundMethod, SnippetObject, UserFunction, torch_class
+from .values import BoundMethod, SnippetObject, torch_class
 
 
 def parameter(data, requires_grad: bool = True):
@@ -62,7 +62,9 @@ class ModuleValue(SnippetObject):
             return self.training
         builtin = _METHODS.get(name)
         if builtin is not None:
-            return BoundMethod(name, lambda i, args, kwargs, n: builtin(i, self, args, kwargs, n))
+            return BoundMethod(
+                name, lambda i, args, kwargs, n: builtin(i, self, args, kwargs, n), self, f"Module.{name}"
+            )
         raise Raised("AttributeError", f"'{self.name}' object has no attribute '{name}'", node.lineno)
 
     def set(self, interp, name: str, value, node: ast.AST) -> None:
@@ -297,14 +299,6 @@ class ModuleSurface:
                 f"class '{node.name}': its base '{shown}' is not one of the snippet's plain or nn.Module classes", node
             )
         return self.CLASSES[qualname](self, node)
-
-    def run_method(self, owner: classes.ClassValue, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
-        """A method of `owner` called with `args` (its self first): super() in it starts past `owner`."""
-        self.selves.append((args[0] if args else None, owner))
-        try:
-            return self.call_function(function, args, kwargs, node)
-        finally:
-            self.selves.pop()
 
     def _builtin_type(self, args, kwargs, node):
         """type(obj) of an instance of the snippet's classes or of an nn module: its class, or torch's (one object
