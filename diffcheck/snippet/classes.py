@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple, Optional
 
 from ..engine import type_name
@@ -29,7 +30,7 @@ class Kind:
     """What instances of a kind of class are and inherit past the snippet's classes (object's, here)."""
 
     def make(self, cls: "ClassValue"):
-        return _named(cls.name)(cls)
+        return cls.instance_type(cls)
 
     def no_init(self, interp, instance, args: list, kwargs: dict, node: ast.AST) -> None:
         """Calling a class none of whose classes defines __init__."""
@@ -67,6 +68,12 @@ class ClassValue(SnippetObject):
     kind: Kind = PLAIN
     interp: Any = field(default=None, repr=False)  # runs __repr__ and __str__ when Python asks for the text
     type_name = "type"
+
+    @cached_property
+    def instance_type(self) -> type:
+        """InstanceValue under the class's name, so that Python's own messages about an instance name its class
+        (`abs(obj)`: "bad operand type for abs(): 'Linear'"), as they would in the real program."""
+        return type(self.name, (InstanceValue,), {"__module__": "__main__", "__qualname__": self.name})
 
     def lineage(self):
         cls = self
@@ -219,17 +226,6 @@ class InstanceValue(SnippetObject):
     def __str__(self) -> str:
         text = self.cls.text(self, "__str__")
         return repr(self) if text is None else text
-
-
-_NAMED: dict[str, type] = {}
-
-
-def _named(name: str) -> type:
-    """InstanceValue under the snippet's class name, so that Python's own messages about an instance name its class
-    (`abs(obj)`: "bad operand type for abs(): 'Linear'"), as they would in the real program."""
-    if name not in _NAMED:
-        _NAMED[name] = type(name, (InstanceValue,), {"__module__": "__main__", "__qualname__": name})
-    return _NAMED[name]
 
 
 @dataclass(eq=False)
