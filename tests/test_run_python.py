@@ -1,6 +1,6 @@
 """`diffcheck run` speaks the Python autograd snippets are written in: each of tests/python_snippets/*.py (functions,
 closures, lambdas, loops with else, unpacking, exceptions, format specs, in-place ops, `.data` sharing, the version
-counter, autograd.grad, dicts and lists) prints byte for byte what PyTorch 2.13 printed, and ends as it ended: an
+counter, autograd.grad, dicts and lists, plain classes, map/filter/sorted(key=)) prints byte for byte what PyTorch 2.13 printed, and ends as it ended: an
 uncaught exception as diffcheck's one line `NAME.py:LINE: Kind: message`, exit code 2."""
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ REFUSED = [
     ("open('f')", "s.py:1:1: builtin 'open' is not supported"),
     ("eval('1')", "s.py:1:1: builtin 'eval' is not supported"),
     (T + "print(vars(x))", "s.py:3:7: builtin 'vars' is not supported"),
-    (T + "getattr(x, 'grad')", "s.py:3:1: builtin 'getattr' is not supported"),
+    (T + "getattr(x, '__class__')", "s.py:3:12: attribute '__class__' is not supported"),
+    (T + "hasattr(x, '_grad')", "s.py:3:12: attribute '_grad' is not supported"),
     ("__import__('os')", "s.py:1:1: name '__import__' is not supported (names may not start with '__')"),
     ("print(f'{__name__}')", "s.py:1:10: name '__name__' is not supported (names may not start with '__')"),
     # attribute walks
@@ -66,11 +67,42 @@ REFUSED = [
     ("import torch\ntorch.sin.x", "s.py:2:11: 'torch.sin' has no attribute 'x' here"),
     # definitions and control flow
     ("async def f(): pass", "s.py:1:1: function definitions are not supported"),
-    ("class A: pass", "s.py:1:1: class 'A': only subclasses of nn.Module and torch.autograd.Function are supported"),
     (
         "import torch\nclass A(torch.Tensor): pass",
-        "s.py:2:1: class 'A': only subclasses of nn.Module and torch.autograd.Function are supported",
+        "s.py:2:1: class 'A': only plain classes and subclasses of the snippet's classes, nn.Module and "
+        "torch.autograd.Function are supported",
     ),
+    (
+        "class A: pass\nclass B: pass\nclass C(A, B): pass",
+        "s.py:3:12: class 'C': multiple inheritance is not supported",
+    ),
+    ("class A(metaclass=type): pass", "s.py:1:9: keywords in a class statement are not supported"),
+    (
+        "class A:\n    def __getattr__(self, name): pass",
+        "s.py:2:5: class 'A': method '__getattr__' is not supported (of the special methods: __init__, __call__, "
+        "__repr__, __str__, __len__, __getitem__)",
+    ),
+    (
+        "class A:\n    def __add__(self, other): pass",
+        "s.py:2:5: class 'A': method '__add__' is not supported (of the special methods: __init__, __call__, "
+        "__repr__, __str__, __len__, __getitem__)",
+    ),
+    (
+        "class A:\n    @property\n    def x(self): pass\n    @x.setter\n    def x(self, v): pass",
+        "s.py:4:6: class 'A': a method is decorated only by @staticmethod, @classmethod, @property and "
+        "@torch.no_grad() or @torch.enable_grad()",
+    ),
+    (
+        "class A:\n    @staticmethod\n    @property\n    def x(self): pass",
+        "s.py:3:6: class 'A': 'x' takes no more than one of @staticmethod, @classmethod and @property, and a special "
+        "method none",
+    ),
+    ("class A:\n    def f(): pass", "s.py:2:5: method 'f' needs a first parameter (self)"),
+    (
+        "class A:\n    x, y = 1, 2",
+        "s.py:2:5: class 'A': a class body holds methods, attributes (name = value) and docstrings",
+    ),
+    ("class A:\n    pass\nA().__dict__", "s.py:3:5: attribute '__dict__' is not supported"),
     ("y = {i for i in [1]}", "s.py:1:5: comprehensions are not supported"),
     ("x = 1\ndel x", "s.py:2:1: del is not supported"),
     ("global x", "s.py:1:1: global is not supported"),
@@ -99,10 +131,10 @@ REFUSED = [
     ),
     (T + "torch.pow(x)", "s.py:3:1: 'torch.pow' takes 2 positional arguments (1 given)"),
     (T + "x.sum(0, True, 1)", "s.py:3:1: 'x.sum' takes 0 to 2 positional arguments (3 given)"),
-    # a name both a tensor's and a list's method takes what either takes (sort's key= is neither's here)
+    # a name both a tensor's and a list's method takes what either takes (a tensor's sort refuses key= when it runs)
     (
-        T + "x.sort(key=abs)",
-        "s.py:3:8: unexpected keyword argument 'key' for 'x.sort' (supported: descending, dim, reverse, stable)",
+        T + "x.sort(cmp=abs)",
+        "s.py:3:8: unexpected keyword argument 'cmp' for 'x.sort' (supported: descending, dim, key, reverse, stable)",
     ),
     (T + "x.remove(1, 2)", "s.py:3:1: 'x.remove' takes 0 to 1 positional arguments (2 given)"),
     ("print(*[1])", "s.py:1:7: starred arguments are not supported"),
@@ -168,16 +200,24 @@ def test_a_binding_shadows_a_builtin_in_its_scope_as_in_python():
     assert refusal("def f(open):\n    return open\nopen('f')") == "s.py:3:1: builtin 'open' is not supported"
     assert stops("x = {'a': 1}\nx.copy()\n") == "s.py:2:1: 'dict.copy()' is not supported"  # not an AttributeError
     assert (
-        stops("g = sorted\ng([1], key=abs)\n")
-        == "s.py:2:1: unexpected keyword argument 'key' for 'sorted' is not supported"
+        stops("g = sorted\ng([1], cmp=abs)\n")
+        == "s.py:2:1: unexpected keyword argument 'cmp' for 'sorted' is not supported"
     )
 
 
-def test_type_is_of_nn_modules_only():
-    """type(m) gives the module's class (tests/sessions/module_type.txt); of anything else it stops with one line
-    rather than hand out a type object whose attributes the whitelist does not cover."""
-    assert stops(T + "type(x)\n") == "s.py:3:1: type() is supported only of an nn module (not of 'Tensor')"
-    assert stops("type(1)\n") == "s.py:1:1: type() is supported only of an nn module (not of 'int')"
+def test_a_tensors_sort_refuses_a_lists_key_when_it_runs():
+    assert (
+        stops(T + "x.sort(key=abs)\n")
+        == "s.py:3:1: unexpected keyword argument 'key' for 'x.sort' (supported: descending, dim, stable)"
+    )
+
+
+def test_type_is_of_nn_modules_and_the_snippets_objects_only():
+    """type(m) gives the module's class (tests/sessions/module_type.txt), type(obj) the snippet's class; of anything
+    else it stops with one line rather than hand out a type object whose attributes the whitelist does not cover."""
+    only = "type() is supported only of an nn module or an instance of the snippet's classes"
+    assert stops(T + "type(x)\n") == f"s.py:3:1: {only} (not of 'Tensor')"
+    assert stops("type(1)\n") == f"s.py:1:1: {only} (not of 'int')"
 
 
 def stops(text: str) -> str:
@@ -418,8 +458,9 @@ def test_limits_stop_the_run_with_one_line(text, message):
     "text, message",
     [
         (
-            "def f(): pass\nclass A: pass",
-            "s.py:2:1: class 'A': only subclasses of nn.Module and torch.autograd.Function are supported",
+            "def f(): pass\nclass A(f): pass",
+            "s.py:2:1: class 'A': only plain classes and subclasses of the snippet's classes, nn.Module and "
+            "torch.autograd.Function are supported",
         ),
         ("def f(*a): pass", "s.py:1:8: '*args' and '**kwargs' parameters are not supported"),
         (

@@ -98,7 +98,10 @@ class _Interpreter(
         self.aliases: dict[int, list] = {}  # `.data` groups sharing storage
         self.sources: dict[int, str] = {}
         self.positions: dict[int, Pos] = {}
-        self.selves: list = []  # the modules whose methods are running: super()'s
+        self.selves: list = []  # (self, the class defining the method) of the methods running: super()'s
+        self.rendering = 0  # the snippet's __repr__/__str__ calls running (Python asked for an object's text)
+        self.rendered = 0  # characters they returned since the text being made was last measured (text_fits)
+        self.text_node = None  # the node whose text is being made: where a __repr__/__str__ raises
         self._generator = None  # this run's global generator, seeded from /dev/urandom when first drawn from
 
     @property

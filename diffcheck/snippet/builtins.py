@@ -11,7 +11,9 @@ import string
 
 from .. import engine
 from ..engine import type_name
-from .names import BUILTINS, EXCEPTIONS
+from .classes import ClassValue, InstanceValue
+from .modules import ModuleValue
+from .names import BUILTINS, EXCEPTIONS, TENSOR_ATTRIBUTES
 from ..ops.subscripts import spec_of
 from .sizes import text_length
 from .torch_surface import Raised
@@ -19,9 +21,11 @@ from .values import (
     NODE_CLASS,
     TENSOR_CLASS,
     ExceptionValue,
+    LazyIterator,
     ReturnValue,
     Scope,
     SnippetObject,
+    TorchClass,
     UserFunction,
     modes,
     set_modes,
@@ -31,10 +35,27 @@ MAX_ITEMS = 1_000_000  # items a builtin may gather into a list (list(range(10 *
 _SAFE_METHODS = {
     list: {"append", "extend", "pop", "insert", "index", "count", "remove", "reverse", "clear", "copy", "sort"},
     tuple: {"index", "count"},
-    dict: {"items", "keys", "values", "get", "pop"},
+    dict: {"items", "keys", "values", "get", "pop", "setdefault"},
     str: {"format", "join", "upper", "lower", "strip", "split", "replace", "startswith", "endswith", "count", "index"},
 }
 _FIELD = __import__("re").compile(r"^(\d*|[A-Za-z]\w*)$")
+_ABSENT = object()  # hasattr's default for getattr
+
+
+def _opaque(value) -> bool:
+    """An object of the snippet's or torch's that Python cannot iterate (map's and filter's iterators can)."""
+    return isinstance(value, SnippetObject) and not hasattr(value, "__iter__")
+
+
+def _instance_of(value, kind) -> bool:
+    """isinstance() against the snippet's classes (their bases count) and torch.nn's (nn.Module: any module)."""
+    if isinstance(kind, ClassValue):
+        cls = getattr(value, "cls", None)
+        return isinstance(cls, ClassValue) and cls.subclass_of(kind)
+    if not isinstance(value, ModuleValue):
+        return False
+    name = kind.qualname.rpartition(".")[2]
+    return kind.qualname == "torch.nn.Module" or value.cls is None and value.name == name
 
 
 class Builtins:
@@ -47,19 +68,19 @@ class Builtins:
             shown = f"unexpected keyword argument '{unknown[0]}'" if unknown else f"{len(args)} positional arguments"
             raise self.fail(f"{shown} for '{name}' is not supported", node)
         if name in EXCEPTIONS:
+            if args:
+                self.text_fits(text_length(args[0]), node)
             message = "" if not args else repr(args[0]) if name == "KeyError" else self._python(str, node, args[0])
             return ExceptionValue(name, message, tuple(args))
         handler = getattr(self, f"_builtin_{name}", None)
         if handler is not None:
             return handler(args, kwargs, node)
-        python = {"list": list, "tuple": tuple, "dict": dict, "sorted": sorted, "reversed": reversed}.get(name)
+        python = {"list": list, "tuple": tuple, "dict": dict, "reversed": reversed}.get(name)
         if python is not None:
             if args:
                 args = [self._bounded(args[0], node)]
-            if name == "sorted" and any(isinstance(v, engine.Tensor) for v in args[0]):
-                raise self.fail("sorted() of tensors is not supported", node)
             result = self._python(lambda *a, **k: python(*a, **k), node, *args, **kwargs)
-            return list(result) if name == "reversed" else result
+            return LazyIterator(type(result).__name__, iter(list(result))) if name == "reversed" else result
         function = {"range": range, "enumerate": enumerate, "zip": zip}[name]
         if name == "zip":
             args = [self._bounded(a, node) for a in args]
@@ -74,9 +95,76 @@ class Builtins:
             return self.iterate(value, node)
         if isinstance(value, range) and _range_length(value) > MAX_ITEMS:
             raise self.fail(f"a range of more than {MAX_ITEMS} items cannot be gathered", node)
-        if isinstance(value, (int, float, bool)) or value is None:
+        if isinstance(value, (int, float, bool)) or value is None or _opaque(value):
             raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
         return value
+
+    # ---- map, filter, sorted, getattr: the snippet's functions called back ----------------------------------------
+    def _builtin_map(self, args, kwargs, node):
+        """A lazy iterator, as Python 3's: each item calls the function when it is asked for (one step each)."""
+        function, sources = args[0], [iter(self.iterate(a, node)) for a in args[1:]]
+
+        def items():
+            for values in zip(*sources):
+                self.tick(node)
+                yield self.call(function, list(values), {}, node)
+
+        return LazyIterator("map", items())
+
+    def _builtin_filter(self, args, kwargs, node):
+        function, source = args[0], self.iterate(args[1], node)
+
+        def items():
+            for value in source:
+                self.tick(node)
+                if self.truth(value if function is None else self.call(function, [value], {}, node), node):
+                    yield value
+
+        return LazyIterator("filter", items())
+
+    def _builtin_sorted(self, args, kwargs, node):
+        values = list(self._bounded(args[0], node))
+        self.sort(values, kwargs, node, "sorted()")
+        return values
+
+    def sort(self, values: list, kwargs: dict, node: ast.AST, what: str) -> None:
+        """Sort `values` in place by their keys (`key(v)`, called once each), stably, as Python does."""
+        key = kwargs.get("key")
+        keys = values if key is None else [self.call(key, [v], {}, node) for v in values]
+        bad = next((k for k in keys if isinstance(k, (engine.Tensor, SnippetObject))), None)
+        if bad is not None:  # a tensor's `<` is a tensor; the snippet's objects define none
+            kind = "tensors" if isinstance(bad, engine.Tensor) else f"'{type_name(bad)}' objects"
+            raise self.fail(
+                f"{what} of {kind} is not supported" if key is None else f"{what} by {kind} (key=) is not supported",
+                node,
+            )
+        order = self._python(
+            sorted, node, range(len(values)), key=keys.__getitem__, reverse=kwargs.get("reverse", False)
+        )
+        values[:] = [values[i] for i in order]
+
+    def _attribute_name(self, args: list, node: ast.AST) -> str:
+        name = args[1]
+        if not isinstance(name, str):
+            raise Raised("TypeError", f"attribute name must be string, not '{type_name(name)}'", node.lineno)
+        if name.startswith("_") and name not in TENSOR_ATTRIBUTES:
+            raise self.fail(f"attribute '{name}' is not supported", node)
+        return name
+
+    def _builtin_getattr(self, args, kwargs, node):
+        name = self._attribute_name(args, node)
+        try:
+            return self._get_attribute(args[0], name, node)
+        except Raised as error:
+            if error.kind != "AttributeError" or len(args) < 3:
+                raise
+            return args[2]
+
+    def _builtin_hasattr(self, args, kwargs, node):
+        return self._builtin_getattr([*args, _ABSENT], kwargs, node) is not _ABSENT
+
+    def _builtin_setattr(self, args, kwargs, node):
+        self._set_attribute(args[0], self._attribute_name(args, node), args[2], node)
 
     def _builtin_print(self, args, kwargs, node):
         sep, end = kwargs.get("sep"), kwargs.get("end")
@@ -101,7 +189,10 @@ class Builtins:
         return self._python(repr, node, args[0])
 
     def text_fits(self, length: int, node: ast.AST) -> None:
-        """Refuse a string of more than MAX_ITEMS characters before it is made."""
+        """Refuse a string of more than MAX_ITEMS characters before it is made (what the snippet's own __repr__
+        and __str__ return counts as it comes: classes.ClassValue.text)."""
+        if not self.rendering:
+            self.rendered, self.text_node = 0, node
         if length > MAX_ITEMS:
             raise self.fail(f"string longer than {MAX_ITEMS} characters", node)
 
@@ -125,11 +216,16 @@ class Builtins:
                 if isinstance(value, engine.Node):
                     return True
                 continue
+            if isinstance(kind, (ClassValue, TorchClass)):
+                if _instance_of(value, kind):
+                    return True
+                continue
             if getattr(kind, "name", None) in python and isinstance(value, python[kind.name]):
                 return True
             if kind is not TENSOR_CLASS and getattr(kind, "name", None) not in python:
                 raise self.fail(
-                    "isinstance() takes torch.Tensor, torch.autograd.graph.Node or int, float, str, list, tuple, dict, bool",
+                    "isinstance() takes torch.Tensor, torch.autograd.graph.Node, nn modules' and the snippet's classes "
+                    "or int, float, str, list, tuple, dict, bool",
                     node,
                 )
         return False
@@ -174,16 +270,21 @@ class Builtins:
         if name == "format":
             return self.str_format(value, args, kwargs, node)
         if name in ("extend", "join"):
-            args = [self._bounded(args[0], node)]
+            args = [list(self._bounded(args[0], node))]
             if name == "join":
                 parts = list(args[0])
                 self.text_fits(sum(map(text_length, parts)) + len(value) * max(len(parts) - 1, 0), node)
             if name == "extend" and len(value) + len(args[0]) > MAX_ITEMS:
                 raise self.fail(f"list of more than {MAX_ITEMS} items", node)
-        if name == "sort" and any(isinstance(v, engine.Tensor) for v in value):
-            raise self.fail("sort() of a list of tensors is not supported", node)
-        if name == "append" and len(value) >= MAX_ITEMS:
-            raise self.fail(f"list of more than {MAX_ITEMS} items", node)
+        if name == "sort":
+            if args:
+                raise Raised("TypeError", "sort() takes no positional arguments", node.lineno)
+            unknown = [k for k in kwargs if k not in ("key", "reverse")]  # a tensor's sort's: the validator let it by
+            if unknown:
+                raise Raised("TypeError", f"'{unknown[0]}' is an invalid keyword argument for sort()", node.lineno)
+            return self.sort(value, kwargs, node, "sort() of a list")
+        if name in ("append", "setdefault") and len(value) >= MAX_ITEMS:
+            raise self.fail(f"{type_name(value)} of more than {MAX_ITEMS} items", node)
         if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
             count = value.count(args[0]) if args[0] else len(value) + 1
             self.text_fits(len(value) + count * max(len(args[1]) - len(args[0]), 0), node)
@@ -231,6 +332,8 @@ class Builtins:
                     node.lineno,
                 )
             return bool(value.item())
+        if isinstance(value, InstanceValue) and value.cls.lookup("__len__") is not None:
+            return value.length(self, node) != 0
         return bool(value)
 
     def iterate(self, value, node: ast.AST):
@@ -245,7 +348,7 @@ class Builtins:
             return rows
         if isinstance(value, dict):
             return list(value)
-        if isinstance(value, (list, tuple, str, range)):
+        if isinstance(value, (list, tuple, str, range, LazyIterator)):
             return value
         raise Raised("TypeError", f"'{type_name(value)}' object is not iterable", node.lineno)
 
@@ -312,6 +415,8 @@ class Builtins:
         mode, inference = modes()
         if function.grad_mode is not None:
             set_modes(function.grad_mode, function.inference)
+        if function.owner is not None:  # a method: super() in it finds its self and class here
+            self.selves.append((args[0] if args else None, function.owner))
         try:
             if isinstance(function.node, ast.Lambda):
                 return self.eval(function.node.body)
@@ -323,6 +428,8 @@ class Builtins:
             self.scope, self.depth = outer_scope, self.depth - 1
             if function.grad_mode is not None:
                 set_modes(mode, inference)
+            if function.owner is not None:
+                self.selves.pop()
 
     def _bind_arguments(self, function: UserFunction, args: list, kwargs: dict, into: dict, node: ast.AST) -> None:
         spec, name = function.node.args, function.name

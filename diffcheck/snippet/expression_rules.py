@@ -18,6 +18,7 @@ from .names import (
     NUMPY_NAMES,
     OBJECT_MEMBERS,
     OP_FUNCTIONS,
+    SPECIAL_METHODS,
     TENSOR_ATTRIBUTES,
     TENSOR_METHODS,
     TORCH_EXTRAS,
@@ -55,7 +56,7 @@ class ExpressionRules:
         if not isinstance(node, ast.Attribute):
             self.value(node, depth)
             return "value"
-        if node.attr == "__init__" and _is_super(node.value):  # super().__init__() in an nn.Module's __init__
+        if node.attr in SPECIAL_METHODS and _is_super(node.value):  # super().__init__() in a class's __init__
             self.value(node.value, depth + 1)
             return "value"
         if node.attr.startswith("_") and node.attr not in TENSOR_ATTRIBUTES:  # x._version is PyTorch's
@@ -154,6 +155,8 @@ class ExpressionRules:
             spec = _spec(0, None, *[k.arg for k in node.keywords if k.arg])
         else:
             raise self.refuse("only calls of torch functions, tensor methods and builtins are supported", node)
+        if kind_name == "builtin" and name in ("getattr", "setattr", "hasattr") and len(node.args) > 1:
+            self._attribute_name(node.args[1])
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse("starred arguments are not supported", arg)
@@ -178,6 +181,12 @@ class ExpressionRules:
                 supported = f" (supported: {', '.join(sorted(spec.keywords))})" if spec.keywords else ""
                 raise self.refuse(f"unexpected keyword argument '{keyword.arg}' for '{shown}'{supported}", keyword)
             self.value(keyword.value, depth + 1)
+
+    def _attribute_name(self, node: ast.AST) -> None:
+        """getattr(x, "NAME"): a name spelled out is checked as `x.NAME` is (the run checks any other)."""
+        name = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(name, str) and name.startswith("_") and name not in TENSOR_ATTRIBUTES:
+            raise self.refuse(f"attribute '{name}' is not supported", node)
 
     def _binop(self, node: ast.BinOp, depth: int) -> None:
         if type(node.op) not in _OPERATORS:

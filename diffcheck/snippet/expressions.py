@@ -162,6 +162,13 @@ class Expressions:
                 f"unsupported operand type(s) for {symbol}: '{type_name(left)}' and '{type_name(right)}'",
                 node.lineno,
             )
+        if isinstance(left, SnippetObject) or isinstance(right, SnippetObject):  # Python's message, with its names
+            shown = "** or pow()" if symbol == "**" else symbol
+            raise Raised(
+                "TypeError",
+                f"unsupported operand type(s) for {shown}: '{type_name(left)}' and '{type_name(right)}'",
+                node.lineno,
+            )
         python = PYTHON.get(symbol) or _EXTRA_PYTHON[symbol]
         self._guard_python(BINARY.get(symbol, symbol), left, right, node)
         return self._python(python, node, left, right)
@@ -177,6 +184,9 @@ class Expressions:
             if isinstance(node.op, ast.USub):
                 return self.op(UNARY["-"], [value], {}, node, operator=operator.neg)
             return value
+        if isinstance(value, SnippetObject):
+            symbol = "-" if isinstance(node.op, ast.USub) else "+"
+            raise Raised("TypeError", f"bad operand type for unary {symbol}: '{type_name(value)}'", node.lineno)
         return self._python(operator.neg if isinstance(node.op, ast.USub) else operator.pos, node, value)
 
     def _compare(self, node: ast.Compare):
@@ -195,6 +205,12 @@ class Expressions:
         if symbol in ("in", "not in"):
             if isinstance(right, engine.Tensor) or isinstance(left, engine.Tensor) and isinstance(right, (list, tuple)):
                 raise self.fail(f"'{symbol}' with tensors is not supported", node)
+            if (
+                isinstance(right, SnippetObject)
+                and not hasattr(right, "__contains__")
+                and not hasattr(right, "__iter__")
+            ):
+                raise Raised("TypeError", f"argument of type '{type_name(right)}' is not iterable", node.lineno)
             found = self._python(lambda a, b: a in b, node, left, right)
             return found if symbol == "in" else not found
         name, python = BINARY.get(symbol), PYTHON[symbol]
@@ -207,6 +223,13 @@ class Expressions:
             and not all(isinstance(v, (engine.Tensor, int, float)) for v in (left, right))
         ):
             python = operator.is_ if python is operator.eq else operator.is_not  # torch: `x == None` is False
+        objects = isinstance(left, SnippetObject) or isinstance(right, SnippetObject)
+        if objects and python not in (operator.eq, operator.ne, operator.is_, operator.is_not):
+            raise Raised(
+                "TypeError",
+                f"'{symbol}' not supported between instances of '{type_name(left)}' and '{type_name(right)}'",
+                node.lineno,
+            )
         if not tensors and python in (operator.eq, operator.ne) and _holds_tensor(left, right):
             raise self.fail("'==' between lists or tuples of tensors is not supported", node)
         result = self._python(python, node, left, right)

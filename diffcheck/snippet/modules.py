@@ -3,7 +3,8 @@
 registration order, `parameters()`, `named_parameters()`, `zero_grad()`, `train()`/`eval()`, `state_dict()` and
 printing. Layers compute through the op table (`nn.Linear` is the `linear` row), so every forward is traced and each
 backward() verified like any other; `nn.Linear` draws its initial weights from the run's generator as PyTorch does,
-so a seeded model prints PyTorch's weights. torch.nn's layers are in `snippet/layers.py`.
+so a seeded model prints PyTorch's weights. torch.nn's layers are in `snippet/layers.py`; the class machinery a
+subclass shares with the snippet's plain classes (methods, inheritance, super()) in `snippet/classes.py`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any, Callable, Optional
 from .. import engine
 from ..engine import type_name
 from ..engine.parameters import is_parameter, mark_parameter
-from . import custom_function
+from . import classes, custom_function
 from .torch_surface import Raised
-from .values import BoundMethod, SnippetObject, UserFunction, torch_class
+from .values import BoundMethod, SnippetObject, torch_class
 
 
 def parameter(data, requires_grad: bool = True):
@@ -37,7 +38,7 @@ class ModuleValue(SnippetObject):
     """One nn.Module: parameters, submodules and other attributes in registration order, as PyTorch keeps them."""
 
     name: str  # the class name PyTorch prints
-    cls: Optional["ModuleClass"] = None  # the snippet's class, or None for torch's layers
+    cls: Optional[classes.ClassValue] = None  # the snippet's class, or None for torch's layers
     forward_impl: Optional[Callable] = None  # torch's layers: (interp, module, args, kwargs, node) -> value
     extra: Callable[["ModuleValue"], str] = lambda module: ""  # extra_repr
     initialised: bool = False
@@ -52,21 +53,23 @@ class ModuleValue(SnippetObject):
 
     # ---- attributes ----------------------------------------------------------------------------------------------
     def get(self, interp, name: str, node: ast.AST):
-        for table in (self.params, self.modules, self.attrs):
-            if name in table:
-                return table[name]
+        """A property of its class, then its parameters, children and attributes, its class's members, and
+        nn.Module's methods (PyTorch finds the tables through Module.__getattr__; no name is in two places)."""
+        value = classes.read(interp, self, self.cls, name, node, (self.params, self.modules, self.attrs))
+        if value is not classes.MISSING:
+            return value
         if name == "training":
             return self.training
-        method = self.cls.methods.get(name) if self.cls else None
-        if method is not None:
-            return BoundMethod(name, lambda i, args, kwargs, n: i.call_method_of(self, method, args, kwargs, n))
         builtin = _METHODS.get(name)
         if builtin is not None:
-            return BoundMethod(name, lambda i, args, kwargs, n: builtin(i, self, args, kwargs, n))
+            return BoundMethod(
+                name, lambda i, args, kwargs, n: builtin(i, self, args, kwargs, n), self, f"Module.{name}"
+            )
         raise Raised("AttributeError", f"'{self.name}' object has no attribute '{name}'", node.lineno)
 
     def set(self, interp, name: str, value, node: ast.AST) -> None:
         """PyTorch's Module.__setattr__: a Parameter registers, a module becomes a child, None keeps the slot."""
+        classes.writable(self, self.cls, name, node)
         if name == "training" and isinstance(value, bool):
             self.training = value
         elif is_parameter(value):
@@ -104,12 +107,13 @@ class ModuleValue(SnippetObject):
     def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
         if self.forward_impl is not None:
             return self.forward_impl(interp, self, args, kwargs, node)
-        forward = self.cls.methods.get("forward") if self.cls else None
-        if forward is None:
-            raise Raised(
-                "NotImplementedError", f'Module [{self.name}] is missing the required "forward" function', node.lineno
-            )
-        return interp.call_method_of(self, forward, args, kwargs, node)
+        for name in ("__call__", "forward"):
+            member = self.cls.lookup(name) if self.cls is not None else None
+            if member is not None:
+                return interp.call(classes.bind(member, self, name), args, kwargs, node)
+        raise Raised(
+            "NotImplementedError", f'Module [{self.name}] is missing the required "forward" function', node.lineno
+        )
 
     def item(self, interp, key, node: ast.AST):
         if self.name != "Sequential":
@@ -142,6 +146,9 @@ class ModuleValue(SnippetObject):
         return out
 
     def __repr__(self) -> str:
+        text = self.cls.text(self, "__repr__") if self.cls is not None else None
+        if text is not None:
+            return text
         extra = self.extra(self)
         extra_lines = extra.split("\n") if extra else []
         child_lines = [f"({key}): " + _indent(repr(module), 2) for key, module in self.modules.items()]
@@ -165,58 +172,38 @@ def _torch_type(value) -> str:
     return type_name(value)
 
 
-@dataclass(eq=False)
-class ModuleClass(SnippetObject):
-    """The snippet's `class Net(nn.Module)`: its methods; calling it makes a module and runs `__init__`."""
+class ModuleKind(classes.Kind):
+    """nn.Module subclasses: their instances are modules, and what lies past the snippet's classes is nn.Module's
+    `__init__` (which registers the module's tables) and methods."""
 
-    name: str
-    methods: dict[str, UserFunction]
-    type_name = "type"
+    def make(self, cls: classes.ClassValue) -> ModuleValue:
+        return ModuleValue(cls.name, cls=cls)
 
-    def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
-        module = ModuleValue(self.name, cls=self)
-        init = self.methods.get("__init__")
-        if init is None:
-            module.initialised = True
-            if args or kwargs:
-                raise Raised(
-                    "TypeError",
-                    f"{self.name}.__init__() takes 1 positional argument but {len(args) + 1} were given",
-                    node.lineno,
-                )
-        else:
-            interp.call_method_of(module, init, args, kwargs, node)
-        return module
+    def no_init(self, interp, module, args: list, kwargs: dict, node: ast.AST) -> None:
+        module.initialised = True
+        if args or kwargs:
+            raise Raised(
+                "TypeError",
+                f"{module.name}.__init__() takes 1 positional argument but {len(args) + 1} were given",
+                node.lineno,
+            )
 
-    def __repr__(self) -> str:
-        return f"<class '__main__.{self.name}'>"
-
-
-@dataclass(eq=False)
-class SuperValue(SnippetObject):
-    """super() in a method of an nn.Module subclass: `super().__init__()` registers the module's tables."""
-
-    module: ModuleValue
-    type_name = "super"
-
-    def get(self, interp, name: str, node: ast.AST):
+    def inherited(self, interp, module, name: str, node: ast.AST):
         if name == "__init__":
-            return BoundMethod(name, self._init)
+            return BoundMethod(name, lambda i, args, kwargs, n: _module_init(module, args, kwargs, n))
+        builtin = _METHODS.get(name)
+        if builtin is not None:
+            return BoundMethod(name, lambda i, args, kwargs, n: builtin(i, module, args, kwargs, n))
         raise Raised("AttributeError", f"'super' object has no attribute '{name}'", node.lineno)
 
-    def _init(self, interp, args, kwargs, node):
-        if args or kwargs:
-            raise Raised("TypeError", "Module.__init__() takes 1 positional argument", node.lineno)
-        self.module.initialised = True
+
+def _module_init(module: ModuleValue, args: list, kwargs: dict, node: ast.AST) -> None:
+    if args or kwargs:
+        raise Raised("TypeError", "Module.__init__() takes 1 positional argument", node.lineno)
+    module.initialised = True
 
 
-def define_module_class(interp, node: ast.ClassDef) -> ModuleClass:
-    """`class Net(nn.Module): ...`: its methods, defined in the enclosing scope (a class body is no closure)."""
-    methods = {}
-    for statement in node.body:
-        if isinstance(statement, ast.FunctionDef):
-            methods[statement.name] = interp.make_function(f"{node.name}.{statement.name}", statement)
-    return ModuleClass(node.name, methods)
+MODULE = ModuleKind()
 
 
 # ---- nn.Module's methods --------------------------------------------------------------------------------------------
@@ -290,8 +277,8 @@ class ModuleSurface:
     classes by base class, methods run with their module as `self` (and as `super()`'s), grads cleared."""
 
     FACTORIES: dict = {}  # "torch.nn.Linear" -> (interp, args, kwargs, node) -> object; filled by snippet/__init__
-    CLASSES: dict = {  # base class -> how a `class` statement defines one (the validator let through only these)
-        "torch.nn.Module": define_module_class,
+    CLASSES: dict = {  # torch's base class -> how a `class` statement defines one (the validator let through these)
+        "torch.nn.Module": lambda interp, node: classes.define(interp, node, None, MODULE),
         "torch.autograd.Function": custom_function.define_class,
     }
 
@@ -299,29 +286,44 @@ class ModuleSurface:
         return self.FACTORIES[qualname](self, args, kwargs, node)
 
     def define_class(self, node: ast.ClassDef):
+        """By its base: none or `object` (a plain class), one of the snippet's classes (its kind), or torch's."""
+        if not node.bases or isinstance(node.bases[0], ast.Name) and node.bases[0].id == "object":
+            return classes.define(self, node, None, classes.PLAIN)
         base = self.eval(node.bases[0])
-        return self.CLASSES[getattr(base, "qualname", None) or base.path](self, node)
-
-    def call_method_of(self, module: ModuleValue, function: UserFunction, args: list, kwargs: dict, node: ast.AST):
-        self.selves.append(module)
-        try:
-            return self.call_function(function, [module, *args], kwargs, node)
-        finally:
-            self.selves.pop()
+        if isinstance(base, classes.ClassValue):
+            return classes.define(self, node, base, base.kind)
+        qualname = getattr(base, "qualname", None) or getattr(base, "path", None)
+        if qualname not in self.CLASSES:
+            shown = self.source(node.bases[0])
+            raise self.fail(
+                f"class '{node.name}': its base '{shown}' is not one of the snippet's plain or nn.Module classes", node
+            )
+        return self.CLASSES[qualname](self, node)
 
     def _builtin_type(self, args, kwargs, node):
-        """type(m) of an nn module: the snippet's class, or torch's (one object each, so `is` compares)."""
+        """type(obj) of an instance of the snippet's classes or of an nn module: its class, or torch's (one object
+        each, so `is` compares)."""
         value = args[0]
+        if isinstance(value, classes.InstanceValue):
+            return value.cls
         if isinstance(value, ModuleValue):
             return value.cls if value.cls is not None else torch_class(f"torch.nn.{value.name}")
-        raise self.fail(f"type() is supported only of an nn module (not of {type_name(value)!r})", node)
+        raise self.fail(
+            f"type() is supported only of an nn module or an instance of the snippet's classes (not of {type_name(value)!r})",
+            node,
+        )
 
     def _builtin_super(self, args, kwargs, node):
-        if len(args) == 2 and isinstance(args[1], ModuleValue):
-            return SuperValue(args[1])
-        if not args and self.selves:
-            return SuperValue(self.selves[-1])
-        raise self.fail("super() is supported only as super().__init__() in a method of an nn.Module class", node)
+        if len(args) == 2 and isinstance(args[0], classes.ClassValue):
+            cls = getattr(args[1], "cls", None)
+            if not (isinstance(cls, classes.ClassValue) and cls.subclass_of(args[0])):
+                raise Raised("TypeError", "super(type, obj): obj must be an instance or subtype of type", node.lineno)
+            return classes.SuperValue(args[1], args[0])
+        if not args and self.selves and self.selves[-1][0] is not None:
+            return classes.SuperValue(*self.selves[-1])
+        raise self.fail(
+            "super() is supported only in a method of the snippet's classes: super() or super(Class, self)", node
+        )
 
     def missing(self, value, name: str, node: ast.AST) -> Raised:
         return Raised("AttributeError", f"'{value.type_name}' object has no attribute '{name}'", node.lineno)

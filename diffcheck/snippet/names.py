@@ -276,6 +276,7 @@ _PLAIN_METHODS = {
     "zero_": _spec(0, 0),
     "dim": _spec(0, 0),
     "numel": _spec(0, 0),
+    "nelement": _spec(0, 0),  # numel's other name (Karpathy's makemore counts parameters with it)
     "size": _spec(0, 0),
     "name": _spec(0, 0),
     "uniform_": _spec(0, 2, "generator"),
@@ -309,7 +310,8 @@ VALUE_METHODS = {  # methods of Python's lists, dicts and strings a snippet may 
     "reverse": _spec(0, 0),
     "clear": _spec(0, 0),
     "copy": _spec(0, 0),
-    "sort": _spec(0, 0, "reverse"),  # a list's (a tensor's is the op's)
+    "sort": _spec(0, 0, "key", "reverse"),  # a list's (a tensor's is the op's)
+    "setdefault": _spec(1, 2),
 }
 
 
@@ -339,7 +341,12 @@ BUILTINS = {
     "tuple": _spec(0, 1),
     "dict": _spec(0, 1, "*"),
     "bool": _spec(0, 1),
-    "sorted": _spec(1, 1, "reverse"),
+    "sorted": _spec(1, 1, "key", "reverse"),
+    "map": _spec(2, None),
+    "filter": _spec(2, 2),
+    "getattr": _spec(2, 3),
+    "setattr": _spec(3, 3),
+    "hasattr": _spec(2, 2),
     "reversed": _spec(1, 1),
     "isinstance": _spec(2, 2),
     "any": _spec(1, 1),
@@ -353,8 +360,11 @@ BUILTINS = {
     "round": _spec(1, 2),
     "len": _spec(1, 1),
     "super": _spec(0, 2),
-    "type": _spec(1, 1),  # of an nn module only: its class, compared with `is` / `==` (snippet/modules.py)
+    "type": _spec(1, 1),  # of an nn module or the snippet's objects: its class, compared with `is` / `==`
 }
+# the snippet's classes (snippet/classes.py): the special methods they may define, and what decorates a method
+SPECIAL_METHODS = ("__init__", "__call__", "__repr__", "__str__", "__len__", "__getitem__")
+METHOD_DECORATORS = ("staticmethod", "classmethod", "property")
 
 _OPERATORS = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.FloorDiv, ast.Mod}
 _REFUSED_OPERATORS = {

@@ -82,6 +82,7 @@ class _Validator(StatementRules, ExpressionRules):
         self.assigned = {name for node in ast.walk(tree) for name in _bound(node)}
         self.scope = local_names(tree.body)  # what the current scope and those around it bind: a builtin's name
         self.members = _members(tree)  # what the snippet's classes assign to `self.NAME`, and their methods
+        self.classes = {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}  # bases they may name
 
     def refuse(self, message: str, node: ast.AST) -> ParseError:
         return ParseError(message, node_pos(self.lines, node))

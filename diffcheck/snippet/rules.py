@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import ast
 
-from .names import _OPERATORS, _REFUSED_OPERATORS, EXCEPTIONS, SETTABLE
+from .names import _OPERATORS, _REFUSED_OPERATORS, EXCEPTIONS, METHOD_DECORATORS, SETTABLE, SPECIAL_METHODS
 
 from . import custom_function
 
 MAX_DEPTH = 100  # nesting of one expression: keeps the interpreter's recursion far from Python's limit
-_CLASSES_ONLY = "only subclasses of nn.Module and torch.autograd.Function are supported"
+_CLASSES_ONLY = (
+    "only plain classes and subclasses of the snippet's classes, nn.Module and torch.autograd.Function are supported"
+)
+_GRAD_DECORATORS = ("context:no_grad", "context:enable_grad", "context:inference_mode")
 
 
 def _docstring(node: ast.AST) -> bool:
@@ -125,11 +128,7 @@ class StatementRules:
     def _def(self, node: ast.FunctionDef) -> None:
         self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
         for decorator in node.decorator_list:
-            if not (
-                isinstance(decorator, ast.Call)
-                and self.resolve(decorator.func, 1)
-                in ("context:no_grad", "context:enable_grad", "context:inference_mode")
-            ):
+            if not (isinstance(decorator, ast.Call) and self.resolve(decorator.func, 1) in _GRAD_DECORATORS):
                 raise self.refuse("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             self.value(decorator, 0)
         self.function(node)
@@ -176,41 +175,73 @@ class StatementRules:
         if node.msg is not None:
             self.value(node.msg, 0)
 
-    # ---- classes: by their one base, nn.Module (snippet/modules.py) or torch.autograd.Function -----------------------
+    # ---- classes: plain, nn.Module (snippet/classes.py) or torch.autograd.Function ---------------------------------
     def _class(self, node: ast.ClassDef) -> None:
-        """A class, by its one base: each base's rule (CLASS_RULES) says what its body may hold."""
+        """A class, by its one base: none, `object` or one of the snippet's classes (whose kind it takes when it runs)
+        makes a plain class; otherwise each base's rule (CLASS_RULES) says what its body may hold."""
         self._assign_name(ast.Name(node.name, lineno=node.lineno, col_offset=node.col_offset))
         if node.decorator_list:
             raise self.refuse("decorators on a class are not supported", node.decorator_list[0])
         if node.keywords:
             raise self.refuse("keywords in a class statement are not supported", node.keywords[0])
-        rule = self.CLASS_RULES.get(self.resolve(node.bases[0], 1)) if len(node.bases) == 1 else None
+        if len(node.bases) > 1:
+            raise self.refuse(f"class '{node.name}': multiple inheritance is not supported", node.bases[1])
+        base = node.bases[0] if node.bases else None
+        if base is None or isinstance(base, ast.Name) and (base.id in self.classes or base.id == "object"):
+            rule = StatementRules._object_class
+        else:
+            rule = self.CLASS_RULES.get(self.resolve(base, 1))
         if rule is None:
             raise self.refuse(f"class '{node.name}': {_CLASSES_ONLY}", node)
         rule(self, node)
 
-    def _module_class(self, node: ast.ClassDef) -> None:
+    def _object_class(self, node: ast.ClassDef) -> None:
+        """A plain or nn.Module class: methods, class attributes (`name = value`), docstrings."""
         for statement in node.body:
             if isinstance(statement, ast.FunctionDef):
-                self._method(statement)
+                self._method(statement, f"class '{node.name}'")
+            elif isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+                for target in statement.targets:
+                    self._name_target(target.id, target)
+                self.value(statement.value, 0)
             elif not (isinstance(statement, ast.Pass) or _docstring(statement)):
-                raise self.refuse("an nn.Module class holds only methods (def) and a docstring", statement)
+                raise self.refuse(
+                    f"class '{node.name}': a class body holds methods, attributes (name = value) and docstrings",
+                    statement,
+                )
 
-    def _method(self, node: ast.FunctionDef) -> None:
-        if node.name != "__init__":
+    def _method(self, node: ast.FunctionDef, where: str) -> None:
+        if node.name.startswith("__") and node.name not in SPECIAL_METHODS:
+            raise self.refuse(
+                f"{where}: method '{node.name}' is not supported (of the special methods: {', '.join(SPECIAL_METHODS)})",
+                node,
+            )
+        if node.name not in SPECIAL_METHODS:
             self._name_target(node.name, node)
-        if node.decorator_list:
-            raise self.refuse("decorators on methods are not supported", node.decorator_list[0])
-        if not node.args.args:
+        kind = "method"
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Name) and decorator.id in METHOD_DECORATORS and decorator.id not in self.scope:
+                if kind != "method" or node.name in SPECIAL_METHODS:
+                    raise self.refuse(
+                        f"{where}: '{node.name}' takes no more than one of @staticmethod, "
+                        "@classmethod and @property, and a special method none",
+                        decorator,
+                    )
+                kind = decorator.id
+            elif isinstance(decorator, ast.Call) and self.resolve(decorator.func, 1) in _GRAD_DECORATORS:
+                self.value(decorator, 0)
+            else:
+                raise self.refuse(
+                    f"{where}: a method is decorated only by @staticmethod, @classmethod, @property and "
+                    "@torch.no_grad() or @torch.enable_grad()",
+                    decorator,
+                )
+        if kind != "staticmethod" and not node.args.args:
             raise self.refuse(f"method '{node.name}' needs a first parameter (self)", node)
-        self._arguments(node.args, 0)
-        outer, self.loops, self.functions = self.loops, 0, self.functions + 1
-        scope, self.scope = self.scope, self.scope | _parameters(node.args) | local_names(node.body)
-        self.block(node.body)
-        self.loops, self.functions, self.scope = outer, self.functions - 1, scope
+        self.function(node)
 
     CLASS_RULES = {  # base class, as the validator resolves it -> how its body is checked
-        "callable:Module": _module_class,
+        "callable:Module": _object_class,
         "base:torch.autograd.Function": custom_function.validate_class,
     }
 
@@ -243,10 +274,13 @@ def _is_super(node: ast.AST) -> bool:
 
 
 def _members(tree: ast.Module) -> set[str]:
-    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), and
-    the methods' names: what `model.fc1` and `self.helper(x)` may name."""
+    """The attributes the methods of the snippet's classes assign on their first parameter (`self.fc1 = ...`), the
+    methods' names and the class attributes: what `model.fc1`, `self.helper(x)` and `Counter.count` may name."""
     members = set()
     for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+        members.update(
+            t.id for s in cls.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)
+        )
         for method in (node for node in cls.body if isinstance(node, ast.FunctionDef)):
             members.add(method.name)
             if not method.args.args:

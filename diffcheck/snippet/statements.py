@@ -10,7 +10,7 @@ import time
 from .. import engine
 from ..lang.parse import SYMBOLS
 from .torch_surface import Raised
-from .names import EXCEPTIONS
+from .names import EXCEPTIONS, METHOD_DECORATORS
 from .values import (
     Builtin,
     BreakLoop,
@@ -146,13 +146,23 @@ class Statements:
 
     def _def(self, node: ast.FunctionDef) -> None:
         function = self.make_function(node.name, node)
-        for decorator in reversed(node.decorator_list):
+        self.decorate(function, node.decorator_list)
+        self.scope.vars[node.name] = function
+
+    def decorate(self, function: UserFunction, decorators: list) -> str:
+        """Apply a function's grad-mode decorators (innermost first); what a method's @staticmethod, @classmethod or
+        @property makes it (the validator lets those through on methods only), else "method"."""
+        kind = "method"
+        for decorator in reversed(decorators):
+            if isinstance(decorator, ast.Name) and decorator.id in METHOD_DECORATORS:
+                kind = decorator.id
+                continue
             context = self.eval(decorator)
             if not isinstance(context, GradContext):
                 raise self.fail("only '@torch.no_grad()' and '@torch.enable_grad()' decorate a function", decorator)
             function.grad_mode = context.enabled if function.grad_mode is None else function.grad_mode
             function.inference = context.inference if function.inference is None else function.inference
-        self.scope.vars[node.name] = function
+        return kind
 
     def make_function(self, name: str, node) -> UserFunction:
         args = node.args
@@ -206,7 +216,7 @@ class Statements:
 
     def _assert(self, node: ast.Assert) -> None:
         if not self.truth(self.eval(node.test), node.test):
-            message = "" if node.msg is None else self._python(str, node, self.eval(node.msg))
+            message = "" if node.msg is None else self._builtin_str([self.eval(node.msg)], {}, node)
             raise Raised(
                 "AssertionError",
                 message,

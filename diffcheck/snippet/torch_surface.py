@@ -232,5 +232,7 @@ class TorchSurface:
     def _tensor_numel(self, tensor, args, kwargs, node):
         return tensor.numel()
 
+    _tensor_nelement = _tensor_numel
+
     def _tensor_size(self, tensor, args, kwargs, node):
         return Size(tensor.shape)

@@ -105,6 +105,7 @@ class UserFunction:
     closure: "Scope"
     grad_mode: Optional[bool] = None  # @torch.no_grad(): False, @torch.enable_grad(): True
     inference: Optional[bool] = None  # @torch.inference_mode(): True
+    owner: Any = None  # a method's: the snippet's class that defines it (super() in it starts past it)
     type_name = "function"  # in PyTorch's messages (a hook returned one)
 
     def __repr__(self) -> str:
@@ -214,10 +215,29 @@ class BoundMethod(SnippetObject):
 
     name: str
     run: Any
+    of: Any = None  # a method of the snippet's classes: the object it is bound to, and its function's name
+    function: str = ""
     type_name = "method"
 
     def invoke(self, interp, args: list, kwargs: dict, node: ast.AST):
         return self.run(interp, args, kwargs, node)
+
+    def __repr__(self) -> str:
+        owner = "" if self.of is None else f" of {self.of!r}"
+        return f"<bound method {self.function or self.name}{owner}>"
+
+
+class LazyIterator(SnippetObject):
+    """map's, filter's and reversed's iterators: lazy and used up once, as Python 3's."""
+
+    def __init__(self, type_name: str, items):
+        self.type_name, self.items = type_name, items
+
+    def __iter__(self):
+        return self.items
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object at {hex(id(self))}>"
 
 
 @dataclass(frozen=True)
