@@ -156,6 +156,36 @@ def test_tensors_of_the_graph_are_checked(name, rows):
     assert report.return_code == 0
 
 
+def test_a_subscript_by_a_leaf_of_integers_or_bools_is_verified():
+    """An embedding lookup `C[X]` (X int64) and a mask leaf `C[m]`: the key is an index (a mask) input of the case,
+    concrete on the exact side, as gather's index is. Gradients as PyTorch 2.13 gives them (float64, .tolist())."""
+    text = (
+        "import torch\n"
+        "C = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [1.25, -0.5], [0.1, 0.2]], dtype=torch.float64,"
+        " requires_grad=True)\n"
+        "X = torch.tensor([[0, 1], [3, 4], [2, 2]])\n"
+        "(C[X] * C[X]).sum().backward()\n"
+        "C.grad = None\n"
+        "m = torch.tensor([True, False, True, False, True])\n"
+        "C[m].exp().sum().backward()\n"
+    )
+    _, _, report = outcome_of(text)
+    assert report.return_code == 0 and not report.errors
+    lookup, masked = ({t.name: (t.status, t.engine) for t in r.tensors} for r in report.results)
+    assert lookup["C"] == (MATCH, [[1.0, -2.0], [4.0, 0.5], [-3.0, 6.0], [2.5, -1.0], [0.2, 0.4]])
+    assert lookup["X"] == (NONE, None)
+    assert masked["C"] == (
+        MATCH,
+        [
+            [1.6487212707001282, 0.36787944117144233],
+            [0.0, 0.0],
+            [0.4723665527410147, 4.4816890703380645],
+            [0.0, 0.0],
+            [1.1051709180756477, 1.2214027581601699],
+        ],
+    )
+
+
 def test_each_backward_call_is_its_own_case_and_identical_ones_are_checked_once():
     _, _, report = outcome_of((SNIPPETS / "accumulate.py").read_text())
     assert len(report.results) == 1

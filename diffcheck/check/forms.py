@@ -176,8 +176,8 @@ def resolve(node, args: list, params: dict):
 
 def _decided(node, index, point: Optional[dict]):
     """A subscript's tensor as NumPy, each element decided at `point` (as symbolic._decided decides SymPy's)."""
-    if not isinstance(index, np.ndarray) and not isinstance(index, se.Basic):
-        return np.asarray(index)
+    if not isinstance(index, np.ndarray) and not isinstance(index, se.Basic) or np.asarray(index).dtype.kind in "biu":
+        return np.asarray(index)  # a number, or an input of integers (bools): an index (a mask) as given
     flat = np.asarray(index, dtype=object).reshape(-1)
     if point is not None:
         flat = [e.xreplace(point) if isinstance(e, se.Basic) else e for e in flat]

@@ -27,12 +27,22 @@ def uses_indices(program: Program) -> bool:
     rows, last = _rows_taking_indices(), _LAST  # read once: another thread may replace it
     if last[0] is program and last[1] is rows:
         return last[2]
-    used = any(isinstance(node, Apply) and node.op in rows for s in program.statements for node in walk(s.value))
+    used = any(
+        isinstance(node, Apply) and (node.op in rows or _keyed_by_input(node))
+        for s in program.statements
+        for node in walk(s.value)
+    )
     _LAST = (program, rows, used)
     return used
 
 
 _LAST: tuple = (None, None, False)  # (program, the rows it was asked about, its answer)
+_SUBSCRIPTS = {"getitem": 1, "setitem": 2}  # the subscript ops, and where their key's tensors start among the args
+
+
+def _keyed_by_input(node: Apply) -> bool:
+    """A subscript whose key holds an input (`C[X]`: an embedding lookup)."""
+    return node.op in _SUBSCRIPTS and any(isinstance(a, Var) for a in node.args[_SUBSCRIPTS[node.op] :])
 
 
 def _rows_taking_indices() -> set[str]:
@@ -67,7 +77,14 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     marked: dict[str, tuple[str, Pos]] = {}
 
     def call(node: Apply, args: list, params: dict):
-        if node.op in ("getitem", "setitem"):
+        if node.op in _SUBSCRIPTS:
+            for i, expr in enumerate(node.args):  # an input of integers (bools) in the key: an index (a mask)
+                kind = np.asarray(values[expr.name]).dtype.kind if isinstance(expr, Var) and expr.name in values else ""
+                if i >= _SUBSCRIPTS[node.op] and kind in "biu" and kind:
+                    found[expr.name] = args[i] = _concrete(expr, values[expr.name], kind == "b", "subscript")
+                    marked.setdefault(expr.name, ("subscript", expr.pos))
+                elif isinstance(expr, Var) and expr.name in values:
+                    plain.setdefault(expr.name, ("subscript", expr.pos))
             return _subscript(node, args, params["key"])
         params, args = number_params(node, params, _is_number), literal_indices(args)
         if all(_is_number(a) for a in args):

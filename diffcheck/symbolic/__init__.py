@@ -82,8 +82,8 @@ def _call(node, args: list, params: dict, point: Optional[dict] = None):
 
 def _decided(node, index, point: Optional[dict]):
     """A subscript's tensor (a mask) as NumPy, each element decided at `point` (exactly), else refused."""
-    if not isinstance(index, np.ndarray) and not isinstance(index, sp.Basic):
-        return np.asarray(index)
+    if not isinstance(index, np.ndarray) and not isinstance(index, sp.Basic) or np.asarray(index).dtype.kind in "biu":
+        return np.asarray(index)  # a number, or an input of integers (bools): an index (a mask) as given
     flat = np.asarray(index, dtype=object).reshape(-1)
     if point is not None:
         flat = [e.xreplace(point) if isinstance(e, sp.Basic) else e for e in flat]
