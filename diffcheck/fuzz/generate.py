@@ -267,7 +267,8 @@ def _shape_of(expr: Expr, inputs: dict, named: dict, made: dict) -> tuple:
 
 def _several_outputs(op: str) -> bool:
     """Whether the generator's `op(...)[0]` takes the first of the op's answers (its values), not a row of a tensor."""
-    return op in tables().reduce or (op in ops.FRONTS and ops.OPS[ops.FRONTS[op].row].outputs > 1)
+    row = ops.OPS.get(ops.FRONTS[op].row) if op in ops.FRONTS else None  # (matmul's rows go by rank: none here)
+    return op in tables().reduce or (row is not None and row.outputs > 1)
 
 
 def _requires(expr: Expr, requiring: set) -> bool:
