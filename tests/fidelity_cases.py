@@ -463,6 +463,7 @@ BASE_CALLS = {
     "sort_descending": ("Tensor.sort", ["M", 0, True]),
     "sort_stable": ("torch.sort", ["M"], {"stable": True, "descending": True}),  # SortBackward1
     "index_add": ("torch.index_add", ["M", 1, ("int64", [1, 1]), "N"]),
+    "embedding": ("F.embedding", [("int64", [[1, 0], [1, 1]]), "M"]),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {

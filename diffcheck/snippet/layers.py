@@ -1,5 +1,5 @@
-"""`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` (PyTorch's initialisation),
-`nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
+"""`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` and `nn.Embedding` (PyTorch's
+initialisation), `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
 
 Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
 torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
@@ -142,6 +142,56 @@ def _linear_repr(module) -> str:
     )
 
 
+# ---- nn.Embedding ---------------------------------------------------------------------------------------------------
+def make_embedding(interp, args, kwargs, node):
+    options = _options(
+        "Embedding",
+        args,
+        kwargs,
+        {
+            "num_embeddings": None,
+            "embedding_dim": None,
+            "padding_idx": None,
+            "max_norm": None,
+            "norm_type": 2.0,
+            "scale_grad_by_freq": False,
+            "sparse": False,
+            "_weight": None,
+            "_freeze": False,
+            "device": None,
+            "dtype": None,
+        },
+        node,
+    )
+    rows, dim = options["num_embeddings"], options["embedding_dim"]
+    if type(rows) is not int or type(dim) is not int or rows <= 0 or dim <= 0:
+        raise interp.fail("nn.Embedding takes two positive integers (num_embeddings, embedding_dim)", node)
+    for name, default in (("padding_idx", None), ("max_norm", None), ("scale_grad_by_freq", False), ("sparse", False)):
+        if options[name] != default:
+            raise interp.fail(f"nn.Embedding({name}=...) is not supported", node)
+    if options["_weight"] is not None or options["_freeze"]:
+        raise interp.fail(
+            "nn.Embedding(_weight=...) is not supported (use nn.Embedding.from_pretrained's weight)", node
+        )
+    if options["device"] not in (None, "cpu"):
+        raise interp.fail("only the CPU device is supported", node)
+    weight = engine.zeros(rows, dim, dtype=options["dtype"])
+    weight.normal_(generator=interp._default_generator().generator)  # reset_parameters: init.normal_(weight)
+    module = ModuleValue("Embedding", forward_impl=_embedding_forward, extra=_embedding_repr, initialised=True)
+    module.attrs.update(num_embeddings=rows, embedding_dim=dim)
+    module.params["weight"] = parameter(weight.data)
+    interp.tracer.leaf(module.params["weight"], f"{interp.source(node)}.weight", interp.position(node))
+    return module
+
+
+def _embedding_forward(interp, module, args, kwargs, node):
+    return interp.op("embedding", [_one_input(module, args, kwargs, node), module.params["weight"]], {}, node)
+
+
+def _embedding_repr(module) -> str:
+    return f"{module.attrs['num_embeddings']}, {module.attrs['embedding_dim']}"
+
+
 # ---- nn.Sequential --------------------------------------------------------------------------------------------------
 def make_sequential(interp, args, kwargs, node):
     if kwargs:
@@ -257,6 +307,7 @@ FACTORIES = {
     "torch.nn.Module": make_module,
     "torch.nn.Parameter": make_parameter,
     "torch.nn.Linear": make_linear,
+    "torch.nn.Embedding": make_embedding,
     "torch.nn.Sequential": make_sequential,
     "torch.nn.Softmax": _normaliser("Softmax", "softmax"),
     "torch.nn.LogSoftmax": _normaliser("LogSoftmax", "log_softmax"),
