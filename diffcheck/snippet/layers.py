@@ -1,5 +1,5 @@
 """`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` and `nn.Embedding` (PyTorch's
-initialisation), `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
+initialisation), `nn.LayerNorm`, `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
 
 Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
 torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
@@ -192,6 +192,65 @@ def _embedding_repr(module) -> str:
     return f"{module.attrs['num_embeddings']}, {module.attrs['embedding_dim']}"
 
 
+# ---- nn.LayerNorm ---------------------------------------------------------------------------------------------------
+def make_layer_norm(interp, args, kwargs, node):
+    options = _options(
+        "LayerNorm",
+        args,
+        kwargs,
+        {
+            "normalized_shape": None,
+            "eps": 1e-05,
+            "elementwise_affine": True,
+            "bias": True,
+            "device": None,
+            "dtype": None,
+        },
+        node,
+    )
+    shape = options["normalized_shape"]
+    shape = (shape,) if type(shape) is int else shape
+    if type(shape) not in (tuple, list) or not all(type(n) is int and n > 0 for n in shape):
+        raise interp.fail("nn.LayerNorm takes normalized_shape as a positive integer or a tuple of them", node)
+    if type(options["eps"]) not in (int, float):
+        raise interp.fail("nn.LayerNorm's eps must be a number", node)
+    if options["device"] not in (None, "cpu"):
+        raise interp.fail("only the CPU device is supported", node)
+    affine, bias = options["elementwise_affine"], options["bias"]
+    module = ModuleValue("LayerNorm", forward_impl=_layer_norm_forward, extra=_layer_norm_repr, initialised=True)
+    module.attrs.update(normalized_shape=tuple(shape), eps=options["eps"], elementwise_affine=affine)
+    made = [("weight", engine.ones(*shape, dtype=options["dtype"]))] if affine else []
+    if affine and bias:
+        made.append(("bias", engine.zeros(*shape, dtype=options["dtype"])))
+    elif affine:  # no bias: the weight's product plus a constant 0, the same numbers (fma(y, w, 0) is y * w)
+        module.attrs["zero_bias"] = engine.zeros(*shape, dtype=options["dtype"])
+    if not (affine and bias):  # PyTorch's register_parameter(..., None)
+        module.attrs["bias"] = None
+    if not affine:
+        module.attrs["weight"] = None
+    label, pos = interp.source(node), interp.position(node)
+    for name, tensor in made:
+        module.params[name] = parameter(tensor.data)
+        interp.tracer.leaf(module.params[name], f"{label}.{name}", pos)
+    return module
+
+
+def _layer_norm_forward(interp, module, args, kwargs, node):
+    x = _one_input(module, args, kwargs, node)
+    params = {"normalized_shape": module.attrs["normalized_shape"], "eps": module.attrs["eps"]}
+    if module.attrs["elementwise_affine"]:
+        params.update(weight=module.params["weight"], bias=module.params.get("bias", module.attrs.get("zero_bias")))
+    return interp.op("layer_norm", [x], params, node)
+
+
+def _layer_norm_repr(module) -> str:
+    attrs = module.attrs
+    return (
+        f"{attrs['normalized_shape']}, eps={attrs['eps']}, elementwise_affine={attrs['elementwise_affine']}, "
+        f"bias={'bias' in module.params}"
+    )
+
+
 # ---- nn.Sequential --------------------------------------------------------------------------------------------------
 def make_sequential(interp, args, kwargs, node):
     if kwargs:
@@ -308,6 +367,7 @@ FACTORIES = {
     "torch.nn.Parameter": make_parameter,
     "torch.nn.Linear": make_linear,
     "torch.nn.Embedding": make_embedding,
+    "torch.nn.LayerNorm": make_layer_norm,
     "torch.nn.Sequential": make_sequential,
     "torch.nn.Softmax": _normaliser("Softmax", "softmax"),
     "torch.nn.LogSoftmax": _normaliser("LogSoftmax", "log_softmax"),

@@ -122,6 +122,7 @@ DEFINED_IN = {
     "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax",
     "torch.nn.modules.flatten": "Flatten",
     "torch.nn.modules.sparse": "Embedding",
+    "torch.nn.modules.normalization": "LayerNorm",
     "torch.nn.modules.loss": "MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss",
     "torch.optim.sgd": "SGD",
     "torch.optim.adam": "Adam",
