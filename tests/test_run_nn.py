@@ -128,6 +128,8 @@ def test_classes_beyond_nn_module_are_refused_with_their_place(tmp_path, text, m
         ("nn.MSELoss(None, None, 'sum')", "nn.MSELoss takes its options by keyword (reduction)"),
         ("nn.Embedding(5, 3, padding_idx=0)", "nn.Embedding(padding_idx=...) is not supported"),
         ("nn.Embedding(5, 3, sparse=True)", "nn.Embedding(sparse=...) is not supported"),
+        ("nn.functional.dropout(torch.ones(2), 0.5, inplace=True)", "dropout(inplace=True) is not supported"),
+        ("nn.Dropout(0.5, True)(torch.ones(2))", "dropout(inplace=True) is not supported"),
         ("torch.optim.SGD([nn.Parameter(torch.ones(1))], foreach=True)", "SGD(foreach=True) is not supported"),
         (
             "class A(nn.Module):\n    def f(self):\n        self.numpy = 1\nprint(torch.ones(1).numpy)",

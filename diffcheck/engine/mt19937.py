@@ -13,6 +13,7 @@ cpu/DistributionTemplates.h, TensorFactories.cpp — and checked against torch 2
   2**-53. `uniform_(a, b)` is `fma(u, b - a, a)` in the tensor's dtype (GCC contracts PyTorch's `u * (b - a) + a`).
 * randint is `random() % range + low`, with `random64()` once `range >= 2**28` (public builds; the `2**32` rule in
   the source is Meta's internal build's).
+* bernoulli_(p) with a float p: a float64 uniform per element below p.
 * randperm: for n < (2**32 - 1) // 20 a forward Fisher-Yates swapping i with i + random() % (n - i); above, an
   inside-out shuffle with random64() % (i + 1).
 """
@@ -211,6 +212,15 @@ def uniform(generator, shape, dtype=np.float32, low=0.0, high=1.0):
         if not (lo == 0 and hi == 1):
             x = _fma64(x, hi - lo, lo)
     return x.reshape(shape)
+
+
+def bernoulli(generator, shape, p, dtype=np.float32):
+    """``torch.empty(shape, dtype).bernoulli_(p)`` for a float ``p``: 1 where a float64 uniform (one random64()
+    each, in order) is below ``p``. PyTorch 2.13's x86 wheel takes this path (bernoulli_distribution<double>), not an
+    MKL stream: two 32-bit draws an element, whatever the size (the parallel grain's 800 and 70,000 elements too)."""
+    g = _gen(generator)
+    shape, n = _numel(shape)
+    return (_uniform01_f64(g, n) < p).astype(dtype).reshape(shape)
 
 
 def rand(generator, shape, dtype=np.float32):

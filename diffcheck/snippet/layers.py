@@ -1,5 +1,5 @@
 """`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` and `nn.Embedding` (PyTorch's
-initialisation), `nn.LayerNorm`, `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
+initialisation), `nn.LayerNorm`, `nn.Dropout` (and F.dropout), `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
 
 Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
 torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
@@ -12,6 +12,7 @@ import math
 
 from .. import engine
 from ..engine import type_name
+from ..ops.arrays import TYPE_NAMES
 from .modules import ModuleValue, parameter
 from .torch_surface import Raised
 
@@ -251,6 +252,53 @@ def _layer_norm_repr(module) -> str:
     )
 
 
+# ---- nn.Dropout, F.dropout -----------------------------------------------------------------------------------------
+def dropout(interp, x, p, training: bool, inplace: bool, node):
+    """F.dropout as ATen's _dropout_impl on the CPU: the input itself when not training, for p == 0 or no elements;
+    else input * noise (MulBackward0), the noise bernoulli_(1 - p) / (1 - p) from the run's generator, PyTorch's
+    draws bit for bit. The noise is a constant of the verification, its own leaf."""
+    if not isinstance(x, engine.Tensor):
+        raise Raised(
+            "TypeError", f"dropout(): argument 'input' (position 1) must be Tensor, not {type_name(x)}", node.lineno
+        )
+    if type(p) not in (int, float, bool) or not 0 <= p <= 1:
+        raise Raised("ValueError", f"dropout probability has to be between 0 and 1, but got {p}", node.lineno)
+    if inplace:
+        raise interp.fail("dropout(inplace=True) is not supported (write it out of place)", node)
+    if p == 0 or not training or x.numel() == 0:
+        return x
+    if not x.dtype.is_floating_point:
+        kind = TYPE_NAMES[x.data.dtype][0]
+        raise Raised("RuntimeError", f"result type Float can't be cast to the desired output type {kind}", node.lineno)
+    noise = interp._engine(engine.dropout_noise, node, x, p, generator=interp._default_generator().generator)
+    interp.tracer.leaf(noise, f"dropout_noise({interp.source(node)})", interp.position(node))
+    return interp.op("mul", [x, noise], {}, node)
+
+
+def functional_dropout(interp, args, kwargs, node):
+    """F.dropout(input, p=0.5, training=True, inplace=False)."""
+    names = ("input", "p", "training", "inplace")
+    for name in names[: len(args)]:
+        if name in kwargs:
+            raise Raised("TypeError", f"dropout() got multiple values for argument '{name}'", node.lineno)
+    given = {"p": 0.5, "training": True, "inplace": False, **dict(zip(names, args)), **kwargs}
+    return dropout(interp, given["input"], given["p"], given["training"], given["inplace"], node)
+
+
+def make_dropout(interp, args, kwargs, node):
+    options = _options("Dropout", args, kwargs, {"p": 0.5, "inplace": False}, node)
+    p = options["p"]
+    if type(p) not in (int, float, bool) or not 0 <= p <= 1:
+        raise Raised("ValueError", f"dropout probability has to be between 0 and 1, but got {p}", node.lineno)
+
+    def forward(interp, module, args, kwargs, node):
+        x = _one_input(module, args, kwargs, node)
+        return dropout(interp, x, p, module.training, options["inplace"], node)
+
+    extra = f"p={p}, inplace={options['inplace']}"
+    return ModuleValue("Dropout", forward_impl=forward, extra=lambda module: extra, initialised=True)
+
+
 # ---- nn.Sequential --------------------------------------------------------------------------------------------------
 def make_sequential(interp, args, kwargs, node):
     if kwargs:
@@ -368,6 +416,7 @@ FACTORIES = {
     "torch.nn.Linear": make_linear,
     "torch.nn.Embedding": make_embedding,
     "torch.nn.LayerNorm": make_layer_norm,
+    "torch.nn.Dropout": make_dropout,
     "torch.nn.Sequential": make_sequential,
     "torch.nn.Softmax": _normaliser("Softmax", "softmax"),
     "torch.nn.LogSoftmax": _normaliser("LogSoftmax", "log_softmax"),
