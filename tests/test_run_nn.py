@@ -130,6 +130,11 @@ def test_classes_beyond_nn_module_are_refused_with_their_place(tmp_path, text, m
         ("nn.Embedding(5, 3, sparse=True)", "nn.Embedding(sparse=...) is not supported"),
         ("nn.functional.dropout(torch.ones(2), 0.5, inplace=True)", "dropout(inplace=True) is not supported"),
         ("nn.Dropout(0.5, True)(torch.ones(2))", "dropout(inplace=True) is not supported"),
+        (
+            "nn.Softplus(beta=2)",
+            "nn.Softplus with beta, threshold other than beta=1.0, threshold=20.0 is not supported",
+        ),
+        ("nn.SiLU(inplace=True)(torch.ones(2))", "nn.SiLU(inplace=True) is not supported (write it out of place)"),
         ("torch.optim.SGD([nn.Parameter(torch.ones(1))], foreach=True)", "SGD(foreach=True) is not supported"),
         (
             "class A(nn.Module):\n    def f(self):\n        self.numpy = 1\nprint(torch.ones(1).numpy)",

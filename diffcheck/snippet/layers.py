@@ -33,12 +33,44 @@ LOSSES = {
     ),
     "NLLLoss": ("nll_loss", {"weight": None, "ignore_index": -100, "reduction": "mean"}),
 }
-ACTIVATIONS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+ACTIVATIONS = {
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "Tanh": "tanh",
+    "Sigmoid": "sigmoid",
+    "GELU": "gelu",
+    "SiLU": "silu",
+    "Softplus": "softplus",
+    "Hardtanh": "hardtanh",
+    "ReLU6": "relu6",
+    "SELU": "selu",
+    "CELU": "celu",
+    "Mish": "mish",
+    "Softsign": "softsign",
+    "Hardsigmoid": "hardsigmoid",
+    "Hardswish": "hardswish",
+    "LogSigmoid": "logsigmoid",
+}
+_INPLACE = {"inplace": False}
 _ACTIVATION_OPTIONS = {  # the constructor's arguments in order, with their defaults
-    "ReLU": {"inplace": False},
+    "ReLU": _INPLACE,
     "LeakyReLU": {"negative_slope": 0.01, "inplace": False},
     "ELU": {"alpha": 1.0, "inplace": False},
+    "GELU": {"approximate": "none"},
+    "SiLU": _INPLACE,
+    "Softplus": {"beta": 1.0, "threshold": 20.0},
+    "Hardtanh": {"min_val": -1.0, "max_val": 1.0, "inplace": False},
+    "ReLU6": _INPLACE,
+    "SELU": _INPLACE,
+    "CELU": {"alpha": 1.0, "inplace": False},
+    "Mish": _INPLACE,
+    "Hardsigmoid": _INPLACE,
+    "Hardswish": _INPLACE,
 }
+_SHOWN_ONLY = {
+    "Softplus"
+}  # options printed but not the row's: only their defaults run (softplus's beta 1, threshold 20)
 
 
 def _options(name: str, args: list, kwargs: dict, accepted: dict, node: ast.AST) -> dict:
@@ -336,7 +368,12 @@ def _activation(name: str, op: str):
                 node.lineno,
             )
         given = _options(name, args, kwargs, options, node)
-        params = {k: v for k, v in given.items() if k != "inplace"}
+        shown = {k: v for k, v in given.items() if k != "inplace"}
+        if name in _SHOWN_ONLY and shown != {k: v for k, v in options.items() if k != "inplace"}:
+            raise interp.fail(
+                f"nn.{name} with {', '.join(shown)} other than {_defaults(options)} is not supported", node
+            )
+        params = {} if name in _SHOWN_ONLY else shown
         inplace = given.get("inplace", False)
 
         def forward(interp, module, args, kwargs, node):
@@ -348,12 +385,17 @@ def _activation(name: str, op: str):
             return interp.op(op, [x], {**params, "inplace": True}, node)
 
         def extra(module) -> str:  # PyTorch's extra_repr: the options, then ", inplace=True" when set
-            shown = [f"{k}={v}" for k, v in params.items()] + ["inplace=True"] * inplace
-            return ", ".join(shown)
+            return ", ".join(
+                [f"{k}={v!r}" if type(v) is str else f"{k}={v}" for k, v in shown.items()] + ["inplace=True"] * inplace
+            )
 
         return ModuleValue(name, forward_impl=forward, extra=extra, initialised=True)
 
     return make
+
+
+def _defaults(options: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in options.items() if k != "inplace")
 
 
 def _normaliser(name: str, op: str):

@@ -120,7 +120,8 @@ DEFINED_IN = {
     "torch.nn.parameter": "Parameter",
     "torch.nn.modules.linear": "Linear Identity",
     "torch.nn.modules.container": "Sequential",
-    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax",
+    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax GELU SiLU Softplus Hardtanh ReLU6 "
+    "SELU CELU Mish Softsign Hardsigmoid Hardswish LogSigmoid",
     "torch.nn.modules.flatten": "Flatten",
     "torch.nn.modules.sparse": "Embedding",
     "torch.nn.modules.dropout": "Dropout",
