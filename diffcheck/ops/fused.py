@@ -42,7 +42,7 @@ def fma32(a, b, c):
     s += c
     bits = s.view(np.int64)
     risky = (bits & 0x1FFFFFFF) == 0x10000000
-    risky |= np.abs(s) < 2.0**-125
+    risky |= (np.abs(s) < 2.0**-125) & (s != 0)  # an exact 0 is right as it is
     r = s.astype(np.float32)
     if risky.any():
         a_, b_, c_ = np.broadcast_arrays(

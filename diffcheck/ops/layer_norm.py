@@ -76,6 +76,19 @@ def _merged(m0_add, m1_add, m2_add, m0, m1, m2, fused_mean):
     return n, m1, m2 + fma(delta * delta * c, dtype(m0), m2_add)
 
 
+def _chunks(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Welford over each chunk's vectors, lane by lane: (rows, chunks, size, lanes) -> mean and M2 (rows, chunks,
+    lanes), c_vecs[j] = 1 / (j + 1) as the kernel's table has them."""
+    dtype = vectors.dtype.type
+    m1 = m2 = np.zeros(vectors.shape[:2] + vectors.shape[3:], vectors.dtype)
+    for j in range(vectors.shape[2]):
+        x = vectors[:, :, j]
+        delta = x - m1
+        m1 = fma(delta, np.full_like(delta, dtype(1) / dtype(j + 1)), m1)
+        m2 = fma(delta, x - m1, m2)
+    return m1, m2
+
+
 def moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's mean and biased variance as RowwiseMoments computes them, for every row at once."""
     count, total = rows.shape
@@ -88,16 +101,14 @@ def moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return 0, np.zeros((count, lanes), dtype), np.zeros((count, lanes), dtype)
 
     stack = [empty() for _ in range(depth)]
-    lanes_of = rows[:, : vectors * lanes].reshape(count, vectors, lanes)
+    full = vectors // _CHUNK  # the full chunks' summaries at once, then the last one's
+    summaries = [_chunks(rows[:, : full * _CHUNK * lanes].reshape(count, full, _CHUNK, lanes))] if full else []
+    if vectors > full * _CHUNK:
+        summaries.append(_chunks(rows[:, full * _CHUNK * lanes : vectors * lanes].reshape(count, 1, -1, lanes)))
+    m1s, m2s = (np.concatenate(parts, axis=1) for parts in zip(*summaries)) if summaries else ((), ())
     for i in range(chunks):
-        m1, m2 = empty()[1:]
         size = min(_CHUNK, vectors - i * _CHUNK)
-        for j in range(size):
-            x = lanes_of[:, i * _CHUNK + j]
-            delta = x - m1
-            m1 = fma(delta, np.full_like(delta, dtype(1) / dtype(j + 1)), m1)
-            m2 = fma(delta, x - m1, m2)
-        stack[0] = _merged(size, m1, m2, *stack[0], fused_mean=False)
+        stack[0] = _merged(size, m1s[:, i], m2s[:, i], *stack[0], fused_mean=False)
         mask, level = i + 1, 1
         while level < depth and mask & 1 == 0:  # the cascade: a full pair of summaries moves up a level
             stack[level] = _merged(*stack[level - 1], *stack[level], fused_mean=False)
@@ -213,11 +224,8 @@ def _input_grad(gout, x, normalized_shape, eps, weight):
 def _layer_norm_affine_backward(gout, x, weight, normalized_shape, eps=1e-5):
     dx, rows, mean, rstd, dy = _input_grad(gout, x, normalized_shape, eps, weight)
     shape = np.shape(weight)
-    normal = fma(np.broadcast_to(rstd, rows.shape), rows, -rstd * mean)  # a x + b, b = -a mean
-    dweight = np.zeros(rows.shape[1], rows.dtype)
-    for dy_row, normal_row in zip(dy, normal):  # row by row, as the kernel's buffer adds them up
-        dweight = fma(dy_row, normal_row, dweight)
-    dweight = dweight.reshape(shape)
+    normal = fma(np.broadcast_to(rstd, rows.shape), rows, -rstd * mean)  # a x + b, b = -a mean, as the kernel
+    dweight = np.sum(dy * normal, axis=0).reshape(shape)
     return dx[()], dweight[()], np.sum(dy, axis=0).reshape(shape)[()]
 
 
