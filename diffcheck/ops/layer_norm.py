@@ -1,18 +1,18 @@
 """Op rows, torch.nn.functional.layer_norm: over the trailing `normalized_shape` dims, (x - mean) * rstd with the
-biased variance and rstd = 1 / sqrt(var + eps), then times a weight plus a bias (both or neither: `layer_norm_affine`).
+biased variance and rstd = 1 / sqrt(var + eps), then times a weight plus a bias (`layer_norm_affine`; without them
+`layer_norm` is that row with constant ones and zeros, whose node lists no edge for them, as PyTorch's lists None).
 
 One node, NativeLayerNormBackward0, as PyTorch's native_layer_norm; its backward is the internal row
-`layer_norm_backward` (`layer_norm_affine_backward` with a weight: the input's, weight's and bias's gradients), so a
-first derivative under create_graph=True has PyTorch's node (NativeLayerNormBackwardBackward0) and its second
-derivative FunctionsManual's layer_norm_double_backward, term by term (the mean and rstd constants, as PyTorch saves
-them).
+`layer_norm_affine_backward` (the input's, weight's and bias's gradients), so a first derivative under
+create_graph=True has PyTorch's node (NativeLayerNormBackwardBackward0) and its second derivative FunctionsManual's
+layer_norm_double_backward, term by term (the mean and rstd constants, as PyTorch saves them).
 
 The forward computes the mean and variance as PyTorch 2.13's CPU kernel does (moments_utils.h's RowwiseMoments:
-Welford's algorithm over the lanes of an AVX2 vector, 8 float32 or 4 float64, in chunks of 16 vectors merged in a
-cascade, the tail element by element, then the lanes merged in, with the multiply-adds GCC fuses), then
-(x - mean) * rstd and fma(that, weight, bias). Measured against PyTorch on an AVX-512 machine (which runs this kernel
-on 8 lanes too): bit for bit up to 136 elements a row; longer rows' rstd within 2 ulps (docs/families/reductions.md). The
-backward rounds in NumPy's order.
+Welford's algorithm over the lanes of an AVX2 vector, in chunks of 16 vectors merged in a cascade, the tail element
+by element, then the lanes merged in, with the multiply-adds GCC fuses), then (x - mean) * rstd and
+fma(that, weight, bias). Measured against PyTorch on an AVX-512 machine (which runs this kernel on 8 float32 lanes
+too): float32 bit for bit up to 136 elements a row; longer rows' rstd within 2 ulps, float64 within 2 ulps
+(docs/families/reductions.md). The backward's sums run in NumPy's order.
 """
 
 from __future__ import annotations
@@ -229,8 +229,8 @@ def _layer_norm_affine_backward(gout, x, weight, normalized_shape, eps=1e-5):
     return dx[()], dweight[()], np.sum(dy, axis=0).reshape(shape)[()]
 
 
-def _backward_sym(sp, gout, x, normalized_shape, eps, weight):
-    """The input's gradient of the exact formula (the weight's and bias's: `_affine_backward_sym`)."""
+def _affine_backward_sym(sp, gout, x, weight, normalized_shape, eps=1e-5):
+    """The gradients of the exact formula: the input's, the weight's and the bias's."""
     x = np.asarray(x, dtype=object)
     n = math.prod(normalized_shape)
     rows = x.reshape(-1, n)
@@ -238,17 +238,12 @@ def _backward_sym(sp, gout, x, normalized_shape, eps, weight):
     centred = rows - mean
     var = np.sum(centred * centred, axis=1, keepdims=True) / n
     rstd = np.frompyfunc(lambda v: 1 / sp.sqrt(v + sp.Rational(repr(float(eps)))), 1, 1)(var)
-    gy = np.asarray(gout, dtype=object).reshape(rows.shape) * np.reshape(weight, -1)
+    dy = np.asarray(gout, dtype=object).reshape(rows.shape)
+    gy = dy * np.reshape(weight, -1)
     normal = centred * rstd
     dx = rstd * (gy - np.sum(gy, axis=1, keepdims=True) / n - normal * np.sum(gy * normal, axis=1, keepdims=True) / n)
-    return dx.reshape(x.shape), normal
-
-
-def _affine_backward_sym(sp, gout, x, weight, normalized_shape, eps=1e-5):
-    dx, normal = _backward_sym(sp, gout, x, normalized_shape, eps, weight)
-    dy = np.asarray(gout, dtype=object).reshape(normal.shape)
     shape = np.shape(weight)
-    return dx, np.sum(dy * normal, axis=0).reshape(shape), np.sum(dy, axis=0).reshape(shape)
+    return dx.reshape(x.shape), np.sum(dy * normal, axis=0).reshape(shape), np.sum(dy, axis=0).reshape(shape)
 
 
 def _double_backward(F, ggi, ggw, ggb, gout, x, normalized_shape, eps, weight):

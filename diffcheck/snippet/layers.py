@@ -1,5 +1,6 @@
 """`diffcheck run`, torch.nn's classes: `nn.Module`, `nn.Parameter`, `nn.Linear` and `nn.Embedding` (PyTorch's
-initialisation), `nn.LayerNorm`, `nn.Dropout` (and F.dropout), `nn.Sequential`, the activations and the loss objects, each made by a factory `(interp, args, kwargs, node)`.
+initialisation), `nn.LayerNorm`, `nn.Dropout` (and F.dropout), `nn.Sequential`, the activations and the loss
+objects, each made by a factory `(interp, args, kwargs, node)`.
 
 Layers compute through the op table. A loss object is a thin wrapper: its forward calls the table's row by
 torch.nn.functional's name with its options (`nn.MSELoss()(a, b)` is `F.mse_loss(a, b, reduction=...)`).
@@ -68,9 +69,8 @@ _ACTIVATION_OPTIONS = {  # the constructor's arguments in order, with their defa
     "Hardsigmoid": _INPLACE,
     "Hardswish": _INPLACE,
 }
-_SHOWN_ONLY = {
-    "Softplus"
-}  # options printed but not the row's: only their defaults run (softplus's beta 1, threshold 20)
+# options printed but not the row's: only their defaults run (softplus's beta 1, threshold 20)
+_SHOWN_ONLY = {"Softplus"}
 
 
 def _options(name: str, args: list, kwargs: dict, accepted: dict, node: ast.AST) -> dict:
@@ -203,9 +203,7 @@ def make_embedding(interp, args, kwargs, node):
         if options[name] != default:
             raise interp.fail(f"nn.Embedding({name}=...) is not supported", node)
     if options["_weight"] is not None or options["_freeze"]:
-        raise interp.fail(
-            "nn.Embedding(_weight=...) is not supported (use nn.Embedding.from_pretrained's weight)", node
-        )
+        raise interp.fail("nn.Embedding(_weight=..., _freeze=...) is not supported", node)
     if options["device"] not in (None, "cpu"):
         raise interp.fail("only the CPU device is supported", node)
     weight = engine.zeros(rows, dim, dtype=options["dtype"])
@@ -255,8 +253,6 @@ def make_layer_norm(interp, args, kwargs, node):
     made = [("weight", engine.ones(*shape, dtype=options["dtype"]))] if affine else []
     if affine and bias:
         made.append(("bias", engine.zeros(*shape, dtype=options["dtype"])))
-    elif affine:  # no bias: the weight's product plus a constant 0, the same numbers (fma(y, w, 0) is y * w)
-        module.attrs["zero_bias"] = engine.zeros(*shape, dtype=options["dtype"])
     if not (affine and bias):  # PyTorch's register_parameter(..., None)
         module.attrs["bias"] = None
     if not affine:
@@ -269,10 +265,14 @@ def make_layer_norm(interp, args, kwargs, node):
 
 
 def _layer_norm_forward(interp, module, args, kwargs, node):
+    """F.layer_norm(input, normalized_shape, self.weight, self.bias, eps); a weight without a bias (bias=False) is
+    the weight's product plus a constant 0, the same numbers (fma(y, w, 0) is y * w)."""
     x = _one_input(module, args, kwargs, node)
-    params = {"normalized_shape": module.attrs["normalized_shape"], "eps": module.attrs["eps"]}
-    if module.attrs["elementwise_affine"]:
-        params.update(weight=module.params["weight"], bias=module.params.get("bias", module.attrs.get("zero_bias")))
+    attrs = module.attrs
+    weight, bias = (module.params.get(name, attrs.get(name)) for name in ("weight", "bias"))
+    if weight is not None and bias is None:
+        bias = engine.zeros(*attrs["normalized_shape"], dtype=weight.dtype)
+    params = {"normalized_shape": attrs["normalized_shape"], "eps": attrs["eps"], "weight": weight, "bias": bias}
     return interp.op("layer_norm", [x], params, node)
 
 
