@@ -255,13 +255,10 @@ row(
 _INDEX_TYPES = {np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor"}
 
 
-def _embedded(indices, weight, padding_idx=None, max_norm=None, scale_grad_by_freq=False, sparse=False):
-    """The indices as an int array, after PyTorch's checks (and diffcheck's refusal of the options it lacks)."""
+def _embedded(indices, weight, padding_idx=None):
+    """The indices as an int array, after PyTorch's checks."""
     if padding_idx is not None:  # the padding row's gradient is PyTorch's zero, not the derivative SymPy takes
         raise TorchValueError("embedding's padding_idx is not supported by diffcheck")
-    for name, value in (("max_norm", max_norm), ("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
-        if value:
-            raise TorchValueError(f"embedding's {name}={value} is not supported by diffcheck")
     index = np.asarray(indices)
     if kind(index) not in "iu":
         shown = _INDEX_TYPES.get(index.dtype, "CPUBoolType")
@@ -276,7 +273,7 @@ def _embedded(indices, weight, padding_idx=None, max_norm=None, scale_grad_by_fr
     return index
 
 
-def _embedding_vjp(F, g, out, indices, weight, **options):
+def _embedding_vjp(F, g, out, indices, weight, padding_idx=None):
     # embedding_dense_backward: each index's gradient row added to the weight's row, in the indices' order
     index, shape = np.asarray(_array(indices)).reshape(-1), np.shape(_array(weight))
     return None, _scatter(F, F.reshape(g, (index.size, shape[1])), shape, (index[:, None], np.arange(shape[1])))
@@ -286,24 +283,16 @@ row(
     name="embedding",
     grad_fn="EmbeddingBackward0",
     arity=2,
-    params=(
-        Param("padding_idx", "int"),
-        "max_norm",
-        "norm_type",
-        Param("scale_grad_by_freq", "bool"),
-        Param("sparse", "bool"),
-    ),
+    params=(Param("padding_idx", "int"),),  # refused: PyTorch gives its row no gradient
     elementwise=False,
     index_args=(0,),
     listed=(1,),  # the weight only: the indices have no edge
     front=Signature(spellings=(Spelling("embedding", torch=False, method=False, functional=True),)),
     example=([(3,), (4, 2)], {}),
-    forward=lambda indices, weight, padding_idx=None, max_norm=None, norm_type=2.0, **options: np.asarray(weight)[
-        _embedded(indices, weight, padding_idx, max_norm, **options)
-    ],
+    forward=lambda indices, weight, padding_idx=None: np.asarray(weight)[_embedded(indices, weight, padding_idx)],
     vjp=_embedding_vjp,
-    sym=lambda sp, indices, weight, padding_idx=None, max_norm=None, norm_type=2.0, **options: np.asarray(
-        weight, dtype=object
-    )[np.asarray(indices, dtype=np.int64)],
+    sym=lambda sp, indices, weight, padding_idx=None: np.asarray(weight, dtype=object)[
+        np.asarray(indices, dtype=np.int64)
+    ],
     derivative="d/dweight embedding(indices, weight) = the gradient's rows added at each index",
 )
