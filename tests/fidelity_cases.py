@@ -463,6 +463,10 @@ BASE_CALLS = {
     "sort_descending": ("Tensor.sort", ["M", 0, True]),
     "sort_stable": ("torch.sort", ["M"], {"stable": True, "descending": True}),  # SortBackward1
     "index_add": ("torch.index_add", ["M", 1, ("int64", [1, 1]), "N"]),
+    "embedding": ("F.embedding", [("int64", [[1, 0], [1, 1]]), "M"]),
+    "layer_norm": ("F.layer_norm", ["q", (4,)]),
+    "layer_norm_affine": ("F.layer_norm", ["M", (2,), "v", "v"], {"eps": 0.5}),
+    "layer_norm_rows": ("F.layer_norm", ["q", (4,), "p", "u"]),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {
@@ -496,7 +500,7 @@ VARIANT_CALLS = {
     "cross_entropy_probabilities_sum": ("F.cross_entropy", ["M", "N01"], {"reduction": "sum"}),
 }
 # recorded with the answer times WEIGHTS (its elements' weights: a plain sum would give a normaliser a zero gradient)
-WEIGHTED = {"softmax", "log_softmax", *VARIANT_CALLS}
+WEIGHTED = {"softmax", "log_softmax", "layer_norm", "layer_norm_affine", "layer_norm_rows", *VARIANT_CALLS}
 HIGHER_CALLS = {**BASE_CALLS, **ELEMENTWISE_CALLS, **VARIANT_CALLS}  # (spelling, arguments[, parameters])
 NOT_TWICE = {"floor_divide_tensor", "floordiv_operator", "rmod_operator"}  # no derivative at all in PyTorch
 HIGHER_CALLS = {label: call for label, call in HIGHER_CALLS.items() if label not in NOT_TWICE}

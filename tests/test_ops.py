@@ -259,6 +259,13 @@ CASES += [
     ("sort stable", _parsed("sum(sin(sort(M, dim=0, descending=True, stable=True)[0][0]))"), _MAT),  # SortBackward1
     ("sort last dim", _parsed("sum(sin(sort(M)[0][:, 1]))"), {"M": [[0.5, -1.0, 2.0], [0.25, 1.5, 3.0]]}),
     ("index_add", _parsed("sum(sin(index_add(M, 1, i, M * 2)))"), {**_MAT, "i": [2, 0, 2]}),
+    ("embedding", _parsed("sum(sin(embedding(i, M)))"), {**_MAT, "i": [[1, 0, 1], [1, 1, 0]]}),
+    ("layer_norm", _parsed("sum(sin(layer_norm(M, (3,))))"), _MAT),
+    (
+        "layer_norm affine",
+        _parsed("sum(sin(layer_norm(M, (2, 3), W, sin(W), 0.001)))"),
+        {**_MAT, "W": [[1.5, -0.5, 2.0], [0.5, 1.0, -1.0]]},
+    ),
     (
         "masked_fill",
         Apply(

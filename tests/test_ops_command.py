@@ -108,8 +108,11 @@ def _by_example(name: str, op, kinds: str):
     tensors = [engine.tensor(v.reshape(s), requires_grad=True) for v, s in zip(values, shapes)]
     if op.variadic:
         tensors = [tensors]
-    elif op.arity < len(tensors):  # linear's bias: a tensor parameter
-        params = {**params, "bias": tensors.pop()}
+    elif ops.FRONTS[name].arity < len(tensors):  # linear's bias, layer_norm's weight and bias: tensor parameters
+        front = ops.FRONTS[name]
+        tensor_params = [p for p in front.params if ops.kind_of(p) == "tensor"]
+        params = {**params, **dict(zip(tensor_params, tensors[front.arity :]))}
+        tensors = tensors[: front.arity]
     result = engine.TORCH_FUNCTIONS[name](*tensors, **params)
     return result[0] if isinstance(result, tuple) else result
 

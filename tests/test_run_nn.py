@@ -137,6 +137,15 @@ def test_classes_beyond_nn_module_are_refused_with_their_place(tmp_path, text, m
     [
         ("nn.Softmax()", "nn.Softmax needs dim= (an integer); PyTorch's implicit dim is deprecated"),
         ("nn.MSELoss(None, None, 'sum')", "nn.MSELoss takes its options by keyword (reduction)"),
+        ("nn.Embedding(5, 3, padding_idx=0)", "nn.Embedding(padding_idx=...) is not supported"),
+        ("nn.Embedding(5, 3, sparse=True)", "nn.Embedding(sparse=...) is not supported"),
+        ("nn.functional.dropout(torch.ones(2), 0.5, inplace=True)", "dropout(inplace=True) is not supported"),
+        ("nn.Dropout(0.5, True)(torch.ones(2))", "dropout(inplace=True) is not supported"),
+        (
+            "nn.Softplus(beta=2)",
+            "nn.Softplus with beta, threshold other than beta=1.0, threshold=20.0 is not supported",
+        ),
+        ("nn.SiLU(inplace=True)(torch.ones(2))", "nn.SiLU(inplace=True) is not supported (write it out of place)"),
         ("torch.optim.SGD([nn.Parameter(torch.ones(1))], foreach=True)", "SGD(foreach=True) is not supported"),
         (
             "class A(nn.Module):\n    def f(self):\n        self.numpy = 1\nprint(torch.ones(1).numpy)",
@@ -153,3 +162,14 @@ def test_what_is_not_modelled_stops_with_one_line(tmp_path, line, message):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"diffcheck: error: {tmp_path / 's.py'}:") and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_embeddings_padding_row_is_refused_where_pytorch_gives_no_derivative(tmp_path):
+    result = run(
+        tmp_path,
+        "import torch\nimport torch.nn.functional as F\nF.embedding(torch.tensor([0]), torch.ones(2, 2), padding_idx=0)\n",
+    )
+    assert result.exit_code == 2 and result.stdout == ""
+    assert (
+        result.stderr == f"{tmp_path / 's.py'}:3: ValueError: embedding's padding_idx is not supported by diffcheck\n"
+    )

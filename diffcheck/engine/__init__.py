@@ -39,6 +39,7 @@ from .front import (
 from .node import Node
 from .random import (
     Generator,
+    dropout_noise,
     initial_seed,
     manual_seed,
     normal,
@@ -74,6 +75,7 @@ __all__ = [
     "apply",
     "autograd",
     "bool_",
+    "dropout_noise",
     "dtype",
     "enable_grad",
     "float32",

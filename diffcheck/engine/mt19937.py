@@ -13,6 +13,7 @@ cpu/DistributionTemplates.h, TensorFactories.cpp — and checked against torch 2
   2**-53. `uniform_(a, b)` is `fma(u, b - a, a)` in the tensor's dtype (GCC contracts PyTorch's `u * (b - a) + a`).
 * randint is `random() % range + low`, with `random64()` once `range >= 2**28` (public builds; the `2**32` rule in
   the source is Meta's internal build's).
+* bernoulli_(p) with a float p: a float64 uniform per element below p.
 * randperm: for n < (2**32 - 1) // 20 a forward Fisher-Yates swapping i with i + random() % (n - i); above, an
   inside-out shuffle with random64() % (i + 1).
 """
@@ -22,6 +23,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
+
+from ..ops.fused import fma32 as _fma32
+from ..ops.fused import fma64 as _fma64
 
 DEFAULT_RNG_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new torch.Generator()'s seed
 _MT_N = 624
@@ -152,81 +156,6 @@ def default_generator() -> "Generator":
     return _DEFAULT[0]
 
 
-def _fma32_exact(a, b, c):
-    """Exact float32 fma through float64: TwoSum, then round-to-odd before the final cast."""
-    a = np.asarray(a, np.float32).astype(np.float64)
-    b = np.asarray(b, np.float32).astype(np.float64)
-    c = np.asarray(c, np.float32).astype(np.float64)
-    p = a * b  # exact: 24 + 24 bits < 53
-    s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)
-    bits = np.ascontiguousarray(s).view(np.int64)
-    inexact = err != 0
-    toward_zero = inexact & ((err < 0) != (s < 0))
-    bits = (bits - toward_zero) | inexact  # truncate, then force odd LSB
-    return bits.view(np.float64).astype(np.float32)
-
-
-def _fma32(a, b, c):
-    """float32 fma(a, b, c), bit-exact.
-
-    a*b is exact in float64, so RN64(a*b + c) followed by a cast to float32
-    is already the correct fma, except when the float64 sum lands exactly
-    on a float32 rounding midpoint (double rounding), or in float32's
-    subnormal range. Only those rare elements are recomputed exactly.
-    """
-    s = np.multiply(a, b, dtype=np.float64)
-    s += c
-    bits = s.view(np.int64)
-    risky = (bits & 0x1FFFFFFF) == 0x10000000
-    risky |= np.abs(s) < 2.0**-125
-    r = s.astype(np.float32)
-    if risky.any():
-        a_, b_, c_ = np.broadcast_arrays(
-            np.asarray(a, np.float32), np.asarray(b, np.float32), np.asarray(c, np.float32)
-        )
-        r[risky] = _fma32_exact(a_[risky], b_[risky], c_[risky])
-    return r
-
-
-_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp split constant
-
-
-def _fma64(a, b, c):
-    """Exact float64 fma(a, b, c) (Boldo-Melquiond: exact product, TwoSum, round-to-odd)."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    c = np.asarray(c, np.float64)
-    # exact product  a*b = uh + ul  (Dekker)
-    uh = a * b
-    t = _SPLIT * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLIT * b
-    bh = t - (t - b)
-    bl = b - bh
-    ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
-    # c + uh = th + tl exactly
-    th = c + uh
-    z = th - c
-    tl = (c - (th - z)) + (uh - z)
-    # v = RO(tl + ul)
-    v = tl + ul
-    z = v - tl
-    ve = (tl - (v - z)) + (ul - z)
-    odd = (np.ascontiguousarray(v).view(np.int64) & 1).astype(bool)
-    fix = (ve != 0) & ~odd
-    if np.any(fix):
-        v = np.where(fix, np.nextafter(v, np.where(ve > 0, np.inf, -np.inf)), v)
-    out = th + v
-    # non-finite or trivial inputs: fall back to the plain expression
-    bad = ~np.isfinite(out) | ~np.isfinite(uh)
-    if np.any(bad):
-        out = np.where(bad, a * b + c, out)
-    return out
-
-
 def _gen(generator):
     return default_generator() if generator is None else generator
 
@@ -283,6 +212,15 @@ def uniform(generator, shape, dtype=np.float32, low=0.0, high=1.0):
         if not (lo == 0 and hi == 1):
             x = _fma64(x, hi - lo, lo)
     return x.reshape(shape)
+
+
+def bernoulli(generator, shape, p, dtype=np.float32):
+    """``torch.empty(shape, dtype).bernoulli_(p)`` for a float ``p``: 1 where a float64 uniform (one random64()
+    each, in order) is below ``p``. PyTorch 2.13's x86 wheel takes this path (bernoulli_distribution<double>), not an
+    MKL stream: two 32-bit draws an element, whatever the size (the parallel grain's 800 and 70,000 elements too)."""
+    g = _gen(generator)
+    shape, n = _numel(shape)
+    return (_uniform01_f64(g, n) < p).astype(dtype).reshape(shape)
 
 
 def rand(generator, shape, dtype=np.float32):

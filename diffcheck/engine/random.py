@@ -125,6 +125,23 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Opt
     return _in_place(self, lambda kind: _normal.normal(generator, np.shape(self.data), kind, mean, std))
 
 
+def bernoulli_(self: Tensor, p: float = 0.5, *, generator: Optional[Generator] = None) -> Tensor:
+    """Tensor.bernoulli_(p) with a float p: 1 with probability p, else 0, in the tensor's dtype (dropout's mask)."""
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return _in_place(self, lambda kind: _generator.bernoulli(generator, np.shape(self.data), p, kind))
+
+
+def dropout_noise(x: Tensor, p: float, *, generator: Optional[Generator] = None) -> Tensor:
+    """What training-mode dropout multiplies its input by (ATen's _dropout_impl on the CPU): a mask drawn by
+    bernoulli_(1 - p), divided by 1 - p in the input's dtype; p == 1 is a 0-d zero, drawing nothing."""
+    kind = x.data.dtype
+    if p == 1:
+        return Tensor(np.zeros((), kind)[()])
+    mask = _generator.bernoulli(generator, np.shape(x.data), 1 - p, kind)
+    return Tensor((mask / kind.type(1 - p))[()])
+
+
 def random_(self: Tensor, low: int, high: Optional[int] = None, *, generator: Optional[Generator] = None) -> Tensor:
     """Tensor.random_(to) / random_(from, to): integers in [from, to) in the tensor's dtype, drawn as torch.randint
     draws them (the same kernel, random_from_to)."""
@@ -134,4 +151,4 @@ def random_(self: Tensor, low: int, high: Optional[int] = None, *, generator: Op
     return _in_place(self, lambda kind: _generator.randint(generator, low, high, np.shape(self.data), kind))
 
 
-Tensor.uniform_, Tensor.normal_, Tensor.random_ = uniform_, normal_, random_
+Tensor.uniform_, Tensor.normal_, Tensor.random_, Tensor.bernoulli_ = uniform_, normal_, random_, bernoulli_

@@ -215,7 +215,7 @@ def spelling(name: str) -> tuple[str, tuple[int, ...]]:
             return front, tuple(range(ops.OPS[name].arity))
         param_choices = [{}, {"dim": 0}] if "dim" in signature.params else [{}]
         tensors = [p for p in signature.params if ops.kind_of(p) == "tensor"]  # linear's bias: an argument then
-        param_choices += [{tensors[0]: signature.arity}] if tensors else []
+        param_choices += [{t: signature.arity + i for i, t in enumerate(tensors)}] if tensors else []
         if signature.list_row:
             param_choices.append({signature.params[0]: (1,)})
         if signature.keyword_row:  # sort(x, stable=True): sort_stable

@@ -1,4 +1,5 @@
-"""The fuzz generator's forms for the losses and the selections by integer tensors: a mixin of `_Generator`.
+"""The fuzz generator's forms for the losses and the selections by integer tensors (embedding's too): a mixin of
+`_Generator`.
 
 An integer index (a class target, gather's index) is an input of its own, drawn as integers below the size it indexes
 (`indices`: name -> (shape, bound)); a mask is a comparison. Targets of a loss are plain inputs, so the point can
@@ -64,6 +65,9 @@ class LossForms:
             self.piecewise -= 1  # its SymPy form is a Piecewise
             mask = Apply(self.pick(tables().compare), (self.expr(shape, depth - 1), Const(0.5)))
             return Apply(op, (self.expr(shape, depth - 1), mask), (("value", Const(self.pick([0.0, 1.5]))),))
+        if op == "embedding":  # rows of a (size, shape[-1]) weight picked by indices of the leading shape
+            size = self.dim()
+            return Apply(op, (self.index(shape[:-1], size), self.expr((size, shape[-1]), depth - 1)))
         dim, size = int(self.rng.integers(len(shape))), self.dim()
         source = tuple(size if d == dim else n for d, n in enumerate(shape))
         if op == "index_add":  # source's `size` slices added into x's at indices along dim
@@ -80,6 +84,8 @@ def shape_of(expr: Apply, shapes: list) -> Optional[tuple]:
         return (tuple(shapes[0]) if expr.op in tables().loss else tuple(shapes[0][:1])) if none else ()
     if expr.op == "gather":
         return tuple(shapes[2])
+    if expr.op == "embedding":
+        return tuple(shapes[0]) + tuple(shapes[1][1:])
     if expr.op == "index_select":
         dim = expr.args[1].value
         return tuple(shapes[2][0] if d == dim else n for d, n in enumerate(shapes[0]))

@@ -114,6 +114,15 @@ def _products(gen, op, shape, depth):
     return Apply(op, (x, w), (("bias", gen.expr(shape[-1:], depth - 1)),) if gen.chance(0.4) else ())
 
 
+def _normalised(gen, op, shape, depth):  # layer_norm over the last dim, with a weight and a bias or neither
+    if not shape:
+        return None
+    params = (("normalized_shape", Const(shape[-1:])),)
+    if gen.chance(0.5):
+        params += (("weight", gen.expr(shape[-1:], depth - 1)), ("bias", gen.expr(shape[-1:], depth - 1)))
+    return Apply(op, (gen.expr(shape, depth - 1),), params)
+
+
 RECIPES = {
     "t": _reversed,
     "T": _reversed,
@@ -133,6 +142,7 @@ RECIPES = {
     "outer": _products,
     "linear": _products,
     "addmm": _products,
+    "layer_norm": _normalised,
 }
 # drawn inside another recipe, or not at all (and why): `diffcheck fuzz` covers every other op of the table
 NOT_DRAWN = {

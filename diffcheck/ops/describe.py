@@ -69,7 +69,7 @@ def _dispatch(sig: Signature, symbol: Optional[str]) -> dict[str, str]:
     # (params, how the call shows them): sum(x), sum(x, dim), clamp(x, min), clamp(x, min=tensor)
     tried = ([] if sig.needs_param else [{}]) + ([{sig.params[0]: 0}] if sig.params else [])
     tried += [{sig.params[0]: (0,)}] if sig.list_row else []  # split(x, [1, 2]): a list picks its row
-    tried += [{next(p for p in sig.params if kind_of(p) == "tensor"): 0}] if sig.tensor_row else []  # linear's bias
+    tried += [{p: 0 for p in sig.params if kind_of(p) == "tensor"}] if sig.tensor_row else []  # linear's bias
     shown = [list(params) for params in tried]
     if sig.keyword_row:  # sort(x, stable=True): the keyword picks its row
         tried.append({sig.keyword_row[0]: True})

@@ -149,12 +149,16 @@ def resolve(
         return resolve(sig.pair_op, (args[0], other), {}, ndim_of, function)  # max(x, y): a tensor where dim goes
     if sig.list_row and type(params.get(sig.params[0])) in (list, tuple):
         return OPS[sig.list_row], args, params
-    if sig.tensor_row:
-        tensor = next(p for p in sig.params if kind_of(p) == "tensor")
-        if params.get(tensor) is not None:
-            rest = {k: v for k, v in params.items() if k != tensor}
-            return OPS[sig.tensor_row], (*args, params[tensor]), rest
-        return OPS[sig.row], args, {k: v for k, v in params.items() if k != tensor}
+    if sig.tensor_row:  # linear's bias; layer_norm's weight and bias, both or neither
+        tensors = [p for p in sig.params if kind_of(p) == "tensor"]
+        given = [p for p in tensors if params.get(p) is not None]
+        rest = {k: v for k, v in params.items() if k not in tensors}
+        if given and given != tensors:
+            missing = " and ".join(p for p in tensors if p not in given)
+            raise ValueError(f"{name} with a {' and a '.join(given)} and no {missing} is not supported")
+        return (
+            (OPS[sig.tensor_row], (*args, *(params[p] for p in tensors)), rest) if given else (OPS[sig.row], args, rest)
+        )
     if sig.dim_row and "dim" not in params:  # an explicit dim=None is the dim overload (SumBackward1, keepdim kept)
         return OPS[sig.row], args, {}
     params = _dims(sig, args, params, ndim_of)

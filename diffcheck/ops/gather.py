@@ -1,5 +1,5 @@
 """Op rows, selection by integer and bool tensors: gather, index_select (an int64 `index`) and masked_fill (a bool
-`mask`), as torch.X and Tensor.X.
+`mask`), as torch.X and Tensor.X; torch.nn.functional.embedding (rows of a weight picked by integer indices).
 
 Their index and mask are `index_args` / `mask_args`: never differentiable, concrete on the SymPy side, so selection
 moves the input's symbols about and SymPy differentiates what lands where. PyTorch's argument order is kept: `dim` is a
@@ -14,7 +14,7 @@ import numpy as np
 
 from .arrays import TYPE_NAMES, is_tensor, kind
 from .dispatch import TorchIndexError, TorchValueError, check_dims
-from .table import Family
+from .table import Family, Param, Signature, Spelling
 
 ROWS = Family()
 row = ROWS.row
@@ -248,4 +248,51 @@ row(
     vjp=_index_add_vjp,
     sym=_index_add_sym,
     derivative="d/dx index_add(x, dim, index, s) = 1; d/ds = the gradient at index (times alpha)",
+)
+
+
+# ---- embedding (torch.nn.functional's: the indices first) -----------------------------------------------------------
+_INDEX_TYPES = {np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor"}
+
+
+def _embedded(indices, weight, padding_idx=None):
+    """The indices as an int array, after PyTorch's checks."""
+    if padding_idx is not None:  # the padding row's gradient is PyTorch's zero, not the derivative SymPy takes
+        raise TorchValueError("embedding's padding_idx is not supported by diffcheck")
+    index = np.asarray(indices)
+    if kind(index) not in "iu":
+        shown = _INDEX_TYPES.get(index.dtype, "CPUBoolType")
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got "
+            f"{shown} instead (while checking arguments for embedding)"
+        )
+    if np.ndim(weight) != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if ((index < 0) | (index >= np.shape(weight)[0])).any():  # a negative index too
+        raise TorchIndexError("index out of range in self")
+    return index
+
+
+def _embedding_vjp(F, g, out, indices, weight, padding_idx=None):
+    # embedding_dense_backward: each index's gradient row added to the weight's row, in the indices' order
+    index, shape = np.asarray(_array(indices)).reshape(-1), np.shape(_array(weight))
+    return None, _scatter(F, F.reshape(g, (index.size, shape[1])), shape, (index[:, None], np.arange(shape[1])))
+
+
+row(
+    name="embedding",
+    grad_fn="EmbeddingBackward0",
+    arity=2,
+    params=(Param("padding_idx", "int"),),  # refused: PyTorch gives its row no gradient
+    elementwise=False,
+    index_args=(0,),
+    listed=(1,),  # the weight only: the indices have no edge
+    front=Signature(spellings=(Spelling("embedding", torch=False, method=False, functional=True),)),
+    example=([(3,), (4, 2)], {}),
+    forward=lambda indices, weight, padding_idx=None: np.asarray(weight)[_embedded(indices, weight, padding_idx)],
+    vjp=_embedding_vjp,
+    sym=lambda sp, indices, weight, padding_idx=None: np.asarray(weight, dtype=object)[
+        np.asarray(indices, dtype=np.int64)
+    ],
+    derivative="d/dweight embedding(indices, weight) = the gradient's rows added at each index",
 )

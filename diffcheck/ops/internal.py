@@ -182,9 +182,9 @@ def _elu_backward(g, x, alpha=1.0, scale=1.0, input_scale=1.0):
 
 def _log_sigmoid_backward(g, x):
     """log_sigmoid_backward_cpu_kernel: (max_deriv - sign * (z / (1 + z))) * grad, z = exp(-|x|)."""
-    negative = x < 0
+    negative, one = x < 0, np.result_type(x).type(1)  # in x's dtype: float32 stays float32
     z = np.exp(-np.abs(x))
-    return ((np.where(negative, 1.0, 0.0) - np.where(negative, 1.0, -1.0) * (z / (z + 1))) * g)[()]
+    return ((np.where(negative, one, 0 * one) - np.where(negative, one, -one) * (z / (z + one))) * g)[()]
 
 
 row(

@@ -74,8 +74,8 @@ class Signature:
     by_rank: tuple[tuple[tuple[int, ...], str], ...] = ()  # rows by the arguments' ranks: matmul's dot, mv, mm
     dim_row: str = ""  # the row when `dim` is given: sum(x, dim) is sum_dim, sum(x) is sum
     list_row: str = ""  # the row when the first parameter is a list: split(x, [1, 2]) is SplitWithSizesBackward0
-    tensor_row: str = ""  # the row when the tensor parameter (kind "tensor") is given, it last among the arguments:
-    # linear(x, W, b) is addmm's row with b, linear(x, W) another
+    tensor_row: str = ""  # the row when the tensor parameters (kind "tensor") are given, they last among the arguments,
+    # in order: linear(x, W, b) is addmm's row with b, linear(x, W) another; layer_norm takes a weight and a bias or neither
     pair_op: str = ""  # the op when a tensor stands where `dim` goes: max(x, y) is maximum, max(x, 1) is max_dim
     tensor_params: str = ""  # the row when a parameter is a tensor, the parameters its arguments: clamp_tensor
     number_input: bool = False  # torch's function wraps a number given first: torch.sub(2, x) is SubBackward0

@@ -53,6 +53,7 @@ TORCH_EXTRAS = {  # torch functions beyond creators and ops
     "relu_": _spec(1, 1),  # torch.relu_(x), F.relu_(x): x.relu_()
     "leaky_relu_": _spec(1, 2, "negative_slope"),  # F.leaky_relu_(x, s): F.leaky_relu(x, s, inplace=True)
     "elu_": _spec(1, 2, "alpha"),
+    "dropout": _spec(1, 4, "p", "training", "inplace"),  # F.dropout (snippet/layers.py)
     "no_grad": _spec(0, 0),
     "enable_grad": _spec(0, 0),
     "set_grad_enabled": _spec(1, 1, "mode"),
@@ -119,8 +120,12 @@ DEFINED_IN = {
     "torch.nn.parameter": "Parameter",
     "torch.nn.modules.linear": "Linear Identity",
     "torch.nn.modules.container": "Sequential",
-    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax",
+    "torch.nn.modules.activation": "ReLU LeakyReLU ELU Tanh Sigmoid Softmax LogSoftmax GELU SiLU Softplus Hardtanh ReLU6 "
+    "SELU CELU Mish Softsign Hardsigmoid Hardswish LogSigmoid",
     "torch.nn.modules.flatten": "Flatten",
+    "torch.nn.modules.sparse": "Embedding",
+    "torch.nn.modules.dropout": "Dropout",
+    "torch.nn.modules.normalization": "LayerNorm",
     "torch.nn.modules.loss": "MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss NLLLoss",
     "torch.optim.sgd": "SGD",
     "torch.optim.adam": "Adam",
@@ -228,7 +233,7 @@ def _sync() -> None:
             "Tensor": "class",
         }
     )
-    FUNCTIONAL.update(dict.fromkeys(["relu_", "leaky_relu_", "elu_"], "function"))
+    FUNCTIONAL.update(dict.fromkeys(["relu_", "leaky_relu_", "elu_", "dropout"], "function"))
     for name in [name for name in TENSOR_METHODS if name not in _PLAIN_METHODS]:
         del TENSOR_METHODS[name]
     TENSOR_METHODS.update(_OP_METHODS)

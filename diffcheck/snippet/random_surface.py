@@ -1,6 +1,6 @@
 """`diffcheck run`, torch's random numbers: `torch.manual_seed`, `torch.Generator`, `rand`, `randn`, `randint`,
-`randperm`, `normal`, `rand_like`, `randn_like` and the in-place `uniform_`/`normal_`/`random_`, drawn by the engine's copy of
-PyTorch's CPU generator (engine/random.py), so a seeded snippet prints PyTorch's numbers.
+`randperm`, `normal`, `rand_like`, `randn_like` and the in-place `uniform_`/`normal_`/`random_` (and F.dropout's mask), drawn
+by the engine's copy of PyTorch's CPU generator (engine/random.py), so a seeded snippet prints PyTorch's numbers.
 
 Each run has its own global generator, seeded from /dev/urandom as PyTorch's is at start-up: an unseeded snippet
 draws different numbers on every run, and one run never continues another's stream. A mixin of the interpreter.
@@ -17,6 +17,7 @@ from .. import engine
 from ..engine import type_name
 from ..engine.mt19937 import Generator
 from .factories import Device
+from .layers import functional_dropout
 from .torch_surface import MAX_ELEMENTS, Raised
 from .values import BoundMethod, SnippetObject
 
@@ -69,6 +70,9 @@ class RandomSurface:
                 "TypeError", f"argument 'generator' must be torch.Generator, not {type_name(given)}", node.lineno
             )
         return given.generator
+
+    def _torch_dropout(self, args, kwargs, node):  # F.dropout: its mask from the run's generator
+        return functional_dropout(self, args, kwargs, node)
 
     def _torch_manual_seed(self, args, kwargs, node):
         return self._default_generator().manual_seed(self, [*args, *kwargs.values()], node)
