@@ -186,6 +186,24 @@ def test_a_subscript_by_a_leaf_of_integers_or_bools_is_verified():
     )
 
 
+def test_a_computed_tensor_of_integers_is_an_input_of_the_graph():
+    """`Xb = X[ix]` (makemore's batch) carries no gradient: the graph takes its values, an index of `C[Xb]`, not the
+    ops that made it (PyTorch 2.13's C.grad, float64)."""
+    text = (
+        "import torch\n"
+        "C = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [1.25, -0.5], [0.1, 0.2]], dtype=torch.float64,"
+        " requires_grad=True)\n"
+        "X = torch.tensor([[0, 1], [3, 4], [2, 2]])\n"
+        "Xb = X[torch.tensor([2, 0])]\n"
+        "C[Xb].pow(3).sum().backward()\n"
+    )
+    _, _, report = outcome_of(text)
+    assert report.return_code == 0 and not report.errors
+    tensors = {t.name: (t.role, t.status, t.engine) for t in report.results[0].tensors}
+    assert tensors["C"] == ("input", MATCH, [[0.75, 3.0], [12.0, 0.1875], [3.375, 13.5], [0.0, 0.0], [0.0, 0.0]])
+    assert tensors["Xb"] == ("input", NONE, None) and "X" not in tensors
+
+
 def test_each_backward_call_is_its_own_case_and_identical_ones_are_checked_once():
     _, _, report = outcome_of((SNIPPETS / "accumulate.py").read_text())
     assert len(report.results) == 1

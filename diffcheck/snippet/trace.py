@@ -36,6 +36,12 @@ from .trace_entries import (
 )
 
 
+def _constant(entry: Entry) -> bool:
+    """A computed tensor of integers (`Xb = Xtr[ix]`, argmax's answer): no gradient flows through it, so the graph
+    takes it as an input of its values (an index where a subscript or gather takes it), not as the ops that made it."""
+    return entry.op is not None and getattr(entry.value, "dtype", None) is not None and entry.value.dtype.kind in "iu"
+
+
 class Tracer:
     """Entries for every tensor of one run, the variable each tensor was first bound to, and Case building."""
 
@@ -272,6 +278,8 @@ class Tracer:
         stack = list(reached.values())
         while stack:
             entry = stack.pop()
+            if _constant(entry) and id(entry) not in {id(e) for e in root_entries}:
+                continue  # its history carries no gradient: it is an input of the graph, as its values
             for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
                 if isinstance(arg, Entry) and id(arg) not in reached:
                     reached[id(arg)] = arg
@@ -283,12 +291,15 @@ class Tracer:
             raise DiffcheckError(problem)
         held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
         roots = {id(e) for e in root_entries}
+        inputs = [e for e in ordered if e.op is None or _constant(e) and id(e) not in roots]
         statements = [
             e
             for e in ordered
-            if e.op is not None and (id(e) in roots or e.record.binding or self._retained(e) or id(e) in held)
+            if e.op is not None
+            and not (_constant(e) and id(e) not in roots)
+            and (id(e) in roots or e.record.binding or self._retained(e) or id(e) in held)
         ]
-        return [e for e in ordered if e.op is None], statements, held
+        return inputs, statements, held
 
     def _verifiable(self, leaves: list, statements: list) -> None:
         """Refuse a graph through what the tracer did not see (a leaf changed through .data, a create_graph

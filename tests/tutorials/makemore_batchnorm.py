@@ -85,7 +85,7 @@ with torch.no_grad():
         if isinstance(layer, Linear):
             layer.weight *= 5 / 3
 
-parameters = [p for layer in layers for p in layer.parameters()]
+parameters = [C] + [p for layer in layers for p in layer.parameters()]
 print(sum(p.nelement() for p in parameters))  # number of parameters in total
 for p in parameters:
     p.requires_grad = True
@@ -98,11 +98,10 @@ ud = []
 for i in range(max_steps):
     # minibatch construct
     ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
-    with torch.no_grad():  # the batch and its embedding as constants: C stays fixed here
-        Xb, Yb = Xtr[ix], Ytr[ix]  # batch X,Y
-        emb = C[Xb]  # embed the characters into vectors
+    Xb, Yb = Xtr[ix], Ytr[ix]  # batch X,Y
 
     # forward pass
+    emb = C[Xb]  # embed the characters into vectors
     x = emb.view(emb.shape[0], -1)  # concatenate the vectors
     for layer in layers:
         x = layer(x)
@@ -144,7 +143,8 @@ for i, p in enumerate(parameters):
     t = p.grad
     if p.dim() == 2:
         shape = str(tuple(p.shape))
-        print(f"weight {shape:>10} | mean {t.mean():+f} | std {t.std():.4e} | grad:data ratio {t.std() / p.std():.4e}")
+        mean = round(t.mean().item(), 6) + 0.0  # C's is 1e-9: its sign is the float32 sum's order
+        print(f"weight {shape:>10} | mean {mean:+f} | std {t.std():.4e} | grad:data ratio {t.std() / p.std():.4e}")
 
 # update-to-data ratios of the last step, and the losses
 print([f"{r:.2f}" for r in ud[-1]])
