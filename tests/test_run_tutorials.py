@@ -20,7 +20,13 @@ NOTHING_TO_VERIFY = {"no_grad_docs", "set_grad_enabled_docs", "is_leaf_docs"}
 # 2000-element float32 sums round in another order than PyTorch's kernels (its BLAS for nn.Linear's), so the printed
 # losses are compared within the ulps measured; verified in test_polynomial_tutorials_verify (the custom Function's
 # verification is tests/test_run_custom_function.py's, on shortened copies)
-OUTPUT_ONLY = {"polynomial_custom_function", "polynomial_autograd", "polynomial_nn", "polynomial_optim"}
+OUTPUT_ONLY = {
+    "polynomial_custom_function",
+    "polynomial_autograd",
+    "polynomial_module",
+    "polynomial_nn",
+    "polynomial_optim",
+}
 _NUMBERS = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 
@@ -147,6 +153,8 @@ def _steps_and_losses(ours: list[str], torch: list[str], ulps: int) -> None:
         ("polynomial_autograd", 4, [0.8372474908828735, -0.09055762737989426]),
         # measured: 7 of 20 1 ulp away, three 2, one 5, one 6
         ("polynomial_nn", 6, [0.8441022634506226, -0.09153266251087189]),
+        # measured: 17 of 20 1 to 9 ulps away (the same fit as polynomial_autograd, through nn.MSELoss and SGD)
+        ("polynomial_module", 9, [0.8372474908828735, -0.09055762737989426]),
     ],
 )
 def test_polynomial_tutorial_output(name, ulps, exact):
@@ -154,14 +162,14 @@ def test_polynomial_tutorial_output(name, ulps, exact):
     added in another order than PyTorch's (and nn.Linear's weight gradient PyTorch's BLAS sums), within the ulps
     measured; x's and x^3's coefficients print as PyTorch's, bit for bit; the constant's and x^2's, whose gradients
     are sums of residuals that cancel, drift in float32 (measured 7.5e-9 and 9.3e-10 apart in polynomial_autograd,
-    5.6e-9 and 4.7e-10 in polynomial_nn)."""
+    5.6e-9 and 4.7e-10 in polynomial_nn, 1.5e-8 and 9.3e-10 in polynomial_module)."""
     ours, torch = _printed(name)
     assert len(ours) == len(torch) == 21
     _steps_and_losses(ours[:20], torch[:20], ulps)
     assert _NUMBERS.sub("#", ours[20]) == _NUMBERS.sub("#", torch[20]) == "Result: y = # + # x + # x^2 + # x^3"
     (a, b, c, d), (ta, tb, tc, td) = ([float(v) for v in _NUMBERS.findall(line)] for line in (ours[20], torch[20]))
     assert [b, d] == [tb, td] == exact
-    assert abs(a - ta) < 1e-8 and abs(c - tc) < 1e-8
+    assert abs(a - ta) < 2e-8 and abs(c - tc) < 2e-8
 
 
 def test_polynomial_optim_output():
@@ -184,7 +192,10 @@ def test_polynomial_optim_output():
         assert abs(mine - theirs) < 2e-3
 
 
-@pytest.mark.parametrize("name, line", [("polynomial_autograd", 57), ("polynomial_nn", 73), ("polynomial_optim", 60)])
+@pytest.mark.parametrize(
+    "name, line",
+    [("polynomial_autograd", 57), ("polynomial_module", 69), ("polynomial_nn", 73), ("polynomial_optim", 60)],
+)
 def test_polynomial_tutorials_verify(name, line, monkeypatch):
     """Each verifies as published, at its first and last calls (--sample 0)."""
     monkeypatch.chdir(TUTORIALS)
