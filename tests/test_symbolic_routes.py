@@ -125,6 +125,8 @@ SERVED = [
     ("sum(exp(masked_fill(x, mask, -1.0)))", {"x": W, "mask": np.array([[1, 0, 0], [0, 1, 1]])}),
     ("sum(masked_fill(x, x > 0, 0.5) * x)", {"x": W}),
     ("F.cross_entropy(z, target)", {"z": W, "target": np.array([2, 0])}),
+    # label_smoothing=0.0 given, as nn.CrossEntropyLoss() gives it: symengine's 0 against 0.0 (`0.0 <= Zero` is False)
+    ("F.cross_entropy(z, target, label_smoothing=0.0)", {"z": W, "target": np.array([2, 0])}),
     ("F.nll_loss(F.log_softmax(z, 1), target, reduction='sum')", {"z": W, "target": np.array([1, 2])}),
     (
         "F.cross_entropy(z, target, weight=w, label_smoothing=0.2)",
