@@ -125,6 +125,8 @@ SERVED = [
     ("sum(exp(masked_fill(x, mask, -1.0)))", {"x": W, "mask": np.array([[1, 0, 0], [0, 1, 1]])}),
     ("sum(masked_fill(x, x > 0, 0.5) * x)", {"x": W}),
     ("F.cross_entropy(z, target)", {"z": W, "target": np.array([2, 0])}),
+    # label_smoothing=0.0 given, as nn.CrossEntropyLoss() gives it: symengine's 0 against 0.0 (`0.0 <= Zero` is False)
+    ("F.cross_entropy(z, target, label_smoothing=0.0)", {"z": W, "target": np.array([2, 0])}),
     ("F.nll_loss(F.log_softmax(z, 1), target, reduction='sum')", {"z": W, "target": np.array([1, 2])}),
     (
         "F.cross_entropy(z, target, weight=w, label_smoothing=0.2)",
@@ -304,3 +306,23 @@ def test_a_point_that_only_widens_the_tolerance_stays_on_symengine():
     result = check(case)
     assert (result.symbolic, [t.status for t in result.tensors[:2]]) == ("symengine", ["match", "match"])
     assert assert_same(case) == "symengine"
+
+
+def test_a_special_point_on_constants_stays_on_symengine():
+    """x ** p at x < 0 is singular in its exponent (d/dp = x**p * log(x)), but with x and p constants (requires_grad
+    False: PyTorch's tutorials build x.unsqueeze(-1).pow(p) so) no gradient reaches it: symengine values the point,
+    with SymPy's statuses and values. Where x requires grad the hit is on its path and SymPy takes the case."""
+    from diffcheck.check.run import run_engine
+    from diffcheck.lang.parse import parse_program
+
+    case = Case(parse_program("x ** p * w"), {"x": -0.5, "p": 3.0, "w": 1.5}, no_grad=frozenset({"x", "p"}))
+    hits: list = []
+    run_engine(case, hits)
+    assert [(h.kind, h.depends) for h in hits] == [("singular", frozenset({"x", "p"}))]
+    result = check(case)
+    assert (result.symbolic, [(t.name, t.status, t.sympy) for t in result.tensors[:3]]) == (
+        "symengine",
+        [("x", "none", None), ("p", "none", None), ("w", "match", -0.125)],
+    )
+    assert assert_same(case) == "symengine"
+    assert check(replace(case, no_grad=frozenset({"p"}))).symbolic == "sympy"

@@ -136,10 +136,11 @@ class FastPrepared(Prepared):
 
     def at(self, case: Case, engine, env: dict, hits: list):
         """symengine's result at this point where it serves (no special point met but those that only widen the
-        comparison's tolerance, every value finite and real), else SymPy's."""
+        comparison's tolerance or lie on constants: no differentiated tensor reaches them; every value finite and
+        real), else SymPy's."""
         from .forms import Unserved
 
-        if all(h.kind in _TOLERANCES for h in hits):
+        if all(h.kind in _TOLERANCES or h.depends and not h.depends & self.requiring for h in hits):
             try:
                 result = super().at(case, engine, env, hits)
                 result.symbolic = "symengine"

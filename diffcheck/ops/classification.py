@@ -164,7 +164,8 @@ _scalar_row("add_scalar", "AddBackward1", lambda x, c: x + c, lambda F, g, c: g,
 def _check(reduction, label_smoothing):
     if reduction not in REDUCTIONS:
         raise TorchValueError(f"{reduction} is not a valid value for reduction")
-    if not 0.0 <= label_smoothing <= 1.0:
+    # float(): symengine's exact 0 (the fast route's form of 0.0) compares as `0.0 <= Zero` is False
+    if not 0.0 <= float(label_smoothing) <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {float(label_smoothing)}")
 
 
