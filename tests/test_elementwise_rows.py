@@ -39,6 +39,7 @@ ULPS = {
     "gelu_none": {"float32": (4.5, 1), "float64": (0, 1)},
     "gelu_tanh": {"float32": (1, 3), "float64": (0, 1)},
     "log10": {"float32": (1, 0)},
+    "logaddexp": {"float32": (1, 1)},
     "logsigmoid": {"float32": (1, 1)},
     "mish": {"float32": (1, 2), "float64": (1, 2)},
     "selu": {"float32": (1, 1)},
