@@ -463,6 +463,12 @@ BASE_CALLS = {
     "sort_descending": ("Tensor.sort", ["M", 0, True]),
     "sort_stable": ("torch.sort", ["M"], {"stable": True, "descending": True}),  # SortBackward1
     "index_add": ("torch.index_add", ["M", 1, ("int64", [1, 1]), "N"]),
+    # the matrix and roll rows (ops/matrices.py, ops/shape.py): linear, so the first derivative is a constant
+    "roll": ("torch.roll", ["M", 1, 0]),
+    "tril": ("torch.tril", ["M"]),
+    "triu": ("Tensor.triu", ["M", 1]),
+    "diagonal": ("torch.diagonal", ["B", 0, 1, 2]),
+    "trace": ("torch.trace", ["M"]),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {
