@@ -98,7 +98,7 @@ class _Generator(LossForms):
 
     # Parameters are non-negative (the parser keeps `-1` as neg(1), which a parameter refuses); hardtanh's bounds in
     # order and celu's alpha never 0 this way.
-    _PARAM_VALUES = {"min_val": (0.0, 0.5), "max_val": (1.5, 2.0)}
+    _PARAM_VALUES = {"min_val": (0.0, 0.5), "max_val": (1.5, 2.0), "eps": (0.05, 0.2)}  # logit's eps below 1/2
 
     def _param(self, shape, depth):
         op = self.pick(tables().param)

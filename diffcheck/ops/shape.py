@@ -576,7 +576,8 @@ def _select_index(shape: tuple, dim: int, index: int) -> tuple[int, int]:
 def _select(x, dim, index):
     a = _array(x)
     axis, index = _select_index(a.shape, dim, index)
-    return _out(a[(slice(None),) * axis + (index,)])
+    taken = a[(slice(None),) * axis + (index,)]
+    return _out(taken) if isinstance(taken, np.ndarray) else taken  # an element: a NumPy scalar or a SymPy symbol
 
 
 def _select_via(F, x, dim, index):
