@@ -469,6 +469,8 @@ BASE_CALLS = {
     "triu": ("Tensor.triu", ["M", 1]),
     "diagonal": ("torch.diagonal", ["B", 0, 1, 2]),
     "trace": ("torch.trace", ["M"]),
+    "median": ("torch.median", ["q"]),
+    "pad": ("F.pad", ["M", (1, 2)], {"value": 0.5}),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {

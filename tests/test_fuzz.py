@@ -72,9 +72,9 @@ def wrong_sin(monkeypatch):
 
 
 def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, tmp_path):
-    # -j 1: worker processes would not see the monkeypatched table; seed 1 draws `out = sin(x)` among its 60 cases
+    # -j 1: worker processes would not see the monkeypatched table; seed 7 draws `out = sin(x)` among its 60 cases
     result = CliRunner().invoke(
-        main, ["fuzz", "--cases", "60", "--seed", "1", "--depth", "3", "-j", "1", "--out", str(tmp_path)]
+        main, ["fuzz", "--cases", "60", "--seed", "7", "--depth", "3", "-j", "1", "--out", str(tmp_path)]
     )
     assert result.exit_code == 1, result.output
     files = [p for p in tmp_path.glob("*.toml") if "-sin-" in p.name and "mismatch" in p.name]

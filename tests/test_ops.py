@@ -239,6 +239,8 @@ CASES += [
         ("trace(M @ M.T) * trace(M.T)", _MAT),
         ("repeat_interleave(M, 2) * ravel(repeat_interleave(M.T, 2, 1))", _MAT),
         ("diff(M) * expand(diff(M, 2, 1), 2, 2)", _MAT),
+        ("pad(M, (1, 2), value=0.5) * pad(M, (2, 1, 0, 0))", _MAT),
+        ("median(M) * M", _MAT),
     ]
 ]
 _VALS = {"v": [0.5, -1.0, 2.0], "w": [1.5, -0.5, 0.25], "u": [0.3, 0.6, 0.85]}

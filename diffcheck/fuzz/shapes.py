@@ -22,9 +22,9 @@ def _swapped(gen, op, shape, depth):  # mT, transpose, swapaxes, permute of a ma
 
 def _viewed(gen, op, shape, depth):  # view, reshape: from the reversed shape (the same size); flatten from a matrix
     if op == "flatten":
-        if len(shape) != 1 or shape[0] % 2:
+        if len(shape) != 1:
             return None
-        return Apply(op, (gen.expr((2, shape[0] // 2), depth - 1),))
+        return Apply(op, (gen.expr((2, shape[0] // 2) if shape[0] % 2 == 0 else (1, shape[0]), depth - 1),))
     return Apply(
         op, (gen.expr(tuple(reversed(shape)), depth - 1),), (("shape" if op == "reshape" else "size", Const(shape)),)
     )
@@ -88,7 +88,6 @@ def _joined(gen, op, shape, depth):
             [
                 ("split", "split_size_or_sections", 1),
                 ("split", "split_size_or_sections", sizes),
-                ("chunk", "chunks", 2),
                 ("chunk", "chunks", 2),
             ]
         )
@@ -160,15 +159,17 @@ def _diagonals(gen, op, shape, depth):
 
 
 def _unflattened(gen, op, shape, depth):
-    """ravel and repeat_interleave of a matrix or a vector of half the size; unflatten of its rows flattened."""
+    """ravel of a matrix, repeat_interleave of a vector of half the size; unflatten of its rows flattened."""
     if op == "unflatten":
         if len(shape) != 2:
             return None
         return Apply(op, (gen.expr((shape[0] * shape[1],), depth - 1),), (("dim", Const(0)), ("sizes", Const(shape))))
-    if len(shape) != 1 or shape[0] % 2:
+    if len(shape) != 1:
         return None
     if op == "ravel":
-        return Apply(op, (gen.expr((2, shape[0] // 2), depth - 1),))
+        return Apply(op, (gen.expr((2, shape[0] // 2) if shape[0] % 2 == 0 else (1, shape[0]), depth - 1),))
+    if shape[0] % 2:
+        return None
     return Apply(op, (gen.expr((shape[0] // 2,), depth - 1),), (("repeats", Const(2)),))
 
 
@@ -179,6 +180,18 @@ def _blended(gen, op, shape, depth):
         weight = gen.expr(shape, depth - 1) if gen.chance(0.5) else Const(gen.pick([0.3, 0.7]))
         return Apply(op, args, (("weight", weight),))
     return Apply(op, args + (gen.expr(shape, depth - 1),), (("value", Const(gen.pick([0.5, 2.0]))),))
+
+
+def _padded(gen, op, shape, depth):
+    """pad: the answer's last dim one longer than the argument's (one side, a constant); median: a number."""
+    if op == "median":
+        return (
+            Apply(op, (gen.expr(gen.pick([(gen.dim(),), (gen.dim(), gen.dim())]), depth - 1),)) if not shape else None
+        )
+    if not shape or shape[-1] < 2:
+        return None
+    arg = gen.expr(shape[:-1] + (shape[-1] - 1,), depth - 1)
+    return Apply(op, (arg,), (("pad", Const(gen.pick([(1, 0), (0, 1)]))), ("value", Const(gen.pick([0.0, 0.5])))))
 
 
 RECIPES = {
@@ -210,6 +223,8 @@ RECIPES = {
     "ravel": _unflattened,
     "unflatten": _unflattened,
     "repeat_interleave": _unflattened,
+    "pad": _padded,
+    "median": _padded,
     "addcmul": _blended,
     "addcdiv": _blended,
     "lerp": _blended,

@@ -677,3 +677,47 @@ def _roll_back(shifts, dims) -> tuple:
     if not isinstance(shifts, (tuple, list)):
         return -shifts, dims
     return tuple(-s for s in reversed(shifts)), None if dims is None else tuple(reversed(tuple(dims)))
+
+
+# ---- torch.nn.functional.pad, constant mode: constant_pad_nd (negative pads crop) ---------------------------------
+def _pad_pairs(ndim: int, pad) -> list[tuple[int, int, int]]:
+    """(dim, before, after) for each padded dim, the last dim first as PyTorch reads `pad`, refusing as PyTorch."""
+    pad = tuple(int(p) for p in (pad if isinstance(pad, (tuple, list)) else (pad,)))
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but got padding length "
+            f"{len(pad)} and input of dimension {ndim}"
+        )
+    return [(ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+def _pad(x, pad, mode="constant", value=0.0):
+    a = _array(x)
+    for dim, before, after in _pad_pairs(a.ndim, pad):  # crop first (narrow), then pad the rest
+        start, length = max(-before, 0), a.shape[dim] + min(before, 0) + min(after, 0)
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        a = a[(slice(None),) * dim + (slice(start, start + length),)]
+    widths = [(0, 0)] * a.ndim
+    for dim, before, after in _pad_pairs(a.ndim, pad):
+        widths[dim] = (max(before, 0), max(after, 0))
+    fill = value if a.dtype == object else a.dtype.type(value)
+    return np.pad(a, widths, constant_values=fill)
+
+
+row(
+    name="pad",
+    grad_fn="ConstantPadNdBackward0",
+    params=(Param("pad", "sections"), Param("mode", "choice", ("constant",)), Param("value")),
+    saves=False,
+    elementwise=False,
+    front=Signature(needs_param=True, spellings=(Spelling("pad", torch=False, method=False, functional=True),)),
+    forward=_pad,
+    # constant_pad_nd_backward: the gradient padded by the negated pads (cropped back)
+    vjp=lambda F, g, out, x, pad, mode="constant", value=0.0: (F.pad(g, tuple(-p for p in pad)),),
+    sym=lambda sp, x, pad, mode="constant", value=0.0: _pad(np.asarray(x, dtype=object), pad, mode, value),
+    derivative="the gradient cropped back to the input (a constant's gradient: none)",
+    example=([(2,)], {"pad": (1, 1)}),
+)
