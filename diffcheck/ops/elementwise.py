@@ -524,4 +524,6 @@ row(
     vjp=lambda F, g, out, x, nan=0.0, posinf=None, neginf=None: (g * np.isfinite(_values(x)),),
     sym=lambda sp, x, nan=0.0, posinf=None, neginf=None: x,
     derivative="d/dx = 1 where x is finite, 0 at nan and the infinities",
+    singular=lambda x, nan=0.0, posinf=None, neginf=None: ~np.isfinite(np.asarray(x, dtype=float)),
+    convention="nan, inf, -inf: replaced by nan=, posinf=, neginf= (0, the dtype's largest, its lowest), gradient 0",
 )

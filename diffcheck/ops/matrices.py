@@ -8,7 +8,7 @@ import numpy as np
 
 from .arrays import is_tensor
 from .shape import wrap
-from .table import Family, Param, Signature
+from .table import Family, Param, Signature, Spelling
 
 ROWS = Family()
 row = ROWS.row
@@ -103,6 +103,7 @@ row(
     saves=False,
     elementwise=False,
     view=True,
+    front=Signature(spellings=(Spelling("diagonal", reserved=False),)),
     forward=_diagonal,
     vjp=_diagonal_vjp,
     sym=lambda sp, x, offset=0, dim1=0, dim2=1: np.asarray(x, dtype=object)[
@@ -129,6 +130,7 @@ row(
     grad_fn="DiagEmbedBackward0",
     params=(Param("diagonal", "int"),),
     elementwise=False,
+    front=Signature(spellings=(Spelling("diag", reserved=False),)),
     forward=_diag,
     # diag of a vector is diag_embed (DiagEmbedBackward0), of a matrix diagonal_copy (DiagonalBackward0_copy)
     via=lambda F, x, diagonal=0: (F.diag_embed if _diag_rank(x) == 1 else F.diagonal_copy)(x, diagonal),
@@ -182,7 +184,7 @@ row(
     grad_fn="TraceBackward0",
     saves=False,
     elementwise=False,
-    front=Signature(),
+    front=Signature(spellings=(Spelling("trace", reserved=False),)),  # a name programs give their values
     forward=_trace,
     vjp=_trace_vjp,
     sym=lambda sp, x: sum(np.asarray(x, dtype=object)[diagonal_key(np.shape(x), 0, 0, 1)], sp.Integer(0)),

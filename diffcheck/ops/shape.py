@@ -475,7 +475,7 @@ row(
     grad_fn="RepeatBackward0",
     params=(Param("dims", "shape"),),
     elementwise=False,
-    front=Signature(needs_param=True),
+    front=Signature(needs_param=True, spellings=(Spelling("tile", reserved=False),)),
     forward=lambda x, dims: _repeat(x, _tiles(np.ndim(x), dims)),
     via=lambda F, x, dims: F.repeat(x, _tiles(np.ndim(getattr(x, "data", x)), dims)),
     sym=lambda sp, x, dims: _repeat(x, _tiles(np.ndim(x), dims)),
@@ -590,7 +590,7 @@ row(
     grad_fn="SelectBackward0",
     params=(Param("dim", "int"), Param("index", "int")),
     elementwise=False,
-    front=Signature(needs_param=True),
+    front=Signature(needs_param=True, spellings=(Spelling("select", reserved=False),)),
     forward=_select,
     via=_select_via,
     sym=lambda sp, x, dim, index: _select(x, dim, index),
@@ -631,6 +631,7 @@ row(
     grad_fn="SubBackward0",
     params=(Param("n", "int"), Param("dim", "int")),
     elementwise=False,
+    front=Signature(spellings=(Spelling("diff", reserved=False),)),  # a name programs give their values
     forward=_diff,
     via=_diff_via,
     sym=lambda sp, x, n=1, dim=-1: _diff(np.asarray(x, dtype=object), n, dim),
@@ -663,7 +664,7 @@ row(
     params=(Param("shifts", "sections"), Param("dims", "sections")),
     saves=False,
     elementwise=False,
-    front=Signature(needs_param=True),
+    front=Signature(needs_param=True, spellings=(Spelling("roll", reserved=False),)),
     forward=_roll,
     # derivatives.yaml: grad.roll(-shifts reversed, dims reversed)
     vjp=lambda F, g, out, x, shifts, dims=None: (F.roll(g, *_roll_back(shifts, dims)),),
@@ -713,7 +714,9 @@ row(
     params=(Param("pad", "sections"), Param("mode", "choice", ("constant",)), Param("value")),
     saves=False,
     elementwise=False,
-    front=Signature(needs_param=True, spellings=(Spelling("pad", torch=False, method=False, functional=True),)),
+    front=Signature(
+        needs_param=True, spellings=(Spelling("pad", torch=False, method=False, functional=True, reserved=False),)
+    ),
     forward=_pad,
     # constant_pad_nd_backward: the gradient padded by the negated pads (cropped back)
     vjp=lambda F, g, out, x, pad, mode="constant", value=0.0: (F.pad(g, tuple(-p for p in pad)),),
