@@ -146,3 +146,27 @@ def test_diffcheck_run_takes_the_new_views_and_matrix_ops_with_pytorchs_result()
     assert result.exit_code == 0, result.output
     assert "21.28930149527639 48.11148497709022 6.990822789646491\n" in result.output  # PyTorch 2.13's line
     assert "✓ all gradients agree (2 checked)" in result.output
+
+
+def test_diffcheck_run_takes_functional_pad_and_median_with_pytorchs_result():
+    from click.testing import CliRunner
+
+    from diffcheck.cli import main
+
+    snippet = "\n".join(
+        [
+            "import torch",
+            "import torch.nn.functional as F",
+            "x = torch.tensor([[0.5, 2.0, -1.0], [1.0, 0.25, 3.0]], dtype=torch.float64, requires_grad=True)",
+            "a = torch.nn.functional.pad(x, (1, 2), value=0.5)",
+            "b = F.pad(x, [0, 1, 1, 0])",
+            "w = torch.arange(15, dtype=torch.float64).reshape(3, 5)",
+            "y = (a * a).sum() + (b * w[:, :4]).sum() + x.median() * x.sum()",
+            "y.backward()",
+            "print(y.item(), x.grad.tolist())",
+        ]
+    )
+    result = CliRunner().invoke(main, ["run", "-"], input=snippet + "\n", prog_name="diffcheck")
+    assert result.exit_code == 0, result.output
+    assert "75.9375 [[12.25, 10.5, 5.5], [12.5, 12.0, 18.5]]\n" in result.output  # PyTorch 2.13's line
+    assert "✓ all gradients agree (1 checked)" in result.output
