@@ -29,7 +29,7 @@ def test_same_seed_same_cases_and_every_case_parses_back():
 
 
 def test_generator_covers_every_front_op():
-    seen = {row for index in range(600) for row in rows_of(generate(1, index, 6).program)}
+    seen = {row for index in range(1000) for row in rows_of(generate(1, index, 6).program)}
     front = {op.name for op in ops.OPS.values() if not op.internal} - {
         "dot",
         "mv",
