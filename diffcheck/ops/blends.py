@@ -75,8 +75,10 @@ def _lerp(x, end, weight):
 
 
 def _lerp_vjp(F, g, out, x, end, weight):
-    """derivatives.yaml (lerp.Scalar): end: grad * weight; self: grad * (1 - weight), 1 - weight in double."""
-    return F.mul_scalar(g, 1 - float(weight)), F.mul_scalar(g, weight)
+    """derivatives.yaml (lerp.Scalar): end: grad * weight; self: grad * (1 - weight), 1 - weight in double (end
+    first: the sorted order of the names, in which PyTorch's generated code makes the nodes)."""
+    d_end = F.mul_scalar(g, weight)
+    return F.mul_scalar(g, 1 - float(weight)), d_end
 
 
 def _lerp_tensor_vjp(F, g, out, x, end, weight):
