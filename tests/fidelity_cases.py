@@ -357,6 +357,7 @@ METHODS = [
     *("expm1 floor floor_divide fmod frac log log10 log1p log2 log_softmax logsumexp matmul maximum mean".split()),
     *("minimum mul neg norm pow prod reciprocal relu remainder round rsqrt sigmoid sign sin sinh softmax sqrt".split()),
     *("square std sub sum tan tanh trunc var".split()),
+    *("addcdiv addcmul hypot lerp logaddexp logit nan_to_num sinc xlogy".split()),
 ]
 
 # Higher order: (spelling, arguments) called on float64 tensors requiring grad; POINTS name the arguments
