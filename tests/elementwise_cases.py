@@ -24,6 +24,12 @@ POINTS = {
     "zeros": [0.0, -0.0, 0.0, 1.0],  # atan2 at the origin: PyTorch's gradient 0 there
     "signed_zeros": [0.0, 0.0, -0.0, 0.0],
     "non_finite": [math.nan, math.inf, -math.inf, 0.0, -0.0, -2.0],  # sign(nan) is 0 (log2(-1) is nan)
+    # lerp's weights either side of |w| = 1/2 (its two formulas), addcdiv's denominators
+    "w": [0.25, -0.5, 0.5, 0.75, 1.5, -0.25, 0.0, 1.0, 0.49],
+    "c": [0.5, -1.25, 2.0, 3.0, -0.75, 1.5, 0.25, -2.0, 1.0],
+    "unit": [0.0, 1.0, 0.25, 0.5, 0.9, 1e-3, -0.5, 1.5, 0.05, 0.95],  # logit: its poles, outside [0, 1], eps's bounds
+    "xlog": [0.0, 0.0, 0.0, 1.5, -2.0, 0.0, 2.5],  # xlogy at x = 0: y > 0, y = 0, y < 0, nan
+    "ylog": [2.0, 0.0, -1.0, 0.0, -1.0, math.nan, 3.0],
 }
 
 CALLS = {
@@ -81,6 +87,24 @@ CALLS = {
     "softsign": ("F.softsign", ["x"], {}),
     "hardsigmoid": ("F.hardsigmoid", ["x"], {}),
     "hardswish": ("F.hardswish", ["x"], {}),
+    # blends of three tensors and two-argument functions (ops/blends.py, ops/elementwise.py)
+    "addcmul": ("torch.addcmul", ["a", "b", "c"], {}),
+    "addcmul_value": ("Tensor.addcmul", ["a", "b", "c"], {"value": 0.3}),
+    "addcdiv": ("torch.addcdiv", ["a", "b", "c"], {}),
+    "addcdiv_value": ("torch.addcdiv", ["a", "b", "c"], {"value": -1.7}),
+    "lerp_number": ("torch.lerp", ["a", "b", 0.3], {}),
+    "lerp_number_large": ("Tensor.lerp", ["a", "b", 0.7], {}),
+    "lerp_tensor": ("torch.lerp", ["a", "b", "w"], {}),
+    "hypot": ("torch.hypot", ["a", "b"], {}),
+    "hypot_origin": ("torch.hypot", ["zeros", "signed_zeros"], {}),
+    "logaddexp": ("torch.logaddexp", ["a", "b"], {}),
+    "xlogy": ("torch.xlogy", ["xlog", "ylog"], {}),
+    "xlogy_method": ("Tensor.xlogy", ["a", "b"], {}),
+    "logit": ("torch.logit", ["unit"], {}),
+    "logit_eps": ("torch.logit", ["unit"], {"eps": 0.05}),
+    "sinc": ("torch.sinc", ["x"], {}),
+    "nan_to_num": ("torch.nan_to_num", ["non_finite"], {}),
+    "nan_to_num_values": ("Tensor.nan_to_num", ["non_finite"], {"nan": 1.5, "posinf": 2.0, "neginf": -3.0}),
 }
 
 # Calls PyTorch refuses: (spelling, arguments, parameters, where: "forward", "backward", or "run": checked through

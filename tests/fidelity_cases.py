@@ -357,6 +357,7 @@ METHODS = [
     *("expm1 floor floor_divide fmod frac log log10 log1p log2 log_softmax logsumexp matmul maximum mean".split()),
     *("minimum mul neg norm pow prod reciprocal relu remainder round rsqrt sigmoid sign sin sinh softmax sqrt".split()),
     *("square std sub sum tan tanh trunc var".split()),
+    *("addcdiv addcmul hypot lerp logaddexp logit nan_to_num sinc xlogy".split()),
 ]
 
 # Higher order: (spelling, arguments) called on float64 tensors requiring grad; POINTS name the arguments
@@ -467,6 +468,14 @@ BASE_CALLS = {
     "layer_norm": ("F.layer_norm", ["q", (4,)]),
     "layer_norm_affine": ("F.layer_norm", ["M", (2,), "v", "v"], {"eps": 0.5}),
     "layer_norm_rows": ("F.layer_norm", ["q", (4,), "p", "u"]),
+    # the matrix and roll rows (ops/matrices.py, ops/shape.py): linear, so the first derivative is a constant
+    "roll": ("torch.roll", ["M", 1, 0]),
+    "tril": ("torch.tril", ["M"]),
+    "triu": ("Tensor.triu", ["M", 1]),
+    "diagonal": ("torch.diagonal", ["B", 0, 1, 2]),
+    "trace": ("torch.trace", ["M"]),
+    "median": ("torch.median", ["q"]),
+    "pad": ("F.pad", ["M", (1, 2)], {"value": 0.5}),
 }
 # the losses and normalisers once more, in their other variants (issue 23: each has PyTorch's backward function)
 VARIANT_CALLS = {

@@ -29,7 +29,7 @@ def test_same_seed_same_cases_and_every_case_parses_back():
 
 
 def test_generator_covers_every_front_op():
-    seen = {row for index in range(600) for row in rows_of(generate(1, index, 6).program)}
+    seen = {row for index in range(1000) for row in rows_of(generate(1, index, 6).program)}
     front = {op.name for op in ops.OPS.values() if not op.internal} - {
         "dot",
         "mv",
@@ -105,9 +105,9 @@ def wrong_sin(monkeypatch):
 
 
 def test_planted_wrong_rule_is_found_shrunk_and_reproduced_by_verify(wrong_sin, tmp_path):
-    # -j 1: worker processes would not see the monkeypatched table
+    # -j 1: worker processes would not see the monkeypatched table; seed 7 draws `out = sin(x)` among its 60 cases
     result = CliRunner().invoke(
-        main, ["fuzz", "--cases", "60", "--seed", "0", "--depth", "3", "-j", "1", "--out", str(tmp_path)]
+        main, ["fuzz", "--cases", "60", "--seed", "7", "--depth", "3", "-j", "1", "--out", str(tmp_path)]
     )
     assert result.exit_code == 1, result.output
     files = [p for p in tmp_path.glob("*.toml") if "-sin-" in p.name and "mismatch" in p.name]

@@ -223,6 +223,40 @@ CASES += [
         ("linear(M, M, w)", {"w": [0.25, -0.5], **_MAT}),
         ("linear(M, M)", _MAT),
         ("addmm(w, M, M.T, beta=0.5, alpha=2)", {"w": [0.25, -0.5], **_MAT}),
+        # the rows of the missing ops (ops/shape.py, transposes.py, matrices.py); PyTorch's: tests/shapes.json
+        ("contiguous(M.T) * M.T", _MAT),
+        ("ravel(M.T) * ravel(M)", _MAT),
+        ("narrow(M, 1, 1, 2)", _MAT),
+        ("select(M, 1, -1) * narrow(select(M, 0, 0), 0, 0, 2)", _MAT),
+        ("movedim(A, 0, 2) * moveaxis(A, (0, 1), (1, 0)).mT", _A),
+        ("broadcast_to(v, (2, 3)) * M", {"v": [0.5, -1.0, 2.0], **_MAT}),
+        ("unflatten(M, 1, (3, 1))", _MAT),
+        ("tile(M, (2, 1)) * tile(v, (4, 1))", {"v": [0.5, -1.0, 2.0], **_MAT}),
+        ("roll(M, 1) * roll(M, (1, -1), (0, 1))", _MAT),
+        ("tril(M) * triu(M, 1) + tril(M, diagonal=-1)", _MAT),
+        ("diagonal(A, 0, 2, 0) * diagonal(M, 1)", {**_A, **_MAT}),
+        ("diag(v) @ diag(diag(M.T @ M)) + diag(diag(v, 1), 1)", {"v": [0.5, -1.0, 2.0], **_MAT}),
+        ("trace(M @ M.T) * trace(M.T)", _MAT),
+        ("repeat_interleave(M, 2) * ravel(repeat_interleave(M.T, 2, 1))", _MAT),
+        ("diff(M) * expand(diff(M, 2, 1), 2, 2)", _MAT),
+        ("pad(M, (1, 2), value=0.5) * pad(M, (2, 1, 0, 0))", _MAT),
+        ("median(M) * M", _MAT),
+    ]
+]
+_VALS = {"v": [0.5, -1.0, 2.0], "w": [1.5, -0.5, 0.25], "u": [0.3, 0.6, 0.85]}
+CASES += [
+    (text, _parsed(f"sum(sin({text}))"), {name: _VALS[name] for name in names})
+    for text, names in [
+        ("addcmul(v, w, u, value=0.3)", "vwu"),
+        ("addcdiv(v, w, u, value=-1.5)", "vwu"),
+        ("lerp(v, w, 0.3) * lerp(v, w, 0.7)", "vw"),
+        ("lerp(v, w, u)", "vwu"),
+        ("hypot(v, w)", "vw"),
+        ("logaddexp(v, w)", "vw"),
+        ("xlogy(v, u)", "vu"),
+        ("logit(u) * logit(u, eps=0.2)", "u"),
+        ("sinc(v * w)", "vw"),
+        ("nan_to_num(v * w)", "vw"),
     ]
 ]
 

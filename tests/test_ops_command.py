@@ -69,6 +69,8 @@ def test_picked_by_is_what_the_engine_builds(entry, row):
     op = ops.OPS[row.row]
     if op.index_args or op.mask_args:  # an integer index or a mask, a dim between tensors: tests/test_losses.py
         pytest.skip("its calls and grad_fns are pinned against PyTorch in tests/test_losses.py")
+    if row.row == "contiguous":  # a new tensor is contiguous: itself, no node; a transpose's copy is in shapes.json
+        pytest.skip("contiguous() of a contiguous tensor is that tensor (tests/test_shape_ops.py pins its copy)")
     low, high = op.domain if op.domain != (-2.0, 2.0) else (0.0, 2.0)  # binary_cross_entropy's (0, 1)
     inside = [low + (high - low) / 4, low + 3 * (high - low) / 4]
     example = {

@@ -122,6 +122,17 @@ CASES = [
     ("y = w * w; w.data.mul_(2.0)", "y w", "y"),
     ("d = t.data; y = t * t; d.add_(1.0)", "y t d", "y"),
     ("y = t * t; t.detach().fill_(3.0)", "y t", "y"),
+    # the newer views (ops/shape.py, transposes.py, matrices.py): writes reach the base, and CopySlices under autograd
+    ("v = c.diagonal(); v.mul_(2)", "c v", None),
+    ("v = c.narrow(1, 1, 2); v.fill_(0)", "c v", None),
+    ("v = c.select(1, 0); v.add_(1)", "c v", None),
+    ("v = c.movedim(0, 1); v[0] = 0", "c v", None),
+    ("v = c.unflatten(1, (3, 1)); v.mul_(-1)", "c v", None),
+    ("y = x * 1; v = y.diagonal(1); v.mul_(2)", "y v", "y"),
+    ("y = x * 1; v = y.select(1, 2); v.mul_(w[:2])", "y v", "y"),
+    ("y = x * 1; v = y.narrow(1, 0, 2); v.mul_(2)", "y v", "y"),
+    ("y = x * 1; v = y.movedim(1, 0); v.mul_(2)", "y v", "y"),
+    ("y = x * 1; v = y.ravel(); v.mul_(2)", "y v", "y"),
 ]
 
 

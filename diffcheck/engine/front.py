@@ -288,11 +288,11 @@ def _make(spelling: str, made) -> None:
             setattr(Tensor, spelling + "_", _inplace.method(method))
 
 
-_NO_INPLACE = frozenset({"maximum", "minimum"})  # PyTorch's Tensor has no maximum_ / minimum_
+_NO_INPLACE = frozenset({"maximum", "minimum", "logaddexp"})  # PyTorch's Tensor has no maximum_, logaddexp_ ...
 
 
 def _has_inplace(sig: _ops.Signature) -> bool:
-    """PyTorch's Tensor has `NAME_` for its elementwise differentiable methods but maximum and minimum
+    """PyTorch's Tensor has `NAME_` for its elementwise differentiable methods but maximum, minimum and logaddexp
     (tests/test_fidelity_engine.py compares the list with torch's)."""
     row = OPS.get(sig.row)
     return row is not None and row.elementwise and bool(row.grad_fn) and sig.name not in _NO_INPLACE

@@ -196,12 +196,25 @@ def rows_of(program: Program) -> list[str]:
     return sorted(rows)
 
 
+_A_TENSOR = object()  # a tensor given where a number goes: ops.resolve picks the op's tensor_params row by it
+
+
 def _picking(node: Apply) -> dict:
     """The parameters as far as they pick a row: sizes as written (split's list is SplitWithSizesBackward0), a tensor
-    parameter as given (linear's bias); the others by name only."""
+    parameter as given (linear's bias), a tensor where a number goes (lerp's weight: LerpBackward1); the others by
+    name only."""
     kinds = {p: ops.kind_of(p) for p in ops.FRONTS[node.op].params}
+    tensors = bool(ops.FRONTS[node.op].tensor_params)
     return {
-        k: (v.value if isinstance(v, Const) and kinds.get(k) == "sections" else 0 if kinds.get(k) == "tensor" else None)
+        k: (
+            v.value
+            if isinstance(v, Const) and kinds.get(k) == "sections"
+            else 0
+            if kinds.get(k) == "tensor"
+            else _A_TENSOR
+            if tensors and not isinstance(v, Const)
+            else None
+        )
         for k, v in node.params
     }
 

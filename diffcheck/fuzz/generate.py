@@ -3,6 +3,8 @@ the rows' arity, parameters and domains), its point, requires_grad flags and ret
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import ops
@@ -16,6 +18,15 @@ from .tables import edges_of, tables
 NAMES = ("x", "y", "z", "u", "v", "w", "p", "q", "r", "s")
 PIECEWISE = 1  # where/clamp/maximum/minimum/relu per program: SymPy takes minutes over nested Piecewise
 EDGE_RATE = 0.25  # share of cases with one input moved onto a kink or domain edge
+
+
+@functools.cache
+def _recipes(rearrange: tuple) -> list[tuple[str, ...]]:
+    """The rearranging ops grouped by their recipe, in table order."""
+    groups: dict = {}
+    for op in rearrange:
+        groups.setdefault(RECIPES[op], []).append(op)
+    return [tuple(ops_) for ops_ in groups.values()]
 
 
 class _Generator(LossForms):
@@ -79,7 +90,7 @@ class _Generator(LossForms):
         forms += ["clamp", "where", "minmax"] * (self.piecewise > 0)
         forms += ["along"] * (len(shape) > 0 and bool(tables().along))
         forms += ["param", "modular"] * (self.piecewise > 0)
-        forms += ["rearrange"] * 3 * bool(tables().rearrange)
+        forms += ["rearrange"] * 5 * bool(tables().rearrange)  # 15 recipes (views, matrices, blends, cat ...)
         forms += ["loss"] + ["classify"] * (len(shape) <= 1) + ["select"] * (len(shape) > 0 and self.piecewise > 0)
         form = self.pick([f for f in forms if f != "reduce" or len(shape) < 2])
         self.piecewise -= form in ("clamp", "where", "minmax", "param", "modular")
@@ -98,7 +109,7 @@ class _Generator(LossForms):
 
     # Parameters are non-negative (the parser keeps `-1` as neg(1), which a parameter refuses); hardtanh's bounds in
     # order and celu's alpha never 0 this way.
-    _PARAM_VALUES = {"min_val": (0.0, 0.5), "max_val": (1.5, 2.0)}
+    _PARAM_VALUES = {"min_val": (0.0, 0.5), "max_val": (1.5, 2.0), "eps": (0.05, 0.2)}  # logit's eps below 1/2
 
     def _param(self, shape, depth):
         op = self.pick(tables().param)
@@ -206,9 +217,11 @@ class _Generator(LossForms):
 
     def _rearrange(self, shape, depth):
         """An op that moves elements (view, cat, T, linear ...), by its recipe; an expression of another form where
-        the recipe has none for this shape."""
-        for i in self.rng.permutation(len(tables().rearrange))[:3]:  # up to three tries at a recipe for this shape
-            op = tables().rearrange[int(i)]
+        the recipe has none for this shape. A recipe is drawn first, then one of its ops: a recipe of many ops (the
+        views and matrices) does not crowd out the others (cat, which draws split)."""
+        recipes = _recipes(tables().rearrange)
+        for i in self.rng.permutation(len(recipes))[:3]:  # up to three tries at a recipe for this shape
+            op = self.pick(recipes[int(i)])
             made = RECIPES[op](self, op, shape, depth)
             if made is not None:
                 self.made[id(made)] = shape

@@ -22,9 +22,9 @@ def _swapped(gen, op, shape, depth):  # mT, transpose, swapaxes, permute of a ma
 
 def _viewed(gen, op, shape, depth):  # view, reshape: from the reversed shape (the same size); flatten from a matrix
     if op == "flatten":
-        if len(shape) != 1 or shape[0] % 2:
+        if len(shape) != 1:
             return None
-        return Apply(op, (gen.expr((2, shape[0] // 2), depth - 1),))
+        return Apply(op, (gen.expr((2, shape[0] // 2) if shape[0] % 2 == 0 else (1, shape[0]), depth - 1),))
     return Apply(
         op, (gen.expr(tuple(reversed(shape)), depth - 1),), (("shape" if op == "reshape" else "size", Const(shape)),)
     )
@@ -43,14 +43,15 @@ def _expanded(gen, op, shape, depth):  # expand from a 1 in place of the first d
     arg = gen.expr((1,) + shape[1:], depth - 1)
     if op == "expand_as":
         return Apply(op, (arg, gen.leaf(shape)))
-    return Apply(op, (arg,), (("size", Const(shape)),))
+    return Apply(op, (arg,), (("size", Const(shape)),))  # expand, broadcast_to
 
 
-def _repeated(gen, op, shape, depth):  # repeat along the first dim of an even size
+def _repeated(gen, op, shape, depth):  # repeat (tile) along the first dim of an even size
     if not shape or shape[0] % 2:
         return None
+    name = "dims" if op == "tile" else "repeats"
     return Apply(
-        op, (gen.expr((shape[0] // 2,) + shape[1:], depth - 1),), (("repeats", Const((2,) + (1,) * (len(shape) - 1))),)
+        op, (gen.expr((shape[0] // 2,) + shape[1:], depth - 1),), ((name, Const((2,) + (1,) * (len(shape) - 1))),)
     )
 
 
@@ -88,7 +89,6 @@ def _joined(gen, op, shape, depth):
                 ("split", "split_size_or_sections", 1),
                 ("split", "split_size_or_sections", sizes),
                 ("chunk", "chunks", 2),
-                ("chunk", "chunks", 2),
             ]
         )
         inner = Apply(piece[0], (gen.expr(shape, depth - 1),), ((piece[1], Const(piece[2])), ("dim", Const(d))))
@@ -123,6 +123,86 @@ def _normalised(gen, op, shape, depth):  # layer_norm over the last dim, with a 
     return Apply(op, (gen.expr(shape, depth - 1),), params)
 
 
+def _sliced(gen, op, shape, depth):
+    """narrow and select of a bigger argument along dim 0; diff of one with a longer last dim."""
+    if not shape and op != "select":
+        return None
+    if op == "select":
+        n = gen.dim()
+        return Apply(op, (gen.expr((n,) + shape, depth - 1),), (("dim", Const(0)), ("index", Const(n - 1))))
+    if op == "narrow":
+        arg = gen.expr((shape[0] + 1,) + shape[1:], depth - 1)
+        return Apply(op, (arg,), (("dim", Const(0)), ("start", Const(1)), ("length", Const(shape[0]))))
+    return Apply(op, (gen.expr(shape[:-1] + (shape[-1] + 1,), depth - 1),))  # diff along the last dim
+
+
+def _moved(gen, op, shape, depth):
+    """movedim of a matrix; contiguous of a transpose (a copy) or of anything (itself); roll; tril and triu."""
+    if op == "contiguous":
+        if len(shape) == 2 and gen.chance(0.5):
+            return Apply(op, (Apply("T", (gen.expr((shape[1], shape[0]), depth - 1),)),))
+        return Apply(op, (gen.expr(shape, depth - 1),))
+    if not shape:
+        return None
+    if op == "roll":
+        dims = (("dims", Const(int(gen.rng.integers(len(shape))))),) if gen.chance(0.5) else ()
+        return Apply(op, (gen.expr(shape, depth - 1),), (("shifts", Const(1)),) + dims)
+    if len(shape) != 2:
+        return None
+    if op == "movedim":
+        return Apply(
+            op, (gen.expr((shape[1], shape[0]), depth - 1),), (("source", Const(0)), ("destination", Const(1)))
+        )
+    return Apply(op, (gen.expr(shape, depth - 1),), (("diagonal", Const(int(gen.rng.integers(2)))),))
+
+
+def _diagonals(gen, op, shape, depth):
+    """diagonal of a square matrix (a vector); diag of a vector (a matrix) or of a matrix; trace (a number)."""
+    if op == "trace":
+        return Apply(op, (gen.expr((gen.dim(),) * 2, depth - 1),)) if not shape else None
+    if len(shape) == 1:
+        return Apply(op, (gen.expr(shape * 2, depth - 1),))
+    if op == "diag" and len(shape) == 2 and shape[0] == shape[1]:
+        return Apply(op, (gen.expr(shape[:1], depth - 1),))
+    return None
+
+
+def _unflattened(gen, op, shape, depth):
+    """ravel of a matrix, repeat_interleave of a vector of half the size; unflatten of its rows flattened."""
+    if op == "unflatten":
+        if len(shape) != 2:
+            return None
+        return Apply(op, (gen.expr((shape[0] * shape[1],), depth - 1),), (("dim", Const(0)), ("sizes", Const(shape))))
+    if len(shape) != 1:
+        return None
+    if op == "ravel":
+        return Apply(op, (gen.expr((2, shape[0] // 2) if shape[0] % 2 == 0 else (1, shape[0]), depth - 1),))
+    if shape[0] % 2:
+        return None
+    return Apply(op, (gen.expr((shape[0] // 2,), depth - 1),), (("repeats", Const(2)),))
+
+
+def _blended(gen, op, shape, depth):
+    """addcmul, addcdiv and lerp of tensors of the answer's shape (lerp's weight a number or a tensor)."""
+    args = tuple(gen.expr(shape, depth - 1) for _ in range(2))
+    if op == "lerp":
+        weight = gen.expr(shape, depth - 1) if gen.chance(0.5) else Const(gen.pick([0.3, 0.7]))
+        return Apply(op, args, (("weight", weight),))
+    return Apply(op, args + (gen.expr(shape, depth - 1),), (("value", Const(gen.pick([0.5, 2.0]))),))
+
+
+def _padded(gen, op, shape, depth):
+    """pad: the answer's last dim one longer than the argument's (one side, a constant); median: a number."""
+    if op == "median":
+        return (
+            Apply(op, (gen.expr(gen.pick([(gen.dim(),), (gen.dim(), gen.dim())]), depth - 1),)) if not shape else None
+        )
+    if not shape or shape[-1] < 2:
+        return None
+    arg = gen.expr(shape[:-1] + (shape[-1] - 1,), depth - 1)
+    return Apply(op, (arg,), (("pad", Const(gen.pick([(1, 0), (0, 1)]))), ("value", Const(gen.pick([0.0, 0.5])))))
+
+
 RECIPES = {
     "t": _reversed,
     "T": _reversed,
@@ -136,6 +216,27 @@ RECIPES = {
     "expand": _expanded,
     "expand_as": _expanded,
     "repeat": _repeated,
+    "tile": _repeated,
+    "broadcast_to": _expanded,
+    "narrow": _sliced,
+    "select": _sliced,
+    "diff": _sliced,
+    "contiguous": _moved,
+    "roll": _moved,
+    "movedim": _moved,
+    "tril": _moved,
+    "triu": _moved,
+    "diagonal": _diagonals,
+    "diag": _diagonals,
+    "trace": _diagonals,
+    "ravel": _unflattened,
+    "unflatten": _unflattened,
+    "repeat_interleave": _unflattened,
+    "pad": _padded,
+    "median": _padded,
+    "addcmul": _blended,
+    "addcdiv": _blended,
+    "lerp": _blended,
     "flip": _flipped,
     "cat": _joined,
     "stack": _joined,

@@ -89,6 +89,7 @@ def tables() -> Tables:
             and "keepdim" not in sig.params
             and row[sig.name].grad_fn
             and not _moves(row[sig.name])
+            and sig.name not in RECIPES  # select, narrow, diff: a dim, but a shape of their own
         ),
         infix={name: symbol for symbol, name in ops.dispatch.BINARY.items()},
         rearrange=tuple(sig.name for sig in fronts if sig.name in RECIPES),

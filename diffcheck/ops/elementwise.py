@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .arrays import is_bool, is_zero, kind
+from .arrays import is_bool, is_tensor, is_zero, kind
 from .table import Family, Signature, Spelling
 
 ROWS = Family()
@@ -347,4 +347,183 @@ row(
     singular=lambda x: np.asarray(x) <= 0,
     convention="x = 0: value inf, grad -inf; x < 0: value and grad nan",
     edges=(0.0,),
+)
+
+
+# ---- two-argument and parametrised functions (PyTorch's CPU kernels' scalar formulas, in their order) -------------
+def _values(x):
+    """A rule's operand as an array: under create_graph the rules get the engine's tensors."""
+    return x.data if is_tensor(x) else x
+
+
+def _float(x, value: float):
+    """A Python number as the element type of `x`, as PyTorch's kernels take a scalar (float32: rounded)."""
+    return np.asarray(x).dtype.type(value) if np.asarray(x).dtype.kind == "f" else value
+
+
+row(
+    name="hypot",
+    grad_fn="HypotBackward0",
+    arity=2,
+    forward=np.hypot,
+    # derivatives.yaml: other: grad * other / result; self: grad * self / result (other first, the sorted order)
+    vjp=lambda F, g, out, x, y: tuple(reversed((g * y / out, g * x / out))),
+    sym=lambda sp, x, y: sp.sqrt(x * x + y * y),
+    derivative="d/dx hypot(x, y) = x / hypot(x, y), d/dy = y / hypot(x, y)",
+    kink=lambda x, y: (np.asarray(x) == 0) & (np.asarray(y) == 0),
+    convention="x = y = 0: value 0, both grads nan (0/0)",
+)
+
+
+def _logaddexp(x, y):
+    """PyTorch's kernel: max + log1p(exp(-|x - y|)), and x where both are the same infinity."""
+    with np.errstate(invalid="ignore"):
+        big = np.maximum(x, y)
+        return np.where(np.isinf(x) & (x == y), x, big + np.log1p(np.exp(-np.abs(x - y))))[()]
+
+
+row(
+    name="logaddexp",
+    grad_fn="LogaddexpBackward0",
+    arity=2,
+    forward=_logaddexp,
+    # derivatives.yaml: other: grad / (1 + exp(self - other)); self: grad / (1 + exp(other - self))
+    vjp=lambda F, g, out, x, y: tuple(reversed((g / (F.exp(x - y) + 1), g / (F.exp(y - x) + 1)))),
+    sym=lambda sp, x, y: sp.log(sp.exp(x) + sp.exp(y)),
+    derivative="d/dx log(exp(x) + exp(y)) = 1 / (1 + exp(y - x))",
+    mp=None,
+)
+
+
+def _xlogy(x, y):
+    """PyTorch's kernel: nan where y is nan, 0 where x is 0, else x * log(y)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isnan(y), np.nan, np.where(x == 0, 0, x * np.log(y))).astype(np.result_type(x, y))[()]
+
+
+def _xlogy_vjp(F, g, out, x, y):
+    """derivatives.yaml: other: grad * self / other; self: xlogy(grad, other) masked to 0 where self == 0 and
+    other <= 0 (pytorch issue 80770: the derivative along x = 0)."""
+    dy = g * x / y
+    xs, ys = _values(x), _values(y)
+    return F.masked_fill(F.xlogy(g, y), np.asarray((xs == 0) & (ys <= 0)), 0.0), dy
+
+
+row(
+    name="xlogy",
+    grad_fn="XlogyBackward0",
+    arity=2,
+    forward=_xlogy,
+    vjp=_xlogy_vjp,
+    sym=lambda sp, x, y: x * sp.log(y),
+    derivative="d/dx x log(y) = log(y), d/dy = x / y",
+    domain=(0.2, 3.0),
+    singular=lambda x, y: np.asarray(y) <= 0,
+    convention="x = 0: value 0 (0 at y = 0 too), grad to x log(y), 0 where y <= 0; y < 0, x != 0: nan",
+    mp=None,
+)
+
+
+def _logit_bounds(x, eps):
+    return _float(x, eps), _float(x, 1 - eps)
+
+
+def _logit(x, eps=None):
+    """PyTorch's kernel: log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if eps is not None:
+            lo, hi = _logit_bounds(x, eps)
+            x = np.where(x < lo, lo, np.where(x > hi, hi, x))
+        return np.log(x / (1 - x))[()]
+
+
+def _logit_vjp(F, g, out, x, eps=None):
+    """derivatives.yaml's logit_backward: grad / (x (1 - x)) inside [0, 1] (nan outside), or inside [eps, 1 - eps]
+    (0 outside) when eps is given."""
+    data = _values(x)
+    if eps is None:
+        inside, outside = (data >= 0) & (data <= 1), np.nan
+    else:
+        lo, hi = _logit_bounds(data, eps)
+        inside, outside = (data >= lo) & (data <= hi), 0.0
+    return (F.where(np.asarray(inside), g / (x * (1 - x)), outside),)
+
+
+def _logit_sym(sp, x, eps=None):
+    if eps is None:
+        return sp.log(x / (1 - x))
+    lo, hi = eps, 1 - eps
+    z = sp.Piecewise((lo, x < lo), (hi, x > hi), (x, True))
+    return sp.log(z / (1 - z))
+
+
+row(
+    name="logit",
+    grad_fn="LogitBackward0",
+    params=("eps",),
+    forward=_logit,
+    vjp=_logit_vjp,
+    sym=_logit_sym,
+    derivative="d/dx log(x / (1 - x)) = 1 / (x (1 - x)); 0 outside [eps, 1 - eps] when eps is given",
+    domain=(0.1, 0.9),
+    singular=lambda x, eps=None: (np.asarray(x) <= 0) | (np.asarray(x) >= 1) if eps is None else np.zeros_like(x, bool),
+    kink=lambda x, eps=None: (
+        np.zeros_like(x, bool) if eps is None else (np.asarray(x) == eps) | (np.asarray(x) == 1 - eps)
+    ),
+    convention="x = 0: value -inf, grad inf; x = 1: value and grad inf; outside [0, 1]: nan; with eps: x clamped to "
+    "[eps, 1 - eps], grad 0 outside, 1 / (x (1 - x)) on the bounds",
+)
+
+
+def _sinc(x):
+    """PyTorch's kernel: 1 at 0, else sin(pi x) / (pi x), pi in the element type."""
+    with np.errstate(invalid="ignore"):
+        product = np.asarray(x) * _float(x, math.pi)
+        return np.where(np.asarray(x) == 0, _float(x, 1.0), np.sin(product) / product)[()]
+
+
+def _sinc_vjp(F, g, out, x):
+    """FunctionsManual's sinc_backward: grad * ((pi x cos(pi x) - sin(pi x)) / (x x pi)), 0 where x x pi is 0."""
+    x_pi = F.mul_scalar(x, math.pi)
+    squared_pi = F.mul_scalar(x * x, math.pi)
+    out = g * ((x_pi * F.cos(x_pi) - F.sin(x_pi)) / squared_pi)
+    return (F.where(np.asarray(_values(squared_pi) == 0), 0.0, out),)
+
+
+row(
+    name="sinc",
+    grad_fn="SincBackward0",
+    forward=_sinc,
+    vjp=_sinc_vjp,
+    sym=lambda sp, x: sp.sinc(sp.pi * x),
+    derivative="d/dx sin(pi x) / (pi x) = (pi x cos(pi x) - sin(pi x)) / (pi x**2); 0 at 0",
+    singular=lambda x: np.asarray(x) == 0,
+    convention="x = 0: value 1, grad 0 (PyTorch's where; SymPy's form of the derivative is 0/0 there)",
+    edges=(0.0,),
+    mp="sinc",
+)
+
+
+def _nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    a = np.asarray(x)
+    if a.dtype.kind != "f":
+        return a[()]
+    info = np.finfo(a.dtype)
+    top = info.max if posinf is None else posinf
+    bottom = info.min if neginf is None else neginf
+    kept = np.where(a == np.inf, top, np.where(a == -np.inf, bottom, a))
+    return np.where(np.isnan(a), nan, kept).astype(a.dtype)[()]
+
+
+row(
+    name="nan_to_num",
+    grad_fn="NanToNumBackward0",
+    params=("nan", "posinf", "neginf"),
+    forward=_nan_to_num,
+    # derivatives.yaml: grad * at::isfinite(self)
+    vjp=lambda F, g, out, x, nan=0.0, posinf=None, neginf=None: (g * np.isfinite(_values(x)),),
+    sym=lambda sp, x, nan=0.0, posinf=None, neginf=None: x,
+    derivative="d/dx = 1 where x is finite, 0 at nan and the infinities",
+    singular=lambda x, nan=0.0, posinf=None, neginf=None: ~np.isfinite(np.asarray(x, dtype=float)),
+    convention="nan, inf, -inf: replaced by nan=, posinf=, neginf= (0, the dtype's largest, its lowest), gradient 0",
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import kept_shape
+from .arrays import is_tensor, kept_shape
 from .dispatch import check_dims
 from .reductions import _extreme_sym, _kept, _over, _tied
 from .table import SYMPY_ONLY, Family, Param, Signature, Spelling, flag
@@ -289,3 +289,48 @@ row(
 )
 # sort.stable: stable= given (True, False or None: PyTorch's CPU sort is stable either way), every parameter a keyword
 row(name="sort_stable", grad_fn="SortBackward1", front=None, **_SORT)
+
+
+# ---- median of the whole tensor: PyTorch's lower median, its gradient shared by the elements equal to it -----------
+def _median(x):
+    a = np.asarray(x).reshape(-1)
+    if a.size == 0 or (a.dtype.kind == "f" and np.isnan(a).any()):
+        return np.asarray(np.nan, dtype=a.dtype if a.dtype.kind == "f" else np.float64)[()]
+    return np.sort(a, kind="stable")[(a.size - 1) // 2]
+
+
+def _median_vjp(F, g, out, x):
+    """evenly_distribute_backward: the gradient divided among the elements equal to the median (nan: the nans)."""
+    data, value = (x.data if is_tensor(x) else x), (out.data if is_tensor(out) else out)
+    mask = np.isnan(data) if np.isnan(value) else np.asarray(data == value)
+    return (F.where(mask, g / int(mask.sum()), 0.0),)
+
+
+def _median_sym(sp, x):
+    values = list(np.asarray(x, dtype=object).reshape(-1))
+    if len(values) > MAX_SORTED:
+        raise ValueError(f"median of more than {MAX_SORTED} elements has no symbolic form here")
+    return _kth(sp, values, (len(values) - 1) // 2) if len(values) > 1 else values[0]
+
+
+def _median_ties(x):
+    """Elements equal to the median where another is too: PyTorch shares the gradient among them."""
+    a = np.asarray(x)
+    tied = a == _median(a)
+    return tied if tied.sum() > 1 else np.zeros(a.shape, dtype=bool)
+
+
+row(
+    name="median",
+    grad_fn="MedianBackward0",
+    elementwise=False,
+    front=Signature(spellings=(Spelling("median", reserved=False),)),  # a name programs give their values
+    forward=_median,
+    vjp=_median_vjp,
+    sym=_median_sym,
+    derivative="d/dx median(x) = 1 at the element that is the lower median (shared evenly among equal ones)",
+    kink=_median_ties,
+    convention="a tie at the median: the gradient divided evenly among the equal elements",
+    example=([(3,)], {}),
+    mp=SYMPY_ONLY,
+)

@@ -380,3 +380,347 @@ row(
     derivative="flip the gradient back",
     example=([(2,)], {"dims": (0,)}),
 )
+
+
+# ---- views and rearrangements PyTorch composes of the rows above (CompositeImplicit: no node of their own) ---------
+def _contiguous_via(F, x):
+    """Tensor.contiguous: itself where its strides are row-major already, else a row-major copy (CloneBackward0)."""
+    data = getattr(x, "data", x)
+    return x if not isinstance(data, np.ndarray) or data.flags.c_contiguous else F.clone_contiguous(x)
+
+
+# clone(memory_format=torch.contiguous_format): clone keeps a transpose's strides, contiguous() makes them row-major
+row(
+    name="clone_contiguous",
+    grad_fn="CloneBackward0",
+    saves=False,
+    elementwise=False,
+    internal=True,
+    forward=lambda x: np.array(x, order="C")[()] if np.ndim(x) == 0 else np.array(x, order="C"),
+    vjp=lambda F, g, out, x: (g,),
+    sym=lambda sp, x: x,
+    derivative="the gradient as it is",
+    example=([(2,)], {}),
+)
+row(
+    name="contiguous",
+    grad_fn="CloneBackward0",
+    elementwise=False,
+    front=Signature(spellings=(Spelling("contiguous", torch=False),)),
+    forward=lambda x: np.ascontiguousarray(x)[()] if np.ndim(x) == 0 else np.ascontiguousarray(x),
+    via=_contiguous_via,
+    sym=lambda sp, x: x,
+    derivative="itself where row-major already, else a copy (CloneBackward0): the gradient as it is",
+    example=([(2, 2)], {}),
+)
+row(
+    name="ravel",
+    grad_fn="ViewBackward0",
+    elementwise=False,
+    forward=lambda x: np.reshape(np.ascontiguousarray(x), -1),
+    via=lambda F, x: F.view(F.contiguous(x), (-1,)),  # contiguous().view(-1)
+    sym=lambda sp, x: np.reshape(x, -1),
+    derivative="contiguous(x).view(-1)",
+    example=([(2, 2)], {}),
+)
+
+
+def _unflattened(shape: tuple, dim: int, sizes: tuple) -> tuple:
+    axis = wrap(dim, len(shape))
+    sizes = tuple(int(n) for n in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if -1 not in sizes and math.prod(sizes) != shape[axis]:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({shape[axis]}) in "
+            "the input tensor"
+        )
+    return shape[:axis] + infer(sizes, shape[axis]) + shape[axis + 1 :]
+
+
+row(
+    name="unflatten",
+    grad_fn="ViewBackward0",
+    params=(Param("dim", "int"), Param("sizes", "shape")),
+    elementwise=False,
+    front=Signature(needs_param=True),
+    forward=lambda x, dim, sizes: np.reshape(x, _unflattened(np.shape(x), dim, sizes)),
+    via=lambda F, x, dim, sizes: F.view(x, _unflattened(np.shape(getattr(x, "data", x)), dim, sizes)),
+    sym=lambda sp, x, dim, sizes: np.reshape(x, _unflattened(np.shape(x), dim, sizes)),
+    derivative="view(x, the sizes in place of dim)",
+    example=([(2, 2)], {"dim": 1, "sizes": (2, 1)}),
+)
+row(
+    name="broadcast_to",
+    grad_fn="ExpandBackward0",
+    params=_SIZE,
+    elementwise=False,
+    front=Signature(needs_param=True),
+    forward=_expand,
+    via=lambda F, x, size: F.expand(x, tuple(size)),
+    sym=lambda sp, x, size: _expand(x, size),
+    derivative="expand(x, size): the gradient summed back to the input's shape",
+    example=([(2,)], {"size": (2, 2)}),
+)
+
+
+def _tiles(ndim: int, dims) -> tuple:
+    """tile's dims as repeat takes them: ones prepended up to the input's rank."""
+    dims = tuple(int(n) for n in dims)
+    return (1,) * (ndim - len(dims)) + dims
+
+
+row(
+    name="tile",
+    grad_fn="RepeatBackward0",
+    params=(Param("dims", "shape"),),
+    elementwise=False,
+    front=Signature(needs_param=True, spellings=(Spelling("tile", reserved=False),)),
+    forward=lambda x, dims: _repeat(x, _tiles(np.ndim(x), dims)),
+    via=lambda F, x, dims: F.repeat(x, _tiles(np.ndim(getattr(x, "data", x)), dims)),
+    sym=lambda sp, x, dims: _repeat(x, _tiles(np.ndim(x), dims)),
+    derivative="repeat(x, dims with ones prepended to the input's rank)",
+    example=([(2,)], {"dims": (2,)}),
+)
+
+
+def _repeat_interleave_via(F, x, repeats, dim=None):
+    """repeat_interleave with an int: x (flattened where no dim) unsqueezed after dim, expanded, copied and
+    flattened back (UnsqueezeBackward0, ExpandBackward0, CloneBackward0, ViewBackward0, as PyTorch)."""
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    if dim is None:
+        x, dim = F.flatten(x), 0
+    shape = np.shape(getattr(x, "data", x))
+    axis = wrap(dim, len(shape))
+    wide = F.expand(F.unsqueeze(x, axis + 1), shape[: axis + 1] + (int(repeats),) + shape[axis + 1 :])
+    return F.flatten(F.clone(wide), axis, axis + 1)
+
+
+def _repeat_interleave(x, repeats, dim=None):
+    if repeats < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    a = _array(x)
+    if dim is None:
+        return np.repeat(np.reshape(a, -1), repeats)
+    return np.repeat(a, repeats, axis=wrap(dim, a.ndim))
+
+
+row(
+    name="repeat_interleave",
+    grad_fn="ViewBackward0",
+    params=(Param("repeats", "int"), Param("dim", "int")),
+    elementwise=False,
+    front=Signature(needs_param=True),
+    forward=_repeat_interleave,
+    via=_repeat_interleave_via,
+    sym=lambda sp, x, repeats, dim=None: _repeat_interleave(x, repeats, dim),
+    derivative="each element repeated along dim: the gradient's repeats summed",
+    example=([(2,)], {"repeats": 2}),
+)
+
+
+def _start_length(shape: tuple, dim: int, start: int, length: int) -> tuple[int, int]:
+    """narrow's dim and start wrapped, refusing what PyTorch refuses, in its words."""
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    axis = wrap(dim, len(shape))
+    size = shape[axis]
+    if not -size <= start <= size:
+        raise TorchIndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    start = start + size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return axis, start
+
+
+def _narrow(x, dim, start, length):
+    a = _array(x)
+    axis, start = _start_length(a.shape, dim, start, length)
+    return a[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+def _narrow_via(F, x, dim, start, length):
+    """narrow is a slice (SliceBackward0), a view."""
+    axis, start = _start_length(np.shape(getattr(x, "data", x)), dim, start, length)
+    return F.subscript_slice(x, axis, start, start + length, 1)
+
+
+row(
+    name="narrow",
+    grad_fn="SliceBackward0",
+    params=(Param("dim", "int"), Param("start", "int"), Param("length", "int")),
+    elementwise=False,
+    front=Signature(needs_param=True),
+    forward=_narrow,
+    via=_narrow_via,
+    sym=lambda sp, x, dim, start, length: _narrow(x, dim, start, length),
+    derivative="x[..., start:start + length] along dim: the gradient placed there, zeros elsewhere",
+    example=([(3,)], {"dim": 0, "start": 1, "length": 2}),
+)
+
+
+def _select_index(shape: tuple, dim: int, index: int) -> tuple[int, int]:
+    if not shape:
+        raise TorchIndexError("select() cannot be applied to a 0-dim tensor.")
+    axis = wrap(dim, len(shape))
+    if not -shape[axis] <= index < shape[axis]:
+        raise TorchIndexError(
+            f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {axis}"
+        )
+    return axis, index % shape[axis]
+
+
+def _select(x, dim, index):
+    a = _array(x)
+    axis, index = _select_index(a.shape, dim, index)
+    taken = a[(slice(None),) * axis + (index,)]
+    return _out(taken) if isinstance(taken, np.ndarray) else taken  # an element: a NumPy scalar or a SymPy symbol
+
+
+def _select_via(F, x, dim, index):
+    axis, index = _select_index(np.shape(getattr(x, "data", x)), dim, index)
+    return F.subscript_select(x, axis, index)
+
+
+row(
+    name="select",
+    grad_fn="SelectBackward0",
+    params=(Param("dim", "int"), Param("index", "int")),
+    elementwise=False,
+    front=Signature(needs_param=True, spellings=(Spelling("select", reserved=False),)),
+    forward=_select,
+    via=_select_via,
+    sym=lambda sp, x, dim, index: _select(x, dim, index),
+    derivative="x[..., index] along dim: the gradient placed there, zeros elsewhere",
+    example=([(2, 2)], {"dim": 0, "index": 1}),
+)
+
+
+def _diff_steps(shape: tuple, n: int, dim: int) -> tuple[int, int]:
+    """diff's dim wrapped and how many differences it takes (at most the dim's size), refusing as PyTorch."""
+    if not shape:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = wrap(dim, len(shape))
+    return axis, min(n, shape[axis])
+
+
+def _diff(x, n=1, dim=-1):
+    a = _array(x)
+    axis, steps = _diff_steps(a.shape, n, dim)
+    for _ in range(steps):
+        a = _narrow(a, axis, 1, a.shape[axis] - 1) - _narrow(a, axis, 0, a.shape[axis] - 1)
+    return a
+
+
+def _diff_via(F, x, n=1, dim=-1):
+    """PyTorch's _diff_helper: x.narrow(dim, 1, len - 1) - x.narrow(dim, 0, len - 1), n times."""
+    axis, steps = _diff_steps(np.shape(getattr(x, "data", x)), n, dim)
+    for _ in range(steps):
+        size = np.shape(getattr(x, "data", x))[axis]
+        x = F.sub(F.narrow(x, axis, 1, size - 1), F.narrow(x, axis, 0, size - 1))
+    return x
+
+
+row(
+    name="diff",
+    grad_fn="SubBackward0",
+    params=(Param("n", "int"), Param("dim", "int")),
+    elementwise=False,
+    front=Signature(spellings=(Spelling("diff", reserved=False),)),  # a name programs give their values
+    forward=_diff,
+    via=_diff_via,
+    sym=lambda sp, x, n=1, dim=-1: _diff(np.asarray(x, dtype=object), n, dim),
+    derivative="x.narrow(dim, 1, len - 1) - x.narrow(dim, 0, len - 1), n times",
+    example=([(3,)], {}),
+)
+
+
+def _roll_pairs(ndim: int, shifts, dims) -> tuple[tuple, tuple]:
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims) and not (not dims and len(shifts) == 1):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if dims and ndim == 0:
+        raise TorchIndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    return shifts, tuple(wrap(d, ndim) for d in dims)
+
+
+def _roll(x, shifts, dims=None):
+    a = _array(x)
+    shifts, dims = _roll_pairs(a.ndim, shifts, dims)
+    if not dims:  # the flattened tensor rolled, viewed back
+        return _out(np.roll(a, shifts[0]))
+    return np.roll(a, shifts, dims)
+
+
+row(
+    name="roll",
+    grad_fn="RollBackward0",
+    params=(Param("shifts", "sections"), Param("dims", "sections")),
+    saves=False,
+    elementwise=False,
+    front=Signature(needs_param=True, spellings=(Spelling("roll", reserved=False),)),
+    forward=_roll,
+    # derivatives.yaml: grad.roll(-shifts reversed, dims reversed)
+    vjp=lambda F, g, out, x, shifts, dims=None: (F.roll(g, *_roll_back(shifts, dims)),),
+    sym=lambda sp, x, shifts, dims=None: _roll(x, shifts, dims),
+    derivative="roll the gradient back",
+    example=([(3,)], {"shifts": 1}),
+)
+
+
+def _roll_back(shifts, dims) -> tuple:
+    if not isinstance(shifts, (tuple, list)):
+        return -shifts, dims
+    return tuple(-s for s in reversed(shifts)), None if dims is None else tuple(reversed(tuple(dims)))
+
+
+# ---- torch.nn.functional.pad, constant mode: constant_pad_nd (negative pads crop) ---------------------------------
+def _pad_pairs(ndim: int, pad) -> list[tuple[int, int, int]]:
+    """(dim, before, after) for each padded dim, the last dim first as PyTorch reads `pad`, refusing as PyTorch."""
+    pad = tuple(int(p) for p in (pad if isinstance(pad, (tuple, list)) else (pad,)))
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but got padding length "
+            f"{len(pad)} and input of dimension {ndim}"
+        )
+    return [(ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+def _pad(x, pad, mode="constant", value=0.0):
+    a = _array(x)
+    for dim, before, after in _pad_pairs(a.ndim, pad):  # crop first (narrow), then pad the rest
+        start, length = max(-before, 0), a.shape[dim] + min(before, 0) + min(after, 0)
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        a = a[(slice(None),) * dim + (slice(start, start + length),)]
+    widths = [(0, 0)] * a.ndim
+    for dim, before, after in _pad_pairs(a.ndim, pad):
+        widths[dim] = (max(before, 0), max(after, 0))
+    fill = value if a.dtype == object else a.dtype.type(value)
+    return np.pad(a, widths, constant_values=fill)
+
+
+row(
+    name="pad",
+    grad_fn="ConstantPadNdBackward0",
+    params=(Param("pad", "sections"), Param("mode", "choice", ("constant",)), Param("value")),
+    saves=False,
+    elementwise=False,
+    front=Signature(
+        needs_param=True, spellings=(Spelling("pad", torch=False, method=False, functional=True, reserved=False),)
+    ),
+    forward=_pad,
+    # constant_pad_nd_backward: the gradient padded by the negated pads (cropped back)
+    vjp=lambda F, g, out, x, pad, mode="constant", value=0.0: (F.pad(g, tuple(-p for p in pad)),),
+    sym=lambda sp, x, pad, mode="constant", value=0.0: _pad(np.asarray(x, dtype=object), pad, mode, value),
+    derivative="the gradient cropped back to the input (a constant's gradient: none)",
+    example=([(2,)], {"pad": (1, 1)}),
+)

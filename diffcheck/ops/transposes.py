@@ -107,3 +107,35 @@ row(
     derivative="permute the gradient back",
     example=([(2, 3)], {"dims": (1, 0)}),
 )
+
+
+def _moved(ndim: int, source, destination) -> tuple:
+    """movedim's permutation: the source dims to their destinations, the others in order, refusing as PyTorch."""
+    source = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    destination = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(source) != len(destination):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(source)} dims) should contain the same "
+            f"number of dims as destination ({list(destination)} dims)"
+        )
+    src, dst = tuple(wrap(d, ndim) for d in source), tuple(wrap(d, ndim) for d in destination)
+    for name, given, wrapped in (("source", source, src), ("destination", destination, dst)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    rest = iter(d for d in range(ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return tuple(placed[i] if i in placed else next(rest) for i in range(ndim))
+
+
+row(
+    name="movedim",
+    grad_fn="PermuteBackward0",
+    params=(Param("source", "sections"), Param("destination", "sections")),
+    elementwise=False,
+    front=Signature(needs_param=True, spellings=(Spelling("movedim"), Spelling("moveaxis"))),
+    forward=lambda x, source, destination: np.transpose(x, _moved(np.ndim(x), source, destination)),
+    via=lambda F, x, source, destination: F.permute(x, _moved(np.ndim(_data(x)), source, destination)),
+    sym=lambda sp, x, source, destination: np.transpose(x, _moved(np.ndim(x), source, destination)),
+    derivative="permute(x, the source dims to their destinations)",
+    example=([(2, 3)], {"source": 0, "destination": 1}),
+)

@@ -146,6 +146,8 @@ class Tracer:
             self.serial += 1
             if op == "getitem":
                 op, args = "setitem", (base, value, *(self._ref(a, label, pos) for a in rest))
+            elif op in _SUBSCRIPTS:  # select, narrow: an item assignment of the subscript they are
+                op, args, params = "setitem", (base, value), {"key": _SUBSCRIPTS[op](parent.shape, **params)}
             else:
                 op, params = _inverse(op, params, parent.shape)
                 args = (value,)
@@ -356,8 +358,24 @@ class Tracer:
         return names
 
 
-_RESHAPES = {"view", "reshape", "flatten", "squeeze", "unsqueeze"}
+_RESHAPES = {"view", "reshape", "flatten", "squeeze", "unsqueeze", "ravel", "unflatten"}
 _INVOLUTIONS = {"t", "T", "mT", "transpose"}
+
+
+def _select_key(shape: tuple, dim: int, index: int) -> tuple:
+    """select(dim, index) as the subscript x[:, ..., index] (a written tuple of items)."""
+    dim = dim % len(shape)
+    return True, (("slice", None, None, None),) * dim + (index % shape[dim],)
+
+
+def _narrow_key(shape: tuple, dim: int, start: int, length: int) -> tuple:
+    """narrow(dim, start, length) as the subscript x[:, ..., start:start + length]."""
+    dim = dim % len(shape)
+    start = start % shape[dim] if start < 0 else start
+    return True, (("slice", None, None, None),) * dim + (("slice", start, start + length, None),)
+
+
+_SUBSCRIPTS = {"select": _select_key, "narrow": _narrow_key}
 
 
 def _inverse(op: str, params: dict, shape: tuple) -> tuple:
@@ -369,6 +387,8 @@ def _inverse(op: str, params: dict, shape: tuple) -> tuple:
     if op == "permute":
         dims = params["dims"]
         return "permute", {"dims": tuple(int(i) for i in np.argsort([d % len(dims) for d in dims]))}
+    if op == "movedim":
+        return "movedim", {"source": params["destination"], "destination": params["source"]}
     return None, None
 
 
