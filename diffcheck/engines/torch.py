@@ -38,7 +38,7 @@ def functions(torch) -> dict[str, Callable]:
             elif op.front is None and _one_function(spelling(op.name)[0]):  # matmul's ranks, linear with a bias
                 front, order = spelling(op.name)
                 function = getattr(torch, front, None) or getattr(torch.nn.functional, front)
-                table[op.name] = _reordered(function, order)
+                table[op.name] = _spelled(function, front, op.name, order)
             elif op.name in ops.SIGNATURES and ops.dispatch.SPELLINGS[op.name].attribute:  # x.T, x.mT
                 table[op.name] = lambda x, _name=op.name: getattr(x, _name)
             continue
@@ -55,7 +55,7 @@ def functions(torch) -> dict[str, Callable]:
         found = [(name, getattr(where, name)) for name, where in places if hasattr(where, name)]
         if found:  # a row torch cannot spell is left out: not supported by this engine
             name, function = found[0]
-            table[op.name] = function if name == op.name else _reordered(function, order)
+            table[op.name] = function if name == op.name else _spelled(function, front, op.name, order)
             keyword = ops.FRONTS[front].keyword_row  # sort_stable is torch.sort(x, stable=True, ...)
             if keyword and keyword[1] == op.name:
                 table[op.name] = _keyword_overload(table[op.name], keyword[0], ops.FRONTS[front])
@@ -78,6 +78,24 @@ def _one_function(front: str) -> bool:
     bias), where the rows' compositions are diffcheck's account of PyTorch's nodes."""
     sig = ops.FRONTS[front]
     return bool(sig.by_rank or sig.tensor_row)
+
+
+def _spelled(function: Callable, front: str, row: str, order: tuple[int, ...]) -> Callable:
+    """torch's function of the front op, called with the row's arguments: in the front op's order, and the op's
+    tensor parameters by name where the row takes them as arguments."""
+    signature = ops.FRONTS[front]
+    return _tensor_params_by_name(function, signature) if signature.tensor_row == row else _reordered(function, order)
+
+
+def _tensor_params_by_name(function: Callable, signature) -> Callable:
+    """A row that takes the op's tensor parameters as arguments (linear's bias; layer_norm's weight and bias, which
+    torch's function takes after `normalized_shape`): the op's tensors by position, those by name."""
+    names = [p for p in signature.params if ops.kind_of(p) == "tensor"]
+
+    def call(*args, **params):
+        return function(*args[: signature.arity], **dict(zip(names, args[signature.arity :])), **params)
+
+    return call
 
 
 def _reordered(function: Callable, order: tuple[int, ...]) -> Callable:
