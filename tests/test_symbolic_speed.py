@@ -124,3 +124,69 @@ def test_canonical_rebuilds_each_shared_subtree_once():
     for _ in range(60):  # 2**60 paths through the tree, 61 distinct subtrees
         tower = sp.Add(tower, tower, evaluate=False)
     assert symbolic.canonical([tower]) == [2**60 * x]
+
+
+def reuse_chain(steps: int) -> str:
+    """Each step uses the previous value twice (issue #22): small as a graph, 2**steps nodes written out."""
+    body = "".join(f"y{i + 1} = sin(y{i}) * 0.5 + cos(y{i}) * 0.5 + x\n" for i in range(steps))
+    return f"y0 = x\n{body}y{steps}"
+
+
+def reuse_chain_values(steps: int, x: float) -> tuple[float, float]:
+    """The chain's value and d/dx by the chain rule in mpmath at 50 digits: what the exact side must give."""
+    with mpmath.workdps(50):
+        value, slope = mpmath.mpf(x), mpmath.mpf(1)
+        for _ in range(steps):
+            value, slope = (
+                mpmath.sin(value) / 2 + mpmath.cos(value) / 2 + x,
+                (mpmath.cos(value) - mpmath.sin(value)) / 2 * slope + 1,
+            )
+        return float(value), float(slope)
+
+
+def test_a_program_that_reuses_each_value_checks_on_symengines_route():
+    """30 steps: 2**30 nodes written out. symengine's `atoms`, looking for Max and Min in the target, walked all of
+    them (1.35 s at 18 steps, doubling per step: some 1.5 hours here); the search now walks the graph."""
+    result = check(Case(parse_program(reuse_chain(30)), {"x": 0.3}))
+    value, slope = reuse_chain_values(30, 0.3)
+    assert (value, slope) == (0.9920604318896362, 0.8732905157363355)
+    x = result.tensors[0]
+    assert result.symbolic == "symengine" and not result.failed and result.output.status == "match"
+    assert result.output.sympy_value == value
+    assert x.status == "match" and x.sympy == slope and x.engine == 0.8732905157363356  # the engine: one ulp off
+    assert x.derivative == "(too long to print: over 1,000,000 nodes written out)"
+
+
+def test_max_and_min_are_looked_for_over_distinct_subexpressions():
+    """Through 200 steps of reuse: 1,002 distinct subexpressions, 2**200 nodes written out (no walk of the tree
+    would end)."""
+    import symengine as se
+
+    from diffcheck.check.fast import _has_max_or_min
+
+    x, y = se.symbols("x y")
+    found = []
+    for start in (x, se.Max(x, y), se.Min(y, 2)):
+        value = start
+        for _ in range(200):
+            value = se.sin(value) / 2 + se.cos(value) / 2 + x
+        found.append(_has_max_or_min(value))
+    assert found == [False, True, True]
+
+
+# The derivative texts `check` printed before the change (4d885a1), recorded once: 2 steps whole, and 12 steps (1.37
+# million characters, 409,608 nodes written out: under TEXT_NODES) by length and SHA-256.
+REUSE_TEXT_2 = (
+    "1 + (-1/2)*(1 + (-1/2)*sin(x) + (1/2)*cos(x))*sin(x + (1/2)*sin(x) + (1/2)*cos(x))"
+    " + (1/2)*(1 + (-1/2)*sin(x) + (1/2)*cos(x))*cos(x + (1/2)*sin(x) + (1/2)*cos(x))"
+)
+REUSE_TEXT_12 = (1372182, "df0debf402eefd4f02dda55232081a075d4a90c578f26f64626f4c086c3f534a")
+
+
+def test_a_reused_values_derivative_prints_as_it_did():
+    import hashlib
+
+    short = check(Case(parse_program(reuse_chain(2)), {"x": 0.3})).tensors[0]
+    assert short.derivative == REUSE_TEXT_2 and short.sympy == reuse_chain_values(2, 0.3)[1] == 0.8687473526460743
+    text = check(Case(parse_program(reuse_chain(12)), {"x": 0.3})).tensors[0].derivative
+    assert (len(text), hashlib.sha256(text.encode()).hexdigest()) == REUSE_TEXT_12
