@@ -84,6 +84,7 @@ SHAPED = {
     "min_dim": [((_M,), {"dim": 0, "keepdim": False})],
     "sort": [((_M,), {"dim": 1, "descending": True}), ((_A,), {"dim": 0, "descending": False})],
     "sort_stable": [((_M,), {"dim": -1, "descending": False})],
+    "median": [((_M,), {}), ((_A[0, :, :2],), {})],  # 12 and 6 elements: the lower of the two middle ones
     "vector_norm": [
         ((_M,), {"ord": 2, "dim": None, "keepdim": False}),
         ((_M,), {"ord": 3, "dim": 1, "keepdim": True}),

@@ -167,6 +167,7 @@ def _by_row(jnp) -> dict[str, Callable]:
         "min_dim": extreme(jnp.min, jnp.argmin),
         "sort": sort,
         "sort_stable": sort,
+        "median": lambda x: jnp.quantile(jnp.ravel(x), 0.5, method="lower"),  # PyTorch's: the lower of two middles
         "vector_norm": vector_norm,
         "normalize": normalize,
         "bmm": jnp.matmul,
