@@ -156,15 +156,20 @@ def test_tensors_of_the_graph_are_checked(name, rows):
     assert report.return_code == 0
 
 
+# an embedding table and a batch of integer indices (makemore's C and X)
+EMBEDDING = (
+    "import torch\n"
+    "C = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [1.25, -0.5], [0.1, 0.2]], dtype=torch.float64,"
+    " requires_grad=True)\n"
+    "X = torch.tensor([[0, 1], [3, 4], [2, 2]])\n"
+)
+
+
 def test_a_subscript_by_a_leaf_of_integers_or_bools_is_verified():
     """An embedding lookup `C[X]` (X int64) and a mask leaf `C[m]`: the key is an index (a mask) input of the case,
     concrete on the exact side, as gather's index is. Gradients as PyTorch 2.13 gives them (float64, .tolist())."""
     text = (
-        "import torch\n"
-        "C = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [1.25, -0.5], [0.1, 0.2]], dtype=torch.float64,"
-        " requires_grad=True)\n"
-        "X = torch.tensor([[0, 1], [3, 4], [2, 2]])\n"
-        "(C[X] * C[X]).sum().backward()\n"
+        EMBEDDING + "(C[X] * C[X]).sum().backward()\n"
         "C.grad = None\n"
         "m = torch.tensor([True, False, True, False, True])\n"
         "C[m].exp().sum().backward()\n"
@@ -189,14 +194,7 @@ def test_a_subscript_by_a_leaf_of_integers_or_bools_is_verified():
 def test_a_computed_tensor_of_integers_is_an_input_of_the_graph():
     """`Xb = X[ix]` (makemore's batch) carries no gradient: the graph takes its values, an index of `C[Xb]`, not the
     ops that made it (PyTorch 2.13's C.grad, float64)."""
-    text = (
-        "import torch\n"
-        "C = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [1.25, -0.5], [0.1, 0.2]], dtype=torch.float64,"
-        " requires_grad=True)\n"
-        "X = torch.tensor([[0, 1], [3, 4], [2, 2]])\n"
-        "Xb = X[torch.tensor([2, 0])]\n"
-        "C[Xb].pow(3).sum().backward()\n"
-    )
+    text = EMBEDDING + "Xb = X[torch.tensor([2, 0])]\nC[Xb].pow(3).sum().backward()\n"
     _, _, report = outcome_of(text)
     assert report.return_code == 0 and not report.errors
     tensors = {t.name: (t.role, t.status, t.engine) for t in report.results[0].tensors}

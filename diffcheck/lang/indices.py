@@ -79,11 +79,13 @@ def index_inputs(program: Program, values: Mapping[str, Any]) -> dict[str, np.nd
     def call(node: Apply, args: list, params: dict):
         if node.op in _SUBSCRIPTS:
             for i, expr in enumerate(node.args):  # an input of integers (bools) in the key: an index (a mask)
-                kind = np.asarray(values[expr.name]).dtype.kind if isinstance(expr, Var) and expr.name in values else ""
-                if i >= _SUBSCRIPTS[node.op] and kind in "biu" and kind:
+                if not (isinstance(expr, Var) and expr.name in values):
+                    continue
+                kind = np.asarray(values[expr.name]).dtype.kind
+                if i >= _SUBSCRIPTS[node.op] and kind in ("b", "i", "u"):
                     found[expr.name] = args[i] = _concrete(expr, values[expr.name], kind == "b", "subscript")
                     marked.setdefault(expr.name, ("subscript", expr.pos))
-                elif isinstance(expr, Var) and expr.name in values:
+                else:
                     plain.setdefault(expr.name, ("subscript", expr.pos))
             return _subscript(node, args, params["key"])
         params, args = number_params(node, params, _is_number), literal_indices(args)

@@ -277,10 +277,11 @@ class Tracer:
         """The leaves and the named statements reaching the roots (in creation order), and the ids of the non-leaf
         entries passed to a custom Function (named and retained)."""
         reached = {id(e): e for e in root_entries}
+        roots = set(reached)
         stack = list(reached.values())
         while stack:
             entry = stack.pop()
-            if _constant(entry) and id(entry) not in {id(e) for e in root_entries}:
+            if _constant(entry) and id(entry) not in roots:
                 continue  # its history carries no gradient: it is an input of the graph, as its values
             for arg in (*entry.args, *entry.params.values()):  # linear's bias is a parameter
                 if isinstance(arg, Entry) and id(arg) not in reached:
@@ -292,7 +293,6 @@ class Tracer:
         if problem:
             raise DiffcheckError(problem)
         held = {id(a) for e in custom for a in e.args if isinstance(a, Entry) and a.op is not None}
-        roots = {id(e) for e in root_entries}
         inputs = [e for e in ordered if e.op is None or _constant(e) and id(e) not in roots]
         statements = [
             e
