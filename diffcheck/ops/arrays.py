@@ -98,32 +98,3 @@ def cascade_sum(x):
     for value in flat[5:]:
         first = first + value
     return np.float32(0) + (((first + flat[1]) + flat[2]) + flat[3])  # the output starts at 0 (+0.0, not -0.0)
-
-
-def fused_multiply_add(a, b, c):
-    """a * b + c rounded once, as PyTorch's CPU kernels compute it where the compiler fuses them (addcmul, lerp).
-    float32 in float64 (the product is exact there); float64 by Dekker's exact product and Knuth's exact sum, which
-    round once but in the rare ties of a double rounding."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(v) for v in (a, b, c)))
-    dtype = np.result_type(a, b, c)
-    if dtype == np.float32:
-        return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(np.float32)[()]
-    if dtype != np.float64:
-        return (a * b + c)[()]
-    with np.errstate(all="ignore"):
-        product = a * b
-        error = _product_error(a, b, product)
-        total = product + c
-        bb = total - product
-        carry = (product - (total - bb)) + (c - bb)
-        fused = total + (carry + error)
-    return np.where(np.isfinite(fused) & np.isfinite(product), fused, product + c)[()]
-
-
-def _product_error(a, b, product):
-    """The exact a * b - product (Dekker's splitting into 26-bit halves)."""
-    split = 134217729.0  # 2**27 + 1
-    ta, tb = a * split, b * split
-    a_hi, b_hi = ta - (ta - a), tb - (tb - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    return ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo

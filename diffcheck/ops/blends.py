@@ -1,14 +1,14 @@
 """Op rows, blends of three tensors: addcmul and addcdiv (`value=`), lerp (a number weight, LerpBackward0, or a tensor
 weight, LerpBackward1). Forwards are PyTorch's CPU kernels' scalar formulas in their order of operations (the value
 times tensor1 first; lerp's two forms either side of |weight| = 1/2), their multiply and add fused into one rounding
-as PyTorch's compiled kernels do (`arrays.fused_multiply_add`).
+as PyTorch's compiled kernels do (`fused.fma`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arrays import fused_multiply_add
+from .fused import fma
 from .table import Family, Signature
 
 ROWS = Family()
@@ -23,7 +23,8 @@ def _scalar(x, value):
 
 def _addcmul(x, t1, t2, value=1):
     """PyTorch's kernel: self + value * t1 * t2, its multiply and add fused."""
-    return fused_multiply_add(_scalar(np.result_type(x, t1, t2), value) * t1, t2, x)
+    dtype = np.result_type(x, t1, t2)
+    return fma(_scalar(dtype, value) * t1, t2, x, dtype)[()]
 
 
 def _addcdiv(x, t1, t2, value=1):
@@ -69,8 +70,9 @@ def _lerp(x, end, weight):
     w = _scalar(np.result_type(x, end), weight) if np.ndim(weight) == 0 and not hasattr(weight, "dtype") else weight
     with np.errstate(invalid="ignore"):
         step = end - x
-        small = fused_multiply_add(w, step, x)
-        large = fused_multiply_add(-step, 1 - w, end)
+        dtype = np.result_type(x, end, w)
+        small = fma(w, step, x, dtype)
+        large = fma(-step, 1 - w, end, dtype)
         return np.where(np.abs(w) < 0.5, small, large)[()]
 
 

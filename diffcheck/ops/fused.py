@@ -7,11 +7,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def fma(a, b, c):
-    """fma(a, b, c) in the dtype of `c` (float32 or float64), as arrays."""
-    dtype = np.result_type(c)
-    a, b, c = (np.asarray(v, dtype) for v in (a, b, c))
-    return (fma32 if dtype == np.float32 else fma64)(a, b, c)
+def fma(a, b, c, dtype=None):
+    """fma(a, b, c) in `dtype` (default: the dtype of `c`), as arrays; where a * b or the answer is not finite, the
+    plain a * b + c (IEEE's fma gives the same infinities and nans, which the exact splits would turn into nan)."""
+    dtype = np.result_type(c) if dtype is None else dtype
+    a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype) for v in (a, b, c)))
+    if dtype not in (np.float32, np.float64):
+        return a * b + c
+    with np.errstate(all="ignore"):
+        fused = (fma32 if dtype == np.float32 else fma64)(a, b, c)
+        product = a * b
+        return np.where(np.isfinite(fused) & np.isfinite(product), fused, product + c)
 
 
 def _fma32_exact(a, b, c):
